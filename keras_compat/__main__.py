@@ -1,0 +1,68 @@
+"""`python -m keras_compat run SCRIPT [ARGS...]`: runs an unmodified Keras
+script with its `keras` imports served by keras_compat."""
+import os
+import runpy
+import sys
+import traceback
+
+USAGE = """usage: python -m keras_compat run SCRIPT [ARGS...]
+       keras-compat run SCRIPT [ARGS...]
+       python -m keras_compat --version
+
+Runs SCRIPT as __main__ with `import keras` (and every keras.* module)
+served by keras_compat, on CPU or CUDA (KERAS_COMPAT_DEVICE=cpu|cuda|cuda:N
+chooses)."""
+
+
+def _trim_traceback(tb, script):
+    """Drops the runner's own frames so the traceback starts in the user's
+    script."""
+    start = tb
+    while start is not None and \
+            os.path.abspath(start.tb_frame.f_code.co_filename) != script:
+        start = start.tb_next
+    return start or tb
+
+
+def run_script(path, args):
+    """Runs the script at `path` with `sys.argv = [path] + args`."""
+    from .aliasing import install_as_keras
+    script = os.path.abspath(path)
+    if not os.path.isfile(script):
+        sys.stderr.write("keras_compat run: can't open file %r: No such "
+                         "file\n" % path)
+        return 2
+    install_as_keras()
+    sys.argv = [path] + list(args)
+    sys.path.insert(0, os.path.dirname(script))
+    try:
+        runpy.run_path(script, run_name='__main__')
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:
+        tb = _trim_traceback(error.__traceback__, script)
+        traceback.print_exception(type(error), error, tb)
+        return 1
+    return 0
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ('-h', '--help'):
+        print(USAGE)
+        return 0 if argv else 2
+    if argv[0] == '--version':
+        from . import __version__, KERAS_API_VERSION
+        print('keras_compat %s (Keras %s API)' % (__version__,
+                                                   KERAS_API_VERSION))
+        return 0
+    if argv[0] != 'run' or len(argv) < 2:
+        sys.stderr.write(USAGE + '\n')
+        return 2
+    return run_script(argv[1], argv[2:])
+
+
+if __name__ == '__main__':
+    sys.exit(main())

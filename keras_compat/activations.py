@@ -1,0 +1,115 @@
+"""Keras 2 activation functions, by name (`'relu'`) or as functions
+(`keras.activations.relu`), on torch tensors."""
+import torch
+import torch.nn.functional as F
+
+from . import backend as K
+from .utils.generic_utils import (deserialize_keras_object,
+                                  serialize_keras_object)
+
+
+def _tag_logits(output, logits, kind):
+    # Losses recover the logits from a softmax/sigmoid output and compute
+    # the cross-entropy in the numerically safe fused form, as tf.keras does.
+    output._keras_logits = logits
+    output._keras_logits_kind = kind
+    return output
+
+
+def softmax(x, axis=-1):
+    """Softmax over `axis` (the last by default); rank >= 2."""
+    if x.dim() < 2:
+        raise ValueError('Cannot apply softmax to a tensor that is 1D. '
+                         'Received input: %s' % (tuple(x.shape),))
+    out = torch.softmax(x, dim=axis)
+    if axis == -1 or axis == x.dim() - 1:
+        _tag_logits(out, x, 'softmax')
+    return out
+
+
+def elu(x, alpha=1.0):
+    return F.elu(x, alpha)
+
+
+def selu(x):
+    """Scaled ELU with Keras's alpha 1.6732632423543772 and scale
+    1.0507009873554805."""
+    return F.selu(x)
+
+
+def softplus(x):
+    return F.softplus(x)
+
+
+def softsign(x):
+    return F.softsign(x)
+
+
+def relu(x, alpha=0., max_value=None, threshold=0.):
+    """Rectified linear unit with optional leak, cap and threshold."""
+    if alpha == 0. and max_value is None and threshold == 0.:
+        return torch.relu(x)
+    return K.relu(x, alpha=alpha, max_value=max_value, threshold=threshold)
+
+
+def tanh(x):
+    return torch.tanh(x)
+
+
+def sigmoid(x):
+    out = torch.sigmoid(x)
+    return _tag_logits(out, x, 'sigmoid')
+
+
+def hard_sigmoid(x):
+    """clip(0.2 * x + 0.5, 0, 1), the Keras 2 piecewise-linear sigmoid."""
+    return torch.clamp(x * 0.2 + 0.5, 0.0, 1.0)
+
+
+def exponential(x):
+    return torch.exp(x)
+
+
+def linear(x):
+    return x
+
+
+_ALL = {
+    'softmax': softmax, 'elu': elu, 'selu': selu, 'softplus': softplus,
+    'softsign': softsign, 'relu': relu, 'tanh': tanh, 'sigmoid': sigmoid,
+    'hard_sigmoid': hard_sigmoid, 'exponential': exponential,
+    'linear': linear,
+}
+
+
+def serialize(activation):
+    return serialize_keras_object(activation)
+
+
+def deserialize(name, custom_objects=None):
+    from .layers import advanced_activations
+    objects = dict(_ALL)
+    objects.update({name: getattr(advanced_activations, name)
+                    for name in advanced_activations.__all__})
+    return deserialize_keras_object(name, module_objects=objects,
+                                    custom_objects=custom_objects,
+                                    printable_module_name='activation',
+                                    valid_names=sorted(_ALL))
+
+
+def get(identifier):
+    """An activation function from a name, a config dict, a callable or
+    None (linear)."""
+    if identifier is None:
+        return linear
+    if isinstance(identifier, str):
+        fn = _ALL.get(identifier)
+        if fn is not None:
+            return fn
+        return deserialize(identifier)
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if callable(identifier):
+        return identifier
+    raise ValueError('Could not interpret activation function identifier: ' +
+                     str(identifier))

@@ -1,0 +1,187 @@
+"""Backend configuration: float type, epsilon, image data format, name uids,
+learning phase. Mirrors `keras.backend.common` of Keras 2 and reads the
+same `~/.keras/keras.json` (or `$KERAS_HOME/keras.json`)."""
+import json
+import os
+from collections import defaultdict
+
+import numpy as np
+
+_FLOATX = 'float32'
+_EPSILON = 1e-7
+_IMAGE_DATA_FORMAT = 'channels_last'
+_VALID_FLOATX = ('float16', 'float32', 'float64', 'bfloat16')
+_VALID_FORMATS = ('channels_last', 'channels_first')
+
+
+def keras_dir():
+    """The Keras home folder: `$KERAS_HOME`, else `~/.keras` (or `/tmp/.keras`
+    when the home folder is not writable), as Keras 2 decides it."""
+    if 'KERAS_HOME' in os.environ:
+        return os.environ['KERAS_HOME']
+    base = os.path.expanduser('~')
+    if not os.access(base, os.W_OK):
+        base = '/tmp'
+    return os.path.join(base, '.keras')
+
+
+def epsilon():
+    """The fuzz factor used in numeric expressions (default 1e-7)."""
+    return _EPSILON
+
+
+def set_epsilon(e):
+    global _EPSILON
+    _EPSILON = float(e)
+
+
+def floatx():
+    """The default float type as a string, e.g. 'float32'."""
+    return _FLOATX
+
+
+def set_floatx(value):
+    global _FLOATX
+    if value not in _VALID_FLOATX:
+        raise ValueError('Unknown floatx type: ' + str(value))
+    _FLOATX = str(value)
+
+
+def cast_to_floatx(x):
+    """Casts a Numpy array to the default Keras float type."""
+    return np.asarray(x, dtype=_FLOATX)
+
+
+def image_data_format():
+    """'channels_last' or 'channels_first'."""
+    return _IMAGE_DATA_FORMAT
+
+
+def set_image_data_format(data_format):
+    global _IMAGE_DATA_FORMAT
+    if data_format not in _VALID_FORMATS:
+        raise ValueError('Unknown data_format: ' + str(data_format))
+    _IMAGE_DATA_FORMAT = str(data_format)
+
+
+def normalize_data_format(value):
+    """Returns `value` or the configured default, checked and lower-cased."""
+    if value is None:
+        value = image_data_format()
+    data_format = value.lower()
+    if data_format not in _VALID_FORMATS:
+        raise ValueError('The `data_format` argument must be one of '
+                         '"channels_first", "channels_last". Received: ' +
+                         str(value))
+    return data_format
+
+
+def image_dim_ordering():
+    """Keras 1 spelling: 'tf' for channels_last, 'th' for channels_first."""
+    return 'tf' if _IMAGE_DATA_FORMAT == 'channels_last' else 'th'
+
+
+def set_image_dim_ordering(dim_ordering):
+    if dim_ordering not in ('tf', 'th'):
+        raise ValueError('Unknown dim_ordering: ' + str(dim_ordering))
+    set_image_data_format('channels_last' if dim_ordering == 'tf'
+                          else 'channels_first')
+
+
+def _load_config_file():
+    path = os.path.join(keras_dir(), 'keras.json')
+    if not os.path.exists(path):
+        return
+    try:
+        with open(path) as f:
+            config = json.load(f)
+    except (ValueError, OSError):
+        return
+    if config.get('floatx') in _VALID_FLOATX:
+        set_floatx(config['floatx'])
+    if isinstance(config.get('epsilon'), (int, float)):
+        set_epsilon(config['epsilon'])
+    if config.get('image_data_format') in _VALID_FORMATS:
+        set_image_data_format(config['image_data_format'])
+
+
+_load_config_file()
+
+# ---------------------------------------------------------------- name uids
+_UIDS = defaultdict(int)
+
+
+def get_uid(prefix=''):
+    """Per-prefix counter starting at 1, as Keras 2 numbers layer names."""
+    _UIDS[prefix] += 1
+    return _UIDS[prefix]
+
+
+def reset_uids():
+    _UIDS.clear()
+
+
+# ----------------------------------------------------------- learning phase
+# `_FORCED_PHASE` is what the user set with `set_learning_phase`; when it is
+# None the phase follows the loop that runs the model (fit: 1, predict: 0).
+_FORCED_PHASE = None
+_LOOP_PHASE = 0
+
+
+def learning_phase():
+    """1 while training, 0 otherwise: the value `set_learning_phase` forced,
+    else the one the running loop set (`fit` trains with 1)."""
+    return _LOOP_PHASE if _FORCED_PHASE is None else _FORCED_PHASE
+
+
+def set_learning_phase(value):
+    global _FORCED_PHASE
+    if value not in (0, 1):
+        raise ValueError('Expected learning phase to be 0 or 1.')
+    _FORCED_PHASE = int(value)
+
+
+def forced_learning_phase():
+    """The phase set by `set_learning_phase`, or None."""
+    return _FORCED_PHASE
+
+
+def clear_forced_learning_phase():
+    global _FORCED_PHASE
+    _FORCED_PHASE = None
+
+
+class loop_phase(object):
+    """Context manager the training loops use to set the learning phase."""
+
+    def __init__(self, value):
+        self.value = int(value)
+
+    def __enter__(self):
+        global _LOOP_PHASE
+        self._previous = _LOOP_PHASE
+        _LOOP_PHASE = self.value
+        return self
+
+    def __exit__(self, *exc):
+        global _LOOP_PHASE
+        _LOOP_PHASE = self._previous
+        return False
+
+
+class learning_phase_scope(object):
+    """Context manager forcing the learning phase, restored on exit."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __enter__(self):
+        global _FORCED_PHASE
+        self._previous = _FORCED_PHASE
+        _FORCED_PHASE = self.value
+        return self
+
+    def __exit__(self, *exc):
+        global _FORCED_PHASE
+        _FORCED_PHASE = self._previous
+        return False

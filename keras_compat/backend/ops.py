@@ -1,0 +1,1123 @@
+"""`keras.backend` tensor functions on torch tensors.
+
+Each function takes torch tensors, numpy arrays or Python numbers and returns
+torch tensors on the device of its input (new tensors go to the backend
+device). Semantics follow the Keras 2 TensorFlow backend: e.g. `sqrt` clips
+negatives to zero, `std`/`var` are population statistics, `round` rounds
+half to even, `batch_dot` keeps Keras's axis rules."""
+import builtins
+import contextlib
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import common
+from .device import get_device
+
+_DTYPES = {
+    'float16': torch.float16, 'float32': torch.float32,
+    'float64': torch.float64, 'bfloat16': torch.bfloat16,
+    'int8': torch.int8, 'int16': torch.int16, 'int32': torch.int32,
+    'int64': torch.int64, 'uint8': torch.uint8, 'bool': torch.bool,
+    'complex64': torch.complex64, 'complex128': torch.complex128,
+}
+_DTYPE_NAMES = {v: k for k, v in _DTYPES.items()}
+
+
+def torch_dtype(dtype):
+    """A torch dtype for a Keras dtype name, numpy dtype or torch dtype."""
+    if dtype is None:
+        return _DTYPES[common.floatx()]
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    if isinstance(dtype, str) and dtype in _DTYPES:
+        return _DTYPES[dtype]
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        raise ValueError('Unknown dtype: %r' % (dtype,))
+    if name not in _DTYPES:
+        raise ValueError('Unknown dtype: %r' % (dtype,))
+    return _DTYPES[name]
+
+
+def dtype_name(dtype):
+    """The Keras name ('float32', 'int64', ...) of a torch or numpy dtype."""
+    if isinstance(dtype, torch.dtype):
+        return _DTYPE_NAMES.get(dtype, str(dtype).replace('torch.', ''))
+    return np.dtype(dtype).name
+
+
+def _is_symbolic(x):
+    return getattr(x, '_is_keras_symbolic', False)
+
+
+def _t(x, dtype=None):
+    """Converts `x` to a torch tensor (floats to floatx) without copying
+    tensors that already are."""
+    if isinstance(x, torch.Tensor):
+        return x if dtype is None else x.to(torch_dtype(dtype))
+    if _is_symbolic(x):
+        raise TypeError(
+            'This backend function was given a symbolic Keras tensor (%r). '
+            'Wrap the computation in a `Lambda` layer so that it runs on '
+            'real tensors.' % (x,))
+    if isinstance(x, np.ndarray):
+        if dtype is None and x.dtype == np.float64:
+            dtype = common.floatx()
+        t = torch.from_numpy(np.ascontiguousarray(x))
+        t = t.to(get_device())
+        return t if dtype is None else t.to(torch_dtype(dtype))
+    if isinstance(x, (list, tuple)) and any(isinstance(v, torch.Tensor)
+                                            for v in x):
+        return torch.stack([_t(v) for v in x])
+    if dtype is None:
+        arr = np.asarray(x)
+        if arr.dtype.kind == 'f':
+            dtype = common.floatx()
+        elif arr.dtype.kind == 'b':
+            dtype = 'bool'
+        elif arr.dtype.kind in 'iu':
+            dtype = 'int64' if arr.dtype.itemsize == 8 else 'int32'
+        else:
+            dtype = common.floatx()
+    return torch.as_tensor(np.asarray(x), dtype=torch_dtype(dtype),
+                           device=get_device())
+
+
+def _axis(axis):
+    if isinstance(axis, list):
+        return tuple(axis)
+    return axis
+
+
+def _float(x):
+    x = _t(x)
+    if not x.is_floating_point():
+        x = x.to(torch_dtype(common.floatx()))
+    return x
+
+
+# ------------------------------------------------------------ variables
+def variable(value, dtype=None, name=None, constraint=None):
+    """A weight-like tensor holding `value` (a trainable leaf for floats)."""
+    if isinstance(value, torch.Tensor):
+        data = value.detach().clone()
+        if dtype is not None:
+            data = data.to(torch_dtype(dtype))
+        elif data.is_floating_point():
+            data = data.to(torch_dtype(common.floatx()))
+    else:
+        data = torch.as_tensor(np.asarray(value),
+                               dtype=torch_dtype(dtype or common.floatx()))
+    data = data.to(get_device())
+    if data.is_floating_point():
+        var = torch.nn.Parameter(data, requires_grad=True)
+    else:
+        var = data
+    var._keras_name = name
+    var.constraint = constraint
+    return var
+
+
+def is_variable(x):
+    return isinstance(x, torch.nn.Parameter)
+
+
+def constant(value, dtype=None, shape=None, name=None):
+    if dtype is None:
+        dtype = common.floatx()
+    if shape is not None and np.ndim(value) == 0:
+        return torch.full(tuple(shape), float(value), dtype=torch_dtype(dtype),
+                          device=get_device())
+    t = _t(value, dtype)
+    if shape is not None:
+        t = t.reshape(tuple(shape))
+    return t
+
+
+def is_tensor(x):
+    return isinstance(x, torch.Tensor) or _is_symbolic(x)
+
+
+def is_keras_tensor(x):
+    """True for the symbolic tensors `Input` and layers return."""
+    if not is_tensor(x):
+        raise ValueError('Unexpectedly found an instance of type `' +
+                         str(type(x)) + '`. Expected a symbolic tensor '
+                         'instance.')
+    return _is_symbolic(x)
+
+
+def is_sparse(x):
+    return isinstance(x, torch.Tensor) and x.is_sparse
+
+
+def to_dense(x):
+    return x.to_dense() if is_sparse(x) else x
+
+
+def placeholder(shape=None, ndim=None, dtype=None, sparse=False, name=None):
+    """A symbolic input tensor, as `keras.layers.Input` returns."""
+    from ..engine.input_layer import Input
+    if shape is None:
+        if ndim is None:
+            raise ValueError('placeholder needs `shape` or `ndim`.')
+        shape = (None,) * ndim
+    return Input(batch_shape=tuple(shape), dtype=dtype, sparse=sparse,
+                 name=name)
+
+
+def is_placeholder(x):
+    return _is_symbolic(x) and getattr(x, '_is_input', False)
+
+
+def shape(x):
+    """The shape of `x` as a torch.Size (ints), usable in reshape calls."""
+    if _is_symbolic(x):
+        return x.shape
+    return _t(x).shape
+
+
+def int_shape(x):
+    """The static shape of `x` as a tuple of ints (None for unknown dims)."""
+    if _is_symbolic(x):
+        return tuple(x.shape)
+    if hasattr(x, 'shape'):
+        return tuple(int(d) if d is not None else None for d in x.shape)
+    return None
+
+
+def ndim(x):
+    if _is_symbolic(x):
+        return len(x.shape)
+    return len(int_shape(x))
+
+
+def size(x, name=None):
+    return torch.tensor(_t(x).numel(), device=get_device())
+
+
+def dtype(x):
+    """The dtype name of `x`, e.g. 'float32'."""
+    if _is_symbolic(x):
+        return x.dtype
+    if isinstance(x, torch.Tensor):
+        return dtype_name(x.dtype)
+    return np.asarray(x).dtype.name
+
+
+def eval(x):
+    """The value of a tensor as a Numpy array."""
+    return get_value(x)
+
+
+def get_value(x):
+    """The value of a variable or tensor as a Numpy array."""
+    if isinstance(x, torch.Tensor):
+        return x.detach().cpu().numpy()
+    if hasattr(x, 'numpy') and callable(x.numpy):
+        return x.numpy()
+    return np.asarray(x)
+
+
+def batch_get_value(ops):
+    return [get_value(x) for x in ops]
+
+
+def set_value(x, value):
+    """Writes `value` (a Numpy array or number) into the tensor `x`."""
+    if not isinstance(x, torch.Tensor):
+        setter = getattr(x, 'assign', None)
+        if setter is None:
+            raise TypeError('set_value expects a variable; got %r' % (x,))
+        setter(value)
+        return
+    value = np.asarray(value)
+    if value.shape != tuple(x.shape) and value.size != x.numel():
+        raise ValueError('set_value: the value of shape %s does not fit the '
+                         'variable of shape %s.' % (value.shape,
+                                                    tuple(x.shape)))
+    with torch.no_grad():
+        x.copy_(torch.as_tensor(value, dtype=x.dtype).reshape(x.shape))
+
+
+def batch_set_value(tuples):
+    for x, value in tuples:
+        set_value(x, value)
+
+
+def get_variable_shape(x):
+    return int_shape(x)
+
+
+def count_params(x):
+    return int(np.prod(int_shape(x)))
+
+
+def update(x, new_x):
+    with torch.no_grad():
+        x.copy_(_t(new_x))
+    return x
+
+
+def update_add(x, increment):
+    with torch.no_grad():
+        x.add_(_t(increment).to(x.dtype))
+    return x
+
+
+def update_sub(x, decrement):
+    with torch.no_grad():
+        x.sub_(_t(decrement).to(x.dtype))
+    return x
+
+
+def moving_average_update(x, value, momentum):
+    """x = x * momentum + value * (1 - momentum), in place."""
+    with torch.no_grad():
+        x.mul_(momentum).add_(_t(value).to(x.dtype), alpha=1. - momentum)
+    return x
+
+
+def print_tensor(x, message=''):
+    print(message, get_value(x))
+    return x
+
+
+@contextlib.contextmanager
+def name_scope(name):
+    yield name
+
+
+def get_session():
+    raise RuntimeError('keras_compat runs on PyTorch: there is no TensorFlow '
+                       'session. Tensors are evaluated eagerly; use '
+                       'K.get_value / K.eval to read them.')
+
+
+def set_session(session):
+    raise RuntimeError('keras_compat runs on PyTorch and has no TensorFlow '
+                       'session to set.')
+
+
+def manual_variable_initialization(value):
+    """Accepted for compatibility: torch tensors are initialised at once."""
+    return None
+
+
+def clear_session():
+    """Resets layer-name counters and the forced learning phase, frees
+    cached device memory."""
+    common.reset_uids()
+    common.clear_forced_learning_phase()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def backend():
+    """The name of the engine under this Keras API."""
+    return 'torch'
+
+
+# ------------------------------------------------------- tensor creation
+def _shape_tuple(shape):
+    if isinstance(shape, torch.Tensor):
+        shape = shape.tolist()
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(int(d) for d in shape)
+
+
+def zeros(shape, dtype=None, name=None):
+    return torch.zeros(_shape_tuple(shape), dtype=torch_dtype(dtype),
+                       device=get_device())
+
+
+def ones(shape, dtype=None, name=None):
+    return torch.ones(_shape_tuple(shape), dtype=torch_dtype(dtype),
+                      device=get_device())
+
+
+def eye(size, dtype=None, name=None):
+    if isinstance(size, (tuple, list)):
+        n, m = size
+    else:
+        n, m = size, size
+    return torch.eye(n, m, dtype=torch_dtype(dtype), device=get_device())
+
+
+def zeros_like(x, dtype=None, name=None):
+    x = _t(x)
+    return torch.zeros_like(x, dtype=None if dtype is None else
+                            torch_dtype(dtype))
+
+
+def ones_like(x, dtype=None, name=None):
+    x = _t(x)
+    return torch.ones_like(x, dtype=None if dtype is None else
+                           torch_dtype(dtype))
+
+
+def identity(x, name=None):
+    return _t(x).clone()
+
+
+def arange(start, stop=None, step=1, dtype='int32'):
+    if stop is None:
+        start, stop = 0, start
+    return torch.arange(start, stop, step, dtype=torch_dtype(dtype),
+                        device=get_device())
+
+
+def _generator(seed, device):
+    if seed is None:
+        return None
+    gen = torch.Generator(device='cpu')
+    gen.manual_seed(int(seed))
+    return gen
+
+
+def _random(fn, shape, dtype, seed):
+    """Draws on the CPU generator (so a seed gives the same numbers on
+    every device), then moves the result to the backend device."""
+    gen = _generator(seed, 'cpu')
+    out = fn(_shape_tuple(shape), gen)
+    return out.to(device=get_device(), dtype=torch_dtype(dtype))
+
+
+def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    return _random(lambda s, g: torch.empty(s).uniform_(minval, maxval,
+                                                       generator=g),
+                   shape, dtype, seed)
+
+
+def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    return _random(lambda s, g: torch.empty(s).normal_(mean, stddev,
+                                                      generator=g),
+                   shape, dtype, seed)
+
+
+def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    """Normal values with draws beyond two standard deviations redrawn."""
+    def draw(s, g):
+        out = torch.empty(s)
+        torch.nn.init.trunc_normal_(out, 0.0, 1.0, -2.0, 2.0, generator=g)
+        return out * stddev + mean
+    return _random(draw, shape, dtype, seed)
+
+
+def random_binomial(shape, p=0.0, dtype=None, seed=None):
+    return _random(lambda s, g: (torch.rand(s, generator=g) < p).float(),
+                   shape, dtype, seed)
+
+
+def random_uniform_variable(shape, low, high, dtype=None, name=None,
+                            seed=None):
+    return variable(random_uniform(shape, low, high, dtype, seed),
+                    dtype=dtype, name=name)
+
+
+def random_normal_variable(shape, mean, scale, dtype=None, name=None,
+                           seed=None):
+    return variable(random_normal(shape, mean, scale, dtype, seed),
+                    dtype=dtype, name=name)
+
+
+# -------------------------------------------------------------- reductions
+def _reduce(fn, x, axis, keepdims):
+    x = _t(x)
+    axis = _axis(axis)
+    if axis is None:
+        out = fn(x)
+        if keepdims:
+            out = out.reshape((1,) * x.dim())
+        return out
+    return fn(x, dim=axis, keepdim=keepdims)
+
+
+def mean(x, axis=None, keepdims=False):
+    return _reduce(torch.mean, _float(x), axis, keepdims)
+
+
+def sum(x, axis=None, keepdims=False):
+    return _reduce(torch.sum, x, axis, keepdims)
+
+
+def prod(x, axis=None, keepdims=False):
+    x = _t(x)
+    axis = _axis(axis)
+    if axis is None:
+        out = torch.prod(x)
+        return out.reshape((1,) * x.dim()) if keepdims else out
+    if isinstance(axis, tuple):
+        for a in sorted((a % x.dim() for a in axis), reverse=True):
+            x = torch.prod(x, dim=a, keepdim=keepdims)
+        return x
+    return torch.prod(x, dim=axis, keepdim=keepdims)
+
+
+def max(x, axis=None, keepdims=False):
+    return _reduce(torch.amax, x, axis, keepdims)
+
+
+def min(x, axis=None, keepdims=False):
+    return _reduce(torch.amin, x, axis, keepdims)
+
+
+def var(x, axis=None, keepdims=False):
+    x = _float(x)
+    axis = _axis(axis)
+    if axis is None:
+        out = torch.var(x, unbiased=False)
+        return out.reshape((1,) * x.dim()) if keepdims else out
+    return torch.var(x, dim=axis, unbiased=False, keepdim=keepdims)
+
+
+def std(x, axis=None, keepdims=False):
+    return torch.sqrt(var(x, axis, keepdims))
+
+
+def any(x, axis=None, keepdims=False):
+    x = _t(x).bool()
+    axis = _axis(axis)
+    if axis is None:
+        out = x.any()
+        return out.reshape((1,) * x.dim()) if keepdims else out
+    if isinstance(axis, tuple):
+        for a in sorted((a % x.dim() for a in axis), reverse=True):
+            x = x.any(dim=a, keepdim=keepdims)
+        return x
+    return x.any(dim=axis, keepdim=keepdims)
+
+
+def all(x, axis=None, keepdims=False):
+    x = _t(x).bool()
+    axis = _axis(axis)
+    if axis is None:
+        out = x.all()
+        return out.reshape((1,) * x.dim()) if keepdims else out
+    if isinstance(axis, tuple):
+        for a in sorted((a % x.dim() for a in axis), reverse=True):
+            x = x.all(dim=a, keepdim=keepdims)
+        return x
+    return x.all(dim=axis, keepdim=keepdims)
+
+
+def cumsum(x, axis=0):
+    return torch.cumsum(_t(x), dim=axis)
+
+
+def cumprod(x, axis=0):
+    return torch.cumprod(_t(x), dim=axis)
+
+
+def argmax(x, axis=-1):
+    return torch.argmax(_t(x), dim=axis)
+
+
+def argmin(x, axis=-1):
+    return torch.argmin(_t(x), dim=axis)
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    x = _float(x)
+    axis = _axis(axis)
+    if axis is None:
+        out = torch.logsumexp(x.reshape(-1), dim=0)
+        return out.reshape((1,) * x.dim()) if keepdims else out
+    return torch.logsumexp(x, dim=axis, keepdim=keepdims)
+
+
+# ---------------------------------------------------------- element-wise
+def square(x):
+    x = _t(x)
+    return x * x
+
+
+def abs(x):
+    return torch.abs(_t(x))
+
+
+def sqrt(x):
+    """Square root with negatives clipped to 0 first, as Keras 2 does."""
+    x = _float(x)
+    return torch.sqrt(torch.clamp(x, min=0.0))
+
+
+def exp(x):
+    return torch.exp(_float(x))
+
+
+def log(x):
+    return torch.log(_float(x))
+
+
+def round(x):
+    """Rounds half to even, like tf.round."""
+    return torch.round(_t(x))
+
+
+def sign(x):
+    return torch.sign(_t(x))
+
+
+def pow(x, a):
+    return torch.pow(_t(x), a)
+
+
+def clip(x, min_value=None, max_value=None):
+    """Element-wise clipping; `max_value < min_value` clips to `min_value`."""
+    if (min_value is not None and max_value is not None and
+            np.all(np.asarray(max_value) < np.asarray(min_value))):
+        max_value = min_value
+    x = _t(x)
+    if isinstance(min_value, torch.Tensor) or isinstance(max_value,
+                                                         torch.Tensor):
+        return torch.clamp(x, min=min_value, max=max_value)
+    if min_value is None and max_value is None:
+        return x
+    return torch.clamp(x, min=min_value, max=max_value)
+
+
+def _binary(fn, x, y):
+    x = _t(x) if not isinstance(x, (int, float)) else x
+    y = _t(y) if not isinstance(y, (int, float)) else y
+    return fn(x, y) if isinstance(x, torch.Tensor) or \
+        isinstance(y, torch.Tensor) else fn(_t(x), _t(y))
+
+
+def equal(x, y):
+    return _binary(torch.eq, x, y)
+
+
+def not_equal(x, y):
+    return _binary(torch.ne, x, y)
+
+
+def greater(x, y):
+    return _binary(torch.gt, x, y)
+
+
+def greater_equal(x, y):
+    return _binary(torch.ge, x, y)
+
+
+def less(x, y):
+    return _binary(torch.lt, x, y)
+
+
+def less_equal(x, y):
+    return _binary(torch.le, x, y)
+
+
+def maximum(x, y):
+    x, y = _t(x), _t(y)
+    return torch.maximum(x, y.to(x.dtype) if y.dtype != x.dtype else y)
+
+
+def minimum(x, y):
+    x, y = _t(x), _t(y)
+    return torch.minimum(x, y.to(x.dtype) if y.dtype != x.dtype else y)
+
+
+def sin(x):
+    return torch.sin(_float(x))
+
+
+def cos(x):
+    return torch.cos(_float(x))
+
+
+def cast(x, dtype):
+    return _t(x).to(torch_dtype(dtype))
+
+
+def stop_gradient(variables):
+    if isinstance(variables, (list, tuple)):
+        return [_t(v).detach() for v in variables]
+    return _t(variables).detach()
+
+
+def switch(condition, then_expression, else_expression):
+    """Selects between two values (or callables) by a scalar or tensor
+    condition."""
+    if callable(then_expression):
+        then_expression = then_expression()
+    if callable(else_expression):
+        else_expression = else_expression()
+    condition = _t(condition)
+    if condition.dim() == 0:
+        return then_expression if bool(condition) else else_expression
+    then_expression, else_expression = _t(then_expression), _t(
+        else_expression)
+    while condition.dim() < then_expression.dim():
+        condition = condition.unsqueeze(-1)
+    return torch.where(condition.bool(), then_expression, else_expression)
+
+
+def in_train_phase(x, alt, training=None):
+    """`x` in the training phase, `alt` otherwise (callables are called)."""
+    if training is None:
+        training = common.learning_phase()
+    if isinstance(training, torch.Tensor):
+        training = bool(training)
+    chosen = x if training else alt
+    return chosen() if callable(chosen) else chosen
+
+
+def in_test_phase(x, alt, training=None):
+    return in_train_phase(alt, x, training=training)
+
+
+# ------------------------------------------------------------ linear algebra
+def dot(x, y):
+    """Keras dot: contracts the last axis of x with the second-to-last of y
+    (the last when y is 1-D or 2-D)."""
+    x, y = _t(x), _t(y)
+    if y.dim() <= 2:
+        return torch.matmul(x, y)
+    return torch.tensordot(x, y, dims=([x.dim() - 1], [y.dim() - 2]))
+
+
+def batch_dot(x, y, axes=None):
+    """Batch-wise dot product with Keras 2's axis rules (rank-2 inputs give
+    a `(batch, 1)` result)."""
+    x, y = _t(x), _t(y)
+    x_ndim, y_ndim = x.dim(), y.dim()
+    if x_ndim < 2 or y_ndim < 2:
+        raise ValueError('Can not do batch_dot on inputs with rank < 2. '
+                         'Received inputs with shapes %s and %s.'
+                         % (tuple(x.shape), tuple(y.shape)))
+    if x.shape[0] != y.shape[0]:
+        raise ValueError('Can not do batch_dot on inputs with different '
+                         'batch sizes. Received inputs with shapes %s and '
+                         '%s.' % (tuple(x.shape), tuple(y.shape)))
+    if isinstance(axes, int):
+        axes = [axes, axes]
+    if axes is None:
+        axes = [x_ndim - 1, y_ndim - 1] if y_ndim == 2 else \
+            [x_ndim - 1, y_ndim - 2]
+    axes = [a + n if a < 0 else a for a, n in zip(axes, (x_ndim, y_ndim))]
+    if 0 in axes:
+        raise ValueError('Can not perform batch_dot over axis 0.')
+    a0, a1 = axes
+    if x.shape[a0] != y.shape[a1]:
+        raise ValueError('Can not do batch_dot on inputs with shapes %s and '
+                         '%s with axes=%s.' % (tuple(x.shape),
+                                               tuple(y.shape), axes))
+    orig_x_ndim, orig_y_ndim = x_ndim, y_ndim
+    if x_ndim == 2:
+        x = x.unsqueeze(1)
+        a0 += 1
+        x_ndim += 1
+    if y_ndim == 2:
+        y = y.unsqueeze(2)
+        y_ndim += 1
+    x = torch.movedim(x, a0, -1)
+    y = torch.movedim(y, a1, 1)
+    x_mid = x.shape[1:-1]
+    y_trail = y.shape[2:]
+    x3 = x.reshape(x.shape[0], -1, x.shape[-1])
+    y3 = y.reshape(y.shape[0], y.shape[1], -1)
+    result = torch.bmm(x3, y3)
+    result = result.reshape((result.shape[0],) + tuple(x_mid) +
+                            tuple(y_trail))
+    if orig_x_ndim == 2:
+        result = result.squeeze(1)
+    elif orig_y_ndim == 2:
+        result = result.squeeze(-1)
+    return result
+
+
+def transpose(x):
+    x = _t(x)
+    return x.permute(*reversed(range(x.dim())))
+
+
+def gather(reference, indices):
+    reference = _t(reference)
+    indices = _t(indices)
+    return reference[indices.long()]
+
+
+def l2_normalize(x, axis=None):
+    """x / sqrt(max(sum(x**2), 1e-12)) along `axis` (all axes when None)."""
+    x = _float(x)
+    if axis is None:
+        square_sum = torch.sum(x * x)
+    else:
+        square_sum = torch.sum(x * x, dim=_axis(axis), keepdim=True)
+    return x * torch.rsqrt(torch.clamp(square_sum, min=1e-12))
+
+
+def in_top_k(predictions, targets, k):
+    predictions = _t(predictions)
+    targets = _t(targets).long().reshape(-1)
+    target_scores = predictions.gather(1, targets.unsqueeze(1))
+    higher = (predictions > target_scores).sum(dim=1)
+    return higher < k
+
+
+# ------------------------------------------------------------ reshaping
+def concatenate(tensors, axis=-1):
+    tensors = [_t(t) for t in tensors]
+    return torch.cat(tensors, dim=axis)
+
+
+def stack(x, axis=0):
+    return torch.stack([_t(t) for t in x], dim=axis)
+
+
+def reshape(x, shape):
+    if isinstance(shape, torch.Tensor):
+        shape = shape.tolist()
+    return _t(x).reshape(tuple(int(d) for d in shape))
+
+
+def permute_dimensions(x, pattern):
+    return _t(x).permute(*pattern)
+
+
+def repeat(x, n):
+    """(batch, dim) -> (batch, n, dim)."""
+    x = _t(x)
+    if x.dim() != 2:
+        raise ValueError('K.repeat expects a 2D tensor; got shape %s.'
+                         % (tuple(x.shape),))
+    return x.unsqueeze(1).expand(-1, n, -1)
+
+
+def repeat_elements(x, rep, axis):
+    return torch.repeat_interleave(_t(x), rep, dim=axis)
+
+
+def tile(x, n):
+    x = _t(x)
+    if isinstance(n, int):
+        n = [n]
+    n = list(n)
+    if len(n) < x.dim():
+        n = [1] * (x.dim() - len(n)) + n
+    return x.repeat(*n)
+
+
+def flatten(x):
+    return _t(x).reshape(-1)
+
+
+def batch_flatten(x):
+    x = _t(x)
+    return x.reshape(x.shape[0], -1)
+
+
+def expand_dims(x, axis=-1):
+    x = _t(x)
+    if axis < 0:
+        axis = x.dim() + axis + 1
+    return x.unsqueeze(axis)
+
+
+def squeeze(x, axis):
+    return _t(x).squeeze(axis)
+
+
+def reverse(x, axes):
+    if isinstance(axes, int):
+        axes = [axes]
+    return torch.flip(_t(x), dims=list(axes))
+
+
+def slice(x, start, size):
+    x = _t(x)
+    index = tuple(builtins.slice(s, s + n if n != -1 else None)
+                  for s, n in zip(start, size))
+    return x[index]
+
+
+def one_hot(indices, num_classes):
+    return F.one_hot(_t(indices).long(), num_classes).to(
+        torch_dtype(common.floatx()))
+
+
+def temporal_padding(x, padding=(1, 1)):
+    return F.pad(_t(x), (0, 0, padding[0], padding[1]))
+
+
+def spatial_2d_padding(x, padding=((1, 1), (1, 1)), data_format=None):
+    data_format = common.normalize_data_format(data_format)
+    (top, bottom), (left, right) = padding
+    if data_format == 'channels_last':
+        return F.pad(_t(x), (0, 0, left, right, top, bottom))
+    return F.pad(_t(x), (left, right, top, bottom))
+
+
+def spatial_3d_padding(x, padding=((1, 1), (1, 1), (1, 1)),
+                       data_format=None):
+    data_format = common.normalize_data_format(data_format)
+    (a0, a1), (b0, b1), (c0, c1) = padding
+    if data_format == 'channels_last':
+        return F.pad(_t(x), (0, 0, c0, c1, b0, b1, a0, a1))
+    return F.pad(_t(x), (c0, c1, b0, b1, a0, a1))
+
+
+def resize_images(x, height_factor, width_factor, data_format,
+                  interpolation='nearest'):
+    x = _t(x)
+    mode = {'nearest': 'nearest', 'bilinear': 'bilinear'}[interpolation]
+    if data_format == 'channels_last':
+        x = x.permute(0, 3, 1, 2)
+    kwargs = {} if mode == 'nearest' else {'align_corners': False}
+    out = F.interpolate(x, scale_factor=(height_factor, width_factor),
+                        mode=mode, **kwargs)
+    if data_format == 'channels_last':
+        out = out.permute(0, 2, 3, 1)
+    return out
+
+
+def resize_volumes(x, depth_factor, height_factor, width_factor,
+                   data_format):
+    x = _t(x)
+    if data_format == 'channels_last':
+        x = x.repeat_interleave(depth_factor, 1).repeat_interleave(
+            height_factor, 2).repeat_interleave(width_factor, 3)
+    else:
+        x = x.repeat_interleave(depth_factor, 2).repeat_interleave(
+            height_factor, 3).repeat_interleave(width_factor, 4)
+    return x
+
+
+def bias_add(x, bias, data_format=None):
+    x, bias = _t(x), _t(bias)
+    data_format = common.normalize_data_format(data_format)
+    if data_format == 'channels_first' and x.dim() > 2:
+        shape = (1, bias.shape[0]) + (1,) * (x.dim() - 2)
+        if bias.dim() == 1:
+            return x + bias.reshape(shape)
+        return x + bias.movedim(-1, 0).unsqueeze(0)
+    return x + bias
+
+
+# ----------------------------------------------------------- activations
+def relu(x, alpha=0., max_value=None, threshold=0.):
+    """max(x, 0) with Keras's leak `alpha`, cap `max_value` and
+    `threshold`."""
+    x = _float(x)
+    if alpha == 0 and threshold == 0:
+        out = torch.relu(x)
+    elif threshold != 0:
+        negative = alpha * (x - threshold) if alpha != 0 else 0.
+        out = torch.where(x > threshold, x, torch.as_tensor(
+            0., dtype=x.dtype, device=x.device) + negative)
+    else:
+        out = F.leaky_relu(x, alpha)
+    if max_value is not None:
+        out = torch.clamp(out, max=float(max_value))
+    return out
+
+
+def elu(x, alpha=1.):
+    return F.elu(_float(x), alpha)
+
+
+def softmax(x, axis=-1):
+    return torch.softmax(_float(x), dim=axis)
+
+
+def softplus(x):
+    return F.softplus(_float(x))
+
+
+def softsign(x):
+    return F.softsign(_float(x))
+
+
+def sigmoid(x):
+    return torch.sigmoid(_float(x))
+
+
+def hard_sigmoid(x):
+    """clip(0.2 * x + 0.5, 0, 1), the Keras 2 definition."""
+    x = _float(x)
+    return torch.clamp(x * 0.2 + 0.5, 0.0, 1.0)
+
+
+def tanh(x):
+    return torch.tanh(_float(x))
+
+
+def dropout(x, level, noise_shape=None, seed=None):
+    """Inverted dropout: drops with probability `level`, scales the rest."""
+    x = _float(x)
+    if level < 0. or level >= 1:
+        raise ValueError('Dropout level must be in interval [0, 1[.')
+    keep = 1. - level
+    shape = tuple(x.shape) if noise_shape is None else tuple(
+        x.shape[i] if d is None else d for i, d in enumerate(noise_shape))
+    if seed is not None:
+        rand = random_uniform(shape, dtype=dtype_name(x.dtype), seed=seed)
+    else:
+        rand = torch.rand(shape, device=x.device, dtype=x.dtype)
+    return x * (rand < keep).to(x.dtype) / keep
+
+
+# ----------------------------------------------------------- losses
+def categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    """-sum(target * log(output)) with probabilities renormalised and
+    clipped to [eps, 1 - eps]; uses the logits when `output` came from a
+    softmax (as tf.keras does)."""
+    target, output = _float(target), _float(output)
+    if not from_logits:
+        logits = getattr(output, '_keras_logits', None)
+        if logits is not None and getattr(output, '_keras_logits_kind',
+                                          None) == 'softmax':
+            output, from_logits = logits, True
+    if from_logits:
+        return -torch.sum(target * torch.log_softmax(output, dim=axis),
+                          dim=axis)
+    output = output / torch.sum(output, dim=axis, keepdim=True)
+    eps = common.epsilon()
+    output = torch.clamp(output, eps, 1. - eps)
+    return -torch.sum(target * torch.log(output), dim=axis)
+
+
+def sparse_categorical_crossentropy(target, output, from_logits=False,
+                                    axis=-1):
+    """Categorical cross-entropy with integer targets."""
+    output = _float(output)
+    target = _t(target)
+    if axis != -1 and axis != output.dim() - 1:
+        output = torch.movedim(output, axis, -1)
+    if not from_logits:
+        logits = getattr(output, '_keras_logits', None)
+        if logits is not None and getattr(output, '_keras_logits_kind',
+                                          None) == 'softmax':
+            output, from_logits = logits, True
+    if from_logits:
+        log_probs = torch.log_softmax(output, dim=-1)
+    else:
+        eps = common.epsilon()
+        log_probs = torch.log(torch.clamp(output, eps, 1. - eps))
+    if target.dim() == output.dim() and target.shape[-1] == 1:
+        target = target.squeeze(-1)
+    target = target.long()
+    flat = log_probs.reshape(-1, log_probs.shape[-1])
+    losses = -flat.gather(1, target.reshape(-1, 1)).squeeze(1)
+    return losses.reshape(target.shape)
+
+
+def binary_crossentropy(target, output, from_logits=False):
+    """Element-wise binary cross-entropy; uses the logits when `output`
+    came from a sigmoid (as tf.keras does)."""
+    target, output = _float(target), _float(output)
+    if not from_logits:
+        logits = getattr(output, '_keras_logits', None)
+        if logits is not None and getattr(output, '_keras_logits_kind',
+                                          None) == 'sigmoid':
+            output, from_logits = logits, True
+    if from_logits:
+        return F.binary_cross_entropy_with_logits(output, target,
+                                                  reduction='none')
+    eps = common.epsilon()
+    output = torch.clamp(output, eps, 1. - eps)
+    return -(target * torch.log(output) +
+             (1. - target) * torch.log(1. - output))
+
+
+# -------------------------------------------------------- normalization
+def normalize_batch_in_training(x, gamma, beta, reduction_axes,
+                                epsilon=1e-3):
+    x = _float(x)
+    axes = tuple(reduction_axes)
+    m = torch.mean(x, dim=axes, keepdim=True)
+    v = torch.var(x, dim=axes, unbiased=False, keepdim=True)
+    normed = (x - m) / torch.sqrt(v + epsilon)
+    shape = m.shape
+    if gamma is not None:
+        normed = normed * _t(gamma).reshape(shape)
+    if beta is not None:
+        normed = normed + _t(beta).reshape(shape)
+    return normed, m.reshape(-1), v.reshape(-1)
+
+
+def batch_normalization(x, mean, var, beta, gamma, axis=-1, epsilon=1e-3):
+    x = _float(x)
+    out = (x - _t(mean)) / torch.sqrt(_t(var) + epsilon)
+    if gamma is not None:
+        out = out * _t(gamma)
+    if beta is not None:
+        out = out + _t(beta)
+    return out
+
+
+# ------------------------------------------------------------- functions
+def gradients(loss, variables):
+    """Gradients of a scalar `loss` with respect to `variables` (computed
+    eagerly with torch.autograd; None for unconnected ones)."""
+    from ..engine import symbolic
+    return symbolic.gradients(loss, variables)
+
+
+def function(inputs, outputs, updates=None, **kwargs):
+    """A callable mapping a list of input arrays to a list of output
+    arrays, for symbolic inputs and outputs of Keras models."""
+    from ..engine import symbolic
+    return symbolic.function(inputs, outputs, updates=updates, **kwargs)
+
+
+def rnn(step_function, inputs, initial_states, go_backwards=False,
+        mask=None, constants=None, unroll=False, input_length=None):
+    """Iterates `step_function` over the time axis of `inputs`
+    (batch, time, ...), as Keras's `K.rnn`."""
+    inputs = _t(inputs)
+    states = list(initial_states)
+    steps = inputs.shape[1]
+    order = range(steps - 1, -1, -1) if go_backwards else range(steps)
+    outputs = []
+    last_output = None
+    for t in order:
+        args = (inputs[:, t], states) if constants is None else \
+            (inputs[:, t], states + list(constants))
+        output, new_states = step_function(*args)
+        if mask is not None:
+            m = _t(mask)[:, t].bool().unsqueeze(-1)
+            if last_output is None:
+                last_output = torch.zeros_like(output)
+            output = torch.where(m, output, last_output)
+            new_states = [torch.where(m, ns, s)
+                          for ns, s in zip(new_states, states)]
+        last_output = output
+        outputs.append(output)
+        states = list(new_states)
+    return last_output, torch.stack(outputs, dim=1), states
+
+
+def map_fn(fn, elems, name=None, dtype=None):
+    return torch.stack([fn(e) for e in _t(elems)])
+
+
+def foldl(fn, elems, initializer=None, name=None):
+    elems = _t(elems)
+    acc = elems[0] if initializer is None else initializer
+    for e in (elems[1:] if initializer is None else elems):
+        acc = fn(acc, e)
+    return acc
+
+
+def foldr(fn, elems, initializer=None, name=None):
+    elems = torch.flip(_t(elems), dims=[0])
+    return foldl(fn, elems, initializer)
+
+
+def ctc_batch_cost(y_true, y_pred, input_length, label_length):
+    """CTC loss per batch element, as Keras defines it (y_pred are
+    softmax probabilities, shape (batch, time, classes), blank last)."""
+    y_pred = _float(y_pred)
+    log_probs = torch.log(y_pred.permute(1, 0, 2) + common.epsilon())
+    blank = y_pred.shape[-1] - 1
+    loss = F.ctc_loss(log_probs, _t(y_true).long(),
+                      _t(input_length).long().reshape(-1),
+                      _t(label_length).long().reshape(-1),
+                      blank=blank, reduction='none', zero_infinity=True)
+    return loss.unsqueeze(1)

@@ -1,0 +1,811 @@
+"""Keras 2 callbacks: the `Callback` protocol, `History`, the progress bar
+logger and the standard training callbacks (EarlyStopping,
+ModelCheckpoint, ReduceLROnPlateau, LearningRateScheduler, CSVLogger,
+LambdaCallback, TerminateOnNaN, RemoteMonitor, TensorBoard)."""
+import collections
+import csv
+import io
+import json
+import os
+import time
+import warnings
+
+import numpy as np
+
+from . import backend as K
+from .utils.generic_utils import Progbar
+
+_BATCH_METHODS = {
+    'train': ('on_train_batch_begin', 'on_train_batch_end'),
+    'test': ('on_test_batch_begin', 'on_test_batch_end'),
+    'predict': ('on_predict_batch_begin', 'on_predict_batch_end'),
+}
+
+
+class BatchLogs(dict):
+    """Batch logs whose metric values are read from the device only when a
+    callback looks at them (so the loop never waits otherwise)."""
+
+    def __init__(self, base, lazy=None):
+        dict.__init__(self, base)
+        self._lazy = lazy
+
+    def _load(self):
+        lazy = self.__dict__.get('_lazy')
+        if lazy is not None:
+            self._lazy = None
+            dict.update(self, lazy())
+
+    def __getitem__(self, key):
+        self._load()
+        return dict.__getitem__(self, key)
+
+    def get(self, key, default=None):
+        self._load()
+        return dict.get(self, key, default)
+
+    def __contains__(self, key):
+        self._load()
+        return dict.__contains__(self, key)
+
+    def __iter__(self):
+        self._load()
+        return dict.__iter__(self)
+
+    def __len__(self):
+        self._load()
+        return dict.__len__(self)
+
+    def keys(self):
+        self._load()
+        return dict.keys(self)
+
+    def items(self):
+        self._load()
+        return dict.items(self)
+
+    def values(self):
+        self._load()
+        return dict.values(self)
+
+    def copy(self):
+        self._load()
+        return dict(dict.items(self))
+
+    def __repr__(self):
+        self._load()
+        return dict.__repr__(self)
+
+
+class Callback(object):
+    """Base class of callbacks; `self.model` and `self.params` are set by
+    the training loop before `on_train_begin`."""
+
+    def __init__(self):
+        self.validation_data = None
+        self.model = None
+        self.params = {}
+
+    def set_params(self, params):
+        self.params = params
+
+    def set_model(self, model):
+        self.model = model
+
+    def on_batch_begin(self, batch, logs=None):
+        """Called at the start of a training batch (Keras 2 name)."""
+
+    def on_batch_end(self, batch, logs=None):
+        """Called at the end of a training batch (Keras 2 name)."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        """Called at the start of an epoch."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        """Called at the end of an epoch with the epoch's logs."""
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.on_batch_begin(batch, logs=logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.on_batch_end(batch, logs=logs)
+
+    def on_test_batch_begin(self, batch, logs=None):
+        """Called at the start of an evaluation batch."""
+
+    def on_test_batch_end(self, batch, logs=None):
+        """Called at the end of an evaluation batch."""
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        """Called at the start of a prediction batch."""
+
+    def on_predict_batch_end(self, batch, logs=None):
+        """Called at the end of a prediction batch."""
+
+    def on_train_begin(self, logs=None):
+        """Called at the start of training."""
+
+    def on_train_end(self, logs=None):
+        """Called at the end of training."""
+
+    def on_test_begin(self, logs=None):
+        """Called at the start of evaluation."""
+
+    def on_test_end(self, logs=None):
+        """Called at the end of evaluation."""
+
+    def on_predict_begin(self, logs=None):
+        """Called at the start of prediction."""
+
+    def on_predict_end(self, logs=None):
+        """Called at the end of prediction."""
+
+
+def _overrides(callback, names):
+    for name in names:
+        if name in callback.__dict__:
+            return True
+        method = getattr(type(callback), name, None)
+        if method is not None and method is not getattr(Callback, name):
+            return True
+    return False
+
+
+class CallbackList(object):
+    """Dispatches events to a list of callbacks. Batch events only go to
+    callbacks that define a batch method."""
+
+    def __init__(self, callbacks=None):
+        self.callbacks = list(callbacks or [])
+        self._refresh()
+
+    def _refresh(self):
+        self._batch_targets = {}
+        for mode, (begin, end) in _BATCH_METHODS.items():
+            names_begin = (begin, 'on_batch_begin') if mode == 'train' \
+                else (begin,)
+            names_end = (end, 'on_batch_end') if mode == 'train' else (end,)
+            self._batch_targets[(mode, 'begin')] = [
+                getattr(c, begin) for c in self.callbacks
+                if _overrides(c, names_begin)]
+            self._batch_targets[(mode, 'end')] = [
+                getattr(c, end) for c in self.callbacks
+                if _overrides(c, names_end)]
+
+    def append(self, callback):
+        self.callbacks.append(callback)
+        self._refresh()
+
+    def set_params(self, params):
+        for callback in self.callbacks:
+            callback.set_params(params)
+
+    def set_model(self, model):
+        for callback in self.callbacks:
+            callback.set_model(model)
+
+    def wants_batch(self, mode, when):
+        return bool(self._batch_targets[(mode, when)])
+
+    def batch_hook(self, mode, when, batch, logs):
+        for method in self._batch_targets[(mode, when)]:
+            method(batch, logs)
+
+    def _all(self, name, *args):
+        for callback in self.callbacks:
+            getattr(callback, name)(*args)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._all('on_epoch_begin', epoch, logs if logs is not None else {})
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._all('on_epoch_end', epoch, logs if logs is not None else {})
+
+    def on_batch_begin(self, batch, logs=None):
+        self.batch_hook('train', 'begin', batch, logs or {})
+
+    def on_batch_end(self, batch, logs=None):
+        self.batch_hook('train', 'end', batch, logs or {})
+
+    def on_train_begin(self, logs=None):
+        self._all('on_train_begin', logs if logs is not None else {})
+
+    def on_train_end(self, logs=None):
+        self._all('on_train_end', logs if logs is not None else {})
+
+    def on_test_begin(self, logs=None):
+        self._all('on_test_begin', logs if logs is not None else {})
+
+    def on_test_end(self, logs=None):
+        self._all('on_test_end', logs if logs is not None else {})
+
+    def on_predict_begin(self, logs=None):
+        self._all('on_predict_begin', logs if logs is not None else {})
+
+    def on_predict_end(self, logs=None):
+        self._all('on_predict_end', logs if logs is not None else {})
+
+    def __iter__(self):
+        return iter(self.callbacks)
+
+
+class BaseLogger(Callback):
+    """Keras 2's epoch averager. The training loop already reports epoch
+    averages of every metric, so this callback only keeps the names of the
+    metrics not to average (`stateful_metrics`)."""
+
+    def __init__(self, stateful_metrics=None):
+        super(BaseLogger, self).__init__()
+        self.stateful_metrics = set(stateful_metrics or [])
+
+
+class TerminateOnNaN(Callback):
+    """Stops training when the loss becomes NaN or infinite."""
+
+    def on_batch_end(self, batch, logs=None):
+        logs = logs or {}
+        loss = logs.get('loss')
+        if loss is not None:
+            if np.isnan(loss) or np.isinf(loss):
+                print('Batch %d: Invalid loss, terminating training' % batch)
+                self.model.stop_training = True
+
+
+class ProgbarLogger(Callback):
+    """Prints the Keras progress bar: `Epoch i/n`, then a bar per step
+    with ETA and running averages (a line per epoch when stdout is not a
+    terminal or verbose=2)."""
+
+    def __init__(self, count_mode='steps', stateful_metrics=None):
+        super(ProgbarLogger, self).__init__()
+        if count_mode not in ('samples', 'steps'):
+            raise ValueError('Unknown `count_mode`: ' + str(count_mode))
+        self.count_mode = count_mode
+        self.stateful_metrics = set(stateful_metrics or [])
+        self.progbar = None
+
+    def on_train_begin(self, logs=None):
+        self.verbose = self.params.get('verbose', 1)
+        self.epochs = self.params.get('epochs', 1)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if not self.verbose:
+            return
+        print('Epoch %d/%d' % (epoch + 1, self.epochs))
+        if self.count_mode == 'steps':
+            target = self.params.get('steps')
+            unit = 'step'
+        else:
+            target = self.params.get('samples')
+            unit = 'sample'
+        self.target = target
+        self.seen = 0
+        self.progbar = Progbar(target=target, verbose=self.verbose,
+                               stateful_metrics=self.stateful_metrics,
+                               unit_name=unit)
+        self._last = 0.
+
+    def on_batch_end(self, batch, logs=None):
+        if not self.verbose or self.progbar is None:
+            return
+        logs = logs if logs is not None else {}
+        if self.count_mode == 'steps':
+            self.seen = batch + 1
+        else:
+            self.seen += dict.get(logs, 'size', 0)
+        now = time.time()
+        if self.verbose == 1 and self.progbar._dynamic_display and \
+                now - self._last >= 0.1 and \
+                (self.target is None or self.seen < self.target):
+            self._last = now
+            self.progbar.set_values(self.seen, self._values(logs))
+
+    def _values(self, logs):
+        return [(k, v) for k, v in logs.items()
+                if k not in ('batch', 'size') and np.ndim(v) == 0]
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not self.verbose or self.progbar is None:
+            return
+        target = self.target if self.target is not None else self.seen
+        self.progbar.set_values(target, self._values(logs or {}))
+
+
+class _HistoryDict(dict):
+    """History values; 'acc'/'val_acc' and 'accuracy'/'val_accuracy' answer
+    for each other, so Keras 2.2 and tf.keras scripts both find them."""
+
+    _ALIASES = {'acc': 'accuracy', 'accuracy': 'acc',
+                'val_acc': 'val_accuracy', 'val_accuracy': 'val_acc'}
+
+    def _alias(self, key):
+        other = self._ALIASES.get(key)
+        if other is not None and dict.__contains__(self, other):
+            return other
+        return None
+
+    def __missing__(self, key):
+        other = self._alias(key)
+        if other is None:
+            raise KeyError(key)
+        return dict.__getitem__(self, other)
+
+    def __contains__(self, key):
+        return dict.__contains__(self, key) or self._alias(key) is not None
+
+    def get(self, key, default=None):
+        if dict.__contains__(self, key):
+            return dict.__getitem__(self, key)
+        other = self._alias(key)
+        return dict.__getitem__(self, other) if other else default
+
+
+class History(Callback):
+    """Records the epoch logs: `history.history['loss']` etc."""
+
+    def __init__(self):
+        super(History, self).__init__()
+        self.epoch = []
+        self.history = _HistoryDict()
+
+    def on_train_begin(self, logs=None):
+        self.epoch = []
+        self.history = _HistoryDict()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        self.epoch.append(epoch)
+        for k, v in logs.items():
+            self.history.setdefault(k, []).append(v)
+
+
+def _mode_op(mode, monitor, cls_name):
+    if mode not in ('auto', 'min', 'max'):
+        warnings.warn('%s mode %s is unknown, fallback to auto mode.'
+                      % (cls_name, mode), RuntimeWarning)
+        mode = 'auto'
+    if mode == 'min':
+        return np.less
+    if mode == 'max':
+        return np.greater
+    name = monitor.lower()
+    if 'acc' in name or name.endswith('auc') or name.startswith('fmeasure'):
+        return np.greater
+    return np.less
+
+
+class ModelCheckpoint(Callback):
+    """Saves the model (or its weights) after every `period` epochs to
+    `filepath`, which may hold `{epoch:02d}` and log keys such as
+    `{val_loss:.2f}`; with `save_best_only` only improvements of `monitor`
+    are written."""
+
+    def __init__(self, filepath, monitor='val_loss', verbose=0,
+                 save_best_only=False, save_weights_only=False,
+                 mode='auto', period=1, save_freq='epoch'):
+        super(ModelCheckpoint, self).__init__()
+        if save_freq != 'epoch':
+            raise NotImplementedError('ModelCheckpoint(save_freq=%r): only '
+                                      "'epoch' is supported." % (save_freq,))
+        self.monitor = monitor
+        self.verbose = verbose
+        self.filepath = str(filepath)
+        self.save_best_only = save_best_only
+        self.save_weights_only = save_weights_only
+        self.period = period
+        self.epochs_since_last_save = 0
+        self.monitor_op = _mode_op(mode, monitor, 'ModelCheckpoint')
+        self.best = np.inf if self.monitor_op == np.less else -np.inf
+
+    def _save(self, filepath):
+        if self.save_weights_only:
+            self.model.save_weights(filepath, overwrite=True)
+        else:
+            self.model.save(filepath, overwrite=True)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        self.epochs_since_last_save += 1
+        if self.epochs_since_last_save < self.period:
+            return
+        self.epochs_since_last_save = 0
+        filepath = self.filepath.format(epoch=epoch + 1, **logs)
+        if not self.save_best_only:
+            if self.verbose > 0:
+                print('\nEpoch %05d: saving model to %s' % (epoch + 1,
+                                                             filepath))
+            self._save(filepath)
+            return
+        current = logs.get(self.monitor)
+        if current is None:
+            warnings.warn('Can save best model only with %s available, '
+                          'skipping.' % self.monitor, RuntimeWarning)
+            return
+        if self.monitor_op(current, self.best):
+            if self.verbose > 0:
+                print('\nEpoch %05d: %s improved from %0.5f to %0.5f, saving '
+                      'model to %s' % (epoch + 1, self.monitor, self.best,
+                                       current, filepath))
+            self.best = current
+            self._save(filepath)
+        elif self.verbose > 0:
+            print('\nEpoch %05d: %s did not improve from %0.5f'
+                  % (epoch + 1, self.monitor, self.best))
+
+
+class EarlyStopping(Callback):
+    """Stops training when `monitor` has not improved by more than
+    `min_delta` for `patience` epochs; optionally restores the weights of
+    the best epoch."""
+
+    def __init__(self, monitor='val_loss', min_delta=0, patience=0,
+                 verbose=0, mode='auto', baseline=None,
+                 restore_best_weights=False, start_from_epoch=0):
+        super(EarlyStopping, self).__init__()
+        self.monitor = monitor
+        self.baseline = baseline
+        self.patience = patience
+        self.verbose = verbose
+        self.min_delta = abs(min_delta)
+        self.wait = 0
+        self.stopped_epoch = 0
+        self.restore_best_weights = restore_best_weights
+        self.best_weights = None
+        self.start_from_epoch = start_from_epoch
+        self.monitor_op = _mode_op(mode, monitor, 'EarlyStopping')
+        if self.monitor_op == np.less:
+            self.min_delta *= -1
+
+    def on_train_begin(self, logs=None):
+        self.wait = 0
+        self.stopped_epoch = 0
+        self.best_weights = None
+        if self.baseline is not None:
+            self.best = self.baseline
+        else:
+            self.best = np.inf if self.monitor_op == np.less else -np.inf
+
+    def on_epoch_end(self, epoch, logs=None):
+        current = self.get_monitor_value(logs or {})
+        if current is None or epoch < self.start_from_epoch:
+            return
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights = self.model.get_weights()
+        if self.monitor_op(current - self.min_delta, self.best):
+            self.best = current
+            self.wait = 0
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+        else:
+            self.wait += 1
+            if self.wait >= self.patience:
+                self.stopped_epoch = epoch
+                self.model.stop_training = True
+                if self.restore_best_weights and \
+                        self.best_weights is not None:
+                    if self.verbose > 0:
+                        print('Restoring model weights from the end of the '
+                              'best epoch')
+                    self.model.set_weights(self.best_weights)
+
+    def on_train_end(self, logs=None):
+        if self.stopped_epoch > 0 and self.verbose > 0:
+            print('Epoch %05d: early stopping' % (self.stopped_epoch + 1))
+
+    def get_monitor_value(self, logs):
+        value = logs.get(self.monitor)
+        if value is None:
+            warnings.warn('Early stopping conditioned on metric `%s` which '
+                          'is not available. Available metrics are: %s'
+                          % (self.monitor, ','.join(list(logs.keys()))),
+                          RuntimeWarning)
+        return value
+
+
+class RemoteMonitor(Callback):
+    """Posts the epoch logs as JSON to `root + path` (needs `requests`)."""
+
+    def __init__(self, root='http://localhost:9000',
+                 path='/publish/epoch/end/', field='data', headers=None,
+                 send_as_json=False):
+        super(RemoteMonitor, self).__init__()
+        self.root = root
+        self.path = path
+        self.field = field
+        self.headers = headers
+        self.send_as_json = send_as_json
+
+    def on_epoch_end(self, epoch, logs=None):
+        try:
+            import requests
+        except ImportError:
+            raise ImportError('RemoteMonitor requires the `requests` '
+                              'library (`pip install requests`).')
+        send = {'epoch': epoch}
+        for k, v in (logs or {}).items():
+            send[k] = v.item() if isinstance(v, (np.ndarray, np.generic)) \
+                else v
+        try:
+            if self.send_as_json:
+                requests.post(self.root + self.path, json=send,
+                              headers=self.headers)
+            else:
+                requests.post(self.root + self.path,
+                              {self.field: json.dumps(send)},
+                              headers=self.headers)
+        except requests.exceptions.RequestException:
+            warnings.warn('Warning: could not reach RemoteMonitor root '
+                          'server at ' + str(self.root))
+
+
+class LearningRateScheduler(Callback):
+    """Sets the learning rate at the start of each epoch to
+    `schedule(epoch, lr)` (or `schedule(epoch)`)."""
+
+    def __init__(self, schedule, verbose=0):
+        super(LearningRateScheduler, self).__init__()
+        self.schedule = schedule
+        self.verbose = verbose
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if not hasattr(self.model.optimizer, 'lr'):
+            raise ValueError('Optimizer must have a "lr" attribute.')
+        lr = float(K.get_value(self.model.optimizer.lr))
+        try:
+            lr = self.schedule(epoch, lr)
+        except TypeError:
+            lr = self.schedule(epoch)
+        if not isinstance(lr, (float, int, np.floating, np.integer)) and \
+                np.ndim(lr) != 0:
+            raise ValueError('The output of the "schedule" function should '
+                             'be float.')
+        K.set_value(self.model.optimizer.lr, float(lr))
+        if self.verbose > 0:
+            print('\nEpoch %05d: LearningRateScheduler setting learning rate '
+                  'to %s.' % (epoch + 1, lr))
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs['lr'] = float(K.get_value(self.model.optimizer.lr))
+
+
+class ReduceLROnPlateau(Callback):
+    """Multiplies the learning rate by `factor` when `monitor` has not
+    improved for `patience` epochs (with `cooldown` and `min_lr`)."""
+
+    def __init__(self, monitor='val_loss', factor=0.1, patience=10,
+                 verbose=0, mode='auto', min_delta=1e-4, cooldown=0,
+                 min_lr=0, **kwargs):
+        super(ReduceLROnPlateau, self).__init__()
+        self.monitor = monitor
+        if factor >= 1.0:
+            raise ValueError('ReduceLROnPlateau does not support a factor '
+                             '>= 1.0.')
+        if 'epsilon' in kwargs:
+            min_delta = kwargs.pop('epsilon')
+            warnings.warn('`epsilon` argument is deprecated and will be '
+                          'removed, use `min_delta` instead.')
+        if kwargs:
+            raise TypeError('Unexpected keyword arguments: %s'
+                            % sorted(kwargs))
+        self.factor = factor
+        self.min_lr = min_lr
+        self.min_delta = min_delta
+        self.patience = patience
+        self.verbose = verbose
+        self.cooldown = cooldown
+        self.cooldown_counter = 0
+        self.wait = 0
+        self.best = 0
+        self.mode = mode
+        self.monitor_op = None
+        self._reset()
+
+    def _reset(self):
+        if self.mode not in ('auto', 'min', 'max'):
+            warnings.warn('Learning Rate Plateau Reducing mode %s is unknown, '
+                          'fallback to auto mode.' % self.mode,
+                          RuntimeWarning)
+            self.mode = 'auto'
+        if self.mode == 'min' or (self.mode == 'auto' and
+                                  'acc' not in self.monitor):
+            self.monitor_op = lambda a, b: np.less(a, b - self.min_delta)
+            self.best = np.inf
+        else:
+            self.monitor_op = lambda a, b: np.greater(a, b + self.min_delta)
+            self.best = -np.inf
+        self.cooldown_counter = 0
+        self.wait = 0
+
+    def on_train_begin(self, logs=None):
+        self._reset()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs if logs is not None else {}
+        logs['lr'] = float(K.get_value(self.model.optimizer.lr))
+        current = logs.get(self.monitor)
+        if current is None:
+            warnings.warn('Reduce LR on plateau conditioned on metric `%s` '
+                          'which is not available. Available metrics are: %s'
+                          % (self.monitor, ','.join(list(logs.keys()))),
+                          RuntimeWarning)
+            return
+        if self.in_cooldown():
+            self.cooldown_counter -= 1
+            self.wait = 0
+        if self.monitor_op(current, self.best):
+            self.best = current
+            self.wait = 0
+        elif not self.in_cooldown():
+            self.wait += 1
+            if self.wait >= self.patience:
+                old_lr = float(K.get_value(self.model.optimizer.lr))
+                if old_lr > self.min_lr:
+                    new_lr = max(old_lr * self.factor, self.min_lr)
+                    K.set_value(self.model.optimizer.lr, new_lr)
+                    if self.verbose > 0:
+                        print('\nEpoch %05d: ReduceLROnPlateau reducing '
+                              'learning rate to %s.' % (epoch + 1, new_lr))
+                    self.cooldown_counter = self.cooldown
+                    self.wait = 0
+
+    def in_cooldown(self):
+        return self.cooldown_counter > 0
+
+
+class CSVLogger(Callback):
+    """Writes one CSV row of epoch logs per epoch (`append=True` continues
+    an existing file)."""
+
+    def __init__(self, filename, separator=',', append=False):
+        super(CSVLogger, self).__init__()
+        self.sep = separator
+        self.filename = str(filename)
+        self.append = append
+        self.writer = None
+        self.keys = None
+        self.append_header = True
+        self.csv_file = None
+
+    def on_train_begin(self, logs=None):
+        if self.append:
+            if os.path.exists(self.filename):
+                with open(self.filename, 'r') as f:
+                    self.append_header = not bool(len(f.readline()))
+            mode = 'a'
+        else:
+            mode = 'w'
+        self.csv_file = io.open(self.filename, mode, newline='\n')
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+
+        def handle_value(k):
+            is_zero_dim_ndarray = isinstance(k, np.ndarray) and k.ndim == 0
+            if isinstance(k, str):
+                return k
+            if isinstance(k, collections.abc.Iterable) and \
+                    not is_zero_dim_ndarray:
+                return '"[%s]"' % (', '.join(map(str, k)))
+            return k
+
+        if self.keys is None:
+            self.keys = sorted(logs.keys())
+        if self.model.stop_training:
+            logs = dict((k, logs[k] if k in logs else 'NA')
+                        for k in self.keys)
+        if not self.writer:
+            class CustomDialect(csv.excel):
+                delimiter = self.sep
+            self.writer = csv.DictWriter(self.csv_file,
+                                         fieldnames=['epoch'] + self.keys,
+                                         dialect=CustomDialect)
+            if self.append_header:
+                self.writer.writeheader()
+        row = collections.OrderedDict({'epoch': epoch})
+        row.update((key, handle_value(logs.get(key, 'NA')))
+                   for key in self.keys)
+        self.writer.writerow(row)
+        self.csv_file.flush()
+
+    def on_train_end(self, logs=None):
+        if self.csv_file is not None:
+            self.csv_file.close()
+        self.writer = None
+
+    def __del__(self):
+        csv_file = getattr(self, 'csv_file', None)
+        if csv_file is not None and not csv_file.closed:
+            csv_file.close()
+
+
+class LambdaCallback(Callback):
+    """A callback from plain functions: `on_epoch_begin(epoch, logs)`,
+    `on_epoch_end(epoch, logs)`, `on_batch_begin(batch, logs)`,
+    `on_batch_end(batch, logs)`, `on_train_begin(logs)`,
+    `on_train_end(logs)`."""
+
+    def __init__(self, on_epoch_begin=None, on_epoch_end=None,
+                 on_batch_begin=None, on_batch_end=None,
+                 on_train_begin=None, on_train_end=None, **kwargs):
+        super(LambdaCallback, self).__init__()
+        self.__dict__.update(kwargs)
+        for name, fn in (('on_epoch_begin', on_epoch_begin),
+                         ('on_epoch_end', on_epoch_end),
+                         ('on_batch_begin', on_batch_begin),
+                         ('on_batch_end', on_batch_end),
+                         ('on_train_begin', on_train_begin),
+                         ('on_train_end', on_train_end)):
+            if fn is not None:
+                setattr(self, name, fn)
+
+
+class TensorBoard(Callback):
+    """Writes TensorBoard event files through `torch.utils.tensorboard`:
+    epoch scalars (and batch scalars with `update_freq='batch'` or an
+    integer), weight histograms every `histogram_freq` epochs. Needs the
+    `tensorboard` package."""
+
+    def __init__(self, log_dir='./logs', histogram_freq=0, batch_size=32,
+                 write_graph=True, write_grads=False, write_images=False,
+                 embeddings_freq=0, embeddings_layer_names=None,
+                 embeddings_metadata=None, embeddings_data=None,
+                 update_freq='epoch', profile_batch=0, **kwargs):
+        super(TensorBoard, self).__init__()
+        if embeddings_freq:
+            raise NotImplementedError('TensorBoard(embeddings_freq=...) is '
+                                      'not supported.')
+        if write_grads or write_images:
+            raise NotImplementedError('TensorBoard(write_grads=True / '
+                                      'write_images=True) is not supported.')
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError:
+            raise ImportError(
+                'The TensorBoard callback needs the `tensorboard` package: '
+                '`pip install tensorboard` (or `pip install '
+                'keras-compat[tensorboard]`).')
+        self._writer_cls = SummaryWriter
+        self.log_dir = str(log_dir)
+        self.histogram_freq = histogram_freq
+        self.update_freq = update_freq
+        self.write_graph = write_graph
+        self._writer = None
+        self._samples_seen = 0
+        self._batches = 0
+
+    def on_train_begin(self, logs=None):
+        self._writer = self._writer_cls(log_dir=self.log_dir)
+
+    def on_batch_end(self, batch, logs=None):
+        if self.update_freq == 'epoch' or self._writer is None:
+            return
+        logs = logs or {}
+        self._batches += 1
+        self._samples_seen += dict.get(logs, 'size', 1)
+        every = 1 if self.update_freq == 'batch' else int(self.update_freq)
+        if self._batches % every == 0:
+            for name, value in logs.items():
+                if name in ('batch', 'size'):
+                    continue
+                self._writer.add_scalar('batch_' + name, float(value),
+                                        self._batches)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self._writer is None:
+            return
+        for name, value in (logs or {}).items():
+            if np.ndim(value) == 0:
+                self._writer.add_scalar(name, float(value), epoch)
+        if self.histogram_freq and epoch % self.histogram_freq == 0:
+            for layer in self.model.layers:
+                for weight in layer.weights:
+                    self._writer.add_histogram(
+                        weight.name.replace(':', '_'),
+                        weight.detach().cpu().numpy(), epoch)
+        self._writer.flush()
+
+    def on_train_end(self, logs=None):
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None

@@ -1,0 +1,8 @@
+"""The engine: Layer base class, symbolic graph, Network, Model (training)
+and Sequential."""
+from .base_layer import Layer, InputSpec
+from .input_layer import Input, InputLayer
+from .keras_tensor import KerasTensor, Node
+from .network import Network, get_source_inputs
+from .training import Model
+from .sequential import Sequential

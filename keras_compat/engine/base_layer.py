@@ -1,0 +1,1040 @@
+"""The Keras `Layer` as a `torch.nn.Module`.
+
+A layer stores its configuration in `__init__`, creates its weights in
+`build(input_shape)` the first time it is called, and computes in
+`call(inputs)`. Weights are `nn.Parameter`s registered on the module (so
+`parameters()`, `state_dict()`, `.to(device)` and DDP work) and are laid out
+for the fastest torch kernel; `get_weights()`/`set_weights()` and
+`layer.weights` speak Keras layout."""
+import inspect
+import re
+import weakref
+
+import numpy as np
+import torch
+from torch import nn
+
+from .. import backend as K
+from .. import initializers, regularizers, constraints
+from ..backend import common
+from ..utils.generic_utils import to_list, unpack_singleton
+from .keras_tensor import KerasTensor, Node
+
+_ALLOWED_KWARGS = frozenset({'input_shape', 'batch_input_shape', 'batch_size',
+                             'dtype', 'name', 'trainable', 'weights',
+                             'input_dtype', 'input_dim', 'autocast',
+                             'dynamic'})
+
+
+def to_snake_case(name):
+    """'MaxPooling2D' -> 'max_pooling2d', as Keras names layers."""
+    intermediate = re.sub('(.)([A-Z][a-z0-9]+)', r'\1_\2', name)
+    insecure = re.sub('([a-z])([A-Z])', r'\1_\2', intermediate).lower()
+    if insecure[0] != '_':
+        return insecure
+    return 'private' + insecure
+
+
+class InputSpec(object):
+    """The rank, dtype and fixed axis sizes a layer accepts; checked when
+    the layer is called."""
+
+    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None,
+                 min_ndim=None, axes=None):
+        self.dtype = dtype
+        self.shape = shape
+        if shape is not None:
+            self.ndim = len(shape)
+        else:
+            self.ndim = ndim
+        self.max_ndim = max_ndim
+        self.min_ndim = min_ndim
+        self.axes = axes or {}
+
+    def __repr__(self):
+        spec = [('dtype=' + str(self.dtype)) if self.dtype else '',
+                ('shape=' + str(self.shape)) if self.shape else '',
+                ('ndim=' + str(self.ndim)) if self.ndim else '',
+                ('max_ndim=' + str(self.max_ndim)) if self.max_ndim else '',
+                ('min_ndim=' + str(self.min_ndim)) if self.min_ndim else '',
+                ('axes=' + str(self.axes)) if self.axes else '']
+        return 'InputSpec(%s)' % ', '.join(x for x in spec if x)
+
+
+class KerasWeightView(torch.Tensor):
+    """A Keras-layout alias of a layer weight, as `layer.weights` returns.
+
+    It shares storage with the parameter (so `K.set_value` writes through)
+    and carries the Keras variable name, e.g. 'dense_1/kernel:0'."""
+
+    __torch_function__ = torch._C._disabled_torch_function_impl
+
+    @property
+    def name(self):
+        return self.__dict__.get('_keras_name')
+
+    def numpy(self):
+        return self.detach().cpu().numpy()
+
+    def value(self):
+        return self
+
+    def assign(self, value):
+        K.set_value(self, value)
+        return self
+
+
+class _WeightRecord(object):
+    """One Keras weight of a layer: where the tensor lives on the module and
+    how to see it in Keras layout."""
+
+    __slots__ = ('name', 'attr', 'to_keras', 'from_keras', 'trainable',
+                 'regularizer', 'constraint', 'keras_shape')
+
+    def __init__(self, name, attr, keras_shape, trainable=True,
+                 regularizer=None, constraint=None, to_keras=None,
+                 from_keras=None):
+        self.name = name
+        self.attr = attr
+        self.keras_shape = tuple(keras_shape)
+        self.trainable = trainable
+        self.regularizer = regularizer
+        self.constraint = constraint
+        self.to_keras = to_keras
+        self.from_keras = from_keras
+
+    def keras_tensor(self, layer):
+        """The weight in Keras layout, differentiable (a view or, for
+        reordered gates, a computed tensor)."""
+        tensor = getattr(layer, self.attr)
+        return tensor if self.to_keras is None else self.to_keras(tensor)
+
+    def assign(self, layer, value):
+        """Writes a Keras-layout value into the torch-layout tensor."""
+        tensor = getattr(layer, self.attr)
+        value = torch.as_tensor(value, dtype=tensor.dtype,
+                                device=tensor.device)
+        with torch.no_grad():
+            if self.from_keras is not None:
+                tensor.copy_(self.from_keras(value))
+            elif self.to_keras is not None:
+                self.to_keras(tensor).copy_(value)
+            else:
+                tensor.copy_(value.reshape(tensor.shape))
+
+
+def _class_flags(cls):
+    """Per-class facts about `call` and `compute_mask`, computed once."""
+    flags = cls.__dict__.get('_keras_class_flags')
+    if flags is None:
+        try:
+            params = inspect.signature(cls.call).parameters
+        except (TypeError, ValueError):
+            params = {}
+        var_kw = any(p.kind == inspect.Parameter.VAR_KEYWORD
+                     for p in params.values())
+        flags = {
+            'mask_arg': 'mask' in params or var_kw,
+            'training_arg': 'training' in params or var_kw,
+            'computes_mask': cls.compute_mask is not Layer.compute_mask,
+            'shape_fn': cls.compute_output_shape is not
+            Layer.compute_output_shape,
+        }
+        setattr(cls, '_keras_class_flags', flags)
+    return flags
+
+
+def _is_symbolic(inputs):
+    if type(inputs) is torch.Tensor:
+        return False
+    if isinstance(inputs, (list, tuple)):
+        return any(getattr(x, '_is_keras_symbolic', False) for x in inputs)
+    return getattr(inputs, '_is_keras_symbolic', False)
+
+
+def _shape_of(x):
+    if isinstance(x, KerasTensor):
+        return x._keras_shape
+    return tuple(x.shape)
+
+
+def _collect_shapes(inputs):
+    if isinstance(inputs, (list, tuple)):
+        return [_shape_of(x) for x in inputs]
+    return _shape_of(inputs)
+
+
+def _unique_attr(module, name):
+    attr = re.sub(r'\W', '_', name) or 'weight'
+    if attr[0].isdigit():
+        attr = '_' + attr
+    candidate, i = attr, 1
+    while (candidate in module._parameters or candidate in module._buffers
+           or candidate in module._modules or
+           (hasattr(type(module), candidate)) or
+           candidate in module.__dict__):
+        candidate = '%s_%d' % (attr, i)
+        i += 1
+    return candidate
+
+
+class Layer(nn.Module):
+    """Base class of every Keras layer (`keras.layers.Layer`).
+
+    Subclasses override `build(input_shape)` to create weights with
+    `add_weight`, `call(inputs)` to compute, `compute_output_shape` and
+    `get_config`. Calling a layer on a symbolic tensor builds it and records
+    the call; calling it on a torch tensor computes.
+
+    Keyword arguments: `input_shape`, `input_dim`, `batch_size`,
+    `batch_input_shape`, `name`, `trainable`, `dtype`, `weights`."""
+
+    def __init__(self, **kwargs):
+        nn.Module.__init__(self)
+        for kwarg in kwargs:
+            if kwarg not in _ALLOWED_KWARGS:
+                raise TypeError('Keyword argument not understood:', kwarg)
+        self.input_spec = getattr(self, 'input_spec', None)
+        self.supports_masking = getattr(self, 'supports_masking', False)
+        self.stateful = getattr(self, 'stateful', False)
+        self.built = getattr(self, 'built', False)
+        self._keras_weights = []
+        self._legacy_trainable = None
+        self._legacy_non_trainable = None
+        self._loss_fns = []
+        self._call_losses = []
+        self._loss_generation = -1
+        self._has_call_losses = False
+        self._metrics = []
+        self._inbound_nodes = []
+        self._outbound_nodes = []
+        name = kwargs.get('name')
+        if not name:
+            prefix = self.__class__.__name__
+            name = to_snake_case(prefix) + '_' + str(K.get_uid(prefix))
+        self.name = name
+        self.trainable = kwargs.get('trainable', True)
+        if 'input_dim' in kwargs and 'input_shape' not in kwargs:
+            kwargs['input_shape'] = (kwargs['input_dim'],)
+        if 'batch_input_shape' in kwargs:
+            self.batch_input_shape = tuple(kwargs['batch_input_shape'])
+        elif 'input_shape' in kwargs:
+            shape = kwargs['input_shape']
+            if isinstance(shape, int):
+                shape = (shape,)
+            self.batch_input_shape = (kwargs.get('batch_size'),) + \
+                tuple(shape)
+        dtype = kwargs.get('dtype') or kwargs.get('input_dtype') or \
+            common.floatx()
+        if not isinstance(dtype, str):
+            dtype = K.dtype_name(K.torch_dtype(dtype))
+        self.dtype = dtype
+        self._initial_weights = kwargs.get('weights')
+        if not hasattr(self, 'activity_regularizer'):
+            self.activity_regularizer = None
+        # Layers start in inference mode as in Keras; fit() switches the
+        # model to training mode for its steps.
+        self.training = False
+
+    def __getattr__(self, name):
+        try:
+            return nn.Module.__getattr__(self, name)
+        except AttributeError:
+            # A property that raised AttributeError lands here; re-run it so
+            # that its own message (not nn.Module's) reaches the user.
+            prop = getattr(type(self), name, None)
+            if isinstance(prop, property):
+                return prop.fget(self)
+            raise
+
+    # ------------------------------------------------------------ subclass API
+    def build(self, input_shape):
+        """Creates the weights; called once with the first input shape."""
+        self.built = True
+
+    def call(self, inputs, **kwargs):
+        """The layer's computation; the identity by default."""
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        """The output shape for an input shape (batch axis included)."""
+        return input_shape
+
+    def compute_mask(self, inputs, mask=None):
+        """The output mask; layers that support masking pass it through."""
+        if not self.supports_masking:
+            return None
+        return mask
+
+    def get_config(self):
+        config = {'name': self.name, 'trainable': self.trainable}
+        if hasattr(self, 'batch_input_shape'):
+            config['batch_input_shape'] = self.batch_input_shape
+        config['dtype'] = self.dtype
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def forward(self, inputs, *args, **kwargs):
+        return self.call(inputs, *args, **kwargs)
+
+    def extra_repr(self):
+        return 'name=%r' % self.name
+
+    # ------------------------------------------------------------- weights
+    def add_weight(self, name=None, shape=None, dtype=None, initializer=None,
+                   regularizer=None, trainable=True, constraint=None,
+                   **kwargs):
+        """Creates a weight of `shape` (Keras layout), registers it as a
+        parameter of this module and returns it.
+
+        Accepts the Keras 1 order `add_weight(shape, initializer, name=...)`
+        too."""
+        if isinstance(name, (tuple, list)) and (shape is None or
+                                                isinstance(shape, str) or
+                                                callable(shape)):
+            name, shape, initializer = kwargs.pop('name', None), name, \
+                shape if initializer is None else initializer
+        for unsupported in ('partitioner', 'use_resource',
+                            'synchronization', 'aggregation'):
+            kwargs.pop(unsupported, None)
+        if kwargs:
+            raise TypeError('add_weight got unexpected keyword arguments: %s'
+                            % sorted(kwargs))
+        if shape is None:
+            shape = ()
+        shape = tuple(int(d) for d in shape)
+        if name is None:
+            name = 'weight_%d' % len(self._keras_weights)
+        dtype = dtype or self.dtype
+        if initializer is None:
+            torch_type = K.torch_dtype(dtype)
+            initializer = 'glorot_uniform' if torch_type.is_floating_point \
+                else 'zeros'
+        initializer = initializers.get(initializer)
+        value = self._initial_value(initializer, shape, dtype)
+        param = nn.Parameter(value, requires_grad=bool(trainable) and
+                             value.is_floating_point())
+        attr = _unique_attr(self, name)
+        self.register_parameter(attr, param)
+        self._keras_weights.append(_WeightRecord(
+            name, attr, shape, trainable=bool(trainable),
+            regularizer=regularizers.get(regularizer),
+            constraint=constraints.get(constraint)))
+        return param
+
+    def _initial_value(self, initializer, shape, dtype):
+        value = initializer(shape, dtype=dtype)
+        if not isinstance(value, torch.Tensor):
+            value = torch.as_tensor(np.asarray(value))
+        value = value.to(device=K.get_device(), dtype=K.torch_dtype(dtype))
+        if tuple(value.shape) != tuple(shape):
+            value = value.reshape(shape)
+        return value.detach().clone()
+
+    def _add_torch_weight(self, name, keras_shape, initializer,
+                          regularizer=None, constraint=None, trainable=True,
+                          attr=None, to_torch=None, to_keras=None,
+                          from_keras=None, buffer=False):
+        """Built-in layers: creates a weight initialised in Keras layout,
+        stored in torch layout (`to_torch`), seen in Keras layout through
+        `to_keras` (a view where possible)."""
+        initializer = initializers.get(initializer)
+        value = self._initial_value(initializer, keras_shape, self.dtype)
+        if to_torch is not None:
+            value = to_torch(value).contiguous()
+        attr = attr or _unique_attr(self, name)
+        if buffer:
+            self.register_buffer(attr, value)
+        else:
+            self.register_parameter(attr, nn.Parameter(
+                value, requires_grad=trainable))
+        self._keras_weights.append(_WeightRecord(
+            name, attr, keras_shape, trainable=trainable,
+            regularizer=regularizers.get(regularizer),
+            constraint=constraints.get(constraint), to_keras=to_keras,
+            from_keras=from_keras))
+        return getattr(self, attr)
+
+    def _records(self, which='all'):
+        """Weight records in Keras order: trainable first, then
+        non-trainable (all of them non-trainable when the layer is
+        frozen)."""
+        records = self._keras_weights
+        if which == 'trainable':
+            return [r for r in records if r.trainable] if self.trainable \
+                else []
+        if which == 'non_trainable':
+            if not self.trainable:
+                return [r for r in records if r.trainable] + \
+                    [r for r in records if not r.trainable]
+            return [r for r in records if not r.trainable]
+        return ([r for r in records if r.trainable] +
+                [r for r in records if not r.trainable])
+
+    def _weight_view(self, record):
+        tensor = record.keras_tensor(self).detach()
+        view = torch.Tensor._make_subclass(KerasWeightView, tensor, False)
+        view._keras_name = '%s/%s:0' % (self.name, record.name)
+        view._keras_source = (weakref.ref(self), record)
+        return view
+
+    def _weight_pairs(self, which='all'):
+        """(layer, record) pairs in the order of `weights`,
+        `trainable_weights` or `non_trainable_weights`, nested layers
+        included."""
+        if which == 'all':
+            return self._weight_pairs('trainable') + \
+                self._weight_pairs('non_trainable')
+        pairs = [(self, r) for r in self._records(which)]
+        for layer in self._sublayers():
+            if which == 'trainable':
+                if self.trainable:
+                    pairs += layer._weight_pairs('trainable')
+            elif self.trainable:
+                pairs += layer._weight_pairs('non_trainable')
+            else:
+                pairs += layer._weight_pairs('all')
+        return pairs
+
+    def _views(self, which):
+        return [layer._weight_view(r) for layer, r in
+                self._weight_pairs(which)]
+
+    def _sublayers(self):
+        """Layers nested inside this one (wrappers, models)."""
+        return [m for m in self._modules.values() if isinstance(m, Layer)]
+
+    @property
+    def weights(self):
+        """Keras-layout views of all weights, trainable ones first."""
+        return self.trainable_weights + self.non_trainable_weights
+
+    @property
+    def trainable_weights(self):
+        if self._legacy_trainable is not None:
+            return list(self._legacy_trainable) if self.trainable else []
+        return self._views('trainable')
+
+    @trainable_weights.setter
+    def trainable_weights(self, weights):
+        # Keras 1 custom layers assign `self.trainable_weights = [W, b]`.
+        self._adopt_legacy_weights(weights, trainable=True)
+
+    @property
+    def non_trainable_weights(self):
+        if self._legacy_non_trainable is not None:
+            return list(self._legacy_non_trainable)
+        return self._views('non_trainable')
+
+    @non_trainable_weights.setter
+    def non_trainable_weights(self, weights):
+        self._adopt_legacy_weights(weights, trainable=False)
+
+    def _adopt_legacy_weights(self, weights, trainable):
+        known = {id(getattr(self, r.attr)) for r in self._keras_weights}
+        registered = {id(p): n for n, p in self._parameters.items()
+                      if p is not None}
+        for i, w in enumerate(weights):
+            if id(w) in known:
+                continue
+            if not isinstance(w, nn.Parameter):
+                raise TypeError('Layer weights must be created with '
+                                'add_weight or K.variable; got %r' % (w,))
+            name = getattr(w, '_keras_name', None) or 'param_%d' % i
+            attr = registered.get(id(w))
+            if attr is None:
+                attr = _unique_attr(self, name)
+                self.register_parameter(attr, w)
+            w.requires_grad_(trainable)
+            self._keras_weights.append(_WeightRecord(
+                name, attr, tuple(w.shape), trainable=trainable,
+                constraint=getattr(w, 'constraint', None)))
+            known.add(id(w))
+
+    def get_weights(self):
+        """The weights as Numpy arrays in Keras layout and order."""
+        values = [r.keras_tensor(self).detach().cpu().numpy()
+                  for r in self._records()]
+        for layer in self._sublayers():
+            values += layer.get_weights()
+        return values
+
+    def _all_records(self):
+        pairs = [(self, r) for r in self._records()]
+        for layer in self._sublayers():
+            pairs += layer._all_records()
+        return pairs
+
+    def set_weights(self, weights):
+        """Sets the weights from Numpy arrays in Keras layout and order."""
+        pairs = self._all_records()
+        weights = list(weights)
+        if len(pairs) != len(weights):
+            raise ValueError(
+                'You called `set_weights(weights)` on layer "%s" with a '
+                'weight list of length %d, but the layer was expecting %d '
+                'weights (Keras-layout shapes: %s).'
+                % (self.name, len(weights), len(pairs),
+                   [r.keras_shape for _, r in pairs]))
+        for (layer, record), value in zip(pairs, weights):
+            value = np.asarray(value)
+            if tuple(value.shape) != record.keras_shape:
+                raise ValueError(
+                    'Layer weight shape %s not compatible with provided '
+                    'weight shape %s: layer "%s", weight "%s/%s:0" expects '
+                    'the Keras-layout shape %s (all expected shapes: %s).'
+                    % (record.keras_shape, tuple(value.shape), layer.name,
+                       layer.name, record.name, record.keras_shape,
+                       [r.keras_shape for _, r in pairs]))
+        for (layer, record), value in zip(pairs, weights):
+            record.assign(layer, np.asarray(value))
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(
+                'You tried to call `count_params` on ' + self.name +
+                ', but the layer isn\'t built. You can build it manually '
+                'via: `' + self.name + '.build(batch_input_shape)`.')
+        total = sum(int(np.prod(r.keras_shape)) for r in self._records())
+        return total + sum(l.count_params() for l in self._sublayers())
+
+    # --------------------------------------------------------------- losses
+    def add_loss(self, losses, inputs=None):
+        """Adds loss tensors (or zero-argument callables) to this layer."""
+        for loss in to_list(losses, allow_tuple=True):
+            if loss is None:
+                continue
+            if callable(loss) and not isinstance(loss, torch.Tensor):
+                self._loss_fns.append(loss)
+            elif getattr(loss, '_is_keras_symbolic', False):
+                self._loss_fns.append(_SymbolicLoss(loss))
+            else:
+                if not isinstance(loss, torch.Tensor):
+                    loss = torch.as_tensor(loss, dtype=torch.float32,
+                                           device=K.get_device())
+                self._append_call_loss(loss)
+
+    def _has_own_losses(self):
+        return bool(self._loss_fns or self._has_call_losses or
+                    self.activity_regularizer is not None or
+                    any(r.regularizer is not None
+                        for r in self._keras_weights))
+
+    def _own_losses(self):
+        losses = self._weight_penalties() + list(self._call_losses)
+        return losses + [fn() for fn in self._loss_fns]
+
+    def _weight_penalties(self):
+        penalties = []
+        for record in self._keras_weights:
+            if record.regularizer is not None:
+                penalties.append(_checked_penalty(
+                    record.regularizer, record.keras_tensor(self),
+                    '%s/%s' % (self.name, record.name)))
+        return penalties
+
+    @property
+    def losses(self):
+        """Current penalty tensors: weight regularizers, activity
+        regularizers of the last call and added losses."""
+        losses = self._own_losses()
+        for layer in self._sublayers():
+            losses += layer.losses
+        return losses
+
+    def get_losses_for(self, inputs):
+        return self.losses
+
+    def add_update(self, updates, inputs=None):
+        """Updates run eagerly on torch tensors: nothing is left to do."""
+        return None
+
+    @property
+    def updates(self):
+        return []
+
+    def get_updates_for(self, inputs):
+        return []
+
+    def add_metric(self, value, name=None, aggregation=None):
+        self._metrics.append((name, value))
+
+    @property
+    def metrics(self):
+        return []
+
+    @property
+    def state_updates(self):
+        return []
+
+    # ----------------------------------------------------------- calling
+    def __call__(self, inputs, *args, **kwargs):
+        if _is_symbolic(inputs):
+            return self._symbolic_call(inputs, *args, **kwargs)
+        if type(inputs) is not torch.Tensor:
+            inputs = _to_tensors(inputs)
+        if not self.built:
+            self._build_for(inputs)
+        flags = self.__class__.__dict__.get('_keras_class_flags') or \
+            _class_flags(self.__class__)
+        if self.supports_masking:
+            return self._call_with_mask(inputs, flags, args, kwargs)
+        if 'training' in kwargs and not flags['training_arg']:
+            kwargs.pop('training')
+        if 'mask' in kwargs and not flags['mask_arg']:
+            kwargs.pop('mask')
+        if _CALLS.depth == 0:
+            _CALLS.generation += 1
+        try:
+            outputs = nn.Module.__call__(self, inputs, *args, **kwargs)
+        except RuntimeError as error:
+            self._explain_failure(inputs, error)
+            raise
+        if self.activity_regularizer is not None:
+            self._add_activity_penalty(outputs)
+        return outputs
+
+    def _call_with_mask(self, inputs, flags, args, kwargs):
+        if isinstance(inputs, (list, tuple)):
+            mask = [getattr(x, '_keras_mask', None) for x in inputs]
+            if all(m is None for m in mask):
+                mask = None
+        else:
+            mask = getattr(inputs, '_keras_mask', None)
+        if 'mask' not in kwargs:
+            if mask is not None and flags['mask_arg']:
+                kwargs['mask'] = mask
+        else:
+            mask = kwargs['mask'] if flags['mask_arg'] else \
+                kwargs.pop('mask')
+        if 'training' in kwargs and not flags['training_arg']:
+            kwargs.pop('training')
+        if _CALLS.depth == 0:
+            _CALLS.generation += 1
+        try:
+            outputs = nn.Module.__call__(self, inputs, *args, **kwargs)
+        except RuntimeError as error:
+            self._explain_failure(inputs, error)
+            raise
+        if mask is not None or flags['computes_mask']:
+            _attach_masks(outputs, self.compute_mask(inputs, mask))
+        if self.activity_regularizer is not None:
+            self._add_activity_penalty(outputs)
+        return outputs
+
+    def _add_activity_penalty(self, outputs):
+        # tf.keras divides the activity penalty by the batch size.
+        for out in to_list(outputs, allow_tuple=True):
+            penalty = _checked_penalty(self.activity_regularizer, out,
+                                       self.name + ' (activity)')
+            batch = out.shape[0] if out.dim() else 1
+            self._append_call_loss(penalty / batch)
+
+    def _append_call_loss(self, loss):
+        # Losses of a call replace those of the previous top-level call; a
+        # layer shared inside one model call keeps all of its calls' losses.
+        if self._loss_generation != _CALLS.generation:
+            self._call_losses = []
+            self._loss_generation = _CALLS.generation
+        if not self._has_call_losses:
+            self._has_call_losses = True
+            _CALLS.loss_layers_version += 1
+        self._call_losses.append(loss)
+
+    def _explain_failure(self, inputs, error):
+        """Turns a torch shape error into the Keras message naming the layer
+        and both shapes, when the input does not match what it was built
+        for."""
+        self.assert_input_compatibility(inputs)
+        built_shape = getattr(self, '_built_input_shape', None)
+        if built_shape is None:
+            return
+        got = _collect_shapes(inputs)
+        if isinstance(built_shape, list) or isinstance(got, list):
+            return
+        if len(got) != len(built_shape) or any(
+                b is not None and b != g for b, g in
+                zip(built_shape[1:], got[1:])):
+            raise ValueError(
+                'Layer %s (%s) was built for inputs of shape %s but was '
+                'called on an input of shape %s.'
+                % (self.name, type(self).__name__,
+                   (None,) + tuple(built_shape[1:]), tuple(got))) from error
+
+    def _build_for(self, inputs):
+        shapes = _collect_shapes(inputs)
+        if isinstance(shapes, list):
+            shapes = [(None,) + tuple(s[1:]) for s in shapes]
+        else:
+            shapes = (None,) + tuple(shapes[1:])
+        self.assert_input_compatibility(inputs)
+        self._maybe_build(shapes)
+
+    def _maybe_build(self, input_shape):
+        if not self.built:
+            self._built_input_shape = input_shape
+            self.build(input_shape)
+            self.built = True
+            if self._initial_weights is not None:
+                self.set_weights(self._initial_weights)
+                self._initial_weights = None
+
+    def _symbolic_call(self, inputs, *args, **kwargs):
+        if isinstance(inputs, tuple):
+            inputs = list(inputs)
+        input_list = to_list(inputs)
+        for x in input_list:
+            if not getattr(x, '_is_keras_symbolic', False):
+                raise ValueError(
+                    'Layer ' + self.name + ' was called with an input that '
+                    'isn\'t a symbolic tensor. Received type: ' +
+                    str(type(x)) + '. Full input: ' + str(inputs) +
+                    '. All inputs to the layer should be tensors.')
+        self.assert_input_compatibility(inputs)
+        input_shape = _collect_shapes(inputs)
+        self._maybe_build(input_shape)
+        output_shape = self._output_shape_for(inputs, input_shape, args,
+                                              kwargs)
+        output_dtype = self._output_dtype(inputs)
+        multi = isinstance(output_shape, list)
+        shapes = output_shape if multi else [output_shape]
+        outputs = [KerasTensor(s, dtype=output_dtype,
+                               name='%s/out%d' % (self.name, i))
+                   for i, s in enumerate(shapes)]
+        node_index = len(self._inbound_nodes)
+        for i, out in enumerate(outputs):
+            out._keras_history = (self, node_index, i)
+        if self.supports_masking or self.__class__.compute_mask is not \
+                Layer.compute_mask:
+            self._symbolic_masks(inputs, outputs)
+        Node(self,
+             inbound_layers=[x._keras_history[0] if x._keras_history
+                             else None for x in input_list],
+             node_indices=[x._keras_history[1] if x._keras_history else 0
+                           for x in input_list],
+             tensor_indices=[x._keras_history[2] if x._keras_history
+                             else 0 for x in input_list],
+             input_tensors=input_list, output_tensors=outputs,
+             input_shapes=input_shape if isinstance(input_shape, list)
+             else [input_shape],
+             output_shapes=shapes,
+             arguments=dict(kwargs))
+        return outputs if multi else outputs[0]
+
+    def _symbolic_masks(self, inputs, outputs):
+        # Masks of symbolic tensors only record whether a mask exists.
+        try:
+            previous = [getattr(x, '_keras_mask', None)
+                        for x in to_list(inputs)]
+            has_input_mask = any(m is not None for m in previous)
+            computes = self.__class__.compute_mask is not Layer.compute_mask
+            if has_input_mask or computes:
+                for out in outputs:
+                    out._keras_mask = True if (
+                        has_input_mask and self.supports_masking) or \
+                        computes else None
+        except Exception:
+            pass
+
+    def _output_dtype(self, inputs):
+        return self.dtype
+
+    def _output_shape_for(self, inputs, input_shape, args, kwargs):
+        flags = _class_flags(self.__class__)
+        if flags['shape_fn']:
+            shape = self.compute_output_shape(input_shape)
+            return _normalize_shape(shape)
+        return self._infer_output_shape(inputs, input_shape, args, kwargs)
+
+    def _infer_output_shape(self, inputs, input_shape, args, kwargs):
+        """Runs the layer on a small zero tensor to find its output shape
+        (for layers that do not define `compute_output_shape`)."""
+        def dummy(x):
+            shape = [2 if i == 0 and d is None else (d if d is not None
+                                                     else 3)
+                     for i, d in enumerate(x._keras_shape)]
+            dtype = K.torch_dtype(x.dtype) if x.dtype else torch.float32
+            return torch.zeros(shape, dtype=dtype, device=K.get_device())
+        real = [dummy(x) for x in to_list(inputs)]
+        real_inputs = real if isinstance(inputs, list) else real[0]
+        kwargs = {k: v for k, v in kwargs.items()
+                  if not getattr(v, '_is_keras_symbolic', False)}
+        was_training = self.training
+        try:
+            self.training = False
+            with torch.no_grad():
+                out = nn.Module.__call__(self, real_inputs, *args, **kwargs)
+        except Exception:
+            return _normalize_shape(self.compute_output_shape(input_shape))
+        finally:
+            self.training = was_training
+        self._call_losses = []
+
+        def to_shape(t, ref_shapes):
+            shape = list(t.shape)
+            batch_unknown = any(s[0] is None for s in ref_shapes)
+            if shape and batch_unknown:
+                shape[0] = None
+            return tuple(shape)
+        ref = input_shape if isinstance(input_shape, list) else [input_shape]
+        if isinstance(out, (list, tuple)):
+            return [to_shape(t, ref) for t in out]
+        return to_shape(out, ref)
+
+    def assert_input_compatibility(self, inputs):
+        """Checks inputs against `input_spec`, raising Keras's errors."""
+        if not self.input_spec:
+            return
+        inputs = to_list(inputs, allow_tuple=True)
+        input_spec = to_list(self.input_spec, allow_tuple=True)
+        if len(inputs) != len(input_spec):
+            raise ValueError('Layer ' + self.name + ' expects ' +
+                             str(len(input_spec)) + ' inputs, but it '
+                             'received ' + str(len(inputs)) +
+                             ' input tensors. Input received: ' +
+                             str(inputs)[:200])
+        for index, (x, spec) in enumerate(zip(inputs, input_spec)):
+            if spec is None:
+                continue
+            shape = _shape_of(x)
+            ndim = len(shape)
+            prefix = 'Input %d is incompatible with layer %s' % (index,
+                                                                 self.name)
+            if spec.ndim is not None and ndim != spec.ndim:
+                raise ValueError(prefix + ': expected ndim=' +
+                                 str(spec.ndim) + ', found ndim=' +
+                                 str(ndim) + ' (input shape: ' +
+                                 str(tuple(shape)) + ')')
+            if spec.max_ndim is not None and ndim > spec.max_ndim:
+                raise ValueError(prefix + ': expected max_ndim=' +
+                                 str(spec.max_ndim) + ', found ndim=' +
+                                 str(ndim))
+            if spec.min_ndim is not None and ndim < spec.min_ndim:
+                raise ValueError(prefix + ': expected min_ndim=' +
+                                 str(spec.min_ndim) + ', found ndim=' +
+                                 str(ndim) + ' (input shape: ' +
+                                 str(tuple(shape)) + ')')
+            for axis, value in spec.axes.items():
+                if value is None:
+                    continue
+                dim = shape[int(axis)] if -ndim <= int(axis) < ndim else None
+                if dim is not None and dim != value:
+                    raise ValueError(
+                        prefix + ': expected axis ' + str(axis) +
+                        ' of input shape to have value ' + str(value) +
+                        ' but got shape ' + str(tuple(shape)))
+            if spec.shape is not None:
+                for spec_dim, dim in zip(spec.shape, shape):
+                    if spec_dim is not None and dim is not None and \
+                            spec_dim != dim:
+                        raise ValueError(prefix + ': expected shape=' +
+                                         str(spec.shape) + ', found shape=' +
+                                         str(tuple(shape)))
+
+    # ------------------------------------------------------ graph accessors
+    def _get_node_attribute_at_index(self, node_index, attr, attr_name):
+        if not self._inbound_nodes:
+            raise RuntimeError('The layer has never been called and thus '
+                               'has no defined ' + attr_name + '.')
+        if not len(self._inbound_nodes) > node_index:
+            raise ValueError('Asked to get ' + attr_name + ' at node ' +
+                             str(node_index) + ', but the layer has only ' +
+                             str(len(self._inbound_nodes)) +
+                             ' inbound nodes.')
+        values = getattr(self._inbound_nodes[node_index], attr)
+        return unpack_singleton(values)
+
+    def get_input_at(self, node_index):
+        return self._get_node_attribute_at_index(node_index, 'input_tensors',
+                                                 'input')
+
+    def get_output_at(self, node_index):
+        return self._get_node_attribute_at_index(node_index,
+                                                 'output_tensors', 'output')
+
+    def get_input_shape_at(self, node_index):
+        return self._get_node_attribute_at_index(node_index, 'input_shapes',
+                                                 'input shape')
+
+    def get_output_shape_at(self, node_index):
+        return self._get_node_attribute_at_index(node_index,
+                                                 'output_shapes',
+                                                 'output shape')
+
+    def get_input_mask_at(self, node_index):
+        inputs = self.get_input_at(node_index)
+        return [getattr(x, '_keras_mask', None) for x in inputs] \
+            if isinstance(inputs, list) else getattr(inputs, '_keras_mask',
+                                                     None)
+
+    def get_output_mask_at(self, node_index):
+        outputs = self.get_output_at(node_index)
+        return [getattr(x, '_keras_mask', None) for x in outputs] \
+            if isinstance(outputs, list) else getattr(outputs, '_keras_mask',
+                                                      None)
+
+    @property
+    def input(self):
+        if not self._inbound_nodes:
+            raise AttributeError('Layer ' + self.name + ' is not connected, '
+                                 'no input to return.')
+        if len(self._inbound_nodes) > 1:
+            raise AttributeError(
+                'Layer ' + self.name + ' has multiple inbound nodes, hence '
+                'the notion of "layer input" is ill-defined. Use '
+                '`get_input_at(node_index)` instead.')
+        return self.get_input_at(0)
+
+    @property
+    def output(self):
+        if not self._inbound_nodes:
+            raise AttributeError('Layer ' + self.name + ' has no inbound '
+                                 'nodes.')
+        if len(self._inbound_nodes) > 1:
+            raise AttributeError(
+                'Layer ' + self.name + ' has multiple inbound nodes, hence '
+                'the notion of "layer output" is ill-defined. Use '
+                '`get_output_at(node_index)` instead.')
+        return self.get_output_at(0)
+
+    @property
+    def input_shape(self):
+        if not self._inbound_nodes:
+            raise AttributeError('The layer has never been called and thus '
+                                 'has no defined input shape.')
+        shapes = {str(node.input_shapes) for node in self._inbound_nodes}
+        if len(shapes) != 1:
+            raise AttributeError(
+                'The layer "' + str(self.name) + '" has multiple inbound '
+                'nodes, with different input shapes. Hence the notion of '
+                '"input shape" is ill-defined for the layer. Use '
+                '`get_input_shape_at(node_index)` instead.')
+        return unpack_singleton(self._inbound_nodes[0].input_shapes)
+
+    @property
+    def output_shape(self):
+        if not self._inbound_nodes:
+            raise AttributeError('The layer has never been called and thus '
+                                 'has no defined output shape.')
+        shapes = {str(node.output_shapes) for node in self._inbound_nodes}
+        if len(shapes) != 1:
+            raise AttributeError(
+                'The layer "' + str(self.name) + '" has multiple inbound '
+                'nodes, with different output shapes. Hence the notion of '
+                '"output shape" is ill-defined for the layer. Use '
+                '`get_output_shape_at(node_index)` instead.')
+        return unpack_singleton(self._inbound_nodes[0].output_shapes)
+
+    @property
+    def input_mask(self):
+        return self.get_input_mask_at(0)
+
+    @property
+    def output_mask(self):
+        return self.get_output_mask_at(0)
+
+    @property
+    def inbound_nodes(self):
+        return self._inbound_nodes
+
+    @property
+    def outbound_nodes(self):
+        return self._outbound_nodes
+
+    @property
+    def non_trainable_variables(self):
+        return self.non_trainable_weights
+
+    @property
+    def trainable_variables(self):
+        return self.trainable_weights
+
+    @property
+    def variables(self):
+        return self.weights
+
+    def reset_states(self, states=None):
+        for layer in self._sublayers():
+            layer.reset_states()
+
+    @property
+    def uses_learning_phase(self):
+        return False
+
+
+class _CallState(object):
+    """Counts top-level calls so that losses added during a call replace
+    those of the previous call."""
+    depth = 0
+    generation = 0
+    loss_layers_version = 0
+
+
+_CALLS = _CallState()
+
+
+class _SymbolicLoss(object):
+    """A loss given as a symbolic tensor (functional `add_loss`), computed
+    from the tensors of the latest forward pass."""
+
+    def __init__(self, tensor):
+        self.tensor = tensor
+
+    def __call__(self):
+        from . import symbolic
+        return symbolic.latest_value(self.tensor)
+
+
+def _checked_penalty(regularizer, tensor, where):
+    penalty = regularizer(tensor)
+    if not isinstance(penalty, torch.Tensor):
+        penalty = torch.as_tensor(float(penalty), dtype=tensor.dtype,
+                                  device=tensor.device)
+    if penalty.dim() != 0:
+        if penalty.numel() != 1:
+            raise ValueError(
+                'The regularizer %r applied to %s returned a tensor of shape '
+                '%s; a regularizer must return a scalar (e.g. reduce with '
+                'K.sum).' % (regularizer, where, tuple(penalty.shape)))
+        penalty = penalty.reshape(())
+    return penalty
+
+
+def _attach_masks(outputs, masks):
+    if masks is None:
+        return
+    if isinstance(outputs, (list, tuple)):
+        masks = masks if isinstance(masks, (list, tuple)) else \
+            [masks] * len(outputs)
+        for out, m in zip(outputs, masks):
+            if m is not None and isinstance(out, torch.Tensor):
+                out._keras_mask = m
+    elif isinstance(outputs, torch.Tensor):
+        if isinstance(masks, (list, tuple)):
+            masks = masks[0]
+        if masks is not None:
+            outputs._keras_mask = masks
+
+
+def _to_tensors(inputs):
+    if isinstance(inputs, np.ndarray):
+        if inputs.dtype == np.float64:
+            inputs = inputs.astype(common.floatx())
+        return torch.from_numpy(np.ascontiguousarray(inputs)).to(
+            K.get_device())
+    if isinstance(inputs, (list, tuple)):
+        return [_to_tensors(x) if isinstance(x, np.ndarray) else x
+                for x in inputs]
+    return inputs
+
+
+def _normalize_shape(shape):
+    if isinstance(shape, list) and shape and isinstance(
+            shape[0], (tuple, list)):
+        return [tuple(s) for s in shape]
+    if hasattr(shape, 'as_list'):
+        shape = shape.as_list()
+    return tuple(shape)

@@ -1,0 +1,401 @@
+"""What `compile()` turns losses, loss weights and metrics into: one loss
+and a list of metric objects per model output, with Keras's log names."""
+import torch
+import torch.nn.functional as F
+
+from .. import backend as K
+from .. import losses as losses_module
+from .. import metrics as metrics_module
+from ..utils.generic_utils import to_list
+
+
+def _per_output(value, output_names, what, allow_missing=True):
+    """Spreads a loss/metrics/weights argument over the outputs: one value
+    for all, a list in output order, or a dict keyed by output name."""
+    n = len(output_names)
+    if isinstance(value, dict):
+        for key in value:
+            if key not in output_names:
+                raise ValueError('Unknown entry in %s dictionary: "%s". Only '
+                                 'expected the following keys: %s'
+                                 % (what, key, output_names))
+        return [value.get(name) for name in output_names]
+    if isinstance(value, (list, tuple)) and what != 'metrics':
+        if len(value) != n:
+            raise ValueError('When passing a list as %s, it should have one '
+                             'entry per model output. The model has %d '
+                             'outputs, but you passed %s=%s'
+                             % (what, n, what, value))
+        return list(value)
+    return [value] * n
+
+
+# ------------------------------------------------------------------ losses
+class OutputLoss(object):
+    """The loss of one output: a Keras loss function or `Loss` object,
+    weighted by sample weights and masks as tf.keras weighs them."""
+
+    def __init__(self, fn, name):
+        self.fn = fn
+        self.name = name
+        underlying = losses_module._underlying(fn)
+        plain = not isinstance(fn, losses_module.Loss) or (
+            isinstance(fn, losses_module.LossFunctionWrapper) and
+            not fn._fn_kwargs and fn.reduction in
+            (losses_module.Reduction.SUM_OVER_BATCH_SIZE,
+             losses_module.Reduction.AUTO))
+        self.kind = None
+        if plain:
+            if underlying is losses_module.categorical_crossentropy:
+                self.kind = 'cce'
+            elif underlying is losses_module.sparse_categorical_crossentropy:
+                self.kind = 'scce'
+            elif underlying is losses_module.binary_crossentropy:
+                self.kind = 'bce'
+            elif underlying is losses_module.mean_squared_error:
+                self.kind = 'mse'
+        self.is_sparse = underlying is \
+            losses_module.sparse_categorical_crossentropy
+
+    def _fast(self, y_true, y_pred):
+        """Fused kernels giving the same value as the Keras formula."""
+        logits = getattr(y_pred, '_keras_logits', None)
+        kind = getattr(y_pred, '_keras_logits_kind', None)
+        if self.kind == 'cce' and kind == 'softmax':
+            return F.cross_entropy(logits, y_true.to(logits.dtype))
+        if self.kind == 'scce' and kind == 'softmax':
+            target = y_true.squeeze(-1) if y_true.dim() == 2 and \
+                y_true.shape[-1] == 1 else y_true
+            return F.cross_entropy(logits, target.long())
+        if self.kind == 'bce' and kind == 'sigmoid' and \
+                y_true.shape == logits.shape:
+            return F.binary_cross_entropy_with_logits(
+                logits, y_true.to(logits.dtype))
+        if self.kind == 'mse' and y_true.shape == y_pred.shape:
+            return F.mse_loss(y_pred, y_true.to(y_pred.dtype))
+        return None
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        mask = getattr(y_pred, '_keras_mask', None)
+        if sample_weight is None and mask is None and self.kind is not None \
+                and y_pred.dim() == 2:
+            value = self._fast(y_true, y_pred)
+            if value is not None:
+                return value
+        if isinstance(self.fn, losses_module.Loss) and not (
+                isinstance(self.fn, losses_module.LossFunctionWrapper)):
+            values = self.fn.call(y_true, y_pred)
+            reduction = self.fn.reduction
+        elif isinstance(self.fn, losses_module.LossFunctionWrapper):
+            values = self.fn.call(y_true, y_pred)
+            reduction = self.fn.reduction
+        else:
+            values = self.fn(y_true, y_pred)
+            reduction = losses_module.Reduction.SUM_OVER_BATCH_SIZE
+        if not isinstance(values, torch.Tensor):
+            values = torch.as_tensor(values, dtype=y_pred.dtype,
+                                     device=y_pred.device)
+        if values.dtype != y_pred.dtype and y_pred.is_floating_point():
+            values = values.to(y_pred.dtype)
+        return reduce_loss(values, sample_weight, mask, reduction)
+
+
+def _align(weight, values):
+    weight = weight.to(values.dtype)
+    while weight.dim() > values.dim() and weight.shape[-1] == 1:
+        weight = weight.squeeze(-1)
+    while weight.dim() < values.dim():
+        weight = weight.unsqueeze(-1)
+    return weight
+
+
+def reduce_loss(values, sample_weight, mask, reduction):
+    """tf.keras reduction: sum(values * weights) / number of values; with
+    a mask, divided by the number of unmasked values instead."""
+    weights = None
+    if sample_weight is not None:
+        weights = _align(sample_weight, values)
+    if mask is not None:
+        mask = _align(mask, values)
+        weights = mask if weights is None else weights * mask
+    if reduction == losses_module.Reduction.NONE:
+        return values if weights is None else values * weights
+    weighted = values if weights is None else values * weights
+    total = torch.sum(weighted)
+    if reduction == losses_module.Reduction.SUM:
+        return total
+    if mask is not None:
+        valid = torch.sum(mask.expand_as(values) if mask.shape !=
+                          values.shape else mask)
+        return total / torch.clamp(valid, min=1.)
+    return total / max(1, values.numel())
+
+
+class CompiledLoss(object):
+    """Losses of all outputs, their weights and the total."""
+
+    def __init__(self, loss, loss_weights, output_names):
+        self.output_names = list(output_names)
+        specs = _per_output(loss, self.output_names, 'loss')
+        if isinstance(loss, dict):
+            for name, spec in zip(self.output_names, specs):
+                if spec is None:
+                    import warnings
+                    warnings.warn('Output "%s" missing from loss dictionary. '
+                                  'We assume this was done on purpose. The '
+                                  'fit and evaluate APIs will not be '
+                                  'expecting any data to be passed to "%s".'
+                                  % (name, name))
+        self.losses = []
+        for name, spec in zip(self.output_names, specs):
+            if spec is None:
+                self.losses.append(None)
+                continue
+            fn = losses_module.get(spec)
+            self.losses.append(OutputLoss(fn, name))
+        if loss_weights is None:
+            self.weights = [1.] * len(self.output_names)
+        elif isinstance(loss_weights, dict):
+            for key in loss_weights:
+                if key not in self.output_names:
+                    raise ValueError('Unknown entry in loss_weights '
+                                     'dictionary: "%s". Only expected the '
+                                     'following keys: %s'
+                                     % (key, self.output_names))
+            self.weights = [float(loss_weights.get(name, 1.))
+                            for name in self.output_names]
+        elif isinstance(loss_weights, (list, tuple)):
+            if len(loss_weights) != len(self.output_names):
+                raise ValueError('When passing a list as loss_weights, it '
+                                 'should have one entry per model output. '
+                                 'The model has %d outputs, but you passed '
+                                 'loss_weights=%s'
+                                 % (len(self.output_names), loss_weights))
+            self.weights = [float(w) for w in loss_weights]
+        else:
+            raise TypeError('Could not interpret loss_weights argument: ' +
+                            str(loss_weights) + ' - expected a list of '
+                            'dicts.')
+
+    @property
+    def active(self):
+        return [i for i, l in enumerate(self.losses) if l is not None]
+
+    def __call__(self, targets, outputs, sample_weights):
+        """(total loss, [loss of each output with a loss])."""
+        total = None
+        per_output = []
+        for i, loss in enumerate(self.losses):
+            if loss is None:
+                continue
+            value = loss(targets[i], outputs[i], sample_weights[i])
+            per_output.append(value)
+            weighted = value if self.weights[i] == 1. else \
+                value * self.weights[i]
+            total = weighted if total is None else total + weighted
+        if total is None:
+            total = torch.zeros((), device=outputs[0].device)
+        return total, per_output
+
+
+# ----------------------------------------------------------------- metrics
+class _FastAccuracy(metrics_module.Mean):
+    """Accuracy accumulated as a correct-count and a Python count."""
+
+    def __init__(self, kind, name):
+        super(_FastAccuracy, self).__init__(name=name)
+        self.kind = kind
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        if sample_weight is not None or y_pred.dim() < 2:
+            fn = {'binary': metrics_module.binary_accuracy,
+                  'categorical': metrics_module.categorical_accuracy,
+                  'sparse': metrics_module.sparse_categorical_accuracy}
+            values = fn[self.kind](y_true, y_pred)
+            return metrics_module.Mean.update_state(self, values,
+                                                    sample_weight)
+        if self.kind == 'categorical':
+            hits = torch.argmax(y_pred, -1) == torch.argmax(y_true, -1)
+        elif self.kind == 'sparse':
+            target = y_true.squeeze(-1) if y_true.dim() == y_pred.dim() \
+                else y_true
+            hits = torch.argmax(y_pred, -1) == target.long()
+        else:
+            hits = (y_pred > 0.5) == (y_true > 0.5) if y_true.dtype == \
+                torch.bool else (y_pred > 0.5).to(y_pred.dtype) == y_true
+        count = hits.numel()
+        self._add_sum(hits.sum(), count)
+
+
+def _accuracy_kind(y_true, y_pred):
+    """tf.keras's choice between binary, sparse and categorical accuracy."""
+    if y_pred.shape[-1] == 1 if y_pred.dim() else True:
+        return 'binary'
+    if y_true.dim() < y_pred.dim() or (y_true.shape[-1] == 1 and
+                                       y_pred.shape[-1] > 1):
+        return 'sparse'
+    return 'categorical'
+
+
+def _crossentropy_fn(kind):
+    return {'binary': metrics_module.binary_crossentropy,
+            'sparse': metrics_module.sparse_categorical_crossentropy,
+            'categorical': metrics_module.categorical_crossentropy}[kind]
+
+
+class CompiledMetrics(object):
+    """Metric objects per output, resolved from the user's specs on the
+    first batch (when target and output shapes are known)."""
+
+    def __init__(self, metrics, weighted_metrics, output_names):
+        self.output_names = list(output_names)
+        self._specs = self._spread(metrics, 'metrics')
+        self._weighted_specs = self._spread(weighted_metrics,
+                                            'weighted_metrics')
+        self.built = False
+        self.objects = []
+
+    def _spread(self, metrics, what):
+        n = len(self.output_names)
+        if metrics is None:
+            return [[] for _ in range(n)]
+        if isinstance(metrics, dict):
+            for key in metrics:
+                if key not in self.output_names:
+                    raise ValueError('Unknown entry in %s dictionary: "%s". '
+                                     'Only expected the following keys: %s'
+                                     % (what, key, self.output_names))
+            return [to_list(metrics.get(name) or [])
+                    for name in self.output_names]
+        if not isinstance(metrics, (list, tuple)):
+            raise TypeError('Type of `metrics` argument not understood. '
+                            'Expected a list or dictionary, found: ' +
+                            str(metrics))
+        if metrics and all(isinstance(m, (list, tuple)) for m in metrics) \
+                and len(metrics) == n and n > 1:
+            return [list(m) for m in metrics]
+        return [list(metrics) for _ in range(n)]
+
+    def spec_names(self):
+        """Log names known before the first batch (for metrics_names)."""
+        names = []
+        for i, specs in enumerate(self._specs):
+            for spec in specs:
+                names.append(self._prefixed(i, _spec_name(spec)))
+        for i, specs in enumerate(self._weighted_specs):
+            for spec in specs:
+                names.append(self._prefixed(i, _spec_name(spec),
+                                            weighted=True))
+        return _dedupe(names)
+
+    def _prefixed(self, index, name, weighted=False):
+        if weighted and any(_spec_name(s) == name
+                            for s in self._specs[index]):
+            name = 'weighted_' + name
+        if len(self.output_names) > 1:
+            return self.output_names[index] + '_' + name
+        return name
+
+    def build(self, targets, outputs):
+        self.objects = []
+        for weighted, spec_lists in ((False, self._specs),
+                                     (True, self._weighted_specs)):
+            for i, specs in enumerate(spec_lists):
+                if targets[i] is None:
+                    continue
+                for spec in specs:
+                    metric = self._metric_object(spec, targets[i],
+                                                 outputs[i])
+                    metric.name = self._prefixed(i, _spec_name(spec),
+                                                 weighted)
+                    self.objects.append((i, weighted, metric))
+        names = _dedupe([m.name for _, _, m in self.objects])
+        for (_, _, metric), name in zip(self.objects, names):
+            metric.name = name
+        self.built = True
+
+    def _metric_object(self, spec, y_true, y_pred):
+        if isinstance(spec, metrics_module.Metric):
+            return spec
+        if isinstance(spec, str) and spec.lower() in ('accuracy', 'acc'):
+            return _FastAccuracy(_accuracy_kind(y_true, y_pred), spec)
+        if isinstance(spec, str) and spec.lower() in ('crossentropy', 'ce'):
+            fn = _crossentropy_fn(_accuracy_kind(y_true, y_pred))
+            return metrics_module.MeanMetricWrapper(fn, name=spec)
+        fn = metrics_module.get(spec)
+        if isinstance(fn, type) and issubclass(fn, metrics_module.Metric):
+            return fn()
+        if isinstance(fn, metrics_module.Metric):
+            return fn
+        fast = {metrics_module.binary_accuracy: 'binary',
+                metrics_module.categorical_accuracy: 'categorical',
+                metrics_module.sparse_categorical_accuracy: 'sparse'}
+        if fn in fast:
+            return _FastAccuracy(fast[fn], _spec_name(spec))
+        return metrics_module.MeanMetricWrapper(fn, name=_spec_name(spec))
+
+    def reset(self):
+        for _, _, metric in self.objects:
+            metric.reset_states()
+
+    def update(self, targets, outputs, sample_weights):
+        for i, weighted, metric in self.objects:
+            output = outputs[i]
+            weight = sample_weights[i] if weighted else None
+            mask = getattr(output, '_keras_mask', None)
+            if mask is not None:
+                mask = mask.to(output.dtype)
+                weight = mask if weight is None else \
+                    _align(weight, mask) * mask
+            metric.update_state(targets[i], output, sample_weight=weight)
+
+    @property
+    def names(self):
+        return [m.name for _, _, m in self.objects]
+
+    def results(self):
+        return [m.result() for _, _, m in self.objects]
+
+
+def _spec_name(spec):
+    if isinstance(spec, str):
+        return spec
+    if isinstance(spec, metrics_module.Metric):
+        return spec.name
+    name = getattr(spec, '__name__', None)
+    if name is None:
+        name = type(spec).__name__
+    return name
+
+
+def _dedupe(names):
+    seen = {}
+    out = []
+    for name in names:
+        if name in seen:
+            seen[name] += 1
+            out.append('%s_%d' % (name, seen[name]))
+        else:
+            seen[name] = 0
+            out.append(name)
+    return out
+
+
+_LONG_NAMES = {'mse': 'mean_squared_error', 'mae': 'mean_absolute_error',
+               'mape': 'mean_absolute_percentage_error',
+               'msle': 'mean_squared_logarithmic_error',
+               'cosine': 'cosine_proximity', 'acc': 'accuracy',
+               'accuracy': 'acc', 'kld': 'kullback_leibler_divergence'}
+
+
+def history_aliases(names):
+    """Other names History answers to for each logged metric (Keras 2.2's
+    'acc' and 'mean_squared_error' for tf.keras's 'accuracy' and 'mse')."""
+    aliases = {}
+    for name in names:
+        for prefix in ('', 'val_'):
+            for short, long in _LONG_NAMES.items():
+                if name == short or name.endswith('_' + short):
+                    alias = name[:len(name) - len(short)] + long
+                    aliases[prefix + alias] = prefix + name
+    return aliases

@@ -1,0 +1,81 @@
+"""`InputLayer` and `Input()`: the entry points of a model graph."""
+from ..backend import common
+from .base_layer import Layer
+from .keras_tensor import KerasTensor, Node
+
+
+class InputLayer(Layer):
+    """The layer behind `Input()`: holds the batch input shape and dtype and
+    passes its input through unchanged."""
+
+    def __init__(self, input_shape=None, batch_size=None,
+                 batch_input_shape=None, dtype=None, input_tensor=None,
+                 sparse=False, name=None, **kwargs):
+        if 'input_dtype' in kwargs:
+            dtype = kwargs.pop('input_dtype')
+        if kwargs:
+            raise TypeError('Keyword argument not understood:',
+                            sorted(kwargs)[0])
+        if not name:
+            prefix = 'input'
+            from .. import backend as K
+            name = prefix + '_' + str(K.get_uid(prefix))
+        super(InputLayer, self).__init__(name=name, dtype=dtype or
+                                         common.floatx())
+        self.trainable = False
+        self.built = True
+        self.sparse = sparse
+        if input_shape is not None and batch_input_shape is not None:
+            raise ValueError('Only provide the input_shape OR '
+                             'batch_input_shape argument to InputLayer, not '
+                             'both at the same time.')
+        if input_tensor is not None and batch_input_shape is None:
+            batch_input_shape = tuple(input_tensor._keras_shape)
+        if batch_input_shape is None:
+            if input_shape is None:
+                raise ValueError('An Input layer should be passed either a '
+                                 '`batch_input_shape` or an `input_shape`.')
+            if isinstance(input_shape, int):
+                input_shape = (input_shape,)
+            batch_input_shape = (batch_size,) + tuple(input_shape)
+        else:
+            batch_input_shape = tuple(batch_input_shape)
+        self.batch_input_shape = batch_input_shape
+        self.is_placeholder = input_tensor is None
+        if input_tensor is None:
+            input_tensor = KerasTensor(batch_input_shape, dtype=self.dtype,
+                                       name=self.name, sparse=sparse)
+        input_tensor._is_input = True
+        input_tensor._keras_history = (self, 0, 0)
+        Node(self, inbound_layers=[], node_indices=[], tensor_indices=[],
+             input_tensors=[input_tensor], output_tensors=[input_tensor],
+             input_shapes=[batch_input_shape],
+             output_shapes=[batch_input_shape])
+
+    def get_config(self):
+        return {'batch_input_shape': self.batch_input_shape,
+                'dtype': self.dtype, 'sparse': self.sparse,
+                'name': self.name}
+
+
+def Input(shape=None, batch_shape=None, name=None, dtype=None, sparse=False,
+          tensor=None, batch_size=None, **kwargs):
+    """A symbolic input tensor: `Input(shape=(784,))` stands for a batch of
+    784-vectors, `Input(batch_shape=(32, 10, 8))` fixes the batch size."""
+    if 'input_dtype' in kwargs:
+        dtype = kwargs.pop('input_dtype')
+    if kwargs:
+        raise TypeError('Unexpected keyword arguments to Input: %s'
+                        % sorted(kwargs))
+    if not batch_shape and tensor is None:
+        if shape is None:
+            raise ValueError('Please provide to Input either a `shape` or a '
+                             '`batch_shape` argument. Note that `shape` does '
+                             'not include the batch dimension.')
+    if shape is not None and not batch_shape:
+        if isinstance(shape, int):
+            shape = (shape,)
+        batch_shape = (batch_size,) + tuple(shape)
+    layer = InputLayer(batch_input_shape=batch_shape, name=name,
+                       dtype=dtype, sparse=sparse, input_tensor=tensor)
+    return layer._inbound_nodes[0].output_tensors[0]

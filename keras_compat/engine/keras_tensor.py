@@ -1,0 +1,158 @@
+"""Symbolic tensors and graph nodes.
+
+`Input()` and layers called on symbolic tensors return `KerasTensor`s: a
+static shape (None for unknown dimensions), a dtype and the history that
+links it to the layer call (`Node`) that made it. Nothing is computed;
+models replay the recorded nodes on real torch tensors."""
+
+
+class TensorShape(tuple):
+    """A shape tuple that also answers the TensorFlow idioms Keras 2 code
+    uses (`x.get_shape().as_list()`, `x.shape[1].value`)."""
+
+    def as_list(self):
+        return list(self)
+
+    @property
+    def ndims(self):
+        return len(self)
+
+    def __getitem__(self, key):
+        item = tuple.__getitem__(self, key)
+        if isinstance(key, slice):
+            return TensorShape(item)
+        return item
+
+
+class KerasTensor(object):
+    """A symbolic tensor: shape, dtype and the node that produced it.
+
+    `_keras_history` is `(layer, node_index, tensor_index)`: the layer
+    whose call made this tensor, the index of that call among the layer's
+    inbound nodes, and the position of this tensor among the call's
+    outputs."""
+
+    _is_keras_symbolic = True
+
+    def __init__(self, shape, dtype='float32', name=None, sparse=False,
+                 keras_history=None):
+        self._keras_shape = tuple(None if d is None else int(d)
+                                  for d in shape)
+        self.dtype = dtype
+        self.name = name
+        self.sparse = sparse
+        self._keras_history = keras_history
+        self._uses_learning_phase = False
+        self._keras_mask = None
+
+    @property
+    def shape(self):
+        return TensorShape(self._keras_shape)
+
+    def get_shape(self):
+        return TensorShape(self._keras_shape)
+
+    @property
+    def ndim(self):
+        return len(self._keras_shape)
+
+    @property
+    def op(self):
+        return self
+
+    def __len__(self):
+        raise TypeError('A symbolic tensor has no length; use '
+                        'K.int_shape(x)[0] for its (static) batch size.')
+
+    def __iter__(self):
+        raise TypeError('A symbolic Keras tensor is not iterable.')
+
+    def __bool__(self):
+        raise TypeError('A symbolic Keras tensor has no truth value; it '
+                        'holds no data until the model runs.')
+
+    def __repr__(self):
+        layer = self._keras_history[0].name if self._keras_history else None
+        return ('<KerasTensor shape=%s dtype=%s%s>'
+                % (self._keras_shape, self.dtype,
+                   (" (created by layer '%s')" % layer) if layer else ''))
+
+    def __hash__(self):
+        return id(self)
+
+    def __eq__(self, other):
+        return self is other
+
+    # Arithmetic on symbolic tensors records an operation node so that
+    # `Model(inputs, x * 2)` and K.function over such expressions work.
+    def _op(self, fn, *others, name=None):
+        from . import symbolic
+        return symbolic.apply_op(fn, (self,) + others, name=name)
+
+    def __add__(self, other):
+        return self._op(lambda a, b: a + b, other, name='add')
+
+    def __radd__(self, other):
+        return self._op(lambda a, b: b + a, other, name='add')
+
+    def __sub__(self, other):
+        return self._op(lambda a, b: a - b, other, name='subtract')
+
+    def __rsub__(self, other):
+        return self._op(lambda a, b: b - a, other, name='subtract')
+
+    def __mul__(self, other):
+        return self._op(lambda a, b: a * b, other, name='multiply')
+
+    def __rmul__(self, other):
+        return self._op(lambda a, b: b * a, other, name='multiply')
+
+    def __truediv__(self, other):
+        return self._op(lambda a, b: a / b, other, name='truediv')
+
+    def __rtruediv__(self, other):
+        return self._op(lambda a, b: b / a, other, name='truediv')
+
+    def __pow__(self, other):
+        return self._op(lambda a, b: a ** b, other, name='pow')
+
+    def __neg__(self):
+        return self._op(lambda a: -a, name='negative')
+
+    def __abs__(self):
+        return self._op(lambda a: abs(a), name='abs')
+
+    def __getitem__(self, key):
+        return self._op(lambda a: a[key], name='strided_slice')
+
+    def __matmul__(self, other):
+        return self._op(lambda a, b: a @ b, other, name='matmul')
+
+
+class Node(object):
+    """One call of a layer on symbolic inputs: links the inbound tensors
+    (and the layers/nodes that made them) to the output tensors."""
+
+    def __init__(self, outbound_layer, inbound_layers, node_indices,
+                 tensor_indices, input_tensors, output_tensors,
+                 input_shapes, output_shapes, arguments=None):
+        self.outbound_layer = outbound_layer
+        self.inbound_layers = inbound_layers
+        self.node_indices = node_indices
+        self.tensor_indices = tensor_indices
+        self.input_tensors = input_tensors
+        self.output_tensors = output_tensors
+        self.input_shapes = input_shapes
+        self.output_shapes = output_shapes
+        self.arguments = arguments or {}
+        for layer in inbound_layers:
+            if layer is not None:
+                layer._outbound_nodes.append(self)
+        outbound_layer._inbound_nodes.append(self)
+
+    def get_config(self):
+        return {'outbound_layer': self.outbound_layer.name,
+                'inbound_layers': [l.name if l is not None else None
+                                   for l in self.inbound_layers],
+                'node_indices': self.node_indices,
+                'tensor_indices': self.tensor_indices}

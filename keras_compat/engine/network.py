@@ -1,0 +1,704 @@
+"""`Network`: a graph of layers recorded from symbolic calls, run as an
+`nn.Module` forward with a precomputed execution order.
+
+A network is built from input and output `KerasTensor`s (the functional
+API), or, for subclassed models, from the layers assigned as attributes and
+a user-written `call`."""
+import copy
+import json
+import warnings
+
+import numpy as np
+import torch
+from torch import nn
+
+from .. import backend as K
+from ..utils.generic_utils import to_list, unpack_singleton
+from ..utils import layer_utils
+from . import base_layer
+from .base_layer import Layer, _CALLS
+from .input_layer import InputLayer
+from .keras_tensor import KerasTensor, Node
+
+
+def _node_key(layer, node_index):
+    return layer.name + '_ib-' + str(node_index)
+
+
+def _module_name(owner, layer):
+    """A submodule name for `layer`: its Keras name when that is a valid,
+    free attribute name."""
+    import re
+    name = re.sub(r'\W', '_', layer.name)
+    if not name or name[0].isdigit():
+        name = 'layer_' + name
+    candidate, i = name, 1
+    while (candidate in owner._modules or
+           candidate in owner._parameters or candidate in owner._buffers or
+           hasattr(type(owner), candidate) or candidate in owner.__dict__):
+        candidate = '%s_%d' % (name, i)
+        i += 1
+    return candidate
+
+
+class Network(Layer):
+    """A model made of layers: functional (`Network(inputs, outputs)`) or
+    subclassed (layers as attributes, a `call` method)."""
+
+    def __init__(self, *args, **kwargs):
+        if 'input' in kwargs and 'inputs' not in kwargs:
+            kwargs['inputs'] = kwargs.pop('input')
+        if 'output' in kwargs and 'outputs' not in kwargs:
+            kwargs['outputs'] = kwargs.pop('output')
+        if (len(args) == 2 or len(args) == 1 and 'outputs' in kwargs or
+                'inputs' in kwargs and 'outputs' in kwargs):
+            self._init_graph_network(*args, **kwargs)
+        else:
+            self._init_subclassed_network(**kwargs)
+
+    def _base_init(self, name=None, trainable=True, dtype=None):
+        if not name:
+            prefix = self.__class__.__name__.lower()
+            name = prefix + '_' + str(K.get_uid(prefix))
+        Layer.__init__(self, name=name, trainable=trainable,
+                       **({'dtype': dtype} if dtype else {}))
+        self.supports_masking = False
+        self.optimizer = None
+        self._is_compiled = False
+        self._is_graph_network = False
+        self._layers = []
+        self._plan = []
+        self.inputs = []
+        self.outputs = []
+        self._input_layers = []
+        self._output_layers = []
+        self._input_coordinates = []
+        self._output_coordinates = []
+        self._network_nodes = set()
+        self._nodes_by_depth = {}
+        self._extra_outputs = []
+        self._last_tensor_map = None
+
+    def _init_subclassed_network(self, name=None, trainable=True,
+                                 dtype=None, **kwargs):
+        if kwargs:
+            raise TypeError('Keyword argument not understood:',
+                            sorted(kwargs)[0])
+        self._base_init(name=name, trainable=trainable, dtype=dtype)
+        self.built = False
+
+    def _init_graph_network(self, inputs, outputs, name=None,
+                            trainable=True, **kwargs):
+        if kwargs:
+            raise TypeError('Keyword argument not understood:',
+                            sorted(kwargs)[0])
+        self._base_init(name=name, trainable=trainable)
+        self._set_graph(inputs, outputs)
+
+    def _set_graph(self, inputs, outputs):
+        inputs = to_list(inputs, allow_tuple=True)
+        outputs = to_list(outputs, allow_tuple=True)
+        cls_name = self.__class__.__name__
+        if len(set(id(x) for x in inputs)) != len(inputs):
+            raise ValueError('The list of inputs passed to the model is '
+                             'redundant. All inputs should only appear '
+                             'once. Found: ' + str(inputs))
+        for x in inputs:
+            if not getattr(x, '_is_keras_symbolic', False) or \
+                    x._keras_history is None:
+                raise ValueError('Input tensors to a ' + cls_name + ' must '
+                                 'come from `keras.layers.Input`. Received: '
+                                 + str(x) + ' (missing previous layer '
+                                 'metadata).')
+        for x in outputs:
+            if not getattr(x, '_is_keras_symbolic', False) or \
+                    x._keras_history is None:
+                raise ValueError('Output tensors to a ' + cls_name + ' must '
+                                 'be the output of a Keras `Layer` (thus '
+                                 'holding past layer metadata). Found: ' +
+                                 str(x))
+        self.inputs = inputs
+        self.outputs = outputs
+        self._is_graph_network = True
+        self._input_layers = []
+        self._input_coordinates = []
+        self._output_layers = []
+        self._output_coordinates = []
+        for x in outputs:
+            layer, node_index, tensor_index = x._keras_history
+            self._output_layers.append(layer)
+            self._output_coordinates.append((layer, node_index,
+                                             tensor_index))
+        for i, x in enumerate(inputs):
+            layer, node_index, tensor_index = x._keras_history
+            if not isinstance(layer, InputLayer):
+                raise TypeError(
+                    'Input layers to a `Model` must be `InputLayer` '
+                    'objects. Received inputs: {}. Input {} (0-based) '
+                    'originates from layer type `{}`.'.format(
+                        inputs, i, layer.__class__.__name__))
+            self._input_layers.append(layer)
+            self._input_coordinates.append((layer, node_index,
+                                            tensor_index))
+        nodes, nodes_by_depth, layers = _map_graph_network(
+            inputs, outputs + self._extra_outputs)
+        self._network_nodes = nodes
+        self._nodes_by_depth = nodes_by_depth
+        self._register_layers(layers)
+        self._plan = [node for depth in sorted(nodes_by_depth, reverse=True)
+                      for node in nodes_by_depth[depth]
+                      if not isinstance(node.outbound_layer, InputLayer)]
+        self.input_names = [layer.name for layer in self._input_layers]
+        self.output_names = _unique_output_names(self._output_layers)
+        self._feed_input_names = list(self.input_names)
+        self._feed_inputs = list(self.inputs)
+        self._feed_input_shapes = [x._keras_shape for x in self.inputs]
+        self.built = True
+        self._after_graph_change()
+
+    def _register_layers(self, layers):
+        for name in list(self._modules):
+            if isinstance(self._modules[name], Layer):
+                del self._modules[name]
+        self._layers = list(layers)
+        for layer in self._layers:
+            if layer is self:
+                continue
+            self.add_module(_module_name(self, layer), layer)
+
+    def _after_graph_change(self):
+        """Hook for subclasses (training caches) when the graph changes."""
+        return None
+
+    def __setattr__(self, name, value):
+        # Subclassed models: layers assigned as attributes become part of
+        # the model, in assignment order.
+        if isinstance(value, Layer) and '_layers' in self.__dict__ and \
+                not self.__dict__.get('_is_graph_network', False):
+            if value not in self._layers:
+                self._layers.append(value)
+        super(Network, self).__setattr__(name, value)
+
+    # --------------------------------------------------------------- layers
+    @property
+    def layers(self):
+        return list(self._layers)
+
+    def get_layer(self, name=None, index=None):
+        """A layer by name or by index in `model.layers`."""
+        if index is not None:
+            if len(self.layers) <= index:
+                raise ValueError('Was asked to retrieve layer at index ' +
+                                 str(index) + ' but model only has ' +
+                                 str(len(self.layers)) + ' layers.')
+            return self.layers[index]
+        if not name:
+            raise ValueError('Provide either a layer name or layer index.')
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError('No such layer: ' + name + '. Existing layers are: '
+                         + str([l.name for l in self.layers]) + '.')
+
+    def _sublayers(self):
+        return list(self._layers)
+
+    @property
+    def input(self):
+        if self._is_graph_network:
+            return unpack_singleton(self.inputs)
+        return Layer.input.fget(self)
+
+    @property
+    def output(self):
+        if self._is_graph_network:
+            return unpack_singleton(self.outputs)
+        return Layer.output.fget(self)
+
+    @property
+    def input_shape(self):
+        if self._is_graph_network:
+            return unpack_singleton([x._keras_shape for x in self.inputs])
+        return Layer.input_shape.fget(self)
+
+    @property
+    def output_shape(self):
+        if self._is_graph_network:
+            return unpack_singleton([x._keras_shape for x in self.outputs])
+        return Layer.output_shape.fget(self)
+
+    @property
+    def stateful(self):
+        return any(getattr(layer, 'stateful', False)
+                   for layer in self.layers)
+
+    @stateful.setter
+    def stateful(self, value):
+        pass
+
+    def reset_states(self):
+        for layer in self.layers:
+            if hasattr(layer, 'reset_states') and \
+                    getattr(layer, 'stateful', False):
+                layer.reset_states()
+
+    @property
+    def input_spec(self):
+        if not self._is_graph_network:
+            return None
+        specs = []
+        for layer in self._input_layers:
+            specs.append(base_layer.InputSpec(
+                shape=layer.batch_input_shape))
+        return specs if len(specs) > 1 else (specs[0] if specs else None)
+
+    @input_spec.setter
+    def input_spec(self, value):
+        pass
+
+    @property
+    def uses_learning_phase(self):
+        return any(getattr(x, '_uses_learning_phase', False)
+                   for x in self.outputs)
+
+    # -------------------------------------------------------------- running
+    def __call__(self, inputs, *args, **kwargs):
+        if base_layer._is_symbolic(inputs):
+            return Layer.__call__(self, inputs, *args, **kwargs)
+        if _CALLS.depth == 0:
+            _CALLS.generation += 1
+        _CALLS.depth += 1
+        try:
+            return Layer.__call__(self, inputs, *args, **kwargs)
+        finally:
+            _CALLS.depth -= 1
+
+    def call(self, inputs, training=None, mask=None):
+        if not self._is_graph_network:
+            raise NotImplementedError(
+                'Subclassed models must implement `call(self, inputs)`.')
+        if training is not None and bool(training) != self.training:
+            was = self.training
+            self.train(bool(training))
+            try:
+                return self._run_graph(inputs, mask)
+            finally:
+                self.train(was)
+        return self._run_graph(inputs, mask)
+
+    def _run_graph(self, inputs, masks=None):
+        inputs = to_list(inputs, allow_tuple=True)
+        if len(inputs) != len(self.inputs):
+            raise ValueError(
+                'Model %s expects %d input(s) (%s) but received %d.'
+                % (self.name, len(self.inputs), self.input_names,
+                   len(inputs)))
+        tensor_map = {}
+        masks = to_list(masks) if masks is not None else None
+        for i, (symbolic, value) in enumerate(zip(self.inputs, inputs)):
+            if not isinstance(value, torch.Tensor):
+                value = base_layer._to_tensors(np.asarray(value))
+            if masks is not None and masks[i] is not None:
+                value._keras_mask = masks[i]
+            tensor_map[id(symbolic)] = value
+        for node in self._plan:
+            layer = node.outbound_layer
+            args = [tensor_map[id(x)] for x in node.input_tensors]
+            kwargs = node.arguments
+            if kwargs:
+                kwargs = _resolve_arguments(kwargs, tensor_map)
+            outputs = layer(args if len(args) > 1 else args[0], **kwargs)
+            if not isinstance(outputs, (list, tuple)):
+                outputs = [outputs]
+            for symbolic, value in zip(node.output_tensors, outputs):
+                tensor_map[id(symbolic)] = value
+        if self._extra_outputs:
+            self._last_tensor_map = tensor_map
+        results = [tensor_map[id(x)] for x in self.outputs]
+        return results[0] if len(results) == 1 else results
+
+    def compute_output_shape(self, input_shape):
+        if not self._is_graph_network:
+            return super(Network, self).compute_output_shape(input_shape)
+        shapes = to_list(input_shape) if isinstance(input_shape, list) \
+            else [input_shape]
+        expected = [x._keras_shape for x in self.inputs]
+        if len(shapes) != len(expected):
+            raise ValueError('Invalid input_shape argument ' +
+                             str(input_shape) + ': model has ' +
+                             str(len(expected)) + ' tensor inputs.')
+        batch = shapes[0][0] if shapes and shapes[0] else None
+        if all(tuple(s[1:]) == tuple(e[1:]) for s, e in
+               zip(shapes, expected)):
+            outs = [(batch,) + tuple(x._keras_shape[1:])
+                    for x in self.outputs]
+        else:
+            outs = self._propagate_shapes(shapes)
+        return outs if len(outs) > 1 else outs[0]
+
+    def _propagate_shapes(self, shapes):
+        shape_map = {id(x): tuple(s) for x, s in zip(self.inputs, shapes)}
+        for node in self._plan:
+            in_shapes = [shape_map[id(x)] for x in node.input_tensors]
+            layer = node.outbound_layer
+            out = layer.compute_output_shape(
+                in_shapes if len(in_shapes) > 1 else in_shapes[0])
+            out = out if isinstance(out, list) else [out]
+            for symbolic, s in zip(node.output_tensors, out):
+                shape_map[id(symbolic)] = tuple(s)
+        return [shape_map[id(x)] for x in self.outputs]
+
+    def compute_mask(self, inputs, mask=None):
+        if not self._is_graph_network:
+            return None
+        return None
+
+    def build(self, input_shape=None):
+        """Builds a subclassed model by calling it on zero inputs of
+        `input_shape`."""
+        if self._is_graph_network:
+            self.built = True
+            return
+        if input_shape is None:
+            raise ValueError('You must provide an `input_shape` argument.')
+        shapes = input_shape if isinstance(input_shape, list) else \
+            [input_shape]
+        dummies = [torch.zeros([1 if d is None else d for d in s],
+                               device=K.get_device()) for s in shapes]
+        self.built = True
+        with torch.no_grad():
+            self(dummies if len(dummies) > 1 else dummies[0])
+
+    # --------------------------------------------------------------- config
+    def get_config(self):
+        if not self._is_graph_network:
+            raise NotImplementedError(
+                'get_config is defined for functional and Sequential models;'
+                ' a subclassed model must implement it itself.')
+        config = {'name': self.name}
+        node_conversion_map = {}
+        for layer in self.layers:
+            kept_nodes = 1 if isinstance(layer, Network) else 0
+            for original_node_index, node in enumerate(
+                    layer._inbound_nodes):
+                key = _node_key(layer, original_node_index)
+                if key in self._network_nodes:
+                    node_conversion_map[key] = kept_nodes
+                    kept_nodes += 1
+        layer_configs = []
+        for layer in self.layers:
+            filtered_inbound_nodes = []
+            for original_node_index, node in enumerate(
+                    layer._inbound_nodes):
+                key = _node_key(layer, original_node_index)
+                if key not in self._network_nodes:
+                    continue
+                kwargs = {}
+                if node.arguments:
+                    try:
+                        json.dumps(node.arguments)
+                        kwargs = node.arguments
+                    except TypeError:
+                        warnings.warn('Layer ' + layer.name + ' was passed '
+                                      'non-serializable keyword arguments: '
+                                      + str(node.arguments) + '. They will '
+                                      'not be included in the serialized '
+                                      'model.')
+                if node.inbound_layers:
+                    node_data = []
+                    for inbound_layer, node_index, tensor_index in zip(
+                            node.inbound_layers, node.node_indices,
+                            node.tensor_indices):
+                        new_index = node_conversion_map.get(
+                            _node_key(inbound_layer, node_index), 0)
+                        node_data.append([inbound_layer.name, new_index,
+                                          tensor_index, kwargs])
+                    filtered_inbound_nodes.append(node_data)
+            layer_configs.append({
+                'name': layer.name,
+                'class_name': layer.__class__.__name__,
+                'config': layer.get_config(),
+                'inbound_nodes': filtered_inbound_nodes,
+            })
+        config['layers'] = layer_configs
+        config['input_layers'] = self._coordinates_config(
+            self._input_layers, self._input_coordinates, node_conversion_map)
+        config['output_layers'] = self._coordinates_config(
+            self._output_layers, self._output_coordinates,
+            node_conversion_map)
+        return copy.deepcopy(config)
+
+    def _coordinates_config(self, layers, coordinates, conversion):
+        result = []
+        for layer, (_, node_index, tensor_index) in zip(layers, coordinates):
+            key = _node_key(layer, node_index)
+            if key not in self._network_nodes:
+                continue
+            result.append([layer.name, conversion[key], tensor_index])
+        return result
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Rebuilds a functional model from `get_config()` output."""
+        from ..layers import deserialize as deserialize_layer
+        created_layers = {}
+        unprocessed_nodes = {}
+
+        def process_node(layer, node_data):
+            input_tensors = []
+            kwargs = {}
+            for input_data in node_data:
+                inbound_layer_name, inbound_node_index, tensor_index = \
+                    input_data[:3]
+                if len(input_data) == 4:
+                    kwargs = input_data[3]
+                elif len(input_data) != 3:
+                    raise ValueError('Improperly formatted model config.')
+                inbound_layer = created_layers[inbound_layer_name]
+                if len(inbound_layer._inbound_nodes) <= inbound_node_index:
+                    raise LookupError
+                inbound_node = inbound_layer._inbound_nodes[
+                    inbound_node_index]
+                input_tensors.append(
+                    inbound_node.output_tensors[tensor_index])
+            if input_tensors:
+                layer(unpack_singleton(input_tensors), **kwargs)
+
+        for layer_data in config['layers']:
+            layer = deserialize_layer(layer_data,
+                                      custom_objects=custom_objects)
+            created_layers[layer_data['name']] = layer
+            for node_data in layer_data['inbound_nodes']:
+                unprocessed_nodes.setdefault(layer, []).append(node_data)
+        while unprocessed_nodes:
+            progressed = False
+            for layer_data in config['layers']:
+                layer = created_layers[layer_data['name']]
+                if layer not in unprocessed_nodes:
+                    continue
+                pending = unprocessed_nodes[layer]
+                done = 0
+                while done < len(pending):
+                    try:
+                        process_node(layer, pending[done])
+                    except LookupError:
+                        break
+                    done += 1
+                    progressed = True
+                if done < len(pending):
+                    unprocessed_nodes[layer] = pending[done:]
+                else:
+                    del unprocessed_nodes[layer]
+            if not progressed:
+                raise ValueError('Improperly formatted model config: some '
+                                 'layers cannot be connected: ' +
+                                 str([l.name for l in unprocessed_nodes]))
+
+        def tensors(entries):
+            result = []
+            for layer_name, node_index, tensor_index in entries:
+                layer = created_layers[layer_name]
+                result.append(layer._inbound_nodes[node_index]
+                              .output_tensors[tensor_index])
+            return result
+        return cls(inputs=tensors(config['input_layers']),
+                   outputs=tensors(config['output_layers']),
+                   name=config.get('name'))
+
+    def _updated_config(self):
+        from .. import KERAS_API_VERSION
+        return {'class_name': self.__class__.__name__,
+                'config': self.get_config(),
+                'keras_version': KERAS_API_VERSION,
+                'backend': 'tensorflow'}
+
+    def to_json(self, **kwargs):
+        """The model configuration as a JSON string (Keras 2 format)."""
+        def get_json_type(obj):
+            if type(obj).__module__ == np.__name__:
+                if isinstance(obj, np.ndarray):
+                    return obj.tolist()
+                return obj.item()
+            if type(obj).__name__ == type.__name__:
+                return obj.__name__
+            raise TypeError('Not JSON Serializable:', obj)
+        return json.dumps(self._updated_config(), default=get_json_type,
+                          **kwargs)
+
+    def to_yaml(self, **kwargs):
+        try:
+            import yaml
+        except ImportError:
+            raise ImportError('`to_yaml` requires PyYAML '
+                              '(`pip install pyyaml`).')
+        return yaml.dump(json.loads(self.to_json()), **kwargs)
+
+    # --------------------------------------------------------------- saving
+    def save(self, filepath, overwrite=True, include_optimizer=True):
+        """Saves architecture, weights and optimizer state to one Keras 2
+        HDF5 file."""
+        from ..saving import hdf5
+        hdf5.save_model(self, filepath, overwrite, include_optimizer)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Saves the weights in the Keras 2 HDF5 layout."""
+        from ..saving import hdf5
+        hdf5.save_weights(self, filepath, overwrite)
+
+    def load_weights(self, filepath, by_name=False,
+                     skip_mismatch=False, reshape=False):
+        """Loads weights from a Keras 2 HDF5 file (topologically, or by
+        layer name with `by_name=True`)."""
+        from ..saving import hdf5
+        hdf5.load_weights(self, filepath, by_name=by_name,
+                          skip_mismatch=skip_mismatch, reshape=reshape)
+
+    def summary(self, line_length=None, positions=None, print_fn=None):
+        """Prints the Keras layer table with output shapes and parameter
+        counts."""
+        if not self.built:
+            raise ValueError(
+                'This model has not yet been built. Build the model first '
+                'by calling build() or calling fit() with some data. Or '
+                'specify input_shape or batch_input_shape in the first '
+                'layer for automatic build.')
+        return layer_utils.print_summary(self, line_length=line_length,
+                                         positions=positions,
+                                         print_fn=print_fn)
+
+    def extra_repr(self):
+        return 'name=%r' % self.name
+
+
+def _resolve_arguments(kwargs, tensor_map):
+    def resolve(value):
+        if getattr(value, '_is_keras_symbolic', False):
+            return tensor_map[id(value)]
+        if isinstance(value, list):
+            return [resolve(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(resolve(v) for v in value)
+        return value
+    return {k: resolve(v) for k, v in kwargs.items()}
+
+
+def _unique_output_names(layers):
+    names = []
+    for layer in layers:
+        name = layer.name
+        if name in names:
+            i = 1
+            while '%s_%d' % (name, i) in names:
+                i += 1
+            name = '%s_%d' % (name, i)
+        names.append(name)
+    return names
+
+
+def _map_graph_network(inputs, outputs):
+    """Layers and nodes between `inputs` and `outputs`, ordered by depth as
+    Keras orders `model.layers`; checks the graph is connected and names are
+    unique."""
+    network_nodes = set()
+    nodes_depths = {}
+    layers_depths = {}
+    layer_indices = {}
+    nodes_in_decreasing_depth = []
+
+    def build_map(layer, node_index, finished_nodes, nodes_in_progress):
+        node = layer._inbound_nodes[node_index]
+        if node in nodes_in_progress:
+            raise ValueError('The tensor at layer "' + layer.name +
+                             '" is part of a cycle.')
+        if node in finished_nodes:
+            return
+        network_nodes.add(_node_key(layer, node_index))
+        if layer not in layer_indices:
+            layer_indices[layer] = len(layer_indices)
+        nodes_in_progress.add(node)
+        for inbound_layer, inbound_index in zip(node.inbound_layers,
+                                                node.node_indices):
+            build_map(inbound_layer, inbound_index, finished_nodes,
+                      nodes_in_progress)
+        finished_nodes.add(node)
+        nodes_in_progress.remove(node)
+        nodes_in_decreasing_depth.append(node)
+
+    finished, in_progress = set(), set()
+    for x in outputs:
+        layer, node_index, _ = x._keras_history
+        build_map(layer, node_index, finished, in_progress)
+
+    for node in reversed(nodes_in_decreasing_depth):
+        depth = nodes_depths.setdefault(node, 0)
+        depth = max(depth, layers_depths.get(node.outbound_layer, 0))
+        layers_depths[node.outbound_layer] = depth
+        nodes_depths[node] = depth
+        for inbound_layer, node_index in zip(node.inbound_layers,
+                                             node.node_indices):
+            inbound_node = inbound_layer._inbound_nodes[node_index]
+            nodes_depths[inbound_node] = max(
+                depth + 1, nodes_depths.get(inbound_node, 0))
+
+    nodes_by_depth = {}
+    for node, depth in nodes_depths.items():
+        nodes_by_depth.setdefault(depth, []).append(node)
+    layers_by_depth = {}
+    for layer, depth in layers_depths.items():
+        layers_by_depth.setdefault(depth, []).append(layer)
+    layers = []
+    for depth in sorted(layers_by_depth, reverse=True):
+        layers.extend(sorted(layers_by_depth[depth],
+                             key=lambda l: layer_indices[l]))
+
+    computable = {id(x) for x in inputs}
+    reached = []
+    for depth in sorted(nodes_by_depth, reverse=True):
+        for node in nodes_by_depth[depth]:
+            layer = node.outbound_layer
+            for x in node.input_tensors:
+                if id(x) not in computable:
+                    raise ValueError(
+                        'Graph disconnected: cannot obtain value for tensor '
+                        + str(x) + ' at layer "' + layer.name + '". The '
+                        'following previous layers were accessed without '
+                        'issue: ' + str(reached))
+            if isinstance(layer, InputLayer) and \
+                    id(node.output_tensors[0]) not in computable:
+                raise ValueError(
+                    'Graph disconnected: cannot obtain value for tensor ' +
+                    str(node.output_tensors[0]) + ' at layer "' +
+                    layer.name + '": it is not among the model inputs. The '
+                    'following previous layers were accessed without issue: '
+                    + str(reached))
+            for x in node.output_tensors:
+                computable.add(id(x))
+            reached.append(layer.name)
+    all_names = [layer.name for layer in layers]
+    for name in all_names:
+        if all_names.count(name) != 1:
+            raise ValueError('The name "' + name + '" is used ' +
+                             str(all_names.count(name)) + ' times in the '
+                             'model. All layer names should be unique.')
+    return network_nodes, nodes_by_depth, layers
+
+
+def get_source_inputs(tensor, layer=None, node_index=None):
+    """The input tensors a tensor was computed from."""
+    if not hasattr(tensor, '_keras_history'):
+        return tensor
+    if layer is None or node_index:
+        layer, node_index, _ = tensor._keras_history
+    if not layer._inbound_nodes:
+        return [tensor]
+    node = layer._inbound_nodes[node_index]
+    if not node.inbound_layers:
+        return node.input_tensors
+    source_tensors = []
+    for i, x in enumerate(node.input_tensors):
+        previous = get_source_inputs(x, node.inbound_layers[i],
+                                     node.node_indices[i])
+        for x in previous:
+            if all(x is not t for t in source_tensors):
+                source_tensors.append(x)
+    return source_tensors

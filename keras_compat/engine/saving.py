@@ -1,0 +1,3 @@
+"""Keras 2.2 module path `keras.engine.saving`."""
+from ..saving.hdf5 import *  # noqa: F401,F403
+from ..saving.config import *  # noqa: F401,F403

@@ -1,0 +1,221 @@
+"""`Sequential`: a linear stack of layers."""
+import copy
+import warnings
+
+import numpy as np
+import torch
+
+from .. import backend as K
+from .base_layer import Layer
+from .input_layer import Input, InputLayer
+from .network import Network, _module_name
+from .training import Model
+
+
+class Sequential(Model):
+    """A linear stack of layers, as Keras's `Sequential`.
+
+    Built as soon as the first layer knows its input shape (`input_shape`,
+    `input_dim`, `batch_input_shape`), so `summary()` works before any data;
+    otherwise built from the first data it sees. `model.layers` does not
+    include the implicit input layer."""
+
+    def __init__(self, layers=None, name=None):
+        Model.__init__(self, name=name)
+        self._build_input_shape = None
+        self._chain = []
+        if layers:
+            for layer in layers:
+                self.add(layer)
+
+    # --------------------------------------------------------------- layers
+    @property
+    def layers(self):
+        if self._layers and isinstance(self._layers[0], InputLayer):
+            return self._layers[1:]
+        return list(self._layers)
+
+    def _first_layer_spec(self, layer):
+        first = layer
+        if isinstance(layer, Network):
+            if not layer.layers:
+                raise ValueError('Cannot add an empty model to a '
+                                 '`Sequential` model.')
+            first = layer.layers[0]
+            while isinstance(first, Network):
+                first = first.layers[0]
+        return first
+
+    def add(self, layer):
+        """Appends a layer; builds the model when the input shape is
+        known."""
+        if not isinstance(layer, Layer):
+            raise TypeError('The added layer must be an instance of class '
+                            'Layer. Found: ' + str(layer))
+        if not self._layers:
+            if isinstance(layer, InputLayer):
+                self._start_graph(layer._inbound_nodes[-1].output_tensors[0],
+                                  input_layer=layer)
+                return
+            first = self._first_layer_spec(layer)
+            batch_shape = getattr(first, 'batch_input_shape', None)
+            if batch_shape is None and isinstance(layer, Network) and \
+                    layer._is_graph_network:
+                batch_shape = layer.inputs[0]._keras_shape
+            if batch_shape is not None:
+                x = Input(batch_shape=batch_shape, dtype=first.dtype,
+                          name=layer.name + '_input')
+                self._start_graph(x)
+                self._append(layer)
+                return
+            self._layers.append(layer)
+            self.add_module(_module_name(self, layer), layer)
+            self.built = False
+            return
+        if self._chain:
+            self._append(layer)
+        else:
+            self._layers.append(layer)
+            self.add_module(_module_name(self, layer), layer)
+
+    def _start_graph(self, input_tensor, input_layer=None):
+        input_layer = input_tensor._keras_history[0]
+        self._chain = [input_tensor]
+        self._layers = [input_layer]
+        self.add_module(_module_name(self, input_layer), input_layer)
+
+    def _append(self, layer):
+        output = layer(self._chain[-1])
+        if isinstance(output, list):
+            raise TypeError('All layers in a Sequential model should have a '
+                            'single output tensor. For multi-output layers, '
+                            'use the functional API.')
+        self._chain.append(output)
+        self._layers.append(layer)
+        self._set_graph(self._chain[0], self._chain[-1])
+
+    def pop(self):
+        """Removes the last layer."""
+        if not self.layers:
+            raise TypeError('There are no layers in the model.')
+        layer = self._layers.pop()
+        for name, module in list(self._modules.items()):
+            if module is layer:
+                del self._modules[name]
+        if self._chain:
+            self._chain.pop()
+            if len(self._chain) > 1:
+                self._set_graph(self._chain[0], self._chain[-1])
+                for node in self._layers[-1]._outbound_nodes[:]:
+                    if node.outbound_layer is layer:
+                        self._layers[-1]._outbound_nodes.remove(node)
+            else:
+                self._chain = []
+                self._layers = []
+                self._is_graph_network = False
+                self.inputs, self.outputs = [], []
+                self.built = False
+        self._attached_params = None
+
+    def build(self, input_shape=None):
+        """Builds the model for inputs of `input_shape` (batch axis
+        included, may be None)."""
+        if self._chain:
+            self.built = True
+            return
+        if input_shape is None:
+            raise ValueError('You must provide an `input_shape` argument.')
+        layers = list(self._layers)
+        if not layers:
+            raise TypeError('There are no layers in the model.')
+        self._build_input_shape = tuple(input_shape)
+        for name, module in list(self._modules.items()):
+            if isinstance(module, Layer):
+                del self._modules[name]
+        self._layers = []
+        x = Input(batch_shape=tuple(input_shape), name=self.name + '_input')
+        self._start_graph(x)
+        for layer in layers:
+            self._chain.append(layer(self._chain[-1]))
+            self._layers.append(layer)
+        self._set_graph(self._chain[0], self._chain[-1])
+
+    def _build_from_data(self, shapes, inputs):
+        self.build(shapes[0])
+
+    # -------------------------------------------------------------- running
+    def call(self, inputs, training=None, mask=None):
+        if training is not None and bool(training) != self.training:
+            was = self.training
+            self.train(bool(training))
+            try:
+                return self._run_chain(inputs, mask)
+            finally:
+                self.train(was)
+        return self._run_chain(inputs, mask)
+
+    def _run_chain(self, x, mask=None):
+        if mask is not None and isinstance(x, torch.Tensor):
+            x._keras_mask = mask
+        for layer in self._runtime_layers():
+            x = layer(x)
+        return x
+
+    def _runtime_layers(self):
+        layers = self._layers
+        if layers and isinstance(layers[0], InputLayer):
+            return layers[1:]
+        return layers
+
+    def compute_output_shape(self, input_shape):
+        shape = input_shape
+        for layer in self._runtime_layers():
+            shape = layer.compute_output_shape(shape)
+        return shape
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    # ------------------------------------------------------------- predict
+    def predict_proba(self, x, batch_size=32, verbose=0):
+        """Class probabilities (the model output) for the inputs."""
+        preds = self.predict(x, batch_size, verbose)
+        if preds.min() < 0. or preds.max() > 1.:
+            warnings.warn('Network returning invalid probability values. The '
+                          'last layer might not normalize predictions into '
+                          'probabilities (like softmax or sigmoid would).')
+        return preds
+
+    def predict_classes(self, x, batch_size=32, verbose=0):
+        """Class indices: argmax for multi-class outputs, output > 0.5 for
+        a single unit."""
+        proba = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if proba.shape[-1] > 1:
+            return proba.argmax(axis=-1)
+        return (proba > 0.5).astype('int32')
+
+    # --------------------------------------------------------------- config
+    def get_config(self):
+        layer_configs = [{'class_name': layer.__class__.__name__,
+                          'config': layer.get_config()}
+                         for layer in self.layers]
+        config = {'name': self.name, 'layers': copy.deepcopy(layer_configs)}
+        if self._build_input_shape is not None:
+            config['build_input_shape'] = self._build_input_shape
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ..layers import deserialize as deserialize_layer
+        if isinstance(config, dict) and 'layers' in config:
+            name = config.get('name')
+            build_input_shape = config.get('build_input_shape')
+            layer_configs = config['layers']
+        else:
+            name, build_input_shape, layer_configs = None, None, config
+        model = cls(name=name)
+        for conf in layer_configs:
+            model.add(deserialize_layer(conf, custom_objects=custom_objects))
+        if not model._chain and build_input_shape:
+            model.build(build_input_shape)
+        return model

@@ -1,0 +1,1173 @@
+"""`Model`: compile, fit, evaluate, predict and the batch-level methods.
+
+This module is the one training loop of the package. Per step it slices a
+batch from tensors already on the device, runs the model, computes the
+compiled loss (plus regularization penalties) in one autograd graph, steps
+the optimizer and accumulates metrics in device tensors. Nothing reads a
+value back from the device per step unless a callback asks for it (the
+progress bar reads at most ten times a second)."""
+import functools
+import math
+import warnings
+
+import numpy as np
+import torch
+
+from .. import backend as K
+from .. import optimizers
+from .. import callbacks as cbks
+from ..backend import common
+from ..utils.generic_utils import to_list, unpack_singleton
+from . import compile_utils, data_adapter
+from .base_layer import Layer, _CALLS
+from .network import Network
+
+_ALLOWED_COMPILE_KWARGS = {'jit_compile', 'run_eagerly', 'steps_per_execution'}
+
+
+def _walk_weights(layer, trainable=True, seen=None):
+    """(layer, record, effectively_trainable) for every weight, honouring
+    frozen parents."""
+    if seen is None:
+        seen = set()
+    if id(layer) in seen:
+        return
+    seen.add(id(layer))
+    trainable = trainable and layer.trainable
+    for record in layer._keras_weights:
+        yield layer, record, trainable and record.trainable
+    for sub in layer._sublayers():
+        yield from _walk_weights(sub, trainable, seen)
+
+
+def _walk_layers(layer, seen=None):
+    if seen is None:
+        seen = set()
+    if id(layer) in seen:
+        return
+    seen.add(id(layer))
+    yield layer
+    for sub in layer._sublayers():
+        yield from _walk_layers(sub, seen)
+
+
+class Model(Network):
+    """A Keras model: a `Network` that can be compiled and trained.
+
+    `Model(inputs, outputs)` builds a functional model; subclass it and
+    write `call` for a subclassed one. `compile`, `fit`, `evaluate`,
+    `predict`, `train_on_batch`, `test_on_batch`, `predict_on_batch` and the
+    generator variants follow Keras 2 semantics."""
+
+    def __init__(self, *args, **kwargs):
+        Network.__init__(self, *args, **kwargs)
+        self._init_training_state()
+
+    def _init_training_state(self):
+        if '_compiled_loss' in self.__dict__:
+            return
+        self.optimizer = None
+        self.loss = None
+        self.loss_weights = None
+        self.sample_weight_mode = None
+        self.stop_training = False
+        self.history = None
+        self._compiled_loss = None
+        self._compiled_metrics = None
+        self._loss_trackers = None
+        self._attached_params = None
+        self._constraint_records = []
+        self._loss_layer_cache = (None, [])
+        self._mode = None
+        self._jit = False
+        self._compiled_step = None
+        self._history_aliases = {}
+
+    # -------------------------------------------------------------- compile
+    def compile(self, optimizer, loss=None, metrics=None, loss_weights=None,
+                sample_weight_mode=None, weighted_metrics=None,
+                target_tensors=None, **kwargs):
+        """Configures the model for training (see Keras 2's
+        `Model.compile`)."""
+        self._init_training_state()
+        unknown = set(kwargs) - _ALLOWED_COMPILE_KWARGS
+        if unknown:
+            raise TypeError('Invalid keyword argument(s) in `compile`: %s'
+                            % sorted(unknown))
+        if target_tensors is not None:
+            raise NotImplementedError(
+                'compile(target_tensors=...) is not supported: targets are '
+                'passed to fit() as arrays or tensors.')
+        if kwargs.get('steps_per_execution', 1) not in (None, 1):
+            raise NotImplementedError('compile(steps_per_execution=...) is '
+                                      'not supported.')
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = loss
+        self.loss_weights = loss_weights
+        self.sample_weight_mode = sample_weight_mode
+        self._compile_metrics = metrics
+        self._compile_weighted_metrics = weighted_metrics
+        self._jit = bool(kwargs.get('jit_compile'))
+        self._compiled_step = None
+        output_names = self._output_names_for_compile()
+        self._compiled_loss = compile_utils.CompiledLoss(
+            loss, loss_weights, output_names)
+        self._sample_weight_modes = self._weight_modes(sample_weight_mode,
+                                                       output_names)
+        self._compiled_metrics = compile_utils.CompiledMetrics(
+            metrics, weighted_metrics, output_names)
+        self._loss_trackers = None
+        self._attached_params = None
+        self._is_compiled = True
+        self.stop_training = False
+        if self.built:
+            self._prepare_training()
+
+    def _output_names_for_compile(self):
+        if getattr(self, 'output_names', None):
+            return list(self.output_names)
+        layers = [l for l in self._layers]
+        return [layers[-1].name] if layers else ['output_1']
+
+    def _weight_modes(self, mode, names):
+        modes = compile_utils._per_output(mode, names, 'sample_weight_mode')
+        for m in modes:
+            if m not in (None, 'temporal'):
+                raise ValueError('"sample_weight_mode should be None or '
+                                 '"temporal". Found: ' + str(m))
+        return modes
+
+    @property
+    def metrics_names(self):
+        """['loss', per-output losses (multi-output), metric names]."""
+        if self._compiled_loss is None:
+            return []
+        names = ['loss']
+        if len(self._compiled_loss.output_names) > 1:
+            names += [self._compiled_loss.output_names[i] + '_loss'
+                      for i in self._compiled_loss.active]
+        if self._compiled_metrics.built:
+            names += self._compiled_metrics.names
+        else:
+            names += self._compiled_metrics.spec_names()
+        return names
+
+    @property
+    def metrics(self):
+        if self._compiled_metrics is None or \
+                not self._compiled_metrics.built:
+            return []
+        return [m for _, _, m in self._compiled_metrics.objects]
+
+    def _require_compiled(self):
+        if self.optimizer is None or self._compiled_loss is None:
+            raise RuntimeError('You must compile a model before '
+                               'training/testing. Use `model.compile('
+                               'optimizer, loss)`.')
+
+    # ------------------------------------------------- weights and options
+    def _device(self):
+        for p in self.parameters():
+            return p.device
+        for b in self.buffers():
+            return b.device
+        return K.get_device()
+
+    def _prepare_training(self):
+        """Hands the current trainable weights to the optimizer and
+        collects constraints; repeated cheaply when nothing changed."""
+        trainable, frozen = [], []
+        constraints = []
+        seen = set()
+        for layer, record, is_trainable in _walk_weights(self):
+            tensor = getattr(layer, record.attr)
+            if id(tensor) in seen:
+                continue
+            seen.add(id(tensor))
+            if isinstance(tensor, torch.nn.Parameter):
+                (trainable if is_trainable else frozen).append(tensor)
+            if record.constraint is not None and is_trainable:
+                constraints.append((layer, record))
+        key = tuple(id(p) for p in trainable)
+        if self._attached_params != key:
+            for p in frozen:
+                p.requires_grad_(False)
+            for p in trainable:
+                p.requires_grad_(True)
+            if isinstance(self.optimizer, optimizers.Optimizer):
+                self.optimizer._attach(trainable)
+            self._attached_params = key
+            self._trainable_params = trainable
+        self._constraint_records = constraints
+
+    def _loss_layers(self):
+        version, layers = self._loss_layer_cache
+        current = (_CALLS.loss_layers_version, len(self._layers))
+        if version != current:
+            layers = [l for l in _walk_layers(self) if l._has_own_losses()]
+            self._loss_layer_cache = (current, layers)
+        return layers
+
+    def _regularization_loss(self):
+        layers = self._loss_layers()
+        if not layers:
+            return None
+        penalties = []
+        generation = _CALLS.generation
+        for layer in layers:
+            penalties += layer._weight_penalties()
+            if layer._call_losses and layer._loss_generation == generation:
+                penalties += layer._call_losses
+            penalties += [fn() for fn in layer._loss_fns]
+        if not penalties:
+            return None
+        return functools.reduce(lambda a, b: a + b, penalties)
+
+    def _apply_constraints(self):
+        with torch.no_grad():
+            for layer, record in self._constraint_records:
+                value = record.constraint(record.keras_tensor(layer))
+                record.assign(layer, value)
+
+    def _set_mode(self, training):
+        if self._mode is not training:
+            self.train(training)
+            self._mode = training
+
+    def _training_phase(self):
+        forced = common.forced_learning_phase()
+        return True if forced is None else bool(forced)
+
+    # ----------------------------------------------------------- data prep
+    def _ensure_built(self, inputs):
+        if self.built:
+            return
+        shapes = [(None,) + tuple(t.shape[1:]) for t in inputs]
+        self._build_from_data(shapes, inputs)
+        self._prepare_training()
+
+    def _build_from_data(self, shapes, inputs):
+        if self._is_graph_network:
+            return
+        sample = [t[:1].to(self._device()) for t in inputs]
+        self.built = True
+        with torch.no_grad():
+            self(sample if len(sample) > 1 else sample[0])
+        self._after_graph_change()
+
+    def _output_names(self):
+        return self._compiled_loss.output_names
+
+    def _input_names(self):
+        return list(getattr(self, 'input_names', None) or
+                    ['input_%d' % (i + 1) for i in range(1)])
+
+    def _standardize_inputs(self, x):
+        """x as a list of tensors in model input order, checked against the
+        model's input shapes."""
+        names = self._input_names() if self._is_graph_network else None
+        if isinstance(x, dict):
+            if names is None:
+                raise ValueError('Dict inputs need a functional model.')
+            missing = [n for n in names if n not in x]
+            if missing:
+                raise ValueError('No data provided for "' + missing[0] +
+                                 '". Need data for each key in: ' +
+                                 str(names))
+            x = [x[n] for n in names]
+        elif isinstance(x, (list, tuple)) and x and not isinstance(
+                x[0], (int, float, np.number)) and (
+                len(x) > 1 or names is None or len(names) != 1 or
+                hasattr(x[0], 'shape')):
+            x = list(x)
+        else:
+            x = [x]
+        if names is not None and len(x) != len(names):
+            if len(names) == 1 and all(isinstance(v, (int, float))
+                                       for v in x):
+                x = [np.asarray(x)]
+            else:
+                raise ValueError(
+                    'Error when checking model input: the list of Numpy '
+                    'arrays that you are passing to your model is not the '
+                    'size the model expected. Expected to see ' +
+                    str(len(names)) + ' array(s), but instead got the '
+                    'following list of ' + str(len(x)) + ' arrays: ' +
+                    str(x)[:200] + '...')
+        tensors = []
+        for value in x:
+            value = data_adapter.to_array_like(value)
+            if value is None:
+                raise ValueError('Error when checking model input: got None '
+                                 'instead of an array.')
+            tensors.append(data_adapter.expand_1d(
+                data_adapter.to_tensor(value)))
+        if self._is_graph_network:
+            self._check_input_shapes(tensors)
+        return tensors
+
+    def _check_input_shapes(self, tensors):
+        for name, tensor, symbolic in zip(self.input_names, tensors,
+                                          self.inputs):
+            expected = symbolic._keras_shape
+            shape = tuple(tensor.shape)
+            if len(shape) != len(expected):
+                raise ValueError('Error when checking input: expected ' +
+                                 name + ' to have ' + str(len(expected)) +
+                                 ' dimensions, but got array with shape ' +
+                                 str(shape))
+            for dim, ref in zip(shape[1:], expected[1:]):
+                if ref is not None and dim != ref:
+                    raise ValueError(
+                        'Error when checking input: expected ' + name +
+                        ' to have shape ' + str(tuple(expected[1:])) +
+                        ' but got array with shape ' + str(shape[1:]))
+
+    def _standardize_targets(self, y):
+        names = self._output_names()
+        active = self._compiled_loss.active
+        if y is None:
+            return [None] * len(names)
+        if isinstance(y, dict):
+            for key in y:
+                if key not in names:
+                    raise ValueError('Unknown entry in target dictionary: '
+                                     '"%s". Expected keys: %s' % (key,
+                                                                  names))
+            values = [y.get(n) for n in names]
+        elif isinstance(y, (list, tuple)) and len(names) > 1:
+            if len(y) == len(active) and len(active) < len(names):
+                values = [None] * len(names)
+                for i, v in zip(active, y):
+                    values[i] = v
+            elif len(y) != len(names):
+                raise ValueError(
+                    'Error when checking model target: the list of Numpy '
+                    'arrays that you are passing to your model is not the '
+                    'size the model expected. Expected to see ' +
+                    str(len(names)) + ' array(s), but instead got the '
+                    'following list of ' + str(len(y)) + ' arrays.')
+            else:
+                values = list(y)
+        elif isinstance(y, (list, tuple)) and y and isinstance(
+                y[0], (np.ndarray, torch.Tensor)) and len(y) == 1:
+            values = [y[0]]
+        else:
+            values = [y]
+        tensors = []
+        for i, value in enumerate(values):
+            if value is None or i not in active:
+                tensors.append(None)
+                continue
+            value = data_adapter.to_array_like(value)
+            tensor = data_adapter.expand_1d(data_adapter.to_tensor(
+                np.asarray(value) if not isinstance(value, torch.Tensor)
+                else value))
+            tensors.append(self._target_dtype(i, tensor))
+        return tensors
+
+    def _target_dtype(self, index, tensor):
+        loss = self._compiled_loss.losses[index]
+        if loss is not None and loss.is_sparse:
+            if tensor.is_floating_point():
+                return tensor.long()
+            return tensor
+        if not tensor.is_floating_point():
+            return tensor.to(K.torch_dtype(K.floatx()))
+        return tensor
+
+    def _check_targets(self, targets):
+        if not self._is_graph_network:
+            return
+        from .. import losses as losses_module
+        for i, (target, symbolic) in enumerate(zip(targets, self.outputs)):
+            if target is None:
+                continue
+            loss = self._compiled_loss.losses[i]
+            name = self._output_names()[i]
+            shape = tuple(target.shape)
+            expected = symbolic._keras_shape
+            fn = losses_module._underlying(loss.fn)
+            if losses_module.is_categorical_crossentropy(loss.fn) and \
+                    shape[-1] == 1 and (expected[-1] or 0) > 1:
+                raise ValueError(
+                    'You are passing a target array of shape ' + str(shape) +
+                    ' while using as loss `categorical_crossentropy`. '
+                    '`categorical_crossentropy` expects targets to be binary '
+                    'matrices (1s and 0s) of shape (samples, classes). If '
+                    'your targets are integer classes, you can convert them '
+                    'to the expected format via:\n```\nfrom keras.utils '
+                    'import to_categorical\ny_binary = to_categorical(y_int)'
+                    '\n```\n\nAlternatively, you can use the loss function '
+                    '`sparse_categorical_crossentropy` instead, which does '
+                    'expect integer targets.')
+            if loss.is_sparse:
+                continue
+            if fn not in (losses_module.mean_squared_error,
+                          losses_module.binary_crossentropy,
+                          losses_module.categorical_crossentropy) and \
+                    getattr(losses_module, getattr(fn, '__name__', ''),
+                            None) is None:
+                continue
+            if len(shape) != len(expected):
+                raise ValueError('Error when checking target: expected ' +
+                                 name + ' to have ' + str(len(expected)) +
+                                 ' dimensions, but got array with shape ' +
+                                 str(shape))
+            for dim, ref in zip(shape[1:], expected[1:]):
+                if ref is not None and dim != ref:
+                    raise ValueError(
+                        'Error when checking target: expected ' + name +
+                        ' to have shape ' + str(tuple(expected[1:])) +
+                        ' but got array with shape ' + str(shape[1:]))
+
+    def _standardize_weights(self, targets, sample_weight, class_weight):
+        names = self._output_names()
+        sws = _spread_weights(sample_weight, names, 'sample_weight')
+        cws = _spread_weights(class_weight, names, 'class_weight')
+        result = []
+        for i, target in enumerate(targets):
+            if target is None:
+                result.append(None)
+                continue
+            result.append(_standardize_weight(
+                target, sws[i], cws[i], self._sample_weight_modes[i]))
+        return result
+
+    def _standardize_user_data(self, x, y=None, sample_weight=None,
+                               class_weight=None, batch_size=None,
+                               check_lengths=True):
+        self._require_compiled()
+        inputs = self._standardize_inputs(x)
+        self._ensure_built(inputs)
+        targets = self._standardize_targets(y)
+        if y is not None or self._compiled_loss.active:
+            if y is None and self._compiled_loss.active:
+                raise ValueError('You passed no target data (`y`) but the '
+                                 'model has a loss to compute: pass `y` '
+                                 'to fit/evaluate.')
+            self._check_targets(targets)
+        weights = self._standardize_weights(targets, sample_weight,
+                                            class_weight)
+        if check_lengths:
+            _check_lengths(inputs, targets, weights)
+        if self.stateful and batch_size and inputs and \
+                inputs[0].shape[0] % batch_size != 0:
+            raise ValueError('In a stateful network, you should only pass '
+                             'inputs with a number of samples that can be '
+                             'divided by the batch size. Found: ' +
+                             str(inputs[0].shape[0]) + ' samples')
+        return inputs, targets, weights
+
+    # ------------------------------------------------------------ one step
+    def _forward(self, inputs):
+        x = inputs[0] if len(inputs) == 1 else inputs
+        outputs = self(x)
+        if isinstance(outputs, (list, tuple)):
+            return list(outputs)
+        return [outputs]
+
+    def _total_loss(self, targets, outputs, weights):
+        total, per_output = self._compiled_loss(targets, outputs, weights)
+        penalty = self._regularization_loss()
+        if penalty is not None:
+            total = total + penalty
+        return total, per_output
+
+    def _train_step(self, inputs, targets, weights):
+        outputs = self._forward(inputs)
+        total, per_output = self._total_loss(targets, outputs, weights)
+        optimizer = self.optimizer
+        optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        optimizer.step()
+        if self._constraint_records:
+            self._apply_constraints()
+        self._track(targets, outputs, weights, total, per_output)
+        return outputs
+
+    def _test_step(self, inputs, targets, weights):
+        outputs = self._forward(inputs)
+        total, per_output = self._total_loss(targets, outputs, weights)
+        self._track(targets, outputs, weights, total, per_output)
+        return outputs
+
+    def _track(self, targets, outputs, weights, total, per_output):
+        with torch.no_grad():
+            batch = self._batch_size_of(outputs, targets)
+            trackers = self._trackers(targets, outputs)
+            trackers[0]._add_sum(total.detach() * batch, batch)
+            for tracker, value in zip(trackers[1:], per_output):
+                tracker._add_sum(value.detach() * batch, batch)
+            self._compiled_metrics.update(targets, outputs, weights)
+
+    @staticmethod
+    def _batch_size_of(outputs, targets):
+        for t in targets:
+            if t is not None:
+                return int(t.shape[0])
+        return int(outputs[0].shape[0]) if outputs[0].dim() else 1
+
+    def _trackers(self, targets, outputs):
+        if self._loss_trackers is None:
+            from ..metrics import Mean
+            n = len(self._compiled_loss.active) \
+                if len(self._compiled_loss.output_names) > 1 else 0
+            self._loss_trackers = [Mean(name='loss')] + \
+                [Mean(name=self._compiled_loss.output_names[i] + '_loss')
+                 for i in self._compiled_loss.active][:n]
+        if not self._compiled_metrics.built:
+            self._compiled_metrics.build(targets, outputs)
+            self._history_aliases = compile_utils.history_aliases(
+                self.metrics_names)
+        return self._loss_trackers
+
+    def _reset_metrics(self):
+        for tracker in self._loss_trackers or []:
+            tracker.reset_states()
+        if self._compiled_metrics is not None:
+            self._compiled_metrics.reset()
+
+    def reset_metrics(self):
+        """Clears the accumulated loss and metric values."""
+        self._reset_metrics()
+
+    def _result_tensors(self):
+        values = [t.result() for t in self._loss_trackers or []]
+        values += self._compiled_metrics.results()
+        return values
+
+    def _result_floats(self):
+        tensors = self._result_tensors()
+        if not tensors:
+            return []
+        stacked = torch.stack([t.reshape(()).to(torch.float32).to(
+            tensors[0].device) if isinstance(t, torch.Tensor) else
+            torch.tensor(float(t)) for t in tensors])
+        return [float(v) for v in stacked.cpu().tolist()]
+
+    def _results_dict(self):
+        names = ['loss'] + [t.name for t in (self._loss_trackers or [])[1:]]
+        names += self._compiled_metrics.names
+        return dict(zip(names, self._result_floats()))
+
+    def _lazy_results(self):
+        return self._results_dict
+
+    # ----------------------------------------------------------------- fit
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1,
+            callbacks=None, validation_split=0., validation_data=None,
+            shuffle=True, class_weight=None, sample_weight=None,
+            initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_freq=1, max_queue_size=10, workers=1,
+            use_multiprocessing=False, **kwargs):
+        """Trains the model for `epochs` epochs; returns a `History`."""
+        if 'nb_epoch' in kwargs:
+            warnings.warn('The `nb_epoch` argument in `fit` has been renamed '
+                          '`epochs`.', stacklevel=2)
+            epochs = kwargs.pop('nb_epoch')
+        if kwargs:
+            raise TypeError('Unrecognized keyword arguments: ' + str(kwargs))
+        self._require_compiled()
+        if data_adapter.is_generator_like(x):
+            if y is not None:
+                raise ValueError('`y` argument is not supported when data is'
+                                 'a generator or Sequence instance. Instead '
+                                 'pass targets as the second element of the '
+                                 'generator.')
+            if sample_weight is not None:
+                raise ValueError('`sample_weight` argument is not supported '
+                                 'when data isa generator or Sequence '
+                                 'instance. Instead pass sample weights as '
+                                 'the third element of the generator.')
+            if validation_split:
+                raise ValueError('If your data is in the form of a Python '
+                                 'generator, you cannot use '
+                                 '`validation_split`.')
+            return self.fit_generator(
+                x, steps_per_epoch=steps_per_epoch, epochs=epochs,
+                verbose=verbose, callbacks=callbacks,
+                validation_data=validation_data,
+                validation_steps=validation_steps,
+                validation_freq=validation_freq, class_weight=class_weight,
+                max_queue_size=max_queue_size, workers=workers,
+                use_multiprocessing=use_multiprocessing, shuffle=shuffle,
+                initial_epoch=initial_epoch, batch_size=batch_size)
+        if batch_size is None and steps_per_epoch is None:
+            batch_size = 32
+        if x is None:
+            raise ValueError('fit() needs input data `x`.')
+        inputs, targets, weights = self._standardize_user_data(
+            x, y, sample_weight, class_weight, batch_size)
+        val_batches = None
+        if validation_data is not None:
+            val_batches = self._validation_batches(validation_data,
+                                                   batch_size,
+                                                   validation_steps,
+                                                   max_queue_size, workers,
+                                                   use_multiprocessing)
+        elif validation_split and 0. < validation_split < 1.:
+            split_at = int(int(inputs[0].shape[0]) * (1. - validation_split))
+            val_inputs = [t[split_at:] for t in inputs]
+            val_targets = [None if t is None else t[split_at:]
+                           for t in targets]
+            val_weights = [None if t is None else t[split_at:]
+                           for t in weights]
+            inputs = [t[:split_at] for t in inputs]
+            targets = [None if t is None else t[:split_at] for t in targets]
+            weights = [None if t is None else t[:split_at] for t in weights]
+            val_batches = data_adapter.ArrayBatches(
+                val_inputs, val_targets, val_weights, batch_size or 32,
+                device=self._device())
+        train_batches = data_adapter.ArrayBatches(
+            inputs, targets, weights, batch_size or 32, shuffle=shuffle,
+            steps=steps_per_epoch, device=self._device())
+        if steps_per_epoch is None and train_batches.num_samples == 0:
+            raise ValueError('fit() was given no training samples.')
+        return self._fit_loop(train_batches, val_batches, epochs=epochs,
+                              verbose=verbose, callbacks=callbacks,
+                              initial_epoch=initial_epoch,
+                              validation_freq=validation_freq,
+                              batch_size=batch_size)
+
+    def _validation_batches(self, validation_data, batch_size, steps,
+                            max_queue_size=10, workers=1,
+                            use_multiprocessing=False):
+        if data_adapter.is_generator_like(validation_data):
+            return data_adapter.GeneratorBatches(
+                validation_data, steps=steps, workers=workers,
+                use_multiprocessing=use_multiprocessing,
+                max_queue_size=max_queue_size, mode='test')
+        if not isinstance(validation_data, (tuple, list)) or \
+                len(validation_data) not in (2, 3):
+            raise ValueError('When passing validation_data, it must contain '
+                             '2 (x_val, y_val) or 3 (x_val, y_val, '
+                             'val_sample_weights) items, however it contains '
+                             '%d items' % len(validation_data))
+        val_x, val_y = validation_data[0], validation_data[1]
+        val_sw = validation_data[2] if len(validation_data) == 3 else None
+        inputs, targets, weights = self._standardize_user_data(
+            val_x, val_y, val_sw, batch_size=batch_size)
+        return data_adapter.ArrayBatches(inputs, targets, weights,
+                                         batch_size or 32, steps=steps,
+                                         device=self._device())
+
+    def _make_callbacks(self, callbacks, verbose, params, history=True):
+        callback_objects = []
+        if verbose:
+            callback_objects.append(cbks.ProgbarLogger(count_mode='steps'))
+        callback_objects += list(callbacks or [])
+        if history:
+            self.history = cbks.History()
+            callback_objects.append(self.history)
+        callback_list = cbks.CallbackList(callback_objects)
+        callback_list.set_model(self)
+        callback_list.set_params(params)
+        return callback_list
+
+    def _fit_loop(self, train_batches, val_batches, epochs, verbose,
+                  callbacks, initial_epoch, validation_freq,
+                  batch_size=None):
+        self._prepare_training()
+        do_validation = val_batches is not None
+        names = self.metrics_names
+        params = {
+            'batch_size': batch_size, 'epochs': epochs,
+            'steps': len(train_batches),
+            'samples': getattr(train_batches, 'num_samples', None),
+            'verbose': verbose, 'do_validation': do_validation,
+            'metrics': names + ['val_' + n for n in names]
+            if do_validation else list(names),
+        }
+        callback_list = self._make_callbacks(callbacks, verbose, params)
+        if isinstance(validation_freq, int):
+            if validation_freq < 1:
+                raise ValueError('`validation_freq` can not be less than 1.')
+            validate_at = lambda epoch: (epoch + 1) % validation_freq == 0
+        elif isinstance(validation_freq, (list, tuple, set)):
+            validate_at = lambda epoch: (epoch + 1) in validation_freq
+        else:
+            raise ValueError('`validation_freq` must be an Integer or '
+                             '`collections.Container` (e.g. list, tuple, '
+                             'etc.)')
+        self.stop_training = False
+        callback_list.on_train_begin()
+        want_begin = callback_list.wants_batch('train', 'begin')
+        want_end = callback_list.wants_batch('train', 'end')
+        lazy = self._lazy_results()
+        try:
+            for epoch in range(initial_epoch, epochs):
+                self._reset_metrics()
+                epoch_logs = {}
+                callback_list.on_epoch_begin(epoch, epoch_logs)
+                self._set_mode(self._training_phase())
+                with common.loop_phase(1):
+                    for step, (inputs, targets, weights) in enumerate(
+                            train_batches):
+                        size = int(inputs[0].shape[0])
+                        if want_begin:
+                            callback_list.batch_hook(
+                                'train', 'begin', step,
+                                {'batch': step, 'size': size})
+                        self._train_step(inputs, targets, weights)
+                        if want_end:
+                            callback_list.batch_hook(
+                                'train', 'end', step,
+                                cbks.BatchLogs({'batch': step,
+                                                'size': size}, lazy))
+                        if self.stop_training:
+                            break
+                epoch_logs.update(self._results_dict())
+                if do_validation and validate_at(epoch):
+                    val_logs = self._evaluate_loop(val_batches)
+                    for name, value in val_logs.items():
+                        epoch_logs['val_' + name] = value
+                history = self.history
+                if history is not None and self._history_aliases:
+                    history.history._ALIASES = dict(
+                        history.history._ALIASES, **self._history_aliases)
+                callback_list.on_epoch_end(epoch, epoch_logs)
+                if self.stop_training:
+                    break
+        finally:
+            self._set_mode(False)
+        callback_list.on_train_end()
+        return self.history
+
+    # ------------------------------------------------------------ evaluate
+    def _evaluate_loop(self, batches, callback_list=None):
+        self._reset_metrics()
+        self._set_mode(False)
+        want_begin = callback_list is not None and \
+            callback_list.wants_batch('test', 'begin')
+        want_end = callback_list is not None and \
+            callback_list.wants_batch('test', 'end')
+        with torch.no_grad(), common.loop_phase(0):
+            for step, (inputs, targets, weights) in enumerate(batches):
+                size = int(inputs[0].shape[0])
+                if want_begin:
+                    callback_list.batch_hook('test', 'begin', step,
+                                             {'batch': step, 'size': size})
+                self._test_step(inputs, targets, weights)
+                if want_end:
+                    callback_list.batch_hook(
+                        'test', 'end', step,
+                        cbks.BatchLogs({'batch': step, 'size': size},
+                                       self._results_dict))
+        return self._results_dict()
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose=1,
+                 sample_weight=None, steps=None, callbacks=None,
+                 max_queue_size=10, workers=1, use_multiprocessing=False):
+        """The loss (and metrics) on the given data: a scalar when only the
+        loss is computed, else a list in `metrics_names` order."""
+        self._require_compiled()
+        if data_adapter.is_generator_like(x):
+            return self.evaluate_generator(
+                x, steps=steps, callbacks=callbacks,
+                max_queue_size=max_queue_size, workers=workers,
+                use_multiprocessing=use_multiprocessing, verbose=verbose)
+        if batch_size is None and steps is None:
+            batch_size = 32
+        inputs, targets, weights = self._standardize_user_data(
+            x, y, sample_weight, batch_size=batch_size)
+        batches = data_adapter.ArrayBatches(inputs, targets, weights,
+                                            batch_size or 32, steps=steps,
+                                            device=self._device())
+        return self._run_evaluation(batches, verbose, callbacks)
+
+    def _run_evaluation(self, batches, verbose, callbacks):
+        self._prepare_training()
+        callback_list = cbks.CallbackList(callbacks or [])
+        callback_list.set_model(self)
+        callback_list.set_params({'verbose': verbose,
+                                  'steps': len(batches)})
+        bar = None
+        if verbose:
+            from ..utils.generic_utils import Progbar
+            bar = Progbar(target=len(batches), verbose=verbose)
+        callback_list.on_test_begin()
+        logs = self._evaluate_loop(batches, callback_list)
+        if bar is not None:
+            bar.set_values(len(batches), list(logs.items()))
+        callback_list.on_test_end(logs)
+        values = [logs[n] for n in self.metrics_names if n in logs]
+        return values[0] if len(values) == 1 else values
+
+    # ------------------------------------------------------------- predict
+    def predict(self, x, batch_size=None, verbose=0, steps=None,
+                callbacks=None, max_queue_size=10, workers=1,
+                use_multiprocessing=False):
+        """Model outputs for the inputs, as Numpy arrays."""
+        if data_adapter.is_generator_like(x):
+            return self.predict_generator(
+                x, steps=steps, callbacks=callbacks,
+                max_queue_size=max_queue_size, workers=workers,
+                use_multiprocessing=use_multiprocessing, verbose=verbose)
+        if batch_size is None and steps is None:
+            batch_size = 32
+        inputs = self._standardize_inputs(x)
+        if not self.built:
+            self._ensure_built(inputs)
+        if self.stateful and batch_size and inputs[0].shape[0] > \
+                batch_size and inputs[0].shape[0] % batch_size != 0:
+            raise ValueError('In a stateful network, you should only pass '
+                             'inputs with a number of samples that can be '
+                             'divided by the batch size. Found: ' +
+                             str(inputs[0].shape[0]) + ' samples. Batch '
+                             'size: ' + str(batch_size) + '.')
+        batches = data_adapter.ArrayBatches(inputs, [], [], batch_size or 32,
+                                            steps=steps,
+                                            device=self._device())
+        return self._predict_loop(batches, verbose, callbacks)
+
+    def _predict_loop(self, batches, verbose=0, callbacks=None):
+        self._set_mode(False)
+        callback_list = cbks.CallbackList(callbacks or [])
+        callback_list.set_model(self)
+        callback_list.set_params({'verbose': verbose,
+                                  'steps': len(batches)})
+        callback_list.on_predict_begin()
+        want_end = callback_list.wants_batch('predict', 'end')
+        want_begin = callback_list.wants_batch('predict', 'begin')
+        bar = None
+        if verbose == 1:
+            from ..utils.generic_utils import Progbar
+            bar = Progbar(target=len(batches), verbose=1)
+        results = None
+        with torch.no_grad(), common.loop_phase(0):
+            for step, batch in enumerate(batches):
+                inputs = batch[0]
+                if want_begin:
+                    callback_list.batch_hook('predict', 'begin', step,
+                                             {'batch': step})
+                outputs = [o.detach() for o in self._forward(inputs)]
+                if results is None:
+                    results = [[] for _ in outputs]
+                for store, out in zip(results, outputs):
+                    store.append(out)
+                if want_end:
+                    callback_list.batch_hook(
+                        'predict', 'end', step,
+                        {'batch': step, 'outputs': unpack_singleton(
+                            [o.cpu().numpy() for o in outputs])})
+                if bar is not None:
+                    bar.set_values(step + 1, [])
+        callback_list.on_predict_end()
+        if results is None:
+            return []
+        arrays = [torch.cat(parts, dim=0).cpu().numpy() for parts in results]
+        return arrays[0] if len(arrays) == 1 else arrays
+
+    # ---------------------------------------------------------- on batch
+    def train_on_batch(self, x, y, sample_weight=None, class_weight=None,
+                       reset_metrics=True):
+        """One gradient update on one batch; returns the loss (and metric
+        values) for it."""
+        inputs, targets, weights = self._standardize_user_data(
+            x, y, sample_weight, class_weight)
+        self._prepare_training()
+        device = self._device()
+        inputs = [t.to(device) for t in inputs]
+        targets = [None if t is None else t.to(device) for t in targets]
+        weights = [None if t is None else t.to(device) for t in weights]
+        if reset_metrics:
+            self._reset_metrics()
+        self._set_mode(self._training_phase())
+        with common.loop_phase(1):
+            self._train_step(inputs, targets, weights)
+        values = self._result_floats()
+        return values[0] if len(values) == 1 else values
+
+    def test_on_batch(self, x, y, sample_weight=None, reset_metrics=True):
+        """The loss (and metric values) on one batch, without updating."""
+        inputs, targets, weights = self._standardize_user_data(
+            x, y, sample_weight)
+        device = self._device()
+        inputs = [t.to(device) for t in inputs]
+        targets = [None if t is None else t.to(device) for t in targets]
+        weights = [None if t is None else t.to(device) for t in weights]
+        if reset_metrics:
+            self._reset_metrics()
+        self._set_mode(False)
+        with torch.no_grad(), common.loop_phase(0):
+            self._test_step(inputs, targets, weights)
+        values = self._result_floats()
+        return values[0] if len(values) == 1 else values
+
+    def predict_on_batch(self, x):
+        """Model outputs for one batch, as Numpy arrays."""
+        inputs = self._standardize_inputs(x)
+        if not self.built:
+            self._ensure_built(inputs)
+        device = self._device()
+        inputs = [t.to(device) for t in inputs]
+        self._set_mode(False)
+        with torch.no_grad(), common.loop_phase(0):
+            outputs = self._forward(inputs)
+        arrays = [o.detach().cpu().numpy() for o in outputs]
+        return arrays[0] if len(arrays) == 1 else arrays
+
+    # ---------------------------------------------------------- generators
+    def fit_generator(self, generator, steps_per_epoch=None, epochs=1,
+                      verbose=1, callbacks=None, validation_data=None,
+                      validation_steps=None, validation_freq=1,
+                      class_weight=None, max_queue_size=10, workers=1,
+                      use_multiprocessing=False, shuffle=True,
+                      initial_epoch=0, batch_size=None, **kwargs):
+        """Trains on batches from a generator, a `keras.utils.Sequence` or
+        a torch DataLoader/Dataset."""
+        epochs, steps_per_epoch, validation_steps, workers, \
+            use_multiprocessing, max_queue_size = _legacy_generator_args(
+                kwargs, generator, epochs, steps_per_epoch,
+                validation_steps, workers, use_multiprocessing,
+                max_queue_size)
+        self._require_compiled()
+        batches = _StandardizedBatches(self, data_adapter.GeneratorBatches(
+            generator, steps=steps_per_epoch, workers=workers,
+            use_multiprocessing=use_multiprocessing,
+            max_queue_size=max_queue_size, shuffle=shuffle,
+            batch_size=batch_size), class_weight)
+        val_batches = None
+        if validation_data is not None:
+            if data_adapter.is_generator_like(validation_data):
+                val_batches = _StandardizedBatches(
+                    self, data_adapter.GeneratorBatches(
+                        validation_data, steps=validation_steps,
+                        workers=workers,
+                        use_multiprocessing=use_multiprocessing,
+                        max_queue_size=max_queue_size, mode='test',
+                        batch_size=batch_size), None)
+            else:
+                val_batches = self._validation_batches(
+                    validation_data, batch_size or 32, validation_steps)
+        batches.prime()
+        return self._fit_loop(batches, val_batches, epochs=epochs,
+                              verbose=verbose, callbacks=callbacks,
+                              initial_epoch=initial_epoch,
+                              validation_freq=validation_freq,
+                              batch_size=batch_size)
+
+    def evaluate_generator(self, generator, steps=None, callbacks=None,
+                           max_queue_size=10, workers=1,
+                           use_multiprocessing=False, verbose=0, **kwargs):
+        """Evaluates on batches from a generator or Sequence."""
+        _, steps, _, workers, use_multiprocessing, max_queue_size = \
+            _legacy_generator_args(kwargs, generator, 1, steps, None,
+                                   workers, use_multiprocessing,
+                                   max_queue_size)
+        self._require_compiled()
+        batches = _StandardizedBatches(self, data_adapter.GeneratorBatches(
+            generator, steps=steps, workers=workers,
+            use_multiprocessing=use_multiprocessing,
+            max_queue_size=max_queue_size, mode='test'), None)
+        batches.prime()
+        return self._run_evaluation(batches, verbose, callbacks)
+
+    def predict_generator(self, generator, steps=None, callbacks=None,
+                          max_queue_size=10, workers=1,
+                          use_multiprocessing=False, verbose=0, **kwargs):
+        """Predictions for the inputs a generator or Sequence yields."""
+        _, steps, _, workers, use_multiprocessing, max_queue_size = \
+            _legacy_generator_args(kwargs, generator, 1, steps, None,
+                                   workers, use_multiprocessing,
+                                   max_queue_size)
+        batches = _StandardizedBatches(self, data_adapter.GeneratorBatches(
+            generator, steps=steps, workers=workers,
+            use_multiprocessing=use_multiprocessing,
+            max_queue_size=max_queue_size, mode='predict'), None,
+            inputs_only=True)
+        batches.prime()
+        return self._predict_loop(batches, verbose, callbacks)
+
+
+class _StandardizedBatches(object):
+    """Converts each (x, y, sample_weight) from a generator into the
+    model's input/target/weight tensor lists on its device."""
+
+    def __init__(self, model, source, class_weight, inputs_only=False):
+        self.model = model
+        self.source = source
+        self.class_weight = class_weight
+        self.inputs_only = inputs_only
+        self._first = None
+
+    def __len__(self):
+        return len(self.source)
+
+    def prime(self):
+        """Builds a deferred model from the first batch."""
+        if self.model.built:
+            return
+        iterator = iter(self.source)
+        first = next(iterator)
+        self._first = (first, iterator)
+        inputs = self.model._standardize_inputs(first[0])
+        self.model._ensure_built(inputs)
+
+    def _convert(self, batch):
+        x, y, sw = batch
+        device = self.model._device()
+        if self.inputs_only:
+            inputs = self.model._standardize_inputs(x)
+            return [t.to(device, non_blocking=True) for t in inputs], [], []
+        inputs, targets, weights = self.model._standardize_user_data(
+            x, y, sw, self.class_weight)
+        return ([t.to(device, non_blocking=True) for t in inputs],
+                [None if t is None else t.to(device, non_blocking=True)
+                 for t in targets],
+                [None if t is None else t.to(device, non_blocking=True)
+                 for t in weights])
+
+    def __iter__(self):
+        if self._first is not None:
+            first, iterator = self._first
+            self._first = None
+            yield self._convert(first)
+            for batch in iterator:
+                yield self._convert(batch)
+            return
+        for batch in self.source:
+            yield self._convert(batch)
+
+
+def _legacy_generator_args(kwargs, generator, epochs, steps, val_steps,
+                           workers, use_multiprocessing, max_queue_size):
+    """Keras 1 generator arguments (samples_per_epoch, nb_epoch,
+    nb_val_samples, nb_worker, pickle_safe, max_q_size)."""
+    kwargs = dict(kwargs)
+    if 'samples_per_epoch' in kwargs:
+        samples = kwargs.pop('samples_per_epoch')
+        size = getattr(generator, 'batch_size', None)
+        steps = samples // size if size else samples
+        warnings.warn('The semantics of the Keras 2 argument '
+                      '`steps_per_epoch` is not the same as the Keras 1 '
+                      'argument `samples_per_epoch`.', stacklevel=3)
+    if 'val_samples' in kwargs:
+        steps = kwargs.pop('val_samples')
+    if 'nb_epoch' in kwargs:
+        epochs = kwargs.pop('nb_epoch')
+    if 'nb_val_samples' in kwargs:
+        val_steps = kwargs.pop('nb_val_samples')
+    if 'nb_worker' in kwargs:
+        workers = kwargs.pop('nb_worker')
+    if 'pickle_safe' in kwargs:
+        use_multiprocessing = kwargs.pop('pickle_safe')
+    if 'max_q_size' in kwargs:
+        max_queue_size = kwargs.pop('max_q_size')
+    if kwargs:
+        raise TypeError('Unrecognized keyword arguments: ' + str(kwargs))
+    return epochs, steps, val_steps, workers, use_multiprocessing, \
+        max_queue_size
+
+
+def _spread_weights(value, names, what):
+    if value is None:
+        return [None] * len(names)
+    if isinstance(value, dict) and len(names) == 1 and \
+            names[0] not in value:
+        return [value] if what == 'class_weight' else [None]
+    if len(names) == 1:
+        if isinstance(value, (list, tuple)) and len(value) == 1:
+            return [value[0]]
+        if isinstance(value, dict):
+            return [value[names[0]]]
+        return [value]
+    if isinstance(value, (list, tuple)):
+        if len(value) != len(names):
+            raise ValueError('Provided `' + what + '` was a list of ' +
+                             str(len(value)) + ' elements, but the model '
+                             'has ' + str(len(names)) + ' outputs. You should '
+                             'provide one `' + what + '`array per model '
+                             'output.')
+        return list(value)
+    if isinstance(value, dict):
+        return [value.get(name) for name in names]
+    raise TypeError('The model has multiple outputs, so `' + what + '` '
+                    'should be either a list or a dict. Provided `' + what +
+                    '` type not understood: ' + str(value))
+
+
+def _standardize_weight(target, sample_weight, class_weight, mode):
+    """One weight tensor per sample (or timestep) from sample_weight and
+    class_weight, as Keras combines them."""
+    if sample_weight is not None:
+        sample_weight = data_adapter.to_tensor(
+            data_adapter.to_array_like(sample_weight)).to(
+            K.torch_dtype(K.floatx()))
+    if mode is not None:
+        if target.dim() < 3:
+            raise ValueError('Found a sample_weight array for an input with '
+                             'shape ' + str(tuple(target.shape)) + '. '
+                             'Timestep-wise sample weighting (use of '
+                             'sample_weight_mode="temporal") is restricted '
+                             'to outputs that are at least 3D, i.e. that '
+                             'have a time dimension.')
+        if sample_weight is not None and sample_weight.dim() != 2:
+            raise ValueError('Found a sample_weight array with shape ' +
+                             str(tuple(sample_weight.shape)) + '. In order '
+                             'to use timestep-wise sample weighting, you '
+                             'should pass a 2D sample_weight array.')
+    elif sample_weight is not None and sample_weight.dim() != 1:
+        raise ValueError('Found a sample_weight array with shape ' +
+                         str(tuple(sample_weight.shape)) + '. In order to '
+                         'use timestep-wise sample weights, you should '
+                         'specify sample_weight_mode="temporal" in compile('
+                         '). If you just mean to use sample-wise weights, '
+                         'make sure your sample_weight array is 1D.')
+    if sample_weight is not None and tuple(
+            target.shape[:sample_weight.dim()]) != \
+            tuple(sample_weight.shape):
+        raise ValueError('Found a sample_weight array with shape ' +
+                         str(tuple(sample_weight.shape)) + ' for an input '
+                         'with shape ' + str(tuple(target.shape)) + '. '
+                         'sample_weight cannot be broadcast.')
+    class_sample_weight = None
+    if isinstance(class_weight, dict) and class_weight:
+        if target.dim() > 2:
+            raise ValueError('`class_weight` not supported for 3+ '
+                             'dimensional targets.')
+        if target.dim() == 2 and target.shape[1] > 1:
+            classes = torch.argmax(target, dim=1)
+        else:
+            classes = target.reshape(-1)
+        classes = classes.long().cpu().numpy()
+        missing = set(classes.tolist()) - set(int(k) for k in class_weight)
+        if missing:
+            raise ValueError('`class_weight` must contain all classes in the '
+                             'data. The classes %s exist in the data but not '
+                             'in `class_weight`.' % missing)
+        lookup = {int(k): float(v) for k, v in class_weight.items()}
+        class_sample_weight = torch.tensor(
+            [lookup[int(c)] for c in classes],
+            dtype=K.torch_dtype(K.floatx()))
+    if sample_weight is not None and class_sample_weight is not None:
+        return sample_weight * class_sample_weight
+    if sample_weight is not None:
+        return sample_weight
+    return class_sample_weight
+
+
+def _check_lengths(inputs, targets, weights):
+    def lengths(tensors):
+        return {int(t.shape[0]) for t in tensors if t is not None}
+    set_x, set_y, set_w = lengths(inputs), lengths(targets), lengths(weights)
+    if len(set_x) > 1:
+        raise ValueError('All input arrays (x) should have the same number '
+                         'of samples. Got array shapes: ' +
+                         str([tuple(t.shape) for t in inputs]))
+    if len(set_y) > 1:
+        raise ValueError('All target arrays (y) should have the same number '
+                         'of samples. Got array shapes: ' +
+                         str([tuple(t.shape) for t in targets
+                              if t is not None]))
+    if set_x and set_y and list(set_x)[0] != list(set_y)[0]:
+        raise ValueError('Input arrays should have the same number of '
+                         'samples as target arrays. Found ' +
+                         str(list(set_x)[0]) + ' input samples and ' +
+                         str(list(set_y)[0]) + ' target samples.')
+    if set_y and set_w and list(set_y)[0] != list(set_w)[0]:
+        raise ValueError('Sample_weight arrays should have the same number '
+                         'of samples as target arrays. Got ' +
+                         str(list(set_y)[0]) + ' input samples and ' +
+                         str(list(set_w)[0]) + ' target samples.')

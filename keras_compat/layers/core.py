@@ -1,0 +1,557 @@
+"""Core layers: Dense, Activation, Dropout, Flatten, Reshape, Permute,
+RepeatVector, Lambda, Masking, ActivityRegularization, SpatialDropout."""
+import types
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .. import backend as K
+from .. import activations, initializers, regularizers, constraints
+from ..engine.base_layer import Layer, InputSpec
+from ..engine.input_layer import InputLayer, Input  # noqa: F401
+from ..legacy import interfaces
+from ..utils.generic_utils import (func_dump, func_load, has_arg,
+                                   deserialize_keras_object)
+
+
+def _activation_config(fn):
+    return activations.serialize(fn)
+
+
+class Dense(Layer):
+    """Densely-connected layer: `activation(dot(input, kernel) + bias)`.
+
+    The kernel is stored in Keras layout `(input_dim, units)`, which feeds
+    `torch.addmm` directly. Inputs of rank > 2 are multiplied along their
+    last axis."""
+
+    def __init__(self, units=None, activation=None, use_bias=True,
+                 kernel_initializer='glorot_uniform',
+                 bias_initializer='zeros', kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        args = interfaces.legacy_args('Dense', kwargs, interfaces.DENSE, {
+            'units': units, 'kernel_initializer': kernel_initializer,
+            'kernel_regularizer': kernel_regularizer,
+            'bias_regularizer': bias_regularizer,
+            'kernel_constraint': kernel_constraint,
+            'bias_constraint': bias_constraint, 'use_bias': use_bias})
+        units = args['units']
+        kernel_initializer = args['kernel_initializer']
+        kernel_regularizer = args['kernel_regularizer']
+        bias_regularizer = args['bias_regularizer']
+        kernel_constraint = args['kernel_constraint']
+        bias_constraint = args['bias_constraint']
+        use_bias = args['use_bias']
+        if units is None:
+            raise TypeError("Dense() missing required argument: 'units'")
+        super(Dense, self).__init__(**kwargs)
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.input_spec = InputSpec(min_ndim=2)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        assert len(input_shape) >= 2
+        input_dim = input_shape[-1]
+        if input_dim is None:
+            raise ValueError('The last dimension of the inputs to `Dense` '
+                             'should be defined. Found `None`.')
+        self.kernel = self.add_weight(shape=(input_dim, self.units),
+                                      initializer=self.kernel_initializer,
+                                      name='kernel',
+                                      regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        if self.use_bias:
+            self.bias = self.add_weight(shape=(self.units,),
+                                        initializer=self.bias_initializer,
+                                        name='bias',
+                                        regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
+        else:
+            self.bias = None
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
+        self.built = True
+
+    def call(self, inputs):
+        if inputs.dim() == 2:
+            if self.bias is not None:
+                output = torch.addmm(self.bias, inputs, self.kernel)
+            else:
+                output = torch.mm(inputs, self.kernel)
+        else:
+            output = F.linear(inputs, self.kernel.t(), self.bias)
+        if self.activation is not activations.linear:
+            output = self.activation(output)
+        return output
+
+    def compute_output_shape(self, input_shape):
+        assert input_shape and len(input_shape) >= 2
+        assert input_shape[-1]
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self):
+        config = {
+            'units': self.units,
+            'activation': _activation_config(self.activation),
+            'use_bias': self.use_bias,
+            'kernel_initializer': initializers.serialize(
+                self.kernel_initializer),
+            'bias_initializer': initializers.serialize(self.bias_initializer),
+            'kernel_regularizer': regularizers.serialize(
+                self.kernel_regularizer),
+            'bias_regularizer': regularizers.serialize(self.bias_regularizer),
+            'activity_regularizer': regularizers.serialize(
+                self.activity_regularizer),
+            'kernel_constraint': constraints.serialize(
+                self.kernel_constraint),
+            'bias_constraint': constraints.serialize(self.bias_constraint),
+        }
+        base_config = super(Dense, self).get_config()
+        return dict(list(base_config.items()) + list(config.items()))
+
+    def extra_repr(self):
+        return 'name=%r, units=%d, activation=%s' % (
+            self.name, self.units, getattr(self.activation, '__name__',
+                                           self.activation))
+
+
+class Activation(Layer):
+    """Applies an activation function (a name or a callable)."""
+
+    def __init__(self, activation, **kwargs):
+        super(Activation, self).__init__(**kwargs)
+        self.supports_masking = True
+        self.activation = activations.get(activation)
+
+    def call(self, inputs):
+        return self.activation(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = {'activation': _activation_config(self.activation)}
+        base_config = super(Activation, self).get_config()
+        return dict(list(base_config.items()) + list(config.items()))
+
+    def extra_repr(self):
+        return 'name=%r, activation=%s' % (
+            self.name, getattr(self.activation, '__name__', self.activation))
+
+
+def _keep_mask(x, rate, noise_shape=None):
+    """A {0, 1/(1-rate)} tensor that keeps each entry with probability
+    1 - rate (broadcast over `noise_shape` axes of size 1)."""
+    shape = x.shape if noise_shape is None else noise_shape
+    keep = 1. - rate
+    rand = torch.rand(shape, device=x.device, dtype=x.dtype)
+    return (rand < keep).to(x.dtype) * (1. / keep)
+
+
+class Dropout(Layer):
+    """Sets a fraction `rate` of inputs to 0 during training and scales the
+    rest by 1 / (1 - rate); the identity at inference."""
+
+    def __init__(self, rate=None, noise_shape=None, seed=None, **kwargs):
+        if rate is None:
+            rate = interfaces.legacy_args('Dropout', kwargs,
+                                          interfaces.DROPOUT,
+                                          {'rate': rate})['rate']
+            if rate is None:
+                raise TypeError("Dropout() missing required argument: "
+                                "'rate'")
+        super(Dropout, self).__init__(**kwargs)
+        self.rate = min(1., max(0., float(rate)))
+        self.noise_shape = noise_shape
+        self.seed = seed
+        self.supports_masking = True
+
+    def _get_noise_shape(self, inputs):
+        if self.noise_shape is None:
+            return None
+        return tuple(inputs.shape[i] if d is None else d
+                     for i, d in enumerate(self.noise_shape))
+
+    def call(self, inputs, training=None):
+        if training is None:
+            training = self.training
+        if not training or not 0. < self.rate < 1.:
+            return inputs
+        return inputs * _keep_mask(inputs, self.rate,
+                                   self._get_noise_shape(inputs))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = {'rate': self.rate, 'noise_shape': self.noise_shape,
+                  'seed': self.seed}
+        base_config = super(Dropout, self).get_config()
+        return dict(list(base_config.items()) + list(config.items()))
+
+    def extra_repr(self):
+        return 'name=%r, rate=%g' % (self.name, self.rate)
+
+
+class SpatialDropout1D(Dropout):
+    """Drops whole feature maps of (batch, steps, channels) inputs."""
+
+    def __init__(self, rate=None, **kwargs):
+        if rate is None:
+            rate = interfaces.legacy_args('SpatialDropout1D', kwargs,
+                                          interfaces.DROPOUT,
+                                          {'rate': rate})['rate']
+        super(SpatialDropout1D, self).__init__(rate, **kwargs)
+        self.input_spec = InputSpec(ndim=3)
+
+    def _get_noise_shape(self, inputs):
+        return (inputs.shape[0], 1, inputs.shape[2])
+
+    def get_config(self):
+        config = super(SpatialDropout1D, self).get_config()
+        config.pop('noise_shape', None)
+        config.pop('seed', None)
+        return config
+
+
+class _SpatialDropoutND(Dropout):
+    _rank = 2
+
+    def __init__(self, rate=None, data_format=None, **kwargs):
+        args = interfaces.legacy_args(
+            type(self).__name__, kwargs,
+            interfaces.DROPOUT + interfaces.DATA_FORMAT,
+            {'rate': rate, 'data_format': data_format})
+        rate, data_format = args['rate'], args['data_format']
+        super(_SpatialDropoutND, self).__init__(rate, **kwargs)
+        self.data_format = K.normalize_data_format(data_format)
+        self.input_spec = InputSpec(ndim=self._rank + 2)
+
+    def _get_noise_shape(self, inputs):
+        ones = (1,) * self._rank
+        if self.data_format == 'channels_first':
+            return (inputs.shape[0], inputs.shape[1]) + ones
+        return (inputs.shape[0],) + ones + (inputs.shape[-1],)
+
+    def get_config(self):
+        config = super(_SpatialDropoutND, self).get_config()
+        config.pop('noise_shape', None)
+        config.pop('seed', None)
+        config['data_format'] = self.data_format
+        return config
+
+
+class SpatialDropout2D(_SpatialDropoutND):
+    """Drops whole 2D feature maps."""
+    _rank = 2
+
+
+class SpatialDropout3D(_SpatialDropoutND):
+    """Drops whole 3D feature maps."""
+    _rank = 3
+
+
+class Flatten(Layer):
+    """Flattens all axes but the batch axis (channels_first inputs are
+    first moved to channels-last order, as Keras does)."""
+
+    def __init__(self, data_format=None, **kwargs):
+        super(Flatten, self).__init__(**kwargs)
+        self.input_spec = InputSpec(min_ndim=3)
+        self.data_format = K.normalize_data_format(data_format)
+
+    def compute_output_shape(self, input_shape):
+        if not all(input_shape[1:]):
+            raise ValueError('The shape of the input to "Flatten" is not '
+                             'fully defined (got ' + str(input_shape[1:]) +
+                             '). Make sure to pass a complete "input_shape" '
+                             'or "batch_input_shape" argument to the first '
+                             'layer in your model.')
+        return (input_shape[0], int(np.prod(input_shape[1:])))
+
+    def call(self, inputs):
+        if self.data_format == 'channels_first' and inputs.dim() > 2:
+            inputs = inputs.movedim(1, -1)
+        return inputs.reshape(inputs.shape[0], -1)
+
+    def get_config(self):
+        config = {'data_format': self.data_format}
+        base_config = super(Flatten, self).get_config()
+        return dict(list(base_config.items()) + list(config.items()))
+
+
+class Reshape(Layer):
+    """Reshapes to `target_shape` (batch axis excluded; one -1 allowed)."""
+
+    def __init__(self, target_shape, **kwargs):
+        super(Reshape, self).__init__(**kwargs)
+        self.target_shape = tuple(target_shape)
+
+    def _fix_unknown_dimension(self, input_shape, output_shape):
+        output_shape = list(output_shape)
+        msg = 'total size of new array must be unchanged'
+        known, unknown = 1, None
+        for index, dim in enumerate(output_shape):
+            if dim < 0:
+                if unknown is None:
+                    unknown = index
+                else:
+                    raise ValueError('Can only specify one unknown '
+                                     'dimension.')
+            else:
+                known *= dim
+        original = np.prod(input_shape, dtype=int)
+        if unknown is not None:
+            if known == 0 or original % known != 0:
+                raise ValueError(msg)
+            output_shape[unknown] = original // known
+        elif original != known:
+            raise ValueError(msg + ': cannot reshape %s into %s'
+                             % (tuple(input_shape), tuple(output_shape)))
+        return tuple(output_shape)
+
+    def compute_output_shape(self, input_shape):
+        if None in input_shape[1:]:
+            shape = (input_shape[0],)
+            shape += tuple(s if s != -1 else None for s in self.target_shape)
+            return shape
+        return (input_shape[0],) + self._fix_unknown_dimension(
+            input_shape[1:], self.target_shape)
+
+    def call(self, inputs):
+        return inputs.reshape((inputs.shape[0],) + self.target_shape)
+
+    def get_config(self):
+        config = {'target_shape': self.target_shape}
+        base_config = super(Reshape, self).get_config()
+        return dict(list(base_config.items()) + list(config.items()))
+
+
+class Permute(Layer):
+    """Permutes the non-batch axes: `dims` is 1-indexed, e.g. (2, 1)."""
+
+    def __init__(self, dims, **kwargs):
+        super(Permute, self).__init__(**kwargs)
+        self.dims = tuple(dims)
+        if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
+            raise ValueError('Invalid permutation `dims` for Permute Layer: '
+                             '%s. The set of indices in `dims` must be '
+                             'consecutive and start from 1.' % (dims,))
+        self.input_spec = InputSpec(ndim=len(self.dims) + 1)
+
+    def compute_output_shape(self, input_shape):
+        input_shape = list(input_shape)
+        output_shape = list(input_shape)
+        for i, dim in enumerate(self.dims):
+            output_shape[i + 1] = input_shape[dim]
+        return tuple(output_shape)
+
+    def call(self, inputs):
+        return inputs.permute((0,) + self.dims)
+
+    def get_config(self):
+        config = {'dims': self.dims}
+        base_config = super(Permute, self).get_config()
+        return dict(list(base_config.items()) + list(config.items()))
+
+
+class RepeatVector(Layer):
+    """(batch, features) -> (batch, n, features)."""
+
+    def __init__(self, n, **kwargs):
+        super(RepeatVector, self).__init__(**kwargs)
+        self.n = n
+        self.input_spec = InputSpec(ndim=2)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.n, input_shape[1])
+
+    def call(self, inputs):
+        return inputs.unsqueeze(1).expand(-1, self.n, -1)
+
+    def get_config(self):
+        config = {'n': self.n}
+        base_config = super(RepeatVector, self).get_config()
+        return dict(list(base_config.items()) + list(config.items()))
+
+
+class Lambda(Layer):
+    """Wraps a function of tensors as a layer: `Lambda(lambda x: x ** 2)`.
+
+    `output_shape` (tuple without batch axis, or function of the input
+    shape) is inferred by running the function when not given."""
+
+    def __init__(self, function, output_shape=None, mask=None,
+                 arguments=None, **kwargs):
+        super(Lambda, self).__init__(**kwargs)
+        self.function = function
+        self.arguments = arguments if arguments else {}
+        if mask is not None:
+            self.supports_masking = True
+        self.mask = mask
+        if output_shape is None:
+            self._output_shape = None
+        elif isinstance(output_shape, (tuple, list)):
+            self._output_shape = tuple(output_shape)
+        else:
+            if not callable(output_shape):
+                raise TypeError('In Lambda, `output_shape` must be a list, a '
+                                'tuple, or a function.')
+            self._output_shape = output_shape
+        self._function_takes_mask = has_arg(function, 'mask')
+
+    def compute_output_shape(self, input_shape):
+        if self._output_shape is None:
+            return self._inferred_shape
+        if isinstance(self._output_shape, tuple):
+            if isinstance(input_shape, list):
+                num_samples = input_shape[0][0]
+            else:
+                num_samples = input_shape[0] if input_shape else None
+            return (num_samples,) + tuple(self._output_shape)
+        shape = self._output_shape(input_shape)
+        if not isinstance(shape, (list, tuple)):
+            raise ValueError('`output_shape` function must return a tuple or '
+                             'a list of tuples.')
+        if isinstance(shape, list) and (not shape or
+                                        isinstance(shape[0], int) or
+                                        shape[0] is None):
+            shape = tuple(shape)
+        return shape
+
+    def _output_shape_for(self, inputs, input_shape, args, kwargs):
+        if self._output_shape is None:
+            return self._infer_output_shape(inputs, input_shape, args,
+                                            kwargs)
+        return super(Lambda, self)._output_shape_for(inputs, input_shape,
+                                                     args, kwargs)
+
+    @property
+    def _inferred_shape(self):
+        if self._inbound_nodes:
+            return self._inbound_nodes[-1].output_shapes[0] if len(
+                self._inbound_nodes[-1].output_shapes) == 1 else \
+                self._inbound_nodes[-1].output_shapes
+        raise ValueError('Lambda layer %s has no `output_shape` and has not '
+                         'been called on a symbolic input yet.' % self.name)
+
+    def call(self, inputs, mask=None):
+        arguments = self.arguments
+        if self._function_takes_mask:
+            arguments = dict(arguments, mask=mask)
+        return self.function(inputs, **arguments)
+
+    def compute_mask(self, inputs, mask=None):
+        if callable(self.mask):
+            return self.mask(inputs, mask)
+        return self.mask
+
+    def get_config(self):
+        if isinstance(self.function, types.LambdaType):
+            function = func_dump(self.function)
+            function_type = 'lambda'
+        else:
+            function = self.function.__name__
+            function_type = 'function'
+        if isinstance(self._output_shape, types.LambdaType):
+            output_shape = func_dump(self._output_shape)
+            output_shape_type = 'lambda'
+        elif callable(self._output_shape):
+            output_shape = self._output_shape.__name__
+            output_shape_type = 'function'
+        else:
+            output_shape = self._output_shape
+            output_shape_type = 'raw'
+        config = {'function': function, 'function_type': function_type,
+                  'output_shape': output_shape,
+                  'output_shape_type': output_shape_type,
+                  'arguments': self.arguments}
+        base_config = super(Lambda, self).get_config()
+        return dict(list(base_config.items()) + list(config.items()))
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = config.copy()
+        globs = dict(globals())
+        if custom_objects:
+            globs.update(custom_objects)
+        function_type = config.pop('function_type')
+        if function_type == 'function':
+            function = deserialize_keras_object(
+                config['function'], custom_objects=custom_objects,
+                printable_module_name='function in Lambda layer')
+        elif function_type == 'lambda':
+            function = func_load(config['function'], globs=globs)
+        else:
+            raise TypeError('Unknown function type:', function_type)
+        output_shape_type = config.pop('output_shape_type', 'raw')
+        if output_shape_type == 'function':
+            output_shape = deserialize_keras_object(
+                config['output_shape'], custom_objects=custom_objects,
+                printable_module_name='output_shape function in Lambda '
+                                      'layer')
+        elif output_shape_type == 'lambda':
+            output_shape = func_load(config['output_shape'], globs=globs)
+        else:
+            output_shape = config.get('output_shape')
+        if 'arguments' in config:
+            for key, value in list(config['arguments'].items()):
+                if isinstance(value, dict) and '__numpy__' in value:
+                    config['arguments'][key] = np.array(value['__numpy__'])
+        config['function'] = function
+        config['output_shape'] = output_shape
+        return cls(**config)
+
+
+class Masking(Layer):
+    """Masks timesteps whose features all equal `mask_value`: downstream
+    layers that support masking skip them."""
+
+    def __init__(self, mask_value=0., **kwargs):
+        super(Masking, self).__init__(**kwargs)
+        self.supports_masking = True
+        self.mask_value = mask_value
+
+    def compute_mask(self, inputs, mask=None):
+        return torch.any(inputs != self.mask_value, dim=-1)
+
+    def call(self, inputs):
+        keep = torch.any(inputs != self.mask_value, dim=-1, keepdim=True)
+        return inputs * keep.to(inputs.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = {'mask_value': self.mask_value}
+        base_config = super(Masking, self).get_config()
+        return dict(list(base_config.items()) + list(config.items()))
+
+
+class ActivityRegularization(Layer):
+    """Identity layer adding an l1/l2 penalty on its input activity."""
+
+    def __init__(self, l1=0., l2=0., **kwargs):
+        super(ActivityRegularization, self).__init__(**kwargs)
+        self.supports_masking = True
+        self.l1 = l1
+        self.l2 = l2
+        self.activity_regularizer = regularizers.L1L2(l1=l1, l2=l2)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = {'l1': self.l1, 'l2': self.l2}
+        base_config = super(ActivityRegularization, self).get_config()
+        return dict(list(base_config.items()) + list(config.items()))

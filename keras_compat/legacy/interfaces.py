@@ -1,0 +1,114 @@
+"""Keras 1 argument spellings that Keras 2 still accepted (with a warning):
+`Dense(output_dim=..., init=...)`, `Convolution2D(32, 3, 3,
+border_mode='same')`, `Dropout(p=0.5)`, `LSTM(dropout_W=...)` and so on."""
+import warnings
+
+import numpy as np
+
+_DIM_ORDERING = {'tf': 'channels_last', 'th': 'channels_first',
+                 'default': None}
+
+DENSE = [('output_dim', 'units'), ('init', 'kernel_initializer'),
+         ('W_regularizer', 'kernel_regularizer'),
+         ('b_regularizer', 'bias_regularizer'),
+         ('W_constraint', 'kernel_constraint'),
+         ('b_constraint', 'bias_constraint'), ('bias', 'use_bias')]
+DROPOUT = [('p', 'rate')]
+EMBEDDING = [('init', 'embeddings_initializer'),
+             ('W_regularizer', 'embeddings_regularizer'),
+             ('W_constraint', 'embeddings_constraint')]
+POOLING_1D = [('pool_length', 'pool_size'), ('stride', 'strides'),
+              ('border_mode', 'padding')]
+POOLING = [('border_mode', 'padding'), ('dim_ordering', 'data_format')]
+DATA_FORMAT = [('dim_ordering', 'data_format')]
+PRELU = [('init', 'alpha_initializer')]
+GAUSSIAN_NOISE = [('sigma', 'stddev')]
+UPSAMPLING_1D = [('length', 'size')]
+RECURRENT = [('output_dim', 'units'), ('init', 'kernel_initializer'),
+             ('inner_init', 'recurrent_initializer'),
+             ('inner_activation', 'recurrent_activation'),
+             ('W_regularizer', 'kernel_regularizer'),
+             ('b_regularizer', 'bias_regularizer'),
+             ('U_regularizer', 'recurrent_regularizer'),
+             ('dropout_W', 'dropout'), ('dropout_U', 'recurrent_dropout'),
+             ('consume_less', 'implementation')]
+CONV_1D = [('nb_filter', 'filters'), ('filter_length', 'kernel_size'),
+           ('subsample_length', 'strides'), ('border_mode', 'padding'),
+           ('init', 'kernel_initializer'),
+           ('W_regularizer', 'kernel_regularizer'),
+           ('b_regularizer', 'bias_regularizer'),
+           ('W_constraint', 'kernel_constraint'),
+           ('b_constraint', 'bias_constraint'), ('bias', 'use_bias')]
+CONV = [('nb_filter', 'filters'), ('subsample', 'strides'),
+        ('border_mode', 'padding'), ('dim_ordering', 'data_format'),
+        ('init', 'kernel_initializer'),
+        ('W_regularizer', 'kernel_regularizer'),
+        ('b_regularizer', 'bias_regularizer'),
+        ('W_constraint', 'kernel_constraint'),
+        ('b_constraint', 'bias_constraint'), ('bias', 'use_bias')]
+BATCHNORM = [('beta_init', 'beta_initializer'),
+             ('gamma_init', 'gamma_initializer')]
+VALUE_CONVERSIONS = {'dim_ordering': _DIM_ORDERING,
+                     'consume_less': {'cpu': 0, 'mem': 1, 'gpu': 2}}
+
+
+def _describe(value):
+    if isinstance(value, str):
+        return '"%s"' % value
+    text = 'array' if isinstance(value, np.ndarray) else str(value)
+    return text[:10] + '...' if len(text) > 10 else text
+
+
+def convert(object_name, kwargs, conversions, args=()):
+    """Renames Keras 1 keyword arguments in place, warning once with the
+    Keras 2 call to write instead."""
+    converted = False
+    for key, table in VALUE_CONVERSIONS.items():
+        if key in kwargs and any(key == old for old, _ in conversions):
+            value = kwargs[key]
+            if isinstance(value, str) and value in table:
+                kwargs[key] = table[value]
+    for old, new in conversions:
+        if old in kwargs:
+            value = kwargs.pop(old)
+            if new in kwargs:
+                raise TypeError('For the `' + new + '` argument, the layer '
+                                'received both the legacy keyword argument `'
+                                + old + '` and the Keras 2 keyword argument `'
+                                + new + '`. Stick to the latter!')
+            kwargs[new] = value
+            converted = True
+    if converted:
+        parts = [_describe(a) for a in args]
+        parts += ['%s=%s' % (k, _describe(v)) for k, v in kwargs.items()]
+        warnings.warn('Update your `%s` call to the Keras 2 API: `%s(%s)`'
+                      % (object_name, object_name, ', '.join(parts)),
+                      stacklevel=4)
+    return kwargs
+
+
+def input_dim_to_shape(kwargs):
+    """Keras 1 recurrent/conv1d `input_dim` + `input_length` ->
+    `input_shape`."""
+    if 'input_dim' in kwargs and 'input_shape' not in kwargs and \
+            'batch_input_shape' not in kwargs:
+        length = kwargs.pop('input_length', None)
+        kwargs['input_shape'] = (length, kwargs.pop('input_dim'))
+    return kwargs
+
+
+def legacy_args(object_name, kwargs, conversions, current):
+    """Pops the Keras 1 names of `conversions` from `kwargs` and returns
+    `current` (the Keras 2 arguments) updated with their values."""
+    old_names = {old for old, _ in conversions}
+    found = {k: kwargs.pop(k) for k in list(kwargs) if k in old_names}
+    if not found:
+        return current
+    converted = convert(object_name, dict(found), conversions)
+    current = dict(current)
+    for name, value in converted.items():
+        if name in current:
+            current[name] = value
+        else:
+            kwargs[name] = value
+    return current

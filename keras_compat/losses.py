@@ -1,0 +1,384 @@
+"""Keras 2 loss functions, computed as Keras computes them.
+
+Each function maps `(y_true, y_pred)` to one value per sample (the mean
+over the last axis where Keras takes it). Cross-entropies clip
+probabilities to [eps, 1 - eps]; when `y_pred` came straight out of a
+softmax or sigmoid they use its logits instead, as tf.keras does. The
+`Loss` classes add a reduction (sum over batch size by default)."""
+import math
+
+import torch
+import torch.nn.functional as F
+
+from . import backend as K
+from .utils.generic_utils import (deserialize_keras_object,
+                                  serialize_keras_object)
+
+
+def _prepare(y_true, y_pred):
+    y_pred = K.as_tensor(y_pred)
+    if not y_pred.is_floating_point():
+        y_pred = y_pred.to(K.torch_dtype(K.floatx()))
+    y_true = K.as_tensor(y_true)
+    if y_true.dtype != y_pred.dtype:
+        y_true = y_true.to(y_pred.dtype)
+    return y_true, y_pred
+
+
+def mean_squared_error(y_true, y_pred):
+    y_true, y_pred = _prepare(y_true, y_pred)
+    diff = y_pred - y_true
+    return torch.mean(diff * diff, dim=-1)
+
+
+def mean_absolute_error(y_true, y_pred):
+    y_true, y_pred = _prepare(y_true, y_pred)
+    return torch.mean(torch.abs(y_pred - y_true), dim=-1)
+
+
+def mean_absolute_percentage_error(y_true, y_pred):
+    y_true, y_pred = _prepare(y_true, y_pred)
+    diff = torch.abs((y_true - y_pred) /
+                     torch.clamp(torch.abs(y_true), min=K.epsilon()))
+    return 100. * torch.mean(diff, dim=-1)
+
+
+def mean_squared_logarithmic_error(y_true, y_pred):
+    y_true, y_pred = _prepare(y_true, y_pred)
+    first_log = torch.log(torch.clamp(y_pred, min=K.epsilon()) + 1.)
+    second_log = torch.log(torch.clamp(y_true, min=K.epsilon()) + 1.)
+    diff = first_log - second_log
+    return torch.mean(diff * diff, dim=-1)
+
+
+def _maybe_convert_labels(y_true):
+    """Maps 0/1 labels to -1/1 when every label is 0 or 1 (no host sync)."""
+    is_binary = ((y_true == 0) | (y_true == 1)).all()
+    return torch.where(is_binary, 2. * y_true - 1., y_true)
+
+
+def squared_hinge(y_true, y_pred):
+    y_true, y_pred = _prepare(y_true, y_pred)
+    y_true = _maybe_convert_labels(y_true)
+    margin = torch.clamp(1. - y_true * y_pred, min=0.)
+    return torch.mean(margin * margin, dim=-1)
+
+
+def hinge(y_true, y_pred):
+    y_true, y_pred = _prepare(y_true, y_pred)
+    y_true = _maybe_convert_labels(y_true)
+    return torch.mean(torch.clamp(1. - y_true * y_pred, min=0.), dim=-1)
+
+
+def categorical_hinge(y_true, y_pred):
+    y_true, y_pred = _prepare(y_true, y_pred)
+    pos = torch.sum(y_true * y_pred, dim=-1)
+    neg = torch.amax((1. - y_true) * y_pred, dim=-1)
+    return torch.clamp(neg - pos + 1., min=0.)
+
+
+def logcosh(y_true, y_pred):
+    """mean(log(cosh(y_pred - y_true))), computed stably."""
+    y_true, y_pred = _prepare(y_true, y_pred)
+    x = y_pred - y_true
+    return torch.mean(x + F.softplus(-2. * x) - math.log(2.), dim=-1)
+
+
+def huber_loss(y_true, y_pred, delta=1.0):
+    y_true, y_pred = _prepare(y_true, y_pred)
+    abs_error = torch.abs(y_pred - y_true)
+    quadratic = torch.clamp(abs_error, max=delta)
+    linear = abs_error - quadratic
+    return torch.mean(0.5 * quadratic * quadratic + delta * linear, dim=-1)
+
+
+def categorical_crossentropy(y_true, y_pred, from_logits=False,
+                             label_smoothing=0):
+    y_true, y_pred = _prepare(y_true, y_pred)
+    if label_smoothing:
+        num_classes = y_true.shape[-1]
+        y_true = y_true * (1.0 - label_smoothing) + \
+            label_smoothing / num_classes
+    return K.categorical_crossentropy(y_true, y_pred,
+                                      from_logits=from_logits)
+
+
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False,
+                                    axis=-1):
+    return K.sparse_categorical_crossentropy(y_true, y_pred,
+                                             from_logits=from_logits,
+                                             axis=axis)
+
+
+def binary_crossentropy(y_true, y_pred, from_logits=False,
+                        label_smoothing=0):
+    y_true, y_pred = _prepare(y_true, y_pred)
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    return torch.mean(K.binary_crossentropy(y_true, y_pred,
+                                            from_logits=from_logits), dim=-1)
+
+
+def kullback_leibler_divergence(y_true, y_pred):
+    y_true, y_pred = _prepare(y_true, y_pred)
+    y_true = torch.clamp(y_true, K.epsilon(), 1)
+    y_pred = torch.clamp(y_pred, K.epsilon(), 1)
+    return torch.sum(y_true * torch.log(y_true / y_pred), dim=-1)
+
+
+def poisson(y_true, y_pred):
+    y_true, y_pred = _prepare(y_true, y_pred)
+    return torch.mean(y_pred - y_true * torch.log(y_pred + K.epsilon()),
+                      dim=-1)
+
+
+def cosine_proximity(y_true, y_pred, axis=-1):
+    """Negative cosine similarity along `axis`."""
+    y_true, y_pred = _prepare(y_true, y_pred)
+    y_true = K.l2_normalize(y_true, axis=axis)
+    y_pred = K.l2_normalize(y_pred, axis=axis)
+    return -torch.sum(y_true * y_pred, dim=axis)
+
+
+# Keras aliases.
+mse = MSE = mean_squared_error
+mae = MAE = mean_absolute_error
+mape = MAPE = mean_absolute_percentage_error
+msle = MSLE = mean_squared_logarithmic_error
+kld = KLD = kl_divergence = kullback_leibler_divergence
+cosine = cosine_similarity = cosine_proximity
+log_cosh = logcosh
+huber = huber_loss
+
+
+# ------------------------------------------------------------------ classes
+class Reduction(object):
+    """How a `Loss` reduces per-sample values: 'none', 'sum' or
+    'sum_over_batch_size' (the default)."""
+    NONE = 'none'
+    SUM = 'sum'
+    SUM_OVER_BATCH_SIZE = 'sum_over_batch_size'
+    AUTO = 'auto'
+
+    @classmethod
+    def all(cls):
+        return (cls.NONE, cls.SUM, cls.SUM_OVER_BATCH_SIZE, cls.AUTO)
+
+    @classmethod
+    def validate(cls, key):
+        if key not in cls.all():
+            raise ValueError('Invalid Reduction Key %s.' % key)
+
+
+def compute_weighted_loss(losses, sample_weight=None,
+                          reduction=Reduction.SUM_OVER_BATCH_SIZE):
+    """Weights per-sample losses and reduces them as Keras does."""
+    if sample_weight is not None:
+        sample_weight = K.as_tensor(sample_weight).to(losses.dtype)
+        while sample_weight.dim() > losses.dim() and \
+                sample_weight.shape[-1] == 1:
+            sample_weight = sample_weight.squeeze(-1)
+        while sample_weight.dim() < losses.dim():
+            sample_weight = sample_weight.unsqueeze(-1)
+        losses = losses * sample_weight
+    if reduction == Reduction.NONE:
+        return losses
+    total = torch.sum(losses)
+    if reduction == Reduction.SUM:
+        return total
+    return total / max(1, losses.numel())
+
+
+class Loss(object):
+    """Base class of loss objects: `call(y_true, y_pred)` gives per-sample
+    values, `__call__` weights and reduces them."""
+
+    def __init__(self, reduction=Reduction.SUM_OVER_BATCH_SIZE, name=None):
+        Reduction.validate(reduction)
+        self.reduction = reduction
+        self.name = name
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        values = self.call(y_true, y_pred)
+        reduction = self.reduction
+        if reduction == Reduction.AUTO:
+            reduction = Reduction.SUM_OVER_BATCH_SIZE
+        return compute_weighted_loss(values, sample_weight, reduction)
+
+    def call(self, y_true, y_pred):
+        raise NotImplementedError('Must be implemented in subclasses.')
+
+    def get_config(self):
+        return {'reduction': self.reduction, 'name': self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+class LossFunctionWrapper(Loss):
+    """A `Loss` around a function `fn(y_true, y_pred, **kwargs)`."""
+
+    def __init__(self, fn, reduction=Reduction.SUM_OVER_BATCH_SIZE,
+                 name=None, **kwargs):
+        super(LossFunctionWrapper, self).__init__(reduction=reduction,
+                                                  name=name)
+        self.fn = fn
+        self._fn_kwargs = kwargs
+
+    def call(self, y_true, y_pred):
+        return self.fn(y_true, y_pred, **self._fn_kwargs)
+
+    def get_config(self):
+        config = dict(self._fn_kwargs)
+        config.update(super(LossFunctionWrapper, self).get_config())
+        return config
+
+
+def _wrapper(fn, default_name, doc, **defaults):
+    def __init__(self, reduction=Reduction.SUM_OVER_BATCH_SIZE,
+                 name=default_name, **kwargs):
+        options = dict(defaults)
+        unknown = set(kwargs) - set(options)
+        if unknown:
+            raise TypeError('Unexpected keyword arguments: %s'
+                            % sorted(unknown))
+        options.update(kwargs)
+        LossFunctionWrapper.__init__(self, fn, reduction=reduction,
+                                     name=name, **options)
+    return {'__init__': __init__, '__doc__': doc}
+
+
+MeanSquaredError = type('MeanSquaredError', (LossFunctionWrapper,), _wrapper(
+    mean_squared_error, 'mean_squared_error', 'Mean of squared errors.'))
+MeanAbsoluteError = type('MeanAbsoluteError', (LossFunctionWrapper,),
+                         _wrapper(mean_absolute_error, 'mean_absolute_error',
+                                  'Mean of absolute errors.'))
+MeanAbsolutePercentageError = type(
+    'MeanAbsolutePercentageError', (LossFunctionWrapper,),
+    _wrapper(mean_absolute_percentage_error,
+             'mean_absolute_percentage_error',
+             'Mean absolute percentage error.'))
+MeanSquaredLogarithmicError = type(
+    'MeanSquaredLogarithmicError', (LossFunctionWrapper,),
+    _wrapper(mean_squared_logarithmic_error,
+             'mean_squared_logarithmic_error',
+             'Mean squared logarithmic error.'))
+BinaryCrossentropy = type('BinaryCrossentropy', (LossFunctionWrapper,),
+                          _wrapper(binary_crossentropy, 'binary_crossentropy',
+                                   'Binary cross-entropy.',
+                                   from_logits=False, label_smoothing=0))
+CategoricalCrossentropy = type(
+    'CategoricalCrossentropy', (LossFunctionWrapper,),
+    _wrapper(categorical_crossentropy, 'categorical_crossentropy',
+             'Categorical cross-entropy on one-hot targets.',
+             from_logits=False, label_smoothing=0))
+SparseCategoricalCrossentropy = type(
+    'SparseCategoricalCrossentropy', (LossFunctionWrapper,),
+    _wrapper(sparse_categorical_crossentropy,
+             'sparse_categorical_crossentropy',
+             'Categorical cross-entropy on integer targets.',
+             from_logits=False))
+Hinge = type('Hinge', (LossFunctionWrapper,),
+             _wrapper(hinge, 'hinge', 'Hinge loss.'))
+SquaredHinge = type('SquaredHinge', (LossFunctionWrapper,),
+                    _wrapper(squared_hinge, 'squared_hinge',
+                             'Squared hinge loss.'))
+CategoricalHinge = type('CategoricalHinge', (LossFunctionWrapper,),
+                        _wrapper(categorical_hinge, 'categorical_hinge',
+                                 'Categorical hinge loss.'))
+Poisson = type('Poisson', (LossFunctionWrapper,),
+               _wrapper(poisson, 'poisson', 'Poisson loss.'))
+LogCosh = type('LogCosh', (LossFunctionWrapper,),
+               _wrapper(logcosh, 'logcosh', 'Log-cosh loss.'))
+KLDivergence = type('KLDivergence', (LossFunctionWrapper,),
+                    _wrapper(kullback_leibler_divergence,
+                             'kullback_leibler_divergence',
+                             'Kullback-Leibler divergence.'))
+Huber = type('Huber', (LossFunctionWrapper,),
+             _wrapper(huber_loss, 'huber_loss', 'Huber loss.', delta=1.0))
+CosineSimilarity = type('CosineSimilarity', (LossFunctionWrapper,),
+                        _wrapper(cosine_proximity, 'cosine_similarity',
+                                 'Negative cosine similarity.', axis=-1))
+for _cls in (MeanSquaredError, MeanAbsoluteError,
+             MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
+             BinaryCrossentropy, CategoricalCrossentropy,
+             SparseCategoricalCrossentropy, Hinge, SquaredHinge,
+             CategoricalHinge, Poisson, LogCosh, KLDivergence, Huber,
+             CosineSimilarity):
+    _cls.__module__ = __name__
+
+_FUNCTIONS = {
+    'mean_squared_error': mean_squared_error,
+    'mean_absolute_error': mean_absolute_error,
+    'mean_absolute_percentage_error': mean_absolute_percentage_error,
+    'mean_squared_logarithmic_error': mean_squared_logarithmic_error,
+    'squared_hinge': squared_hinge, 'hinge': hinge,
+    'categorical_hinge': categorical_hinge, 'logcosh': logcosh,
+    'log_cosh': logcosh, 'huber_loss': huber_loss, 'huber': huber_loss,
+    'categorical_crossentropy': categorical_crossentropy,
+    'sparse_categorical_crossentropy': sparse_categorical_crossentropy,
+    'binary_crossentropy': binary_crossentropy,
+    'kullback_leibler_divergence': kullback_leibler_divergence,
+    'poisson': poisson, 'cosine_proximity': cosine_proximity,
+    'cosine_similarity': cosine_proximity,
+    'mse': mse, 'MSE': mse, 'mae': mae, 'MAE': mae, 'mape': mape,
+    'MAPE': mape, 'msle': msle, 'MSLE': msle, 'kld': kld, 'KLD': kld,
+    'kl_divergence': kld, 'cosine': cosine_proximity,
+}
+_CLASSES = {cls.__name__: cls for cls in (
+    Loss, LossFunctionWrapper, MeanSquaredError, MeanAbsoluteError,
+    MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
+    BinaryCrossentropy, CategoricalCrossentropy,
+    SparseCategoricalCrossentropy, Hinge, SquaredHinge, CategoricalHinge,
+    Poisson, LogCosh, KLDivergence, Huber, CosineSimilarity)}
+
+
+def serialize(loss):
+    return serialize_keras_object(loss)
+
+
+def deserialize(name, custom_objects=None):
+    objects = dict(_FUNCTIONS)
+    objects.update(_CLASSES)
+    return deserialize_keras_object(name, module_objects=objects,
+                                    custom_objects=custom_objects,
+                                    printable_module_name='loss function',
+                                    valid_names=sorted(_FUNCTIONS))
+
+
+def get(identifier):
+    """A loss from a name ('mse', 'categorical_crossentropy'), a config
+    dict, a `Loss` instance or a callable `(y_true, y_pred)`."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, str):
+        return deserialize(identifier)
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if callable(identifier):
+        return identifier
+    raise ValueError('Could not interpret loss function identifier: ' +
+                     str(identifier))
+
+
+def loss_name(loss):
+    """The Keras name of a loss function or object."""
+    if isinstance(loss, Loss):
+        return loss.name or type(loss).__name__
+    return getattr(loss, '__name__', type(loss).__name__)
+
+
+def _underlying(loss):
+    if isinstance(loss, LossFunctionWrapper):
+        return loss.fn
+    return loss
+
+
+def is_categorical_crossentropy(loss):
+    return _underlying(loss) is categorical_crossentropy or \
+        getattr(loss, '__name__', None) == 'categorical_crossentropy'
+
+
+def is_sparse_categorical_crossentropy(loss):
+    return _underlying(loss) is sparse_categorical_crossentropy

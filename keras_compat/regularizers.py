@@ -1,0 +1,89 @@
+"""Keras 2 weight regularizers: penalties added to the training loss.
+
+`l1(l=0.01)`, `l2(l=0.01)`, `l1_l2(l1=0.01, l2=0.01)` and the `L1L2`
+class; a regularizer is any callable `weight -> scalar`, applied to the
+weight in Keras layout."""
+import torch
+
+from .utils.generic_utils import (deserialize_keras_object,
+                                  serialize_keras_object)
+
+
+class Regularizer(object):
+    """Base class: `__call__(x)` returns a scalar penalty."""
+
+    def __call__(self, x):
+        return 0.
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+class L1L2(Regularizer):
+    """l1 * sum(|x|) + l2 * sum(x ** 2)."""
+
+    def __init__(self, l1=0., l2=0.):
+        self.l1 = float(l1)
+        self.l2 = float(l2)
+
+    def __call__(self, x):
+        penalty = 0.
+        if self.l1:
+            penalty = penalty + self.l1 * torch.sum(torch.abs(x))
+        if self.l2:
+            penalty = penalty + self.l2 * torch.sum(x * x)
+        if not isinstance(penalty, torch.Tensor):
+            penalty = torch.zeros((), dtype=x.dtype, device=x.device)
+        return penalty
+
+    def get_config(self):
+        return {'l1': self.l1, 'l2': self.l2}
+
+    def __repr__(self):
+        return 'L1L2(l1=%g, l2=%g)' % (self.l1, self.l2)
+
+
+def l1(l=0.01):
+    return L1L2(l1=l)
+
+
+def l2(l=0.01):
+    return L1L2(l2=l)
+
+
+def l1_l2(l1=0.01, l2=0.01):
+    return L1L2(l1=l1, l2=l2)
+
+
+# tf.keras spellings.
+L1 = l1
+L2 = l2
+
+_NAMES = ['l1', 'l2', 'l1_l2', 'L1L2']
+
+
+def serialize(regularizer):
+    return serialize_keras_object(regularizer)
+
+
+def deserialize(config, custom_objects=None):
+    return deserialize_keras_object(config, module_objects=globals(),
+                                    custom_objects=custom_objects,
+                                    printable_module_name='regularizer',
+                                    valid_names=_NAMES)
+
+
+def get(identifier):
+    """A regularizer from None, a name ('l1', 'l2', 'l1_l2'), a config dict,
+    an instance or a callable."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str):
+        return deserialize({'class_name': identifier, 'config': {}})
+    if callable(identifier):
+        return identifier
+    raise ValueError('Could not interpret regularizer identifier: ' +
+                     str(identifier))

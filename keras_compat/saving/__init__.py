@@ -1,0 +1,5 @@
+"""Saving and loading models in the Keras 2 formats."""
+from .hdf5 import (save_model, load_model, save_weights, load_weights,
+                   save_weights_to_hdf5_group, load_weights_from_hdf5_group,
+                   load_weights_from_hdf5_group_by_name)
+from .config import model_from_config, model_from_json, model_from_yaml

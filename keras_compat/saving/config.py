@@ -1,0 +1,34 @@
+"""Model configuration as JSON/YAML: `model_from_config`,
+`model_from_json`, `model_from_yaml`."""
+import json
+
+from ..utils.generic_utils import CustomObjectScope
+
+
+def model_from_config(config, custom_objects=None):
+    """A model (Sequential or functional) from `{'class_name', 'config'}`."""
+    if isinstance(config, list):
+        raise TypeError('`model_from_config` expects a dictionary, not a '
+                        'list. Maybe you meant to use '
+                        '`Sequential.from_config(config)`?')
+    from ..layers import deserialize
+    with CustomObjectScope(custom_objects or {}):
+        return deserialize(config, custom_objects=custom_objects)
+
+
+def model_from_json(json_string, custom_objects=None):
+    """A model from the JSON string `model.to_json()` returned."""
+    return model_from_config(json.loads(json_string),
+                             custom_objects=custom_objects)
+
+
+def model_from_yaml(yaml_string, custom_objects=None):
+    """A model from the YAML string `model.to_yaml()` returned (needs
+    PyYAML)."""
+    try:
+        import yaml
+    except ImportError:
+        raise ImportError('`model_from_yaml` requires PyYAML '
+                          '(`pip install pyyaml`).')
+    return model_from_config(yaml.safe_load(yaml_string),
+                             custom_objects=custom_objects)

@@ -1,0 +1,438 @@
+"""The Keras 2 HDF5 format (h5py): `model.save` / `load_model`,
+`save_weights` / `load_weights`.
+
+A model file holds `model_config` (JSON), `training_config` (JSON),
+the `model_weights` group (one group per layer listing `weight_names`)
+and `optimizer_weights`. Weights are written in Keras layout, so files
+move between this package and Keras 2 / tf.keras. Writes go to a
+temporary file that replaces the target only when complete."""
+import json
+import os
+import tempfile
+import warnings
+
+import numpy as np
+
+from .. import backend as K
+
+HDF5_OBJECT_HEADER_LIMIT = 64512
+
+
+def _h5py():
+    import h5py
+    return h5py
+
+
+def _keras_version():
+    from .. import KERAS_API_VERSION
+    return KERAS_API_VERSION
+
+
+def get_json_type(obj):
+    """JSON fallback for configs: objects with get_config, numpy values,
+    functions and classes by name."""
+    if hasattr(obj, 'get_config'):
+        return {'class_name': obj.__class__.__name__,
+                'config': obj.get_config()}
+    if type(obj).__module__ == np.__name__:
+        if isinstance(obj, np.ndarray):
+            return obj.tolist()
+        return obj.item()
+    if callable(obj):
+        return obj.__name__
+    if type(obj).__name__ == type.__name__:
+        return obj.__name__
+    raise TypeError('Not JSON Serializable: %s' % (obj,))
+
+
+# ------------------------------------------------------------- attributes
+def save_attributes_to_hdf5_group(group, name, data):
+    """Stores a list of strings as an attribute, split into `name0`,
+    `name1`, ... chunks when it exceeds HDF5's header limit."""
+    bad = [x for x in data if len(x) > HDF5_OBJECT_HEADER_LIMIT]
+    if bad:
+        raise RuntimeError('The following attributes cannot be saved to '
+                           'HDF5 file because they are larger than %d '
+                           'bytes: %s' % (HDF5_OBJECT_HEADER_LIMIT, bad))
+    data_npy = np.asarray(data)
+    num_chunks = 1
+    chunked = np.array_split(data_npy, num_chunks)
+    while any(x.nbytes > HDF5_OBJECT_HEADER_LIMIT for x in chunked):
+        num_chunks += 1
+        chunked = np.array_split(data_npy, num_chunks)
+    if num_chunks > 1:
+        for i, chunk in enumerate(chunked):
+            group.attrs['%s%d' % (name, i)] = chunk
+    else:
+        group.attrs[name] = data
+
+
+def load_attributes_from_hdf5_group(group, name):
+    """Reads a list-of-strings attribute, chunked or not."""
+    def decode(values):
+        return [v.decode('utf8') if hasattr(v, 'decode') else str(v)
+                for v in values]
+    if name in group.attrs:
+        return decode(group.attrs[name])
+    data = []
+    chunk_id = 0
+    while '%s%d' % (name, chunk_id) in group.attrs:
+        data.extend(decode(group.attrs['%s%d' % (name, chunk_id)]))
+        chunk_id += 1
+    return data
+
+
+# ---------------------------------------------------------------- weights
+def _layer_weight_entries(layer):
+    names, values = [], []
+    for i, view in enumerate(layer.weights):
+        name = view.name or 'param_%d' % i
+        names.append(name)
+        values.append(view.detach().cpu().numpy())
+    return names, values
+
+
+def save_weights_to_hdf5_group(group, layers):
+    save_attributes_to_hdf5_group(
+        group, 'layer_names', [layer.name.encode('utf8') for layer in layers])
+    group.attrs['backend'] = 'tensorflow'.encode('utf8')
+    group.attrs['keras_version'] = str(_keras_version()).encode('utf8')
+    for layer in layers:
+        g = group.create_group(layer.name)
+        names, values = _layer_weight_entries(layer)
+        save_attributes_to_hdf5_group(
+            g, 'weight_names', [n.encode('utf8') for n in names])
+        for name, value in zip(names, values):
+            dset = g.create_dataset(name, value.shape, dtype=value.dtype)
+            if not value.shape:
+                dset[()] = value
+            else:
+                dset[:] = value
+
+
+def _converted_for(layer, values, original_keras_version):
+    """Adapts saved values to the layer: CuDNN LSTM/GRU weights to the
+    plain layers' layout, Keras 1 weight lists."""
+    convert = getattr(layer, '_convert_loaded_weights', None)
+    if convert is not None:
+        return convert(values, original_keras_version)
+    return values
+
+
+def load_weights_from_hdf5_group(group, layers, reshape=False):
+    original_version = group.attrs.get('keras_version', b'1')
+    if hasattr(original_version, 'decode'):
+        original_version = original_version.decode('utf8')
+    filtered_layers = [layer for layer in layers if layer.weights]
+    layer_names = load_attributes_from_hdf5_group(group, 'layer_names')
+    layer_names = [name for name in layer_names
+                   if load_attributes_from_hdf5_group(group[name],
+                                                      'weight_names')]
+    if len(layer_names) != len(filtered_layers):
+        raise ValueError('You are trying to load a weight file containing ' +
+                         str(len(layer_names)) + ' layers into a model with '
+                         + str(len(filtered_layers)) + ' layers.')
+    assignments = []
+    for k, name in enumerate(layer_names):
+        g = group[name]
+        weight_names = load_attributes_from_hdf5_group(g, 'weight_names')
+        values = [np.asarray(g[w]) for w in weight_names]
+        layer = filtered_layers[k]
+        values = _converted_for(layer, values, original_version)
+        expected = len(layer.weights)
+        if len(values) != expected:
+            raise ValueError('Layer #' + str(k) + ' (named "' + layer.name +
+                             '" in the current model) was found to '
+                             'correspond to layer ' + name + ' in the save '
+                             'file. However the new layer ' + layer.name +
+                             ' expects ' + str(expected) + ' weights, but '
+                             'the saved weights have ' + str(len(values)) +
+                             ' elements.')
+        if reshape:
+            values = [np.reshape(v, w.shape) if v.size == w.numel() else v
+                      for v, w in zip(values, layer.weights)]
+        assignments.append((layer, values))
+    for layer, values in assignments:
+        _set_layer_weights(layer, values)
+
+
+def _set_layer_weights(layer, values):
+    """Sets `layer.weights` (trainable-first order) from values."""
+    pairs = layer._weight_pairs('all')
+    if len(pairs) != len(values):
+        raise ValueError('Layer %s expects %d weights, got %d.'
+                         % (layer.name, len(pairs), len(values)))
+    for (owner, record), value in zip(pairs, values):
+        if tuple(np.shape(value)) != record.keras_shape:
+            raise ValueError('Layer weight shape %s not compatible with '
+                             'provided weight shape %s (layer "%s", weight '
+                             '"%s").' % (record.keras_shape,
+                                         np.shape(value), owner.name,
+                                         record.name))
+    for (owner, record), value in zip(pairs, values):
+        record.assign(owner, np.asarray(value))
+
+
+def load_weights_from_hdf5_group_by_name(group, layers, skip_mismatch=False,
+                                         reshape=False):
+    original_version = group.attrs.get('keras_version', b'1')
+    if hasattr(original_version, 'decode'):
+        original_version = original_version.decode('utf8')
+    layer_names = load_attributes_from_hdf5_group(group, 'layer_names')
+    index = {}
+    for layer in layers:
+        if layer.name:
+            index.setdefault(layer.name, []).append(layer)
+    for k, name in enumerate(layer_names):
+        g = group[name]
+        weight_names = load_attributes_from_hdf5_group(g, 'weight_names')
+        values = [np.asarray(g[w]) for w in weight_names]
+        for layer in index.get(name, []):
+            converted = _converted_for(layer, values, original_version)
+            expected = layer.weights
+            if len(converted) != len(expected):
+                if skip_mismatch:
+                    warnings.warn('Skipping loading of weights for layer {} '
+                                  'due to mismatch in number of weights ({} '
+                                  'vs {}).'.format(layer.name, len(expected),
+                                                   len(converted)))
+                    continue
+                raise ValueError('Layer #' + str(k) + ' (named "' +
+                                 layer.name + '") expects ' +
+                                 str(len(expected)) + ' weight(s), but the '
+                                 'saved weights have ' + str(len(converted)) +
+                                 ' element(s).')
+            mismatch = [tuple(w.shape) != tuple(np.shape(v))
+                        for w, v in zip(expected, converted)]
+            if any(mismatch):
+                if skip_mismatch:
+                    warnings.warn('Skipping loading of weights for layer {} '
+                                  'due to mismatch in shape.'.format(
+                                      layer.name))
+                    continue
+                i = mismatch.index(True)
+                raise ValueError('Layer #' + str(k) + ' (named "' +
+                                 layer.name + '"), weight ' +
+                                 str(expected[i].name) + ' has shape ' +
+                                 str(tuple(expected[i].shape)) + ', but the '
+                                 'saved weight has shape ' +
+                                 str(np.shape(converted[i])) + '.')
+            _set_layer_weights(layer, converted)
+
+
+# ------------------------------------------------------------ file access
+def _atomic_write(filepath, overwrite, write):
+    """Runs `write(h5file)` on a temporary file next to `filepath` and
+    renames it over `filepath` only when it completed."""
+    h5py = _h5py()
+    if isinstance(filepath, h5py.Group):
+        write(filepath)
+        return
+    filepath = os.fspath(filepath)
+    if not overwrite and os.path.isfile(filepath):
+        from ..utils.io_utils import ask_to_proceed_with_overwrite
+        if not ask_to_proceed_with_overwrite(filepath):
+            return
+    directory = os.path.dirname(os.path.abspath(filepath))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp_path = tempfile.mkstemp(prefix='.' + os.path.basename(filepath),
+                                    suffix='.tmp', dir=directory)
+    os.close(fd)
+    try:
+        with h5py.File(tmp_path, 'w') as f:
+            write(f)
+        os.replace(tmp_path, filepath)
+    except BaseException:
+        if os.path.exists(tmp_path):
+            os.remove(tmp_path)
+        raise
+
+
+def _open_for_reading(filepath):
+    h5py = _h5py()
+    if isinstance(filepath, h5py.Group):
+        return filepath, False
+    filepath = os.fspath(filepath)
+    if not os.path.exists(filepath):
+        raise IOError('Unable to open file: no such file: %r' % filepath)
+    try:
+        return h5py.File(filepath, 'r'), True
+    except OSError as error:
+        raise OSError('Unable to read %r as a Keras HDF5 file (%s). The file '
+                      'may be truncated or not an HDF5 file written by '
+                      'model.save / save_weights.' % (filepath, error))
+
+
+def save_weights(model, filepath, overwrite=True):
+    def write(f):
+        save_weights_to_hdf5_group(f, model.layers)
+    _atomic_write(filepath, overwrite, write)
+
+
+def load_weights(model, filepath, by_name=False, skip_mismatch=False,
+                 reshape=False):
+    f, opened = _open_for_reading(filepath)
+    try:
+        if 'layer_names' not in f.attrs and 'model_weights' in f:
+            f_weights = f['model_weights']
+        else:
+            f_weights = f
+        if 'layer_names' not in f_weights.attrs and \
+                'layer_names0' not in f_weights.attrs:
+            raise ValueError('%r holds no Keras weights (no "layer_names" '
+                             'attribute).' % (filepath,))
+        if by_name:
+            load_weights_from_hdf5_group_by_name(
+                f_weights, model.layers, skip_mismatch=skip_mismatch,
+                reshape=reshape)
+        else:
+            load_weights_from_hdf5_group(f_weights, model.layers,
+                                         reshape=reshape)
+    finally:
+        if opened:
+            f.close()
+
+
+def _optimizer_weight_names(optimizer):
+    cls_name = optimizer.__class__.__name__
+    names = ['%s/iterations:0' % cls_name]
+    extra = len(optimizer._extra_weights())
+    names += ['%s/extra_%d:0' % (cls_name, i) for i in range(extra)]
+    for slot in optimizer._slot_names:
+        for i in range(len(optimizer._params)):
+            names.append('training/%s/%s_%d:0' % (cls_name, slot, i))
+    return names
+
+
+def save_model(model, filepath, overwrite=True, include_optimizer=True):
+    """Architecture, weights, training configuration and optimizer state
+    to one HDF5 file."""
+    from .. import optimizers
+
+    def write(f):
+        f.attrs['keras_version'] = str(_keras_version()).encode('utf8')
+        f.attrs['backend'] = 'tensorflow'.encode('utf8')
+        f.attrs['model_config'] = json.dumps(
+            {'class_name': model.__class__.__name__,
+             'config': model.get_config()},
+            default=get_json_type).encode('utf8')
+        weights_group = f.create_group('model_weights')
+        save_weights_to_hdf5_group(weights_group, model.layers)
+        optimizer = getattr(model, 'optimizer', None)
+        if include_optimizer and isinstance(optimizer, optimizers.Optimizer):
+            f.attrs['training_config'] = json.dumps({
+                'optimizer_config': {
+                    'class_name': optimizer.__class__.__name__,
+                    'config': optimizer.get_config()},
+                'loss': model.loss,
+                'metrics': model._compile_metrics,
+                'weighted_metrics': model._compile_weighted_metrics,
+                'sample_weight_mode': model.sample_weight_mode,
+                'loss_weights': model.loss_weights,
+            }, default=get_json_type).encode('utf8')
+            if optimizer._attached:
+                values = [np.asarray(v) for v in optimizer.get_weights()]
+                names = _optimizer_weight_names(optimizer)
+                group = f.create_group('optimizer_weights')
+                save_attributes_to_hdf5_group(
+                    group, 'weight_names', [n.encode('utf8') for n in names])
+                for name, value in zip(names, values):
+                    dset = group.create_dataset(name, value.shape,
+                                                dtype=value.dtype)
+                    if not value.shape:
+                        dset[()] = value
+                    else:
+                        dset[:] = value
+    _atomic_write(filepath, overwrite, write)
+
+
+def _deserialize_training_objects(value, custom_objects):
+    """Losses and metrics in a training config: names stay names; custom
+    functions are looked up in custom_objects."""
+    if isinstance(value, dict) and 'class_name' in value and \
+            'config' in value:
+        from .. import losses, metrics
+        name = value['class_name']
+        if custom_objects and name in custom_objects:
+            cls = custom_objects[name]
+            return cls.from_config(value['config']) if hasattr(
+                cls, 'from_config') else cls(**value['config'])
+        for module in (losses, metrics):
+            cls = getattr(module, name, None)
+            if cls is not None:
+                return cls.from_config(value['config'])
+        return value
+    if isinstance(value, dict):
+        return {k: _deserialize_training_objects(v, custom_objects)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_deserialize_training_objects(v, custom_objects)
+                for v in value]
+    if isinstance(value, str) and custom_objects and value in custom_objects:
+        return custom_objects[value]
+    return value
+
+
+def load_model(filepath, custom_objects=None, compile=True):
+    """A model saved by `model.save` (or by Keras 2 / tf.keras in HDF5
+    format), compiled with its saved optimizer state unless
+    `compile=False`."""
+    from .. import optimizers
+    from ..utils.generic_utils import CustomObjectScope
+    from .config import model_from_config
+    f, opened = _open_for_reading(filepath)
+    try:
+        model_config = f.attrs.get('model_config')
+        if model_config is None:
+            raise ValueError('No model found in config file.')
+        if hasattr(model_config, 'decode'):
+            model_config = model_config.decode('utf8')
+        model_config = json.loads(model_config)
+        with CustomObjectScope(custom_objects or {}):
+            model = model_from_config(model_config,
+                                      custom_objects=custom_objects)
+            weights_group = f['model_weights'] if 'model_weights' in f \
+                else f
+            load_weights_from_hdf5_group(weights_group, model.layers)
+            if not compile:
+                return model
+            training_config = f.attrs.get('training_config')
+            if training_config is None:
+                warnings.warn('No training configuration found in save '
+                              'file: the model was *not* compiled. Compile '
+                              'it manually.')
+                return model
+            if hasattr(training_config, 'decode'):
+                training_config = training_config.decode('utf8')
+            training_config = json.loads(training_config)
+            optimizer = optimizers.deserialize(
+                training_config['optimizer_config'],
+                custom_objects=custom_objects)
+            model.compile(
+                optimizer=optimizer,
+                loss=_deserialize_training_objects(
+                    training_config.get('loss'), custom_objects),
+                metrics=_deserialize_training_objects(
+                    training_config.get('metrics'), custom_objects),
+                weighted_metrics=_deserialize_training_objects(
+                    training_config.get('weighted_metrics'),
+                    custom_objects),
+                loss_weights=training_config.get('loss_weights'),
+                sample_weight_mode=training_config.get(
+                    'sample_weight_mode'))
+            if 'optimizer_weights' in f:
+                group = f['optimizer_weights']
+                names = load_attributes_from_hdf5_group(group,
+                                                        'weight_names')
+                values = [np.asarray(group[n]) for n in names]
+                try:
+                    model.optimizer.set_weights(values)
+                except ValueError:
+                    warnings.warn('Error in loading the saved optimizer '
+                                  'state. As a result, your model is '
+                                  'starting with a freshly initialized '
+                                  'optimizer.')
+            return model
+    finally:
+        if opened:
+            f.close()

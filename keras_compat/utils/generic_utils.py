@@ -1,0 +1,371 @@
+"""Serialization helpers, custom-object scopes and the progress bar, as in
+`keras.utils.generic_utils`."""
+import inspect
+import marshal
+import sys
+import time
+import types
+
+import numpy as np
+
+_GLOBAL_CUSTOM_OBJECTS = {}
+
+
+class CustomObjectScope(object):
+    """Makes the given custom objects visible to deserialization inside a
+    `with` block (`with CustomObjectScope({'MyLayer': MyLayer}): ...`)."""
+
+    def __init__(self, *args):
+        self.custom_objects = args
+        self.backup = None
+
+    def __enter__(self):
+        self.backup = _GLOBAL_CUSTOM_OBJECTS.copy()
+        for objects in self.custom_objects:
+            _GLOBAL_CUSTOM_OBJECTS.update(objects)
+        return self
+
+    def __exit__(self, *args, **kwargs):
+        _GLOBAL_CUSTOM_OBJECTS.clear()
+        _GLOBAL_CUSTOM_OBJECTS.update(self.backup)
+
+
+def custom_object_scope(*args):
+    return CustomObjectScope(*args)
+
+
+def get_custom_objects():
+    """The global dict of custom objects, editable in place."""
+    return _GLOBAL_CUSTOM_OBJECTS
+
+
+def serialize_keras_object(instance):
+    """{'class_name': ..., 'config': ...} for objects with `get_config`,
+    the name for functions, None for None."""
+    if instance is None:
+        return None
+    if hasattr(instance, 'get_config'):
+        return {'class_name': instance.__class__.__name__,
+                'config': instance.get_config()}
+    if hasattr(instance, '__name__'):
+        return instance.__name__
+    raise ValueError('Cannot serialize', instance)
+
+
+def _valid_names(module_objects, kind=None):
+    names = []
+    for name, obj in (module_objects or {}).items():
+        if name.startswith('_'):
+            continue
+        if kind == 'class' and not inspect.isclass(obj):
+            continue
+        if kind == 'function' and not (inspect.isfunction(obj) or
+                                       inspect.isclass(obj)):
+            continue
+        names.append(name)
+    return sorted(set(names))
+
+
+def _lookup(name, module_objects, custom_objects):
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    if name in _GLOBAL_CUSTOM_OBJECTS:
+        return _GLOBAL_CUSTOM_OBJECTS[name]
+    return (module_objects or {}).get(name)
+
+
+def deserialize_keras_object(identifier, module_objects=None,
+                             custom_objects=None,
+                             printable_module_name='object',
+                             valid_names=None):
+    """Rebuilds an object from its name or `{'class_name', 'config'}` dict,
+    looking in `custom_objects`, the global custom objects and
+    `module_objects`. Unknown names raise a ValueError listing the valid
+    ones."""
+    if isinstance(identifier, dict):
+        if 'class_name' not in identifier or 'config' not in identifier:
+            raise ValueError('Improper config format: ' + str(identifier))
+        class_name = identifier['class_name']
+        cls = _lookup(class_name, module_objects, custom_objects)
+        if cls is None:
+            names = valid_names or _valid_names(module_objects, 'class')
+            raise ValueError(
+                'Unknown ' + printable_module_name + ': ' + class_name +
+                '. Valid names: ' + ', '.join(names) + '. Pass custom '
+                'classes through `custom_objects`.')
+        config = identifier['config']
+        if hasattr(cls, 'from_config'):
+            params = inspect.signature(cls.from_config).parameters
+            if 'custom_objects' in params:
+                merged = dict(_GLOBAL_CUSTOM_OBJECTS)
+                merged.update(custom_objects or {})
+                return cls.from_config(config, custom_objects=merged)
+            with CustomObjectScope(custom_objects or {}):
+                return cls.from_config(config)
+        with CustomObjectScope(custom_objects or {}):
+            return cls(**config)
+    if isinstance(identifier, str):
+        obj = _lookup(identifier, module_objects, custom_objects)
+        if obj is None:
+            names = valid_names or _valid_names(module_objects, 'function')
+            raise ValueError(
+                'Unknown ' + printable_module_name + ': ' + repr(identifier) +
+                '. Valid names: ' + ', '.join(names) + '.')
+        return obj
+    raise ValueError('Could not interpret serialized ' +
+                     printable_module_name + ': ' + str(identifier))
+
+
+def func_dump(func):
+    """Serializes a function to (code, defaults, closure), as Keras does
+    for `Lambda` layers."""
+    raw_code = marshal.dumps(func.__code__)
+    code = raw_code.decode('raw_unicode_escape')
+    defaults = func.__defaults__
+    closure = tuple(c.cell_contents for c in func.__closure__) \
+        if func.__closure__ else None
+    return code, defaults, closure
+
+
+def func_load(code, defaults=None, closure=None, globs=None):
+    """Rebuilds a function serialized by `func_dump`."""
+    if isinstance(code, (tuple, list)):
+        code, defaults, closure = code
+        if isinstance(defaults, list):
+            defaults = tuple(defaults)
+
+    def ensure_value_to_cell(value):
+        def dummy_fn():
+            value  # noqa: B018
+        cell_value = dummy_fn.__closure__[0]
+        if not isinstance(value, type(cell_value)):
+            return cell_value
+        return value
+
+    if closure is not None:
+        closure = tuple(ensure_value_to_cell(c) for c in closure)
+    raw_code = code.encode('raw_unicode_escape')
+    code = marshal.loads(raw_code)
+    if globs is None:
+        globs = globals()
+    return types.FunctionType(code, globs, name=code.co_name,
+                              argdefs=defaults, closure=closure)
+
+
+def has_arg(fn, name, accept_all=False):
+    """Whether callable `fn` accepts the keyword argument `name`."""
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return False
+    parameter = signature.parameters.get(name)
+    if parameter is None:
+        if accept_all:
+            return any(p.kind == inspect.Parameter.VAR_KEYWORD
+                       for p in signature.parameters.values())
+        return False
+    return parameter.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                              inspect.Parameter.KEYWORD_ONLY)
+
+
+def to_list(x, allow_tuple=False):
+    if isinstance(x, list):
+        return x
+    if allow_tuple and isinstance(x, tuple):
+        return list(x)
+    return [x]
+
+
+def unpack_singleton(x):
+    if isinstance(x, (list, tuple)) and len(x) == 1:
+        return x[0]
+    return x
+
+
+def object_list_uid(object_list):
+    object_list = to_list(object_list)
+    return ', '.join(str(abs(id(x))) for x in object_list)
+
+
+def is_all_none(iterable_or_element):
+    return all(x is None for x in to_list(iterable_or_element,
+                                          allow_tuple=True))
+
+
+def slice_arrays(arrays, start=None, stop=None):
+    """Slices a list of arrays (or one array) by a range or index list."""
+    if arrays is None:
+        return [None]
+    if isinstance(arrays, list):
+        if hasattr(start, '__len__'):
+            return [None if x is None else x[start] for x in arrays]
+        return [None if x is None else x[start:stop] for x in arrays]
+    if hasattr(start, '__len__'):
+        return arrays[start]
+    return arrays[start:stop]
+
+
+def _stdout_is_terminal():
+    stream = sys.stdout
+    return ((hasattr(stream, 'isatty') and stream.isatty()) or
+            'ipykernel' in sys.modules)
+
+
+def _format_duration(seconds):
+    if seconds >= 1 or seconds == 0:
+        return '%.0fs' % seconds
+    if seconds >= 1e-3:
+        return '%.0fms' % (seconds * 1e3)
+    return '%.0fus' % (seconds * 1e6)
+
+
+class Progbar(object):
+    """Keras's text progress bar.
+
+    In a terminal (verbose=1) it redraws one line with a bar, the ETA and
+    the running averages; elsewhere (a log file, verbose=2) it prints one
+    line when the target is reached, never a wall of carriage returns.
+
+    Arguments:
+        target: total number of steps expected, None if unknown.
+        width: bar width on screen.
+        verbose: 0 silent, 1 bar, 2 one line at the end.
+        interval: minimum seconds between redraws.
+        stateful_metrics: names of metrics shown as given (not averaged).
+        unit_name: display name for the step unit.
+    """
+
+    def __init__(self, target, width=30, verbose=1, interval=0.05,
+                 stateful_metrics=None, unit_name='step'):
+        self.target = target
+        self.width = width
+        self.verbose = verbose
+        self.interval = interval
+        self.unit_name = unit_name
+        self.stateful_metrics = set(stateful_metrics or ())
+        self._dynamic_display = _stdout_is_terminal()
+        self._total_width = 0
+        self._seen_so_far = 0
+        self._values = {}
+        self._values_order = []
+        self._start = time.time()
+        self._last_update = 0
+
+    def update(self, current, values=None):
+        """Moves the bar to step `current`; `values` is a list of
+        (name, value) pairs averaged over the steps seen."""
+        values = values or []
+        for k, v in values:
+            if k not in self._values_order:
+                self._values_order.append(k)
+            if k not in self.stateful_metrics:
+                if k not in self._values:
+                    self._values[k] = [v * (current - self._seen_so_far),
+                                       current - self._seen_so_far]
+                else:
+                    self._values[k][0] += v * (current - self._seen_so_far)
+                    self._values[k][1] += (current - self._seen_so_far)
+            else:
+                self._values[k] = [v, 1]
+        self._seen_so_far = current
+        self._render(current)
+
+    def set_values(self, current, values):
+        """Moves the bar to `current` showing `values` (name, value) as they
+        are (already averaged by the caller)."""
+        for k, v in values:
+            if k not in self._values_order:
+                self._values_order.append(k)
+            self._values[k] = [v, 1]
+        self._seen_so_far = current
+        self._render(current)
+
+    def _render(self, current):
+        now = time.time()
+        finalize = self.target is not None and current >= self.target
+        info = ' - %.0fs' % (now - self._start)
+        if self.verbose == 1:
+            if (not finalize and now - self._last_update < self.interval):
+                return
+            if not self._dynamic_display and not finalize:
+                return
+            prev_total_width = self._total_width
+            if self._dynamic_display:
+                sys.stdout.write('\b' * prev_total_width)
+                sys.stdout.write('\r')
+            else:
+                sys.stdout.write('\n' if prev_total_width else '')
+            bar = self._bar(current)
+            self._total_width = len(bar)
+            sys.stdout.write(bar)
+            time_per_unit = (now - self._start) / current if current else 0
+            if self.target is not None and not finalize:
+                eta = time_per_unit * (self.target - current)
+                if eta > 3600:
+                    eta_format = '%d:%02d:%02d' % (
+                        eta // 3600, (eta % 3600) // 60, eta % 60)
+                elif eta > 60:
+                    eta_format = '%d:%02d' % (eta // 60, eta % 60)
+                else:
+                    eta_format = '%ds' % eta
+                info = ' - ETA: %s' % eta_format
+            else:
+                info += self._time_per_unit(time_per_unit)
+            info += self._values_text()
+            self._total_width += len(info)
+            if prev_total_width > self._total_width:
+                info += (' ' * (prev_total_width - self._total_width))
+            if finalize:
+                info += '\n'
+            sys.stdout.write(info)
+            sys.stdout.flush()
+            if finalize:
+                self._total_width = 0
+        elif self.verbose == 2:
+            if finalize:
+                elapsed = now - self._start
+                count = ('%d/%d' % (current, self.target)) if self.target \
+                    else ''
+                per_unit = elapsed / current if current else 0
+                line = '%s - %.0fs%s - %s/epoch - %s/%s\n' % (
+                    count, elapsed, self._values_text(),
+                    _format_duration(elapsed), _format_duration(per_unit),
+                    self.unit_name)
+                sys.stdout.write(line)
+                sys.stdout.flush()
+        self._last_update = now
+
+    def _bar(self, current):
+        if self.target is None:
+            return '%7d/Unknown' % current
+        numdigits = int(np.floor(np.log10(self.target))) + 1 \
+            if self.target > 0 else 1
+        bar = ('%' + str(numdigits) + 'd/%d [') % (current, self.target)
+        prog = float(current) / self.target if self.target else 1.0
+        prog_width = int(self.width * prog)
+        if prog_width > 0:
+            bar += ('=' * (prog_width - 1))
+            bar += '>' if current < self.target else '='
+        bar += ('.' * (self.width - prog_width))
+        return bar + ']'
+
+    def _time_per_unit(self, time_per_unit):
+        if time_per_unit >= 1 or time_per_unit == 0:
+            return ' %.0fs/%s' % (time_per_unit, self.unit_name)
+        if time_per_unit >= 1e-3:
+            return ' %.0fms/%s' % (time_per_unit * 1e3, self.unit_name)
+        return ' %.0fus/%s' % (time_per_unit * 1e6, self.unit_name)
+
+    def _values_text(self):
+        text = ''
+        for k in self._values_order:
+            total, count = self._values[k]
+            avg = total / max(1, count)
+            if abs(avg) > 1e-3:
+                text += ' - %s: %.4f' % (k, avg)
+            else:
+                text += ' - %s: %.4e' % (k, avg)
+        return text
+
+    def add(self, n, values=None):
+        self.update(self._seen_so_far + n, values)

@@ -1,0 +1,107 @@
+"""Model summaries and parameter counting, as `keras.utils.layer_utils`."""
+import numpy as np
+
+
+def count_params(weights):
+    """Total number of scalars in a list of weights."""
+    return int(sum(int(np.prod(tuple(w.shape))) for w in weights))
+
+
+def _is_sequential_like(model):
+    if model.__class__.__name__ == 'Sequential' or \
+            not getattr(model, '_is_graph_network', False):
+        return True
+    nodes = []
+    for v in model._nodes_by_depth.values():
+        if len(v) > 1 or (len(v) == 1 and len(v[0].inbound_layers) > 1):
+            return False
+        nodes += v
+    for layer in model.layers:
+        seen = False
+        for node in layer._inbound_nodes:
+            if node in nodes:
+                if seen:
+                    return False
+                seen = True
+    return True
+
+
+def print_summary(model, line_length=None, positions=None, print_fn=None):
+    """Prints the Keras 2 model table: layer (type), output shape, param #
+    (and connections for non-sequential graphs), then total, trainable and
+    non-trainable parameter counts."""
+    if print_fn is None:
+        print_fn = print
+    sequential_like = _is_sequential_like(model)
+    relevant_nodes = []
+    if sequential_like:
+        line_length = line_length or 65
+        positions = positions or [.45, .85, 1.]
+        to_display = ['Layer (type)', 'Output Shape', 'Param #']
+    else:
+        line_length = line_length or 98
+        positions = positions or [.33, .55, .67, 1.]
+        to_display = ['Layer (type)', 'Output Shape', 'Param #',
+                      'Connected to']
+        for v in model._nodes_by_depth.values():
+            relevant_nodes += v
+    if positions[-1] <= 1:
+        positions = [int(line_length * p) for p in positions]
+
+    def print_row(fields):
+        line = ''
+        for i, field in enumerate(fields):
+            if i > 0:
+                line = line[:-1] + ' '
+            line += str(field)
+            line = line[:positions[i]]
+            line += ' ' * (positions[i] - len(line))
+        print_fn(line)
+
+    def output_shape_of(layer):
+        try:
+            return layer.output_shape
+        except (AttributeError, RuntimeError):
+            return 'multiple'
+
+    print_fn('Model: "{}"'.format(model.name))
+    print_fn('_' * line_length)
+    print_row(to_display)
+    print_fn('=' * line_length)
+    layers = model.layers
+    for i, layer in enumerate(layers):
+        fields = [layer.name + ' (' + layer.__class__.__name__ + ')',
+                  output_shape_of(layer), layer.count_params()]
+        if sequential_like:
+            print_row(fields)
+        else:
+            connections = []
+            for node in layer._inbound_nodes:
+                if relevant_nodes and node not in relevant_nodes:
+                    continue
+                for inbound, node_index, tensor_index in zip(
+                        node.inbound_layers, node.node_indices,
+                        node.tensor_indices):
+                    connections.append('%s[%d][%d]' % (
+                        inbound.name, node_index, tensor_index))
+            print_row(fields + [connections[0] if connections else ''])
+            for connection in connections[1:]:
+                print_row(['', '', '', connection])
+        print_fn(('=' if i == len(layers) - 1 else '_') * line_length)
+    trainable_count = count_params(model.trainable_weights)
+    non_trainable_count = count_params(model.non_trainable_weights)
+    print_fn('Total params: {:,}'.format(trainable_count +
+                                         non_trainable_count))
+    print_fn('Trainable params: {:,}'.format(trainable_count))
+    print_fn('Non-trainable params: {:,}'.format(non_trainable_count))
+    print_fn('_' * line_length)
+
+
+def convert_all_kernels_in_model(model):
+    """Theano/TensorFlow kernel flipping is not needed on torch."""
+    return None
+
+
+def get_source_inputs(tensor, layer=None, node_index=None):
+    from ..engine.network import get_source_inputs as _get
+    return _get(tensor, layer, node_index)

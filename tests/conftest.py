@@ -1,0 +1,30 @@
+import os
+import random
+
+import numpy as np
+import pytest
+import torch
+
+os.environ.setdefault('KERAS_BACKEND', 'torch')
+torch.set_num_threads(2)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state():
+    """Seeds every RNG and resets Keras name counters for each test."""
+    from keras_compat import backend as K
+    K.clear_session()
+    random.seed(1234)
+    np.random.seed(1234)
+    torch.manual_seed(1234)
+    yield
+    K.clear_session()
+
+
+def pytest_collection_modifyitems(config, items):
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason='needs a CUDA device')
+    for item in items:
+        if 'cuda' in item.keywords:
+            item.add_marker(skip)

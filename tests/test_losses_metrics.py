@@ -1,0 +1,178 @@
+"""Losses and metrics against their Keras 2 formulas written in numpy."""
+import numpy as np
+import pytest
+import torch
+
+from keras_compat import losses, metrics
+from keras_compat import backend as K
+
+EPS = 1e-7
+rng = np.random.RandomState(0)
+Y_TRUE = rng.rand(6, 4).astype(np.float32)
+Y_PRED = rng.rand(6, 4).astype(np.float32) + 0.05
+ONE_HOT = np.eye(4, dtype=np.float32)[rng.randint(4, size=6)]
+PROBS = (Y_PRED / Y_PRED.sum(-1, keepdims=True)).astype(np.float32)
+BINARY = rng.randint(2, size=(6, 4)).astype(np.float32)
+
+
+def _np(fn, a, b, **kw):
+    return fn(torch.tensor(a), torch.tensor(b), **kw).numpy()
+
+
+def softplus(x):
+    return np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0)
+
+
+REFERENCES = {
+    'mean_squared_error': lambda t, p: np.mean((p - t) ** 2, -1),
+    'mean_absolute_error': lambda t, p: np.mean(np.abs(p - t), -1),
+    'mean_absolute_percentage_error': lambda t, p: 100. * np.mean(
+        np.abs((t - p) / np.clip(np.abs(t), EPS, None)), -1),
+    'mean_squared_logarithmic_error': lambda t, p: np.mean(
+        (np.log(np.clip(p, EPS, None) + 1) -
+         np.log(np.clip(t, EPS, None) + 1)) ** 2, -1),
+    'squared_hinge': lambda t, p: np.mean(
+        np.maximum(1. - t * p, 0.) ** 2, -1),
+    'hinge': lambda t, p: np.mean(np.maximum(1. - t * p, 0.), -1),
+    'categorical_hinge': lambda t, p: np.maximum(
+        0., np.max((1 - t) * p, -1) - np.sum(t * p, -1) + 1.),
+    'logcosh': lambda t, p: np.mean(np.log(np.cosh(p - t)), -1),
+    'kullback_leibler_divergence': lambda t, p: np.sum(
+        np.clip(t, EPS, 1) * np.log(np.clip(t, EPS, 1) /
+                                    np.clip(p, EPS, 1)), -1),
+    'poisson': lambda t, p: np.mean(p - t * np.log(p + EPS), -1),
+    'cosine_proximity': lambda t, p: -np.sum(
+        t / np.sqrt(np.maximum(np.sum(t ** 2, -1, keepdims=True), 1e-12)) *
+        p / np.sqrt(np.maximum(np.sum(p ** 2, -1, keepdims=True), 1e-12)),
+        -1),
+}
+
+
+@pytest.mark.parametrize('name', sorted(REFERENCES))
+def test_regression_losses(name):
+    fn = losses.get(name)
+    np.testing.assert_allclose(_np(fn, Y_TRUE, Y_PRED),
+                               REFERENCES[name](Y_TRUE, Y_PRED),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_hinge_converts_binary_labels():
+    expected = np.mean(np.maximum(1. - (2 * BINARY - 1) * (Y_PRED - 0.5),
+                                  0.), -1)
+    np.testing.assert_allclose(_np(losses.hinge, BINARY, Y_PRED - 0.5),
+                               expected, rtol=1e-5)
+
+
+def test_categorical_crossentropy_on_probabilities():
+    p = PROBS.copy()
+    p[0] = [1., 0., 0., 0.]
+    t = ONE_HOT
+    clipped = np.clip(p / p.sum(-1, keepdims=True), EPS, 1 - EPS)
+    expected = -np.sum(t * np.log(clipped), -1)
+    np.testing.assert_allclose(_np(losses.categorical_crossentropy, t, p),
+                               expected, rtol=1e-5)
+
+
+def test_binary_crossentropy_edges():
+    p = np.array([[0., 1., 0.5, 1e-9]], dtype=np.float32)
+    t = np.array([[0., 1., 1., 1.]], dtype=np.float32)
+    clipped = np.clip(p, EPS, 1 - EPS)
+    expected = np.mean(-(t * np.log(clipped) +
+                         (1 - t) * np.log(1 - clipped)), -1)
+    np.testing.assert_allclose(_np(losses.binary_crossentropy, t, p),
+                               expected, rtol=1e-4)
+
+
+def test_sparse_categorical_crossentropy():
+    labels = np.array([[0], [3], [1], [2], [2], [0]])
+    expected = -np.log(np.clip(PROBS[np.arange(6), labels[:, 0]], EPS,
+                               1 - EPS))
+    got = losses.sparse_categorical_crossentropy(torch.tensor(labels),
+                                                 torch.tensor(PROBS))
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-5)
+
+
+def test_crossentropy_uses_logits_of_softmax():
+    from keras_compat import activations
+    logits = torch.tensor([[50., 0., -50.]])
+    probs = activations.softmax(logits)
+    target = torch.tensor([[0., 0., 1.]])
+    value = losses.categorical_crossentropy(target, probs)
+    assert float(value) == pytest.approx(100.0, rel=1e-5)
+
+
+def test_all_zero_labels():
+    zeros = np.zeros_like(PROBS)
+    np.testing.assert_allclose(
+        _np(losses.categorical_crossentropy, zeros, PROBS), 0.0, atol=1e-7)
+
+
+def test_loss_aliases_and_unknown_name():
+    assert losses.get('mse') is losses.mean_squared_error
+    assert losses.get('MAE') is losses.mean_absolute_error
+    assert losses.get('kld') is losses.kullback_leibler_divergence
+    with pytest.raises(ValueError, match='Valid names'):
+        losses.get('mean_sqaured_error')
+
+
+def test_loss_class_reduction_and_weights():
+    mse = losses.MeanSquaredError()
+    sw = np.array([1., 0., 2., 1., 1., 0.5], dtype=np.float32)
+    per_sample = np.mean((Y_PRED - Y_TRUE) ** 2, -1)
+    got = mse(torch.tensor(Y_TRUE), torch.tensor(Y_PRED),
+              sample_weight=torch.tensor(sw))
+    assert float(got) == pytest.approx(np.sum(per_sample * sw) / 6, rel=1e-5)
+    total = losses.MeanSquaredError(reduction='sum')
+    assert float(total(torch.tensor(Y_TRUE), torch.tensor(Y_PRED))) == \
+        pytest.approx(per_sample.sum(), rel=1e-5)
+
+
+def test_accuracy_metrics():
+    got = metrics.categorical_accuracy(torch.tensor(ONE_HOT),
+                                       torch.tensor(PROBS)).numpy()
+    np.testing.assert_array_equal(
+        got, (ONE_HOT.argmax(-1) == PROBS.argmax(-1)).astype(np.float32))
+    got = metrics.binary_accuracy(torch.tensor(BINARY),
+                                  torch.tensor(Y_PRED)).numpy()
+    np.testing.assert_allclose(
+        got, np.mean(BINARY == (Y_PRED > 0.5), -1), rtol=1e-6)
+    labels = PROBS.argmax(-1)[:, None].copy()
+    labels[0] = (labels[0] + 1) % 4
+    got = metrics.sparse_categorical_accuracy(torch.tensor(labels),
+                                              torch.tensor(PROBS)).numpy()
+    np.testing.assert_array_equal(got, labels[:, 0] == PROBS.argmax(-1))
+
+
+def test_top_k_accuracy():
+    k = 2
+    top = np.argsort(-PROBS, -1)[:, :k]
+    truth = ONE_HOT.argmax(-1)
+    expected = np.array([t in row for t, row in zip(truth, top)],
+                        dtype=np.float32)
+    got = metrics.top_k_categorical_accuracy(torch.tensor(ONE_HOT),
+                                             torch.tensor(PROBS), k=k)
+    np.testing.assert_array_equal(got.numpy(), expected)
+    got = metrics.sparse_top_k_categorical_accuracy(
+        torch.tensor(truth[:, None]), torch.tensor(PROBS), k=k)
+    np.testing.assert_array_equal(got.numpy(), expected)
+
+
+def test_stateful_mean_and_precision_recall():
+    m = metrics.Mean()
+    m.update_state(torch.tensor([1., 2., 3.]))
+    m.update_state(torch.tensor([4.]), sample_weight=torch.tensor([2.]))
+    assert float(m.result()) == pytest.approx((1 + 2 + 3 + 8) / 5.)
+    y_true = torch.tensor([1., 0., 1., 1., 0.])
+    y_pred = torch.tensor([0.9, 0.6, 0.4, 0.8, 0.1])
+    p, r = metrics.Precision(), metrics.Recall()
+    p.update_state(y_true, y_pred)
+    r.update_state(y_true, y_pred)
+    assert float(p.result()) == pytest.approx(2 / 3.)
+    assert float(r.result()) == pytest.approx(2 / 3.)
+
+
+def test_auc_of_perfect_and_random_ranking():
+    auc = metrics.AUC()
+    auc.update_state(torch.tensor([0., 0., 1., 1.]),
+                     torch.tensor([0.1, 0.2, 0.8, 0.9]))
+    assert float(auc.result()) == pytest.approx(1.0, abs=1e-3)

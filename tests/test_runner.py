@@ -1,0 +1,120 @@
+"""`python -m keras_compat run` and `install_as_keras()`."""
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SEEDS = os.path.join(os.path.dirname(ROOT), 'shared', 'seed_examples')
+
+
+def run(args, cwd=None, env=None):
+    full_env = dict(os.environ)
+    full_env['PYTHONPATH'] = ROOT + os.pathsep + full_env.get('PYTHONPATH',
+                                                              '')
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, '-m', 'keras_compat'] + args,
+                          capture_output=True, text=True, cwd=cwd or ROOT,
+                          env=full_env, timeout=300)
+
+
+def write(tmp_path, name, source):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(source))
+    return str(path)
+
+
+def test_script_sees_main_argv_and_keras_paths(tmp_path):
+    script = write(tmp_path, 'script.py', '''
+        import sys
+        import keras
+        import keras.backend as K
+        from keras.layers.core import Dense
+        from keras.layers import Dense as Dense2
+        from keras.utils.np_utils import to_categorical
+        from keras.engine.topology import Layer
+        from keras.engine import Layer as Layer2
+        from keras.models import Sequential
+        from keras import optimizers, losses, callbacks
+        import keras_compat
+        assert keras is keras_compat, keras
+        assert Dense is Dense2 and Layer is Layer2
+        print('NAME', __name__)
+        print('ARGV', sys.argv)
+        print('FLOATX', K.floatx())
+        sys.exit(3)
+    ''')
+    result = run(['run', script, '--epochs', '2', 'x'])
+    assert result.returncode == 3, result.stderr
+    assert 'NAME __main__' in result.stdout
+    assert "ARGV ['%s', '--epochs', '2', 'x']" % script in result.stdout
+    assert 'FLOATX float32' in result.stdout
+
+
+def test_script_directory_is_importable(tmp_path):
+    write(tmp_path, 'helper_mod.py', 'VALUE = 41\n')
+    script = write(tmp_path, 'main.py', '''
+        import helper_mod
+        print('VALUE', helper_mod.VALUE + 1)
+    ''')
+    result = run(['run', script])
+    assert result.returncode == 0, result.stderr
+    assert 'VALUE 42' in result.stdout
+
+
+def test_traceback_points_at_user_file(tmp_path):
+    script = write(tmp_path, 'broken.py', '''
+        from keras.layers import Dense
+        x = 1
+        raise RuntimeError('boom from user code')
+    ''')
+    result = run(['run', script])
+    assert result.returncode == 1
+    assert 'boom from user code' in result.stderr
+    assert 'File "%s", line 4' % script in result.stderr
+    assert 'runpy' not in result.stderr
+
+
+def test_missing_script_and_usage(tmp_path):
+    result = run(['run', str(tmp_path / 'nope.py')])
+    assert result.returncode == 2 and 'No such file' in result.stderr
+    assert run([]).returncode == 2
+    assert 'keras_compat' in run(['--version']).stdout
+
+
+def test_install_as_keras_in_a_program():
+    code = textwrap.dedent('''
+        import keras_compat
+        keras_compat.install_as_keras()
+        import keras
+        from keras.layers.recurrent import LSTM
+        from keras.preprocessing.sequence import pad_sequences
+        assert keras is keras_compat
+        print('OK', keras.layers.Dense.__module__)
+    ''')
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    result = subprocess.run([sys.executable, '-c', code],
+                            capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert 'OK keras_compat.layers.core' in result.stdout
+
+
+def test_unsupported_module_explains(tmp_path):
+    script = write(tmp_path, 'apps.py', '''
+        from keras.applications import VGG16
+    ''')
+    result = run(['run', script])
+    assert result.returncode == 1
+    assert 'keras.applications' in result.stderr
+
+
+@pytest.mark.parametrize('name', ['01_sequential_list',
+                                  '05_mlp_softmax'])
+def test_seed_examples_run(name):
+    path = os.path.join(SEEDS, name + '.py')
+    if not os.path.exists(path):
+        pytest.skip('seed examples not available')
+    result = run(['run', path])
+    assert result.returncode == 0, result.stderr[-2000:]
