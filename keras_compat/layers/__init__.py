@@ -7,6 +7,27 @@ from .core import (Dense, Activation, Dropout, SpatialDropout1D,
                    ActivityRegularization)
 from .advanced_activations import (LeakyReLU, PReLU, ELU, ThresholdedReLU,
                                    Softmax, ReLU)
+from .convolutional import (Conv1D, Conv2D, Conv3D, Conv2DTranspose,
+                            Conv3DTranspose, SeparableConv1D,
+                            SeparableConv2D, DepthwiseConv2D, UpSampling1D,
+                            UpSampling2D, UpSampling3D, ZeroPadding1D,
+                            ZeroPadding2D, ZeroPadding3D, Cropping1D,
+                            Cropping2D, Cropping3D, Convolution1D,
+                            Convolution2D, Convolution3D,
+                            SeparableConvolution1D, SeparableConvolution2D,
+                            Convolution2DTranspose, Deconvolution2D,
+                            Deconv2D, Deconvolution3D, Deconv3D)
+from .pooling import (MaxPooling1D, MaxPooling2D, MaxPooling3D,
+                      AveragePooling1D, AveragePooling2D, AveragePooling3D,
+                      GlobalAveragePooling1D, GlobalMaxPooling1D,
+                      GlobalAveragePooling2D, GlobalMaxPooling2D,
+                      GlobalAveragePooling3D, GlobalMaxPooling3D,
+                      MaxPool1D, MaxPool2D, MaxPool3D, AvgPool1D, AvgPool2D,
+                      AvgPool3D, GlobalMaxPool1D, GlobalMaxPool2D,
+                      GlobalMaxPool3D, GlobalAvgPool1D, GlobalAvgPool2D,
+                      GlobalAvgPool3D)
+from .normalization import BatchNormalization, LayerNormalization
+from .noise import GaussianNoise, GaussianDropout, AlphaDropout
 from ..utils.generic_utils import (deserialize_keras_object,
                                    serialize_keras_object)
 

@@ -112,3 +112,58 @@ def legacy_args(object_name, kwargs, conversions, current):
         else:
             kwargs[name] = value
     return current
+
+
+def conv_legacy_support(rank, separable=False, transposed=False):
+    """Decorator for conv layer constructors accepting the Keras 1 forms
+    `Convolution2D(32, 3, 3, border_mode='same', subsample=(2, 2))`,
+    `Convolution1D(nb_filter=64, filter_length=3)` and
+    `Convolution3D(8, 3, 3, 3)`."""
+    import functools
+    conversions = CONV_1D if rank == 1 else CONV
+    if separable:
+        conversions = [c for c in conversions if c[0] != 'init']
+
+    def decorator(init):
+        @functools.wraps(init)
+        def wrapper(self, *args, **kwargs):
+            args = list(args)
+            name = type(self).__name__
+            if transposed:
+                # Keras 1 Deconvolution2D took the output shape; Keras 2
+                # computes it.
+                if len(args) == 4 and isinstance(args[3], tuple):
+                    args = args[:3]
+                kwargs.pop('output_shape', None)
+            if rank > 1:
+                dims = ['nb_row', 'nb_col'] if rank == 2 else \
+                    ['kernel_dim1', 'kernel_dim2', 'kernel_dim3']
+                if len(args) == rank + 1 and all(isinstance(a, int)
+                                                 for a in args[1:]):
+                    if any(k in kwargs for k in ('padding', 'strides',
+                                                 'data_format')) and \
+                            rank == 2:
+                        raise ValueError(
+                            'It seems that you are using the Keras 2 and you '
+                            'are passing both `kernel_size` and `strides` as '
+                            'integer positional arguments. For safety '
+                            'reasons, this is disallowed. Pass `strides` as '
+                            'a keyword argument instead.')
+                    args = [args[0], tuple(args[1:])]
+                elif all(d in kwargs for d in dims[len(args) - 1:]) and \
+                        1 <= len(args) <= rank:
+                    size = list(args[1:]) + [kwargs.pop(d)
+                                             for d in dims[len(args) - 1:]]
+                    args = [args[0]]
+                    kwargs['kernel_size'] = tuple(size)
+            if separable and 'init' in kwargs:
+                value = kwargs.pop('init')
+                kwargs['depthwise_initializer'] = value
+                kwargs['pointwise_initializer'] = value
+            if rank == 1:
+                input_dim_to_shape(kwargs)
+            if any(old in kwargs for old, _ in conversions):
+                convert(name, kwargs, conversions, args)
+            return init(self, *args, **kwargs)
+        return wrapper
+    return decorator

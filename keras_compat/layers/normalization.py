@@ -1,0 +1,229 @@
+"""BatchNormalization (and tf.keras's LayerNormalization)."""
+import torch
+import torch.nn.functional as F
+
+from .. import backend as K
+from .. import initializers, regularizers, constraints
+from ..engine.base_layer import Layer, InputSpec
+from ..legacy import interfaces
+
+
+class BatchNormalization(Layer):
+    """Normalizes each feature over the batch (and other axes) during
+    training, with moving averages for inference, as tf.keras does:
+    momentum 0.99, epsilon 1e-3, weights in Keras order gamma, beta,
+    moving_mean, moving_variance. The moving variance is updated with the
+    unbiased batch variance; a frozen layer (`trainable=False`) runs in
+    inference mode."""
+
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True,
+                 scale=True, beta_initializer='zeros',
+                 gamma_initializer='ones', moving_mean_initializer='zeros',
+                 moving_variance_initializer='ones', beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, renorm=False, renorm_clipping=None,
+                 renorm_momentum=0.99, fused=None, virtual_batch_size=None,
+                 adjustment=None, **kwargs):
+        if 'mode' in kwargs:
+            if kwargs.pop('mode') != 0:
+                raise TypeError('The `mode` argument of `BatchNormalization` '
+                                'no longer exists. `mode=1` and `mode=2` are '
+                                'no longer supported.')
+        args = interfaces.legacy_args(
+            'BatchNormalization', kwargs, interfaces.BATCHNORM,
+            {'beta_initializer': beta_initializer,
+             'gamma_initializer': gamma_initializer})
+        super(BatchNormalization, self).__init__(**kwargs)
+        if renorm:
+            raise NotImplementedError('BatchNormalization(renorm=True) is '
+                                      'not supported.')
+        if virtual_batch_size is not None:
+            raise NotImplementedError('BatchNormalization(virtual_batch_'
+                                      'size=...) is not supported.')
+        if adjustment is not None:
+            raise NotImplementedError('BatchNormalization(adjustment=...) '
+                                      'is not supported.')
+        self.supports_masking = True
+        self.axis = axis
+        self.momentum = momentum
+        self.epsilon = epsilon
+        self.center = center
+        self.scale = scale
+        self.beta_initializer = initializers.get(args['beta_initializer'])
+        self.gamma_initializer = initializers.get(args['gamma_initializer'])
+        self.moving_mean_initializer = initializers.get(
+            moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(
+            moving_variance_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+
+    def build(self, input_shape):
+        ndim = len(input_shape)
+        axis = self.axis if isinstance(self.axis, int) else self.axis[0]
+        if isinstance(self.axis, (list, tuple)) and len(self.axis) != 1:
+            raise NotImplementedError('BatchNormalization over several axes '
+                                      '(%s) is not supported.' % (self.axis,))
+        axis = axis % ndim
+        dim = input_shape[axis]
+        if dim is None:
+            raise ValueError('Axis ' + str(self.axis) + ' of input tensor '
+                             'should have a defined dimension but the layer '
+                             'received an input with shape ' +
+                             str(input_shape) + '.')
+        self._axis = axis
+        self.input_spec = InputSpec(ndim=ndim, axes={self.axis: dim})
+        shape = (dim,)
+        if self.scale:
+            self._add_torch_weight('gamma', shape, self.gamma_initializer,
+                                   regularizer=self.gamma_regularizer,
+                                   constraint=self.gamma_constraint,
+                                   attr='gamma')
+        else:
+            self.gamma = None
+        if self.center:
+            self._add_torch_weight('beta', shape, self.beta_initializer,
+                                   regularizer=self.beta_regularizer,
+                                   constraint=self.beta_constraint,
+                                   attr='beta')
+        else:
+            self.beta = None
+        self._add_torch_weight('moving_mean', shape,
+                               self.moving_mean_initializer,
+                               trainable=False, attr='moving_mean',
+                               buffer=True)
+        self._add_torch_weight('moving_variance', shape,
+                               self.moving_variance_initializer,
+                               trainable=False, attr='moving_variance',
+                               buffer=True)
+        self.built = True
+
+    def call(self, inputs, training=None):
+        if training is None:
+            training = self.training
+        training = bool(training) and self.trainable
+        axis = self._axis
+        last = axis == inputs.dim() - 1
+        if last and inputs.dim() > 2:
+            # Channels-last: normalise the (N * spatial, C) view.
+            flat = inputs.reshape(-1, inputs.shape[-1])
+            out = self._batch_norm(flat, training)
+            return out.reshape(inputs.shape)
+        if axis == 1 or inputs.dim() == 2:
+            return self._batch_norm(inputs, training)
+        moved = inputs.movedim(axis, -1)
+        flat = moved.reshape(-1, moved.shape[-1])
+        out = self._batch_norm(flat, training).reshape(moved.shape)
+        return out.movedim(-1, axis)
+
+    def _batch_norm(self, x, training):
+        return F.batch_norm(x, self.moving_mean, self.moving_variance,
+                            self.gamma, self.beta, training=training,
+                            momentum=1. - self.momentum, eps=self.epsilon)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = {
+            'axis': self.axis, 'momentum': self.momentum,
+            'epsilon': self.epsilon, 'center': self.center,
+            'scale': self.scale,
+            'beta_initializer': initializers.serialize(self.beta_initializer),
+            'gamma_initializer': initializers.serialize(
+                self.gamma_initializer),
+            'moving_mean_initializer': initializers.serialize(
+                self.moving_mean_initializer),
+            'moving_variance_initializer': initializers.serialize(
+                self.moving_variance_initializer),
+            'beta_regularizer': regularizers.serialize(self.beta_regularizer),
+            'gamma_regularizer': regularizers.serialize(
+                self.gamma_regularizer),
+            'beta_constraint': constraints.serialize(self.beta_constraint),
+            'gamma_constraint': constraints.serialize(self.gamma_constraint),
+        }
+        base_config = super(BatchNormalization, self).get_config()
+        return dict(list(base_config.items()) + list(config.items()))
+
+
+class LayerNormalization(Layer):
+    """Normalizes each sample over `axis` (the last by default), with a
+    learned scale and offset (tf.keras's LayerNormalization)."""
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer='zeros', gamma_initializer='ones',
+                 beta_regularizer=None, gamma_regularizer=None,
+                 beta_constraint=None, gamma_constraint=None, **kwargs):
+        super(LayerNormalization, self).__init__(**kwargs)
+        self.axis = axis
+        self.epsilon = epsilon
+        self.center = center
+        self.scale = scale
+        self.supports_masking = True
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+
+    def build(self, input_shape):
+        ndim = len(input_shape)
+        axes = self.axis if isinstance(self.axis, (list, tuple)) else \
+            [self.axis]
+        self._axes = sorted(a % ndim for a in axes)
+        shape = tuple(input_shape[a] for a in self._axes)
+        if self.scale:
+            self._add_torch_weight('gamma', shape, self.gamma_initializer,
+                                   regularizer=self.gamma_regularizer,
+                                   constraint=self.gamma_constraint,
+                                   attr='gamma')
+        else:
+            self.gamma = None
+        if self.center:
+            self._add_torch_weight('beta', shape, self.beta_initializer,
+                                   regularizer=self.beta_regularizer,
+                                   constraint=self.beta_constraint,
+                                   attr='beta')
+        else:
+            self.beta = None
+        self.built = True
+
+    def call(self, inputs):
+        axes = self._axes
+        ndim = inputs.dim()
+        if axes == list(range(ndim - len(axes), ndim)):
+            return F.layer_norm(inputs, inputs.shape[ndim - len(axes):],
+                                self.gamma, self.beta, self.epsilon)
+        mean = inputs.mean(dim=axes, keepdim=True)
+        var = inputs.var(dim=axes, unbiased=False, keepdim=True)
+        out = (inputs - mean) * torch.rsqrt(var + self.epsilon)
+        shape = [1] * ndim
+        for a in axes:
+            shape[a] = inputs.shape[a]
+        if self.gamma is not None:
+            out = out * self.gamma.reshape(shape)
+        if self.beta is not None:
+            out = out + self.beta.reshape(shape)
+        return out
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = {
+            'axis': self.axis, 'epsilon': self.epsilon,
+            'center': self.center, 'scale': self.scale,
+            'beta_initializer': initializers.serialize(self.beta_initializer),
+            'gamma_initializer': initializers.serialize(
+                self.gamma_initializer),
+            'beta_regularizer': regularizers.serialize(self.beta_regularizer),
+            'gamma_regularizer': regularizers.serialize(
+                self.gamma_regularizer),
+            'beta_constraint': constraints.serialize(self.beta_constraint),
+            'gamma_constraint': constraints.serialize(self.gamma_constraint),
+        }
+        base_config = super(LayerNormalization, self).get_config()
+        return dict(list(base_config.items()) + list(config.items()))

@@ -1,0 +1,109 @@
+"""Argument normalisation and shape arithmetic of convolutions and pooling,
+with Keras's rules (TensorFlow's 'same' padding puts the odd pixel at the
+end)."""
+from ..backend.common import normalize_data_format  # noqa: F401
+
+
+def normalize_tuple(value, n, name):
+    """An int or an iterable of n ints -> a tuple of n ints."""
+    if isinstance(value, int):
+        return (value,) * n
+    try:
+        value_tuple = tuple(value)
+    except TypeError:
+        raise ValueError('The `' + name + '` argument must be a tuple of ' +
+                         str(n) + ' integers. Received: ' + str(value))
+    if len(value_tuple) != n:
+        raise ValueError('The `' + name + '` argument must be a tuple of ' +
+                         str(n) + ' integers. Received: ' + str(value))
+    for single_value in value_tuple:
+        try:
+            int(single_value)
+        except (ValueError, TypeError):
+            raise ValueError('The `' + name + '` argument must be a tuple '
+                             'of ' + str(n) + ' integers. Received: ' +
+                             str(value) + ' including element ' +
+                             str(single_value) + ' of type ' +
+                             str(type(single_value)))
+    return tuple(int(v) for v in value_tuple)
+
+
+def normalize_padding(value):
+    padding = value.lower()
+    allowed = {'valid', 'same', 'causal', 'full'}
+    if padding not in allowed:
+        raise ValueError('The `padding` argument must be one of "valid", '
+                         '"same" (or "causal" for Conv1D). Received: ' +
+                         str(padding))
+    return padding
+
+
+def conv_output_length(input_length, filter_size, padding, stride,
+                       dilation=1):
+    """Output length of a convolution (or pooling) along one axis."""
+    if input_length is None:
+        return None
+    dilated = filter_size + (filter_size - 1) * (dilation - 1)
+    if padding in ('same', 'causal'):
+        output_length = input_length
+    elif padding == 'valid':
+        output_length = input_length - dilated + 1
+    elif padding == 'full':
+        output_length = input_length + dilated - 1
+    else:
+        raise ValueError('Invalid padding: ' + str(padding))
+    return (output_length + stride - 1) // stride
+
+
+def conv_input_length(output_length, filter_size, padding, stride):
+    if output_length is None:
+        return None
+    if padding == 'same':
+        pad = filter_size // 2
+    elif padding == 'valid':
+        pad = 0
+    elif padding == 'full':
+        pad = filter_size - 1
+    return (output_length - 1) * stride - 2 * pad + filter_size
+
+
+def deconv_length(dim_size, stride_size, kernel_size, padding,
+                  output_padding=None, dilation=1):
+    """Output length of a transposed convolution along one axis."""
+    if dim_size is None:
+        return None
+    kernel_size = kernel_size + (kernel_size - 1) * (dilation - 1)
+    if output_padding is None:
+        if padding == 'valid':
+            return dim_size * stride_size + max(kernel_size - stride_size, 0)
+        if padding == 'full':
+            return dim_size * stride_size - (stride_size + kernel_size - 2)
+        return dim_size * stride_size
+    if padding == 'same':
+        pad = kernel_size // 2
+    elif padding == 'valid':
+        pad = 0
+    else:
+        pad = kernel_size - 1
+    return (dim_size - 1) * stride_size + kernel_size - 2 * pad + \
+        output_padding
+
+
+def same_padding(input_length, filter_size, stride, dilation=1):
+    """(before, after) padding of TensorFlow's 'same' mode."""
+    dilated = filter_size + (filter_size - 1) * (dilation - 1)
+    out = (input_length + stride - 1) // stride
+    total = max((out - 1) * stride + dilated - input_length, 0)
+    return total // 2, total - total // 2
+
+
+def convert_kernel(kernel):
+    """Flips a kernel's spatial axes (Theano <-> TensorFlow convention)."""
+    import numpy as np
+    kernel = np.asarray(kernel)
+    if not 3 <= kernel.ndim <= 5:
+        raise ValueError('Invalid kernel shape:', kernel.shape)
+    slices = [slice(None, None, -1) for _ in range(kernel.ndim)]
+    no_flip = (slice(None, None), slice(None, None))
+    slices[-2:] = no_flip
+    return np.copy(kernel[tuple(slices)])
