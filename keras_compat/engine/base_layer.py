@@ -374,10 +374,23 @@ class Layer(nn.Module):
         return ([r for r in records if r.trainable] +
                 [r for r in records if not r.trainable])
 
+    def _weight_scope(self):
+        """The name scope of this layer's weights: its name ('dense_1'),
+        the scope of the layer that runs it (an RNN cell, a layer inside
+        TimeDistributed), or nested under a parent ('bidirectional_1/
+        forward_lstm_1')."""
+        replace = self.__dict__.get('_scope_replace')
+        if replace is not None:
+            return replace._weight_scope()
+        parent = self.__dict__.get('_scope_parent')
+        if parent is not None:
+            return parent._weight_scope() + '/' + self.name
+        return self.name
+
     def _weight_view(self, record):
         tensor = record.keras_tensor(self).detach()
         view = torch.Tensor._make_subclass(KerasWeightView, tensor, False)
-        view._keras_name = '%s/%s:0' % (self.name, record.name)
+        view._keras_name = '%s/%s:0' % (self._weight_scope(), record.name)
         view._keras_source = (weakref.ref(self), record)
         return view
 
@@ -590,7 +603,7 @@ class Layer(nn.Module):
             _CALLS.generation += 1
         try:
             outputs = nn.Module.__call__(self, inputs, *args, **kwargs)
-        except RuntimeError as error:
+        except (RuntimeError, IndexError) as error:
             self._explain_failure(inputs, error)
             raise
         if self.activity_regularizer is not None:
@@ -616,7 +629,7 @@ class Layer(nn.Module):
             _CALLS.generation += 1
         try:
             outputs = nn.Module.__call__(self, inputs, *args, **kwargs)
-        except RuntimeError as error:
+        except (RuntimeError, IndexError) as error:
             self._explain_failure(inputs, error)
             raise
         if mask is not None or flags['computes_mask']:

@@ -28,6 +28,10 @@ from .pooling import (MaxPooling1D, MaxPooling2D, MaxPooling3D,
                       GlobalAvgPool3D)
 from .normalization import BatchNormalization, LayerNormalization
 from .noise import GaussianNoise, GaussianDropout, AlphaDropout
+from .embeddings import Embedding
+from .recurrent import (RNN, SimpleRNN, GRU, LSTM, SimpleRNNCell, GRUCell,
+                        LSTMCell, StackedRNNCells)
+from .wrappers import Wrapper, TimeDistributed, Bidirectional
 from ..utils.generic_utils import (deserialize_keras_object,
                                    serialize_keras_object)
 

@@ -1,0 +1,1204 @@
+"""Recurrent layers: SimpleRNN, GRU, LSTM, the generic RNN over a cell and
+the cells themselves (SimpleRNNCell, GRUCell, LSTMCell, StackedRNNCells).
+
+Cells keep their weights in torch layout (`weight_ih (gates*units, in)`,
+`weight_hh`, `bias_ih`) and show them in Keras layout (`kernel (in,
+gates*units)`, `recurrent_kernel`, `bias`; LSTM gates i, f, c, o; GRU
+gates z, r, h). Whenever the configuration is one torch implements
+(tanh/relu activation, sigmoid recurrent activation, no recurrent
+dropout; GRU with reset_after=True) the layer runs torch's fused kernel
+(`torch._VF.lstm/gru/rnn_*`, cuDNN on CUDA); otherwise a step loop with
+the input projections computed for all timesteps at once.
+
+Masked timesteps are skipped as Keras skips them (outputs and states
+carried over). On the fused path the valid steps of each sequence are
+moved to the front, run through the fused kernel, and the outputs moved
+back."""
+import warnings
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .. import backend as K
+from .. import activations, initializers, regularizers, constraints
+from ..engine.base_layer import Layer, InputSpec
+from ..engine.keras_tensor import KerasTensor
+from ..legacy import interfaces
+from ..utils.generic_utils import has_arg, to_list
+
+
+# ------------------------------------------------------------------ helpers
+def _t(weight):
+    return weight.t()
+
+
+def _dropout_mask(like, rate):
+    keep = 1. - rate
+    return (torch.rand_like(like) < keep).to(like.dtype) / keep
+
+
+def _state_sizes(cell):
+    size = cell.state_size
+    return list(size) if hasattr(size, '__len__') else [size]
+
+
+def _output_size(cell):
+    if getattr(cell, 'output_size', None) is not None:
+        return cell.output_size
+    return _state_sizes(cell)[0]
+
+
+class _CellMixin(object):
+    """Shared configuration and weights of the built-in cells. A cell
+    takes its weight names from the RNN layer that runs it
+    ('lstm_1/kernel:0'), as Keras names them."""
+
+    def _rnn_init(self, units, activation, use_bias, kernel_initializer,
+                  recurrent_initializer, bias_initializer,
+                  kernel_regularizer, recurrent_regularizer,
+                  bias_regularizer, kernel_constraint, recurrent_constraint,
+                  bias_constraint, dropout, recurrent_dropout):
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.recurrent_constraint = constraints.get(recurrent_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.dropout = min(1., max(0., dropout))
+        self.recurrent_dropout = min(1., max(0., recurrent_dropout))
+
+    def _base_cell_config(self):
+        return {
+            'units': self.units,
+            'activation': activations.serialize(self.activation),
+            'use_bias': self.use_bias,
+            'kernel_initializer': initializers.serialize(
+                self.kernel_initializer),
+            'recurrent_initializer': initializers.serialize(
+                self.recurrent_initializer),
+            'bias_initializer': initializers.serialize(self.bias_initializer),
+            'kernel_regularizer': regularizers.serialize(
+                self.kernel_regularizer),
+            'recurrent_regularizer': regularizers.serialize(
+                self.recurrent_regularizer),
+            'bias_regularizer': regularizers.serialize(self.bias_regularizer),
+            'kernel_constraint': constraints.serialize(
+                self.kernel_constraint),
+            'recurrent_constraint': constraints.serialize(
+                self.recurrent_constraint),
+            'bias_constraint': constraints.serialize(self.bias_constraint),
+            'dropout': self.dropout,
+            'recurrent_dropout': self.recurrent_dropout,
+        }
+
+    def _add_gate_weights(self, input_dim, gates, bias_initializer=None,
+                          bias_shape=None):
+        units = self.units
+        self._add_torch_weight(
+            'kernel', (input_dim, gates * units), self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint, attr='weight_ih',
+            to_torch=_t, to_keras=_t)
+        self._add_torch_weight(
+            'recurrent_kernel', (units, gates * units),
+            self.recurrent_initializer,
+            regularizer=self.recurrent_regularizer,
+            constraint=self.recurrent_constraint, attr='weight_hh',
+            to_torch=_t, to_keras=_t)
+        if self.use_bias:
+            self._add_torch_weight(
+                'bias', bias_shape or (gates * units,),
+                bias_initializer or self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint, attr='bias_ih')
+        else:
+            self.bias_ih = None
+
+    @property
+    def kernel(self):
+        return self._keras_weights[0].keras_tensor(self)
+
+    @property
+    def recurrent_kernel(self):
+        return self._keras_weights[1].keras_tensor(self)
+
+    @property
+    def bias(self):
+        if not self.use_bias:
+            return None
+        return self._keras_weights[2].keras_tensor(self)
+
+    # Step-loop support shared by the built-in cells.
+    def _dropout_masks(self, inputs, h0, training):
+        dp = rec = None
+        if training and 0. < self.dropout < 1.:
+            dp = _dropout_mask(inputs[:, 0] if inputs.dim() == 3
+                               else inputs, self.dropout)
+        if training and 0. < self.recurrent_dropout < 1.:
+            rec = _dropout_mask(h0, self.recurrent_dropout)
+        return dp, rec
+
+
+class SimpleRNNCell(_CellMixin, Layer):
+    """Cell of `SimpleRNN`: h = activation(x W + h_prev U + b)."""
+
+    def __init__(self, units, activation='tanh', use_bias=True,
+                 kernel_initializer='glorot_uniform',
+                 recurrent_initializer='orthogonal',
+                 bias_initializer='zeros', kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None,
+                 kernel_constraint=None, recurrent_constraint=None,
+                 bias_constraint=None, dropout=0., recurrent_dropout=0.,
+                 **kwargs):
+        super(SimpleRNNCell, self).__init__(**kwargs)
+        self._rnn_init(units, activation, use_bias, kernel_initializer,
+                       recurrent_initializer, bias_initializer,
+                       kernel_regularizer, recurrent_regularizer,
+                       bias_regularizer, kernel_constraint,
+                       recurrent_constraint, bias_constraint, dropout,
+                       recurrent_dropout)
+        self.state_size = self.units
+        self.output_size = self.units
+
+    def build(self, input_shape):
+        self._add_gate_weights(input_shape[-1], 1)
+        self.built = True
+
+    def _step(self, xw_t, states, rec_mask):
+        h_prev = states[0]
+        h_in = h_prev * rec_mask if rec_mask is not None else h_prev
+        h = self.activation(xw_t + F.linear(h_in, self.weight_hh))
+        return h, [h]
+
+    def call(self, inputs, states, training=None):
+        if training is None:
+            training = self.training
+        states = to_list(states, allow_tuple=True)
+        dp, rec = self._dropout_masks(inputs, states[0], training)
+        x = inputs * dp if dp is not None else inputs
+        return self._step(F.linear(x, self.weight_ih, self.bias_ih), states,
+                          rec)
+
+    def get_config(self):
+        config = self._base_cell_config()
+        base_config = super(SimpleRNNCell, self).get_config()
+        return dict(list(base_config.items()) + list(config.items()))
+
+
+class LSTMCell(_CellMixin, Layer):
+    """Cell of `LSTM` (gates i, f, c, o; `unit_forget_bias` initialises
+    the forget-gate bias to 1)."""
+
+    def __init__(self, units, activation='tanh',
+                 recurrent_activation='sigmoid', use_bias=True,
+                 kernel_initializer='glorot_uniform',
+                 recurrent_initializer='orthogonal',
+                 bias_initializer='zeros', unit_forget_bias=True,
+                 kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None,
+                 dropout=0., recurrent_dropout=0., implementation=2,
+                 **kwargs):
+        super(LSTMCell, self).__init__(**kwargs)
+        self._rnn_init(units, activation, use_bias, kernel_initializer,
+                       recurrent_initializer, bias_initializer,
+                       kernel_regularizer, recurrent_regularizer,
+                       bias_regularizer, kernel_constraint,
+                       recurrent_constraint, bias_constraint, dropout,
+                       recurrent_dropout)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.unit_forget_bias = unit_forget_bias
+        self.implementation = implementation
+        self.state_size = (self.units, self.units)
+        self.output_size = self.units
+
+    def build(self, input_shape):
+        bias_init = self.bias_initializer
+        if self.use_bias and self.unit_forget_bias:
+            units, base = self.units, self.bias_initializer
+
+            def bias_init(shape, dtype=None):
+                return torch.cat([
+                    K.as_tensor(base((units,), dtype=dtype)),
+                    K.ones((units,), dtype=dtype),
+                    K.as_tensor(base((units * 2,), dtype=dtype))])
+        self._add_gate_weights(input_shape[-1], 4, bias_initializer=bias_init)
+        if self.use_bias:
+            self.register_buffer('bias_hh', torch.zeros_like(self.bias_ih),
+                                 persistent=False)
+        self.built = True
+
+    def _step(self, xw_t, states, rec_mask):
+        h_prev, c_prev = states[0], states[1]
+        h_in = h_prev * rec_mask if rec_mask is not None else h_prev
+        z = xw_t + F.linear(h_in, self.weight_hh)
+        z0, z1, z2, z3 = z.chunk(4, dim=-1)
+        act, rec_act = self.activation, self.recurrent_activation
+        i = rec_act(z0)
+        f = rec_act(z1)
+        c = f * c_prev + i * act(z2)
+        o = rec_act(z3)
+        h = o * act(c)
+        return h, [h, c]
+
+    def call(self, inputs, states, training=None):
+        if training is None:
+            training = self.training
+        states = to_list(states, allow_tuple=True)
+        dp, rec = self._dropout_masks(inputs, states[0], training)
+        x = inputs * dp if dp is not None else inputs
+        return self._step(F.linear(x, self.weight_ih, self.bias_ih), states,
+                          rec)
+
+    def get_config(self):
+        config = self._base_cell_config()
+        config['recurrent_activation'] = activations.serialize(
+            self.recurrent_activation)
+        config['unit_forget_bias'] = self.unit_forget_bias
+        config['implementation'] = self.implementation
+        base_config = super(LSTMCell, self).get_config()
+        return dict(list(base_config.items()) + list(config.items()))
+
+
+def _swap_zr(weight, units):
+    """Reorders gate blocks [a, b, c] -> [b, a, c] along axis 0 (Keras
+    z, r, h <-> torch r, z, n)."""
+    return torch.cat([weight[units:2 * units], weight[:units],
+                      weight[2 * units:]], dim=0)
+
+
+class GRUCell(_CellMixin, Layer):
+    """Cell of `GRU` (gates z, r, h). With `reset_after=False` (Keras 2.3's
+    default) the reset gate is applied before the recurrent product; with
+    True (tf.keras / CuDNN) after it, with separate input and recurrent
+    biases (bias shape (2, 3 * units))."""
+
+    def __init__(self, units, activation='tanh',
+                 recurrent_activation='sigmoid', use_bias=True,
+                 kernel_initializer='glorot_uniform',
+                 recurrent_initializer='orthogonal',
+                 bias_initializer='zeros', kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None,
+                 kernel_constraint=None, recurrent_constraint=None,
+                 bias_constraint=None, dropout=0., recurrent_dropout=0.,
+                 implementation=2, reset_after=False, **kwargs):
+        super(GRUCell, self).__init__(**kwargs)
+        self._rnn_init(units, activation, use_bias, kernel_initializer,
+                       recurrent_initializer, bias_initializer,
+                       kernel_regularizer, recurrent_regularizer,
+                       bias_regularizer, kernel_constraint,
+                       recurrent_constraint, bias_constraint, dropout,
+                       recurrent_dropout)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.implementation = implementation
+        self.reset_after = reset_after
+        self.state_size = self.units
+        self.output_size = self.units
+
+    def build(self, input_shape):
+        input_dim, units = input_shape[-1], self.units
+        if not self.reset_after:
+            self._add_gate_weights(input_dim, 3)
+            self.built = True
+            return
+        # reset_after: torch gate order (r, z, n) inside, Keras order
+        # (z, r, h) outside.
+        def to_torch(kernel):
+            return _swap_zr(kernel.t(), units)
+
+        def to_keras(weight):
+            return _swap_zr(weight, units).t()
+        self._add_torch_weight(
+            'kernel', (input_dim, 3 * units), self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint, attr='weight_ih',
+            to_torch=to_torch, to_keras=to_keras, from_keras=to_torch)
+        self._add_torch_weight(
+            'recurrent_kernel', (units, 3 * units),
+            self.recurrent_initializer,
+            regularizer=self.recurrent_regularizer,
+            constraint=self.recurrent_constraint, attr='weight_hh',
+            to_torch=to_torch, to_keras=to_keras, from_keras=to_torch)
+        if self.use_bias:
+            def bias_to_torch(bias):
+                return torch.cat([_swap_zr(bias[0], units),
+                                  _swap_zr(bias[1], units)])
+
+            def bias_to_keras(bias):
+                return torch.stack([_swap_zr(bias[:3 * units], units),
+                                    _swap_zr(bias[3 * units:], units)])
+            self._add_torch_weight(
+                'bias', (2, 3 * units), self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint, attr='bias_both',
+                to_torch=bias_to_torch, to_keras=bias_to_keras,
+                from_keras=bias_to_torch)
+        self.built = True
+
+    def _bias_in(self):
+        if not self.use_bias:
+            return None
+        if not self.reset_after:
+            return self.bias_ih
+        return self.bias_both[:3 * self.units]
+
+    def _bias_rec(self):
+        if not self.use_bias or not self.reset_after:
+            return None
+        return self.bias_both[3 * self.units:]
+
+    def _input_projection(self, x):
+        return F.linear(x, self.weight_ih, self._bias_in())
+
+    def _step(self, xw_t, states, rec_mask):
+        units = self.units
+        h_prev = states[0]
+        if rec_mask is not None:
+            h_prev = h_prev * rec_mask
+        act, rec_act = self.activation, self.recurrent_activation
+        if self.reset_after:
+            # torch order inside: r, z, n
+            inner = F.linear(h_prev, self.weight_hh, self._bias_rec())
+            x_r, x_z, x_h = xw_t.chunk(3, dim=-1)
+            h_r, h_z, h_h = inner.chunk(3, dim=-1)
+            r = rec_act(x_r + h_r)
+            z = rec_act(x_z + h_z)
+            hh = act(x_h + r * h_h)
+        else:
+            w_hh = self.weight_hh
+            x_z, x_r, x_h = xw_t.chunk(3, dim=-1)
+            inner = F.linear(h_prev, w_hh[:2 * units])
+            z = rec_act(x_z + inner[:, :units])
+            r = rec_act(x_r + inner[:, units:])
+            hh = act(x_h + F.linear(r * h_prev, w_hh[2 * units:]))
+        h = z * h_prev + (1. - z) * hh
+        return h, [h]
+
+    def call(self, inputs, states, training=None):
+        if training is None:
+            training = self.training
+        states = to_list(states, allow_tuple=True)
+        dp, rec = self._dropout_masks(inputs, states[0], training)
+        x = inputs * dp if dp is not None else inputs
+        return self._step(self._input_projection(x), states, rec)
+
+    def get_config(self):
+        config = self._base_cell_config()
+        config['recurrent_activation'] = activations.serialize(
+            self.recurrent_activation)
+        config['implementation'] = self.implementation
+        config['reset_after'] = self.reset_after
+        base_config = super(GRUCell, self).get_config()
+        return dict(list(base_config.items()) + list(config.items()))
+
+
+class StackedRNNCells(Layer):
+    """Several cells run as one (the output of each feeds the next)."""
+
+    def __init__(self, cells, **kwargs):
+        for cell in cells:
+            if not hasattr(cell, 'call'):
+                raise ValueError('All cells must have a `call` method. '
+                                 'received cells:', cells)
+            if not hasattr(cell, 'state_size'):
+                raise ValueError('All cells must have a `state_size` '
+                                 'attribute. received cells:', cells)
+        self.reverse_state_order = kwargs.pop('reverse_state_order', False)
+        super(StackedRNNCells, self).__init__(**kwargs)
+        self.cells = torch.nn.ModuleList(cells) if all(
+            isinstance(c, torch.nn.Module) for c in cells) else cells
+
+    def _sublayers(self):
+        return [c for c in self.cells if isinstance(c, Layer)]
+
+    @property
+    def state_size(self):
+        sizes = []
+        cells = list(self.cells)
+        for cell in cells[::-1] if self.reverse_state_order else cells:
+            sizes += _state_sizes(cell)
+        return tuple(sizes)
+
+    @property
+    def output_size(self):
+        return _output_size(list(self.cells)[-1])
+
+    def build(self, input_shape):
+        if isinstance(input_shape, list):
+            input_shape = input_shape[0]
+        for cell in self.cells:
+            if isinstance(cell, Layer):
+                cell.__dict__['_scope_replace'] = self.__dict__.get(
+                    '_scope_replace')
+                if not cell.built:
+                    cell.build(input_shape)
+                    cell.built = True
+            input_shape = (input_shape[0], _output_size(cell))
+        self.built = True
+
+    def call(self, inputs, states, constants=None, training=None, **kwargs):
+        states = list(states)
+        nested = []
+        cells = list(self.cells)
+        for cell in cells[::-1] if self.reverse_state_order else cells:
+            n = len(_state_sizes(cell))
+            nested.append(states[:n])
+            states = states[n:]
+        if self.reverse_state_order:
+            nested = nested[::-1]
+        new_states = []
+        for cell, cell_states in zip(cells, nested):
+            kwargs_cell = {}
+            if has_arg(cell.call, 'training'):
+                kwargs_cell['training'] = training
+            if constants is not None and has_arg(cell.call, 'constants'):
+                kwargs_cell['constants'] = constants
+            inputs, cell_states = cell.call(inputs, cell_states,
+                                            **kwargs_cell)
+            new_states.append(list(to_list(cell_states, allow_tuple=True)))
+        if self.reverse_state_order:
+            new_states = new_states[::-1]
+        return inputs, [s for group in new_states for s in group]
+
+    def get_config(self):
+        cells = [{'class_name': c.__class__.__name__,
+                  'config': c.get_config()} for c in self.cells]
+        config = {'cells': cells}
+        base_config = super(StackedRNNCells, self).get_config()
+        return dict(list(base_config.items()) + list(config.items()))
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from . import deserialize as deserialize_layer
+        config = dict(config)
+        cells = [deserialize_layer(c, custom_objects=custom_objects)
+                 for c in config.pop('cells')]
+        return cls(cells, **config)
+
+
+# --------------------------------------------------------------------- RNN
+class RNN(Layer):
+    """Runs a cell over the time axis of (batch, timesteps, features)
+    inputs, as Keras's `RNN(cell)`.
+
+    `return_sequences`, `return_state`, `go_backwards`, `stateful`
+    (states carried from batch to batch, detached, until
+    `reset_states()`), `unroll` (accepted; results are the same). Called as
+    `rnn(x, initial_state=[...])` to start from given states."""
+
+    def __init__(self, cell, return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, unroll=False,
+                 **kwargs):
+        if isinstance(cell, (list, tuple)):
+            cell = StackedRNNCells(cell)
+        if not hasattr(cell, 'call'):
+            raise ValueError('`cell` should have a `call` method. The RNN '
+                             'was passed:', cell)
+        if not hasattr(cell, 'state_size'):
+            raise ValueError('The RNN cell should have an attribute '
+                             '`state_size` (tuple of integers, one integer '
+                             'per RNN state).')
+        kwargs = interfaces.input_dim_to_shape(kwargs)
+        super(RNN, self).__init__(**kwargs)
+        self.cell = cell
+        if isinstance(cell, Layer):
+            # A plain reference: not a submodule (that would be a cycle).
+            cell.__dict__['_scope_replace'] = self
+        self.return_sequences = return_sequences
+        self.return_state = return_state
+        self.go_backwards = go_backwards
+        self.stateful = stateful
+        self.unroll = unroll
+        self.supports_masking = True
+        self.input_spec = [InputSpec(ndim=3)]
+        self._num_constants = 0
+        self._state_names = []
+        self._batch_size = None
+
+    # -------------------------------------------------------------- shapes
+    @property
+    def _n_states(self):
+        return len(_state_sizes(self.cell))
+
+    def compute_output_shape(self, input_shape):
+        if isinstance(input_shape, list):
+            input_shape = input_shape[0]
+        units = _output_size(self.cell)
+        if self.return_sequences:
+            output_shape = (input_shape[0], input_shape[1], units)
+        else:
+            output_shape = (input_shape[0], units)
+        if self.return_state:
+            return [output_shape] + [(input_shape[0], s)
+                                     for s in _state_sizes(self.cell)]
+        return output_shape
+
+    def compute_mask(self, inputs, mask=None):
+        if isinstance(mask, list):
+            mask = mask[0]
+        output_mask = mask if self.return_sequences else None
+        if self.return_state:
+            return [output_mask] + [None] * self._n_states
+        return output_mask
+
+    def build(self, input_shape):
+        if isinstance(input_shape, list):
+            input_shape = input_shape[0]
+        batch_size = input_shape[0] if self.stateful else None
+        if self.stateful and batch_size is None:
+            raise ValueError(
+                'If a RNN is stateful, it needs to know its batch size. '
+                'Specify the batch size of your input tensors: \n- If using '
+                'a Sequential model, specify the batch size by passing a '
+                '`batch_input_shape` argument to your first layer.\n- If '
+                'using the functional API, specify the batch size by '
+                'passing a `batch_shape` argument to your Input layer.')
+        self._batch_size = batch_size
+        self.input_spec[0] = InputSpec(shape=(batch_size, None,
+                                              input_shape[-1]))
+        step_shape = (input_shape[0],) + tuple(input_shape[2:])
+        if isinstance(self.cell, Layer) and not self.cell.built:
+            self.cell.build(step_shape)
+            self.cell.built = True
+        if self.stateful:
+            self.reset_states()
+        self.built = True
+
+    def _sublayers(self):
+        return [self.cell] if isinstance(self.cell, Layer) else []
+
+    # ---------------------------------------------------------------- state
+    @property
+    def states(self):
+        if not self._state_names:
+            return [None] * self._n_states
+        return [getattr(self, name) for name in self._state_names]
+
+    def get_initial_state(self, inputs):
+        batch = inputs.shape[0]
+        return [torch.zeros(batch, size, dtype=inputs.dtype,
+                            device=inputs.device)
+                for size in _state_sizes(self.cell)]
+
+    def reset_states(self, states=None):
+        """Zeros the carried states, or sets them from Numpy arrays."""
+        if not self.stateful:
+            raise AttributeError('Layer must be stateful.')
+        batch_size = self._batch_size
+        if not batch_size:
+            raise ValueError('If a RNN is stateful, it needs to know its '
+                             'batch size. Specify the batch size of your '
+                             'input tensors: \n- If using a Sequential '
+                             'model, specify the batch size by passing a '
+                             '`batch_input_shape` argument to your first '
+                             'layer.\n- If using the functional API, specify '
+                             'the batch size by passing a `batch_shape` '
+                             'argument to your Input layer.')
+        sizes = _state_sizes(self.cell)
+        device = self._state_device()
+        if states is not None:
+            states = list(states) if isinstance(states, (list, tuple)) \
+                else [states]
+            if len(states) != len(sizes):
+                raise ValueError('Layer ' + self.name + ' expects ' +
+                                 str(len(sizes)) + ' states, but it '
+                                 'received ' + str(len(states)) +
+                                 ' state values. Input received: ' +
+                                 str(states))
+        for index, size in enumerate(sizes):
+            name = 'state_%d' % index
+            if states is None:
+                value = torch.zeros(batch_size, size, device=device)
+            else:
+                value = np.asarray(states[index])
+                if value.shape != (batch_size, size):
+                    raise ValueError('State ' + str(index) + ' is '
+                                     'incompatible with layer ' + self.name +
+                                     ': expected shape=' +
+                                     str((batch_size, size)) +
+                                     ', found shape=' + str(value.shape))
+                value = torch.as_tensor(value, dtype=torch.float32,
+                                        device=device)
+            if name in self._buffers:
+                self._buffers[name] = value
+            else:
+                self.register_buffer(name, value, persistent=False)
+        self._state_names = ['state_%d' % i for i in range(len(sizes))]
+
+    def _state_device(self):
+        for p in self.parameters():
+            return p.device
+        return K.get_device()
+
+    # ------------------------------------------------------------- calling
+    def __call__(self, inputs, initial_state=None, constants=None, **kwargs):
+        if isinstance(inputs, (list, tuple)) and initial_state is None and \
+                len(inputs) > 1:
+            initial_state = list(inputs[1:1 + self._n_states])
+            if len(inputs) > 1 + self._n_states:
+                constants = list(inputs[1 + self._n_states:])
+            inputs = inputs[0]
+        if initial_state is None and constants is None:
+            return super(RNN, self).__call__(inputs, **kwargs)
+        initial_state = to_list(initial_state, allow_tuple=True)
+        constants = to_list(constants, allow_tuple=True) \
+            if constants is not None else []
+        full = [inputs] + initial_state + constants
+        symbolic = [getattr(x, '_is_keras_symbolic', False) for x in full]
+        if any(symbolic) and not all(symbolic):
+            raise ValueError('The initial state or constants of an RNN '
+                             'layer cannot be specified with a mix of Keras '
+                             'tensors and non-Keras tensors.')
+        self._num_constants = len(constants)
+        original_spec = self.input_spec
+        if any(symbolic):
+            self.input_spec = None
+        try:
+            return super(RNN, self).__call__(full, **kwargs)
+        finally:
+            self.input_spec = original_spec
+
+    def call(self, inputs, mask=None, training=None, initial_state=None,
+             constants=None):
+        if isinstance(inputs, (list, tuple)):
+            n = self._n_states
+            extra = list(inputs[1:])
+            inputs = inputs[0]
+            if extra:
+                initial_state = extra[:n]
+                constants = extra[n:] or None
+            if isinstance(mask, (list, tuple)):
+                mask = mask[0]
+        if training is None:
+            training = self.training
+        if inputs.dim() != 3:
+            raise ValueError('Input 0 is incompatible with layer %s: '
+                             'expected ndim=3, found ndim=%d (input shape: '
+                             '%s)' % (self.name, inputs.dim(),
+                                      tuple(inputs.shape)))
+        if self.stateful:
+            self._check_stateful_batch(inputs)
+            if initial_state is None:
+                initial_state = self.states
+        if initial_state is None:
+            initial_state = self.get_initial_state(inputs)
+        initial_state = [s.to(inputs.dtype) for s in
+                         to_list(initial_state, allow_tuple=True)]
+        if mask is not None:
+            mask = mask.to(torch.bool)
+        if self.go_backwards:
+            inputs = torch.flip(inputs, dims=[1])
+            if mask is not None:
+                mask = torch.flip(mask, dims=[1])
+        result = self._run(inputs, initial_state, mask, training, constants)
+        outputs, last_output, states = result
+        if self.stateful:
+            for name, state in zip(self._state_names, states):
+                setattr(self, name, state.detach())
+        output = outputs if self.return_sequences else last_output
+        if self.return_state:
+            return [output] + list(states)
+        return output
+
+    def _check_stateful_batch(self, inputs):
+        if self._batch_size is not None and \
+                inputs.shape[0] != self._batch_size:
+            raise ValueError(
+                'Layer %s is stateful with batch size %d, but received a '
+                'batch of %d samples. Stateful layers need every batch to '
+                'have exactly the batch size given in batch_input_shape: '
+                'pass a number of samples divisible by it (and '
+                'shuffle=False), or call reset_states() after rebuilding '
+                'the model for another batch size.'
+                % (self.name, self._batch_size, inputs.shape[0]))
+
+    def _run(self, inputs, initial_state, mask, training, constants):
+        """(all outputs, last output, final states)."""
+        if constants is None:
+            fused = self._fused(inputs, initial_state, mask, training)
+            if fused is not None:
+                return fused
+            fast = getattr(self.cell, '_step', None)
+            if fast is not None and isinstance(self.cell, _CellMixin):
+                return self._cell_loop(inputs, initial_state, mask, training)
+        return self._generic_loop(inputs, initial_state, mask, training,
+                                  constants)
+
+    def _fused(self, inputs, initial_state, mask, training):
+        return None
+
+    def _cell_loop(self, inputs, initial_state, mask, training):
+        """Step loop for the built-in cells: input projections for all
+        timesteps in one product, then one recurrent product per step."""
+        cell = self.cell
+        dp, rec = cell._dropout_masks(inputs, initial_state[0], training)
+        x = inputs * dp.unsqueeze(1) if dp is not None else inputs
+        if isinstance(cell, GRUCell):
+            xw = cell._input_projection(x)
+        else:
+            xw = F.linear(x, cell.weight_ih, cell.bias_ih)
+        states = list(initial_state)
+        outputs = []
+        prev = None
+        for t in range(inputs.shape[1]):
+            out, new_states = cell._step(xw[:, t], states, rec)
+            if mask is not None:
+                keep = mask[:, t].unsqueeze(-1)
+                if prev is None:
+                    prev = torch.zeros_like(out)
+                out = torch.where(keep, out, prev)
+                new_states = [torch.where(keep, n, s)
+                              for n, s in zip(new_states, states)]
+            prev = out
+            outputs.append(out)
+            states = list(new_states)
+        stacked = torch.stack(outputs, dim=1)
+        return stacked, outputs[-1], states
+
+    def _generic_loop(self, inputs, initial_state, mask, training,
+                      constants):
+        cell = self.cell
+        kwargs = {}
+        if has_arg(cell.call, 'training'):
+            kwargs['training'] = training
+        if constants is not None:
+            kwargs['constants'] = constants
+        states = list(initial_state)
+        outputs = []
+        prev = None
+        for t in range(inputs.shape[1]):
+            out, new_states = cell.call(inputs[:, t], states, **kwargs)
+            new_states = list(to_list(new_states, allow_tuple=True))
+            if mask is not None:
+                keep = mask[:, t].unsqueeze(-1)
+                if prev is None:
+                    prev = torch.zeros_like(out)
+                out = torch.where(keep, out, prev)
+                new_states = [torch.where(keep, n, s)
+                              for n, s in zip(new_states, states)]
+            prev = out
+            outputs.append(out)
+            states = new_states
+        return torch.stack(outputs, dim=1), outputs[-1], states
+
+    def get_config(self):
+        config = {'return_sequences': self.return_sequences,
+                  'return_state': self.return_state,
+                  'go_backwards': self.go_backwards,
+                  'stateful': self.stateful, 'unroll': self.unroll}
+        if self._num_constants:
+            config['num_constants'] = self._num_constants
+        config['cell'] = {'class_name': self.cell.__class__.__name__,
+                          'config': self.cell.get_config()}
+        base_config = super(RNN, self).get_config()
+        return dict(list(base_config.items()) + list(config.items()))
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from . import deserialize as deserialize_layer
+        config = dict(config)
+        cell = deserialize_layer(config.pop('cell'),
+                                 custom_objects=custom_objects)
+        num_constants = config.pop('num_constants', 0)
+        layer = cls(cell, **config)
+        layer._num_constants = num_constants
+        return layer
+
+    def extra_repr(self):
+        return 'name=%r, units=%s, return_sequences=%s' % (
+            self.name, _output_size(self.cell), self.return_sequences)
+
+
+# ------------------------------------------------------- fused execution
+def _compact(inputs, mask):
+    """Moves each sequence's unmasked steps to the front (in order).
+    Returns (compacted inputs, lengths, gather order)."""
+    order = torch.argsort((~mask).to(torch.int8), dim=1, stable=True)
+    index = order.unsqueeze(-1).expand(-1, -1, inputs.shape[-1])
+    return inputs.gather(1, index), mask.sum(dim=1), order
+
+
+def _expand_outputs(outputs_c, mask, lengths):
+    """Outputs of the compacted run placed back at original timesteps;
+    masked steps repeat the previous output (zeros before the first)."""
+    position = torch.cumsum(mask.to(torch.int64), dim=1) - 1
+    valid = position >= 0
+    index = position.clamp(min=0).unsqueeze(-1).expand(
+        -1, -1, outputs_c.shape[-1])
+    outputs = outputs_c.gather(1, index)
+    return outputs * valid.unsqueeze(-1).to(outputs.dtype)
+
+
+def _last_of(outputs_c, lengths):
+    index = (lengths - 1).clamp(min=0).view(-1, 1, 1).expand(
+        -1, 1, outputs_c.shape[-1])
+    last = outputs_c.gather(1, index).squeeze(1)
+    return last * (lengths > 0).unsqueeze(-1).to(last.dtype)
+
+
+class _FusedRNN(RNN):
+    """RNN layers that can run on torch's fused kernels."""
+
+    _torch_mode = None
+
+    def _fusable(self, training):
+        cell = self.cell
+        if training and 0. < cell.recurrent_dropout < 1.:
+            return False
+        return self._fusable_activations()
+
+    def _flat_weights(self):
+        cell = self.cell
+        if cell.use_bias:
+            return [cell.weight_ih, cell.weight_hh, cell.bias_ih,
+                    cell.bias_hh]
+        return [cell.weight_ih, cell.weight_hh]
+
+    def _kernel(self, x, hx):
+        raise NotImplementedError
+
+    def _fused(self, inputs, initial_state, mask, training):
+        if not self._fusable(training):
+            return None
+        cell = self.cell
+        x = inputs
+        if training and 0. < cell.dropout < 1.:
+            x = x * _dropout_mask(x[:, 0], cell.dropout).unsqueeze(1)
+        if mask is None:
+            outputs, states = self._kernel(x, initial_state)
+            return outputs, outputs[:, -1], states
+        compacted, lengths, _ = _compact(x, mask)
+        needs_exact_states = self._n_states > 1 and (
+            self.return_state or self.stateful)
+        if needs_exact_states:
+            packed = torch.nn.utils.rnn.pack_padded_sequence(
+                compacted, lengths.clamp(min=1).cpu(), batch_first=True,
+                enforce_sorted=False)
+            out_packed, states = self._kernel(packed, initial_state)
+            outputs_c, _ = torch.nn.utils.rnn.pad_packed_sequence(
+                out_packed, batch_first=True,
+                total_length=inputs.shape[1])
+        else:
+            outputs_c, states = self._kernel(compacted, initial_state)
+        last = _last_of(outputs_c, lengths)
+        empty = (lengths == 0).unsqueeze(-1)
+        if self._n_states == 1:
+            states = [torch.where(empty, initial_state[0], last)]
+        else:
+            states = [torch.where(empty, s0, s)
+                      for s0, s in zip(initial_state, states)]
+        outputs = _expand_outputs(outputs_c, mask, lengths) \
+            if self.return_sequences else None
+        return outputs, last, states
+
+
+class SimpleRNN(_FusedRNN):
+    """Fully-connected RNN: h = activation(x W + h_prev U + b); fused
+    (torch RNN kernel) for tanh and relu."""
+
+    def __init__(self, units=None, activation='tanh', use_bias=True,
+                 kernel_initializer='glorot_uniform',
+                 recurrent_initializer='orthogonal',
+                 bias_initializer='zeros', kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None,
+                 dropout=0., recurrent_dropout=0., return_sequences=False,
+                 return_state=False, go_backwards=False, stateful=False,
+                 unroll=False, **kwargs):
+        args = _legacy(self, kwargs, locals())
+        cell = SimpleRNNCell(
+            args['units'], activation=args['activation'],
+            use_bias=args['use_bias'],
+            kernel_initializer=args['kernel_initializer'],
+            recurrent_initializer=args['recurrent_initializer'],
+            bias_initializer=bias_initializer,
+            kernel_regularizer=args['kernel_regularizer'],
+            recurrent_regularizer=args['recurrent_regularizer'],
+            bias_regularizer=args['bias_regularizer'],
+            kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint, dropout=args['dropout'],
+            recurrent_dropout=args['recurrent_dropout'],
+            dtype=kwargs.get('dtype'))
+        super(SimpleRNN, self).__init__(
+            cell, return_sequences=return_sequences,
+            return_state=return_state, go_backwards=go_backwards,
+            stateful=stateful, unroll=unroll, **kwargs)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+
+    def _fusable_activations(self):
+        return self.cell.activation in (activations.tanh, activations.relu)
+
+    def _flat_weights(self):
+        cell = self.cell
+        if cell.use_bias:
+            if not hasattr(cell, 'bias_hh'):
+                cell.register_buffer('bias_hh',
+                                     torch.zeros_like(cell.bias_ih),
+                                     persistent=False)
+            return [cell.weight_ih, cell.weight_hh, cell.bias_ih,
+                    cell.bias_hh]
+        return [cell.weight_ih, cell.weight_hh]
+
+    def _kernel(self, x, hx):
+        fn = torch._VF.rnn_tanh if self.cell.activation is \
+            activations.tanh else torch._VF.rnn_relu
+        weights = self._flat_weights()
+        h0 = hx[0].unsqueeze(0).contiguous()
+        if isinstance(x, torch.nn.utils.rnn.PackedSequence):
+            out, h = fn(x.data, x.batch_sizes, h0, weights,
+                        self.cell.use_bias, 1, 0.0, self.training, False)
+            packed = torch.nn.utils.rnn.PackedSequence(
+                out, x.batch_sizes, x.sorted_indices, x.unsorted_indices)
+            return packed, [h[0].index_select(0, x.unsorted_indices)]
+        out, h = fn(x, h0, weights, self.cell.use_bias, 1, 0.0,
+                    self.training, False, True)
+        return out, [h[0]]
+
+    def get_config(self):
+        config = self.cell.get_config()
+        for key in ('name', 'trainable', 'dtype'):
+            config.pop(key, None)
+        config['activity_regularizer'] = regularizers.serialize(
+            self.activity_regularizer)
+        base_config = super(SimpleRNN, self).get_config()
+        del base_config['cell']
+        return dict(list(base_config.items()) + list(config.items()))
+
+    @classmethod
+    def from_config(cls, config):
+        if 'implementation' in config and cls is SimpleRNN:
+            config = dict(config)
+            config.pop('implementation')
+        return cls(**config)
+
+
+class GRU(_FusedRNN):
+    """Gated Recurrent Unit. `reset_after=False` (Keras 2.3's default) runs
+    a step loop; `reset_after=True` (tf.keras and CuDNNGRU) with tanh and
+    sigmoid runs torch's fused GRU kernel."""
+
+    def __init__(self, units=None, activation='tanh',
+                 recurrent_activation='sigmoid', use_bias=True,
+                 kernel_initializer='glorot_uniform',
+                 recurrent_initializer='orthogonal',
+                 bias_initializer='zeros', kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None,
+                 dropout=0., recurrent_dropout=0., implementation=2,
+                 return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, unroll=False,
+                 reset_after=False, **kwargs):
+        args = _legacy(self, kwargs, locals())
+        if args['implementation'] == 0:
+            warnings.warn('`implementation=0` has been deprecated, and now '
+                          'defaults to `implementation=1`.Please update your '
+                          'layer call.')
+        cell = GRUCell(
+            args['units'], activation=args['activation'],
+            recurrent_activation=args['recurrent_activation'],
+            use_bias=args['use_bias'],
+            kernel_initializer=args['kernel_initializer'],
+            recurrent_initializer=args['recurrent_initializer'],
+            bias_initializer=bias_initializer,
+            kernel_regularizer=args['kernel_regularizer'],
+            recurrent_regularizer=args['recurrent_regularizer'],
+            bias_regularizer=args['bias_regularizer'],
+            kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint, dropout=args['dropout'],
+            recurrent_dropout=args['recurrent_dropout'],
+            implementation=args['implementation'], reset_after=reset_after,
+            dtype=kwargs.get('dtype'))
+        super(GRU, self).__init__(
+            cell, return_sequences=return_sequences,
+            return_state=return_state, go_backwards=go_backwards,
+            stateful=stateful, unroll=unroll, **kwargs)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+
+    def _fusable_activations(self):
+        cell = self.cell
+        return (cell.reset_after and cell.activation is activations.tanh and
+                cell.recurrent_activation is activations.sigmoid)
+
+    def _flat_weights(self):
+        cell = self.cell
+        if cell.use_bias:
+            return [cell.weight_ih, cell.weight_hh, cell._bias_in(),
+                    cell._bias_rec()]
+        return [cell.weight_ih, cell.weight_hh]
+
+    def _kernel(self, x, hx):
+        weights = self._flat_weights()
+        h0 = hx[0].unsqueeze(0).contiguous()
+        if isinstance(x, torch.nn.utils.rnn.PackedSequence):
+            out, h = torch._VF.gru(x.data, x.batch_sizes, h0, weights,
+                                   self.cell.use_bias, 1, 0.0,
+                                   self.training, False)
+            packed = torch.nn.utils.rnn.PackedSequence(
+                out, x.batch_sizes, x.sorted_indices, x.unsorted_indices)
+            return packed, [h[0].index_select(0, x.unsorted_indices)]
+        out, h = torch._VF.gru(x, h0, weights, self.cell.use_bias, 1, 0.0,
+                               self.training, False, True)
+        return out, [h[0]]
+
+    def get_config(self):
+        config = self.cell.get_config()
+        for key in ('name', 'trainable', 'dtype'):
+            config.pop(key, None)
+        config['activity_regularizer'] = regularizers.serialize(
+            self.activity_regularizer)
+        base_config = super(GRU, self).get_config()
+        del base_config['cell']
+        return dict(list(base_config.items()) + list(config.items()))
+
+    @classmethod
+    def from_config(cls, config):
+        if 'implementation' in config and config['implementation'] == 0:
+            config = dict(config)
+            config['implementation'] = 1
+        return cls(**config)
+
+
+class LSTM(_FusedRNN):
+    """Long Short-Term Memory layer. Runs torch's fused LSTM kernel (cuDNN
+    on CUDA) for tanh activation, sigmoid recurrent activation and no
+    recurrent dropout (Keras 2.3 defaults); a step loop otherwise (e.g.
+    `recurrent_activation='hard_sigmoid'`, Keras 2.2's default)."""
+
+    def __init__(self, units=None, activation='tanh',
+                 recurrent_activation='sigmoid', use_bias=True,
+                 kernel_initializer='glorot_uniform',
+                 recurrent_initializer='orthogonal',
+                 bias_initializer='zeros', unit_forget_bias=True,
+                 kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, recurrent_constraint=None,
+                 bias_constraint=None, dropout=0., recurrent_dropout=0.,
+                 implementation=2, return_sequences=False,
+                 return_state=False, go_backwards=False, stateful=False,
+                 unroll=False, **kwargs):
+        forget_bias_init = kwargs.pop('forget_bias_init', None)
+        if forget_bias_init is not None:
+            if forget_bias_init == 'one':
+                unit_forget_bias = True
+            else:
+                warnings.warn('The `forget_bias_init` argument has been '
+                              'ignored. Use `unit_forget_bias=True` instead '
+                              'to initialize with ones.')
+        args = _legacy(self, kwargs, locals())
+        if args['implementation'] == 0:
+            warnings.warn('`implementation=0` has been deprecated, and now '
+                          'defaults to `implementation=1`.Please update your '
+                          'layer call.')
+        cell = LSTMCell(
+            args['units'], activation=args['activation'],
+            recurrent_activation=args['recurrent_activation'],
+            use_bias=args['use_bias'],
+            kernel_initializer=args['kernel_initializer'],
+            recurrent_initializer=args['recurrent_initializer'],
+            unit_forget_bias=unit_forget_bias,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=args['kernel_regularizer'],
+            recurrent_regularizer=args['recurrent_regularizer'],
+            bias_regularizer=args['bias_regularizer'],
+            kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint, dropout=args['dropout'],
+            recurrent_dropout=args['recurrent_dropout'],
+            implementation=args['implementation'], dtype=kwargs.get('dtype'))
+        super(LSTM, self).__init__(
+            cell, return_sequences=return_sequences,
+            return_state=return_state, go_backwards=go_backwards,
+            stateful=stateful, unroll=unroll, **kwargs)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+
+    def _fusable_activations(self):
+        cell = self.cell
+        return (cell.activation is activations.tanh and
+                cell.recurrent_activation is activations.sigmoid)
+
+    def _kernel(self, x, hx):
+        weights = self._flat_weights()
+        h0 = hx[0].unsqueeze(0).contiguous()
+        c0 = hx[1].unsqueeze(0).contiguous()
+        if isinstance(x, torch.nn.utils.rnn.PackedSequence):
+            out, h, c = torch._VF.lstm(x.data, x.batch_sizes, (h0, c0),
+                                       weights, self.cell.use_bias, 1, 0.0,
+                                       self.training, False)
+            packed = torch.nn.utils.rnn.PackedSequence(
+                out, x.batch_sizes, x.sorted_indices, x.unsorted_indices)
+            idx = x.unsorted_indices
+            return packed, [h[0].index_select(0, idx),
+                            c[0].index_select(0, idx)]
+        out, h, c = torch._VF.lstm(x, (h0, c0), weights, self.cell.use_bias,
+                                   1, 0.0, self.training, False, True)
+        return out, [h[0], c[0]]
+
+    def get_config(self):
+        config = self.cell.get_config()
+        for key in ('name', 'trainable', 'dtype'):
+            config.pop(key, None)
+        config['activity_regularizer'] = regularizers.serialize(
+            self.activity_regularizer)
+        base_config = super(LSTM, self).get_config()
+        del base_config['cell']
+        return dict(list(base_config.items()) + list(config.items()))
+
+    @classmethod
+    def from_config(cls, config):
+        if 'implementation' in config and config['implementation'] == 0:
+            config = dict(config)
+            config['implementation'] = 1
+        return cls(**config)
+
+
+def _legacy(layer, kwargs, given):
+    """Keras 1 recurrent arguments (output_dim, init, inner_init,
+    inner_activation, W_regularizer, dropout_W, consume_less, ...)."""
+    names = ['units', 'activation', 'recurrent_activation', 'use_bias',
+             'kernel_initializer', 'recurrent_initializer',
+             'kernel_regularizer', 'recurrent_regularizer',
+             'bias_regularizer', 'dropout', 'recurrent_dropout',
+             'implementation']
+    current = {n: given.get(n) for n in names}
+    args = interfaces.legacy_args(type(layer).__name__, kwargs,
+                                  interfaces.RECURRENT, current)
+    interfaces.input_dim_to_shape(kwargs)
+    if args['units'] is None:
+        raise TypeError("%s() missing required argument: 'units'"
+                        % type(layer).__name__)
+    if args['implementation'] is None:
+        args['implementation'] = 2
+    return args
+
+
+def _cell_property(name):
+    def getter(self):
+        return getattr(self.cell, name)
+    return property(getter)
+
+
+for _cls in (SimpleRNN, GRU, LSTM):
+    for _name in ('units', 'activation', 'use_bias', 'kernel_initializer',
+                  'recurrent_initializer', 'bias_initializer',
+                  'kernel_regularizer', 'recurrent_regularizer',
+                  'bias_regularizer', 'kernel_constraint',
+                  'recurrent_constraint', 'bias_constraint', 'dropout',
+                  'recurrent_dropout', 'kernel', 'recurrent_kernel',
+                  'bias'):
+        setattr(_cls, _name, _cell_property(_name))
+for _cls in (GRU, LSTM):
+    for _name in ('recurrent_activation', 'implementation'):
+        setattr(_cls, _name, _cell_property(_name))
+GRU.reset_after = _cell_property('reset_after')
+LSTM.unit_forget_bias = _cell_property('unit_forget_bias')
