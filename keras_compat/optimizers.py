@@ -76,8 +76,12 @@ class Optimizer(torch.optim.Optimizer):
             self._hyper = {}
         self._hyper[name] = _hyper_tensor(value, name)
 
-    def _attach(self, params):
-        """Gives the optimizer the weights it updates (called by compile)."""
+    def _attach(self, params, layouts=None):
+        """Gives the optimizer the weights it updates (called by compile).
+
+        `layouts` maps id(param) to the (to_keras, from_keras) functions of
+        its weight, so that `get_weights`/`set_weights` speak Keras layout
+        like the model's weights do."""
         params = [p for p in params if p.requires_grad]
         old_state = getattr(self, 'state', {}) if self._attached else {}
         torch.optim.Optimizer.__init__(self, [{'params': params}], {})
@@ -85,6 +89,7 @@ class Optimizer(torch.optim.Optimizer):
             if p in old_state:
                 self.state[p] = old_state[p]
         self._params = params
+        self._layouts = dict(layouts or {})
         self._attached = True
 
     def _require_attached(self):
@@ -92,16 +97,40 @@ class Optimizer(torch.optim.Optimizer):
             raise RuntimeError('This optimizer has no weights yet: pass it '
                                'to model.compile() first.')
 
+    def _slot_entries(self):
+        """(param, slot tensor) pairs in Keras order: by slot kind, then
+        by weight."""
+        if not self._attached:
+            return []
+        return [(p, self._slot(p, name)) for name in self._slot_names
+                for p in self._params]
+
+    def _to_keras(self, p, tensor):
+        to_keras, _ = self.__dict__.get('_layouts', {}).get(id(p),
+                                                            (None, None))
+        if to_keras is None or tensor.shape != p.shape:
+            return tensor
+        return to_keras(tensor)
+
+    def _assign_keras(self, p, tensor, value):
+        to_keras, from_keras = self.__dict__.get('_layouts', {}).get(
+            id(p), (None, None))
+        value = torch.as_tensor(np.asarray(value), dtype=tensor.dtype,
+                                device=tensor.device)
+        with torch.no_grad():
+            if tensor.shape != p.shape or (to_keras is None and
+                                           from_keras is None):
+                tensor.copy_(value.reshape(tensor.shape))
+            elif from_keras is not None:
+                tensor.copy_(from_keras(value))
+            else:
+                to_keras(tensor).copy_(value)
+
     @property
     def weights(self):
-        """[iterations] + slot variables in Keras order."""
-        if not self._attached:
-            return [self.iterations]
-        slots = []
-        for name in self._slot_names:
-            for p in self._params:
-                slots.append(self._slot(p, name))
-        return [self.iterations] + self._extra_weights() + slots
+        """[iterations] + slot variables, in Keras order and layout."""
+        return [self.iterations] + self._extra_weights() + [
+            self._to_keras(p, slot) for p, slot in self._slot_entries()]
 
     def _extra_weights(self):
         return []
@@ -135,9 +164,13 @@ class Optimizer(torch.optim.Optimizer):
                                  str(tuple(p.shape)) + ' not compatible '
                                  'with provided weight shape ' +
                                  str(w.shape))
-        for p, w in zip(params, weights):
+        head = 1 + len(self._extra_weights())
+        for tensor, w in zip(params[:head], weights[:head]):
             with torch.no_grad():
-                p.copy_(torch.as_tensor(np.asarray(w), dtype=p.dtype))
+                tensor.copy_(torch.as_tensor(np.asarray(w),
+                                             dtype=tensor.dtype))
+        for (p, slot), w in zip(self._slot_entries(), weights[head:]):
+            self._assign_keras(p, slot, w)
 
     def get_config(self):
         config = {}
@@ -409,6 +442,16 @@ class Adam(Optimizer):
         self.initial_decay = decay
         self.amsgrad = amsgrad
 
+    def set_weights(self, weights):
+        """Accepts Keras 2's list (with vhat placeholders) and tf.keras's
+        (m and v only when amsgrad is off)."""
+        weights = list(weights)
+        n = len(self._params)
+        if not self.amsgrad and self._attached and \
+                len(weights) in (1 + 2 * n, 2 * n):
+            weights = weights + [np.zeros(1, dtype='float32')] * n
+        super(Adam, self).set_weights(weights)
+
     def _slot(self, p, name):
         if name == 'vhat' and not self.amsgrad:
             state = self.state[p]
@@ -581,11 +624,37 @@ def serialize(optimizer):
     return serialize_keras_object(optimizer)
 
 
+# tf.keras optimizer options that have no effect when left at these values.
+_NEUTRAL_TF_KEYS = {'name': None, 'weight_decay': None,
+                    'global_clipnorm': None, 'use_ema': False,
+                    'ema_momentum': None, 'ema_overwrite_frequency': None,
+                    'jit_compile': None, 'is_legacy_optimizer': None}
+
+
 def deserialize(config, custom_objects=None):
-    if isinstance(config, dict) and config.get('class_name', '').lower() \
-            in {k.lower() for k in _ALL}:
+    if isinstance(config, dict):
         config = dict(config)
-        config['class_name'] = config['class_name'].lower()
+        class_name = config.get('class_name', '')
+        if class_name.startswith('Custom>'):
+            class_name = class_name[len('Custom>'):]
+        if class_name.lower() in {k.lower() for k in _ALL}:
+            config['class_name'] = class_name.lower()
+        inner = dict(config.get('config', {}))
+        for key, neutral in _NEUTRAL_TF_KEYS.items():
+            if key in inner:
+                value = inner.pop(key)
+                if neutral is not None and value not in (neutral, None):
+                    raise NotImplementedError(
+                        'Optimizer option %s=%r is not supported.'
+                        % (key, value))
+                if key == 'weight_decay' and value:
+                    raise NotImplementedError(
+                        'Optimizer option weight_decay=%r is not supported.'
+                        % (value,))
+        for key in ('clipnorm', 'clipvalue'):
+            if key in inner and inner[key] is None:
+                inner.pop(key)
+        config['config'] = inner
     return deserialize_keras_object(config, module_objects=_ALL,
                                     custom_objects=custom_objects,
                                     printable_module_name='optimizer',

@@ -56,11 +56,26 @@ def l1_l2(l1=0.01, l2=0.01):
     return L1L2(l1=l1, l2=l2)
 
 
-# tf.keras spellings.
-L1 = l1
-L2 = l2
+class L1(L1L2):
+    """l1 * sum(|x|) (tf.keras spelling, argument `l1`)."""
 
-_NAMES = ['l1', 'l2', 'l1_l2', 'L1L2']
+    def __init__(self, l1=0.01, **kwargs):
+        super(L1, self).__init__(l1=kwargs.pop('l', l1))
+
+    def get_config(self):
+        return {'l1': self.l1}
+
+
+class L2(L1L2):
+    """l2 * sum(x ** 2) (tf.keras spelling, argument `l2`)."""
+
+    def __init__(self, l2=0.01, **kwargs):
+        super(L2, self).__init__(l2=kwargs.pop('l', l2))
+
+    def get_config(self):
+        return {'l2': self.l2}
+
+_NAMES = ['l1', 'l2', 'l1_l2', 'L1L2', 'L1', 'L2']
 
 
 def serialize(regularizer):

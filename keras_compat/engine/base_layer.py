@@ -226,6 +226,11 @@ class Layer(nn.Module):
                 tuple(shape)
         dtype = kwargs.get('dtype') or kwargs.get('input_dtype') or \
             common.floatx()
+        if isinstance(dtype, dict):
+            # A dtype policy as tf.keras / Keras 3 serialize it.
+            dtype = dtype.get('config', {}).get('name') or common.floatx()
+            if dtype.startswith('mixed_'):
+                dtype = common.floatx()
         if not isinstance(dtype, str):
             dtype = K.dtype_name(K.torch_dtype(dtype))
         self.dtype = dtype

@@ -4,6 +4,13 @@ from .base_layer import Layer
 from .keras_tensor import KerasTensor, Node
 
 
+def _dtype_name(dtype):
+    """A dtype name from a string or a serialized dtype policy."""
+    if isinstance(dtype, dict):
+        return dtype.get('config', {}).get('name') or common.floatx()
+    return dtype
+
+
 class InputLayer(Layer):
     """The layer behind `Input()`: holds the batch input shape and dtype and
     passes its input through unchanged."""
@@ -13,9 +20,16 @@ class InputLayer(Layer):
                  sparse=False, name=None, **kwargs):
         if 'input_dtype' in kwargs:
             dtype = kwargs.pop('input_dtype')
+        if 'batch_shape' in kwargs and batch_input_shape is None:
+            batch_input_shape = kwargs.pop('batch_shape')
+        for flag in ('ragged', 'optional'):
+            if kwargs.pop(flag, False):
+                raise NotImplementedError('InputLayer(%s=True) is not '
+                                          'supported.' % flag)
         if kwargs:
             raise TypeError('Keyword argument not understood:',
                             sorted(kwargs)[0])
+        dtype = _dtype_name(dtype)
         if not name:
             prefix = 'input'
             from .. import backend as K

@@ -178,6 +178,7 @@ class Model(Network):
         collects constraints; repeated cheaply when nothing changed."""
         trainable, frozen = [], []
         constraints = []
+        layouts = {}
         seen = set()
         for layer, record, is_trainable in _walk_weights(self):
             tensor = getattr(layer, record.attr)
@@ -186,6 +187,7 @@ class Model(Network):
             seen.add(id(tensor))
             if isinstance(tensor, torch.nn.Parameter):
                 (trainable if is_trainable else frozen).append(tensor)
+                layouts[id(tensor)] = (record.to_keras, record.from_keras)
             if record.constraint is not None and is_trainable:
                 constraints.append((layer, record))
         key = tuple(id(p) for p in trainable)
@@ -195,7 +197,7 @@ class Model(Network):
             for p in trainable:
                 p.requires_grad_(True)
             if isinstance(self.optimizer, optimizers.Optimizer):
-                self.optimizer._attach(trainable)
+                self.optimizer._attach(trainable, layouts)
             self._attached_params = key
             self._trainable_params = trainable
         self._constraint_records = constraints

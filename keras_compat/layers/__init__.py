@@ -47,6 +47,7 @@ def deserialize(config, custom_objects=None):
                if isinstance(obj, type) and issubclass(obj, Layer)}
     objects['Sequential'] = models.Sequential
     objects['Model'] = models.Model
+    objects['Functional'] = models.Model
     return deserialize_keras_object(config, module_objects=objects,
                                     custom_objects=custom_objects,
                                     printable_module_name='layer')

@@ -47,8 +47,10 @@ class _Conv(Layer):
                  kernel_initializer='glorot_uniform',
                  bias_initializer='zeros', kernel_regularizer=None,
                  bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
+                 kernel_constraint=None, bias_constraint=None, groups=1,
+                 **kwargs):
         super(_Conv, self).__init__(**kwargs)
+        self.groups = int(groups or 1)
         self.rank = rank
         self.filters = filters
         self.kernel_size = conv_utils.normalize_tuple(kernel_size, rank,
@@ -104,7 +106,13 @@ class _Conv(Layer):
             raise ValueError('The channel dimension of the inputs should be '
                              'defined. Found `None`.')
         input_dim = input_shape[channel_axis]
-        kernel_shape = self.kernel_size + (input_dim, self.filters)
+        if input_dim % self.groups or self.filters % self.groups:
+            raise ValueError(
+                'Layer %s: the number of input channels (%d) and filters '
+                '(%d) must both be divisible by groups=%d.'
+                % (self.name, input_dim, self.filters, self.groups))
+        kernel_shape = self.kernel_size + (input_dim // self.groups,
+                                           self.filters)
         self._add_torch_weight(
             'kernel', kernel_shape, self.kernel_initializer,
             regularizer=self.kernel_regularizer,
@@ -179,7 +187,8 @@ class _Conv(Layer):
         dilation = self.dilation_rate if self.rank != 1 else \
             (1,) + self.dilation_rate
         conv = F.conv2d if self._torch_rank == 2 else F.conv3d
-        return conv(x, self.weight, self.bias, stride, padding, dilation)
+        return conv(x, self.weight, self.bias, stride, padding, dilation,
+                    self.groups)
 
     def call(self, inputs):
         x, padding = self._torch_inputs(inputs)
@@ -244,6 +253,8 @@ class _Conv(Layer):
                 self.kernel_constraint),
             'bias_constraint': constraints.serialize(self.bias_constraint),
         }
+        if self.groups != 1:
+            config['groups'] = self.groups
         base_config = super(_Conv, self).get_config()
         return dict(list(base_config.items()) + list(config.items()))
 

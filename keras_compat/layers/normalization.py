@@ -74,7 +74,7 @@ class BatchNormalization(Layer):
                              'received an input with shape ' +
                              str(input_shape) + '.')
         self._axis = axis
-        self.input_spec = InputSpec(ndim=ndim, axes={self.axis: dim})
+        self.input_spec = InputSpec(ndim=ndim, axes={axis: dim})
         shape = (dim,)
         if self.scale:
             self._add_torch_weight('gamma', shape, self.gamma_initializer,

@@ -506,6 +506,11 @@ class RNN(Layer):
                              '`state_size` (tuple of integers, one integer '
                              'per RNN state).')
         kwargs = interfaces.input_dim_to_shape(kwargs)
+        if kwargs.pop('time_major', False):
+            raise NotImplementedError('RNN(time_major=True) is not '
+                                      'supported: inputs are (batch, time, '
+                                      'features).')
+        kwargs.pop('zero_output_for_mask', None)
         super(RNN, self).__init__(**kwargs)
         self.cell = cell
         if isinstance(cell, Layer):

@@ -347,20 +347,34 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
 
 
 def _deserialize_training_objects(value, custom_objects):
-    """Losses and metrics in a training config: names stay names; custom
-    functions are looked up in custom_objects."""
+    """Losses and metrics of a training config: names stay names, custom
+    functions come from custom_objects, serialized loss/metric objects
+    (tf.keras writes `MeanMetricWrapper` entries) are rebuilt."""
+    from .. import losses, metrics
     if isinstance(value, dict) and 'class_name' in value and \
             'config' in value:
-        from .. import losses, metrics
         name = value['class_name']
+        config = dict(value['config'])
         if custom_objects and name in custom_objects:
             cls = custom_objects[name]
-            return cls.from_config(value['config']) if hasattr(
-                cls, 'from_config') else cls(**value['config'])
+            return cls.from_config(config) if hasattr(
+                cls, 'from_config') else cls(**config)
+        if name == 'MeanMetricWrapper':
+            fn = config.get('fn')
+            label = config.get('name')
+            if label in ('accuracy', 'acc', 'crossentropy', 'ce'):
+                return label
+            if isinstance(fn, str):
+                if custom_objects and fn in custom_objects:
+                    fn = custom_objects[fn]
+                else:
+                    fn = metrics.get(fn)
+            return metrics.MeanMetricWrapper(fn, name=label)
         for module in (losses, metrics):
             cls = getattr(module, name, None)
-            if cls is not None:
-                return cls.from_config(value['config'])
+            if cls is not None and hasattr(cls, 'from_config'):
+                config.pop('dtype', None) if module is losses else None
+                return cls.from_config(config)
         return value
     if isinstance(value, dict):
         return {k: _deserialize_training_objects(v, custom_objects)
@@ -371,6 +385,42 @@ def _deserialize_training_objects(value, custom_objects):
     if isinstance(value, str) and custom_objects and value in custom_objects:
         return custom_objects[value]
     return value
+
+
+def _compile_metrics_argument(metrics, n_outputs):
+    """tf.keras stores metrics per output ([[...]]); a single-output model
+    takes the inner list."""
+    if isinstance(metrics, list) and n_outputs == 1 and len(metrics) == 1 \
+            and isinstance(metrics[0], list):
+        return metrics[0]
+    return metrics
+
+
+# Slot names tf.keras's optimizers give their state ('Adam/m/<var>').
+_TF_SLOTS = {'m': 'm', 'v': 'v', 'vhat': 'vhat', 'velocity': 'accumulator',
+             'rms': 'accumulator', 'momentum': 'momentum',
+             'accumulator': 'accumulator', 'u': 'u',
+             'accumulated_grad': 'accumulator',
+             'accumulated_delta_var': 'delta_accumulator',
+             'delta_accumulator': 'delta_accumulator'}
+
+
+def _optimizer_values_in_order(optimizer, names, values):
+    """Saved optimizer values in this optimizer's weight order. Files of
+    tf.keras's newer optimizers interleave slots per variable
+    ('Adam/m/x', 'Adam/v/x', ...); they are regrouped by slot."""
+    slot_of = []
+    for name in names[1:]:
+        parts = name.split('/')
+        slot = next((_TF_SLOTS[p] for p in parts[1:2] if p in _TF_SLOTS),
+                    None)
+        slot_of.append(slot)
+    if not names or None in slot_of or not slot_of:
+        return values
+    grouped = [values[0]]
+    for slot in optimizer._slot_names:
+        grouped += [v for s, v in zip(slot_of, values[1:]) if s == slot]
+    return grouped if len(grouped) == len(values) else values
 
 
 def load_model(filepath, custom_objects=None, compile=True):
@@ -408,15 +458,19 @@ def load_model(filepath, custom_objects=None, compile=True):
             optimizer = optimizers.deserialize(
                 training_config['optimizer_config'],
                 custom_objects=custom_objects)
+            n_outputs = len(getattr(model, 'outputs', None) or [None])
             model.compile(
                 optimizer=optimizer,
                 loss=_deserialize_training_objects(
                     training_config.get('loss'), custom_objects),
-                metrics=_deserialize_training_objects(
-                    training_config.get('metrics'), custom_objects),
-                weighted_metrics=_deserialize_training_objects(
-                    training_config.get('weighted_metrics'),
-                    custom_objects),
+                metrics=_compile_metrics_argument(
+                    _deserialize_training_objects(
+                        training_config.get('metrics'), custom_objects),
+                    n_outputs),
+                weighted_metrics=_compile_metrics_argument(
+                    _deserialize_training_objects(
+                        training_config.get('weighted_metrics'),
+                        custom_objects), n_outputs),
                 loss_weights=training_config.get('loss_weights'),
                 sample_weight_mode=training_config.get(
                     'sample_weight_mode'))
@@ -425,6 +479,8 @@ def load_model(filepath, custom_objects=None, compile=True):
                 names = load_attributes_from_hdf5_group(group,
                                                         'weight_names')
                 values = [np.asarray(group[n]) for n in names]
+                values = _optimizer_values_in_order(model.optimizer, names,
+                                                    values)
                 try:
                     model.optimizer.set_weights(values)
                 except ValueError:

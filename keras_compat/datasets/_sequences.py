@@ -1,0 +1,37 @@
+"""Index conventions shared by the IMDB and Reuters datasets."""
+import numpy as np
+
+
+def as_object_array(seqs):
+    out = np.empty(len(seqs), dtype=object)
+    for i, s in enumerate(seqs):
+        out[i] = s
+    return out
+
+
+def encode(xs, labels, num_words, skip_top, maxlen, start_char, oov_char,
+           index_from):
+    """Adds the start character and index offset, drops sequences of
+    `maxlen` or more steps, and maps rare words to `oov_char`."""
+    if start_char is not None:
+        xs = [[start_char] + [w + index_from for w in x] for x in xs]
+    elif index_from:
+        xs = [[w + index_from for w in x] for x in xs]
+    else:
+        xs = [list(x) for x in xs]
+    if maxlen:
+        kept = [(x, y) for x, y in zip(xs, labels) if len(x) < maxlen]
+        xs = [x for x, _ in kept]
+        labels = np.asarray([y for _, y in kept])
+        if not xs:
+            raise ValueError('After filtering for sequences shorter than '
+                             'maxlen=' + str(maxlen) + ', no sequence was '
+                             'kept. Increase maxlen.')
+    if not num_words:
+        num_words = max([max(x) for x in xs])
+    if oov_char is not None:
+        xs = [[w if (skip_top <= w < num_words) else oov_char for w in x]
+              for x in xs]
+    else:
+        xs = [[w for w in x if skip_top <= w < num_words] for x in xs]
+    return xs, labels

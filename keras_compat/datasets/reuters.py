@@ -1,0 +1,44 @@
+"""Reuters newswire topics: 11,228 word-index sequences in 46 topics."""
+import json
+
+import numpy as np
+
+from ._cache import cached_file
+from ._sequences import as_object_array, encode
+
+
+def load_data(path='reuters.npz', num_words=None, skip_top=0, maxlen=None,
+              test_split=0.2, seed=113, start_char=1, oov_char=2,
+              index_from=3, **kwargs):
+    """((x_train, y_train), (x_test, y_test)), the last `test_split` of the
+    shuffled data being the test set."""
+    if 'nb_words' in kwargs:
+        num_words = kwargs.pop('nb_words')
+    if kwargs:
+        raise TypeError('Unrecognized keyword arguments: ' + str(kwargs))
+    path = cached_file(path,
+                       origin='https://s3.amazonaws.com/text-datasets/'
+                              'reuters.npz',
+                       file_hash='87aedbeb0cb229e378797a632c1997b6')
+    with np.load(path, allow_pickle=True) as f:
+        xs, labels = f['x'], f['y']
+    rng = np.random.RandomState(seed)
+    indices = np.arange(len(xs))
+    rng.shuffle(indices)
+    xs, labels = xs[indices], labels[indices]
+    xs, labels = encode(list(xs), labels, num_words, skip_top, maxlen,
+                        start_char, oov_char, index_from)
+    idx = int(len(xs) * (1 - test_split))
+    x_train, y_train = as_object_array(xs[:idx]), np.array(labels[:idx])
+    x_test, y_test = as_object_array(xs[idx:]), np.array(labels[idx:])
+    return (x_train, y_train), (x_test, y_test)
+
+
+def get_word_index(path='reuters_word_index.json'):
+    """The word -> index dictionary of the Reuters dataset."""
+    path = cached_file(path,
+                       origin='https://s3.amazonaws.com/text-datasets/'
+                              'reuters_word_index.json',
+                       file_hash='4d44cc38712099c9e383dc6e5f11a921')
+    with open(path) as f:
+        return json.load(f)

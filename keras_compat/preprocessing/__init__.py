@@ -1,0 +1,2 @@
+"""`keras.preprocessing`: sequence, text and image utilities."""
+from . import sequence, text, image

@@ -1,0 +1,2 @@
+"""`keras.wrappers`: scikit-learn estimator wrappers."""
+from . import scikit_learn
