@@ -349,7 +349,12 @@ class Layer(nn.Module):
         initializer = initializers.get(initializer)
         value = self._initial_value(initializer, keras_shape, self.dtype)
         if to_torch is not None:
-            value = to_torch(value).contiguous()
+            value = to_torch(value)
+            if not (value.is_contiguous() or value.is_contiguous(
+                    memory_format=torch.channels_last) or
+                    value.is_contiguous(
+                        memory_format=torch.channels_last_3d)):
+                value = value.contiguous()
         attr = attr or _unique_attr(self, name)
         if buffer:
             self.register_buffer(attr, value)

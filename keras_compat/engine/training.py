@@ -480,11 +480,12 @@ class Model(Network):
         outputs = self._forward(inputs)
         total, per_output = self._total_loss(targets, outputs, weights)
         optimizer = self.optimizer
-        optimizer.zero_grad(set_to_none=True)
-        total.backward()
-        optimizer.step()
-        if self._constraint_records:
-            self._apply_constraints()
+        if total.requires_grad:
+            optimizer.zero_grad(set_to_none=True)
+            total.backward()
+            optimizer.step()
+            if self._constraint_records:
+                self._apply_constraints()
         self._track(targets, outputs, weights, total, per_output)
         return outputs
 

@@ -566,8 +566,11 @@ class RNN(Layer):
                 'using the functional API, specify the batch size by '
                 'passing a `batch_shape` argument to your Input layer.')
         self._batch_size = batch_size
-        self.input_spec[0] = InputSpec(shape=(batch_size, None,
-                                              input_shape[-1]))
+        spec = InputSpec(shape=(batch_size, None, input_shape[-1]))
+        if self.input_spec is None:
+            self.__dict__['_built_spec'] = spec
+        else:
+            self.input_spec[0] = spec
         step_shape = (input_shape[0],) + tuple(input_shape[2:])
         if isinstance(self.cell, Layer) and not self.cell.built:
             self.cell.build(step_shape)
@@ -663,12 +666,13 @@ class RNN(Layer):
                              'tensors and non-Keras tensors.')
         self._num_constants = len(constants)
         original_spec = self.input_spec
-        if any(symbolic):
-            self.input_spec = None
+        self.input_spec = None
         try:
             return super(RNN, self).__call__(full, **kwargs)
         finally:
-            self.input_spec = original_spec
+            built_spec = self.__dict__.pop('_built_spec', None)
+            self.input_spec = original_spec if built_spec is None else \
+                [built_spec]
 
     def call(self, inputs, mask=None, training=None, initial_state=None,
              constants=None):
