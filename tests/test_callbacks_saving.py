@@ -1,0 +1,331 @@
+"""Callbacks' documented behaviour and the Keras 2 HDF5 format."""
+import csv
+import json
+import os
+
+import h5py
+import numpy as np
+import pytest
+import torch
+
+import keras_compat as keras
+from keras_compat import backend as K
+from keras_compat import callbacks as cbks
+from keras_compat import layers
+from keras_compat.models import Sequential, Model, load_model
+
+rng = np.random.RandomState(0)
+DATA = os.path.join(os.path.dirname(__file__), 'data')
+
+
+def small_model(lr=0.01):
+    model = Sequential([layers.Dense(8, activation='relu', input_dim=4),
+                        layers.Dense(3, activation='softmax')])
+    model.compile(keras.optimizers.SGD(lr=lr, momentum=0.9),
+                  'categorical_crossentropy', metrics=['accuracy'])
+    return model
+
+
+def data(n=64):
+    x = rng.rand(n, 4).astype(np.float32)
+    y = keras.utils.to_categorical(rng.randint(3, size=n), 3)
+    return x, y
+
+
+class ScriptedLoss(cbks.Callback):
+    """Overwrites val_loss with a scripted sequence, to test monitors."""
+
+    def __init__(self, values):
+        super(ScriptedLoss, self).__init__()
+        self.values = values
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs['val_loss'] = self.values[epoch]
+
+
+def test_early_stopping_stops_at_right_epoch_and_restores():
+    x, y = data()
+    model = small_model()
+    snapshots = []
+
+    class Snapshot(cbks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            snapshots.append(self.model.get_weights())
+    values = [1.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
+    stopper = cbks.EarlyStopping(monitor='val_loss', patience=2,
+                                 restore_best_weights=True)
+    history = model.fit(x, y, epochs=7, verbose=0, validation_data=(x, y),
+                        callbacks=[ScriptedLoss(values), Snapshot(),
+                                   stopper])
+    assert len(history.epoch) == 4
+    assert stopper.stopped_epoch == 3
+    for a, b in zip(model.get_weights(), snapshots[1]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_early_stopping_min_delta_and_baseline():
+    x, y = data()
+    model = small_model()
+    stopper = cbks.EarlyStopping(monitor='val_loss', min_delta=0.1,
+                                 patience=1)
+    model.fit(x, y, epochs=6, verbose=0, validation_data=(x, y),
+              callbacks=[ScriptedLoss([1.0, 0.95, 0.9, 0.5, 0.4, 0.3]),
+                         stopper])
+    assert stopper.stopped_epoch == 1
+    stopper = cbks.EarlyStopping(monitor='val_loss', baseline=0.5,
+                                 patience=2)
+    h = model.fit(x, y, epochs=6, verbose=0, validation_data=(x, y),
+                  callbacks=[ScriptedLoss([0.9, 0.8, 0.7, 0.6, 0.4, 0.3]),
+                             stopper])
+    assert len(h.epoch) == 2
+
+
+def test_model_checkpoint_writes_only_improvements(tmp_path):
+    x, y = data()
+    model = small_model()
+    path = str(tmp_path / 'weights.{epoch:02d}-{val_loss:.2f}.hdf5')
+    checkpoint = cbks.ModelCheckpoint(path, monitor='val_loss',
+                                      save_best_only=True)
+    model.fit(x, y, epochs=5, verbose=0, validation_data=(x, y),
+              callbacks=[ScriptedLoss([0.9, 0.8, 0.85, 0.7, 0.75]),
+                         checkpoint])
+    assert sorted(os.listdir(tmp_path)) == ['weights.01-0.90.hdf5',
+                                            'weights.02-0.80.hdf5',
+                                            'weights.04-0.70.hdf5']
+    restored = load_model(str(tmp_path / 'weights.04-0.70.hdf5'))
+    assert restored.count_params() == model.count_params()
+
+
+def test_model_checkpoint_weights_only_and_period(tmp_path):
+    x, y = data()
+    model = small_model()
+    path = str(tmp_path / 'w{epoch}.h5')
+    model.fit(x, y, epochs=4, verbose=0,
+              callbacks=[cbks.ModelCheckpoint(path, save_weights_only=True,
+                                              period=2)])
+    assert sorted(os.listdir(tmp_path)) == ['w2.h5', 'w4.h5']
+    with h5py.File(str(tmp_path / 'w4.h5'), 'r') as f:
+        assert 'model_config' not in f.attrs
+        names = [n.decode() if isinstance(n, bytes) else n
+                 for n in f.attrs['layer_names']]
+        assert names == [l.name for l in model.layers]
+
+
+def test_reduce_lr_on_plateau_changes_lr():
+    x, y = data()
+    model = small_model(lr=0.1)
+    reducer = cbks.ReduceLROnPlateau(monitor='val_loss', factor=0.5,
+                                     patience=1, min_lr=0.02)
+    history = model.fit(x, y, epochs=5, verbose=0, validation_data=(x, y),
+                        callbacks=[ScriptedLoss([1.0, 1.0, 1.0, 1.0, 1.0]),
+                                   reducer])
+    np.testing.assert_allclose(history.history['lr'],
+                               [0.1, 0.1, 0.05, 0.025, 0.02], rtol=1e-6)
+    assert float(K.get_value(model.optimizer.lr)) == pytest.approx(0.02)
+
+
+def test_learning_rate_scheduler():
+    x, y = data()
+    model = small_model()
+    seen = []
+    model.fit(x, y, epochs=3, verbose=0,
+              callbacks=[cbks.LearningRateScheduler(lambda e: 0.1 / (e + 1)),
+                         cbks.LambdaCallback(on_epoch_begin=lambda e, l:
+                                             seen.append(float(K.get_value(
+                                                 model.optimizer.lr))))])
+    np.testing.assert_allclose(seen, [0.1, 0.05, 0.1 / 3], rtol=1e-6)
+
+
+def test_csv_logger_and_append(tmp_path):
+    x, y = data()
+    model = small_model()
+    path = str(tmp_path / 'log.csv')
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[cbks.CSVLogger(path)])
+    model.fit(x, y, epochs=1, verbose=0,
+              callbacks=[cbks.CSVLogger(path, append=True)])
+    with open(path) as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ['epoch', 'accuracy', 'loss']
+    assert [r[0] for r in rows[1:]] == ['0', '1', '0']
+
+
+def test_terminate_on_nan_and_lambda_callback():
+    x, y = data()
+    model = Sequential([layers.Dense(3, input_dim=4)])
+    model.compile(keras.optimizers.SGD(lr=1e30), 'mse')
+    batches = []
+    history = model.fit(x * 1e20, y, epochs=3, batch_size=8, verbose=0,
+                        callbacks=[cbks.TerminateOnNaN(),
+                                   cbks.LambdaCallback(
+                                       on_batch_end=lambda b, l:
+                                       batches.append(b))])
+    assert len(history.epoch) == 1 and len(batches) < 8
+
+
+def test_tensorboard_needs_package_or_writes_events(tmp_path):
+    try:
+        import tensorboard  # noqa: F401
+    except ImportError:
+        with pytest.raises(ImportError, match='tensorboard'):
+            cbks.TensorBoard(log_dir=str(tmp_path))
+        return
+    x, y = data()
+    model = small_model()
+    model.fit(x, y, epochs=2, verbose=0,
+              callbacks=[cbks.TensorBoard(log_dir=str(tmp_path),
+                                          histogram_freq=1)])
+    assert any(f.startswith('events.out.tfevents')
+               for f in os.listdir(tmp_path))
+
+
+# ------------------------------------------------------------------ saving
+def test_save_load_predict_identical(tmp_path):
+    x, y = data()
+    model = small_model()
+    model.fit(x, y, epochs=2, verbose=0)
+    path = str(tmp_path / 'model.h5')
+    model.save(path)
+    restored = load_model(path)
+    np.testing.assert_array_equal(restored.predict(x), model.predict(x))
+    assert restored.metrics_names == model.metrics_names
+    assert type(restored.optimizer) is type(model.optimizer)
+    with h5py.File(path, 'r') as f:
+        config = json.loads(f.attrs['model_config'])
+        assert config['class_name'] == 'Sequential'
+        assert f.attrs['keras_version'] == b'2.3.1' or \
+            f.attrs['keras_version'] == '2.3.1'
+        names = [n.decode() if isinstance(n, bytes) else n
+                 for n in f['model_weights/dense_1'].attrs['weight_names']]
+        assert names == ['dense_1/kernel:0', 'dense_1/bias:0']
+        assert f['model_weights/dense_1/dense_1/kernel:0'].shape == (4, 8)
+
+
+def test_optimizer_state_survives_save_so_training_resumes(tmp_path):
+    x, y = data()
+    model = small_model()
+    model.fit(x, y, epochs=2, batch_size=16, verbose=0, shuffle=False)
+    path = str(tmp_path / 'model.h5')
+    model.save(path)
+    restored = load_model(path)
+    model.fit(x, y, epochs=2, batch_size=16, verbose=0, shuffle=False)
+    restored.fit(x, y, epochs=2, batch_size=16, verbose=0, shuffle=False)
+    for a, b in zip(model.get_weights(), restored.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    assert int(K.get_value(restored.optimizer.iterations)) == 16
+
+
+def test_save_weights_load_weights_by_name(tmp_path):
+    model = small_model()
+    path = str(tmp_path / 'w.h5')
+    model.save_weights(path)
+    other = Sequential([layers.Dense(8, activation='relu', input_dim=4,
+                                     name='dense_1'),
+                        layers.Dense(5, name='other')])
+    other.load_weights(path, by_name=True, skip_mismatch=True)
+    np.testing.assert_array_equal(other.layers[0].get_weights()[0],
+                                  model.layers[0].get_weights()[0])
+    with pytest.raises(ValueError):
+        other.load_weights(path)
+
+
+def test_loads_files_written_by_tf_keras():
+    model = load_model(os.path.join(DATA, 'tf_keras_convnet.h5'))
+    expected = np.load(os.path.join(DATA, 'tf_keras_convnet_expected.npz'))
+    np.testing.assert_allclose(model.predict(expected['x']),
+                               expected['pred'], atol=1e-5)
+    loss, _ = model.evaluate(expected['x'], expected['y'], verbose=0)
+    assert loss == pytest.approx(float(expected['loss']), rel=1e-5)
+    momenta = model.optimizer.get_weights()[1:]
+    assert momenta[0].shape == (3, 3, 2, 4) and np.abs(momenta[0]).sum() > 0
+    rnn = load_model(os.path.join(DATA, 'tf_keras_rnn.h5'))
+    expected = np.load(os.path.join(DATA, 'tf_keras_rnn_expected.npz'))
+    np.testing.assert_allclose(rnn.predict(expected['x']), expected['pred'],
+                               atol=1e-5)
+    rebuilt = Model.from_config(rnn.get_config())
+    rebuilt.load_weights(os.path.join(DATA, 'tf_keras_rnn_weights.h5'))
+    np.testing.assert_allclose(rebuilt.predict(expected['x']),
+                               expected['pred'], atol=1e-5)
+
+
+def test_missing_truncated_and_foreign_files(tmp_path):
+    with pytest.raises(IOError, match='no such file'):
+        load_model(str(tmp_path / 'missing.h5'))
+    model = small_model()
+    path = str(tmp_path / 'model.h5')
+    model.save(path)
+    data_bytes = open(path, 'rb').read()
+    truncated = str(tmp_path / 'truncated.h5')
+    with open(truncated, 'wb') as f:
+        f.write(data_bytes[:len(data_bytes) // 3])
+    with pytest.raises(OSError, match='truncated or not an HDF5 file'):
+        load_model(truncated)
+    text = str(tmp_path / 'notes.h5')
+    with open(text, 'w') as f:
+        f.write('not a model')
+    with pytest.raises(OSError, match='Keras HDF5'):
+        load_model(text)
+    foreign = str(tmp_path / 'foreign.h5')
+    with h5py.File(foreign, 'w') as f:
+        f.create_dataset('x', data=np.zeros(3))
+    with pytest.raises(ValueError, match='No model found'):
+        load_model(foreign)
+    with pytest.raises(ValueError, match='no Keras weights'):
+        model.load_weights(foreign)
+
+
+def test_interrupted_save_leaves_previous_file_intact(tmp_path,
+                                                      monkeypatch):
+    model = small_model()
+    path = str(tmp_path / 'model.h5')
+    model.save(path)
+    before = open(path, 'rb').read()
+    from keras_compat.saving import hdf5
+
+    def explode(group, layers):
+        raise KeyboardInterrupt('killed mid-save')
+    monkeypatch.setattr(hdf5, 'save_weights_to_hdf5_group', explode)
+    with pytest.raises(KeyboardInterrupt):
+        model.save(path)
+    assert open(path, 'rb').read() == before
+    assert os.listdir(tmp_path) == ['model.h5']
+    load_model(path)
+
+
+def test_custom_objects_round_trip(tmp_path):
+    def my_loss(y_true, y_pred):
+        return K.mean(K.square(y_pred - y_true), axis=-1)
+
+    class Scale(layers.Layer):
+        def __init__(self, factor=2., **kwargs):
+            self.factor = factor
+            super(Scale, self).__init__(**kwargs)
+
+        def call(self, x):
+            return x * self.factor
+
+        def get_config(self):
+            config = super(Scale, self).get_config()
+            config['factor'] = self.factor
+            return config
+    model = Sequential([layers.Dense(2, input_dim=3), Scale(3.)])
+    model.compile('adam', my_loss)
+    path = str(tmp_path / 'custom.h5')
+    model.save(path)
+    with pytest.raises(ValueError, match='Unknown layer: Scale'):
+        load_model(path)
+    restored = load_model(path, custom_objects={'Scale': Scale,
+                                                'my_loss': my_loss})
+    x = rng.rand(4, 3)
+    np.testing.assert_allclose(restored.predict(x), model.predict(x),
+                               rtol=1e-6)
+    assert restored.layers[1].factor == 3.
+
+
+def test_lambda_layer_survives_json():
+    model = Sequential([layers.Dense(2, input_dim=3),
+                        layers.Lambda(lambda t: t * 2 + 1)])
+    clone = keras.models.model_from_json(model.to_json())
+    clone.set_weights(model.get_weights())
+    x = rng.rand(3, 3)
+    np.testing.assert_allclose(clone.predict(x), model.predict(x),
+                               rtol=1e-6)
