@@ -13,8 +13,19 @@ from ..utils.np_utils import to_categorical
 from ..utils.generic_utils import has_arg
 from ..models import Sequential
 
+try:
+    # With scikit-learn installed the wrappers are real estimators (current
+    # scikit-learn versions require `__sklearn_tags__` from BaseEstimator).
+    from sklearn.base import BaseEstimator as _Estimator
+    from sklearn.base import ClassifierMixin, RegressorMixin
+    _CLASSIFIER_BASES = (ClassifierMixin,)
+    _REGRESSOR_BASES = (RegressorMixin,)
+except ImportError:
+    _Estimator = object
+    _CLASSIFIER_BASES = _REGRESSOR_BASES = ()
 
-class BaseWrapper(object):
+
+class BaseWrapper(_Estimator):
     """Common behaviour of the scikit-learn wrappers."""
 
     def __init__(self, build_fn=None, **sk_params):
@@ -44,7 +55,7 @@ class BaseWrapper(object):
                     raise ValueError('{} is not a legal parameter'.format(
                         params_name))
 
-    def get_params(self, **params):
+    def get_params(self, deep=True, **params):
         res = copy.deepcopy(self.sk_params)
         res.update({'build_fn': self.build_fn})
         return res
@@ -88,7 +99,7 @@ class BaseWrapper(object):
         return res
 
 
-class KerasClassifier(BaseWrapper):
+class KerasClassifier(*(_CLASSIFIER_BASES + (BaseWrapper,))):
     """A scikit-learn classifier around a Keras model."""
 
     def fit(self, x, y, sample_weight=None, **kwargs):
@@ -144,7 +155,7 @@ class KerasClassifier(BaseWrapper):
                          '`model.compile()` method.')
 
 
-class KerasRegressor(BaseWrapper):
+class KerasRegressor(*(_REGRESSOR_BASES + (BaseWrapper,))):
     """A scikit-learn regressor around a Keras model."""
 
     def predict(self, x, **kwargs):
