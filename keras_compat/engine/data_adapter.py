@@ -31,8 +31,9 @@ def to_array_like(x):
 
 
 def to_tensor(x, device=None, floatx_cast=True, pin=False):
-    """A torch tensor for one array: float64 becomes floatx, integers and
-    booleans keep their type; 1-D arrays become (n, 1) as in Keras."""
+    """A torch tensor for one array: floats and booleans become floatx
+    (as Keras feeds them to float placeholders), integers keep their type
+    (indices for Embedding, labels for sparse losses)."""
     if isinstance(x, torch.Tensor):
         t = x
     else:
@@ -41,8 +42,8 @@ def to_tensor(x, device=None, floatx_cast=True, pin=False):
             raise ValueError('Data of dtype object cannot be fed to a model; '
                              'convert it to a numeric array first.')
         t = torch.from_numpy(np.ascontiguousarray(x))
-    if floatx_cast and t.is_floating_point() and \
-            t.dtype != K.torch_dtype(K.floatx()):
+    if floatx_cast and (t.is_floating_point() or t.dtype == torch.bool) \
+            and t.dtype != K.torch_dtype(K.floatx()):
         t = t.to(K.torch_dtype(K.floatx()))
     if device is not None and t.device != device:
         if pin and device.type == 'cuda':
