@@ -8,7 +8,9 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = ['mnist_mlp', 'mnist_cnn', 'cifar10_cnn', 'imdb_lstm',
-            'reuters_mlp', 'lstm_text_generation']
+            'reuters_mlp', 'lstm_text_generation', 'functional_two_inputs',
+            'functional_siamese', 'functional_autoencoder_add_loss',
+            'functional_feature_extractor', 'quickstart_mlp']
 
 
 @pytest.mark.parametrize('name', EXAMPLES)
@@ -21,5 +23,10 @@ def test_example_runs_quick(name, tmp_path):
         timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'Traceback' not in result.stderr
-    if name != 'lstm_text_generation':
+    if name.startswith('functional_') and name != \
+            'functional_feature_extractor':
+        assert 'predicts the same: True' in result.stdout
+    elif name == 'functional_feature_extractor':
+        assert 'K.function agrees: True' in result.stdout
+    elif name != 'lstm_text_generation':
         assert 'Test' in result.stdout

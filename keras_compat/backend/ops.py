@@ -60,9 +60,9 @@ def _t(x, dtype=None):
         return x if dtype is None else x.to(torch_dtype(dtype))
     if _is_symbolic(x):
         raise TypeError(
-            'This backend function was given a symbolic Keras tensor (%r). '
-            'Wrap the computation in a `Lambda` layer so that it runs on '
-            'real tensors.' % (x,))
+            'This backend function cannot take a symbolic Keras tensor '
+            '(%r). Wrap the computation in a `Lambda` layer so that it runs '
+            'on real tensors.' % (x,))
     if isinstance(x, np.ndarray):
         if dtype is None and x.dtype == np.float64:
             dtype = common.floatx()
@@ -1121,3 +1121,43 @@ def ctc_batch_cost(y_true, y_pred, input_length, label_length):
                       _t(label_length).long().reshape(-1),
                       blank=blank, reduction='none', zero_infinity=True)
     return loss.unsqueeze(1)
+
+
+# ------------------------------------------------------- symbolic dispatch
+def _symbolic_aware(fn):
+    """Lets a backend function take symbolic Keras tensors: the call is
+    recorded as a graph node instead of computed."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        for a in args:
+            if getattr(a, '_is_keras_symbolic', False) or (
+                    isinstance(a, (list, tuple)) and
+                    builtins.any(getattr(v, '_is_keras_symbolic', False)
+                                 for v in a)):
+                from ..engine import symbolic
+                return symbolic.apply_op(fn, args, kwargs,
+                                         name=fn.__name__)
+        return fn(*args, **kwargs)
+    wrapper._eager = fn
+    return wrapper
+
+
+for _name in (
+        'mean', 'sum', 'prod', 'max', 'min', 'var', 'std', 'any', 'all',
+        'cumsum', 'cumprod', 'argmax', 'argmin', 'logsumexp', 'square',
+        'abs', 'sqrt', 'exp', 'log', 'round', 'sign', 'pow', 'clip', 'equal',
+        'not_equal', 'greater', 'greater_equal', 'less', 'less_equal',
+        'maximum', 'minimum', 'sin', 'cos', 'cast', 'stop_gradient', 'dot',
+        'batch_dot', 'transpose', 'gather', 'l2_normalize', 'in_top_k',
+        'concatenate', 'stack', 'reshape', 'permute_dimensions', 'repeat',
+        'repeat_elements', 'tile', 'flatten', 'batch_flatten', 'expand_dims',
+        'squeeze', 'reverse', 'slice', 'one_hot', 'temporal_padding',
+        'spatial_2d_padding', 'spatial_3d_padding', 'resize_images',
+        'resize_volumes', 'bias_add', 'relu', 'elu', 'softmax', 'softplus',
+        'softsign', 'sigmoid', 'hard_sigmoid', 'tanh', 'dropout',
+        'categorical_crossentropy', 'sparse_categorical_crossentropy',
+        'binary_crossentropy', 'zeros_like', 'ones_like', 'identity',
+        'switch', 'update_add', 'update_sub'):
+    globals()[_name] = _symbolic_aware(globals()[_name])

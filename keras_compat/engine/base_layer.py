@@ -583,6 +583,25 @@ class Layer(nn.Module):
         return []
 
     def add_metric(self, value, name=None, aggregation=None):
+        """Logs `value` (averaged over the epoch) under `name`; called from
+        `call`, it records the value of the current call."""
+        if name is None:
+            raise ValueError('Please provide a name for your metric like '
+                             '`self.add_metric(tf.reduce_sum(inputs), '
+                             'name=\'mean_activation\', '
+                             'aggregation=\'mean\')`')
+        if aggregation not in (None, 'mean'):
+            raise NotImplementedError('add_metric(aggregation=%r) is not '
+                                      'supported; use "mean".'
+                                      % (aggregation,))
+        if self.__dict__.get('_metric_generation') != _CALLS.generation:
+            self._metrics = []
+            self._metric_generation = _CALLS.generation
+        if not self.__dict__.get('_has_call_metrics'):
+            self._has_call_metrics = True
+            _CALLS.loss_layers_version += 1
+        if not isinstance(value, torch.Tensor):
+            value = torch.as_tensor(value, dtype=torch.float32)
         self._metrics.append((name, value))
 
     @property

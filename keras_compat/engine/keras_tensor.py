@@ -33,6 +33,7 @@ class KerasTensor(object):
     outputs."""
 
     _is_keras_symbolic = True
+    __array_priority__ = 1000
 
     def __init__(self, shape, dtype='float32', name=None, sparse=False,
                  keras_history=None):

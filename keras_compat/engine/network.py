@@ -153,8 +153,26 @@ class Network(Layer):
         self._feed_input_names = list(self.input_names)
         self._feed_inputs = list(self.inputs)
         self._feed_input_shapes = [x._keras_shape for x in self.inputs]
+        self._set_self_node()
         self.built = True
         self._after_graph_change()
+
+    def _set_self_node(self):
+        """Node 0 of a network links its own inputs to its outputs, as in
+        Keras; calls of the model inside other graphs are nodes 1, 2, ...
+        (the indices saved configurations refer to)."""
+        node = Node(self, inbound_layers=[], node_indices=[],
+                    tensor_indices=[], input_tensors=list(self.inputs),
+                    output_tensors=list(self.outputs),
+                    input_shapes=[x._keras_shape for x in self.inputs],
+                    output_shapes=[x._keras_shape for x in self.outputs])
+        self._inbound_nodes.pop()
+        if self._inbound_nodes and \
+                getattr(self._inbound_nodes[0], '_is_self_node', False):
+            self._inbound_nodes[0] = node
+        else:
+            self._inbound_nodes.insert(0, node)
+        node._is_self_node = True
 
     def _register_layers(self, layers):
         for name in list(self._modules):
@@ -261,6 +279,49 @@ class Network(Layer):
         return any(getattr(x, '_uses_learning_phase', False)
                    for x in self.outputs)
 
+    # ------------------------------------------------ graph losses/metrics
+    def add_loss(self, losses, inputs=None):
+        """Adds losses: symbolic tensors of this model's graph (computed on
+        every forward pass, e.g. a VAE's KL term), tensors or callables."""
+        from .symbolic import SymbolicLoss, is_symbolic
+        plain = []
+        for loss in to_list(losses, allow_tuple=True):
+            if is_symbolic(loss):
+                self._add_extra_output(loss)
+                self._loss_fns.append(SymbolicLoss(loss, self))
+            else:
+                plain.append(loss)
+        if plain:
+            Layer.add_loss(self, plain, inputs)
+
+    def add_metric(self, value, name=None, aggregation=None):
+        """Adds a metric: a symbolic tensor of this model's graph, logged
+        (averaged over the epoch) under `name`."""
+        from .symbolic import is_symbolic
+        if aggregation not in (None, 'mean'):
+            raise NotImplementedError('add_metric(aggregation=%r) is not '
+                                      'supported; use "mean".'
+                                      % (aggregation,))
+        if not is_symbolic(value):
+            return Layer.add_metric(self, value, name, aggregation)
+        if name is None:
+            raise ValueError('Please provide a name for your metric like '
+                             '`self.add_metric(tf.reduce_sum(inputs), '
+                             'name=\'mean_activation\', '
+                             'aggregation=\'mean\')`')
+        self._add_extra_output(value)
+        self._graph_metrics = getattr(self, '_graph_metrics', []) + \
+            [(name, value)]
+
+    def _add_extra_output(self, tensor):
+        if not self._is_graph_network:
+            raise ValueError('Symbolic losses and metrics can only be added '
+                             'to a functional or Sequential model built on '
+                             'its inputs.')
+        if all(tensor is not t for t in self._extra_outputs):
+            self._extra_outputs.append(tensor)
+            self._set_graph(self.inputs, self.outputs)
+
     # -------------------------------------------------------------- running
     def __call__(self, inputs, *args, **kwargs):
         if base_layer._is_symbolic(inputs):
@@ -312,7 +373,7 @@ class Network(Layer):
                 outputs = [outputs]
             for symbolic, value in zip(node.output_tensors, outputs):
                 tensor_map[id(symbolic)] = value
-        if self._extra_outputs:
+        if self._extra_outputs or self.__dict__.get('_keep_map'):
             self._last_tensor_map = tensor_map
         results = [tensor_map[id(x)] for x in self.outputs]
         return results[0] if len(results) == 1 else results

@@ -150,6 +150,7 @@ class Model(Network):
             names += self._compiled_metrics.names
         else:
             names += self._compiled_metrics.spec_names()
+        names += list(self.__dict__.get('_added_metric_trackers', {}))
         return names
 
     @property
@@ -206,9 +207,26 @@ class Model(Network):
         version, layers = self._loss_layer_cache
         current = (_CALLS.loss_layers_version, len(self._layers))
         if version != current:
-            layers = [l for l in _walk_layers(self) if l._has_own_losses()]
+            everything = list(_walk_layers(self))
+            layers = [l for l in everything if l._has_own_losses()]
+            self._metric_layers = [l for l in everything if
+                                   l.__dict__.get('_has_call_metrics')]
             self._loss_layer_cache = (current, layers)
         return layers
+
+    def _extra_metric_values(self):
+        """(name, tensor) of add_metric values of the last forward pass."""
+        values = []
+        tensor_map = self._last_tensor_map or {}
+        for name, symbolic in getattr(self, '_graph_metrics', []):
+            if id(symbolic) in tensor_map:
+                values.append((name, tensor_map[id(symbolic)]))
+        self._loss_layers()
+        generation = _CALLS.generation
+        for layer in getattr(self, '_metric_layers', []):
+            if layer.__dict__.get('_metric_generation') == generation:
+                values += layer._metrics
+        return values
 
     def _regularization_loss(self):
         layers = self._loss_layers()
@@ -503,6 +521,18 @@ class Model(Network):
             for tracker, value in zip(trackers[1:], per_output):
                 tracker._add_sum(value.detach() * batch, batch)
             self._compiled_metrics.update(targets, outputs, weights)
+            if getattr(self, '_graph_metrics', None) or \
+                    getattr(self, '_metric_layers', None):
+                self._track_added_metrics()
+
+    def _track_added_metrics(self):
+        from ..metrics import Mean
+        trackers = self.__dict__.setdefault('_added_metric_trackers', {})
+        for name, value in self._extra_metric_values():
+            tracker = trackers.get(name)
+            if tracker is None:
+                tracker = trackers[name] = Mean(name=name)
+            tracker.update_state(value.detach().float().mean())
 
     @staticmethod
     def _batch_size_of(outputs, targets):
@@ -530,6 +560,9 @@ class Model(Network):
             tracker.reset_states()
         if self._compiled_metrics is not None:
             self._compiled_metrics.reset()
+        for tracker in self.__dict__.get('_added_metric_trackers',
+                                         {}).values():
+            tracker.reset_states()
 
     def reset_metrics(self):
         """Clears the accumulated loss and metric values."""
@@ -538,6 +571,8 @@ class Model(Network):
     def _result_tensors(self):
         values = [t.result() for t in self._loss_trackers or []]
         values += self._compiled_metrics.results()
+        values += [t.result() for t in self.__dict__.get(
+            '_added_metric_trackers', {}).values()]
         return values
 
     def _result_floats(self):
@@ -552,6 +587,7 @@ class Model(Network):
     def _results_dict(self):
         names = ['loss'] + [t.name for t in (self._loss_trackers or [])[1:]]
         names += self._compiled_metrics.names
+        names += list(self.__dict__.get('_added_metric_trackers', {}))
         return dict(zip(names, self._result_floats()))
 
     def _lazy_results(self):

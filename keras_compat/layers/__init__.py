@@ -32,6 +32,9 @@ from .embeddings import Embedding
 from .recurrent import (RNN, SimpleRNN, GRU, LSTM, SimpleRNNCell, GRUCell,
                         LSTMCell, StackedRNNCells)
 from .wrappers import Wrapper, TimeDistributed, Bidirectional
+from .merge import (Add, Subtract, Multiply, Average, Maximum, Minimum,
+                    Concatenate, Dot, add, subtract, multiply, average,
+                    maximum, minimum, concatenate, dot)
 from ..utils.generic_utils import (deserialize_keras_object,
                                    serialize_keras_object)
 

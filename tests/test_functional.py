@@ -1,0 +1,305 @@
+"""The functional API: Input, Model, merge layers, shared layers,
+multi-input/multi-output training, nested models, symbolic ops,
+add_loss/add_metric, K.function/K.gradients and config round trips."""
+import numpy as np
+import pytest
+import torch
+
+import keras_compat as keras
+from keras_compat import backend as K
+from keras_compat import layers
+from keras_compat.layers import Input, Dense
+from keras_compat.models import Model, Sequential, load_model
+
+rng = np.random.RandomState(0)
+
+
+def test_input_and_layer_graph_metadata():
+    a = Input(shape=(4,), name='a')
+    assert a.shape == (None, 4) and K.is_keras_tensor(a)
+    assert a._keras_history[0].name == 'a'
+    dense = Dense(3)
+    y = dense(a)
+    assert K.int_shape(y) == (None, 3)
+    assert dense.input is a and dense.output is y
+    assert dense.input_shape == (None, 4) and dense.output_shape == (None, 3)
+    b = Input(batch_shape=(8, 4))
+    z = dense(b)
+    assert dense.get_input_at(1) is b and dense.get_output_at(1) is z
+    with pytest.raises(AttributeError, match='multiple inbound nodes'):
+        dense.output
+    with pytest.raises(ValueError, match='Please provide to Input'):
+        Input()
+
+
+def test_multi_input_multi_output_training_and_names():
+    main = Input(shape=(10,), dtype='int32', name='main_input')
+    x = layers.Embedding(100, 8, input_length=10)(main)
+    lstm_out = layers.LSTM(6)(x)
+    aux_out = Dense(1, activation='sigmoid', name='aux_output')(lstm_out)
+    aux_in = Input(shape=(5,), name='aux_input')
+    x = layers.concatenate([lstm_out, aux_in])
+    x = Dense(8, activation='relu')(x)
+    main_out = Dense(1, activation='sigmoid', name='main_output')(x)
+    model = Model(inputs=[main, aux_in], outputs=[main_out, aux_out])
+    model.compile(optimizer='rmsprop',
+                  loss={'main_output': 'binary_crossentropy',
+                        'aux_output': 'binary_crossentropy'},
+                  loss_weights={'main_output': 1., 'aux_output': 0.2},
+                  metrics=['accuracy'])
+    n = 32
+    data = {'main_input': rng.randint(1, 100, (n, 10)),
+            'aux_input': rng.rand(n, 5)}
+    labels = rng.randint(2, size=(n, 1))
+    history = model.fit(data, {'main_output': labels, 'aux_output': labels},
+                        epochs=2, batch_size=16, verbose=0)
+    assert model.metrics_names == ['loss', 'main_output_loss',
+                                   'aux_output_loss', 'main_output_accuracy',
+                                   'aux_output_accuracy']
+    assert set(history.history) == set(model.metrics_names)
+    total, main_loss, aux_loss, _, _ = model.evaluate(
+        [data['main_input'], data['aux_input']], [labels, labels],
+        verbose=0)
+    assert total == pytest.approx(main_loss + 0.2 * aux_loss, rel=1e-5)
+    preds = model.predict([data['main_input'], data['aux_input']])
+    assert isinstance(preds, list) and preds[0].shape == (n, 1)
+    with pytest.raises(ValueError, match='Expected to see 2 array'):
+        model.predict([data['main_input']])
+
+
+def test_shared_layer_siamese():
+    shared = layers.LSTM(4)
+    a, b = Input((5, 3)), Input((5, 3))
+    merged = layers.concatenate([shared(a), shared(b)], axis=-1)
+    out = Dense(1, activation='sigmoid')(merged)
+    model = Model([a, b], out)
+    assert len(shared._inbound_nodes) == 2
+    assert model.count_params() == shared.count_params() + 9
+    model.compile('adam', 'binary_crossentropy')
+    x1, x2 = rng.rand(8, 5, 3), rng.rand(8, 5, 3)
+    model.fit([x1, x2], rng.randint(2, size=(8, 1)), epochs=1, verbose=0)
+    pa = Model(a, shared.get_output_at(0)).predict(x1)
+    pb = Model(b, shared.get_output_at(1)).predict(x1)
+    np.testing.assert_allclose(pa, pb, rtol=1e-6)
+
+
+def test_merge_layers_values():
+    a, b = Input((3,)), Input((3,))
+    x = rng.rand(4, 3).astype(np.float32)
+    y = rng.rand(4, 3).astype(np.float32)
+    cases = [(layers.add, x + y), (layers.subtract, x - y),
+             (layers.multiply, x * y), (layers.average, (x + y) / 2),
+             (layers.maximum, np.maximum(x, y)),
+             (layers.minimum, np.minimum(x, y)),
+             (layers.concatenate, np.concatenate([x, y], -1))]
+    for fn, expected in cases:
+        model = Model([a, b], fn([a, b]))
+        np.testing.assert_allclose(model.predict([x, y]), expected,
+                                   rtol=1e-6)
+    model = Model([a, b], layers.dot([a, b], axes=1))
+    np.testing.assert_allclose(model.predict([x, y]),
+                               (x * y).sum(-1, keepdims=True), rtol=1e-5)
+    model = Model([a, b], layers.dot([a, b], axes=1, normalize=True))
+    cos = (x * y).sum(-1) / np.linalg.norm(x, axis=-1) / \
+        np.linalg.norm(y, axis=-1)
+    np.testing.assert_allclose(model.predict([x, y])[:, 0], cos, rtol=1e-5)
+
+
+def test_incompatible_merge_shapes_name_the_layer():
+    a, b = Input((3,)), Input((4,))
+    with pytest.raises(ValueError, match='add_1.*broadcast'):
+        layers.Add(name='add_1')([a, b])
+    c, d = Input((3, 2)), Input((4, 5))
+    with pytest.raises(ValueError, match='concatenate_1.*matching shapes'):
+        layers.Concatenate(axis=-1, name='concatenate_1')([c, d])
+    with pytest.raises(ValueError, match='exactly 2 inputs'):
+        layers.subtract([a, a, a])
+
+
+def test_disconnected_graph_and_bad_inputs():
+    a, b = Input((3,)), Input((3,))
+    out = Dense(2)(layers.add([a, b]))
+    with pytest.raises(ValueError, match='Graph disconnected'):
+        Model(a, out)
+    with pytest.raises(ValueError, match='must come from `keras.layers.'
+                                         'Input`'):
+        Model(np.zeros(3), out)
+    model = Model([a, b], out)
+    model.compile('sgd', 'mse')
+    with pytest.raises(ValueError, match='Expected to see 2 array'):
+        model.fit([np.zeros((4, 3))] * 3, np.zeros((4, 2)), verbose=0)
+
+
+def test_nested_models_both_directions():
+    inner = Sequential([Dense(4, activation='relu', input_shape=(3,)),
+                        Dense(2)])
+    a = Input((3,))
+    outer = Model(a, Dense(1)(inner(a)))
+    x = rng.rand(5, 3).astype(np.float32)
+    expected = inner.predict(x) @ outer.layers[-1].get_weights()[0] + \
+        outer.layers[-1].get_weights()[1]
+    np.testing.assert_allclose(outer.predict(x), expected, rtol=1e-5)
+    seq = Sequential([outer, Dense(2)])
+    assert seq.output_shape == (None, 2)
+    seq.compile('sgd', 'mse')
+    seq.fit(x, rng.rand(5, 2), epochs=1, verbose=0)
+    assert len(seq.get_weights()) == 8
+
+
+def test_feature_extractor_from_trained_model():
+    model = Sequential([Dense(6, activation='relu', input_shape=(4,),
+                              name='hidden'),
+                        Dense(2, activation='softmax')])
+    model.compile('adam', 'categorical_crossentropy')
+    model.fit(rng.rand(16, 4), keras.utils.to_categorical(
+        rng.randint(2, size=16), 2), epochs=1, verbose=0)
+    extractor = Model(inputs=model.input,
+                      outputs=model.get_layer('hidden').output)
+    x = rng.rand(3, 4).astype(np.float32)
+    k, b = model.get_layer('hidden').get_weights()
+    np.testing.assert_allclose(extractor.predict(x),
+                               np.maximum(x @ k + b, 0), rtol=1e-5)
+    legacy = Model(input=model.input, output=model.layers[0].output)
+    np.testing.assert_allclose(legacy.predict(x), extractor.predict(x))
+
+
+def test_symbolic_ops_in_graph():
+    a = Input((4,))
+    h = Dense(4)(a)
+    out = K.mean(h * 2 + 1, axis=-1, keepdims=True)
+    model = Model(a, out)
+    x = rng.rand(3, 4).astype(np.float32)
+    k, b = model.layers[1].get_weights()
+    np.testing.assert_allclose(model.predict(x),
+                               np.mean((x @ k + b) * 2 + 1, -1,
+                                       keepdims=True), rtol=1e-5)
+
+
+def test_autoencoder_with_add_loss_and_add_metric():
+    inp = Input((6,))
+    code = Dense(2, activation='relu')(inp)
+    recon = Dense(6)(code)
+    model = Model(inp, recon)
+    model.add_loss(K.mean(K.square(recon - inp)))
+    model.add_metric(K.mean(code), name='mean_code')
+    model.compile('adam')
+    x = rng.rand(32, 6).astype(np.float32)
+    history = model.fit(x, None, epochs=3, batch_size=8, verbose=0)
+    assert history.history['loss'][-1] < history.history['loss'][0]
+    assert 'mean_code' in history.history
+    loss, mean_code = model.evaluate(x, verbose=0)
+    pred = model.predict(x)
+    assert loss == pytest.approx(np.mean((pred - x) ** 2), rel=1e-5)
+
+
+def test_layer_add_loss_and_add_metric_in_call():
+    class Activity(layers.Layer):
+        def call(self, x):
+            self.add_loss(0.1 * torch.sum(x ** 2) / x.shape[0])
+            self.add_metric(torch.mean(x), name='activation_mean')
+            return x
+    model = Sequential([Dense(3, input_dim=2), Activity()])
+    model.compile('sgd', 'mse')
+    x = rng.rand(8, 2).astype(np.float32)
+    history = model.fit(x, np.zeros((8, 3)), batch_size=8, epochs=1,
+                        verbose=0)
+    assert 'activation_mean' in history.history
+
+
+def test_k_function_and_gradients():
+    inp = Input((4,))
+    hidden = Dense(3, activation='relu')(inp)
+    drop = layers.Dropout(0.5)(hidden)
+    out = Dense(1)(drop)
+    model = Model(inp, out)
+    x = rng.rand(5, 4).astype(np.float32)
+    f = K.function([model.input, K.learning_phase()], [hidden, out])
+    h, o = f([x, 0])
+    k, b = model.layers[1].get_weights()
+    np.testing.assert_allclose(h, np.maximum(x @ k + b, 0), rtol=1e-5)
+    np.testing.assert_allclose(o, model.predict(x), rtol=1e-5)
+    loss = K.mean(out)
+    grads = K.gradients(loss, model.input)[0]
+    saliency = K.function([model.input], [grads])([x])[0]
+    eps = 1e-2
+    numeric = np.zeros_like(x)
+    for i in range(5):
+        for j in range(4):
+            xp, xm = x.copy(), x.copy()
+            xp[i, j] += eps
+            xm[i, j] -= eps
+            numeric[i, j] = (model.predict(xp).mean() -
+                             model.predict(xm).mean()) / (2 * eps)
+    np.testing.assert_allclose(saliency, numeric, atol=1e-4)
+    weight_grads = K.function([model.input],
+                              K.gradients(loss, model.trainable_weights))
+    values = weight_grads([x])
+    assert [v.shape for v in values] == [w.shape for w in
+                                        model.get_weights()]
+
+
+def test_eager_gradients_of_real_tensors():
+    layer = Dense(2, input_dim=3)
+    Sequential([layer])
+    x = torch.rand(4, 3)
+    loss = layer(x).sum()
+    g_kernel, g_bias = K.gradients(loss, layer.trainable_weights)
+    np.testing.assert_allclose(g_kernel.numpy(),
+                               x.sum(0, keepdim=True).T.repeat(1, 2).numpy(),
+                               rtol=1e-5)
+    np.testing.assert_allclose(g_bias.numpy(), [4., 4.])
+
+
+def test_functional_config_round_trip_and_save(tmp_path):
+    a, b = Input((3,), name='left'), Input((3,), name='right')
+    shared = Dense(4, name='shared')
+    merged = layers.concatenate([shared(a), shared(b)])
+    inner = Sequential([Dense(2, input_shape=(8,))], name='head')
+    out = inner(merged)
+    model = Model([a, b], out, name='siamese')
+    config = model.get_config()
+    clone = Model.from_config(config)
+    assert [l.name for l in clone.layers] == [l.name for l in model.layers]
+    clone.set_weights(model.get_weights())
+    x, y = rng.rand(2, 3), rng.rand(2, 3)
+    np.testing.assert_allclose(clone.predict([x, y]),
+                               model.predict([x, y]), rtol=1e-6)
+    json_clone = keras.models.model_from_json(model.to_json())
+    assert json_clone.count_params() == model.count_params()
+    model.compile('adam', 'mse')
+    model.fit([x, y], rng.rand(2, 2), verbose=0)
+    path = str(tmp_path / 'siamese.h5')
+    model.save(path)
+    restored = load_model(path)
+    np.testing.assert_allclose(restored.predict([x, y]),
+                               model.predict([x, y]), rtol=1e-6)
+    restored.fit([x, y], rng.rand(2, 2), verbose=0)
+
+
+def test_subclassed_model():
+    class TwoLayer(Model):
+        def __init__(self):
+            super(TwoLayer, self).__init__(name='two_layer')
+            self.hidden = Dense(5, activation='relu')
+            self.out = Dense(2)
+
+        def call(self, inputs):
+            return self.out(self.hidden(inputs))
+    model = TwoLayer()
+    model.compile('adam', 'mse')
+    x = rng.rand(16, 3).astype(np.float32)
+    model.fit(x, rng.rand(16, 2), epochs=2, verbose=0)
+    assert [l.name for l in model.layers] == [model.hidden.name,
+                                              model.out.name]
+    assert len(model.trainable_weights) == 4
+    assert model.predict(x).shape == (16, 2)
+
+
+def test_sequential_input_output_tensors():
+    model = Sequential([Dense(3, input_shape=(2,)), Dense(1)])
+    assert K.is_keras_tensor(model.input) and K.is_keras_tensor(model.output)
+    assert model.inputs == [model.input]
+    f = K.function([model.input], [model.layers[0].output])
+    x = rng.rand(2, 2).astype(np.float32)
+    k, b = model.layers[0].get_weights()
+    np.testing.assert_allclose(f([x])[0], x @ k + b, rtol=1e-5)
