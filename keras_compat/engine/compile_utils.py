@@ -62,17 +62,22 @@ class OutputLoss(object):
         logits = getattr(y_pred, '_keras_logits', None)
         kind = getattr(y_pred, '_keras_logits_kind', None)
         if self.kind == 'cce' and kind == 'softmax':
-            return F.cross_entropy(logits, y_true.to(logits.dtype))
+            if y_true.dtype != logits.dtype:
+                y_true = y_true.to(logits.dtype)
+            return F.cross_entropy(logits, y_true)
         if self.kind == 'scce' and kind == 'softmax':
             target = y_true.squeeze(-1) if y_true.dim() == 2 and \
                 y_true.shape[-1] == 1 else y_true
             return F.cross_entropy(logits, target.long())
         if self.kind == 'bce' and kind == 'sigmoid' and \
                 y_true.shape == logits.shape:
-            return F.binary_cross_entropy_with_logits(
-                logits, y_true.to(logits.dtype))
+            if y_true.dtype != logits.dtype:
+                y_true = y_true.to(logits.dtype)
+            return F.binary_cross_entropy_with_logits(logits, y_true)
         if self.kind == 'mse' and y_true.shape == y_pred.shape:
-            return F.mse_loss(y_pred, y_true.to(y_pred.dtype))
+            if y_true.dtype != y_pred.dtype:
+                y_true = y_true.to(y_pred.dtype)
+            return F.mse_loss(y_pred, y_true)
         return None
 
     def __call__(self, y_true, y_pred, sample_weight=None):

@@ -154,8 +154,9 @@ def _keep_mask(x, rate, noise_shape=None):
     1 - rate (broadcast over `noise_shape` axes of size 1)."""
     shape = x.shape if noise_shape is None else noise_shape
     keep = 1. - rate
-    rand = torch.rand(shape, device=x.device, dtype=x.dtype)
-    return (rand < keep).to(x.dtype) * (1. / keep)
+    # In place on the uniform draw: no boolean tensor, no conversion.
+    return torch.rand(shape, device=x.device, dtype=x.dtype).lt_(
+        keep).mul_(1. / keep)
 
 
 class Dropout(Layer):

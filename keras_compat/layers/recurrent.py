@@ -587,7 +587,8 @@ class RNN(Layer):
     def states(self):
         if not self._state_names:
             return [None] * self._n_states
-        return [getattr(self, name) for name in self._state_names]
+        buffers = self._buffers
+        return [buffers[name] for name in self._state_names]
 
     def get_initial_state(self, inputs):
         batch = inputs.shape[0]
@@ -698,8 +699,8 @@ class RNN(Layer):
                 initial_state = self.states
         if initial_state is None:
             initial_state = self.get_initial_state(inputs)
-        initial_state = [s.to(inputs.dtype) for s in
-                         to_list(initial_state, allow_tuple=True)]
+        initial_state = [s if s.dtype == inputs.dtype else s.to(inputs.dtype)
+                         for s in to_list(initial_state, allow_tuple=True)]
         if mask is not None:
             mask = mask.to(torch.bool)
         if self.go_backwards:
@@ -709,8 +710,9 @@ class RNN(Layer):
         result = self._run(inputs, initial_state, mask, training, constants)
         outputs, last_output, states = result
         if self.stateful:
+            buffers = self._buffers
             for name, state in zip(self._state_names, states):
-                setattr(self, name, state.detach())
+                buffers[name] = state.detach()
         output = outputs if self.return_sequences else last_output
         if self.return_state:
             return [output] + list(states)
