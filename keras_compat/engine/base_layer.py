@@ -594,7 +594,8 @@ class Layer(nn.Module):
             raise NotImplementedError('add_metric(aggregation=%r) is not '
                                       'supported; use "mean".'
                                       % (aggregation,))
-        if self.__dict__.get('_metric_generation') != _CALLS.generation:
+        if not _CALLS.compiled and \
+                self.__dict__.get('_metric_generation') != _CALLS.generation:
             self._metrics = []
             self._metric_generation = _CALLS.generation
         if not self.__dict__.get('_has_call_metrics'):
@@ -678,7 +679,8 @@ class Layer(nn.Module):
     def _append_call_loss(self, loss):
         # Losses of a call replace those of the previous top-level call; a
         # layer shared inside one model call keeps all of its calls' losses.
-        if self._loss_generation != _CALLS.generation:
+        if not _CALLS.compiled and \
+                self._loss_generation != _CALLS.generation:
             self._call_losses = []
             self._loss_generation = _CALLS.generation
         if not self._has_call_losses:
@@ -1012,6 +1014,7 @@ class _CallState(object):
     those of the previous call."""
     depth = 0
     generation = 0
+    compiled = False    # inside a torch.compile'd model call
     loss_layers_version = 0
 
 

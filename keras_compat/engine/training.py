@@ -22,6 +22,11 @@ from . import compile_utils, data_adapter
 from .base_layer import Layer, _CALLS
 from .network import Network
 
+# torch.compile tracing touches torch's own deprecated TorchScript helpers;
+# the warning concerns torch internals, not the user's model.
+warnings.filterwarnings('ignore', message='`torch.jit.script_method` is '
+                                          'deprecated')
+
 _ALLOWED_COMPILE_KWARGS = {'jit_compile', 'run_eagerly', 'steps_per_execution'}
 
 
@@ -101,6 +106,9 @@ class Model(Network):
         if kwargs.get('steps_per_execution', 1) not in (None, 1):
             raise NotImplementedError('compile(steps_per_execution=...) is '
                                       'not supported.')
+        if kwargs.get('run_eagerly') and kwargs.get('jit_compile'):
+            raise ValueError('You cannot enable `run_eagerly` and '
+                             '`jit_compile` at the same time.')
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         self.loss_weights = loss_weights
@@ -109,6 +117,9 @@ class Model(Network):
         self._compile_weighted_metrics = weighted_metrics
         self._jit = bool(kwargs.get('jit_compile'))
         self._compiled_step = None
+        from .. import mixed_precision
+        self._policy = mixed_precision.global_policy()
+        self._scaler = None
         output_names = self._output_names_for_compile()
         self._compiled_loss = compile_utils.CompiledLoss(
             loss, loss_weights, output_names)
@@ -482,10 +493,89 @@ class Model(Network):
     # ------------------------------------------------------------ one step
     def _forward(self, inputs):
         x = inputs[0] if len(inputs) == 1 else inputs
-        outputs = self(x)
-        if isinstance(outputs, (list, tuple)):
-            return list(outputs)
-        return [outputs]
+        if self.__dict__.get('_jit'):
+            outputs = self._jit_forward(x)
+        else:
+            amp = self._autocast_dtype()
+            if amp is None:
+                outputs = self(x)
+            else:
+                with torch.autocast(self._device().type, dtype=amp):
+                    outputs = self(x)
+        if not isinstance(outputs, (list, tuple)):
+            outputs = [outputs]
+        if self.__dict__.get('_policy') is not None and \
+                self._policy.mixed:
+            outputs = [o.float() if o.is_floating_point() else o
+                       for o in outputs]
+        return list(outputs)
+
+    def _autocast_dtype(self):
+        policy = self.__dict__.get('_policy')
+        return None if policy is None else policy.autocast_dtype()
+
+    def _jit_forward(self, x):
+        """The forward pass through torch.compile; falls back to eager
+        (with a warning) when the model cannot be compiled."""
+        compiled = self.__dict__.get('_compiled_step')
+        if compiled is None:
+            compile_fn = getattr(torch, 'compile', None)
+            if compile_fn is None:
+                warnings.warn('jit_compile=True needs torch.compile (torch '
+                              '>= 2.0); training eagerly.')
+                self._jit = False
+                return self(x)
+            amp = self._autocast_dtype()
+            device_type = self._device().type
+
+            def step(value):
+                if amp is None:
+                    return self(value)
+                with torch.autocast(device_type, dtype=amp):
+                    return self(value)
+            compiled = self._compiled_step = compile_fn(step)
+        self._start_compiled_call()
+        _CALLS.depth += 1
+        _CALLS.compiled = True
+        try:
+            return compiled(x)
+        except Exception as error:
+            failure = error
+        finally:
+            _CALLS.depth -= 1
+            _CALLS.compiled = False
+        warnings.warn('jit_compile=True: torch.compile could not compile '
+                      'this model (%s: %s); training eagerly instead.'
+                      % (type(failure).__name__, str(failure)[:300]))
+        self._jit = False
+        self._compiled_step = None
+        return self(x)
+
+    def _start_compiled_call(self):
+        """Does outside the compiled graph what a top-level call does
+        inside an eager one: starts a new call generation and empties the
+        per-call losses and metrics. The graph then sees a constant
+        generation and is not recompiled at every step."""
+        _CALLS.generation += 1
+        generation = _CALLS.generation
+        self._loss_layers()
+        for layer in self._loss_layer_cache[1]:
+            layer._call_losses = []
+            layer._loss_generation = generation
+        for layer in getattr(self, '_metric_layers', []):
+            layer._metrics = []
+            layer._metric_generation = generation
+
+    def _grad_scaler(self):
+        if self._scaler is None and self._policy.compute_dtype == \
+                'float16' and self._policy.mixed:
+            device_type = self._device().type
+            # tf.keras's dynamic loss scale: start at 2**15, halve and skip
+            # the step on overflow, double after 2000 clean steps.
+            self._scaler = torch.amp.GradScaler(
+                device_type, init_scale=2. ** 15, growth_factor=2.,
+                backoff_factor=0.5, growth_interval=2000)
+        return self._scaler
 
     def _total_loss(self, targets, outputs, weights):
         total, per_output = self._compiled_loss(targets, outputs, weights)
@@ -500,8 +590,14 @@ class Model(Network):
         optimizer = self.optimizer
         if total.requires_grad:
             optimizer.zero_grad(set_to_none=True)
-            total.backward()
-            optimizer.step()
+            scaler = self._grad_scaler() if self._policy.mixed else None
+            if scaler is None:
+                total.backward()
+                optimizer.step()
+            else:
+                scaler.scale(total).backward()
+                scaler.step(optimizer)
+                scaler.update()
             if self._constraint_records:
                 self._apply_constraints()
         self._track(targets, outputs, weights, total, per_output)

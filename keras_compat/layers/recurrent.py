@@ -20,12 +20,23 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+# GRU biases are slices of one Keras weight and cannot join cuDNN's flat
+# buffer; cuDNN then compacts them per call, which is cheap. Its warning
+# about that says nothing a Keras user can act on.
+warnings.filterwarnings('ignore', message='RNN module weights are not part '
+                                          'of single contiguous chunk')
+
 from .. import backend as K
 from .. import activations, initializers, regularizers, constraints
 from ..engine.base_layer import Layer, InputSpec
 from ..engine.keras_tensor import KerasTensor
 from ..legacy import interfaces
 from ..utils.generic_utils import has_arg, to_list
+
+
+def _eager_under_compile(fn):
+    disable = getattr(getattr(torch, 'compiler', None), 'disable', None)
+    return disable(fn) if disable is not None else fn
 
 
 # ------------------------------------------------------------------ helpers
@@ -875,6 +886,34 @@ class _FusedRNN(RNN):
     def _kernel(self, x, hx):
         raise NotImplementedError
 
+    @_eager_under_compile
+    def _run_kernel(self, x, hx):
+        # The fused kernel is one call already; torch.compile runs it
+        # eagerly and compiles the layers around it.
+        return self._kernel(x, hx)
+
+    def _cudnn_weights(self, weights, mode):
+        """On CUDA, moves the weights into one cuDNN buffer (the
+        parameters keep their identity and become views of it), once per
+        placement, so cuDNN does not compact them on every call."""
+        first = weights[0]
+        if first.device.type != 'cuda' or \
+                not torch.backends.cudnn.is_available():
+            return weights
+        key = tuple(w.data_ptr() for w in weights)
+        if self.__dict__.get('_cudnn_key') == key:
+            return weights
+        try:
+            with torch.no_grad():
+                torch._cudnn_rnn_flatten_weight(
+                    weights, len(weights), first.shape[1],
+                    torch.backends.cudnn.rnn.get_cudnn_mode(mode),
+                    self.cell.units, 0, 1, True, False)
+        except (RuntimeError, TypeError, AttributeError):
+            pass
+        self.__dict__['_cudnn_key'] = tuple(w.data_ptr() for w in weights)
+        return weights
+
     def _fused(self, inputs, initial_state, mask, training):
         if not self._fusable(training):
             return None
@@ -883,7 +922,7 @@ class _FusedRNN(RNN):
         if training and 0. < cell.dropout < 1.:
             x = x * _dropout_mask(x[:, 0], cell.dropout).unsqueeze(1)
         if mask is None:
-            outputs, states = self._kernel(x, initial_state)
+            outputs, states = self._run_kernel(x, initial_state)
             return outputs, outputs[:, -1], states
         compacted, lengths, _ = _compact(x, mask)
         needs_exact_states = self._n_states > 1 and (
@@ -892,12 +931,12 @@ class _FusedRNN(RNN):
             packed = torch.nn.utils.rnn.pack_padded_sequence(
                 compacted, lengths.clamp(min=1).cpu(), batch_first=True,
                 enforce_sorted=False)
-            out_packed, states = self._kernel(packed, initial_state)
+            out_packed, states = self._run_kernel(packed, initial_state)
             outputs_c, _ = torch.nn.utils.rnn.pad_packed_sequence(
                 out_packed, batch_first=True,
                 total_length=inputs.shape[1])
         else:
-            outputs_c, states = self._kernel(compacted, initial_state)
+            outputs_c, states = self._run_kernel(compacted, initial_state)
         last = _last_of(outputs_c, lengths)
         empty = (lengths == 0).unsqueeze(-1)
         if self._n_states == 1:
@@ -960,9 +999,10 @@ class SimpleRNN(_FusedRNN):
         return [cell.weight_ih, cell.weight_hh]
 
     def _kernel(self, x, hx):
-        fn = torch._VF.rnn_tanh if self.cell.activation is \
-            activations.tanh else torch._VF.rnn_relu
-        weights = self._flat_weights()
+        tanh = self.cell.activation is activations.tanh
+        fn = torch._VF.rnn_tanh if tanh else torch._VF.rnn_relu
+        weights = self._cudnn_weights(self._flat_weights(),
+                                      'RNN_TANH' if tanh else 'RNN_RELU')
         h0 = hx[0].unsqueeze(0).contiguous()
         if isinstance(x, torch.nn.utils.rnn.PackedSequence):
             out, h = fn(x.data, x.batch_sizes, h0, weights,
@@ -1139,7 +1179,7 @@ class LSTM(_FusedRNN):
                 cell.recurrent_activation is activations.sigmoid)
 
     def _kernel(self, x, hx):
-        weights = self._flat_weights()
+        weights = self._cudnn_weights(self._flat_weights(), 'LSTM')
         h0 = hx[0].unsqueeze(0).contiguous()
         c0 = hx[1].unsqueeze(0).contiguous()
         if isinstance(x, torch.nn.utils.rnn.PackedSequence):

@@ -1,0 +1,177 @@
+"""Mixed-precision policies and jit_compile=True (torch.compile)."""
+import numpy as np
+import pytest
+import torch
+
+import keras_compat as keras
+from keras_compat import layers, mixed_precision
+
+
+@pytest.fixture
+def restore_policy():
+    yield
+    mixed_precision.set_global_policy('float32')
+
+
+def _data(n=64, features=5, seed=0):
+    rng = np.random.RandomState(seed)
+    x = rng.rand(n, features).astype('float32')
+    y = (x @ np.arange(1., features + 1.)[:, None]).astype('float32')
+    return x, y
+
+
+def _numpy_sgd_linear(x, y, kernel, bias, lr, batch_size, epochs):
+    """Keras 2 SGD on a linear Dense layer with mean squared error: the
+    per-epoch mean of the batch losses, computed in float64."""
+    kernel, bias = kernel.astype('float64'), bias.astype('float64')
+    history = []
+    for _ in range(epochs):
+        losses, sizes = [], []
+        for start in range(0, len(x), batch_size):
+            xb = x[start:start + batch_size].astype('float64')
+            yb = y[start:start + batch_size].astype('float64')
+            error = xb @ kernel + bias - yb
+            losses.append(np.mean(error ** 2))
+            sizes.append(len(xb))
+            grad_out = 2 * error / error.size
+            kernel = kernel - lr * xb.T @ grad_out
+            bias = bias - lr * grad_out.sum(0)
+        history.append(np.average(losses, weights=sizes))
+    return history
+
+
+def _linear_model(**compile_kwargs):
+    model = keras.Sequential([layers.Dense(1, input_shape=(5,))])
+    model.compile(keras.optimizers.SGD(lr=0.05), 'mse', **compile_kwargs)
+    return model
+
+
+def test_policy_properties_follow_tf_keras():
+    policy = mixed_precision.Policy('mixed_float16')
+    assert policy.compute_dtype == 'float16'
+    assert policy.variable_dtype == 'float32'
+    assert mixed_precision.Policy('float32').compute_dtype == 'float32'
+    assert policy.get_config() == {'name': 'mixed_float16'}
+    with pytest.raises(ValueError, match='mixed precision Policy'):
+        mixed_precision.Policy('mixed_int8')
+
+
+def test_unsupported_global_policies_say_so(restore_policy):
+    with pytest.raises(NotImplementedError, match='float64'):
+        mixed_precision.set_global_policy('float64')
+    mixed_precision.experimental.set_policy('mixed_bfloat16')
+    assert mixed_precision.global_policy().name == 'mixed_bfloat16'
+    with pytest.raises(NotImplementedError, match='loss_scale'):
+        mixed_precision.LossScaleOptimizer(keras.optimizers.SGD(),
+                                           loss_scale=128)
+
+
+def test_mixed_bfloat16_computes_in_bfloat16_and_keeps_float32_weights(
+        restore_policy):
+    mixed_precision.set_global_policy('mixed_bfloat16')
+    seen = []
+    torch.manual_seed(0)
+    model = keras.Sequential([
+        layers.Dense(8, input_shape=(5,)),
+        layers.Lambda(lambda t: seen.append(t.dtype) or t),
+        layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(lr=0.01), 'mse')
+    x, y = _data()
+    kernel0 = [w.copy() for w in model.get_weights()]
+    history = model.fit(x, y, epochs=2, batch_size=16, verbose=0,
+                        shuffle=False)
+    assert torch.bfloat16 in seen
+    assert all(w.dtype == np.float32 for w in model.get_weights())
+    assert model.predict(x[:3]).dtype == np.float32
+    # Same run in float32: bfloat16 has 8 mantissa bits, so the losses
+    # agree to about 1%.
+    mixed_precision.set_global_policy('float32')
+    reference = keras.models.clone_model(model)
+    reference.set_weights(kernel0)
+    reference.compile(keras.optimizers.SGD(lr=0.01), 'mse')
+    expected = reference.fit(x, y, epochs=2, batch_size=16, verbose=0,
+                             shuffle=False).history['loss']
+    np.testing.assert_allclose(history.history['loss'], expected, rtol=3e-2)
+
+
+def test_mixed_float16_trains_with_loss_scaling(restore_policy):
+    mixed_precision.set_global_policy('mixed_float16')
+    model = keras.Sequential([layers.Dense(1, input_shape=(5,),
+                                           kernel_initializer='zeros')])
+    model.compile(keras.optimizers.SGD(lr=0.05), 'mse')
+    x, y = _data()
+    y = y / 100.    # small gradients: no overflow at a scale of 2**15
+    kernel, bias = [w.copy() for w in model.get_weights()]
+    history = model.fit(x, y, epochs=3, batch_size=16, verbose=0,
+                        shuffle=False)
+    assert model._scaler.get_scale() == 2. ** 15
+    expected = _numpy_sgd_linear(x, y, kernel, bias, 0.05, 16, 3)
+    np.testing.assert_allclose(history.history['loss'], expected, rtol=2e-2)
+
+
+def test_mixed_float16_skips_overflowing_steps_and_halves_the_scale(
+        restore_policy):
+    mixed_precision.set_global_policy('mixed_float16')
+    model = _linear_model()
+    x, y = _data()
+    y = y * 100.    # float16 gradients overflow at a scale of 2**15
+    before = [w.copy() for w in model.get_weights()]
+    model.train_on_batch(x[:16], y[:16])
+    for old, new in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(old, new)
+    assert model._scaler.get_scale() == 2. ** 14
+
+
+def test_jit_compile_matches_the_keras_formula():
+    torch.manual_seed(0)
+    model = _linear_model(jit_compile=True)
+    x, y = _data()
+    kernel, bias = [w.copy() for w in model.get_weights()]
+    history = model.fit(x, y, epochs=3, batch_size=16, verbose=0,
+                        shuffle=False)
+    assert model._jit, 'the model fell back to eager execution'
+    expected = _numpy_sgd_linear(x, y, kernel, bias, 0.05, 16, 3)
+    np.testing.assert_allclose(history.history['loss'], expected, rtol=1e-5)
+    np.testing.assert_allclose(model.evaluate(x, y, verbose=0),
+                               np.mean((model.predict(x) - y) ** 2),
+                               rtol=1e-5)
+
+
+def test_jit_compile_keeps_activity_losses_per_step():
+    from keras_compat import regularizers
+    torch.manual_seed(0)
+    model = keras.Sequential([layers.Dense(
+        1, input_shape=(5,), kernel_initializer='zeros',
+        activity_regularizer=regularizers.l1(0.5))])
+    model.compile(keras.optimizers.SGD(lr=0.0), 'mse', jit_compile=True)
+    x, y = _data(n=32)
+    model.layers[0].bias.data.fill_(2.)
+    # Zero learning rate: every batch sees output 2, so the loss is the
+    # squared error plus 0.5 * |2| once (divided by the batch, summed over
+    # it), never accumulated over steps.
+    history = model.fit(x, y, epochs=2, batch_size=8, verbose=0,
+                        shuffle=False)
+    expected = np.mean((2. - y) ** 2) + 0.5 * 2.
+    np.testing.assert_allclose(history.history['loss'], [expected] * 2,
+                               rtol=1e-5)
+
+
+def test_jit_compile_runs_recurrent_layers():
+    torch.manual_seed(0)
+    model = keras.Sequential([layers.LSTM(4, input_shape=(3, 2)),
+                              layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(lr=0.), 'mse', jit_compile=True)
+    x = np.random.RandomState(1).rand(8, 3, 2).astype('float32')
+    with torch.no_grad():
+        eager = model(torch.from_numpy(x)).numpy()
+    history = model.fit(x, np.zeros((8, 1), 'float32'), epochs=1,
+                        batch_size=8, verbose=0)
+    assert model._jit
+    np.testing.assert_allclose(history.history['loss'][0],
+                               np.mean(eager ** 2), rtol=1e-5)
+
+
+def test_run_eagerly_and_jit_compile_conflict():
+    model = keras.Sequential([layers.Dense(1, input_shape=(2,))])
+    with pytest.raises(ValueError, match='run_eagerly'):
+        model.compile('sgd', 'mse', run_eagerly=True, jit_compile=True)
