@@ -10,9 +10,14 @@ torch.set_num_threads(2)
 
 
 @pytest.fixture(autouse=True)
-def _fresh_state():
-    """Seeds every RNG and resets Keras name counters for each test."""
+def _fresh_state(request):
+    """Seeds every RNG and resets Keras name counters for each test. Tests
+    not marked `cuda` run on the CPU on every machine (they hand torch CPU
+    tensors to layers and read results with `.numpy()`); the `cuda` tests
+    cover the GPU path."""
     from keras_compat import backend as K
+    if 'cuda' not in request.keywords:
+        K.set_device('cpu')
     K.clear_session()
     random.seed(1234)
     np.random.seed(1234)

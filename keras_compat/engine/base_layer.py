@@ -621,6 +621,8 @@ class Layer(nn.Module):
             inputs = _to_tensors(inputs)
         if not self.built:
             self._build_for(inputs)
+        if _CALLS.depth == 0:
+            inputs = _onto_weight_device(self, inputs)
         flags = self.__class__.__dict__.get('_keras_class_flags') or \
             _class_flags(self.__class__)
         if self.supports_masking:
@@ -1062,6 +1064,24 @@ def _attach_masks(outputs, masks):
             masks = masks[0]
         if masks is not None:
             outputs._keras_mask = masks
+
+
+def _onto_weight_device(layer, inputs):
+    """Tensors handed to a layer from outside a model call move to the
+    device of its weights, as TensorFlow copies eager tensors between
+    devices."""
+    weight = next(layer.parameters(), None)
+    if weight is None:
+        weight = next(layer.buffers(), None)
+        if weight is None:
+            return inputs
+    device = weight.device
+    if type(inputs) is torch.Tensor:
+        return inputs if inputs.device == device else inputs.to(device)
+    if isinstance(inputs, (list, tuple)):
+        return [x.to(device) if isinstance(x, torch.Tensor) and
+                x.device != device else x for x in inputs]
+    return inputs
 
 
 def _to_tensors(inputs):

@@ -328,6 +328,10 @@ class Network(Layer):
             return Layer.__call__(self, inputs, *args, **kwargs)
         if _CALLS.depth == 0:
             _CALLS.generation += 1
+            if self.built:
+                if type(inputs) is not torch.Tensor:
+                    inputs = base_layer._to_tensors(inputs)
+                inputs = base_layer._onto_weight_device(self, inputs)
         _CALLS.depth += 1
         try:
             return Layer.__call__(self, inputs, *args, **kwargs)
