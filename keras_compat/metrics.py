@@ -327,18 +327,15 @@ class _ConfusionMatrixMetric(Metric):
 
     def _counts(self, y_true, y_pred, sample_weight):
         y_true, y_pred = _as_tensors(y_true, y_pred)
-        y_pred = y_pred.detach().to(_floatx()).reshape(-1)
+        y_pred = y_pred.detach().to(_floatx())
+        weight = None
+        if sample_weight is not None:
+            weight = _weights_like(y_pred, sample_weight).reshape(-1)
+        y_pred = y_pred.reshape(-1)
         y_true = y_true.detach().to(torch.bool).reshape(-1)
         thresholds = torch.as_tensor(self.thresholds, dtype=y_pred.dtype,
                                      device=y_pred.device)
         above = y_pred.unsqueeze(0) > thresholds.unsqueeze(1)
-        weight = None
-        if sample_weight is not None:
-            weight = _weights_like(K.as_tensor(y_pred).reshape(-1),
-                                   K.as_tensor(sample_weight).reshape(-1)
-                                   if K.as_tensor(sample_weight).numel()
-                                   == y_pred.numel() else
-                                   K.as_tensor(sample_weight))
         return y_true, above, weight
 
     def _accumulate(self, cells):
@@ -484,13 +481,15 @@ class AUC(Metric):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_true, y_pred = _as_tensors(y_true, y_pred)
-        y_pred = y_pred.detach().to(_floatx()).reshape(-1)
+        y_pred = y_pred.detach().to(_floatx())
+        weight = torch.ones_like(y_pred) if sample_weight is None else \
+            _weights_like(y_pred, sample_weight)
+        weight = weight.reshape(-1)
+        y_pred = y_pred.reshape(-1)
         labels = y_true.detach().to(torch.bool).reshape(-1)
         thresholds = torch.as_tensor(self.thresholds, dtype=y_pred.dtype,
                                      device=y_pred.device).unsqueeze(1)
         above = y_pred.unsqueeze(0) > thresholds
-        weight = torch.ones_like(y_pred) if sample_weight is None else \
-            _weights_like(y_pred, K.as_tensor(sample_weight).reshape(-1))
         lab = labels.unsqueeze(0)
         cells = torch.stack([
             ((above & lab).to(_floatx()) * weight).sum(1),

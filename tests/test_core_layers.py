@@ -260,3 +260,16 @@ def test_pop():
     model = Sequential([Dense(4, input_shape=(3,)), Dense(2)])
     model.pop()
     assert len(model.layers) == 1 and model.output_shape == (None, 4)
+
+
+def test_get_weights_returns_copies_that_training_does_not_change():
+    model = Sequential([Dense(2, input_shape=(3,))])
+    model.compile('sgd', 'mse')
+    before = model.get_weights()
+    kernel_value = K.get_value(model.layers[0].kernel)
+    saved = [w.copy() for w in before]
+    model.train_on_batch(np.ones((4, 3)), np.full((4, 2), 5.))
+    for b, s in zip(before, saved):
+        np.testing.assert_array_equal(b, s)
+    np.testing.assert_array_equal(kernel_value, saved[0])
+    assert not np.array_equal(model.get_weights()[0], saved[0])

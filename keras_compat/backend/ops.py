@@ -216,7 +216,8 @@ def eval(x):
 def get_value(x):
     """The value of a variable or tensor as a Numpy array."""
     if isinstance(x, torch.Tensor):
-        return x.detach().cpu().numpy()
+        # A copy, as Keras returns: later updates do not show through it.
+        return x.detach().to('cpu', copy=True).numpy()
     if hasattr(x, 'numpy') and callable(x.numpy):
         return x.numpy()
     return np.asarray(x)

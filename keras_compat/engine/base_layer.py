@@ -74,7 +74,7 @@ class KerasWeightView(torch.Tensor):
         return self.__dict__.get('_keras_name')
 
     def numpy(self):
-        return self.detach().cpu().numpy()
+        return _copy_to_numpy(self)
 
     def value(self):
         return self
@@ -479,7 +479,7 @@ class Layer(nn.Module):
 
     def get_weights(self):
         """The weights as Numpy arrays in Keras layout and order."""
-        values = [r.keras_tensor(self).detach().cpu().numpy()
+        values = [_copy_to_numpy(r.keras_tensor(self))
                   for r in self._records()]
         for layer in self._sublayers():
             values += layer.get_weights()
@@ -1064,6 +1064,12 @@ def _attach_masks(outputs, masks):
             masks = masks[0]
         if masks is not None:
             outputs._keras_mask = masks
+
+
+def _copy_to_numpy(tensor):
+    """A Numpy copy, as Keras returns: later updates of the weight do not
+    show through it."""
+    return tensor.detach().to('cpu', copy=True).numpy()
 
 
 def _onto_weight_device(layer, inputs):

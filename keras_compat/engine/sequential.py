@@ -49,6 +49,12 @@ class Sequential(Model):
     def add(self, layer):
         """Appends a layer; builds the model when the input shape is
         known."""
+        history = getattr(layer, '_keras_history', None)
+        if not self._layers and history and \
+                isinstance(history[0], InputLayer):
+            # tf.keras accepts the tensor of `Input(...)` as the first
+            # entry: it stands for its InputLayer.
+            layer = history[0]
         if not isinstance(layer, Layer):
             raise TypeError('The added layer must be an instance of class '
                             'Layer. Found: ' + str(layer))

@@ -1,0 +1,105 @@
+"""Every public layer, loss, metric, optimizer, initializer and activation
+has a parity case; a new public name without one fails here."""
+import inspect
+
+import keras_compat
+from keras_compat import (layers, losses, metrics, optimizers, initializers,
+                          activations)
+from keras_compat.engine.base_layer import Layer
+
+import test_activation_parity
+import test_initializer_parity
+import test_keras2_formula_parity
+import test_layer_parity
+import test_loss_metric_parity
+import test_optimizer_parity
+
+ABSTRACT_LAYERS = {'Layer', 'Wrapper'}
+
+
+def _public_classes(module, base):
+    found = {}
+    for name in dir(module):
+        value = getattr(module, name)
+        if not name.startswith('_') and inspect.isclass(value) and \
+                issubclass(value, base):
+            found.setdefault(value, set()).add(name)
+    return found
+
+
+def test_every_layer_has_a_parity_case():
+    covered = {c.name for c in test_layer_parity.CASES}
+    covered |= {'LSTMCell', 'GRUCell', 'SimpleRNNCell', 'StackedRNNCells'}
+    covered |= {'ThresholdedReLU', 'AveragePooling2D', 'InputLayer'}
+    missing = sorted(min(names) for cls, names in
+                     _public_classes(layers, Layer).items()
+                     if not names & covered and
+                     not names & ABSTRACT_LAYERS)
+    assert not missing, 'layers without a parity case: %s' % missing
+
+
+def test_every_loss_has_a_parity_case():
+    covered = {getattr(losses, c[0].replace('_zero_one_labels', ''))
+               for c in test_loss_metric_parity.LOSSES}
+    covered |= {losses.sparse_categorical_crossentropy, losses.huber_loss}
+    public = {getattr(losses, n) for n in losses.__dict__
+              if not n.startswith('_') and
+              getattr(getattr(losses, n), '__module__', '') ==
+              losses.__name__ and inspect.isfunction(getattr(losses, n))}
+    helpers = {losses.compute_weighted_loss, losses.serialize,
+               losses.deserialize, losses.get, losses.loss_name,
+               losses.is_categorical_crossentropy,
+               losses.is_sparse_categorical_crossentropy}
+    missing = sorted(f.__name__ for f in public - covered - helpers)
+    assert not missing, 'losses without a parity case: %s' % missing
+    for name, cls in _public_classes(losses, losses.LossFunctionWrapper) \
+            .items():
+        if name is losses.LossFunctionWrapper:
+            continue
+        assert name().fn in covered, (cls, 'wraps an uncovered function')
+
+
+def test_every_metric_has_a_parity_case():
+    covered = {c[0] for c in test_loss_metric_parity.METRIC_CLASSES}
+    covered |= {'Mean', 'Sum'}
+    abstract = {'Metric', 'MeanMetricWrapper', 'Reduce'}
+    missing = sorted(min(names) for cls, names in
+                     _public_classes(metrics, metrics.Metric).items()
+                     if not names & covered and not names & abstract)
+    assert not missing, 'metrics without a parity case: %s' % missing
+    functions = {c[0] for c in test_loss_metric_parity.METRIC_FUNCTIONS}
+    functions |= {'sparse_categorical_accuracy',
+                  'sparse_top_k_categorical_accuracy'}
+    for name in ('binary_accuracy', 'categorical_accuracy',
+                 'sparse_categorical_accuracy', 'top_k_categorical_accuracy',
+                 'sparse_top_k_categorical_accuracy'):
+        assert name in functions
+
+
+def test_every_optimizer_has_a_parity_case():
+    covered = {type(make()).__name__ for _, make, _ in
+               test_optimizer_parity.CASES}
+    classes = {c.__name__ for c in _public_classes(
+        optimizers, optimizers.Optimizer) if c is not optimizers.Optimizer}
+    assert classes <= covered, classes - covered
+
+
+def test_every_initializer_has_a_parity_case():
+    source = inspect.getsource(test_initializer_parity)
+    classes = _public_classes(initializers, initializers.Initializer)
+    missing = []
+    for cls, names in classes.items():
+        if cls is initializers.Initializer:
+            continue
+        if not any(("'%s'" % n) in source for n in names):
+            missing.append(min(names))
+    assert not missing, 'initializers without a parity case: %s' % missing
+
+
+def test_every_activation_has_a_parity_case():
+    covered = {c[0] for c in test_activation_parity.CASES} | {'hard_sigmoid'}
+    public = {n for n in dir(activations) if not n.startswith('_') and
+              inspect.isfunction(getattr(activations, n)) and
+              getattr(activations, n).__module__ == activations.__name__}
+    public -= {'get', 'serialize', 'deserialize'}
+    assert public <= covered, public - covered

@@ -1,0 +1,65 @@
+"""Layers where Keras 3 departs from Keras 2, against the Keras 2 formula
+written out in numpy."""
+import numpy as np
+import torch
+
+from keras_compat import layers as L
+from keras_compat.models import Sequential
+
+from parity_helpers import assert_close
+from test_convolutional import np_pool2d
+from test_recurrent import np_rnn, hard_sigmoid
+
+R = np.random.RandomState(11)
+
+
+def test_thresholded_relu():
+    # Keras 2: x if x > theta else 0 (the layer is gone from Keras 3).
+    x = R.uniform(-2, 2, size=(4, 5)).astype('float32')
+    out = L.ThresholdedReLU(theta=0.5)(torch.tensor(x))
+    assert_close(out, np.where(x > 0.5, x, 0.))
+
+
+def test_average_pooling_same_excludes_padding_asymmetric():
+    # Keras 2 (TensorFlow's avg_pool): 'same' pads more at the end and
+    # averages over the valid cells only. Keras 3's torch backend pads
+    # symmetrically here, so it is not the reference.
+    x = R.rand(2, 7, 6, 3).astype('float32')
+    model = Sequential([L.AveragePooling2D(pool_size=(2, 3), strides=2,
+                                           padding='same',
+                                           input_shape=(7, 6, 3))])
+    expected = np_pool2d(x, (2, 3), (2, 2), 'same', 'avg')
+    assert_close(model.predict(x), expected)
+
+
+def test_lstm_hard_sigmoid_uses_keras2_slope():
+    # Keras 2's hard_sigmoid is clip(0.2 x + 0.5, 0, 1); Keras 3's has
+    # slope 1/6.
+    x = R.rand(3, 6, 2).astype('float32')
+    layer = L.LSTM(4, recurrent_activation='hard_sigmoid',
+                   return_sequences=True)
+    model = Sequential([L.InputLayer(input_shape=(6, 2)), layer])
+    expected, _ = np_rnn('lstm', x.astype('float64'), layer.get_weights(),
+                         rec_act=hard_sigmoid)
+    assert_close(model.predict(x), expected)
+
+
+def test_stateful_gru_carries_state_across_batches():
+    # Keras 2: a stateful layer starts each batch from the last states of
+    # the previous one, until reset_states().
+    x = R.rand(2, 8, 3).astype('float32')
+    layer = L.GRU(3, stateful=True, return_sequences=True,
+                  recurrent_activation='sigmoid')
+    model = Sequential([L.InputLayer(batch_input_shape=(2, 4, 3)), layer])
+    expected, _ = np_rnn('gru', x.astype('float64'), layer.get_weights())
+    first = model.predict(x[:, :4], batch_size=2)
+    second = model.predict(x[:, 4:], batch_size=2)
+    assert_close(np.concatenate([first, second], axis=1), expected)
+    model.reset_states()
+    assert_close(model.predict(x[:, :4], batch_size=2), expected[:, :4])
+
+
+def test_input_layer_is_identity():
+    x = R.rand(3, 4).astype('float32')
+    model = Sequential([L.InputLayer(input_shape=(4,))])
+    assert_close(model.predict(x), x)
