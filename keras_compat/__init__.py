@@ -22,3 +22,8 @@ __all__ = ['backend', 'activations', 'initializers', 'regularizers',
            'constraints', 'losses', 'metrics', 'optimizers', 'callbacks',
            'utils', 'layers', 'models', 'engine', 'Sequential', 'Model',
            'Input', 'install_as_keras']
+
+# Under torchrun, join the process group now, before the script draws its
+# random data, so that every process starts from rank 0's random state.
+from . import distributed  # noqa: E402
+distributed.initialize()

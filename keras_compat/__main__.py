@@ -42,6 +42,8 @@ def run_script(path, args):
     except KeyboardInterrupt:
         raise
     except BaseException as error:
+        from . import distributed
+        distributed.mark_failed()
         tb = _trim_traceback(error.__traceback__, script)
         traceback.print_exception(type(error), error, tb)
         return 1

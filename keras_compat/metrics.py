@@ -99,6 +99,17 @@ class Metric(object):
     def reset_state(self):
         self.reset_states()
 
+    def _state_tensors(self):
+        """The additive state, as tensors, for summing over the processes
+        of a distributed run."""
+        raise NotImplementedError(
+            'The metric %r cannot be combined across torchrun processes: '
+            'define _state_tensors() and _load_state_tensors() returning '
+            'and taking its additive state.' % self.name)
+
+    def _load_state_tensors(self, tensors):
+        raise NotImplementedError
+
     def get_config(self):
         return {'name': self.name, 'dtype': self.dtype}
 
@@ -154,6 +165,18 @@ class Reduce(Metric):
             self.count += values.numel()
         self.total = batch_total if self.total is None else \
             self.total + batch_total
+
+    def _state_tensors(self):
+        zero = torch.zeros((), dtype=torch.float64)
+        return [zero if self.total is None else self.total.reshape(()),
+                torch.tensor(float(self.count), dtype=torch.float64),
+                zero if self._weighted_count is None else
+                self._weighted_count.reshape(())]
+
+    def _load_state_tensors(self, tensors):
+        self.total = tensors[0].to(_floatx())
+        self.count = float(tensors[1])
+        self._weighted_count = tensors[2].to(_floatx())
 
     def _add_sum(self, batch_total, batch_count):
         """Adds a precomputed (sum, count) pair; count is a Python number."""
@@ -310,8 +333,19 @@ class RootMeanSquaredError(Mean):
         return torch.sqrt(super(RootMeanSquaredError, self).result())
 
 
+def _accumulator_or_zeros(metric):
+    if metric.accumulator is not None:
+        return metric.accumulator
+    shape = (len(metric.thresholds),)
+    if metric._cells:
+        shape = (metric._cells,) + shape
+    return torch.zeros(shape, dtype=torch.float64)
+
+
 class _ConfusionMatrixMetric(Metric):
     """Counts of a confusion-matrix cell at one or more thresholds."""
+
+    _cells = None   # rows of the accumulator (None: one row, squeezed)
 
     def __init__(self, thresholds=None, name=None, dtype=None):
         super(_ConfusionMatrixMetric, self).__init__(name=name, dtype=dtype)
@@ -324,6 +358,12 @@ class _ConfusionMatrixMetric(Metric):
 
     def reset_states(self):
         self.accumulator = None
+
+    def _state_tensors(self):
+        return [_accumulator_or_zeros(self)]
+
+    def _load_state_tensors(self, tensors):
+        self.accumulator = tensors[0].to(_floatx())
 
     def _counts(self, y_true, y_pred, sample_weight):
         y_true, y_pred = _as_tensors(y_true, y_pred)
@@ -389,6 +429,8 @@ FalseNegatives = _cell_metric('FalseNegatives', False, True,
 class Precision(_ConfusionMatrixMetric):
     """true_positives / (true_positives + false_positives)."""
 
+    _cells = 2
+
     def __init__(self, thresholds=None, top_k=None, class_id=None,
                  name=None, dtype=None):
         if top_k is not None or class_id is not None:
@@ -419,6 +461,8 @@ class Precision(_ConfusionMatrixMetric):
 
 class Recall(_ConfusionMatrixMetric):
     """true_positives / (true_positives + false_negatives)."""
+
+    _cells = 2
 
     def __init__(self, thresholds=None, top_k=None, class_id=None,
                  name=None, dtype=None):
@@ -452,6 +496,8 @@ class AUC(Metric):
     `num_thresholds` evenly spaced thresholds (Riemann sum with
     interpolation, as tf.keras computes it)."""
 
+    _cells = 4
+
     def __init__(self, num_thresholds=200, curve='ROC',
                  summation_method='interpolation', name=None, dtype=None,
                  thresholds=None, multi_label=False, label_weights=None):
@@ -478,6 +524,12 @@ class AUC(Metric):
 
     def reset_states(self):
         self.accumulator = None
+
+    def _state_tensors(self):
+        return [_accumulator_or_zeros(self)]
+
+    def _load_state_tensors(self, tensors):
+        self.accumulator = tensors[0].to(_floatx())
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_true, y_pred = _as_tensors(y_true, y_pred)

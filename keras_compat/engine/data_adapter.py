@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from .. import backend as K
+from .. import distributed
 from ..utils.data_utils import Sequence
 
 
@@ -89,8 +90,14 @@ class ArrayBatches(object):
     numpy's RNG (so `np.random.seed` reproduces Keras's batch order)."""
 
     def __init__(self, inputs, targets, weights, batch_size, shuffle=False,
-                 steps=None, device=None):
+                 steps=None, device=None, shard=None):
         device = device or K.get_device()
+        # Under torchrun: 'batch' gives each process its part of every
+        # global batch (training), 'whole' a contiguous part of the data
+        # (evaluation and prediction).
+        self.shard = shard if distributed.is_active() else None
+        self.loss_scale = 1.
+        self.local_empty = False
         self.num_inputs = len(inputs)
         self.num_targets = len(targets)
         flat = list(inputs) + list(targets) + list(weights)
@@ -105,11 +112,19 @@ class ArrayBatches(object):
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.steps = steps
+        if self.shard == 'whole' and steps is None:
+            self._restrict_to_share()
         if steps is None:
             self.num_batches = (self.num_samples + batch_size - 1) // \
                 batch_size
         else:
             self.num_batches = steps
+
+    def _restrict_to_share(self):
+        start, stop = distributed.batch_share(self.num_samples)
+        for group in (self.inputs, self.targets, self.weights):
+            group[:] = [None if t is None else t[start:stop] for t in group]
+        self.num_samples = stop - start
 
     def __len__(self):
         return self.num_batches
@@ -127,7 +142,10 @@ class ArrayBatches(object):
             index_array = np.append(head.flatten(), last)
         else:
             np.random.shuffle(index_array)
-        return torch.from_numpy(index_array).to(self.device)
+        order = torch.from_numpy(index_array).to(self.device)
+        if self.shard == 'batch':
+            order = distributed.broadcast(order)
+        return order
 
     def _take(self, tensors, index, start, stop):
         out = []
@@ -151,10 +169,27 @@ class ArrayBatches(object):
             start = (b * size) % max(n, 1) if self.steps is not None else \
                 b * size
             stop = min(start + size, n)
+            if self.shard == 'batch':
+                start, stop = self._local_part(start, stop)
             index = None if order is None else order[start:stop]
             yield (self._take(self.inputs, index, start, stop),
                    self._take(self.targets, index, start, stop),
                    self._take(self.weights, index, start, stop))
+
+
+    def _local_part(self, start, stop):
+        """This process's rows of the global batch [start, stop), and the
+        factor that makes DDP's gradient average the global batch mean.
+        A process left without rows reruns the first one with weight 0."""
+        n = stop - start
+        first, last = distributed.batch_share(n)
+        self.local_empty = last == first
+        if self.local_empty:
+            self.loss_scale = 0.
+            return start, start + 1
+        self.loss_scale = (last - first) * distributed.world_size() / \
+            float(n)
+        return start + first, start + last
 
 
 def unpack_batch(batch):

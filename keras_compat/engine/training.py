@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from .. import backend as K
+from .. import distributed
 from .. import optimizers
 from .. import callbacks as cbks
 from ..backend import common
@@ -203,6 +204,8 @@ class Model(Network):
             if record.constraint is not None and is_trainable:
                 constraints.append((layer, record))
         key = tuple(id(p) for p in trainable)
+        if distributed.is_active():
+            self._prepare_distributed(key)
         if self._attached_params != key:
             for p in frozen:
                 p.requires_grad_(False)
@@ -213,6 +216,21 @@ class Model(Network):
             self._attached_params = key
             self._trainable_params = trainable
         self._constraint_records = constraints
+
+    def _prepare_distributed(self, key):
+        """Wraps the model in DistributedDataParallel (again when the
+        trainable weights change)."""
+        if self.stateful:
+            raise ValueError(
+                'Stateful recurrent layers cannot train under torchrun: '
+                'their states carry from one batch to the next, and each '
+                'process sees different samples. Run this model in a '
+                'single process.')
+        if self.__dict__.get('_ddp_key') != key:
+            distributed.initialize()
+            self.__dict__['_ddp_module'] = distributed.wrap(self) \
+                if key else None
+            self.__dict__['_ddp_key'] = key
 
     def _loss_layers(self):
         version, layers = self._loss_layer_cache
@@ -491,9 +509,17 @@ class Model(Network):
         return inputs, targets, weights
 
     # ------------------------------------------------------------ one step
-    def _forward(self, inputs):
+    def _forward(self, inputs, train=False):
         x = inputs[0] if len(inputs) == 1 else inputs
-        if self.__dict__.get('_jit'):
+        ddp = self.__dict__.get('_ddp_module') if train else None
+        if ddp is not None:
+            amp = self._autocast_dtype()
+            if amp is None:
+                outputs = ddp(x)
+            else:
+                with torch.autocast(self._device().type, dtype=amp):
+                    outputs = ddp(x)
+        elif self.__dict__.get('_jit'):
             outputs = self._jit_forward(x)
         else:
             amp = self._autocast_dtype()
@@ -584,23 +610,32 @@ class Model(Network):
             total = total + penalty
         return total, per_output
 
-    def _train_step(self, inputs, targets, weights):
-        outputs = self._forward(inputs)
+    def _train_step(self, inputs, targets, weights, share=None):
+        outputs = self._forward(inputs, train=True)
         total, per_output = self._total_loss(targets, outputs, weights)
         optimizer = self.optimizer
         if total.requires_grad:
             optimizer.zero_grad(set_to_none=True)
             scaler = self._grad_scaler() if self._policy.mixed else None
+            objective = total
+            if share is not None and share.loss_scale != 1.:
+                # DDP averages the processes' gradients; scaling each by
+                # its share of the global batch makes that average the
+                # gradient of the global batch mean.
+                objective = total * share.loss_scale
             if scaler is None:
-                total.backward()
+                objective.backward()
                 optimizer.step()
             else:
-                scaler.scale(total).backward()
+                scaler.scale(objective).backward()
                 scaler.step(optimizer)
                 scaler.update()
             if self._constraint_records:
                 self._apply_constraints()
-        self._track(targets, outputs, weights, total, per_output)
+        if share is not None and share.local_empty:
+            self._trackers(targets, outputs)
+        else:
+            self._track(targets, outputs, weights, total, per_output)
         return outputs
 
     def _test_step(self, inputs, targets, weights):
@@ -686,6 +721,27 @@ class Model(Network):
         names += list(self.__dict__.get('_added_metric_trackers', {}))
         return dict(zip(names, self._result_floats()))
 
+    def _global_results(self):
+        """The logs: under torchrun, the metric states are first summed
+        over all processes, so every rank logs the same global values."""
+        if distributed.is_active():
+            self._sync_metrics()
+        return self._results_dict()
+
+    def _sync_metrics(self):
+        metrics = list(self._loss_trackers or [])
+        if self._compiled_metrics is not None:
+            metrics += [m for _, _, m in self._compiled_metrics.objects]
+        metrics += list(self.__dict__.get('_added_metric_trackers',
+                                          {}).values())
+        states = [m._state_tensors() for m in metrics]
+        summed = distributed.all_reduce_sum(
+            [t for state in states for t in state])
+        offset = 0
+        for metric, state in zip(metrics, states):
+            metric._load_state_tensors(summed[offset:offset + len(state)])
+            offset += len(state)
+
     def _lazy_results(self):
         return self._results_dict
 
@@ -753,10 +809,10 @@ class Model(Network):
             weights = [None if t is None else t[:split_at] for t in weights]
             val_batches = data_adapter.ArrayBatches(
                 val_inputs, val_targets, val_weights, batch_size or 32,
-                device=self._device())
+                device=self._device(), shard='whole')
         train_batches = data_adapter.ArrayBatches(
             inputs, targets, weights, batch_size or 32, shuffle=shuffle,
-            steps=steps_per_epoch, device=self._device())
+            steps=steps_per_epoch, device=self._device(), shard='batch')
         if steps_per_epoch is None and train_batches.num_samples == 0:
             raise ValueError('fit() was given no training samples.')
         return self._fit_loop(train_batches, val_batches, epochs=epochs,
@@ -785,9 +841,18 @@ class Model(Network):
             val_x, val_y, val_sw, batch_size=batch_size)
         return data_adapter.ArrayBatches(inputs, targets, weights,
                                          batch_size or 32, steps=steps,
-                                         device=self._device())
+                                         device=self._device(),
+                                         shard='whole')
 
     def _make_callbacks(self, callbacks, verbose, params, history=True):
+        callbacks = list(callbacks or [])
+        if not distributed.is_chief():
+            # Under torchrun only rank 0 prints and writes files.
+            verbose = 0
+            params = dict(params, verbose=0)
+            callbacks = [c for c in callbacks if not isinstance(
+                c, (cbks.ModelCheckpoint, cbks.CSVLogger, cbks.TensorBoard,
+                    cbks.ProgbarLogger, cbks.RemoteMonitor))]
         callback_objects = []
         if verbose:
             callback_objects.append(cbks.ProgbarLogger(count_mode='steps'))
@@ -844,7 +909,10 @@ class Model(Network):
                             callback_list.batch_hook(
                                 'train', 'begin', step,
                                 {'batch': step, 'size': size})
-                        self._train_step(inputs, targets, weights)
+                        self._train_step(inputs, targets, weights,
+                                         train_batches if
+                                         getattr(train_batches, 'shard',
+                                                 None) else None)
                         if want_end:
                             callback_list.batch_hook(
                                 'train', 'end', step,
@@ -852,7 +920,7 @@ class Model(Network):
                                                 'size': size}, lazy))
                         if self.stop_training:
                             break
-                epoch_logs.update(self._results_dict())
+                epoch_logs.update(self._global_results())
                 if do_validation and validate_at(epoch):
                     val_logs = self._evaluate_loop(val_batches)
                     for name, value in val_logs.items():
@@ -889,7 +957,7 @@ class Model(Network):
                         'test', 'end', step,
                         cbks.BatchLogs({'batch': step, 'size': size},
                                        self._results_dict))
-        return self._results_dict()
+        return self._global_results()
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose=1,
                  sample_weight=None, steps=None, callbacks=None,
@@ -908,7 +976,8 @@ class Model(Network):
             x, y, sample_weight, batch_size=batch_size)
         batches = data_adapter.ArrayBatches(inputs, targets, weights,
                                             batch_size or 32, steps=steps,
-                                            device=self._device())
+                                            device=self._device(),
+                                            shard='whole')
         return self._run_evaluation(batches, verbose, callbacks)
 
     def _run_evaluation(self, batches, verbose, callbacks):
@@ -918,7 +987,7 @@ class Model(Network):
         callback_list.set_params({'verbose': verbose,
                                   'steps': len(batches)})
         bar = None
-        if verbose:
+        if verbose and distributed.is_chief():
             from ..utils.generic_utils import Progbar
             bar = Progbar(target=len(batches), verbose=verbose)
         callback_list.on_test_begin()
@@ -953,7 +1022,13 @@ class Model(Network):
                              'size: ' + str(batch_size) + '.')
         batches = data_adapter.ArrayBatches(inputs, [], [], batch_size or 32,
                                             steps=steps,
-                                            device=self._device())
+                                            device=self._device(),
+                                            shard='whole')
+        if batches.shard:
+            if not distributed.is_chief():
+                verbose = 0
+            return _gather_predictions(
+                self._predict_loop(batches, verbose, callbacks))
         return self._predict_loop(batches, verbose, callbacks)
 
     def _predict_loop(self, batches, verbose=0, callbacks=None):
@@ -1306,3 +1381,17 @@ def _check_lengths(inputs, targets, weights):
                          'of samples as target arrays. Got ' +
                          str(list(set_y)[0]) + ' input samples and ' +
                          str(list(set_w)[0]) + ' target samples.')
+
+
+def _gather_predictions(local):
+    """Every process's predictions for its contiguous part of the data,
+    concatenated in rank order: the predictions for the whole data, in
+    the original order, on every process."""
+    parts = [p for p in distributed.gather_objects(local)
+             if not (isinstance(p, list) and not p)]
+    if not parts:
+        return []
+    if isinstance(parts[0], np.ndarray):
+        return np.concatenate(parts, axis=0)
+    return [np.concatenate([p[i] for p in parts], axis=0)
+            for i in range(len(parts[0]))]

@@ -1,0 +1,181 @@
+"""Data-parallel training under `torchrun`.
+
+When a script runs with the variables torchrun sets (WORLD_SIZE > 1, RANK,
+LOCAL_RANK), importing keras_compat joins the process group once (NCCL with
+one GPU per local rank when CUDA is used, Gloo on CPU) and gives every
+process rank 0's random state, so unseeded scripts build the same data and
+weights everywhere. `fit` then wraps the model in DistributedDataParallel
+and splits every global batch of `batch_size` samples across the
+processes; logged losses and metrics are all-reduced, so every rank sees
+the same numbers; `evaluate` and `predict` split the data and return the
+full result on every rank. Only rank 0 prints progress bars and writes
+checkpoints, CSV logs and TensorBoard events.
+
+`KERAS_COMPAT_DDP_TIMEOUT` (seconds, default 1800) bounds how long a
+process waits for the others: when one crashes, the rest fail with an
+error instead of hanging."""
+import atexit
+import datetime
+import os
+import random
+import sys
+
+import numpy as np
+import torch
+
+_STATE = {'initialized': False}
+
+
+def world_size():
+    """Number of processes of the run (1 without torchrun)."""
+    try:
+        return int(os.environ.get('WORLD_SIZE', '1'))
+    except ValueError:
+        return 1
+
+
+def is_active():
+    """True when running as one of several torchrun processes."""
+    return world_size() > 1 and 'RANK' in os.environ
+
+
+def rank():
+    return int(os.environ.get('RANK', '0')) if is_active() else 0
+
+
+def local_rank():
+    return int(os.environ.get('LOCAL_RANK', '0')) if is_active() else 0
+
+
+def is_chief():
+    """True on the process that prints and writes files (rank 0)."""
+    return rank() == 0
+
+
+def _uses_cuda():
+    requested = os.environ.get('KERAS_COMPAT_DEVICE', '').strip()
+    if requested:
+        return requested.startswith('cuda')
+    return torch.cuda.is_available()
+
+
+def _timeout():
+    seconds = float(os.environ.get('KERAS_COMPAT_DDP_TIMEOUT', '1800'))
+    return datetime.timedelta(seconds=seconds)
+
+
+def initialize():
+    """Joins the process group (once) and shares rank 0's random state."""
+    if not is_active() or _STATE['initialized']:
+        return
+    import torch.distributed as dist
+    if not dist.is_initialized():
+        backend = 'gloo'
+        if _uses_cuda():
+            torch.cuda.set_device(local_rank())
+            backend = 'nccl'
+        dist.init_process_group(backend=backend, timeout=_timeout())
+        atexit.register(_shutdown)
+    _STATE['initialized'] = True
+    _share_random_state()
+
+
+def _shutdown():
+    """Leaves the process group before the interpreter exits, after the
+    others have finished their last collective (waiting at most 10 s, for
+    a peer may have crashed); without this, Gloo's threads can abort the
+    exiting process."""
+    import torch.distributed as dist
+    if not dist.is_initialized():
+        return
+    failed = _STATE.get('failed') or \
+        getattr(sys, 'last_value', None) is not None
+    try:
+        if failed:
+            raise RuntimeError('this process failed; the others may be '
+                               'inside a collective')
+        work = dist.barrier(async_op=True)
+        work.wait(timeout=datetime.timedelta(seconds=10))
+    except Exception:   # a peer is gone: nothing to wait for
+        pass
+    dist.destroy_process_group()
+
+
+def _share_random_state():
+    import torch.distributed as dist
+    state = [(np.random.get_state(), random.getstate(),
+              int(torch.initial_seed()))]
+    dist.broadcast_object_list(state, src=0,
+                               device=collective_device())
+    np_state, py_state, torch_seed = state[0]
+    np.random.set_state(np_state)
+    random.setstate(py_state)
+    torch.manual_seed(torch_seed)
+
+
+def mark_failed():
+    """Notes that the script raised, so that leaving the process group
+    does not wait for the other processes."""
+    _STATE['failed'] = True
+
+
+def collective_device():
+    """Where tensors for collectives live: the rank's GPU under NCCL."""
+    import torch.distributed as dist
+    if dist.is_initialized() and dist.get_backend() == 'nccl':
+        return torch.device('cuda', torch.cuda.current_device())
+    return torch.device('cpu')
+
+
+def all_reduce_sum(tensors):
+    """Sums a list of tensors over all processes (one collective)."""
+    import torch.distributed as dist
+    shapes = [t.shape for t in tensors]
+    flat = torch.cat([t.detach().reshape(-1).to(collective_device(),
+                                                  torch.float64)
+                      for t in tensors]) if tensors else None
+    if flat is None:
+        return []
+    dist.all_reduce(flat)
+    out, offset = [], 0
+    for t, shape in zip(tensors, shapes):
+        n = int(np.prod(shape)) if len(shape) else 1
+        out.append(flat[offset:offset + n].reshape(shape).to(
+            t.device, t.dtype))
+        offset += n
+    return out
+
+
+def broadcast(tensor):
+    """Rank 0's value of `tensor`, on every process."""
+    import torch.distributed as dist
+    moved = tensor.to(collective_device())
+    dist.broadcast(moved, src=0)
+    return moved.to(tensor.device)
+
+
+def gather_objects(value):
+    """[value of rank 0, value of rank 1, ...] on every process."""
+    import torch.distributed as dist
+    out = [None] * world_size()
+    dist.all_gather_object(out, value)
+    return out
+
+
+def batch_share(n):
+    """(start, stop) of this process's part of a batch of n samples: the
+    first n % world_size ranks take one sample more."""
+    size, extra = divmod(n, world_size())
+    r = rank()
+    start = r * size + min(r, extra)
+    return start, start + size + (1 if r < extra else 0)
+
+
+def wrap(model):
+    """The model inside DistributedDataParallel."""
+    from torch.nn.parallel import DistributedDataParallel
+    device = next(model.parameters()).device
+    if device.type == 'cuda':
+        return DistributedDataParallel(model, device_ids=[device.index],
+                                       output_device=device.index)
+    return DistributedDataParallel(model)

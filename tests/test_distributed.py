@@ -1,0 +1,226 @@
+"""Data-parallel training under torchrun's environment, two Gloo processes
+on the loopback interface: the same weights, logs and results as one
+process with the same global batch; only rank 0 writes files and prints;
+a crashing rank makes the other fail fast."""
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+TRAIN_SCRIPT = '''
+import json, os, sys
+import numpy as np
+import keras_compat as keras
+from keras_compat import layers
+
+out = sys.argv[1]
+tag = os.environ.get('RANK', 'single')
+rng = np.random.RandomState(0)
+x = rng.rand(100, 6).astype('float32')
+y = keras.utils.to_categorical(rng.randint(0, 3, 100), 3)
+model = keras.Sequential([
+    layers.Dense(8, activation='relu', input_shape=(6,)),
+    layers.Dense(3, activation='softmax')])
+model.set_weights([rng.uniform(-0.5, 0.5, (6, 8)).astype('float32'),
+                   np.zeros(8, 'float32'),
+                   rng.uniform(-0.5, 0.5, (8, 3)).astype('float32'),
+                   np.zeros(3, 'float32')])
+model.compile(keras.optimizers.SGD(lr=0.1, momentum=0.9),
+              'categorical_crossentropy', metrics=['accuracy'])
+np.random.seed(1)
+callbacks = [
+    keras.callbacks.ModelCheckpoint(os.path.join(out, 'ckpt_%s.h5' % tag)),
+    keras.callbacks.CSVLogger(os.path.join(out, 'log_%s.csv' % tag))]
+# 80 training samples in global batches of 15: shares of 8 and 7, then 5+5.
+history = model.fit(x, y, batch_size=15, epochs=3, validation_split=0.2,
+                    callbacks=callbacks, verbose=1)
+evaluation = model.evaluate(x, y, batch_size=7, verbose=0)
+prediction = model.predict(x, batch_size=9)
+np.savez(os.path.join(out, 'result_%s.npz' % tag), *model.get_weights(),
+         prediction=prediction, evaluation=np.array(evaluation))
+with open(os.path.join(out, 'history_%s.json' % tag), 'w') as f:
+    json.dump(history.history, f)
+'''
+
+CRASH_SCRIPT = '''
+import os, sys
+import numpy as np
+import keras_compat as keras
+from keras_compat import layers
+
+class CrashOnRankOne(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        if os.environ['RANK'] == '1':
+            raise RuntimeError('rank 1 crashed on purpose')
+
+model = keras.Sequential([layers.Dense(1, input_shape=(3,))])
+model.compile('sgd', 'mse')
+model.fit(np.random.rand(64, 3), np.random.rand(64, 1), batch_size=8,
+          epochs=50, verbose=0, callbacks=[CrashOnRankOne()])
+'''
+
+STATEFUL_SCRIPT = '''
+import numpy as np
+import keras_compat as keras
+from keras_compat import layers
+model = keras.Sequential([layers.LSTM(2, stateful=True,
+                                      batch_input_shape=(4, 3, 1))])
+model.compile('sgd', 'mse')
+model.fit(np.random.rand(8, 3, 1), np.random.rand(8, 2), batch_size=4)
+'''
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def _env(**extra):
+    env = dict(os.environ)
+    for key in ('WORLD_SIZE', 'RANK', 'LOCAL_RANK', 'MASTER_ADDR',
+                'MASTER_PORT'):
+        env.pop(key, None)
+    env.update(PYTHONPATH=ROOT, KERAS_COMPAT_DEVICE='cpu',
+               OMP_NUM_THREADS='1')
+    env.update(extra)
+    return env
+
+
+def _launch(script, tmp_path, world=2, timeout=120):
+    """Runs `script` as `world` processes with torchrun's variables;
+    returns [(returncode, output)] by rank."""
+    path = tmp_path / 'script.py'
+    path.write_text(textwrap.dedent(script))
+    port = str(_free_port())
+    procs = [subprocess.Popen(
+        [sys.executable, str(path), str(tmp_path)], cwd=str(tmp_path),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=_env(WORLD_SIZE=str(world), RANK=str(rank),
+                 LOCAL_RANK=str(rank), MASTER_ADDR='127.0.0.1',
+                 MASTER_PORT=port, KERAS_COMPAT_DDP_TIMEOUT='30'))
+        for rank in range(world)]
+    results = []
+    try:
+        for proc in procs:
+            output, _ = proc.communicate(timeout=timeout)
+            results.append((proc.returncode, output))
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+    return results
+
+
+def _single(script, tmp_path):
+    path = tmp_path / 'script.py'
+    path.write_text(textwrap.dedent(script))
+    done = subprocess.run([sys.executable, str(path), str(tmp_path)],
+                          cwd=str(tmp_path), capture_output=True, text=True,
+                          env=_env(), timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture(scope='module')
+def two_process_run(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp('ddp')
+    single_output = _single(TRAIN_SCRIPT, tmp_path)
+    ranks = _launch(TRAIN_SCRIPT, tmp_path)
+    for rank, (code, output) in enumerate(ranks):
+        assert code == 0, 'rank %d failed:\n%s' % (rank, output)
+    return tmp_path, single_output, ranks
+
+
+def _load(tmp_path, tag):
+    result = np.load(str(tmp_path / ('result_%s.npz' % tag)))
+    with open(str(tmp_path / ('history_%s.json' % tag))) as f:
+        return result, json.load(f)
+
+
+def test_ranks_end_with_the_single_process_weights(two_process_run):
+    tmp_path, _, _ = two_process_run
+    single, _ = _load(tmp_path, 'single')
+    rank0, _ = _load(tmp_path, '0')
+    rank1, _ = _load(tmp_path, '1')
+    for i in range(4):
+        key = 'arr_%d' % i
+        np.testing.assert_array_equal(rank0[key], rank1[key])
+        np.testing.assert_allclose(rank0[key], single[key], atol=1e-5)
+
+
+def test_logged_metrics_and_results_are_global(two_process_run):
+    tmp_path, _, _ = two_process_run
+    single, single_history = _load(tmp_path, 'single')
+    for tag in ('0', '1'):
+        result, history = _load(tmp_path, tag)
+        assert sorted(history) == sorted(single_history)
+        for name in single_history:
+            np.testing.assert_allclose(history[name], single_history[name],
+                                       atol=1e-5, err_msg=name)
+        np.testing.assert_allclose(result['evaluation'],
+                                   single['evaluation'], atol=1e-5)
+        # predict gathers every process's part back into the input order.
+        assert result['prediction'].shape == (100, 3)
+        np.testing.assert_allclose(result['prediction'],
+                                   single['prediction'], atol=1e-5)
+
+
+def test_only_rank_zero_writes_files_and_prints(two_process_run):
+    tmp_path, _, ranks = two_process_run
+    assert (tmp_path / 'ckpt_0.h5').exists()
+    assert (tmp_path / 'log_0.csv').exists()
+    assert not (tmp_path / 'ckpt_1.h5').exists()
+    assert not (tmp_path / 'log_1.csv').exists()
+    assert ranks[0][1].count('Epoch 1/3') == 1
+    assert 'Epoch' not in ranks[1][1]
+
+
+def test_a_crashing_rank_makes_the_other_fail_fast(tmp_path):
+    start = time.time()
+    ranks = _launch(CRASH_SCRIPT, tmp_path, timeout=90)
+    elapsed = time.time() - start
+    assert ranks[1][0] != 0 and 'crashed on purpose' in ranks[1][1]
+    assert ranks[0][0] != 0, ranks[0][1]
+    assert elapsed < 80
+
+
+def test_stateful_models_are_refused(tmp_path):
+    ranks = _launch(STATEFUL_SCRIPT, tmp_path)
+    for code, output in ranks:
+        assert code != 0
+        assert 'Stateful recurrent layers cannot train under torchrun' \
+            in output
+
+
+def test_torchrun_runs_an_unmodified_script_with_one_progress_bar(tmp_path):
+    script = tmp_path / 'mlp.py'
+    script.write_text(textwrap.dedent('''
+        import numpy as np
+        from keras.models import Sequential
+        from keras.layers import Dense
+        model = Sequential()
+        model.add(Dense(16, activation='relu', input_dim=20))
+        model.add(Dense(1, activation='sigmoid'))
+        model.compile(optimizer='rmsprop', loss='binary_crossentropy',
+                      metrics=['accuracy'])
+        data = np.random.random((200, 20))
+        labels = np.random.randint(2, size=(200, 1))
+        model.fit(data, labels, epochs=2, batch_size=32)
+    '''))
+    done = subprocess.run(
+        [sys.executable, '-m', 'torch.distributed.run', '--standalone',
+         '--nproc_per_node=2', '-m', 'keras_compat', 'run', str(script)],
+        cwd=str(tmp_path), capture_output=True, text=True, timeout=180,
+        env=_env())
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count('Epoch 1/2') == 1, done.stdout
+    assert done.stdout.count('Epoch 2/2') == 1
