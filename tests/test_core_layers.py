@@ -273,3 +273,15 @@ def test_get_weights_returns_copies_that_training_does_not_change():
         np.testing.assert_array_equal(b, s)
     np.testing.assert_array_equal(kernel_value, saved[0])
     assert not np.array_equal(model.get_weights()[0], saved[0])
+
+
+def test_unsupported_keras2_layers_say_so():
+    from keras_compat import layers
+    from keras_compat.layers.cudnn_recurrent import CuDNNLSTM
+    assert CuDNNLSTM is layers.CuDNNLSTM
+    for name, hint in [('CuDNNLSTM', 'LSTM'), ('CuDNNGRU', 'reset_after'),
+                       ('LocallyConnected2D', 'Conv'),
+                       ('LocallyConnected1D', 'Conv'),
+                       ('ConvLSTM2D', 'TimeDistributed')]:
+        with pytest.raises(NotImplementedError, match=hint):
+            getattr(layers, name)(4, 3)

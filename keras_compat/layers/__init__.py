@@ -35,6 +35,9 @@ from .wrappers import Wrapper, TimeDistributed, Bidirectional
 from .merge import (Add, Subtract, Multiply, Average, Maximum, Minimum,
                     Concatenate, Dot, add, subtract, multiply, average,
                     maximum, minimum, concatenate, dot)
+from .local import LocallyConnected1D, LocallyConnected2D
+from .cudnn_recurrent import CuDNNLSTM, CuDNNGRU
+from .convolutional_recurrent import ConvLSTM2D
 from ..utils.generic_utils import (deserialize_keras_object,
                                    serialize_keras_object)
 
