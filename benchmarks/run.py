@@ -3,6 +3,7 @@ loop for the same model, measured in the same run.
 
     python -m benchmarks.run [--quick] [--device cpu|cuda] [--repeats 2]
                              [--epochs 3] [--workloads mlp,lstm_b16]
+                             [--jit] [--mixed mixed_bfloat16]
                              [--write benchmarks/RESULTS.md]
 
 Each (workload, implementation) runs in a fresh subprocess: a warm-up
@@ -22,7 +23,12 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-IMPLEMENTATIONS = ('torch', 'keras_compat', 'keras3', 'tf_keras')
+IMPLEMENTATIONS = ('torch', 'keras_compat', 'keras_compat_jit',
+                   'keras_compat_mixed', 'keras3', 'tf_keras')
+# Extra columns: keras_compat with compile(jit_compile=True) (--jit) and
+# under a mixed-precision policy (--mixed mixed_bfloat16|mixed_float16).
+EXTRA_COLUMNS = ('keras_compat_jit', 'keras_compat_mixed', 'keras3',
+                 'tf_keras')
 
 
 def _workload(name, quick):
@@ -82,11 +88,13 @@ def _run_torch(w, epochs, device):
     return times, summary
 
 
-def _run_keras(w, epochs, device, module):
+def _run_keras(w, epochs, device, module, policy=None):
     import numpy as np
-    if module == 'keras_compat':
+    if module.startswith('keras_compat'):
         import keras_compat as keras
         keras.backend.set_device(device)
+        if module == 'keras_compat_mixed':
+            keras.mixed_precision.set_global_policy(policy)
     elif module == 'keras3':
         os.environ['KERAS_BACKEND'] = 'torch'
         import keras
@@ -94,6 +102,9 @@ def _run_keras(w, epochs, device, module):
         import tf_keras as keras
     np.random.seed(0)
     model = w.keras_model(keras)
+    if module == 'keras_compat_jit':
+        model.compile(optimizer=model.optimizer, loss=model.loss,
+                      metrics=model._compile_metrics, jit_compile=True)
     times = []
 
     class Timer(keras.callbacks.Callback):
@@ -125,7 +136,8 @@ def child(args):
     if args.impl == 'torch':
         times, summary = _run_torch(w, epochs, args.device)
     else:
-        times, summary = _run_keras(w, epochs, args.device, args.impl)
+        times, summary = _run_keras(w, epochs, args.device, args.impl,
+                                    args.mixed)
     result = {'times': times[1:], 'steps': w.steps,
               'peak_mb': _peak_memory_mb(args.device)
               if args.impl != 'tf_keras' else None,
@@ -135,7 +147,7 @@ def child(args):
 
 # -------------------------------------------------------------------- parent
 def _available(impl, tf_python):
-    if impl in ('torch', 'keras_compat'):
+    if impl.startswith('keras_compat') or impl == 'torch':
         return sys.executable
     if impl == 'keras3':
         code = "import os; os.environ['KERAS_BACKEND']='torch'; import " \
@@ -161,20 +173,23 @@ def _in_process(impl, workload, args):
     if impl == 'torch':
         times, summary = _run_torch(w, args.epochs + 1, args.device)
     else:
-        times, summary = _run_keras(w, args.epochs + 1, args.device, impl)
+        times, summary = _run_keras(w, args.epochs + 1, args.device, impl,
+                                    args.mixed)
     return {'times': times[1:], 'steps': w.steps,
             'peak_mb': _peak_memory_mb(args.device), 'loss': summary[0],
             'accuracy': summary[1]}
 
 
 def _spawn(python, impl, workload, args):
-    if args.quick and impl in ('torch', 'keras_compat'):
+    if args.quick and (impl == 'torch' or impl.startswith('keras_compat')):
         return _in_process(impl, workload, args)
     cmd = [python, '-m', 'benchmarks.run', '--child', impl, '--workload',
            workload, '--epochs', str(args.epochs), '--device', args.device,
            '--threads', str(args.threads)]
     if args.quick:
         cmd.append('--quick')
+    if args.mixed:
+        cmd += ['--mixed', args.mixed]
     done = subprocess.run(cmd, capture_output=True, text=True, env=_env(),
                           cwd=ROOT)
     for line in done.stdout.splitlines():
@@ -205,6 +220,10 @@ def parent(args):
     impls = []
     for impl in IMPLEMENTATIONS:
         if impl in ('keras3', 'tf_keras') and args.no_peers:
+            continue
+        if impl == 'keras_compat_jit' and not args.jit:
+            continue
+        if impl == 'keras_compat_mixed' and not args.mixed:
             continue
         python = _available(impl, args.tf_python)
         if python is not None:
@@ -249,7 +268,7 @@ def _table(rows, impls, args):
     header = ('| workload | steps | torch s | keras_compat s | ratio | '
               'overhead us/step | peak MB (torch / ours) |')
     sep = '|---|---|---|---|---|---|---|'
-    peers = [i for i in impls if i in ('keras3', 'tf_keras')]
+    peers = [i for i in impls if i in EXTRA_COLUMNS]
     for peer in peers:
         header += ' %s s (ratio) |' % peer
         sep += '---|'
@@ -286,6 +305,11 @@ def main(argv=None):
     parser.add_argument('--workloads', default='')
     parser.add_argument('--write', default='')
     parser.add_argument('--tf-python', default='')
+    parser.add_argument('--jit', action='store_true',
+                        help='add keras_compat with jit_compile=True')
+    parser.add_argument('--mixed', default='',
+                        help='add keras_compat under this mixed-precision '
+                             'policy, e.g. mixed_bfloat16')
     parser.add_argument('--no-peers', action='store_true',
                         help='skip the Keras 3 and tf_keras columns')
     parser.add_argument('--child', default='')

@@ -16,14 +16,17 @@ process waits for the others: when one crashes, the rest fail with an
 error instead of hanging."""
 import atexit
 import datetime
+import gc
 import os
 import random
 import sys
+import weakref
 
 import numpy as np
 import torch
 
 _STATE = {'initialized': False}
+_WRAPPED = weakref.WeakSet()      # models wrapped in DDP, freed at exit
 
 
 def world_size():
@@ -98,7 +101,14 @@ def _shutdown():
         work.wait(timeout=datetime.timedelta(seconds=10))
     except Exception:   # a peer is gone: nothing to wait for
         pass
+    # Free the DDP wrappers (and the process group references they hold)
+    # now, not during interpreter finalisation.
+    for model in list(_WRAPPED):
+        model.__dict__.pop('_ddp_module', None)
+        model.__dict__.pop('_ddp_key', None)
+    gc.collect()
     dist.destroy_process_group()
+    gc.collect()
 
 
 def _share_random_state():
@@ -174,6 +184,7 @@ def batch_share(n):
 def wrap(model):
     """The model inside DistributedDataParallel."""
     from torch.nn.parallel import DistributedDataParallel
+    _WRAPPED.add(model)
     device = next(model.parameters()).device
     if device.type == 'cuda':
         return DistributedDataParallel(model, device_ids=[device.index],
