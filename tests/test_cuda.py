@@ -14,6 +14,7 @@ from keras_compat.models import Sequential, Model
 
 from test_recurrent import np_rnn, masked_input
 from test_convolutional import np_conv2d
+from keras2_reference import regression_data, sgd_linear
 
 pytestmark = pytest.mark.cuda
 
@@ -33,29 +34,8 @@ def on_cuda():
     mixed_precision.set_global_policy('float32')
 
 
-def _regression(n=64, features=5, seed=0):
-    rng = np.random.RandomState(seed)
-    x = rng.rand(n, features).astype('float32')
-    y = (x @ np.arange(1., features + 1.)[:, None] / 10.).astype('float32')
-    return x, y
-
-
-def _numpy_sgd_linear(x, y, kernel, bias, lr, batch_size, epochs):
-    kernel, bias = kernel.astype('float64'), bias.astype('float64')
-    history = []
-    for _ in range(epochs):
-        losses, sizes = [], []
-        for start in range(0, len(x), batch_size):
-            xb = x[start:start + batch_size].astype('float64')
-            yb = y[start:start + batch_size].astype('float64')
-            error = xb @ kernel + bias - yb
-            losses.append(np.mean(error ** 2))
-            sizes.append(len(xb))
-            grad_out = 2 * error / error.size
-            kernel = kernel - lr * xb.T @ grad_out
-            bias = bias - lr * grad_out.sum(0)
-        history.append(np.average(losses, weights=sizes))
-    return history, kernel, bias
+def _regression():
+    return regression_data(scale=0.1)
 
 
 def test_weights_and_outputs_live_on_the_gpu_and_come_back_as_numpy():
@@ -77,7 +57,7 @@ def test_fit_evaluate_predict_follow_the_sgd_formula(as_tensor):
                       ) if as_tensor else (x, y)
     history = model.fit(feed_x, feed_y, epochs=3, batch_size=16, verbose=0,
                         shuffle=False)
-    expected, kernel, bias = _numpy_sgd_linear(x, y, kernel, bias, 0.1, 16,
+    expected, kernel, bias = sgd_linear(x, y, kernel, bias, 0.1, 16,
                                                3)
     np.testing.assert_allclose(history.history['loss'], expected, rtol=1e-4)
     np.testing.assert_allclose(model.get_weights()[0], kernel, rtol=1e-4,
@@ -225,5 +205,5 @@ def test_jit_compile_on_gpu_follows_the_sgd_formula():
     history = model.fit(x, y, epochs=2, batch_size=16, verbose=0,
                         shuffle=False)
     assert model._jit
-    expected, _, _ = _numpy_sgd_linear(x, y, kernel, bias, 0.1, 16, 2)
+    expected, _, _ = sgd_linear(x, y, kernel, bias, 0.1, 16, 2)
     np.testing.assert_allclose(history.history['loss'], expected, rtol=1e-4)

@@ -1,4 +1,6 @@
 """Index conventions shared by the IMDB and Reuters datasets."""
+import json
+
 import numpy as np
 
 
@@ -35,3 +37,19 @@ def encode(xs, labels, num_words, skip_top, maxlen, start_char, oov_char,
     else:
         xs = [[w for w in x if skip_top <= w < num_words] for x in xs]
     return xs, labels
+
+
+def split(xs, labels, idx):
+    """((x_train, y_train), (x_test, y_test)) split at index `idx`."""
+    return ((as_object_array(xs[:idx]), np.array(labels[:idx])),
+            (as_object_array(xs[idx:]), np.array(labels[idx:])))
+
+
+def word_index(path, remote_name, file_hash):
+    """A word -> index dictionary from the Keras text-datasets bucket,
+    cached under `path`."""
+    from ._cache import cached_file
+    path = cached_file(path, origin='https://s3.amazonaws.com/text-datasets/'
+                       + remote_name, file_hash=file_hash)
+    with open(path) as f:
+        return json.load(f)

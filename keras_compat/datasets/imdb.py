@@ -1,11 +1,9 @@
 """IMDB movie reviews (25,000 train / 25,000 test) as word-index
 sequences with binary sentiment labels."""
-import json
-
 import numpy as np
 
 from ._cache import cached_file
-from ._sequences import as_object_array, encode
+from ._sequences import encode, split, word_index
 
 
 def load_data(path='imdb.npz', num_words=None, skip_top=0, maxlen=None,
@@ -39,16 +37,10 @@ def load_data(path='imdb.npz', num_words=None, skip_top=0, maxlen=None,
     xs, labels = encode(xs, labels, num_words, skip_top, maxlen, start_char,
                         oov_char, index_from)
     idx = train_kept if maxlen else n_train
-    x_train, y_train = as_object_array(xs[:idx]), np.array(labels[:idx])
-    x_test, y_test = as_object_array(xs[idx:]), np.array(labels[idx:])
-    return (x_train, y_train), (x_test, y_test)
+    return split(xs, labels, idx)
 
 
 def get_word_index(path='imdb_word_index.json'):
     """The word -> index dictionary of the IMDB dataset."""
-    path = cached_file(path,
-                       origin='https://s3.amazonaws.com/text-datasets/'
-                              'imdb_word_index.json',
-                       file_hash='bfafd718b763782e994055a2d397834f')
-    with open(path) as f:
-        return json.load(f)
+    return word_index(path, 'imdb_word_index.json',
+                      'bfafd718b763782e994055a2d397834f')

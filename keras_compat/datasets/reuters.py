@@ -1,10 +1,8 @@
 """Reuters newswire topics: 11,228 word-index sequences in 46 topics."""
-import json
-
 import numpy as np
 
 from ._cache import cached_file
-from ._sequences import as_object_array, encode
+from ._sequences import encode, split, word_index
 
 
 def load_data(path='reuters.npz', num_words=None, skip_top=0, maxlen=None,
@@ -29,16 +27,10 @@ def load_data(path='reuters.npz', num_words=None, skip_top=0, maxlen=None,
     xs, labels = encode(list(xs), labels, num_words, skip_top, maxlen,
                         start_char, oov_char, index_from)
     idx = int(len(xs) * (1 - test_split))
-    x_train, y_train = as_object_array(xs[:idx]), np.array(labels[:idx])
-    x_test, y_test = as_object_array(xs[idx:]), np.array(labels[idx:])
-    return (x_train, y_train), (x_test, y_test)
+    return split(xs, labels, idx)
 
 
 def get_word_index(path='reuters_word_index.json'):
     """The word -> index dictionary of the Reuters dataset."""
-    path = cached_file(path,
-                       origin='https://s3.amazonaws.com/text-datasets/'
-                              'reuters_word_index.json',
-                       file_hash='4d44cc38712099c9e383dc6e5f11a921')
-    with open(path) as f:
-        return json.load(f)
+    return word_index(path, 'reuters_word_index.json',
+                      '4d44cc38712099c9e383dc6e5f11a921')

@@ -512,22 +512,10 @@ class Model(Network):
     def _forward(self, inputs, train=False):
         x = inputs[0] if len(inputs) == 1 else inputs
         ddp = self.__dict__.get('_ddp_module') if train else None
-        if ddp is not None:
-            amp = self._autocast_dtype()
-            if amp is None:
-                outputs = ddp(x)
-            else:
-                with torch.autocast(self._device().type, dtype=amp):
-                    outputs = ddp(x)
-        elif self.__dict__.get('_jit'):
+        if ddp is None and self.__dict__.get('_jit'):
             outputs = self._jit_forward(x)
         else:
-            amp = self._autocast_dtype()
-            if amp is None:
-                outputs = self(x)
-            else:
-                with torch.autocast(self._device().type, dtype=amp):
-                    outputs = self(x)
+            outputs = self._autocast_call(ddp or self, x)
         if not isinstance(outputs, (list, tuple)):
             outputs = [outputs]
         if self.__dict__.get('_policy') is not None and \
@@ -535,6 +523,14 @@ class Model(Network):
             outputs = [o.float() if o.is_floating_point() else o
                        for o in outputs]
         return list(outputs)
+
+    def _autocast_call(self, module, x):
+        """module(x), under torch.autocast when the policy is mixed."""
+        amp = self._autocast_dtype()
+        if amp is None:
+            return module(x)
+        with torch.autocast(self._device().type, dtype=amp):
+            return module(x)
 
     def _autocast_dtype(self):
         policy = self.__dict__.get('_policy')
@@ -551,14 +547,8 @@ class Model(Network):
                               '>= 2.0); training eagerly.')
                 self._jit = False
                 return self(x)
-            amp = self._autocast_dtype()
-            device_type = self._device().type
-
             def step(value):
-                if amp is None:
-                    return self(value)
-                with torch.autocast(device_type, dtype=amp):
-                    return self(value)
+                return self._autocast_call(self, value)
             compiled = self._compiled_step = compile_fn(step)
         self._start_compiled_call()
         _CALLS.depth += 1

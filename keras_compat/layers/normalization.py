@@ -8,6 +8,25 @@ from ..engine.base_layer import Layer, InputSpec
 from ..legacy import interfaces
 
 
+def _add_scale_and_offset(layer, shape):
+    """The `gamma` (when `scale`) and `beta` (when `center`) weights of a
+    normalization layer; None where switched off."""
+    if layer.scale:
+        layer._add_torch_weight('gamma', shape, layer.gamma_initializer,
+                                regularizer=layer.gamma_regularizer,
+                                constraint=layer.gamma_constraint,
+                                attr='gamma')
+    else:
+        layer.gamma = None
+    if layer.center:
+        layer._add_torch_weight('beta', shape, layer.beta_initializer,
+                                regularizer=layer.beta_regularizer,
+                                constraint=layer.beta_constraint,
+                                attr='beta')
+    else:
+        layer.beta = None
+
+
 class BatchNormalization(Layer):
     """Normalizes each feature over the batch (and other axes) during
     training, with moving averages for inference, as tf.keras does:
@@ -76,20 +95,7 @@ class BatchNormalization(Layer):
         self._axis = axis
         self.input_spec = InputSpec(ndim=ndim, axes={axis: dim})
         shape = (dim,)
-        if self.scale:
-            self._add_torch_weight('gamma', shape, self.gamma_initializer,
-                                   regularizer=self.gamma_regularizer,
-                                   constraint=self.gamma_constraint,
-                                   attr='gamma')
-        else:
-            self.gamma = None
-        if self.center:
-            self._add_torch_weight('beta', shape, self.beta_initializer,
-                                   regularizer=self.beta_regularizer,
-                                   constraint=self.beta_constraint,
-                                   attr='beta')
-        else:
-            self.beta = None
+        _add_scale_and_offset(self, shape)
         self._add_torch_weight('moving_mean', shape,
                                self.moving_mean_initializer,
                                trainable=False, attr='moving_mean',
@@ -175,20 +181,7 @@ class LayerNormalization(Layer):
             [self.axis]
         self._axes = sorted(a % ndim for a in axes)
         shape = tuple(input_shape[a] for a in self._axes)
-        if self.scale:
-            self._add_torch_weight('gamma', shape, self.gamma_initializer,
-                                   regularizer=self.gamma_regularizer,
-                                   constraint=self.gamma_constraint,
-                                   attr='gamma')
-        else:
-            self.gamma = None
-        if self.center:
-            self._add_torch_weight('beta', shape, self.beta_initializer,
-                                   regularizer=self.beta_regularizer,
-                                   constraint=self.beta_constraint,
-                                   attr='beta')
-        else:
-            self.beta = None
+        _add_scale_and_offset(self, shape)
         self.built = True
 
     def call(self, inputs):
