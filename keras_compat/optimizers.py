@@ -38,6 +38,18 @@ class _Hyper(object):
             tensor.fill_(float(np.asarray(value)))
 
 
+def _cached_float(cache, key, tensor):
+    """float(tensor), remembered until the tensor is replaced or written
+    in place."""
+    entry = cache.get(key)
+    if entry is not None and entry[0] is tensor and \
+            entry[1] == tensor._version:
+        return entry[2]
+    value = float(tensor)
+    cache[key] = (tensor, tensor._version, value)
+    return value
+
+
 def _hyper_tensor(value, name):
     tensor = torch.tensor(float(value), dtype=torch.float32)
     return tensor
@@ -75,6 +87,17 @@ class Optimizer(torch.optim.Optimizer):
         if '_hyper' not in self.__dict__:
             self._hyper = {}
         self._hyper[name] = _hyper_tensor(value, name)
+
+    def _hyper_value(self, name):
+        """A hyperparameter as a Python float. The tensor is read again
+        only after it was written (`K.set_value`, `opt.lr = ...`), which
+        bumps its version: a training step reads no tensor."""
+        return _cached_float(self.__dict__.setdefault('_hyper_cache', {}),
+                             name, self._hyper[name])
+
+    def _iterations_value(self):
+        return int(_cached_float(self.__dict__.setdefault(
+            '_hyper_cache', {}), 'iterations', self.iterations))
 
     def _attach(self, params, layouts=None):
         """Gives the optimizer the weights it updates (called by compile).
@@ -209,8 +232,8 @@ class Optimizer(torch.optim.Optimizer):
         return params, grads
 
     def _lr_now(self, iterations):
-        lr = float(self._hyper['learning_rate'])
-        decay = float(self._hyper['decay']) if 'decay' in self._hyper \
+        lr = self._hyper_value('learning_rate')
+        decay = self._hyper_value('decay') if 'decay' in self._hyper \
             else 0.
         if decay > 0:
             lr *= 1. / (1. + decay * iterations)
@@ -224,10 +247,12 @@ class Optimizer(torch.optim.Optimizer):
                 loss = closure()
         self._require_attached()
         params, grads = self._grads()
-        iterations = int(self.iterations)
+        iterations = self._iterations_value()
         if params:
             self._update(params, grads, iterations)
         self.iterations.add_(1)
+        self._hyper_cache['iterations'] = (
+            self.iterations, self.iterations._version, iterations + 1)
         return loss
 
     def _update(self, params, grads, iterations):
@@ -273,7 +298,7 @@ class SGD(Optimizer):
 
     def _update(self, params, grads, iterations):
         lr = self._lr_now(iterations)
-        momentum = float(self._hyper['momentum'])
+        momentum = self._hyper_value('momentum')
         moments = [self._slot(p, 'momentum') for p in params]
         if momentum == 0.:
             # v = -lr * g;  p += v  (nesterov: p += -lr * g as well)
@@ -324,7 +349,7 @@ class RMSprop(Optimizer):
 
     def _update(self, params, grads, iterations):
         lr = self._lr_now(iterations)
-        rho = float(self._hyper['rho'])
+        rho = self._hyper_value('rho')
         accumulators = [self._slot(p, 'accumulator') for p in params]
         torch._foreach_mul_(accumulators, rho)
         torch._foreach_addcmul_(accumulators, grads, grads, value=1. - rho)
@@ -462,8 +487,8 @@ class Adam(Optimizer):
 
     def _update(self, params, grads, iterations):
         lr = self._lr_now(iterations)
-        beta_1 = float(self._hyper['beta_1'])
-        beta_2 = float(self._hyper['beta_2'])
+        beta_1 = self._hyper_value('beta_1')
+        beta_2 = self._hyper_value('beta_2')
         t = iterations + 1
         lr_t = lr * (math.sqrt(1. - beta_2 ** t) / (1. - beta_1 ** t))
         ms = [self._slot(p, 'm') for p in params]
@@ -516,8 +541,8 @@ class Adamax(Optimizer):
 
     def _update(self, params, grads, iterations):
         lr = self._lr_now(iterations)
-        beta_1 = float(self._hyper['beta_1'])
-        beta_2 = float(self._hyper['beta_2'])
+        beta_1 = self._hyper_value('beta_1')
+        beta_2 = self._hyper_value('beta_2')
         lr_t = lr / (1. - beta_1 ** (iterations + 1))
         ms = [self._slot(p, 'm') for p in params]
         us = [self._slot(p, 'u') for p in params]
@@ -562,9 +587,9 @@ class Nadam(Optimizer):
         return [self.m_schedule]
 
     def _update(self, params, grads, iterations):
-        lr = float(self._hyper['learning_rate'])
-        beta_1 = float(self._hyper['beta_1'])
-        beta_2 = float(self._hyper['beta_2'])
+        lr = self._hyper_value('learning_rate')
+        beta_1 = self._hyper_value('beta_1')
+        beta_2 = self._hyper_value('beta_2')
         t = iterations + 1
         # Float32 arithmetic for the schedule, as Keras computes it.
         f32 = np.float32
@@ -572,10 +597,13 @@ class Nadam(Optimizer):
             f32(0.96) ** (f32(t) * f32(self.schedule_decay))))
         momentum_cache_t_1 = f32(beta_1) * (f32(1.) - f32(0.5) * (
             f32(0.96) ** (f32(t + 1) * f32(self.schedule_decay))))
-        m_schedule = f32(float(self.m_schedule))
+        cache = self._hyper_cache
+        m_schedule = f32(_cached_float(cache, 'm_schedule', self.m_schedule))
         m_schedule_new = m_schedule * momentum_cache_t
         m_schedule_next = m_schedule * momentum_cache_t * momentum_cache_t_1
         self.m_schedule.fill_(float(m_schedule_new))
+        cache['m_schedule'] = (self.m_schedule, self.m_schedule._version,
+                               float(m_schedule_new))
         ms = [self._slot(p, 'm') for p in params]
         vs = [self._slot(p, 'v') for p in params]
         torch._foreach_mul_(ms, beta_1)

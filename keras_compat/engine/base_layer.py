@@ -242,6 +242,11 @@ class Layer(nn.Module):
         self.training = False
 
     def __getattr__(self, name):
+        # Weights are the common case (`self.kernel` in call()): looked up
+        # here directly, without nn.Module's generic path.
+        params = self.__dict__.get('_parameters')
+        if params is not None and name in params:
+            return params[name]
         try:
             return nn.Module.__getattr__(self, name)
         except AttributeError:

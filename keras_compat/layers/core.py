@@ -188,6 +188,10 @@ class Dropout(Layer):
             training = self.training
         if not training or not 0. < self.rate < 1.:
             return inputs
+        if self.noise_shape is None and inputs.is_cuda:
+            # One fused kernel on CUDA. On CPU, torch's Bernoulli draw is
+            # about 3x slower than the uniform-threshold mask below.
+            return F.dropout(inputs, self.rate, training=True)
         return inputs * _keep_mask(inputs, self.rate,
                                    self._get_noise_shape(inputs))
 
