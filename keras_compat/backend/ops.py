@@ -890,14 +890,21 @@ def resize_volumes(x, depth_factor, height_factor, width_factor,
 
 
 def bias_add(x, bias, data_format=None):
+    """x + bias. A 1D bias adds along the channel axis; a bias with one
+    axis fewer than x adds per position. For channels_first inputs of 3 to
+    5 dimensions such a bias is reshaped (not transposed) to
+    (channels, *spatial), as the Keras 2 backend does."""
     x, bias = _t(x), _t(bias)
     data_format = common.normalize_data_format(data_format)
-    if data_format == 'channels_first' and x.dim() > 2:
-        shape = (1, bias.shape[0]) + (1,) * (x.dim() - 2)
-        if bias.dim() == 1:
-            return x + bias.reshape(shape)
-        return x + bias.movedim(-1, 0).unsqueeze(0)
-    return x + bias
+    if bias.dim() != 1 and bias.dim() != x.dim() - 1:
+        raise ValueError('Unexpected bias dimensions %d, expect to be 1 or '
+                         '%d dimensions' % (bias.dim(), x.dim()))
+    if data_format != 'channels_first' or not 3 <= x.dim() <= 5:
+        return x + bias
+    if bias.dim() == 1:
+        return x + bias.reshape((1, bias.shape[0]) + (1,) * (x.dim() - 2))
+    shape = tuple(bias.shape)
+    return x + bias.reshape((1, shape[-1]) + shape[:-1])
 
 
 # ----------------------------------------------------------- activations

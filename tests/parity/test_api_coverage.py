@@ -30,7 +30,8 @@ def _public_classes(module, base):
 def test_every_layer_has_a_parity_case():
     covered = {c.name for c in test_layer_parity.CASES}
     covered |= {'LSTMCell', 'GRUCell', 'SimpleRNNCell', 'StackedRNNCells'}
-    covered |= {'ThresholdedReLU', 'AveragePooling2D', 'InputLayer'}
+    covered |= {'ThresholdedReLU', 'AveragePooling2D', 'InputLayer',
+                'LocallyConnected1D', 'LocallyConnected2D'}
     missing = sorted(min(names) for cls, names in
                      _public_classes(layers, Layer).items()
                      if not names & covered and

@@ -63,3 +63,67 @@ def test_input_layer_is_identity():
     x = R.rand(3, 4).astype('float32')
     model = Sequential([L.InputLayer(input_shape=(4,))])
     assert_close(model.predict(x), x)
+
+
+def _np_local_conv1d(x, kernel, bias, k, s):
+    # Keras 2: output step i = flatten(x[:, i*s:i*s+k, :]) . kernel[i].
+    steps = kernel.shape[0]
+    out = np.stack([x[:, i * s:i * s + k, :].reshape(len(x), -1)
+                    .dot(kernel[i]) for i in range(steps)], axis=1)
+    return out + bias
+
+
+def _np_local_conv2d(x, kernel, bias, kernel_size, strides, channels_last):
+    # Keras 2: pixel (i, j) = flatten(patch) . kernel[i * cols + j]; the
+    # patch is flattened (row, col, channel) or (channel, row, col); the
+    # channels_first bias (rows, cols, filters) is reshaped, not transposed,
+    # to (filters, rows, cols).
+    (kh, kw), (sh, sw) = kernel_size, strides
+    rows, cols = bias.shape[:2]
+    out = np.zeros((len(x), rows, cols, kernel.shape[-1]))
+    for i in range(rows):
+        for j in range(cols):
+            if channels_last:
+                patch = x[:, i * sh:i * sh + kh, j * sw:j * sw + kw, :]
+            else:
+                patch = x[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+            out[:, i, j] = patch.reshape(len(x), -1).dot(
+                kernel[i * cols + j])
+    if channels_last:
+        return out + bias
+    return out.transpose(0, 3, 1, 2) + bias.reshape(
+        (1, bias.shape[2], rows, cols))
+
+
+def test_locally_connected_1d():
+    # Gone from Keras 3: against the Keras 2 loop over output steps.
+    x = R.rand(3, 9, 4).astype('float32')
+    layer = L.LocallyConnected1D(5, 3, strides=2, activation='tanh',
+                                 bias_initializer='random_uniform')
+    model = Sequential([L.InputLayer(input_shape=(9, 4)), layer])
+    kernel, bias = layer.get_weights()
+    assert kernel.shape == (4, 12, 5) and bias.shape == (4, 5)
+    expected = np.tanh(_np_local_conv1d(x, kernel, bias, 3, 2))
+    assert_close(model.predict(x), expected)
+    assert model.output_shape == (None, 4, 5)
+
+
+def test_locally_connected_2d_both_data_formats():
+    for data_format, shape in (('channels_last', (7, 6, 3)),
+                               ('channels_first', (3, 7, 6))):
+        x = R.rand(2, *shape).astype('float32')
+        layer = L.LocallyConnected2D(4, (3, 2), strides=(2, 2),
+                                     data_format=data_format,
+                                     bias_initializer='random_uniform')
+        model = Sequential([L.InputLayer(input_shape=shape), layer])
+        kernel, bias = layer.get_weights()
+        assert kernel.shape == (9, 18, 4) and bias.shape == (3, 3, 4)
+        expected = _np_local_conv2d(x, kernel, bias, (3, 2), (2, 2),
+                                    data_format == 'channels_last')
+        assert_close(model.predict(x), expected)
+        # Gradients flow to every per-position kernel.
+        model.compile('sgd', 'mse')
+        before = layer.get_weights()[0]
+        model.train_on_batch(x, np.ones((2,) + model.output_shape[1:]))
+        assert np.all(np.abs(layer.get_weights()[0] - before).sum(
+            axis=(1, 2)) > 0)

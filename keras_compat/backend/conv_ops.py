@@ -1,0 +1,345 @@
+"""`keras.backend` convolution and pooling functions on torch tensors.
+
+Kernels are in Keras layout: `(*kernel_size, in_channels, out_channels)`
+for convolutions, `(*kernel_size, out_channels, in_channels)` for the
+transposed ones, `(*kernel_size, in_channels, multiplier)` for depthwise
+kernels. 'same' padding is TensorFlow's (the extra pixel of an odd total
+goes after), 'causal' pads the start of a 1D sequence only."""
+import torch
+import torch.nn.functional as F
+
+from . import common
+from .ops import _float, _t
+
+_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+_CONV_TRANSPOSE = {1: F.conv_transpose1d, 2: F.conv_transpose2d,
+                   3: F.conv_transpose3d}
+
+
+def _tuple(value, rank, name):
+    if isinstance(value, int):
+        return (value,) * rank
+    value = tuple(int(v) for v in value)
+    if len(value) != rank:
+        raise ValueError('The `%s` argument must be a tuple of %d integers. '
+                         'Received: %s' % (name, rank, value))
+    return value
+
+
+def _data_format(data_format):
+    data_format = common.normalize_data_format(data_format)
+    if data_format not in ('channels_first', 'channels_last'):
+        raise ValueError('Unknown data_format: ' + str(data_format))
+    return data_format
+
+
+def _channels_first(x, rank, data_format):
+    if data_format == 'channels_last':
+        return x.permute(0, rank + 1, *range(1, rank + 1))
+    return x
+
+
+def _restore(y, rank, data_format):
+    if data_format == 'channels_last':
+        return y.permute(0, *range(2, rank + 2), 1)
+    return y
+
+
+def _padding(padding, rank):
+    padding = str(padding).lower()
+    allowed = ('valid', 'same', 'causal') if rank == 1 else ('valid', 'same')
+    if padding not in allowed:
+        raise ValueError('Unknown padding: ' + str(padding))
+    return padding
+
+
+def _pad_input(x, padding, kernel_size, strides, dilation):
+    """x (channels first) padded for 'same'/'causal' as TensorFlow pads."""
+    if padding == 'valid':
+        return x
+    spec = []
+    for axis in reversed(range(len(kernel_size))):
+        size = x.shape[2 + axis]
+        k, s, d = kernel_size[axis], strides[axis], dilation[axis]
+        dilated = (k - 1) * d + 1
+        if padding == 'causal':
+            spec += [dilated - 1, 0]
+            continue
+        out = (size + s - 1) // s
+        total = max((out - 1) * s + dilated - size, 0)
+        spec += [total // 2, total - total // 2]
+    return F.pad(x, spec) if any(spec) else x
+
+
+def _conv(x, kernel, strides, padding, data_format, dilation_rate, rank,
+          groups=1):
+    x, kernel = _float(x), _t(kernel)
+    data_format = _data_format(data_format)
+    padding = _padding(padding, rank)
+    strides = _tuple(strides, rank, 'strides')
+    dilation = _tuple(dilation_rate, rank, 'dilation_rate')
+    if x.dim() != rank + 2:
+        raise ValueError('Input to a %dD convolution must have %d '
+                         'dimensions; got shape %s.'
+                         % (rank, rank + 2, tuple(x.shape)))
+    weight = kernel.permute(rank + 1, rank, *range(rank)).to(x.dtype)
+    x = _channels_first(x, rank, data_format)
+    x = _pad_input(x, padding, kernel.shape[:rank], strides, dilation)
+    y = _CONV[rank](x, weight, None, strides, 0, dilation, groups)
+    return _restore(y, rank, data_format)
+
+
+def conv1d(x, kernel, strides=1, padding='valid', data_format=None,
+           dilation_rate=1):
+    """1D convolution; kernel `(width, in, out)`; padding 'valid', 'same'
+    or 'causal'."""
+    return _conv(x, kernel, strides, padding, data_format, dilation_rate, 1)
+
+
+def conv2d(x, kernel, strides=(1, 1), padding='valid', data_format=None,
+           dilation_rate=(1, 1)):
+    """2D convolution; kernel `(rows, cols, in, out)`."""
+    return _conv(x, kernel, strides, padding, data_format, dilation_rate, 2)
+
+
+def conv3d(x, kernel, strides=(1, 1, 1), padding='valid', data_format=None,
+           dilation_rate=(1, 1, 1)):
+    """3D convolution; kernel `(d1, d2, d3, in, out)`."""
+    return _conv(x, kernel, strides, padding, data_format, dilation_rate, 3)
+
+
+def _depthwise_weight(depthwise_kernel, rank):
+    """Keras (*k, in, multiplier) -> torch (in * multiplier, 1, *k): output
+    channel i * multiplier + m reads input channel i, as TensorFlow
+    orders them."""
+    k = depthwise_kernel
+    channels, multiplier = k.shape[rank], k.shape[rank + 1]
+    merged = k.reshape(tuple(k.shape[:rank]) + (channels * multiplier,))
+    return merged.permute(rank, *range(rank)).unsqueeze(1), channels
+
+
+def _depthwise(x, depthwise_kernel, strides, padding, data_format,
+               dilation_rate, rank):
+    x, depthwise_kernel = _float(x), _t(depthwise_kernel)
+    data_format = _data_format(data_format)
+    padding = _padding(padding, rank)
+    strides = _tuple(strides, rank, 'strides')
+    dilation = _tuple(dilation_rate, rank, 'dilation_rate')
+    weight, channels = _depthwise_weight(depthwise_kernel.to(x.dtype), rank)
+    x = _channels_first(x, rank, data_format)
+    x = _pad_input(x, padding, depthwise_kernel.shape[:rank], strides,
+                   dilation)
+    return _CONV[rank](x, weight, None, strides, 0, dilation, channels)
+
+
+def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding='valid',
+                     data_format=None, dilation_rate=(1, 1)):
+    """Depthwise 2D convolution; kernel `(rows, cols, in, multiplier)`."""
+    data_format = _data_format(data_format)
+    y = _depthwise(x, depthwise_kernel, strides, padding, data_format,
+                   dilation_rate, 2)
+    return _restore(y, 2, data_format)
+
+
+def _separable(x, depthwise_kernel, pointwise_kernel, strides, padding,
+               data_format, dilation_rate, rank):
+    data_format = _data_format(data_format)
+    y = _depthwise(x, depthwise_kernel, strides, padding, data_format,
+                   dilation_rate, rank)
+    pointwise_kernel = _t(pointwise_kernel)
+    weight = pointwise_kernel.permute(rank + 1, rank, *range(rank))
+    y = _CONV[rank](y, weight.to(y.dtype))
+    return _restore(y, rank, data_format)
+
+
+def separable_conv1d(x, depthwise_kernel, pointwise_kernel, strides=1,
+                     padding='valid', data_format=None, dilation_rate=1):
+    """Depthwise 1D convolution followed by a pointwise one; kernels
+    `(width, in, multiplier)` and `(1, in * multiplier, out)`."""
+    return _separable(x, depthwise_kernel, pointwise_kernel, strides,
+                      padding, data_format, dilation_rate, 1)
+
+
+def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1),
+                     padding='valid', data_format=None,
+                     dilation_rate=(1, 1)):
+    """Depthwise 2D convolution followed by a pointwise one; kernels
+    `(rows, cols, in, multiplier)` and `(1, 1, in * multiplier, out)`."""
+    return _separable(x, depthwise_kernel, pointwise_kernel, strides,
+                      padding, data_format, dilation_rate, 2)
+
+
+def _conv_transpose(x, kernel, output_shape, strides, padding, data_format,
+                    dilation_rate, rank):
+    """TensorFlow's conv_transpose: the gradient of the convolution of an
+    `output_shape` input, so the output is cut from (or zero-extended
+    beyond) the full transposed convolution where that convolution's
+    padding starts."""
+    x, kernel = _float(x), _t(kernel)
+    data_format = _data_format(data_format)
+    padding = _padding(padding, rank)
+    strides = _tuple(strides, rank, 'strides')
+    dilation = _tuple(dilation_rate, rank, 'dilation_rate')
+    output_shape = tuple(int(d) if d is not None else None
+                         for d in output_shape)
+    if data_format == 'channels_first':
+        spatial_out = output_shape[2:]
+    else:
+        spatial_out = output_shape[1:-1]
+    if len(spatial_out) != rank or any(d is None for d in spatial_out):
+        raise ValueError('output_shape must give the %d spatial sizes; got '
+                         '%s.' % (rank, output_shape))
+    # Keras (*k, out, in) -> torch (in, out, *k).
+    weight = kernel.permute(rank + 1, rank, *range(rank)).to(x.dtype)
+    x = _channels_first(x, rank, data_format)
+    y = _CONV_TRANSPOSE[rank](x, weight, None, strides, 0, 0, 1, dilation)
+    index = [slice(None), slice(None)]
+    extend = []
+    for axis in range(rank):
+        k, s, d = kernel.shape[axis], strides[axis], dilation[axis]
+        out = spatial_out[axis]
+        dilated = (k - 1) * d + 1
+        steps = (out + s - 1) // s if padding == 'same' else \
+            max(out - dilated + s, 0) // s
+        if steps != x.shape[2 + axis]:
+            raise ValueError(
+                'conv_transpose: output_shape %s does not fit the input of '
+                'shape %s: a convolution of the output (kernel %d, stride '
+                '%d, padding %r) would have %d steps on spatial axis %d, '
+                'not %d.' % (tuple(output_shape), tuple(x.shape), k, s,
+                             padding, steps, axis, x.shape[2 + axis]))
+        before = 0
+        if padding == 'same':
+            before = max((steps - 1) * s + dilated - out, 0) // 2
+        missing = before + out - y.shape[2 + axis]
+        extend.append(max(missing, 0))
+        index.append(slice(before, before + out))
+    if any(extend):
+        spec = []
+        for extra in reversed(extend):
+            spec += [0, extra]
+        y = F.pad(y, spec)
+    return _restore(y[tuple(index)], rank, data_format)
+
+
+def conv2d_transpose(x, kernel, output_shape, strides=(1, 1),
+                     padding='valid', data_format=None,
+                     dilation_rate=(1, 1)):
+    """Transposed 2D convolution; kernel `(rows, cols, out, in)`;
+    `output_shape` is the full output shape (batch first, in
+    `data_format` order)."""
+    return _conv_transpose(x, kernel, output_shape, strides, padding,
+                           data_format, dilation_rate, 2)
+
+
+def conv3d_transpose(x, kernel, output_shape, strides=(1, 1, 1),
+                     padding='valid', data_format=None):
+    """Transposed 3D convolution; kernel `(d1, d2, d3, out, in)`."""
+    return _conv_transpose(x, kernel, output_shape, strides, padding,
+                           data_format, (1, 1, 1), 3)
+
+
+def _pool(x, pool_size, strides, padding, data_format, pool_mode, rank):
+    from ..layers import pooling
+    if pool_mode not in ('max', 'avg'):
+        raise ValueError('Invalid pooling mode: ' + str(pool_mode))
+    names = {('max', 2): 'MaxPooling2D', ('avg', 2): 'AveragePooling2D',
+             ('max', 3): 'MaxPooling3D', ('avg', 3): 'AveragePooling3D'}
+    layer = getattr(pooling, names[(pool_mode, rank)])(
+        pool_size=pool_size, strides=strides, padding=padding,
+        data_format=_data_format(data_format))
+    return layer.call(_float(x))
+
+
+def pool2d(x, pool_size, strides=(1, 1), padding='valid', data_format=None,
+           pool_mode='max'):
+    """2D max ('max') or average ('avg') pooling; 'same' average pooling
+    counts only the real pixels, as TensorFlow does."""
+    return _pool(x, pool_size, strides, padding, data_format, pool_mode, 2)
+
+
+def pool3d(x, pool_size, strides=(1, 1, 1), padding='valid',
+           data_format=None, pool_mode='max'):
+    """3D max ('max') or average ('avg') pooling."""
+    return _pool(x, pool_size, strides, padding, data_format, pool_mode, 3)
+
+
+def local_conv1d(inputs, kernel, kernel_size, strides, data_format=None):
+    """1D convolution with a separate kernel per output step: kernel
+    `(output_length, kernel_size * input_dim, filters)`, patches flattened
+    as (step, channel). Returns `(batch, output_length, filters)`."""
+    _data_format(data_format)
+    x, kernel = _float(inputs), _t(kernel)
+    k = _tuple(kernel_size, 1, 'kernel_size')[0]
+    s = _tuple(strides, 1, 'strides')[0]
+    output_length = kernel.shape[0]
+    patches = x.unfold(1, k, s)[:, :output_length]     # (B, L, C, k)
+    patches = patches.transpose(2, 3).reshape(x.shape[0], output_length, -1)
+    return torch.einsum('blf,lfo->blo', patches, kernel.to(x.dtype))
+
+
+def local_conv2d(inputs, kernel, kernel_size, strides, output_shape,
+                 data_format=None):
+    """2D convolution with a separate kernel per output pixel: kernel
+    `(output_row * output_col, feature_dim, filters)`; patches flattened
+    as (row, col, channel) for channels_last and (channel, row, col) for
+    channels_first, as Keras 2 flattens them."""
+    data_format = _data_format(data_format)
+    x, kernel = _float(inputs), _t(kernel)
+    kh, kw = _tuple(kernel_size, 2, 'kernel_size')
+    sh, sw = _tuple(strides, 2, 'strides')
+    rows, cols = (int(v) for v in output_shape)
+    if data_format == 'channels_last':
+        x = x.permute(0, 3, 1, 2)
+    patches = x.unfold(2, kh, sh).unfold(3, kw, sw)[:, :, :rows, :cols]
+    # (B, C, rows, cols, kh, kw)
+    if data_format == 'channels_last':
+        patches = patches.permute(0, 2, 3, 4, 5, 1)
+    else:
+        patches = patches.permute(0, 2, 3, 1, 4, 5)
+    patches = patches.reshape(x.shape[0], rows * cols, -1)
+    out = torch.einsum('bpf,pfo->bpo', patches, kernel.to(x.dtype))
+    out = out.reshape(x.shape[0], rows, cols, -1)
+    if data_format == 'channels_first':
+        out = out.permute(0, 3, 1, 2)
+    return out
+
+
+def ctc_decode(y_pred, input_length, greedy=True, beam_width=100,
+               top_paths=1, merge_repeated=False):
+    """Greedy CTC decoding of softmax outputs `(samples, time, classes)`
+    (the blank is the last class): per-step argmax, repeats merged, blanks
+    dropped. Returns ([decoded labels, padded with -1], the negative sum of
+    the per-step maximum log-probabilities, shape (samples, 1))."""
+    if not greedy:
+        raise NotImplementedError('ctc_decode(greedy=False): beam search '
+                                  'decoding is not supported; use '
+                                  'greedy=True.')
+    y_pred = _float(y_pred)
+    lengths = [int(v) for v in _t(input_length).reshape(-1).tolist()]
+    log_probs = torch.log(y_pred + common.epsilon())
+    best, best_index = log_probs.max(dim=-1)
+    blank = y_pred.shape[-1] - 1
+    sequences, scores = [], []
+    for b, length in enumerate(lengths):
+        path = best_index[b, :length].tolist()
+        labels = [c for i, c in enumerate(path)
+                  if c != blank and (i == 0 or c != path[i - 1])]
+        sequences.append(labels)
+        scores.append(-best[b, :length].sum())
+    width = max([len(s) for s in sequences] + [0])
+    decoded = torch.full((len(sequences), width), -1, dtype=torch.int64,
+                         device=y_pred.device)
+    for b, labels in enumerate(sequences):
+        if labels:
+            decoded[b, :len(labels)] = torch.tensor(labels,
+                                                    device=y_pred.device)
+    log_prob = torch.stack(scores).reshape(-1, 1) if scores else \
+        torch.zeros((0, 1), device=y_pred.device)
+    return [decoded], log_prob
+
+
+def ctc_label_dense_to_sparse(labels, label_lengths):
+    raise NotImplementedError(
+        'ctc_label_dense_to_sparse builds a TensorFlow SparseTensor, which '
+        'has no torch counterpart; K.ctc_batch_cost takes dense labels.')
