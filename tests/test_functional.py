@@ -303,3 +303,48 @@ def test_sequential_input_output_tensors():
     x = rng.rand(2, 2).astype(np.float32)
     k, b = model.layers[0].get_weights()
     np.testing.assert_allclose(f([x])[0], x @ k + b, rtol=1e-5)
+
+
+def test_loss_functions_on_symbolic_tensors_build_a_vae_loss():
+    # The Keras 2 VAE example: loss functions called on the model's own
+    # tensors, a scalar multiplied by a number, and add_loss.
+    from keras_compat.losses import binary_crossentropy
+    rng = np.random.RandomState(0)
+    x = rng.rand(32, 6).astype('float32')
+    inputs = Input((6,))
+    z_mean = Dense(2, name='z_mean')(inputs)
+    z_log_var = Dense(2, name='z_log_var')(inputs)
+    outputs = Dense(6, activation='sigmoid')(z_mean)
+    vae = Model(inputs, outputs)
+    reconstruction = binary_crossentropy(K.flatten(inputs),
+                                         K.flatten(outputs))
+    assert K.int_shape(reconstruction) == ()
+    reconstruction *= 6
+    kl = -0.5 * K.sum(1 + z_log_var - K.square(z_mean) - K.exp(z_log_var),
+                      axis=-1)
+    vae.add_loss(K.mean(reconstruction + kl))
+    vae.compile(optimizer='adam')
+    vae.fit(x, epochs=2, batch_size=8, verbose=0)
+
+    encoder = Model(inputs, [z_mean, z_log_var])
+    mean, log_var = encoder.predict(x)
+    pred = np.clip(vae.predict(x), K.epsilon(), 1 - K.epsilon())
+    bce = -np.mean(x * np.log(pred) + (1 - x) * np.log(1 - pred)) * 6
+    kl_np = -0.5 * np.sum(1 + log_var - mean ** 2 - np.exp(log_var), -1)
+    expected = np.mean(bce + kl_np)
+    np.testing.assert_allclose(vae.evaluate(x, batch_size=32, verbose=0),
+                               expected, rtol=1e-4)
+
+
+def test_metric_functions_on_symbolic_tensors():
+    from keras_compat.metrics import categorical_accuracy
+    inputs = Input((3,))
+    labels = Input((3,))
+    outputs = Dense(3, activation='softmax')(inputs)
+    hits = categorical_accuracy(labels, outputs)
+    assert K.int_shape(hits) == (None,)
+    model = Model([inputs, labels], hits)
+    x = np.eye(3, dtype='float32')
+    pred = Model(inputs, outputs).predict(x)
+    np.testing.assert_array_equal(model.predict([x, x]),
+                                  (pred.argmax(-1) == np.arange(3)) * 1.)

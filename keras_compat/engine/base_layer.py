@@ -826,7 +826,7 @@ class Layer(nn.Module):
 
         def to_shape(t, ref_shapes):
             shape = list(t.shape)
-            batch_unknown = any(s[0] is None for s in ref_shapes)
+            batch_unknown = any(s and s[0] is None for s in ref_shapes)
             if shape and batch_unknown:
                 shape[0] = None
             return tuple(shape)
