@@ -348,3 +348,27 @@ def test_metric_functions_on_symbolic_tensors():
     pred = Model(inputs, outputs).predict(x)
     np.testing.assert_array_equal(model.predict([x, x]),
                                   (pred.argmax(-1) == np.arange(3)) * 1.)
+
+
+def test_model_called_on_tensor_with_extra_axis_as_in_keras2():
+    # Keras 2.3's ACGAN generator feeds an Embedding output (None, 1, 100)
+    # to a Sequential built for (None, 100): the model itself checks
+    # nothing; its Dense and Reshape layers accept the extra axis.
+    cnn = Sequential([Dense(12, input_dim=4), layers.Reshape((3, 4))])
+    latent = Input((4,))
+    label = Input((1,), dtype='int32')
+    cls = layers.Embedding(3, 4)(label)
+    h = layers.multiply([latent, cls])
+    assert K.int_shape(h) == (None, 1, 4)
+    out = cnn(h)
+    assert K.int_shape(out) == (None, 3, 4)
+    model = Model([latent, label], out)
+    z = np.random.rand(5, 4).astype('float32')
+    c = np.array([[0], [1], [2], [1], [0]])
+    embedding, = [l for l in model.layers
+                  if isinstance(l, layers.Embedding)]
+    emb = embedding.get_weights()[0]
+    kernel, bias = cnn.layers[0].get_weights()
+    expected = ((z * emb[c[:, 0]]).dot(kernel) + bias).reshape(5, 3, 4)
+    np.testing.assert_allclose(model.predict([z, c]), expected, rtol=1e-5,
+                               atol=1e-6)

@@ -262,13 +262,10 @@ class Network(Layer):
 
     @property
     def input_spec(self):
-        if not self._is_graph_network:
-            return None
-        specs = []
-        for layer in self._input_layers:
-            specs.append(base_layer.InputSpec(
-                shape=layer.batch_input_shape))
-        return specs if len(specs) > 1 else (specs[0] if specs else None)
+        """None: as in Keras 2, a model called on new tensors leaves the
+        checks to its layers, so a model built for (None, 100) also runs
+        on (None, 1, 100) when its layers accept that."""
+        return None
 
     @input_spec.setter
     def input_spec(self, value):
