@@ -15,15 +15,6 @@ _RENAMED = {
     'keras.backend.common': 'keras_compat.backend.common',
     'keras.utils.test_utils': 'keras_compat.utils.test_utils',
 }
-_UNSUPPORTED = {
-    'keras.applications': 'keras.applications (pretrained ImageNet models) '
-                          'is not provided by keras_compat: it downloads '
-                          'TensorFlow weight files. Build the architecture '
-                          'with keras.layers and load weights from an .h5 '
-                          'file with model.load_weights().',
-}
-
-
 def _target(fullname):
     if fullname in _RENAMED:
         return _RENAMED[fullname]
@@ -37,9 +28,6 @@ class KerasAliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def find_spec(self, fullname, path=None, target=None):
         if fullname != 'keras' and not fullname.startswith('keras.'):
             return None
-        for prefix, message in _UNSUPPORTED.items():
-            if fullname == prefix or fullname.startswith(prefix + '.'):
-                raise ImportError(message, name=fullname)
         target_name = _target(fullname)
         try:
             found = importlib.util.find_spec(target_name)

@@ -101,13 +101,15 @@ def test_install_as_keras_in_a_program():
     assert 'OK keras_compat.layers.core' in result.stdout
 
 
-def test_unsupported_module_explains(tmp_path):
+def test_unsupported_application_explains(tmp_path):
     script = write(tmp_path, 'apps.py', '''
-        from keras.applications import VGG16
+        from keras.applications.inception_v3 import InceptionV3
+        InceptionV3(weights=None)
     ''')
     result = run(['run', script])
     assert result.returncode == 1
-    assert 'keras.applications' in result.stderr
+    assert 'NotImplementedError' in result.stderr
+    assert 'InceptionV3' in result.stderr
 
 
 @pytest.mark.parametrize('name', ['01_sequential_list',

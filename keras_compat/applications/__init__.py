@@ -1,0 +1,20 @@
+"""keras.applications: VGG16, VGG19 and ResNet50 with Keras 2's layer
+names (ImageNet weights download to ~/.keras/models and load with
+`load_weights`), the ImageNet `preprocess_input` / `decode_predictions`
+of every Keras 2 application module. The other architectures import and
+raise NotImplementedError when constructed."""
+from . import imagenet_utils  # noqa: F401
+from .vgg16 import VGG16
+from .vgg19 import VGG19
+from .resnet50 import ResNet50
+from .mobilenet import MobileNet
+from .mobilenet_v2 import MobileNetV2
+from .inception_v3 import InceptionV3
+from .xception import Xception
+from .inception_resnet_v2 import InceptionResNetV2
+from .densenet import DenseNet121, DenseNet169, DenseNet201
+from .nasnet import NASNetMobile, NASNetLarge
+
+__all__ = ['VGG16', 'VGG19', 'ResNet50', 'MobileNet', 'MobileNetV2',
+           'InceptionV3', 'Xception', 'InceptionResNetV2', 'DenseNet121',
+           'DenseNet169', 'DenseNet201', 'NASNetMobile', 'NASNetLarge']

@@ -1,0 +1,51 @@
+"""What the application models share: the `weights` and `input_tensor`
+arguments and the ImageNet weight files."""
+import os
+
+from .. import backend as K
+from ..engine.input_layer import Input
+from ..utils.data_utils import get_file
+from ..utils.layer_utils import get_source_inputs
+from .imagenet_utils import _obtain_input_shape
+
+WEIGHTS_URL = 'https://github.com/fchollet/deep-learning-models/releases/' \
+              'download/'
+
+
+def check_weights(weights, include_top, classes):
+    if not (weights in {'imagenet', None} or os.path.exists(weights)):
+        raise ValueError('The `weights` argument should be either `None` '
+                         '(random initialization), `imagenet` (pre-training '
+                         'on ImageNet), or the path to the weights file to '
+                         'be loaded.')
+    if weights == 'imagenet' and include_top and classes != 1000:
+        raise ValueError('If using `weights` as `"imagenet"` with '
+                         '`include_top` as true, `classes` should be 1000')
+
+
+def model_input(input_tensor, input_shape, default_size, min_size,
+                include_top, weights):
+    """(image input tensor, model inputs) for Input(shape) or a given
+    tensor, after Keras 2's input-shape checks."""
+    input_shape = _obtain_input_shape(
+        input_shape, default_size=default_size, min_size=min_size,
+        data_format=K.image_data_format(), require_flatten=include_top,
+        weights=weights)
+    if input_tensor is None:
+        image = Input(shape=input_shape)
+        return image, image
+    if not K.is_keras_tensor(input_tensor):
+        image = Input(tensor=input_tensor, shape=input_shape)
+        return image, image
+    return input_tensor, get_source_inputs(input_tensor)
+
+
+def load_weights(model, weights, include_top, file_names, release):
+    """ImageNet weights (downloaded once to ~/.keras/models) or a file."""
+    if weights == 'imagenet':
+        name = file_names[0] if include_top else file_names[1]
+        weights = get_file(name, WEIGHTS_URL + release + '/' + name,
+                           cache_subdir='models')
+    if weights is not None:
+        model.load_weights(weights)
+    return model

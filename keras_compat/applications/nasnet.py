@@ -1,0 +1,8 @@
+"""keras.applications.nasnet: ImageNet preprocessing ('tf' mode) and decoding;
+constructing the model raises NotImplementedError."""
+from ._unsupported import preprocessor, unsupported_model
+from .imagenet_utils import decode_predictions  # noqa: F401
+
+preprocess_input = preprocessor('tf')
+NASNetMobile = unsupported_model('NASNetMobile')
+NASNetLarge = unsupported_model('NASNetLarge')

@@ -1,0 +1,153 @@
+"""keras.applications: the Keras 2 architectures (parameter counts as
+Keras documents them), the `weights` argument, and the ImageNet
+preprocessing formulas."""
+import json
+import os
+
+import numpy as np
+import pytest
+import torch
+
+import keras_compat as keras
+from keras_compat.applications import (VGG16, VGG19, ResNet50,
+                                       imagenet_utils)
+from keras_compat.applications import densenet, inception_v3, resnet50
+from keras_compat.applications import vgg16
+
+
+@pytest.mark.parametrize('build,params,output_shape', [
+    # Keras 2's published counts for the convolutional bases.
+    (lambda: VGG16(weights=None, include_top=False,
+                   input_shape=(32, 32, 3)), 14714688, (None, 1, 1, 512)),
+    (lambda: VGG19(weights=None, include_top=False,
+                   input_shape=(32, 32, 3)), 20024384, (None, 1, 1, 512)),
+    (lambda: ResNet50(weights=None, include_top=False, pooling='avg',
+                      input_shape=(64, 64, 3)), 23587712, (None, 2048)),
+])
+def test_architectures_match_keras_parameter_counts(build, params,
+                                                    output_shape):
+    model = build()
+    assert model.count_params() == params
+    assert model.output_shape == output_shape
+
+
+def test_resnet50_top_and_layer_names():
+    model = ResNet50(weights=None, classes=10, input_shape=(64, 64, 3))
+    assert model.name == 'resnet50'
+    assert len(model.layers) == 177
+    assert model.count_params() == 23587712 + 2048 * 10 + 10
+    names = [layer.name for layer in model.layers]
+    assert names[0].startswith('input_')
+    assert names[1:4] == ['conv1_pad', 'conv1', 'bn_conv1']
+    assert names[-2:] == ['avg_pool', 'fc1000']
+    out = model.predict(np.random.rand(2, 64, 64, 3).astype('float32'))
+    np.testing.assert_allclose(out.sum(-1), 1., rtol=1e-5)
+
+
+def test_variable_input_size_without_top():
+    model = VGG16(weights=None, include_top=False)
+    assert model.output_shape == (None, None, None, 512)
+    out = model.predict(np.zeros((1, 64, 96, 3), 'float32'))
+    assert out.shape == (1, 2, 3, 512)
+
+
+def test_input_tensor_argument():
+    inputs = keras.layers.Input((32, 32, 3))
+    model = VGG16(weights=None, include_top=False, input_tensor=inputs,
+                  pooling='max')
+    assert model.inputs[0] is inputs
+    assert model.output_shape == (None, 512)
+
+
+def test_weights_argument_errors():
+    with pytest.raises(ValueError, match='`weights` argument should be'):
+        VGG16(weights='no_such_file.h5')
+    with pytest.raises(ValueError, match='`classes` should be 1000'):
+        VGG16(weights='imagenet', classes=10)
+    with pytest.raises(ValueError, match='at least 32x32'):
+        VGG16(weights=None, include_top=False, input_shape=(16, 16, 3))
+    with pytest.raises(ValueError, match='should be \\(224, 224, 3\\)'):
+        ResNet50(weights='imagenet', input_shape=(64, 64, 3))
+
+
+def test_weights_from_a_file_and_from_the_imagenet_cache(tmp_path,
+                                                         monkeypatch):
+    source = VGG16(weights=None, include_top=False, input_shape=(32, 32, 3))
+    path = str(tmp_path / 'vgg.h5')
+    source.save_weights(path)
+    x = np.random.rand(2, 32, 32, 3).astype('float32')
+    expected = source.predict(x)
+    loaded = VGG16(weights=path, include_top=False, input_shape=(32, 32, 3))
+    np.testing.assert_allclose(loaded.predict(x), expected, rtol=1e-5)
+    # weights='imagenet' reads ~/.keras/models/<Keras file name> when it
+    # is there (downloaded once otherwise).
+    monkeypatch.setenv('KERAS_HOME', str(tmp_path / 'home'))
+    os.makedirs(str(tmp_path / 'home' / 'models'))
+    source.save_weights(str(tmp_path / 'home' / 'models' /
+                            vgg16._FILES[1]))
+    cached = VGG16(weights='imagenet', include_top=False,
+                   input_shape=(32, 32, 3))
+    np.testing.assert_allclose(cached.predict(x), expected, rtol=1e-5)
+
+
+def test_preprocess_input_caffe_mode():
+    # VGG16/VGG19/ResNet50: RGB -> BGR, minus the ImageNet BGR mean.
+    x = np.random.RandomState(0).randint(0, 256, (2, 4, 5, 3))
+    expected = x[..., ::-1].astype('float32') - np.array(
+        [103.939, 116.779, 123.68], 'float32')
+    np.testing.assert_allclose(vgg16.preprocess_input(x), expected,
+                               rtol=1e-6)
+    np.testing.assert_allclose(resnet50.preprocess_input(x), expected,
+                               rtol=1e-6)
+    tensor = vgg16.preprocess_input(torch.tensor(x))
+    np.testing.assert_allclose(tensor.numpy(), expected, rtol=1e-6)
+    first = vgg16.preprocess_input(x.transpose(0, 3, 1, 2),
+                                   data_format='channels_first')
+    np.testing.assert_allclose(first, expected.transpose(0, 3, 1, 2),
+                               rtol=1e-6)
+    single = vgg16.preprocess_input(x[0].transpose(2, 0, 1),
+                                    data_format='channels_first')
+    np.testing.assert_allclose(single, expected[0].transpose(2, 0, 1),
+                               rtol=1e-6)
+
+
+def test_preprocess_input_tf_and_torch_modes():
+    x = np.random.RandomState(1).randint(0, 256, (2, 3, 3, 3)).astype(
+        'float32')
+    np.testing.assert_allclose(inception_v3.preprocess_input(x),
+                               x / 127.5 - 1., rtol=1e-6)
+    mean = np.array([0.485, 0.456, 0.406], 'float32')
+    std = np.array([0.229, 0.224, 0.225], 'float32')
+    np.testing.assert_allclose(densenet.preprocess_input(x),
+                               (x / 255. - mean) / std, rtol=1e-5)
+    with pytest.raises(ValueError, match='Unknown mode'):
+        imagenet_utils.preprocess_input(x, mode='bgr')
+
+
+def test_decode_predictions(tmp_path, monkeypatch):
+    monkeypatch.setenv('KERAS_HOME', str(tmp_path))
+    monkeypatch.setattr(imagenet_utils, '_CLASS_INDEX', None)
+    os.makedirs(str(tmp_path / 'models'))
+    index = {str(i): ['n%08d' % i, 'class_%d' % i] for i in range(1000)}
+    with open(str(tmp_path / 'models' / 'imagenet_class_index.json'),
+              'w') as f:
+        json.dump(index, f)
+    preds = np.zeros((2, 1000), 'float32')
+    preds[0, [7, 3, 500]] = [0.5, 0.3, 0.2]
+    preds[1, 999] = 1.
+    decoded = vgg16.decode_predictions(preds, top=2)
+    assert [d[:2] for d in decoded[0]] == [('n00000007', 'class_7'),
+                                           ('n00000003', 'class_3')]
+    assert decoded[0][0][2] == pytest.approx(0.5)
+    assert decoded[1][0][:2] == ('n00000999', 'class_999')
+    with pytest.raises(ValueError, match='expects a batch of predictions'):
+        vgg16.decode_predictions(np.zeros((2, 10)))
+
+
+def test_architectures_not_built_yet_say_so():
+    with pytest.raises(NotImplementedError, match='InceptionV3'):
+        inception_v3.InceptionV3(weights=None)
+    from keras_compat.applications import MobileNet
+    with pytest.raises(NotImplementedError, match='VGG16, VGG19 and '
+                                                  'ResNet50'):
+        MobileNet()
