@@ -1,9 +1,12 @@
 """Keras 2 activation functions, by name (`'relu'`) or as functions
 (`keras.activations.relu`), on torch tensors."""
+import warnings
+
 import torch
 import torch.nn.functional as F
 
 from . import backend as K
+from .backend.ops import _symbolic_aware
 from .utils.generic_utils import (deserialize_keras_object,
                                   serialize_keras_object)
 
@@ -74,6 +77,13 @@ def linear(x):
     return x
 
 
+# On symbolic tensors (K.placeholder, functional-API tensors) an
+# activation records a graph node.
+for _name in ('softmax', 'elu', 'selu', 'softplus', 'softsign', 'relu',
+              'tanh', 'sigmoid', 'hard_sigmoid', 'exponential'):
+    globals()[_name] = _symbolic_aware(globals()[_name])
+del _name
+
 _ALL = {
     'softmax': softmax, 'elu': elu, 'selu': selu, 'softplus': softplus,
     'softsign': softsign, 'relu': relu, 'tanh': tanh, 'sigmoid': sigmoid,
@@ -110,6 +120,13 @@ def get(identifier):
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if callable(identifier):
+        from .engine.base_layer import Layer
+        if isinstance(identifier, Layer):
+            warnings.warn('Do not pass a layer instance (such as {}) as the '
+                          'activation argument of another layer. Instead, '
+                          'advanced activation layers should be used just '
+                          'like any other layer in a model.'.format(
+                              identifier.__class__.__name__))
         return identifier
     raise ValueError('Could not interpret activation function identifier: ' +
                      str(identifier))

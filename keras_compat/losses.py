@@ -187,6 +187,7 @@ class Reduction(object):
 def compute_weighted_loss(losses, sample_weight=None,
                           reduction=Reduction.SUM_OVER_BATCH_SIZE):
     """Weights per-sample losses and reduces them as Keras does."""
+    losses = K.as_tensor(losses)
     if sample_weight is not None:
         sample_weight = K.as_tensor(sample_weight).to(losses.dtype)
         while sample_weight.dim() > losses.dim() and \

@@ -661,6 +661,10 @@ _NEUTRAL_TF_KEYS = {'name': None, 'weight_decay': None,
 
 def deserialize(config, custom_objects=None):
     if isinstance(config, dict):
+        # Built-in names are matched case-insensitively; like Keras 2, the
+        # caller's dict gets the lower-case name.
+        if str(config.get('class_name', '')).lower() in _ALL:
+            config['class_name'] = config['class_name'].lower()
         config = dict(config)
         class_name = config.get('class_name', '')
         if class_name.startswith('Custom>'):

@@ -69,8 +69,8 @@ def _t(x, dtype=None):
         t = torch.from_numpy(np.ascontiguousarray(x))
         t = t.to(get_device())
         return t if dtype is None else t.to(torch_dtype(dtype))
-    if isinstance(x, (list, tuple)) and any(isinstance(v, torch.Tensor)
-                                            for v in x):
+    if isinstance(x, (list, tuple)) and builtins.any(
+            isinstance(v, torch.Tensor) for v in x):
         return torch.stack([_t(v) for v in x])
     if dtype is None:
         arr = np.asarray(x)

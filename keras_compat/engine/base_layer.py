@@ -734,9 +734,10 @@ class Layer(nn.Module):
                 self._initial_weights = None
 
     def _symbolic_call(self, inputs, *args, **kwargs):
-        if isinstance(inputs, tuple):
+        if isinstance(inputs, (list, tuple)):
+            # A copy: the caller may keep appending to its list.
             inputs = list(inputs)
-        input_list = to_list(inputs)
+        input_list = list(to_list(inputs))
         for x in input_list:
             if not getattr(x, '_is_keras_symbolic', False):
                 raise ValueError(
@@ -818,6 +819,12 @@ class Layer(nn.Module):
             self.training = False
             with torch.no_grad():
                 out = nn.Module.__call__(self, real_inputs, *args, **kwargs)
+        except ValueError:
+            if getattr(self, '_raises_on_symbolic_call', False):
+                # A backend function given bad input raises when it is
+                # called on symbolic tensors, as in Keras 2.
+                raise
+            return _normalize_shape(self.compute_output_shape(input_shape))
         except Exception:
             return _normalize_shape(self.compute_output_shape(input_shape))
         finally:

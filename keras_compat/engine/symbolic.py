@@ -63,6 +63,8 @@ class TensorOpLayer(Layer):
     """A backend function or operator applied to symbolic tensors, replayed
     on real tensors when the model runs."""
 
+    _raises_on_symbolic_call = True
+
     def __init__(self, fn, args, kwargs, paths, name=None):
         prefix = 'op_' + (name or getattr(fn, '__name__', 'lambda')).strip(
             '<>_')

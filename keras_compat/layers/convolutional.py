@@ -973,3 +973,8 @@ SeparableConvolution2D = SeparableConv2D
 Convolution2DTranspose = Conv2DTranspose
 Deconvolution2D = Deconv2D = Conv2DTranspose
 Deconvolution3D = Deconv3D = Conv3DTranspose
+
+# Keras 2 also exposes the pooling layers from this module.
+from .pooling import (AveragePooling1D, AveragePooling2D,  # noqa: E402,F401
+                      AveragePooling3D, MaxPooling1D, MaxPooling2D,
+                      MaxPooling3D)

@@ -96,6 +96,8 @@ class _Merge(Layer):
         masks = [m for m in mask if m is not None]
         if not masks:
             return None
+        # K.all over the masks: any nonzero value counts as kept.
+        masks = [K.as_tensor(m).bool() for m in masks]
         result = masks[0]
         for m in masks[1:]:
             result = result & m
@@ -117,9 +119,16 @@ class Subtract(_Merge):
 
     def build(self, input_shape):
         super(Subtract, self).build(input_shape)
-        if len(input_shape) != 2:
+        self._check_two(input_shape)
+
+    def _check_two(self, input_shape):
+        if not isinstance(input_shape, list) or len(input_shape) != 2:
             raise ValueError('A `Subtract` layer should be called on exactly '
                              '2 inputs (layer %s).' % self.name)
+
+    def compute_output_shape(self, input_shape):
+        self._check_two(input_shape)
+        return super(Subtract, self).compute_output_shape(input_shape)
 
     def _merge_function(self, inputs):
         if len(inputs) != 2:

@@ -1,0 +1,127 @@
+"""Keras 2 API details that Keras 2's own tests and scripts rely on."""
+import warnings
+
+import numpy as np
+import pytest
+
+import keras_compat as keras
+from keras_compat import activations, layers, models, optimizers
+from keras_compat import backend as K
+
+
+def test_activations_on_placeholders_through_k_function():
+    x = K.placeholder(ndim=2)
+    values = np.array([[-1., 0.1, 0.5, 2.]], dtype='float32')
+    f = K.function([x], [activations.softplus(x), activations.relu(x),
+                         activations.hard_sigmoid(x),
+                         activations.softmax(x)])
+    softplus, relu, hard_sigmoid, softmax = f([values])
+    np.testing.assert_allclose(softplus, np.log1p(np.exp(values)),
+                               rtol=1e-6)
+    np.testing.assert_allclose(relu, np.maximum(values, 0))
+    np.testing.assert_allclose(hard_sigmoid,
+                               np.clip(0.2 * values + 0.5, 0, 1), rtol=1e-6)
+    e = np.exp(values - values.max())
+    np.testing.assert_allclose(softmax, e / e.sum(), rtol=1e-6)
+
+
+def test_softmax_of_a_1d_placeholder_raises():
+    with pytest.raises(ValueError, match='1D'):
+        activations.softmax(K.placeholder(ndim=1))
+
+
+def test_activation_get_warns_for_a_layer_instance():
+    layer = layers.Dense(3)
+    with pytest.warns(UserWarning, match='layer instance'):
+        assert activations.get(layer) is layer
+
+
+def test_optimizer_deserialize_lowercases_the_callers_name():
+    config = optimizers.serialize(optimizers.SGD(lr=0.05))
+    assert config['class_name'] == 'SGD'
+    restored = optimizers.deserialize(config)
+    assert config['class_name'] == 'sgd'
+    assert isinstance(restored, optimizers.SGD)
+    assert restored.get_config()['learning_rate'] == pytest.approx(0.05)
+
+
+def test_pooling_layers_importable_from_convolutional():
+    from keras_compat.layers import convolutional, pooling
+    for name in ('MaxPooling1D', 'MaxPooling2D', 'MaxPooling3D',
+                 'AveragePooling1D', 'AveragePooling2D', 'AveragePooling3D'):
+        assert getattr(convolutional, name) is getattr(pooling, name)
+
+
+def test_merge_compute_mask_takes_any_nonzero_as_kept():
+    i1, i2 = layers.Input((3,)), layers.Input((3,))
+    add = layers.Add()
+    add([i1, i2])
+    m1 = np.array([[1., 0., 1.]], 'float32')
+    m2 = np.array([[1., 1., 0.]], 'float32')
+    mask = add.compute_mask([i1, i2], [K.variable(m1), K.variable(m2)])
+    np.testing.assert_array_equal(K.eval(mask), [[True, False, False]])
+    with pytest.raises(ValueError, match='should be a list'):
+        add.compute_mask([i1, i2], K.variable(m1))
+
+
+def test_built_subtract_rejects_three_inputs():
+    i1, i2, i3 = (layers.Input((2,)) for _ in range(3))
+    subtract = layers.Subtract()
+    subtract([i1, i2])
+    with pytest.raises(ValueError, match='exactly 2 inputs'):
+        subtract([i1, i2, i3])
+
+
+def test_layer_inputs_are_copied_from_a_list_the_caller_keeps_growing():
+    x_in = layers.Input(shape=(None, None))
+    x_list, x = [x_in], x_in
+    for _ in range(3):
+        x_list.append(x)
+        x = layers.concatenate(x_list, axis=1)
+    model = models.Model(x_in, x)
+    out = model.predict(np.ones((1, 1, 1), 'float32'))
+    assert out.shape == (1, 8, 1)
+
+
+def test_test_utils_layer_test_and_get_test_data():
+    from keras_compat.utils import test_utils
+    (x_train, y_train), (x_test, y_test) = test_utils.get_test_data(
+        num_train=20, num_test=5, input_shape=(4,), num_classes=3)
+    assert x_train.shape == (20, 4) and y_test.shape == (5,)
+    assert set(np.unique(y_train)) <= {0, 1, 2}
+    out = test_utils.layer_test(layers.Dense, kwargs={'units': 3},
+                                input_shape=(2, 4))
+    assert out.shape == (2, 3)
+    with pytest.raises(AssertionError):
+        test_utils.layer_test(layers.Dense, kwargs={'units': 3},
+                              input_shape=(2, 4),
+                              expected_output=np.full((2, 3), 1e3))
+
+
+def test_losses_utils_reductions():
+    from keras_compat.utils import losses_utils
+    values = np.array([[1., 2.], [3., 4.]], 'float32')
+    R = losses_utils.Reduction
+    assert float(losses_utils.reduce_weighted_loss(values, R.SUM)) == 10.
+    assert float(losses_utils.reduce_weighted_loss(
+        values, R.SUM_OVER_BATCH_SIZE)) == 2.5
+    weighted = losses_utils.compute_weighted_loss(
+        values, sample_weight=np.array([1., 0.], 'float32'),
+        reduction=R.SUM)
+    assert float(weighted) == 3.
+    mse = keras.losses.MeanSquaredError(reduction=R.SUM)
+    assert mse.reduction == R.SUM
+
+
+def test_constant_and_variable_from_nested_lists():
+    c = K.constant([[1., 9.], [2., 5.]])
+    assert tuple(c.shape) == (2, 2) and K.dtype(c) == 'float32'
+    v = K.variable([[1, 2], [3, 4]])
+    np.testing.assert_array_equal(K.eval(v), [[1, 2], [3, 4]])
+    mse = keras.losses.LossFunctionWrapper(keras.losses.get('mse'),
+                                           name='mean_squared_error')
+    loss = mse(K.constant([[1., 9.], [2., 5.]]),
+               K.constant([[4., 8.], [12., 3.]]),
+               sample_weight=K.constant([1.2, 0.5]))
+    # mse per sample [5, 52], weighted [6, 26], over 2 samples.
+    assert float(loss) == pytest.approx(16.)
