@@ -125,3 +125,63 @@ def test_constant_and_variable_from_nested_lists():
                sample_weight=K.constant([1.2, 0.5]))
     # mse per sample [5, 52], weighted [6, 26], over 2 samples.
     assert float(loss) == pytest.approx(16.)
+
+
+def test_batch_normalization_trains_on_one_value_per_channel():
+    # TensorFlow accepts a training batch of one value per channel: the
+    # output is beta and the moving statistics move towards (x, 0).
+    bn = layers.BatchNormalization(momentum=0.9,
+                                   beta_initializer='ones')
+    model = models.Sequential([layers.InputLayer(input_shape=(3,)), bn])
+    model.compile('sgd', 'mse')
+    x = np.array([[2., -1., 4.]], 'float32')
+    model.train_on_batch(x, np.zeros((1, 3), 'float32'))
+    gamma, beta, mean, var = bn.get_weights()
+    np.testing.assert_allclose(mean, 0.1 * x[0], rtol=1e-6)
+    np.testing.assert_allclose(var, [0.9] * 3, rtol=1e-6)
+    # d(mse)/d(beta) = 2 * (beta - 0) / 3 at beta = 1; sgd lr 0.01.
+    np.testing.assert_allclose(beta, 1. - 0.01 * 2. / 3., rtol=1e-6)
+    np.testing.assert_allclose(gamma, 1.)
+
+
+def test_learning_phase_1_makes_predict_use_batch_statistics():
+    rng = np.random.RandomState(0)
+    x = rng.normal(3., 2., size=(16, 1)).astype('float32')
+    inputs = layers.Input((1,))
+    bn = layers.BatchNormalization()
+    model = models.Model(inputs, bn(inputs))
+    before = [w.copy() for w in bn.get_weights()]
+    try:
+        K.set_learning_phase(1)
+        out = model.predict(x, batch_size=16)
+    finally:
+        K.clear_session()
+    expected = (x - x.mean()) / np.sqrt(x.var() + 1e-3)
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-5)
+    # predict leaves the moving statistics alone.
+    for b, a in zip(before, bn.get_weights()):
+        np.testing.assert_array_equal(b, a)
+    # Back to the default phase: inference with the moving statistics.
+    np.testing.assert_allclose(model.predict(x),
+                               x / np.sqrt(1. + 1e-3), rtol=1e-5)
+
+
+def test_frozen_model_keeps_batchnorm_statistics_and_has_no_updates():
+    x = np.random.RandomState(1).rand(10, 4).astype('float32')
+    inputs = layers.Input((4,))
+    bn = layers.BatchNormalization()
+    model = models.Model(inputs, bn(inputs))
+    assert len(model.updates) == 2
+    model.trainable = False
+    assert model.updates == []
+    model.compile('sgd', 'mse')
+    before = model.predict(x)
+    model.train_on_batch(x, np.zeros_like(x))
+    np.testing.assert_allclose(model.predict(x), before, atol=1e-7)
+    model.trainable = True
+    model.compile('sgd', 'mse')
+    model.train_on_batch(x, np.zeros_like(x))
+    assert np.abs(model.predict(x) - before).sum() > 1e-5
+    other = layers.BatchNormalization()
+    other(layers.Input((4,)), training=False)
+    assert other.updates == []

@@ -126,6 +126,7 @@ def reset_uids():
 # None the phase follows the loop that runs the model (fit: 1, predict: 0).
 _FORCED_PHASE = None
 _LOOP_PHASE = 0
+_ACTIVE_LOOP = None     # 1 in fit, 0 in evaluate/predict, None outside
 
 
 def learning_phase():
@@ -146,6 +147,11 @@ def forced_learning_phase():
     return _FORCED_PHASE
 
 
+def in_inference_loop():
+    """True inside evaluate/predict, where layers update no state."""
+    return _ACTIVE_LOOP == 0
+
+
 def clear_forced_learning_phase():
     global _FORCED_PHASE
     _FORCED_PHASE = None
@@ -158,14 +164,14 @@ class loop_phase(object):
         self.value = int(value)
 
     def __enter__(self):
-        global _LOOP_PHASE
-        self._previous = _LOOP_PHASE
-        _LOOP_PHASE = self.value
+        global _LOOP_PHASE, _ACTIVE_LOOP
+        self._previous = (_LOOP_PHASE, _ACTIVE_LOOP)
+        _LOOP_PHASE = _ACTIVE_LOOP = self.value
         return self
 
     def __exit__(self, *exc):
-        global _LOOP_PHASE
-        _LOOP_PHASE = self._previous
+        global _LOOP_PHASE, _ACTIVE_LOOP
+        _LOOP_PHASE, _ACTIVE_LOOP = self._previous
         return False
 
 

@@ -582,6 +582,15 @@ class Layer(nn.Module):
 
     @property
     def updates(self):
+        """The variables a training step of this layer updates besides
+        its trainable weights (BatchNormalization's moving statistics);
+        empty for a frozen layer, as in Keras 2. The updates themselves
+        run eagerly inside the step."""
+        if not self.trainable:
+            return []
+        return self._state_update_variables()
+
+    def _state_update_variables(self):
         return []
 
     def get_updates_for(self, inputs):

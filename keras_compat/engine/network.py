@@ -260,6 +260,12 @@ class Network(Layer):
                     getattr(layer, 'stateful', False):
                 layer.reset_states()
 
+    def _state_update_variables(self):
+        found = []
+        for layer in self.layers:
+            found += layer.updates
+        return found
+
     @property
     def input_spec(self):
         """None: as in Keras 2, a model called on new tensors leaves the

@@ -46,6 +46,22 @@ def _walk_weights(layer, trainable=True, seen=None):
         yield from _walk_weights(sub, trainable, seen)
 
 
+def _mark_frozen_containers(layer, trainable=True, seen=None):
+    """Tells each layer whether a container above it is frozen: a
+    BatchNormalization inside a frozen model still normalises with batch
+    statistics in training but leaves its moving statistics alone, as
+    Keras 2 drops the updates of a non-trainable model."""
+    if seen is None:
+        seen = set()
+    if id(layer) in seen:
+        return
+    seen.add(id(layer))
+    layer.__dict__['_frozen_container'] = not trainable
+    trainable = trainable and layer.trainable
+    for sub in layer._sublayers():
+        _mark_frozen_containers(sub, trainable, seen)
+
+
 def _walk_layers(layer, seen=None):
     if seen is None:
         seen = set()
@@ -216,6 +232,7 @@ class Model(Network):
             self._attached_params = key
             self._trainable_params = trainable
         self._constraint_records = constraints
+        _mark_frozen_containers(self)
 
     def _prepare_distributed(self, key):
         """Wraps the model in DistributedDataParallel (again when the
@@ -286,6 +303,12 @@ class Model(Network):
     def _training_phase(self):
         forced = common.forced_learning_phase()
         return True if forced is None else bool(forced)
+
+    def _inference_phase(self):
+        """evaluate/predict run in inference mode unless the learning phase
+        was set to 1 (`K.set_learning_phase(1)`: dropout stays on and
+        BatchNormalization uses batch statistics, as in Keras 2)."""
+        return common.forced_learning_phase() == 1
 
     # ----------------------------------------------------------- data prep
     def _ensure_built(self, inputs):
@@ -930,7 +953,7 @@ class Model(Network):
     # ------------------------------------------------------------ evaluate
     def _evaluate_loop(self, batches, callback_list=None):
         self._reset_metrics()
-        self._set_mode(False)
+        self._set_mode(self._inference_phase())
         want_begin = callback_list is not None and \
             callback_list.wants_batch('test', 'begin')
         want_end = callback_list is not None and \
@@ -1022,7 +1045,7 @@ class Model(Network):
         return self._predict_loop(batches, verbose, callbacks)
 
     def _predict_loop(self, batches, verbose=0, callbacks=None):
-        self._set_mode(False)
+        self._set_mode(self._inference_phase())
         callback_list = cbks.CallbackList(callbacks or [])
         callback_list.set_model(self)
         callback_list.set_params({'verbose': verbose,
@@ -1089,7 +1112,7 @@ class Model(Network):
         weights = [None if t is None else t.to(device) for t in weights]
         if reset_metrics:
             self._reset_metrics()
-        self._set_mode(False)
+        self._set_mode(self._inference_phase())
         with torch.no_grad(), common.loop_phase(0):
             self._test_step(inputs, targets, weights)
         values = self._result_floats()
@@ -1102,7 +1125,7 @@ class Model(Network):
             self._ensure_built(inputs)
         device = self._device()
         inputs = [t.to(device) for t in inputs]
-        self._set_mode(False)
+        self._set_mode(self._inference_phase())
         with torch.no_grad(), common.loop_phase(0):
             outputs = self._forward(inputs)
         arrays = [o.detach().cpu().numpy() for o in outputs]

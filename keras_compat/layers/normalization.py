@@ -125,9 +125,51 @@ class BatchNormalization(Layer):
         return out.movedim(-1, axis)
 
     def _batch_norm(self, x, training):
+        if training and x.numel() == x.shape[1]:
+            return self._one_value_per_channel(x)
+        if training and (K.common.in_inference_loop() or
+                         self.__dict__.get('_frozen_container')):
+            # predict/evaluate under learning phase 1, or a frozen model
+            # being trained: batch statistics, moving statistics left
+            # alone.
+            return F.batch_norm(x, None, None, self.gamma, self.beta,
+                                training=True, eps=self.epsilon)
         return F.batch_norm(x, self.moving_mean, self.moving_variance,
                             self.gamma, self.beta, training=training,
                             momentum=1. - self.momentum, eps=self.epsilon)
+
+    def _state_update_variables(self):
+        # Keras 2 adds the updates when the layer is called without
+        # training=False.
+        if not self.built or self.__dict__.get('_may_update') is False:
+            return []
+        return [self.moving_mean, self.moving_variance]
+
+    def _symbolic_call(self, inputs, *args, **kwargs):
+        if kwargs.get('training') is not False:
+            self._may_update = True
+        elif '_may_update' not in self.__dict__:
+            self._may_update = False
+        return super(BatchNormalization, self)._symbolic_call(
+            inputs, *args, **kwargs)
+
+    def _one_value_per_channel(self, x):
+        """A training batch with a single value per channel: its variance
+        is 0, so the output is beta and the moving variance decays towards
+        0, as TensorFlow computes it (torch's kernel refuses the batch)."""
+        if not (K.common.in_inference_loop() or
+                self.__dict__.get('_frozen_container')):
+            with torch.no_grad():
+                self.moving_mean.mul_(self.momentum).add_(
+                    x.detach().reshape(-1) * (1. - self.momentum))
+                self.moving_variance.mul_(self.momentum)
+        view = (1, x.shape[1]) + (1,) * (x.dim() - 2)
+        out = torch.zeros_like(x)
+        if self.gamma is not None:
+            out = out * self.gamma.reshape(view)
+        if self.beta is not None:
+            out = out + self.beta.reshape(view)
+        return out
 
     def compute_output_shape(self, input_shape):
         return input_shape
