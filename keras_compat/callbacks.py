@@ -207,6 +207,24 @@ class CallbackList(object):
     def on_batch_end(self, batch, logs=None):
         self.batch_hook('train', 'end', batch, logs or {})
 
+    def on_train_batch_begin(self, batch, logs=None):
+        self.batch_hook('train', 'begin', batch, logs or {})
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batch_hook('train', 'end', batch, logs or {})
+
+    def on_test_batch_begin(self, batch, logs=None):
+        self.batch_hook('test', 'begin', batch, logs or {})
+
+    def on_test_batch_end(self, batch, logs=None):
+        self.batch_hook('test', 'end', batch, logs or {})
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        self.batch_hook('predict', 'begin', batch, logs or {})
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self.batch_hook('predict', 'end', batch, logs or {})
+
     def on_train_begin(self, logs=None):
         self._all('on_train_begin', logs if logs is not None else {})
 

@@ -62,6 +62,31 @@ def _mark_frozen_containers(layer, trainable=True, seen=None):
         _mark_frozen_containers(sub, trainable, seen)
 
 
+def _to_numpy_list(given, tensors):
+    """The user's arrays when they are numpy arrays (the same objects,
+    as Keras 2 passes them on), else numpy copies of the tensors."""
+    given = given if isinstance(given, (list, tuple)) else [given]
+    if len(given) == len(tensors) and all(isinstance(a, np.ndarray)
+                                          for a in given):
+        return list(given)
+    return [None if t is None else t.detach().cpu().numpy()
+            for t in tensors]
+
+
+def _callback_validation_data(val_x, val_y, val_sw, inputs, targets,
+                              weights):
+    """Keras 2's `callback.validation_data`: [x..., y..., sample
+    weights...], each sample weight defaulting to ones."""
+    xs = _to_numpy_list(val_x, inputs)
+    ys = _to_numpy_list(val_y, targets)
+    sws = []
+    for w, y in zip(weights, targets):
+        n = int(y.shape[0]) if y is not None else int(inputs[0].shape[0])
+        sws.append(np.ones((n,), dtype=K.floatx()) if w is None
+                   else w.detach().cpu().numpy())
+    return xs + ys + sws
+
+
 def _walk_layers(layer, seen=None):
     if seen is None:
         seen = set()
@@ -823,6 +848,8 @@ class Model(Network):
             val_batches = data_adapter.ArrayBatches(
                 val_inputs, val_targets, val_weights, batch_size or 32,
                 device=self._device(), shard='whole')
+            val_batches.callback_data = _callback_validation_data(
+                None, None, None, val_inputs, val_targets, val_weights)
         train_batches = data_adapter.ArrayBatches(
             inputs, targets, weights, batch_size or 32, shuffle=shuffle,
             steps=steps_per_epoch, device=self._device(), shard='batch')
@@ -852,10 +879,13 @@ class Model(Network):
         val_sw = validation_data[2] if len(validation_data) == 3 else None
         inputs, targets, weights = self._standardize_user_data(
             val_x, val_y, val_sw, batch_size=batch_size)
-        return data_adapter.ArrayBatches(inputs, targets, weights,
-                                         batch_size or 32, steps=steps,
-                                         device=self._device(),
-                                         shard='whole')
+        batches = data_adapter.ArrayBatches(inputs, targets, weights,
+                                            batch_size or 32, steps=steps,
+                                            device=self._device(),
+                                            shard='whole')
+        batches.callback_data = _callback_validation_data(
+            val_x, val_y, val_sw, inputs, targets, weights)
+        return batches
 
     def _make_callbacks(self, callbacks, verbose, params, history=True):
         callbacks = list(callbacks or [])
@@ -893,6 +923,12 @@ class Model(Network):
             if do_validation else list(names),
         }
         callback_list = self._make_callbacks(callbacks, verbose, params)
+        validation_arrays = getattr(val_batches, 'callback_data', None)
+        if validation_arrays is not None:
+            # Keras 2 hands callbacks the validation arrays (x..., y...,
+            # sample weights...) as `self.validation_data`.
+            for callback in callback_list:
+                callback.validation_data = validation_arrays
         if isinstance(validation_freq, int):
             if validation_freq < 1:
                 raise ValueError('`validation_freq` can not be less than 1.')
@@ -935,7 +971,12 @@ class Model(Network):
                             break
                 epoch_logs.update(self._global_results())
                 if do_validation and validate_at(epoch):
-                    val_logs = self._evaluate_loop(val_batches)
+                    # The validation run reports to the callbacks as a
+                    # test run, as in Keras 2.3.
+                    callback_list.on_test_begin()
+                    val_logs = self._evaluate_loop(val_batches,
+                                                   callback_list)
+                    callback_list.on_test_end()
                     for name, value in val_logs.items():
                         epoch_logs['val_' + name] = value
                 history = self.history
