@@ -3,6 +3,8 @@ stateful `Metric` objects that accumulate over an epoch.
 
 Metric state lives in device tensors and is only read when a result is
 shown, so the training loop never waits on the device for a metric."""
+import copy
+
 import numpy as np
 import torch
 
@@ -621,6 +623,30 @@ _CLASSES = {cls.__name__: cls for cls in (
     SparseCategoricalCrossentropy, CosineSimilarity, RootMeanSquaredError,
     TruePositives, TrueNegatives, FalsePositives, FalseNegatives, Precision,
     Recall, AUC)}
+
+
+def clone_metric(metric):
+    """A fresh copy of a stateful metric (from its config); other metrics
+    as they are."""
+    if not isinstance(metric, Metric):
+        return metric
+    try:
+        return metric.__class__.from_config(metric.get_config())
+    except TypeError:
+        # A config that cannot rebuild the metric (a MeanMetricWrapper
+        # around a user function): a copy with its state cleared.
+        clone = copy.copy(metric)
+        clone.reset_states()
+        return clone
+
+
+def clone_metrics(metrics):
+    """clone_metric over a list or the values of a dict."""
+    if metrics is None:
+        return None
+    if isinstance(metrics, dict):
+        return {key: clone_metric(value) for key, value in metrics.items()}
+    return [clone_metric(metric) for metric in metrics]
 
 
 def serialize(metric):

@@ -279,7 +279,12 @@ class CompiledMetrics(object):
         if metrics and all(isinstance(m, (list, tuple)) for m in metrics) \
                 and len(metrics) == n and n > 1:
             return [list(m) for m in metrics]
-        return [list(metrics) for _ in range(n)]
+        if n > 1:
+            # One list for every output: each output gets its own copy of
+            # a stateful metric object, as in Keras 2.3.
+            return [metrics_module.clone_metrics(list(metrics))
+                    for _ in range(n)]
+        return [list(metrics)]
 
     def spec_names(self):
         """Log names known before the first batch (for metrics_names)."""
