@@ -401,7 +401,21 @@ class Model(Network):
                 data_adapter.to_tensor(value)))
         if self._is_graph_network:
             self._check_input_shapes(tensors)
-        return tensors
+        return self._cast_to_input_dtypes(tensors)
+
+    def _cast_to_input_dtypes(self, tensors):
+        """Integer arrays fed to a floating-point Input become that float
+        type, as Keras 2 feeds them to its float placeholders (floatx for
+        a model without Input tensors)."""
+        symbolic = self.inputs if self._is_graph_network else []
+        cast = []
+        for i, tensor in enumerate(tensors):
+            declared = symbolic[i].dtype if i < len(symbolic) else None
+            dtype = K.torch_dtype(declared or K.floatx())
+            if dtype.is_floating_point and not tensor.is_floating_point():
+                tensor = tensor.to(dtype)
+            cast.append(tensor)
+        return cast
 
     def _check_input_shapes(self, tensors):
         for name, tensor, symbolic in zip(self.input_names, tensors,

@@ -417,7 +417,11 @@ class Lambda(Layer):
 
     def compute_output_shape(self, input_shape):
         if self._output_shape is None:
-            return self._inferred_shape
+            if self._inbound_nodes:
+                return self._inferred_shape
+            # As Keras 2 does on TensorFlow: run the function on a
+            # placeholder of that shape.
+            return self._shape_from_placeholders(input_shape)
         if isinstance(self._output_shape, tuple):
             if isinstance(input_shape, list):
                 num_samples = input_shape[0][0]
@@ -440,6 +444,14 @@ class Lambda(Layer):
                                             kwargs)
         return super(Lambda, self)._output_shape_for(inputs, input_shape,
                                                      args, kwargs)
+
+    def _shape_from_placeholders(self, input_shape):
+        from ..engine.keras_tensor import KerasTensor
+        if isinstance(input_shape, list):
+            placeholders = [KerasTensor(tuple(s)) for s in input_shape]
+        else:
+            placeholders = KerasTensor(tuple(input_shape))
+        return self._infer_output_shape(placeholders, input_shape, (), {})
 
     @property
     def _inferred_shape(self):
