@@ -7,13 +7,13 @@ kernels take it as is and return channels_last output, whose permutation
 back to `(N, H, W, C)` is contiguous. No activation is copied to change
 layout. Conv1D runs as a height-1 Conv2D for the same reason. Kernels are
 stored in torch layout and exposed in Keras layout `(kh, kw, in, out)`."""
-import numpy as np
 import torch
 import torch.nn.functional as F
 
 from .. import backend as K
 from .. import activations, initializers, regularizers, constraints
 from ..engine.base_layer import Layer, InputSpec
+from .core import kernel_bias_config
 from ..legacy import interfaces
 from ..utils import conv_utils
 
@@ -241,18 +241,8 @@ class _Conv(Layer):
             'dilation_rate': self.dilation_rate,
             'activation': activations.serialize(self.activation),
             'use_bias': self.use_bias,
-            'kernel_initializer': initializers.serialize(
-                self.kernel_initializer),
-            'bias_initializer': initializers.serialize(self.bias_initializer),
-            'kernel_regularizer': regularizers.serialize(
-                self.kernel_regularizer),
-            'bias_regularizer': regularizers.serialize(self.bias_regularizer),
-            'activity_regularizer': regularizers.serialize(
-                self.activity_regularizer),
-            'kernel_constraint': constraints.serialize(
-                self.kernel_constraint),
-            'bias_constraint': constraints.serialize(self.bias_constraint),
         }
+        config.update(kernel_bias_config(self))
         if self.groups != 1:
             config['groups'] = self.groups
         base_config = super(_Conv, self).get_config()

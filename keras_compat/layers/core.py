@@ -19,6 +19,24 @@ def _activation_config(fn):
     return activations.serialize(fn)
 
 
+def kernel_bias_config(layer):
+    """The config entries of a layer with a kernel and a bias: their
+    initializers, regularizers (and the activity regularizer) and
+    constraints, in Keras 2's order."""
+    return {
+        'kernel_initializer': initializers.serialize(
+            layer.kernel_initializer),
+        'bias_initializer': initializers.serialize(layer.bias_initializer),
+        'kernel_regularizer': regularizers.serialize(
+            layer.kernel_regularizer),
+        'bias_regularizer': regularizers.serialize(layer.bias_regularizer),
+        'activity_regularizer': regularizers.serialize(
+            layer.activity_regularizer),
+        'kernel_constraint': constraints.serialize(layer.kernel_constraint),
+        'bias_constraint': constraints.serialize(layer.bias_constraint),
+    }
+
+
 class Dense(Layer):
     """Densely-connected layer: `activation(dot(input, kernel) + bias)`.
 
@@ -104,18 +122,8 @@ class Dense(Layer):
             'units': self.units,
             'activation': _activation_config(self.activation),
             'use_bias': self.use_bias,
-            'kernel_initializer': initializers.serialize(
-                self.kernel_initializer),
-            'bias_initializer': initializers.serialize(self.bias_initializer),
-            'kernel_regularizer': regularizers.serialize(
-                self.kernel_regularizer),
-            'bias_regularizer': regularizers.serialize(self.bias_regularizer),
-            'activity_regularizer': regularizers.serialize(
-                self.activity_regularizer),
-            'kernel_constraint': constraints.serialize(
-                self.kernel_constraint),
-            'bias_constraint': constraints.serialize(self.bias_constraint),
         }
+        config.update(kernel_bias_config(self))
         base_config = super(Dense, self).get_config()
         return dict(list(base_config.items()) + list(config.items()))
 

@@ -3,6 +3,7 @@ kernel per output position (Keras 2 `keras.layers.local`)."""
 from .. import backend as K
 from .. import activations, initializers, regularizers, constraints
 from ..engine.base_layer import Layer, InputSpec
+from .core import kernel_bias_config
 from ..legacy import interfaces
 from ..utils import conv_utils
 
@@ -78,18 +79,8 @@ class _LocallyConnected(Layer):
             'data_format': self.data_format,
             'activation': activations.serialize(self.activation),
             'use_bias': self.use_bias,
-            'kernel_initializer': initializers.serialize(
-                self.kernel_initializer),
-            'bias_initializer': initializers.serialize(self.bias_initializer),
-            'kernel_regularizer': regularizers.serialize(
-                self.kernel_regularizer),
-            'bias_regularizer': regularizers.serialize(self.bias_regularizer),
-            'activity_regularizer': regularizers.serialize(
-                self.activity_regularizer),
-            'kernel_constraint': constraints.serialize(
-                self.kernel_constraint),
-            'bias_constraint': constraints.serialize(self.bias_constraint),
         }
+        config.update(kernel_bias_config(self))
         base_config = super(_LocallyConnected, self).get_config()
         return dict(list(base_config.items()) + list(config.items()))
 
