@@ -292,3 +292,34 @@ def test_integer_arrays_feed_float_inputs():
     ids = np.array([[1, 9, 0]])
     np.testing.assert_array_equal(model.predict(ids)[0],
                                   model.get_weights()[0][[1, 9, 0]])
+
+
+def test_simple_rnn_accepts_deprecated_implementation():
+    with pytest.warns(UserWarning, match='implementation'):
+        layer = layers.SimpleRNN(3, implementation=2)
+    assert layer.units == 3
+
+
+@pytest.mark.parametrize('cls,n_states', [('SimpleRNN', 1), ('GRU', 1),
+                                          ('LSTM', 2)])
+def test_rnn_initial_state_from_fixed_tensors_in_a_graph(cls, n_states):
+    # Keras 2 accepts variables as the initial state of a functional call:
+    # they are used by every call of the model.
+    import torch
+    rng = np.random.RandomState(0)
+    inputs = layers.Input((4, 3))
+    init = [K.variable(rng.rand(2, 5)) for _ in range(n_states)]
+    layer = getattr(layers, cls)(5)
+    model = models.Model(inputs, layer(inputs, initial_state=init))
+    model.compile('adam', 'mse')
+    x = rng.rand(2, 4, 3).astype('float32')
+    model.fit(x, rng.rand(2, 5), verbose=0)
+    with torch.no_grad():
+        expected = layer(torch.tensor(x), initial_state=init).numpy()
+        from_zeros = layer(torch.tensor(x)).numpy()
+    np.testing.assert_allclose(model.predict(x), expected, rtol=1e-5,
+                               atol=1e-6)
+    assert np.abs(expected - from_zeros).max() > 1e-3
+    with pytest.raises(ValueError, match='mix of Keras tensors'):
+        layer(inputs, initial_state=[layers.Input((5,)),
+                                     K.variable(np.zeros((2, 5)))])

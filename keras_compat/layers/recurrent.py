@@ -670,7 +670,23 @@ class RNN(Layer):
         initial_state = to_list(initial_state, allow_tuple=True)
         constants = to_list(constants, allow_tuple=True) \
             if constants is not None else []
-        full = [inputs] + initial_state + constants
+        additional = initial_state + constants
+        symbolic = [getattr(x, '_is_keras_symbolic', False)
+                    for x in additional]
+        if any(symbolic) and not all(symbolic):
+            raise ValueError('The initial state or constants of an RNN '
+                             'layer cannot be specified with a mix of Keras '
+                             'tensors and non-Keras tensors.')
+        if getattr(inputs, '_is_keras_symbolic', False) and not any(symbolic):
+            # Fixed tensors (K.variable, ...) as the initial state of a
+            # graph: arguments of every call of the layer, as in Keras 2.
+            self._num_constants = len(constants)
+            if initial_state:
+                kwargs['initial_state'] = initial_state
+            if constants:
+                kwargs['constants'] = constants
+            return super(RNN, self).__call__(inputs, **kwargs)
+        full = [inputs] + additional
         symbolic = [getattr(x, '_is_keras_symbolic', False) for x in full]
         if any(symbolic) and not all(symbolic):
             raise ValueError('The initial state or constants of an RNN '
@@ -963,6 +979,11 @@ class SimpleRNN(_FusedRNN):
                  dropout=0., recurrent_dropout=0., return_sequences=False,
                  return_state=False, go_backwards=False, stateful=False,
                  unroll=False, **kwargs):
+        if 'implementation' in kwargs:
+            kwargs.pop('implementation')
+            warnings.warn('The `implementation` argument in `SimpleRNN` has '
+                          'been deprecated. Please remove it from your layer '
+                          'call.')
         args = _legacy(self, kwargs, locals())
         cell = SimpleRNNCell(
             args['units'], activation=args['activation'],
