@@ -323,3 +323,18 @@ def test_rnn_initial_state_from_fixed_tensors_in_a_graph(cls, n_states):
     with pytest.raises(ValueError, match='mix of Keras tensors'):
         layer(inputs, initial_state=[layers.Input((5,)),
                                      K.variable(np.zeros((2, 5)))])
+
+
+def test_model_losses_before_the_first_run_lists_symbolic_losses():
+    inputs = layers.Input((3,))
+    out = layers.Dense(2, kernel_regularizer='l2')(inputs)
+    model = models.Model(inputs, out)
+    model.add_loss(K.mean(out))
+    model.add_loss(1.)
+    losses = model.losses
+    assert len(losses) == 3
+    model.compile('sgd', 'mse')
+    model.fit(np.ones((4, 3), 'float32'), np.zeros((4, 2), 'float32'),
+              verbose=0)
+    assert all(not getattr(l, '_is_keras_symbolic', False)
+               for l in model.losses)
