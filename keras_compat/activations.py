@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from . import backend as K
-from .backend.ops import _symbolic_aware
+from .backend.ops import symbolic_aware_names
 from .utils.generic_utils import (deserialize_keras_object,
                                   serialize_keras_object)
 
@@ -79,10 +79,9 @@ def linear(x):
 
 # On symbolic tensors (K.placeholder, functional-API tensors) an
 # activation records a graph node.
-for _name in ('softmax', 'elu', 'selu', 'softplus', 'softsign', 'relu',
-              'tanh', 'sigmoid', 'hard_sigmoid', 'exponential'):
-    globals()[_name] = _symbolic_aware(globals()[_name])
-del _name
+symbolic_aware_names(globals(), (
+    'softmax', 'elu', 'selu', 'softplus', 'softsign', 'relu', 'tanh',
+    'sigmoid', 'hard_sigmoid', 'exponential'))
 
 _ALL = {
     'softmax': softmax, 'elu': elu, 'selu': selu, 'softplus': softplus,

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from . import backend as K
-from .backend.ops import _symbolic_aware
+from .backend.ops import symbolic_aware_names
 from .utils.generic_utils import (deserialize_keras_object,
                                   serialize_keras_object)
 
@@ -144,15 +144,13 @@ def cosine_proximity(y_true, y_pred, axis=-1):
 # On symbolic (functional-API) tensors a loss function records a graph
 # node, so `vae.add_loss(K.mean(binary_crossentropy(inputs, outputs)))`
 # works as in Keras 2.
-for _name in ('mean_squared_error', 'mean_absolute_error',
-              'mean_absolute_percentage_error',
-              'mean_squared_logarithmic_error', 'squared_hinge', 'hinge',
-              'categorical_hinge', 'logcosh', 'huber_loss',
-              'categorical_crossentropy', 'sparse_categorical_crossentropy',
-              'binary_crossentropy', 'kullback_leibler_divergence', 'poisson',
-              'cosine_proximity'):
-    globals()[_name] = _symbolic_aware(globals()[_name])
-del _name
+symbolic_aware_names(globals(), (
+    'mean_squared_error', 'mean_absolute_error',
+    'mean_absolute_percentage_error', 'mean_squared_logarithmic_error',
+    'squared_hinge', 'hinge', 'categorical_hinge', 'logcosh', 'huber_loss',
+    'categorical_crossentropy', 'sparse_categorical_crossentropy',
+    'binary_crossentropy', 'kullback_leibler_divergence', 'poisson',
+    'cosine_proximity'))
 
 # Keras aliases.
 mse = MSE = mean_squared_error

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from . import backend as K
-from .backend.ops import _symbolic_aware
+from .backend.ops import symbolic_aware_names
 from . import losses as losses_module
 from .losses import (mean_squared_error, mean_absolute_error,
                      mean_absolute_percentage_error,
@@ -73,11 +73,10 @@ def accuracy(y_true, y_pred):
     return (y_true.to(y_pred.dtype) == y_pred).to(_floatx())
 
 
-for _name in ('binary_accuracy', 'categorical_accuracy',
-              'sparse_categorical_accuracy', 'top_k_categorical_accuracy',
-              'sparse_top_k_categorical_accuracy', 'accuracy'):
-    globals()[_name] = _symbolic_aware(globals()[_name])
-del _name
+symbolic_aware_names(globals(), (
+    'binary_accuracy', 'categorical_accuracy', 'sparse_categorical_accuracy',
+    'top_k_categorical_accuracy', 'sparse_top_k_categorical_accuracy',
+    'accuracy'))
 
 acc = categorical_accuracy
 

@@ -45,7 +45,11 @@ def _cached_float(cache, key, tensor):
     if entry is not None and entry[0] is tensor and \
             entry[1] == tensor._version:
         return entry[2]
-    value = float(tensor)
+    return _remember(cache, key, tensor, float(tensor))
+
+
+def _remember(cache, key, tensor, value):
+    """Records that `tensor`, as it is now, holds `value`."""
     cache[key] = (tensor, tensor._version, value)
     return value
 
@@ -78,6 +82,7 @@ class Optimizer(torch.optim.Optimizer):
             raise ValueError('clipvalue must be >= 0; got %r'
                              % self.clipvalue)
         self.iterations = torch.zeros((), dtype=torch.int64)
+        self._hyper_cache = {}
         self.updates = []
         self._attached = False
         self._params = []
@@ -92,12 +97,11 @@ class Optimizer(torch.optim.Optimizer):
         """A hyperparameter as a Python float. The tensor is read again
         only after it was written (`K.set_value`, `opt.lr = ...`), which
         bumps its version: a training step reads no tensor."""
-        return _cached_float(self.__dict__.setdefault('_hyper_cache', {}),
-                             name, self._hyper[name])
+        return _cached_float(self._hyper_cache, name, self._hyper[name])
 
     def _iterations_value(self):
-        return int(_cached_float(self.__dict__.setdefault(
-            '_hyper_cache', {}), 'iterations', self.iterations))
+        return int(_cached_float(self._hyper_cache, 'iterations',
+                                 self.iterations))
 
     def _attach(self, params, layouts=None):
         """Gives the optimizer the weights it updates (called by compile).
@@ -251,8 +255,8 @@ class Optimizer(torch.optim.Optimizer):
         if params:
             self._update(params, grads, iterations)
         self.iterations.add_(1)
-        self._hyper_cache['iterations'] = (
-            self.iterations, self.iterations._version, iterations + 1)
+        _remember(self._hyper_cache, 'iterations', self.iterations,
+                  iterations + 1)
         return loss
 
     def _update(self, params, grads, iterations):
@@ -597,13 +601,13 @@ class Nadam(Optimizer):
             f32(0.96) ** (f32(t) * f32(self.schedule_decay))))
         momentum_cache_t_1 = f32(beta_1) * (f32(1.) - f32(0.5) * (
             f32(0.96) ** (f32(t + 1) * f32(self.schedule_decay))))
-        cache = self._hyper_cache
-        m_schedule = f32(_cached_float(cache, 'm_schedule', self.m_schedule))
+        m_schedule = f32(_cached_float(self._hyper_cache, 'm_schedule',
+                                       self.m_schedule))
         m_schedule_new = m_schedule * momentum_cache_t
         m_schedule_next = m_schedule * momentum_cache_t * momentum_cache_t_1
         self.m_schedule.fill_(float(m_schedule_new))
-        cache['m_schedule'] = (self.m_schedule, self.m_schedule._version,
-                               float(m_schedule_new))
+        _remember(self._hyper_cache, 'm_schedule', self.m_schedule,
+                  float(m_schedule_new))
         ms = [self._slot(p, 'm') for p in params]
         vs = [self._slot(p, 'v') for p in params]
         torch._foreach_mul_(ms, beta_1)

@@ -31,14 +31,15 @@ def preprocess_input(x, data_format=None, mode='caffe', **kwargs):
     data_format = K.normalize_data_format(data_format)
     if data_format not in ('channels_first', 'channels_last'):
         raise ValueError('Unknown data_format ' + str(data_format))
+    # Every step below makes a new array: the caller's is left as is.
     if isinstance(x, torch.Tensor):
-        return _preprocess(x.to(K.torch_dtype(K.floatx())) if not
-                           x.is_floating_point() else x.clone(),
-                           data_format, mode, torch_input=True)
+        if not x.is_floating_point():
+            x = x.to(K.torch_dtype(K.floatx()))
+        return _preprocess(x, data_format, mode, torch_input=True)
     x = np.asarray(x)
     if not issubclass(x.dtype.type, np.floating):
-        x = x.astype(K.floatx(), copy=False)
-    return _preprocess(x.copy(), data_format, mode, torch_input=False)
+        x = x.astype(K.floatx())
+    return _preprocess(x, data_format, mode, torch_input=False)
 
 
 def _preprocess(x, data_format, mode, torch_input):

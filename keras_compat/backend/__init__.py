@@ -10,15 +10,15 @@ from .device import get_device, set_device
 from .ops import *  # noqa: F401,F403
 from .ops import (torch_dtype, dtype_name, _t as as_tensor)  # noqa: F401
 from . import conv_ops as _conv_ops
-from .ops import _symbolic_aware
+from .ops import symbolic_aware_names
 
 # Convolution and pooling functions; on symbolic (functional-API) tensors
 # they record a graph node like the other tensor functions.
-for _name in ('conv1d', 'conv2d', 'conv3d', 'conv2d_transpose',
-              'conv3d_transpose', 'depthwise_conv2d', 'separable_conv1d',
-              'separable_conv2d', 'pool2d', 'pool3d', 'local_conv1d',
-              'local_conv2d'):
-    globals()[_name] = _symbolic_aware(getattr(_conv_ops, _name))
+_CONV_NAMES = ('conv1d', 'conv2d', 'conv3d', 'conv2d_transpose',
+               'conv3d_transpose', 'depthwise_conv2d', 'separable_conv1d',
+               'separable_conv2d', 'pool2d', 'pool3d', 'local_conv1d',
+               'local_conv2d')
+globals().update({name: getattr(_conv_ops, name) for name in _CONV_NAMES})
+symbolic_aware_names(globals(), _CONV_NAMES)
 ctc_decode = _conv_ops.ctc_decode
 ctc_label_dense_to_sparse = _conv_ops.ctc_label_dense_to_sparse
-del _name

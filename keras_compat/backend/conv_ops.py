@@ -239,15 +239,26 @@ def conv3d_transpose(x, kernel, output_shape, strides=(1, 1, 1),
                            data_format, (1, 1, 1), 3)
 
 
+_POOLERS = {}
+
+
 def _pool(x, pool_size, strides, padding, data_format, pool_mode, rank):
-    from ..layers import pooling
+    """Pools with the pooling layer's own computation; one layer per
+    configuration, kept, so that a K.pool2d inside a model's call does not
+    build (and name) a layer at every step."""
     if pool_mode not in ('max', 'avg'):
         raise ValueError('Invalid pooling mode: ' + str(pool_mode))
-    names = {('max', 2): 'MaxPooling2D', ('avg', 2): 'AveragePooling2D',
-             ('max', 3): 'MaxPooling3D', ('avg', 3): 'AveragePooling3D'}
-    layer = getattr(pooling, names[(pool_mode, rank)])(
-        pool_size=pool_size, strides=strides, padding=padding,
-        data_format=_data_format(data_format))
+    key = (pool_mode, rank, _tuple(pool_size, rank, 'pool_size'),
+           _tuple(strides, rank, 'strides'), _padding(padding, 2),
+           _data_format(data_format))
+    layer = _POOLERS.get(key)
+    if layer is None:
+        from ..layers import pooling
+        names = {('max', 2): 'MaxPooling2D', ('avg', 2): 'AveragePooling2D',
+                 ('max', 3): 'MaxPooling3D', ('avg', 3): 'AveragePooling3D'}
+        layer = _POOLERS[key] = getattr(pooling, names[pool_mode, rank])(
+            pool_size=key[2], strides=key[3], padding=key[4],
+            data_format=key[5], name='backend_%s_pool%dd' % key[:2])
     return layer.call(_float(x))
 
 

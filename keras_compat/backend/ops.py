@@ -1152,7 +1152,15 @@ def _symbolic_aware(fn):
     return wrapper
 
 
-for _name in (
+
+def symbolic_aware_names(namespace, names):
+    """Replaces each named function of a module namespace by its
+    symbolic-aware version (a graph node on functional-API tensors)."""
+    for name in names:
+        namespace[name] = _symbolic_aware(namespace[name])
+
+
+symbolic_aware_names(globals(), (
         'mean', 'sum', 'prod', 'max', 'min', 'var', 'std', 'any', 'all',
         'cumsum', 'cumprod', 'argmax', 'argmin', 'logsumexp', 'square',
         'abs', 'sqrt', 'exp', 'log', 'round', 'sign', 'pow', 'clip', 'equal',
@@ -1167,5 +1175,4 @@ for _name in (
         'softsign', 'sigmoid', 'hard_sigmoid', 'tanh', 'dropout',
         'categorical_crossentropy', 'sparse_categorical_crossentropy',
         'binary_crossentropy', 'zeros_like', 'ones_like', 'identity',
-        'switch', 'update_add', 'update_sub'):
-    globals()[_name] = _symbolic_aware(globals()[_name])
+        'switch', 'update_add', 'update_sub'))

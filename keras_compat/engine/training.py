@@ -256,8 +256,10 @@ class Model(Network):
                 self.optimizer._attach(trainable, layouts)
             self._attached_params = key
             self._trainable_params = trainable
+            # Freezing changes the trainable weights, so this is the
+            # moment to tell layers about frozen containers.
+            _mark_frozen_containers(self)
         self._constraint_records = constraints
-        _mark_frozen_containers(self)
 
     def _prepare_distributed(self, key):
         """Wraps the model in DistributedDataParallel (again when the

@@ -127,8 +127,7 @@ class BatchNormalization(Layer):
     def _batch_norm(self, x, training):
         if training and x.numel() == x.shape[1]:
             return self._one_value_per_channel(x)
-        if training and (K.common.in_inference_loop() or
-                         self.__dict__.get('_frozen_container')):
+        if training and not self._updates_moving_statistics():
             # predict/evaluate under learning phase 1, or a frozen model
             # being trained: batch statistics, moving statistics left
             # alone.
@@ -137,6 +136,10 @@ class BatchNormalization(Layer):
         return F.batch_norm(x, self.moving_mean, self.moving_variance,
                             self.gamma, self.beta, training=training,
                             momentum=1. - self.momentum, eps=self.epsilon)
+
+    def _updates_moving_statistics(self):
+        return not (K.common.in_inference_loop() or
+                    self.__dict__.get('_frozen_container'))
 
     def _state_update_variables(self):
         # Keras 2 adds the updates when the layer is called without
@@ -157,8 +160,7 @@ class BatchNormalization(Layer):
         """A training batch with a single value per channel: its variance
         is 0, so the output is beta and the moving variance decays towards
         0, as TensorFlow computes it (torch's kernel refuses the batch)."""
-        if not (K.common.in_inference_loop() or
-                self.__dict__.get('_frozen_container')):
+        if self._updates_moving_statistics():
             with torch.no_grad():
                 self.moving_mean.mul_(self.momentum).add_(
                     x.detach().reshape(-1) * (1. - self.momentum))

@@ -673,26 +673,21 @@ class RNN(Layer):
         additional = initial_state + constants
         symbolic = [getattr(x, '_is_keras_symbolic', False)
                     for x in additional]
-        if any(symbolic) and not all(symbolic):
+        symbolic_inputs = getattr(inputs, '_is_keras_symbolic', False)
+        if any(symbolic) and not (all(symbolic) and symbolic_inputs):
             raise ValueError('The initial state or constants of an RNN '
                              'layer cannot be specified with a mix of Keras '
                              'tensors and non-Keras tensors.')
-        if getattr(inputs, '_is_keras_symbolic', False) and not any(symbolic):
+        self._num_constants = len(constants)
+        if symbolic_inputs and not any(symbolic):
             # Fixed tensors (K.variable, ...) as the initial state of a
             # graph: arguments of every call of the layer, as in Keras 2.
-            self._num_constants = len(constants)
             if initial_state:
                 kwargs['initial_state'] = initial_state
             if constants:
                 kwargs['constants'] = constants
             return super(RNN, self).__call__(inputs, **kwargs)
         full = [inputs] + additional
-        symbolic = [getattr(x, '_is_keras_symbolic', False) for x in full]
-        if any(symbolic) and not all(symbolic):
-            raise ValueError('The initial state or constants of an RNN '
-                             'layer cannot be specified with a mix of Keras '
-                             'tensors and non-Keras tensors.')
-        self._num_constants = len(constants)
         original_spec = self.input_spec
         self.input_spec = None
         try:

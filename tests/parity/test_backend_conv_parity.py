@@ -181,3 +181,15 @@ def test_bias_add_channels_first_reshapes_a_positional_bias():
                  x.shape)
     with pytest.raises(ValueError, match='Unexpected bias dimensions'):
         K.bias_add(x, _r(3, 5), data_format='channels_first')
+
+
+def test_pool2d_builds_no_named_layer_per_call():
+    # K.pool2d inside a model's call runs at every step: it must not
+    # advance the automatic layer names.
+    from keras_compat import layers
+    K.pool2d(_r(1, 4, 4, 1), (2, 2))
+    before = layers.MaxPooling2D().name
+    for _ in range(3):
+        K.pool2d(_r(1, 4, 4, 1), (2, 2))
+    after = layers.MaxPooling2D().name
+    assert int(after.rsplit('_', 1)[1]) == int(before.rsplit('_', 1)[1]) + 1
