@@ -91,8 +91,23 @@ class Metric(object):
         self.dtype = dtype or K.floatx()
         self.stateful = True
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        self.update_state(y_true, y_pred, sample_weight=sample_weight)
+    def __call__(self, *args, **kwargs):
+        """Updates the state with the arguments of `update_state` and
+        returns the result. On functional-model tensors the update runs on
+        every forward pass, and the result tensor carries the metric
+        (`_metric_obj`) for `add_metric`."""
+        from .engine.symbolic import apply_op, has_symbolic
+        if has_symbolic(args, kwargs):
+            result = apply_op(self._update_and_result, args, kwargs,
+                              name=self.name)
+        else:
+            result = self._update_and_result(*args, **kwargs)
+        result._metric_obj = self
+        return result
+
+    def _update_and_result(self, *args, **kwargs):
+        with torch.no_grad():
+            self.update_state(*args, **kwargs)
         return self.result()
 
     def update_state(self, *args, **kwargs):

@@ -87,6 +87,14 @@ class Optimizer(torch.optim.Optimizer):
         self._attached = False
         self._params = []
 
+    def __getstate__(self):
+        # torch.optim.Optimizer pickles only its defaults, state and
+        # parameter groups; a Keras optimizer (pickled with its model)
+        # keeps its hyperparameters and wiring too.
+        state = self.__dict__.copy()
+        state['_hyper_cache'] = {}
+        return state
+
     # ------------------------------------------------------------- wiring
     def _set_hyper(self, name, value):
         if '_hyper' not in self.__dict__:

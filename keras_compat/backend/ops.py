@@ -1005,8 +1005,12 @@ def sparse_categorical_crossentropy(target, output, from_logits=False,
     if from_logits:
         log_probs = torch.log_softmax(output, dim=-1)
     else:
+        # As TensorFlow: the clipped log-probabilities are renormalised
+        # (a softmax over them), which matters when `output` does not sum
+        # to one along `axis`.
         eps = common.epsilon()
-        log_probs = torch.log(torch.clamp(output, eps, 1. - eps))
+        log_probs = torch.log_softmax(
+            torch.log(torch.clamp(output, eps, 1. - eps)), dim=-1)
     if target.dim() == output.dim() and target.shape[-1] == 1:
         target = target.squeeze(-1)
     target = target.long()

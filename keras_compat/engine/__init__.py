@@ -6,3 +6,4 @@ from .keras_tensor import KerasTensor, Node
 from .network import Network, get_source_inputs
 from .training import Model
 from .sequential import Sequential
+from . import training_utils  # noqa: F401

@@ -403,10 +403,22 @@ class Layer(nn.Module):
         return self.name
 
     def _weight_view(self, record):
+        """The Keras view of one weight. The same object is returned while
+        the weight's storage is unchanged (and, for a reordered copy, while
+        its values are), so lists of weights compare as in Keras."""
+        source = getattr(self, record.attr)
+        name = '%s/%s:0' % (self._weight_scope(), record.name)
+        key = (id(source), source.data_ptr(), name,
+               None if record.to_keras is None else source._version)
+        cache = self.__dict__.setdefault('_weight_view_cache', {})
+        cached = cache.get(record.attr)
+        if cached is not None and cached[0] == key:
+            return cached[1]
         tensor = record.keras_tensor(self).detach()
         view = torch.Tensor._make_subclass(KerasWeightView, tensor, False)
-        view._keras_name = '%s/%s:0' % (self._weight_scope(), record.name)
+        view._keras_name = name
         view._keras_source = (weakref.ref(self), record)
+        cache[record.attr] = (key, view)
         return view
 
     def _weight_pairs(self, which='all'):
@@ -599,15 +611,8 @@ class Layer(nn.Module):
     def add_metric(self, value, name=None, aggregation=None):
         """Logs `value` (averaged over the epoch) under `name`; called from
         `call`, it records the value of the current call."""
-        if name is None:
-            raise ValueError('Please provide a name for your metric like '
-                             '`self.add_metric(tf.reduce_sum(inputs), '
-                             'name=\'mean_activation\', '
-                             'aggregation=\'mean\')`')
-        if aggregation not in (None, 'mean'):
-            raise NotImplementedError('add_metric(aggregation=%r) is not '
-                                      'supported; use "mean".'
-                                      % (aggregation,))
+        metric_obj = getattr(value, '_metric_obj', None)
+        name = _added_metric_name(value, name, aggregation)
         if not _CALLS.compiled and \
                 self.__dict__.get('_metric_generation') != _CALLS.generation:
             self._metrics = []
@@ -617,7 +622,7 @@ class Layer(nn.Module):
             _CALLS.loss_layers_version += 1
         if not isinstance(value, torch.Tensor):
             value = torch.as_tensor(value, dtype=torch.float32)
-        self._metrics.append((name, value))
+        self._metrics.append((name, value, metric_obj))
 
     @property
     def metrics(self):
@@ -1130,3 +1135,20 @@ def _normalize_shape(shape):
     if hasattr(shape, 'as_list'):
         shape = shape.as_list()
     return tuple(shape)
+
+
+def _added_metric_name(value, name, aggregation):
+    """The name `add_metric(value, name, aggregation)` logs under: the
+    given name, or that of the metric object whose result `value` is."""
+    if aggregation not in (None, 'mean'):
+        raise NotImplementedError('add_metric(aggregation=%r) is not '
+                                  'supported; use "mean".' % (aggregation,))
+    metric_obj = getattr(value, '_metric_obj', None)
+    if name is None and metric_obj is not None:
+        return metric_obj.name
+    if name is None:
+        raise ValueError('Please provide a name for your metric like '
+                         '`self.add_metric(tf.reduce_sum(inputs), '
+                         'name=\'mean_activation\', '
+                         'aggregation=\'mean\')`')
+    return name

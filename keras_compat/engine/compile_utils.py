@@ -7,6 +7,7 @@ from .. import backend as K
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from ..utils.generic_utils import to_list
+from . import training_utils
 
 
 def _per_output(value, output_names, what, allow_missing=True):
@@ -158,29 +159,9 @@ class CompiledLoss(object):
                 continue
             fn = losses_module.get(spec)
             self.losses.append(OutputLoss(fn, name))
-        if loss_weights is None:
-            self.weights = [1.] * len(self.output_names)
-        elif isinstance(loss_weights, dict):
-            for key in loss_weights:
-                if key not in self.output_names:
-                    raise ValueError('Unknown entry in loss_weights '
-                                     'dictionary: "%s". Only expected the '
-                                     'following keys: %s'
-                                     % (key, self.output_names))
-            self.weights = [float(loss_weights.get(name, 1.))
-                            for name in self.output_names]
-        elif isinstance(loss_weights, (list, tuple)):
-            if len(loss_weights) != len(self.output_names):
-                raise ValueError('When passing a list as loss_weights, it '
-                                 'should have one entry per model output. '
-                                 'The model has %d outputs, but you passed '
-                                 'loss_weights=%s'
-                                 % (len(self.output_names), loss_weights))
-            self.weights = [float(w) for w in loss_weights]
-        else:
-            raise TypeError('Could not interpret loss_weights argument: ' +
-                            str(loss_weights) + ' - expected a list of '
-                            'dicts.')
+        self.weights = [float(w) for w in
+                        training_utils.prepare_loss_weights(
+                            self.output_names, loss_weights)]
 
     @property
     def active(self):

@@ -26,6 +26,9 @@ def to_array_like(x):
         return x
     if _is_dataframe(x):
         return x.values
+    if hasattr(x, 'toarray') and hasattr(x, 'tocsr'):
+        # A scipy.sparse matrix: fed densely.
+        return x.toarray()
     if hasattr(x, '__array__') and not isinstance(x, np.ndarray):
         return np.asarray(x)
     return x
@@ -241,6 +244,9 @@ class GeneratorBatches(object):
                 data, batch_size=batch_size or 32,
                 shuffle=bool(shuffle) and mode == 'train')
             self.data = data
+        # A Sequence read without a step count may change its length in
+        # on_epoch_end: every epoch is then one full pass over it.
+        self.dynamic_length = steps is None and isinstance(data, Sequence)
         if steps is None:
             if isinstance(data, Sequence) or isinstance(
                     data, torch.utils.data.DataLoader):
@@ -291,6 +297,9 @@ class GeneratorBatches(object):
                 yield from data
 
     def __iter__(self):
+        if self.dynamic_length:
+            yield from self._one_pass()
+            return
         if self._iterator is None:
             self._iterator = iter(self._epoch_source())
         for _ in range(self.num_batches):
@@ -302,6 +311,12 @@ class GeneratorBatches(object):
                     'number of steps (%d). Make it loop forever (`while '
                     'True:`) or lower `steps_per_epoch`.' % self.num_batches)
             yield unpack_batch(batch)
+
+    def _one_pass(self):
+        for batch in self._sequence_iter(self.data):
+            yield unpack_batch(batch)
+        self.data.on_epoch_end()
+        self.num_batches = len(self.data)
 
     def close(self):
         self._iterator = None

@@ -195,6 +195,11 @@ class Network(Layer):
                 not self.__dict__.get('_is_graph_network', False):
             if value not in self._layers:
                 self._layers.append(value)
+        if hasattr(type(value), 'update_state') and \
+                hasattr(type(value), 'reset_states'):
+            # Metric objects of a subclassed model are logged in the order
+            # they were created, before the metrics added in call.
+            self.__dict__.setdefault('_attribute_metrics', []).append(value)
         super(Network, self).__setattr__(name, value)
 
     # --------------------------------------------------------------- layers
@@ -299,22 +304,16 @@ class Network(Layer):
 
     def add_metric(self, value, name=None, aggregation=None):
         """Adds a metric: a symbolic tensor of this model's graph, logged
-        (averaged over the epoch) under `name`."""
+        (averaged over the epoch) under `name`, or the result of a metric
+        object called on such tensors, logged under the metric's name."""
+        from .base_layer import _added_metric_name
         from .symbolic import is_symbolic
-        if aggregation not in (None, 'mean'):
-            raise NotImplementedError('add_metric(aggregation=%r) is not '
-                                      'supported; use "mean".'
-                                      % (aggregation,))
         if not is_symbolic(value):
             return Layer.add_metric(self, value, name, aggregation)
-        if name is None:
-            raise ValueError('Please provide a name for your metric like '
-                             '`self.add_metric(tf.reduce_sum(inputs), '
-                             'name=\'mean_activation\', '
-                             'aggregation=\'mean\')`')
+        name = _added_metric_name(value, name, aggregation)
         self._add_extra_output(value)
         self._graph_metrics = getattr(self, '_graph_metrics', []) + \
-            [(name, value)]
+            [(name, value, getattr(value, '_metric_obj', None))]
 
     def _add_extra_output(self, tensor):
         if not self._is_graph_network:

@@ -122,6 +122,7 @@ class Sequential(Model):
                 self.inputs, self.outputs = [], []
                 self.built = False
         self._attached_params = None
+        self._collected_trainable = None
 
     def build(self, input_shape=None):
         """Builds the model for inputs of `input_shape` (batch axis

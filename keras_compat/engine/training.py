@@ -19,7 +19,7 @@ from .. import optimizers
 from .. import callbacks as cbks
 from ..backend import common
 from ..utils.generic_utils import to_list, unpack_singleton
-from . import compile_utils, data_adapter
+from . import compile_utils, data_adapter, training_utils
 from .base_layer import Layer, _CALLS
 from .network import Network
 
@@ -29,6 +29,10 @@ warnings.filterwarnings('ignore', message='`torch.jit.script_method` is '
                                           'deprecated')
 
 _ALLOWED_COMPILE_KWARGS = {'jit_compile', 'run_eagerly', 'steps_per_execution'}
+
+# (model id, trainable parameter ids) of the last model that set the
+# requires_grad flags of the parameters.
+_GRAD_FLAGS_OWNER = [None]
 
 
 def _walk_weights(layer, trainable=True, seen=None):
@@ -171,6 +175,7 @@ class Model(Network):
             metrics, weighted_metrics, output_names)
         self._loss_trackers = None
         self._attached_params = None
+        self._collected_trainable = None
         self._is_compiled = True
         self.stop_training = False
         if self.built:
@@ -184,6 +189,10 @@ class Model(Network):
 
     def _weight_modes(self, mode, names):
         modes = compile_utils._per_output(mode, names, 'sample_weight_mode')
+        if isinstance(mode, dict) and any(
+                names[i] not in mode for i in self._compiled_loss.active):
+            raise ValueError('Output missing from sample_weight_modes '
+                             'dictionary')
         for m in modes:
             if m not in (None, 'temporal'):
                 raise ValueError('"sample_weight_mode should be None or '
@@ -211,7 +220,8 @@ class Model(Network):
         if self._compiled_metrics is None or \
                 not self._compiled_metrics.built:
             return []
-        return [m for _, _, m in self._compiled_metrics.objects]
+        return [m for _, _, m in self._compiled_metrics.objects] + list(
+            self.__dict__.get('_added_metric_trackers', {}).values())
 
     def _require_compiled(self):
         if self.optimizer is None or self._compiled_loss is None:
@@ -228,30 +238,50 @@ class Model(Network):
         return K.get_device()
 
     def _prepare_training(self):
-        """Hands the current trainable weights to the optimizer and
-        collects constraints; repeated cheaply when nothing changed."""
+        """Hands the trainable weights to the optimizer and collects
+        constraints; repeated cheaply when nothing changed.
+
+        As in Keras 2, the weights that train are those that were
+        trainable when the model was compiled: setting `trainable` later
+        takes effect at the next compile() (a GAN's discriminator, frozen
+        inside the combined model, still trains on its own)."""
         trainable, frozen = [], []
         constraints = []
         layouts = {}
         seen = set()
+        collected = self.__dict__.get('_collected_trainable')
+        if collected is not None:
+            collected = {id(p) for p in collected}
+        current = 0
         for layer, record, is_trainable in _walk_weights(self):
             tensor = getattr(layer, record.attr)
             if id(tensor) in seen:
                 continue
             seen.add(id(tensor))
-            if isinstance(tensor, torch.nn.Parameter):
+            is_parameter = isinstance(tensor, torch.nn.Parameter)
+            current += bool(is_trainable) and is_parameter
+            if collected is not None:
+                is_trainable = id(tensor) in collected
+            if is_parameter:
                 (trainable if is_trainable else frozen).append(tensor)
                 layouts[id(tensor)] = (record.to_keras, record.from_keras)
             if record.constraint is not None and is_trainable:
                 constraints.append((layer, record))
+        if collected is None and self.optimizer is not None:
+            self._collected_trainable = list(trainable)
+        self._current_trainable_count = current
         key = tuple(id(p) for p in trainable)
         if distributed.is_active():
             self._prepare_distributed(key)
-        if self._attached_params != key:
+        if _GRAD_FLAGS_OWNER[0] != (id(self), key):
+            # Models sharing layers (a GAN) each set the flags they train
+            # with.
             for p in frozen:
                 p.requires_grad_(False)
             for p in trainable:
                 p.requires_grad_(True)
+            _GRAD_FLAGS_OWNER[0] = (id(self), key)
+        if self._attached_params != key:
             if isinstance(self.optimizer, optimizers.Optimizer):
                 self.optimizer._attach(trainable, layouts)
             self._attached_params = key
@@ -260,6 +290,39 @@ class Model(Network):
             # moment to tell layers about frozen containers.
             _mark_frozen_containers(self)
         self._constraint_records = constraints
+
+    def _make_train_function(self):
+        """Prepares the model for training (Keras 2 built its training
+        function here); scripts call it before using a model from several
+        threads."""
+        self._require_compiled()
+        self._check_trainable_weights_consistency()
+
+    def _make_test_function(self):
+        self._require_compiled()
+        self._prepare_training()
+
+    def _make_predict_function(self):
+        """Keras 2 built its predict function here. The model is ready to
+        predict once built; this checks that it is."""
+        if not self.built:
+            raise ValueError('This model has not yet been built: call it on '
+                             'data (fit, predict) or give the first layer an '
+                             'input shape.')
+
+    def _check_trainable_weights_consistency(self):
+        """Warns, as Keras 2 does, when `trainable` changed since compile()
+        so that a different set of weights would train."""
+        if self.optimizer is None:
+            return
+        self._prepare_training()
+        collected = self.__dict__.get('_collected_trainable')
+        if collected is not None and \
+                self._current_trainable_count != len(collected):
+            warnings.warn(UserWarning(
+                'Discrepancy between trainable weights and collected '
+                'trainable weights, did you set `model.trainable` without '
+                'calling `model.compile` after ?'))
 
     def _prepare_distributed(self, key):
         """Wraps the model in DistributedDataParallel (again when the
@@ -291,9 +354,10 @@ class Model(Network):
         """(name, tensor) of add_metric values of the last forward pass."""
         values = []
         tensor_map = self._last_tensor_map or {}
-        for name, symbolic in getattr(self, '_graph_metrics', []):
+        for name, symbolic, metric_obj in getattr(self, '_graph_metrics',
+                                                  []):
             if id(symbolic) in tensor_map:
-                values.append((name, tensor_map[id(symbolic)]))
+                values.append((name, tensor_map[id(symbolic)], metric_obj))
         self._loss_layers()
         generation = _CALLS.generation
         for layer in getattr(self, '_metric_layers', []):
@@ -462,11 +526,15 @@ class Model(Network):
                     'following list of ' + str(len(y)) + ' arrays.')
             else:
                 values = list(y)
-        elif isinstance(y, (list, tuple)) and y and isinstance(
-                y[0], (np.ndarray, torch.Tensor)) and len(y) == 1:
+        elif isinstance(y, (list, tuple)) and len(y) == 1 and \
+                hasattr(y[0], 'shape'):
             values = [y[0]]
         else:
             values = [y]
+        if len(values) == 1 and len(names) > 1 and len(active) == 1:
+            # One target for the one output that has a loss.
+            values = [values[0] if i in active else None
+                      for i in range(len(names))]
         tensors = []
         for i, value in enumerate(values):
             if value is None or i not in active:
@@ -711,13 +779,37 @@ class Model(Network):
                 self._track_added_metrics()
 
     def _track_added_metrics(self):
+        """Averages each added metric value over the epoch; a metric
+        object's result is its own (its state was updated by the forward
+        pass)."""
         from ..metrics import Mean
-        trackers = self.__dict__.setdefault('_added_metric_trackers', {})
-        for name, value in self._extra_metric_values():
+        trackers = self.__dict__.get('_added_metric_trackers')
+        if trackers is None:
+            trackers = self._added_metric_trackers = \
+                self._attribute_metric_trackers()
+        for name, value, metric_obj in self._extra_metric_values():
+            if metric_obj is not None:
+                trackers.setdefault(name, metric_obj)
+                continue
             tracker = trackers.get(name)
             if tracker is None:
                 tracker = trackers[name] = Mean(name=name)
             tracker.update_state(value.detach().float().mean())
+
+    def _attribute_metric_trackers(self):
+        """{name: metric} for the metric objects set as attributes of this
+        model, which Keras logs first; two with one name are an error."""
+        trackers = {}
+        for metric in self.__dict__.get('_attribute_metrics', []):
+            if metric.name in trackers:
+                count = sum(m.name == metric.name
+                            for m in self._attribute_metrics)
+                raise ValueError('Please provide different names for the '
+                                 'metrics you have added. We found {} '
+                                 'metrics with the name: "{}"'.format(
+                                     count, metric.name))
+            trackers[metric.name] = metric
+        return trackers
 
     @staticmethod
     def _batch_size_of(outputs, targets):
@@ -927,7 +1019,7 @@ class Model(Network):
     def _fit_loop(self, train_batches, val_batches, epochs, verbose,
                   callbacks, initial_epoch, validation_freq,
                   batch_size=None):
-        self._prepare_training()
+        self._check_trainable_weights_consistency()
         do_validation = val_batches is not None
         names = self.metrics_names
         params = {
@@ -945,16 +1037,7 @@ class Model(Network):
             # sample weights...) as `self.validation_data`.
             for callback in callback_list:
                 callback.validation_data = validation_arrays
-        if isinstance(validation_freq, int):
-            if validation_freq < 1:
-                raise ValueError('`validation_freq` can not be less than 1.')
-            validate_at = lambda epoch: (epoch + 1) % validation_freq == 0
-        elif isinstance(validation_freq, (list, tuple, set)):
-            validate_at = lambda epoch: (epoch + 1) in validation_freq
-        else:
-            raise ValueError('`validation_freq` must be an Integer or '
-                             '`collections.Container` (e.g. list, tuple, '
-                             'etc.)')
+        training_utils.should_run_validation(validation_freq, 0)
         self.stop_training = False
         callback_list.on_train_begin()
         want_begin = callback_list.wants_batch('train', 'begin')
@@ -986,7 +1069,8 @@ class Model(Network):
                         if self.stop_training:
                             break
                 epoch_logs.update(self._global_results())
-                if do_validation and validate_at(epoch):
+                if do_validation and training_utils.should_run_validation(
+                        validation_freq, epoch):
                     # The validation run reports to the callbacks as a
                     # test run, as in Keras 2.3.
                     callback_list.on_test_begin()
@@ -1002,6 +1086,9 @@ class Model(Network):
                 callback_list.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training:
                     break
+                if getattr(train_batches, 'dynamic_length', False):
+                    params['steps'] = len(train_batches)
+                    callback_list.set_params(params)
         finally:
             self._set_mode(False)
         callback_list.on_train_end()
@@ -1146,7 +1233,7 @@ class Model(Network):
         values) for it."""
         inputs, targets, weights = self._standardize_user_data(
             x, y, sample_weight, class_weight)
-        self._prepare_training()
+        self._check_trainable_weights_consistency()
         device = self._device()
         inputs = [t.to(device) for t in inputs]
         targets = [None if t is None else t.to(device) for t in targets]
@@ -1275,6 +1362,10 @@ class _StandardizedBatches(object):
     def __len__(self):
         return len(self.source)
 
+    @property
+    def dynamic_length(self):
+        return getattr(self.source, 'dynamic_length', False)
+
     def prime(self):
         """Builds a deferred model from the first batch."""
         if self.model.built:
@@ -1342,30 +1433,15 @@ def _legacy_generator_args(kwargs, generator, epochs, steps, val_steps,
 
 
 def _spread_weights(value, names, what):
-    if value is None:
-        return [None] * len(names)
-    if isinstance(value, dict) and len(names) == 1 and \
-            names[0] not in value:
-        return [value] if what == 'class_weight' else [None]
-    if len(names) == 1:
-        if isinstance(value, (list, tuple)) and len(value) == 1:
-            return [value[0]]
-        if isinstance(value, dict):
-            return [value[names[0]]]
-        return [value]
-    if isinstance(value, (list, tuple)):
-        if len(value) != len(names):
-            raise ValueError('Provided `' + what + '` was a list of ' +
-                             str(len(value)) + ' elements, but the model '
-                             'has ' + str(len(names)) + ' outputs. You should '
-                             'provide one `' + what + '`array per model '
-                             'output.')
-        return list(value)
-    if isinstance(value, dict):
-        return [value.get(name) for name in names]
-    raise TypeError('The model has multiple outputs, so `' + what + '` '
-                    'should be either a list or a dict. Provided `' + what +
-                    '` type not understood: ' + str(value))
+    """`sample_weight`/`class_weight` as one entry per output; a single
+    output's sample-weight dict without its name means no weights."""
+    if what == 'sample_weight' and isinstance(value, dict) and \
+            len(names) == 1 and names[0] not in value:
+        return [None]
+    if isinstance(value, list) and len(names) == 1 and len(value) == 1:
+        return [value[0]]
+    return training_utils.standardize_sample_or_class_weights(
+        value, names, what)
 
 
 def _standardize_weight(target, sample_weight, class_weight, mode):
@@ -1431,26 +1507,8 @@ def _standardize_weight(target, sample_weight, class_weight, mode):
 def _check_lengths(inputs, targets, weights):
     def lengths(tensors):
         return {int(t.shape[0]) for t in tensors if t is not None}
-    set_x, set_y, set_w = lengths(inputs), lengths(targets), lengths(weights)
-    if len(set_x) > 1:
-        raise ValueError('All input arrays (x) should have the same number '
-                         'of samples. Got array shapes: ' +
-                         str([tuple(t.shape) for t in inputs]))
-    if len(set_y) > 1:
-        raise ValueError('All target arrays (y) should have the same number '
-                         'of samples. Got array shapes: ' +
-                         str([tuple(t.shape) for t in targets
-                              if t is not None]))
-    if set_x and set_y and list(set_x)[0] != list(set_y)[0]:
-        raise ValueError('Input arrays should have the same number of '
-                         'samples as target arrays. Found ' +
-                         str(list(set_x)[0]) + ' input samples and ' +
-                         str(list(set_y)[0]) + ' target samples.')
-    if set_y and set_w and list(set_y)[0] != list(set_w)[0]:
-        raise ValueError('Sample_weight arrays should have the same number '
-                         'of samples as target arrays. Got ' +
-                         str(list(set_y)[0]) + ' input samples and ' +
-                         str(list(set_w)[0]) + ' target samples.')
+    training_utils.raise_on_inconsistent_lengths(inputs, targets, weights,
+                                                 lengths)
 
 
 def _gather_predictions(local):

@@ -176,6 +176,15 @@ def to_list(x, allow_tuple=False):
     return [x]
 
 
+def check_for_unexpected_keys(name, input_dict, expected_values):
+    """Raises when `input_dict` has keys outside `expected_values`."""
+    unknown = set(input_dict.keys()).difference(expected_values)
+    if unknown:
+        raise ValueError('Unknown entries in {} dictionary: {}. Only '
+                         'expected following keys: {}'.format(
+                             name, list(unknown), expected_values))
+
+
 def unpack_singleton(x):
     if isinstance(x, (list, tuple)) and len(x) == 1:
         return x[0]

@@ -88,7 +88,16 @@ def print_summary(model, line_length=None, positions=None, print_fn=None):
             for connection in connections[1:]:
                 print_row(['', '', '', connection])
         print_fn(('=' if i == len(layers) - 1 else '_') * line_length)
-    trainable_count = count_params(model.trainable_weights)
+    check = getattr(model, '_check_trainable_weights_consistency', None)
+    if check is not None:
+        check()
+    trained = model.__dict__.get('_trainable_params') \
+        if model.__dict__.get('_collected_trainable') is not None else None
+    if trained is not None:
+        # As Keras 2: the weights that train since compile().
+        trainable_count = int(sum(p.numel() for p in trained))
+    else:
+        trainable_count = count_params(model.trainable_weights)
     non_trainable_count = count_params(model.non_trainable_weights)
     print_fn('Total params: {:,}'.format(trainable_count +
                                          non_trainable_count))
