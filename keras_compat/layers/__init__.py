@@ -37,7 +37,9 @@ from .merge import (Add, Subtract, Multiply, Average, Maximum, Minimum,
                     maximum, minimum, concatenate, dot)
 from .local import LocallyConnected1D, LocallyConnected2D
 from .cudnn_recurrent import CuDNNLSTM, CuDNNGRU
-from .convolutional_recurrent import ConvLSTM2D
+from .convolutional_recurrent import ConvLSTM2D, ConvLSTM2DCell, ConvRNN2D
+from ..legacy.layers import (MaxoutDense, Highway, AtrousConvolution1D,
+                             AtrousConvolution2D, Recurrent, ConvRecurrent2D)
 from ..utils.generic_utils import (deserialize_keras_object,
                                    serialize_keras_object)
 

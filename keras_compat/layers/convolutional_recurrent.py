@@ -1,7 +1,469 @@
-"""`keras.layers.convolutional_recurrent` (not supported yet)."""
-from ._unsupported import unsupported_layer
+"""Convolutional recurrent layers: `ConvLSTM2D`, its cell and the
+`ConvRNN2D` base, as in Keras 2.3.
 
-ConvLSTM2D = unsupported_layer(
-    'ConvLSTM2D', 'Convolutional recurrent layers are not implemented; a '
-    'TimeDistributed(Conv2D) followed by an LSTM is the nearest supported '
-    'model.')
+The cell keeps its kernels in torch layout (`(4 * filters, in, rows,
+cols)`) and shows them in Keras layout (`(rows, cols, in, 4 * filters)`,
+gates i, f, c, o). The layer computes the input convolutions of all
+timesteps in one call and runs one recurrent convolution per step;
+per-gate dropout masks become a grouped convolution."""
+import warnings
+
+import torch
+import torch.nn.functional as F
+
+from .. import backend as K
+from .. import activations, initializers, regularizers, constraints
+from ..engine.base_layer import Layer, InputSpec
+from ..legacy import interfaces
+from ..utils import conv_utils
+from ..utils.generic_utils import to_list
+from .recurrent import RNN, _dropout_mask
+
+
+def _kernel_to_torch(kernel):
+    return kernel.permute(3, 2, 0, 1)
+
+
+def _kernel_to_keras(weight):
+    return weight.permute(2, 3, 1, 0)
+
+
+def _to_channels_first(x, data_format):
+    """(..., rows, cols, channels) -> (..., channels, rows, cols)."""
+    if data_format == 'channels_first':
+        return x
+    return x.movedim(-1, -3)
+
+
+def _from_channels_first(x, data_format):
+    if data_format == 'channels_first':
+        return x
+    return x.movedim(-3, -1)
+
+
+class ConvLSTM2DCell(Layer):
+    """Cell of `ConvLSTM2D`: an LSTM step whose input and recurrent
+    transformations are 2D convolutions (the recurrent one with stride 1
+    and 'same' padding). `unit_forget_bias` initialises the forget-gate
+    bias to 1; `dropout`/`recurrent_dropout` draw one mask per gate."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding='valid',
+                 data_format=None, dilation_rate=(1, 1), activation='tanh',
+                 recurrent_activation='hard_sigmoid', use_bias=True,
+                 kernel_initializer='glorot_uniform',
+                 recurrent_initializer='orthogonal',
+                 bias_initializer='zeros', unit_forget_bias=True,
+                 kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None,
+                 dropout=0., recurrent_dropout=0., **kwargs):
+        super(ConvLSTM2DCell, self).__init__(**kwargs)
+        self.filters = filters
+        self.kernel_size = conv_utils.normalize_tuple(kernel_size, 2,
+                                                      'kernel_size')
+        self.strides = conv_utils.normalize_tuple(strides, 2, 'strides')
+        self.padding = conv_utils.normalize_padding(padding)
+        if self.padding not in ('valid', 'same'):
+            raise ValueError('ConvLSTM2D padding must be "valid" or "same"; '
+                             'got %r' % (padding,))
+        self.data_format = K.normalize_data_format(data_format)
+        self.dilation_rate = conv_utils.normalize_tuple(dilation_rate, 2,
+                                                        'dilation_rate')
+        self.activation = activations.get(activation)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.unit_forget_bias = unit_forget_bias
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.recurrent_constraint = constraints.get(recurrent_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.dropout = min(1., max(0., dropout))
+        self.recurrent_dropout = min(1., max(0., recurrent_dropout))
+        self.state_size = (self.filters, self.filters)
+
+    def build(self, input_shape):
+        channel_axis = 1 if self.data_format == 'channels_first' else -1
+        input_dim = input_shape[channel_axis]
+        if input_dim is None:
+            raise ValueError('The channel dimension of the inputs should be '
+                             'defined. Found `None`.')
+        self.kernel_shape = self.kernel_size + (input_dim, self.filters * 4)
+        self._add_torch_weight(
+            'kernel', self.kernel_shape, self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint, attr='weight_ih',
+            to_torch=_kernel_to_torch, to_keras=_kernel_to_keras)
+        self._add_torch_weight(
+            'recurrent_kernel',
+            self.kernel_size + (self.filters, self.filters * 4),
+            self.recurrent_initializer,
+            regularizer=self.recurrent_regularizer,
+            constraint=self.recurrent_constraint, attr='weight_hh',
+            to_torch=_kernel_to_torch, to_keras=_kernel_to_keras)
+        if self.use_bias:
+            self._add_torch_weight(
+                'bias', (self.filters * 4,), self._bias_initializer(),
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint, attr='bias_ih')
+        else:
+            self.bias_ih = None
+        self.built = True
+
+    def _bias_initializer(self):
+        if not self.unit_forget_bias:
+            return self.bias_initializer
+        filters, base = self.filters, self.bias_initializer
+
+        def initializer(shape, dtype=None):
+            return torch.cat([K.as_tensor(base((filters,), dtype=dtype)),
+                              K.ones((filters,), dtype=dtype),
+                              K.as_tensor(base((filters * 2,), dtype=dtype))])
+        return initializer
+
+    @property
+    def kernel(self):
+        return self._keras_weights[0].keras_tensor(self)
+
+    @property
+    def recurrent_kernel(self):
+        return self._keras_weights[1].keras_tensor(self)
+
+    @property
+    def bias(self):
+        return self._keras_weights[2].keras_tensor(self) \
+            if self.use_bias else None
+
+    # -------------------------------------------------------- computation
+    def _gate_masks(self, like, rate, training):
+        """One dropout mask per gate, or None."""
+        if not training or not 0. < rate < 1.:
+            return None
+        return [_dropout_mask(like, rate) for _ in range(4)]
+
+    def _input_projection(self, x, masks):
+        """Input convolutions of channels-first `x` (n, in, rows, cols) for
+        the four gates, bias included: (n, 4 * filters, rows', cols')."""
+        groups = 1
+        if masks is not None:
+            x = torch.cat([x * m for m in masks], dim=1)
+            groups = 4
+        # With masks, group g convolves the input masked for gate g with
+        # that gate's kernels: the weight is already (4 * filters, in, ..).
+        x, padding = self._pad(x, self.padding, self.strides,
+                               self.dilation_rate)
+        return F.conv2d(x, self.weight_ih, self.bias_ih, self.strides,
+                        padding, self.dilation_rate, groups)
+
+    def _recurrent_projection(self, h, masks):
+        groups = 1
+        if masks is not None:
+            h = torch.cat([h * m for m in masks], dim=1)
+            groups = 4
+        h, padding = self._pad(h, 'same', (1, 1), (1, 1))
+        return F.conv2d(h, self.weight_hh, None, 1, padding, 1, groups)
+
+    def _pad(self, x, padding, strides, dilation):
+        """x padded as TensorFlow pads (asymmetric 'same' explicitly), and
+        the symmetric padding left to the convolution."""
+        if padding == 'valid':
+            return x, 0
+        pads = [conv_utils.same_padding(x.shape[2 + i], self.kernel_size[i],
+                                        strides[i], dilation[i])
+                for i in range(2)]
+        if all(before == after for before, after in pads):
+            return x, tuple(before for before, _ in pads)
+        return F.pad(x, (pads[1][0], pads[1][1], pads[0][0], pads[0][1])), 0
+
+    def _step(self, xw, states, rec_masks):
+        """One step on channels-first tensors: (h, [h, c])."""
+        h_prev, c_prev = states
+        z = xw + self._recurrent_projection(h_prev, rec_masks)
+        z_i, z_f, z_c, z_o = z.chunk(4, dim=1)
+        rec_act, act = self.recurrent_activation, self.activation
+        c = rec_act(z_f) * c_prev + rec_act(z_i) * act(z_c)
+        h = rec_act(z_o) * act(c)
+        return h, [h, c]
+
+    def call(self, inputs, states, training=None):
+        """One step on Keras-layout tensors (for `RNN(cell)`)."""
+        if training is None:
+            training = self.training
+        fmt = self.data_format
+        x = _to_channels_first(inputs, fmt)
+        states = [_to_channels_first(s, fmt)
+                  for s in to_list(states, allow_tuple=True)]
+        xw = self._input_projection(
+            x, self._gate_masks(x, self.dropout, training))
+        h, (_, c) = self._step(xw, states, self._gate_masks(
+            states[0], self.recurrent_dropout, training))
+        h, c = _from_channels_first(h, fmt), _from_channels_first(c, fmt)
+        return h, [h, c]
+
+    def get_config(self):
+        config = {
+            'filters': self.filters, 'kernel_size': self.kernel_size,
+            'strides': self.strides, 'padding': self.padding,
+            'data_format': self.data_format,
+            'dilation_rate': self.dilation_rate,
+            'activation': activations.serialize(self.activation),
+            'recurrent_activation': activations.serialize(
+                self.recurrent_activation),
+            'use_bias': self.use_bias,
+            'kernel_initializer': initializers.serialize(
+                self.kernel_initializer),
+            'recurrent_initializer': initializers.serialize(
+                self.recurrent_initializer),
+            'bias_initializer': initializers.serialize(self.bias_initializer),
+            'unit_forget_bias': self.unit_forget_bias,
+            'kernel_regularizer': regularizers.serialize(
+                self.kernel_regularizer),
+            'recurrent_regularizer': regularizers.serialize(
+                self.recurrent_regularizer),
+            'bias_regularizer': regularizers.serialize(self.bias_regularizer),
+            'kernel_constraint': constraints.serialize(
+                self.kernel_constraint),
+            'recurrent_constraint': constraints.serialize(
+                self.recurrent_constraint),
+            'bias_constraint': constraints.serialize(self.bias_constraint),
+            'dropout': self.dropout,
+            'recurrent_dropout': self.recurrent_dropout}
+        base_config = super(ConvLSTM2DCell, self).get_config()
+        return dict(list(base_config.items()) + list(config.items()))
+
+
+class ConvRNN2D(RNN):
+    """Runs a convolutional cell over the time axis of 5D inputs
+    `(samples, time, rows, cols, channels)` (or channels first), as Keras
+    2.3's `ConvRNN2D`. States are 4D; cells cannot be stacked or
+    unrolled."""
+
+    _input_ndim = 5
+
+    def __init__(self, cell, return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, unroll=False,
+                 **kwargs):
+        if unroll:
+            raise TypeError('Unrolling isn\'t possible with convolutional '
+                            'RNNs.')
+        if isinstance(cell, (list, tuple)):
+            raise TypeError('It is not possible at the moment to stack '
+                            'convolutional cells.')
+        super(ConvRNN2D, self).__init__(cell, return_sequences, return_state,
+                                        go_backwards, stateful, unroll,
+                                        **kwargs)
+        self.input_spec = [InputSpec(ndim=5)]
+
+    def _spatial_output(self, rows, cols):
+        cell = self.cell
+        return tuple(conv_utils.conv_output_length(
+            size, cell.kernel_size[i], padding=cell.padding,
+            stride=cell.strides[i], dilation=cell.dilation_rate[i])
+            for i, size in enumerate((rows, cols)))
+
+    def _state_shape(self, batch_size, size):
+        shape = self.__dict__.get('_state_spatial')
+        if self.cell.data_format == 'channels_first':
+            return (batch_size, size) + shape
+        return (batch_size,) + shape + (size,)
+
+    def compute_output_shape(self, input_shape):
+        if isinstance(input_shape, list):
+            input_shape = input_shape[0]
+        first = self.cell.data_format == 'channels_first'
+        rows, cols = input_shape[3:5] if first else input_shape[2:4]
+        rows, cols = self._spatial_output(rows, cols)
+        filters = self.cell.filters
+        state = (input_shape[0], filters, rows, cols) if first else \
+            (input_shape[0], rows, cols, filters)
+        output = state[:1] + (input_shape[1],) + state[1:] \
+            if self.return_sequences else state
+        if self.return_state:
+            return [output, state, state]
+        return output
+
+    def build(self, input_shape):
+        if isinstance(input_shape, list):
+            input_shape = input_shape[0]
+        first = self.cell.data_format == 'channels_first'
+        rows, cols = input_shape[3:5] if first else input_shape[2:4]
+        self._state_spatial = self._spatial_output(rows, cols)
+        batch_size = input_shape[0] if self.stateful else None
+        if self.stateful and batch_size is None:
+            raise ValueError(
+                'If a RNN is stateful, it needs to know its batch size. '
+                'Specify the batch size of your input tensors: \n- If using '
+                'a Sequential model, specify the batch size by passing a '
+                '`batch_input_shape` argument to your first layer.\n- If '
+                'using the functional API, specify the batch size by '
+                'passing a `batch_shape` argument to your Input layer.')
+        self._batch_size = batch_size
+        spec = InputSpec(shape=(batch_size, None) + tuple(input_shape[2:5]))
+        if self.input_spec is None:
+            self.__dict__['_built_spec'] = spec
+        else:
+            self.input_spec[0] = spec
+        if not self.cell.built:
+            self.cell.build((input_shape[0],) + tuple(input_shape[2:]))
+            self.cell.built = True
+        if self.stateful:
+            self.reset_states()
+        self.built = True
+
+    def get_initial_state(self, inputs):
+        if not getattr(inputs, '_is_keras_symbolic', False):
+            self._state_spatial = self._spatial_output(*(
+                inputs.shape[3:5] if self.cell.data_format ==
+                'channels_first' else inputs.shape[2:4]))
+        return super(ConvRNN2D, self).get_initial_state(inputs)
+
+    def _run(self, inputs, initial_state, mask, training, constants):
+        if constants is not None:
+            raise ValueError('RNN cell does not support constants')
+        cell, fmt = self.cell, self.cell.data_format
+        x = _to_channels_first(inputs, fmt)
+        batch, steps = x.shape[:2]
+        xw = cell._input_projection(
+            x.reshape((batch * steps,) + tuple(x.shape[2:])),
+            self._time_constant_masks(x[:, 0], cell.dropout, training))
+        xw = xw.reshape((batch, steps) + tuple(xw.shape[1:]))
+        states = [_to_channels_first(s, fmt) for s in initial_state]
+        rec_masks = cell._gate_masks(states[0], cell.recurrent_dropout,
+                                     training)
+        outputs, prev = [], None
+        for t in range(steps):
+            out, new_states = cell._step(xw[:, t], states, rec_masks)
+            if mask is not None:
+                keep = mask[:, t].view(-1, 1, 1, 1)
+                prev = torch.zeros_like(out) if prev is None else prev
+                out = torch.where(keep, out, prev)
+                new_states = [torch.where(keep, n, s)
+                              for n, s in zip(new_states, states)]
+            prev = out
+            outputs.append(out)
+            states = new_states
+        sequence = _from_channels_first(torch.stack(outputs, dim=1), fmt)
+        return sequence, _from_channels_first(outputs[-1], fmt), \
+            [_from_channels_first(s, fmt) for s in states]
+
+    def _time_constant_masks(self, step_input, rate, training):
+        """Per-gate input dropout masks, the same at every timestep, as
+        (batch * time)-row masks for the all-timesteps convolution."""
+        masks = self.cell._gate_masks(step_input, rate, training)
+        if masks is None:
+            return None
+        steps = self.__dict__.get('_steps_for_masks')
+        return [m.unsqueeze(1).expand((-1, steps) + tuple(m.shape[1:]))
+                .reshape((-1,) + tuple(m.shape[1:])) for m in masks]
+
+    def call(self, inputs, mask=None, training=None, initial_state=None,
+             constants=None):
+        first = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
+        self._steps_for_masks = first.shape[1]
+        return super(ConvRNN2D, self).call(inputs, mask=mask,
+                                           training=training,
+                                           initial_state=initial_state,
+                                           constants=constants)
+
+
+def _forget_bias_init(kwargs):
+    """Keras 1's `forget_bias_init='one'` is `unit_forget_bias=True` (the
+    default); other values were dropped by Keras 2 with a warning."""
+    value = kwargs.pop('forget_bias_init', None)
+    if value is not None and value != 'one':
+        warnings.warn('The `forget_bias_init` argument has been ignored. Use '
+                      '`unit_forget_bias=True` instead to initialize with '
+                      'ones.', stacklevel=3)
+
+
+def _cell_property(name):
+    return property(lambda self: getattr(self.cell, name))
+
+
+class ConvLSTM2D(ConvRNN2D):
+    """Convolutional LSTM (Keras 2.3's `ConvLSTM2D`): an LSTM whose input
+    and recurrent transformations are convolutions. Inputs `(samples,
+    time, rows, cols, channels)` (channels_last) or `(samples, time,
+    channels, rows, cols)`; output the last hidden state `(samples,
+    rows', cols', filters)`, or all of them with `return_sequences`."""
+
+    @interfaces.conv_legacy_support(
+        2, conversions=interfaces.CONV_LSTM_2D)
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding='valid',
+                 data_format=None, dilation_rate=(1, 1), activation='tanh',
+                 recurrent_activation='hard_sigmoid', use_bias=True,
+                 kernel_initializer='glorot_uniform',
+                 recurrent_initializer='orthogonal',
+                 bias_initializer='zeros', unit_forget_bias=True,
+                 kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, recurrent_constraint=None,
+                 bias_constraint=None, return_sequences=False,
+                 go_backwards=False, stateful=False, dropout=0.,
+                 recurrent_dropout=0., **kwargs):
+        _forget_bias_init(kwargs)
+        cell = ConvLSTM2DCell(
+            filters=filters, kernel_size=kernel_size, strides=strides,
+            padding=padding, data_format=data_format,
+            dilation_rate=dilation_rate, activation=activation,
+            recurrent_activation=recurrent_activation, use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer,
+            unit_forget_bias=unit_forget_bias,
+            kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint, dropout=dropout,
+            recurrent_dropout=recurrent_dropout)
+        super(ConvLSTM2D, self).__init__(cell,
+                                         return_sequences=return_sequences,
+                                         go_backwards=go_backwards,
+                                         stateful=stateful, **kwargs)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+
+    filters = _cell_property('filters')
+    kernel_size = _cell_property('kernel_size')
+    strides = _cell_property('strides')
+    padding = _cell_property('padding')
+    data_format = _cell_property('data_format')
+    dilation_rate = _cell_property('dilation_rate')
+    activation = _cell_property('activation')
+    recurrent_activation = _cell_property('recurrent_activation')
+    use_bias = _cell_property('use_bias')
+    kernel_initializer = _cell_property('kernel_initializer')
+    recurrent_initializer = _cell_property('recurrent_initializer')
+    bias_initializer = _cell_property('bias_initializer')
+    unit_forget_bias = _cell_property('unit_forget_bias')
+    kernel_regularizer = _cell_property('kernel_regularizer')
+    recurrent_regularizer = _cell_property('recurrent_regularizer')
+    bias_regularizer = _cell_property('bias_regularizer')
+    kernel_constraint = _cell_property('kernel_constraint')
+    recurrent_constraint = _cell_property('recurrent_constraint')
+    bias_constraint = _cell_property('bias_constraint')
+    dropout = _cell_property('dropout')
+    recurrent_dropout = _cell_property('recurrent_dropout')
+
+    def get_config(self):
+        config = self.cell.get_config()
+        for key in ('name', 'trainable', 'dtype'):
+            config.pop(key, None)
+        config['activity_regularizer'] = regularizers.serialize(
+            self.activity_regularizer)
+        base_config = super(ConvLSTM2D, self).get_config()
+        del base_config['cell']
+        return dict(list(base_config.items()) + list(config.items()))
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        return cls(**config)
+
+    def extra_repr(self):
+        return 'name=%r, filters=%d, kernel_size=%s, return_sequences=%s' % (
+            self.name, self.filters, self.kernel_size, self.return_sequences)

@@ -539,6 +539,8 @@ class RNN(Layer):
         self._batch_size = None
 
     # -------------------------------------------------------------- shapes
+    _input_ndim = 3
+
     @property
     def _n_states(self):
         return len(_state_sizes(self.cell))
@@ -602,10 +604,21 @@ class RNN(Layer):
         return [buffers[name] for name in self._state_names]
 
     def get_initial_state(self, inputs):
+        """Zero states for `inputs`; on functional-model tensors, symbolic
+        zero states of the same graph."""
+        if getattr(inputs, '_is_keras_symbolic', False):
+            from ..engine.symbolic import apply_op
+            return [apply_op(lambda x, i=i: self.get_initial_state(x)[i],
+                             (inputs,), name='initial_state')
+                    for i in range(self._n_states)]
         batch = inputs.shape[0]
-        return [torch.zeros(batch, size, dtype=inputs.dtype,
-                            device=inputs.device)
+        return [torch.zeros(self._state_shape(batch, size),
+                            dtype=inputs.dtype, device=inputs.device)
                 for size in _state_sizes(self.cell)]
+
+    def _state_shape(self, batch_size, size):
+        """The shape of one state, in Keras layout."""
+        return (batch_size, size)
 
     def reset_states(self, states=None):
         """Zeros the carried states, or sets them from Numpy arrays."""
@@ -634,15 +647,15 @@ class RNN(Layer):
                                  str(states))
         for index, size in enumerate(sizes):
             name = 'state_%d' % index
+            shape = self._state_shape(batch_size, size)
             if states is None:
-                value = torch.zeros(batch_size, size, device=device)
+                value = torch.zeros(shape, device=device)
             else:
                 value = np.asarray(states[index])
-                if value.shape != (batch_size, size):
+                if value.shape != shape:
                     raise ValueError('State ' + str(index) + ' is '
                                      'incompatible with layer ' + self.name +
-                                     ': expected shape=' +
-                                     str((batch_size, size)) +
+                                     ': expected shape=' + str(shape) +
                                      ', found shape=' + str(value.shape))
                 value = torch.as_tensor(value, dtype=torch.float32,
                                         device=device)
@@ -710,11 +723,11 @@ class RNN(Layer):
                 mask = mask[0]
         if training is None:
             training = self.training
-        if inputs.dim() != 3:
+        if inputs.dim() != self._input_ndim:
             raise ValueError('Input 0 is incompatible with layer %s: '
-                             'expected ndim=3, found ndim=%d (input shape: '
-                             '%s)' % (self.name, inputs.dim(),
-                                      tuple(inputs.shape)))
+                             'expected ndim=%d, found ndim=%d (input shape: '
+                             '%s)' % (self.name, self._input_ndim,
+                                      inputs.dim(), tuple(inputs.shape)))
         if self.stateful:
             self._check_stateful_batch(inputs)
             if initial_state is None:
@@ -810,7 +823,7 @@ class RNN(Layer):
             out, new_states = cell.call(inputs[:, t], states, **kwargs)
             new_states = list(to_list(new_states, allow_tuple=True))
             if mask is not None:
-                keep = mask[:, t].unsqueeze(-1)
+                keep = mask[:, t].view((-1,) + (1,) * (out.dim() - 1))
                 if prev is None:
                     prev = torch.zeros_like(out)
                 out = torch.where(keep, out, prev)

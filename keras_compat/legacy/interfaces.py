@@ -46,6 +46,16 @@ CONV = [('nb_filter', 'filters'), ('subsample', 'strides'),
         ('b_regularizer', 'bias_regularizer'),
         ('W_constraint', 'kernel_constraint'),
         ('b_constraint', 'bias_constraint'), ('bias', 'use_bias')]
+CONV_LSTM_2D = [('nb_filter', 'filters'), ('subsample', 'strides'),
+                ('border_mode', 'padding'), ('dim_ordering', 'data_format'),
+                ('init', 'kernel_initializer'),
+                ('inner_init', 'recurrent_initializer'),
+                ('W_regularizer', 'kernel_regularizer'),
+                ('U_regularizer', 'recurrent_regularizer'),
+                ('b_regularizer', 'bias_regularizer'),
+                ('inner_activation', 'recurrent_activation'),
+                ('dropout_W', 'dropout'), ('dropout_U', 'recurrent_dropout'),
+                ('bias', 'use_bias')]
 BATCHNORM = [('beta_init', 'beta_initializer'),
              ('gamma_init', 'gamma_initializer')]
 VALUE_CONVERSIONS = {'dim_ordering': _DIM_ORDERING,
@@ -114,13 +124,15 @@ def legacy_args(object_name, kwargs, conversions, current):
     return current
 
 
-def conv_legacy_support(rank, separable=False, transposed=False):
+def conv_legacy_support(rank, separable=False, transposed=False,
+                        conversions=None):
     """Decorator for conv layer constructors accepting the Keras 1 forms
     `Convolution2D(32, 3, 3, border_mode='same', subsample=(2, 2))`,
     `Convolution1D(nb_filter=64, filter_length=3)` and
     `Convolution3D(8, 3, 3, 3)`."""
     import functools
-    conversions = CONV_1D if rank == 1 else CONV
+    if conversions is None:
+        conversions = CONV_1D if rank == 1 else CONV
     if separable:
         conversions = [c for c in conversions if c[0] != 'init']
 

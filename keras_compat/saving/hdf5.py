@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 
 from .. import backend as K
+from .conversion import preprocess_weights_for_loading  # noqa: F401
 
 HDF5_OBJECT_HEADER_LIMIT = 64512
 
@@ -110,19 +111,16 @@ def save_weights_to_hdf5_group(group, layers):
                 dset[:] = value
 
 
-def _converted_for(layer, values, original_keras_version):
-    """Adapts saved values to the layer: CuDNN LSTM/GRU weights to the
-    plain layers' layout, Keras 1 weight lists."""
-    convert = getattr(layer, '_convert_loaded_weights', None)
-    if convert is not None:
-        return convert(values, original_keras_version)
-    return values
+def _saved_origin(group):
+    """(keras_version, backend) a weights group was written by."""
+    def attr(name, default):
+        value = group.attrs.get(name, default)
+        return value.decode('utf8') if hasattr(value, 'decode') else value
+    return attr('keras_version', b'1'), attr('backend', None)
 
 
 def load_weights_from_hdf5_group(group, layers, reshape=False):
-    original_version = group.attrs.get('keras_version', b'1')
-    if hasattr(original_version, 'decode'):
-        original_version = original_version.decode('utf8')
+    original_version, original_backend = _saved_origin(group)
     filtered_layers = [layer for layer in layers if layer.weights]
     layer_names = load_attributes_from_hdf5_group(group, 'layer_names')
     layer_names = [name for name in layer_names
@@ -138,7 +136,8 @@ def load_weights_from_hdf5_group(group, layers, reshape=False):
         weight_names = load_attributes_from_hdf5_group(g, 'weight_names')
         values = [np.asarray(g[w]) for w in weight_names]
         layer = filtered_layers[k]
-        values = _converted_for(layer, values, original_version)
+        values = preprocess_weights_for_loading(
+            layer, values, original_version, original_backend, reshape)
         expected = len(layer.weights)
         if len(values) != expected:
             raise ValueError('Layer #' + str(k) + ' (named "' + layer.name +
@@ -175,9 +174,7 @@ def _set_layer_weights(layer, values):
 
 def load_weights_from_hdf5_group_by_name(group, layers, skip_mismatch=False,
                                          reshape=False):
-    original_version = group.attrs.get('keras_version', b'1')
-    if hasattr(original_version, 'decode'):
-        original_version = original_version.decode('utf8')
+    original_version, original_backend = _saved_origin(group)
     layer_names = load_attributes_from_hdf5_group(group, 'layer_names')
     index = {}
     for layer in layers:
@@ -188,7 +185,8 @@ def load_weights_from_hdf5_group_by_name(group, layers, skip_mismatch=False,
         weight_names = load_attributes_from_hdf5_group(g, 'weight_names')
         values = [np.asarray(g[w]) for w in weight_names]
         for layer in index.get(name, []):
-            converted = _converted_for(layer, values, original_version)
+            converted = preprocess_weights_for_loading(
+                layer, values, original_version, original_backend, reshape)
             expected = layer.weights
             if len(converted) != len(expected):
                 if skip_mismatch:

@@ -31,7 +31,10 @@ def test_every_layer_has_a_parity_case():
     covered = {c.name for c in test_layer_parity.CASES}
     covered |= {'LSTMCell', 'GRUCell', 'SimpleRNNCell', 'StackedRNNCells'}
     covered |= {'ThresholdedReLU', 'AveragePooling2D', 'InputLayer',
-                'LocallyConnected1D', 'LocallyConnected2D'}
+                'LocallyConnected1D', 'LocallyConnected2D', 'MaxoutDense',
+                'Highway'}
+    # The ConvRNN2D case runs a ConvLSTM2DCell.
+    covered |= {'ConvLSTM2DCell'}
     missing = sorted(min(names) for cls, names in
                      _public_classes(layers, Layer).items()
                      if not names & covered and

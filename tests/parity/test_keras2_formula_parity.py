@@ -127,3 +127,50 @@ def test_locally_connected_2d_both_data_formats():
         model.train_on_batch(x, np.ones((2,) + model.output_shape[1:]))
         assert np.all(np.abs(layer.get_weights()[0] - before).sum(
             axis=(1, 2)) > 0)
+
+
+def test_maxout_dense_is_the_max_of_linear_pieces():
+    # Keras 1 layer kept by Keras 2 (gone from Keras 3).
+    x = R.rand(4, 3).astype('float32')
+    layer = L.MaxoutDense(2, nb_feature=3, input_dim=3)
+    model = Sequential([layer])
+    layer.set_weights([R.rand(3, 3, 2).astype('float32'),
+                       R.rand(3, 2).astype('float32')])
+    W, b = layer.get_weights()
+    expected = (np.einsum('ni,fio->nfo', x, W) + b).max(axis=1)
+    assert_close(model.predict(x), expected)
+
+
+def test_highway_mixes_transform_and_carry():
+    x = R.rand(4, 3).astype('float32')
+    layer = L.Highway(activation='tanh', input_dim=3)
+    model = Sequential([layer])
+    W, W_carry, b, b_carry = [R.rand(*w.shape).astype('float32')
+                              for w in layer.get_weights()]
+    layer.set_weights([W, W_carry, b, b_carry])
+    t = 1. / (1. + np.exp(-(x.dot(W_carry) + b_carry)))
+    expected = np.tanh(x.dot(W) + b) * t + (1. - t) * x
+    assert_close(model.predict(x), expected)
+
+
+def test_conv_lstm2d_default_hard_sigmoid_and_keras1_arguments():
+    # Keras 2's default recurrent activation is the 0.2 x + 0.5 hard
+    # sigmoid (Keras 3 changed both its slope and the default): one step
+    # of the cell written out with scipy-free numpy correlations.
+    x = R.rand(2, 1, 4, 4, 1).astype('float32')
+    layer = L.ConvLSTM2D(2, 3, 3, border_mode='same')
+    model = Sequential([L.InputLayer(input_shape=(1, 4, 4, 1)), layer])
+    kernel, recurrent, bias = layer.get_weights()
+    assert kernel.shape == (3, 3, 1, 8)
+    np.testing.assert_array_equal(bias, [0, 0, 1, 1, 0, 0, 0, 0])
+    padded = np.pad(x[:, 0], ((0, 0), (1, 1), (1, 1), (0, 0)))
+    z = np.zeros((2, 4, 4, 8), dtype='float64')
+    for r in range(4):
+        for c in range(4):
+            patch = padded[:, r:r + 3, c:c + 3, :]
+            z[:, r, c] = np.einsum('nijk,ijko->no', patch, kernel)
+    z += bias
+    i, f, g, o = np.split(z, 4, axis=-1)
+    cell = hard_sigmoid(i) * np.tanh(g)
+    expected = hard_sigmoid(o) * np.tanh(cell)
+    assert_close(model.predict(x), expected)

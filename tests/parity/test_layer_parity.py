@@ -211,6 +211,38 @@ CASES = [
              [lib.layers.SimpleRNNCell(3), lib.layers.SimpleRNNCell(2)])),
          k3_make=lambda lib: lib.layers.RNN(lib.layers.StackedRNNCells(
              [lib.layers.SimpleRNNCell(3), lib.layers.SimpleRNNCell(2)]))),
+    # convolutional recurrent
+    Case('conv_lstm2d_same_sequences', 'ConvLSTM2D', {}, rand(2, 3, 5, 4, 2),
+         make=lambda lib: lib.layers.ConvLSTM2D(
+             3, (3, 3), padding='same', recurrent_activation='sigmoid',
+             return_sequences=True),
+         k3_make=lambda lib: lib.layers.ConvLSTM2D(
+             3, (3, 3), padding='same', recurrent_activation='sigmoid',
+             return_sequences=True)),
+    Case('conv_lstm2d_strided_masked', 'ConvLSTM2D', {},
+         rand(3, 5, 6, 5, 2), mask=SEQ_MASK,
+         make=lambda lib: lib.layers.ConvLSTM2D(
+             2, (2, 3), strides=(2, 1), padding='same', go_backwards=True,
+             recurrent_activation='sigmoid'),
+         k3_make=lambda lib: lib.layers.ConvLSTM2D(
+             2, (2, 3), strides=(2, 1), padding='same', go_backwards=True,
+             recurrent_activation='sigmoid')),
+    Case('conv_lstm2d_valid_dilated_states', 'ConvLSTM2D', {},
+         rand(2, 3, 7, 6, 2),
+         make=lambda lib: lib.layers.ConvLSTM2D(
+             2, 3, dilation_rate=2, recurrent_activation='sigmoid',
+             return_state=True),
+         k3_make=lambda lib: lib.layers.ConvLSTM2D(
+             2, 3, dilation_rate=2, recurrent_activation='sigmoid',
+             return_state=True)),
+    Case('conv_rnn2d_cell_channels_first', 'ConvRNN2D', {},
+         rand(2, 3, 2, 5, 4),
+         make=lambda lib: lib.layers.ConvRNN2D(lib.layers.ConvLSTM2DCell(
+             2, 3, padding='same', data_format='channels_first',
+             recurrent_activation='sigmoid'), return_sequences=True),
+         k3_make=lambda lib: lib.layers.ConvLSTM2D(
+             2, 3, padding='same', data_format='channels_first',
+             recurrent_activation='sigmoid', return_sequences=True)),
     # wrappers
     Case('bidirectional_concat', 'Bidirectional', {}, SEQ,
          make=lambda lib: lib.layers.Bidirectional(_lstm(
