@@ -8,10 +8,8 @@ import sys
 # Keras 2 module paths whose keras_compat module has another name.
 _RENAMED = {
     'keras.objectives': 'keras_compat.losses',
-    'keras.backend.tensorflow_backend': 'keras_compat.backend',
     'keras.backend.theano_backend': 'keras_compat.backend',
     'keras.backend.cntk_backend': 'keras_compat.backend',
-    'keras.backend.load_backend': 'keras_compat.backend',
     'keras.backend.common': 'keras_compat.backend.common',
     'keras.utils.test_utils': 'keras_compat.utils.test_utils',
 }

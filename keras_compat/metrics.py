@@ -382,6 +382,12 @@ class _ConfusionMatrixMetric(Metric):
     def reset_states(self):
         self.accumulator = None
 
+    @property
+    def weights(self):
+        """The true/true-negative/false-positive/false-negative counts per
+        threshold, as Keras's four AUC variables."""
+        return list(_accumulator_or_zeros(self))
+
     def _state_tensors(self):
         return [_accumulator_or_zeros(self)]
 
@@ -528,10 +534,10 @@ class AUC(Metric):
         if multi_label or label_weights is not None:
             raise NotImplementedError('AUC(multi_label=True) and '
                                       'label_weights are not supported yet.')
-        self.curve = curve.upper()
-        if self.curve not in ('ROC', 'PR'):
-            raise ValueError('Invalid AUC curve value "%s".' % curve)
-        self.summation_method = summation_method
+        from .utils.metrics_utils import AUCCurve, AUCSummationMethod
+        self.curve = AUCCurve.from_str(getattr(curve, 'value', curve))
+        self.summation_method = AUCSummationMethod.from_str(
+            getattr(summation_method, 'value', summation_method))
         if thresholds is not None:
             self.num_thresholds = len(thresholds) + 2
             inner = list(thresholds)
@@ -547,6 +553,12 @@ class AUC(Metric):
 
     def reset_states(self):
         self.accumulator = None
+
+    @property
+    def weights(self):
+        """The true/true-negative/false-positive/false-negative counts per
+        threshold, as Keras's four AUC variables."""
+        return list(_accumulator_or_zeros(self))
 
     def _state_tensors(self):
         return [_accumulator_or_zeros(self)]
@@ -606,8 +618,10 @@ class AUC(Metric):
 
     def get_config(self):
         config = {'num_thresholds': self.num_thresholds,
-                  'curve': self.curve,
-                  'summation_method': self.summation_method}
+                  'curve': self.curve.value,
+                  'summation_method': self.summation_method.value,
+                  # Without the end points, as the constructor adds them.
+                  'thresholds': list(self.thresholds[1:-1])}
         config.update(super(AUC, self).get_config())
         return config
 

@@ -280,6 +280,6 @@ def test_unsupported_keras2_layers_say_so():
     from keras_compat.layers.cudnn_recurrent import CuDNNLSTM
     assert CuDNNLSTM is layers.CuDNNLSTM
     for name, hint in [('CuDNNLSTM', 'LSTM'), ('CuDNNGRU', 'reset_after'),
-                       ('ConvLSTM2D', 'TimeDistributed')]:
+                       ('Recurrent', 'RNN')]:
         with pytest.raises(NotImplementedError, match=hint):
             getattr(layers, name)(4, 3)

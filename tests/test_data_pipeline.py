@@ -387,3 +387,46 @@ def test_scikit_learn_wrappers():
     reg.fit(x, x[:, 0])
     assert reg.predict(x).shape == (60,)
     assert reg.score(x, x[:, 0]) <= 0
+
+
+class _Numbered(keras.utils.Sequence):
+    """Batch i holds the value i * scale; on_epoch_end doubles scale."""
+
+    def __init__(self):
+        self.scale = 1
+
+    def __len__(self):
+        return 6
+
+    def __getitem__(self, index):
+        return np.full((2, 1), index * self.scale)
+
+    def on_epoch_end(self):
+        self.scale *= 2
+
+
+@pytest.mark.parametrize('processes', [False, True])
+def test_ordered_enqueuer_keeps_order_across_epochs(processes):
+    from keras_compat.utils import OrderedEnqueuer
+    enqueuer = OrderedEnqueuer(_Numbered(), use_multiprocessing=processes)
+    enqueuer.start(workers=3, max_queue_size=4)
+    batches = enqueuer.get()
+    first = [int(next(batches)[0, 0]) for _ in range(6)]
+    second = [int(next(batches)[0, 0]) for _ in range(6)]
+    enqueuer.stop()
+    assert first == list(range(6))
+    assert second == [2 * i for i in range(6)]
+    assert not enqueuer.is_running()
+
+
+def test_generator_enqueuer_reads_a_plain_generator_from_threads():
+    from keras_compat.utils import GeneratorEnqueuer
+
+    def numbers():
+        for i in range(20):
+            yield i
+    enqueuer = GeneratorEnqueuer(numbers(), use_multiprocessing=False)
+    enqueuer.start(workers=3, max_queue_size=5)
+    values = list(enqueuer.get())
+    enqueuer.stop()
+    assert sorted(values) == list(range(20))

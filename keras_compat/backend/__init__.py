@@ -22,3 +22,12 @@ globals().update({name: getattr(_conv_ops, name) for name in _CONV_NAMES})
 symbolic_aware_names(globals(), _CONV_NAMES)
 ctc_decode = _conv_ops.ctc_decode
 ctc_label_dense_to_sparse = _conv_ops.ctc_label_dense_to_sparse
+
+
+def __getattr__(name):
+    # `K.tensorflow_backend._get_available_gpus()` works in Keras 2 scripts
+    # without importing the submodule first.
+    if name in ('tensorflow_backend', 'load_backend'):
+        import importlib
+        return importlib.import_module('.' + name, __name__)
+    raise AttributeError('module %r has no attribute %r' % (__name__, name))

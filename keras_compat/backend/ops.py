@@ -7,6 +7,7 @@ negatives to zero, `std`/`var` are population statistics, `round` rounds
 half to even, `batch_dot` keeps Keras's axis rules."""
 import builtins
 import contextlib
+import warnings
 
 import numpy as np
 import torch
@@ -299,8 +300,14 @@ def get_session():
 
 
 def set_session(session):
-    raise RuntimeError('keras_compat runs on PyTorch and has no TensorFlow '
-                       'session to set.')
+    """Keras 2 scripts set a TensorFlow session to configure the GPU
+    (`allow_growth`, device placement). torch allocates GPU memory as it
+    is needed and places tensors by `KERAS_COMPAT_DEVICE`, so the session
+    is not used; a warning says so."""
+    warnings.warn('K.set_session: keras_compat runs on PyTorch and does not '
+                  'use the TensorFlow session given (torch grows GPU memory '
+                  'as needed; choose the device with KERAS_COMPAT_DEVICE).',
+                  stacklevel=2)
 
 
 def manual_variable_initialization(value):

@@ -812,6 +812,10 @@ class UpSampling3D(_UpSampling):
 def _normalize_pairs(value, rank, name):
     if isinstance(value, int):
         return ((value, value),) * rank
+    if not hasattr(value, '__len__'):
+        raise ValueError('`%s` should be either an int, a tuple of %d ints '
+                         'or a tuple of %d tuples of 2 ints. Found: %r'
+                         % (name, rank, rank, value))
     value = tuple(value)
     if rank == 1 and len(value) == 2 and all(isinstance(v, int)
                                             for v in value):
@@ -905,8 +909,8 @@ class _Cropping(Layer):
         spatial = input_shape[1:-1] if channels_last else input_shape[2:]
         new = []
         for s, (a, b) in zip(spatial, self.cropping):
-            if s is not None and s - a - b <= 0:
-                raise ValueError('Layer %s: cropping %s leaves nothing of an '
+            if s is not None and s - a - b < 0:
+                raise ValueError('Layer %s: cropping %s removes more than an '
                                  'input of shape %s.'
                                  % (self.name, self.cropping,
                                     tuple(input_shape)))

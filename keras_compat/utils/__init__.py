@@ -7,7 +7,8 @@ import torch
 
 from . import np_utils, generic_utils, data_utils, io_utils, layer_utils
 from .np_utils import to_categorical, normalize
-from .data_utils import Sequence, get_file
+from .data_utils import (Sequence, get_file, SequenceEnqueuer,
+                         OrderedEnqueuer, GeneratorEnqueuer)
 from .generic_utils import (Progbar, CustomObjectScope, custom_object_scope,
                             get_custom_objects, serialize_keras_object,
                             deserialize_keras_object, to_list)

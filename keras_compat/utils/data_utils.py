@@ -143,3 +143,209 @@ def get_file(fname, origin, untar=False, md5_hash=None, file_hash=None,
     if extract:
         _extract_archive(fpath, datadir, archive_format)
     return fpath
+
+
+# ------------------------------------------------------------- enqueuers
+# Sources being read by running enqueuers, by id: worker processes forked
+# from this one find theirs here.
+_SHARED_SOURCES = {}
+_SOURCE_IDS = iter(range(1 << 62))
+
+
+def _get_index(uid, index):
+    return _SHARED_SOURCES[uid][index]
+
+
+def _next_sample(uid):
+    return next(_SHARED_SOURCES[uid])
+
+
+class SequenceEnqueuer(object):
+    """Reads batches ahead in worker threads (or processes, with
+    `use_multiprocessing=True`) into a queue of `max_queue_size`:
+    `start(workers, max_queue_size)`, then `get()` yields batches;
+    `stop()` ends the workers. Keras 2's base of `OrderedEnqueuer` and
+    `GeneratorEnqueuer`."""
+
+    def __init__(self, sequence, use_multiprocessing=False):
+        self.sequence = sequence
+        self.use_multiprocessing = use_multiprocessing
+        self.uid = next(_SOURCE_IDS)
+        self.workers = 0
+        self.executor = None
+        self.queue = None
+        self.run_thread = None
+        self.stop_signal = None
+
+    def is_running(self):
+        return self.stop_signal is not None and \
+            not self.stop_signal.is_set()
+
+    def start(self, workers=1, max_queue_size=10):
+        """Starts `workers` workers filling a queue of `max_queue_size`."""
+        import queue
+        import threading
+        self.workers = workers
+        _SHARED_SOURCES[self.uid] = self.sequence
+        self.executor = self._make_executor(workers)
+        self.queue = queue.Queue(max_queue_size)
+        self.stop_signal = threading.Event()
+        self.run_thread = threading.Thread(target=self._run, daemon=True)
+        self.run_thread.start()
+
+    def _make_executor(self, workers):
+        if self.use_multiprocessing:
+            import multiprocessing
+            return multiprocessing.get_context('fork').Pool(workers)
+        from multiprocessing.pool import ThreadPool
+        return ThreadPool(workers)
+
+    def stop(self, timeout=None):
+        """Stops the workers and waits up to `timeout` seconds for them."""
+        if self.stop_signal is None:
+            return
+        self.stop_signal.set()
+        with self.queue.mutex:
+            self.queue.queue.clear()
+            self.queue.unfinished_tasks = 0
+            self.queue.not_full.notify_all()
+        self.run_thread.join(timeout)
+        self.executor.terminate()
+        _SHARED_SOURCES.pop(self.uid, None)
+        self.run_thread = None
+        self.queue = None
+
+    def _put(self, task):
+        """Queues a pending result unless stopped; False when stopped."""
+        import queue
+        while not self.stop_signal.is_set():
+            try:
+                self.queue.put(task, block=True, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self):
+        raise NotImplementedError
+
+    def get(self):
+        """Yields the batches as the workers produce them."""
+        import queue
+        while self.is_running():
+            try:
+                task = self.queue.get(block=True, timeout=0.1)
+            except queue.Empty:
+                continue
+            try:
+                value = task.get()
+            except StopIteration:
+                self.queue.task_done()
+                return
+            except Exception:
+                self.stop()
+                raise
+            self.queue.task_done()
+            yield value
+
+
+class OrderedEnqueuer(SequenceEnqueuer):
+    """Reads a `Sequence` in order (shuffled per epoch with `shuffle`),
+    epoch after epoch, calling `on_epoch_end` between them."""
+
+    def __init__(self, sequence, use_multiprocessing=False, shuffle=False):
+        import threading
+        super(OrderedEnqueuer, self).__init__(sequence, use_multiprocessing)
+        self.shuffle = shuffle
+        self.end_of_epoch_signal = threading.Event()
+
+    def _run(self):
+        import numpy as np
+        while not self.stop_signal.is_set():
+            order = list(range(len(self.sequence)))
+            if self.shuffle:
+                np.random.shuffle(order)
+            for index in order:
+                task = self.executor.apply_async(_get_index,
+                                                 (self.uid, index))
+                if not self._put(task):
+                    return
+            self._wait_for_epoch()
+            self.sequence.on_epoch_end()
+            self.end_of_epoch_signal.set()
+            if self.use_multiprocessing and not self.stop_signal.is_set():
+                # Worker processes hold a copy of the sequence: new ones
+                # see the state on_epoch_end left.
+                self.executor.close()
+                self.executor.join()
+                self.executor = self._make_executor(self.workers)
+
+    def _wait_for_epoch(self):
+        import time
+        while not self.stop_signal.is_set() and \
+                self.queue.unfinished_tasks > 0:
+            time.sleep(0.01)
+
+    def join_end_of_epoch(self):
+        """Waits until the epoch's batches were all taken and
+        `on_epoch_end` has run."""
+        if self.is_running():
+            self.end_of_epoch_signal.wait()
+        self.end_of_epoch_signal.clear()
+
+
+class GeneratorEnqueuer(SequenceEnqueuer):
+    """Reads a Python generator ahead in worker threads (calls of `next`
+    are serialised). With `use_multiprocessing=True` each worker process
+    draws from its own copy of the generator, so batches repeat, as in
+    Keras."""
+
+    def __init__(self, sequence, use_multiprocessing=False, wait_time=None,
+                 random_seed=None):
+        super(GeneratorEnqueuer, self).__init__(sequence,
+                                                use_multiprocessing)
+        self.random_seed = random_seed
+        if wait_time is not None:
+            import warnings
+            warnings.warn('`wait_time` is not used anymore.', stacklevel=2)
+
+    def start(self, workers=1, max_queue_size=10):
+        if not self.use_multiprocessing:
+            self.sequence = _LockedIterator(self.sequence)
+        super(GeneratorEnqueuer, self).start(workers, max_queue_size)
+
+    def _make_executor(self, workers):
+        if not self.use_multiprocessing:
+            return super(GeneratorEnqueuer, self)._make_executor(workers)
+        import multiprocessing
+        seed = self.random_seed
+        return multiprocessing.get_context('fork').Pool(
+            workers, initializer=_seed_worker, initargs=(seed,))
+
+    def _run(self):
+        while not self.stop_signal.is_set():
+            task = self.executor.apply_async(_next_sample, (self.uid,))
+            if not self._put(task):
+                return
+            task.wait()
+            if task.ready() and not task.successful():
+                return
+
+
+class _LockedIterator(object):
+    """`next` on a generator from several threads, one at a time."""
+
+    def __init__(self, iterator):
+        import threading
+        self.iterator = iterator
+        self.lock = threading.Lock()
+
+    def __next__(self):
+        with self.lock:
+            return next(self.iterator)
+
+
+def _seed_worker(seed):
+    import numpy as np
+    import os as _os
+    np.random.seed(None if seed is None else seed + _os.getpid() % 1000)
