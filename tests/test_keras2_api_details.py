@@ -338,3 +338,103 @@ def test_model_losses_before_the_first_run_lists_symbolic_losses():
               verbose=0)
     assert all(not getattr(l, '_is_keras_symbolic', False)
                for l in model.losses)
+
+
+def test_activity_losses_are_listed_per_call_before_the_first_run():
+    dense = layers.Dense(2, kernel_regularizer='l1',
+                         activity_regularizer='l1')
+    a, b = layers.Input((3,)), layers.Input((3,))
+    out = layers.Average()([dense(a), dense(b)])
+    model = models.Model([a, b], out)
+    model.add_loss(K.mean(out))
+    # One kernel penalty, one activity penalty per call, the added loss.
+    assert len(model.losses) == 4
+    model.compile('sgd', 'mse')
+    x = np.ones((4, 3), 'float32')
+    model.train_on_batch([x, x], np.zeros((4, 2)))
+    assert len(model.losses) == 4
+    # An eager call: l1(0.01) of the output, divided by the batch size.
+    output = dense(K.constant(x)).detach().numpy()
+    assert float(dense.losses[-1]) == pytest.approx(
+        0.01 * np.abs(output).sum() / 4, rel=1e-5)
+
+
+class _CellWithConstants(layers.Layer):
+    def __init__(self, units, **kwargs):
+        self.units = units
+        self.state_size = units
+        super(_CellWithConstants, self).__init__(**kwargs)
+
+    def build(self, input_shape):
+        if not isinstance(input_shape, list):
+            raise TypeError('expects constants shape')
+        step_shape, constant_shape = input_shape
+        self.input_kernel = self.add_weight(
+            shape=(step_shape[-1], self.units), initializer='ones',
+            name='kernel')
+        self.constant_kernel = self.add_weight(
+            shape=(constant_shape[-1], self.units), initializer='ones',
+            name='constant_kernel')
+        self.built = True
+
+    def call(self, inputs, states, constants):
+        output = K.dot(inputs, self.input_kernel) + states[0] + \
+            K.dot(constants[0], self.constant_kernel)
+        return output, [output]
+
+    def get_config(self):
+        config = super(_CellWithConstants, self).get_config()
+        config['units'] = self.units
+        return config
+
+
+@pytest.mark.parametrize('stacked', [False, True])
+def test_rnn_cell_with_constants_builds_on_their_shapes(stacked):
+    x, c = layers.Input((4, 2)), layers.Input((3,))
+    cell = _CellWithConstants(5)
+    rnn = layers.RNN([layers.SimpleRNNCell(2), cell] if stacked else cell)
+    model = models.Model([x, c], rnn(x, constants=c))
+    xs = np.ones((2, 4, 2), 'float32')
+    cs = np.ones((2, 3), 'float32')
+    if not stacked:
+        # h_t = sum(x_t) + h_(t-1) + sum(c) = 2 + 3 + h_(t-1): 20 after 4.
+        np.testing.assert_allclose(model.predict([xs, cs]),
+                                   np.full((2, 5), 20.))
+    config = rnn.get_config()
+    with keras.utils.CustomObjectScope({'_CellWithConstants':
+                                        _CellWithConstants}):
+        again = layers.RNN.from_config(config)
+    model2 = models.Model([x, c], again([x, c]))
+    model2.set_weights(model.get_weights())
+    np.testing.assert_allclose(model2.predict([xs, cs]),
+                               model.predict([xs, cs]), rtol=1e-6)
+
+
+@pytest.mark.parametrize('cls', ['LSTM', 'GRU'])
+def test_identity_recurrent_initializer_is_per_gate(cls):
+    layer = getattr(layers, cls)(3, recurrent_initializer='identity')
+    layer(layers.Input((2, 4)))
+    recurrent = layer.get_weights()[1]
+    gates = recurrent.shape[1] // 3
+    np.testing.assert_array_equal(recurrent,
+                                  np.concatenate([np.eye(3)] * gates, 1))
+
+
+def test_wrapper_updates_come_from_the_wrapped_layer():
+    layer = layers.TimeDistributed(layers.BatchNormalization())
+    layer(layers.Input((3, 2)))
+    assert len(layer.updates) == 2
+    layer.trainable = False
+    assert layer.updates == []
+
+
+def test_conv_utils_assert_padding_and_cropping_to_nothing():
+    from keras_compat.utils import conv_utils
+    assert conv_utils.conv_output_length(32, 5, 'full', 2) == 18
+    assert conv_utils.conv_input_length(18, 5, 'full', 2) == 31
+    with pytest.raises(AssertionError):
+        conv_utils.conv_output_length(32, 5, 'diagonal', 2)
+    crop = layers.Cropping1D((2, 2))
+    assert crop.compute_output_shape((None, 4, 3)) == (None, 0, 3)
+    with pytest.raises(ValueError):
+        layers.Cropping2D(cropping=lambda x: x)

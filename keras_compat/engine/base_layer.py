@@ -579,11 +579,37 @@ class Layer(nn.Module):
     @property
     def losses(self):
         """Current penalty tensors: weight regularizers, activity
-        regularizers of the last call and added losses."""
-        losses = self._own_losses()
-        for layer in self._sublayers():
-            losses += layer.losses
+        regularizers of the last call and added losses, of this layer and
+        the layers inside it (each layer once). Before the first call on
+        real data, the activity penalties are symbolic tensors, one per
+        call of the layer on functional-model tensors, as in Keras 2."""
+        losses = []
+        for layer in _unique_layers(self):
+            losses += layer._own_losses()
+            if layer.activity_regularizer is not None and \
+                    not layer._call_losses:
+                losses += layer._symbolic_activity_losses()
         return losses
+
+    def _symbolic_activity_losses(self):
+        """The activity penalty of each output of each functional call, as
+        symbolic tensors (created once per call)."""
+        from .symbolic import apply_op
+        made = self.__dict__.setdefault('_activity_loss_tensors', {})
+        losses = []
+        for index, node in enumerate(self._inbound_nodes):
+            if index not in made:
+                made[index] = [apply_op(self._activity_penalty, (out,),
+                                        name='activity_regularization')
+                               for out in node.output_tensors]
+            losses += made[index]
+        return losses
+
+    def _activity_penalty(self, output):
+        penalty = _checked_penalty(self.activity_regularizer, output,
+                                   self.name + ' (activity)')
+        # tf.keras divides the activity penalty by the batch size.
+        return penalty / (output.shape[0] if output.dim() else 1)
 
     def get_losses_for(self, inputs):
         return self.losses
@@ -603,7 +629,10 @@ class Layer(nn.Module):
         return self._state_update_variables()
 
     def _state_update_variables(self):
-        return []
+        found = []
+        for layer in self._sublayers():
+            found += layer.updates
+        return found
 
     def get_updates_for(self, inputs):
         return []
@@ -690,12 +719,8 @@ class Layer(nn.Module):
         return outputs
 
     def _add_activity_penalty(self, outputs):
-        # tf.keras divides the activity penalty by the batch size.
         for out in to_list(outputs, allow_tuple=True):
-            penalty = _checked_penalty(self.activity_regularizer, out,
-                                       self.name + ' (activity)')
-            batch = out.shape[0] if out.dim() else 1
-            self._append_call_loss(penalty / batch)
+            self._append_call_loss(self._activity_penalty(out))
 
     def _append_call_loss(self, loss):
         # Losses of a call replace those of the previous top-level call; a
@@ -1152,3 +1177,15 @@ def _added_metric_name(value, name, aggregation):
                          'name=\'mean_activation\', '
                          'aggregation=\'mean\')`')
     return name
+
+
+def _unique_layers(layer, seen=None):
+    """`layer` and every layer nested in it, each once, outer first."""
+    if seen is None:
+        seen = set()
+    if id(layer) in seen:
+        return
+    seen.add(id(layer))
+    yield layer
+    for sub in layer._sublayers():
+        yield from _unique_layers(sub, seen)

@@ -117,9 +117,17 @@ class _CellMixin(object):
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint, attr='weight_ih',
             to_torch=_t, to_keras=_t)
+        recurrent_initializer = self.recurrent_initializer
+        if isinstance(recurrent_initializer, initializers.Identity):
+            # Keras 2.3: an identity recurrent kernel for every gate.
+            gain = recurrent_initializer.gain
+
+            def recurrent_initializer(shape, dtype=None):
+                return gain * torch.eye(shape[0]).repeat(
+                    1, shape[1] // shape[0])
         self._add_torch_weight(
             'recurrent_kernel', (units, gates * units),
-            self.recurrent_initializer,
+            recurrent_initializer,
             regularizer=self.recurrent_regularizer,
             constraint=self.recurrent_constraint, attr='weight_hh',
             to_torch=_t, to_keras=_t)
@@ -442,14 +450,19 @@ class StackedRNNCells(Layer):
         return _output_size(list(self.cells)[-1])
 
     def build(self, input_shape):
+        constants_shape = None
         if isinstance(input_shape, list):
+            constants_shape = input_shape[1:]
             input_shape = input_shape[0]
         for cell in self.cells:
             if isinstance(cell, Layer):
                 cell.__dict__['_scope_replace'] = self.__dict__.get(
                     '_scope_replace')
                 if not cell.built:
-                    cell.build(input_shape)
+                    takes_constants = constants_shape and \
+                        has_arg(cell.call, 'constants')
+                    cell.build([input_shape] + list(constants_shape)
+                               if takes_constants else input_shape)
                     cell.built = True
             input_shape = (input_shape[0], _output_size(cell))
         self.built = True
@@ -567,7 +580,10 @@ class RNN(Layer):
         return output_mask
 
     def build(self, input_shape):
+        constants_shape = None
         if isinstance(input_shape, list):
+            if self._num_constants:
+                constants_shape = input_shape[-self._num_constants:]
             input_shape = input_shape[0]
         batch_size = input_shape[0] if self.stateful else None
         if self.stateful and batch_size is None:
@@ -586,7 +602,10 @@ class RNN(Layer):
             self.input_spec[0] = spec
         step_shape = (input_shape[0],) + tuple(input_shape[2:])
         if isinstance(self.cell, Layer) and not self.cell.built:
-            self.cell.build(step_shape)
+            # A cell taking constants builds on [step shape, constant
+            # shapes...], as in Keras.
+            self.cell.build(step_shape if constants_shape is None else
+                            [step_shape] + list(constants_shape))
             self.cell.built = True
         if self.stateful:
             self.reset_states()
@@ -673,14 +692,17 @@ class RNN(Layer):
     # ------------------------------------------------------------- calling
     def __call__(self, inputs, initial_state=None, constants=None, **kwargs):
         if isinstance(inputs, (list, tuple)) and initial_state is None and \
-                len(inputs) > 1:
-            initial_state = list(inputs[1:1 + self._n_states])
-            if len(inputs) > 1 + self._n_states:
-                constants = list(inputs[1 + self._n_states:])
+                constants is None and len(inputs) > 1:
+            # [inputs, states..., constants...], the constants last.
+            extra = list(inputs[1:])
+            split = len(extra) - (self._num_constants or 0)
+            initial_state = extra[:split] or None
+            constants = extra[split:] or None
             inputs = inputs[0]
         if initial_state is None and constants is None:
             return super(RNN, self).__call__(inputs, **kwargs)
-        initial_state = to_list(initial_state, allow_tuple=True)
+        initial_state = to_list(initial_state, allow_tuple=True) \
+            if initial_state is not None else []
         constants = to_list(constants, allow_tuple=True) \
             if constants is not None else []
         additional = initial_state + constants
@@ -713,12 +735,12 @@ class RNN(Layer):
     def call(self, inputs, mask=None, training=None, initial_state=None,
              constants=None):
         if isinstance(inputs, (list, tuple)):
-            n = self._n_states
             extra = list(inputs[1:])
             inputs = inputs[0]
             if extra:
-                initial_state = extra[:n]
-                constants = extra[n:] or None
+                split = len(extra) - (self._num_constants or 0)
+                initial_state = extra[:split] or None
+                constants = extra[split:] or None
             if isinstance(mask, (list, tuple)):
                 mask = mask[0]
         if training is None:

@@ -51,7 +51,8 @@ def conv_output_length(input_length, filter_size, padding, stride,
     elif padding == 'full':
         output_length = input_length + dilated - 1
     else:
-        raise ValueError('Invalid padding: ' + str(padding))
+        # Keras 2 asserts the padding mode here.
+        raise AssertionError('Invalid padding: ' + str(padding))
     return (output_length + stride - 1) // stride
 
 
@@ -64,6 +65,8 @@ def conv_input_length(output_length, filter_size, padding, stride):
         pad = 0
     elif padding == 'full':
         pad = filter_size - 1
+    else:
+        raise AssertionError('Invalid padding: ' + str(padding))
     return (output_length - 1) * stride - 2 * pad + filter_size
 
 
