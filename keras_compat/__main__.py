@@ -24,6 +24,27 @@ def _trim_traceback(tb, script):
     return start or tb
 
 
+# numpy 1.x names that Keras 2 era scripts use and numpy removed
+# (np.float, np.int, ... in 1.24; np.asscalar in 1.23).
+_NUMPY_ALIASES = {'float': float, 'int': int, 'bool': bool, 'object': object,
+                  'str': str, 'complex': complex,
+                  'asscalar': lambda a: a.item()}
+
+
+def _restore_numpy_aliases():
+    """Gives numpy back the removed aliases a script may use; names numpy
+    still has are left alone."""
+    import warnings
+    import numpy
+    for name, value in _NUMPY_ALIASES.items():
+        with warnings.catch_warnings():
+            # numpy 2 warns that some of these names will come back.
+            warnings.simplefilter('ignore')
+            missing = not hasattr(numpy, name)
+        if missing:
+            setattr(numpy, name, value)
+
+
 def run_script(path, args):
     """Runs the script at `path` with `sys.argv = [path] + args`."""
     from .aliasing import install_as_keras
@@ -33,6 +54,7 @@ def run_script(path, args):
                          "file\n" % path)
         return 2
     install_as_keras()
+    _restore_numpy_aliases()
     sys.argv = [path] + list(args)
     sys.path.insert(0, os.path.dirname(script))
     try:

@@ -53,6 +53,18 @@ def test_script_sees_main_argv_and_keras_paths(tmp_path):
     assert 'FLOATX float32' in result.stdout
 
 
+def test_numpy_1_aliases_of_old_scripts(tmp_path):
+    script = write(tmp_path, 'old_numpy.py', '''
+        import numpy as np
+        x = np.zeros((2, 3), dtype=np.float)
+        n = np.int(np.asscalar(np.array([4])))
+        print(x.dtype, n, np.bool(1))
+        ''')
+    result = run(['run', script])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ['float64', '4', 'True']
+
+
 def test_script_directory_is_importable(tmp_path):
     write(tmp_path, 'helper_mod.py', 'VALUE = 41\n')
     script = write(tmp_path, 'main.py', '''

@@ -335,8 +335,10 @@ class ConvRNN2D(RNN):
         rec_masks = cell._gate_masks(states[0], cell.recurrent_dropout,
                                      training)
         outputs, prev = [], None
-        for t in range(steps):
-            out, new_states = cell._step(xw[:, t], states, rec_masks)
+        # unbind: one backward op for all steps (indexing xw[:, t] would
+        # build a full-size gradient per step).
+        for t, xw_t in enumerate(xw.unbind(1)):
+            out, new_states = cell._step(xw_t, states, rec_masks)
             if mask is not None:
                 keep = mask[:, t].view(-1, 1, 1, 1)
                 prev = torch.zeros_like(out) if prev is None else prev

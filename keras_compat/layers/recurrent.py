@@ -815,8 +815,10 @@ class RNN(Layer):
         states = list(initial_state)
         outputs = []
         prev = None
-        for t in range(inputs.shape[1]):
-            out, new_states = cell._step(xw[:, t], states, rec)
+        # unbind: one backward op for all steps (indexing xw[:, t] would
+        # build a full-size gradient per step).
+        for t, xw_t in enumerate(xw.unbind(1)):
+            out, new_states = cell._step(xw_t, states, rec)
             if mask is not None:
                 keep = mask[:, t].unsqueeze(-1)
                 if prev is None:
@@ -841,8 +843,8 @@ class RNN(Layer):
         states = list(initial_state)
         outputs = []
         prev = None
-        for t in range(inputs.shape[1]):
-            out, new_states = cell.call(inputs[:, t], states, **kwargs)
+        for t, x_t in enumerate(inputs.unbind(1)):
+            out, new_states = cell.call(x_t, states, **kwargs)
             new_states = list(to_list(new_states, allow_tuple=True))
             if mask is not None:
                 keep = mask[:, t].view((-1,) + (1,) * (out.dim() - 1))
