@@ -372,3 +372,32 @@ def test_model_called_on_tensor_with_extra_axis_as_in_keras2():
     expected = ((z * emb[c[:, 0]]).dot(kernel) + bias).reshape(5, 3, 4)
     np.testing.assert_allclose(model.predict([z, c]), expected, rtol=1e-5,
                                atol=1e-6)
+
+
+def test_model_compute_mask_per_output():
+    import numpy as np
+    from keras_compat import layers, models
+    a, b = layers.Input((4,)), layers.Input((4,))
+    merged = layers.concatenate([a, b])
+    model = models.Model([a, b], [layers.Dense(3)(merged),
+                                  layers.Dense(2)(merged)])
+    assert model.compute_mask([a, b], [None, None]) == [None, None]
+    tokens = layers.Input((4,))
+    embedded = models.Model(tokens, layers.Embedding(
+        10, 3, mask_zero=True)(tokens))
+    mask = embedded.compute_mask(np.array([[1, 0, 2, 0]]), None)
+    assert mask.tolist() == [[True, False, True, False]]
+
+
+def test_non_masking_layer_rejects_a_mask_and_unconnected_layers_raise():
+    import numpy as np
+    import pytest
+    from keras_compat import layers
+    conv = layers.Conv2D(1, 2)
+    assert conv.compute_mask(None, [None]) is None
+    with pytest.raises(TypeError, match='does not support masking'):
+        conv.compute_mask(None, np.ones((2, 2)))
+    dense = layers.Dense(2)
+    for name in ('input', 'output', 'input_mask', 'output_mask'):
+        with pytest.raises(AttributeError):
+            getattr(dense, name)

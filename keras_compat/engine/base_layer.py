@@ -271,8 +271,15 @@ class Layer(nn.Module):
         return input_shape
 
     def compute_mask(self, inputs, mask=None):
-        """The output mask; layers that support masking pass it through."""
+        """The output mask; layers that support masking pass it through.
+        Given a mask, a layer that does not support masking raises
+        TypeError, as in Keras 2."""
         if not self.supports_masking:
+            masks = mask if isinstance(mask, list) else [mask]
+            if any(m is not None for m in masks):
+                raise TypeError('Layer ' + self.name + ' does not support '
+                                'masking, but was passed an input_mask: ' +
+                                str(mask))
             return None
         return mask
 
@@ -1027,11 +1034,22 @@ class Layer(nn.Module):
 
     @property
     def input_mask(self):
+        self._require_single_node('input mask')
         return self.get_input_mask_at(0)
 
     @property
     def output_mask(self):
+        self._require_single_node('output mask')
         return self.get_output_mask_at(0)
+
+    def _require_single_node(self, what):
+        if len(self._inbound_nodes) != 1:
+            raise AttributeError(
+                'Layer ' + self.name + ' has ' +
+                ('no' if not self._inbound_nodes else 'multiple') +
+                ' inbound nodes, hence the notion of "layer ' + what +
+                '" is ill-defined. Use `get_%s_at(node_index)` instead.'
+                % what.replace(' ', '_'))
 
     @property
     def inbound_nodes(self):

@@ -151,6 +151,16 @@ class Node(object):
                 layer._outbound_nodes.append(self)
         outbound_layer._inbound_nodes.append(self)
 
+    @property
+    def input_masks(self):
+        """None for each input without a mask (symbolic tensors record
+        only whether they carry one)."""
+        return [getattr(x, '_keras_mask', None) for x in self.input_tensors]
+
+    @property
+    def output_masks(self):
+        return [getattr(x, '_keras_mask', None) for x in self.output_tensors]
+
     def get_config(self):
         return {'outbound_layer': self.outbound_layer.name,
                 'inbound_layers': [l.name if l is not None else None

@@ -132,7 +132,7 @@ class Network(Layer):
         for i, x in enumerate(inputs):
             layer, node_index, tensor_index = x._keras_history
             if not isinstance(layer, InputLayer):
-                raise TypeError(
+                raise ValueError(
                     'Input layers to a `Model` must be `InputLayer` '
                     'objects. Received inputs: {}. Input {} (0-based) '
                     'originates from layer type `{}`.'.format(
@@ -416,9 +416,33 @@ class Network(Layer):
         return [shape_map[id(x)] for x in self.outputs]
 
     def compute_mask(self, inputs, mask=None):
+        """The masks of the model's outputs for `inputs` (one per output,
+        a list when there are several): None where no layer masks."""
         if not self._is_graph_network:
             return None
-        return None
+        from .symbolic import apply_op, is_symbolic
+        inputs = to_list(inputs, allow_tuple=True)
+        if not any(is_symbolic(x) for x in inputs):
+            masks = self._output_masks(inputs)
+        else:
+            # Which outputs carry a mask: seen on a one-sample probe.
+            probe = self._output_masks([
+                torch.zeros([1 if d is None else d for d in
+                             (1,) + tuple(x._keras_shape[1:])],
+                            dtype=K.torch_dtype(x.dtype),
+                            device=K.get_device()) for x in inputs])
+            masks = [None if m is None else apply_op(
+                lambda *xs, i=i: self._output_masks(list(xs))[i].to(
+                    K.torch_dtype(K.floatx())),
+                inputs, name='compute_mask')
+                for i, m in enumerate(probe)]
+        return masks if len(masks) > 1 else masks[0]
+
+    def _output_masks(self, inputs):
+        with torch.no_grad():
+            outputs = to_list(self(inputs if len(inputs) > 1 else inputs[0]),
+                              allow_tuple=True)
+        return [getattr(o, '_keras_mask', None) for o in outputs]
 
     def build(self, input_shape=None):
         """Builds a subclassed model by calling it on zero inputs of
