@@ -114,12 +114,17 @@ def test_preprocess_input_caffe_mode():
 def test_preprocess_input_tf_and_torch_modes():
     x = np.random.RandomState(1).randint(0, 256, (2, 3, 3, 3)).astype(
         'float32')
-    np.testing.assert_allclose(inception_v3.preprocess_input(x),
+    np.testing.assert_allclose(inception_v3.preprocess_input(x.copy()),
                                x / 127.5 - 1., rtol=1e-6)
     mean = np.array([0.485, 0.456, 0.406], 'float32')
     std = np.array([0.229, 0.224, 0.225], 'float32')
-    np.testing.assert_allclose(densenet.preprocess_input(x),
+    np.testing.assert_allclose(densenet.preprocess_input(x.copy()),
                                (x / 255. - mean) / std, rtol=1e-5)
+    # As in Keras, a float array is processed in place; integers are not.
+    floats, ints = x.copy(), x.astype('int32')
+    assert imagenet_utils.preprocess_input(floats, mode='tf') is floats
+    caffe = imagenet_utils.preprocess_input(ints)
+    assert ints.max() > 1 and caffe.dtype == np.float32
     with pytest.raises(ValueError, match='Unknown mode'):
         imagenet_utils.preprocess_input(x, mode='bgr')
 

@@ -401,3 +401,21 @@ def test_non_masking_layer_rejects_a_mask_and_unconnected_layers_raise():
     for name in ('input', 'output', 'input_mask', 'output_mask'):
         with pytest.raises(AttributeError):
             getattr(dense, name)
+
+
+def test_concatenate_mask_with_functional_inputs_and_real_masks():
+    import numpy as np
+    import pytest
+    from keras_compat import backend as K
+    from keras_compat import layers
+    i1, i2 = layers.Input((2, 3)), layers.Input((2, 3))
+    concat = layers.Concatenate(axis=1)
+    concat([i1, i2])
+    masks = [np.array([[1., 0.]]), np.array([[1., 1.]])]
+    got = K.eval(concat.compute_mask([i1, i2], [K.variable(m)
+                                                for m in masks]))
+    assert got.tolist() == [[True, False, True, True]]
+    with pytest.raises(ValueError):
+        concat.compute_mask([i1, i2], [None])
+    with pytest.raises(ValueError):
+        concat([i1])

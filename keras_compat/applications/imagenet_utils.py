@@ -25,48 +25,65 @@ def preprocess_input(x, data_format=None, mode='caffe', **kwargs):
     - 'tf': scaled to [-1, 1];
     - 'torch': scaled to [0, 1], then normalised by the ImageNet mean and
       standard deviation.
-    Numpy input gives a new float array; a tensor gives a tensor."""
+    A float numpy array is changed in place and returned (its 'caffe'
+    result is a channel-reversed view of it), as Keras does; other numpy
+    input gives a new float array; a tensor gives a new tensor."""
     if mode not in ('caffe', 'tf', 'torch'):
         raise ValueError('Unknown mode ' + str(mode))
     data_format = K.normalize_data_format(data_format)
     if data_format not in ('channels_first', 'channels_last'):
         raise ValueError('Unknown data_format ' + str(data_format))
-    # Every step below makes a new array: the caller's is left as is.
     if isinstance(x, torch.Tensor):
         if not x.is_floating_point():
             x = x.to(K.torch_dtype(K.floatx()))
-        return _preprocess(x, data_format, mode, torch_input=True)
+        return _preprocess_tensor(x, data_format, mode)
     x = np.asarray(x)
     if not issubclass(x.dtype.type, np.floating):
         x = x.astype(K.floatx())
-    return _preprocess(x, data_format, mode, torch_input=False)
+    return _preprocess_numpy(x, data_format, mode)
 
 
-def _preprocess(x, data_format, mode, torch_input):
+def _channel_axis(x, data_format):
+    if data_format == 'channels_last':
+        return x.ndim - 1
+    return 0 if x.ndim == 3 else 1
+
+
+def _broadcast(values, x, data_format):
+    shape = [1] * x.ndim
+    shape[_channel_axis(x, data_format)] = 3
+    return np.asarray(values, dtype=x.dtype).reshape(shape)
+
+
+def _preprocess_numpy(x, data_format, mode):
+    """In place, as Keras: the result shares the caller's float array."""
+    if mode == 'tf':
+        x /= 127.5
+        x -= 1.
+        return x
+    if mode == 'torch':
+        x /= 255.
+        x -= _broadcast(_TORCH_MEAN, x, data_format)
+        x /= _broadcast(_TORCH_STD, x, data_format)
+        return x
+    x = np.flip(x, _channel_axis(x, data_format))
+    x -= _broadcast(_CAFFE_MEAN, x, data_format)
+    return x
+
+
+def _preprocess_tensor(x, data_format, mode):
     if mode == 'tf':
         return x / 127.5 - 1.
-    channel_axis = -1 if data_format == 'channels_last' else \
-        (0 if x.ndim == 3 else 1)
-    if mode == 'torch':
-        x = x / 255.
-        mean, std = _TORCH_MEAN, _TORCH_STD
-    else:
-        x = torch.flip(x, [channel_axis]) if torch_input else \
-            np.flip(x, channel_axis)
-        mean, std = _CAFFE_MEAN, None
+    axis = _channel_axis(x, data_format)
     shape = [1] * x.ndim
-    shape[channel_axis] = 3
-    if torch_input:
-        mean = torch.tensor(mean, dtype=x.dtype, device=x.device)
-        x = x - mean.reshape(shape)
-        if std is not None:
-            x = x / torch.tensor(std, dtype=x.dtype,
-                                 device=x.device).reshape(shape)
-        return x
-    x = x - np.asarray(mean, dtype=x.dtype).reshape(shape)
-    if std is not None:
-        x = x / np.asarray(std, dtype=x.dtype).reshape(shape)
-    return x
+    shape[axis] = 3
+
+    def constant(values):
+        return torch.tensor(values, dtype=x.dtype,
+                            device=x.device).reshape(shape)
+    if mode == 'torch':
+        return (x / 255. - constant(_TORCH_MEAN)) / constant(_TORCH_STD)
+    return torch.flip(x, [axis]) - constant(_CAFFE_MEAN)
 
 
 def decode_predictions(preds, top=5, **kwargs):

@@ -221,9 +221,10 @@ class Concatenate(_Merge):
         return torch.cat(list(inputs), dim=self.axis)
 
     def compute_output_shape(self, input_shape):
-        if not isinstance(input_shape, list):
+        if not isinstance(input_shape, list) or len(input_shape) < 2:
             raise ValueError('A `Concatenate` layer should be called on a '
-                             'list of inputs.')
+                             'list of at least 2 inputs (layer %s).'
+                             % self.name)
         axis = self._check_shapes(input_shape)
         output_shape = list(input_shape[0])
         for shape in input_shape[1:]:
@@ -234,14 +235,27 @@ class Concatenate(_Merge):
         return tuple(output_shape)
 
     def compute_mask(self, inputs, mask=None):
-        if mask is None or all(m is None for m in mask):
+        if mask is None:
             return None
+        if not isinstance(mask, (list, tuple)):
+            raise ValueError('`mask` should be a list.')
+        if not isinstance(inputs, (list, tuple)):
+            raise ValueError('`inputs` should be a list.')
+        if len(mask) != len(inputs):
+            raise ValueError('The lists `inputs` and `mask` should have the '
+                             'same length.')
+        if all(m is None for m in mask):
+            return None
+        mask = [None if m is None else torch.as_tensor(m) for m in mask]
+        batch = next(m.shape[0] for m in mask if m is not None)
         masks = []
         for x, m in zip(inputs, mask):
+            # The inputs may be functional-model tensors given real masks.
+            shape = (batch,) + tuple(x.shape[1:])
             if m is None:
-                masks.append(torch.ones_like(x, dtype=torch.bool))
-            elif m.dim() < x.dim():
-                masks.append(m.bool().unsqueeze(-1).expand_as(x))
+                masks.append(torch.ones(shape, dtype=torch.bool))
+            elif m.dim() < len(shape):
+                masks.append(m.bool().unsqueeze(-1).expand(shape))
             else:
                 masks.append(m.bool())
         return torch.all(torch.cat(masks, dim=self.axis), dim=-1)
