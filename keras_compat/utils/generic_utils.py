@@ -1,6 +1,8 @@
 """Serialization helpers, custom-object scopes and the progress bar, as in
 `keras.utils.generic_utils`."""
 import inspect
+import binascii
+import codecs
 import marshal
 import sys
 import time
@@ -120,7 +122,7 @@ def func_dump(func):
     """Serializes a function to (code, defaults, closure), as Keras does
     for `Lambda` layers."""
     raw_code = marshal.dumps(func.__code__)
-    code = raw_code.decode('raw_unicode_escape')
+    code = codecs.encode(raw_code, 'base64').decode('ascii')
     defaults = func.__defaults__
     closure = tuple(c.cell_contents for c in func.__closure__) \
         if func.__closure__ else None
@@ -144,8 +146,12 @@ def func_load(code, defaults=None, closure=None, globs=None):
 
     if closure is not None:
         closure = tuple(ensure_value_to_cell(c) for c in closure)
-    raw_code = code.encode('raw_unicode_escape')
-    code = marshal.loads(raw_code)
+    try:
+        # Keras >= 2.1.2 writes the bytecode in base64.
+        code = marshal.loads(codecs.decode(code.encode('ascii'), 'base64'))
+    except (UnicodeEncodeError, binascii.Error, ValueError):
+        # Older files hold it as raw-unicode-escaped text.
+        code = marshal.loads(code.encode('raw_unicode_escape'))
     if globs is None:
         globs = globals()
     return types.FunctionType(code, globs, name=code.co_name,
