@@ -329,3 +329,57 @@ def test_lambda_layer_survives_json():
     x = rng.rand(3, 3)
     np.testing.assert_allclose(clone.predict(x), model.predict(x),
                                rtol=1e-6)
+
+
+def test_save_and_load_through_binary_streams_and_h5py_groups():
+    import io
+    import h5py
+    from keras_compat.models import load_model, save_model
+    model = Sequential([layers.Dense(3, input_shape=(2,)), layers.Dense(1)])
+    model.compile('sgd', 'mse')
+    x = np.random.RandomState(0).rand(4, 2).astype('float32')
+    stream = io.BytesIO()
+    save_model(model, stream)
+    stream.seek(0)
+    np.testing.assert_allclose(load_model(stream).predict(x),
+                               model.predict(x), rtol=1e-6)
+    with h5py.File('in-memory', 'w', driver='core',
+                   backing_store=False) as f:
+        save_model(model, f)
+        np.testing.assert_allclose(load_model(f).predict(x),
+                                   model.predict(x), rtol=1e-6)
+
+
+def test_overwrite_prompt_is_looked_up_on_engine_saving(tmp_path,
+                                                        monkeypatch):
+    from keras_compat.engine import saving
+    from keras_compat.models import load_model, save_model
+    model = Sequential([layers.Dense(2, input_shape=(3,))])
+    path = str(tmp_path / 'model.h5')
+    save_model(model, path)
+    original = model.get_weights()
+    model.set_weights([w + 1 for w in original])
+    answers = []
+    monkeypatch.setattr(saving, 'ask_to_proceed_with_overwrite',
+                        lambda p: answers.append(p) or False)
+    save_model(model, path, overwrite=False)
+    assert answers == [path]
+    np.testing.assert_allclose(load_model(path).get_weights()[0],
+                               original[0])
+
+
+def test_lambda_numpy_arguments_survive_saving(tmp_path):
+    from keras_compat.layers import Input, Lambda
+    from keras_compat.models import Model, load_model
+    mean = np.random.RandomState(1).rand(2, 3).astype('float32')
+    inputs = Input((2, 3))
+    model = Model(inputs, Lambda(lambda x, mu: x - mu,
+                                 arguments={'mu': mean})(inputs))
+    config = model.layers[1].get_config()
+    assert config['arguments']['mu']['type'] == 'ndarray'
+    path = str(tmp_path / 'lambda.h5')
+    model.save(path)
+    loaded = load_model(path)
+    assert isinstance(loaded.layers[1].arguments['mu'], np.ndarray)
+    x = np.ones((1, 2, 3), 'float32')
+    np.testing.assert_allclose(loaded.predict(x), x - mean, rtol=1e-6)

@@ -497,10 +497,15 @@ class Lambda(Layer):
         else:
             output_shape = self._output_shape
             output_shape_type = 'raw'
+        # numpy arguments as {'type': 'ndarray', 'value': [...]}, which
+        # Keras 2.3's Lambda.from_config turns back into arrays.
+        arguments = {key: {'type': 'ndarray', 'value': value.tolist()}
+                     if isinstance(value, np.ndarray) else value
+                     for key, value in self.arguments.items()}
         config = {'function': function, 'function_type': function_type,
                   'output_shape': output_shape,
                   'output_shape_type': output_shape_type,
-                  'arguments': self.arguments}
+                  'arguments': arguments}
         base_config = super(Lambda, self).get_config()
         return dict(list(base_config.items()) + list(config.items()))
 
@@ -529,10 +534,11 @@ class Lambda(Layer):
             output_shape = func_load(config['output_shape'], globs=globs)
         else:
             output_shape = config.get('output_shape')
-        if 'arguments' in config:
-            for key, value in list(config['arguments'].items()):
-                if isinstance(value, dict) and '__numpy__' in value:
-                    config['arguments'][key] = np.array(value['__numpy__'])
+        if config.get('arguments'):
+            config['arguments'] = {
+                key: np.array(value['value'])
+                if isinstance(value, dict) and value.get('type') == 'ndarray'
+                else value for key, value in config['arguments'].items()}
         config['function'] = function
         config['output_shape'] = output_shape
         return cls(**config)

@@ -226,10 +226,16 @@ def _atomic_write(filepath, overwrite, write):
     if isinstance(filepath, h5py.Group):
         write(filepath)
         return
+    if hasattr(filepath, 'write') and hasattr(filepath, 'seek'):
+        # A binary stream (io.BytesIO, an open file): HDF5 written into it.
+        with h5py.File(filepath, 'w') as f:
+            write(f)
+        return
     filepath = os.fspath(filepath)
     if not overwrite and os.path.isfile(filepath):
-        from ..utils.io_utils import ask_to_proceed_with_overwrite
-        if not ask_to_proceed_with_overwrite(filepath):
+        # Looked up on keras.engine.saving, where Keras 2 has it.
+        from ..engine import saving as engine_saving
+        if not engine_saving.ask_to_proceed_with_overwrite(filepath):
             return
     directory = os.path.dirname(os.path.abspath(filepath))
     os.makedirs(directory, exist_ok=True)
@@ -250,6 +256,8 @@ def _open_for_reading(filepath):
     h5py = _h5py()
     if isinstance(filepath, h5py.Group):
         return filepath, False
+    if hasattr(filepath, 'read') and hasattr(filepath, 'seek'):
+        return h5py.File(filepath, 'r'), True
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
         raise IOError('Unable to open file: no such file: %r' % filepath)
