@@ -343,6 +343,53 @@ def test_flow_from_directory_and_image_files(tmp_path):
     assert by.tolist() == [0, 0, 0, 1]
 
 
+def test_flow_from_dataframe_class_modes_weights_and_subsets(tmp_path):
+    pytest.importorskip('PIL')
+    pandas = pytest.importorskip('pandas')
+    names = []
+    for i in range(6):
+        arr = np.full((8, 8, 3), 40 * i, dtype=np.uint8)
+        name = 'img%d.png' % i
+        image.save_img(str(tmp_path / name), arr, scale=False)
+        names.append(name)
+    frame = pandas.DataFrame({
+        'filename': names + ['missing.png'],
+        'class': ['cat', 'dog', 'cat', 'dog', 'cat', 'bird', 'cat'],
+        'tags': [['a'], ['a', 'b'], ['b'], [], ['a'], ['b'], ['a']],
+        'value': np.arange(7, dtype='float32'),
+        'weight': np.arange(7, dtype='float32') + 1})
+    gen = image.ImageDataGenerator(rescale=1. / 255, validation_split=0.5)
+    with pytest.warns(UserWarning, match='1 invalid image filename'):
+        it = gen.flow_from_dataframe(frame, str(tmp_path),
+                                     target_size=(4, 4), batch_size=6,
+                                     shuffle=False, weight_col='weight')
+    assert it.class_indices == {'bird': 0, 'cat': 1, 'dog': 2}
+    bx, by, bw = next(it)
+    assert bx.shape == (6, 4, 4, 3)
+    np.testing.assert_allclose(bx[:, 0, 0, 0], np.arange(6) * 40 / 255.,
+                               rtol=1e-6)
+    assert by.argmax(1).tolist() == [1, 2, 1, 2, 1, 0]
+    assert bw.tolist() == [1, 2, 3, 4, 5, 6]
+    raw = gen.flow_from_dataframe(frame, str(tmp_path), y_col='value',
+                                  class_mode='raw', target_size=(4, 4),
+                                  shuffle=False, batch_size=6)
+    assert next(raw)[1].tolist() == [0, 1, 2, 3, 4, 5]
+    multi = gen.flow_from_dataframe(frame, str(tmp_path), y_col='tags',
+                                    target_size=(4, 4), shuffle=False,
+                                    batch_size=6)
+    labels = next(multi)[1]
+    assert multi.class_indices == {'a': 0, 'b': 1}
+    # Several labels per image; a row with none has an all-zero target.
+    assert labels.tolist() == [[1, 0], [1, 1], [0, 1], [0, 0], [1, 0],
+                               [0, 1]]
+    half = gen.flow_from_dataframe(frame, str(tmp_path), target_size=(4, 4),
+                                   subset='validation', shuffle=False,
+                                   class_mode='sparse', batch_size=6)
+    assert half.samples == 3 and next(half)[1].tolist() == [1, 2, 1]
+    with pytest.raises(ValueError, match='2 classes'):
+        gen.flow_from_dataframe(frame, str(tmp_path), class_mode='binary')
+
+
 def test_hdf5_matrix(tmp_path):
     import h5py
     path = str(tmp_path / 'data.h5')

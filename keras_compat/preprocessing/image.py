@@ -542,16 +542,7 @@ class DirectoryIterator(Iterator):
         self.save_prefix = save_prefix
         self.save_format = save_format
         self.interpolation = interpolation
-        split = None
-        if subset is not None:
-            validation_split = image_data_generator._validation_split
-            if subset == 'validation':
-                split = (0, validation_split)
-            elif subset == 'training':
-                split = (validation_split, 1)
-            else:
-                raise ValueError('Invalid subset name: %s;expected '
-                                 '"training" or "validation"' % (subset,))
+        split = _subset_split(image_data_generator, subset)
         if not classes:
             classes = sorted(d for d in os.listdir(directory)
                              if os.path.isdir(os.path.join(directory, d)))
@@ -579,6 +570,13 @@ class DirectoryIterator(Iterator):
         return self.classes
 
     def _get_batches_of_transformed_samples(self, index_array):
+        batch_x = self._transformed_images(index_array)
+        batch_y = self._targets_for(index_array, batch_x)
+        return batch_x if batch_y is None else (batch_x, batch_y)
+
+    def _transformed_images(self, index_array):
+        """The images at `index_array`, loaded, augmented and standardised
+        (and saved to `save_to_dir` when set)."""
         batch_x = np.zeros((len(index_array),) + self.image_shape,
                            dtype=self.dtype)
         for i, j in enumerate(index_array):
@@ -599,20 +597,223 @@ class DirectoryIterator(Iterator):
                     prefix=self.save_prefix, index=j,
                     hash=np.random.randint(1e7), format=self.save_format)
                 img.save(os.path.join(self.save_to_dir, fname))
+        return batch_x
+
+    def _targets_for(self, index_array, batch_x):
         if self.class_mode == 'input':
-            batch_y = batch_x.copy()
-        elif self.class_mode == 'sparse':
-            batch_y = self.classes[index_array]
-        elif self.class_mode == 'binary':
-            batch_y = self.classes[index_array].astype(self.dtype)
-        elif self.class_mode == 'categorical':
+            return batch_x.copy()
+        if self.class_mode == 'sparse':
+            return self.classes[index_array]
+        if self.class_mode == 'binary':
+            return self.classes[index_array].astype(self.dtype)
+        if self.class_mode == 'categorical':
             batch_y = np.zeros((len(batch_x), self.num_classes),
                                dtype=self.dtype)
             for i, label in enumerate(self.classes[index_array]):
                 batch_y[i, label] = 1.
+            return batch_y
+        return None
+
+
+def _subset_split(image_data_generator, subset):
+    """(start, stop) fractions of the files in `subset`, or None."""
+    if subset is None:
+        return None
+    validation_split = image_data_generator._validation_split
+    if subset == 'validation':
+        return (0, validation_split)
+    if subset == 'training':
+        return (validation_split, 1)
+    raise ValueError('Invalid subset name: %s;expected "training" or '
+                     '"validation"' % (subset,))
+
+
+class DataFrameIterator(DirectoryIterator):
+    """Batches of images whose file names (column `x_col`, relative to
+    `directory`) and targets (column `y_col`) come from a pandas DataFrame,
+    as Keras 2.3's `flow_from_dataframe`.
+
+    `class_mode`: 'categorical' (class names, or lists of names for
+    several labels), 'binary' and 'sparse' (class names), 'raw' (the column
+    values), 'multi_output' (a list of columns), 'input' or None.
+    `weight_col` adds per-sample weights to each batch."""
+
+    allowed_class_modes = {'binary', 'categorical', 'input', 'multi_output',
+                           'raw', 'sparse', None}
+
+    def __init__(self, dataframe, directory=None, image_data_generator=None,
+                 x_col='filename', y_col='class', weight_col=None,
+                 target_size=(256, 256), color_mode='rgb', classes=None,
+                 class_mode='categorical', batch_size=32, shuffle=True,
+                 seed=None, data_format='channels_last', save_to_dir=None,
+                 save_prefix='', save_format='png', subset=None,
+                 interpolation='nearest', dtype='float32',
+                 validate_filenames=True):
+        self._set_image_options(image_data_generator, target_size,
+                                color_mode, data_format, save_to_dir,
+                                save_prefix, save_format, interpolation,
+                                dtype)
+        df = dataframe.copy()
+        self.directory = directory or ''
+        self.class_mode = class_mode
+        self._check_params(df, x_col, y_col, weight_col, classes)
+        if validate_filenames:
+            df = self._filter_valid_filepaths(df, x_col)
+        labelled = class_mode not in ('input', 'multi_output', 'raw', None)
+        if labelled:
+            df, classes = self._filter_classes(df, y_col, classes)
+            self.class_indices = dict(zip(classes, range(len(classes))))
+            self.num_classes = len(classes)
+        split = _subset_split(image_data_generator, subset)
+        if split:
+            start, stop = (int(f * len(df)) for f in split)
+            df = df.iloc[start:stop, :]
+        if labelled:
+            self.classes = self._class_indices_of(df[y_col])
+        self.filenames = df[x_col].tolist()
+        self._sample_weight = df[weight_col].values if weight_col else None
+        if class_mode == 'multi_output':
+            self._targets = [np.array(df[col].tolist()) for col in y_col]
+        elif class_mode == 'raw':
+            self._targets = df[y_col].values
+        self.samples = len(self.filenames)
+        checked = 'validated' if validate_filenames else 'non-validated'
+        if labelled:
+            print('Found {} {} image filenames belonging to {} classes.'
+                  .format(self.samples, checked, self.num_classes))
         else:
+            print('Found {} {} image filenames.'.format(self.samples,
+                                                        checked))
+        self.filepaths = [os.path.join(self.directory, name)
+                          for name in self.filenames]
+        Iterator.__init__(self, self.samples, batch_size, shuffle, seed)
+
+    def _set_image_options(self, image_data_generator, target_size,
+                           color_mode, data_format, save_to_dir,
+                           save_prefix, save_format, interpolation, dtype):
+        if color_mode not in {'rgb', 'rgba', 'grayscale'}:
+            raise ValueError('Invalid color mode:', color_mode,
+                             '; expected "rgb", "rgba", or "grayscale".')
+        self.image_data_generator = image_data_generator
+        self.target_size = tuple(target_size)
+        self.color_mode = color_mode
+        self.data_format = data_format or K.image_data_format()
+        channels = {'rgba': 4, 'rgb': 3, 'grayscale': 1}[color_mode]
+        self.image_shape = self.target_size + (channels,) \
+            if self.data_format == 'channels_last' else \
+            (channels,) + self.target_size
+        self.save_to_dir = save_to_dir
+        self.save_prefix = save_prefix
+        self.save_format = save_format
+        self.interpolation = interpolation
+        self.dtype = dtype or K.floatx()
+
+    def _check_params(self, df, x_col, y_col, weight_col, classes):
+        mode = self.class_mode
+        if mode not in self.allowed_class_modes:
+            raise ValueError('Invalid class_mode: {}; expected one of: {}'
+                             .format(mode, self.allowed_class_modes))
+        if mode == 'multi_output' and not isinstance(y_col, list):
+            raise TypeError('If class_mode="{}", y_col must be a list. '
+                            'Received {}.'.format(mode,
+                                                  type(y_col).__name__))
+        if not all(isinstance(v, str) for v in df[x_col]):
+            raise TypeError('All values in column x_col={} must be strings.'
+                            .format(x_col))
+        if mode in ('binary', 'sparse') and \
+                not all(isinstance(v, str) for v in df[y_col]):
+            raise TypeError('If class_mode="{}", y_col="{}" column values '
+                            'must be strings.'.format(mode, y_col))
+        if mode == 'binary':
+            count = len(set(classes)) if classes else df[y_col].nunique()
+            if count != 2:
+                raise ValueError('If class_mode="binary" there must be 2 '
+                                 'classes. Found {} classes.'.format(count))
+        if mode == 'categorical' and not all(
+                isinstance(v, (str, list, tuple)) for v in df[y_col]):
+            raise TypeError('If class_mode="{}", y_col="{}" column values '
+                            'must be type string, list or tuple.'
+                            .format(mode, y_col))
+        if classes and mode in ('input', 'multi_output', 'raw', None):
+            warnings.warn('`classes` will be ignored given the '
+                          'class_mode="{}"'.format(mode))
+        if weight_col and not np.issubdtype(df[weight_col].dtype, np.number):
+            raise TypeError('Column weight_col={} must be numeric.'
+                            .format(weight_col))
+
+    @staticmethod
+    def _filter_classes(df, y_col, classes):
+        """Rows whose labels are among `classes` (all labels when None),
+        and the sorted class names."""
+        def keep(labels):
+            if isinstance(labels, (list, tuple)):
+                return [c for c in labels if c in wanted] or None
+            return labels if labels in wanted else None
+        df = df.copy()
+        if classes:
+            wanted = set(classes)
+            df[y_col] = df[y_col].apply(keep)
+        else:
+            wanted = set()
+            for labels in df[y_col]:
+                wanted.update(labels if isinstance(labels, (list, tuple))
+                              else [labels])
+        return df.dropna(subset=[y_col]), sorted(wanted)
+
+    def _class_indices_of(self, labels):
+        return [[self.class_indices[c] for c in label]
+                if isinstance(label, (list, tuple))
+                else self.class_indices[label] for label in labels]
+
+    def _filter_valid_filepaths(self, df, x_col):
+        def valid(name):
+            path = os.path.join(self.directory, name)
+            return os.path.isfile(path) and \
+                path.lower().endswith(self.white_list_formats)
+        mask = df[x_col].map(valid).astype(bool)
+        if (~mask).sum():
+            warnings.warn('Found {} invalid image filename(s) in x_col="{}". '
+                          'These filename(s) will be ignored.'
+                          .format(int((~mask).sum()), x_col))
+        return df[mask]
+
+    @property
+    def labels(self):
+        if self.class_mode in ('multi_output', 'raw'):
+            return self._targets
+        return self.classes
+
+    @property
+    def sample_weight(self):
+        return self._sample_weight
+
+    def _get_batches_of_transformed_samples(self, index_array):
+        batch_x = self._transformed_images(index_array)
+        batch_y = self._targets_for(index_array, batch_x)
+        if batch_y is None:
             return batch_x
-        return batch_x, batch_y
+        if self._sample_weight is None:
+            return batch_x, batch_y
+        return batch_x, batch_y, self._sample_weight[index_array]
+
+    def _targets_for(self, index_array, batch_x):
+        mode = self.class_mode
+        if mode in ('binary', 'sparse'):
+            return np.array([self.classes[i] for i in index_array],
+                            dtype=self.dtype)
+        if mode == 'categorical':
+            batch_y = np.zeros((len(batch_x), self.num_classes),
+                               dtype=self.dtype)
+            for row, i in enumerate(index_array):
+                batch_y[row, self.classes[i]] = 1.
+            return batch_y
+        if mode == 'multi_output':
+            return [output[index_array] for output in self._targets]
+        if mode == 'raw':
+            return self._targets[index_array]
+        if mode == 'input':
+            return batch_x.copy()
+        return None
 
 
 class ImageDataGenerator(object):
@@ -738,6 +939,46 @@ class ImageDataGenerator(object):
             save_prefix=save_prefix, save_format=save_format,
             follow_links=follow_links, subset=subset,
             interpolation=interpolation, dtype=self.dtype)
+
+    def flow_from_dataframe(self, dataframe, directory=None,
+                            x_col='filename', y_col='class', weight_col=None,
+                            target_size=(256, 256), color_mode='rgb',
+                            classes=None, class_mode='categorical',
+                            batch_size=32, shuffle=True, seed=None,
+                            save_to_dir=None, save_prefix='',
+                            save_format='png', subset=None,
+                            interpolation='nearest', validate_filenames=True,
+                            **kwargs):
+        """Batches of augmented images listed in a pandas DataFrame (see
+        `DataFrameIterator`)."""
+        for name, advice in (('has_ext', 'filenames in the dataframe have '
+                              'to contain the extension'),
+                             ('sort', 'batches will be created in the same '
+                              'order than the filenames provided if '
+                              'shuffle is set to False'),
+                             ('drop_duplicates', 'you can drop duplicates '
+                              'by using the pandas.DataFrame.'
+                              'drop_duplicates method')):
+            if name in kwargs:
+                kwargs.pop(name)
+                warnings.warn('%s is deprecated, %s.' % (name, advice),
+                              DeprecationWarning)
+        if kwargs:
+            raise TypeError('flow_from_dataframe() got unexpected keyword '
+                            'arguments: %s' % sorted(kwargs))
+        if class_mode == 'other':
+            warnings.warn('`class_mode` "other" is deprecated, please use '
+                          '`class_mode` "raw".', DeprecationWarning)
+            class_mode = 'raw'
+        return DataFrameIterator(
+            dataframe, directory, self, x_col=x_col, y_col=y_col,
+            weight_col=weight_col, target_size=target_size,
+            color_mode=color_mode, classes=classes, class_mode=class_mode,
+            data_format=self.data_format, batch_size=batch_size,
+            shuffle=shuffle, seed=seed, save_to_dir=save_to_dir,
+            save_prefix=save_prefix, save_format=save_format, subset=subset,
+            interpolation=interpolation, dtype=self.dtype,
+            validate_filenames=validate_filenames)
 
     def standardize(self, x):
         """Applies rescaling and the normalisation options to `x`."""
