@@ -16,9 +16,8 @@ from .losses import (mean_squared_error, mean_absolute_error,
                      mean_squared_logarithmic_error, hinge, squared_hinge,
                      categorical_hinge, logcosh, categorical_crossentropy,
                      sparse_categorical_crossentropy, binary_crossentropy,
-                     kullback_leibler_divergence, poisson, cosine_proximity,
-                     mse, MSE, mae, MAE, mape, MAPE, msle, MSLE, kld, KLD,
-                     cosine)
+                     kullback_leibler_divergence, poisson,
+                     mse, MSE, mae, MAE, mape, MAPE, msle, MSLE, kld, KLD)
 from .utils.generic_utils import (deserialize_keras_object,
                                   serialize_keras_object)
 
@@ -330,12 +329,19 @@ SparseCategoricalCrossentropy = _wrapper_class(
     'Sparse categorical cross-entropy.', from_logits=False, axis=-1)
 
 
-def _cosine_similarity_metric(y_true, y_pred, axis=-1):
-    return -cosine_proximity(y_true, y_pred, axis=axis)
+def cosine_proximity(y_true, y_pred, axis=-1):
+    """Cosine similarity along `axis`. As a metric Keras 2.3 reports it
+    positive (the loss of the same name is its negative)."""
+    return -losses_module.cosine_proximity(y_true, y_pred, axis=axis)
+
+
+cosine = cosine_similarity = cosine_proximity
+symbolic_aware_names(globals(), ('cosine_proximity',))
+cosine = cosine_similarity = cosine_proximity
 
 
 CosineSimilarity = _wrapper_class('CosineSimilarity',
-                                  _cosine_similarity_metric,
+                                  cosine_proximity,
                                   'cosine_similarity',
                                   'Cosine similarity.', axis=-1)
 
@@ -381,12 +387,6 @@ class _ConfusionMatrixMetric(Metric):
 
     def reset_states(self):
         self.accumulator = None
-
-    @property
-    def weights(self):
-        """The true/true-negative/false-positive/false-negative counts per
-        threshold, as Keras's four AUC variables."""
-        return list(_accumulator_or_zeros(self))
 
     def _state_tensors(self):
         return [_accumulator_or_zeros(self)]
@@ -626,6 +626,148 @@ class AUC(Metric):
         return config
 
 
+class SensitivitySpecificityBase(Metric):
+    """Confusion counts at `num_thresholds` thresholds evenly spaced in
+    [0, 1], the base of SensitivityAtSpecificity and
+    SpecificityAtSensitivity (Keras 2.3)."""
+
+    _cells = 4
+
+    def __init__(self, value, num_thresholds=200, name=None, dtype=None):
+        super(SensitivitySpecificityBase, self).__init__(name=name,
+                                                         dtype=dtype)
+        if num_thresholds <= 0:
+            raise ValueError('`num_thresholds` must be > 0.')
+        self.value = value
+        self.num_thresholds = num_thresholds
+        if num_thresholds == 1:
+            self.thresholds = [0.5]
+        else:
+            inner = [i * 1.0 / (num_thresholds - 1)
+                     for i in range(1, num_thresholds - 1)]
+            self.thresholds = [0.0 - 1e-7] + inner + [1.0 + 1e-7]
+        self.reset_states()
+
+    def reset_states(self):
+        self.accumulator = None
+
+    def _state_tensors(self):
+        return [_accumulator_or_zeros(self)]
+
+    def _load_state_tensors(self, tensors):
+        self.accumulator = tensors[0].to(_floatx())
+
+    update_state = AUC.update_state
+
+    def _counts(self):
+        tp, tn, fp, fn = _accumulator_or_zeros(self)
+        return tp, tn, fp, fn
+
+    def get_config(self):
+        config = {'num_thresholds': self.num_thresholds}
+        config.update(super(SensitivitySpecificityBase, self).get_config())
+        return config
+
+
+class SensitivityAtSpecificity(SensitivitySpecificityBase):
+    """Sensitivity (recall) at the threshold whose specificity is closest
+    to `specificity`."""
+
+    def __init__(self, specificity, num_thresholds=200, name=None,
+                 dtype=None):
+        if specificity < 0 or specificity > 1:
+            raise ValueError('`specificity` must be in the range [0, 1].')
+        self.specificity = specificity
+        super(SensitivityAtSpecificity, self).__init__(
+            specificity, num_thresholds=num_thresholds, name=name,
+            dtype=dtype)
+
+    def result(self):
+        tp, tn, fp, fn = self._counts()
+        specificities = _div_no_nan(tn, tn + fp)
+        index = int(torch.argmin(torch.abs(specificities - self.value)))
+        return _div_no_nan(tp[index], tp[index] + fn[index]).float()
+
+    def get_config(self):
+        config = {'specificity': self.specificity}
+        config.update(super(SensitivityAtSpecificity, self).get_config())
+        return config
+
+
+class SpecificityAtSensitivity(SensitivitySpecificityBase):
+    """Specificity at the threshold whose sensitivity is closest to
+    `sensitivity`."""
+
+    def __init__(self, sensitivity, num_thresholds=200, name=None,
+                 dtype=None):
+        if sensitivity < 0 or sensitivity > 1:
+            raise ValueError('`sensitivity` must be in the range [0, 1].')
+        self.sensitivity = sensitivity
+        super(SpecificityAtSensitivity, self).__init__(
+            sensitivity, num_thresholds=num_thresholds, name=name,
+            dtype=dtype)
+
+    def result(self):
+        tp, tn, fp, fn = self._counts()
+        sensitivities = _div_no_nan(tp, tp + fn)
+        index = int(torch.argmin(torch.abs(sensitivities - self.value)))
+        return _div_no_nan(tn[index], tn[index] + fp[index]).float()
+
+    def get_config(self):
+        config = {'sensitivity': self.sensitivity}
+        config.update(super(SpecificityAtSensitivity, self).get_config())
+        return config
+
+
+class MeanIoU(Metric):
+    """Mean intersection-over-union over `num_classes` classes from a
+    confusion matrix of integer labels and predicted class ids; classes
+    that never occur (empty union) are left out of the mean."""
+
+    def __init__(self, num_classes, name=None, dtype=None):
+        super(MeanIoU, self).__init__(name=name or 'mean_io_u', dtype=dtype)
+        self.num_classes = num_classes
+        self.reset_states()
+
+    def reset_states(self):
+        self.total_cm = torch.zeros((self.num_classes, self.num_classes),
+                                    dtype=torch.float64)
+
+    def _state_tensors(self):
+        return [self.total_cm]
+
+    def _load_state_tensors(self, tensors):
+        self.total_cm = tensors[0].to(torch.float64)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true, y_pred = _as_tensors(y_true, y_pred)
+        labels = y_true.detach().reshape(-1).long()
+        predictions = y_pred.detach().reshape(-1).long()
+        weight = torch.ones(labels.shape, dtype=torch.float64) \
+            if sample_weight is None else \
+            torch.as_tensor(np.asarray(sample_weight) if not isinstance(
+                sample_weight, torch.Tensor) else sample_weight.detach(),
+                dtype=torch.float64).reshape(-1).expand(labels.shape)
+        flat = (labels * self.num_classes + predictions).cpu()
+        counts = torch.bincount(flat, weights=weight.cpu(),
+                                minlength=self.num_classes ** 2)
+        self.total_cm = self.total_cm.to(counts.device) + counts.reshape(
+            self.num_classes, self.num_classes)
+
+    def result(self):
+        cm = self.total_cm
+        true_positives = torch.diagonal(cm)
+        denominator = cm.sum(0) + cm.sum(1) - true_positives
+        valid = (denominator > 1e-9).sum()
+        iou = _div_no_nan(true_positives, denominator)
+        return _div_no_nan(iou.sum(), valid.to(iou.dtype)).float()
+
+    def get_config(self):
+        config = {'num_classes': self.num_classes}
+        config.update(super(MeanIoU, self).get_config())
+        return config
+
+
 def _div_no_nan(a, b):
     return torch.where(b != 0, a / torch.where(b != 0, b, torch.ones_like(b)),
                        torch.zeros_like(a))
@@ -641,6 +783,9 @@ _FUNCTIONS = {
     'accuracy': accuracy,
 }
 _FUNCTIONS.update(losses_module._FUNCTIONS)
+_FUNCTIONS.update({'cosine_proximity': cosine_proximity,
+                   'cosine_similarity': cosine_proximity,
+                   'cosine': cosine_proximity})
 _CLASSES = {cls.__name__: cls for cls in (
     Metric, Reduce, Sum, Mean, MeanMetricWrapper, Accuracy, BinaryAccuracy,
     CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
@@ -650,7 +795,8 @@ _CLASSES = {cls.__name__: cls for cls in (
     BinaryCrossentropy, CategoricalCrossentropy,
     SparseCategoricalCrossentropy, CosineSimilarity, RootMeanSquaredError,
     TruePositives, TrueNegatives, FalsePositives, FalseNegatives, Precision,
-    Recall, AUC)}
+    Recall, AUC, SensitivityAtSpecificity, SpecificityAtSensitivity,
+    MeanIoU)}
 
 
 def clone_metric(metric):

@@ -293,6 +293,24 @@ def name_scope(name):
     yield name
 
 
+@contextlib.contextmanager
+def control_dependencies(control_inputs):
+    """Keras 2 runs `control_inputs` before the block's ops. Here every op
+    runs eagerly, in program order, so they have already run."""
+    yield
+
+
+def symbolic(func):
+    """Keras 2.3 decorator for functions built in graph mode; functions
+    run eagerly here and are returned as they are."""
+    return func
+
+
+def eager(func):
+    """Keras 2.3 decorator for functions run eagerly, which all are."""
+    return func
+
+
 def get_session():
     raise RuntimeError('keras_compat runs on PyTorch: there is no TensorFlow '
                        'session. Tensors are evaluated eagerly; use '

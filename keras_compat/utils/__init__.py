@@ -13,7 +13,9 @@ from .generic_utils import (Progbar, CustomObjectScope, custom_object_scope,
                             get_custom_objects, serialize_keras_object,
                             deserialize_keras_object, to_list)
 from .io_utils import HDF5Matrix
-from .layer_utils import print_summary
+from .layer_utils import (print_summary, convert_all_kernels_in_model,
+                          get_source_inputs)
+from . import metrics_utils
 from .multi_gpu_utils import multi_gpu_model
 from .vis_utils import plot_model, model_to_dot
 

@@ -191,6 +191,23 @@ def check_for_unexpected_keys(name, input_dict, expected_values):
                              name, list(unknown), expected_values))
 
 
+def transpose_shape(shape, target_format, spatial_axes):
+    """A channels-last `shape` as `target_format` ('channels_first' moves
+    the last axis before `spatial_axes`)."""
+    if target_format == 'channels_first':
+        new_values = shape[:spatial_axes[0]]
+        new_values += (shape[-1],)
+        new_values += tuple(shape[x] for x in spatial_axes)
+        if isinstance(shape, list):
+            return list(new_values)
+        return new_values
+    if target_format == 'channels_last':
+        return shape
+    raise ValueError('The `data_format` argument must be one of '
+                     '"channels_first", "channels_last". Received: ' +
+                     str(target_format))
+
+
 def unpack_singleton(x):
     if isinstance(x, (list, tuple)) and len(x) == 1:
         return x[0]

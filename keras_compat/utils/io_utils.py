@@ -89,3 +89,25 @@ def ask_to_proceed_with_overwrite(filepath):
         return False
     print('[TIP] Next time specify overwrite=True!')
     return True
+
+
+def save_to_binary_h5py(save_function, stream):
+    """Calls `save_function` on an in-memory `h5py.File`, then writes the
+    file's bytes to the binary `stream`; returns what it returned."""
+    import h5py
+    with h5py.File('in-memory-h5py', 'w', driver='core',
+                   backing_store=False) as h5file:
+        value = save_function(h5file)
+        h5file.flush()
+        data = h5file.id.get_file_image()
+    stream.write(data)
+    return value
+
+
+def load_from_binary_h5py(load_function, stream):
+    """Calls `load_function` on an `h5py.File` read from the bytes of
+    `stream` and returns its result."""
+    import io
+    import h5py
+    with h5py.File(io.BytesIO(stream.read()), 'r') as h5file:
+        return load_function(h5file)

@@ -1,6 +1,8 @@
 """Model summaries and parameter counting, as `keras.utils.layer_utils`."""
 import numpy as np
 
+from .conv_utils import convert_kernel  # noqa: F401
+
 
 def count_params(weights):
     """Total number of scalars in a list of weights."""
@@ -107,8 +109,36 @@ def print_summary(model, line_length=None, positions=None, print_fn=None):
 
 
 def convert_all_kernels_in_model(model):
-    """Theano/TensorFlow kernel flipping is not needed on torch."""
-    return None
+    """Flips the spatial axes of every convolution kernel of the model:
+    weights trained with Theano (convolution) become correct for
+    TensorFlow and torch (correlation), and back."""
+    for layer in model.layers:
+        if type(layer).__name__ in ('Conv1D', 'Conv2D', 'Conv3D',
+                                    'Conv2DTranspose'):
+            weights = layer.get_weights()
+            weights[0] = convert_kernel(weights[0])
+            layer.set_weights(weights)
+
+
+def convert_dense_weights_data_format(dense, previous_feature_map_shape,
+                                      target_data_format='channels_first'):
+    """Reorders the input rows of a Dense kernel that follows a Flatten of
+    a conv feature map of `previous_feature_map_shape`, when the model
+    moves to `target_data_format`."""
+    assert target_data_format in {'channels_last', 'channels_first'}
+    kernel, bias = dense.get_weights()
+    for i in range(kernel.shape[1]):
+        if target_data_format == 'channels_first':
+            c, h, w = previous_feature_map_shape
+            column = kernel[:, i].reshape((h, w, c))
+            column = np.transpose(column, (2, 0, 1))
+        else:
+            h, w, c = previous_feature_map_shape
+            column = kernel[:, i].reshape((c, h, w))
+            column = np.transpose(column, (1, 2, 0))
+        kernel[:, i] = np.reshape(column, (np.prod(
+            previous_feature_map_shape),))
+    dense.set_weights([kernel, bias])
 
 
 def get_source_inputs(tensor, layer=None, node_index=None):

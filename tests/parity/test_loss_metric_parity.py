@@ -206,6 +206,68 @@ METRIC_CLASSES = [
 ]
 
 
+def test_mean_iou_follows_the_keras2_formula_with_float_weights():
+    # Keras 3 casts the weights to integers; Keras 2.3 accumulates them as
+    # floats.
+    y_true = R.randint(0, C, N)
+    y_pred = R.randint(0, C, N)
+    weights = R.rand(N)
+    cm = np.zeros((C, C))
+    for t, p, w in zip(y_true, y_pred, weights):
+        cm[t, p] += w
+    union = cm.sum(0) + cm.sum(1) - np.diag(cm)
+    expected = (np.diag(cm)[union > 0] / union[union > 0]).mean()
+    ours = metrics.MeanIoU(C)
+    ours.update_state(y_true, y_pred, sample_weight=weights)
+    assert_close(ours.result(), expected)
+    assert ours.get_config()['num_classes'] == C
+
+
+def _np_sensitivity_specificity(y_true, y_pred, num_thresholds):
+    """Keras 2.3's confusion counts at its evenly spaced thresholds."""
+    inner = [i / (num_thresholds - 1.) for i in range(1, num_thresholds - 1)]
+    thresholds = np.array([-1e-7] + inner + [1 + 1e-7])
+    above = y_pred[None, :] > thresholds[:, None]
+    positive = y_true.astype(bool)[None, :]
+    tp = (above & positive).sum(1)
+    fn = (~above & positive).sum(1)
+    tn = (~above & ~positive).sum(1)
+    fp = (above & ~positive).sum(1)
+    return tp, tn, fp, fn
+
+
+def test_sensitivity_and_specificity_at_a_target_follow_keras2():
+    # Keras 3 picks differently (the best value meeting the target); Keras
+    # 2.3 takes the threshold whose other rate is closest to the target.
+    y_true = R.randint(0, 2, 64).astype('float32')
+    y_pred = R.rand(64).astype('float32')
+    tp, tn, fp, fn = _np_sensitivity_specificity(y_true, y_pred, 20)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        specificity = np.nan_to_num(tn / (tn + fp))
+        sensitivity = np.nan_to_num(tp / (tp + fn))
+    at_spec = sensitivity[np.argmin(np.abs(specificity - 0.6))]
+    at_sens = specificity[np.argmin(np.abs(sensitivity - 0.8))]
+    ours = metrics.SensitivityAtSpecificity(0.6, num_thresholds=20)
+    ours.update_state(y_true, y_pred)
+    assert_close(ours.result(), at_spec, what='SensitivityAtSpecificity')
+    ours = metrics.SpecificityAtSensitivity(0.8, num_thresholds=20)
+    ours.update_state(y_true, y_pred)
+    assert_close(ours.result(), at_sens, what='SpecificityAtSensitivity')
+    with pytest.raises(ValueError, match='range'):
+        metrics.SensitivityAtSpecificity(1.5)
+
+
+def test_cosine_proximity_metric_is_positive_as_in_keras23():
+    y_true, y_pred = regression_pair()
+    def l2_normalize(x):
+        return x / np.sqrt(np.maximum(np.sum(x ** 2, axis=-1,
+                                             keepdims=True), 1e-12))
+    expected = np.sum(l2_normalize(y_true) * l2_normalize(y_pred), axis=-1)
+    assert_close(metrics.cosine_proximity(y_true, y_pred), expected)
+    assert metrics.get('cosine') is metrics.cosine_proximity
+    assert_close(losses.cosine_proximity(y_true, y_pred), -expected)
+
+
 @pytest.mark.parametrize('name,kwargs,data', METRIC_CLASSES,
                          ids=['%s%s' % (m[0], m[1] or '')
                               for m in METRIC_CLASSES])
