@@ -498,3 +498,30 @@ def test_small_keras2_utilities():
         lambda f: f['x'][()].tolist(), stream) == [0, 1, 2]
     with K.control_dependencies([]):
         assert K.symbolic(len) is len and K.eager(len) is len
+
+
+def test_bidirectional_takes_constants_and_both_directions_states():
+    x, c = layers.Input((4, 2)), layers.Input((3,))
+    # As in Keras, the backward copy is made from the config: a custom
+    # cell needs to be known by name.
+    scope = keras.utils.CustomObjectScope(
+        {'_CellWithConstants': _CellWithConstants})
+    with scope:
+        bidi = layers.Bidirectional(layers.RNN(_CellWithConstants(5)))
+        with_states = layers.Bidirectional(
+            layers.RNN(_CellWithConstants(5)))
+    model = models.Model([x, c], bidi(x, constants=c))
+    xs = np.ones((2, 4, 2), 'float32')
+    cs = np.ones((2, 3), 'float32')
+    # Each direction: h_t = 2 + 3 + h_(t-1), 20 after 4 steps.
+    np.testing.assert_allclose(model.predict([xs, cs]),
+                               np.full((2, 10), 20.))
+    h = layers.Input((5,))
+    states = [h, h]
+    out = with_states(x, initial_state=states, constants=c)
+    model = models.Model([x, h, c], out)
+    np.testing.assert_allclose(
+        model.predict([xs, np.ones((2, 5), 'float32'), cs]),
+        np.full((2, 10), 21.))
+    with pytest.raises(ValueError, match='initial_state'):
+        layers.Bidirectional(layers.LSTM(3))(x, initial_state=h)

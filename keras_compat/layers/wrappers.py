@@ -117,11 +117,49 @@ class Bidirectional(Wrapper):
     def _sublayers(self):
         return [self.forward_layer, self.backward_layer]
 
+    def __call__(self, inputs, initial_state=None, constants=None,
+                 **kwargs):
+        """As RNN.__call__: initial states (both directions' states, the
+        forward ones first) and constants may be given as arguments or
+        after the inputs in a list."""
+        if isinstance(inputs, (list, tuple)) and initial_state is None and \
+                constants is None and len(inputs) > 1:
+            extra = list(inputs[1:])
+            split = len(extra) - (self._num_constants or 0)
+            initial_state = extra[:split] or None
+            constants = extra[split:] or None
+            inputs = inputs[0]
+        if initial_state is None and constants is None:
+            return super(Bidirectional, self).__call__(inputs, **kwargs)
+        initial_state = to_list(initial_state, allow_tuple=True) \
+            if initial_state is not None else []
+        if len(initial_state) % 2:
+            raise ValueError('When passing `initial_state` to a Bidirectional '
+                             'RNN, the state should be a list containing the '
+                             'states of the underlying RNNs. Found: ' +
+                             str(initial_state))
+        constants = to_list(constants, allow_tuple=True) \
+            if constants is not None else []
+        self._num_constants = len(constants) or None
+        for sub in (self.forward_layer, self.backward_layer):
+            sub._num_constants = len(constants)
+        # The spec describes the sequence input only.
+        spec, self.input_spec = self.input_spec, None
+        try:
+            return super(Bidirectional, self).__call__(
+                [inputs] + initial_state + constants, **kwargs)
+        finally:
+            self.input_spec = spec
+
     def build(self, input_shape):
+        constants_shape = []
         if isinstance(input_shape, list):
+            if self._num_constants:
+                constants_shape = input_shape[-self._num_constants:]
             input_shape = input_shape[0]
         for sub in (self.forward_layer, self.backward_layer):
-            sub._maybe_build(input_shape)
+            sub._maybe_build([input_shape] + list(constants_shape)
+                             if constants_shape else input_shape)
         self.built = True
 
     def compute_output_shape(self, input_shape):
@@ -140,21 +178,28 @@ class Bidirectional(Wrapper):
             return outputs + list(state_shapes) + list(state_shapes)
         return output_shape
 
-    def call(self, inputs, mask=None, training=None, initial_state=None):
+    def call(self, inputs, mask=None, training=None, initial_state=None,
+             constants=None):
         if isinstance(inputs, (list, tuple)):
-            if len(inputs) > 1:
-                initial_state = list(inputs[1:])
+            extra = list(inputs[1:])
+            split = len(extra) - (self._num_constants or 0)
+            if extra[:split]:
+                initial_state = extra[:split]
+            if extra[split:]:
+                constants = extra[split:]
             inputs = inputs[0]
             if isinstance(mask, (list, tuple)):
                 mask = mask[0]
         forward_state = backward_state = None
-        if initial_state is not None:
+        if initial_state:
             pivot = len(initial_state) // 2
             forward_state = initial_state[:pivot]
             backward_state = initial_state[pivot:]
         if mask is not None:
             inputs._keras_mask = mask
         kwargs = {} if training is None else {'training': training}
+        if constants:
+            kwargs['constants'] = constants
         y = self.forward_layer(inputs, initial_state=forward_state, **kwargs)
         y_rev = self.backward_layer(inputs, initial_state=backward_state,
                                     **kwargs)
@@ -215,7 +260,11 @@ class Bidirectional(Wrapper):
     def from_config(cls, config, custom_objects=None):
         from . import deserialize as deserialize_layer
         config = dict(config)
-        config.pop('num_constants', None)
+        num_constants = config.pop('num_constants', None)
         layer = deserialize_layer(config.pop('layer'),
                                   custom_objects=custom_objects)
-        return cls(layer, **config)
+        wrapper = cls(layer, **config)
+        wrapper._num_constants = num_constants
+        for sub in (wrapper.forward_layer, wrapper.backward_layer):
+            sub._num_constants = num_constants or 0
+        return wrapper
