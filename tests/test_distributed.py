@@ -224,3 +224,22 @@ def test_torchrun_runs_an_unmodified_script_with_one_progress_bar(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.count('Epoch 1/2') == 1, done.stdout
     assert done.stdout.count('Epoch 2/2') == 1
+
+
+def test_multi_gpu_model_checks_gpus_as_keras_and_returns_the_model(
+        monkeypatch):
+    import warnings
+    import torch
+    import keras_compat as keras
+    from keras_compat.utils import multi_gpu_model
+    model = keras.models.Sequential([keras.layers.Dense(1, input_dim=2)])
+    with pytest.raises(ValueError, match='gpus >= 2'):
+        multi_gpu_model(model, gpus=1)
+    monkeypatch.setattr(torch.cuda, 'device_count', lambda: 1)
+    with pytest.raises(ValueError, match='only has'):
+        multi_gpu_model(model, gpus=2)
+    monkeypatch.setattr(torch.cuda, 'device_count', lambda: 4)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        assert multi_gpu_model(model, gpus=[0, 1]) is model
+    assert any('torchrun' in str(w.message) for w in caught)
