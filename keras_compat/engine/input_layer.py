@@ -43,6 +43,13 @@ class InputLayer(Layer):
             raise ValueError('Only provide the input_shape OR '
                              'batch_input_shape argument to InputLayer, not '
                              'both at the same time.')
+        if input_tensor is not None and \
+                not getattr(input_tensor, '_is_keras_symbolic', False):
+            raise NotImplementedError(
+                'Input(tensor=...) with a fixed tensor (%s) is not '
+                'supported: models are fed data in fit/predict. Pass the '
+                'array as data for an Input(shape=...) instead.'
+                % type(input_tensor).__name__)
         if input_tensor is not None and batch_input_shape is None:
             batch_input_shape = tuple(input_tensor._keras_shape)
         if batch_input_shape is None:
