@@ -270,10 +270,28 @@ class Optimizer(torch.optim.Optimizer):
     def _update(self, params, grads, iterations):
         raise NotImplementedError
 
-    def get_updates(self, loss, params):
-        raise NotImplementedError(
-            'get_updates builds a TensorFlow graph update and has no '
-            'meaning on torch: the optimizer updates weights in step().')
+    def get_updates(self, *args, **kwargs):
+        """`get_updates(loss, params)`: the update of `params` that
+        minimises `loss`, for `K.function(inputs, outputs, updates=...)`;
+        every call of that function computes the loss, its gradients and
+        one optimizer step. Keras 1's `(params, constraints, loss)` order
+        is accepted too."""
+        from .engine.symbolic import OptimizerUpdate
+        args = list(args)
+        if args and isinstance(args[0], (list, tuple)):
+            # Keras 1: get_updates(params, constraints, loss)
+            names = ['params', 'constraints', 'loss']
+        else:
+            names = ['loss', 'params']
+        given = dict(zip(names, args))
+        given.update(kwargs)
+        unknown = set(given) - {'loss', 'params', 'constraints'}
+        if unknown or 'loss' not in given or 'params' not in given:
+            raise TypeError('get_updates() takes `loss` and `params`; got '
+                            '%s.' % sorted(given))
+        self.updates = [OptimizerUpdate(self, given['loss'],
+                                        list(given['params']))]
+        return self.updates
 
     def get_gradients(self, loss, params):
         grads = torch.autograd.grad(loss, params, allow_unused=True)

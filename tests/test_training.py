@@ -348,3 +348,35 @@ def test_unrecognized_fit_argument():
     model.compile('sgd', 'mse')
     with pytest.raises(TypeError, match='Unrecognized keyword'):
         model.fit(np.zeros((4, 10)), np.zeros((4, 3)), epochz=2)
+
+
+def test_k_function_with_optimizer_get_updates_trains():
+    """The Keras 2 custom training loop: K.function(..., updates=
+    optimizer.get_updates(loss, params))."""
+    from keras_compat import layers, models, optimizers
+    x, y_true = layers.Input((3,)), layers.Input((1,))
+    dense = layers.Dense(1, kernel_constraint=keras.constraints.max_norm(
+        10.))
+    model = models.Model(x, dense(x))
+    loss = K.mean(K.square(model.output - y_true))
+    opt = optimizers.SGD(lr=0.1)
+    train = K.function([x, y_true], [loss], updates=opt.get_updates(
+        loss=loss, params=model.trainable_weights))
+    data = np.random.RandomState(0).rand(32, 3).astype('float32')
+    target = data.sum(axis=1, keepdims=True)
+    first = train([data, target])[0]
+    for _ in range(150):
+        last = train([data, target])[0]
+    assert last < first / 20
+    assert int(K.get_value(opt.iterations)) == 151
+    # One SGD step by hand matches: w -= lr * dL/dw.
+    w, b = dense.get_weights()
+    error = data.dot(w) + b - target
+    grad_w = 2 * data.T.dot(error) / len(data)
+    train([data, target])
+    np.testing.assert_allclose(dense.get_weights()[0], w - 0.1 * grad_w,
+                               rtol=1e-4, atol=1e-6)
+    counter = K.variable(0.)
+    bump = K.function([x], [K.sum(x)], updates=[(counter, K.sum(x))])
+    bump([np.ones((2, 3), 'float32')])
+    assert float(K.get_value(counter)) == 6.

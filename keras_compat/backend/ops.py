@@ -937,16 +937,18 @@ def relu(x, alpha=0., max_value=None, threshold=0.):
     """max(x, 0) with Keras's leak `alpha`, cap `max_value` and
     `threshold`."""
     x = _float(x)
-    if alpha == 0 and threshold == 0:
-        out = torch.relu(x)
-    elif threshold != 0:
-        negative = alpha * (x - threshold) if alpha != 0 else 0.
-        out = torch.where(x > threshold, x, torch.as_tensor(
-            0., dtype=x.dtype, device=x.device) + negative)
+    if threshold == 0 and max_value is None:
+        return torch.relu(x) if alpha == 0 else F.leaky_relu(x, alpha)
+    # As TensorFlow's Keras backend: the thresholded part is clipped to
+    # [0, max_value], then the leak below the threshold is added.
+    if threshold != 0:
+        out = x * (x > threshold).to(x.dtype)
     else:
-        out = F.leaky_relu(x, alpha)
+        out = torch.relu(x)
     if max_value is not None:
-        out = torch.clamp(out, max=float(max_value))
+        out = torch.clamp(out, 0., float(max_value))
+    if alpha != 0:
+        out = out - alpha * torch.relu(threshold - x)
     return out
 
 

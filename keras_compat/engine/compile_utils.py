@@ -313,6 +313,9 @@ class CompiledMetrics(object):
         if isinstance(spec, str) and spec.lower() in ('crossentropy', 'ce'):
             fn = _crossentropy_fn(_accuracy_kind(y_true, y_pred))
             return metrics_module.MeanMetricWrapper(fn, name=spec)
+        if getattr(spec, 'stateful', False) and hasattr(spec,
+                                                        'reset_states'):
+            return _StatefulLayerMetric(spec)
         fn = metrics_module.get(spec)
         if isinstance(fn, type) and issubclass(fn, metrics_module.Metric):
             return fn()
@@ -348,10 +351,35 @@ class CompiledMetrics(object):
         return [m.result() for _, _, m in self.objects]
 
 
+class _StatefulLayerMetric(metrics_module.Metric):
+    """A Keras 2.2 stateful metric: a layer with `stateful = True` whose
+    call updates its own variables and returns the value so far in the
+    epoch; `reset_states()` starts a new epoch. Its last value is the
+    result (not averaged over batches)."""
+
+    def __init__(self, layer):
+        super(_StatefulLayerMetric, self).__init__(name=layer.name)
+        self.layer = layer
+        self.value = None
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self.value = self.layer(y_true, y_pred)
+
+    def result(self):
+        if self.value is None:
+            return torch.zeros(())
+        return torch.as_tensor(self.value).to(torch.float32)
+
+    def reset_states(self):
+        self.layer.reset_states()
+        self.value = None
+
+
 def _spec_name(spec):
     if isinstance(spec, str):
         return spec
-    if isinstance(spec, metrics_module.Metric):
+    if isinstance(spec, metrics_module.Metric) or (
+            getattr(spec, 'stateful', False) and hasattr(spec, 'name')):
         return spec.name
     name = getattr(spec, '__name__', None)
     if name is None:

@@ -161,19 +161,20 @@ class Function(object):
 
     def __init__(self, inputs, outputs, updates=None, name=None):
         from .network import Network
-        if updates:
-            raise NotImplementedError(
-                'K.function(updates=...) is not supported: updates are '
-                'applied eagerly by torch; compute them inside a layer.')
+        self.updates = _checked_updates(updates)
         self.inputs = list(inputs) if isinstance(inputs, (list, tuple)) \
             else [inputs]
         self.single_output = not isinstance(outputs, (list, tuple))
         self.outputs = [outputs] if self.single_output else list(outputs)
         self._symbolic_inputs = [x for x in self.inputs if is_symbolic(x)]
         graph_outputs = []
+        targets = []
         for out in self.outputs:
             grad = getattr(out, '_gradient_of', None)
-            target = grad[0] if grad is not None else out
+            targets.append(grad[0] if grad is not None else out)
+        targets += [u.loss if isinstance(u, OptimizerUpdate) else u[1]
+                    for u in self.updates]
+        for target in targets:
             if is_symbolic(target) and all(target is not t
                                            for t in graph_outputs):
                 graph_outputs.append(target)
@@ -235,7 +236,81 @@ class Function(object):
             if to_keras is not None:
                 g = to_keras(g)
             results.append(_to_numpy(g))
+        self._apply_updates(computed)
         return results[0] if self.single_output else results
+
+    def _apply_updates(self, computed):
+        for update in self.updates:
+            if isinstance(update, OptimizerUpdate):
+                update.apply(computed)
+                continue
+            variable, value = update
+            value = computed[id(value)] if is_symbolic(value) else value
+            with torch.no_grad():
+                variable.copy_(torch.as_tensor(
+                    value, dtype=variable.dtype).reshape(variable.shape))
+
+
+def _checked_updates(updates):
+    """K.function's updates: optimizer updates (from `get_updates`) and
+    (variable, new value) pairs."""
+    checked = []
+    for update in updates or []:
+        if isinstance(update, OptimizerUpdate):
+            checked.append(update)
+        elif isinstance(update, (list, tuple)) and len(update) == 2 and \
+                isinstance(update[0], torch.Tensor):
+            checked.append(tuple(update))
+        else:
+            raise NotImplementedError(
+                'K.function(updates=...) takes the updates of '
+                '`optimizer.get_updates(loss, params)` and (variable, '
+                'new_value) pairs; got %r. Other updates run eagerly in '
+                'keras_compat and need no update op.' % (update,))
+    return checked
+
+
+class OptimizerUpdate(object):
+    """`optimizer.get_updates(loss, params)`: one optimizer step on the
+    weights `params` for the value of `loss`, each time a K.function
+    holding it runs. Weight constraints are applied after the step, as
+    Keras 2 does."""
+
+    def __init__(self, optimizer, loss, params):
+        self.optimizer = optimizer
+        self.loss = loss
+        self.params = params
+        self._targets = [_weight_target(p)[0] for p in params]
+        self._attached = False
+
+    def apply(self, computed):
+        loss = computed[id(self.loss)] if is_symbolic(self.loss) \
+            else self.loss
+        if loss.dim():
+            loss = loss.mean()
+        targets = self._targets
+        if not self._attached:
+            self.optimizer._attach([t for t in targets
+                                    if isinstance(t, torch.nn.Parameter)])
+            self._attached = True
+        grads = torch.autograd.grad(loss, targets, allow_unused=True)
+        for target, grad in zip(targets, grads):
+            target.grad = None if grad is None else grad.detach()
+        self.optimizer.step()
+        for target in targets:
+            target.grad = None
+        self._apply_constraints()
+
+    def _apply_constraints(self):
+        for param in self.params:
+            source = getattr(param, '_keras_source', None)
+            if source is None:
+                continue
+            layer, record = source[0](), source[1]
+            if layer is not None and record.constraint is not None:
+                with torch.no_grad():
+                    record.assign(layer, record.constraint(
+                        record.keras_tensor(layer)))
 
 
 def _as_input(value, symbolic):
