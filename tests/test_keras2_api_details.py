@@ -525,3 +525,38 @@ def test_bidirectional_takes_constants_and_both_directions_states():
         np.full((2, 10), 21.))
     with pytest.raises(ValueError, match='initial_state'):
         layers.Bidirectional(layers.LSTM(3))(x, initial_state=h)
+
+
+def test_keras22_stateful_metric_layer_reports_its_running_value():
+    class TruePositives(layers.Layer):
+        def __init__(self, name='true_positives', **kwargs):
+            super(TruePositives, self).__init__(name=name, **kwargs)
+            self.stateful = True
+            self.count = K.variable(0.)
+
+        def reset_states(self):
+            K.set_value(self.count, 0.)
+
+        def __call__(self, y_true, y_pred):
+            hits = K.sum(K.cast(K.equal(K.round(y_pred), y_true), 'float32')
+                         * y_true)
+            K.update_add(self.count, hits)
+            return self.count * 1
+
+    model = models.Sequential([layers.Dense(1, activation='sigmoid',
+                                            input_dim=2)])
+    model.compile('sgd', 'binary_crossentropy', metrics=[TruePositives()])
+    x = np.random.RandomState(0).rand(40, 2).astype('float32')
+    y = (x.sum(axis=1, keepdims=True) > 1).astype('float32')
+    result = model.evaluate(x, y, batch_size=10, verbose=0)
+    predictions = model.predict(x)
+    assert result[1] == np.sum((np.round(predictions) == y) & (y == 1))
+
+
+def test_relu_threshold_with_max_value_clips_as_tensorflow():
+    x = np.array([-3., -1., 0.5, 2., 7.], 'float32')
+    got = K.eval(K.relu(K.constant(x), alpha=0.1, max_value=5.,
+                        threshold=-2.))
+    thresholded = np.clip(x * (x > -2.), 0., 5.)
+    expected = thresholded - 0.1 * np.maximum(-2. - x, 0.)
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
