@@ -22,6 +22,19 @@ _BATCH_METHODS = {
 }
 
 
+
+def _logged_value(callback, logs, name):
+    """`logs[name]`, also under the other Keras spelling of a metric name
+    ('val_acc' for 'val_accuracy', 'mse' for 'mean_squared_error', ...),
+    so Keras 2.2 scripts monitoring 'val_acc' work."""
+    value = logs.get(name)
+    if value is None:
+        model = getattr(callback, 'model', None)
+        aliases = getattr(model, '_history_aliases', None) or {}
+        if name in aliases:
+            value = logs.get(aliases[name])
+    return value
+
 class BatchLogs(dict):
     """Batch logs whose metric values are read from the device only when a
     callback looks at them (so the loop never waits otherwise)."""
@@ -434,7 +447,7 @@ class ModelCheckpoint(Callback):
                                                              filepath))
             self._save(filepath)
             return
-        current = logs.get(self.monitor)
+        current = _logged_value(self, logs, self.monitor)
         if current is None:
             warnings.warn('Can save best model only with %s available, '
                           'skipping.' % self.monitor, RuntimeWarning)
@@ -511,7 +524,7 @@ class EarlyStopping(Callback):
             print('Epoch %05d: early stopping' % (self.stopped_epoch + 1))
 
     def get_monitor_value(self, logs):
-        value = logs.get(self.monitor)
+        value = _logged_value(self, logs, self.monitor)
         if value is None:
             warnings.warn('Early stopping conditioned on metric `%s` which '
                           'is not available. Available metrics are: %s'
@@ -641,7 +654,7 @@ class ReduceLROnPlateau(Callback):
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}
         logs['lr'] = float(K.get_value(self.model.optimizer.lr))
-        current = logs.get(self.monitor)
+        current = _logged_value(self, logs, self.monitor)
         if current is None:
             warnings.warn('Reduce LR on plateau conditioned on metric `%s` '
                           'which is not available. Available metrics are: %s'

@@ -383,3 +383,21 @@ def test_lambda_numpy_arguments_survive_saving(tmp_path):
     assert isinstance(loaded.layers[1].arguments['mu'], np.ndarray)
     x = np.ones((1, 2, 3), 'float32')
     np.testing.assert_allclose(loaded.predict(x), x - mean, rtol=1e-6)
+
+
+def test_callbacks_monitor_keras22_metric_names(tmp_path):
+    import warnings
+    model = Sequential([layers.Dense(2, activation='softmax',
+                                     input_shape=(3,))])
+    model.compile('sgd', 'categorical_crossentropy', metrics=['accuracy'])
+    x = np.random.RandomState(0).rand(20, 3).astype('float32')
+    y = keras.utils.to_categorical(np.arange(20) % 2, 2)
+    path = str(tmp_path / 'best.h5')
+    with warnings.catch_warnings():
+        warnings.simplefilter('error', RuntimeWarning)
+        model.fit(x, y, epochs=2, verbose=0, validation_data=(x, y),
+                  callbacks=[cbks.ModelCheckpoint(path, monitor='val_acc',
+                                                  save_best_only=True),
+                             cbks.EarlyStopping(monitor='val_acc',
+                                                patience=5)])
+    assert os.path.isfile(path)
