@@ -271,3 +271,15 @@ def test_scipy_sparse_and_single_dataframe_lists_are_fed_densely():
     frame = pandas.DataFrame(np.ones((6, 3)))
     targets = pandas.DataFrame(np.zeros((6, 2)))
     model.fit([frame], [targets], epochs=1, verbose=0)
+
+
+def test_pickled_model_with_a_lambda_layer():
+    from keras_compat.layers import Lambda
+    offset = 2.
+
+    inputs = Input((3,))
+    scaled = Lambda(lambda x: K.square(x) + offset)(inputs)
+    model = Model(inputs, Dense(2)(scaled))
+    x = np.random.RandomState(2).rand(4, 3).astype('float32')
+    copy = pickle.loads(pickle.dumps(model))
+    np.testing.assert_allclose(copy.predict(x), model.predict(x), rtol=1e-6)

@@ -398,6 +398,14 @@ class RepeatVector(Layer):
         return dict(list(base_config.items()) + list(config.items()))
 
 
+class _DumpedFunction(object):
+    """A function's (code, defaults, closure) from func_dump, in a
+    pickled Lambda layer."""
+
+    def __init__(self, dumped):
+        self.dumped = dumped
+
+
 class Lambda(Layer):
     """Wraps a function of tensors as a layer: `Lambda(lambda x: x ** 2)`.
 
@@ -480,6 +488,27 @@ class Lambda(Layer):
         if callable(self.mask):
             return self.mask(inputs, mask)
         return self.mask
+
+    _FUNCTION_ATTRS = ('function', '_output_shape', 'mask')
+
+    def __getstate__(self):
+        # A lambda or local function is pickled as its bytecode (as in the
+        # layer's config), so that models holding one pickle.
+        state = self.__dict__.copy()
+        for key in self._FUNCTION_ATTRS:
+            value = state.get(key)
+            if isinstance(value, types.FunctionType) and (
+                    '<lambda>' in value.__qualname__ or
+                    '<locals>' in value.__qualname__):
+                state[key] = _DumpedFunction(func_dump(value))
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        for key in self._FUNCTION_ATTRS:
+            if isinstance(state.get(key), _DumpedFunction):
+                state[key] = func_load(state[key].dumped, globs=globals())
+        super(Lambda, self).__setstate__(state)
 
     def get_config(self):
         if isinstance(self.function, types.LambdaType):
