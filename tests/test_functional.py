@@ -419,3 +419,25 @@ def test_concatenate_mask_with_functional_inputs_and_real_masks():
         concat.compute_mask([i1, i2], [None])
     with pytest.raises(ValueError):
         concat([i1])
+
+
+def test_time_distributed_rnn_over_masked_embeddings_reduces_the_mask():
+    import numpy as np
+    from keras_compat import layers, models
+    model = models.Sequential()
+    model.add(layers.TimeDistributed(layers.Embedding(5, 6, mask_zero=True),
+                                     input_shape=(None, None)))
+    model.add(layers.TimeDistributed(layers.SimpleRNN(7,
+                                                      return_sequences=True)))
+    model.add(layers.TimeDistributed(layers.SimpleRNN(8)))
+    model.add(layers.SimpleRNN(1))
+    model.compile('rmsprop', 'mse')
+    tokens = np.random.RandomState(0).randint(1, 5, size=(10, 3, 4))
+    for i in range(4):
+        tokens[i, i:, i:] = 0
+    model.fit(tokens, np.random.rand(10, 1), epochs=1, verbose=0)
+    td = model.layers[2]
+    inner = model.layers[1](model.layers[0](
+        __import__('torch').as_tensor(tokens)))
+    assert td.compute_mask(None, inner._keras_mask).tolist() == \
+        np.any(tokens > 0, axis=-1).tolist()

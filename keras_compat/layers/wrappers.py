@@ -75,9 +75,13 @@ class TimeDistributed(Wrapper):
         return y.reshape((batch, steps) + tuple(y.shape[1:]))
 
     def compute_mask(self, inputs, mask=None):
+        """The inner layer's mask per timestep; when it gives none, a
+        timestep is kept where any of its inner entries was (Keras 2)."""
         if self._inner_mask is not None:
             inner, self._inner_mask = self._inner_mask, None
             return inner
+        if isinstance(mask, torch.Tensor) and mask.dim() > 2:
+            return mask.reshape(tuple(mask.shape[:2]) + (-1,)).any(dim=-1)
         return mask
 
 
