@@ -59,6 +59,15 @@ def _hyper_tensor(value, name):
     return tensor
 
 
+def clip_norm(g, c, n):
+    """`g` scaled by `c / n` when its L2 norm `n` is at least `c` (Keras
+    2's clipnorm on one gradient); `g` unchanged for c <= 0."""
+    if c <= 0:
+        return g
+    n = torch.as_tensor(n, dtype=g.dtype, device=g.device)
+    return torch.where(n >= c, g * c / n, g)
+
+
 class Optimizer(torch.optim.Optimizer):
     """Base class of the Keras 2 optimizers.
 

@@ -560,3 +560,14 @@ def test_relu_threshold_with_max_value_clips_as_tensorflow():
     thresholded = np.clip(x * (x > -2.), 0., 5.)
     expected = thresholded - 0.1 * np.maximum(-2. - x, 0.)
     np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
+def test_atrous_aliases_and_clip_norm():
+    import torch
+    with pytest.warns(UserWarning, match='deprecated'):
+        conv = layers.AtrousConv1D(4, 3, atrous_rate=2)
+    assert type(conv).__name__ == 'Conv1D' and conv.dilation_rate == (2,)
+    g = torch.tensor([3., 4.])
+    np.testing.assert_allclose(optimizers.clip_norm(g, 1., g.norm()),
+                               [0.6, 0.8], rtol=1e-6)
+    assert optimizers.clip_norm(g, 0., g.norm()) is g

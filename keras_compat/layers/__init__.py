@@ -40,6 +40,7 @@ from .cudnn_recurrent import CuDNNLSTM, CuDNNGRU
 from .convolutional_recurrent import ConvLSTM2D, ConvLSTM2DCell, ConvRNN2D
 from ..legacy.layers import (MaxoutDense, Highway, AtrousConvolution1D,
                              AtrousConvolution2D, Recurrent, ConvRecurrent2D)
+from .convolutional import AtrousConv1D, AtrousConv2D
 from ..utils.generic_utils import (deserialize_keras_object,
                                    serialize_keras_object)
 

@@ -972,3 +972,15 @@ Deconvolution3D = Deconv3D = Conv3DTranspose
 from .pooling import (AveragePooling1D, AveragePooling2D,  # noqa: E402,F401
                       AveragePooling3D, MaxPooling1D, MaxPooling2D,
                       MaxPooling3D)
+
+
+def AtrousConv1D(*args, **kwargs):
+    """Keras 2's alias of the Keras 1 `AtrousConvolution1D`."""
+    from ..legacy.layers import AtrousConvolution1D
+    return AtrousConvolution1D(*args, **kwargs)
+
+
+def AtrousConv2D(*args, **kwargs):
+    """Keras 2's alias of the Keras 1 `AtrousConvolution2D`."""
+    from ..legacy.layers import AtrousConvolution2D
+    return AtrousConvolution2D(*args, **kwargs)
