@@ -628,14 +628,19 @@ class AUC(Metric):
 
 class SensitivitySpecificityBase(Metric):
     """Confusion counts at `num_thresholds` thresholds evenly spaced in
-    [0, 1], the base of SensitivityAtSpecificity and
-    SpecificityAtSensitivity (Keras 2.3)."""
+    [0, 1]. The result is one rate at the threshold where the other rate
+    is closest to `value` (Keras 2.3's SensitivityAtSpecificity and
+    SpecificityAtSensitivity)."""
 
     _cells = 4
+    _target_name = None   # the constructor argument holding `value`
 
     def __init__(self, value, num_thresholds=200, name=None, dtype=None):
         super(SensitivitySpecificityBase, self).__init__(name=name,
                                                          dtype=dtype)
+        if self._target_name and not 0 <= value <= 1:
+            raise ValueError('`%s` must be in the range [0, 1].'
+                             % self._target_name)
         if num_thresholds <= 0:
             raise ValueError('`num_thresholds` must be > 0.')
         self.value = value
@@ -659,12 +664,20 @@ class SensitivitySpecificityBase(Metric):
 
     update_state = AUC.update_state
 
-    def _counts(self):
+    def _matched_and_reported(self, sensitivity, specificity):
+        raise NotImplementedError
+
+    def result(self):
         tp, tn, fp, fn = _accumulator_or_zeros(self)
-        return tp, tn, fp, fn
+        matched, reported = self._matched_and_reported(
+            _div_no_nan(tp, tp + fn), _div_no_nan(tn, tn + fp))
+        index = int(torch.argmin(torch.abs(matched - self.value)))
+        return reported[index].float()
 
     def get_config(self):
         config = {'num_thresholds': self.num_thresholds}
+        if self._target_name:
+            config[self._target_name] = self.value
         config.update(super(SensitivitySpecificityBase, self).get_config())
         return config
 
@@ -673,50 +686,34 @@ class SensitivityAtSpecificity(SensitivitySpecificityBase):
     """Sensitivity (recall) at the threshold whose specificity is closest
     to `specificity`."""
 
+    _target_name = 'specificity'
+
     def __init__(self, specificity, num_thresholds=200, name=None,
                  dtype=None):
-        if specificity < 0 or specificity > 1:
-            raise ValueError('`specificity` must be in the range [0, 1].')
         self.specificity = specificity
         super(SensitivityAtSpecificity, self).__init__(
             specificity, num_thresholds=num_thresholds, name=name,
             dtype=dtype)
 
-    def result(self):
-        tp, tn, fp, fn = self._counts()
-        specificities = _div_no_nan(tn, tn + fp)
-        index = int(torch.argmin(torch.abs(specificities - self.value)))
-        return _div_no_nan(tp[index], tp[index] + fn[index]).float()
-
-    def get_config(self):
-        config = {'specificity': self.specificity}
-        config.update(super(SensitivityAtSpecificity, self).get_config())
-        return config
+    def _matched_and_reported(self, sensitivity, specificity):
+        return specificity, sensitivity
 
 
 class SpecificityAtSensitivity(SensitivitySpecificityBase):
     """Specificity at the threshold whose sensitivity is closest to
     `sensitivity`."""
 
+    _target_name = 'sensitivity'
+
     def __init__(self, sensitivity, num_thresholds=200, name=None,
                  dtype=None):
-        if sensitivity < 0 or sensitivity > 1:
-            raise ValueError('`sensitivity` must be in the range [0, 1].')
         self.sensitivity = sensitivity
         super(SpecificityAtSensitivity, self).__init__(
             sensitivity, num_thresholds=num_thresholds, name=name,
             dtype=dtype)
 
-    def result(self):
-        tp, tn, fp, fn = self._counts()
-        sensitivities = _div_no_nan(tp, tp + fn)
-        index = int(torch.argmin(torch.abs(sensitivities - self.value)))
-        return _div_no_nan(tn[index], tn[index] + fp[index]).float()
-
-    def get_config(self):
-        config = {'sensitivity': self.sensitivity}
-        config.update(super(SpecificityAtSensitivity, self).get_config())
-        return config
+    def _matched_and_reported(self, sensitivity, specificity):
+        return sensitivity, specificity
 
 
 class MeanIoU(Metric):

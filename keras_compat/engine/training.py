@@ -20,7 +20,7 @@ from .. import callbacks as cbks
 from ..backend import common
 from ..utils.generic_utils import to_list, unpack_singleton
 from . import compile_utils, data_adapter, training_utils
-from .base_layer import Layer, _CALLS
+from .base_layer import Layer, _CALLS, _unique_layers
 from .network import Network
 
 # torch.compile tracing touches torch's own deprecated TorchScript helpers;
@@ -90,16 +90,6 @@ def _callback_validation_data(val_x, val_y, val_sw, inputs, targets,
                    else w.detach().cpu().numpy())
     return xs + ys + sws
 
-
-def _walk_layers(layer, seen=None):
-    if seen is None:
-        seen = set()
-    if id(layer) in seen:
-        return
-    seen.add(id(layer))
-    yield layer
-    for sub in layer._sublayers():
-        yield from _walk_layers(sub, seen)
 
 
 class Model(Network):
@@ -343,7 +333,7 @@ class Model(Network):
         version, layers = self._loss_layer_cache
         current = (_CALLS.loss_layers_version, len(self._layers))
         if version != current:
-            everything = list(_walk_layers(self))
+            everything = list(_unique_layers(self))
             layers = [l for l in everything if l._has_own_losses()]
             self._metric_layers = [l for l in everything if
                                    l.__dict__.get('_has_call_metrics')]

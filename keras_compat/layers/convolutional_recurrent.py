@@ -12,12 +12,13 @@ import torch
 import torch.nn.functional as F
 
 from .. import backend as K
-from .. import activations, initializers, regularizers, constraints
+from .. import activations, regularizers
 from ..engine.base_layer import Layer, InputSpec
 from ..legacy import interfaces
 from ..utils import conv_utils
 from ..utils.generic_utils import to_list
-from .recurrent import RNN, _dropout_mask
+from .recurrent import (RNN, _CellMixin, _dropout_mask, cell_layer_config,
+                        cell_property)
 
 
 def _kernel_to_torch(kernel):
@@ -41,7 +42,7 @@ def _from_channels_first(x, data_format):
     return x.movedim(-3, -1)
 
 
-class ConvLSTM2DCell(Layer):
+class ConvLSTM2DCell(_CellMixin, Layer):
     """Cell of `ConvLSTM2D`: an LSTM step whose input and recurrent
     transformations are 2D convolutions (the recurrent one with stride 1
     and 'same' padding). `unit_forget_bias` initialises the forget-gate
@@ -69,21 +70,14 @@ class ConvLSTM2DCell(Layer):
         self.data_format = K.normalize_data_format(data_format)
         self.dilation_rate = conv_utils.normalize_tuple(dilation_rate, 2,
                                                         'dilation_rate')
-        self.activation = activations.get(activation)
+        self._cell_options(activation, use_bias, kernel_initializer,
+                           recurrent_initializer, bias_initializer,
+                           kernel_regularizer, recurrent_regularizer,
+                           bias_regularizer, kernel_constraint,
+                           recurrent_constraint, bias_constraint, dropout,
+                           recurrent_dropout)
         self.recurrent_activation = activations.get(recurrent_activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
         self.unit_forget_bias = unit_forget_bias
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = min(1., max(0., dropout))
-        self.recurrent_dropout = min(1., max(0., recurrent_dropout))
         self.state_size = (self.filters, self.filters)
 
     def build(self, input_shape):
@@ -124,19 +118,6 @@ class ConvLSTM2DCell(Layer):
                               K.ones((filters,), dtype=dtype),
                               K.as_tensor(base((filters * 2,), dtype=dtype))])
         return initializer
-
-    @property
-    def kernel(self):
-        return self._keras_weights[0].keras_tensor(self)
-
-    @property
-    def recurrent_kernel(self):
-        return self._keras_weights[1].keras_tensor(self)
-
-    @property
-    def bias(self):
-        return self._keras_weights[2].keras_tensor(self) \
-            if self.use_bias else None
 
     # -------------------------------------------------------- computation
     def _gate_masks(self, like, rate, training):
@@ -205,33 +186,14 @@ class ConvLSTM2DCell(Layer):
         return h, [h, c]
 
     def get_config(self):
-        config = {
-            'filters': self.filters, 'kernel_size': self.kernel_size,
-            'strides': self.strides, 'padding': self.padding,
-            'data_format': self.data_format,
-            'dilation_rate': self.dilation_rate,
-            'activation': activations.serialize(self.activation),
-            'recurrent_activation': activations.serialize(
-                self.recurrent_activation),
-            'use_bias': self.use_bias,
-            'kernel_initializer': initializers.serialize(
-                self.kernel_initializer),
-            'recurrent_initializer': initializers.serialize(
-                self.recurrent_initializer),
-            'bias_initializer': initializers.serialize(self.bias_initializer),
-            'unit_forget_bias': self.unit_forget_bias,
-            'kernel_regularizer': regularizers.serialize(
-                self.kernel_regularizer),
-            'recurrent_regularizer': regularizers.serialize(
-                self.recurrent_regularizer),
-            'bias_regularizer': regularizers.serialize(self.bias_regularizer),
-            'kernel_constraint': constraints.serialize(
-                self.kernel_constraint),
-            'recurrent_constraint': constraints.serialize(
-                self.recurrent_constraint),
-            'bias_constraint': constraints.serialize(self.bias_constraint),
-            'dropout': self.dropout,
-            'recurrent_dropout': self.recurrent_dropout}
+        config = {'filters': self.filters, 'kernel_size': self.kernel_size,
+                  'strides': self.strides, 'padding': self.padding,
+                  'data_format': self.data_format,
+                  'dilation_rate': self.dilation_rate,
+                  'recurrent_activation': activations.serialize(
+                      self.recurrent_activation),
+                  'unit_forget_bias': self.unit_forget_bias}
+        config.update(self._cell_options_config())
         base_config = super(ConvLSTM2DCell, self).get_config()
         return dict(list(base_config.items()) + list(config.items()))
 
@@ -382,10 +344,6 @@ def _forget_bias_init(kwargs):
                       'ones.', stacklevel=3)
 
 
-def _cell_property(name):
-    return property(lambda self: getattr(self.cell, name))
-
-
 class ConvLSTM2D(ConvRNN2D):
     """Convolutional LSTM (Keras 2.3's `ConvLSTM2D`): an LSTM whose input
     and recurrent transformations are convolutions. Inputs `(samples,
@@ -430,37 +388,30 @@ class ConvLSTM2D(ConvRNN2D):
                                          stateful=stateful, **kwargs)
         self.activity_regularizer = regularizers.get(activity_regularizer)
 
-    filters = _cell_property('filters')
-    kernel_size = _cell_property('kernel_size')
-    strides = _cell_property('strides')
-    padding = _cell_property('padding')
-    data_format = _cell_property('data_format')
-    dilation_rate = _cell_property('dilation_rate')
-    activation = _cell_property('activation')
-    recurrent_activation = _cell_property('recurrent_activation')
-    use_bias = _cell_property('use_bias')
-    kernel_initializer = _cell_property('kernel_initializer')
-    recurrent_initializer = _cell_property('recurrent_initializer')
-    bias_initializer = _cell_property('bias_initializer')
-    unit_forget_bias = _cell_property('unit_forget_bias')
-    kernel_regularizer = _cell_property('kernel_regularizer')
-    recurrent_regularizer = _cell_property('recurrent_regularizer')
-    bias_regularizer = _cell_property('bias_regularizer')
-    kernel_constraint = _cell_property('kernel_constraint')
-    recurrent_constraint = _cell_property('recurrent_constraint')
-    bias_constraint = _cell_property('bias_constraint')
-    dropout = _cell_property('dropout')
-    recurrent_dropout = _cell_property('recurrent_dropout')
+    filters = cell_property('filters')
+    kernel_size = cell_property('kernel_size')
+    strides = cell_property('strides')
+    padding = cell_property('padding')
+    data_format = cell_property('data_format')
+    dilation_rate = cell_property('dilation_rate')
+    activation = cell_property('activation')
+    recurrent_activation = cell_property('recurrent_activation')
+    use_bias = cell_property('use_bias')
+    kernel_initializer = cell_property('kernel_initializer')
+    recurrent_initializer = cell_property('recurrent_initializer')
+    bias_initializer = cell_property('bias_initializer')
+    unit_forget_bias = cell_property('unit_forget_bias')
+    kernel_regularizer = cell_property('kernel_regularizer')
+    recurrent_regularizer = cell_property('recurrent_regularizer')
+    bias_regularizer = cell_property('bias_regularizer')
+    kernel_constraint = cell_property('kernel_constraint')
+    recurrent_constraint = cell_property('recurrent_constraint')
+    bias_constraint = cell_property('bias_constraint')
+    dropout = cell_property('dropout')
+    recurrent_dropout = cell_property('recurrent_dropout')
 
     def get_config(self):
-        config = self.cell.get_config()
-        for key in ('name', 'trainable', 'dtype'):
-            config.pop(key, None)
-        config['activity_regularizer'] = regularizers.serialize(
-            self.activity_regularizer)
-        base_config = super(ConvLSTM2D, self).get_config()
-        del base_config['cell']
-        return dict(list(base_config.items()) + list(config.items()))
+        return cell_layer_config(self, super(ConvLSTM2D, self).get_config())
 
     @classmethod
     def from_config(cls, config, custom_objects=None):

@@ -40,6 +40,14 @@ def _eager_under_compile(fn):
 
 
 # ------------------------------------------------------------------ helpers
+def split_rnn_inputs(inputs, num_constants):
+    """[inputs, states..., constants...] as (inputs, states or None,
+    constants or None); the last `num_constants` entries are constants."""
+    extra = list(inputs[1:])
+    split = len(extra) - (num_constants or 0)
+    return inputs[0], extra[:split] or None, extra[split:] or None
+
+
 def _t(weight):
     return weight.t()
 
@@ -71,6 +79,20 @@ class _CellMixin(object):
                   bias_regularizer, kernel_constraint, recurrent_constraint,
                   bias_constraint, dropout, recurrent_dropout):
         self.units = int(units)
+        self._cell_options(activation, use_bias, kernel_initializer,
+                           recurrent_initializer, bias_initializer,
+                           kernel_regularizer, recurrent_regularizer,
+                           bias_regularizer, kernel_constraint,
+                           recurrent_constraint, bias_constraint, dropout,
+                           recurrent_dropout)
+
+    def _cell_options(self, activation, use_bias, kernel_initializer,
+                      recurrent_initializer, bias_initializer,
+                      kernel_regularizer, recurrent_regularizer,
+                      bias_regularizer, kernel_constraint,
+                      recurrent_constraint, bias_constraint, dropout,
+                      recurrent_dropout):
+        """The options every Keras recurrent cell stores."""
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -86,8 +108,12 @@ class _CellMixin(object):
         self.recurrent_dropout = min(1., max(0., recurrent_dropout))
 
     def _base_cell_config(self):
+        config = {'units': self.units}
+        config.update(self._cell_options_config())
+        return config
+
+    def _cell_options_config(self):
         return {
-            'units': self.units,
             'activation': activations.serialize(self.activation),
             'use_bias': self.use_bias,
             'kernel_initializer': initializers.serialize(
@@ -693,12 +719,8 @@ class RNN(Layer):
     def __call__(self, inputs, initial_state=None, constants=None, **kwargs):
         if isinstance(inputs, (list, tuple)) and initial_state is None and \
                 constants is None and len(inputs) > 1:
-            # [inputs, states..., constants...], the constants last.
-            extra = list(inputs[1:])
-            split = len(extra) - (self._num_constants or 0)
-            initial_state = extra[:split] or None
-            constants = extra[split:] or None
-            inputs = inputs[0]
+            inputs, initial_state, constants = split_rnn_inputs(
+                inputs, self._num_constants)
         if initial_state is None and constants is None:
             return super(RNN, self).__call__(inputs, **kwargs)
         initial_state = to_list(initial_state, allow_tuple=True) \
@@ -735,12 +757,11 @@ class RNN(Layer):
     def call(self, inputs, mask=None, training=None, initial_state=None,
              constants=None):
         if isinstance(inputs, (list, tuple)):
-            extra = list(inputs[1:])
-            inputs = inputs[0]
-            if extra:
-                split = len(extra) - (self._num_constants or 0)
-                initial_state = extra[:split] or None
-                constants = extra[split:] or None
+            if len(inputs) > 1:
+                inputs, initial_state, constants = split_rnn_inputs(
+                    inputs, self._num_constants)
+            else:
+                inputs = inputs[0]
             if isinstance(mask, (list, tuple)):
                 mask = mask[0]
         if training is None:
@@ -794,7 +815,8 @@ class RNN(Layer):
             if fused is not None:
                 return fused
             fast = getattr(self.cell, '_step', None)
-            if fast is not None and isinstance(self.cell, _CellMixin):
+            if fast is not None and isinstance(
+                    self.cell, (SimpleRNNCell, LSTMCell, GRUCell)):
                 return self._cell_loop(inputs, initial_state, mask, training)
         return self._generic_loop(inputs, initial_state, mask, training,
                                   constants)
@@ -1068,14 +1090,7 @@ class SimpleRNN(_FusedRNN):
         return out, [h[0]]
 
     def get_config(self):
-        config = self.cell.get_config()
-        for key in ('name', 'trainable', 'dtype'):
-            config.pop(key, None)
-        config['activity_regularizer'] = regularizers.serialize(
-            self.activity_regularizer)
-        base_config = super(SimpleRNN, self).get_config()
-        del base_config['cell']
-        return dict(list(base_config.items()) + list(config.items()))
+        return cell_layer_config(self, super(SimpleRNN, self).get_config())
 
     @classmethod
     def from_config(cls, config):
@@ -1156,14 +1171,7 @@ class GRU(_FusedRNN):
         return out, [h[0]]
 
     def get_config(self):
-        config = self.cell.get_config()
-        for key in ('name', 'trainable', 'dtype'):
-            config.pop(key, None)
-        config['activity_regularizer'] = regularizers.serialize(
-            self.activity_regularizer)
-        base_config = super(GRU, self).get_config()
-        del base_config['cell']
-        return dict(list(base_config.items()) + list(config.items()))
+        return cell_layer_config(self, super(GRU, self).get_config())
 
     @classmethod
     def from_config(cls, config):
@@ -1249,14 +1257,7 @@ class LSTM(_FusedRNN):
         return out, [h[0], c[0]]
 
     def get_config(self):
-        config = self.cell.get_config()
-        for key in ('name', 'trainable', 'dtype'):
-            config.pop(key, None)
-        config['activity_regularizer'] = regularizers.serialize(
-            self.activity_regularizer)
-        base_config = super(LSTM, self).get_config()
-        del base_config['cell']
-        return dict(list(base_config.items()) + list(config.items()))
+        return cell_layer_config(self, super(LSTM, self).get_config())
 
     @classmethod
     def from_config(cls, config):
@@ -1286,7 +1287,21 @@ def _legacy(layer, kwargs, given):
     return args
 
 
-def _cell_property(name):
+def cell_layer_config(layer, base_config):
+    """The config of a layer built around its own cell (LSTM, ConvLSTM2D,
+    ...): the RNN options and the cell's arguments in one flat dict."""
+    config = layer.cell.get_config()
+    for key in ('name', 'trainable', 'dtype'):
+        config.pop(key, None)
+    config['activity_regularizer'] = regularizers.serialize(
+        layer.activity_regularizer)
+    base_config = dict(base_config)
+    del base_config['cell']
+    return dict(list(base_config.items()) + list(config.items()))
+
+
+def cell_property(name):
+    """A layer attribute read from its cell."""
     def getter(self):
         return getattr(self.cell, name)
     return property(getter)
@@ -1300,9 +1315,9 @@ for _cls in (SimpleRNN, GRU, LSTM):
                   'recurrent_constraint', 'bias_constraint', 'dropout',
                   'recurrent_dropout', 'kernel', 'recurrent_kernel',
                   'bias'):
-        setattr(_cls, _name, _cell_property(_name))
+        setattr(_cls, _name, cell_property(_name))
 for _cls in (GRU, LSTM):
     for _name in ('recurrent_activation', 'implementation'):
-        setattr(_cls, _name, _cell_property(_name))
-GRU.reset_after = _cell_property('reset_after')
-LSTM.unit_forget_bias = _cell_property('unit_forget_bias')
+        setattr(_cls, _name, cell_property(_name))
+GRU.reset_after = cell_property('reset_after')
+LSTM.unit_forget_bias = cell_property('unit_forget_bias')

@@ -4,6 +4,7 @@ import torch
 from .. import backend as K
 from ..engine.base_layer import Layer, InputSpec
 from ..utils.generic_utils import has_arg, to_list
+from .recurrent import split_rnn_inputs
 
 
 class Wrapper(Layer):
@@ -128,11 +129,8 @@ class Bidirectional(Wrapper):
         after the inputs in a list."""
         if isinstance(inputs, (list, tuple)) and initial_state is None and \
                 constants is None and len(inputs) > 1:
-            extra = list(inputs[1:])
-            split = len(extra) - (self._num_constants or 0)
-            initial_state = extra[:split] or None
-            constants = extra[split:] or None
-            inputs = inputs[0]
+            inputs, initial_state, constants = split_rnn_inputs(
+                inputs, self._num_constants)
         if initial_state is None and constants is None:
             return super(Bidirectional, self).__call__(inputs, **kwargs)
         initial_state = to_list(initial_state, allow_tuple=True) \
@@ -185,13 +183,10 @@ class Bidirectional(Wrapper):
     def call(self, inputs, mask=None, training=None, initial_state=None,
              constants=None):
         if isinstance(inputs, (list, tuple)):
-            extra = list(inputs[1:])
-            split = len(extra) - (self._num_constants or 0)
-            if extra[:split]:
-                initial_state = extra[:split]
-            if extra[split:]:
-                constants = extra[split:]
-            inputs = inputs[0]
+            inputs, states, given = split_rnn_inputs(inputs,
+                                                     self._num_constants)
+            initial_state = states or initial_state
+            constants = given or constants
             if isinstance(mask, (list, tuple)):
                 mask = mask[0]
         forward_state = backward_state = None
