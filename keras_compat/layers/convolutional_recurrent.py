@@ -249,32 +249,15 @@ class ConvRNN2D(RNN):
         return output
 
     def build(self, input_shape):
-        if isinstance(input_shape, list):
-            input_shape = input_shape[0]
+        shape = input_shape[0] if isinstance(input_shape, list) \
+            else input_shape
         first = self.cell.data_format == 'channels_first'
-        rows, cols = input_shape[3:5] if first else input_shape[2:4]
-        self._state_spatial = self._spatial_output(rows, cols)
-        batch_size = input_shape[0] if self.stateful else None
-        if self.stateful and batch_size is None:
-            raise ValueError(
-                'If a RNN is stateful, it needs to know its batch size. '
-                'Specify the batch size of your input tensors: \n- If using '
-                'a Sequential model, specify the batch size by passing a '
-                '`batch_input_shape` argument to your first layer.\n- If '
-                'using the functional API, specify the batch size by '
-                'passing a `batch_shape` argument to your Input layer.')
-        self._batch_size = batch_size
-        spec = InputSpec(shape=(batch_size, None) + tuple(input_shape[2:5]))
-        if self.input_spec is None:
-            self.__dict__['_built_spec'] = spec
-        else:
-            self.input_spec[0] = spec
-        if not self.cell.built:
-            self.cell.build((input_shape[0],) + tuple(input_shape[2:]))
-            self.cell.built = True
-        if self.stateful:
-            self.reset_states()
-        self.built = True
+        self._state_spatial = self._spatial_output(
+            *(shape[3:5] if first else shape[2:4]))
+        super(ConvRNN2D, self).build(input_shape)
+
+    def _step_spec_shape(self, input_shape):
+        return tuple(input_shape[2:5])
 
     def get_initial_state(self, inputs):
         if not getattr(inputs, '_is_keras_symbolic', False):

@@ -621,7 +621,8 @@ class RNN(Layer):
                 'using the functional API, specify the batch size by '
                 'passing a `batch_shape` argument to your Input layer.')
         self._batch_size = batch_size
-        spec = InputSpec(shape=(batch_size, None, input_shape[-1]))
+        spec = InputSpec(shape=(batch_size, None) + self._step_spec_shape(
+            input_shape))
         if self.input_spec is None:
             self.__dict__['_built_spec'] = spec
         else:
@@ -636,6 +637,10 @@ class RNN(Layer):
         if self.stateful:
             self.reset_states()
         self.built = True
+
+    def _step_spec_shape(self, input_shape):
+        """The dimensions of one timestep the input spec fixes."""
+        return (input_shape[-1],)
 
     def _sublayers(self):
         return [self.cell] if isinstance(self.cell, Layer) else []
