@@ -101,7 +101,10 @@ class Metric(object):
                               name=self.name)
         else:
             result = self._update_and_result(*args, **kwargs)
-        result._metric_obj = self
+        try:
+            result._metric_obj = self
+        except AttributeError:
+            pass   # a plain number from a custom result()
         return result
 
     def _update_and_result(self, *args, **kwargs):

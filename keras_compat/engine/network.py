@@ -199,7 +199,9 @@ class Network(Layer):
                 hasattr(type(value), 'reset_states'):
             # Metric objects of a subclassed model are logged in the order
             # they were created, before the metrics added in call.
-            self.__dict__.setdefault('_attribute_metrics', []).append(value)
+            found = self.__dict__.setdefault('_attribute_metrics', [])
+            if all(value is not m for m in found):
+                found.append(value)
         super(Network, self).__setattr__(name, value)
 
     # --------------------------------------------------------------- layers

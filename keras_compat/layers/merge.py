@@ -247,13 +247,14 @@ class Concatenate(_Merge):
         if all(m is None for m in mask):
             return None
         mask = [None if m is None else torch.as_tensor(m) for m in mask]
-        batch = next(m.shape[0] for m in mask if m is not None)
+        given = next(m for m in mask if m is not None)
         masks = []
         for x, m in zip(inputs, mask):
             # The inputs may be functional-model tensors given real masks.
-            shape = (batch,) + tuple(x.shape[1:])
+            shape = (given.shape[0],) + tuple(x.shape[1:])
             if m is None:
-                masks.append(torch.ones(shape, dtype=torch.bool))
+                masks.append(torch.ones(shape, dtype=torch.bool,
+                                        device=given.device))
             elif m.dim() < len(shape):
                 masks.append(m.bool().unsqueeze(-1).expand(shape))
             else:
