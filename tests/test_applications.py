@@ -156,3 +156,30 @@ def test_architectures_not_built_yet_say_so():
     with pytest.raises(NotImplementedError, match='VGG16, VGG19 and '
                                                   'ResNet50'):
         MobileNet()
+
+
+@pytest.mark.parametrize('name,params', [
+    ('ResNet101', 44707176), ('ResNet152', 60419944),
+    ('ResNet50V2', 25613800), ('ResNet101V2', 44675560),
+    ('ResNet152V2', 60380648)])
+def test_resnet_family_matches_keras_parameter_counts(name, params):
+    from keras_compat import applications
+    model = getattr(applications, name)(weights=None)
+    # Parameter counts of the Keras 2.3 application models.
+    assert model.count_params() == params
+    assert model.output_shape == (None, 1000)
+    names = [layer.name for layer in model.layers]
+    assert 'conv4_block2_2_conv' in names
+    assert ('post_bn' in names) == name.endswith('V2')
+
+
+def test_resnet_v2_headless_features_and_preprocessing():
+    from keras_compat.applications import resnet, resnet_v2
+    model = resnet_v2.ResNet50V2(weights=None, include_top=False,
+                                 input_shape=(64, 64, 3), pooling='avg')
+    x = np.random.RandomState(0).uniform(0, 255, (2, 64, 64, 3))
+    out = model.predict(resnet_v2.preprocess_input(x.copy()))
+    assert out.shape == (2, 2048)
+    np.testing.assert_allclose(resnet_v2.preprocess_input(x.copy()),
+                               x / 127.5 - 1., rtol=1e-6)
+    assert resnet.ResNet50(weights=None).count_params() == 25636712

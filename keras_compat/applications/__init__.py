@@ -1,8 +1,9 @@
-"""keras.applications: VGG16, VGG19 and ResNet50 with Keras 2's layer
-names (ImageNet weights download to ~/.keras/models and load with
-`load_weights`), the ImageNet `preprocess_input` / `decode_predictions`
-of every Keras 2 application module. The other architectures import and
-raise NotImplementedError when constructed."""
+"""keras.applications: VGG16, VGG19, ResNet50/101/152 and
+ResNet50V2/101V2/152V2 with Keras 2's layer names (ImageNet weights
+download to ~/.keras/models and load with `load_weights`), the ImageNet
+`preprocess_input` / `decode_predictions` of every Keras 2 application
+module. The other architectures import and raise NotImplementedError when
+constructed."""
 from . import imagenet_utils  # noqa: F401
 from .vgg16 import VGG16
 from .vgg19 import VGG19
@@ -14,7 +15,11 @@ from .xception import Xception
 from .inception_resnet_v2 import InceptionResNetV2
 from .densenet import DenseNet121, DenseNet169, DenseNet201
 from .nasnet import NASNetMobile, NASNetLarge
+from .resnet import ResNet101, ResNet152
+from .resnet_v2 import ResNet50V2, ResNet101V2, ResNet152V2
 
 __all__ = ['VGG16', 'VGG19', 'ResNet50', 'MobileNet', 'MobileNetV2',
            'InceptionV3', 'Xception', 'InceptionResNetV2', 'DenseNet121',
-           'DenseNet169', 'DenseNet201', 'NASNetMobile', 'NASNetLarge']
+           'DenseNet169', 'DenseNet201', 'NASNetMobile', 'NASNetLarge',
+           'ResNet101', 'ResNet152', 'ResNet50V2', 'ResNet101V2',
+           'ResNet152V2']

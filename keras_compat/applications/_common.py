@@ -40,11 +40,12 @@ def model_input(input_tensor, input_shape, default_size, min_size,
     return input_tensor, get_source_inputs(input_tensor)
 
 
-def load_weights(model, weights, include_top, file_names, release):
+def load_weights(model, weights, include_top, file_names, release,
+                 base_url=WEIGHTS_URL):
     """ImageNet weights (downloaded once to ~/.keras/models) or a file."""
     if weights == 'imagenet':
         name = file_names[0] if include_top else file_names[1]
-        weights = get_file(name, WEIGHTS_URL + release + '/' + name,
+        weights = get_file(name, base_url + release + '/' + name,
                            cache_subdir='models')
     if weights is not None:
         model.load_weights(weights)
