@@ -152,10 +152,29 @@ def test_decode_predictions(tmp_path, monkeypatch):
 def test_architectures_not_built_yet_say_so():
     with pytest.raises(NotImplementedError, match='InceptionV3'):
         inception_v3.InceptionV3(weights=None)
-    from keras_compat.applications import MobileNet
-    with pytest.raises(NotImplementedError, match='VGG16, VGG19 and '
-                                                  'ResNet50'):
-        MobileNet()
+    from keras_compat.applications import Xception
+    with pytest.raises(NotImplementedError, match='MobileNet and the ResNet'):
+        Xception()
+
+
+def test_mobilenet_matches_keras():
+    from keras_compat.applications import MobileNet, mobilenet
+    model = MobileNet(weights=None)
+    # Keras's MobileNet: 4,253,864 parameters at alpha 1, 224 x 224.
+    assert model.count_params() == 4253864
+    assert model.name == 'mobilenet_1.00_224'
+    names = [layer.name for layer in model.layers]
+    assert names[-3:] == ['conv_preds', 'reshape_2', 'act_softmax']
+    assert 'conv_dw_13_relu' in names and 'conv_pad_12' in names
+    small = MobileNet(weights=None, alpha=0.5, input_shape=(128, 128, 3))
+    assert small.name == 'mobilenet_0.50_128'
+    headless = MobileNet(weights=None, include_top=False, pooling='avg',
+                         input_shape=(64, 64, 3))
+    x = mobilenet.preprocess_input(np.random.RandomState(0).uniform(
+        0, 255, (2, 64, 64, 3)))
+    assert headless.predict(x).shape == (2, 1024)
+    with pytest.raises(ValueError, match='alpha'):
+        MobileNet(alpha=0.3)
 
 
 @pytest.mark.parametrize('name,params', [

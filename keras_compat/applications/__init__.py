@@ -1,4 +1,4 @@
-"""keras.applications: VGG16, VGG19, ResNet50/101/152 and
+"""keras.applications: VGG16, VGG19, MobileNet, ResNet50/101/152 and
 ResNet50V2/101V2/152V2 with Keras 2's layer names (ImageNet weights
 download to ~/.keras/models and load with `load_weights`), the ImageNet
 `preprocess_input` / `decode_predictions` of every Keras 2 application
