@@ -153,7 +153,7 @@ def test_architectures_not_built_yet_say_so():
     with pytest.raises(NotImplementedError, match='InceptionV3'):
         inception_v3.InceptionV3(weights=None)
     from keras_compat.applications import Xception
-    with pytest.raises(NotImplementedError, match='MobileNet and the ResNet'):
+    with pytest.raises(NotImplementedError, match='MobileNetV2 and the ResNet'):
         Xception()
 
 
@@ -202,3 +202,20 @@ def test_resnet_v2_headless_features_and_preprocessing():
     np.testing.assert_allclose(resnet_v2.preprocess_input(x.copy()),
                                x / 127.5 - 1., rtol=1e-6)
     assert resnet.ResNet50(weights=None).count_params() == 25636712
+
+
+def test_mobilenet_v2_matches_keras():
+    from keras_compat.applications import MobileNetV2, mobilenetv2
+    model = MobileNetV2(weights=None)
+    # Keras's MobileNetV2: 3,538,984 parameters at alpha 1, 224 x 224.
+    assert model.count_params() == 3538984
+    assert model.name == 'mobilenetv2_1.00_224'
+    names = [layer.name for layer in model.layers]
+    assert 'block_16_project_BN' in names and 'block_15_add' in names
+    assert names[-1] == 'Logits'
+    headless = mobilenetv2.MobileNetV2(weights=None, include_top=False,
+                                       pooling='max', input_shape=(96, 96, 3))
+    x = np.random.RandomState(0).uniform(-1, 1, (2, 96, 96, 3))
+    assert headless.predict(x).shape == (2, 1280)
+    with pytest.raises(ValueError, match='alpha'):
+        MobileNetV2(alpha=0.6)
