@@ -153,7 +153,7 @@ def test_architectures_not_built_yet_say_so():
     with pytest.raises(NotImplementedError, match='InceptionV3'):
         inception_v3.InceptionV3(weights=None)
     from keras_compat.applications import Xception
-    with pytest.raises(NotImplementedError, match='MobileNetV2 and the ResNet'):
+    with pytest.raises(NotImplementedError, match='DenseNet and the ResNet'):
         Xception()
 
 
@@ -219,3 +219,24 @@ def test_mobilenet_v2_matches_keras():
     assert headless.predict(x).shape == (2, 1280)
     with pytest.raises(ValueError, match='alpha'):
         MobileNetV2(alpha=0.6)
+
+
+@pytest.mark.parametrize('name,params', [
+    ('DenseNet121', 8062504), ('DenseNet169', 14307880),
+    ('DenseNet201', 20242984)])
+def test_densenets_match_keras_parameter_counts(name, params):
+    from keras_compat.applications import densenet
+    model = getattr(densenet, name)(weights=None)
+    assert model.count_params() == params
+    assert model.name == name.lower()
+    names = [layer.name for layer in model.layers]
+    assert 'conv5_block16_concat' in names and 'pool4_pool' in names
+
+
+def test_densenet_headless_features():
+    from keras_compat.applications import DenseNet121, densenet
+    model = DenseNet121(weights=None, include_top=False, pooling='avg',
+                        input_shape=(64, 64, 3))
+    x = densenet.preprocess_input(np.random.RandomState(0).uniform(
+        0, 255, (2, 64, 64, 3)))
+    assert model.predict(x).shape == (2, 1024)
