@@ -149,11 +149,23 @@ def test_decode_predictions(tmp_path, monkeypatch):
         vgg16.decode_predictions(np.zeros((2, 10)))
 
 
+def test_inception_v3_matches_keras():
+    model = inception_v3.InceptionV3(weights=None)
+    # Keras's InceptionV3: 23,851,784 parameters, 313 layers.
+    assert model.count_params() == 23851784
+    assert len(model.layers) == 313
+    names = [layer.name for layer in model.layers]
+    assert 'mixed9_1' in names and names[-1] == 'predictions'
+    small = inception_v3.InceptionV3(weights=None, include_top=False,
+                                     input_shape=(75, 75, 3), pooling='avg')
+    x = inception_v3.preprocess_input(np.random.RandomState(0).uniform(
+        0, 255, (1, 75, 75, 3)))
+    assert small.predict(x).shape == (1, 2048)
+
+
 def test_architectures_not_built_yet_say_so():
-    with pytest.raises(NotImplementedError, match='InceptionV3'):
-        inception_v3.InceptionV3(weights=None)
     from keras_compat.applications import Xception
-    with pytest.raises(NotImplementedError, match='DenseNet and the ResNet'):
+    with pytest.raises(NotImplementedError, match='InceptionV3 and the ResNet'):
         Xception()
 
 

@@ -1,4 +1,4 @@
-"""keras.applications: VGG16, VGG19, MobileNet, MobileNetV2,
+"""keras.applications: VGG16, VGG19, MobileNet, MobileNetV2, InceptionV3,
 DenseNet121/169/201, ResNet50/101/152 and ResNet50V2/101V2/152V2 with Keras
 2's layer names (ImageNet weights download to ~/.keras/models and load with
 `load_weights`), the ImageNet `preprocess_input` / `decode_predictions` of
