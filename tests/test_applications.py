@@ -163,10 +163,19 @@ def test_inception_v3_matches_keras():
     assert small.predict(x).shape == (1, 2048)
 
 
-def test_architectures_not_built_yet_say_so():
+def test_xception_matches_keras():
     from keras_compat.applications import Xception
-    with pytest.raises(NotImplementedError, match='InceptionV3 and the ResNet'):
-        Xception()
+    model = Xception(weights=None)
+    # Keras's Xception: 22,910,480 parameters, 134 layers.
+    assert model.count_params() == 22910480
+    assert len(model.layers) == 134
+    assert model.layers[-3].name == 'block14_sepconv2_act'
+
+
+def test_architectures_not_built_yet_say_so():
+    from keras_compat.applications import NASNetMobile
+    with pytest.raises(NotImplementedError, match='Xception and the ResNet'):
+        NASNetMobile()
 
 
 def test_mobilenet_matches_keras():
