@@ -50,3 +50,19 @@ def load_weights(model, weights, include_top, file_names, release,
     if weights is not None:
         model.load_weights(weights)
     return model
+
+
+def classifier(x, include_top, pooling, classes, dense_name,
+               top_pool_name='avg_pool', pool_names=(None, None)):
+    """The end of an application model: global average pooling and a
+    softmax Dense over `classes` (include_top), else the optional 'avg' or
+    'max' global pooling (`pool_names` name those layers)."""
+    from ..layers import Dense, GlobalAveragePooling2D, GlobalMaxPooling2D
+    if include_top:
+        x = GlobalAveragePooling2D(name=top_pool_name)(x)
+        return Dense(classes, activation='softmax', name=dense_name)(x)
+    if pooling == 'avg':
+        return GlobalAveragePooling2D(name=pool_names[0])(x)
+    if pooling == 'max':
+        return GlobalMaxPooling2D(name=pool_names[1])(x)
+    return x

@@ -5,8 +5,7 @@ weight files load. Inputs normalised as torchvision does ('torch'
 mode)."""
 from .. import backend as K
 from ..layers import (Activation, AveragePooling2D, BatchNormalization,
-                      Concatenate, Conv2D, Dense, GlobalAveragePooling2D,
-                      GlobalMaxPooling2D, MaxPooling2D, ZeroPadding2D)
+                      Concatenate, Conv2D, MaxPooling2D, ZeroPadding2D)
 from ..engine.training import Model
 from . import _common
 from ._unsupported import preprocessor
@@ -75,13 +74,8 @@ def DenseNet(blocks, include_top=True, weights='imagenet', input_tensor=None,
             x = transition_block(x, 0.5, name='pool%d' % stage)
     x = BatchNormalization(axis=_axis(), epsilon=1.001e-5, name='bn')(x)
     x = Activation('relu', name='relu')(x)
-    if include_top:
-        x = GlobalAveragePooling2D(name='avg_pool')(x)
-        x = Dense(classes, activation='softmax', name='fc1000')(x)
-    elif pooling == 'avg':
-        x = GlobalAveragePooling2D(name='avg_pool')(x)
-    elif pooling == 'max':
-        x = GlobalMaxPooling2D(name='max_pool')(x)
+    x = _common.classifier(x, include_top, pooling, classes, 'fc1000',
+                           pool_names=('avg_pool', 'max_pool'))
     name = _NAMES.get(tuple(blocks), 'densenet')
     model = Model(inputs, x, name=name)
     if weights == 'imagenet' and name == 'densenet':

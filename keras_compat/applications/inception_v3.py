@@ -3,9 +3,8 @@ inception_v3` builds it, layer for layer in the same order (the Keras
 ImageNet file is read in that order), with the 'mixed0'..'mixed10' blocks.
 Inputs 299 x 299 by default, scaled to [-1, 1] ('tf' mode)."""
 from .. import backend as K
-from ..layers import (Activation, AveragePooling2D, BatchNormalization,
-                      Conv2D, Dense, GlobalAveragePooling2D,
-                      GlobalMaxPooling2D, MaxPooling2D, concatenate)
+from ..layers import (Activation, AveragePooling2D, BatchNormalization, Conv2D,
+                      MaxPooling2D, concatenate)
 from ..engine.training import Model
 from . import _common
 from ._unsupported import preprocessor
@@ -111,12 +110,6 @@ def InceptionV3(include_top=True, weights='imagenet', input_tensor=None,
                     name='mixed8')
     x = _block_8(x, 0)
     x = _block_8(x, 1)
-    if include_top:
-        x = GlobalAveragePooling2D(name='avg_pool')(x)
-        x = Dense(classes, activation='softmax', name='predictions')(x)
-    elif pooling == 'avg':
-        x = GlobalAveragePooling2D()(x)
-    elif pooling == 'max':
-        x = GlobalMaxPooling2D()(x)
+    x = _common.classifier(x, include_top, pooling, classes, 'predictions')
     model = Model(inputs, x, name='inception_v3')
     return _common.load_weights(model, weights, include_top, _FILES, 'v0.5')

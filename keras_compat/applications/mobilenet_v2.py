@@ -5,9 +5,8 @@ files load. Inputs in [-1, 1] ('tf' mode)."""
 import warnings
 
 from .. import backend as K
-from ..layers import (Add, BatchNormalization, Conv2D, Dense,
-                      DepthwiseConv2D, GlobalAveragePooling2D,
-                      GlobalMaxPooling2D, ReLU, ZeroPadding2D)
+from ..layers import (Add, BatchNormalization, Conv2D, DepthwiseConv2D, ReLU,
+                      ZeroPadding2D)
 from ..engine.training import Model
 from . import _common
 from ._unsupported import preprocessor
@@ -123,14 +122,8 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True,
     last = _make_divisible(1280 * alpha, 8) if alpha > 1.0 else 1280
     x = Conv2D(last, kernel_size=1, use_bias=False, name='Conv_1')(x)
     x = ReLU(6., name='out_relu')(_bn('Conv_1_bn')(x))
-    if include_top:
-        x = GlobalAveragePooling2D()(x)
-        x = Dense(classes, activation='softmax', use_bias=True,
-                  name='Logits')(x)
-    elif pooling == 'avg':
-        x = GlobalAveragePooling2D()(x)
-    elif pooling == 'max':
-        x = GlobalMaxPooling2D()(x)
+    x = _common.classifier(x, include_top, pooling, classes, 'Logits',
+                           top_pool_name=None)
     model = Model(inputs, x, name='mobilenetv2_%0.2f_%s' % (alpha, rows))
     stem = 'mobilenet_v2_weights_tf_dim_ordering_tf_kernels_%s_%s' % (
         alpha, rows)

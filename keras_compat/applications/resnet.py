@@ -3,8 +3,7 @@
 keras-applications ImageNet weight files load. (`keras.applications.
 ResNet50` is the older naming of `resnet50`.)"""
 from .. import backend as K
-from ..layers import (Activation, Add, BatchNormalization, Conv2D, Dense,
-                      GlobalAveragePooling2D, GlobalMaxPooling2D,
+from ..layers import (Activation, Add, BatchNormalization, Conv2D,
                       MaxPooling2D, ZeroPadding2D)
 from ..engine.training import Model
 from . import _common
@@ -94,13 +93,8 @@ def ResNet(stack_fn, preact, use_bias, model_name='resnet',
     x = stack_fn(x)
     if preact:
         x = Activation('relu', name='post_relu')(_bn('post_bn')(x))
-    if include_top:
-        x = GlobalAveragePooling2D(name='avg_pool')(x)
-        x = Dense(classes, activation='softmax', name='probs')(x)
-    elif pooling == 'avg':
-        x = GlobalAveragePooling2D(name='avg_pool')(x)
-    elif pooling == 'max':
-        x = GlobalMaxPooling2D(name='max_pool')(x)
+    x = _common.classifier(x, include_top, pooling, classes, 'probs',
+                           pool_names=('avg_pool', 'max_pool'))
     model = Model(inputs, x, name=model_name)
     files = (model_name + '_weights_tf_dim_ordering_tf_kernels.h5',
              model_name + '_weights_tf_dim_ordering_tf_kernels_notop.h5')

@@ -2,9 +2,8 @@
 ImageNet weight files load."""
 from .. import backend as K
 from .. import layers
-from ..layers import (Activation, BatchNormalization, Conv2D, Dense,
-                      GlobalAveragePooling2D, GlobalMaxPooling2D,
-                      MaxPooling2D, ZeroPadding2D)
+from ..layers import (Activation, BatchNormalization, Conv2D, MaxPooling2D,
+                      ZeroPadding2D)
 from ..engine.training import Model
 from . import _common
 from .imagenet_utils import decode_predictions  # noqa: F401
@@ -80,12 +79,6 @@ def ResNet50(include_top=True, weights='imagenet', input_tensor=None,
         x = conv_block(x, 3, filters, stage, blocks[0], strides=strides)
         for block in blocks[1:]:
             x = identity_block(x, 3, filters, stage, block)
-    if include_top:
-        x = GlobalAveragePooling2D(name='avg_pool')(x)
-        x = Dense(classes, activation='softmax', name='fc1000')(x)
-    elif pooling == 'avg':
-        x = GlobalAveragePooling2D()(x)
-    elif pooling == 'max':
-        x = GlobalMaxPooling2D()(x)
+    x = _common.classifier(x, include_top, pooling, classes, 'fc1000')
     model = Model(inputs, x, name='resnet50')
     return _common.load_weights(model, weights, include_top, _FILES, 'v0.2')

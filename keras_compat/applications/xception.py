@@ -2,9 +2,8 @@
 layer for layer in the same order (the Keras ImageNet file is read in that
 order). Inputs 299 x 299 by default, scaled to [-1, 1] ('tf' mode)."""
 from .. import backend as K
-from ..layers import (Activation, BatchNormalization, Conv2D, Dense,
-                      GlobalAveragePooling2D, GlobalMaxPooling2D,
-                      MaxPooling2D, SeparableConv2D, add)
+from ..layers import (Activation, BatchNormalization, Conv2D, MaxPooling2D,
+                      SeparableConv2D, add)
 from ..engine.training import Model
 from . import _common
 from ._unsupported import preprocessor
@@ -71,12 +70,6 @@ def Xception(include_top=True, weights='imagenet', input_tensor=None,
     x = Activation('relu', name='block14_sepconv1_act')(x)
     x = _sepconv_bn(x, 2048, 'block14_sepconv2')
     x = Activation('relu', name='block14_sepconv2_act')(x)
-    if include_top:
-        x = GlobalAveragePooling2D(name='avg_pool')(x)
-        x = Dense(classes, activation='softmax', name='predictions')(x)
-    elif pooling == 'avg':
-        x = GlobalAveragePooling2D()(x)
-    elif pooling == 'max':
-        x = GlobalMaxPooling2D()(x)
+    x = _common.classifier(x, include_top, pooling, classes, 'predictions')
     model = Model(inputs, x, name='xception')
     return _common.load_weights(model, weights, include_top, _FILES, 'v0.4')
