@@ -172,9 +172,19 @@ def test_xception_matches_keras():
     assert model.layers[-3].name == 'block14_sepconv2_act'
 
 
+def test_inception_resnet_v2_matches_keras():
+    from keras_compat.applications import InceptionResNetV2
+    model = InceptionResNetV2(weights=None)
+    # Keras's InceptionResNetV2: 55,873,736 parameters, 782 layers.
+    assert model.count_params() == 55873736
+    assert len(model.layers) == 782
+    names = [layer.name for layer in model.layers]
+    assert 'block17_20_mixed' in names and 'conv_7b_ac' in names
+
+
 def test_architectures_not_built_yet_say_so():
     from keras_compat.applications import NASNetMobile
-    with pytest.raises(NotImplementedError, match='Xception and the ResNet'):
+    with pytest.raises(NotImplementedError, match='InceptionResNetV2 and'):
         NASNetMobile()
 
 

@@ -1,10 +1,10 @@
 """keras.applications: VGG16, VGG19, MobileNet, MobileNetV2, InceptionV3,
-Xception, DenseNet121/169/201, ResNet50/101/152 and ResNet50V2/101V2/152V2
-with Keras 2's layer names and layer order (ImageNet weights download to
-~/.keras/models and load with `load_weights`), the ImageNet
-`preprocess_input` / `decode_predictions` of every Keras 2 application
-module. InceptionResNetV2 and NASNet import and raise NotImplementedError
-when constructed."""
+InceptionResNetV2, Xception, DenseNet121/169/201, ResNet50/101/152 and
+ResNet50V2/101V2/152V2 with Keras 2's layer names and layer order
+(ImageNet weights download to ~/.keras/models and load with
+`load_weights`), the ImageNet `preprocess_input` / `decode_predictions` of
+every Keras 2 application module. NASNet imports and raises
+NotImplementedError when constructed."""
 from . import imagenet_utils  # noqa: F401
 from .vgg16 import VGG16
 from .vgg19 import VGG19

@@ -9,8 +9,8 @@ def unsupported_model(name):
         raise NotImplementedError(
             'keras.applications.%s is not provided by keras_compat yet; '
             'VGG16, VGG19, MobileNet, MobileNetV2, DenseNet, InceptionV3, '
-            'Xception and the ResNet family (ResNet50/101/152, '
-            'ResNet50V2/101V2/152V2) are.' % name)
+            'Xception, InceptionResNetV2 and the ResNet family (ResNet50/'
+            '101/152, ResNet50V2/101V2/152V2) are.' % name)
     factory.__name__ = factory.__qualname__ = name
     factory.__doc__ = 'Not provided yet: raises NotImplementedError.'
     return factory
