@@ -48,6 +48,20 @@ def split_rnn_inputs(inputs, num_constants):
     return inputs[0], extra[:split] or None, extra[split:] or None
 
 
+def call_with_extra_inputs(layer, inputs, kwargs):
+    """Calls `layer` on [sequence, states..., constants...]. Its input spec
+    describes the sequence only, so it is set aside for the call (a spec
+    built meanwhile, `_built_spec`, replaces it)."""
+    original_spec = layer.input_spec
+    layer.input_spec = None
+    try:
+        return Layer.__call__(layer, inputs, **kwargs)
+    finally:
+        built_spec = layer.__dict__.pop('_built_spec', None)
+        layer.input_spec = original_spec if built_spec is None else \
+            [built_spec]
+
+
 def _t(weight):
     return weight.t()
 
@@ -749,15 +763,7 @@ class RNN(Layer):
             if constants:
                 kwargs['constants'] = constants
             return super(RNN, self).__call__(inputs, **kwargs)
-        full = [inputs] + additional
-        original_spec = self.input_spec
-        self.input_spec = None
-        try:
-            return super(RNN, self).__call__(full, **kwargs)
-        finally:
-            built_spec = self.__dict__.pop('_built_spec', None)
-            self.input_spec = original_spec if built_spec is None else \
-                [built_spec]
+        return call_with_extra_inputs(self, [inputs] + additional, kwargs)
 
     def call(self, inputs, mask=None, training=None, initial_state=None,
              constants=None):

@@ -4,7 +4,7 @@ import torch
 from .. import backend as K
 from ..engine.base_layer import Layer, InputSpec
 from ..utils.generic_utils import has_arg, to_list
-from .recurrent import split_rnn_inputs
+from .recurrent import call_with_extra_inputs, split_rnn_inputs
 
 
 class Wrapper(Layer):
@@ -145,13 +145,8 @@ class Bidirectional(Wrapper):
         self._num_constants = len(constants) or None
         for sub in (self.forward_layer, self.backward_layer):
             sub._num_constants = len(constants)
-        # The spec describes the sequence input only.
-        spec, self.input_spec = self.input_spec, None
-        try:
-            return super(Bidirectional, self).__call__(
-                [inputs] + initial_state + constants, **kwargs)
-        finally:
-            self.input_spec = spec
+        return call_with_extra_inputs(
+            self, [inputs] + initial_state + constants, kwargs)
 
     def build(self, input_shape):
         constants_shape = []
