@@ -647,6 +647,8 @@ class SensitivitySpecificityBase(Metric):
         if num_thresholds <= 0:
             raise ValueError('`num_thresholds` must be > 0.')
         self.value = value
+        if self._target_name:
+            setattr(self, self._target_name, value)
         self.num_thresholds = num_thresholds
         if num_thresholds == 1:
             self.thresholds = [0.5]
@@ -693,7 +695,6 @@ class SensitivityAtSpecificity(SensitivitySpecificityBase):
 
     def __init__(self, specificity, num_thresholds=200, name=None,
                  dtype=None):
-        self.specificity = specificity
         super(SensitivityAtSpecificity, self).__init__(
             specificity, num_thresholds=num_thresholds, name=name,
             dtype=dtype)
@@ -710,7 +711,6 @@ class SpecificityAtSensitivity(SensitivitySpecificityBase):
 
     def __init__(self, sensitivity, num_thresholds=200, name=None,
                  dtype=None):
-        self.sensitivity = sensitivity
         super(SpecificityAtSensitivity, self).__init__(
             sensitivity, num_thresholds=num_thresholds, name=name,
             dtype=dtype)

@@ -1,6 +1,7 @@
 """What the application models share: the `weights` and `input_tensor`
 arguments and the ImageNet weight files."""
 import os
+import warnings
 
 from .. import backend as K
 from ..engine.input_layer import Input
@@ -66,3 +67,30 @@ def classifier(x, include_top, pooling, classes, dense_name,
     if pooling == 'max':
         return GlobalMaxPooling2D(name=pool_names[1])(x)
     return x
+
+
+def rows_cols(shape):
+    """(rows, cols) of an image shape without the batch axis."""
+    if K.image_data_format() == 'channels_first':
+        return shape[1], shape[2]
+    return shape[0], shape[1]
+
+
+def default_square_size(input_shape, sizes):
+    """The default input size of a model with ImageNet weights for square
+    `sizes`: the given size when it is one of them, else 224."""
+    if input_shape is None:
+        return 224
+    rows, cols = rows_cols(input_shape)
+    return rows if rows == cols and rows in sizes else 224
+
+
+def weights_size(rows, cols, sizes):
+    """The size whose ImageNet weights load: the input's when they exist
+    for it, else 224 (with Keras's warning)."""
+    if rows == cols and rows in sizes:
+        return rows
+    warnings.warn('`input_shape` is undefined or non-square, or `rows` is '
+                  'not in %s. Weights for input shape (224, 224) will be '
+                  'loaded as the default.' % list(sizes))
+    return 224

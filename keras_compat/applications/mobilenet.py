@@ -2,8 +2,6 @@
 builds it: depthwise-separable blocks named 'conv_dw_%d' / 'conv_pw_%d'
 with ReLU6, width multiplier `alpha`, so the Keras ImageNet weight files
 ('mobilenet_1_0_224_tf.h5', ...) load. Inputs in [-1, 1] ('tf' mode)."""
-import warnings
-
 from .. import backend as K
 from ..layers import (Activation, BatchNormalization, Conv2D,
                       DepthwiseConv2D, Dropout, GlobalAveragePooling2D,
@@ -56,17 +54,6 @@ def _depthwise_conv_block(inputs, pointwise_conv_filters, alpha,
     return ReLU(6., name='conv_pw_%d_relu' % block_id)(x)
 
 
-def _image_rows(input_shape):
-    """The default input size: the given square size when the ImageNet
-    weights exist for it, else 224."""
-    if input_shape is None:
-        return 224
-    first = K.image_data_format() == 'channels_first'
-    rows, cols = (input_shape[1], input_shape[2]) if first else \
-        (input_shape[0], input_shape[1])
-    return rows if rows == cols and rows in _SIZES else 224
-
-
 def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3,
               include_top=True, weights='imagenet', input_tensor=None,
               pooling=None, classes=1000, **kwargs):
@@ -74,13 +61,11 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3,
     `depth_multiplier` the depthwise convolutions; the top is global
     average pooling, dropout and a 1x1 convolution to `classes`."""
     _common.check_weights(weights, include_top, classes)
-    default_size = _image_rows(input_shape)
-    image, inputs = _common.model_input(input_tensor, input_shape,
-                                        default_size, 32, include_top,
-                                        weights)
-    shape = image._keras_shape[1:]
-    first = K.image_data_format() == 'channels_first'
-    rows, cols = (shape[1], shape[2]) if first else (shape[0], shape[1])
+    image, inputs = _common.model_input(
+        input_tensor, input_shape,
+        _common.default_square_size(input_shape, _SIZES), 32, include_top,
+        weights)
+    rows, cols = _common.rows_cols(K.int_shape(image)[1:])
     if weights == 'imagenet':
         if depth_multiplier != 1:
             raise ValueError('If imagenet weights are being loaded, depth '
@@ -89,12 +74,7 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3,
             raise ValueError('If imagenet weights are being loaded, alpha '
                              'can be one of`0.25`, `0.50`, `0.75` or `1.0` '
                              'only.')
-        if rows != cols or rows not in _SIZES:
-            rows = 224
-            warnings.warn('`input_shape` is undefined or non-square, or '
-                          '`rows` is not in [128, 160, 192, 224]. Weights '
-                          'for input shape (224, 224) will be loaded as the '
-                          'default.')
+        rows = _common.weights_size(rows, cols, _SIZES)
     x = _conv_block(image, 32, alpha, strides=(2, 2))
     for block_id, (filters, stride) in enumerate(_BLOCKS, 1):
         x = _depthwise_conv_block(x, filters, alpha, depth_multiplier,
@@ -103,7 +83,8 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3,
     if include_top:
         width = int(1024 * alpha)
         x = GlobalAveragePooling2D()(x)
-        x = Reshape((width, 1, 1) if first else (1, 1, width),
+        x = Reshape((width, 1, 1) if K.image_data_format() ==
+                    'channels_first' else (1, 1, width),
                     name='reshape_1')(x)
         x = Dropout(dropout, name='dropout')(x)
         x = Conv2D(classes, (1, 1), padding='same', name='conv_preds')(x)

@@ -2,8 +2,6 @@
 builds it: inverted residual blocks 'block_%d_{expand,depthwise,project}'
 with ReLU6 and width multiplier `alpha`, so the Keras ImageNet weight
 files load. Inputs in [-1, 1] ('tf' mode)."""
-import warnings
-
 from .. import backend as K
 from ..layers import (Add, BatchNormalization, Conv2D, DepthwiseConv2D, ReLU,
                       ZeroPadding2D)
@@ -86,30 +84,17 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True,
     1x1 convolution to 1280 channels (more for alpha > 1), then global
     average pooling and a softmax over `classes` (include_top)."""
     _common.check_weights(weights, include_top, classes)
-    default_size = 224
-    if input_shape is not None:
-        first = K.image_data_format() == 'channels_first'
-        rows, cols = (input_shape[1], input_shape[2]) if first else \
-            (input_shape[0], input_shape[1])
-        if rows == cols and rows in _SIZES:
-            default_size = rows
-    image, inputs = _common.model_input(input_tensor, input_shape,
-                                        default_size, 32, include_top,
-                                        weights)
-    shape = K.int_shape(image)[1:]
-    first = K.image_data_format() == 'channels_first'
-    rows, cols = (shape[1], shape[2]) if first else (shape[0], shape[1])
+    image, inputs = _common.model_input(
+        input_tensor, input_shape,
+        _common.default_square_size(input_shape, _SIZES), 32, include_top,
+        weights)
+    rows, cols = _common.rows_cols(K.int_shape(image)[1:])
     if weights == 'imagenet':
         if alpha not in (0.35, 0.50, 0.75, 1.0, 1.3, 1.4):
             raise ValueError('If imagenet weights are being loaded, alpha '
                              'can be one of `0.35`, `0.50`, `0.75`, `1.0`, '
                              '`1.3` or `1.4` only.')
-        if rows != cols or rows not in _SIZES:
-            rows = 224
-            warnings.warn('`input_shape` is undefined or non-square, or '
-                          '`rows` is not in [96, 128, 160, 192, 224]. '
-                          'Weights for input shape (224, 224) will be '
-                          'loaded as the default.')
+        rows = _common.weights_size(rows, cols, _SIZES)
     x = ZeroPadding2D(padding=correct_pad(image, 3), name='Conv1_pad')(image)
     x = Conv2D(_make_divisible(32 * alpha, 8), kernel_size=3,
                strides=(2, 2), padding='valid', use_bias=False,
