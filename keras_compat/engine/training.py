@@ -561,17 +561,8 @@ class Model(Network):
             fn = losses_module._underlying(loss.fn)
             if losses_module.is_categorical_crossentropy(loss.fn) and \
                     shape[-1] == 1 and (expected[-1] or 0) > 1:
-                raise ValueError(
-                    'You are passing a target array of shape ' + str(shape) +
-                    ' while using as loss `categorical_crossentropy`. '
-                    '`categorical_crossentropy` expects targets to be binary '
-                    'matrices (1s and 0s) of shape (samples, classes). If '
-                    'your targets are integer classes, you can convert them '
-                    'to the expected format via:\n```\nfrom keras.utils '
-                    'import to_categorical\ny_binary = to_categorical(y_int)'
-                    '\n```\n\nAlternatively, you can use the loss function '
-                    '`sparse_categorical_crossentropy` instead, which does '
-                    'expect integer targets.')
+                raise training_utils.integer_targets_for_categorical_error(
+                    shape)
             if loss.is_sparse:
                 continue
             if fn not in (losses_module.mean_squared_error,

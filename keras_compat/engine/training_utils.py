@@ -218,6 +218,21 @@ def _needs_matching_shape(loss):
                _SHAPE_MATCHING_LOSSES)
 
 
+def integer_targets_for_categorical_error(shape):
+    """Keras's error for class indices given to categorical
+    crossentropy."""
+    return ValueError(
+        'You are passing a target array of shape ' + str(shape) + ' while '
+        'using as loss `categorical_crossentropy`. '
+        '`categorical_crossentropy` expects targets to be binary matrices '
+        '(1s and 0s) of shape (samples, classes). If your targets are '
+        'integer classes, you can convert them to the expected format '
+        'via:\n```\nfrom keras.utils import to_categorical\ny_binary = '
+        'to_categorical(y_int)\n```\n\nAlternatively, you can use the loss '
+        'function `sparse_categorical_crossentropy` instead, which does '
+        'expect integer targets.')
+
+
 def check_loss_and_target_compatibility(targets, loss_fns, output_shapes):
     """Raises when a target cannot be right for its loss: integer classes
     given to categorical crossentropy, or a target shaped unlike the output
@@ -226,17 +241,7 @@ def check_loss_and_target_compatibility(targets, loss_fns, output_shapes):
         if y is None or loss is None:
             continue
         if losses.is_categorical_crossentropy(loss) and y.shape[-1] == 1:
-            raise ValueError(
-                'You are passing a target array of shape ' + str(y.shape) +
-                ' while using as loss `categorical_crossentropy`. '
-                '`categorical_crossentropy` expects targets to be binary '
-                'matrices (1s and 0s) of shape (samples, classes). If your '
-                'targets are integer classes, you can convert them to the '
-                'expected format via:\n```\nfrom keras.utils import '
-                'to_categorical\ny_binary = to_categorical(y_int)\n```\n\n'
-                'Alternatively, you can use the loss function '
-                '`sparse_categorical_crossentropy` instead, which does '
-                'expect integer targets.')
+            raise integer_targets_for_categorical_error(y.shape)
         if not _needs_matching_shape(loss):
             continue
         for target_dim, out_dim in zip(y.shape[1:], shape[1:]):
