@@ -19,6 +19,23 @@ def _activation_config(fn):
     return activations.serialize(fn)
 
 
+def set_kernel_bias_options(layer, activation, use_bias, kernel_initializer,
+                            bias_initializer, kernel_regularizer,
+                            bias_regularizer, activity_regularizer,
+                            kernel_constraint, bias_constraint):
+    """Stores the activation and the kernel/bias options of a Dense, Conv
+    or LocallyConnected layer, resolved from names or configs."""
+    layer.activation = activations.get(activation)
+    layer.use_bias = use_bias
+    layer.kernel_initializer = initializers.get(kernel_initializer)
+    layer.bias_initializer = initializers.get(bias_initializer)
+    layer.kernel_regularizer = regularizers.get(kernel_regularizer)
+    layer.bias_regularizer = regularizers.get(bias_regularizer)
+    layer.activity_regularizer = regularizers.get(activity_regularizer)
+    layer.kernel_constraint = constraints.get(kernel_constraint)
+    layer.bias_constraint = constraints.get(bias_constraint)
+
+
 def kernel_bias_config(layer):
     """The config entries of a layer with a kernel and a bias: their
     initializers, regularizers (and the activity regularizer) and
@@ -66,15 +83,10 @@ class Dense(Layer):
             raise TypeError("Dense() missing required argument: 'units'")
         super(Dense, self).__init__(**kwargs)
         self.units = int(units)
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_kernel_bias_options(
+            self, activation, use_bias, kernel_initializer, bias_initializer,
+            kernel_regularizer, bias_regularizer, activity_regularizer,
+            kernel_constraint, bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
 

@@ -1,9 +1,9 @@
 """Locally-connected layers: convolutions whose kernel is not shared, one
 kernel per output position (Keras 2 `keras.layers.local`)."""
 from .. import backend as K
-from .. import activations, initializers, regularizers, constraints
+from .. import activations
 from ..engine.base_layer import Layer, InputSpec
-from .core import kernel_bias_config
+from .core import kernel_bias_config, set_kernel_bias_options
 from ..legacy import interfaces
 from ..utils import conv_utils
 
@@ -38,15 +38,10 @@ class _LocallyConnected(Layer):
                              'supported): %s' % (type(self).__name__,
                                                  padding))
         self.data_format = K.normalize_data_format(data_format)
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_kernel_bias_options(
+            self, activation, use_bias, kernel_initializer, bias_initializer,
+            kernel_regularizer, bias_regularizer, activity_regularizer,
+            kernel_constraint, bias_constraint)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def _output_lengths(self, spatial):
