@@ -78,8 +78,8 @@ def main(argv=None):
         print(USAGE)
         return 0 if argv else 2
     if argv[0] == '--version':
-        from . import __version__, KERAS_API_VERSION
-        print('keras_compat %s (Keras %s API)' % (__version__,
+        from . import PACKAGE_VERSION, KERAS_API_VERSION
+        print('keras_compat %s (Keras %s API)' % (PACKAGE_VERSION,
                                                    KERAS_API_VERSION))
         return 0
     if argv[0] != 'run' or len(argv) < 2:

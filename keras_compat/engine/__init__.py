@@ -7,3 +7,5 @@ from .network import Network, get_source_inputs
 from .training import Model
 from .sequential import Sequential
 from . import training_utils  # noqa: F401
+# Keras 2 module paths that scripts reach as attributes of keras.engine.
+from . import topology, saving  # noqa: F401,E402
