@@ -175,10 +175,18 @@ def is_placeholder(x):
 
 
 def shape(x):
-    """The shape of `x` as a torch.Size (ints), usable in reshape calls."""
+    """The shape of `x` as a torch.Size (ints), usable in reshape calls;
+    of a symbolic tensor, a symbolic int32 vector (its dynamic shape), as
+    Keras 2's `K.shape` returns."""
     if _is_symbolic(x):
-        return x.shape
+        from ..engine import symbolic
+        return symbolic.apply_op(_shape_vector, (x,), name='shape')
     return _t(x).shape
+
+
+def _shape_vector(x):
+    return torch.tensor(tuple(x.shape), dtype=torch.int32,
+                        device=x.device)
 
 
 def int_shape(x):
@@ -197,6 +205,9 @@ def ndim(x):
 
 
 def size(x, name=None):
+    if _is_symbolic(x):
+        from ..engine import symbolic
+        return symbolic.apply_op(size, (x,), name='size')
     return torch.tensor(_t(x).numel(), device=get_device())
 
 
@@ -258,19 +269,34 @@ def count_params(x):
     return int(np.prod(int_shape(x)))
 
 
+def _graph_update(x, new_value):
+    """The update op of K.function for a value computed by the graph:
+    `x` takes `new_value` each time the function runs."""
+    from ..engine.symbolic import VariableUpdate
+    return VariableUpdate(x, new_value)
+
+
 def update(x, new_x):
+    """Assigns `new_x` to the variable `x`. With a symbolic `new_x`, the
+    update op to pass to `K.function(..., updates=[...])`."""
+    if _is_symbolic(new_x):
+        return _graph_update(x, new_x)
     with torch.no_grad():
         x.copy_(_t(new_x))
     return x
 
 
 def update_add(x, increment):
+    if _is_symbolic(increment):
+        return _graph_update(x, x + increment)
     with torch.no_grad():
         x.add_(_t(increment).to(x.dtype))
     return x
 
 
 def update_sub(x, decrement):
+    if _is_symbolic(decrement):
+        return _graph_update(x, x - decrement)
     with torch.no_grad():
         x.sub_(_t(decrement).to(x.dtype))
     return x
@@ -278,6 +304,8 @@ def update_sub(x, decrement):
 
 def moving_average_update(x, value, momentum):
     """x = x * momentum + value * (1 - momentum), in place."""
+    if _is_symbolic(value):
+        return _graph_update(x, x * momentum + value * (1. - momentum))
     with torch.no_grad():
         x.mul_(momentum).add_(_t(value).to(x.dtype), alpha=1. - momentum)
     return x
@@ -1108,7 +1136,18 @@ def function(inputs, outputs, updates=None, **kwargs):
 def rnn(step_function, inputs, initial_states, go_backwards=False,
         mask=None, constants=None, unroll=False, input_length=None):
     """Iterates `step_function` over the time axis of `inputs`
-    (batch, time, ...), as Keras's `K.rnn`."""
+    (batch, time, ...), as Keras's `K.rnn`. On symbolic tensors, a graph
+    node whose outputs are the last output, the outputs and the states."""
+    if builtins.any(_is_symbolic(v) for v in
+                    [inputs, mask] + list(initial_states) +
+                    list(constants or [])):
+        from ..engine import symbolic
+        flat = symbolic.apply_multi_output_op(
+            _rnn_flat, (step_function, inputs, list(initial_states)),
+            dict(go_backwards=go_backwards, mask=mask,
+                 constants=None if constants is None else list(constants)),
+            name='rnn')
+        return flat[0], flat[1], flat[2:]
     inputs = _t(inputs)
     states = list(initial_states)
     steps = inputs.shape[1]
@@ -1130,6 +1169,12 @@ def rnn(step_function, inputs, initial_states, go_backwards=False,
         outputs.append(output)
         states = list(new_states)
     return last_output, torch.stack(outputs, dim=1), states
+
+
+def _rnn_flat(step_function, inputs, initial_states, **kwargs):
+    last_output, outputs, states = rnn(step_function, inputs,
+                                       initial_states, **kwargs)
+    return [last_output, outputs] + list(states)
 
 
 def map_fn(fn, elems, name=None, dtype=None):
@@ -1170,7 +1215,7 @@ def _symbolic_aware(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        for a in args:
+        for a in args + tuple(kwargs.values()):
             if getattr(a, '_is_keras_symbolic', False) or (
                     isinstance(a, (list, tuple)) and
                     builtins.any(getattr(v, '_is_keras_symbolic', False)
@@ -1206,4 +1251,7 @@ symbolic_aware_names(globals(), (
         'softsign', 'sigmoid', 'hard_sigmoid', 'tanh', 'dropout',
         'categorical_crossentropy', 'sparse_categorical_crossentropy',
         'binary_crossentropy', 'zeros_like', 'ones_like', 'identity',
-        'switch', 'update_add', 'update_sub'))
+        'switch', 'in_train_phase', 'in_test_phase', 'random_uniform',
+        'random_normal', 'truncated_normal', 'random_binomial',
+        'print_tensor', 'batch_normalization', 'normalize_batch_in_training',
+        'ctc_batch_cost', 'arange', 'eye', 'map_fn', 'foldl', 'foldr'))

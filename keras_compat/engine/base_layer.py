@@ -861,9 +861,10 @@ class Layer(nn.Module):
         kwargs = {k: v for k, v in kwargs.items()
                   if not getattr(v, '_is_keras_symbolic', False)}
         was_training = self.training
+        from .symbolic import probing
         try:
             self.training = False
-            with torch.no_grad():
+            with torch.no_grad(), probing():
                 out = nn.Module.__call__(self, real_inputs, *args, **kwargs)
         except ValueError:
             if getattr(self, '_raises_on_symbolic_call', False):

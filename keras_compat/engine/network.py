@@ -77,6 +77,8 @@ class Network(Layer):
         self._network_nodes = set()
         self._nodes_by_depth = {}
         self._extra_outputs = []
+        self._layer_symbolic_losses = []
+        self._has_gradients = False
         self._last_tensor_map = None
 
     def _init_subclassed_network(self, name=None, trainable=True,
@@ -142,12 +144,19 @@ class Network(Layer):
                                             tensor_index))
         nodes, nodes_by_depth, layers = _map_graph_network(
             inputs, outputs + self._extra_outputs)
+        self._layer_symbolic_losses = _layer_symbolic_losses(
+            inputs, layers, outputs + self._extra_outputs)
+        if self._layer_symbolic_losses:
+            nodes, nodes_by_depth, layers = _map_graph_network(
+                inputs, outputs + self._extra_outputs +
+                self._layer_symbolic_losses)
         self._network_nodes = nodes
         self._nodes_by_depth = nodes_by_depth
         self._register_layers(layers)
         self._plan = [node for depth in sorted(nodes_by_depth, reverse=True)
                       for node in nodes_by_depth[depth]
                       if not isinstance(node.outbound_layer, InputLayer)]
+        self._set_gradient_plan()
         self.input_names = [layer.name for layer in self._input_layers]
         self.output_names = _unique_output_names(self._output_layers)
         self._feed_input_names = list(self.input_names)
@@ -156,6 +165,29 @@ class Network(Layer):
         self._set_self_node()
         self.built = True
         self._after_graph_change()
+
+    def _set_gradient_plan(self):
+        """What a run needs for the `K.gradients` nodes of the graph: the
+        tensors that gradients are taken with respect to (made to require
+        grad when computed) and which gradient nodes are differentiated
+        again (second order)."""
+        from .symbolic import GradientLayer
+        gradient_nodes = [node for node in self._plan
+                          if isinstance(node.outbound_layer, GradientLayer)]
+        self._grad_target_ids = {id(x) for node in gradient_nodes
+                                 for x in node.input_tensors[1:]}
+        self._has_gradients = bool(gradient_nodes)
+        for node in gradient_nodes:
+            for ancestor in _ancestor_layers(node.input_tensors[0]):
+                if isinstance(ancestor, GradientLayer):
+                    ancestor.higher_order = True
+
+    def _gradient_parameters(self):
+        """The weights that the graph's `K.gradients` nodes differentiate
+        with respect to."""
+        return [p for node in self._plan
+                if hasattr(node.outbound_layer, 'weight_parameters')
+                for p in node.outbound_layer.weight_parameters()]
 
     def _set_self_node(self):
         """Node 0 of a network links its own inputs to its outputs, as in
@@ -370,6 +402,25 @@ class Network(Layer):
             if masks is not None and masks[i] is not None:
                 value._keras_mask = masks[i]
             tensor_map[id(symbolic)] = value
+        from . import symbolic as graph
+        with graph.running(graph.RunValues(tensor_map)):
+            if self._has_gradients:
+                with torch.enable_grad():
+                    self._run_plan(tensor_map, self._grad_target_ids)
+            else:
+                self._run_plan(tensor_map, ())
+        if self._extra_outputs or self.__dict__.get('_keep_map'):
+            self._last_tensor_map = tensor_map
+        for tensor in self._layer_symbolic_losses:
+            graph._latest_values[id(tensor)] = tensor_map[id(tensor)]
+        results = [tensor_map[id(x)] for x in self.outputs]
+        return results[0] if len(results) == 1 else results
+
+    def _run_plan(self, tensor_map, grad_targets):
+        if grad_targets:
+            for key in grad_targets:
+                if key in tensor_map:
+                    tensor_map[key] = _requiring_grad(tensor_map[key])
         for node in self._plan:
             layer = node.outbound_layer
             args = [tensor_map[id(x)] for x in node.input_tensors]
@@ -380,11 +431,9 @@ class Network(Layer):
             if not isinstance(outputs, (list, tuple)):
                 outputs = [outputs]
             for symbolic, value in zip(node.output_tensors, outputs):
-                tensor_map[id(symbolic)] = value
-        if self._extra_outputs or self.__dict__.get('_keep_map'):
-            self._last_tensor_map = tensor_map
-        results = [tensor_map[id(x)] for x in self.outputs]
-        return results[0] if len(results) == 1 else results
+                key = id(symbolic)
+                tensor_map[key] = _requiring_grad(value) \
+                    if key in grad_targets else value
 
     def compute_output_shape(self, input_shape):
         if not self._is_graph_network:
@@ -661,6 +710,56 @@ class Network(Layer):
 
     def extra_repr(self):
         return 'name=%r' % self.name
+
+
+def _requiring_grad(value):
+    """`value` as a tensor that gradients can be taken with respect to."""
+    if not isinstance(value, torch.Tensor) or value.requires_grad or \
+            not value.is_floating_point():
+        return value
+    mask = getattr(value, '_keras_mask', None)
+    value = value.detach().requires_grad_(True)
+    if mask is not None:
+        value._keras_mask = mask
+    return value
+
+
+def _layer_symbolic_losses(inputs, layers, outputs):
+    """The symbolic tensors that layers of the graph added as losses
+    (`layer.add_loss(tensor)` outside a call) and that the graph's inputs
+    compute: the network computes them on each run."""
+    found = []
+    for layer in layers:
+        for fn in layer.__dict__.get('_loss_fns', ()):
+            tensor = getattr(fn, 'tensor', None)
+            if not isinstance(fn, base_layer._SymbolicLoss) or \
+                    any(tensor is t for t in outputs + found):
+                continue
+            try:
+                _map_graph_network(inputs, [tensor])
+            except ValueError:
+                continue
+            found.append(tensor)
+    return found
+
+
+def _ancestor_layers(tensor):
+    """The layers whose calls `tensor` was computed from (its own layer
+    included), each once."""
+    seen, found, stack = set(), [], [tensor]
+    while stack:
+        x = stack.pop()
+        history = getattr(x, '_keras_history', None)
+        if not history:
+            continue
+        layer, node_index, _ = history
+        key = (id(layer), node_index)
+        if key in seen:
+            continue
+        seen.add(key)
+        found.append(layer)
+        stack.extend(layer._inbound_nodes[node_index].input_tensors)
+    return found
 
 
 def _resolve_arguments(kwargs, tensor_map):

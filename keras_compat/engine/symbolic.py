@@ -99,19 +99,127 @@ class TensorOpLayer(Layer):
                                                   self.fn)))
 
 
+# ------------------------------------------------------- values of a run
+# While a graph runs (a model's forward pass, a K.function call), symbolic
+# tensors that user code reaches outside the recorded graph (a custom
+# layer's `call` reading `z_mean` from the enclosing script, as Keras 2
+# VAE code does) stand for their value in that run.
+_RUNS = []
+
+
+class RunValues(object):
+    """The values a graph run has computed so far, by symbolic tensor."""
+
+    def __init__(self, tensor_map):
+        self.tensor_map = tensor_map
+
+    def lookup(self, tensor):
+        return self.tensor_map.get(id(tensor))
+
+
+class ProbeValues(object):
+    """Stand-in values for a shape probe: small zero tensors of each
+    symbolic tensor's static shape."""
+
+    def __init__(self):
+        self._made = {}
+
+    def lookup(self, tensor):
+        value = self._made.get(id(tensor))
+        if value is None:
+            value = dummy_value(tensor)
+            self._made[id(tensor)] = (value, tensor)
+            return value
+        return value[0]
+
+
+def dummy_value(tensor):
+    """Zeros of a symbolic tensor's static shape (2 for an unknown batch,
+    3 for another unknown dimension)."""
+    shape = [2 if i == 0 and d is None else (3 if d is None else d)
+             for i, d in enumerate(tensor._keras_shape)]
+    dtype = K.torch_dtype(tensor.dtype) if tensor.dtype else torch.float32
+    return torch.zeros(shape, dtype=dtype, device=K.get_device())
+
+
+class running(object):
+    """Context of a graph run: `values` answers for symbolic tensors."""
+
+    def __init__(self, values):
+        self.values = values
+
+    def __enter__(self):
+        _RUNS.append(self.values)
+        return self.values
+
+    def __exit__(self, *exc):
+        _RUNS.pop()
+        return False
+
+
+def probing():
+    return running(ProbeValues())
+
+
+def run_value(tensor):
+    """The value of a symbolic tensor in the innermost run that has it,
+    or None."""
+    for values in reversed(_RUNS):
+        value = values.lookup(tensor)
+        if value is not None:
+            return value
+    return None
+
+
+def _resolved(container, paths):
+    """`container` with each symbolic tensor at `paths` replaced by its
+    value in the current run; None when one has no value."""
+    for path in paths:
+        value = run_value(_get(container, path))
+        if value is None:
+            return None
+        container = _replace(container, path, value)
+    return container
+
+
 def apply_op(fn, args, kwargs=None, name=None):
     """Records `fn(*args, **kwargs)` on symbolic arguments as a graph
-    node and returns its symbolic output."""
+    node and returns its symbolic output. Inside a graph run whose values
+    cover every symbolic argument, computes `fn` on those values instead."""
     kwargs = kwargs or {}
-    paths = [('args', p) for p in _symbolic_paths(list(args))]
-    for key, value in kwargs.items():
-        paths += [('kwargs', (key,) + p) for p in _symbolic_paths(value)]
+    arg_paths = _symbolic_paths(list(args))
+    kwarg_paths = {key: _symbolic_paths(value)
+                   for key, value in kwargs.items()}
+    if _RUNS:
+        real_args = _resolved(list(args), arg_paths)
+        real_kwargs = {} if real_args is not None else None
+        for key, value in kwargs.items():
+            if real_kwargs is None:
+                break
+            value = _resolved(value, kwarg_paths[key])
+            if value is None and kwarg_paths[key]:
+                real_kwargs = None
+            else:
+                real_kwargs[key] = kwargs[key] if value is None else value
+        if real_args is not None and real_kwargs is not None:
+            return fn(*real_args, **real_kwargs)
+    paths = [('args', p) for p in arg_paths]
+    for key, found in kwarg_paths.items():
+        paths += [('kwargs', (key,) + p) for p in found]
     inputs = []
     for where, path in paths:
         source = list(args) if where == 'args' else kwargs
         inputs.append(_get(source, path))
     layer = TensorOpLayer(fn, args, kwargs, paths, name=name)
     return layer(inputs if len(inputs) > 1 else inputs[0])
+
+
+def apply_multi_output_op(fn, args, kwargs=None, name=None):
+    """`apply_op` for a function returning a flat list of tensors: the
+    symbolic result is a list with one symbolic tensor per output."""
+    result = apply_op(lambda *a, **k: list(fn(*a, **k)), args, kwargs,
+                      name=name)
+    return list(result) if isinstance(result, (list, tuple)) else [result]
 
 
 # --------------------------------------------------------------- gradients
@@ -127,37 +235,140 @@ def _weight_target(variable):
     return variable, None
 
 
+class _GradState(object):
+    # False inside a K.function call that only reads values: no backward
+    # pass follows, so gradients need no graph of their own.
+    backward_follows = True
+
+
+_GRAD_STATE = _GradState()
+
+
+class GradientLayer(Layer):
+    """`K.gradients(loss, variables)` of a symbolic loss as a graph node:
+    the gradient of the sum of `loss` with respect to each variable,
+    computed with torch.autograd when the graph runs. Variables are
+    symbolic tensors of the graph (inputs and intermediate outputs, which
+    are the node's other inputs) or weights (held by the node). Like
+    TensorFlow's, the gradient graph is itself differentiable (second
+    order: gradient penalties, Hessian-vector products). An unconnected
+    variable gets a zero gradient."""
+
+    _raises_on_symbolic_call = True
+
+    def __init__(self, variables, name=None):
+        prefix = 'gradients'
+        super(GradientLayer, self).__init__(
+            name=name or prefix + '_' + str(K.get_uid(prefix)))
+        self._variables = list(variables)
+        self._weight_targets = [None if is_symbolic(v) else v
+                                for v in self._variables]
+        self.supports_masking = True
+        self.trainable = False
+        self.higher_order = False
+
+    def weight_parameters(self):
+        return [_weight_target(v)[0] for v in self._weight_targets
+                if v is not None]
+
+    def call(self, inputs):
+        values = list(inputs) if isinstance(inputs, (list, tuple)) else \
+            [inputs]
+        loss, symbolic_values = values[0], iter(values[1:])
+        targets, layouts = [], []
+        for weight in self._weight_targets:
+            if weight is None:
+                targets.append(next(symbolic_values))
+                layouts.append(None)
+            else:
+                param, to_keras = _weight_target(weight)
+                targets.append(param)
+                layouts.append(to_keras)
+        create = self.higher_order or (_GRAD_STATE.backward_follows and
+                                       torch.is_grad_enabled())
+        grads = _autograd(loss, targets, create)
+        results = []
+        for grad, target, to_keras in zip(grads, targets, layouts):
+            if grad is None:
+                grad = torch.zeros_like(target)
+            results.append(to_keras(grad) if to_keras is not None else grad)
+        return results if len(results) > 1 else results[0]
+
+    def compute_output_shape(self, input_shape):
+        shapes = [tuple(v._keras_shape) if is_symbolic(v) else
+                  tuple(v.shape) for v in self._variables]
+        return shapes if len(shapes) > 1 else shapes[0]
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def get_config(self):
+        raise NotImplementedError(
+            'Layer %s computes K.gradients inside the graph and cannot be '
+            'serialized; rebuild the gradient computation after loading '
+            'the model.' % self.name)
+
+
+def _autograd(loss, targets, create_graph):
+    if not loss.requires_grad:
+        return [None] * len(targets)
+    wanted = [i for i, t in enumerate(targets) if t.requires_grad]
+    if not wanted:
+        return [None] * len(targets)
+    with torch.enable_grad():
+        found = torch.autograd.grad(
+            loss.sum() if loss.dim() else loss, [targets[i] for i in wanted],
+            allow_unused=True, retain_graph=True, create_graph=create_graph)
+    grads = [None] * len(targets)
+    for i, g in zip(wanted, found):
+        grads[i] = g
+    return grads
+
+
 def gradients(loss, variables):
-    """Gradients of `loss` with respect to `variables`: computed now for a
-    real loss tensor; for a symbolic loss, symbolic tensors that
-    `K.function` evaluates."""
-    single = not isinstance(variables, (list, tuple))
-    variables = [variables] if single else list(variables)
+    """Gradients of `loss` with respect to `variables` (a list; one
+    gradient each). For a symbolic loss, symbolic gradient tensors that
+    other backend functions, operators and `K.function` take like any
+    tensor; for a loss computed now, the gradients now (symbolic variables
+    then stand for their value in the current run)."""
+    variables = list(variables) if isinstance(variables, (list, tuple)) \
+        else [variables]
     if is_symbolic(loss):
-        grads = []
-        for v in variables:
-            shape = v._keras_shape if is_symbolic(v) else tuple(v.shape)
-            g = KerasTensor(shape, dtype=K.floatx(), name='gradient')
-            g._gradient_of = (loss, v)
-            grads.append(g)
-        return grads
-    targets = [_weight_target(v) for v in variables]
-    grads = torch.autograd.grad(loss, [p for p, _ in targets],
-                                allow_unused=True, retain_graph=True)
-    result = []
-    for g, (_, to_keras) in zip(grads, targets):
-        if g is not None and to_keras is not None:
-            g = to_keras(g)
-        result.append(g)
-    return result
+        layer = GradientLayer(variables)
+        symbolic_vars = [v for v in variables if is_symbolic(v)]
+        inputs = [loss] + symbolic_vars
+        out = layer(inputs if len(inputs) > 1 else loss)
+        return list(out) if isinstance(out, (list, tuple)) else [out]
+    targets, layouts = [], []
+    for v in variables:
+        if is_symbolic(v):
+            value = run_value(v)
+            if value is None:
+                raise ValueError(
+                    'K.gradients of a computed loss with respect to the '
+                    'symbolic tensor %r: that tensor has no value in the '
+                    'current run. Take gradients of a symbolic loss (for '
+                    'K.function or model.add_loss), or with respect to '
+                    'tensors of the graph being run.' % (v,))
+            targets.append(value)
+            layouts.append(None)
+        else:
+            param, to_keras = _weight_target(v)
+            targets.append(param)
+            layouts.append(to_keras)
+    grads = _autograd(loss, targets, torch.is_grad_enabled())
+    return [g if g is None or to_keras is None else to_keras(g)
+            for g, to_keras in zip(grads, layouts)]
 
 
 # ---------------------------------------------------------------- function
 class Function(object):
     """A callable from input arrays to output arrays over a recorded graph
-    (`K.function(inputs, outputs)`). A non-tensor entry in `inputs` (such
-    as `K.learning_phase()`) takes the learning phase: 1 runs dropout and
-    batch statistics as in training."""
+    (`K.function(inputs, outputs, updates)`). A non-tensor entry in
+    `inputs` (such as `K.learning_phase()`) takes the learning phase: 1
+    runs dropout and batch statistics as in training. Updates are applied
+    after every output and update value has been computed, as a Keras 2
+    (TensorFlow 1) session run does."""
 
     def __init__(self, inputs, outputs, updates=None, name=None):
         from .network import Network
@@ -168,18 +379,17 @@ class Function(object):
         self.outputs = [outputs] if self.single_output else list(outputs)
         self._symbolic_inputs = [x for x in self.inputs if is_symbolic(x)]
         graph_outputs = []
-        targets = []
-        for out in self.outputs:
-            grad = getattr(out, '_gradient_of', None)
-            targets.append(grad[0] if grad is not None else out)
-        targets += [u.loss if isinstance(u, OptimizerUpdate) else u[1]
-                    for u in self.updates]
+        targets = list(self.outputs)
+        for update in self.updates:
+            targets += update.symbolic_values()
         for target in targets:
             if is_symbolic(target) and all(target is not t
                                            for t in graph_outputs):
                 graph_outputs.append(target)
         self._network = Network(self._symbolic_inputs, graph_outputs) \
             if graph_outputs else None
+        self._backward_follows = any(isinstance(u, OptimizerUpdate)
+                                     for u in self.updates)
 
     def __call__(self, values):
         values = list(values) if isinstance(values, (list, tuple)) else \
@@ -189,84 +399,103 @@ class Function(object):
                              % (len(self.inputs), len(values)))
         phase = 0
         tensors = []
-        wants_input_grads = {id(g._gradient_of[1]) for g in self.outputs
-                             if getattr(g, '_gradient_of', None) is not None}
         for symbolic, value in zip(self.inputs, values):
             if not is_symbolic(symbolic):
                 phase = int(np.asarray(value))
                 continue
-            tensor = _as_input(value, symbolic)
-            if id(symbolic) in wants_input_grads:
-                tensor = tensor.detach().requires_grad_(True)
-            tensors.append(tensor)
-        network = self._network
-        computed = {}
-        if network is not None:
-            was = [m.training for m in network.modules()]
-            network.train(bool(phase))
-            try:
-                with common.loop_phase(phase), torch.enable_grad():
-                    network.__dict__['_keep_map'] = True
-                    network._run_graph(tensors)
-                    computed = dict(network._last_tensor_map or {})
-            finally:
-                network.__dict__['_keep_map'] = False
-                for m, flag in zip(network.modules(), was):
-                    m.training = flag
+            tensors.append(_as_input(value, symbolic))
+        computed = self._run(tensors, phase)
         for symbolic, tensor in zip(self._symbolic_inputs, tensors):
             computed.setdefault(id(symbolic), tensor)
-        results = []
-        for out in self.outputs:
-            grad = getattr(out, '_gradient_of', None)
-            if grad is None:
-                results.append(_to_numpy(computed[id(out)] if is_symbolic(
-                    out) else out))
-                continue
-            loss, variable = grad
-            loss_value = computed[id(loss)]
-            if is_symbolic(variable):
-                target, to_keras = computed[id(variable)], None
-            else:
-                target, to_keras = _weight_target(variable)
-            g, = torch.autograd.grad(loss_value.sum() if loss_value.dim()
-                                     else loss_value, [target],
-                                     allow_unused=True, retain_graph=True)
-            if g is None:
-                g = torch.zeros_like(target)
-            if to_keras is not None:
-                g = to_keras(g)
-            results.append(_to_numpy(g))
-        self._apply_updates(computed)
+        results = [_to_numpy(computed[id(out)] if is_symbolic(out) else
+                             _eager_value(out)) for out in self.outputs]
+        with running(RunValues(computed)):
+            for update in self.updates:
+                update.prepare(computed)
+            for update in self.updates:
+                update.apply()
         return results[0] if self.single_output else results
 
-    def _apply_updates(self, computed):
-        for update in self.updates:
-            if isinstance(update, OptimizerUpdate):
-                update.apply(computed)
-                continue
-            variable, value = update
-            value = computed[id(value)] if is_symbolic(value) else value
-            with torch.no_grad():
-                variable.copy_(torch.as_tensor(
-                    value, dtype=variable.dtype).reshape(variable.shape))
+    def _run(self, tensors, phase):
+        network = self._network
+        if network is None:
+            return {}
+        was = [m.training for m in network.modules()]
+        network.train(bool(phase))
+        frozen = [p for p in network._gradient_parameters()
+                  if not p.requires_grad]
+        previous = _GRAD_STATE.backward_follows
+        _GRAD_STATE.backward_follows = self._backward_follows
+        try:
+            for p in frozen:
+                p.requires_grad_(True)
+            with common.loop_phase(phase), torch.enable_grad():
+                network.__dict__['_keep_map'] = True
+                network._run_graph(tensors)
+                return dict(network._last_tensor_map or {})
+        finally:
+            _GRAD_STATE.backward_follows = previous
+            for p in frozen:
+                p.requires_grad_(False)
+            network.__dict__['_keep_map'] = False
+            network._last_tensor_map = None
+            for m, flag in zip(network.modules(), was):
+                m.training = flag
+
+
+def _eager_value(value):
+    if callable(value) and not isinstance(value, torch.Tensor):
+        value = value()
+    return value
+
+
+class VariableUpdate(object):
+    """A (variable, new value) update of K.function: `K.update(x, v)`,
+    `K.update_add(x, d)`, `K.update_sub(x, d)` on symbolic values, or a
+    plain pair."""
+
+    def __init__(self, variable, value):
+        self.variable = variable
+        self.value = value
+        self._new = None
+
+    def symbolic_values(self):
+        return [self.value] if is_symbolic(self.value) else []
+
+    def prepare(self, computed):
+        value = computed[id(self.value)] if is_symbolic(self.value) else \
+            _eager_value(self.value)
+        variable = self.variable
+        self._new = torch.as_tensor(value, dtype=variable.dtype).to(
+            variable.device).detach().reshape(variable.shape)
+
+    def apply(self):
+        with torch.no_grad():
+            self.variable.copy_(self._new)
+        self._new = None
 
 
 def _checked_updates(updates):
-    """K.function's updates: optimizer updates (from `get_updates`) and
-    (variable, new value) pairs."""
+    """K.function's updates: optimizer updates (from `get_updates`),
+    K.update/update_add/update_sub results and (variable, new_value)
+    pairs."""
     checked = []
     for update in updates or []:
-        if isinstance(update, OptimizerUpdate):
+        if isinstance(update, (OptimizerUpdate, VariableUpdate)):
             checked.append(update)
         elif isinstance(update, (list, tuple)) and len(update) == 2 and \
                 isinstance(update[0], torch.Tensor):
-            checked.append(tuple(update))
+            checked.append(VariableUpdate(update[0], update[1]))
+        elif isinstance(update, torch.Tensor):
+            # K.update/update_add on computed values has already been
+            # applied and returned the variable: nothing is left to run.
+            continue
         else:
             raise NotImplementedError(
                 'K.function(updates=...) takes the updates of '
-                '`optimizer.get_updates(loss, params)` and (variable, '
-                'new_value) pairs; got %r. Other updates run eagerly in '
-                'keras_compat and need no update op.' % (update,))
+                '`optimizer.get_updates(loss, params)`, the results of '
+                'K.update/K.update_add/K.update_sub and (variable, '
+                'new_value) pairs; got %r.' % (update,))
     return checked
 
 
@@ -282,10 +511,17 @@ class OptimizerUpdate(object):
         self.params = params
         self._targets = [_weight_target(p)[0] for p in params]
         self._attached = False
+        self._loss_value = None
 
-    def apply(self, computed):
-        loss = computed[id(self.loss)] if is_symbolic(self.loss) \
-            else self.loss
+    def symbolic_values(self):
+        return [self.loss] if is_symbolic(self.loss) else []
+
+    def prepare(self, computed):
+        self._loss_value = computed[id(self.loss)] if is_symbolic(
+            self.loss) else self.loss
+
+    def apply(self):
+        loss, self._loss_value = self._loss_value, None
         if loss.dim():
             loss = loss.mean()
         targets = self._targets
@@ -359,5 +595,19 @@ class SymbolicLoss(object):
 
 
 def latest_value(tensor):
-    raise RuntimeError('A symbolic loss must be added to the model whose '
-                       'graph computes it (model.add_loss).')
+    """The value of a symbolic loss that a layer added (`add_loss` of a
+    graph tensor): its value in the current or latest run of a model
+    whose graph computes it."""
+    value = run_value(tensor)
+    if value is None:
+        value = _latest_values.get(id(tensor))
+    if value is None:
+        # No run has computed it yet: `model.losses` lists the symbolic
+        # tensor, as Keras 2 does.
+        return tensor
+    return value if value.dim() == 0 else value.mean()
+
+
+# The latest value of each symbolic loss added by a layer, written by the
+# model run that computed it.
+_latest_values = weakref.WeakValueDictionary()
