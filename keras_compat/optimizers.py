@@ -7,13 +7,21 @@ the learning rate, global-norm `clipnorm` and `clipvalue`. Updates use
 torch's multi-tensor (`_foreach`) kernels.
 
 An optimizer is created before the model exists (`SGD(lr=0.01)`); the
-model hands it its trainable weights in `compile()`."""
+model hands it its trainable weights in `compile()`.
+
+A subclass may instead define its step the Keras 2 way, as
+`get_updates(loss, params)` with `K.update` and friends: that method then
+runs once per training step, eagerly (see `backend/replay.py`), on the
+gradients `backward()` computed, in `fit`, `train_on_batch`,
+`fit_generator` and in `K.function(..., updates=opt.get_updates(...))`."""
+import functools
 import math
 
 import numpy as np
 import torch
 
 from . import backend as K
+from .backend import replay
 from .utils.generic_utils import (deserialize_keras_object,
                                   serialize_keras_object)
 
@@ -76,6 +84,16 @@ class Optimizer(torch.optim.Optimizer):
     element to [-clipvalue, clipvalue])."""
 
     _slot_names = ()
+    # True for a subclass that defines its step as Keras 2's
+    # `get_updates(loss, params)`.
+    _custom_updates = False
+
+    def __init_subclass__(cls, **kwargs):
+        super(Optimizer, cls).__init_subclass__(**kwargs)
+        own = cls.__dict__.get('get_updates')
+        if own is not None and not getattr(own, '_replays', False):
+            cls._custom_updates = True
+            cls.get_updates = _replaying(own)
 
     def __init__(self, **kwargs):
         allowed = {'clipnorm', 'clipvalue', 'global_clipnorm', 'name'}
@@ -90,7 +108,10 @@ class Optimizer(torch.optim.Optimizer):
         if self.clipvalue is not None and self.clipvalue < 0:
             raise ValueError('clipvalue must be >= 0; got %r'
                              % self.clipvalue)
-        self.iterations = torch.zeros((), dtype=torch.int64)
+        if not isinstance(getattr(type(self), 'iterations', None), property):
+            # (A wrapper optimizer may forward `iterations` to the one it
+            # wraps with a read-only property.)
+            self.iterations = torch.zeros((), dtype=torch.int64)
         self._hyper_cache = {}
         self.updates = []
         self._attached = False
@@ -135,6 +156,7 @@ class Optimizer(torch.optim.Optimizer):
         self._params = params
         self._layouts = dict(layouts or {})
         self._attached = True
+        self._replay_key = tuple(id(p) for p in params)
 
     def _require_attached(self):
         if not self._attached:
@@ -172,9 +194,22 @@ class Optimizer(torch.optim.Optimizer):
 
     @property
     def weights(self):
-        """[iterations] + slot variables, in Keras order and layout."""
+        """[iterations] + slot variables, in Keras order and layout; for a
+        `get_updates` optimizer, the list its `get_updates` set (empty
+        before the first step)."""
+        if self._custom_updates:
+            return self.__dict__.get('_assigned_weights', [])
+        return self._builtin_weights()
+
+    def _builtin_weights(self):
         return [self.iterations] + self._extra_weights() + [
             self._to_keras(p, slot) for p, slot in self._slot_entries()]
+
+    @weights.setter
+    def weights(self, weights):
+        # Keras 2 optimizers set `self.weights = [self.iterations] + ...`
+        # in get_updates.
+        self.__dict__['_assigned_weights'] = weights
 
     def _extra_weights(self):
         return []
@@ -194,6 +229,8 @@ class Optimizer(torch.optim.Optimizer):
         leading iterations value is accepted, as in Keras 2.2)."""
         params = self.weights
         weights = list(weights)
+        if self._custom_updates:
+            return self._set_assigned_weights(params, weights)
         if len(params) == len(weights) + 1:
             weights = [np.asarray(0)] + weights
         if len(params) != len(weights):
@@ -215,6 +252,24 @@ class Optimizer(torch.optim.Optimizer):
                                              dtype=tensor.dtype))
         for (p, slot), w in zip(self._slot_entries(), weights[head:]):
             self._assign_keras(p, slot, w)
+
+    @staticmethod
+    def _set_assigned_weights(params, weights):
+        """Keras 2's set_weights: one value per weight, shapes equal."""
+        if len(params) != len(weights):
+            raise ValueError('Length of the specified weight list (' +
+                             str(len(weights)) + ') does not match the '
+                             'number of weights of the optimizer (' +
+                             str(len(params)) + ')')
+        values = [np.asarray(w) for w in weights]
+        for p, w in zip(params, values):
+            if tuple(p.shape) != tuple(w.shape):
+                raise ValueError('Optimizer weight shape ' +
+                                 str(tuple(p.shape)) + ' not compatible '
+                                 'with provided weight shape ' +
+                                 str(w.shape))
+        for p, w in zip(params, values):
+            K.set_value(p, w)
 
     def get_config(self):
         config = {}
@@ -241,6 +296,10 @@ class Optimizer(torch.optim.Optimizer):
             if p.grad is not None:
                 params.append(p)
                 grads.append(p.grad)
+        return params, self._clipped(grads)
+
+    def _clipped(self, grads):
+        """`grads` with clipnorm (on their global norm) and clipvalue."""
         if grads and self.clipnorm:
             norms = torch._foreach_norm(grads)
             norm = torch.linalg.vector_norm(torch.stack(norms))
@@ -250,7 +309,7 @@ class Optimizer(torch.optim.Optimizer):
         if grads and self.clipvalue:
             grads = [torch.clamp(g, -self.clipvalue, self.clipvalue)
                      for g in grads]
-        return params, grads
+        return grads
 
     def _lr_now(self, iterations):
         lr = self._hyper_value('learning_rate')
@@ -266,50 +325,218 @@ class Optimizer(torch.optim.Optimizer):
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
+        if self._custom_updates:
+            pending = self.__dict__.get('_pending_step')
+            if pending is None:
+                raise RuntimeError(
+                    '%s defines its step as get_updates(loss, params): it '
+                    'steps inside fit / train_on_batch / fit_generator or a '
+                    'K.function given its get_updates, not through '
+                    'step().' % type(self).__name__)
+            self._replay(pending[0], pending[1], self._replay_key,
+                         step_grads=True)
+            return loss
         self._require_attached()
         params, grads = self._grads()
+        self._step_on(params, grads)
+        return loss
+
+    def _step_on(self, params, grads):
+        """One step of the built-in update on these gradients."""
         iterations = self._iterations_value()
         if params:
             self._update(params, grads, iterations)
         self.iterations.add_(1)
         _remember(self._hyper_cache, 'iterations', self.iterations,
                   iterations + 1)
-        return loss
 
     def _update(self, params, grads, iterations):
-        raise NotImplementedError
+        raise NotImplementedError(
+            '%s does not define its update. Override `get_updates(self, '
+            'loss, params)` (Keras 2 style: compute the gradients with '
+            '`self.get_gradients(loss, params)` and return the K.update / '
+            'K.update_add ops of the step), or `_update(self, params, '
+            'grads, iterations)` (update the torch parameters in place).'
+            % type(self).__name__)
+
+    # ------------------------------------------- Keras 2 get_updates steps
+    def _apply_step(self, loss, params, scaler=None):
+        """The training step of a `get_updates` optimizer, after
+        `backward()`: runs get_updates on those gradients (unscaled and
+        skipped on inf/nan when a GradScaler is given)."""
+        if scaler is None:
+            self._replay(loss, params, self._replay_key, step_grads=True)
+            return
+        self.__dict__['_pending_step'] = (loss, params)
+        try:
+            scaler.step(self)
+        finally:
+            self.__dict__['_pending_step'] = None
+        scaler.update()
+
+    def _replay(self, loss, params, key, step_grads=False, dry=False):
+        """Runs this optimizer's get_updates once, eagerly, and applies its
+        updates (none in a dry run, which only creates its variables).
+        `key` names the weights: the variables it records are kept while
+        the same weights train."""
+        state = self.__dict__.get('_replay_state')
+        if state is None or state[0] != key:
+            state = self.__dict__['_replay_state'] = (key, [])
+        run = replay.Replay(state[1], loss, step_grads, dry)
+        previous = replay.activate(run)
+        try:
+            with torch.no_grad():
+                updates = self.get_updates(loss=loss, params=params)
+                if not dry:
+                    run.apply_all()
+        finally:
+            replay.activate(previous)
+        return updates
+
+    def _build_replay_variables(self, params, key):
+        """Creates the variables of get_updates (a dry run on zero
+        gradients that changes nothing else), unless they exist: a loaded
+        optimizer state then has variables to go into."""
+        state = self.__dict__.get('_replay_state')
+        if state is None or state[0] != key or not state[1]:
+            self._replay(None, params, key, dry=True)
+
+    def _queue_builtin_step(self, run, loss, params):
+        """A built-in optimizer's get_updates inside a replay (a wrapper
+        optimizer stepping the one it wraps): its step on these gradients
+        is queued like the other updates."""
+        targets, grads = replay.step_gradients(run, loss, params)
+        tensors = [t for t, _ in targets]
+        if not self._attached or len(self._params) != len(tensors) or \
+                any(a is not b for a, b in zip(self._params, tensors)):
+            layouts = {}
+            for p, t in zip(params, tensors):
+                source = p.__dict__.get('_keras_source')
+                if source is not None:
+                    layouts[id(t)] = (source[1].to_keras,
+                                      source[1].from_keras)
+            self._attach(tensors, layouts)
+        if self._custom_updates:
+            # A subclass's get_updates that ends in the built-in one.
+            self.weights = self._builtin_weights()
+        pairs = [(t, g) for t, g in zip(tensors, grads) if g is not None]
+        step_params = [t for t, _ in pairs]
+        step_grads = self._clipped([g for _, g in pairs])
+        marker = run.call(
+            functools.partial(self._step_on, step_params, step_grads),
+            type(self).__name__)
+        self.updates = [marker]
+        return self.updates
 
     def get_updates(self, *args, **kwargs):
         """`get_updates(loss, params)`: the update of `params` that
         minimises `loss`, for `K.function(inputs, outputs, updates=...)`;
         every call of that function computes the loss, its gradients and
         one optimizer step. Keras 1's `(params, constraints, loss)` order
-        is accepted too."""
+        is accepted too. Inside the step of a wrapper optimizer, the step
+        on the gradients of `loss` is queued with the wrapper's updates."""
         from .engine.symbolic import OptimizerUpdate
-        args = list(args)
-        if args and isinstance(args[0], (list, tuple)):
-            # Keras 1: get_updates(params, constraints, loss)
-            names = ['params', 'constraints', 'loss']
-        else:
-            names = ['loss', 'params']
-        given = dict(zip(names, args))
-        given.update(kwargs)
-        unknown = set(given) - {'loss', 'params', 'constraints'}
-        if unknown or 'loss' not in given or 'params' not in given:
-            raise TypeError('get_updates() takes `loss` and `params`; got '
-                            '%s.' % sorted(given))
-        self.updates = [OptimizerUpdate(self, given['loss'],
-                                        list(given['params']))]
+        loss, params = _updates_args(args, kwargs)
+        run = replay.active
+        if run is not None:
+            return self._queue_builtin_step(run, loss, params)
+        self.updates = [OptimizerUpdate(self, loss, params)]
         return self.updates
 
     def get_gradients(self, loss, params):
-        grads = torch.autograd.grad(loss, params, allow_unused=True)
+        """The gradients of `loss` for `params` with this optimizer's
+        clipnorm (on their global norm) and clipvalue, as Keras 2 computes
+        them. Inside a training step these are the gradients already
+        computed for the step's loss."""
+        run = replay.active
+        if run is not None:
+            grads = replay.keras_gradients(run, loss, params)
+        else:
+            grads = list(torch.autograd.grad(loss, params, allow_unused=True,
+                                             retain_graph=True))
         if any(g is None for g in grads):
             raise ValueError('An operation has `None` for gradient. Please '
                              'make sure that all of your ops have a gradient '
                              'defined (i.e. are differentiable). Common ops '
                              'without gradient: K.argmax, K.round, K.eval.')
-        return list(grads)
+        if self.clipnorm and self.clipnorm > 0:
+            norm = torch.linalg.vector_norm(torch.stack(
+                torch._foreach_norm(grads)))
+            grads = [clip_norm(g, self.clipnorm, norm) for g in grads]
+        if self.clipvalue and self.clipvalue > 0:
+            grads = [torch.clamp(g, -self.clipvalue, self.clipvalue)
+                     for g in grads]
+        return grads
+
+
+def _updates_args(args, kwargs):
+    """(loss, params) of a get_updates call, in Keras 2's `(loss, params)`
+    or Keras 1's `(params, constraints, loss)` order."""
+    args = list(args)
+    if args and isinstance(args[0], (list, tuple)):
+        # Keras 1: get_updates(params, constraints, loss)
+        names = ['params', 'constraints', 'loss']
+    else:
+        names = ['loss', 'params']
+    given = dict(zip(names, args))
+    given.update(kwargs)
+    unknown = set(given) - {'loss', 'params', 'constraints'}
+    if unknown or 'loss' not in given or 'params' not in given:
+        raise TypeError('get_updates() takes `loss` and `params`; got '
+                        '%s.' % sorted(given))
+    return given['loss'], list(given['params'])
+
+
+def _params_key(params):
+    return tuple(id(replay.weight_parameter(p)[0]) for p in params)
+
+
+def _replaying(get_updates):
+    """A subclass's get_updates, runnable outside a training step: on a
+    symbolic loss it returns the update that K.function runs (replaying
+    it on the loss computed at each call); on a loss tensor it steps
+    now."""
+    @functools.wraps(get_updates)
+    def wrapper(self, *args, **kwargs):
+        if replay.active is not None:
+            return get_updates(self, *args, **kwargs)
+        loss, params = _updates_args(args, kwargs)
+        if getattr(loss, '_is_keras_symbolic', False):
+            self.updates = [_replayed_update(self, loss, params)]
+            return self.updates
+        if loss.dim():
+            loss = loss.mean()
+        return self._replay(loss, params, _params_key(params))
+    wrapper._replays = True
+    return wrapper
+
+
+_REPLAYED_UPDATE = []
+
+
+def _replayed_update(optimizer, loss, params):
+    """The K.function update of a get_updates optimizer on a symbolic
+    loss: each call runs get_updates on the loss computed by that call
+    (its get_updates applies the weight constraints itself)."""
+    if not _REPLAYED_UPDATE:
+        from .engine.symbolic import OptimizerUpdate
+
+        class ReplayedUpdate(OptimizerUpdate):
+            def __init__(self, optimizer, loss, params):
+                super(ReplayedUpdate, self).__init__(optimizer, loss, params)
+                self._key = _params_key(params)
+
+            def apply(self, computed=None):
+                if computed is not None:
+                    self.prepare(computed)
+                loss, self._loss_value = self._loss_value, None
+                if loss.dim():
+                    loss = loss.mean()
+                self.optimizer._replay(loss, self.params, self._key)
+
+        ReplayedUpdate.__qualname__ = 'ReplayedUpdate'
+        _REPLAYED_UPDATE.append(ReplayedUpdate)
+    return _REPLAYED_UPDATE[0](optimizer, loss, params)
 
 
 class SGD(Optimizer):

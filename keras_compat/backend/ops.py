@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from . import common
+from . import replay as _replay
 from .device import get_device
 
 _DTYPES = {
@@ -101,6 +102,7 @@ def _float(x):
 
 
 # ------------------------------------------------------------ variables
+@_replay.records_variable(_replay.shape_of_value)
 def variable(value, dtype=None, name=None, constraint=None):
     """A weight-like tensor holding `value` (a trainable leaf for floats)."""
     if isinstance(value, torch.Tensor):
@@ -227,6 +229,12 @@ def eval(x):
 
 def get_value(x):
     """The value of a variable or tensor as a Numpy array."""
+    if _is_symbolic(x):
+        raise ValueError(
+            'K.get_value / K.eval of the symbolic tensor %r: it has a value '
+            'only when the graph runs. Evaluate it with '
+            'K.function(inputs, [tensor])(input_values), or '
+            'model.predict for a model output.' % (x,))
     if isinstance(x, torch.Tensor):
         # A copy, as Keras returns: later updates do not show through it.
         return x.detach().to('cpu', copy=True).numpy()
@@ -276,6 +284,7 @@ def _graph_update(x, new_value):
     return VariableUpdate(x, new_value)
 
 
+@_replay.deferred('assign')
 def update(x, new_x):
     """Assigns `new_x` to the variable `x`. With a symbolic `new_x`, the
     update op to pass to `K.function(..., updates=[...])`."""
@@ -286,6 +295,7 @@ def update(x, new_x):
     return x
 
 
+@_replay.deferred('add')
 def update_add(x, increment):
     if _is_symbolic(increment):
         return _graph_update(x, x + increment)
@@ -294,6 +304,7 @@ def update_add(x, increment):
     return x
 
 
+@_replay.deferred('sub')
 def update_sub(x, decrement):
     if _is_symbolic(decrement):
         return _graph_update(x, x - decrement)
@@ -324,7 +335,10 @@ def name_scope(name):
 @contextlib.contextmanager
 def control_dependencies(control_inputs):
     """Keras 2 runs `control_inputs` before the block's ops. Here every op
-    runs eagerly, in program order, so they have already run."""
+    runs eagerly, in program order, so they have already run; inside an
+    optimizer's `get_updates`, whose updates are queued until it returns,
+    the updates given are applied here."""
+    _replay.run_dependencies(control_inputs)
     yield
 
 
@@ -384,16 +398,19 @@ def _shape_tuple(shape):
     return tuple(int(d) for d in shape)
 
 
+@_replay.records_variable(_replay.shape_of_shape)
 def zeros(shape, dtype=None, name=None):
     return torch.zeros(_shape_tuple(shape), dtype=torch_dtype(dtype),
                        device=get_device())
 
 
+@_replay.records_variable(_replay.shape_of_shape)
 def ones(shape, dtype=None, name=None):
     return torch.ones(_shape_tuple(shape), dtype=torch_dtype(dtype),
                       device=get_device())
 
 
+@_replay.records_variable(_replay.shape_of_eye)
 def eye(size, dtype=None, name=None):
     if isinstance(size, (tuple, list)):
         n, m = size
@@ -467,12 +484,14 @@ def random_binomial(shape, p=0.0, dtype=None, seed=None):
                    shape, dtype, seed)
 
 
+@_replay.records_variable(_replay.shape_of_shape)
 def random_uniform_variable(shape, low, high, dtype=None, name=None,
                             seed=None):
     return variable(random_uniform(shape, low, high, dtype, seed),
                     dtype=dtype, name=name)
 
 
+@_replay.records_variable(_replay.shape_of_shape)
 def random_normal_variable(shape, mean, scale, dtype=None, name=None,
                            seed=None):
     return variable(random_normal(shape, mean, scale, dtype, seed),
@@ -1119,6 +1138,7 @@ def batch_normalization(x, mean, var, beta, gamma, axis=-1, epsilon=1e-3):
 
 
 # ------------------------------------------------------------- functions
+@_replay.gradients_in_replay
 def gradients(loss, variables):
     """Gradients of a scalar `loss` with respect to `variables` (computed
     eagerly with torch.autograd; None for unconnected ones)."""

@@ -117,6 +117,53 @@ class KerasTensor(object):
     def __pow__(self, other):
         return self._op(lambda a, b: a ** b, other, name='pow')
 
+    def __rpow__(self, other):
+        return self._op(lambda a, b: b ** a, other, name='pow')
+
+    def __floordiv__(self, other):
+        return self._op(lambda a, b: a // b, other, name='floordiv')
+
+    def __rfloordiv__(self, other):
+        return self._op(lambda a, b: b // a, other, name='floordiv')
+
+    def __mod__(self, other):
+        return self._op(lambda a, b: a % b, other, name='mod')
+
+    def __rmod__(self, other):
+        return self._op(lambda a, b: b % a, other, name='mod')
+
+    # Comparisons give boolean tensors, as TensorFlow's do; `==` stays
+    # identity (TensorFlow 1 tensors hash and compare by identity).
+    def __lt__(self, other):
+        return self._op(lambda a, b: a < b, other, name='less')
+
+    def __le__(self, other):
+        return self._op(lambda a, b: a <= b, other, name='less_equal')
+
+    def __gt__(self, other):
+        return self._op(lambda a, b: a > b, other, name='greater')
+
+    def __ge__(self, other):
+        return self._op(lambda a, b: a >= b, other, name='greater_equal')
+
+    def __and__(self, other):
+        return self._op(lambda a, b: a & b, other, name='logical_and')
+
+    def __rand__(self, other):
+        return self._op(lambda a, b: b & a, other, name='logical_and')
+
+    def __or__(self, other):
+        return self._op(lambda a, b: a | b, other, name='logical_or')
+
+    def __ror__(self, other):
+        return self._op(lambda a, b: b | a, other, name='logical_or')
+
+    def __xor__(self, other):
+        return self._op(lambda a, b: a ^ b, other, name='logical_xor')
+
+    def __invert__(self):
+        return self._op(lambda a: ~a, name='logical_not')
+
     def __neg__(self):
         return self._op(lambda a: -a, name='negative')
 

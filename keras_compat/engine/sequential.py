@@ -31,9 +31,11 @@ class Sequential(Model):
     # --------------------------------------------------------------- layers
     @property
     def layers(self):
-        if self._layers and isinstance(self._layers[0], InputLayer):
-            return self._layers[1:]
-        return list(self._layers)
+        # The layers added, without the implicit input layer and without
+        # the operations of losses and metrics added as graph tensors.
+        return [layer for layer in self._layers
+                if not isinstance(layer, InputLayer) and
+                not getattr(layer, '_is_graph_op', False)]
 
     def _first_layer_spec(self, layer):
         first = layer
@@ -162,6 +164,10 @@ class Sequential(Model):
         return self._run_chain(inputs, mask)
 
     def _run_chain(self, x, mask=None):
+        if self._extra_outputs or self._layer_symbolic_losses:
+            # Losses and metrics added as graph tensors are computed by
+            # running the graph.
+            return self._run_graph(x, mask)
         if mask is not None and isinstance(x, torch.Tensor):
             x._keras_mask = mask
         for layer in self._runtime_layers():
@@ -169,10 +175,7 @@ class Sequential(Model):
         return x
 
     def _runtime_layers(self):
-        layers = self._layers
-        if layers and isinstance(layers[0], InputLayer):
-            return layers[1:]
-        return layers
+        return self.layers
 
     def compute_output_shape(self, input_shape):
         shape = input_shape

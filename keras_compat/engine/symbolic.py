@@ -64,6 +64,7 @@ class TensorOpLayer(Layer):
     on real tensors when the model runs."""
 
     _raises_on_symbolic_call = True
+    _is_graph_op = True
 
     def __init__(self, fn, args, kwargs, paths, name=None):
         prefix = 'op_' + (name or getattr(fn, '__name__', 'lambda')).strip(
@@ -86,6 +87,36 @@ class TensorOpLayer(Layer):
             else:
                 kwargs[path[0]] = _replace(kwargs[path[0]], path[1:], value)
         return self.fn(*args, **kwargs)
+
+    def _output_shape_for(self, inputs, input_shape, args, kwargs):
+        """Shapes and dtypes of the result, from a run of the operation on
+        zeros of the inputs' shapes and dtypes. An operation that fails
+        there raises now, as TensorFlow raises at graph construction."""
+        symbolic = inputs if isinstance(inputs, list) else [inputs]
+        out, outs = self._probe(symbolic, batch=2)
+        shapes = [list(o.shape) for o in outs]
+        if any(x._keras_shape and x._keras_shape[0] is None
+               for x in symbolic):
+            # Dimensions that follow the batch size are unknown.
+            _, again = self._probe(symbolic, batch=3)
+            for shape, other in zip(shapes, again):
+                for i, (a, b) in enumerate(zip(shape, other.shape)):
+                    if a != b:
+                        shape[i] = None
+        self._result_dtype = K.dtype_name(outs[0].dtype) if outs else None
+        shapes = [tuple(shape) for shape in shapes]
+        return shapes if isinstance(out, (list, tuple)) else shapes[0]
+
+    def _probe(self, symbolic, batch):
+        dummies = [dummy_value(x, batch) for x in symbolic]
+        with torch.no_grad(), probing():
+            out = self.call(dummies if len(dummies) > 1 else dummies[0])
+        outs = list(out) if isinstance(out, (list, tuple)) else [out]
+        return out, [o if isinstance(o, torch.Tensor) else
+                     torch.as_tensor(np.asarray(o)) for o in outs]
+
+    def _output_dtype(self, inputs):
+        return self.__dict__.get('_result_dtype') or self.dtype
 
     def compute_mask(self, inputs, mask=None):
         return None
@@ -123,6 +154,9 @@ class ProbeValues(object):
 
     def __init__(self):
         self._made = {}
+        # Set when the probed call takes K.gradients: its layer's inputs
+        # must then carry gradients in real runs.
+        self.uses_gradients = False
 
     def lookup(self, tensor):
         value = self._made.get(id(tensor))
@@ -133,10 +167,10 @@ class ProbeValues(object):
         return value[0]
 
 
-def dummy_value(tensor):
-    """Zeros of a symbolic tensor's static shape (2 for an unknown batch,
-    3 for another unknown dimension)."""
-    shape = [2 if i == 0 and d is None else (3 if d is None else d)
+def dummy_value(tensor, batch=2):
+    """Zeros of a symbolic tensor's static shape (`batch` for an unknown
+    batch size, 3 for another unknown dimension)."""
+    shape = [batch if i == 0 and d is None else (3 if d is None else d)
              for i, d in enumerate(tensor._keras_shape)]
     dtype = K.torch_dtype(tensor.dtype) if tensor.dtype else torch.float32
     return torch.zeros(shape, dtype=dtype, device=K.get_device())
@@ -159,6 +193,14 @@ class running(object):
 
 def probing():
     return running(ProbeValues())
+
+
+def probe_values():
+    """The stand-in values of the innermost shape probe, or None."""
+    for values in reversed(_RUNS):
+        if isinstance(values, ProbeValues):
+            return values
+    return None
 
 
 def run_value(tensor):
@@ -222,6 +264,40 @@ def apply_multi_output_op(fn, args, kwargs=None, name=None):
     return list(result) if isinstance(result, (list, tuple)) else [result]
 
 
+def graph_tensors_read_by(functions):
+    """The symbolic tensors that Python functions (losses, metrics) read
+    from outside their arguments: bound by functools.partial, in closure
+    cells and defaults, or module globals named in their code (the Keras 2
+    VAE loss reading `z_mean`, the WGAN-GP loss given `averaged_samples`
+    through a partial)."""
+    found = []
+
+    def add(value):
+        if is_symbolic(value) and all(value is not t for t in found):
+            found.append(value)
+
+    for fn in functions:
+        seen = 0
+        while hasattr(fn, 'func') and hasattr(fn, 'keywords') and seen < 8:
+            for value in list(fn.args) + list(fn.keywords.values()):
+                add(value)
+            fn, seen = fn.func, seen + 1
+        code = getattr(fn, '__code__', None)
+        if code is None:
+            continue
+        for cell in getattr(fn, '__closure__', None) or ():
+            try:
+                add(cell.cell_contents)
+            except ValueError:
+                continue
+        for value in getattr(fn, '__defaults__', None) or ():
+            add(value)
+        namespace = getattr(fn, '__globals__', {})
+        for name in code.co_names:
+            add(namespace.get(name))
+    return found
+
+
 # --------------------------------------------------------------- gradients
 def _weight_target(variable):
     """(parameter, to-Keras-layout function) for a weight given as a
@@ -255,6 +331,7 @@ class GradientLayer(Layer):
     variable gets a zero gradient."""
 
     _raises_on_symbolic_call = True
+    _is_graph_op = True
 
     def __init__(self, variables, name=None):
         prefix = 'gradients'
@@ -339,6 +416,15 @@ def gradients(loss, variables):
         inputs = [loss] + symbolic_vars
         out = layer(inputs if len(inputs) > 1 else loss)
         return list(out) if isinstance(out, (list, tuple)) else [out]
+    probe = _RUNS[-1] if _RUNS and isinstance(_RUNS[-1], ProbeValues) \
+        else None
+    if probe is not None:
+        # A shape probe of a layer whose call differentiates: real runs
+        # of the graph will keep what it differentiates with respect to.
+        probe.uses_gradients = True
+        for v in variables:
+            if is_symbolic(v):
+                v._gradient_requested = True
     targets, layouts = [], []
     for v in variables:
         if is_symbolic(v):
@@ -357,6 +443,9 @@ def gradients(loss, variables):
             targets.append(param)
             layouts.append(to_keras)
     grads = _autograd(loss, targets, torch.is_grad_enabled())
+    if probe is not None:
+        grads = [torch.zeros_like(t) if g is None else g
+                 for g, t in zip(grads, targets)]
     return [g if g is None or to_keras is None else to_keras(g)
             for g, to_keras in zip(grads, layouts)]
 

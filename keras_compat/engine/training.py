@@ -163,6 +163,7 @@ class Model(Network):
                                                        output_names)
         self._compiled_metrics = compile_utils.CompiledMetrics(
             metrics, weighted_metrics, output_names)
+        self._note_graph_reads(loss)
         self._loss_trackers = None
         self._attached_params = None
         self._collected_trainable = None
@@ -170,6 +171,44 @@ class Model(Network):
         self.stop_training = False
         if self.built:
             self._prepare_training()
+
+    def _note_graph_reads(self, *specs):
+        """Loss functions that read tensors of the model's
+        graph (a VAE loss reading `z_mean`, a gradient penalty given the
+        interpolated samples): each training and test step then computes
+        them with those tensors' values of the step, and they can be
+        differentiated with respect to."""
+        from . import symbolic
+        functions = []
+        for spec in specs:
+            values = spec.values() if isinstance(spec, dict) else \
+                (spec if isinstance(spec, (list, tuple)) else [spec])
+            for value in values:
+                if isinstance(value, (list, tuple)):
+                    functions += [f for f in value if callable(f)]
+                elif callable(value):
+                    functions.append(value)
+        read = symbolic.graph_tensors_read_by(functions)
+        self._graph_reads = bool(read) and \
+            bool(self.__dict__.get('_is_graph_network'))
+        if self._graph_reads:
+            computed = {id(x) for node in self._plan
+                        for x in node.output_tensors}
+            for tensor in read:
+                tensor._gradient_requested = True
+                if id(tensor) not in computed and \
+                        self._computes(tensor):
+                    self._add_extra_output(tensor)
+            self._keep_map = True
+            self._set_gradient_plan()
+
+    def _computes(self, tensor):
+        from .network import _map_graph_network
+        try:
+            _map_graph_network(self.inputs, [tensor])
+        except ValueError:
+            return False
+        return True
 
     def _output_names_for_compile(self):
         if getattr(self, 'output_names', None):
@@ -236,6 +275,7 @@ class Model(Network):
         takes effect at the next compile() (a GAN's discriminator, frozen
         inside the combined model, still trains on its own)."""
         trainable, frozen = [], []
+        trainable_pairs = []
         constraints = []
         layouts = {}
         seen = set()
@@ -255,6 +295,8 @@ class Model(Network):
             if is_parameter:
                 (trainable if is_trainable else frozen).append(tensor)
                 layouts[id(tensor)] = (record.to_keras, record.from_keras)
+                if is_trainable:
+                    trainable_pairs.append((layer, record))
             if record.constraint is not None and is_trainable:
                 constraints.append((layer, record))
         if collected is None and self.optimizer is not None:
@@ -276,6 +318,7 @@ class Model(Network):
                 self.optimizer._attach(trainable, layouts)
             self._attached_params = key
             self._trainable_params = trainable
+            self._trainable_pairs = trainable_pairs
             # Freezing changes the trainable weights, so this is the
             # moment to tell layers about frozen containers.
             _mark_frozen_containers(self)
@@ -287,6 +330,18 @@ class Model(Network):
         threads."""
         self._require_compiled()
         self._check_trainable_weights_consistency()
+        optimizer = self.optimizer
+        if self.built and getattr(optimizer, '_custom_updates', False):
+            # Keras 2 ran get_updates here: its variables exist from now
+            # on (a loaded optimizer state is set into them).
+            optimizer._build_replay_variables(self._optimizer_weights(),
+                                              optimizer._replay_key)
+
+    def _optimizer_weights(self):
+        """The weights that train, as `get_updates(loss, params)` takes
+        them: Keras-layout views, in the optimizer's order."""
+        return [layer._weight_view(record)
+                for layer, record in self._trainable_pairs]
 
     def _make_test_function(self):
         self._require_compiled()
@@ -707,7 +762,15 @@ class Model(Network):
         return self._scaler
 
     def _total_loss(self, targets, outputs, weights):
-        total, per_output = self._compiled_loss(targets, outputs, weights)
+        if self.__dict__.get('_graph_reads'):
+            from . import symbolic
+            with symbolic.running(symbolic.RunValues(
+                    self._last_tensor_map or {})):
+                total, per_output = self._compiled_loss(targets, outputs,
+                                                        weights)
+        else:
+            total, per_output = self._compiled_loss(targets, outputs,
+                                                    weights)
         penalty = self._regularization_loss()
         if penalty is not None:
             total = total + penalty
@@ -728,13 +791,21 @@ class Model(Network):
                 objective = total * share.loss_scale
             if scaler is None:
                 objective.backward()
-                optimizer.step()
             else:
                 scaler.scale(objective).backward()
-                scaler.step(optimizer)
-                scaler.update()
-            if self._constraint_records:
-                self._apply_constraints()
+            if getattr(optimizer, '_custom_updates', False):
+                # Keras 2's get_updates(loss, params); as in Keras 2, it
+                # applies the weight constraints itself.
+                optimizer._apply_step(objective, self._optimizer_weights(),
+                                      scaler)
+            else:
+                if scaler is None:
+                    optimizer.step()
+                else:
+                    scaler.step(optimizer)
+                    scaler.update()
+                if self._constraint_records:
+                    self._apply_constraints()
         if share is not None and share.local_empty:
             self._trackers(targets, outputs)
         else:

@@ -179,3 +179,25 @@ def conv_legacy_support(rank, separable=False, transposed=False,
             return init(self, *args, **kwargs)
         return wrapper
     return decorator
+
+
+def legacy_get_updates_support(get_updates):
+    """Keras 2's decorator for `Optimizer.get_updates`: also accepts Keras
+    1's `get_updates(params, constraints, loss)` call."""
+    import functools
+
+    @functools.wraps(get_updates)
+    def wrapper(self, *args, **kwargs):
+        if len(args) > 3:
+            raise TypeError('`get_update` call received more arguments '
+                            'than expected.')
+        if len(args) == 3:
+            # Keras 1: (params, constraints, loss)
+            params, _, loss = args
+            return get_updates(self, loss=loss, params=params, **kwargs)
+        if len(args) == 2 and isinstance(args[0], (list, tuple)) and \
+                isinstance(args[1], dict):
+            # Keras 1 with the loss as keyword: (params, constraints)
+            return get_updates(self, params=args[0], **kwargs)
+        return get_updates(self, *args, **kwargs)
+    return wrapper

@@ -300,6 +300,8 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False,
 
 
 def _optimizer_weight_names(optimizer):
+    if optimizer._custom_updates:
+        return _variable_names(optimizer.weights)
     cls_name = optimizer.__class__.__name__
     names = ['%s/iterations:0' % cls_name]
     extra = len(optimizer._extra_weights())
@@ -307,6 +309,24 @@ def _optimizer_weight_names(optimizer):
     for slot in optimizer._slot_names:
         for i in range(len(optimizer._params)):
             names.append('training/%s/%s_%d:0' % (cls_name, slot, i))
+    return names
+
+
+def _variable_names(variables):
+    """Keras 2's names for the weights of a get_updates optimizer: the
+    variable's name, else 'param_<i>', made unique with '_1', '_2'..."""
+    names = []
+    for i, variable in enumerate(variables):
+        name = getattr(variable, '_keras_name', None) or \
+            getattr(variable, 'name', None)
+        name = str(name) if isinstance(name, str) and name else \
+            'param_%d' % i
+        if name in names:
+            index = 1
+            while '%s_%d' % (name, index) in names:
+                index += 1
+            name = '%s_%d' % (name, index)
+        names.append(name)
     return names
 
 
@@ -336,7 +356,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
                 'sample_weight_mode': model.sample_weight_mode,
                 'loss_weights': model.loss_weights,
             }, default=get_json_type).encode('utf8')
-            if optimizer._attached:
+            if optimizer._attached and optimizer.weights:
                 values = [np.asarray(v) for v in optimizer.get_weights()]
                 names = _optimizer_weight_names(optimizer)
                 group = f.create_group('optimizer_weights')
@@ -415,6 +435,8 @@ def _optimizer_values_in_order(optimizer, names, values):
     """Saved optimizer values in this optimizer's weight order. Files of
     tf.keras's newer optimizers interleave slots per variable
     ('Adam/m/x', 'Adam/v/x', ...); they are regrouped by slot."""
+    if optimizer._custom_updates:
+        return values
     slot_of = []
     for name in names[1:]:
         parts = name.split('/')
@@ -487,6 +509,10 @@ def load_model(filepath, custom_objects=None, compile=True):
                 values = [np.asarray(group[n]) for n in names]
                 values = _optimizer_values_in_order(model.optimizer, names,
                                                     values)
+                if model.optimizer._custom_updates:
+                    # As Keras 2 does: build the training step, which
+                    # creates the variables of get_updates, then load them.
+                    model._make_train_function()
                 try:
                     model.optimizer.set_weights(values)
                 except ValueError:

@@ -1,0 +1,539 @@
+"""Keras 2 optimizers written as `get_updates(loss, params)` train in fit,
+train_on_batch, fit_generator and K.function, with TensorFlow 1 update
+semantics. Each result is checked against an independent reference: the
+built-in optimizer with the same formula, or a numpy simulation."""
+import warnings
+
+import numpy as np
+import pytest
+
+import keras_compat as keras
+from keras_compat import backend as K
+from keras_compat import callbacks, layers, models, optimizers
+from keras_compat.legacy import interfaces
+from keras_compat.optimizers import Optimizer
+
+
+# ------------------------------------------------ optimizers as users write
+class MySGD(Optimizer):
+    """SGD with momentum and time decay, the Keras 2.2 way."""
+
+    def __init__(self, lr=0.01, momentum=0., decay=0., **kwargs):
+        super(MySGD, self).__init__(**kwargs)
+        with K.name_scope(self.__class__.__name__):
+            self.iterations = K.variable(0, dtype='int64', name='iterations')
+            self.lr = K.variable(lr, name='lr')
+            self.momentum = K.variable(momentum, name='momentum')
+            self.decay = K.variable(decay, name='decay')
+        self.initial_decay = decay
+
+    @interfaces.legacy_get_updates_support
+    def get_updates(self, loss, params):
+        grads = self.get_gradients(loss, params)
+        self.updates = [K.update_add(self.iterations, 1)]
+        lr = self.lr
+        if self.initial_decay > 0:
+            lr = lr * (1. / (1. + self.decay * K.cast(self.iterations,
+                                                      K.dtype(self.decay))))
+        shapes = [K.int_shape(p) for p in params]
+        moments = [K.zeros(shape) for shape in shapes]
+        self.weights = [self.iterations] + moments
+        for p, g, m in zip(params, grads, moments):
+            v = self.momentum * m - lr * g
+            self.updates.append(K.update(m, v))
+            new_p = p + v
+            if getattr(p, 'constraint', None) is not None:
+                new_p = p.constraint(new_p)
+            self.updates.append(K.update(p, new_p))
+        return self.updates
+
+    def get_config(self):
+        config = {'lr': float(K.get_value(self.lr)),
+                  'momentum': float(K.get_value(self.momentum)),
+                  'decay': float(K.get_value(self.decay))}
+        base_config = super(MySGD, self).get_config()
+        return dict(list(base_config.items()) + list(config.items()))
+
+
+class MyAdam(Optimizer):
+    """Adam with the bias correction in the learning rate (Keras 2.2)."""
+
+    def __init__(self, lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=None,
+                 **kwargs):
+        super(MyAdam, self).__init__(**kwargs)
+        self.iterations = K.variable(0, dtype='int64', name='iterations')
+        self.lr = K.variable(lr, name='lr')
+        self.beta_1 = K.variable(beta_1, name='beta_1')
+        self.beta_2 = K.variable(beta_2, name='beta_2')
+        self.epsilon = K.epsilon() if epsilon is None else epsilon
+
+    @interfaces.legacy_get_updates_support
+    def get_updates(self, loss, params):
+        grads = self.get_gradients(loss, params)
+        self.updates = [K.update_add(self.iterations, 1)]
+        t = K.cast(self.iterations, K.floatx()) + 1
+        lr_t = self.lr * (K.sqrt(1. - K.pow(self.beta_2, t)) /
+                          (1. - K.pow(self.beta_1, t)))
+        ms = [K.zeros(K.int_shape(p), dtype=K.dtype(p)) for p in params]
+        vs = [K.zeros(K.int_shape(p), dtype=K.dtype(p)) for p in params]
+        self.weights = [self.iterations] + ms + vs
+        for p, g, m, v in zip(params, grads, ms, vs):
+            m_t = (self.beta_1 * m) + (1. - self.beta_1) * g
+            v_t = (self.beta_2 * v) + (1. - self.beta_2) * K.square(g)
+            p_t = p - lr_t * m_t / (K.sqrt(v_t) + self.epsilon)
+            self.updates.append(K.update(m, m_t))
+            self.updates.append(K.update(v, v_t))
+            self.updates.append(K.update(p, p_t))
+        return self.updates
+
+
+class AdamControlDeps(Optimizer):
+    """Adam as Keras 2.3 writes it: the step count is read after its
+    increment, inside K.control_dependencies."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999,
+                 **kwargs):
+        super(AdamControlDeps, self).__init__(**kwargs)
+        self.iterations = K.variable(0, dtype='int64', name='iterations')
+        self.learning_rate = K.variable(learning_rate, name='learning_rate')
+        self.beta_1 = K.variable(beta_1, name='beta_1')
+        self.beta_2 = K.variable(beta_2, name='beta_2')
+        self.epsilon = K.epsilon()
+
+    def get_updates(self, loss, params):
+        grads = self.get_gradients(loss, params)
+        self.updates = []
+        with K.control_dependencies([K.update_add(self.iterations, 1)]):
+            t = K.cast(self.iterations, K.floatx())
+        lr_t = self.learning_rate * (K.sqrt(1. - K.pow(self.beta_2, t)) /
+                                     (1. - K.pow(self.beta_1, t)))
+        ms = [K.zeros(K.int_shape(p)) for p in params]
+        vs = [K.zeros(K.int_shape(p)) for p in params]
+        self.weights = [self.iterations] + ms + vs
+        for p, g, m, v in zip(params, grads, ms, vs):
+            m_t = (self.beta_1 * m) + (1. - self.beta_1) * g
+            v_t = (self.beta_2 * v) + (1. - self.beta_2) * K.square(g)
+            self.updates.append(K.update(m, m_t))
+            self.updates.append(K.update(v, v_t))
+            self.updates.append(K.update(
+                p, p - lr_t * m_t / (K.sqrt(v_t) + self.epsilon)))
+        return self.updates
+
+
+class Lookahead(Optimizer):
+    """The Lookahead wrapper as the keras-lookahead package ships it."""
+
+    def __init__(self, optimizer, sync_period=5, slow_step=0.5, **kwargs):
+        super(Lookahead, self).__init__(**kwargs)
+        self.optimizer = keras.optimizers.get(optimizer)
+        with K.name_scope(self.__class__.__name__):
+            self.sync_period = K.variable(sync_period, dtype='int64',
+                                          name='sync_period')
+            self.slow_step = K.variable(slow_step, name='slow_step')
+
+    @property
+    def lr(self):
+        return self.optimizer.lr
+
+    @lr.setter
+    def lr(self, lr):
+        self.optimizer.lr = lr
+
+    @property
+    def iterations(self):
+        return self.optimizer.iterations
+
+    def get_updates(self, loss, params):
+        sync_cond = K.equal((self.iterations + 1) // self.sync_period *
+                            self.sync_period, (self.iterations + 1))
+        slow_params = [K.variable(K.get_value(p), name='sp_{}'.format(i))
+                       for i, p in enumerate(params)]
+        self.updates = self.optimizer.get_updates(loss, params)
+        slow_updates = []
+        for p, sp in zip(params, slow_params):
+            sp_t = sp + self.slow_step * (p - sp)
+            slow_updates.append(K.update(sp, K.switch(sync_cond, sp_t, sp)))
+            slow_updates.append(K.update_add(p, K.switch(
+                sync_cond, sp_t - p, K.zeros_like(p))))
+        self.updates += slow_updates
+        self.weights = self.optimizer.weights + slow_params
+        return self.updates
+
+    def get_config(self):
+        config = {'optimizer': keras.optimizers.serialize(self.optimizer),
+                  'sync_period': int(K.get_value(self.sync_period)),
+                  'slow_step': float(K.get_value(self.slow_step))}
+        base_config = super(Lookahead, self).get_config()
+        return dict(list(base_config.items()) + list(config.items()))
+
+    @classmethod
+    def from_config(cls, config):
+        optimizer = keras.optimizers.deserialize(config.pop('optimizer'))
+        return cls(optimizer, **config)
+
+
+# ------------------------------------------------------------- references
+RS = np.random.RandomState(0)
+X = RS.rand(40, 3).astype('float32')
+Y = RS.rand(40, 2).astype('float32')
+W0 = RS.randn(3, 2).astype('float32') * 0.5
+B0 = RS.randn(2).astype('float32') * 0.1
+
+
+def linear_model(optimizer, **dense_kwargs):
+    """Dense(2) on 3 inputs with mse, starting from (W0, B0)."""
+    model = models.Sequential([layers.Dense(2, input_shape=(3,),
+                                            **dense_kwargs)])
+    model.compile(optimizer, 'mse')
+    model.set_weights([W0, B0])
+    return model
+
+
+def mlp(optimizer, seed_weights=None):
+    model = models.Sequential([
+        layers.Dense(5, activation='tanh', input_shape=(3,)),
+        layers.Dense(2)])
+    model.compile(optimizer, 'mse')
+    if seed_weights is not None:
+        model.set_weights(seed_weights)
+    return model
+
+
+def linear_grads(w, b, x, y):
+    """Gradients of Keras's mse (mean over all elements) of x.w + b."""
+    error = x.dot(w) + b - y
+    scale = 2. / error.size
+    return scale * x.T.dot(error), scale * error.sum(axis=0)
+
+
+def batches(batch_size=4):
+    for i in range(0, len(X), batch_size):
+        yield X[i:i + batch_size], Y[i:i + batch_size]
+
+
+def numpy_momentum(lr, momentum, steps_batches, decay=0.):
+    w, b = W0.astype('float64'), B0.astype('float64')
+    vw, vb = np.zeros_like(w), np.zeros_like(b)
+    for it, (x, y) in enumerate(steps_batches):
+        gw, gb = linear_grads(w, b, x, y)
+        lr_t = lr / (1. + decay * it)
+        vw = momentum * vw - lr_t * gw
+        vb = momentum * vb - lr_t * gb
+        w, b = w + vw, b + vb
+    return w, b
+
+
+# ----------------------------------------------------------------- tests
+def test_get_updates_sgd_matches_builtin_sgd_and_numpy():
+    mine, builtin = MySGD(lr=0.1, momentum=0.9), \
+        optimizers.SGD(lr=0.1, momentum=0.9)
+    a = mlp(mine)
+    b = mlp(builtin, a.get_weights())
+    for model in (a, b):
+        model.fit(X, Y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    for u, v in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_allclose(u, v, atol=1e-6)
+    assert int(K.get_value(mine.iterations)) == 10
+    # The momentum slots hold what the built-in SGD's do.
+    for u, v in zip(mine.get_weights()[1:], builtin.get_weights()[1:]):
+        np.testing.assert_allclose(u, v, atol=1e-6)
+
+    linear = linear_model(MySGD(lr=0.1, momentum=0.9))
+    linear.fit(X, Y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    w, b = numpy_momentum(0.1, 0.9, batches())
+    np.testing.assert_allclose(linear.get_weights()[0], w, atol=1e-6)
+    np.testing.assert_allclose(linear.get_weights()[1], b, atol=1e-6)
+
+
+def test_keras22_adam_matches_builtin_adam():
+    a = mlp(MyAdam(lr=0.01))
+    b = mlp(optimizers.Adam(lr=0.01), a.get_weights())
+    for model in (a, b):
+        model.fit(X, Y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    for u, v in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_allclose(u, v, atol=1e-6)
+
+
+def test_control_dependencies_read_the_incremented_step():
+    a = mlp(AdamControlDeps(learning_rate=0.01))
+    b = mlp(optimizers.Adam(lr=0.01), a.get_weights())
+    for model in (a, b):
+        model.fit(X, Y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    for u, v in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_allclose(u, v, atol=1e-6)
+    assert int(K.get_value(a.optimizer.iterations)) == 10
+
+
+def test_time_decay_follows_keras2_formula():
+    model = linear_model(MySGD(lr=0.2, momentum=0.5, decay=0.3))
+    model.fit(X, Y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    # lr / (1 + decay * iterations), iterations read before the step.
+    w, b = numpy_momentum(0.2, 0.5, batches(), decay=0.3)
+    np.testing.assert_allclose(model.get_weights()[0], w, atol=1e-6)
+    np.testing.assert_allclose(model.get_weights()[1], b, atol=1e-6)
+
+
+def numpy_lookahead(lr, sync_period, slow_step, steps_batches):
+    """Lookahead over plain SGD with the step semantics of one TF1 session
+    run: every read sees the weights from before the step, and the
+    wrapper's assign_add adds to the weights the inner step wrote."""
+    w, b = W0.astype('float64'), B0.astype('float64')
+    sw, sb = w.copy(), b.copy()
+    for it, (x, y) in enumerate(steps_batches):
+        gw, gb = linear_grads(w, b, x, y)
+        fast_w, fast_b = w - lr * gw, b - lr * gb
+        if (it + 1) % sync_period == 0:
+            tw, tb = sw + slow_step * (w - sw), sb + slow_step * (b - sb)
+            fast_w, fast_b = fast_w + (tw - w), fast_b + (tb - b)
+            sw, sb = tw, tb
+        w, b = fast_w, fast_b
+    return w, b, sw, sb
+
+
+@pytest.mark.parametrize('inner', ['builtin', 'get_updates'])
+def test_lookahead_matches_numpy_simulation(inner):
+    wrapped = optimizers.SGD(lr=0.1) if inner == 'builtin' else \
+        MySGD(lr=0.1)
+    opt = Lookahead(wrapped, sync_period=2, slow_step=0.5)
+    model = linear_model(opt)
+    model.fit(X, Y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    w, b, sw, sb = numpy_lookahead(0.1, 2, 0.5, batches())
+    np.testing.assert_allclose(model.get_weights()[0], w, atol=1e-6)
+    np.testing.assert_allclose(model.get_weights()[1], b, atol=1e-6)
+    slow = opt.get_weights()[-2:]
+    np.testing.assert_allclose(slow[0], sw, atol=1e-6)
+    np.testing.assert_allclose(slow[1], sb, atol=1e-6)
+    assert int(K.get_value(opt.iterations)) == 10
+    assert float(K.get_value(opt.lr)) == pytest.approx(0.1)
+
+
+def test_slots_are_created_once():
+    opt = MySGD(lr=0.1, momentum=0.9)
+    model = linear_model(opt)
+    model.train_on_batch(X[:4], Y[:4])
+    first = list(opt.weights)
+    assert len(first) == 3
+    for _ in range(4):
+        model.train_on_batch(X[:4], Y[:4])
+    assert all(a is b for a, b in zip(first, opt.weights))
+    assert len(opt.weights) == 3
+    assert int(K.get_value(opt.iterations)) == 5
+
+
+@pytest.mark.parametrize('make, custom', [
+    (lambda: MySGD(lr=0.1, momentum=0.9, decay=0.01), {'MySGD': MySGD}),
+    (lambda: Lookahead(optimizers.SGD(lr=0.1, momentum=0.5), sync_period=2),
+     {'Lookahead': Lookahead}),
+])
+def test_save_and_load_continue_training_exactly(tmp_path, make, custom):
+    path = str(tmp_path / 'model.h5')
+    reference = mlp(make())
+    start = reference.get_weights()
+    interrupted = mlp(make(), start)
+    reference.fit(X, Y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    interrupted.fit(X[:12], Y[:12], batch_size=4, epochs=1, shuffle=False,
+                    verbose=0)
+    interrupted.save(path)
+    loaded = models.load_model(path, custom_objects=custom)
+    assert type(loaded.optimizer) is type(interrupted.optimizer)
+    assert int(K.get_value(loaded.optimizer.iterations)) == 3
+    np.testing.assert_allclose(
+        np.concatenate([np.ravel(w) for w in loaded.optimizer.get_weights()]),
+        np.concatenate([np.ravel(w) for w in
+                        interrupted.optimizer.get_weights()]))
+    loaded.fit(X[12:], Y[12:], batch_size=4, epochs=1, shuffle=False,
+               verbose=0)
+    assert int(K.get_value(loaded.optimizer.iterations)) == 10
+    for u, v in zip(loaded.get_weights(), reference.get_weights()):
+        np.testing.assert_allclose(u, v, atol=1e-6)
+
+
+def test_loading_a_state_of_another_size_warns_and_starts_fresh(tmp_path):
+    path = str(tmp_path / 'model.h5')
+    model = linear_model(MySGD(lr=0.1, momentum=0.9))
+    model.fit(X, Y, batch_size=8, epochs=1, verbose=0)
+    model.save(path)
+
+    class MySGDWithAverage(MySGD):
+        def get_updates(self, loss, params):
+            updates = super(MySGDWithAverage, self).get_updates(loss, params)
+            averages = [K.zeros(K.int_shape(p)) for p in params]
+            self.weights = self.weights + averages
+            return updates + [K.update(a, 0.9 * a + 0.1 * p)
+                              for a, p in zip(averages, params)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        loaded = models.load_model(
+            path, custom_objects={'MySGD': MySGDWithAverage})
+    assert any('Error in loading the saved optimizer state' in
+               str(w.message) for w in caught)
+    assert len(loaded.optimizer.weights) == 5
+    assert int(K.get_value(loaded.optimizer.iterations)) == 0
+
+
+def test_lr_callbacks_drive_a_get_updates_optimizer():
+    seen = []
+    opt = MySGD(lr=0.1)
+    model = linear_model(opt)
+    record = callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: seen.append(model.get_weights()))
+    schedule = callbacks.LearningRateScheduler(
+        lambda epoch: 0.05 if epoch == 0 else 0.)
+    model.fit(X, Y, batch_size=8, epochs=2, shuffle=False, verbose=0,
+              callbacks=[schedule, record])
+    assert float(K.get_value(opt.lr)) == 0.
+    # Epoch 0 trained with lr 0.05; epoch 1, with lr 0, changed nothing.
+    w, b = numpy_momentum(0.05, 0., batches(8))
+    np.testing.assert_allclose(seen[0][0], w, atol=1e-6)
+    for u, v in zip(seen[0], seen[1]):
+        np.testing.assert_array_equal(u, v)
+
+    opt = MySGD(lr=0.1)
+    model = linear_model(opt)
+    plateau = callbacks.ReduceLROnPlateau(monitor='loss', factor=0.5,
+                                          patience=0, min_delta=1e9,
+                                          min_lr=0.)
+    history = model.fit(X, Y, batch_size=8, epochs=3, verbose=0,
+                        callbacks=[plateau])
+    # The first epoch sets the best loss; each later one halves lr (the
+    # history logs lr before the epoch's reduction, as Keras 2 does).
+    assert float(K.get_value(opt.lr)) == pytest.approx(0.025)
+    np.testing.assert_allclose(history.history['lr'], [0.1, 0.1, 0.05])
+
+
+def test_train_on_batch_and_fit_generator():
+    model = linear_model(MySGD(lr=0.1, momentum=0.9))
+    for x, y in batches():
+        model.train_on_batch(x, y)
+    w, b = numpy_momentum(0.1, 0.9, batches())
+    np.testing.assert_allclose(model.get_weights()[0], w, atol=1e-6)
+
+    def generator():
+        while True:
+            for pair in batches():
+                yield pair
+    model = linear_model(MySGD(lr=0.1, momentum=0.9))
+    model.fit_generator(generator(), steps_per_epoch=10, epochs=2,
+                        verbose=0)
+    w, b = numpy_momentum(0.1, 0.9, list(batches()) * 2)
+    np.testing.assert_allclose(model.get_weights()[0], w, atol=1e-6)
+    np.testing.assert_allclose(model.get_weights()[1], b, atol=1e-6)
+
+
+def test_k_function_training_loop_with_symbolic_loss():
+    x, y_true = layers.Input((3,)), layers.Input((2,))
+    dense = layers.Dense(2)
+    model = models.Model(x, dense(x))
+    dense.set_weights([W0, B0])
+    loss = K.mean(K.square(model.output - y_true))
+    opt = MySGD(lr=0.1, momentum=0.9)
+    train = K.function([x, y_true], [loss], updates=opt.get_updates(
+        loss=loss, params=model.trainable_weights))
+    w, b = W0.astype('float64'), B0.astype('float64')
+    vw, vb = np.zeros_like(w), np.zeros_like(b)
+    losses = []
+    for _ in range(5):
+        value, = train([X, Y])
+        expected = np.mean((X.dot(w) + b - Y) ** 2)
+        assert value == pytest.approx(expected, rel=1e-5)
+        gw, gb = linear_grads(w, b, X, Y)
+        vw, vb = 0.9 * vw - 0.1 * gw, 0.9 * vb - 0.1 * gb
+        w, b = w + vw, b + vb
+        losses.append(value)
+    assert losses[-1] < losses[0]
+    np.testing.assert_allclose(dense.get_weights()[0], w, atol=1e-6)
+    np.testing.assert_allclose(dense.get_weights()[1], b, atol=1e-6)
+    assert int(K.get_value(opt.iterations)) == 5
+
+
+def test_constraints_are_applied_once_by_get_updates():
+    def halve(w):
+        return w * 0.5
+    model = linear_model(MySGD(lr=0.1), kernel_constraint=halve)
+    assert model.trainable_weights[0].constraint is halve
+    model.train_on_batch(X[:4], Y[:4])
+    gw, _ = linear_grads(W0.astype('float64'), B0, X[:4], Y[:4])
+    np.testing.assert_allclose(model.get_weights()[0],
+                               0.5 * (W0 - 0.1 * gw), atol=1e-6)
+
+
+def test_clipnorm_is_keras2_global_norm():
+    model = linear_model(MySGD(lr=0.1, clipnorm=0.05))
+    model.train_on_batch(X[:4], Y[:4])
+    gw, gb = linear_grads(W0.astype('float64'), B0.astype('float64'),
+                          X[:4], Y[:4])
+    norm = np.sqrt((gw ** 2).sum() + (gb ** 2).sum())
+    assert norm > 0.05
+    scale = 0.05 / norm
+    np.testing.assert_allclose(model.get_weights()[0], W0 - 0.1 * scale * gw,
+                               atol=1e-6)
+    np.testing.assert_allclose(model.get_weights()[1], B0 - 0.1 * scale * gb,
+                               atol=1e-6)
+
+
+def test_unconnected_weight_raises_keras2_none_gradient_error():
+    x, y_true = layers.Input((3,)), layers.Input((2,))
+    model = models.Model(x, layers.Dense(2)(x))
+    loss = K.mean(K.square(model.output - y_true))
+    stray = K.variable(np.zeros((2,)))
+    opt = MySGD(lr=0.1)
+    train = K.function([x, y_true], [loss], updates=opt.get_updates(
+        loss, model.trainable_weights + [stray]))
+    with pytest.raises(ValueError, match='None` for gradient'):
+        train([X, Y])
+
+
+def test_optimizer_without_an_update_says_what_to_override():
+    class Nothing(Optimizer):
+        pass
+    model = linear_model(Nothing())
+    with pytest.raises(NotImplementedError, match='get_updates'):
+        model.train_on_batch(X[:4], Y[:4])
+
+
+def test_changing_slot_shapes_between_steps_is_a_clear_error():
+    class Growing(MySGD):
+        def get_updates(self, loss, params):
+            self.calls = getattr(self, 'calls', 0) + 1
+            K.zeros((self.calls,))
+            return super(Growing, self).get_updates(loss, params)
+    model = linear_model(Growing(lr=0.1))
+    model.train_on_batch(X[:4], Y[:4])
+    with pytest.raises(ValueError, match='same shapes'):
+        model.train_on_batch(X[:4], Y[:4])
+
+
+def test_updates_outside_a_step_stay_immediate():
+    v = K.variable(np.ones(2))
+    K.update_add(v, 1.)
+    np.testing.assert_array_equal(K.get_value(v), [2., 2.])
+    z = K.zeros((2,))
+    assert z is not K.zeros((2,))
+
+
+@pytest.fixture
+def float16_policy():
+    from keras_compat import mixed_precision
+    mixed_precision.set_global_policy('mixed_float16')
+    yield
+    mixed_precision.set_global_policy('float32')
+
+
+def test_loss_scaling_unscales_before_get_updates(float16_policy):
+    a = linear_model(MySGD(lr=0.1, momentum=0.9))
+    b = linear_model(optimizers.SGD(lr=0.1, momentum=0.9))
+    for model in (a, b):
+        model.fit(X, Y / 100., batch_size=4, epochs=1, shuffle=False,
+                  verbose=0)
+    assert a._scaler.get_scale() == 2. ** 15
+    for u, v in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_allclose(u, v, atol=1e-6)
+
+
+def test_loss_scaling_skips_overflowing_steps(float16_policy):
+    opt = MySGD(lr=0.1, momentum=0.9)
+    model = linear_model(opt)
+    model.train_on_batch(X[:4], Y[:4] * 1e3)
+    np.testing.assert_array_equal(model.get_weights()[0], W0)
+    assert int(K.get_value(opt.iterations)) == 0
+    assert model._scaler.get_scale() == 2. ** 14

@@ -1,0 +1,72 @@
+"""`import keras` served by keras_compat exposes what Keras 2's
+keras/__init__.py exports, without importing submodules first."""
+import subprocess
+import sys
+
+KERAS2_SUBMODULES = ['activations', 'applications', 'backend', 'callbacks',
+                     'constraints', 'datasets', 'engine', 'initializers',
+                     'layers', 'losses', 'metrics', 'models', 'optimizers',
+                     'preprocessing', 'regularizers', 'utils', 'wrappers']
+
+# Attribute chains that Keras 2 programs and libraries reach from
+# `import keras` alone (each exists in Keras 2.2.4/2.3.1 after that
+# import).
+KERAS2_CHAINS = [
+    'utils.np_utils', 'utils.generic_utils', 'utils.data_utils',
+    'utils.io_utils', 'utils.conv_utils', 'utils.to_categorical',
+    'utils.Sequence', 'utils.get_file', 'utils.plot_model',
+    'engine.topology', 'engine.training', 'engine.base_layer',
+    'engine.network', 'engine.saving', 'engine.input_layer',
+    'engine.Layer', 'engine.InputSpec', 'layers.core',
+    'layers.convolutional', 'layers.recurrent', 'layers.merge',
+    'layers.Layer', 'preprocessing.image', 'preprocessing.text',
+    'preprocessing.sequence', 'wrappers.scikit_learn', 'datasets.mnist',
+    'datasets.cifar10', 'datasets.imdb', 'applications.vgg16',
+    'applications.resnet50', 'applications.imagenet_utils',
+    'applications.VGG16', 'backend.image_data_format',
+    'models.load_model', 'models.Sequential', 'optimizers.Optimizer',
+    'callbacks.Callback', 'Input', 'Model', 'Sequential']
+
+
+def _run(code):
+    return subprocess.run(
+        [sys.executable, '-c', 'import keras_compat\n'
+         'keras_compat.install_as_keras()\n' + code],
+        capture_output=True, text=True, timeout=300)
+
+
+def test_import_keras_has_every_keras2_attribute():
+    code = ('import keras\n'
+            'missing = []\n'
+            'for chain in %r:\n'
+            '    obj = keras\n'
+            '    try:\n'
+            '        for part in chain.split("."):\n'
+            '            obj = getattr(obj, part)\n'
+            '    except AttributeError:\n'
+            '        missing.append(chain)\n'
+            'print(keras.__version__)\n'
+            'print(missing)\n' % (KERAS2_SUBMODULES + KERAS2_CHAINS,))
+    result = _run(code)
+    assert result.returncode == 0, result.stderr
+    version, missing = result.stdout.strip().splitlines()[-2:]
+    assert missing == '[]'
+    major, minor = version.split('.')[:2]
+    assert (major, minor) in {('2', '2'), ('2', '3')}
+
+
+def test_keras_version_compares_as_a_keras2_release():
+    import keras_compat
+    from keras_compat import KERAS_API_VERSION
+    assert keras_compat.__version__ == KERAS_API_VERSION
+    parts = tuple(int(p) for p in keras_compat.__version__.split('.'))
+    assert (2, 1, 3) <= parts < (3,)
+
+
+def test_runner_reports_both_versions():
+    result = subprocess.run([sys.executable, '-m', 'keras_compat',
+                             '--version'], capture_output=True, text=True,
+                            timeout=120)
+    import keras_compat
+    assert result.stdout.strip() == 'keras_compat %s (Keras %s API)' % (
+        keras_compat.PACKAGE_VERSION, keras_compat.KERAS_API_VERSION)
