@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from . import backend as K
+from .backend import immutable
 from .backend.ops import symbolic_aware_names
 from . import losses as losses_module
 from .losses import (mean_squared_error, mean_absolute_error,
@@ -246,7 +247,8 @@ class MeanMetricWrapper(Mean):
         self._fn_kwargs = kwargs
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        values = immutable.call_user(self._fn, y_true, y_pred,
+                                     **self._fn_kwargs)
         super(MeanMetricWrapper, self).update_state(values, sample_weight)
 
     def get_config(self):

@@ -400,3 +400,10 @@ def test_evaluating_a_symbolic_tensor_eagerly_says_how():
     x = K.placeholder(shape=(None, 3))
     with pytest.raises(ValueError, match='K.function'):
         K.eval(K.sum(x))
+
+
+def test_variables_from_reversed_arrays_and_scalars():
+    # neural_style_transfer's preprocess_image returns x[..., ::-1].
+    value = np.arange(6, dtype='float32').reshape(1, 2, 3)[..., ::-1]
+    np.testing.assert_array_equal(K.get_value(K.variable(value)), value)
+    assert K.int_shape(K.variable(0.)) == ()

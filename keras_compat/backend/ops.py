@@ -112,7 +112,7 @@ def variable(value, dtype=None, name=None, constraint=None):
         elif data.is_floating_point():
             data = data.to(torch_dtype(common.floatx()))
     else:
-        data = torch.as_tensor(np.asarray(value),
+        data = torch.as_tensor(np.array(value, copy=True, order='C'),
                                dtype=torch_dtype(dtype or common.floatx()))
     data = data.to(get_device())
     if data.is_floating_point():

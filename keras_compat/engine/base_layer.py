@@ -6,6 +6,7 @@ A layer stores its configuration in `__init__`, creates its weights in
 `parameters()`, `state_dict()`, `.to(device)` and DDP work) and are laid out
 for the fastest torch kernel; `get_weights()`/`set_weights()` and
 `layer.weights` speak Keras layout."""
+import functools
 import inspect
 import re
 import weakref
@@ -16,7 +17,7 @@ from torch import nn
 
 from .. import backend as K
 from .. import initializers, regularizers, constraints
-from ..backend import common
+from ..backend import common, immutable
 from ..utils.generic_utils import to_list, unpack_singleton
 from .keras_tensor import KerasTensor, Node
 
@@ -72,6 +73,13 @@ class KerasWeightView(torch.Tensor):
     @property
     def name(self):
         return self.__dict__.get('_keras_name')
+
+    @property
+    def constraint(self):
+        """The layer's constraint on this weight (`kernel_constraint`,
+        ...), which Keras 2 optimizers apply in `get_updates`."""
+        source = self.__dict__.get('_keras_source')
+        return None if source is None else source[1].constraint
 
     def numpy(self):
         return _copy_to_numpy(self)
@@ -139,9 +147,55 @@ def _class_flags(cls):
             'computes_mask': cls.compute_mask is not Layer.compute_mask,
             'shape_fn': cls.compute_output_shape is not
             Layer.compute_output_shape,
+            # A class written outside keras_compat: its attributes holding
+            # layers or variables are tracked as Keras 2.3 tracks them.
+            'user': cls.__module__.split('.')[0] != 'keras_compat',
+            # Its `call` is user code: augmented assignments on tensors
+            # there rebind, as on Keras 2 backend tensors.
+            'guard': immutable.is_user_function(cls.call),
         }
+        # What torch.compile traces for such a `call`.
+        flags['traced_call'] = immutable.out_of_place(cls.call) \
+            if flags['guard'] else None
         setattr(cls, '_keras_class_flags', flags)
     return flags
+
+
+_CONTAINERS = (list, tuple, dict)
+_TRACKABLE = (list, tuple, dict, nn.Parameter)
+
+
+def _layers_in(value, depth=0):
+    """The layers held in a list, tuple or dict attribute (nested one
+    level deep), in order."""
+    if isinstance(value, Layer):
+        return [value]
+    if depth > 1 or isinstance(value, nn.Parameter):
+        return []
+    if isinstance(value, dict):
+        value = list(value.values())
+    elif not isinstance(value, (list, tuple)):
+        return []
+    found = []
+    for item in value:
+        if isinstance(item, (Layer, list, tuple, dict)):
+            found += _layers_in(item, depth + 1)
+    return found
+
+
+def guarded_call(layer):
+    """`layer.call`, for built-in layers that run another layer's `call`
+    directly (an RNN's cell at each step): a user's `call` runs with
+    augmented assignments on tensors rebinding, as in `Layer.__call__`."""
+    flags = layer.__class__.__dict__.get('_keras_class_flags') or \
+        _class_flags(layer.__class__)
+    if not flags['guard']:
+        return layer.call
+    if torch.compiler.is_compiling():
+        traced = flags['traced_call']
+        return layer.call if traced is None else \
+            functools.partial(traced, layer)
+    return functools.partial(immutable.call, layer.call)
 
 
 def _is_symbolic(inputs):
@@ -189,8 +243,17 @@ class Layer(nn.Module):
     Keyword arguments: `input_shape`, `input_dim`, `batch_size`,
     `batch_input_shape`, `name`, `trainable`, `dtype`, `weights`."""
 
-    def __init__(self, **kwargs):
+    def __new__(cls, *args, **kwargs):
+        # Keras 2 layers may assign sub-layers, variables and options
+        # before calling `Layer.__init__`: the module's registries exist
+        # from the start, and `__init__` keeps what was assigned.
+        self = super(Layer, cls).__new__(cls)
         nn.Module.__init__(self)
+        return self
+
+    def __init__(self, **kwargs):
+        if '_modules' not in self.__dict__:
+            nn.Module.__init__(self)
         for kwarg in kwargs:
             if kwarg not in _ALLOWED_KWARGS:
                 raise TypeError('Keyword argument not understood:', kwarg)
@@ -198,7 +261,7 @@ class Layer(nn.Module):
         self.supports_masking = getattr(self, 'supports_masking', False)
         self.stateful = getattr(self, 'stateful', False)
         self.built = getattr(self, 'built', False)
-        self._keras_weights = []
+        self._keras_weights = self.__dict__.get('_keras_weights', [])
         self._legacy_trainable = None
         self._legacy_non_trainable = None
         self._loss_fns = []
@@ -256,6 +319,64 @@ class Layer(nn.Module):
             if isinstance(prop, property):
                 return prop.fget(self)
             raise
+
+    def __setattr__(self, name, value):
+        nn.Module.__setattr__(self, name, value)
+        if isinstance(value, _TRACKABLE) and (
+                self.__class__.__dict__.get('_keras_class_flags') or
+                _class_flags(self.__class__))['user']:
+            self._track_attribute(name, value)
+
+    def _track_attribute(self, name, value):
+        """Layers of user classes track, as Keras 2.3 does, the variables
+        assigned as attributes (`self.W = K.variable(...)`) as their
+        weights, and, as tf.keras does, the layers held in lists, tuples
+        and dicts assigned as attributes as their sub-layers."""
+        if isinstance(value, nn.Parameter):
+            if getattr(value, '_keras_tracked', False):
+                return   # made by add_weight (of this layer or another)
+            records = self.__dict__.setdefault('_keras_weights', [])
+            if any(getattr(self, r.attr, None) is value for r in records):
+                return
+            records.append(_WeightRecord(
+                getattr(value, '_keras_name', None) or name, name,
+                tuple(value.shape), trainable=value.requires_grad,
+                constraint=getattr(value, 'constraint', None)))
+            self.__dict__.setdefault('_keras_attribute_weights',
+                                     set()).add(name)
+            value._keras_tracked = True
+        elif not name.startswith('_'):
+            for i, layer in enumerate(_layers_in(value)):
+                self._track_sublayer('%s_%d' % (name, i), layer)
+
+    def _track_sublayer(self, name, layer):
+        if layer is self or any(layer is m for m in self._modules.values()):
+            return
+        self._modules[_unique_attr(self, name)] = layer
+        layers = self.__dict__.get('_layers')
+        # A subclassed model's layers (not a Sequential's stack).
+        if layers is not None and '_chain' not in self.__dict__ and \
+                not self.__dict__.get('_is_graph_network', False) and \
+                all(layer is not l for l in layers):
+            layers.append(layer)
+
+    def _track_containers(self):
+        """Registers layers appended to list attributes after they were
+        assigned (`self.blocks = []; self.blocks.append(Dense(4))`)."""
+        # A model's private lists are its graph (layers it registers).
+        private = '_network_nodes' not in self.__dict__
+        seen = self.__dict__.setdefault('_keras_containers_seen', {})
+        for name, value in list(self.__dict__.items()):
+            if not isinstance(value, _CONTAINERS) or \
+                    name.startswith('_keras') or \
+                    (name.startswith('_') and not private):
+                continue
+            key = (id(value), len(value))
+            if seen.get(name) == key:
+                continue    # unchanged since the last look
+            seen[name] = key
+            for i, layer in enumerate(_layers_in(value)):
+                self._track_sublayer('%s_%d' % (name, i), layer)
 
     # ------------------------------------------------------------ subclass API
     def build(self, input_shape):
@@ -336,6 +457,7 @@ class Layer(nn.Module):
                              value.is_floating_point())
         attr = _unique_attr(self, name)
         self.register_parameter(attr, param)
+        param._keras_tracked = True
         self._keras_weights.append(_WeightRecord(
             name, attr, shape, trainable=bool(trainable),
             regularizer=regularizers.get(regularizer),
@@ -373,6 +495,7 @@ class Layer(nn.Module):
         else:
             self.register_parameter(attr, nn.Parameter(
                 value, requires_grad=trainable))
+            self._parameters[attr]._keras_tracked = True
         self._keras_weights.append(_WeightRecord(
             name, attr, keras_shape, trainable=trainable,
             regularizer=regularizers.get(regularizer),
@@ -451,8 +574,17 @@ class Layer(nn.Module):
                 self._weight_pairs(which)]
 
     def _sublayers(self):
-        """Layers nested inside this one (wrappers, models)."""
-        return [m for m in self._modules.values() if isinstance(m, Layer)]
+        """Layers nested inside this one (wrappers, models, the
+        sub-layers of a custom layer), each once, in the order they were
+        assigned."""
+        if (self.__class__.__dict__.get('_keras_class_flags') or
+                _class_flags(self.__class__))['user']:
+            self._track_containers()
+        found = []
+        for m in self._modules.values():
+            if isinstance(m, Layer) and all(m is not f for f in found):
+                found.append(m)
+        return found
 
     @property
     def weights(self):
@@ -481,25 +613,47 @@ class Layer(nn.Module):
         self._adopt_legacy_weights(weights, trainable=False)
 
     def _adopt_legacy_weights(self, weights, trainable):
-        known = {id(getattr(self, r.attr)) for r in self._keras_weights}
+        """`self.trainable_weights = [W, b]` (Keras 1): these weights, in
+        this order, are the layer's trainable (or non-trainable) weights.
+        Variables tracked as attributes that the list leaves out stop being
+        weights of that kind, as the Keras setter replaces the list."""
+        weights = list(weights)
+        listed = {id(w) for w in weights}
+        from_attributes = self.__dict__.get('_keras_attribute_weights', ())
+        found = {}
+        kept = []
+        for record in self._keras_weights:
+            tensor = getattr(self, record.attr)
+            if id(tensor) in listed:
+                found[id(tensor)] = record
+            elif not (record.attr in from_attributes and
+                      record.trainable == trainable):
+                kept.append(record)
         registered = {id(p): n for n, p in self._parameters.items()
                       if p is not None}
+        ordered = []
         for i, w in enumerate(weights):
-            if id(w) in known:
+            record = found.get(id(w))
+            if record is None:
+                if not isinstance(w, nn.Parameter):
+                    raise TypeError('Layer weights must be created with '
+                                    'add_weight or K.variable; got %r'
+                                    % (w,))
+                name = getattr(w, '_keras_name', None) or 'param_%d' % i
+                attr = registered.get(id(w))
+                if attr is None:
+                    attr = _unique_attr(self, name)
+                    self.register_parameter(attr, w)
+                record = found[id(w)] = _WeightRecord(
+                    name, attr, tuple(w.shape), trainable=trainable,
+                    constraint=getattr(w, 'constraint', None))
+            elif any(record is r for r in ordered):
                 continue
-            if not isinstance(w, nn.Parameter):
-                raise TypeError('Layer weights must be created with '
-                                'add_weight or K.variable; got %r' % (w,))
-            name = getattr(w, '_keras_name', None) or 'param_%d' % i
-            attr = registered.get(id(w))
-            if attr is None:
-                attr = _unique_attr(self, name)
-                self.register_parameter(attr, w)
-            w.requires_grad_(trainable)
-            self._keras_weights.append(_WeightRecord(
-                name, attr, tuple(w.shape), trainable=trainable,
-                constraint=getattr(w, 'constraint', None)))
-            known.add(id(w))
+            record.trainable = trainable
+            if w.is_floating_point():
+                w.requires_grad_(trainable)
+            ordered.append(record)
+        self._keras_weights = kept + ordered
 
     def get_weights(self):
         """The weights as Numpy arrays in Keras layout and order."""
@@ -540,13 +694,29 @@ class Layer(nn.Module):
             record.assign(layer, np.asarray(value))
 
     def count_params(self):
+        """The number of scalars in `weights` (each weight once): this
+        layer's own and those of its sub-layers, where a sub-layer that
+        was never built has none."""
         if not self.built:
             raise ValueError(
                 'You tried to call `count_params` on ' + self.name +
                 ', but the layer isn\'t built. You can build it manually '
                 'via: `' + self.name + '.build(batch_input_shape)`.')
-        total = sum(int(np.prod(r.keras_shape)) for r in self._records())
-        return total + sum(l.count_params() for l in self._sublayers())
+        if self._legacy_trainable is not None or \
+                self._legacy_non_trainable is not None:
+            from ..utils.layer_utils import count_params
+            return count_params({id(w): w for w in self.weights}.values())
+        seen = set()
+        total = 0
+        for layer, record in self._weight_pairs('all'):
+            # A weight shared by several layers counts once; the Keras
+            # weights that are views into one torch tensor count each.
+            key = (id(getattr(layer, record.attr)),
+                   None if record.to_keras is None else id(record))
+            if key not in seen:
+                seen.add(key)
+                total += int(np.prod(record.keras_shape))
+        return total
 
     # --------------------------------------------------------------- losses
     def add_loss(self, losses, inputs=None):
@@ -689,7 +859,14 @@ class Layer(nn.Module):
         if _CALLS.depth == 0:
             _CALLS.generation += 1
         try:
-            outputs = nn.Module.__call__(self, inputs, *args, **kwargs)
+            if flags['guard']:
+                outputs = immutable.call_layer(self, flags['traced_call'],
+                                               inputs, *args, **kwargs)
+            elif immutable.ACTIVE[0]:
+                outputs = immutable.call_library(nn.Module.__call__, self,
+                                                 inputs, *args, **kwargs)
+            else:
+                outputs = nn.Module.__call__(self, inputs, *args, **kwargs)
         except (RuntimeError, IndexError) as error:
             self._explain_failure(inputs, error)
             raise
@@ -715,7 +892,14 @@ class Layer(nn.Module):
         if _CALLS.depth == 0:
             _CALLS.generation += 1
         try:
-            outputs = nn.Module.__call__(self, inputs, *args, **kwargs)
+            if flags['guard']:
+                outputs = immutable.call_layer(self, flags['traced_call'],
+                                               inputs, *args, **kwargs)
+            elif immutable.ACTIVE[0]:
+                outputs = immutable.call_library(nn.Module.__call__, self,
+                                                 inputs, *args, **kwargs)
+            else:
+                outputs = nn.Module.__call__(self, inputs, *args, **kwargs)
         except (RuntimeError, IndexError) as error:
             self._explain_failure(inputs, error)
             raise
@@ -775,6 +959,8 @@ class Layer(nn.Module):
             self._built_input_shape = input_shape
             self.build(input_shape)
             self.built = True
+            if _class_flags(self.__class__)['user']:
+                self._track_containers()
             if self._initial_weights is not None:
                 self.set_weights(self._initial_weights)
                 self._initial_weights = None
@@ -794,6 +980,13 @@ class Layer(nn.Module):
         self.assert_input_compatibility(inputs)
         input_shape = _collect_shapes(inputs)
         self._maybe_build(input_shape)
+        flags = _class_flags(self.__class__)
+        if flags['user'] and flags['shape_fn'] and \
+                '_keras_output_count' not in self.__dict__ and \
+                any(not l.built for l in self._sublayers()):
+            # Keras 2 runs `call` when a layer is called on graph tensors,
+            # which builds the sub-layers that `call` uses.
+            self._probe_output_count(inputs, args, kwargs)
         output_shape = self._output_shape_for(inputs, input_shape, args,
                                               kwargs)
         output_dtype = self._output_dtype(inputs)
@@ -843,9 +1036,51 @@ class Layer(nn.Module):
     def _output_shape_for(self, inputs, input_shape, args, kwargs):
         flags = _class_flags(self.__class__)
         if flags['shape_fn']:
-            shape = self.compute_output_shape(input_shape)
-            return _normalize_shape(shape)
+            shape = _normalize_shape(self.compute_output_shape(input_shape))
+            if flags['user'] and isinstance(shape, list):
+                shape = self._fit_shapes_to_call(shape, inputs, args, kwargs)
+            return shape
         return self._infer_output_shape(inputs, input_shape, args, kwargs)
+
+    def _fit_shapes_to_call(self, shapes, inputs, args, kwargs):
+        """Keras 2 gives the tensors `call` returns the shapes of
+        `compute_output_shape` in order: a custom layer whose `call`
+        returns one tensor gets the first of a list of shapes, and a list
+        of one output is that output."""
+        if len(shapes) == 1:
+            return shapes[0]
+        count = self.__dict__.get('_keras_output_count', False)
+        if count is False:
+            count = self._probe_output_count(inputs, args, kwargs)
+        if count is None:
+            return shapes
+        if count == 1:
+            return shapes[0]
+        return shapes[:count]
+
+    def _probe_output_count(self, inputs, args, kwargs):
+        """Runs `call` once on small zero tensors like `inputs` (building
+        the sub-layers it uses) and records how many tensors it returns
+        (None when it fails on them)."""
+        real = [_zeros_like_symbolic(x) for x in to_list(inputs)]
+        real_inputs = real if isinstance(inputs, list) else real[0]
+        kwargs = {k: v for k, v in kwargs.items()
+                  if not getattr(v, '_is_keras_symbolic', False)}
+        was_training = self.training
+        count = None
+        try:
+            self.training = False
+            with torch.no_grad():
+                out = nn.Module.__call__(self, real_inputs, *args, **kwargs)
+            count = len(out) if isinstance(out, (list, tuple)) else 1
+        except Exception:
+            pass
+        finally:
+            self.training = was_training
+            self._call_losses = []
+        self._track_containers()
+        self.__dict__['_keras_output_count'] = count
+        return count
 
     def _infer_output_shape(self, inputs, input_shape, args, kwargs):
         """Runs the layer on a small zero tensor to find its output shape
@@ -864,8 +1099,10 @@ class Layer(nn.Module):
         from .symbolic import probing
         try:
             self.training = False
-            with torch.no_grad(), probing():
+            with torch.no_grad(), probing() as probe:
                 out = nn.Module.__call__(self, real_inputs, *args, **kwargs)
+            if probe.uses_gradients:
+                self._uses_gradients = True
         except ValueError:
             if getattr(self, '_raises_on_symbolic_call', False):
                 # A backend function given bad input raises when it is
@@ -1170,6 +1407,15 @@ def _to_tensors(inputs):
         return [_to_tensors(x) if isinstance(x, np.ndarray) else x
                 for x in inputs]
     return inputs
+
+
+def _zeros_like_symbolic(x):
+    """A small zero tensor of a symbolic tensor's shape (2 for an unknown
+    batch size, 3 for other unknown sizes)."""
+    shape = [2 if i == 0 and d is None else (d if d is not None else 3)
+             for i, d in enumerate(x._keras_shape)]
+    dtype = K.torch_dtype(x.dtype) if x.dtype else torch.float32
+    return torch.zeros(shape, dtype=dtype, device=K.get_device())
 
 
 def _normalize_shape(shape):

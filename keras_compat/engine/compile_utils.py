@@ -4,6 +4,7 @@ import torch
 import torch.nn.functional as F
 
 from .. import backend as K
+from ..backend import immutable
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from ..utils.generic_utils import to_list
@@ -57,6 +58,11 @@ class OutputLoss(object):
                 self.kind = 'mse'
         self.is_sparse = underlying is \
             losses_module.sparse_categorical_crossentropy
+        # A user's loss function (or Loss class) runs with augmented
+        # assignments on tensors rebinding, as in Keras 2.
+        self.user_code = immutable.is_user_function(underlying) or (
+            isinstance(fn, losses_module.Loss) and
+            immutable.is_user_function(type(fn).call))
 
     def _fast(self, y_true, y_pred):
         """Fused kernels giving the same value as the Keras formula."""
@@ -88,22 +94,22 @@ class OutputLoss(object):
             value = self._fast(y_true, y_pred)
             if value is not None:
                 return value
-        if isinstance(self.fn, losses_module.Loss) and not (
-                isinstance(self.fn, losses_module.LossFunctionWrapper)):
-            values = self.fn.call(y_true, y_pred)
-            reduction = self.fn.reduction
-        elif isinstance(self.fn, losses_module.LossFunctionWrapper):
-            values = self.fn.call(y_true, y_pred)
-            reduction = self.fn.reduction
+        if self.user_code:
+            values, reduction = immutable.call(self._values, y_true, y_pred)
         else:
-            values = self.fn(y_true, y_pred)
-            reduction = losses_module.Reduction.SUM_OVER_BATCH_SIZE
+            values, reduction = self._values(y_true, y_pred)
         if not isinstance(values, torch.Tensor):
             values = torch.as_tensor(values, dtype=y_pred.dtype,
                                      device=y_pred.device)
         if values.dtype != y_pred.dtype and y_pred.is_floating_point():
             values = values.to(y_pred.dtype)
         return reduce_loss(values, sample_weight, mask, reduction)
+
+    def _values(self, y_true, y_pred):
+        if isinstance(self.fn, losses_module.Loss):
+            return self.fn.call(y_true, y_pred), self.fn.reduction
+        return self.fn(y_true, y_pred), \
+            losses_module.Reduction.SUM_OVER_BATCH_SIZE
 
 
 def _align(weight, values):

@@ -67,6 +67,11 @@ class Network(Layer):
         self._is_compiled = False
         self._is_graph_network = False
         self._layers = []
+        for layer in self._modules.values():
+            # Layers a subclassed model assigned before calling __init__.
+            if isinstance(layer, Layer) and \
+                    all(layer is not l for l in self._layers):
+                self._layers.append(layer)
         self._plan = []
         self.inputs = []
         self.outputs = []
@@ -176,7 +181,20 @@ class Network(Layer):
                           if isinstance(node.outbound_layer, GradientLayer)]
         self._grad_target_ids = {id(x) for node in gradient_nodes
                                  for x in node.input_tensors[1:]}
-        self._has_gradients = bool(gradient_nodes)
+        for node in self._plan:
+            # Layers whose call takes K.gradients (of their inputs, or of
+            # tensors of the graph they read).
+            if node.outbound_layer.__dict__.get('_uses_gradients'):
+                self._grad_target_ids.update(id(x)
+                                             for x in node.input_tensors)
+            for x in node.output_tensors:
+                if getattr(x, '_gradient_requested', False):
+                    self._grad_target_ids.add(id(x))
+        for x in self.inputs:
+            if getattr(x, '_gradient_requested', False):
+                self._grad_target_ids.add(id(x))
+        self._has_gradients = bool(self._grad_target_ids) or \
+            bool(gradient_nodes)
         for node in gradient_nodes:
             for ancestor in _ancestor_layers(node.input_tensors[0]):
                 if isinstance(ancestor, GradientLayer):
@@ -258,6 +276,8 @@ class Network(Layer):
                          + str([l.name for l in self.layers]) + '.')
 
     def _sublayers(self):
+        if base_layer._class_flags(self.__class__)['user']:
+            self._track_containers()
         return list(self._layers)
 
     @property

@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from .. import backend as K
+from ..backend import immutable
 from .. import activations, initializers, regularizers, constraints
 from ..engine.base_layer import Layer, InputSpec
 from ..engine.input_layer import InputLayer, Input  # noqa: F401
@@ -428,6 +429,7 @@ class Lambda(Layer):
                  arguments=None, **kwargs):
         super(Lambda, self).__init__(**kwargs)
         self.function = function
+        immutable.out_of_place(function)    # ready for torch.compile
         self.arguments = arguments if arguments else {}
         if mask is not None:
             self.supports_masking = True
@@ -494,7 +496,8 @@ class Lambda(Layer):
         arguments = self.arguments
         if self._function_takes_mask:
             arguments = dict(arguments, mask=mask)
-        return self.function(inputs, **arguments)
+        # A user's function: augmented assignments on tensors rebind.
+        return immutable.call_user(self.function, inputs, **arguments)
 
     def compute_mask(self, inputs, mask=None):
         if callable(self.mask):

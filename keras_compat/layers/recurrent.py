@@ -28,7 +28,7 @@ warnings.filterwarnings('ignore', message='RNN module weights are not part '
 
 from .. import backend as K
 from .. import activations, initializers, regularizers, constraints
-from ..engine.base_layer import Layer, InputSpec
+from ..engine.base_layer import Layer, InputSpec, guarded_call
 from ..engine.keras_tensor import KerasTensor
 from ..legacy import interfaces
 from ..utils.generic_utils import has_arg, to_list
@@ -524,8 +524,8 @@ class StackedRNNCells(Layer):
                 kwargs_cell['training'] = training
             if constants is not None and has_arg(cell.call, 'constants'):
                 kwargs_cell['constants'] = constants
-            inputs, cell_states = cell.call(inputs, cell_states,
-                                            **kwargs_cell)
+            inputs, cell_states = guarded_call(cell)(inputs, cell_states,
+                                                    **kwargs_cell)
             new_states.append(list(to_list(cell_states, allow_tuple=True)))
         if self.reverse_state_order:
             new_states = new_states[::-1]
@@ -876,8 +876,9 @@ class RNN(Layer):
         states = list(initial_state)
         outputs = []
         prev = None
+        step = guarded_call(cell)
         for t, x_t in enumerate(inputs.unbind(1)):
-            out, new_states = cell.call(x_t, states, **kwargs)
+            out, new_states = step(x_t, states, **kwargs)
             new_states = list(to_list(new_states, allow_tuple=True))
             if mask is not None:
                 keep = mask[:, t].view((-1,) + (1,) * (out.dim() - 1))

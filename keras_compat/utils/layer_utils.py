@@ -4,9 +4,29 @@ import numpy as np
 from .conv_utils import convert_kernel  # noqa: F401
 
 
+def _weight_key(weight):
+    """What identifies a weight: the layer's parameter behind a Keras
+    view (several views of one shared parameter are one weight)."""
+    source = getattr(weight, '__dict__', {}).get('_keras_source')
+    if source is not None:
+        layer, record = source[0](), source[1]
+        if layer is not None:
+            return (id(getattr(layer, record.attr)),
+                    None if record.to_keras is None else id(record))
+    return id(weight)
+
+
 def count_params(weights):
-    """Total number of scalars in a list of weights."""
-    return int(sum(int(np.prod(tuple(w.shape))) for w in weights))
+    """Total number of scalars in a list of weights, each weight once (as
+    Keras counts a shared weight)."""
+    seen = set()
+    total = 0
+    for w in weights:
+        key = _weight_key(w)
+        if key not in seen:
+            seen.add(key)
+            total += int(np.prod(tuple(w.shape)))
+    return total
 
 
 def _is_sequential_like(model):

@@ -1,0 +1,630 @@
+"""Custom layers and models written the Keras 2 way."""
+import copy
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import keras_compat as keras
+from keras_compat import backend as K
+from keras_compat import layers, models
+from keras_compat.engine.base_layer import _class_flags
+
+
+# ----------------------------------------------------------------- helpers
+def _dense_count(n_in, n_out):
+    return n_in * n_out + n_out
+
+
+# ------------------------------------------- attributes before __init__
+class ProjectBeforeInit(layers.Layer):
+    """Assigns everything before calling Layer.__init__ (legal in Keras 2)."""
+
+    def __init__(self, output_dim, **kwargs):
+        self.output_dim = output_dim
+        self.supports_masking = True
+        self.scale = K.variable(np.full((output_dim,), 2.0), name='scale')
+        self.inner = layers.Dense(output_dim, kernel_initializer='ones',
+                                  bias_initializer='zeros')
+        self.options = {'mode': 'sum'}
+        super(ProjectBeforeInit, self).__init__(**kwargs)
+
+    def build(self, input_shape):
+        self.inner.build(input_shape)
+        super(ProjectBeforeInit, self).build(input_shape)
+
+    def call(self, x, mask=None):
+        return self.inner(x) * self.scale
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[:-1] + (self.output_dim,)
+
+    def get_config(self):
+        config = super(ProjectBeforeInit, self).get_config()
+        config['output_dim'] = self.output_dim
+        return config
+
+
+class ModelBeforeInit(models.Model):
+    def __init__(self):
+        self.hidden = layers.Dense(4, activation='relu')
+        self.head = layers.Dense(1)
+        super(ModelBeforeInit, self).__init__(name='before_init')
+
+    def call(self, x):
+        return self.head(self.hidden(x))
+
+
+def test_attributes_assigned_before_super_init_survive():
+    layer = ProjectBeforeInit(3, name='proj')
+    assert layer.output_dim == 3
+    assert layer.supports_masking is True
+    assert layer.options == {'mode': 'sum'}
+    assert layer.name == 'proj'
+    inputs = layers.Input((4, 2))
+    masked = layers.Masking(0.)(inputs)
+    outputs = layer(masked)
+    model = models.Model(inputs, outputs)
+    x = np.ones((2, 4, 2), 'float32')
+    # Dense with a ones kernel: sum of inputs (2), times the scale (2).
+    np.testing.assert_allclose(model.predict(x), np.full((2, 4, 3), 4.))
+    # The mask passes through a layer that supports masking.
+    assert getattr(outputs, '_keras_mask', None) is not None
+    # The variable and the sub-layer's weights are the layer's weights.
+    assert [w.name for w in layer.weights] == [
+        'proj/scale:0', layer.inner.name + '/kernel:0',
+        layer.inner.name + '/bias:0']
+    assert layer.count_params() == 3 + _dense_count(2, 3)
+
+
+def test_model_subclass_assigning_layers_before_super_init():
+    model = ModelBeforeInit()
+    assert model.name == 'before_init'
+    model.compile('sgd', 'mse')
+    x = np.random.rand(8, 3).astype('float32')
+    y = np.random.rand(8, 1).astype('float32')
+    model.fit(x, y, epochs=1, verbose=0)
+    assert model.layers == [model.hidden, model.head]
+    assert len(model.trainable_weights) == 4
+    assert model.count_params() == _dense_count(3, 4) + _dense_count(4, 1)
+
+
+def test_layers_with_attributes_before_init_copy_pickle_and_clone():
+    inputs = layers.Input((2,))
+    model = models.Model(inputs, ProjectBeforeInit(3)(inputs))
+    x = np.random.rand(3, 2).astype('float32')
+    expected = model.predict(x)
+    for other in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        np.testing.assert_allclose(other.predict(x), expected)
+        layer = other.layers[-1]
+        assert layer.supports_masking and layer.output_dim == 3
+        assert layer.count_params() == 3 + _dense_count(2, 3)
+    clone = keras.models.clone_model(model)
+    clone.set_weights(model.get_weights())
+    np.testing.assert_allclose(clone.predict(x), expected)
+
+
+# ------------------------------------------- sub-layers made in build/call
+class Blocks(layers.Layer):
+    """Sub-layers created in build: one attribute, a list, and a list
+    filled after it was assigned."""
+
+    def build(self, input_shape):
+        self.first = layers.Dense(4, activation='tanh')
+        self.blocks = [layers.Dense(3, activation='tanh'),
+                       layers.Dense(3, activation='tanh')]
+        self.heads = []
+        self.heads.append(layers.Dense(2))
+        self.gain = self.add_weight(name='gain', shape=(2,),
+                                    initializer='ones')
+        super(Blocks, self).build(input_shape)
+
+    def call(self, x):
+        h = self.first(x)
+        for block in self.blocks:
+            h = block(h)
+        return self.heads[0](h) * self.gain
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], 2)
+
+
+class BlocksNoShape(Blocks):
+    compute_output_shape = layers.Layer.compute_output_shape
+
+
+def _blocks_model(cls):
+    inputs = layers.Input((5,))
+    return models.Model(inputs, cls(name='blocks')(inputs))
+
+
+@pytest.mark.parametrize('cls', [Blocks, BlocksNoShape])
+def test_sublayers_built_in_build_are_tracked_trained_and_saved(cls,
+                                                                tmp_path):
+    model = _blocks_model(cls)
+    layer = model.get_layer('blocks')
+    expected = 2 + _dense_count(5, 4) + _dense_count(4, 3) + \
+        _dense_count(3, 3) + _dense_count(3, 2)
+    # Built by the graph call already (before any real data), as in Keras.
+    assert layer.count_params() == expected
+    assert model.count_params() == expected
+    names = [w.name for w in layer.weights]
+    assert names[0] == 'blocks/gain:0'
+    sub = [layer.first] + layer.blocks + layer.heads
+    assert names[1:] == [n for l in sub for n in (l.name + '/kernel:0',
+                                                   l.name + '/bias:0')]
+    assert len(layer.trainable_weights) == 9
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert 'Total params: {:,}'.format(expected) in lines
+    before = [w.copy() for w in model.get_weights()]
+    model.compile('sgd', 'mse')
+    x = np.random.rand(16, 5).astype('float32')
+    y = np.random.rand(16, 2).astype('float32')
+    model.fit(x, y, epochs=2, batch_size=4, verbose=0)
+    after = model.get_weights()
+    assert all(not np.allclose(a, b) for a, b in zip(before, after))
+    path = str(tmp_path / 'blocks.h5')
+    model.save_weights(path)
+    fresh = _blocks_model(cls)
+    fresh.load_weights(path)
+    np.testing.assert_array_equal(fresh.predict(x), model.predict(x))
+
+
+class AttentionBlocks(models.Model):
+    """A subclassed model with a list of layers (tf.keras tracks it)."""
+
+    def __init__(self):
+        super(AttentionBlocks, self).__init__()
+        self.stack = [layers.Dense(4, activation='relu') for _ in range(2)]
+        self.out = layers.Dense(1)
+
+    def call(self, x):
+        for layer in self.stack:
+            x = layer(x)
+        return self.out(x)
+
+
+def test_subclassed_model_tracks_layer_lists():
+    model = AttentionBlocks()
+    model.compile('sgd', 'mse')
+    x = np.random.rand(8, 3).astype('float32')
+    model.fit(x, np.zeros((8, 1), 'float32'), verbose=0)
+    assert model.layers == model.stack + [model.out]
+    assert model.count_params() == _dense_count(3, 4) + \
+        _dense_count(4, 4) + _dense_count(4, 1)
+
+
+class VariableInBuild(layers.Layer):
+    """Keras 2.3 tracks variables assigned as attributes; the Keras 1 way
+    lists the non-trainable ones."""
+
+    def build(self, input_shape):
+        self.W = K.variable(np.ones((input_shape[-1], 2)), name='W')
+        self.moving = K.variable(np.zeros((2,)), name='moving')
+        self.non_trainable_weights = [self.moving]
+        super(VariableInBuild, self).build(input_shape)
+
+    def call(self, x):
+        return K.dot(x, self.W) + self.moving
+
+
+def test_variables_assigned_as_attributes_are_weights():
+    inputs = layers.Input((3,))
+    layer = VariableInBuild(name='var')
+    model = models.Model(inputs, layer(inputs))
+    assert [w.name for w in layer.trainable_weights] == ['var/W:0']
+    assert [w.name for w in layer.non_trainable_weights] == ['var/moving:0']
+    assert layer.count_params() == 8
+    model.compile('sgd', 'mse')
+    model.fit(np.ones((4, 3), 'float32'), np.zeros((4, 2), 'float32'),
+              verbose=0)
+    assert not np.allclose(K.get_value(layer.W), 1.)
+    np.testing.assert_array_equal(K.get_value(layer.moving), 0.)
+
+
+class Keras1Lists(layers.Layer):
+    def build(self, input_shape):
+        self.W = K.variable(np.ones((input_shape[-1], 2)), name='W')
+        self.b = K.variable(np.zeros((2,)), name='b')
+        self.scratch = K.variable(np.zeros((2,)), name='scratch')
+        self.trainable_weights = [self.b, self.W]
+        super(Keras1Lists, self).build(input_shape)
+
+    def call(self, x):
+        return K.dot(x, self.W) + self.b
+
+
+def test_keras1_weight_lists_set_the_order_and_the_set():
+    layer = Keras1Lists(name='k1')
+    layer.build((None, 3))
+    assert [w.name for w in layer.weights] == ['k1/b:0', 'k1/W:0']
+    assert [w.shape for w in layer.get_weights()] == [(2,), (3, 2)]
+    assert layer.count_params() == 8
+
+
+# --------------------------------------------------- unused sub-layers
+class SometimesPools(layers.Layer):
+    def __init__(self, pool=False, **kwargs):
+        super(SometimesPools, self).__init__(**kwargs)
+        self.pool = pool
+        self.pooling = layers.AveragePooling2D()
+        self.projection = layers.Dense(7)
+
+    def build(self, input_shape):
+        self.scale = self.add_weight(name='scale',
+                                     shape=(input_shape[-1],),
+                                     initializer='ones')
+        super(SometimesPools, self).build(input_shape)
+
+    def call(self, x):
+        x = x * self.scale
+        return self.pooling(x) if self.pool else x
+
+
+def test_unused_sublayers_count_nothing_and_summary_works():
+    inputs = layers.Input((4, 4, 3))
+    layer = SometimesPools(name='maybe_pool')
+    model = models.Model(inputs, layer(inputs))
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert layer.count_params() == 3
+    assert model.count_params() == 3
+    assert 'Total params: 3' in lines
+    assert not layer.projection.built
+    assert model.predict(np.ones((1, 4, 4, 3))).shape == (1, 4, 4, 3)
+
+
+# ------------------------------------------------- shapes given to build
+class RecordsShapes(layers.Layer):
+    seen = []
+
+    def build(self, input_shape):
+        RecordsShapes.seen.append(('build', input_shape))
+        self.kernel = self.add_weight(
+            name='kernel', shape=(input_shape[0][-1], input_shape[1][1]),
+            initializer='ones')
+        super(RecordsShapes, self).build(input_shape)
+
+    def call(self, inputs):
+        return K.dot(inputs[0], self.kernel) + inputs[1]
+
+    def compute_output_shape(self, input_shape):
+        RecordsShapes.seen.append(('shape', input_shape))
+        shape = list(input_shape)
+        return shape[1]
+
+
+class RecordsSingle(layers.Layer):
+    seen = []
+
+    def build(self, input_shape):
+        RecordsSingle.seen.append(input_shape)
+        super(RecordsSingle, self).build(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        RecordsSingle.seen.append(input_shape)
+        shape = list(input_shape)
+        shape[-1] *= 2
+        return tuple(shape)
+
+    def call(self, x):
+        return K.concatenate([x, x])
+
+
+def test_build_and_compute_output_shape_get_tuples():
+    RecordsShapes.seen[:] = []
+    RecordsSingle.seen[:] = []
+    a, b = layers.Input((3,)), layers.Input((2,))
+    out = RecordsSingle()(RecordsShapes()([a, b]))
+    model = models.Model([a, b], out)
+    assert model.output_shape == (None, 4)
+    assert RecordsShapes.seen == [('build', [(None, 3), (None, 2)]),
+                                  ('shape', [(None, 3), (None, 2)])]
+    for _, shapes in RecordsShapes.seen:
+        assert type(shapes) is list
+        assert all(type(s) is tuple for s in shapes)
+    assert RecordsSingle.seen == [(None, 2), (None, 2)]
+    assert all(type(s) is tuple for s in RecordsSingle.seen)
+    # Built from real tensors: a list of tuples with an unknown batch.
+    RecordsShapes.seen[:] = []
+    RecordsShapes()([torch.ones(5, 3), torch.ones(5, 2)])
+    assert RecordsShapes.seen == [('build', [(None, 3), (None, 2)])]
+    assert all(type(s) is tuple for s in RecordsShapes.seen[0][1])
+    # Sequential with input_shape: a tuple.
+    RecordsSingle.seen[:] = []
+    models.Sequential([RecordsSingle(input_shape=(3,))])
+    assert RecordsSingle.seen[0] == (None, 3)
+    assert type(RecordsSingle.seen[0]) is tuple
+
+
+# --------------------------------------------- augmented assignment
+class MaskedAttention(layers.Layer):
+    """Keras 2 code: backend tensors are immutable, `-=` rebinds."""
+
+    def call(self, inputs):
+        z, mask = inputs
+        e = K.sigmoid(z)
+        e -= 10000.0 * mask
+        e *= 2.0
+        e /= 4.0
+        return K.softmax(e)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+
+def test_augmented_assignment_gradient_matches_out_of_place_formula():
+    layer = MaskedAttention()
+    z = torch.randn(3, 5, requires_grad=True)
+    mask = (torch.rand(3, 5) > 0.6).float()
+    weights = torch.randn(3, 5)
+    (layer([z, mask]) * weights).sum().backward()
+    z_ref = z.detach().clone().requires_grad_(True)
+
+    class Reference(torch.nn.Module):
+        def forward(self, z, mask):
+            return torch.softmax((torch.sigmoid(z) - 10000.0 * mask) *
+                                 2.0 / 4.0, dim=-1)
+    (Reference()(z_ref, mask) * weights).sum().backward()
+    torch.testing.assert_close(z.grad, z_ref.grad)
+    # In a model trained by fit.
+    zi, mi = layers.Input((5,)), layers.Input((5,))
+    model = models.Model([zi, mi], layers.Dense(2)(MaskedAttention()(
+        [zi, mi])))
+    model.compile('sgd', 'mse')
+    history = model.fit([np.random.rand(8, 5), np.zeros((8, 5))],
+                        np.ones((8, 2)), verbose=0)
+    assert np.isfinite(history.history['loss'][0])
+
+
+class AddsOne(layers.Layer):
+    def call(self, x):
+        x += 1.0
+        return x
+
+
+class InPlaceMethods(layers.Layer):
+    def call(self, x):
+        rebound = x * 1.0
+        alias = rebound
+        rebound += 1.0            # rebinds: alias keeps x
+        updated = x * 1.0
+        same = updated
+        updated.add_(1.0)         # an explicit in-place method stays one
+        return K.concatenate([alias, same])
+
+
+def test_augmented_assignment_does_not_change_the_callers_tensor():
+    x = torch.zeros(2, 3)
+    y = AddsOne()(x)
+    np.testing.assert_array_equal(x.numpy(), 0.)
+    np.testing.assert_array_equal(y.numpy(), 1.)
+    out = InPlaceMethods()(torch.zeros(1, 2)).numpy()
+    np.testing.assert_array_equal(out, [[0., 0., 1., 1.]])
+    # A residual connection still sees the unchanged input.
+    inputs = layers.Input((3,))
+    model = models.Model(inputs, layers.Add()([inputs, AddsOne()(inputs)]))
+    np.testing.assert_array_equal(model.predict(np.ones((2, 3))), 3.)
+
+
+class CallsBuiltin(layers.Layer):
+    """A custom layer calling a built-in one inside call."""
+
+    def __init__(self, **kwargs):
+        super(CallsBuiltin, self).__init__(**kwargs)
+        self.dense = layers.Dense(3, kernel_initializer='ones')
+
+    def call(self, x):
+        h = self.dense(x)
+        h *= 0.5
+        h -= x
+        return h
+
+
+def test_augmented_assignment_in_nested_and_lambda_and_loss_code():
+    x = torch.ones(2, 3, requires_grad=True)
+    out = CallsBuiltin()(x)
+    np.testing.assert_allclose(out.detach().numpy(), 0.5)
+    out.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 0.5)
+
+    def doubled(t):
+        t *= 2.0
+        return t
+    t = torch.ones(2, 3)
+    np.testing.assert_array_equal(layers.Lambda(doubled)(t).numpy(), 2.)
+    np.testing.assert_array_equal(t.numpy(), 1.)
+
+    def centred_loss(y_true, y_pred):
+        e = K.sigmoid(y_pred - y_true)
+        e -= 0.5
+        return K.mean(K.square(e), axis=-1)
+
+    def centred_metric(y_true, y_pred):
+        e = K.sigmoid(y_pred)
+        e -= 0.5
+        return K.mean(e, axis=-1)
+    inputs = layers.Input((3,))
+    model = models.Model(inputs, layers.Dense(2)(inputs))
+    model.compile('sgd', centred_loss, metrics=[centred_metric])
+    xs = np.random.rand(8, 3).astype('float32')
+    ys = np.random.rand(8, 2).astype('float32')
+    logs = model.evaluate(xs, ys, batch_size=8, verbose=0)
+    pred = model.predict(xs)
+    expected = np.mean((1. / (1. + np.exp(-(pred - ys))) - 0.5) ** 2)
+    np.testing.assert_allclose(logs[0], expected, rtol=1e-5)
+    np.testing.assert_allclose(
+        logs[1], np.mean(1. / (1. + np.exp(-pred)) - 0.5), rtol=1e-5,
+        atol=1e-6)
+    history = model.fit(xs, ys, verbose=0)
+    assert np.isfinite(history.history['loss'][0])
+
+
+class AccumulatingCell(layers.Layer):
+    def __init__(self, **kwargs):
+        self.units = 2
+        self.state_size = 2
+        super(AccumulatingCell, self).__init__(**kwargs)
+
+    def call(self, x, states):
+        h = states[0]
+        h += x          # rebinds: the previous step's output stays
+        return h, [h]
+
+
+@pytest.mark.parametrize('jit', [False, True])
+def test_augmented_assignment_in_a_custom_rnn_cell(jit):
+    inputs = layers.Input((3, 2))
+    model = models.Model(inputs, layers.RNN(AccumulatingCell(),
+                                            return_sequences=True)(inputs))
+    x = np.ones((1, 3, 2), 'float32')
+    expected = np.array([[[1., 1.], [2., 2.], [3., 3.]]], 'float32')
+    np.testing.assert_array_equal(model.predict(x), expected)
+    if jit:
+        model.compile(keras.optimizers.SGD(lr=0.0), 'mse', jit_compile=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter('error', UserWarning)
+            assert model.evaluate(x, expected, verbose=0) == 0.0
+        assert model._jit
+
+
+def test_only_user_classes_run_under_the_guard():
+    assert _class_flags(MaskedAttention)['guard']
+    assert _class_flags(AddsOne)['user']
+    for cls in (layers.Dense, layers.LSTM, layers.Conv2D, layers.Lambda,
+                models.Model, models.Sequential):
+        flags = _class_flags(cls)
+        assert not flags['guard'] and not flags['user'], cls
+
+
+def test_augmented_assignment_under_jit_compile():
+    def build(jit):
+        zi, mi = layers.Input((5,)), layers.Input((5,))
+        model = models.Model([zi, mi], layers.Dense(
+            2, kernel_initializer='ones')(MaskedAttention()([zi, mi])))
+        model.compile(keras.optimizers.SGD(lr=0.1), 'mse', jit_compile=jit)
+        return model
+    data = [np.random.rand(8, 5).astype('float32'),
+            (np.random.rand(8, 5) > 0.5).astype('float32')]
+    target = np.random.rand(8, 2).astype('float32')
+    eager = build(False)
+    eager.fit(data, target, batch_size=8, verbose=0)
+    compiled = build(True)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error', UserWarning)
+        compiled.fit(data, target, batch_size=8, verbose=0)
+    assert compiled._jit    # compiled, not fallen back to eager
+    for a, b in zip(eager.get_weights(), compiled.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_augmented_assignment_on_inputs_under_jit_compile():
+    def halved(t):
+        t /= 2.0
+        return t
+    inputs = layers.Input((3,))
+    h = layers.Activation('linear')(inputs)
+    out = layers.Add()([h, AddsOne()(h), layers.Lambda(halved)(h)])
+    model = models.Model(inputs, out)
+    model.compile(keras.optimizers.SGD(lr=0.0), 'mse', jit_compile=True)
+    x = np.ones((4, 3), 'float32')
+    with warnings.catch_warnings():
+        warnings.simplefilter('error', UserWarning)
+        loss = model.evaluate(x, np.full((4, 3), 3.5, 'float32'),
+                              batch_size=4, verbose=0)
+        model.fit(x, np.full((4, 3), 3.5, 'float32'), batch_size=4,
+                  verbose=0)
+    assert model._jit
+    assert loss == 0.0
+    np.testing.assert_array_equal(x, 1.)    # the caller's array
+
+
+# ------------------------------------- list from compute_output_shape
+class ListShapeOneTensor(layers.Layer):
+    def call(self, x):
+        return x * 2.0
+
+    def compute_output_shape(self, input_shape):
+        return [input_shape, (input_shape[0], 7)]
+
+
+class ListShapeSingleton(layers.Layer):
+    def call(self, x):
+        return x + 1.0
+
+    def compute_output_shape(self, input_shape):
+        return [input_shape]
+
+
+class TwoOutputs(layers.Layer):
+    def call(self, x):
+        return [x, K.sum(x, axis=-1, keepdims=True)]
+
+    def compute_output_shape(self, input_shape):
+        return [input_shape, (input_shape[0], 1)]
+
+
+def test_list_of_shapes_fits_what_call_returns():
+    inputs = layers.Input((3,))
+    h = ListShapeOneTensor()(inputs)
+    assert not isinstance(h, list) and K.int_shape(h) == (None, 3)
+    h = ListShapeSingleton()(h)
+    assert not isinstance(h, list) and K.int_shape(h) == (None, 3)
+    model = models.Model(inputs, layers.Dense(2)(h))
+    assert model.predict(np.ones((2, 3))).shape == (2, 2)
+    both = TwoOutputs()(inputs)
+    assert isinstance(both, list) and len(both) == 2
+    assert [K.int_shape(t) for t in both] == [(None, 3), (None, 1)]
+    model = models.Model(inputs, layers.Concatenate()(both))
+    np.testing.assert_array_equal(model.predict(np.ones((2, 3))),
+                                  [[1., 1., 1., 3.]] * 2)
+
+
+# ----------------------------------------------------- count_params
+class SharedInside(layers.Layer):
+    def __init__(self, **kwargs):
+        super(SharedInside, self).__init__(**kwargs)
+        self.dense = layers.Dense(3)
+        self.again = self.dense
+        self.as_list = [self.dense]
+
+    def call(self, x):
+        return self.again(self.dense(x))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], 3)
+
+
+def test_count_params_counts_each_weight_once():
+    inputs = layers.Input((3,))
+    layer = SharedInside(name='shared')
+    model = models.Model(inputs, layer(inputs))
+    assert len(layer.weights) == 2
+    assert layer.count_params() == _dense_count(3, 3)
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert 'Total params: 12' in lines
+    assert any(l.startswith('shared (SharedInside)') and
+               l.rstrip().endswith('12') for l in lines)
+    # A model using the same layer twice.
+    dense = layers.Dense(3)
+    outer = models.Model(inputs, dense(dense(inputs)))
+    assert outer.count_params() == _dense_count(3, 3)
+
+
+def test_installed_keras_libraries_count_as_user_code():
+    # Layers of installed Keras 2 libraries (keras-self-attention's
+    # `e -= 10000.0 * mask`) rebind like a script's; torch packages keep
+    # torch's in-place meaning.
+    import os
+    from keras_compat.backend import immutable
+    for prefix in immutable._SITE_PREFIXES:
+        assert not immutable._is_library_file(
+            os.path.join(prefix, 'keras_self_attention', 'layer.py'))
+        assert immutable._is_library_file(
+            os.path.join(prefix, 'torchvision', 'ops.py'))
+    assert immutable._is_library_file(immutable.__file__)
+    assert immutable._is_library_file(os.__file__)
