@@ -859,20 +859,25 @@ class Layer(nn.Module):
         if _CALLS.depth == 0:
             _CALLS.generation += 1
         try:
-            if flags['guard']:
-                outputs = immutable.call_layer(self, flags['traced_call'],
-                                               inputs, *args, **kwargs)
-            elif immutable.ACTIVE[0]:
-                outputs = immutable.call_library(nn.Module.__call__, self,
-                                                 inputs, *args, **kwargs)
-            else:
-                outputs = nn.Module.__call__(self, inputs, *args, **kwargs)
+            outputs = self._module_call(flags, inputs, args, kwargs)
         except (RuntimeError, IndexError) as error:
             self._explain_failure(inputs, error)
             raise
         if self.activity_regularizer is not None:
             self._add_activity_penalty(outputs)
         return outputs
+
+    def _module_call(self, flags, inputs, args, kwargs):
+        """nn.Module's call of the layer; a user class's `call` runs with
+        augmented assignments on tensors rebinding, and a built-in layer
+        called from user code runs without that mode."""
+        if flags['guard']:
+            return immutable.call_layer(self, flags['traced_call'], inputs,
+                                        *args, **kwargs)
+        if immutable.ACTIVE[0]:
+            return immutable.call_library(nn.Module.__call__, self, inputs,
+                                          *args, **kwargs)
+        return nn.Module.__call__(self, inputs, *args, **kwargs)
 
     def _call_with_mask(self, inputs, flags, args, kwargs):
         if isinstance(inputs, (list, tuple)):
@@ -892,14 +897,7 @@ class Layer(nn.Module):
         if _CALLS.depth == 0:
             _CALLS.generation += 1
         try:
-            if flags['guard']:
-                outputs = immutable.call_layer(self, flags['traced_call'],
-                                               inputs, *args, **kwargs)
-            elif immutable.ACTIVE[0]:
-                outputs = immutable.call_library(nn.Module.__call__, self,
-                                                 inputs, *args, **kwargs)
-            else:
-                outputs = nn.Module.__call__(self, inputs, *args, **kwargs)
+            outputs = self._module_call(flags, inputs, args, kwargs)
         except (RuntimeError, IndexError) as error:
             self._explain_failure(inputs, error)
             raise

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from .. import backend as K
-from ..utils.generic_utils import to_list, unpack_singleton
+from ..utils.generic_utils import to_list, unpack_singleton, unique_names
 from ..utils import layer_utils
 from . import base_layer
 from .base_layer import Layer, _CALLS
@@ -795,16 +795,7 @@ def _resolve_arguments(kwargs, tensor_map):
 
 
 def _unique_output_names(layers):
-    names = []
-    for layer in layers:
-        name = layer.name
-        if name in names:
-            i = 1
-            while '%s_%d' % (name, i) in names:
-                i += 1
-            name = '%s_%d' % (name, i)
-        names.append(name)
-    return names
+    return unique_names([layer.name for layer in layers])
 
 
 def _map_graph_network(inputs, outputs):

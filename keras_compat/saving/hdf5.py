@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 
 from .. import backend as K
+from ..utils.generic_utils import unique_names
 from .conversion import preprocess_weights_for_loading  # noqa: F401
 
 HDF5_OBJECT_HEADER_LIMIT = 64512
@@ -319,15 +320,9 @@ def _variable_names(variables):
     for i, variable in enumerate(variables):
         name = getattr(variable, '_keras_name', None) or \
             getattr(variable, 'name', None)
-        name = str(name) if isinstance(name, str) and name else \
-            'param_%d' % i
-        if name in names:
-            index = 1
-            while '%s_%d' % (name, index) in names:
-                index += 1
-            name = '%s_%d' % (name, index)
-        names.append(name)
-    return names
+        names.append(str(name) if isinstance(name, str) and name else
+                     'param_%d' % i)
+    return unique_names(names)
 
 
 def save_model(model, filepath, overwrite=True, include_optimizer=True):

@@ -208,6 +208,20 @@ def transpose_shape(shape, target_format, spatial_axes):
                      str(target_format))
 
 
+def unique_names(names):
+    """`names` with repeats made unique by '_1', '_2', ... (Keras's rule
+    for output names and weight names)."""
+    unique = []
+    for name in names:
+        if name in unique:
+            index = 1
+            while '%s_%d' % (name, index) in unique:
+                index += 1
+            name = '%s_%d' % (name, index)
+        unique.append(name)
+    return unique
+
+
 def unpack_singleton(x):
     if isinstance(x, (list, tuple)) and len(x) == 1:
         return x[0]
