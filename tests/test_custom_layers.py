@@ -628,3 +628,30 @@ def test_installed_keras_libraries_count_as_user_code():
             os.path.join(prefix, 'torchvision', 'ops.py'))
     assert immutable._is_library_file(immutable.__file__)
     assert immutable._is_library_file(os.__file__)
+
+
+def test_add_weight_in_the_keras_2_0_order():
+    # Keras 2.0's add_weight(shape, initializer, name=..., ...), as blog
+    # attention layers still call it.
+    from keras_compat.engine.base_layer import Layer as BaseLayer
+
+    class Scale(BaseLayer):
+        def build(self, input_shape):
+            self.w = self.add_weight((input_shape[-1],), initializer='ones',
+                                     name='{}_W'.format(self.name))
+            self.b = self.add_weight((input_shape[-1],), 'zeros', 'bias')
+            self.built = True
+
+        def call(self, x):
+            y = x * self.w
+            y += self.b
+            return y
+
+    layer = Scale()
+    out = layer(torch.full((2, 3), 2.0))
+    np.testing.assert_allclose(out.detach().numpy(), np.full((2, 3), 2.0))
+    assert [w.name for w in layer.weights] == [
+        '%s/%s_W:0' % (layer.name, layer.name), '%s/bias:0' % layer.name]
+    with pytest.raises(TypeError, match="multiple values for argument "
+                                        "'name'"):
+        layer.add_weight('w2', (3,), name='again')

@@ -232,6 +232,12 @@ def _unique_attr(module, name):
     return candidate
 
 
+_ADD_WEIGHT_ORDER = ('name', 'shape', 'dtype', 'initializer', 'regularizer',
+                     'trainable', 'constraint')
+_ADD_WEIGHT_KERAS20_ORDER = ('shape', 'initializer', 'name', 'trainable',
+                             'regularizer', 'constraint')
+
+
 class Layer(nn.Module):
     """Base class of every Keras layer (`keras.layers.Layer`).
 
@@ -422,19 +428,27 @@ class Layer(nn.Module):
         return 'name=%r' % self.name
 
     # ------------------------------------------------------------- weights
-    def add_weight(self, name=None, shape=None, dtype=None, initializer=None,
-                   regularizer=None, trainable=True, constraint=None,
-                   **kwargs):
+    def add_weight(self, *args, **kwargs):
         """Creates a weight of `shape` (Keras layout), registers it as a
-        parameter of this module and returns it.
+        parameter of this module and returns it: `add_weight(name, shape,
+        dtype, initializer, regularizer, trainable, constraint)`, or the
+        Keras 2.0 order `add_weight(shape, initializer, name, trainable,
+        regularizer, constraint)` when the first argument is a shape."""
+        order = _ADD_WEIGHT_KERAS20_ORDER if args and isinstance(
+            args[0], (tuple, list)) else _ADD_WEIGHT_ORDER
+        if len(args) > len(order):
+            raise TypeError('add_weight() takes at most %d positional '
+                            'arguments (%d given)' % (len(order), len(args)))
+        for key, value in zip(order, args):
+            if key in kwargs:
+                raise TypeError('add_weight() got multiple values for '
+                                'argument %r' % key)
+            kwargs[key] = value
+        return self._add_weight(**kwargs)
 
-        Accepts the Keras 1 order `add_weight(shape, initializer, name=...)`
-        too."""
-        if isinstance(name, (tuple, list)) and (shape is None or
-                                                isinstance(shape, str) or
-                                                callable(shape)):
-            name, shape, initializer = kwargs.pop('name', None), name, \
-                shape if initializer is None else initializer
+    def _add_weight(self, name=None, shape=None, dtype=None,
+                    initializer=None, regularizer=None, trainable=True,
+                    constraint=None, **kwargs):
         for unsupported in ('partitioner', 'use_resource',
                             'synchronization', 'aggregation'):
             kwargs.pop(unsupported, None)
