@@ -407,3 +407,9 @@ def test_variables_from_reversed_arrays_and_scalars():
     value = np.arange(6, dtype='float32').reshape(1, 2, 3)[..., ::-1]
     np.testing.assert_array_equal(K.get_value(K.variable(value)), value)
     assert K.int_shape(K.variable(0.)) == ()
+
+
+def test_the_tensorflow_module_of_the_backend_is_named_as_missing():
+    assert not hasattr(K, 'tf')
+    with pytest.raises(AttributeError, match='runs on PyTorch'):
+        K.tf.where

@@ -30,4 +30,13 @@ def __getattr__(name):
     if name in ('tensorflow_backend', 'load_backend'):
         import importlib
         return importlib.import_module('.' + name, __name__)
+    if name in ('tf', 'th', 'T', 'C', 'theano', 'tensorflow'):
+        # Keras 2's TensorFlow/Theano/CNTK backends exposed their framework
+        # module; an AttributeError keeps `hasattr(K, 'tf')` checks working.
+        raise AttributeError(
+            'keras.backend.%s: this backend runs on PyTorch and has no %s '
+            'module; write the computation with keras.backend functions '
+            '(K.mean, K.switch, K.gather, ...) or torch.'
+            % (name, 'TensorFlow' if name in ('tf', 'tensorflow') else
+               'Theano' if name in ('th', 'T', 'theano') else 'CNTK'))
     raise AttributeError('module %r has no attribute %r' % (__name__, name))
