@@ -259,6 +259,22 @@ class CallbackList(object):
     def __iter__(self):
         return iter(self.callbacks)
 
+    def _close_resources(self):
+        """Closes what the callbacks hold open (files, writers) after a
+        call ended with an exception or Ctrl-C, which gives them no
+        `on_train_end` (tf.keras calls none either). A failure here is
+        warned about, never raised over the exception being handled."""
+        for callback in self.callbacks:
+            close = getattr(callback, '_close_resources', None)
+            if close is None:
+                continue
+            try:
+                close()
+            except Exception as error:  # the original error propagates
+                warnings.warn('%s could not release its resources: %s: %s'
+                              % (type(callback).__name__,
+                                 type(error).__name__, error))
+
 
 class BaseLogger(Callback):
     """Keras 2's epoch averager. The training loop already reports epoch
@@ -740,9 +756,13 @@ class CSVLogger(Callback):
         self.csv_file.flush()
 
     def on_train_end(self, logs=None):
-        if self.csv_file is not None:
-            self.csv_file.close()
+        self._close_resources()
+
+    def _close_resources(self):
+        """Closes the file (the rows of finished epochs are in it)."""
         self.writer = None
+        if self.csv_file is not None and not self.csv_file.closed:
+            self.csv_file.close()
 
     def __del__(self):
         csv_file = getattr(self, 'csv_file', None)
@@ -837,6 +857,9 @@ class TensorBoard(Callback):
         self._writer.flush()
 
     def on_train_end(self, logs=None):
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+        self._close_resources()
+
+    def _close_resources(self):
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close()

@@ -32,3 +32,14 @@ def test_quick_custom_optimizer_benchmark_runs():
             if line.startswith('| ') and not line.startswith('| optimizer')]
     assert rows == ['get_updates', 'builtin', 'torch']
     assert 'get_updates / built-in' in done.stdout
+
+
+def test_quick_memory_benchmark_runs():
+    done = subprocess.run(
+        [sys.executable, '-m', 'benchmarks.memory', '--quick'],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env=dict(os.environ, PYTHONPATH=ROOT, KERAS_COMPAT_DEVICE='cpu'))
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = [line.split('|')[1].strip() for line in done.stdout.splitlines()
+            if line.startswith('| ') and not line.startswith('| input')]
+    assert rows == ['HDF5Matrix', 'numpy.memmap']

@@ -244,6 +244,9 @@ class CompiledMetrics(object):
         self._specs = self._spread(metrics, 'metrics')
         self._weighted_specs = self._spread(weighted_metrics,
                                             'weighted_metrics')
+        for specs in self._specs + self._weighted_specs:
+            for spec in specs:
+                _check_metric_spec(spec)
         self.built = False
         self.objects = []
 
@@ -379,6 +382,19 @@ class _StatefulLayerMetric(metrics_module.Metric):
     def reset_states(self):
         self.layer.reset_states()
         self.value = None
+
+
+def _check_metric_spec(spec):
+    """Refuses at compile a metric that could never be resolved (an
+    unknown name, a value that is no metric). Which accuracy or
+    crossentropy 'accuracy' / 'crossentropy' mean is still decided on the
+    first batch, from the shapes."""
+    if isinstance(spec, metrics_module.Metric) or callable(spec):
+        return
+    if isinstance(spec, str) and spec.lower() in ('accuracy', 'acc',
+                                                  'crossentropy', 'ce'):
+        return
+    metrics_module.get(spec)
 
 
 def _spec_name(spec):

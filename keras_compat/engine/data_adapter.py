@@ -2,7 +2,10 @@
 tensors: arrays (sliced from tensors already on the device), Python
 generators, `keras.utils.Sequence`, and torch `Dataset`/`DataLoader`."""
 import inspect
+import mmap
+import os
 import queue
+import sys
 import threading
 
 import numpy as np
@@ -56,6 +59,229 @@ def to_tensor(x, device=None, floatx_cast=True, pin=False):
     return t
 
 
+# ------------------------------------------------ data not held in memory
+def is_out_of_memory(x):
+    """Whether `x` is data on disk that is read batch by batch: an
+    `HDF5Matrix`, an h5py dataset or a `numpy.memmap`."""
+    if isinstance(x, np.memmap):
+        return x.ndim >= 1
+    from ..utils.io_utils import HDF5Matrix
+    if isinstance(x, HDF5Matrix):
+        return True
+    h5py = sys.modules.get('h5py')
+    return h5py is not None and isinstance(x, h5py.Dataset) and \
+        len(x.shape) >= 1
+
+
+def needs_batch_shuffle(t):
+    """HDF5 data is read in increasing index order: Keras 2 shuffles it
+    only with shuffle='batch'."""
+    return isinstance(t, LazyRows) and not isinstance(t.data, np.memmap)
+
+
+def first_row(t):
+    """The first sample of `t` as a batch of one (zeros when `t` has
+    none), to build a model from."""
+    if int(t.shape[0]) == 0:
+        return torch.zeros((1,) + tuple(t.shape[1:]), dtype=t.dtype)
+    if isinstance(t, LazyRows):
+        return t.read(0, 1)
+    return t[:1]
+
+
+def _torch_dtype_of(np_dtype):
+    np_dtype = np.dtype(np_dtype)
+    if np_dtype.kind in 'fb':
+        return K.torch_dtype(K.floatx())
+    if np_dtype == object:
+        raise ValueError('Data of dtype object cannot be fed to a model; '
+                         'convert it to a numeric array first.')
+    return torch.from_numpy(np.zeros((0,), dtype=np_dtype)).dtype
+
+
+class LazyRows(object):
+    """Rows [start, stop) of an HDF5Matrix, h5py dataset or numpy.memmap,
+    read only when a batch needs them, converted as `to_tensor` converts
+    arrays. Slicing gives another view; `np.asarray` reads it whole.
+
+    A memmap's rows are read from its file (`os.preadv` into the batch):
+    touching the mapping itself would map whole page-cache folios into the
+    process, so that shuffled batches soon make the entire file resident.
+    Copy-on-write memmaps (mode 'c'), whose pages may hold changes, and
+    strided views are read through the mapping."""
+
+    def __init__(self, data, start=0, stop=None, dtype=None, expand=False):
+        self.data = data
+        self.start = int(start)
+        self.stop = int(data.shape[0]) if stop is None else int(stop)
+        self.dtype = _torch_dtype_of(data.dtype) if dtype is None else dtype
+        self._expand = expand
+        self._row_shape = tuple(int(d) for d in data.shape[1:])
+        self._row_bytes = int(np.prod(self._row_shape, dtype=np.int64)) * \
+            np.dtype(data.dtype).itemsize
+        self._file = _memmap_file(data) if isinstance(data, np.memmap) \
+            else None
+
+    def _like(self, **changes):
+        view = LazyRows.__new__(LazyRows)
+        view.__dict__.update(self.__dict__)
+        view.__dict__.update(changes)
+        return view
+
+    # tensor-like facts
+    @property
+    def shape(self):
+        return torch.Size((self.stop - self.start,) + self._row_shape +
+                          ((1,) if self._expand else ()))
+
+    def dim(self):
+        return len(self.shape)
+
+    def numel(self):
+        return int(np.prod(tuple(self.shape), dtype=np.int64))
+
+    def __len__(self):
+        return self.stop - self.start
+
+    def is_floating_point(self):
+        return self.dtype.is_floating_point
+
+    def to(self, dtype):
+        if not isinstance(dtype, torch.dtype):
+            raise TypeError('LazyRows.to() takes a dtype; batches are moved '
+                            'to the device when read.')
+        return self._like(dtype=dtype)
+
+    def long(self):
+        return self.to(torch.long)
+
+    def unsqueeze(self, dim):
+        if dim != 1 or len(self._row_shape) or self._expand:
+            raise ValueError('Only 1D data is expanded to (samples, 1).')
+        return self._like(_expand=True)
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice) or key.step not in (None, 1):
+            raise TypeError('LazyRows are sliced by row ranges only.')
+        start, stop, _ = key.indices(len(self))
+        return self._like(start=self.start + start,
+                          stop=self.start + max(start, stop))
+
+    def __array__(self, dtype=None, copy=None):
+        values = self.read(0, len(self)).numpy()
+        return values if dtype is None else values.astype(dtype)
+
+    # reading
+    def _convert(self, values):
+        values = np.ascontiguousarray(values)
+        if values.dtype == object:
+            raise ValueError('Data of dtype object cannot be fed to a '
+                             'model; convert it to a numeric array first.')
+        tensor = torch.from_numpy(values)
+        if tensor.dtype != self.dtype:
+            tensor = tensor.to(self.dtype)
+        if self._expand:
+            tensor = tensor.reshape(tuple(tensor.shape) + (1,))
+        return tensor
+
+    def _rows(self, runs, count):
+        """Rows of `self.data` for runs (first, stop) of row numbers."""
+        if self._file is not None:
+            return self._file.read(runs, count, self._row_shape,
+                                   self.data.dtype, self._row_bytes)
+        if len(runs) == 1:
+            values = self.data[runs[0][0]:runs[0][1]]
+            # A memmap slice is a view of the mapping: copied.
+            return np.array(values) if isinstance(self.data, np.ndarray) \
+                else values
+        index = np.concatenate([np.arange(a, b) for a, b in runs])
+        if isinstance(self.data, np.ndarray):
+            return self.data[index]
+        # h5py reads lists of increasing indices.
+        return np.asarray(self.data[index.tolist()])
+
+    def read(self, start, stop):
+        """Rows [start, stop) of this view as a tensor."""
+        begin = self.start + start
+        end = max(begin, self.start + min(stop, len(self)))
+        return self._convert(self._rows([(begin, end)], end - begin))
+
+    def gather(self, index):
+        """The rows at `index` (positions in this view, any order)."""
+        if isinstance(index, torch.Tensor):
+            index = index.cpu().numpy()
+        index = np.asarray(index, dtype=np.int64)
+        if not len(index):
+            return self.read(0, 0)
+        if len(index) == 1 or np.all(np.diff(index) == 1):
+            return self.read(int(index[0]), int(index[-1]) + 1)
+        unique, inverse = np.unique(index + self.start, return_inverse=True)
+        breaks = np.flatnonzero(np.diff(unique) != 1) + 1
+        firsts = np.concatenate([[0], breaks])
+        lasts = np.concatenate([breaks, [len(unique)]])
+        runs = [(int(unique[a]), int(unique[b - 1]) + 1)
+                for a, b in zip(firsts, lasts)]
+        values = self._rows(runs, len(unique))
+        return self._convert(values[inverse.reshape(-1)])
+
+
+class _MemmapFile(object):
+    """The file behind a C-contiguous memmap, read with os.preadv."""
+
+    def __init__(self, path, offset):
+        self.path = path
+        self.offset = offset
+        self._fd = None
+
+    def read(self, runs, count, row_shape, dtype, row_bytes):
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDONLY)
+        out = np.empty((count,) + row_shape, dtype=dtype)
+        buffer = memoryview(out.reshape(-1).view(np.uint8))
+        position = 0
+        for first, stop in runs:
+            size = (stop - first) * row_bytes
+            done = 0
+            while done < size:
+                n = os.preadv(self._fd, [buffer[position + done:
+                                                position + size]],
+                              self.offset + first * row_bytes + done)
+                if n <= 0:
+                    raise IOError('Unexpected end of file reading %s.'
+                                  % self.path)
+                done += n
+            position += size
+        return out
+
+    def __del__(self):
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def _memmap_file(data):
+    """A _MemmapFile for `data`, or None where reading the file would not
+    give what the mapping holds (copy-on-write, strided, no file)."""
+    path = getattr(data, 'filename', None)
+    mapping = getattr(data, '_mmap', None)
+    if getattr(data, 'mode', 'c') == 'c' or path is None or \
+            mapping is None or not data.flags.c_contiguous or \
+            not hasattr(os, 'preadv') or not os.path.isfile(path):
+        return None
+    try:
+        map_address = np.frombuffer(mapping, dtype=np.uint8,
+                                    count=1).ctypes.data
+    except (ValueError, TypeError):
+        return None
+    # numpy maps the file from `offset` rounded down to the allocation
+    # granularity; a view starts further into the mapping.
+    map_start = data.offset - data.offset % mmap.ALLOCATIONGRANULARITY
+    return _MemmapFile(path, map_start + data.ctypes.data - map_address)
+
+
 def expand_1d(t):
     if t is not None and t.dim() == 1:
         return t.unsqueeze(1)
@@ -78,7 +304,13 @@ def fits_on_device(tensors, device):
 
 def place(tensors, device):
     """Moves the data to `device` once when it fits, else pins it on the
-    host for non-blocking per-batch copies. Returns (tensors, on_device)."""
+    host for non-blocking per-batch copies. Returns (tensors, on_device).
+    Data read batch by batch (`LazyRows`) stays where it is."""
+    if any(isinstance(t, LazyRows) for t in tensors):
+        placed, on_device = place(
+            [None if isinstance(t, LazyRows) else t for t in tensors], device)
+        return [t if isinstance(t, LazyRows) else p
+                for t, p in zip(tensors, placed)], on_device
     if device.type == 'cpu':
         return [None if t is None else t.to(device) for t in tensors], True
     if fits_on_device(tensors, device):
@@ -105,6 +337,8 @@ class ArrayBatches(object):
         self.num_targets = len(targets)
         flat = list(inputs) + list(targets) + list(weights)
         placed, self.on_device = place(flat, device)
+        if any(isinstance(t, LazyRows) for t in placed):
+            self._take = self._take_lazy
         self.device = device
         n_in, n_t = len(inputs), len(targets)
         self.inputs = placed[:n_in]
@@ -162,6 +396,18 @@ class ArrayBatches(object):
             if not self.on_device:
                 part = part.to(self.device, non_blocking=True)
             out.append(part)
+        return out
+
+    def _take_lazy(self, tensors, index, start, stop):
+        """_take for data of which some is read from disk per batch."""
+        out = []
+        for t in tensors:
+            if isinstance(t, LazyRows):
+                part = t.read(start, stop) if index is None else \
+                    t.gather(index)
+                out.append(part.to(self.device, non_blocking=True))
+            else:
+                out += ArrayBatches._take(self, [t], index, start, stop)
         return out
 
     def __iter__(self):
@@ -237,6 +483,8 @@ class GeneratorBatches(object):
         self.shuffle = shuffle
         self.mode = mode
         self._iterator = None
+        self._received = False
+        given = data
         if isinstance(data, torch.utils.data.Dataset) and not isinstance(
                 data, torch.utils.data.IterableDataset) and \
                 not isinstance(data, Sequence):
@@ -251,6 +499,10 @@ class GeneratorBatches(object):
             if isinstance(data, Sequence) or isinstance(
                     data, torch.utils.data.DataLoader):
                 steps = len(data)
+                if steps == 0:
+                    raise ValueError(
+                        'Expected input data to be non-empty: the %s %r '
+                        'has length 0.' % (_kind(given), given))
             else:
                 raise ValueError(
                     '`steps_per_epoch=None` is only valid for a generator '
@@ -272,8 +524,7 @@ class GeneratorBatches(object):
                 num_workers=self.workers,
                 prefetch_factor=max(1, self.max_queue_size //
                                     max(1, self.workers)))
-            for item in loader:
-                yield item
+            yield from _iterate_loader(loader)
         elif self.workers > 1:
             yield from _threaded_map(seq.__getitem__, indices, self.workers,
                                      self.max_queue_size)
@@ -289,12 +540,15 @@ class GeneratorBatches(object):
                 data.on_epoch_end()
         elif isinstance(data, torch.utils.data.DataLoader):
             while True:
-                yield from data
+                yield from _iterate_loader(data)
         else:
             if self.workers > 0 and self.max_queue_size > 0:
                 yield from _prefetch(data, self.max_queue_size)
             else:
-                yield from data
+                # (Not `yield from`: closing this reader at the end of a
+                # call must leave the user's generator usable.)
+                for item in data:
+                    yield item
 
     def __iter__(self):
         if self.dynamic_length:
@@ -306,10 +560,16 @@ class GeneratorBatches(object):
             try:
                 batch = next(self._iterator)
             except StopIteration:
+                if not self._received:
+                    raise ValueError(
+                        'Expected input data to be non-empty: the %s %r '
+                        'yielded no batches.' % (_kind(self.data),
+                                                 self.data))
                 raise ValueError(
                     'The generator ran out of data before the requested '
                     'number of steps (%d). Make it loop forever (`while '
                     'True:`) or lower `steps_per_epoch`.' % self.num_batches)
+            self._received = True
             yield unpack_batch(batch)
 
     def _one_pass(self):
@@ -319,7 +579,33 @@ class GeneratorBatches(object):
         self.num_batches = len(self.data)
 
     def close(self):
-        self._iterator = None
+        """Stops the reader threads and worker processes."""
+        iterator, self._iterator = self._iterator, None
+        if iterator is not None:
+            iterator.close()
+
+
+def _kind(data):
+    if isinstance(data, Sequence):
+        return 'Sequence'
+    if isinstance(data, torch.utils.data.DataLoader):
+        return 'DataLoader'
+    if isinstance(data, torch.utils.data.Dataset):
+        return 'Dataset'
+    return 'generator'
+
+
+def _iterate_loader(loader):
+    """The batches of a DataLoader; its worker processes are shut down
+    when the reading stops, however it stops."""
+    iterator = iter(loader)
+    try:
+        for item in iterator:
+            yield item
+    finally:
+        shutdown = getattr(iterator, '_shutdown_workers', None)
+        if shutdown is not None:
+            shutdown()
 
 
 class _SequenceAsDataset(torch.utils.data.Dataset):
@@ -336,7 +622,8 @@ class _SequenceAsDataset(torch.utils.data.Dataset):
 
 def _threaded_map(fn, items, workers, max_queue_size):
     from concurrent.futures import ThreadPoolExecutor
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
         pending = []
         items = iter(items)
         for item in items:
@@ -345,6 +632,10 @@ def _threaded_map(fn, items, workers, max_queue_size):
                 yield pending.pop(0).result()
         for future in pending:
             yield future.result()
+    finally:
+        # Stopped early (an error, Ctrl-C): batches not started are
+        # dropped, the ones being read are waited for.
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 _DONE = object()

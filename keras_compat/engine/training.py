@@ -6,6 +6,7 @@ compiled loss (plus regularization penalties) in one autograd graph, steps
 the optimizer and accumulates metrics in device tensors. Nothing reads a
 value back from the device per step unless a callback asks for it (the
 progress bar reads at most ten times a second)."""
+import contextlib
 import functools
 import math
 import warnings
@@ -73,8 +74,10 @@ def _to_numpy_list(given, tensors):
     if len(given) == len(tensors) and all(isinstance(a, np.ndarray)
                                           for a in given):
         return list(given)
-    return [None if t is None else t.detach().cpu().numpy()
-            for t in tensors]
+    # Data read batch by batch stays so (np.asarray reads it whole).
+    return [None if t is None else t if isinstance(
+        t, data_adapter.LazyRows) else t.detach().cpu().numpy()
+        for t in tensors]
 
 
 def _callback_validation_data(val_x, val_y, val_sw, inputs, targets,
@@ -145,7 +148,17 @@ class Model(Network):
         if kwargs.get('run_eagerly') and kwargs.get('jit_compile'):
             raise ValueError('You cannot enable `run_eagerly` and '
                              '`jit_compile` at the same time.')
-        self.optimizer = optimizers.get(optimizer)
+        # Everything is resolved (and a bad name refused) before the
+        # model changes: a failing compile leaves it as it was.
+        optimizer = optimizers.get(optimizer)
+        output_names = self._output_names_for_compile()
+        compiled_loss = compile_utils.CompiledLoss(
+            loss, loss_weights, output_names)
+        weight_modes = self._weight_modes(sample_weight_mode, output_names,
+                                          compiled_loss)
+        compiled_metrics = compile_utils.CompiledMetrics(
+            metrics, weighted_metrics, output_names)
+        self.optimizer = optimizer
         self.loss = loss
         self.loss_weights = loss_weights
         self.sample_weight_mode = sample_weight_mode
@@ -156,13 +169,9 @@ class Model(Network):
         from .. import mixed_precision
         self._policy = mixed_precision.global_policy()
         self._scaler = None
-        output_names = self._output_names_for_compile()
-        self._compiled_loss = compile_utils.CompiledLoss(
-            loss, loss_weights, output_names)
-        self._sample_weight_modes = self._weight_modes(sample_weight_mode,
-                                                       output_names)
-        self._compiled_metrics = compile_utils.CompiledMetrics(
-            metrics, weighted_metrics, output_names)
+        self._compiled_loss = compiled_loss
+        self._sample_weight_modes = weight_modes
+        self._compiled_metrics = compiled_metrics
         self._note_graph_reads(loss)
         self._loss_trackers = None
         self._attached_params = None
@@ -216,10 +225,10 @@ class Model(Network):
         layers = [l for l in self._layers]
         return [layers[-1].name] if layers else ['output_1']
 
-    def _weight_modes(self, mode, names):
+    def _weight_modes(self, mode, names, compiled_loss):
         modes = compile_utils._per_output(mode, names, 'sample_weight_mode')
         if isinstance(mode, dict) and any(
-                names[i] not in mode for i in self._compiled_loss.active):
+                names[i] not in mode for i in compiled_loss.active):
             raise ValueError('Output missing from sample_weight_modes '
                              'dictionary')
         for m in modes:
@@ -457,7 +466,8 @@ class Model(Network):
     def _build_from_data(self, shapes, inputs):
         if self._is_graph_network:
             return
-        sample = [t[:1].to(self._device()) for t in inputs]
+        sample = [data_adapter.first_row(t).to(self._device())
+                  for t in inputs]
         self.built = True
         with torch.no_grad():
             self(sample if len(sample) > 1 else sample[0])
@@ -470,7 +480,7 @@ class Model(Network):
         return list(getattr(self, 'input_names', None) or
                     ['input_%d' % (i + 1) for i in range(1)])
 
-    def _standardize_inputs(self, x):
+    def _standardize_inputs(self, x, lazy=False):
         """x as a list of tensors in model input order, checked against the
         model's input shapes."""
         names = self._input_names() if self._is_graph_network else None
@@ -504,6 +514,10 @@ class Model(Network):
                     str(x)[:200] + '...')
         tensors = []
         for value in x:
+            if lazy and data_adapter.is_out_of_memory(value):
+                tensors.append(data_adapter.expand_1d(
+                    data_adapter.LazyRows(value)))
+                continue
             value = data_adapter.to_array_like(value)
             if value is None:
                 raise ValueError('Error when checking model input: got None '
@@ -545,7 +559,7 @@ class Model(Network):
                         ' to have shape ' + str(tuple(expected[1:])) +
                         ' but got array with shape ' + str(shape[1:]))
 
-    def _standardize_targets(self, y):
+    def _standardize_targets(self, y, lazy=False):
         names = self._output_names()
         active = self._compiled_loss.active
         if y is None:
@@ -584,6 +598,10 @@ class Model(Network):
         for i, value in enumerate(values):
             if value is None or i not in active:
                 tensors.append(None)
+                continue
+            if lazy and data_adapter.is_out_of_memory(value):
+                tensors.append(self._target_dtype(i, data_adapter.expand_1d(
+                    data_adapter.LazyRows(value))))
                 continue
             value = data_adapter.to_array_like(value)
             tensor = data_adapter.expand_1d(data_adapter.to_tensor(
@@ -653,11 +671,19 @@ class Model(Network):
 
     def _standardize_user_data(self, x, y=None, sample_weight=None,
                                class_weight=None, batch_size=None,
-                               check_lengths=True):
+                               check_lengths=True, lazy=False,
+                               data_name='x'):
+        """Input, target and weight tensors; with `lazy`, data that is not
+        in memory (HDF5Matrix, h5py datasets, numpy.memmap) stays where it
+        is and is read batch by batch. Empty data is refused, naming
+        `data_name` (None: a generator's batch, not checked)."""
         self._require_compiled()
-        inputs = self._standardize_inputs(x)
+        inputs = self._standardize_inputs(x, lazy=lazy)
+        if data_name is not None:
+            _check_non_empty(inputs, data_name)
         self._ensure_built(inputs)
-        targets = self._standardize_targets(y)
+        targets = self._standardize_targets(y, lazy=lazy and
+                                            not class_weight)
         if y is not None or self._compiled_loss.active:
             if y is None and self._compiled_loss.active:
                 raise ValueError('You passed no target data (`y`) but the '
@@ -958,6 +984,13 @@ class Model(Network):
         if kwargs:
             raise TypeError('Unrecognized keyword arguments: ' + str(kwargs))
         self._require_compiled()
+        training_utils.check_arguments(
+            batch_size=batch_size, epochs=epochs, initial_epoch=initial_epoch,
+            steps_per_epoch=steps_per_epoch,
+            validation_steps=validation_steps,
+            validation_split=validation_split,
+            validation_freq=validation_freq, workers=workers)
+        self._check_class_weight(class_weight)
         if data_adapter.is_generator_like(x):
             if y is not None:
                 raise ValueError('`y` argument is not supported when data is'
@@ -987,7 +1020,13 @@ class Model(Network):
         if x is None:
             raise ValueError('fit() needs input data `x`.')
         inputs, targets, weights = self._standardize_user_data(
-            x, y, sample_weight, class_weight, batch_size)
+            x, y, sample_weight, class_weight, batch_size, lazy=True)
+        if shuffle and shuffle != 'batch' and any(
+                data_adapter.needs_batch_shuffle(t)
+                for t in inputs + targets):
+            # Keras 2's rule: HDF5 data is read in increasing index order.
+            raise TypeError('TypeError while preparing batch. If using HDF5 '
+                            'input data, pass shuffle="batch".')
         val_batches = None
         if validation_data is not None:
             val_batches = self._validation_batches(validation_data,
@@ -1005,6 +1044,14 @@ class Model(Network):
             inputs = [t[:split_at] for t in inputs]
             targets = [None if t is None else t[:split_at] for t in targets]
             weights = [None if t is None else t[:split_at] for t in weights]
+            if int(val_inputs[0].shape[0]) == 0 or split_at == 0:
+                raise ValueError(
+                    'Expected input data to be non-empty: '
+                    '`validation_split=%r` of %d samples leaves %d for '
+                    'training and %d for validation.'
+                    % (validation_split, int(inputs[0].shape[0]) +
+                       int(val_inputs[0].shape[0]), split_at,
+                       int(val_inputs[0].shape[0])))
             val_batches = data_adapter.ArrayBatches(
                 val_inputs, val_targets, val_weights, batch_size or 32,
                 device=self._device(), shard='whole')
@@ -1013,13 +1060,12 @@ class Model(Network):
         train_batches = data_adapter.ArrayBatches(
             inputs, targets, weights, batch_size or 32, shuffle=shuffle,
             steps=steps_per_epoch, device=self._device(), shard='batch')
-        if steps_per_epoch is None and train_batches.num_samples == 0:
-            raise ValueError('fit() was given no training samples.')
-        return self._fit_loop(train_batches, val_batches, epochs=epochs,
-                              verbose=verbose, callbacks=callbacks,
-                              initial_epoch=initial_epoch,
-                              validation_freq=validation_freq,
-                              batch_size=batch_size)
+        with _closing(val_batches):
+            return self._fit_loop(train_batches, val_batches, epochs=epochs,
+                                  verbose=verbose, callbacks=callbacks,
+                                  initial_epoch=initial_epoch,
+                                  validation_freq=validation_freq,
+                                  batch_size=batch_size)
 
     def _validation_batches(self, validation_data, batch_size, steps,
                             max_queue_size=10, workers=1,
@@ -1038,7 +1084,8 @@ class Model(Network):
         val_x, val_y = validation_data[0], validation_data[1]
         val_sw = validation_data[2] if len(validation_data) == 3 else None
         inputs, targets, weights = self._standardize_user_data(
-            val_x, val_y, val_sw, batch_size=batch_size)
+            val_x, val_y, val_sw, batch_size=batch_size, lazy=True,
+            data_name='validation_data')
         batches = data_adapter.ArrayBatches(inputs, targets, weights,
                                             batch_size or 32, steps=steps,
                                             device=self._device(),
@@ -1091,11 +1138,12 @@ class Model(Network):
                 callback.validation_data = validation_arrays
         training_utils.should_run_validation(validation_freq, 0)
         self.stop_training = False
-        callback_list.on_train_begin()
         want_begin = callback_list.wants_batch('train', 'begin')
         want_end = callback_list.wants_batch('train', 'end')
         lazy = self._lazy_results()
+        completed = False
         try:
+            callback_list.on_train_begin()
             for epoch in range(initial_epoch, epochs):
                 self._reset_metrics()
                 epoch_logs = {}
@@ -1141,8 +1189,13 @@ class Model(Network):
                 if getattr(train_batches, 'dynamic_length', False):
                     params['steps'] = len(train_batches)
                     callback_list.set_params(params)
+            completed = True
         finally:
             self._set_mode(False)
+            if not completed:
+                # An exception or Ctrl-C: the callbacks' files are closed,
+                # the exception goes on as it was.
+                callback_list._close_resources()
         callback_list.on_train_end()
         return self.history
 
@@ -1174,6 +1227,8 @@ class Model(Network):
         """The loss (and metrics) on the given data: a scalar when only the
         loss is computed, else a list in `metrics_names` order."""
         self._require_compiled()
+        training_utils.check_arguments(batch_size=batch_size, steps=steps,
+                                       workers=workers)
         if data_adapter.is_generator_like(x):
             return self.evaluate_generator(
                 x, steps=steps, callbacks=callbacks,
@@ -1182,7 +1237,7 @@ class Model(Network):
         if batch_size is None and steps is None:
             batch_size = 32
         inputs, targets, weights = self._standardize_user_data(
-            x, y, sample_weight, batch_size=batch_size)
+            x, y, sample_weight, batch_size=batch_size, lazy=True)
         batches = data_adapter.ArrayBatches(inputs, targets, weights,
                                             batch_size or 32, steps=steps,
                                             device=self._device(),
@@ -1199,8 +1254,12 @@ class Model(Network):
         if verbose and distributed.is_chief():
             from ..utils.generic_utils import Progbar
             bar = Progbar(target=len(batches), verbose=verbose)
-        callback_list.on_test_begin()
-        logs = self._evaluate_loop(batches, callback_list)
+        try:
+            callback_list.on_test_begin()
+            logs = self._evaluate_loop(batches, callback_list)
+        except BaseException:
+            callback_list._close_resources()
+            raise
         if bar is not None:
             bar.set_values(len(batches), list(logs.items()))
         callback_list.on_test_end(logs)
@@ -1212,6 +1271,8 @@ class Model(Network):
                 callbacks=None, max_queue_size=10, workers=1,
                 use_multiprocessing=False):
         """Model outputs for the inputs, as Numpy arrays."""
+        training_utils.check_arguments(batch_size=batch_size, steps=steps,
+                                       workers=workers)
         if data_adapter.is_generator_like(x):
             return self.predict_generator(
                 x, steps=steps, callbacks=callbacks,
@@ -1219,9 +1280,11 @@ class Model(Network):
                 use_multiprocessing=use_multiprocessing, verbose=verbose)
         if batch_size is None and steps is None:
             batch_size = 32
-        inputs = self._standardize_inputs(x)
+        inputs = self._standardize_inputs(x, lazy=True)
         if not self.built:
             self._ensure_built(inputs)
+        if inputs and int(inputs[0].shape[0]) == 0:
+            return self._empty_predictions(inputs)
         if self.stateful and batch_size and inputs[0].shape[0] > \
                 batch_size and inputs[0].shape[0] % batch_size != 0:
             raise ValueError('In a stateful network, you should only pass '
@@ -1246,13 +1309,27 @@ class Model(Network):
         callback_list.set_model(self)
         callback_list.set_params({'verbose': verbose,
                                   'steps': len(batches)})
-        callback_list.on_predict_begin()
         want_end = callback_list.wants_batch('predict', 'end')
         want_begin = callback_list.wants_batch('predict', 'begin')
         bar = None
         if verbose == 1:
             from ..utils.generic_utils import Progbar
             bar = Progbar(target=len(batches), verbose=1)
+        try:
+            callback_list.on_predict_begin()
+            results = self._predict_batches(batches, callback_list,
+                                            want_begin, want_end, bar)
+        except BaseException:
+            callback_list._close_resources()
+            raise
+        callback_list.on_predict_end()
+        if results is None:
+            return []
+        arrays = [torch.cat(parts, dim=0).cpu().numpy() for parts in results]
+        return arrays[0] if len(arrays) == 1 else arrays
+
+    def _predict_batches(self, batches, callback_list, want_begin, want_end,
+                         bar):
         results = None
         with torch.no_grad(), common.loop_phase(0):
             for step, batch in enumerate(batches):
@@ -1272,17 +1349,15 @@ class Model(Network):
                             [o.cpu().numpy() for o in outputs])})
                 if bar is not None:
                     bar.set_values(step + 1, [])
-        callback_list.on_predict_end()
-        if results is None:
-            return []
-        arrays = [torch.cat(parts, dim=0).cpu().numpy() for parts in results]
-        return arrays[0] if len(arrays) == 1 else arrays
+        return results
 
     # ---------------------------------------------------------- on batch
     def train_on_batch(self, x, y, sample_weight=None, class_weight=None,
                        reset_metrics=True):
         """One gradient update on one batch; returns the loss (and metric
         values) for it."""
+        self._require_compiled()
+        self._check_class_weight(class_weight)
         inputs, targets, weights = self._standardize_user_data(
             x, y, sample_weight, class_weight)
         self._check_trainable_weights_consistency()
@@ -1319,6 +1394,8 @@ class Model(Network):
         inputs = self._standardize_inputs(x)
         if not self.built:
             self._ensure_built(inputs)
+        if inputs and int(inputs[0].shape[0]) == 0:
+            return self._empty_predictions(inputs)
         device = self._device()
         inputs = [t.to(device) for t in inputs]
         self._set_mode(self._inference_phase())
@@ -1326,6 +1403,54 @@ class Model(Network):
             outputs = self._forward(inputs)
         arrays = [o.detach().cpu().numpy() for o in outputs]
         return arrays[0] if len(arrays) == 1 else arrays
+
+    def _empty_predictions(self, inputs):
+        """Predictions for 0 samples: empty arrays of the output shapes,
+        found by running one row of zeros (the declared output shapes for
+        a stateful model, whose states that row would change)."""
+        outputs = None
+        if not self.stateful:
+            device = self._device()
+            rows = [torch.zeros((1,) + tuple(t.shape[1:]),
+                                dtype=t.dtype,
+                                device=device) for t in inputs]
+            self._set_mode(False)
+            try:
+                with torch.no_grad(), common.loop_phase(0):
+                    outputs = [(tuple(o.shape[1:]), o.dtype)
+                               for o in self._forward(rows)]
+            except Exception:
+                outputs = None
+        if outputs is None:
+            shapes = self.compute_output_shape(
+                [(None,) + tuple(t.shape[1:]) for t in inputs]
+                if len(inputs) > 1 else (None,) + tuple(inputs[0].shape[1:]))
+            if not isinstance(shapes, list):
+                shapes = [shapes]
+            outputs = [(tuple(d or 0 for d in shape[1:]),
+                        K.torch_dtype(K.floatx())) for shape in shapes]
+        arrays = [torch.zeros((0,) + shape, dtype=dtype).numpy()
+                  for shape, dtype in outputs]
+        return arrays[0] if len(arrays) == 1 else arrays
+
+    def _check_class_weight(self, class_weight):
+        """`class_weight` checked once per call: one dict per output (from
+        class index to weight), keyed by output name for several
+        outputs."""
+        if class_weight is None:
+            return
+        names = self._output_names()
+        if len(names) > 1 and isinstance(class_weight, dict) and \
+                class_weight and not any(k in names for k in class_weight):
+            raise ValueError('`class_weight` of a model with several '
+                             'outputs must be a dict keyed by output name '
+                             '(%s) or a list with one dict per output. '
+                             'Received: class_weight=%r'
+                             % (names, class_weight))
+        entries = _spread_weights(class_weight, names, 'class_weight')
+        for name, entry in zip(names, entries):
+            training_utils.check_class_weight_entry(
+                entry, name if len(names) > 1 else None)
 
     # ---------------------------------------------------------- generators
     def fit_generator(self, generator, steps_per_epoch=None, epochs=1,
@@ -1342,6 +1467,12 @@ class Model(Network):
                 validation_steps, workers, use_multiprocessing,
                 max_queue_size)
         self._require_compiled()
+        training_utils.check_arguments(
+            batch_size=batch_size, epochs=epochs, initial_epoch=initial_epoch,
+            steps_per_epoch=steps_per_epoch,
+            validation_steps=validation_steps,
+            validation_freq=validation_freq, workers=workers)
+        self._check_class_weight(class_weight)
         batches = _StandardizedBatches(self, data_adapter.GeneratorBatches(
             generator, steps=steps_per_epoch, workers=workers,
             use_multiprocessing=use_multiprocessing,
@@ -1360,12 +1491,13 @@ class Model(Network):
             else:
                 val_batches = self._validation_batches(
                     validation_data, batch_size or 32, validation_steps)
-        batches.prime()
-        return self._fit_loop(batches, val_batches, epochs=epochs,
-                              verbose=verbose, callbacks=callbacks,
-                              initial_epoch=initial_epoch,
-                              validation_freq=validation_freq,
-                              batch_size=batch_size)
+        with _closing(batches, val_batches):
+            batches.prime()
+            return self._fit_loop(batches, val_batches, epochs=epochs,
+                                  verbose=verbose, callbacks=callbacks,
+                                  initial_epoch=initial_epoch,
+                                  validation_freq=validation_freq,
+                                  batch_size=batch_size)
 
     def evaluate_generator(self, generator, steps=None, callbacks=None,
                            max_queue_size=10, workers=1,
@@ -1376,12 +1508,14 @@ class Model(Network):
                                    workers, use_multiprocessing,
                                    max_queue_size)
         self._require_compiled()
+        training_utils.check_arguments(steps=steps, workers=workers)
         batches = _StandardizedBatches(self, data_adapter.GeneratorBatches(
             generator, steps=steps, workers=workers,
             use_multiprocessing=use_multiprocessing,
             max_queue_size=max_queue_size, mode='test'), None)
-        batches.prime()
-        return self._run_evaluation(batches, verbose, callbacks)
+        with _closing(batches):
+            batches.prime()
+            return self._run_evaluation(batches, verbose, callbacks)
 
     def predict_generator(self, generator, steps=None, callbacks=None,
                           max_queue_size=10, workers=1,
@@ -1391,13 +1525,15 @@ class Model(Network):
             _legacy_generator_args(kwargs, generator, 1, steps, None,
                                    workers, use_multiprocessing,
                                    max_queue_size)
+        training_utils.check_arguments(steps=steps, workers=workers)
         batches = _StandardizedBatches(self, data_adapter.GeneratorBatches(
             generator, steps=steps, workers=workers,
             use_multiprocessing=use_multiprocessing,
             max_queue_size=max_queue_size, mode='predict'), None,
             inputs_only=True)
-        batches.prime()
-        return self._predict_loop(batches, verbose, callbacks)
+        with _closing(batches):
+            batches.prime()
+            return self._predict_loop(batches, verbose, callbacks)
 
 
 class _StandardizedBatches(object):
@@ -1418,6 +1554,10 @@ class _StandardizedBatches(object):
     def dynamic_length(self):
         return getattr(self.source, 'dynamic_length', False)
 
+    def close(self):
+        self._first = None
+        self.source.close()
+
     def prime(self):
         """Builds a deferred model from the first batch."""
         if self.model.built:
@@ -1435,7 +1575,7 @@ class _StandardizedBatches(object):
             inputs = self.model._standardize_inputs(x)
             return [t.to(device, non_blocking=True) for t in inputs], [], []
         inputs, targets, weights = self.model._standardize_user_data(
-            x, y, sw, self.class_weight)
+            x, y, sw, self.class_weight, data_name=None)
         return ([t.to(device, non_blocking=True) for t in inputs],
                 [None if t is None else t.to(device, non_blocking=True)
                  for t in targets],
@@ -1452,6 +1592,25 @@ class _StandardizedBatches(object):
             return
         for batch in self.source:
             yield self._convert(batch)
+
+
+@contextlib.contextmanager
+def _closing(*batch_sources):
+    """Stops the reader threads and worker processes of generator and
+    Sequence inputs when the call ends, normally or not. A failure to stop
+    them is warned about, not raised over the call's own exception."""
+    try:
+        yield
+    finally:
+        for source in batch_sources:
+            close = getattr(source, 'close', None)
+            if close is None:
+                continue
+            try:
+                close()
+            except Exception as error:
+                warnings.warn('Stopping the data readers failed: %s: %s'
+                              % (type(error).__name__, error))
 
 
 def _legacy_generator_args(kwargs, generator, epochs, steps, val_steps,
@@ -1554,6 +1713,14 @@ def _standardize_weight(target, sample_weight, class_weight, mode):
     if sample_weight is not None:
         return sample_weight
     return class_sample_weight
+
+
+def _check_non_empty(tensors, name):
+    for tensor in tensors:
+        if tensor is not None and tensor.dim() and int(tensor.shape[0]) == 0:
+            raise ValueError('Expected input data to be non-empty: `%s` has '
+                             '0 samples (shape %s).'
+                             % (name, tuple(tensor.shape)))
 
 
 def _check_lengths(inputs, targets, weights):

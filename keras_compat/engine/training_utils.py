@@ -16,7 +16,7 @@ import torch
 from .. import backend as K
 from .. import losses
 from .. import metrics as metrics_module
-from ..utils import generic_utils
+from ..utils import argument_validation, generic_utils
 from ..utils.data_utils import Sequence
 from ..utils import losses_utils
 
@@ -389,6 +389,83 @@ def should_run_validation(validation_freq, epoch):
         raise ValueError('`validation_freq` must be an Integer or '
                          '`collections.Container` (e.g. list, tuple, etc.)')
     return one_indexed_epoch in validation_freq
+
+
+def _check_validation_freq(value, name):
+    if isinstance(value, (str, bytes)) or (
+            not isinstance(value, int) and
+            isinstance(value, collections.abc.Container) and
+            not all(isinstance(v, (int, np.integer)) and
+                    not isinstance(v, bool) for v in value)):
+        raise ValueError('`validation_freq` must be an Integer or '
+                         '`collections.Container` of integers (epochs). '
+                         'Received: validation_freq=%r' % (value,))
+    should_run_validation(value, 0)
+
+
+def _check_validation_split(value, name):
+    if isinstance(value, bool) or not isinstance(value, (int, float,
+                                                         np.number)) or \
+            not 0. <= float(value) < 1.:
+        raise ValueError('`validation_split` must be a float in [0, 1): the '
+                         'fraction of the data held out for validation. '
+                         'Received: validation_split=%r' % (value,))
+
+
+def _integer_check(minimum, allow_none):
+    def check(value, name):
+        argument_validation.integer_at_least(value, name, minimum,
+                                             allow_none=allow_none)
+    return check
+
+
+_ARGUMENT_CHECKS = {
+    'batch_size': _integer_check(1, True),
+    'epochs': _integer_check(0, False),
+    'initial_epoch': _integer_check(0, False),
+    'steps_per_epoch': _integer_check(1, True),
+    'steps': _integer_check(1, True),
+    'validation_steps': _integer_check(1, True),
+    'workers': _integer_check(0, False),
+    'validation_split': _check_validation_split,
+    'validation_freq': _check_validation_freq,
+}
+
+
+def check_arguments(**arguments):
+    """Checks the arguments of fit/evaluate/predict and their generator
+    forms once per call, before any data is read or weight changed:
+    `batch_size` and the step counts positive integers (or None),
+    `epochs` and `initial_epoch` non-negative integers, `validation_split`
+    in [0, 1), `validation_freq` an integer >= 1 or a list of epochs."""
+    for name, value in arguments.items():
+        _ARGUMENT_CHECKS[name](value, name)
+
+
+def check_class_weight_entry(class_weight, output_name=None):
+    """One output's `class_weight`: None or a dict from class index (an
+    integer >= 0) to a weight (a number)."""
+    if class_weight is None:
+        return
+    where = '' if output_name is None else \
+        ' (for output "%s")' % output_name
+    if not isinstance(class_weight, dict):
+        raise ValueError('`class_weight`%s must be a dict mapping class '
+                         'indices (integers) to weights. Received: '
+                         'class_weight=%r' % (where, class_weight))
+    for key, value in class_weight.items():
+        is_index = not isinstance(key, bool) and isinstance(
+            key, (int, float, np.number)) and float(key) == int(key) and \
+            key >= 0
+        if not is_index:
+            raise ValueError('`class_weight`%s keys must be class indices '
+                             '(integers >= 0). Received key %r in '
+                             'class_weight=%r' % (where, key, class_weight))
+        if isinstance(value, bool) or not isinstance(
+                value, (int, float, np.number)) or not np.isfinite(value):
+            raise ValueError('`class_weight`%s values must be finite '
+                             'numbers. Received %r for class %r.'
+                             % (where, value, key))
 
 
 def get_input_shape_and_dtype(layer):

@@ -15,7 +15,7 @@ from .. import activations, initializers, regularizers, constraints
 from ..engine.base_layer import Layer, InputSpec
 from .core import kernel_bias_config, set_kernel_bias_options
 from ..legacy import interfaces
-from ..utils import conv_utils
+from ..utils import argument_validation, conv_utils
 
 _MEMORY_FORMATS = {2: torch.channels_last, 3: torch.channels_last_3d}
 
@@ -52,7 +52,7 @@ class _Conv(Layer):
         super(_Conv, self).__init__(**kwargs)
         self.groups = int(groups or 1)
         self.rank = rank
-        self.filters = filters
+        self.filters = argument_validation.filters(filters)
         self.kernel_size = conv_utils.normalize_tuple(kernel_size, rank,
                                                       'kernel_size')
         self.strides = conv_utils.normalize_tuple(strides, rank, 'strides')
@@ -523,7 +523,8 @@ class DepthwiseConv2D(_DepthwiseMixin, Conv2D):
             use_bias=use_bias, bias_regularizer=bias_regularizer,
             activity_regularizer=activity_regularizer,
             bias_constraint=bias_constraint, **kwargs)
-        self.depth_multiplier = depth_multiplier
+        self.depth_multiplier = argument_validation.integer_at_least(
+            depth_multiplier, 'depth_multiplier', 1)
         self.depthwise_initializer = initializers.get(depthwise_initializer)
         self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
         self.depthwise_constraint = constraints.get(depthwise_constraint)
@@ -609,7 +610,8 @@ class _SeparableConv(_DepthwiseMixin, _Conv):
             activity_regularizer=activity_regularizer,
             bias_constraint=bias_constraint, **kwargs)
         self.bias_initializer = initializers.get(bias_initializer)
-        self.depth_multiplier = depth_multiplier
+        self.depth_multiplier = argument_validation.integer_at_least(
+            depth_multiplier, 'depth_multiplier', 1)
         self.depthwise_initializer = initializers.get(depthwise_initializer)
         self.pointwise_initializer = initializers.get(pointwise_initializer)
         self.depthwise_regularizer = regularizers.get(depthwise_regularizer)

@@ -15,7 +15,7 @@ from .. import backend as K
 from .. import activations, regularizers
 from ..engine.base_layer import Layer, InputSpec
 from ..legacy import interfaces
-from ..utils import conv_utils
+from ..utils import argument_validation, conv_utils
 from ..utils.generic_utils import to_list
 from .recurrent import (RNN, _CellMixin, _dropout_mask, cell_layer_config,
                         cell_property)
@@ -59,7 +59,7 @@ class ConvLSTM2DCell(_CellMixin, Layer):
                  recurrent_constraint=None, bias_constraint=None,
                  dropout=0., recurrent_dropout=0., **kwargs):
         super(ConvLSTM2DCell, self).__init__(**kwargs)
-        self.filters = filters
+        self.filters = argument_validation.filters(filters)
         self.kernel_size = conv_utils.normalize_tuple(kernel_size, 2,
                                                       'kernel_size')
         self.strides = conv_utils.normalize_tuple(strides, 2, 'strides')

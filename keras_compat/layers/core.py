@@ -8,6 +8,7 @@ import torch.nn.functional as F
 
 from .. import backend as K
 from ..backend import immutable
+from ..utils import argument_validation
 from .. import activations, initializers, regularizers, constraints
 from ..engine.base_layer import Layer, InputSpec
 from ..engine.input_layer import InputLayer, Input  # noqa: F401
@@ -83,7 +84,7 @@ class Dense(Layer):
         if units is None:
             raise TypeError("Dense() missing required argument: 'units'")
         super(Dense, self).__init__(**kwargs)
-        self.units = int(units)
+        self.units = argument_validation.units(units)
         set_kernel_bias_options(
             self, activation, use_bias, kernel_initializer, bias_initializer,
             kernel_regularizer, bias_regularizer, activity_regularizer,
@@ -193,7 +194,7 @@ class Dropout(Layer):
                 raise TypeError("Dropout() missing required argument: "
                                 "'rate'")
         super(Dropout, self).__init__(**kwargs)
-        self.rate = min(1., max(0., float(rate)))
+        self.rate = argument_validation.dropout_rate(rate)
         self.noise_shape = noise_shape
         self.seed = seed
         self.supports_masking = True

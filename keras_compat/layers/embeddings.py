@@ -6,6 +6,7 @@ from .. import backend as K
 from .. import initializers, regularizers, constraints
 from ..engine.base_layer import Layer
 from ..legacy import interfaces
+from ..utils import argument_validation
 
 
 class Embedding(Layer):
@@ -36,8 +37,10 @@ class Embedding(Layer):
             else:
                 kwargs['input_shape'] = (None,)
         super(Embedding, self).__init__(**kwargs)
-        self.input_dim = int(input_dim)
-        self.output_dim = int(output_dim)
+        self.input_dim = argument_validation.positive_dim(input_dim,
+                                                          'input_dim')
+        self.output_dim = argument_validation.positive_dim(output_dim,
+                                                           'output_dim')
         self.embeddings_initializer = initializers.get(
             args['embeddings_initializer'])
         self.embeddings_regularizer = regularizers.get(

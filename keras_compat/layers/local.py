@@ -5,7 +5,7 @@ from .. import activations
 from ..engine.base_layer import Layer, InputSpec
 from .core import kernel_bias_config, set_kernel_bias_options
 from ..legacy import interfaces
-from ..utils import conv_utils
+from ..utils import argument_validation, conv_utils
 
 
 class _LocallyConnected(Layer):
@@ -27,7 +27,7 @@ class _LocallyConnected(Layer):
                 '%s(implementation=%r): only implementation=1 (the Keras 2 '
                 'computation) is supported.'
                 % (type(self).__name__, implementation))
-        self.filters = filters
+        self.filters = argument_validation.filters(filters)
         self.kernel_size = conv_utils.normalize_tuple(kernel_size, self.rank,
                                                       'kernel_size')
         self.strides = conv_utils.normalize_tuple(strides, self.rank,

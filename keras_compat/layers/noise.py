@@ -5,6 +5,7 @@ import torch
 
 from ..engine.base_layer import Layer
 from ..legacy import interfaces
+from ..utils import argument_validation
 
 
 class GaussianNoise(Layer):
@@ -44,7 +45,7 @@ class GaussianDropout(Layer):
                                       {'rate': rate})['rate']
         super(GaussianDropout, self).__init__(**kwargs)
         self.supports_masking = True
-        self.rate = rate
+        self.rate = argument_validation.dropout_rate(rate)
 
     def call(self, inputs, training=None):
         if training is None:
@@ -68,7 +69,7 @@ class AlphaDropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super(AlphaDropout, self).__init__(**kwargs)
-        self.rate = rate
+        self.rate = argument_validation.dropout_rate(rate)
         self.noise_shape = noise_shape
         self.seed = seed
         self.supports_masking = True

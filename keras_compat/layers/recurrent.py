@@ -31,6 +31,7 @@ from .. import activations, initializers, regularizers, constraints
 from ..engine.base_layer import Layer, InputSpec, guarded_call
 from ..engine.keras_tensor import KerasTensor
 from ..legacy import interfaces
+from ..utils import argument_validation
 from ..utils.generic_utils import has_arg, to_list
 
 
@@ -92,7 +93,7 @@ class _CellMixin(object):
                   kernel_regularizer, recurrent_regularizer,
                   bias_regularizer, kernel_constraint, recurrent_constraint,
                   bias_constraint, dropout, recurrent_dropout):
-        self.units = int(units)
+        self.units = argument_validation.units(units)
         self._cell_options(activation, use_bias, kernel_initializer,
                            recurrent_initializer, bias_initializer,
                            kernel_regularizer, recurrent_regularizer,

@@ -8,7 +8,6 @@ move between this package and Keras 2 / tf.keras. Writes go to a
 temporary file that replaces the target only when complete."""
 import json
 import os
-import tempfile
 import warnings
 
 import numpy as np
@@ -152,12 +151,12 @@ def load_weights_from_hdf5_group(group, layers, reshape=False):
             values = [np.reshape(v, w.shape) if v.size == w.numel() else v
                       for v, w in zip(values, layer.weights)]
         assignments.append((layer, values))
-    for layer, values in assignments:
-        _set_layer_weights(layer, values)
+    assign_all(assignments)
 
 
-def _set_layer_weights(layer, values):
-    """Sets `layer.weights` (trainable-first order) from values."""
+def _checked_weights(layer, values):
+    """(owner, record, value) for each weight of `layer` (trainable-first
+    order), once the count and every shape were checked."""
     pairs = layer._weight_pairs('all')
     if len(pairs) != len(values):
         raise ValueError('Layer %s expects %d weights, got %d.'
@@ -169,8 +168,38 @@ def _set_layer_weights(layer, values):
                              '"%s").' % (record.keras_shape,
                                          np.shape(value), owner.name,
                                          record.name))
-    for (owner, record), value in zip(pairs, values):
-        record.assign(owner, np.asarray(value))
+    return [(owner, record, np.asarray(value))
+            for (owner, record), value in zip(pairs, values)]
+
+
+def assign_all(assignments):
+    """Sets the weights of several layers, all or none: every count and
+    shape is checked before the first weight changes, and should an
+    assignment still fail (or be interrupted), the weights already written
+    are restored."""
+    import torch
+    checked = []
+    for layer, values in assignments:
+        checked += _checked_weights(layer, values)
+    saved = []
+    seen = set()
+    try:
+        for owner, record, value in checked:
+            tensor = getattr(owner, record.attr)
+            if id(tensor) not in seen:
+                seen.add(id(tensor))
+                saved.append((tensor, tensor.detach().clone()))
+            record.assign(owner, value)
+    except BaseException:
+        with torch.no_grad():
+            for tensor, value in saved:
+                tensor.copy_(value)
+        raise
+
+
+def _set_layer_weights(layer, values):
+    """Sets `layer.weights` (trainable-first order) from values."""
+    assign_all([(layer, values)])
 
 
 def load_weights_from_hdf5_group_by_name(group, layers, skip_mismatch=False,
@@ -181,6 +210,9 @@ def load_weights_from_hdf5_group_by_name(group, layers, skip_mismatch=False,
     for layer in layers:
         if layer.name:
             index.setdefault(layer.name, []).append(layer)
+    # Every layer is checked before any is set: an error leaves the model
+    # as it was.
+    assignments = []
     for k, name in enumerate(layer_names):
         g = group[name]
         weight_names = load_attributes_from_hdf5_group(g, 'weight_names')
@@ -216,21 +248,23 @@ def load_weights_from_hdf5_group_by_name(group, layers, skip_mismatch=False,
                                  str(tuple(expected[i].shape)) + ', but the '
                                  'saved weight has shape ' +
                                  str(np.shape(converted[i])) + '.')
-            _set_layer_weights(layer, converted)
+            assignments.append((layer, converted))
+    assign_all(assignments)
 
 
 # ------------------------------------------------------------ file access
 def _atomic_write(filepath, overwrite, write):
-    """Runs `write(h5file)` on a temporary file next to `filepath` and
-    renames it over `filepath` only when it completed."""
+    """Runs `write(h5file)` on a temporary file next to `filepath` that
+    replaces it only when complete (see `io_utils.atomic_replace`: the
+    umask or the old file's mode, symlinks written through, nothing left
+    behind on an error)."""
     h5py = _h5py()
     if isinstance(filepath, h5py.Group):
         write(filepath)
         return
     if hasattr(filepath, 'write') and hasattr(filepath, 'seek'):
         # A binary stream (io.BytesIO, an open file): HDF5 written into it.
-        with h5py.File(filepath, 'w') as f:
-            write(f)
+        _write_hdf5(filepath, write)
         return
     filepath = os.fspath(filepath)
     if not overwrite and os.path.isfile(filepath):
@@ -238,19 +272,31 @@ def _atomic_write(filepath, overwrite, write):
         from ..engine import saving as engine_saving
         if not engine_saving.ask_to_proceed_with_overwrite(filepath):
             return
-    directory = os.path.dirname(os.path.abspath(filepath))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp_path = tempfile.mkstemp(prefix='.' + os.path.basename(filepath),
-                                    suffix='.tmp', dir=directory)
-    os.close(fd)
+    from ..utils import io_utils
+    with io_utils.atomic_replace(filepath) as tmp_path:
+        _write_hdf5(tmp_path, write)
+
+
+def _write_hdf5(target, write):
+    """`write(h5file)` on a new HDF5 file, closed on every path: an h5py
+    file left open after an error (a full disk) would be flushed again,
+    and fail, when the interpreter exits."""
+    f = _h5py().File(target, 'w')
     try:
-        with h5py.File(tmp_path, 'w') as f:
-            write(f)
-        os.replace(tmp_path, filepath)
-    except BaseException:
-        if os.path.exists(tmp_path):
-            os.remove(tmp_path)
-        raise
+        write(f)
+        f.close()
+    finally:
+        _close_quietly(f)
+
+
+def _close_quietly(f):
+    for _ in range(3):
+        try:
+            if not f.id.valid:
+                return
+            f.close()
+        except Exception:
+            continue
 
 
 def _open_for_reading(filepath):

@@ -5,9 +5,10 @@ from ..backend.common import normalize_data_format  # noqa: F401
 
 
 def normalize_tuple(value, n, name):
-    """An int or an iterable of n ints -> a tuple of n ints."""
-    if isinstance(value, int):
-        return (value,) * n
+    """An int or an iterable of n ints -> a tuple of n ints (positive ones
+    for kernel sizes, strides, pool sizes, dilation rates and sizes)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _checked((value,) * n, name, value)
     try:
         value_tuple = tuple(value)
     except TypeError:
@@ -25,7 +26,14 @@ def normalize_tuple(value, n, name):
                              str(value) + ' including element ' +
                              str(single_value) + ' of type ' +
                              str(type(single_value)))
-    return tuple(int(v) for v in value_tuple)
+    return _checked(tuple(int(v) for v in value_tuple), name, value)
+
+
+def _checked(values, name, original):
+    from . import argument_validation
+    if name in argument_validation.POSITIVE_TUPLE_ARGUMENTS:
+        return argument_validation.positive_tuple(values, name, original)
+    return values
 
 
 def normalize_padding(value):

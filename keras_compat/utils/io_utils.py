@@ -1,4 +1,13 @@
-"""`keras.utils.io_utils`: `HDF5Matrix`, a read-only dataset view."""
+"""`keras.utils.io_utils`: `HDF5Matrix`, a read-only dataset view, and
+the atomic file replacement that model and weight files are written
+with."""
+import contextlib
+import errno
+import os
+import secrets
+import stat
+import time
+
 import numpy as np
 
 
@@ -111,3 +120,118 @@ def load_from_binary_h5py(load_function, stream):
     import h5py
     with h5py.File(io.BytesIO(stream.read()), 'r') as h5file:
         return load_function(h5file)
+
+
+# ------------------------------------------------------- atomic writes
+# A file being written is `.<name>.keras_compat-tmp-<pid>-<random>` in the
+# directory of the file it will replace.
+TEMP_MARK = '.keras_compat-tmp-'
+
+
+def _process_alive(pid):
+    if os.name == 'nt':
+        # (os.kill there terminates the process: never probed.)
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:         # another user's process (EPERM): alive
+        return True
+    return True
+
+
+def _remove_stale_temp_files(directory, prefix, started):
+    """Removes what earlier writes of the same file left when their
+    process died (kill -9, a crash): temporary files older than this write
+    whose process is gone."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        if not name.startswith(prefix):
+            continue
+        pid = name[len(prefix):].split('-', 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or \
+                _process_alive(int(pid)):
+            continue
+        path = os.path.join(directory, name)
+        try:
+            if os.lstat(path).st_mtime < started:
+                os.remove(path)
+        except OSError:
+            pass
+
+
+def _fsync(path, directory=False):
+    try:
+        fd = os.open(path, os.O_RDONLY | (getattr(os, 'O_DIRECTORY', 0)
+                                          if directory else 0))
+    except OSError:
+        if directory:
+            return
+        raise
+    try:
+        os.fsync(fd)
+    except OSError:
+        if not directory:
+            raise
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_replace(filepath):
+    """Yields the path of a new temporary file in the directory of
+    `filepath` (of the file a symlink there points to: the link is written
+    through). When the block completes, the file is synced and renamed over
+    that file in one step; on any exception (KeyboardInterrupt included)
+    it is removed and the old file is left as it was. An OSError names
+    `filepath`.
+
+    The new file gets the mode (and, where allowed, the owner) of the file
+    it replaces, else the mode a plain `open(filepath, 'w')` gives under
+    the current umask."""
+    target = os.path.realpath(os.fspath(filepath))
+    directory, name = os.path.split(target)
+    prefix = '.' + name + TEMP_MARK
+    started = time.time()
+    tmp_path = None
+    try:
+        os.makedirs(directory, exist_ok=True)
+        _remove_stale_temp_files(directory, prefix, started)
+        try:
+            old = os.stat(target)
+        except FileNotFoundError:
+            old = None
+        tmp_path = os.path.join(directory, '%s%d-%s' % (
+            prefix, os.getpid(), secrets.token_hex(4)))
+        # 0o666 is narrowed by the umask, as open() does; a file replacing
+        # another starts private and takes the old file's mode below.
+        os.close(os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                         0o600 if old is not None else 0o666))
+        yield tmp_path
+        if old is not None:
+            if (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
+                try:
+                    os.chown(tmp_path, old.st_uid, old.st_gid)
+                except OSError:
+                    pass
+            os.chmod(tmp_path, stat.S_IMODE(old.st_mode))
+        _fsync(tmp_path)
+        os.replace(tmp_path, target)
+        tmp_path = None
+        _fsync(directory, directory=True)
+    except OSError as error:
+        # (An h5py error names the temporary file.)
+        raise OSError(error.errno or errno.EIO,
+                      'Could not write %s (a file already there is left '
+                      'unchanged): %s' % (filepath, error.strerror or error)
+                      ) from error
+    finally:
+        if tmp_path is not None:
+            try:
+                os.remove(tmp_path)
+            except OSError:
+                pass

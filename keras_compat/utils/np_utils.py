@@ -9,8 +9,17 @@ def to_categorical(y, num_classes=None, dtype='float32'):
     if input_shape and input_shape[-1] == 1 and len(input_shape) > 1:
         input_shape = tuple(input_shape[:-1])
     y = y.ravel()
+    if y.size and y.min() < 0:
+        # numpy would index from the end: the wrong class, silently.
+        raise ValueError('`to_categorical` got the negative class index %d '
+                         'in `y`; class indices are integers in [0, '
+                         'num_classes).' % y.min())
     if not num_classes:
         num_classes = np.max(y) + 1
+    elif y.size and y.max() >= num_classes:
+        raise ValueError('`to_categorical` got the class index %d in `y`, '
+                         'which is not below `num_classes=%d`.'
+                         % (y.max(), num_classes))
     n = y.shape[0]
     categorical = np.zeros((n, num_classes), dtype=dtype)
     categorical[np.arange(n), y] = 1
