@@ -77,17 +77,35 @@ def linear(x):
     return x
 
 
+# Activations of tf.keras 2.x, which its files name.
+def swish(x):
+    """x * sigmoid(x) (tf.keras 2.2+; also named silu)."""
+    return F.silu(x)
+
+
+def gelu(x, approximate=False):
+    """Gaussian error linear unit (tf.keras 2.4+): x * Phi(x), or its tanh
+    approximation."""
+    return F.gelu(x, approximate='tanh' if approximate else 'none')
+
+
+def mish(x):
+    """x * tanh(softplus(x)) (tf.keras 2.14+)."""
+    return F.mish(x)
+
+
 # On symbolic tensors (K.placeholder, functional-API tensors) an
 # activation records a graph node.
 symbolic_aware_names(globals(), (
     'softmax', 'elu', 'selu', 'softplus', 'softsign', 'relu', 'tanh',
-    'sigmoid', 'hard_sigmoid', 'exponential'))
+    'sigmoid', 'hard_sigmoid', 'exponential', 'swish', 'gelu', 'mish'))
 
 _ALL = {
     'softmax': softmax, 'elu': elu, 'selu': selu, 'softplus': softplus,
     'softsign': softsign, 'relu': relu, 'tanh': tanh, 'sigmoid': sigmoid,
     'hard_sigmoid': hard_sigmoid, 'exponential': exponential,
-    'linear': linear,
+    'linear': linear, 'swish': swish, 'silu': swish, 'gelu': gelu,
+    'mish': mish,
 }
 
 

@@ -266,6 +266,50 @@ def he_uniform(seed=None):
                            seed=seed)
 
 
+class _Preset(VarianceScaling):
+    """A VarianceScaling with fixed scale, mode and distribution (tf.keras's
+    GlorotUniform, HeNormal, ...): its config holds only the seed."""
+    _preset = None
+
+    def __init__(self, seed=None):
+        scale, mode, distribution = self._preset
+        super(_Preset, self).__init__(scale=scale, mode=mode,
+                                      distribution=distribution, seed=seed)
+
+    def get_config(self):
+        return {'seed': self.seed}
+
+
+class GlorotUniform(_Preset):
+    """Uniform within sqrt(6 / (fan_in + fan_out))."""
+    _preset = (1., 'fan_avg', 'uniform')
+
+
+class GlorotNormal(_Preset):
+    """Truncated normal, stddev sqrt(2 / (fan_in + fan_out))."""
+    _preset = (1., 'fan_avg', 'normal')
+
+
+class HeNormal(_Preset):
+    """Truncated normal, stddev sqrt(2 / fan_in)."""
+    _preset = (2., 'fan_in', 'normal')
+
+
+class HeUniform(_Preset):
+    """Uniform within sqrt(6 / fan_in)."""
+    _preset = (2., 'fan_in', 'uniform')
+
+
+class LecunNormal(_Preset):
+    """Truncated normal, stddev sqrt(1 / fan_in)."""
+    _preset = (1., 'fan_in', 'normal')
+
+
+class LecunUniform(_Preset):
+    """Uniform within sqrt(3 / fan_in)."""
+    _preset = (1., 'fan_in', 'uniform')
+
+
 # Keras 2 / tf.keras spellings.
 zero = zeros = Zeros
 one = ones = Ones
@@ -275,19 +319,15 @@ normal = random_normal = RandomNormal
 truncated_normal = TruncatedNormal
 identity = Identity
 orthogonal = Orthogonal
-GlorotUniform = glorot_uniform
-GlorotNormal = glorot_normal
-HeNormal = he_normal
-HeUniform = he_uniform
-LecunNormal = lecun_normal
-LecunUniform = lecun_uniform
 
 _NAMES = ['zeros', 'ones', 'constant', 'uniform', 'random_uniform', 'normal',
           'random_normal', 'truncated_normal', 'identity', 'orthogonal',
           'glorot_normal', 'glorot_uniform', 'he_normal', 'he_uniform',
           'lecun_normal', 'lecun_uniform', 'Zeros', 'Ones', 'Constant',
           'RandomNormal', 'RandomUniform', 'TruncatedNormal',
-          'VarianceScaling', 'Orthogonal', 'Identity']
+          'VarianceScaling', 'Orthogonal', 'Identity', 'GlorotUniform',
+          'GlorotNormal', 'HeNormal', 'HeUniform', 'LecunNormal',
+          'LecunUniform']
 
 
 def serialize(initializer):

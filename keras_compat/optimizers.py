@@ -21,8 +21,9 @@ import numpy as np
 import torch
 
 from . import backend as K
-from .backend import replay
+from .backend import immutable, replay
 from .utils.generic_utils import (deserialize_keras_object,
+                                  get_custom_objects,
                                   serialize_keras_object)
 
 
@@ -81,7 +82,17 @@ class Optimizer(torch.optim.Optimizer):
 
     Keyword arguments shared by all: `clipnorm` (rescale all gradients so
     their global L2 norm is at most this), `clipvalue` (clip each gradient
-    element to [-clipvalue, clipvalue])."""
+    element to [-clipvalue, clipvalue]), and tf.keras's `global_clipnorm`
+    (the global norm), `weight_decay` (decoupled: p -= lr * weight_decay *
+    p before each step, as tf.keras 2.11+ does) and `is_legacy_optimizer`.
+
+    `is_legacy_optimizer` selects whose update rules apply where tf.keras
+    departs from Keras 2: None (the default) is Keras 2; True is tf.keras's
+    `optimizers.legacy` (tf.keras 2.0-2.10): `clipnorm` clips each
+    gradient by its own norm; False is tf.keras 2.11+'s optimizers: the
+    same, with epsilon inside the square root of RMSprop and Adagrad,
+    Nadam's momentum schedule without `schedule_decay`, and only the first
+    of `clipnorm`, `global_clipnorm`, `clipvalue` applied."""
 
     _slot_names = ()
     # True for a subclass that defines its step as Keras 2's
@@ -96,18 +107,35 @@ class Optimizer(torch.optim.Optimizer):
             cls.get_updates = _replaying(own)
 
     def __init__(self, **kwargs):
-        allowed = {'clipnorm', 'clipvalue', 'global_clipnorm', 'name'}
+        allowed = {'clipnorm', 'clipvalue', 'global_clipnorm', 'name',
+                   'weight_decay', 'is_legacy_optimizer'}
         for k in kwargs:
             if k not in allowed:
                 raise TypeError('Unexpected keyword argument passed to '
                                 'optimizer: ' + str(k))
-        self.clipnorm = kwargs.get('clipnorm', kwargs.get('global_clipnorm'))
+        self.clipnorm = kwargs.get('clipnorm')
+        self.global_clipnorm = kwargs.get('global_clipnorm')
         self.clipvalue = kwargs.get('clipvalue')
-        if self.clipnorm is not None and self.clipnorm < 0:
-            raise ValueError('clipnorm must be >= 0; got %r' % self.clipnorm)
-        if self.clipvalue is not None and self.clipvalue < 0:
-            raise ValueError('clipvalue must be >= 0; got %r'
-                             % self.clipvalue)
+        for key in ('clipnorm', 'global_clipnorm', 'clipvalue'):
+            value = getattr(self, key)
+            if value is not None and value < 0:
+                raise ValueError('%s must be >= 0; got %r' % (key, value))
+        if self.clipnorm is not None and self.global_clipnorm is not None:
+            raise ValueError('Cannot accept both `clipnorm` and '
+                             '`global_clipnorm`; got clipnorm=%r, '
+                             'global_clipnorm=%r.'
+                             % (self.clipnorm, self.global_clipnorm))
+        self.is_legacy_optimizer = kwargs.get('is_legacy_optimizer')
+        if self.is_legacy_optimizer not in (None, True, False):
+            raise ValueError('is_legacy_optimizer must be None, True or '
+                             'False; got %r' % (self.is_legacy_optimizer,))
+        self.weight_decay = kwargs.get('weight_decay')
+        if self.weight_decay is not None:
+            if not isinstance(self.weight_decay, (int, float)) or \
+                    self.weight_decay < 0:
+                raise ValueError('weight_decay must be a float >= 0; got %r'
+                                 % (self.weight_decay,))
+            self.weight_decay = float(self.weight_decay)
         if not isinstance(getattr(type(self), 'iterations', None), property):
             # (A wrapper optimizer may forward `iterations` to the one it
             # wraps with a read-only property.)
@@ -273,10 +301,10 @@ class Optimizer(torch.optim.Optimizer):
 
     def get_config(self):
         config = {}
-        if self.clipnorm is not None:
-            config['clipnorm'] = self.clipnorm
-        if self.clipvalue is not None:
-            config['clipvalue'] = self.clipvalue
+        for key in ('clipnorm', 'global_clipnorm', 'clipvalue',
+                    'weight_decay', 'is_legacy_optimizer'):
+            if getattr(self, key, None) is not None:
+                config[key] = getattr(self, key)
         return config
 
     @classmethod
@@ -299,14 +327,48 @@ class Optimizer(torch.optim.Optimizer):
         return params, self._clipped(grads)
 
     def _clipped(self, grads):
-        """`grads` with clipnorm (on their global norm) and clipvalue."""
-        if grads and self.clipnorm:
-            norms = torch._foreach_norm(grads)
-            norm = torch.linalg.vector_norm(torch.stack(norms))
-            scale = torch.clamp(self.clipnorm / torch.clamp(norm, min=1e-30),
-                                max=1.0)
-            grads = torch._foreach_mul(grads, scale)
-        if grads and self.clipvalue:
+        """`grads` clipped: Keras 2 applies clipnorm (on the global norm),
+        then clipvalue; tf.keras's legacy optimizers clipvalue, clipnorm
+        (each gradient by its own norm), then global_clipnorm; tf.keras
+        2.11+'s only the first of clipnorm, global_clipnorm, clipvalue."""
+        if not grads:
+            return grads
+        flavour = getattr(self, 'is_legacy_optimizer', None)
+        global_clipnorm = getattr(self, 'global_clipnorm', None)
+        if flavour is None:
+            grads = self._clip_global(grads, self.clipnorm)
+            grads = self._clip_global(grads, global_clipnorm)
+            return self._clip_value(grads)
+        if flavour is False:
+            if self.clipnorm:
+                return self._clip_each(grads, self.clipnorm)
+            if global_clipnorm:
+                return self._clip_global(grads, global_clipnorm)
+            return self._clip_value(grads)
+        grads = self._clip_value(grads)
+        grads = self._clip_each(grads, self.clipnorm)
+        return self._clip_global(grads, global_clipnorm)
+
+    @staticmethod
+    def _clip_global(grads, clipnorm):
+        if not clipnorm:
+            return grads
+        norms = torch._foreach_norm(grads)
+        norm = torch.linalg.vector_norm(torch.stack(norms))
+        scale = torch.clamp(clipnorm / torch.clamp(norm, min=1e-30),
+                            max=1.0)
+        return torch._foreach_mul(grads, scale)
+
+    @staticmethod
+    def _clip_each(grads, clipnorm):
+        if not clipnorm:
+            return grads
+        norms = torch._foreach_norm(grads)
+        return [g * torch.clamp(clipnorm / torch.clamp(n, min=1e-30),
+                                max=1.0) for g, n in zip(grads, norms)]
+
+    def _clip_value(self, grads):
+        if self.clipvalue:
             grads = [torch.clamp(g, -self.clipvalue, self.clipvalue)
                      for g in grads]
         return grads
@@ -345,6 +407,10 @@ class Optimizer(torch.optim.Optimizer):
         """One step of the built-in update on these gradients."""
         iterations = self._iterations_value()
         if params:
+            if getattr(self, 'weight_decay', None):
+                # Decoupled weight decay, before the update (tf.keras 2.11+).
+                torch._foreach_mul_(params, 1. - self._lr_now(iterations) *
+                                    self.weight_decay)
             self._update(params, grads, iterations)
         self.iterations.add_(1)
         _remember(self._hyper_cache, 'iterations', self.iterations,
@@ -386,7 +452,10 @@ class Optimizer(torch.optim.Optimizer):
         previous = replay.activate(run)
         try:
             with torch.no_grad():
-                updates = self.get_updates(loss=loss, params=params)
+                # User code: `m_t *= 2` makes a new tensor, as on Keras 2's
+                # immutable tensors, and cannot change a queued value.
+                updates = immutable.call(self.get_updates, loss=loss,
+                                         params=params)
                 if not dry:
                     run.apply_all()
         finally:
@@ -596,22 +665,41 @@ def _epsilon(kwargs):
 
 class RMSprop(Optimizer):
     """RMSprop: a = rho * a + (1 - rho) * g^2;
-    p -= lr * g / (sqrt(a) + epsilon)."""
+    p -= lr * g / (sqrt(a) + epsilon).
 
-    _slot_names = ('accumulator',)
+    tf.keras's `centered=True` divides by the estimated variance instead:
+    mg = rho * mg + (1 - rho) * g and a - mg^2 in place of a. With
+    tf.keras's `momentum` > 0 (its ResourceApplyRMSProp kernels) epsilon
+    goes inside the square root:
+    mom = momentum * mom + lr * g / sqrt(a + epsilon);  p -= mom
+    (tf.keras 2.11+'s RMSprop, `is_legacy_optimizer=False`, puts it inside
+    without momentum too)."""
+
     lr = learning_rate = _Hyper('learning_rate')
     rho = _Hyper('rho')
     decay = _Hyper('decay')
+    momentum = _Hyper('momentum')
 
-    def __init__(self, learning_rate=0.001, rho=0.9, **kwargs):
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0,
+                 centered=False, **kwargs):
         decay = kwargs.pop('decay', 0.0)
         self.epsilon = _epsilon(kwargs)
         learning_rate = kwargs.pop('lr', learning_rate)
         super(RMSprop, self).__init__(**kwargs)
+        if not 0. <= float(momentum) <= 1.:
+            raise ValueError('`momentum` must be between [0, 1]. Received: '
+                             'momentum=%r' % (momentum,))
         self._set_hyper('learning_rate', learning_rate)
         self._set_hyper('rho', rho)
         self._set_hyper('decay', decay)
+        self._set_hyper('momentum', momentum)
         self.initial_decay = decay
+        self.centered = bool(centered)
+        # As tf.keras: the momentum slots exist when momentum > 0 at
+        # construction (its kernel then runs even if momentum is set to 0).
+        self._slot_names = ('accumulator',) + \
+            (('momentum',) if float(momentum) > 0 else ()) + \
+            (('mg',) if self.centered else ())
 
     def _update(self, params, grads, iterations):
         lr = self._lr_now(iterations)
@@ -619,47 +707,94 @@ class RMSprop(Optimizer):
         accumulators = [self._slot(p, 'accumulator') for p in params]
         torch._foreach_mul_(accumulators, rho)
         torch._foreach_addcmul_(accumulators, grads, grads, value=1. - rho)
-        denom = torch._foreach_sqrt(accumulators)
-        torch._foreach_add_(denom, self.epsilon)
-        torch._foreach_addcdiv_(params, grads, denom, value=-lr)
+        if self.centered:
+            mgs = [self._slot(p, 'mg') for p in params]
+            torch._foreach_mul_(mgs, rho)
+            torch._foreach_add_(mgs, grads, alpha=1. - rho)
+            denom = torch._foreach_addcmul(accumulators, mgs, mgs, value=-1.)
+        else:
+            denom = accumulators
+        with_momentum = 'momentum' in self._slot_names
+        if with_momentum or self.is_legacy_optimizer is False:
+            denom = torch._foreach_add(denom, self.epsilon)
+            torch._foreach_sqrt_(denom)
+        else:
+            denom = torch._foreach_sqrt(denom)
+            torch._foreach_add_(denom, self.epsilon)
+        if with_momentum:
+            moms = [self._slot(p, 'momentum') for p in params]
+            torch._foreach_mul_(moms, self._hyper_value('momentum'))
+            torch._foreach_addcdiv_(moms, grads, denom, value=lr)
+            torch._foreach_sub_(params, moms)
+        else:
+            torch._foreach_addcdiv_(params, grads, denom, value=-lr)
 
     def get_config(self):
         config = {'learning_rate': float(self._hyper['learning_rate']),
                   'rho': float(self._hyper['rho']),
                   'decay': float(self._hyper['decay']),
                   'epsilon': self.epsilon}
+        # tf.keras's options, written when used (Keras 2 knows neither).
+        if float(self._hyper['momentum']) or 'momentum' in self._slot_names:
+            config['momentum'] = float(self._hyper['momentum'])
+        if self.centered:
+            config['centered'] = True
         config.update(super(RMSprop, self).get_config())
         return config
 
 
 class Adagrad(Optimizer):
-    """Adagrad: a += g^2;  p -= lr * g / (sqrt(a) + epsilon)."""
+    """Adagrad: a += g^2;  p -= lr * g / (sqrt(a) + epsilon), the
+    accumulators starting at `initial_accumulator_value` (0 in Keras 2,
+    0.1 by default in tf.keras, which writes it in its configs).
+    tf.keras 2.11+ (`is_legacy_optimizer=False`): lr * g / sqrt(a +
+    epsilon)."""
 
     _slot_names = ('accumulator',)
     lr = learning_rate = _Hyper('learning_rate')
     decay = _Hyper('decay')
 
-    def __init__(self, learning_rate=0.01, **kwargs):
+    def __init__(self, learning_rate=0.01, initial_accumulator_value=0.0,
+                 **kwargs):
         decay = kwargs.pop('decay', 0.0)
         self.epsilon = _epsilon(kwargs)
         learning_rate = kwargs.pop('lr', learning_rate)
         super(Adagrad, self).__init__(**kwargs)
+        if initial_accumulator_value < 0.:
+            raise ValueError('initial_accumulator_value must be '
+                             'non-negative: %r' % (initial_accumulator_value,))
+        self.initial_accumulator_value = float(initial_accumulator_value)
         self._set_hyper('learning_rate', learning_rate)
         self._set_hyper('decay', decay)
         self.initial_decay = decay
+
+    def _slot(self, p, name):
+        state = self.state[p]
+        if name not in state:
+            state[name] = torch.full_like(
+                p, self.initial_accumulator_value,
+                memory_format=torch.preserve_format)
+        return state[name]
 
     def _update(self, params, grads, iterations):
         lr = self._lr_now(iterations)
         accumulators = [self._slot(p, 'accumulator') for p in params]
         torch._foreach_addcmul_(accumulators, grads, grads, value=1.)
-        denom = torch._foreach_sqrt(accumulators)
-        torch._foreach_add_(denom, self.epsilon)
+        if self.is_legacy_optimizer is False:
+            denom = torch._foreach_add(accumulators, self.epsilon)
+            torch._foreach_sqrt_(denom)
+        else:
+            denom = torch._foreach_sqrt(accumulators)
+            torch._foreach_add_(denom, self.epsilon)
         torch._foreach_addcdiv_(params, grads, denom, value=-lr)
 
     def get_config(self):
         config = {'learning_rate': float(self._hyper['learning_rate']),
                   'decay': float(self._hyper['decay']),
                   'epsilon': self.epsilon}
+        if self.initial_accumulator_value:
+            config['initial_accumulator_value'] = \
+                self.initial_accumulator_value
         config.update(super(Adagrad, self).get_config())
         return config
 
@@ -831,7 +966,9 @@ class Adamax(Optimizer):
 
 class Nadam(Optimizer):
     """Nesterov Adam with Keras 2's momentum schedule (schedule_decay
-    0.004)."""
+    0.004): mu_t = beta_1 * (1 - 0.5 * 0.96^(t * schedule_decay)); the
+    product of the mu_t is the `m_schedule` weight. tf.keras 2.11+'s Nadam
+    (`is_legacy_optimizer=False`) uses 0.96^t."""
 
     _slot_names = ('m', 'v')
     lr = learning_rate = _Hyper('learning_rate')
@@ -852,6 +989,20 @@ class Nadam(Optimizer):
     def _extra_weights(self):
         return [self.m_schedule]
 
+    def _schedule_decay(self):
+        return 1. if self.is_legacy_optimizer is False else \
+            self.schedule_decay
+
+    def m_schedule_after(self, iterations):
+        """The `m_schedule` weight after `iterations` steps (for states
+        saved without it: Keras 2.0-2.2 and tf.keras 2.11+ files)."""
+        f32 = np.float32
+        t = np.arange(1, int(iterations) + 1, dtype=np.float32)
+        caches = f32(self._hyper_value('beta_1')) * (f32(1.) - f32(0.5) * (
+            f32(0.96) ** (t * f32(self._schedule_decay()))))
+        return np.float32(np.prod(caches, dtype=np.float32)) if len(t) \
+            else np.float32(1.)
+
     def _update(self, params, grads, iterations):
         lr = self._hyper_value('learning_rate')
         beta_1 = self._hyper_value('beta_1')
@@ -859,10 +1010,11 @@ class Nadam(Optimizer):
         t = iterations + 1
         # Float32 arithmetic for the schedule, as Keras computes it.
         f32 = np.float32
+        schedule_decay = f32(self._schedule_decay())
         momentum_cache_t = f32(beta_1) * (f32(1.) - f32(0.5) * (
-            f32(0.96) ** (f32(t) * f32(self.schedule_decay))))
+            f32(0.96) ** (f32(t) * schedule_decay)))
         momentum_cache_t_1 = f32(beta_1) * (f32(1.) - f32(0.5) * (
-            f32(0.96) ** (f32(t + 1) * f32(self.schedule_decay))))
+            f32(0.96) ** (f32(t + 1) * schedule_decay)))
         m_schedule = f32(_cached_float(self._hyper_cache, 'm_schedule',
                                        self.m_schedule))
         m_schedule_new = m_schedule * momentum_cache_t
@@ -898,6 +1050,20 @@ class Nadam(Optimizer):
         return config
 
 
+class AdamW(Adam):
+    """Adam with decoupled weight decay (tf.keras 2.11+, Keras 3): before
+    each step p -= lr * weight_decay * p, then Adam's update."""
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9,
+                 beta_2=0.999, amsgrad=False, **kwargs):
+        if weight_decay is None:
+            raise ValueError('Missing value of `weight_decay` which is '
+                             'required and must be a float value.')
+        kwargs.setdefault('is_legacy_optimizer', False)
+        super(AdamW, self).__init__(learning_rate, beta_1, beta_2, amsgrad,
+                                    weight_decay=weight_decay, **kwargs)
+
+
 # Keras 2 lower-case aliases.
 sgd = SGD
 rmsprop = RMSprop
@@ -911,21 +1077,82 @@ _ALL = {'sgd': SGD, 'rmsprop': RMSprop, 'adagrad': Adagrad,
         'adadelta': Adadelta, 'adam': Adam, 'adamax': Adamax,
         'nadam': Nadam, 'SGD': SGD, 'RMSprop': RMSprop, 'Adagrad': Adagrad,
         'Adadelta': Adadelta, 'Adam': Adam, 'Adamax': Adamax,
-        'Nadam': Nadam}
+        'Nadam': Nadam, 'adamw': AdamW, 'AdamW': AdamW}
 
 
 def serialize(optimizer):
     return serialize_keras_object(optimizer)
 
 
-# tf.keras optimizer options that have no effect when left at these values.
-_NEUTRAL_TF_KEYS = {'name': None, 'weight_decay': None,
-                    'global_clipnorm': None, 'use_ema': False,
-                    'ema_momentum': None, 'ema_overwrite_frequency': None,
-                    'jit_compile': None, 'is_legacy_optimizer': None}
+_ANY = object()
+# tf.keras / Keras 3 optimizer options that change nothing at these values
+# (_ANY: at any value): dropped from configs.
+_NEUTRAL_TF_KEYS = {'name': _ANY, 'jit_compile': _ANY, 'use_ema': (False,),
+                    'ema_momentum': _ANY, 'ema_overwrite_frequency': _ANY,
+                    'loss_scale_factor': (None,),
+                    'gradient_accumulation_steps': (None, 1)}
+# Options whose None means "not set".
+_UNSET_WHEN_NONE = ('clipnorm', 'clipvalue', 'global_clipnorm',
+                    'weight_decay')
+_LOSS_SCALE_WRAPPERS = ('LossScaleOptimizer', 'LossScaleOptimizerV3',
+                        'LossScaleOptimizerV1')
 
 
-def deserialize(config, custom_objects=None):
+def _drop_neutral_keys(inner, class_name, notes):
+    for key, neutral in _NEUTRAL_TF_KEYS.items():
+        if key not in inner:
+            continue
+        value = inner.pop(key)
+        if neutral is not _ANY and value not in neutral:
+            if key == 'use_ema':
+                raise NotImplementedError(
+                    'Optimizer %s: use_ema=True (keeping a moving average of '
+                    'the weights) is not supported.' % class_name)
+            raise NotImplementedError('Optimizer %s: option %s=%r is not '
+                                      'supported.' % (class_name, key, value))
+        if notes is not None:
+            notes.append(('dropped', 'optimizer %s' % class_name, key, value))
+
+
+def _normalized_config(cls, class_name, inner, notes):
+    """A built-in optimizer's config as any Keras 2 era wrote it, in the
+    arguments of this package's class: tf.keras's configs (they carry
+    `name`, `is_legacy_optimizer` or `jit_compile`) get
+    `is_legacy_optimizer`, which selects tf.keras's update rules."""
+    tf_written = any(k in inner for k in ('name', 'is_legacy_optimizer',
+                                          'jit_compile'))
+    flavour = inner.pop('is_legacy_optimizer', None)
+    _drop_neutral_keys(inner, class_name, notes)
+    if flavour is None and (tf_written or cls is AdamW):
+        flavour = cls is not AdamW
+    learning_rate = inner.get('learning_rate', inner.get('lr'))
+    if isinstance(learning_rate, dict):
+        raise NotImplementedError(
+            'Optimizer %s: the learning rate schedule %s is not supported; '
+            'compile the model again with a LearningRateScheduler callback.'
+            % (class_name, learning_rate.get('class_name', learning_rate)))
+    if cls is Nadam and 'decay' in inner and 'schedule_decay' not in inner:
+        # tf.keras's Nadam writes its momentum schedule decay as `decay`.
+        inner['schedule_decay'] = inner.pop('decay')
+        if notes is not None:
+            notes.append(('converted', 'optimizer %s' % class_name,
+                          'decay', 'schedule_decay'))
+    for key in _UNSET_WHEN_NONE:
+        if key in inner and inner[key] is None:
+            inner.pop(key)
+    if flavour is not None:
+        inner['is_legacy_optimizer'] = bool(flavour)
+        if notes is not None:
+            notes.append(('converted', 'optimizer %s' % class_name,
+                          'update rules', 'tf.keras %s' % (
+                              'legacy optimizers (2.0-2.10)' if flavour
+                              else '2.11+ optimizers')))
+    return inner
+
+
+def _deserialize(config, custom_objects=None, notes=None):
+    """`deserialize`, recording in `notes` the keys dropped and the
+    conversions made."""
     if isinstance(config, dict):
         # Built-in names are matched case-insensitively; like Keras 2, the
         # caller's dict gets the lower-case name.
@@ -935,29 +1162,55 @@ def deserialize(config, custom_objects=None):
         class_name = config.get('class_name', '')
         if class_name.startswith('Custom>'):
             class_name = class_name[len('Custom>'):]
-        if class_name.lower() in {k.lower() for k in _ALL}:
-            config['class_name'] = class_name.lower()
         inner = dict(config.get('config', {}))
-        for key, neutral in _NEUTRAL_TF_KEYS.items():
-            if key in inner:
-                value = inner.pop(key)
-                if neutral is not None and value not in (neutral, None):
-                    raise NotImplementedError(
-                        'Optimizer option %s=%r is not supported.'
-                        % (key, value))
-                if key == 'weight_decay' and value:
-                    raise NotImplementedError(
-                        'Optimizer option weight_decay=%r is not supported.'
-                        % (value,))
-        for key in ('clipnorm', 'clipvalue'):
-            if key in inner and inner[key] is None:
-                inner.pop(key)
+        if class_name in _LOSS_SCALE_WRAPPERS:
+            return _loss_scaled(class_name, inner, custom_objects, notes)
+        custom = (custom_objects or {}).get(class_name) or \
+            get_custom_objects().get(class_name)
+        builtin = _ALL.get(class_name.lower())
+        if builtin is not None and custom is None:
+            config['class_name'] = class_name.lower()
+            inner = _normalized_config(builtin, builtin.__name__, inner,
+                                       notes)
+        else:
+            _drop_neutral_keys(inner, class_name, notes)
+            for key in _UNSET_WHEN_NONE:
+                if key in inner and inner[key] is None:
+                    inner.pop(key)
+            inner.pop('is_legacy_optimizer', None)
         config['config'] = inner
     return deserialize_keras_object(config, module_objects=_ALL,
                                     custom_objects=custom_objects,
                                     printable_module_name='optimizer',
                                     valid_names=sorted(k for k in _ALL
                                                        if k.islower()))
+
+
+def _loss_scaled(class_name, inner, custom_objects, notes):
+    """tf.keras's mixed-precision wrapper: the optimizer it wraps (loss
+    scaling is applied by training under the 'mixed_float16' policy)."""
+    wrapped = inner.get('inner_optimizer') or inner.get('optimizer')
+    loss_scale = inner.get('loss_scale')
+    dynamic = inner.get('dynamic', True)
+    if isinstance(loss_scale, dict):
+        dynamic = loss_scale.get('class_name') == 'DynamicLossScale'
+    elif loss_scale not in (None, 'dynamic'):
+        dynamic = False
+    if not isinstance(wrapped, dict) or not dynamic:
+        raise NotImplementedError(
+            'Optimizer %s with a fixed loss scale (%r) is not supported; '
+            'only dynamic loss scaling is.' % (class_name, loss_scale))
+    if notes is not None:
+        notes.append(('converted', 'optimizer %s' % class_name,
+                      'inner_optimizer', 'the wrapped optimizer (dynamic loss '
+                      'scaling under the mixed_float16 policy)'))
+    return _deserialize(wrapped, custom_objects, notes)
+
+
+def deserialize(config, custom_objects=None):
+    """An optimizer from `{'class_name': ..., 'config': ...}` as Keras 2 or
+    tf.keras wrote it."""
+    return _deserialize(config, custom_objects)
 
 
 def get(identifier):

@@ -537,3 +537,32 @@ def test_loss_scaling_skips_overflowing_steps(float16_policy):
     np.testing.assert_array_equal(model.get_weights()[0], W0)
     assert int(K.get_value(opt.iterations)) == 0
     assert model._scaler.get_scale() == 2. ** 14
+
+
+def test_augmented_assignment_in_get_updates_does_not_change_queued_values():
+    # Keras 2 tensors are immutable: `new_p *= 0.` after K.update(p, new_p)
+    # makes a new tensor; the queued update keeps new_p's value.
+    class Accumulating(keras.optimizers.Optimizer):
+        def __init__(self, **kwargs):
+            super(Accumulating, self).__init__(**kwargs)
+            self.lr = K.variable(0.1)
+
+        def get_updates(self, loss, params):
+            grads = self.get_gradients(loss, params)
+            self.updates = []
+            for p, g in zip(params, grads):
+                new_p = p - self.lr * g
+                self.updates.append(K.update(p, new_p))
+                new_p *= 0.
+            return self.updates
+
+    model = keras.models.Sequential([keras.layers.Dense(
+        1, input_shape=(2,), use_bias=False, kernel_initializer='ones')])
+    model.compile(Accumulating(), loss='mse')
+    x = np.array([[1., 2.]], dtype='float32')
+    y = np.array([[0.]], dtype='float32')
+    model.train_on_batch(x, y)
+    # d/dw (x.w)^2 = 2 (x.w) x = 2 * 3 * [1, 2]
+    np.testing.assert_allclose(model.get_weights()[0][:, 0],
+                               1. - 0.1 * 6. * np.array([1., 2.]),
+                               rtol=1e-6)

@@ -24,6 +24,10 @@ _DTYPES = {
     'int64': torch.int64, 'uint8': torch.uint8, 'bool': torch.bool,
     'complex64': torch.complex64, 'complex128': torch.complex128,
 }
+# Unsigned types beyond uint8 (tf.keras image inputs are often uint16);
+# torch has them since 2.3, with few kernels: models cast them first.
+_DTYPES.update({name: getattr(torch, name) for name in
+                ('uint16', 'uint32', 'uint64') if hasattr(torch, name)})
 _DTYPE_NAMES = {v: k for k, v in _DTYPES.items()}
 
 

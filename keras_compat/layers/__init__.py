@@ -41,6 +41,7 @@ from .convolutional_recurrent import ConvLSTM2D, ConvLSTM2DCell, ConvRNN2D
 from ..legacy.layers import (MaxoutDense, Highway, AtrousConvolution1D,
                              AtrousConvolution2D, Recurrent, ConvRecurrent2D)
 from .convolutional import AtrousConv1D, AtrousConv2D
+from .tf_op_layer import TFOpLambda, SlicingOpLambda
 from ..utils.generic_utils import (deserialize_keras_object,
                                    serialize_keras_object)
 
@@ -50,7 +51,15 @@ def serialize(layer):
 
 
 def deserialize(config, custom_objects=None):
-    """A layer from `{'class_name': ..., 'config': ...}`."""
+    """A layer from `{'class_name': ..., 'config': ...}` as any Keras 2 era
+    wrote it (see `saving.eras`)."""
+    from ..saving import eras
+    return eras.deserialize(
+        config, custom_objects,
+        lambda normalised: _deserialize(normalised, custom_objects))
+
+
+def _deserialize(config, custom_objects=None):
     from .. import models
     objects = {name: obj for name, obj in globals().items()
                if isinstance(obj, type) and issubclass(obj, Layer)}

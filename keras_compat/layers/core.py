@@ -557,36 +557,62 @@ class Lambda(Layer):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = config.copy()
-        globs = dict(globals())
-        if custom_objects:
-            globs.update(custom_objects)
-        function_type = config.pop('function_type')
-        if function_type == 'function':
-            function = deserialize_keras_object(
-                config['function'], custom_objects=custom_objects,
-                printable_module_name='function in Lambda layer')
-        elif function_type == 'lambda':
-            function = func_load(config['function'], globs=globs)
-        else:
-            raise TypeError('Unknown function type:', function_type)
-        output_shape_type = config.pop('output_shape_type', 'raw')
-        if output_shape_type == 'function':
-            output_shape = deserialize_keras_object(
-                config['output_shape'], custom_objects=custom_objects,
-                printable_module_name='output_shape function in Lambda '
-                                      'layer')
-        elif output_shape_type == 'lambda':
-            output_shape = func_load(config['output_shape'], globs=globs)
-        else:
-            output_shape = config.get('output_shape')
+        config['function'] = _lambda_function(
+            config, 'function', 'function_type', 'module', custom_objects,
+            'function in Lambda layer')
+        config['output_shape'] = _lambda_function(
+            config, 'output_shape', 'output_shape_type',
+            'output_shape_module', custom_objects,
+            'output_shape function in Lambda layer')
+        if 'mask_type' in config or 'mask_module' in config:
+            # tf.keras 2.x writes the mask like the function.
+            config['mask'] = _lambda_function(
+                config, 'mask', 'mask_type', 'mask_module', custom_objects,
+                'mask function in Lambda layer')
         if config.get('arguments'):
             config['arguments'] = {
                 key: np.array(value['value'])
                 if isinstance(value, dict) and value.get('type') == 'ndarray'
                 else value for key, value in config['arguments'].items()}
-        config['function'] = function
-        config['output_shape'] = output_shape
         return cls(**config)
+
+
+def _lambda_function(config, key, type_key, module_key, custom_objects,
+                     printable_name):
+    """The function (or raw value) of a Lambda config entry: a named
+    function from custom_objects or, as tf.keras writes its module, from
+    that module when it is loaded; a lambda's bytecode (run with that
+    module's globals); a raw value (Keras 2's tuple output shapes)."""
+    import sys
+    function_type = config.pop(type_key, 'raw' if key != 'function'
+                               else None)
+    module_name = config.pop(module_key, None)
+    module = sys.modules.get(module_name) if module_name else None
+    value = config.get(key)
+    if function_type == 'function':
+        objects = dict(vars(module)) if module is not None else {}
+        try:
+            return deserialize_keras_object(
+                value, module_objects=objects, custom_objects=custom_objects,
+                printable_module_name=printable_name)
+        except ValueError:
+            if module_name and module is None:
+                raise ValueError(
+                    'Unknown %s: %r (saved from module %r, which is not '
+                    'loaded). Import that module first or pass the function '
+                    'through `custom_objects`.'
+                    % (printable_name, value, module_name))
+            raise
+    if function_type == 'lambda':
+        globs = dict(globals())
+        if module is not None:
+            globs.update(vars(module))
+        if custom_objects:
+            globs.update(custom_objects)
+        return func_load(value, globs=globs)
+    if function_type == 'raw':
+        return value
+    raise TypeError('Unknown function type:', function_type)
 
 
 class Masking(Layer):

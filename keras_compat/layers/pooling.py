@@ -218,7 +218,7 @@ class _GlobalPooling(Layer):
     _rank = 2
     _mode = 'avg'
 
-    def __init__(self, data_format=None, **kwargs):
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
         args = interfaces.legacy_args(type(self).__name__, kwargs,
                                       interfaces.DATA_FORMAT,
                                       {'data_format': data_format})
@@ -226,9 +226,16 @@ class _GlobalPooling(Layer):
         default = 'channels_last' if self._rank == 1 else None
         self.data_format = K.normalize_data_format(args['data_format'] or
                                                    default)
+        # tf.keras 2.6+: keep the pooled axes with size 1.
+        self.keepdims = bool(keepdims)
         self.input_spec = InputSpec(ndim=self._rank + 2)
 
     def compute_output_shape(self, input_shape):
+        input_shape = tuple(input_shape)
+        if self.keepdims:
+            axes = self._axes()
+            return tuple(1 if i in axes else d
+                         for i, d in enumerate(input_shape))
         if self.data_format == 'channels_last':
             return (input_shape[0], input_shape[-1])
         return (input_shape[0], input_shape[1])
@@ -240,11 +247,13 @@ class _GlobalPooling(Layer):
 
     def call(self, inputs):
         if self._mode == 'avg':
-            return torch.mean(inputs, dim=self._axes())
-        return torch.amax(inputs, dim=self._axes())
+            return torch.mean(inputs, dim=self._axes(), keepdim=self.keepdims)
+        return torch.amax(inputs, dim=self._axes(), keepdim=self.keepdims)
 
     def get_config(self):
         config = {'data_format': self.data_format}
+        if self.keepdims:
+            config['keepdims'] = True
         base_config = super(_GlobalPooling, self).get_config()
         return dict(list(base_config.items()) + list(config.items()))
 
@@ -255,18 +264,21 @@ class GlobalAveragePooling1D(_GlobalPooling):
     _rank = 1
     _mode = 'avg'
 
-    def __init__(self, data_format='channels_last', **kwargs):
-        super(GlobalAveragePooling1D, self).__init__(data_format, **kwargs)
+    def __init__(self, data_format='channels_last', keepdims=False,
+                 **kwargs):
+        super(GlobalAveragePooling1D, self).__init__(data_format, keepdims,
+                                                     **kwargs)
         self.supports_masking = True
 
     def call(self, inputs, mask=None):
         axis = 1 if self.data_format == 'channels_last' else 2
+        keep = self.keepdims
         if mask is not None:
             mask = mask.to(inputs.dtype)
             mask = mask.unsqueeze(2 if axis == 1 else 1)
-            return torch.sum(inputs * mask, dim=axis) / torch.sum(mask,
-                                                                  dim=axis)
-        return torch.mean(inputs, dim=axis)
+            return torch.sum(inputs * mask, dim=axis, keepdim=keep) / \
+                torch.sum(mask, dim=axis, keepdim=keep)
+        return torch.mean(inputs, dim=axis, keepdim=keep)
 
     def compute_mask(self, inputs, mask=None):
         return None
@@ -277,8 +289,10 @@ class GlobalMaxPooling1D(_GlobalPooling):
     _rank = 1
     _mode = 'max'
 
-    def __init__(self, data_format='channels_last', **kwargs):
-        super(GlobalMaxPooling1D, self).__init__(data_format, **kwargs)
+    def __init__(self, data_format='channels_last', keepdims=False,
+                 **kwargs):
+        super(GlobalMaxPooling1D, self).__init__(data_format, keepdims,
+                                                 **kwargs)
 
 
 class GlobalAveragePooling2D(_GlobalPooling):

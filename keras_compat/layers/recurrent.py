@@ -575,8 +575,11 @@ class RNN(Layer):
             raise NotImplementedError('RNN(time_major=True) is not '
                                       'supported: inputs are (batch, time, '
                                       'features).')
-        kwargs.pop('zero_output_for_mask', None)
+        # tf.keras: zeros (not the previous output) at masked steps of the
+        # returned sequence.
+        zero_output_for_mask = bool(kwargs.pop('zero_output_for_mask', False))
         super(RNN, self).__init__(**kwargs)
+        self.zero_output_for_mask = zero_output_for_mask
         self.cell = cell
         if isinstance(cell, Layer):
             # A plain reference: not a submodule (that would be a cycle).
@@ -799,6 +802,11 @@ class RNN(Layer):
                 mask = torch.flip(mask, dims=[1])
         result = self._run(inputs, initial_state, mask, training, constants)
         outputs, last_output, states = result
+        if mask is not None and self.__dict__.get('zero_output_for_mask') \
+                and self.return_sequences:
+            outputs = outputs * mask.view(
+                tuple(mask.shape) + (1,) * (outputs.dim() - 2)).to(
+                    outputs.dtype)
         if self.stateful:
             buffers = self._buffers
             for name, state in zip(self._state_names, states):
@@ -900,6 +908,8 @@ class RNN(Layer):
                   'stateful': self.stateful, 'unroll': self.unroll}
         if self._num_constants:
             config['num_constants'] = self._num_constants
+        if self.__dict__.get('zero_output_for_mask'):
+            config['zero_output_for_mask'] = True
         config['cell'] = {'class_name': self.cell.__class__.__name__,
                           'config': self.cell.get_config()}
         base_config = super(RNN, self).get_config()

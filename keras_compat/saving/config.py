@@ -3,17 +3,34 @@
 import json
 
 from ..utils.generic_utils import CustomObjectScope
+from . import eras
 
 
 def model_from_config(config, custom_objects=None):
-    """A model (Sequential or functional) from `{'class_name', 'config'}`."""
+    """A model (Sequential or functional) from `{'class_name', 'config'}`,
+    as any Keras 2 era wrote it (see `saving.eras`; what was dropped or
+    converted is logged)."""
     if isinstance(config, list):
         raise TypeError('`model_from_config` expects a dictionary, not a '
                         'list. Maybe you meant to use '
                         '`Sequential.from_config(config)`?')
-    from ..layers import deserialize
+    report = eras.LoadReport(keras_version=config.get('keras_version'),
+                             backend=config.get('backend'))
+    model = build_model(config, custom_objects, report)
+    report.emit()
+    return model
+
+
+def build_model(config, custom_objects, report):
+    """The model of a config of any era, recording in `report` (an
+    `eras.LoadReport`) what was dropped or converted."""
+    from .. import layers
     with CustomObjectScope(custom_objects or {}):
-        return deserialize(config, custom_objects=custom_objects)
+        return eras.deserialize(
+            config, custom_objects,
+            lambda normalised: layers._deserialize(normalised,
+                                                   custom_objects),
+            report)
 
 
 def model_from_json(json_string, custom_objects=None):

@@ -463,44 +463,35 @@ def _compile_metrics_argument(metrics, n_outputs):
     return metrics
 
 
-# Slot names tf.keras's optimizers give their state ('Adam/m/<var>').
-_TF_SLOTS = {'m': 'm', 'v': 'v', 'vhat': 'vhat', 'velocity': 'accumulator',
-             'rms': 'accumulator', 'momentum': 'momentum',
-             'accumulator': 'accumulator', 'u': 'u',
-             'accumulated_grad': 'accumulator',
-             'accumulated_delta_var': 'delta_accumulator',
-             'delta_accumulator': 'delta_accumulator'}
+def _source_name(filepath):
+    if isinstance(filepath, (str, bytes)) or hasattr(filepath, '__fspath__'):
+        return os.fspath(filepath)
+    return getattr(filepath, 'name', None) or type(filepath).__name__
 
 
-def _optimizer_values_in_order(optimizer, names, values):
-    """Saved optimizer values in this optimizer's weight order. Files of
-    tf.keras's newer optimizers interleave slots per variable
-    ('Adam/m/x', 'Adam/v/x', ...); they are regrouped by slot."""
-    if optimizer._custom_updates:
-        return values
-    slot_of = []
-    for name in names[1:]:
-        parts = name.split('/')
-        slot = next((_TF_SLOTS[p] for p in parts[1:2] if p in _TF_SLOTS),
-                    None)
-        slot_of.append(slot)
-    if not names or None in slot_of or not slot_of:
-        return values
-    grouped = [values[0]]
-    for slot in optimizer._slot_names:
-        grouped += [v for s, v in zip(slot_of, values[1:]) if s == slot]
-    return grouped if len(grouped) == len(values) else values
-
-
-def load_model(filepath, custom_objects=None, compile=True):
+def load_model(filepath, custom_objects=None, compile=True, verbose=False):
     """A model saved by `model.save` (or by Keras 2 / tf.keras in HDF5
     format), compiled with its saved optimizer state unless
-    `compile=False`."""
+    `compile=False`. Files of every Keras 2 era load (see `saving.eras`);
+    the config keys dropped and the conversions made are logged (logger
+    `keras_compat.saving`, level INFO) and, with `verbose=True`,
+    printed."""
+    from . import eras
+    report = eras.LoadReport(source=_source_name(filepath))
+    model = _load_model(filepath, custom_objects, compile, report)
+    report.emit(verbose)
+    return model
+
+
+def _load_model(filepath, custom_objects, compile, report):
     from .. import optimizers
     from ..utils.generic_utils import CustomObjectScope
-    from .config import model_from_config
+    from . import eras, optimizer_state
+    from .config import build_model
     f, opened = _open_for_reading(filepath)
     try:
+        report.keras_version, report.backend = _saved_origin(f)
+        report.writer = eras.writer_of(report.keras_version)
         model_config = f.attrs.get('model_config')
         if model_config is None:
             raise ValueError('No model found in config file.')
@@ -508,8 +499,7 @@ def load_model(filepath, custom_objects=None, compile=True):
             model_config = model_config.decode('utf8')
         model_config = json.loads(model_config)
         with CustomObjectScope(custom_objects or {}):
-            model = model_from_config(model_config,
-                                      custom_objects=custom_objects)
+            model = build_model(model_config, custom_objects, report)
             weights_group = f['model_weights'] if 'model_weights' in f \
                 else f
             load_weights_from_hdf5_group(weights_group, model.layers)
@@ -523,10 +513,13 @@ def load_model(filepath, custom_objects=None, compile=True):
                 return model
             if hasattr(training_config, 'decode'):
                 training_config = training_config.decode('utf8')
-            training_config = json.loads(training_config)
-            optimizer = optimizers.deserialize(
+            training_config = eras.normalize_training_config(
+                json.loads(training_config), report, custom_objects)
+            notes = []
+            optimizer = optimizers._deserialize(
                 training_config['optimizer_config'],
-                custom_objects=custom_objects)
+                custom_objects=custom_objects, notes=notes)
+            report.add(notes)
             n_outputs = len(getattr(model, 'outputs', None) or [None])
             model.compile(
                 optimizer=optimizer,
@@ -548,19 +541,19 @@ def load_model(filepath, custom_objects=None, compile=True):
                 names = load_attributes_from_hdf5_group(group,
                                                         'weight_names')
                 values = [np.asarray(group[n]) for n in names]
-                values = _optimizer_values_in_order(model.optimizer, names,
-                                                    values)
                 if model.optimizer._custom_updates:
                     # As Keras 2 does: build the training step, which
                     # creates the variables of get_updates, then load them.
                     model._make_train_function()
-                try:
-                    model.optimizer.set_weights(values)
-                except ValueError:
+                problem, notes = optimizer_state.restore(
+                    model.optimizer, names, values, model)
+                report.add(notes)
+                if problem:
                     warnings.warn('Error in loading the saved optimizer '
-                                  'state. As a result, your model is '
+                                  'state (%s). As a result, your model is '
                                   'starting with a freshly initialized '
-                                  'optimizer.')
+                                  'optimizer.' % problem)
+            eras.apply_to_model(model, report)
             return model
     finally:
         if opened:

@@ -14,10 +14,14 @@ CASES = [
     ('elu', {}), ('exponential', {}), ('linear', {}), ('relu', {}),
     ('selu', {}), ('sigmoid', {}), ('softmax', {}), ('softplus', {}),
     ('softsign', {}), ('tanh', {}),
+    # tf.keras's activations, which its files name.
+    ('swish', {}), ('gelu', {}), ('gelu', {'approximate': True}),
+    ('mish', {}),
 ]
 
 
-@pytest.mark.parametrize('name,kwargs', CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize('name,kwargs', CASES,
+                         ids=[c[0] + ''.join(c[1]) for c in CASES])
 def test_activation_matches_keras(k3, name, kwargs):
     x = torch.tensor(X, requires_grad=True)
     theirs_x = torch.tensor(X, requires_grad=True)

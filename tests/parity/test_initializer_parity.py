@@ -49,6 +49,20 @@ def test_normal_scaling_deviations(name, fan):
     check_truncated(sample(name), np.sqrt(scale / fan))
 
 
+@pytest.mark.parametrize('name,function', [
+    ('GlorotUniform', 'glorot_uniform'), ('GlorotNormal', 'glorot_normal'),
+    ('HeNormal', 'he_normal'), ('HeUniform', 'he_uniform'),
+    ('LecunNormal', 'lecun_normal'), ('LecunUniform', 'lecun_uniform')])
+def test_tf_keras_initializer_classes_are_the_keras2_functions(name,
+                                                               function):
+    cls = getattr(initializers, name)(seed=3)
+    reference = getattr(initializers, function)(seed=3)
+    assert (cls.scale, cls.mode, cls.distribution) == (
+        reference.scale, reference.mode, reference.distribution)
+    np.testing.assert_array_equal(cls(SHAPE).numpy(),
+                                  reference(SHAPE).numpy())
+
+
 def test_conv_kernel_fans_are_receptive_field_times_channels():
     fan_in, fan_out = 3 * 3 * 40, 3 * 3 * 60
     check_uniform(sample('glorot_uniform', CONV),

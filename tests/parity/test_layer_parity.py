@@ -80,6 +80,13 @@ CASES = [
     Case('lambda', 'Lambda', {}, rand(3, 4),
          make=lambda lib: lib.layers.Lambda(lambda x: x * 2. + 1.),
          k3_make=lambda lib: lib.layers.Lambda(lambda x: x * 2. + 1.)),
+    # tf.keras's layers for TensorFlow functions of symbolic tensors.
+    Case('tf_op_lambda', 'TFOpLambda', {}, rand(3, 4),
+         make=lambda lib: lib.layers.TFOpLambda('math.softplus'),
+         k3_make=lambda lib: lib.layers.Lambda(lib.ops.softplus)),
+    Case('slicing_op_lambda', 'SlicingOpLambda', {}, rand(3, 4),
+         make=lambda lib: lib.layers.SlicingOpLambda('nn.relu6'),
+         k3_make=lambda lib: lib.layers.Lambda(lib.ops.relu6)),
     Case('gaussian_noise', 'GaussianNoise', dict(stddev=0.3), rand(3, 4)),
     Case('gaussian_dropout', 'GaussianDropout', dict(rate=0.3), rand(3, 4)),
     Case('alpha_dropout', 'AlphaDropout', dict(rate=0.3), rand(3, 4)),

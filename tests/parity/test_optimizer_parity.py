@@ -120,6 +120,21 @@ def nadam_ref(lr, b1, b2, sd=0.004):
     return out
 
 
+def adamw_ref(lr, wd, b1, b2):
+    # tf.keras 2.11+ / Keras 3: p -= lr * wd * p, then Adam's update.
+    p = W0.astype(np.float64)
+    m, v, out = np.zeros_like(p), np.zeros_like(p), []
+    for it, g in enumerate(GRADS):
+        t = it + 1
+        p = p - lr * wd * p
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g ** 2
+        p = p - lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t) * m / (
+            np.sqrt(v) + EPS)
+        out.append(p)
+    return out
+
+
 CASES = [
     ('sgd', lambda: optimizers.SGD(lr=0.1), sgd_ref(0.1, 0., 0., False)),
     ('sgd_momentum', lambda: optimizers.SGD(lr=0.1, momentum=0.9),
@@ -140,6 +155,8 @@ CASES = [
      adam_ref(0.01, 0.9, 0.999, True)),
     ('adamax', lambda: optimizers.Adamax(), adamax_ref(0.002, 0.9, 0.999)),
     ('nadam', lambda: optimizers.Nadam(), nadam_ref(0.002, 0.9, 0.999)),
+    ('adamw', lambda: optimizers.AdamW(learning_rate=0.01, weight_decay=0.1),
+     adamw_ref(0.01, 0.1, 0.9, 0.999)),
 ]
 
 
