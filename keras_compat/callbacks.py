@@ -1,7 +1,8 @@
 """Keras 2 callbacks: the `Callback` protocol, `History`, the progress bar
 logger and the standard training callbacks (EarlyStopping,
 ModelCheckpoint, ReduceLROnPlateau, LearningRateScheduler, CSVLogger,
-LambdaCallback, TerminateOnNaN, RemoteMonitor, TensorBoard)."""
+LambdaCallback, TerminateOnNaN, RemoteMonitor, TensorBoard,
+BackupAndRestore)."""
 import collections
 import csv
 import io
@@ -863,3 +864,113 @@ class TensorBoard(Callback):
         writer, self._writer = self._writer, None
         if writer is not None:
             writer.close()
+
+
+class BackupAndRestore(Callback):
+    """tf.keras's fault-tolerance callback: at the end of every epoch the
+    model's weights, the optimizer state and the epoch number are written
+    in one atomic step to `backup_dir`; a later `fit` with this callback
+    (after a crash, a kill, a torchrun restart) restores them and goes on
+    from the next epoch, its History holding only the epochs it runs.
+    The backup is deleted when training ends normally (unless
+    `delete_checkpoint=False`). Under torchrun rank 0 writes and every
+    process reads."""
+
+    FILENAME = 'backup.h5'
+
+    def __init__(self, backup_dir, save_freq='epoch', delete_checkpoint=True):
+        super(BackupAndRestore, self).__init__()
+        if not backup_dir:
+            raise ValueError('Empty `backup_dir` argument passed')
+        if save_freq != 'epoch':
+            raise NotImplementedError(
+                "BackupAndRestore(save_freq=%r): only save_freq='epoch' is "
+                'supported.' % (save_freq,))
+        self.backup_dir = os.fspath(backup_dir)
+        self.save_freq = save_freq
+        self.delete_checkpoint = delete_checkpoint
+
+    @property
+    def _path(self):
+        return os.path.join(self.backup_dir, self.FILENAME)
+
+    def on_train_begin(self, logs=None):
+        from .saving import hdf5
+        if not os.path.isfile(self._path):
+            return
+        model = self.model
+        optimizer = getattr(model, 'optimizer', None)
+        f, opened = hdf5._open_for_reading(self._path)
+        try:
+            epoch = int(f.attrs['epoch'])
+            hdf5.load_weights_from_hdf5_group(f['model_weights'],
+                                              model.layers)
+            if 'optimizer_weights' in f and self._has_state(optimizer):
+                group = f['optimizer_weights']
+                values = [np.asarray(group['weight_%d' % i])
+                          for i in range(int(group.attrs['count']))]
+                if optimizer._custom_updates:
+                    model._make_train_function()
+                optimizer.set_weights(values)
+        finally:
+            if opened:
+                f.close()
+        model._resume_epoch = epoch + 1
+
+    @staticmethod
+    def _has_state(optimizer):
+        from . import optimizers
+        return isinstance(optimizer, optimizers.Optimizer) and \
+            optimizer._attached
+
+    def on_epoch_end(self, epoch, logs=None):
+        from . import distributed
+        from .saving import hdf5
+        if not distributed.is_chief():
+            return
+        model = self.model
+        optimizer = getattr(model, 'optimizer', None)
+        values = [np.asarray(v) for v in optimizer.get_weights()] \
+            if self._has_state(optimizer) else None
+
+        def write(f):
+            f.attrs['epoch'] = int(epoch)
+            hdf5.save_weights_to_hdf5_group(f.create_group('model_weights'),
+                                            model.layers)
+            if values is not None:
+                group = f.create_group('optimizer_weights')
+                group.attrs['count'] = len(values)
+                for i, value in enumerate(values):
+                    group.create_dataset('weight_%d' % i, data=value)
+        hdf5._atomic_write(self._path, True, write)
+
+    def on_train_end(self, logs=None):
+        from . import distributed
+        if not self.delete_checkpoint:
+            return
+        if distributed.is_chief():
+            try:
+                os.remove(self._path)
+            except FileNotFoundError:
+                pass
+            try:
+                os.rmdir(self.backup_dir)
+            except OSError:   # not empty: other files are the user's
+                pass
+        if distributed.is_active():
+            # No process starts another fit before the backup is gone.
+            import torch.distributed as dist
+            if dist.is_initialized():
+                dist.barrier()
+
+
+def _experimental_module():
+    """`keras.callbacks.experimental` (tf.keras 2.3-2.7's spelling)."""
+    import types
+    module = types.ModuleType(__name__ + '.experimental', 'tf.keras 2.3-'
+                              '2.7\'s `callbacks.experimental` spellings.')
+    module.BackupAndRestore = BackupAndRestore
+    return module
+
+
+experimental = _experimental_module()

@@ -190,3 +190,16 @@ def wrap(model):
         return DistributedDataParallel(model, device_ids=[device.index],
                                        output_device=device.index)
     return DistributedDataParallel(model)
+
+
+def sync_batch_norm(model):
+    """Makes every BatchNormalization of `model` (nested models included)
+    take its training statistics over the global batch of all processes,
+    as SyncBatchNormalization does; returns the model. Nothing changes in
+    one process, nor in the model's config or weights.
+    `KERAS_COMPAT_SYNC_BATCH_NORM=1` does the same for every model."""
+    from .layers.normalization import BatchNormalization
+    for module in model.modules():
+        if isinstance(module, BatchNormalization):
+            module._sync_statistics = True
+    return model

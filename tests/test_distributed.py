@@ -243,3 +243,156 @@ def test_multi_gpu_model_checks_gpus_as_keras_and_returns_the_model(
         warnings.simplefilter('always')
         assert multi_gpu_model(model, gpus=[0, 1]) is model
     assert any('torchrun' in str(w.message) for w in caught)
+
+
+SYNC_BN_SCRIPT = '''
+import os, sys
+import numpy as np
+import torch
+import keras_compat as keras
+from keras_compat import layers, distributed
+
+out = sys.argv[1]
+tag = os.environ.get('RANK', 'single')
+rng = np.random.RandomState(0)
+# Each half of the global batch has other statistics, so that
+# per-process statistics would differ from the global ones.
+x = np.concatenate([rng.rand(8, 3) * 3. + 1., rng.randn(7, 3) - 2.]
+                   ).astype('float32')
+start, stop = distributed.batch_share(len(x))
+results = {}
+
+# 1. One call in training mode: outputs, gradients, moving statistics.
+layer = layers.experimental.SyncBatchNormalization(momentum=0.5)
+reference = layers.BatchNormalization(momentum=0.5)
+for bn in (layer, reference):
+    bn.build((None, 3))
+    bn.set_weights([np.array([1.5, 0.5, 2.], 'float32'),
+                    np.array([0.1, -0.2, 0.3], 'float32'),
+                    np.zeros(3, 'float32'), np.ones(3, 'float32')])
+coefficients = rng.randn(15, 3).astype('float32')
+share = torch.tensor(x[start:stop], requires_grad=True)
+output = layer(share, training=True)
+(output * torch.tensor(coefficients[start:stop])).sum().backward()
+whole = torch.tensor(x, requires_grad=True)
+expected = reference(whole, training=True)
+(expected * torch.tensor(coefficients)).sum().backward()
+results['output'] = output.detach().numpy()
+results['expected_output'] = expected.detach().numpy()[start:stop]
+results['grad'] = share.grad.numpy()
+results['expected_grad'] = whole.grad.numpy()[start:stop]
+for name, got, want in zip(('mean', 'variance'),
+                           layer.get_weights()[2:],
+                           reference.get_weights()[2:]):
+    results['moving_' + name] = got
+    results['expected_moving_' + name] = want
+
+# 2. A fit step of a model whose BatchNormalization is converted.
+model = keras.Sequential([layers.Dense(4, input_shape=(3,)),
+                          layers.BatchNormalization(momentum=0.9),
+                          layers.Dense(1)])
+model.set_weights([w if w.ndim < 2 or i > 1 else
+                   rng.uniform(-1, 1, w.shape).astype('float32')
+                   for i, w in enumerate(model.get_weights())])
+model.layers[2].set_weights([rng.uniform(-1, 1, (4, 1)).astype('float32'),
+                             np.zeros(1, 'float32')])
+assert distributed.sync_batch_norm(model) is model
+model.compile(keras.optimizers.SGD(lr=0.1), 'mse')
+y = rng.rand(15, 1).astype('float32')
+model.fit(x, y, batch_size=15, epochs=2, shuffle=False, verbose=0)
+for i, w in enumerate(model.get_weights()):
+    results['fit_%d' % i] = w
+np.savez(os.path.join(out, 'syncbn_%s.npz' % tag), **results)
+'''
+
+
+@pytest.fixture(scope='module')
+def sync_bn_run(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp('syncbn')
+    _single(SYNC_BN_SCRIPT, tmp_path)
+    ranks = _launch(SYNC_BN_SCRIPT, tmp_path)
+    for rank, (code, output) in enumerate(ranks):
+        assert code == 0, 'rank %d failed:\n%s' % (rank, output)
+    return [np.load(str(tmp_path / ('syncbn_%s.npz' % tag)))
+            for tag in ('single', '0', '1')]
+
+
+def test_sync_batch_norm_uses_the_global_batch_statistics(sync_bn_run):
+    for result in sync_bn_run:
+        for name in ('output', 'grad', 'moving_mean', 'moving_variance'):
+            np.testing.assert_allclose(result[name],
+                                       result['expected_' + name],
+                                       rtol=1e-5, atol=1e-5, err_msg=name)
+
+
+def test_sync_batch_norm_fit_matches_one_process(sync_bn_run):
+    single, rank0, rank1 = sync_bn_run
+    names = [n for n in single.files if n.startswith('fit_')]
+    assert len(names) == 8    # moving mean and variance included
+    for name in names:
+        np.testing.assert_array_equal(rank0[name], rank1[name])
+        np.testing.assert_allclose(rank0[name], single[name], rtol=1e-5,
+                                   atol=1e-5, err_msg=name)
+
+
+RESTARTED_SCRIPT = '''
+import json, os, sys
+import numpy as np
+import keras_compat as keras
+from keras_compat import layers
+
+out = sys.argv[1]
+tag = os.environ.get('RANK', 'single')
+rng = np.random.RandomState(0)
+x = rng.rand(60, 4).astype('float32')
+y = (x @ rng.rand(4, 2)).astype('float32')
+model = keras.Sequential([layers.Dense(5, activation='tanh',
+                                       input_shape=(4,)),
+                          layers.Dense(2)])
+model.set_weights([rng.uniform(-0.5, 0.5, w.shape).astype('float32')
+                   for w in model.get_weights()])
+model.compile(keras.optimizers.SGD(lr=0.05, momentum=0.9), 'mse')
+
+class CrashOnce(keras.callbacks.Callback):
+    """Rank 1 fails at the start of the third epoch while the file
+    'crash' exists, after every rank has finished (and rank 0 backed up)
+    the second."""
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == 2 and os.environ.get('RANK') and \\
+                os.path.exists(os.path.join(out, 'crash')):
+            import torch.distributed as dist
+            dist.barrier()
+            if os.environ['RANK'] == '1':
+                raise RuntimeError('rank 1 failed on purpose')
+
+history = model.fit(x, y, batch_size=12, epochs=4, shuffle=False,
+                    verbose=0, callbacks=[
+    keras.callbacks.BackupAndRestore(os.path.join(out, 'backup')),
+    CrashOnce()])
+np.savez(os.path.join(out, 'restarted_%s.npz' % tag), *model.get_weights())
+with open(os.path.join(out, 'restarted_%s.json' % tag), 'w') as f:
+    json.dump(history.epoch, f)
+'''
+
+
+def test_a_restarted_run_resumes_from_the_backup(tmp_path):
+    _single(RESTARTED_SCRIPT, tmp_path)
+    (tmp_path / 'crash').write_text('')
+    ranks = _launch(RESTARTED_SCRIPT, tmp_path, timeout=90)
+    assert ranks[1][0] != 0 and 'failed on purpose' in ranks[1][1]
+    assert ranks[0][0] != 0
+    assert (tmp_path / 'backup' / 'backup.h5').exists()
+    (tmp_path / 'crash').unlink()
+    # The run started again (as torchrun --max-restarts would).
+    ranks = _launch(RESTARTED_SCRIPT, tmp_path)
+    for rank, (code, output) in enumerate(ranks):
+        assert code == 0, 'rank %d failed:\n%s' % (rank, output)
+    single = np.load(str(tmp_path / 'restarted_single.npz'))
+    for tag in ('0', '1'):
+        with open(str(tmp_path / ('restarted_%s.json' % tag))) as f:
+            assert json.load(f) == [2, 3]
+        result = np.load(str(tmp_path / ('restarted_%s.npz' % tag)))
+        for name in single.files:
+            np.testing.assert_allclose(result[name], single[name],
+                                       rtol=1e-5, atol=1e-5)
+    assert not (tmp_path / 'backup').exists()

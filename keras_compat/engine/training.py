@@ -1144,6 +1144,8 @@ class Model(Network):
         completed = False
         try:
             callback_list.on_train_begin()
+            # BackupAndRestore resumes after the last epoch it saved.
+            initial_epoch = self.__dict__.pop('_resume_epoch', initial_epoch)
             for epoch in range(initial_epoch, epochs):
                 self._reset_metrics()
                 epoch_logs = {}

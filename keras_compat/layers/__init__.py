@@ -26,7 +26,8 @@ from .pooling import (MaxPooling1D, MaxPooling2D, MaxPooling3D,
                       AvgPool3D, GlobalMaxPool1D, GlobalMaxPool2D,
                       GlobalMaxPool3D, GlobalAvgPool1D, GlobalAvgPool2D,
                       GlobalAvgPool3D)
-from .normalization import BatchNormalization, LayerNormalization
+from .normalization import (BatchNormalization, LayerNormalization,
+                            SyncBatchNormalization)
 from .noise import GaussianNoise, GaussianDropout, AlphaDropout
 from .embeddings import Embedding
 from .recurrent import (RNN, SimpleRNN, GRU, LSTM, SimpleRNNCell, GRUCell,
@@ -42,6 +43,7 @@ from ..legacy.layers import (MaxoutDense, Highway, AtrousConvolution1D,
                              AtrousConvolution2D, Recurrent, ConvRecurrent2D)
 from .convolutional import AtrousConv1D, AtrousConv2D
 from .tf_op_layer import TFOpLambda, SlicingOpLambda
+from . import experimental  # noqa: E402,F401
 from ..utils.generic_utils import (deserialize_keras_object,
                                    serialize_keras_object)
 

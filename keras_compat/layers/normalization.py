@@ -1,8 +1,12 @@
-"""BatchNormalization (and tf.keras's LayerNormalization)."""
+"""BatchNormalization, tf.keras's SyncBatchNormalization and
+LayerNormalization."""
+import os
+
 import torch
 import torch.nn.functional as F
 
 from .. import backend as K
+from .. import distributed
 from .. import initializers, regularizers, constraints
 from ..engine.base_layer import Layer, InputSpec
 from ..legacy import interfaces
@@ -25,6 +29,38 @@ def _add_scale_and_offset(layer, shape):
                                 attr='beta')
     else:
         layer.beta = None
+
+
+class _AllReduceSum(torch.autograd.Function):
+    """The sum over all processes, differentiable: the gradient of each
+    process's input is the sum of the gradients of every process's
+    output."""
+
+    @staticmethod
+    def forward(ctx, tensor):
+        import torch.distributed as dist
+        total = tensor.clone(memory_format=torch.contiguous_format)
+        dist.all_reduce(total)
+        return total
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _AllReduceSum.apply(grad)
+
+
+def _synchronizes(layer):
+    """True when a BatchNormalization takes its training statistics over
+    the global batch: a SyncBatchNormalization, a layer converted by
+    `distributed.sync_batch_norm`, or any with KERAS_COMPAT_SYNC_BATCH_NORM
+    set, when running as several torchrun processes."""
+    if not (layer.__dict__.get('_sync_statistics') or os.environ.get(
+            'KERAS_COMPAT_SYNC_BATCH_NORM', '').strip().lower()
+            in ('1', 'true', 'yes', 'on')):
+        return False
+    if not distributed.is_active():
+        return False
+    import torch.distributed as dist
+    return dist.is_available() and dist.is_initialized()
 
 
 class BatchNormalization(Layer):
@@ -125,6 +161,11 @@ class BatchNormalization(Layer):
         return out.movedim(-1, axis)
 
     def _batch_norm(self, x, training):
+        if training and not K.common.in_inference_loop() and \
+                _synchronizes(self):
+            # Not in evaluate/predict under learning phase 1: there the
+            # processes need not run the same number of batches.
+            return self._synchronized_batch_norm(x)
         if training and x.numel() == x.shape[1]:
             return self._one_value_per_channel(x)
         if training and not self._updates_moving_statistics():
@@ -136,6 +177,42 @@ class BatchNormalization(Layer):
         return F.batch_norm(x, self.moving_mean, self.moving_variance,
                             self.gamma, self.beta, training=training,
                             momentum=1. - self.momentum, eps=self.epsilon)
+
+    def _synchronized_batch_norm(self, x):
+        """Training-time batch normalisation with the statistics of the
+        global batch: the per-process sums, sums of squares and counts are
+        all-reduced (differentiably: the gradients flow back to every
+        process's samples); the moving statistics take the global ones."""
+        dtype = torch.float32 if x.dtype in (torch.float16,
+                                             torch.bfloat16) else x.dtype
+        xs = x.to(dtype)
+        channels = x.shape[1]
+        dims = [d for d in range(x.dim()) if d != 1]
+        count = torch.full((1,), float(x.numel() // max(channels, 1)),
+                           dtype=dtype, device=x.device)
+        total = _AllReduceSum.apply(torch.cat(
+            [xs.sum(dims), (xs * xs).sum(dims), count]))
+        n = total[-1]
+        mean = total[:channels] / n
+        var = (total[channels:2 * channels] / n - mean * mean).clamp_min(0.)
+        if self._updates_moving_statistics():
+            with torch.no_grad():
+                # Unbiased, read on the device (one sample: a variance of
+                # 0, as TensorFlow has it).
+                unbiased = var * n / (n - 1.).clamp_min(1.)
+                self.moving_mean.mul_(self.momentum).add_(
+                    mean.to(self.moving_mean.dtype) * (1. - self.momentum))
+                self.moving_variance.mul_(self.momentum).add_(
+                    unbiased.to(self.moving_variance.dtype) *
+                    (1. - self.momentum))
+        view = (1, channels) + (1,) * (x.dim() - 2)
+        out = (xs - mean.reshape(view)) * torch.rsqrt(
+            var + self.epsilon).reshape(view)
+        if self.gamma is not None:
+            out = out * self.gamma.reshape(view)
+        if self.beta is not None:
+            out = out + self.beta.reshape(view)
+        return out.to(x.dtype)
 
     def _updates_moving_statistics(self):
         return not (K.common.in_inference_loop() or
@@ -196,6 +273,35 @@ class BatchNormalization(Layer):
         }
         base_config = super(BatchNormalization, self).get_config()
         return dict(list(base_config.items()) + list(config.items()))
+
+
+class SyncBatchNormalization(BatchNormalization):
+    """tf.keras's `layers.experimental.SyncBatchNormalization`: a
+    BatchNormalization whose training statistics are those of the global
+    batch when the script runs as several torchrun processes (sums
+    all-reduced over the processes); in one process it is
+    BatchNormalization. Same weights and config."""
+
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True,
+                 scale=True, beta_initializer='zeros',
+                 gamma_initializer='ones', moving_mean_initializer='zeros',
+                 moving_variance_initializer='ones', beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):
+        if kwargs.pop('fused', None):
+            raise ValueError('`fused` argument cannot be True for '
+                             'SyncBatchNormalization.')
+        super(SyncBatchNormalization, self).__init__(
+            axis=axis, momentum=momentum, epsilon=epsilon, center=center,
+            scale=scale, beta_initializer=beta_initializer,
+            gamma_initializer=gamma_initializer,
+            moving_mean_initializer=moving_mean_initializer,
+            moving_variance_initializer=moving_variance_initializer,
+            beta_regularizer=beta_regularizer,
+            gamma_regularizer=gamma_regularizer,
+            beta_constraint=beta_constraint,
+            gamma_constraint=gamma_constraint, **kwargs)
+        self._sync_statistics = True
 
 
 class LayerNormalization(Layer):
