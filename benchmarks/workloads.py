@@ -341,12 +341,72 @@ class StatefulLSTM(Workload):
         return (out.argmax(-1) == target.argmax(-1)).sum()
 
 
+def hard_sigmoid(x):
+    """Keras 2's hard_sigmoid: clip(0.2 x + 0.5, 0, 1)."""
+    return torch.clamp(x * 0.2 + 0.5, 0.0, 1.0)
+
+
+class HardSigmoidLSTM(Workload):
+    """Embedding(1024, 128) + LSTM(64, recurrent_activation='hard_sigmoid')
+    + Dense(1), length 40, batch 32. Keras 2.2's default gate activation
+    has no fused kernel, so both sides run a loop over timesteps; the
+    hand-written loop projects the inputs once, then steps the cell."""
+
+    name = 'lstm_hard_sigmoid'
+    batch_size = 32
+    units = 64
+    timesteps = 40
+
+    def make_data(self, rng):
+        n = 64 if self.quick else 1024
+        x = rng.randint(1024, size=(n, self.timesteps)).astype('int64')
+        return x, rng.randint(2, size=(n, 1)).astype('float32')
+
+    def keras_model(self, keras):
+        L = keras.layers
+        model = keras.models.Sequential([
+            L.Embedding(1024, 128),
+            L.LSTM(self.units, recurrent_activation='hard_sigmoid'),
+            L.Dense(1, activation='sigmoid')])
+        model.compile(loss='binary_crossentropy', optimizer='rmsprop',
+                      metrics=['accuracy'])
+        return model
+
+    def torch_model(self):
+        units = self.units
+
+        class Net(nn.Module):
+            def __init__(self):
+                super(Net, self).__init__()
+                self.embed = nn.Embedding(1024, 128)
+                self.ih = nn.Linear(128, 4 * units)
+                self.hh = nn.Linear(units, 4 * units, bias=False)
+                self.out = nn.Linear(units, 1)
+
+            def forward(self, x):
+                xw = self.ih(self.embed(x))          # (batch, time, 4u)
+                h = xw.new_zeros(x.shape[0], units)
+                c = h
+                for t in range(xw.shape[1]):
+                    z = xw[:, t] + self.hh(h)
+                    i, f, g, o = z.chunk(4, dim=1)
+                    c = hard_sigmoid(f) * c + hard_sigmoid(i) * torch.tanh(g)
+                    h = hard_sigmoid(o) * torch.tanh(c)
+                return self.out(h)
+        return Net()
+
+    torch_optimizer = Conv1DNet.torch_optimizer
+    torch_loss = Conv1DNet.torch_loss
+    torch_correct = Conv1DNet.torch_correct
+
+
 WORKLOADS = {
     'mlp': MLP, 'mnist_mlp': MnistMLP, 'convnet': ConvNet,
     'conv1d': Conv1DNet,
     'lstm_b16': lambda quick: LSTMNet(quick, 16),
     'lstm_b128': lambda quick: LSTMNet(quick, 128),
     'stateful': StatefulLSTM,
+    'lstm_hard_sigmoid': HardSigmoidLSTM,
 }
 
 

@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -43,3 +45,72 @@ def test_quick_memory_benchmark_runs():
     rows = [line.split('|')[1].strip() for line in done.stdout.splitlines()
             if line.startswith('| ') and not line.startswith('| input')]
     assert rows == ['HDF5Matrix', 'numpy.memmap']
+
+
+def test_quick_inference_benchmark_matches_torch():
+    """keras_compat's predict and predict_on_batch return what the
+    hand-written torch module holding the same weights returns."""
+    import numpy as np
+    from benchmarks import inference
+    for name in inference.MODELS:
+        _, model, net, x = inference.build(name, quick=True, device='cpu')
+        diff = inference.check_outputs(model, net, x, 'cpu')
+        assert diff < 1e-4, (name, diff)
+        out = model.predict(x, batch_size=256)
+        assert out.shape[0] == len(x) and np.isfinite(out).all()
+
+
+def test_quick_inference_benchmark_runs():
+    done = subprocess.run(
+        [sys.executable, '-m', 'benchmarks.inference', '--quick'],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env=dict(os.environ, PYTHONPATH=ROOT, KERAS_COMPAT_DEVICE='cpu'))
+    assert done.returncode == 0, done.stdout + done.stderr
+    from benchmarks import inference
+    rows = [line.split('|')[1:4] for line in done.stdout.splitlines()
+            if line.startswith('| ') and '| batch |' not in line
+            and not line.startswith('| model')]
+    throughput = [(r[0].strip(), r[2].strip()) for r in rows
+                  if r[2].strip() in ('32', '256')]
+    assert sorted(throughput) == sorted(
+        (m, b) for m in inference.MODELS for b in ('32', '256'))
+    assert 'peak RSS growth' in done.stdout
+
+
+def test_gpu_check_script_parses_and_runs_its_cpu_quick_path(tmp_path):
+    script = os.path.join(ROOT, 'benchmarks', 'gpu_check.sh')
+    assert subprocess.run(['bash', '-n', script]).returncode == 0
+    results = tmp_path / 'RESULTS.md'
+    # A section from an earlier run, to be replaced.
+    results.write_text('# Benchmark results\n\nearlier text\n\n'
+                       '<!-- gpu_check begin -->\n## GPU check: old card\n'
+                       '<!-- gpu_check end -->\n\nlater text\n')
+    env = dict(os.environ, PYTHONPATH=ROOT, GPU_CHECK_DEVICE='cpu',
+               GPU_CHECK_RESULTS=str(results), PYTHON=sys.executable)
+    done = subprocess.run(['bash', script, '--quick'], cwd=ROOT,
+                          capture_output=True, text=True, timeout=400,
+                          env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = results.read_text()
+    assert text.startswith('# Benchmark results\n\nearlier text\n')
+    assert text.endswith('\n\nlater text\n')
+    assert 'old card' not in text
+    assert text.count('<!-- gpu_check begin -->') == 1
+    assert text.count('## GPU check: CPU') == 1
+    from benchmarks import workloads
+    for name in workloads.WORKLOADS:
+        assert '| %s |' % name in text
+    assert '| resnet50 |' in text
+
+
+def test_gpu_check_fails_without_cuda():
+    import torch
+    if torch.cuda.is_available():
+        pytest.skip('CUDA is available here')
+    done = subprocess.run(
+        ['bash', os.path.join(ROOT, 'benchmarks', 'gpu_check.sh')],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env=dict(os.environ, PYTHONPATH=ROOT, PYTHON=sys.executable,
+                 GPU_CHECK_RESULTS=os.devnull + '.unused'))
+    assert done.returncode != 0
+    assert 'CUDA is unavailable' in done.stderr

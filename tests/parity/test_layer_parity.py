@@ -173,6 +173,12 @@ CASES = [
          training=True),
     Case('batchnorm_axis1', 'BatchNormalization', dict(axis=1),
          rand(4, 3, 5), training=True),
+    # One process: synchronised statistics are the batch's own.
+    Case('sync_batchnorm_training', 'SyncBatchNormalization',
+         dict(momentum=0.9, beta_initializer='random_uniform'), IMG,
+         k3_name='BatchNormalization',
+         k3_config=dict(momentum=0.9, beta_initializer='random_uniform'),
+         training=True),
     Case('layer_normalization', 'LayerNormalization',
          dict(beta_initializer='random_uniform'), rand(3, 4, 5)),
     # embeddings and recurrent
