@@ -114,28 +114,30 @@ class LSTMNet(object):
 
     def torch_model(self, keras_model):
         import torch
-        import torch.nn as nn
+        from benchmarks import workloads
 
-        class Net(nn.Module):
+        class Net(torch.nn.Module):
+            """The training workload's torch LSTM (which returns logits)
+            with the model's sigmoid output."""
+
             def __init__(self):
                 super(Net, self).__init__()
-                self.embed = nn.Embedding(1024, 256)
-                self.lstm = nn.LSTM(256, 128, batch_first=True)
-                self.out = nn.Linear(128, 1)
+                self.body = workloads.LSTMNet.__new__(
+                    workloads.LSTMNet).torch_model()
 
             def forward(self, x):
-                _, (h, _) = self.lstm(self.embed(x))
-                return torch.sigmoid(self.out(h[-1]))
+                return torch.sigmoid(self.body(x))
         net = Net()
+        body = net.body
         emb, kernel, recurrent, bias, dense_w, dense_b = \
             keras_model.get_weights()
         # Keras gate order i, f, c, o is nn.LSTM's i, f, g, o.
-        _load([(net.embed.weight, emb),
-               (net.lstm.weight_ih_l0, kernel.T),
-               (net.lstm.weight_hh_l0, recurrent.T),
-               (net.lstm.bias_ih_l0, bias),
-               (net.lstm.bias_hh_l0, np.zeros_like(bias)),
-               (net.out.weight, dense_w.T), (net.out.bias, dense_b)])
+        _load([(body.embed.weight, emb),
+               (body.lstm.weight_ih_l0, kernel.T),
+               (body.lstm.weight_hh_l0, recurrent.T),
+               (body.lstm.bias_ih_l0, bias),
+               (body.lstm.bias_hh_l0, np.zeros_like(bias)),
+               (body.out.weight, dense_w.T), (body.out.bias, dense_b)])
         return net
 
 

@@ -51,6 +51,31 @@ def _sync(device):
 
 
 # ------------------------------------------------------------------ children
+def torch_epoch(w, model, optimizer, x, y):
+    """One epoch of the hand-written PyTorch loop of workload `w`: (mean
+    loss, accuracy), read once at the end of the epoch."""
+    import torch
+    n, bs = len(x), w.batch_size
+    if w.torch_shuffle():
+        order = torch.randperm(n, device=x.device)
+    else:
+        order = torch.arange(n, device=x.device)
+    total_loss = torch.zeros((), device=x.device)
+    correct = torch.zeros((), device=x.device)
+    for i in range(0, n, bs):
+        idx = order[i:i + bs]
+        xb, yb = x[idx], y[idx]
+        out = model(xb)
+        loss = w.torch_loss(out, yb)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        with torch.no_grad():
+            total_loss += loss.detach() * len(idx)
+            correct += w.torch_correct(out, yb)
+    return float(total_loss) / n, float(correct) / n
+
+
 def _run_torch(w, epochs, device):
     import torch
     torch.manual_seed(0)
@@ -59,30 +84,12 @@ def _run_torch(w, epochs, device):
     optimizer = w.torch_optimizer(model.parameters())
     x = w.torch_inputs(w.x).to(dev)
     y = w.torch_targets(w.y).to(dev)
-    n, bs = len(x), w.batch_size
     times = []
     model.train()
     for _ in range(epochs):
         _sync(device)
         start = time.perf_counter()
-        if w.torch_shuffle():
-            order = torch.randperm(n, device=dev)
-        else:
-            order = torch.arange(n, device=dev)
-        total_loss = torch.zeros((), device=dev)
-        correct = torch.zeros((), device=dev)
-        for i in range(0, n, bs):
-            idx = order[i:i + bs]
-            xb, yb = x[idx], y[idx]
-            out = model(xb)
-            loss = w.torch_loss(out, yb)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            with torch.no_grad():
-                total_loss += loss.detach() * len(idx)
-                correct += w.torch_correct(out, yb)
-        summary = (float(total_loss) / n, float(correct) / n)
+        summary = torch_epoch(w, model, optimizer, x, y)
         _sync(device)
         times.append(time.perf_counter() - start)
     return times, summary

@@ -12,7 +12,7 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
 import keras_compat as keras
-from benchmarks import workloads
+from benchmarks import run, workloads
 
 STEPS = 3
 
@@ -39,35 +39,19 @@ def _workload(name):
 
 
 def torch_ops_per_step(name):
-    """The loop of benchmarks.run._run_torch, counted in its second
-    epoch."""
+    """The hand-written loop (benchmarks.run.torch_epoch), counted in
+    its second epoch."""
     w = _workload(name)
     torch.manual_seed(0)
     model = w.torch_model()
     optimizer = w.torch_optimizer(model.parameters())
     x, y = w.torch_inputs(w.x), w.torch_targets(w.y)
-    n, bs = len(x), w.batch_size
     mode = _Count()
     model.train()
     with mode:
         for epoch in range(2):
             mode.recording = epoch == 1
-            order = torch.randperm(n) if w.torch_shuffle() else \
-                torch.arange(n)
-            total_loss = torch.zeros(())
-            correct = torch.zeros(())
-            for i in range(0, n, bs):
-                idx = order[i:i + bs]
-                xb, yb = x[idx], y[idx]
-                out = model(xb)
-                loss = w.torch_loss(out, yb)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                with torch.no_grad():
-                    total_loss += loss.detach() * len(idx)
-                    correct += w.torch_correct(out, yb)
-            float(total_loss), float(correct)
+            run.torch_epoch(w, model, optimizer, x, y)
             mode.recording = False
     return mode.ops / float(w.steps)
 
