@@ -131,11 +131,16 @@ def test_converted_layers_synchronise(one_process_group):
 def test_the_environment_variable_synchronises_every_layer(monkeypatch):
     import torch.distributed as dist
     from keras_compat import distributed
+    # The process settings are read once per process: each step below
+    # stands for a new process.
+    monkeypatch.setattr(normalization, '_SETTINGS', [])
     layer = layers.BatchNormalization()
     assert not normalization._synchronizes(layer)
     monkeypatch.setattr(distributed, 'is_active', lambda: True)
     monkeypatch.setattr(dist, 'is_initialized', lambda: True)
+    normalization._SETTINGS.clear()
     assert not normalization._synchronizes(layer)
     assert normalization._synchronizes(layers.SyncBatchNormalization())
     monkeypatch.setenv('KERAS_COMPAT_SYNC_BATCH_NORM', '1')
+    normalization._SETTINGS.clear()
     assert normalization._synchronizes(layer)

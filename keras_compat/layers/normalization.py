@@ -53,14 +53,27 @@ def _synchronizes(layer):
     the global batch: a SyncBatchNormalization, a layer converted by
     `distributed.sync_batch_norm`, or any with KERAS_COMPAT_SYNC_BATCH_NORM
     set, when running as several torchrun processes."""
-    if not (layer.__dict__.get('_sync_statistics') or os.environ.get(
-            'KERAS_COMPAT_SYNC_BATCH_NORM', '').strip().lower()
-            in ('1', 'true', 'yes', 'on')):
-        return False
-    if not distributed.is_active():
+    every_layer, several = _process_settings()
+    if not several or not (every_layer or
+                           layer.__dict__.get('_sync_statistics')):
         return False
     import torch.distributed as dist
     return dist.is_available() and dist.is_initialized()
+
+
+_SETTINGS = []
+
+
+def _process_settings():
+    """(KERAS_COMPAT_SYNC_BATCH_NORM set, several torchrun processes), read
+    once: neither changes while a process runs, and every training call of
+    a BatchNormalization asks."""
+    if not _SETTINGS:
+        _SETTINGS.append((
+            os.environ.get('KERAS_COMPAT_SYNC_BATCH_NORM', '').strip()
+            .lower() in ('1', 'true', 'yes', 'on'),
+            distributed.is_active()))
+    return _SETTINGS[0]
 
 
 class BatchNormalization(Layer):
