@@ -31,7 +31,8 @@ def _logged_value(callback, logs, name):
     value = logs.get(name)
     if value is None:
         model = getattr(callback, 'model', None)
-        aliases = getattr(model, '_history_aliases', None) or {}
+        tracker = getattr(model, '_metrics_tracker', None)
+        aliases = tracker.history_aliases if tracker is not None else {}
         if name in aliases:
             value = logs.get(aliases[name])
     return value

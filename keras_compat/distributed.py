@@ -104,8 +104,7 @@ def _shutdown():
     # Free the DDP wrappers (and the process group references they hold)
     # now, not during interpreter finalisation.
     for model in list(_WRAPPED):
-        model.__dict__.pop('_ddp_module', None)
-        model.__dict__.pop('_ddp_key', None)
+        model._ddp = (None, None)
     gc.collect()
     dist.destroy_process_group()
     gc.collect()
@@ -203,3 +202,87 @@ def sync_batch_norm(model):
         if isinstance(module, BatchNormalization):
             module._sync_statistics = True
     return model
+
+
+# ----------------------------------------------------------------- strategy
+class Strategy(object):
+    """What a training, evaluation or prediction loop does differently
+    across processes. In one process (this class): every callback runs,
+    metric states are local and predictions are the process's own."""
+
+    #: How the batch iterators split the data: None (not at all),
+    #: 'batch' (each global batch across processes, for training) or
+    #: 'whole' (the data into contiguous parts, for evaluate/predict).
+    splits_data = False
+
+    def callbacks(self, callbacks, verbose, params):
+        """(callbacks, verbose, params) this process runs."""
+        return list(callbacks or []), verbose, params
+
+    def reduce_metrics(self, metrics):
+        """Makes each metric's state that of the whole data."""
+
+    def gather_predictions(self, local):
+        """The predictions for the whole data from this process's part."""
+        return local
+
+    def wrap(self, model, key):
+        """The module the training forward runs through (None: the model
+        itself); `key` identifies the weights that train."""
+        return None
+
+
+class TorchrunStrategy(Strategy):
+    """Under torchrun: only rank 0 prints and writes files, logged metric
+    states are summed over the processes, and each process's predictions
+    for its contiguous part of the data are concatenated in rank order."""
+
+    splits_data = True
+
+    def callbacks(self, callbacks, verbose, params):
+        if is_chief():
+            return Strategy.callbacks(self, callbacks, verbose, params)
+        from . import callbacks as cbks
+        rank0_only = (cbks.ModelCheckpoint, cbks.CSVLogger,
+                      cbks.TensorBoard, cbks.ProgbarLogger,
+                      cbks.RemoteMonitor)
+        kept = [c for c in callbacks or [] if not isinstance(c, rank0_only)]
+        return kept, 0, dict(params, verbose=0)
+
+    def reduce_metrics(self, metrics):
+        states = [m._state_tensors() for m in metrics]
+        summed = all_reduce_sum([t for state in states for t in state])
+        offset = 0
+        for metric, state in zip(metrics, states):
+            metric._load_state_tensors(summed[offset:offset + len(state)])
+            offset += len(state)
+
+    def gather_predictions(self, local):
+        parts = [p for p in gather_objects(local)
+                 if not (isinstance(p, list) and not p)]
+        if not parts:
+            return []
+        if isinstance(parts[0], np.ndarray):
+            return np.concatenate(parts, axis=0)
+        return [np.concatenate([p[i] for p in parts], axis=0)
+                for i in range(len(parts[0]))]
+
+    def wrap(self, model, key):
+        if model.stateful:
+            raise ValueError(
+                'Stateful recurrent layers cannot train under torchrun: '
+                'their states carry from one batch to the next, and each '
+                'process sees different samples. Run this model in a '
+                'single process.')
+        initialize()
+        return wrap(model) if key else None
+
+
+_ONE_PROCESS = Strategy()
+_TORCHRUN = TorchrunStrategy()
+
+
+def get_strategy():
+    """The `Strategy` of this process: `TorchrunStrategy` when it is one
+    of several torchrun processes."""
+    return _TORCHRUN if is_active() else _ONE_PROCESS

@@ -6,14 +6,10 @@ transposed ones, `(*kernel_size, in_channels, multiplier)` for depthwise
 kernels. 'same' padding is TensorFlow's (the extra pixel of an odd total
 goes after), 'causal' pads the start of a 1D sequence only."""
 import torch
-import torch.nn.functional as F
 
 from . import common
+from . import nn
 from .ops import _float, _t
-
-_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
-_CONV_TRANSPOSE = {1: F.conv_transpose1d, 2: F.conv_transpose2d,
-                   3: F.conv_transpose3d}
 
 
 def _tuple(value, rank, name):
@@ -33,18 +29,6 @@ def _data_format(data_format):
     return data_format
 
 
-def _channels_first(x, rank, data_format):
-    if data_format == 'channels_last':
-        return x.permute(0, rank + 1, *range(1, rank + 1))
-    return x
-
-
-def _restore(y, rank, data_format):
-    if data_format == 'channels_last':
-        return y.permute(0, *range(2, rank + 2), 1)
-    return y
-
-
 def _padding(padding, rank):
     padding = str(padding).lower()
     allowed = ('valid', 'same', 'causal') if rank == 1 else ('valid', 'same')
@@ -54,21 +38,10 @@ def _padding(padding, rank):
 
 
 def _pad_input(x, padding, kernel_size, strides, dilation):
-    """x (channels first) padded for 'same'/'causal' as TensorFlow pads."""
-    if padding == 'valid':
-        return x
-    spec = []
-    for axis in reversed(range(len(kernel_size))):
-        size = x.shape[2 + axis]
-        k, s, d = kernel_size[axis], strides[axis], dilation[axis]
-        dilated = (k - 1) * d + 1
-        if padding == 'causal':
-            spec += [dilated - 1, 0]
-            continue
-        out = (size + s - 1) // s
-        total = max((out - 1) * s + dilated - size, 0)
-        spec += [total // 2, total - total // 2]
-    return F.pad(x, spec) if any(spec) else x
+    """Channels-first `x` padded for 'same'/'causal' as TensorFlow pads."""
+    pairs = nn.padding_pairs(padding, x.shape[2:], kernel_size, strides,
+                             dilation)
+    return nn.pad(x, pairs) if any(nn.pad_spec(pairs)) else x
 
 
 def _conv(x, kernel, strides, padding, data_format, dilation_rate, rank,
@@ -82,11 +55,11 @@ def _conv(x, kernel, strides, padding, data_format, dilation_rate, rank,
         raise ValueError('Input to a %dD convolution must have %d '
                          'dimensions; got shape %s.'
                          % (rank, rank + 2, tuple(x.shape)))
-    weight = kernel.permute(rank + 1, rank, *range(rank)).to(x.dtype)
-    x = _channels_first(x, rank, data_format)
+    weight = nn.kernel_to_torch(kernel, rank).to(x.dtype)
+    x = nn.channels_first(x, rank, data_format)
     x = _pad_input(x, padding, kernel.shape[:rank], strides, dilation)
-    y = _CONV[rank](x, weight, None, strides, 0, dilation, groups)
-    return _restore(y, rank, data_format)
+    y = nn.conv(x, weight, None, strides, 0, dilation, groups)
+    return nn.channels_last(y, rank, data_format)
 
 
 def conv1d(x, kernel, strides=1, padding='valid', data_format=None,
@@ -108,16 +81,6 @@ def conv3d(x, kernel, strides=(1, 1, 1), padding='valid', data_format=None,
     return _conv(x, kernel, strides, padding, data_format, dilation_rate, 3)
 
 
-def _depthwise_weight(depthwise_kernel, rank):
-    """Keras (*k, in, multiplier) -> torch (in * multiplier, 1, *k): output
-    channel i * multiplier + m reads input channel i, as TensorFlow
-    orders them."""
-    k = depthwise_kernel
-    channels, multiplier = k.shape[rank], k.shape[rank + 1]
-    merged = k.reshape(tuple(k.shape[:rank]) + (channels * multiplier,))
-    return merged.permute(rank, *range(rank)).unsqueeze(1), channels
-
-
 def _depthwise(x, depthwise_kernel, strides, padding, data_format,
                dilation_rate, rank):
     x, depthwise_kernel = _float(x), _t(depthwise_kernel)
@@ -125,11 +88,12 @@ def _depthwise(x, depthwise_kernel, strides, padding, data_format,
     padding = _padding(padding, rank)
     strides = _tuple(strides, rank, 'strides')
     dilation = _tuple(dilation_rate, rank, 'dilation_rate')
-    weight, channels = _depthwise_weight(depthwise_kernel.to(x.dtype), rank)
-    x = _channels_first(x, rank, data_format)
+    weight = nn.depthwise_kernel_to_torch(depthwise_kernel.to(x.dtype), rank)
+    channels = depthwise_kernel.shape[rank]
+    x = nn.channels_first(x, rank, data_format)
     x = _pad_input(x, padding, depthwise_kernel.shape[:rank], strides,
                    dilation)
-    return _CONV[rank](x, weight, None, strides, 0, dilation, channels)
+    return nn.conv(x, weight, None, strides, 0, dilation, channels)
 
 
 def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding='valid',
@@ -138,7 +102,7 @@ def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding='valid',
     data_format = _data_format(data_format)
     y = _depthwise(x, depthwise_kernel, strides, padding, data_format,
                    dilation_rate, 2)
-    return _restore(y, 2, data_format)
+    return nn.channels_last(y, 2, data_format)
 
 
 def _separable(x, depthwise_kernel, pointwise_kernel, strides, padding,
@@ -146,10 +110,9 @@ def _separable(x, depthwise_kernel, pointwise_kernel, strides, padding,
     data_format = _data_format(data_format)
     y = _depthwise(x, depthwise_kernel, strides, padding, data_format,
                    dilation_rate, rank)
-    pointwise_kernel = _t(pointwise_kernel)
-    weight = pointwise_kernel.permute(rank + 1, rank, *range(rank))
-    y = _CONV[rank](y, weight.to(y.dtype))
-    return _restore(y, rank, data_format)
+    weight = nn.kernel_to_torch(_t(pointwise_kernel), rank)
+    y = nn.conv(y, weight.to(y.dtype))
+    return nn.channels_last(y, rank, data_format)
 
 
 def separable_conv1d(x, depthwise_kernel, pointwise_kernel, strides=1,
@@ -169,6 +132,37 @@ def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1),
                       padding, data_format, dilation_rate, 2)
 
 
+def _spatial_output_shape(output_shape, rank, data_format):
+    output_shape = tuple(int(d) if d is not None else None
+                         for d in output_shape)
+    if data_format == 'channels_first':
+        spatial_out = output_shape[2:]
+    else:
+        spatial_out = output_shape[1:-1]
+    if len(spatial_out) != rank or any(d is None for d in spatial_out):
+        raise ValueError('output_shape must give the %d spatial sizes; got '
+                         '%s.' % (rank, output_shape))
+    return output_shape, spatial_out
+
+
+def _check_transpose_steps(x, kernel_size, output_shape, spatial_out,
+                           strides, dilation, padding):
+    """Raises unless a convolution of an `output_shape` input would give
+    `x`'s spatial sizes."""
+    for axis, (k, s, d, out) in enumerate(zip(kernel_size, strides,
+                                              dilation, spatial_out)):
+        dilated = (k - 1) * d + 1
+        steps = (out + s - 1) // s if padding == 'same' else \
+            max(out - dilated + s, 0) // s
+        if steps != x.shape[2 + axis]:
+            raise ValueError(
+                'conv_transpose: output_shape %s does not fit the input of '
+                'shape %s: a convolution of the output (kernel %d, stride '
+                '%d, padding %r) would have %d steps on spatial axis %d, '
+                'not %d.' % (output_shape, tuple(x.shape), k, s,
+                             padding, steps, axis, x.shape[2 + axis]))
+
+
 def _conv_transpose(x, kernel, output_shape, strides, padding, data_format,
                     dilation_rate, rank):
     """TensorFlow's conv_transpose: the gradient of the convolution of an
@@ -180,46 +174,23 @@ def _conv_transpose(x, kernel, output_shape, strides, padding, data_format,
     padding = _padding(padding, rank)
     strides = _tuple(strides, rank, 'strides')
     dilation = _tuple(dilation_rate, rank, 'dilation_rate')
-    output_shape = tuple(int(d) if d is not None else None
-                         for d in output_shape)
-    if data_format == 'channels_first':
-        spatial_out = output_shape[2:]
-    else:
-        spatial_out = output_shape[1:-1]
-    if len(spatial_out) != rank or any(d is None for d in spatial_out):
-        raise ValueError('output_shape must give the %d spatial sizes; got '
-                         '%s.' % (rank, output_shape))
-    # Keras (*k, out, in) -> torch (in, out, *k).
-    weight = kernel.permute(rank + 1, rank, *range(rank)).to(x.dtype)
-    x = _channels_first(x, rank, data_format)
-    y = _CONV_TRANSPOSE[rank](x, weight, None, strides, 0, 0, 1, dilation)
-    index = [slice(None), slice(None)]
-    extend = []
-    for axis in range(rank):
-        k, s, d = kernel.shape[axis], strides[axis], dilation[axis]
-        out = spatial_out[axis]
-        dilated = (k - 1) * d + 1
-        steps = (out + s - 1) // s if padding == 'same' else \
-            max(out - dilated + s, 0) // s
-        if steps != x.shape[2 + axis]:
-            raise ValueError(
-                'conv_transpose: output_shape %s does not fit the input of '
-                'shape %s: a convolution of the output (kernel %d, stride '
-                '%d, padding %r) would have %d steps on spatial axis %d, '
-                'not %d.' % (tuple(output_shape), tuple(x.shape), k, s,
-                             padding, steps, axis, x.shape[2 + axis]))
-        before = 0
-        if padding == 'same':
-            before = max((steps - 1) * s + dilated - out, 0) // 2
-        missing = before + out - y.shape[2 + axis]
-        extend.append(max(missing, 0))
-        index.append(slice(before, before + out))
+    output_shape, spatial_out = _spatial_output_shape(output_shape, rank,
+                                                      data_format)
+    weight = nn.kernel_to_torch(kernel, rank).to(x.dtype)
+    x = nn.channels_first(x, rank, data_format)
+    y = nn.conv_transpose(x, weight, None, strides, 0, 0, dilation)
+    kernel_size = kernel.shape[:rank]
+    _check_transpose_steps(x, kernel_size, output_shape, spatial_out,
+                           strides, dilation, padding)
+    crop = nn.transpose_crop(x.shape[2:], spatial_out, kernel_size, strides,
+                             dilation, padding)
+    index = [slice(None), slice(None)] + [
+        slice(before, before + out)
+        for (before, _, _), out in zip(crop, spatial_out)]
+    extend = [added for _, _, added in crop]
     if any(extend):
-        spec = []
-        for extra in reversed(extend):
-            spec += [0, extra]
-        y = F.pad(y, spec)
-    return _restore(y[tuple(index)], rank, data_format)
+        y = nn.pad(y, [(0, added) for added in extend])
+    return nn.channels_last(y[tuple(index)], rank, data_format)
 
 
 def conv2d_transpose(x, kernel, output_shape, strides=(1, 1),
@@ -239,27 +210,37 @@ def conv3d_transpose(x, kernel, output_shape, strides=(1, 1, 1),
                            data_format, (1, 1, 1), 3)
 
 
-_POOLERS = {}
+# One pooling plan per configuration and input size, kept, as a pooling
+# layer keeps its own.
+_POOL_PLANS = {}
+
+
+def _pool_config(pool_size, strides, padding, data_format, pool_mode, rank):
+    """The validated pooling arguments, with the errors a pooling layer
+    gives for them."""
+    from ..utils import conv_utils
+    if pool_mode not in ('max', 'avg'):
+        raise ValueError('Invalid pooling mode: ' + str(pool_mode))
+    pool_size = _tuple(pool_size, rank, 'pool_size')
+    strides = _tuple(strides, rank, 'strides')
+    padding, data_format = _padding(padding, 2), _data_format(data_format)
+    pool_size = conv_utils.normalize_tuple(pool_size, rank, 'pool_size')
+    strides = conv_utils.normalize_tuple(strides, rank, 'strides')
+    return pool_size, strides, padding, data_format
 
 
 def _pool(x, pool_size, strides, padding, data_format, pool_mode, rank):
-    """Pools with the pooling layer's own computation; one layer per
-    configuration, kept, so that a K.pool2d inside a model's call does not
-    build (and name) a layer at every step."""
-    if pool_mode not in ('max', 'avg'):
-        raise ValueError('Invalid pooling mode: ' + str(pool_mode))
-    key = (pool_mode, rank, _tuple(pool_size, rank, 'pool_size'),
-           _tuple(strides, rank, 'strides'), _padding(padding, 2),
-           _data_format(data_format))
-    layer = _POOLERS.get(key)
-    if layer is None:
-        from ..layers import pooling
-        names = {('max', 2): 'MaxPooling2D', ('avg', 2): 'AveragePooling2D',
-                 ('max', 3): 'MaxPooling3D', ('avg', 3): 'AveragePooling3D'}
-        layer = _POOLERS[key] = getattr(pooling, names[pool_mode, rank])(
-            pool_size=key[2], strides=key[3], padding=key[4],
-            data_format=key[5], name='backend_%s_pool%dd' % key[:2])
-    return layer.call(_float(x))
+    pool_size, strides, padding, data_format = _pool_config(
+        pool_size, strides, padding, data_format, pool_mode, rank)
+    x = _float(x)
+    spatial = tuple(x.shape[1:-1] if data_format == 'channels_last'
+                    else x.shape[2:])
+    key = (pool_mode, pool_size, strides, padding, spatial, x.device)
+    plan = _POOL_PLANS.get(key)
+    if plan is None:
+        plan = _POOL_PLANS[key] = nn.pool_plan(
+            pool_mode, spatial, pool_size, strides, padding, x.device)
+    return nn.pool(x, pool_mode, pool_size, strides, plan, data_format)
 
 
 def pool2d(x, pool_size, strides=(1, 1), padding='valid', data_format=None,
@@ -300,8 +281,7 @@ def local_conv2d(inputs, kernel, kernel_size, strides, output_shape,
     kh, kw = _tuple(kernel_size, 2, 'kernel_size')
     sh, sw = _tuple(strides, 2, 'strides')
     rows, cols = (int(v) for v in output_shape)
-    if data_format == 'channels_last':
-        x = x.permute(0, 3, 1, 2)
+    x = nn.channels_first(x, 2, data_format)
     patches = x.unfold(2, kh, sh).unfold(3, kw, sw)[:, :, :rows, :cols]
     # (B, C, rows, cols, kh, kw)
     if data_format == 'channels_last':
@@ -312,7 +292,7 @@ def local_conv2d(inputs, kernel, kernel_size, strides, output_shape,
     out = torch.einsum('bpf,pfo->bpo', patches, kernel.to(x.dtype))
     out = out.reshape(x.shape[0], rows, cols, -1)
     if data_format == 'channels_first':
-        out = out.permute(0, 3, 1, 2)
+        out = nn.channels_first(out, 2)
     return out
 
 

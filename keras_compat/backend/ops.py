@@ -15,6 +15,10 @@ import torch.nn.functional as F
 
 from . import common
 from . import replay as _replay
+# Imported before `rnn` below is defined: the package's `rnn` attribute is
+# then the function, not this module.
+from . import rnn as _rnn_kernels
+from . import nn as _nn
 from .device import get_device
 
 _DTYPES = {
@@ -944,12 +948,12 @@ def resize_images(x, height_factor, width_factor, data_format,
     x = _t(x)
     mode = {'nearest': 'nearest', 'bilinear': 'bilinear'}[interpolation]
     if data_format == 'channels_last':
-        x = x.permute(0, 3, 1, 2)
+        x = _nn.channels_first(x, 2)
     kwargs = {} if mode == 'nearest' else {'align_corners': False}
     out = F.interpolate(x, scale_factor=(height_factor, width_factor),
                         mode=mode, **kwargs)
     if data_format == 'channels_last':
-        out = out.permute(0, 2, 3, 1)
+        out = _nn.channels_last(out, 2)
     return out
 
 
@@ -1172,27 +1176,17 @@ def rnn(step_function, inputs, initial_states, go_backwards=False,
                  constants=None if constants is None else list(constants)),
             name='rnn')
         return flat[0], flat[1], flat[2:]
-    inputs = _t(inputs)
-    states = list(initial_states)
-    steps = inputs.shape[1]
-    order = range(steps - 1, -1, -1) if go_backwards else range(steps)
-    outputs = []
-    last_output = None
-    for t in order:
-        args = (inputs[:, t], states) if constants is None else \
-            (inputs[:, t], states + list(constants))
-        output, new_states = step_function(*args)
-        if mask is not None:
-            m = _t(mask)[:, t].bool().unsqueeze(-1)
-            if last_output is None:
-                last_output = torch.zeros_like(output)
-            output = torch.where(m, output, last_output)
-            new_states = [torch.where(m, ns, s)
-                          for ns, s in zip(new_states, states)]
-        last_output = output
-        outputs.append(output)
-        states = list(new_states)
-    return last_output, torch.stack(outputs, dim=1), states
+    inputs, step = _t(inputs), step_function
+    if constants is not None:
+        constants = list(constants)
+
+        def step(x_t, states):
+            return step_function(x_t, states + constants)
+    if mask is not None:
+        mask = _t(mask).bool()
+    outputs, last_output, states = _rnn_kernels.step_loop(
+        step, inputs, initial_states, mask, go_backwards)
+    return last_output, outputs, states
 
 
 def _rnn_flat(step_function, inputs, initial_states, **kwargs):

@@ -440,3 +440,132 @@ def history_aliases(names):
                     alias = name[:len(name) - len(short)] + long
                     aliases[prefix + alias] = prefix + name
     return aliases
+
+
+class MetricsTracker(object):
+    """The running loss and metric values of a compiled model: a mean of
+    the total loss and of each output's loss (several outputs), the
+    compiled metrics, and the metrics added with `add_metric` or set as
+    attributes. Values accumulate in device tensors over an epoch and are
+    read once, in `metrics_names` order."""
+
+    def __init__(self, compiled_loss, compiled_metrics):
+        self.compiled_loss = compiled_loss
+        self.compiled_metrics = compiled_metrics
+        self.loss_trackers = None
+        self.added = None          # {name: metric} of added metrics
+        self.history_aliases = {}
+
+    def added_names(self):
+        return list(self.added or {})
+
+    def added_metrics(self):
+        return list((self.added or {}).values())
+
+    def build(self, targets, outputs):
+        """Creates the loss means and builds the compiled metrics on the
+        first batch (the metrics depend on the targets' shapes)."""
+        if self.loss_trackers is None:
+            compiled = self.compiled_loss
+            count = len(compiled.active) \
+                if len(compiled.output_names) > 1 else 0
+            self.loss_trackers = [metrics_module.Mean(name='loss')] + \
+                [metrics_module.Mean(name=compiled.output_names[i] + '_loss')
+                 for i in compiled.active][:count]
+        if not self.compiled_metrics.built:
+            self.compiled_metrics.build(targets, outputs)
+            self.history_aliases = history_aliases(self.names())
+
+    def names(self):
+        """['loss', per-output losses (several outputs), metric names]."""
+        compiled = self.compiled_loss
+        names = ['loss']
+        if len(compiled.output_names) > 1:
+            names += [compiled.output_names[i] + '_loss'
+                      for i in compiled.active]
+        if self.compiled_metrics.built:
+            names += self.compiled_metrics.names
+        else:
+            names += self.compiled_metrics.spec_names()
+        return names + self.added_names()
+
+    def update(self, targets, outputs, weights, total, per_output,
+               added_values=None, attribute_metrics=()):
+        """Adds one batch: its losses (weighted by the batch size), the
+        compiled metrics and the values of added metrics."""
+        with torch.no_grad():
+            batch = _batch_size_of(outputs, targets)
+            self.build(targets, outputs)
+            self.loss_trackers[0]._add_sum(total.detach() * batch, batch)
+            for tracker, value in zip(self.loss_trackers[1:], per_output):
+                tracker._add_sum(value.detach() * batch, batch)
+            self.compiled_metrics.update(targets, outputs, weights)
+            if added_values is not None:
+                self._update_added(added_values, attribute_metrics)
+
+    def _update_added(self, values, attribute_metrics):
+        """Averages each added metric value over the epoch; a metric
+        object's result is its own (its state was updated by the forward
+        pass)."""
+        if self.added is None:
+            self.added = _attribute_metric_trackers(attribute_metrics)
+        for name, value, metric_obj in values:
+            if metric_obj is not None:
+                self.added.setdefault(name, metric_obj)
+                continue
+            tracker = self.added.get(name)
+            if tracker is None:
+                tracker = self.added[name] = metrics_module.Mean(name=name)
+            tracker.update_state(value.detach().float().mean())
+
+    def all_metrics(self):
+        """Every metric object whose state makes up the logs."""
+        return list(self.loss_trackers or []) + \
+            [m for _, _, m in self.compiled_metrics.objects] + \
+            self.added_metrics()
+
+    def reset(self):
+        for tracker in self.loss_trackers or []:
+            tracker.reset_states()
+        self.compiled_metrics.reset()
+        for tracker in self.added_metrics():
+            tracker.reset_states()
+
+    def result_floats(self):
+        """The current values, read from the device in one transfer."""
+        tensors = [t.result() for t in self.loss_trackers or []]
+        tensors += self.compiled_metrics.results()
+        tensors += [t.result() for t in self.added_metrics()]
+        if not tensors:
+            return []
+        stacked = torch.stack([t.reshape(()).to(torch.float32).to(
+            tensors[0].device) if isinstance(t, torch.Tensor) else
+            torch.tensor(float(t)) for t in tensors])
+        return [float(v) for v in stacked.cpu().tolist()]
+
+    def results_dict(self):
+        names = ['loss'] + [t.name for t in (self.loss_trackers or [])[1:]]
+        names += self.compiled_metrics.names + self.added_names()
+        return dict(zip(names, self.result_floats()))
+
+
+def _batch_size_of(outputs, targets):
+    for t in targets:
+        if t is not None:
+            return int(t.shape[0])
+    return int(outputs[0].shape[0]) if outputs[0].dim() else 1
+
+
+def _attribute_metric_trackers(metrics):
+    """{name: metric} for the metric objects set as attributes of a model,
+    which Keras logs first; two with one name are an error."""
+    trackers = {}
+    for metric in metrics:
+        if metric.name in trackers:
+            count = sum(m.name == metric.name for m in metrics)
+            raise ValueError('Please provide different names for the '
+                             'metrics you have added. We found {} '
+                             'metrics with the name: "{}"'.format(
+                                 count, metric.name))
+        trackers[metric.name] = metric
+    return trackers

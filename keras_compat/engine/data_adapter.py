@@ -1,6 +1,7 @@
 """Turning what users pass to fit/evaluate/predict into batches of device
 tensors: arrays (sliced from tensors already on the device), Python
 generators, `keras.utils.Sequence`, and torch `Dataset`/`DataLoader`."""
+import collections
 import inspect
 import mmap
 import os
@@ -14,6 +15,21 @@ import torch
 from .. import backend as K
 from .. import distributed
 from ..utils.data_utils import Sequence
+
+
+# ----------------------------------------------------------------- batches
+class Batch(collections.namedtuple('Batch', 'inputs targets weights share')):
+    """One batch: input, target and weight tensor lists, and this
+    process's share of the global batch under torchrun (None when the
+    process sees the whole batch)."""
+    __slots__ = ()
+
+
+class Share(collections.namedtuple('Share', 'loss_scale empty')):
+    """A process's part of a global batch. `loss_scale` makes DDP's
+    gradient average the mean over the global batch; an `empty` share
+    holds a stand-in row that trains with weight 0."""
+    __slots__ = ()
 
 
 # ------------------------------------------------------------ conversions
@@ -331,8 +347,6 @@ class ArrayBatches(object):
         # global batch (training), 'whole' a contiguous part of the data
         # (evaluation and prediction).
         self.shard = shard if distributed.is_active() else None
-        self.loss_scale = 1.
-        self.local_empty = False
         self.num_inputs = len(inputs)
         self.num_targets = len(targets)
         flat = list(inputs) + list(targets) + list(weights)
@@ -418,27 +432,25 @@ class ArrayBatches(object):
             start = (b * size) % max(n, 1) if self.steps is not None else \
                 b * size
             stop = min(start + size, n)
+            share = None
             if self.shard == 'batch':
-                start, stop = self._local_part(start, stop)
+                start, stop, share = local_part(start, stop)
             index = None if order is None else order[start:stop]
-            yield (self._take(self.inputs, index, start, stop),
-                   self._take(self.targets, index, start, stop),
-                   self._take(self.weights, index, start, stop))
+            yield Batch(self._take(self.inputs, index, start, stop),
+                        self._take(self.targets, index, start, stop),
+                        self._take(self.weights, index, start, stop), share)
 
 
-    def _local_part(self, start, stop):
-        """This process's rows of the global batch [start, stop), and the
-        factor that makes DDP's gradient average the global batch mean.
-        A process left without rows reruns the first one with weight 0."""
-        n = stop - start
-        first, last = distributed.batch_share(n)
-        self.local_empty = last == first
-        if self.local_empty:
-            self.loss_scale = 0.
-            return start, start + 1
-        self.loss_scale = (last - first) * distributed.world_size() / \
-            float(n)
-        return start + first, start + last
+def local_part(start, stop):
+    """This process's rows of the global batch [start, stop) and its
+    `Share`. A process left without rows reruns the first one with
+    weight 0."""
+    n = stop - start
+    first, last = distributed.batch_share(n)
+    if last == first:
+        return start, start + 1, Share(0., True)
+    scale = (last - first) * distributed.world_size() / float(n)
+    return start + first, start + last, Share(scale, False)
 
 
 def unpack_batch(batch):

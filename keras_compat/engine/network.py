@@ -85,6 +85,10 @@ class Network(Layer):
         self._layer_symbolic_losses = []
         self._has_gradients = False
         self._last_tensor_map = None
+        self._keep_map = False           # keep the last tensor map
+        self._graph_metrics = []         # (name, tensor, metric) of add_metric
+        # Metric objects set as attributes (before __init__ too).
+        self._attribute_metrics = self.__dict__.get('_attribute_metrics', [])
 
     def _init_subclassed_network(self, name=None, trainable=True,
                                  dtype=None, **kwargs):
@@ -366,7 +370,7 @@ class Network(Layer):
             return Layer.add_metric(self, value, name, aggregation)
         name = _added_metric_name(value, name, aggregation)
         self._add_extra_output(value)
-        self._graph_metrics = getattr(self, '_graph_metrics', []) + \
+        self._graph_metrics = self._graph_metrics + \
             [(name, value, getattr(value, '_metric_obj', None))]
 
     def _add_extra_output(self, tensor):

@@ -18,6 +18,10 @@ from .. import losses
 from .. import metrics as metrics_module
 from ..utils import argument_validation, generic_utils
 from ..utils.data_utils import Sequence
+from .standardization import (  # noqa: F401 (Keras 2 names)
+    check_array_shape, integer_targets_for_categorical_error,
+    raise_on_inconsistent_lengths, standardize_sample_or_class_weights,
+    standardize_weight)
 from ..utils import losses_utils
 
 
@@ -102,53 +106,9 @@ def standardize_input_data(data, names, shapes=None, check_batch_axis=True,
     for name, array, shape in zip(names, data, shapes or []):
         if shape is None or array is None or not hasattr(array, 'ndim'):
             continue
-        _check_array_shape(name, array.shape, tuple(shape),
-                           check_batch_axis, exception_prefix)
+        check_array_shape(name, array.shape, tuple(shape),
+                          check_batch_axis, exception_prefix)
     return data
-
-
-def _check_array_shape(name, data_shape, shape, check_batch_axis,
-                       exception_prefix):
-    if len(data_shape) != len(shape):
-        raise ValueError('Error when checking ' + exception_prefix +
-                         ': expected ' + name + ' to have ' +
-                         str(len(shape)) + ' dimensions, but got array '
-                         'with shape ' + str(data_shape))
-    if not check_batch_axis:
-        data_shape, shape = data_shape[1:], shape[1:]
-    for dim, ref_dim in zip(data_shape, shape):
-        if ref_dim and ref_dim != dim:
-            raise ValueError('Error when checking ' + exception_prefix +
-                             ': expected ' + name + ' to have shape ' +
-                             str(shape) + ' but got array with shape ' +
-                             str(data_shape))
-
-
-def standardize_sample_or_class_weights(x_weight, output_names,
-                                        weight_type):
-    """`sample_weight` or `class_weight` as one entry per model output."""
-    if x_weight is None or (hasattr(x_weight, '__len__') and
-                            len(x_weight) == 0):
-        return [None] * len(output_names)
-    if len(output_names) == 1:
-        if isinstance(x_weight, list) and len(x_weight) == 1:
-            return x_weight
-        if isinstance(x_weight, dict) and output_names[0] in x_weight:
-            return [x_weight[output_names[0]]]
-        return [x_weight]
-    if isinstance(x_weight, list):
-        if len(x_weight) != len(output_names):
-            raise ValueError('Provided `' + weight_type + '` was a list of ' +
-                             str(len(x_weight)) + ' elements, but the model '
-                             'has ' + str(len(output_names)) + ' outputs. '
-                             'You should provide one `' + weight_type +
-                             '`array per model output.')
-        return x_weight
-    if isinstance(x_weight, dict):
-        return [x_weight.get(name) for name in output_names]
-    raise TypeError('The model has multiple outputs, so `' + weight_type +
-                    '` should be either a list or a dict. Provided `' +
-                    weight_type + '` type not understood: ' + str(x_weight))
 
 
 def standardize_class_weights(class_weight, output_names):
@@ -159,37 +119,6 @@ def standardize_class_weights(class_weight, output_names):
 def standardize_sample_weights(sample_weight, output_names):
     return standardize_sample_or_class_weights(sample_weight, output_names,
                                                'sample_weight')
-
-
-def raise_on_inconsistent_lengths(inputs, targets, weights, lengths):
-    """Raises Keras's error for the first disagreement between the sets of
-    sample counts `lengths(inputs)`, `lengths(targets)` and
-    `lengths(weights)`."""
-    set_x, set_y, set_w = lengths(inputs), lengths(targets), lengths(weights)
-
-    def shapes(arrays):
-        return [tuple(a.shape) for a in arrays if a is not None]
-    if len(set_x) > 1:
-        raise ValueError('All input arrays (x) should have the same number '
-                         'of samples. Got array shapes: ' + str(shapes(inputs)))
-    if len(set_y) > 1:
-        raise ValueError('All target arrays (y) should have the same number '
-                         'of samples. Got array shapes: ' +
-                         str(shapes(targets)))
-    if set_x and set_y and set_x != set_y:
-        raise ValueError('Input arrays should have the same number of '
-                         'samples as target arrays. Found ' +
-                         str(min(set_x)) + ' input samples and ' +
-                         str(min(set_y)) + ' target samples.')
-    if len(set_w) > 1:
-        raise ValueError('All sample_weight arrays should have the same '
-                         'number of samples. Got array shapes: ' +
-                         str(shapes(weights)))
-    if set_y and set_w and set_y != set_w:
-        raise ValueError('Sample_weight arrays should have the same number '
-                         'of samples as target arrays. Got ' +
-                         str(min(set_y)) + ' input samples and ' +
-                         str(min(set_w)) + ' target samples.')
 
 
 def check_array_length_consistency(inputs, targets, weights=None):
@@ -216,21 +145,6 @@ def _needs_matching_shape(loss):
     fn = losses._underlying(loss)
     return any(fn is getattr(losses, name) for name in
                _SHAPE_MATCHING_LOSSES)
-
-
-def integer_targets_for_categorical_error(shape):
-    """Keras's error for class indices given to categorical
-    crossentropy."""
-    return ValueError(
-        'You are passing a target array of shape ' + str(shape) + ' while '
-        'using as loss `categorical_crossentropy`. '
-        '`categorical_crossentropy` expects targets to be binary matrices '
-        '(1s and 0s) of shape (samples, classes). If your targets are '
-        'integer classes, you can convert them to the expected format '
-        'via:\n```\nfrom keras.utils import to_categorical\ny_binary = '
-        'to_categorical(y_int)\n```\n\nAlternatively, you can use the loss '
-        'function `sparse_categorical_crossentropy` instead, which does '
-        'expect integer targets.')
 
 
 def check_loss_and_target_compatibility(targets, loss_fns, output_shapes):
@@ -319,7 +233,6 @@ def standardize_weights(y, sample_weight=None, class_weight=None,
     """One numpy weight per sample (or per timestep with
     `sample_weight_mode='temporal'`), the product of `sample_weight` and the
     `class_weight` of each target's class; ones when neither is given."""
-    from .training import _standardize_weight
     if sample_weight_mode not in (None, 'temporal'):
         raise ValueError('"sample_weight_mode should be None or "temporal". '
                          'Found: ' + str(sample_weight_mode))
@@ -331,7 +244,7 @@ def standardize_weights(y, sample_weight=None, class_weight=None,
                              str(sample_weight.shape) + '.Expected '
                              'sample_weight with rank less than or equal '
                              'to ' + str(y.ndim))
-    weight = _standardize_weight(torch.as_tensor(y), sample_weight,
+    weight = standardize_weight(torch.as_tensor(y), sample_weight,
                                  class_weight, sample_weight_mode)
     if weight is not None:
         return weight.numpy()

@@ -11,32 +11,12 @@ import torch
 import torch.nn.functional as F
 
 from .. import backend as K
+from ..backend import nn
 from .. import activations, initializers, regularizers, constraints
 from ..engine.base_layer import Layer, InputSpec
 from .core import kernel_bias_config, set_kernel_bias_options
 from ..legacy import interfaces
 from ..utils import argument_validation, conv_utils
-
-_MEMORY_FORMATS = {2: torch.channels_last, 3: torch.channels_last_3d}
-
-
-def _to_channels_first(x, spatial_rank):
-    """(N, *spatial, C) -> the permuted (N, C, *spatial) view."""
-    return x.permute(0, spatial_rank + 1, *range(1, spatial_rank + 1))
-
-
-def _to_channels_last(y, spatial_rank):
-    """(N, C, *spatial) -> the permuted (N, *spatial, C) view."""
-    return y.permute(0, *range(2, spatial_rank + 2), 1)
-
-
-def _pad_spec(pads, channels_last):
-    """F.pad argument for per-axis (before, after) pads of spatial axes."""
-    spec = [] if not channels_last else [0, 0]
-    for before, after in reversed(pads):
-        spec += [before, after]
-    return spec
-
 
 class _Conv(Layer):
     """Shared machinery of Conv1D/2D/3D (`rank` spatial axes)."""
@@ -81,19 +61,15 @@ class _Conv(Layer):
     def _kernel_to_torch(self, kernel):
         """Keras (*k, in, out) -> torch (out, in, *k) [Conv1D: (out, in, 1,
         k)], in channels_last memory for 2D/3D."""
-        rank = self.rank
-        weight = kernel.permute(rank + 1, rank, *range(rank))
-        if rank == 1:
+        weight = nn.kernel_to_torch(kernel, self.rank)
+        if self.rank == 1:
             weight = weight.unsqueeze(2)
-        fmt = _MEMORY_FORMATS.get(self._torch_rank)
-        return weight.contiguous(memory_format=fmt) if fmt else \
-            weight.contiguous()
+        return nn.channels_last_memory(weight)
 
     def _kernel_to_keras(self, weight):
-        rank = self.rank
-        if rank == 1:
+        if self.rank == 1:
             weight = weight[:, :, 0, :]
-        return weight.permute(*range(2, rank + 2), 1, 0)
+        return nn.kernel_to_keras(weight, self.rank)
 
     def build(self, input_shape):
         channel_axis = self._channel_axis()
@@ -135,25 +111,11 @@ class _Conv(Layer):
         None) for the given spatial input size."""
         key = tuple(spatial)
         cached = self._pad_cache.get(key)
-        if cached is not None:
-            return cached
-        pads = []
-        for size, k, s, d in zip(spatial, self.kernel_size, self.strides,
-                                 self.dilation_rate):
-            if self.padding == 'valid':
-                pads.append((0, 0))
-            elif self.padding == 'causal':
-                pads.append(((k - 1) * d, 0))
-            elif self.padding == 'full':
-                pads.append(((k - 1) * d, (k - 1) * d))
-            else:
-                pads.append(conv_utils.same_padding(size, k, s, d))
-        if all(b == a for b, a in pads):
-            result = (tuple(b for b, _ in pads), None)
-        else:
-            result = ((0,) * len(pads), pads)
-        self._pad_cache[key] = result
-        return result
+        if cached is None:
+            cached = self._pad_cache[key] = nn.padding_plan(nn.padding_pairs(
+                self.padding, spatial, self.kernel_size, self.strides,
+                self.dilation_rate))
+        return cached
 
     def _torch_inputs(self, inputs):
         """Inputs as the channels-first view torch convolves, padded where
@@ -163,27 +125,29 @@ class _Conv(Layer):
         padding, pads = self._padding_for(spatial)
         x = inputs
         if pads is not None:
-            x = F.pad(x, _pad_spec(pads, channels_last))
+            x = nn.pad(x, pads, channels_last)
         if self.rank == 1:
             x = x.unsqueeze(1 if channels_last else 2)
             padding = (0,) + tuple(padding)
-        if channels_last:
-            x = _to_channels_first(x, self._torch_rank)
-        return x, padding
+        return nn.channels_first(x, self._torch_rank, self.data_format), \
+            padding
 
     def _from_torch(self, y):
         if self.data_format == 'channels_last':
-            y = _to_channels_last(y, self._torch_rank)
+            y = nn.channels_last(y, self._torch_rank)
             return y.squeeze(1) if self.rank == 1 else y
         return y.squeeze(2) if self.rank == 1 else y
 
+    def _torch_strides(self):
+        """Strides and dilation of the torch call (Conv1D: height 1)."""
+        if self.rank != 1:
+            return self.strides, self.dilation_rate
+        return (1,) + self.strides, (1,) + self.dilation_rate
+
     def _conv(self, x, padding):
-        stride = self.strides if self.rank != 1 else (1,) + self.strides
-        dilation = self.dilation_rate if self.rank != 1 else \
-            (1,) + self.dilation_rate
-        conv = F.conv2d if self._torch_rank == 2 else F.conv3d
-        return conv(x, self.weight, self.bias, stride, padding, dilation,
-                    self.groups)
+        stride, dilation = self._torch_strides()
+        return nn.conv(x, self.weight, self.bias, stride, padding, dilation,
+                       self.groups)
 
     def call(self, inputs):
         x, padding = self._torch_inputs(inputs)
@@ -347,14 +311,10 @@ class _ConvTranspose(_Conv):
 
     def _kernel_to_torch(self, kernel):
         # Keras (*k, out, in) -> torch (in, out, *k)
-        rank = self.rank
-        weight = kernel.permute(rank + 1, rank, *range(rank))
-        fmt = _MEMORY_FORMATS.get(rank)
-        return weight.contiguous(memory_format=fmt) if fmt else \
-            weight.contiguous()
+        return nn.channels_last_memory(nn.kernel_to_torch(kernel, self.rank))
 
     def _kernel_to_keras(self, weight):
-        return weight.permute(*range(2, self.rank + 2), 1, 0)
+        return nn.kernel_to_keras(weight, self.rank)
 
     def build(self, input_shape):
         channel_axis = self._channel_axis()
@@ -391,34 +351,23 @@ class _ConvTranspose(_Conv):
         channels_last = self.data_format == 'channels_last'
         spatial = inputs.shape[1:-1] if channels_last else inputs.shape[2:]
         targets = self._spatial_output(spatial)
-        x = _to_channels_first(inputs, self.rank) if channels_last \
-            else inputs
-        # TensorFlow crops the full transposed output: nothing before it for
-        # 'valid', half of the excess (rounded down) for 'same'; the rest
-        # comes off the end. Rows beyond the full output are zeros + bias.
-        pads, extra, output_padding = [], [], []
-        for size, target, k, s, d in zip(spatial, targets, self.kernel_size,
-                                         self.strides, self.dilation_rate):
-            full = (size - 1) * s + (k - 1) * d + 1
-            total = full - target
-            if total >= 0:
-                before = total // 2 if self.padding == 'same' else 0
-                pads.append(before)
-                extra.append(total - 2 * before)
-                output_padding.append(0)
-            else:
-                pads.append(0)
-                extra.append(0)
-                output_padding.append(-total)
-        conv = F.conv_transpose2d if self.rank == 2 else F.conv_transpose3d
-        y = conv(x, self.weight, self.bias, self.strides, tuple(pads),
-                 tuple(output_padding), 1, self.dilation_rate)
-        crop = [slice(None), slice(None)] + [
+        x = nn.channels_first(inputs, self.rank, self.data_format)
+        # torch cuts `before` off both ends; the rest of the cut after comes
+        # off the end. Rows beyond the full output are zeros + bias.
+        crop = nn.transpose_crop(spatial, targets, self.kernel_size,
+                                 self.strides, self.dilation_rate,
+                                 self.padding)
+        pads = tuple(before for before, _, _ in crop)
+        extra = [after - before for before, after, _ in crop]
+        output_padding = tuple(added for _, _, added in crop)
+        y = nn.conv_transpose(x, self.weight, self.bias, self.strides, pads,
+                              output_padding, self.dilation_rate)
+        index = [slice(None), slice(None)] + [
             slice(0, y.shape[2 + i] - e) if e > 0 else slice(None)
             for i, e in enumerate(extra)]
         if any(e > 0 for e in extra):
-            y = y[tuple(crop)]
-        outputs = _to_channels_last(y, self.rank) if channels_last else y
+            y = y[tuple(index)]
+        outputs = nn.channels_last(y, self.rank, self.data_format)
         if self.activation is not activations.linear:
             outputs = self.activation(outputs)
         return outputs
@@ -480,15 +429,10 @@ class _DepthwiseMixin(object):
     (in * depth_multiplier, 1, *k)."""
 
     def _depthwise_to_torch(self, kernel):
-        rank = self.rank
-        in_ch, mult = kernel.shape[rank], kernel.shape[rank + 1]
-        weight = kernel.reshape(kernel.shape[:rank] + (in_ch * mult,))
-        weight = weight.permute(rank, *range(rank)).unsqueeze(1)
-        if rank == 1:
+        weight = nn.depthwise_kernel_to_torch(kernel, self.rank)
+        if self.rank == 1:
             weight = weight.unsqueeze(2)
-        fmt = _MEMORY_FORMATS.get(self._torch_rank)
-        return weight.contiguous(memory_format=fmt) if fmt else \
-            weight.contiguous()
+        return nn.channels_last_memory(weight)
 
     def _depthwise_to_keras_fn(self, in_ch, mult):
         rank = self.rank
@@ -566,8 +510,8 @@ class DepthwiseConv2D(_DepthwiseMixin, Conv2D):
         return self._keras_weights[0].keras_tensor(self)
 
     def _conv(self, x, padding):
-        return F.conv2d(x, self.weight, self.bias, self.strides, padding,
-                        self.dilation_rate, groups=x.shape[1])
+        return nn.conv(x, self.weight, self.bias, self.strides, padding,
+                       self.dilation_rate, x.shape[1])
 
     def compute_output_shape(self, input_shape):
         channel_axis = self._channel_axis()
@@ -622,9 +566,7 @@ class _SeparableConv(_DepthwiseMixin, _Conv):
     def _pointwise_to_torch(self, kernel):
         weight = kernel.reshape(kernel.shape[-2], kernel.shape[-1]).t()
         weight = weight.reshape(weight.shape + (1,) * self._torch_rank)
-        fmt = _MEMORY_FORMATS.get(self._torch_rank)
-        return weight.contiguous(memory_format=fmt) if fmt else \
-            weight.contiguous()
+        return nn.channels_last_memory(weight)
 
     def _pointwise_to_keras(self, weight):
         w = weight.reshape(weight.shape[0], weight.shape[1]).t()
@@ -668,12 +610,10 @@ class _SeparableConv(_DepthwiseMixin, _Conv):
         self.built = True
 
     def _conv(self, x, padding):
-        stride = self.strides if self.rank != 1 else (1,) + self.strides
-        dilation = self.dilation_rate if self.rank != 1 else \
-            (1,) + self.dilation_rate
-        y = F.conv2d(x, self.depthwise_weight, None, stride, padding,
-                     dilation, groups=x.shape[1])
-        return F.conv2d(y, self.pointwise_weight, self.bias)
+        stride, dilation = self._torch_strides()
+        y = nn.conv(x, self.depthwise_weight, None, stride, padding,
+                    dilation, x.shape[1])
+        return nn.conv(y, self.pointwise_weight, self.bias)
 
     def get_config(self):
         config = super(_SeparableConv, self).get_config()
@@ -774,15 +714,13 @@ class _UpSampling(Layer):
         return (input_shape[0],) + new + (input_shape[-1],)
 
     def call(self, inputs):
-        channels_last = self.data_format == 'channels_last'
-        x = _to_channels_first(inputs, self._rank) if channels_last \
-            else inputs
+        x = nn.channels_first(inputs, self._rank, self.data_format)
         if self.interpolation == 'nearest':
             y = F.interpolate(x, scale_factor=self.size, mode='nearest')
         else:
             y = F.interpolate(x, scale_factor=self.size, mode='bilinear',
                               align_corners=False)
-        return _to_channels_last(y, self._rank) if channels_last else y
+        return nn.channels_last(y, self._rank, self.data_format)
 
     def get_config(self):
         config = {'size': self.size, 'data_format': self.data_format}
@@ -857,8 +795,8 @@ class _ZeroPadding(Layer):
         return (input_shape[0], input_shape[1]) + new
 
     def call(self, inputs):
-        return F.pad(inputs, _pad_spec(self.padding,
-                                       self.data_format == 'channels_last'))
+        return nn.pad(inputs, self.padding,
+                      self.data_format == 'channels_last')
 
     def get_config(self):
         config = {'padding': self.padding[0] if self._rank == 1

@@ -9,10 +9,11 @@ per-gate dropout masks become a grouped convolution."""
 import warnings
 
 import torch
-import torch.nn.functional as F
 
 from .. import backend as K
 from .. import activations, regularizers
+from ..backend import nn
+from ..backend.rnn import step_loop
 from ..engine.base_layer import Layer, InputSpec
 from ..legacy import interfaces
 from ..utils import argument_validation, conv_utils
@@ -22,24 +23,20 @@ from .recurrent import (RNN, _CellMixin, _dropout_mask, cell_layer_config,
 
 
 def _kernel_to_torch(kernel):
-    return kernel.permute(3, 2, 0, 1)
+    return nn.kernel_to_torch(kernel, 2)
 
 
 def _kernel_to_keras(weight):
-    return weight.permute(2, 3, 1, 0)
+    return nn.kernel_to_keras(weight, 2)
 
 
 def _to_channels_first(x, data_format):
     """(..., rows, cols, channels) -> (..., channels, rows, cols)."""
-    if data_format == 'channels_first':
-        return x
-    return x.movedim(-1, -3)
+    return nn.channels_first(x, 2, data_format, leading=x.dim() - 3)
 
 
 def _from_channels_first(x, data_format):
-    if data_format == 'channels_first':
-        return x
-    return x.movedim(-3, -1)
+    return nn.channels_last(x, 2, data_format, leading=x.dim() - 3)
 
 
 class ConvLSTM2DCell(_CellMixin, Layer):
@@ -137,8 +134,8 @@ class ConvLSTM2DCell(_CellMixin, Layer):
         # that gate's kernels: the weight is already (4 * filters, in, ..).
         x, padding = self._pad(x, self.padding, self.strides,
                                self.dilation_rate)
-        return F.conv2d(x, self.weight_ih, self.bias_ih, self.strides,
-                        padding, self.dilation_rate, groups)
+        return nn.conv(x, self.weight_ih, self.bias_ih, self.strides,
+                       padding, self.dilation_rate, groups)
 
     def _recurrent_projection(self, h, masks):
         groups = 1
@@ -146,19 +143,15 @@ class ConvLSTM2DCell(_CellMixin, Layer):
             h = torch.cat([h * m for m in masks], dim=1)
             groups = 4
         h, padding = self._pad(h, 'same', (1, 1), (1, 1))
-        return F.conv2d(h, self.weight_hh, None, 1, padding, 1, groups)
+        return nn.conv(h, self.weight_hh, None, 1, padding, 1, groups)
 
     def _pad(self, x, padding, strides, dilation):
         """x padded as TensorFlow pads (asymmetric 'same' explicitly), and
         the symmetric padding left to the convolution."""
-        if padding == 'valid':
-            return x, 0
-        pads = [conv_utils.same_padding(x.shape[2 + i], self.kernel_size[i],
-                                        strides[i], dilation[i])
-                for i in range(2)]
-        if all(before == after for before, after in pads):
-            return x, tuple(before for before, _ in pads)
-        return F.pad(x, (pads[1][0], pads[1][1], pads[0][0], pads[0][1])), 0
+        torch_padding, pads = nn.padding_plan(nn.padding_pairs(
+            padding, x.shape[2:4], self.kernel_size, strides, dilation))
+        return (x, torch_padding) if pads is None else \
+            (nn.pad(x, pads), torch_padding)
 
     def _step(self, xw, states, rec_masks):
         """One step on channels-first tensors: (h, [h, c])."""
@@ -279,22 +272,10 @@ class ConvRNN2D(RNN):
         states = [_to_channels_first(s, fmt) for s in initial_state]
         rec_masks = cell._gate_masks(states[0], cell.recurrent_dropout,
                                      training)
-        outputs, prev = [], None
-        # unbind: one backward op for all steps (indexing xw[:, t] would
-        # build a full-size gradient per step).
-        for t, xw_t in enumerate(xw.unbind(1)):
-            out, new_states = cell._step(xw_t, states, rec_masks)
-            if mask is not None:
-                keep = mask[:, t].view(-1, 1, 1, 1)
-                prev = torch.zeros_like(out) if prev is None else prev
-                out = torch.where(keep, out, prev)
-                new_states = [torch.where(keep, n, s)
-                              for n, s in zip(new_states, states)]
-            prev = out
-            outputs.append(out)
-            states = new_states
-        sequence = _from_channels_first(torch.stack(outputs, dim=1), fmt)
-        return sequence, _from_channels_first(outputs[-1], fmt), \
+        sequence, last, states = step_loop(
+            lambda xw_t, s: cell._step(xw_t, s, rec_masks), xw, states, mask)
+        return _from_channels_first(sequence, fmt), \
+            _from_channels_first(last, fmt), \
             [_from_channels_first(s, fmt) for s in states]
 
     def _time_constant_masks(self, step_input, rate, training):

@@ -3,13 +3,12 @@
 Channels-last inputs are pooled through the channels_last-strided view,
 without layout copies; 1D pooling runs as height-1 2D pooling."""
 import torch
-import torch.nn.functional as F
 
 from .. import backend as K
+from ..backend import nn
 from ..engine.base_layer import Layer, InputSpec
 from ..legacy import interfaces
 from ..utils import conv_utils
-from .convolutional import _to_channels_first, _to_channels_last, _pad_spec
 
 
 class _Pooling(Layer):
@@ -65,80 +64,19 @@ class _Pooling(Layer):
         return (input_shape[0], input_shape[1]) + new
 
     def _plan(self, spatial, device):
-        """(torch padding, explicit pads or None, divisor or None) for an
-        input size; cached."""
+        """The pooling plan (`nn.pool_plan`) of an input size; cached."""
         key = (spatial, device)
         plan = self._plan_cache.get(key)
-        if plan is not None:
-            return plan
-        pads = []
-        for size, k, s in zip(spatial, self.pool_size, self.strides):
-            pads.append(conv_utils.same_padding(size, k, s)
-                        if self.padding == 'same' else (0, 0))
-        symmetric = all(b == a and b <= k // 2 for (b, a), k in
-                        zip(pads, self.pool_size))
-        divisor = None
-        if symmetric:
-            plan = (tuple(b for b, _ in pads), None, None)
-        else:
-            if self._mode == 'avg':
-                torch_spatial, torch_pads = tuple(spatial), list(pads)
-                if self._rank == 1:
-                    torch_spatial, torch_pads = (1,) + torch_spatial, \
-                        [(0, 0)] + torch_pads
-                ones = torch.ones((1, 1) + torch_spatial, device=device)
-                ones = F.pad(ones, _pad_spec(torch_pads, False))
-                divisor = self._pool(ones, (0,) * len(torch_spatial),
-                                     True) * self._area()
-            plan = ((0,) * self._rank, pads, divisor)
-        self._plan_cache[key] = plan
+        if plan is None:
+            plan = self._plan_cache[key] = nn.pool_plan(
+                self._mode, spatial, self.pool_size, self.strides,
+                self.padding, device)
         return plan
 
-    def _pool(self, x, padding, include_pad):
-        rank = len(padding)
-        if self._mode == 'max':
-            fn = F.max_pool2d if rank == 2 else F.max_pool3d
-            return fn(x, self._k(rank), self._s(rank), padding)
-        fn = F.avg_pool2d if rank == 2 else F.avg_pool3d
-        return fn(x, self._k(rank), self._s(rank), padding,
-                  count_include_pad=include_pad)
-
-    def _area(self):
-        area = 1
-        for k in self.pool_size:
-            area *= k
-        return float(area)
-
-    def _k(self, rank):
-        return self.pool_size if rank == self._rank else \
-            (1,) + self.pool_size
-
-    def _s(self, rank):
-        return self.strides if rank == self._rank else (1,) + self.strides
-
     def call(self, inputs):
-        channels_last = self.data_format == 'channels_last'
-        spatial = self._spatial(inputs.shape)
-        padding, pads, divisor = self._plan(spatial, inputs.device)
-        x = inputs
-        if pads is not None:
-            fill = float('-inf') if self._mode == 'max' else 0.
-            x = F.pad(x, _pad_spec(pads, channels_last), value=fill)
-        rank = self._rank
-        if rank == 1:
-            x = x.unsqueeze(1 if channels_last else 2)
-            padding = (0,) + tuple(padding)
-            rank = 2
-        if channels_last:
-            x = _to_channels_first(x, rank)
-        y = self._pool(x, padding, include_pad=pads is not None)
-        if divisor is not None:
-            y = y * (self._area() / divisor)
-        if channels_last:
-            y = _to_channels_last(y, rank)
-        if self._rank == 1:
-            y = y.squeeze(1 if channels_last else 2)
-        return y
+        plan = self._plan(self._spatial(inputs.shape), inputs.device)
+        return nn.pool(inputs, self._mode, self.pool_size, self.strides, plan,
+                       self.data_format)
 
     def _explain_failure(self, inputs, error):
         super(_Pooling, self)._explain_failure(inputs, error)

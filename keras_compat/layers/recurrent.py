@@ -28,6 +28,7 @@ warnings.filterwarnings('ignore', message='RNN module weights are not part '
 
 from .. import backend as K
 from .. import activations, initializers, regularizers, constraints
+from ..backend.rnn import fused_rnn, step_loop
 from ..engine.base_layer import Layer, InputSpec, guarded_call
 from ..engine.keras_tensor import KerasTensor
 from ..legacy import interfaces
@@ -838,8 +839,8 @@ class RNN(Layer):
             if fast is not None and isinstance(
                     self.cell, (SimpleRNNCell, LSTMCell, GRUCell)):
                 return self._cell_loop(inputs, initial_state, mask, training)
-        return self._generic_loop(inputs, initial_state, mask, training,
-                                  constants)
+        return step_loop(self._cell_step(training, constants), inputs,
+                         initial_state, mask)
 
     def _fused(self, inputs, initial_state, mask, training):
         return None
@@ -854,52 +855,24 @@ class RNN(Layer):
             xw = cell._input_projection(x)
         else:
             xw = F.linear(x, cell.weight_ih, cell.bias_ih)
-        states = list(initial_state)
-        outputs = []
-        prev = None
-        # unbind: one backward op for all steps (indexing xw[:, t] would
-        # build a full-size gradient per step).
-        for t, xw_t in enumerate(xw.unbind(1)):
-            out, new_states = cell._step(xw_t, states, rec)
-            if mask is not None:
-                keep = mask[:, t].unsqueeze(-1)
-                if prev is None:
-                    prev = torch.zeros_like(out)
-                out = torch.where(keep, out, prev)
-                new_states = [torch.where(keep, n, s)
-                              for n, s in zip(new_states, states)]
-            prev = out
-            outputs.append(out)
-            states = list(new_states)
-        stacked = torch.stack(outputs, dim=1)
-        return stacked, outputs[-1], states
+        return step_loop(lambda xw_t, states: cell._step(xw_t, states, rec),
+                         xw, initial_state, mask)
 
-    def _generic_loop(self, inputs, initial_state, mask, training,
-                      constants):
+    def _cell_step(self, training, constants):
+        """The cell's call as a step function `(input_t, states) ->
+        (output_t, new_states)`."""
         cell = self.cell
         kwargs = {}
         if has_arg(cell.call, 'training'):
             kwargs['training'] = training
         if constants is not None:
             kwargs['constants'] = constants
-        states = list(initial_state)
-        outputs = []
-        prev = None
-        step = guarded_call(cell)
-        for t, x_t in enumerate(inputs.unbind(1)):
-            out, new_states = step(x_t, states, **kwargs)
-            new_states = list(to_list(new_states, allow_tuple=True))
-            if mask is not None:
-                keep = mask[:, t].view((-1,) + (1,) * (out.dim() - 1))
-                if prev is None:
-                    prev = torch.zeros_like(out)
-                out = torch.where(keep, out, prev)
-                new_states = [torch.where(keep, n, s)
-                              for n, s in zip(new_states, states)]
-            prev = out
-            outputs.append(out)
-            states = new_states
-        return torch.stack(outputs, dim=1), outputs[-1], states
+        call = guarded_call(cell)
+
+        def step(x_t, states):
+            out, new_states = call(x_t, states, **kwargs)
+            return out, list(to_list(new_states, allow_tuple=True))
+        return step
 
     def get_config(self):
         config = {'return_sequences': self.return_sequences,
@@ -961,7 +934,10 @@ def _last_of(outputs_c, lengths):
 class _FusedRNN(RNN):
     """RNN layers that can run on torch's fused kernels."""
 
-    _torch_mode = None
+    # cuDNN's RNN mode of the fused kernel; whether the weights can join one
+    # cuDNN buffer.
+    _fused_mode = None
+    _flatten_weights = True
 
     def _fusable(self, training):
         cell = self.cell
@@ -977,7 +953,12 @@ class _FusedRNN(RNN):
         return [cell.weight_ih, cell.weight_hh]
 
     def _kernel(self, x, hx):
-        raise NotImplementedError
+        mode = self._fused_mode
+        weights = self._flat_weights()
+        if self._flatten_weights:
+            weights = self._cudnn_weights(weights, mode)
+        return fused_rnn(mode, x, hx, weights, self.cell.use_bias,
+                         self.training)
 
     @_eager_under_compile
     def _run_kernel(self, x, hx):
@@ -1096,21 +1077,10 @@ class SimpleRNN(_FusedRNN):
                     cell.bias_hh]
         return [cell.weight_ih, cell.weight_hh]
 
-    def _kernel(self, x, hx):
+    @property
+    def _fused_mode(self):
         tanh = self.cell.activation is activations.tanh
-        fn = torch._VF.rnn_tanh if tanh else torch._VF.rnn_relu
-        weights = self._cudnn_weights(self._flat_weights(),
-                                      'RNN_TANH' if tanh else 'RNN_RELU')
-        h0 = hx[0].unsqueeze(0).contiguous()
-        if isinstance(x, torch.nn.utils.rnn.PackedSequence):
-            out, h = fn(x.data, x.batch_sizes, h0, weights,
-                        self.cell.use_bias, 1, 0.0, self.training, False)
-            packed = torch.nn.utils.rnn.PackedSequence(
-                out, x.batch_sizes, x.sorted_indices, x.unsorted_indices)
-            return packed, [h[0].index_select(0, x.unsorted_indices)]
-        out, h = fn(x, h0, weights, self.cell.use_bias, 1, 0.0,
-                    self.training, False, True)
-        return out, [h[0]]
+        return 'RNN_TANH' if tanh else 'RNN_RELU'
 
     def get_config(self):
         return cell_layer_config(self, super(SimpleRNN, self).get_config())
@@ -1127,6 +1097,10 @@ class GRU(_FusedRNN):
     """Gated Recurrent Unit. `reset_after=False` (Keras 2.3's default) runs
     a step loop; `reset_after=True` (tf.keras and CuDNNGRU) with tanh and
     sigmoid runs torch's fused GRU kernel."""
+
+    _fused_mode = 'GRU'
+    # The GRU biases are slices of one Keras weight.
+    _flatten_weights = False
 
     def __init__(self, units=None, activation='tanh',
                  recurrent_activation='sigmoid', use_bias=True,
@@ -1179,19 +1153,6 @@ class GRU(_FusedRNN):
                     cell._bias_rec()]
         return [cell.weight_ih, cell.weight_hh]
 
-    def _kernel(self, x, hx):
-        weights = self._flat_weights()
-        h0 = hx[0].unsqueeze(0).contiguous()
-        if isinstance(x, torch.nn.utils.rnn.PackedSequence):
-            out, h = torch._VF.gru(x.data, x.batch_sizes, h0, weights,
-                                   self.cell.use_bias, 1, 0.0,
-                                   self.training, False)
-            packed = torch.nn.utils.rnn.PackedSequence(
-                out, x.batch_sizes, x.sorted_indices, x.unsorted_indices)
-            return packed, [h[0].index_select(0, x.unsorted_indices)]
-        out, h = torch._VF.gru(x, h0, weights, self.cell.use_bias, 1, 0.0,
-                               self.training, False, True)
-        return out, [h[0]]
 
     def get_config(self):
         return cell_layer_config(self, super(GRU, self).get_config())
@@ -1209,6 +1170,8 @@ class LSTM(_FusedRNN):
     on CUDA) for tanh activation, sigmoid recurrent activation and no
     recurrent dropout (Keras 2.3 defaults); a step loop otherwise (e.g.
     `recurrent_activation='hard_sigmoid'`, Keras 2.2's default)."""
+
+    _fused_mode = 'LSTM'
 
     def __init__(self, units=None, activation='tanh',
                  recurrent_activation='sigmoid', use_bias=True,
@@ -1262,22 +1225,6 @@ class LSTM(_FusedRNN):
         return (cell.activation is activations.tanh and
                 cell.recurrent_activation is activations.sigmoid)
 
-    def _kernel(self, x, hx):
-        weights = self._cudnn_weights(self._flat_weights(), 'LSTM')
-        h0 = hx[0].unsqueeze(0).contiguous()
-        c0 = hx[1].unsqueeze(0).contiguous()
-        if isinstance(x, torch.nn.utils.rnn.PackedSequence):
-            out, h, c = torch._VF.lstm(x.data, x.batch_sizes, (h0, c0),
-                                       weights, self.cell.use_bias, 1, 0.0,
-                                       self.training, False)
-            packed = torch.nn.utils.rnn.PackedSequence(
-                out, x.batch_sizes, x.sorted_indices, x.unsorted_indices)
-            idx = x.unsorted_indices
-            return packed, [h[0].index_select(0, idx),
-                            c[0].index_select(0, idx)]
-        out, h, c = torch._VF.lstm(x, (h0, c0), weights, self.cell.use_bias,
-                                   1, 0.0, self.training, False, True)
-        return out, [h[0], c[0]]
 
     def get_config(self):
         return cell_layer_config(self, super(LSTM, self).get_config())

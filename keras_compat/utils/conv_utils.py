@@ -2,6 +2,7 @@
 with Keras's rules (TensorFlow's 'same' padding puts the odd pixel at the
 end)."""
 from ..backend.common import normalize_data_format  # noqa: F401
+from ..backend.nn import same_padding  # noqa: F401
 
 
 def normalize_tuple(value, n, name):
@@ -98,14 +99,6 @@ def deconv_length(dim_size, stride_size, kernel_size, padding,
         pad = kernel_size - 1
     return (dim_size - 1) * stride_size + kernel_size - 2 * pad + \
         output_padding
-
-
-def same_padding(input_length, filter_size, stride, dilation=1):
-    """(before, after) padding of TensorFlow's 'same' mode."""
-    dilated = filter_size + (filter_size - 1) * (dilation - 1)
-    out = (input_length + stride - 1) // stride
-    total = max((out - 1) * stride + dilated - input_length, 0)
-    return total // 2, total - total // 2
 
 
 def convert_kernel(kernel):

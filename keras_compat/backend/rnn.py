@@ -1,0 +1,77 @@
+"""Recurrent kernels on torch tensors, used by `keras.backend.rnn` and the
+recurrent layers (SimpleRNN, GRU, LSTM, `RNN(cell)`, ConvLSTM2D).
+
+How the Keras concepts map to torch:
+
+- running a step function over the time axis (`K.rnn`, a cell in an RNN
+  layer): `step_loop`, a Python loop over `Tensor.unbind(1)`; at masked
+  timesteps the previous output and states are kept (`torch.where`), with
+  zeros as the output before the first valid step.
+- SimpleRNN (tanh or relu), GRU (`reset_after=True`) and LSTM with the
+  gate activations torch implements: `fused_rnn`, one call of
+  `torch._VF.rnn_tanh` / `rnn_relu` / `gru` / `lstm` (cuDNN on CUDA) over
+  a padded batch or a `PackedSequence`."""
+import torch
+
+_FUSED = {'RNN_TANH': 'rnn_tanh', 'RNN_RELU': 'rnn_relu', 'GRU': 'gru',
+          'LSTM': 'lstm'}
+_STATES = {'RNN_TANH': 1, 'RNN_RELU': 1, 'GRU': 1, 'LSTM': 2}
+
+
+def _masked(keep, out, prev, new_states, states):
+    """The step's output and states where `keep`, the previous ones
+    elsewhere."""
+    out = torch.where(keep, out, prev)
+    return out, [torch.where(keep, n, s) for n, s in zip(new_states, states)]
+
+
+def step_loop(step, inputs, initial_states, mask=None, go_backwards=False):
+    """Runs `step(input_t, states) -> (output_t, new_states)` over axis 1 of
+    `inputs` (`(batch, time, ...)`), from the last timestep first where
+    `go_backwards`. `mask` (bool, `(batch, time)`): at False steps the
+    output and states of the previous step are kept. Returns (the outputs
+    stacked on axis 1 in the order run, the last output, the final
+    states)."""
+    steps = inputs.unbind(1)
+    order = range(len(steps) - 1, -1, -1) if go_backwards else \
+        range(len(steps))
+    states, outputs, prev = list(initial_states), [], None
+    for t in order:
+        out, new_states = step(steps[t], states)
+        if mask is not None:
+            keep = mask[:, t].view((-1,) + (1,) * (out.dim() - 1))
+            if prev is None:
+                prev = torch.zeros_like(out)
+            out, new_states = _masked(keep, out, prev, new_states, states)
+        prev = out
+        outputs.append(out)
+        states = list(new_states)
+    return torch.stack(outputs, dim=1), outputs[-1], states
+
+
+def _packed_rnn(fn, inputs, hx, weights, has_biases, train):
+    result = fn(inputs.data, inputs.batch_sizes, hx, weights, has_biases, 1,
+                0.0, train, False)
+    outputs = torch.nn.utils.rnn.PackedSequence(
+        result[0], inputs.batch_sizes, inputs.sorted_indices,
+        inputs.unsorted_indices)
+    order = inputs.unsorted_indices
+    return outputs, [h[0].index_select(0, order) for h in result[1:]]
+
+
+def fused_rnn(mode, inputs, initial_states, weights, has_biases, train):
+    """One layer of torch's fused recurrence. `mode`: 'RNN_TANH',
+    'RNN_RELU', 'GRU' or 'LSTM'; `inputs`: `(batch, time, features)` or a
+    `PackedSequence`; `initial_states`: `[h]` (`[h, c]` for LSTM), each
+    `(batch, units)`; `weights`: `[weight_ih, weight_hh]` and, with
+    `has_biases`, `[bias_ih, bias_hh]` after them, in torch layout and gate
+    order; `train`: training mode of the kernel. Returns (outputs, final
+    states as a list)."""
+    fn = getattr(torch._VF, _FUSED[mode])
+    hx = [s.unsqueeze(0).contiguous()
+          for s in initial_states[:_STATES[mode]]]
+    hx = tuple(hx) if mode == 'LSTM' else hx[0]
+    if isinstance(inputs, torch.nn.utils.rnn.PackedSequence):
+        return _packed_rnn(fn, inputs, hx, weights, has_biases, train)
+    result = fn(inputs, hx, weights, has_biases, 1, 0.0, train, False, True)
+    return result[0], [h[0] for h in result[1:]]

@@ -1,0 +1,432 @@
+"""Keras 2's data-standardisation rules, in one place: how the `x`, `y`,
+`sample_weight` and `class_weight` a user passes become one tensor per
+model input and output, and the errors Keras raises on the way.
+
+`fit`, `evaluate`, `predict` and the batch methods call
+`standardize_user_data`/`standardize_inputs`; the numpy helpers of
+`keras.engine.training_utils` are built on the same checks
+(`check_array_shape`, `standardize_sample_or_class_weights`,
+`standardize_weight`, `raise_on_inconsistent_lengths`)."""
+import numpy as np
+import torch
+
+from .. import backend as K
+from . import data_adapter
+
+
+# ------------------------------------------------------------ shared rules
+def check_array_shape(name, data_shape, shape, check_batch_axis,
+                      exception_prefix):
+    """Keras 2's check of one array against its input or output shape: the
+    same rank, and the same size in every dimension the model fixes."""
+    data_shape, shape = tuple(data_shape), tuple(shape)
+    if len(data_shape) != len(shape):
+        raise ValueError('Error when checking ' + exception_prefix +
+                         ': expected ' + name + ' to have ' +
+                         str(len(shape)) + ' dimensions, but got array '
+                         'with shape ' + str(data_shape))
+    if not check_batch_axis:
+        data_shape, shape = data_shape[1:], shape[1:]
+    for dim, ref_dim in zip(data_shape, shape):
+        if ref_dim and ref_dim != dim:
+            raise ValueError('Error when checking ' + exception_prefix +
+                             ': expected ' + name + ' to have shape ' +
+                             str(shape) + ' but got array with shape ' +
+                             str(data_shape))
+
+
+def standardize_sample_or_class_weights(x_weight, output_names,
+                                        weight_type):
+    """`sample_weight` or `class_weight` as one entry per model output."""
+    if x_weight is None or (hasattr(x_weight, '__len__') and
+                            len(x_weight) == 0):
+        return [None] * len(output_names)
+    if len(output_names) == 1:
+        if isinstance(x_weight, list) and len(x_weight) == 1:
+            return x_weight
+        if isinstance(x_weight, dict) and output_names[0] in x_weight:
+            return [x_weight[output_names[0]]]
+        return [x_weight]
+    if isinstance(x_weight, list):
+        if len(x_weight) != len(output_names):
+            raise ValueError('Provided `' + weight_type + '` was a list of ' +
+                             str(len(x_weight)) + ' elements, but the model '
+                             'has ' + str(len(output_names)) + ' outputs. '
+                             'You should provide one `' + weight_type +
+                             '`array per model output.')
+        return x_weight
+    if isinstance(x_weight, dict):
+        return [x_weight.get(name) for name in output_names]
+    raise TypeError('The model has multiple outputs, so `' + weight_type +
+                    '` should be either a list or a dict. Provided `' +
+                    weight_type + '` type not understood: ' + str(x_weight))
+
+
+def raise_on_inconsistent_lengths(inputs, targets, weights, lengths):
+    """Raises Keras's error for the first disagreement between the sets of
+    sample counts `lengths(inputs)`, `lengths(targets)` and
+    `lengths(weights)`."""
+    set_x, set_y, set_w = lengths(inputs), lengths(targets), lengths(weights)
+
+    def shapes(arrays):
+        return [tuple(a.shape) for a in arrays if a is not None]
+    if len(set_x) > 1:
+        raise ValueError('All input arrays (x) should have the same number '
+                         'of samples. Got array shapes: ' + str(shapes(inputs)))
+    if len(set_y) > 1:
+        raise ValueError('All target arrays (y) should have the same number '
+                         'of samples. Got array shapes: ' +
+                         str(shapes(targets)))
+    if set_x and set_y and set_x != set_y:
+        raise ValueError('Input arrays should have the same number of '
+                         'samples as target arrays. Found ' +
+                         str(min(set_x)) + ' input samples and ' +
+                         str(min(set_y)) + ' target samples.')
+    if len(set_w) > 1:
+        raise ValueError('All sample_weight arrays should have the same '
+                         'number of samples. Got array shapes: ' +
+                         str(shapes(weights)))
+    if set_y and set_w and set_y != set_w:
+        raise ValueError('Sample_weight arrays should have the same number '
+                         'of samples as target arrays. Got ' +
+                         str(min(set_y)) + ' input samples and ' +
+                         str(min(set_w)) + ' target samples.')
+
+
+def integer_targets_for_categorical_error(shape):
+    """Keras's error for class indices given to categorical
+    crossentropy."""
+    return ValueError(
+        'You are passing a target array of shape ' + str(shape) + ' while '
+        'using as loss `categorical_crossentropy`. '
+        '`categorical_crossentropy` expects targets to be binary matrices '
+        '(1s and 0s) of shape (samples, classes). If your targets are '
+        'integer classes, you can convert them to the expected format '
+        'via:\n```\nfrom keras.utils import to_categorical\ny_binary = '
+        'to_categorical(y_int)\n```\n\nAlternatively, you can use the loss '
+        'function `sparse_categorical_crossentropy` instead, which does '
+        'expect integer targets.')
+
+
+def standardize_weight(target, sample_weight, class_weight, mode):
+    """One weight tensor per sample (or timestep) from sample_weight and
+    class_weight, as Keras combines them."""
+    if sample_weight is not None:
+        sample_weight = data_adapter.to_tensor(
+            data_adapter.to_array_like(sample_weight)).to(
+            K.torch_dtype(K.floatx()))
+    _check_weight_rank(target, sample_weight, mode)
+    class_sample_weight = _class_sample_weight(target, class_weight)
+    if sample_weight is not None and class_sample_weight is not None:
+        return sample_weight * class_sample_weight
+    if sample_weight is not None:
+        return sample_weight
+    return class_sample_weight
+
+
+def _check_weight_rank(target, sample_weight, mode):
+    if mode is not None:
+        if target.dim() < 3:
+            raise ValueError('Found a sample_weight array for an input with '
+                             'shape ' + str(tuple(target.shape)) + '. '
+                             'Timestep-wise sample weighting (use of '
+                             'sample_weight_mode="temporal") is restricted '
+                             'to outputs that are at least 3D, i.e. that '
+                             'have a time dimension.')
+        if sample_weight is not None and sample_weight.dim() != 2:
+            raise ValueError('Found a sample_weight array with shape ' +
+                             str(tuple(sample_weight.shape)) + '. In order '
+                             'to use timestep-wise sample weighting, you '
+                             'should pass a 2D sample_weight array.')
+    elif sample_weight is not None and sample_weight.dim() != 1:
+        raise ValueError('Found a sample_weight array with shape ' +
+                         str(tuple(sample_weight.shape)) + '. In order to '
+                         'use timestep-wise sample weights, you should '
+                         'specify sample_weight_mode="temporal" in compile('
+                         '). If you just mean to use sample-wise weights, '
+                         'make sure your sample_weight array is 1D.')
+    if sample_weight is not None and tuple(
+            target.shape[:sample_weight.dim()]) != \
+            tuple(sample_weight.shape):
+        raise ValueError('Found a sample_weight array with shape ' +
+                         str(tuple(sample_weight.shape)) + ' for an input '
+                         'with shape ' + str(tuple(target.shape)) + '. '
+                         'sample_weight cannot be broadcast.')
+
+
+def _class_sample_weight(target, class_weight):
+    """Each sample's class weight: the class is the argmax of a one-hot
+    target, else the target itself."""
+    if not isinstance(class_weight, dict) or not class_weight:
+        return None
+    if target.dim() > 2:
+        raise ValueError('`class_weight` not supported for 3+ '
+                         'dimensional targets.')
+    if target.dim() == 2 and target.shape[1] > 1:
+        classes = torch.argmax(target, dim=1)
+    else:
+        classes = target.reshape(-1)
+    classes = classes.long().cpu().numpy()
+    missing = set(classes.tolist()) - set(int(k) for k in class_weight)
+    if missing:
+        raise ValueError('`class_weight` must contain all classes in the '
+                         'data. The classes %s exist in the data but not '
+                         'in `class_weight`.' % missing)
+    lookup = {int(k): float(v) for k, v in class_weight.items()}
+    return torch.tensor([lookup[int(c)] for c in classes],
+                        dtype=K.torch_dtype(K.floatx()))
+
+
+def spread_weights(value, names, what):
+    """`sample_weight`/`class_weight` as one entry per output; a single
+    output's sample-weight dict without its name means no weights."""
+    if what == 'sample_weight' and isinstance(value, dict) and \
+            len(names) == 1 and names[0] not in value:
+        return [None]
+    if isinstance(value, list) and len(names) == 1 and len(value) == 1:
+        return [value[0]]
+    return standardize_sample_or_class_weights(value, names, what)
+
+
+def check_non_empty(tensors, name):
+    for tensor in tensors:
+        if tensor is not None and tensor.dim() and int(tensor.shape[0]) == 0:
+            raise ValueError('Expected input data to be non-empty: `%s` has '
+                             '0 samples (shape %s).'
+                             % (name, tuple(tensor.shape)))
+
+
+def check_lengths(inputs, targets, weights):
+    def lengths(tensors):
+        return {int(t.shape[0]) for t in tensors if t is not None}
+    raise_on_inconsistent_lengths(inputs, targets, weights, lengths)
+
+
+# ----------------------------------------------------------------- inputs
+def _input_names(model):
+    return list(getattr(model, 'input_names', None) or ['input_1'])
+
+
+def _input_list(model, x, names):
+    """x as a list in model input order (a dict is read by input name)."""
+    if isinstance(x, dict):
+        if names is None:
+            raise ValueError('Dict inputs need a functional model.')
+        missing = [n for n in names if n not in x]
+        if missing:
+            raise ValueError('No data provided for "' + missing[0] +
+                             '". Need data for each key in: ' + str(names))
+        x = [x[n] for n in names]
+    elif isinstance(x, (list, tuple)) and x and not isinstance(
+            x[0], (int, float, np.number)) and (
+            len(x) > 1 or names is None or len(names) != 1 or
+            hasattr(x[0], 'shape')):
+        x = list(x)
+    else:
+        x = [x]
+    if names is not None and len(x) != len(names):
+        if len(names) == 1 and all(isinstance(v, (int, float)) for v in x):
+            return [np.asarray(x)]
+        raise ValueError(
+            'Error when checking model input: the list of Numpy '
+            'arrays that you are passing to your model is not the '
+            'size the model expected. Expected to see ' +
+            str(len(names)) + ' array(s), but instead got the '
+            'following list of ' + str(len(x)) + ' arrays: ' +
+            str(x)[:200] + '...')
+    return x
+
+
+def _as_tensor(value, lazy, what):
+    """A user's array as a tensor with 1D data made a column; with `lazy`,
+    data that is not in memory stays where it is (read per batch)."""
+    if lazy and data_adapter.is_out_of_memory(value):
+        return data_adapter.expand_1d(data_adapter.LazyRows(value))
+    value = data_adapter.to_array_like(value)
+    if value is None:
+        raise ValueError('Error when checking model %s: got None instead '
+                         'of an array.' % what)
+    if what == 'target' and not isinstance(value, torch.Tensor):
+        value = np.asarray(value)
+    return data_adapter.expand_1d(data_adapter.to_tensor(value))
+
+
+def standardize_inputs(model, x, lazy=False):
+    """x as a list of tensors in model input order, checked against the
+    model's input shapes."""
+    graph = model._is_graph_network
+    names = _input_names(model) if graph else None
+    tensors = [_as_tensor(value, lazy, 'input')
+               for value in _input_list(model, x, names)]
+    if graph:
+        for name, tensor, symbolic in zip(model.input_names, tensors,
+                                          model.inputs):
+            check_array_shape(name, tensor.shape, symbolic._keras_shape,
+                              False, 'input')
+    return _cast_to_input_dtypes(model, tensors)
+
+
+def _cast_to_input_dtypes(model, tensors):
+    """Integer arrays fed to a floating-point Input become that float
+    type, as Keras 2 feeds them to its float placeholders (floatx for
+    a model without Input tensors)."""
+    symbolic = model.inputs if model._is_graph_network else []
+    cast = []
+    for i, tensor in enumerate(tensors):
+        declared = symbolic[i].dtype if i < len(symbolic) else None
+        dtype = K.torch_dtype(declared or K.floatx())
+        if dtype.is_floating_point and not tensor.is_floating_point():
+            tensor = tensor.to(dtype)
+        cast.append(tensor)
+    return cast
+
+
+# ---------------------------------------------------------------- targets
+def _target_list(y, names, active):
+    """y as one entry per output (None for outputs without a loss)."""
+    if isinstance(y, dict):
+        for key in y:
+            if key not in names:
+                raise ValueError('Unknown entry in target dictionary: '
+                                 '"%s". Expected keys: %s' % (key, names))
+        values = [y.get(n) for n in names]
+    elif isinstance(y, (list, tuple)) and len(names) > 1:
+        if len(y) == len(active) and len(active) < len(names):
+            values = [None] * len(names)
+            for i, v in zip(active, y):
+                values[i] = v
+        elif len(y) != len(names):
+            raise ValueError(
+                'Error when checking model target: the list of Numpy '
+                'arrays that you are passing to your model is not the '
+                'size the model expected. Expected to see ' +
+                str(len(names)) + ' array(s), but instead got the '
+                'following list of ' + str(len(y)) + ' arrays.')
+        else:
+            values = list(y)
+    elif isinstance(y, (list, tuple)) and len(y) == 1 and \
+            hasattr(y[0], 'shape'):
+        values = [y[0]]
+    else:
+        values = [y]
+    if len(values) == 1 and len(names) > 1 and len(active) == 1:
+        # One target for the one output that has a loss.
+        values = [values[0] if i in active else None
+                  for i in range(len(names))]
+    return values
+
+
+def standardize_targets(model, y, lazy=False):
+    compiled = model._compiled_loss
+    names, active = compiled.output_names, compiled.active
+    if y is None:
+        return [None] * len(names)
+    tensors = []
+    for i, value in enumerate(_target_list(y, names, active)):
+        if value is None or i not in active:
+            tensors.append(None)
+            continue
+        tensors.append(_target_dtype(compiled.losses[i],
+                                     _as_tensor(value, lazy, 'target')))
+    return tensors
+
+
+def _target_dtype(loss, tensor):
+    """Class indices stay integers for sparse losses; other targets are
+    floatx."""
+    if loss is not None and loss.is_sparse:
+        return tensor.long() if tensor.is_floating_point() else tensor
+    if not tensor.is_floating_point():
+        return tensor.to(K.torch_dtype(K.floatx()))
+    return tensor
+
+
+def check_targets(model, targets):
+    """Keras 2's target checks: integer classes given to categorical
+    crossentropy, and the output's shape for the built-in losses that
+    compare target and output elementwise (not the sparse ones, nor
+    user-defined losses)."""
+    if not model._is_graph_network:
+        return
+    from .. import losses as losses_module
+    compiled = model._compiled_loss
+    for i, (target, symbolic) in enumerate(zip(targets, model.outputs)):
+        if target is None:
+            continue
+        loss = compiled.losses[i]
+        shape = tuple(target.shape)
+        expected = symbolic._keras_shape
+        if losses_module.is_categorical_crossentropy(loss.fn) and \
+                shape[-1] == 1 and (expected[-1] or 0) > 1:
+            raise integer_targets_for_categorical_error(shape)
+        fn = losses_module._underlying(loss.fn)
+        if loss.is_sparse or getattr(
+                losses_module, getattr(fn, '__name__', ''), None) is None:
+            continue
+        check_array_shape(compiled.output_names[i], shape, expected, False,
+                          'target')
+
+
+# ---------------------------------------------------------------- weights
+def standardize_weights(model, targets, sample_weight, class_weight):
+    names = model._compiled_loss.output_names
+    sws = spread_weights(sample_weight, names, 'sample_weight')
+    cws = spread_weights(class_weight, names, 'class_weight')
+    return [None if target is None else standardize_weight(
+        target, sws[i], cws[i], model._sample_weight_modes[i])
+        for i, target in enumerate(targets)]
+
+
+def check_class_weight(model, class_weight):
+    """`class_weight` checked once per call: one dict per output (from
+    class index to weight), keyed by output name for several outputs."""
+    if class_weight is None:
+        return
+    from .training_utils import check_class_weight_entry
+    names = model._compiled_loss.output_names
+    if len(names) > 1 and isinstance(class_weight, dict) and \
+            class_weight and not any(k in names for k in class_weight):
+        raise ValueError('`class_weight` of a model with several '
+                         'outputs must be a dict keyed by output name '
+                         '(%s) or a list with one dict per output. '
+                         'Received: class_weight=%r'
+                         % (names, class_weight))
+    entries = spread_weights(class_weight, names, 'class_weight')
+    for name, entry in zip(names, entries):
+        check_class_weight_entry(entry, name if len(names) > 1 else None)
+
+
+# ------------------------------------------------------------- all of it
+def standardize_user_data(model, x, y=None, sample_weight=None,
+                          class_weight=None, batch_size=None,
+                          check_lengths_match=True, lazy=False,
+                          data_name='x'):
+    """Input, target and weight tensors; with `lazy`, data that is not in
+    memory (HDF5Matrix, h5py datasets, numpy.memmap) stays where it is
+    and is read batch by batch. Empty data is refused, naming
+    `data_name` (None: a generator's batch, not checked). A deferred
+    model is built from the inputs."""
+    model._require_compiled()
+    inputs = standardize_inputs(model, x, lazy=lazy)
+    if data_name is not None:
+        check_non_empty(inputs, data_name)
+    model._ensure_built(inputs)
+    targets = standardize_targets(model, y, lazy=lazy and not class_weight)
+    active = model._compiled_loss.active
+    if y is None and active:
+        raise ValueError('You passed no target data (`y`) but the '
+                         'model has a loss to compute: pass `y` '
+                         'to fit/evaluate.')
+    if y is not None:
+        check_targets(model, targets)
+    weights = standardize_weights(model, targets, sample_weight,
+                                  class_weight)
+    if check_lengths_match:
+        check_lengths(inputs, targets, weights)
+    if model.stateful and batch_size and inputs and \
+            inputs[0].shape[0] % batch_size != 0:
+        raise ValueError('In a stateful network, you should only pass '
+                         'inputs with a number of samples that can be '
+                         'divided by the batch size. Found: ' +
+                         str(inputs[0].shape[0]) + ' samples')
+    return inputs, targets, weights

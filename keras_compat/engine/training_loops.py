@@ -1,0 +1,567 @@
+"""The epoch and batch loops of `fit`, `evaluate` and `predict`, and the
+callback plumbing around them (as Keras 2.3's `training_arrays` and
+`training_generator`).
+
+A loop takes batch iterators from `data_adapter` (each batch a
+`data_adapter.Batch`: input, target and weight tensors on the device and
+this process's share of the global batch), runs `training_step`'s step
+functions on them and reports to the callbacks. The distributed
+`Strategy` decides which callbacks run on this process, and sums the
+metric states and gathers the predictions of all processes."""
+import contextlib
+import warnings
+
+import numpy as np
+import torch
+
+from .. import backend as K
+from .. import callbacks as cbks
+from .. import distributed
+from ..backend import common
+from ..utils.generic_utils import unpack_singleton
+from . import data_adapter, standardization, training_step, training_utils
+
+
+# ------------------------------------------------------------------ fit
+def fit_loop(model, train_batches, val_batches, epochs, verbose, callbacks,
+             initial_epoch, validation_freq, batch_size=None):
+    """Trains for `epochs` epochs; returns the model's `History`."""
+    model._check_trainable_weights_consistency()
+    do_validation = val_batches is not None
+    names = model.metrics_names
+    params = {
+        'batch_size': batch_size, 'epochs': epochs,
+        'steps': len(train_batches),
+        'samples': getattr(train_batches, 'num_samples', None),
+        'verbose': verbose, 'do_validation': do_validation,
+        'metrics': names + ['val_' + n for n in names]
+        if do_validation else list(names),
+    }
+    callback_list = make_callbacks(model, callbacks, verbose, params)
+    validation_arrays = getattr(val_batches, 'callback_data', None)
+    if validation_arrays is not None:
+        # Keras 2 hands callbacks the validation arrays (x..., y...,
+        # sample weights...) as `self.validation_data`.
+        for callback in callback_list:
+            callback.validation_data = validation_arrays
+    training_utils.should_run_validation(validation_freq, 0)
+    model.stop_training = False
+    completed = False
+    try:
+        callback_list.on_train_begin()
+        # BackupAndRestore resumes after the last epoch it saved.
+        start = model._resume_epoch
+        model._resume_epoch = None
+        for epoch in range(initial_epoch if start is None else start,
+                           epochs):
+            epoch_logs = {}
+            callback_list.on_epoch_begin(epoch, epoch_logs)
+            _train_epoch(model, train_batches, callback_list)
+            epoch_logs.update(global_results(model))
+            if do_validation and training_utils.should_run_validation(
+                    validation_freq, epoch):
+                # The validation run reports to the callbacks as a test
+                # run, as in Keras 2.3.
+                callback_list.on_test_begin()
+                val_logs = evaluate_loop(model, val_batches, callback_list)
+                callback_list.on_test_end()
+                for name, value in val_logs.items():
+                    epoch_logs['val_' + name] = value
+            _note_aliases(model)
+            callback_list.on_epoch_end(epoch, epoch_logs)
+            if model.stop_training:
+                break
+            if getattr(train_batches, 'dynamic_length', False):
+                params['steps'] = len(train_batches)
+                callback_list.set_params(params)
+        completed = True
+    finally:
+        model._set_mode(False)
+        if not completed:
+            # An exception or Ctrl-C: the callbacks' files are closed, the
+            # exception goes on as it was.
+            callback_list._close_resources()
+    callback_list.on_train_end()
+    return model.history
+
+
+def _train_epoch(model, batches, callback_list):
+    model._metrics_tracker.reset()
+    model._set_mode(training_phase())
+    want_begin = callback_list.wants_batch('train', 'begin')
+    want_end = callback_list.wants_batch('train', 'end')
+    lazy = model._metrics_tracker.results_dict
+    with common.loop_phase(1):
+        for step, batch in enumerate(batches):
+            size = int(batch.inputs[0].shape[0])
+            if want_begin:
+                callback_list.batch_hook('train', 'begin', step,
+                                         {'batch': step, 'size': size})
+            training_step.train_step(model, batch)
+            if want_end:
+                callback_list.batch_hook(
+                    'train', 'end', step,
+                    cbks.BatchLogs({'batch': step, 'size': size}, lazy))
+            if model.stop_training:
+                break
+
+
+def _note_aliases(model):
+    """History answers to the other Keras spelling of each metric name."""
+    aliases = model._metrics_tracker.history_aliases
+    if model.history is not None and aliases:
+        model.history.history._ALIASES = dict(
+            model.history.history._ALIASES, **aliases)
+
+
+def make_callbacks(model, callbacks, verbose, params, history=True):
+    """The CallbackList of a fit: a progress bar, the user's callbacks and
+    a new `History` (those that run on this process)."""
+    callbacks, verbose, params = distributed.get_strategy().callbacks(
+        callbacks, verbose, params)
+    callback_objects = []
+    if verbose:
+        callback_objects.append(cbks.ProgbarLogger(count_mode='steps'))
+    callback_objects += callbacks
+    if history:
+        model.history = cbks.History()
+        callback_objects.append(model.history)
+    callback_list = cbks.CallbackList(callback_objects)
+    callback_list.set_model(model)
+    callback_list.set_params(params)
+    return callback_list
+
+
+def training_phase():
+    forced = common.forced_learning_phase()
+    return True if forced is None else bool(forced)
+
+
+def inference_phase():
+    """evaluate/predict run in inference mode unless the learning phase was
+    set to 1 (`K.set_learning_phase(1)`: dropout stays on and
+    BatchNormalization uses batch statistics, as in Keras 2)."""
+    return common.forced_learning_phase() == 1
+
+
+# ------------------------------------------------------------- evaluate
+def evaluate_loop(model, batches, callback_list=None):
+    """The logs of one pass over `batches` without updates."""
+    model._metrics_tracker.reset()
+    model._set_mode(inference_phase())
+    want_begin = callback_list is not None and \
+        callback_list.wants_batch('test', 'begin')
+    want_end = callback_list is not None and \
+        callback_list.wants_batch('test', 'end')
+    with torch.no_grad(), common.loop_phase(0):
+        for step, batch in enumerate(batches):
+            size = int(batch.inputs[0].shape[0])
+            if want_begin:
+                callback_list.batch_hook('test', 'begin', step,
+                                         {'batch': step, 'size': size})
+            training_step.test_step(model, batch)
+            if want_end:
+                callback_list.batch_hook(
+                    'test', 'end', step,
+                    cbks.BatchLogs({'batch': step, 'size': size},
+                                   model._metrics_tracker.results_dict))
+    return global_results(model)
+
+
+def global_results(model):
+    """The logs: with several processes, the metric states are first
+    summed over all of them, so every rank logs the same global values."""
+    tracker = model._metrics_tracker
+    distributed.get_strategy().reduce_metrics(tracker.all_metrics())
+    return tracker.results_dict()
+
+
+def run_evaluation(model, batches, verbose, callbacks):
+    """`evaluate`'s result: the loss, or a list in `metrics_names`
+    order."""
+    model._prepare_training()
+    callback_list = cbks.CallbackList(callbacks or [])
+    callback_list.set_model(model)
+    callback_list.set_params({'verbose': verbose, 'steps': len(batches)})
+    bar = None
+    if verbose and distributed.is_chief():
+        from ..utils.generic_utils import Progbar
+        bar = Progbar(target=len(batches), verbose=verbose)
+    try:
+        callback_list.on_test_begin()
+        logs = evaluate_loop(model, batches, callback_list)
+    except BaseException:
+        callback_list._close_resources()
+        raise
+    if bar is not None:
+        bar.set_values(len(batches), list(logs.items()))
+    callback_list.on_test_end(logs)
+    values = [logs[n] for n in model.metrics_names if n in logs]
+    return values[0] if len(values) == 1 else values
+
+
+# -------------------------------------------------------------- predict
+def predict_loop(model, batches, verbose=0, callbacks=None):
+    """The outputs for every batch, as numpy arrays (the whole data's, in
+    order, on every process when the batches split the data)."""
+    strategy = distributed.get_strategy()
+    split = getattr(batches, 'shard', None) is not None
+    if split and not distributed.is_chief():
+        verbose = 0
+    model._set_mode(inference_phase())
+    callback_list = cbks.CallbackList(callbacks or [])
+    callback_list.set_model(model)
+    callback_list.set_params({'verbose': verbose, 'steps': len(batches)})
+    bar = None
+    if verbose == 1:
+        from ..utils.generic_utils import Progbar
+        bar = Progbar(target=len(batches), verbose=1)
+    try:
+        callback_list.on_predict_begin()
+        results = _predict_batches(model, batches, callback_list, bar)
+    except BaseException:
+        callback_list._close_resources()
+        raise
+    callback_list.on_predict_end()
+    arrays = [] if results is None else \
+        [torch.cat(parts, dim=0).cpu().numpy() for parts in results]
+    arrays = arrays[0] if len(arrays) == 1 else arrays
+    return strategy.gather_predictions(arrays) if split else arrays
+
+
+def _predict_batches(model, batches, callback_list, bar):
+    want_begin = callback_list.wants_batch('predict', 'begin')
+    want_end = callback_list.wants_batch('predict', 'end')
+    results = None
+    with torch.no_grad(), common.loop_phase(0):
+        for step, batch in enumerate(batches):
+            if want_begin:
+                callback_list.batch_hook('predict', 'begin', step,
+                                         {'batch': step})
+            outputs = training_step.predict_step(model, batch.inputs)
+            if results is None:
+                results = [[] for _ in outputs]
+            for store, out in zip(results, outputs):
+                store.append(out)
+            if want_end:
+                callback_list.batch_hook(
+                    'predict', 'end', step,
+                    {'batch': step, 'outputs': unpack_singleton(
+                        [o.cpu().numpy() for o in outputs])})
+            if bar is not None:
+                bar.set_values(step + 1, [])
+    return results
+
+
+def empty_predictions(model, inputs):
+    """Predictions for 0 samples: empty arrays of the output shapes, found
+    by running one row of zeros (the declared output shapes for a
+    stateful model, whose states that row would change)."""
+    outputs = None
+    if not model.stateful:
+        device = model._device()
+        rows = [torch.zeros((1,) + tuple(t.shape[1:]), dtype=t.dtype,
+                            device=device) for t in inputs]
+        model._set_mode(False)
+        try:
+            with torch.no_grad(), common.loop_phase(0):
+                outputs = [(tuple(o.shape[1:]), o.dtype)
+                           for o in training_step.forward(model, rows)]
+        except Exception:
+            outputs = None
+    if outputs is None:
+        shapes = model.compute_output_shape(
+            [(None,) + tuple(t.shape[1:]) for t in inputs]
+            if len(inputs) > 1 else (None,) + tuple(inputs[0].shape[1:]))
+        if not isinstance(shapes, list):
+            shapes = [shapes]
+        outputs = [(tuple(d or 0 for d in shape[1:]),
+                    K.torch_dtype(K.floatx())) for shape in shapes]
+    arrays = [torch.zeros((0,) + shape, dtype=dtype).numpy()
+              for shape, dtype in outputs]
+    return arrays[0] if len(arrays) == 1 else arrays
+
+
+# ------------------------------------------------------------- on batch
+def single_batch(model, inputs, targets=(), weights=()):
+    """A `Batch` of the given tensors moved onto the model's device."""
+    device = model._device()
+
+    def moved(tensors):
+        return [None if t is None else t.to(device) for t in tensors]
+    return data_adapter.Batch(moved(inputs), moved(targets), moved(weights),
+                              None)
+
+
+def run_on_batch(model, batch, train, reset_metrics):
+    """train_on_batch/test_on_batch: one step, then the loss (and metric
+    values) as floats."""
+    if reset_metrics:
+        model._metrics_tracker.reset()
+    if train:
+        model._set_mode(training_phase())
+        with common.loop_phase(1):
+            training_step.train_step(model, batch)
+    else:
+        model._set_mode(inference_phase())
+        with torch.no_grad(), common.loop_phase(0):
+            training_step.test_step(model, batch)
+    values = model._metrics_tracker.result_floats()
+    return values[0] if len(values) == 1 else values
+
+
+# ------------------------------------------------------------ array data
+def refuse_arrays_beside_generator(y, sample_weight, validation_split):
+    if y is not None:
+        raise ValueError('`y` argument is not supported when data is'
+                         'a generator or Sequence instance. Instead pass '
+                         'targets as the second element of the generator.')
+    if sample_weight is not None:
+        raise ValueError('`sample_weight` argument is not supported when '
+                         'data isa generator or Sequence instance. Instead '
+                         'pass sample weights as the third element of the '
+                         'generator.')
+    if validation_split:
+        raise ValueError('If your data is in the form of a Python '
+                         'generator, you cannot use `validation_split`.')
+
+
+def array_batches(model, inputs, targets, weights, batch_size, steps=None,
+                  shuffle=False, shard='whole'):
+    """Batches sliced from tensors (moved onto the model's device)."""
+    return data_adapter.ArrayBatches(inputs, targets, weights,
+                                     batch_size or 32, shuffle=shuffle,
+                                     steps=steps, device=model._device(),
+                                     shard=shard)
+
+
+def fit_array_batches(model, x, y, sample_weight, class_weight, batch_size,
+                      shuffle, steps_per_epoch, validation_split,
+                      validation_data, validation_steps, max_queue_size,
+                      workers, use_multiprocessing):
+    """(training batches, validation batches or None) of a `fit` on
+    arrays: `validation_data`, or the last `validation_split` of the
+    samples (before shuffling, as Keras 2 splits)."""
+    inputs, targets, weights = standardization.standardize_user_data(
+        model, x, y, sample_weight, class_weight, batch_size, lazy=True)
+    if shuffle and shuffle != 'batch' and any(
+            data_adapter.needs_batch_shuffle(t) for t in inputs + targets):
+        # Keras 2's rule: HDF5 data is read in increasing index order.
+        raise TypeError('TypeError while preparing batch. If using HDF5 '
+                        'input data, pass shuffle="batch".')
+    val_batches = None
+    if validation_data is not None:
+        val_batches = validation_batches(
+            model, validation_data, batch_size, validation_steps,
+            max_queue_size, workers, use_multiprocessing)
+    elif validation_split and 0. < validation_split < 1.:
+        (inputs, targets, weights), val = _split_off(
+            (inputs, targets, weights), validation_split)
+        val_batches = array_batches(model, *val, batch_size=batch_size)
+        val_batches.callback_data = callback_validation_data(
+            None, None, None, *val)
+    train_batches = array_batches(model, inputs, targets, weights,
+                                  batch_size, steps=steps_per_epoch,
+                                  shuffle=shuffle, shard='batch')
+    return train_batches, val_batches
+
+
+def _split_off(data, validation_split):
+    """(training part, validation part) of (inputs, targets, weights)."""
+    inputs = data[0]
+    total = int(inputs[0].shape[0])
+    split_at = int(total * (1. - validation_split))
+
+    def part(tensors, rows):
+        return [None if t is None else t[rows] for t in tensors]
+    train = tuple(part(t, slice(None, split_at)) for t in data)
+    val = tuple(part(t, slice(split_at, None)) for t in data)
+    if split_at == 0 or split_at == total:
+        raise ValueError(
+            'Expected input data to be non-empty: `validation_split=%r` of '
+            '%d samples leaves %d for training and %d for validation.'
+            % (validation_split, total, split_at, total - split_at))
+    return train, val
+
+
+def validation_batches(model, validation_data, batch_size, steps,
+                       max_queue_size=10, workers=1,
+                       use_multiprocessing=False):
+    """Batches of `fit`'s `validation_data`: a generator or Sequence, or
+    (x_val, y_val[, val_sample_weights])."""
+    if data_adapter.is_generator_like(validation_data):
+        return StandardizedBatches(model, data_adapter.GeneratorBatches(
+            validation_data, steps=steps, workers=workers,
+            use_multiprocessing=use_multiprocessing,
+            max_queue_size=max_queue_size, mode='test',
+            batch_size=batch_size), None)
+    if not isinstance(validation_data, (tuple, list)) or \
+            len(validation_data) not in (2, 3):
+        raise ValueError('When passing validation_data, it must contain 2 '
+                         '(x_val, y_val) or 3 (x_val, y_val, '
+                         'val_sample_weights) items, however it contains '
+                         '%d items' % len(validation_data))
+    val_x, val_y = validation_data[0], validation_data[1]
+    val_sw = validation_data[2] if len(validation_data) == 3 else None
+    inputs, targets, weights = standardization.standardize_user_data(
+        model, val_x, val_y, val_sw, batch_size=batch_size, lazy=True,
+        data_name='validation_data')
+    batches = array_batches(model, inputs, targets, weights, batch_size,
+                            steps=steps)
+    batches.callback_data = callback_validation_data(
+        val_x, val_y, val_sw, inputs, targets, weights)
+    return batches
+
+
+def callback_validation_data(val_x, val_y, val_sw, inputs, targets,
+                             weights):
+    """Keras 2's `callback.validation_data`: [x..., y..., sample
+    weights...], each sample weight defaulting to ones."""
+    xs = _to_numpy_list(val_x, inputs)
+    ys = _to_numpy_list(val_y, targets)
+    sws = []
+    for w, y in zip(weights, targets):
+        n = int(y.shape[0]) if y is not None else int(inputs[0].shape[0])
+        sws.append(np.ones((n,), dtype=K.floatx()) if w is None
+                   else w.detach().cpu().numpy())
+    return xs + ys + sws
+
+
+def _to_numpy_list(given, tensors):
+    """The user's arrays when they are numpy arrays (the same objects, as
+    Keras 2 passes them on), else numpy copies of the tensors."""
+    given = given if isinstance(given, (list, tuple)) else [given]
+    if len(given) == len(tensors) and all(isinstance(a, np.ndarray)
+                                          for a in given):
+        return list(given)
+    # Data read batch by batch stays so (np.asarray reads it whole).
+    return [None if t is None else t if isinstance(
+        t, data_adapter.LazyRows) else t.detach().cpu().numpy()
+        for t in tensors]
+
+
+# -------------------------------------------------------- generator data
+def generator_batches(model, generator, steps, workers, use_multiprocessing,
+                      max_queue_size, mode, class_weight=None, shuffle=True,
+                      batch_size=None):
+    """Batches of a generator, `keras.utils.Sequence` or torch
+    DataLoader/Dataset, standardised for the model."""
+    source = data_adapter.GeneratorBatches(
+        generator, steps=steps, workers=workers,
+        use_multiprocessing=use_multiprocessing,
+        max_queue_size=max_queue_size, mode=mode, shuffle=shuffle,
+        batch_size=batch_size)
+    return StandardizedBatches(model, source, class_weight,
+                               inputs_only=mode == 'predict')
+
+
+class StandardizedBatches(object):
+    """Converts each (x, y, sample_weight) from a generator into a `Batch`
+    of the model's input, target and weight tensors on its device."""
+
+    def __init__(self, model, source, class_weight, inputs_only=False):
+        self.model = model
+        self.source = source
+        self.class_weight = class_weight
+        self.inputs_only = inputs_only
+        self._first = None
+
+    def __len__(self):
+        return len(self.source)
+
+    @property
+    def dynamic_length(self):
+        return getattr(self.source, 'dynamic_length', False)
+
+    def close(self):
+        self._first = None
+        self.source.close()
+
+    def prime(self):
+        """Builds a deferred model from the first batch."""
+        if self.model.built:
+            return
+        iterator = iter(self.source)
+        first = next(iterator)
+        self._first = (first, iterator)
+        self.model._ensure_built(
+            standardization.standardize_inputs(self.model, first[0]))
+
+    def _convert(self, batch):
+        x, y, sw = batch
+        if self.inputs_only:
+            inputs = standardization.standardize_inputs(self.model, x)
+            return _on_device(self.model, inputs, [], [])
+        inputs, targets, weights = standardization.standardize_user_data(
+            self.model, x, y, sw, self.class_weight, data_name=None)
+        return _on_device(self.model, inputs, targets, weights)
+
+    def __iter__(self):
+        if self._first is not None:
+            first, iterator = self._first
+            self._first = None
+            yield self._convert(first)
+            for batch in iterator:
+                yield self._convert(batch)
+            return
+        for batch in self.source:
+            yield self._convert(batch)
+
+
+def _on_device(model, inputs, targets, weights):
+    device = model._device()
+
+    def moved(tensors):
+        return [None if t is None else t.to(device, non_blocking=True)
+                for t in tensors]
+    return data_adapter.Batch(moved(inputs), moved(targets), moved(weights),
+                              None)
+
+
+@contextlib.contextmanager
+def closing(*batch_sources):
+    """Stops the reader threads and worker processes of generator and
+    Sequence inputs when the call ends, normally or not. A failure to stop
+    them is warned about, not raised over the call's own exception."""
+    try:
+        yield
+    finally:
+        for source in batch_sources:
+            close = getattr(source, 'close', None)
+            if close is None:
+                continue
+            try:
+                close()
+            except Exception as error:
+                warnings.warn('Stopping the data readers failed: %s: %s'
+                              % (type(error).__name__, error))
+
+
+def legacy_generator_args(kwargs, generator, epochs, steps, val_steps,
+                          workers, use_multiprocessing, max_queue_size):
+    """Keras 1 generator arguments (samples_per_epoch, nb_epoch,
+    nb_val_samples, nb_worker, pickle_safe, max_q_size)."""
+    kwargs = dict(kwargs)
+    if 'samples_per_epoch' in kwargs:
+        samples = kwargs.pop('samples_per_epoch')
+        size = getattr(generator, 'batch_size', None)
+        steps = samples // size if size else samples
+        warnings.warn('The semantics of the Keras 2 argument '
+                      '`steps_per_epoch` is not the same as the Keras 1 '
+                      'argument `samples_per_epoch`.', stacklevel=3)
+    if 'val_samples' in kwargs:
+        steps = kwargs.pop('val_samples')
+    if 'nb_epoch' in kwargs:
+        epochs = kwargs.pop('nb_epoch')
+    if 'nb_val_samples' in kwargs:
+        val_steps = kwargs.pop('nb_val_samples')
+    if 'nb_worker' in kwargs:
+        workers = kwargs.pop('nb_worker')
+    if 'pickle_safe' in kwargs:
+        use_multiprocessing = kwargs.pop('pickle_safe')
+    if 'max_q_size' in kwargs:
+        max_queue_size = kwargs.pop('max_q_size')
+    if kwargs:
+        raise TypeError('Unrecognized keyword arguments: ' + str(kwargs))
+    return epochs, steps, val_steps, workers, use_multiprocessing, \
+        max_queue_size

@@ -1,0 +1,248 @@
+"""One training, test or prediction step: forward, loss, backward,
+optimizer step, weight constraints, metric tracking.
+
+The three step functions are the whole of what happens to one batch;
+the torch mechanisms they use live here too:
+
+- forward: the model itself, the DistributedDataParallel wrapper under
+  torchrun (training only), or the `torch.compile`d forward
+  (`compile(jit_compile=True)`), each under `torch.autocast` when the
+  mixed-precision policy asks for it;
+- loss: the compiled loss plus every penalty the layers added
+  (regularizers, `add_loss`), in one autograd graph;
+- backward and step: a `GradScaler` for mixed_float16, Keras 2
+  `get_updates` optimizers, then the weight constraints.
+
+Nothing here reads a value back from the device."""
+import functools
+import warnings
+
+import torch
+
+from .base_layer import _CALLS, _unique_layers
+
+
+# ------------------------------------------------------------------ steps
+def train_step(model, batch):
+    """One gradient update on `batch` (a `data_adapter.Batch`); returns
+    the outputs."""
+    outputs = forward(model, batch.inputs, train=True)
+    total, per_output = total_loss(model, batch.targets, outputs,
+                                   batch.weights)
+    if total.requires_grad:
+        share = batch.share
+        # DDP averages the processes' gradients; scaling each by its share
+        # of the global batch makes that average the gradient of the
+        # global batch mean.
+        objective = total if share is None or share.loss_scale == 1. \
+            else total * share.loss_scale
+        _minimize(model, objective)
+    if batch.share is not None and batch.share.empty:
+        model._metrics_tracker.build(batch.targets, outputs)
+    else:
+        _track(model, batch, outputs, total, per_output)
+    return outputs
+
+
+def test_step(model, batch):
+    """The loss and metrics of `batch`, accumulated; returns the
+    outputs."""
+    outputs = forward(model, batch.inputs)
+    total, per_output = total_loss(model, batch.targets, outputs,
+                                   batch.weights)
+    _track(model, batch, outputs, total, per_output)
+    return outputs
+
+
+def predict_step(model, inputs):
+    """The model's outputs for a list of input tensors, detached."""
+    return [o.detach() for o in forward(model, inputs)]
+
+
+def _minimize(model, objective):
+    optimizer = model.optimizer
+    optimizer.zero_grad(set_to_none=True)
+    scaler = _grad_scaler(model) if model._policy.mixed else None
+    if scaler is None:
+        objective.backward()
+    else:
+        scaler.scale(objective).backward()
+    if getattr(optimizer, '_custom_updates', False):
+        # Keras 2's get_updates(loss, params); as in Keras 2, it applies
+        # the weight constraints itself.
+        optimizer._apply_step(objective, model._optimizer_weights(), scaler)
+        return
+    if scaler is None:
+        optimizer.step()
+    else:
+        scaler.step(optimizer)
+        scaler.update()
+    apply_constraints(model)
+
+
+def _track(model, batch, outputs, total, per_output):
+    added = None
+    if model._graph_metrics or model._metric_layers:
+        added = added_metric_values(model)
+    model._metrics_tracker.update(
+        batch.targets, outputs, batch.weights, total, per_output, added,
+        model._attribute_metrics)
+
+
+def apply_constraints(model):
+    """Projects each constrained weight after the optimizer step."""
+    if not model._constraint_records:
+        return
+    with torch.no_grad():
+        for layer, record in model._constraint_records:
+            record.assign(layer, record.constraint(record.keras_tensor(layer)))
+
+
+# ---------------------------------------------------------------- forward
+def forward(model, inputs, train=False):
+    """The model's outputs as a list; float32 under a mixed policy."""
+    x = inputs[0] if len(inputs) == 1 else inputs
+    ddp = model._ddp[1] if train else None
+    if ddp is None and model._jit:
+        outputs = _compiled_forward(model, x)
+    else:
+        outputs = _autocast_call(model, ddp or model, x)
+    if not isinstance(outputs, (list, tuple)):
+        outputs = [outputs]
+    if model._policy is not None and model._policy.mixed:
+        outputs = [o.float() if o.is_floating_point() else o
+                   for o in outputs]
+    return list(outputs)
+
+
+def _autocast_call(model, module, x):
+    """module(x), under torch.autocast when the policy is mixed."""
+    policy = model._policy
+    amp = None if policy is None else policy.autocast_dtype()
+    if amp is None:
+        return module(x)
+    with torch.autocast(model._device().type, dtype=amp):
+        return module(x)
+
+
+def _compiled_forward(model, x):
+    """The forward pass through torch.compile; falls back to eager (with
+    a warning) when the model cannot be compiled."""
+    compiled = model._compiled_step
+    if compiled is None:
+        compile_fn = getattr(torch, 'compile', None)
+        if compile_fn is None:
+            warnings.warn('jit_compile=True needs torch.compile (torch >= '
+                          '2.0); training eagerly.')
+            model._jit = False
+            return model(x)
+        compiled = model._compiled_step = compile_fn(
+            functools.partial(_autocast_call, model, model))
+    _start_compiled_call(model)
+    _CALLS.depth += 1
+    _CALLS.compiled = True
+    try:
+        return compiled(x)
+    except Exception as error:
+        failure = error
+    finally:
+        _CALLS.depth -= 1
+        _CALLS.compiled = False
+    warnings.warn('jit_compile=True: torch.compile could not compile this '
+                  'model (%s: %s); training eagerly instead.'
+                  % (type(failure).__name__, str(failure)[:300]))
+    model._jit = False
+    model._compiled_step = None
+    return model(x)
+
+
+def _start_compiled_call(model):
+    """Does outside the compiled graph what a top-level call does inside
+    an eager one: starts a new call generation and empties the per-call
+    losses and metrics. The graph then sees a constant generation and is
+    not recompiled at every step."""
+    _CALLS.generation += 1
+    generation = _CALLS.generation
+    for layer in loss_layers(model):
+        layer._call_losses = []
+        layer._loss_generation = generation
+    for layer in model._metric_layers:
+        layer._metrics = []
+        layer._metric_generation = generation
+
+
+def _grad_scaler(model):
+    if model._scaler is None and model._policy.compute_dtype == \
+            'float16':
+        # tf.keras's dynamic loss scale: start at 2**15, halve and skip
+        # the step on overflow, double after 2000 clean steps.
+        model._scaler = torch.amp.GradScaler(
+            model._device().type, init_scale=2. ** 15, growth_factor=2.,
+            backoff_factor=0.5, growth_interval=2000)
+    return model._scaler
+
+
+# ------------------------------------------------------------------- loss
+def total_loss(model, targets, outputs, weights):
+    """(total, per-output losses): the compiled loss plus every penalty
+    the layers added during the forward pass."""
+    if model._graph_reads:
+        from . import symbolic
+        with symbolic.running(symbolic.RunValues(
+                model._last_tensor_map or {})):
+            total, per_output = model._compiled_loss(targets, outputs,
+                                                     weights)
+    else:
+        total, per_output = model._compiled_loss(targets, outputs, weights)
+    penalty = regularization_loss(model)
+    if penalty is not None:
+        total = total + penalty
+    return total, per_output
+
+
+def regularization_loss(model):
+    """The sum of weight penalties, `add_loss` values of the last call and
+    loss functions of the layers; None when there are none."""
+    layers = loss_layers(model)
+    if not layers:
+        return None
+    penalties = []
+    generation = _CALLS.generation
+    for layer in layers:
+        penalties += layer._weight_penalties()
+        if layer._call_losses and layer._loss_generation == generation:
+            penalties += layer._call_losses
+        penalties += [fn() for fn in layer._loss_fns]
+    if not penalties:
+        return None
+    return functools.reduce(lambda a, b: a + b, penalties)
+
+
+def loss_layers(model):
+    """The layers of the model that contribute losses (and, as
+    `model._metric_layers`, those that add metrics in `call`)."""
+    version, layers = model._loss_layer_cache
+    current = (_CALLS.loss_layers_version, len(model._layers))
+    if version != current:
+        everything = list(_unique_layers(model))
+        layers = [l for l in everything if l._has_own_losses()]
+        model._metric_layers = [l for l in everything if
+                                l.__dict__.get('_has_call_metrics')]
+        model._loss_layer_cache = (current, layers)
+    return layers
+
+
+def added_metric_values(model):
+    """(name, tensor, metric object or None) of the `add_metric` values
+    of the last forward pass."""
+    values = []
+    tensor_map = model._last_tensor_map or {}
+    for name, symbolic, metric_obj in model._graph_metrics:
+        if id(symbolic) in tensor_map:
+            values.append((name, tensor_map[id(symbolic)], metric_obj))
+    loss_layers(model)
+    generation = _CALLS.generation
+    for layer in model._metric_layers:
+        if layer.__dict__.get('_metric_generation') == generation:
+            values += layer._metrics
+    return values
