@@ -18,6 +18,7 @@ from torch import nn
 from .. import backend as K
 from .. import initializers, regularizers, constraints
 from ..backend import common, immutable
+from . import call_context
 from ..utils.generic_utils import to_list, unpack_singleton
 from .keras_tensor import KerasTensor, Node
 
@@ -271,10 +272,15 @@ class Layer(nn.Module):
         self._legacy_trainable = None
         self._legacy_non_trainable = None
         self._loss_fns = []
+        # Values added during a call, and the call they belong to
+        # (engine/call_context.py).
         self._call_losses = []
-        self._loss_generation = -1
+        self._loss_context = None
         self._has_call_losses = False
         self._metrics = []
+        self._metric_context = None
+        self._has_call_metrics = False
+        self._last_call_context = None
         self._inbound_nodes = []
         self._outbound_nodes = []
         name = kwargs.get('name')
@@ -833,13 +839,11 @@ class Layer(nn.Module):
         `call`, it records the value of the current call."""
         metric_obj = getattr(value, '_metric_obj', None)
         name = _added_metric_name(value, name, aggregation)
-        if not _CALLS.compiled and \
-                self.__dict__.get('_metric_generation') != _CALLS.generation:
+        context, replace = call_context.for_update(self._metric_context)
+        if replace:
             self._metrics = []
-            self._metric_generation = _CALLS.generation
-        if not self.__dict__.get('_has_call_metrics'):
-            self._has_call_metrics = True
-            _CALLS.loss_layers_version += 1
+        self._metric_context = context
+        self._has_call_metrics = True
         if not isinstance(value, torch.Tensor):
             value = torch.as_tensor(value, dtype=torch.float32)
         self._metrics.append((name, value, metric_obj))
@@ -856,11 +860,24 @@ class Layer(nn.Module):
     def __call__(self, inputs, *args, **kwargs):
         if _is_symbolic(inputs):
             return self._symbolic_call(inputs, *args, **kwargs)
+        if call_context.current() is not None:
+            return self._eager_call(inputs, args, kwargs, False)
+        context = call_context.enter()
+        try:
+            return self._eager_call(inputs, args, kwargs, True)
+        finally:
+            call_context.leave()
+            self._last_call_context = context
+
+    def _eager_call(self, inputs, args, kwargs, outermost):
+        """The call on real tensors: builds the layer on its first input;
+        the outermost call also moves the inputs onto the weights'
+        device."""
         if type(inputs) is not torch.Tensor:
             inputs = _to_tensors(inputs)
         if not self.built:
             self._build_for(inputs)
-        if _CALLS.depth == 0:
+        if outermost:
             inputs = _onto_weight_device(self, inputs)
         flags = self.__class__.__dict__.get('_keras_class_flags') or \
             _class_flags(self.__class__)
@@ -870,8 +887,6 @@ class Layer(nn.Module):
             kwargs.pop('training')
         if 'mask' in kwargs and not flags['mask_arg']:
             kwargs.pop('mask')
-        if _CALLS.depth == 0:
-            _CALLS.generation += 1
         try:
             outputs = self._module_call(flags, inputs, args, kwargs)
         except (RuntimeError, IndexError) as error:
@@ -908,8 +923,6 @@ class Layer(nn.Module):
                 kwargs.pop('mask')
         if 'training' in kwargs and not flags['training_arg']:
             kwargs.pop('training')
-        if _CALLS.depth == 0:
-            _CALLS.generation += 1
         try:
             outputs = self._module_call(flags, inputs, args, kwargs)
         except (RuntimeError, IndexError) as error:
@@ -928,13 +941,11 @@ class Layer(nn.Module):
     def _append_call_loss(self, loss):
         # Losses of a call replace those of the previous top-level call; a
         # layer shared inside one model call keeps all of its calls' losses.
-        if not _CALLS.compiled and \
-                self._loss_generation != _CALLS.generation:
+        context, replace = call_context.for_update(self._loss_context)
+        if replace:
             self._call_losses = []
-            self._loss_generation = _CALLS.generation
-        if not self._has_call_losses:
-            self._has_call_losses = True
-            _CALLS.loss_layers_version += 1
+        self._loss_context = context
+        self._has_call_losses = True
         self._call_losses.append(loss)
 
     def _explain_failure(self, inputs, error):
@@ -1328,18 +1339,6 @@ class Layer(nn.Module):
     @property
     def uses_learning_phase(self):
         return False
-
-
-class _CallState(object):
-    """Counts top-level calls so that losses added during a call replace
-    those of the previous call."""
-    depth = 0
-    generation = 0
-    compiled = False    # inside a torch.compile'd model call
-    loss_layers_version = 0
-
-
-_CALLS = _CallState()
 
 
 class _SymbolicLoss(object):

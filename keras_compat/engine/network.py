@@ -16,7 +16,8 @@ from .. import backend as K
 from ..utils.generic_utils import to_list, unpack_singleton, unique_names
 from ..utils import layer_utils
 from . import base_layer
-from .base_layer import Layer, _CALLS
+from . import call_context
+from .base_layer import Layer
 from .input_layer import InputLayer
 from .keras_tensor import KerasTensor, Node
 
@@ -386,17 +387,18 @@ class Network(Layer):
     def __call__(self, inputs, *args, **kwargs):
         if base_layer._is_symbolic(inputs):
             return Layer.__call__(self, inputs, *args, **kwargs)
-        if _CALLS.depth == 0:
-            _CALLS.generation += 1
-            if self.built:
-                if type(inputs) is not torch.Tensor:
-                    inputs = base_layer._to_tensors(inputs)
-                inputs = base_layer._onto_weight_device(self, inputs)
-        _CALLS.depth += 1
+        if call_context.current() is not None:
+            return Layer.__call__(self, inputs, *args, **kwargs)
+        if self.built:
+            if type(inputs) is not torch.Tensor:
+                inputs = base_layer._to_tensors(inputs)
+            inputs = base_layer._onto_weight_device(self, inputs)
+        context = call_context.enter()
         try:
             return Layer.__call__(self, inputs, *args, **kwargs)
         finally:
-            _CALLS.depth -= 1
+            call_context.leave()
+            self._last_call_context = context
 
     def call(self, inputs, training=None, mask=None):
         if not self._is_graph_network:

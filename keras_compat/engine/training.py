@@ -109,9 +109,10 @@ class Model(Network):
         self._trainable_params = []
         self._trainable_pairs = []
         self._constraint_records = []
-        # Layers adding losses or metrics, refreshed as layers change.
-        self._loss_layer_cache = (None, [])
-        self._metric_layers = []
+        # Every layer once, refreshed as layers change, and the context
+        # of compiled calls (one per model, so graphs are not recompiled).
+        self._layer_list_cache = (None, [])
+        self._compiled_context = None
         # Execution: train/eval mode set, torch.compile, mixed precision,
         # DistributedDataParallel.
         self._mode = None

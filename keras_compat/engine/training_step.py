@@ -19,7 +19,8 @@ import warnings
 
 import torch
 
-from .base_layer import _CALLS, _unique_layers
+from . import call_context
+from .base_layer import _unique_layers
 
 
 # ------------------------------------------------------------------ steps
@@ -81,9 +82,9 @@ def _minimize(model, objective):
 
 
 def _track(model, batch, outputs, total, per_output):
-    added = None
-    if model._graph_metrics or model._metric_layers:
-        added = added_metric_values(model)
+    added = added_metric_values(model)
+    if not (added or model._graph_metrics or model._attribute_metrics):
+        added = None
     model._metrics_tracker.update(
         batch.targets, outputs, batch.weights, total, per_output, added,
         model._attribute_metrics)
@@ -138,16 +139,13 @@ def _compiled_forward(model, x):
             return model(x)
         compiled = model._compiled_step = compile_fn(
             functools.partial(_autocast_call, model, model))
-    _start_compiled_call(model)
-    _CALLS.depth += 1
-    _CALLS.compiled = True
+    call_context.enter(_start_compiled_call(model))
     try:
         return compiled(x)
     except Exception as error:
         failure = error
     finally:
-        _CALLS.depth -= 1
-        _CALLS.compiled = False
+        call_context.leave()
     warnings.warn('jit_compile=True: torch.compile could not compile this '
                   'model (%s: %s); training eagerly instead.'
                   % (type(failure).__name__, str(failure)[:300]))
@@ -158,17 +156,23 @@ def _compiled_forward(model, x):
 
 def _start_compiled_call(model):
     """Does outside the compiled graph what a top-level call does inside
-    an eager one: starts a new call generation and empties the per-call
-    losses and metrics. The graph then sees a constant generation and is
-    not recompiled at every step."""
-    _CALLS.generation += 1
-    generation = _CALLS.generation
-    for layer in loss_layers(model):
-        layer._call_losses = []
-        layer._loss_generation = generation
-    for layer in model._metric_layers:
-        layer._metrics = []
-        layer._metric_generation = generation
+    an eager one: empties the per-call losses and metrics and records them
+    as the model's last call. Returns the call's context: one per model,
+    so that the graph sees the same object at every step and is not
+    recompiled."""
+    context = model._compiled_context
+    if context is None:
+        context = model._compiled_context = call_context.CallContext(True)
+    for layer in _every_layer(model):
+        if layer._has_call_losses:
+            layer._call_losses = []
+        if layer._has_call_metrics:
+            layer._metrics = []
+        # Set on every layer, so that a layer adding its first value inside
+        # the graph records it under this call.
+        layer._loss_context = layer._metric_context = context
+    model._last_call_context = context
+    return context
 
 
 def _grad_scaler(model):
@@ -207,10 +211,10 @@ def regularization_loss(model):
     if not layers:
         return None
     penalties = []
-    generation = _CALLS.generation
+    last_call = model._last_call_context
     for layer in layers:
         penalties += layer._weight_penalties()
-        if layer._call_losses and layer._loss_generation == generation:
+        if layer._call_losses and layer._loss_context is last_call:
             penalties += layer._call_losses
         penalties += [fn() for fn in layer._loss_fns]
     if not penalties:
@@ -218,18 +222,19 @@ def regularization_loss(model):
     return functools.reduce(lambda a, b: a + b, penalties)
 
 
-def loss_layers(model):
-    """The layers of the model that contribute losses (and, as
-    `model._metric_layers`, those that add metrics in `call`)."""
-    version, layers = model._loss_layer_cache
-    current = (_CALLS.loss_layers_version, len(model._layers))
-    if version != current:
-        everything = list(_unique_layers(model))
-        layers = [l for l in everything if l._has_own_losses()]
-        model._metric_layers = [l for l in everything if
-                                l.__dict__.get('_has_call_metrics')]
-        model._loss_layer_cache = (current, layers)
+def _every_layer(model):
+    """The model and every layer in it, each once; recomputed when the
+    model gains layers."""
+    count, layers = model._layer_list_cache
+    if count != len(model._layers):
+        layers = list(_unique_layers(model))
+        model._layer_list_cache = (len(model._layers), layers)
     return layers
+
+
+def loss_layers(model):
+    """The layers of the model that contribute losses."""
+    return [l for l in _every_layer(model) if l._has_own_losses()]
 
 
 def added_metric_values(model):
@@ -240,9 +245,8 @@ def added_metric_values(model):
     for name, symbolic, metric_obj in model._graph_metrics:
         if id(symbolic) in tensor_map:
             values.append((name, tensor_map[id(symbolic)], metric_obj))
-    loss_layers(model)
-    generation = _CALLS.generation
-    for layer in model._metric_layers:
-        if layer.__dict__.get('_metric_generation') == generation:
+    last_call = model._last_call_context
+    for layer in _every_layer(model):
+        if layer._has_call_metrics and layer._metric_context is last_call:
             values += layer._metrics
     return values
