@@ -281,6 +281,15 @@ class Layer(nn.Module):
         self._metric_context = None
         self._has_call_metrics = False
         self._last_call_context = None
+        # The layer whose name scope this layer's weights take (a wrapper
+        # or an RNN running it) or are nested under (Bidirectional).
+        self._scope_replace = None
+        self._scope_parent = None
+        self._keras_weight_views = {}
+        # Per functional call: its symbolic activity penalties, and whether
+        # its `call` differentiates (K.gradients) its inputs.
+        self._keras_activity_losses = {}
+        self._uses_gradients = False
         self._inbound_nodes = []
         self._outbound_nodes = []
         name = kwargs.get('name')
@@ -544,10 +553,10 @@ class Layer(nn.Module):
         the scope of the layer that runs it (an RNN cell, a layer inside
         TimeDistributed), or nested under a parent ('bidirectional_1/
         forward_lstm_1')."""
-        replace = self.__dict__.get('_scope_replace')
+        replace = self._scope_replace
         if replace is not None:
             return replace._weight_scope()
-        parent = self.__dict__.get('_scope_parent')
+        parent = self._scope_parent
         if parent is not None:
             return parent._weight_scope() + '/' + self.name
         return self.name
@@ -560,7 +569,7 @@ class Layer(nn.Module):
         name = '%s/%s:0' % (self._weight_scope(), record.name)
         key = (id(source), source.data_ptr(), name,
                None if record.to_keras is None else source._version)
-        cache = self.__dict__.setdefault('_weight_view_cache', {})
+        cache = self._keras_weight_views
         cached = cache.get(record.attr)
         if cached is not None and cached[0] == key:
             return cached[1]
@@ -792,7 +801,7 @@ class Layer(nn.Module):
         """The activity penalty of each output of each functional call, as
         symbolic tensors (created once per call)."""
         from .symbolic import apply_op
-        made = self.__dict__.setdefault('_activity_loss_tensors', {})
+        made = self._keras_activity_losses
         losses = []
         for index, node in enumerate(self._inbound_nodes):
             if index not in made:

@@ -28,6 +28,16 @@ class CallContext(object):
             ' compiled' if self.compiled else '', id(self))
 
 
+def run_stack():
+    """This thread's stack of graph runs in progress (the values a model's
+    forward pass or a K.function call answers for symbolic tensors;
+    engine/symbolic.py), innermost last."""
+    runs = getattr(_ACTIVE, 'runs', None)
+    if runs is None:
+        runs = _ACTIVE.runs = []
+    return runs
+
+
 def current():
     """The context of the call in progress on this thread, or None."""
     return getattr(_ACTIVE, 'context', None)

@@ -189,7 +189,7 @@ class Network(Layer):
         for node in self._plan:
             # Layers whose call takes K.gradients (of their inputs, or of
             # tensors of the graph they read).
-            if node.outbound_layer.__dict__.get('_uses_gradients'):
+            if node.outbound_layer._uses_gradients:
                 self._grad_target_ids.update(id(x)
                                              for x in node.input_tensors)
             for x in node.output_tensors:

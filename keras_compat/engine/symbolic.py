@@ -12,6 +12,7 @@ import torch
 
 from .. import backend as K
 from ..backend import common
+from . import call_context
 from .base_layer import Layer, KerasWeightView
 from .keras_tensor import KerasTensor
 
@@ -134,8 +135,8 @@ class TensorOpLayer(Layer):
 # While a graph runs (a model's forward pass, a K.function call), symbolic
 # tensors that user code reaches outside the recorded graph (a custom
 # layer's `call` reading `z_mean` from the enclosing script, as Keras 2
-# VAE code does) stand for their value in that run.
-_RUNS = []
+# VAE code does) stand for their value in that run. The runs in progress
+# are a per-thread stack (call_context.run_stack).
 
 
 class RunValues(object):
@@ -183,11 +184,11 @@ class running(object):
         self.values = values
 
     def __enter__(self):
-        _RUNS.append(self.values)
+        call_context.run_stack().append(self.values)
         return self.values
 
     def __exit__(self, *exc):
-        _RUNS.pop()
+        call_context.run_stack().pop()
         return False
 
 
@@ -197,7 +198,7 @@ def probing():
 
 def probe_values():
     """The stand-in values of the innermost shape probe, or None."""
-    for values in reversed(_RUNS):
+    for values in reversed(call_context.run_stack()):
         if isinstance(values, ProbeValues):
             return values
     return None
@@ -206,7 +207,7 @@ def probe_values():
 def run_value(tensor):
     """The value of a symbolic tensor in the innermost run that has it,
     or None."""
-    for values in reversed(_RUNS):
+    for values in reversed(call_context.run_stack()):
         value = values.lookup(tensor)
         if value is not None:
             return value
@@ -232,7 +233,7 @@ def apply_op(fn, args, kwargs=None, name=None):
     arg_paths = _symbolic_paths(list(args))
     kwarg_paths = {key: _symbolic_paths(value)
                    for key, value in kwargs.items()}
-    if _RUNS:
+    if call_context.run_stack():
         real_args = _resolved(list(args), arg_paths)
         real_kwargs = {} if real_args is not None else None
         for key, value in kwargs.items():
@@ -416,8 +417,8 @@ def gradients(loss, variables):
         inputs = [loss] + symbolic_vars
         out = layer(inputs if len(inputs) > 1 else loss)
         return list(out) if isinstance(out, (list, tuple)) else [out]
-    probe = _RUNS[-1] if _RUNS and isinstance(_RUNS[-1], ProbeValues) \
-        else None
+    runs = call_context.run_stack()
+    probe = runs[-1] if runs and isinstance(runs[-1], ProbeValues) else None
     if probe is not None:
         # A shape probe of a layer whose call differentiates: real runs
         # of the graph will keep what it differentiates with respect to.

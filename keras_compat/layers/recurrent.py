@@ -498,8 +498,7 @@ class StackedRNNCells(Layer):
             input_shape = input_shape[0]
         for cell in self.cells:
             if isinstance(cell, Layer):
-                cell.__dict__['_scope_replace'] = self.__dict__.get(
-                    '_scope_replace')
+                cell.__dict__['_scope_replace'] = self._scope_replace
                 if not cell.built:
                     takes_constants = constants_shape and \
                         has_arg(cell.call, 'constants')
