@@ -11,9 +11,7 @@ import keras_compat as keras
 from keras_compat import backend as K
 from keras_compat import layers, mixed_precision
 from keras_compat.models import Sequential, Model
-
-from test_recurrent import np_rnn, masked_input
-from test_convolutional import np_conv2d
+from keras2_reference import masked_input, np_conv2d, np_rnn
 from keras2_reference import regression_data, sgd_linear
 
 pytestmark = pytest.mark.cuda

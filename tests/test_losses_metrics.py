@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from keras_compat import losses, metrics
+from keras_compat import layers, losses, metrics, models
 from keras_compat import backend as K
 
 EPS = 1e-7
@@ -176,3 +176,29 @@ def test_auc_of_perfect_and_random_ranking():
     auc.update_state(torch.tensor([0., 0., 1., 1.]),
                      torch.tensor([0.1, 0.2, 0.8, 0.9]))
     assert float(auc.result()) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_keras22_stateful_metric_layer_reports_its_running_value():
+    class TruePositives(layers.Layer):
+        def __init__(self, name='true_positives', **kwargs):
+            super(TruePositives, self).__init__(name=name, **kwargs)
+            self.stateful = True
+            self.count = K.variable(0.)
+
+        def reset_states(self):
+            K.set_value(self.count, 0.)
+
+        def __call__(self, y_true, y_pred):
+            hits = K.sum(K.cast(K.equal(K.round(y_pred), y_true), 'float32')
+                         * y_true)
+            K.update_add(self.count, hits)
+            return self.count * 1
+
+    model = models.Sequential([layers.Dense(1, activation='sigmoid',
+                                            input_dim=2)])
+    model.compile('sgd', 'binary_crossentropy', metrics=[TruePositives()])
+    x = np.random.RandomState(0).rand(40, 2).astype('float32')
+    y = (x.sum(axis=1, keepdims=True) > 1).astype('float32')
+    result = model.evaluate(x, y, batch_size=10, verbose=0)
+    predictions = model.predict(x)
+    assert result[1] == np.sum((np.round(predictions) == y) & (y == 1))

@@ -1,4 +1,5 @@
-"""Custom layers and models written the Keras 2 way."""
+"""The Layer base class: custom layers and models written the Keras 2 way,
+attribute and weight tracking, inputs, and the losses listed per call."""
 import copy
 import pickle
 import warnings
@@ -655,3 +656,48 @@ def test_add_weight_in_the_keras_2_0_order():
     with pytest.raises(TypeError, match="multiple values for argument "
                                         "'name'"):
         layer.add_weight('w2', (3,), name='again')
+
+
+def test_layer_inputs_are_copied_from_a_list_the_caller_keeps_growing():
+    x_in = layers.Input(shape=(None, None))
+    x_list, x = [x_in], x_in
+    for _ in range(3):
+        x_list.append(x)
+        x = layers.concatenate(x_list, axis=1)
+    model = models.Model(x_in, x)
+    out = model.predict(np.ones((1, 1, 1), 'float32'))
+    assert out.shape == (1, 8, 1)
+
+
+def test_model_losses_before_the_first_run_lists_symbolic_losses():
+    inputs = layers.Input((3,))
+    out = layers.Dense(2, kernel_regularizer='l2')(inputs)
+    model = models.Model(inputs, out)
+    model.add_loss(K.mean(out))
+    model.add_loss(1.)
+    losses = model.losses
+    assert len(losses) == 3
+    model.compile('sgd', 'mse')
+    model.fit(np.ones((4, 3), 'float32'), np.zeros((4, 2), 'float32'),
+              verbose=0)
+    assert all(not getattr(l, '_is_keras_symbolic', False)
+               for l in model.losses)
+
+
+def test_activity_losses_are_listed_per_call_before_the_first_run():
+    dense = layers.Dense(2, kernel_regularizer='l1',
+                         activity_regularizer='l1')
+    a, b = layers.Input((3,)), layers.Input((3,))
+    out = layers.Average()([dense(a), dense(b)])
+    model = models.Model([a, b], out)
+    model.add_loss(K.mean(out))
+    # One kernel penalty, one activity penalty per call, the added loss.
+    assert len(model.losses) == 4
+    model.compile('sgd', 'mse')
+    x = np.ones((4, 3), 'float32')
+    model.train_on_batch([x, x], np.zeros((4, 2)))
+    assert len(model.losses) == 4
+    # An eager call: l1(0.01) of the output, divided by the batch size.
+    output = dense(K.constant(x)).detach().numpy()
+    assert float(dense.losses[-1]) == pytest.approx(
+        0.01 * np.abs(output).sum() / 4, rel=1e-5)

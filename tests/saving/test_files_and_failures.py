@@ -22,7 +22,7 @@ from keras_compat.engine import base_layer
 from keras_compat.models import Sequential, load_model
 from keras_compat.utils import Sequence, io_utils
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 X = np.random.RandomState(0).rand(16, 3).astype('float32')
 Y = np.random.RandomState(1).rand(16, 2).astype('float32')
 

@@ -566,3 +566,12 @@ def test_augmented_assignment_in_get_updates_does_not_change_queued_values():
     np.testing.assert_allclose(model.get_weights()[0][:, 0],
                                1. - 0.1 * 6. * np.array([1., 2.]),
                                rtol=1e-6)
+
+
+def test_optimizer_deserialize_lowercases_the_callers_name():
+    config = optimizers.serialize(optimizers.SGD(lr=0.05))
+    assert config['class_name'] == 'SGD'
+    restored = optimizers.deserialize(config)
+    assert config['class_name'] == 'sgd'
+    assert isinstance(restored, optimizers.SGD)
+    assert restored.get_config()['learning_rate'] == pytest.approx(0.05)

@@ -5,82 +5,13 @@ import numpy as np
 import pytest
 import torch
 
+from keras2_reference import hard_sigmoid, masked_input, np_rnn, sigmoid
 import keras_compat as keras
-from keras_compat import layers
+from keras_compat import layers, models
 from keras_compat.models import Sequential, Model
+from keras_compat import backend as K
 
 rng = np.random.RandomState(0)
-
-
-def sigmoid(x):
-    return 1. / (1. + np.exp(-x))
-
-
-def hard_sigmoid(x):
-    return np.clip(0.2 * x + 0.5, 0., 1.)
-
-
-def np_rnn(kind, x, weights, mask=None, act=np.tanh, rec_act=sigmoid,
-           reset_after=False, h0=None, c0=None):
-    """Keras 2 recurrences; masked steps carry output and states over.
-    Returns (outputs per step, final states)."""
-    kernel, recurrent = weights[0], weights[1]
-    bias = weights[2] if len(weights) > 2 else None
-    n, steps, _ = x.shape
-    units = recurrent.shape[0]
-    h = np.zeros((n, units)) if h0 is None else h0
-    c = np.zeros((n, units)) if c0 is None else c0
-    prev = np.zeros((n, units))
-    outputs = []
-    for t in range(steps):
-        xt = x[:, t]
-        if kind == 'simple':
-            new_h = act(xt @ kernel + (bias if bias is not None else 0) +
-                        h @ recurrent)
-            new_c = c
-        elif kind == 'lstm':
-            z = xt @ kernel + h @ recurrent + (bias if bias is not None
-                                                else 0)
-            i, f, g, o = np.split(z, 4, axis=-1)
-            new_c = rec_act(f) * c + rec_act(i) * act(g)
-            new_h = rec_act(o) * act(new_c)
-        else:
-            u = units
-            if reset_after:
-                xw = xt @ kernel + bias[0]
-                hw = h @ recurrent + bias[1]
-                z = rec_act(xw[:, :u] + hw[:, :u])
-                r = rec_act(xw[:, u:2 * u] + hw[:, u:2 * u])
-                hh = act(xw[:, 2 * u:] + r * hw[:, 2 * u:])
-            else:
-                xw = xt @ kernel + (bias if bias is not None else 0)
-                z = rec_act(xw[:, :u] + h @ recurrent[:, :u])
-                r = rec_act(xw[:, u:2 * u] + h @ recurrent[:, u:2 * u])
-                hh = act(xw[:, 2 * u:] + (r * h) @ recurrent[:, 2 * u:])
-            new_h = z * h + (1 - z) * hh
-            new_c = c
-        if mask is not None:
-            keep = mask[:, t:t + 1]
-            out = np.where(keep, new_h, prev)
-            h = np.where(keep, new_h, h)
-            c = np.where(keep, new_c, c)
-        else:
-            out = h = new_h
-            c = new_c
-        prev = out
-        outputs.append(out)
-    return np.stack(outputs, axis=1), (h, c)
-
-
-def masked_input():
-    x = rng.rand(4, 7, 3).astype(np.float32)
-    mask = np.ones((4, 7), dtype=bool)
-    mask[0, :3] = False
-    mask[1, 5:] = False
-    mask[2, 2] = mask[2, 4] = False
-    mask[3, :] = False
-    x[~mask] = 0.
-    return x, mask
 
 
 CASES = [
@@ -353,3 +284,122 @@ def test_keras1_recurrent_spellings():
     assert model.input_shape == (None, 6, 3)
     assert layer.recurrent_activation is keras.activations.hard_sigmoid
     assert layer.dropout == 0.1 and layer.implementation == 2
+
+
+def test_simple_rnn_accepts_deprecated_implementation():
+    with pytest.warns(UserWarning, match='implementation'):
+        layer = layers.SimpleRNN(3, implementation=2)
+    assert layer.units == 3
+
+
+@pytest.mark.parametrize('cls,n_states', [('SimpleRNN', 1), ('GRU', 1),
+                                          ('LSTM', 2)])
+def test_rnn_initial_state_from_fixed_tensors_in_a_graph(cls, n_states):
+    # Keras 2 accepts variables as the initial state of a functional call:
+    # they are used by every call of the model.
+    import torch
+    rng = np.random.RandomState(0)
+    inputs = layers.Input((4, 3))
+    init = [K.variable(rng.rand(2, 5)) for _ in range(n_states)]
+    layer = getattr(layers, cls)(5)
+    model = models.Model(inputs, layer(inputs, initial_state=init))
+    model.compile('adam', 'mse')
+    x = rng.rand(2, 4, 3).astype('float32')
+    model.fit(x, rng.rand(2, 5), verbose=0)
+    with torch.no_grad():
+        expected = layer(torch.tensor(x), initial_state=init).numpy()
+        from_zeros = layer(torch.tensor(x)).numpy()
+    np.testing.assert_allclose(model.predict(x), expected, rtol=1e-5,
+                               atol=1e-6)
+    assert np.abs(expected - from_zeros).max() > 1e-3
+    with pytest.raises(ValueError, match='mix of Keras tensors'):
+        layer(inputs, initial_state=[layers.Input((5,)),
+                                     K.variable(np.zeros((2, 5)))])
+
+
+class _CellWithConstants(layers.Layer):
+    def __init__(self, units, **kwargs):
+        self.units = units
+        self.state_size = units
+        super(_CellWithConstants, self).__init__(**kwargs)
+
+    def build(self, input_shape):
+        if not isinstance(input_shape, list):
+            raise TypeError('expects constants shape')
+        step_shape, constant_shape = input_shape
+        self.input_kernel = self.add_weight(
+            shape=(step_shape[-1], self.units), initializer='ones',
+            name='kernel')
+        self.constant_kernel = self.add_weight(
+            shape=(constant_shape[-1], self.units), initializer='ones',
+            name='constant_kernel')
+        self.built = True
+
+    def call(self, inputs, states, constants):
+        output = K.dot(inputs, self.input_kernel) + states[0] + \
+            K.dot(constants[0], self.constant_kernel)
+        return output, [output]
+
+    def get_config(self):
+        config = super(_CellWithConstants, self).get_config()
+        config['units'] = self.units
+        return config
+
+
+@pytest.mark.parametrize('stacked', [False, True])
+def test_rnn_cell_with_constants_builds_on_their_shapes(stacked):
+    x, c = layers.Input((4, 2)), layers.Input((3,))
+    cell = _CellWithConstants(5)
+    rnn = layers.RNN([layers.SimpleRNNCell(2), cell] if stacked else cell)
+    model = models.Model([x, c], rnn(x, constants=c))
+    xs = np.ones((2, 4, 2), 'float32')
+    cs = np.ones((2, 3), 'float32')
+    if not stacked:
+        # h_t = sum(x_t) + h_(t-1) + sum(c) = 2 + 3 + h_(t-1): 20 after 4.
+        np.testing.assert_allclose(model.predict([xs, cs]),
+                                   np.full((2, 5), 20.))
+    config = rnn.get_config()
+    with keras.utils.CustomObjectScope({'_CellWithConstants':
+                                        _CellWithConstants}):
+        again = layers.RNN.from_config(config)
+    model2 = models.Model([x, c], again([x, c]))
+    model2.set_weights(model.get_weights())
+    np.testing.assert_allclose(model2.predict([xs, cs]),
+                               model.predict([xs, cs]), rtol=1e-6)
+
+
+@pytest.mark.parametrize('cls', ['LSTM', 'GRU'])
+def test_identity_recurrent_initializer_is_per_gate(cls):
+    layer = getattr(layers, cls)(3, recurrent_initializer='identity')
+    layer(layers.Input((2, 4)))
+    recurrent = layer.get_weights()[1]
+    gates = recurrent.shape[1] // 3
+    np.testing.assert_array_equal(recurrent,
+                                  np.concatenate([np.eye(3)] * gates, 1))
+
+
+def test_bidirectional_takes_constants_and_both_directions_states():
+    x, c = layers.Input((4, 2)), layers.Input((3,))
+    # As in Keras, the backward copy is made from the config: a custom
+    # cell needs to be known by name.
+    scope = keras.utils.CustomObjectScope(
+        {'_CellWithConstants': _CellWithConstants})
+    with scope:
+        bidi = layers.Bidirectional(layers.RNN(_CellWithConstants(5)))
+        with_states = layers.Bidirectional(
+            layers.RNN(_CellWithConstants(5)))
+    model = models.Model([x, c], bidi(x, constants=c))
+    xs = np.ones((2, 4, 2), 'float32')
+    cs = np.ones((2, 3), 'float32')
+    # Each direction: h_t = 2 + 3 + h_(t-1), 20 after 4 steps.
+    np.testing.assert_allclose(model.predict([xs, cs]),
+                               np.full((2, 10), 20.))
+    h = layers.Input((5,))
+    states = [h, h]
+    out = with_states(x, initial_state=states, constants=c)
+    model = models.Model([x, h, c], out)
+    np.testing.assert_allclose(
+        model.predict([xs, np.ones((2, 5), 'float32'), cs]),
+        np.full((2, 10), 21.))
+    with pytest.raises(ValueError, match='initial_state'):
+        layers.Bidirectional(layers.LSTM(3))(x, initial_state=h)

@@ -1,0 +1,98 @@
+"""backend/nn.py: TensorFlow's padding arithmetic, kernel layouts and
+pooling, checked against numpy implementations of the documented
+TensorFlow/Keras rules."""
+import itertools
+
+import numpy as np
+import pytest
+import torch
+
+from keras2_reference import pool_reference, tf_same_padding
+from keras_compat.backend import nn
+
+
+@pytest.mark.parametrize('size,kernel,stride,dilation', list(
+    itertools.product([1, 4, 5, 8], [1, 2, 3, 4], [1, 2, 3], [1, 2])))
+def test_same_padding_follows_tensorflow(size, kernel, stride, dilation):
+    before, after = nn.same_padding(size, kernel, stride, dilation)
+    assert (before, after) == tf_same_padding(size, kernel, stride, dilation)
+    effective = (kernel - 1) * dilation + 1
+    outputs = (size + before + after - effective) // stride + 1
+    assert outputs == int(np.ceil(size / float(stride)))
+
+
+def test_axis_padding_for_each_keras_mode():
+    assert nn.axis_padding('valid', 7, 3, 1) == (0, 0)
+    assert nn.axis_padding('causal', 7, 3, 1, dilation=2) == (4, 0)
+    assert nn.axis_padding('full', 7, 3, 1, dilation=2) == (4, 4)
+    assert nn.axis_padding('same', 7, 4, 2) == tf_same_padding(7, 4, 2, 1)
+    assert nn.padding_pairs('same', (5, 6), (3, 2), (1, 2)) == \
+        [tf_same_padding(5, 3, 1, 1), tf_same_padding(6, 2, 2, 1)]
+
+
+def test_padding_plan_hands_symmetric_pads_to_torch_only():
+    assert nn.padding_plan([(1, 1), (2, 2)]) == ((1, 2), None)
+    assert nn.padding_plan([(0, 1)]) == ((0,), [(0, 1)])
+    # torch's pooling pads at most half the window.
+    assert nn.padding_plan([(2, 2)], limits=[1]) == ((0,), [(2, 2)])
+
+
+def test_pad_pads_spatial_axes_of_either_layout():
+    x = torch.arange(6.).view(1, 2, 3, 1)          # channels_last
+    padded = nn.pad(x, [(1, 0), (0, 2)], channels_last=True, value=-1.)
+    expected = np.pad(x.numpy(), [(0, 0), (1, 0), (0, 2), (0, 0)],
+                      constant_values=-1.)
+    np.testing.assert_array_equal(padded.numpy(), expected)
+    first = nn.pad(x.permute(0, 3, 1, 2), [(1, 0), (0, 2)])
+    np.testing.assert_array_equal(first.numpy(),
+                                  np.transpose(np.pad(
+                                      x.numpy(), [(0, 0), (1, 0), (0, 2),
+                                                  (0, 0)]), (0, 3, 1, 2)))
+
+
+@pytest.mark.parametrize('rank', [1, 2, 3])
+def test_kernel_layout_round_trip_and_convolution(rank):
+    rng = np.random.RandomState(rank)
+    kernel = rng.rand(*((2,) * rank + (3, 4))).astype('float32')
+    weight = nn.kernel_to_torch(torch.from_numpy(kernel), rank)
+    assert tuple(weight.shape) == (4, 3) + (2,) * rank
+    np.testing.assert_array_equal(nn.kernel_to_keras(weight, rank).numpy(),
+                                  kernel)
+    # A 'valid' convolution of a channels-first input at one position is
+    # the sum over the window of input * Keras kernel.
+    x = rng.rand(*((1, 3) + (2,) * rank)).astype('float32')
+    y = nn.conv(torch.from_numpy(x), weight)
+    window = np.moveaxis(x[0], 0, -1)               # (*spatial, in)
+    expected = np.tensordot(window, kernel, axes=rank + 1)
+    np.testing.assert_allclose(y.numpy().reshape(4), expected, rtol=1e-5)
+
+
+def test_channels_first_and_last_are_inverse_views():
+    x = torch.rand(2, 5, 4, 3)
+    first = nn.channels_first(x, 2)
+    assert tuple(first.shape) == (2, 3, 5, 4)
+    assert first.data_ptr() == x.data_ptr()
+    np.testing.assert_array_equal(nn.channels_last(first, 2).numpy(),
+                                  x.numpy())
+    assert nn.channels_first(x, 2, 'channels_first') is x
+
+
+@pytest.mark.parametrize('mode', ['max', 'avg'])
+@pytest.mark.parametrize('padding', ['valid', 'same'])
+@pytest.mark.parametrize('pool_size,strides,spatial', [
+    ((2,), (2,), (7,)), ((3,), (1,), (5,)),
+    ((2, 2), (2, 2), (5, 4)), ((3, 2), (2, 1), (5, 5)),
+    ((2, 2, 2), (1, 2, 2), (3, 4, 5))])
+def test_pool_matches_the_keras_rule(mode, padding, pool_size, strides,
+                                     spatial):
+    x = np.random.RandomState(0).randn(2, *(spatial + (3,))).astype(
+        'float32')
+    plan = nn.pool_plan(mode, spatial, pool_size, strides, padding, 'cpu')
+    got = nn.pool(torch.from_numpy(x), mode, pool_size, strides, plan)
+    expected = pool_reference(x, mode, pool_size, strides, padding)
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-5, atol=1e-6)
+    # channels_first input: the same values on the moved axis.
+    first = nn.pool(torch.from_numpy(np.moveaxis(x, -1, 1).copy()), mode,
+                    pool_size, strides, plan, 'channels_first')
+    np.testing.assert_allclose(np.moveaxis(first.numpy(), 1, -1), expected,
+                               rtol=1e-5, atol=1e-6)

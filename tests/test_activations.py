@@ -1,0 +1,43 @@
+"""keras.activations on symbolic and real tensors, with Keras 2's errors
+and warnings."""
+import numpy as np
+import pytest
+
+from keras_compat import activations, layers
+from keras_compat import backend as K
+
+
+def test_activations_on_placeholders_through_k_function():
+    x = K.placeholder(ndim=2)
+    values = np.array([[-1., 0.1, 0.5, 2.]], dtype='float32')
+    f = K.function([x], [activations.softplus(x), activations.relu(x),
+                         activations.hard_sigmoid(x),
+                         activations.softmax(x)])
+    softplus, relu, hard_sigmoid, softmax = f([values])
+    np.testing.assert_allclose(softplus, np.log1p(np.exp(values)),
+                               rtol=1e-6)
+    np.testing.assert_allclose(relu, np.maximum(values, 0))
+    np.testing.assert_allclose(hard_sigmoid,
+                               np.clip(0.2 * values + 0.5, 0, 1), rtol=1e-6)
+    e = np.exp(values - values.max())
+    np.testing.assert_allclose(softmax, e / e.sum(), rtol=1e-6)
+
+
+def test_softmax_of_a_1d_placeholder_raises():
+    with pytest.raises(ValueError, match='1D'):
+        activations.softmax(K.placeholder(ndim=1))
+
+
+def test_activation_get_warns_for_a_layer_instance():
+    layer = layers.Dense(3)
+    with pytest.warns(UserWarning, match='layer instance'):
+        assert activations.get(layer) is layer
+
+
+def test_relu_threshold_with_max_value_clips_as_tensorflow():
+    x = np.array([-3., -1., 0.5, 2., 7.], 'float32')
+    got = K.eval(K.relu(K.constant(x), alpha=0.1, max_value=5.,
+                        threshold=-2.))
+    thresholded = np.clip(x * (x > -2.), 0., 5.)
+    expected = thresholded - 0.1 * np.maximum(-2. - x, 0.)
+    np.testing.assert_allclose(got, expected, rtol=1e-6)

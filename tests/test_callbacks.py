@@ -1,0 +1,196 @@
+"""Callbacks' documented behaviour: EarlyStopping, ModelCheckpoint,
+ReduceLROnPlateau, LearningRateScheduler, CSVLogger, TerminateOnNaN,
+LambdaCallback, TensorBoard and the Keras 2.2 metric names they monitor."""
+import csv
+import os
+
+import h5py
+import numpy as np
+import pytest
+
+import keras_compat as keras
+from keras_compat import backend as K
+from keras_compat import callbacks as cbks
+from keras_compat import layers
+from keras_compat.models import Sequential, load_model
+
+
+rng = np.random.RandomState(0)
+
+
+def small_model(lr=0.01):
+    model = Sequential([layers.Dense(8, activation='relu', input_dim=4),
+                        layers.Dense(3, activation='softmax')])
+    model.compile(keras.optimizers.SGD(lr=lr, momentum=0.9),
+                  'categorical_crossentropy', metrics=['accuracy'])
+    return model
+
+
+def data(n=64):
+    x = rng.rand(n, 4).astype(np.float32)
+    y = keras.utils.to_categorical(rng.randint(3, size=n), 3)
+    return x, y
+
+
+class ScriptedLoss(cbks.Callback):
+    """Overwrites val_loss with a scripted sequence, to test monitors."""
+
+    def __init__(self, values):
+        super(ScriptedLoss, self).__init__()
+        self.values = values
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs['val_loss'] = self.values[epoch]
+
+
+def test_early_stopping_stops_at_right_epoch_and_restores():
+    x, y = data()
+    model = small_model()
+    snapshots = []
+
+    class Snapshot(cbks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            snapshots.append(self.model.get_weights())
+    values = [1.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
+    stopper = cbks.EarlyStopping(monitor='val_loss', patience=2,
+                                 restore_best_weights=True)
+    history = model.fit(x, y, epochs=7, verbose=0, validation_data=(x, y),
+                        callbacks=[ScriptedLoss(values), Snapshot(),
+                                   stopper])
+    assert len(history.epoch) == 4
+    assert stopper.stopped_epoch == 3
+    for a, b in zip(model.get_weights(), snapshots[1]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_early_stopping_min_delta_and_baseline():
+    x, y = data()
+    model = small_model()
+    stopper = cbks.EarlyStopping(monitor='val_loss', min_delta=0.1,
+                                 patience=1)
+    model.fit(x, y, epochs=6, verbose=0, validation_data=(x, y),
+              callbacks=[ScriptedLoss([1.0, 0.95, 0.9, 0.5, 0.4, 0.3]),
+                         stopper])
+    assert stopper.stopped_epoch == 1
+    stopper = cbks.EarlyStopping(monitor='val_loss', baseline=0.5,
+                                 patience=2)
+    h = model.fit(x, y, epochs=6, verbose=0, validation_data=(x, y),
+                  callbacks=[ScriptedLoss([0.9, 0.8, 0.7, 0.6, 0.4, 0.3]),
+                             stopper])
+    assert len(h.epoch) == 2
+
+
+def test_model_checkpoint_writes_only_improvements(tmp_path):
+    x, y = data()
+    model = small_model()
+    path = str(tmp_path / 'weights.{epoch:02d}-{val_loss:.2f}.hdf5')
+    checkpoint = cbks.ModelCheckpoint(path, monitor='val_loss',
+                                      save_best_only=True)
+    model.fit(x, y, epochs=5, verbose=0, validation_data=(x, y),
+              callbacks=[ScriptedLoss([0.9, 0.8, 0.85, 0.7, 0.75]),
+                         checkpoint])
+    assert sorted(os.listdir(tmp_path)) == ['weights.01-0.90.hdf5',
+                                            'weights.02-0.80.hdf5',
+                                            'weights.04-0.70.hdf5']
+    restored = load_model(str(tmp_path / 'weights.04-0.70.hdf5'))
+    assert restored.count_params() == model.count_params()
+
+
+def test_model_checkpoint_weights_only_and_period(tmp_path):
+    x, y = data()
+    model = small_model()
+    path = str(tmp_path / 'w{epoch}.h5')
+    model.fit(x, y, epochs=4, verbose=0,
+              callbacks=[cbks.ModelCheckpoint(path, save_weights_only=True,
+                                              period=2)])
+    assert sorted(os.listdir(tmp_path)) == ['w2.h5', 'w4.h5']
+    with h5py.File(str(tmp_path / 'w4.h5'), 'r') as f:
+        assert 'model_config' not in f.attrs
+        names = [n.decode() if isinstance(n, bytes) else n
+                 for n in f.attrs['layer_names']]
+        assert names == [l.name for l in model.layers]
+
+
+def test_reduce_lr_on_plateau_changes_lr():
+    x, y = data()
+    model = small_model(lr=0.1)
+    reducer = cbks.ReduceLROnPlateau(monitor='val_loss', factor=0.5,
+                                     patience=1, min_lr=0.02)
+    history = model.fit(x, y, epochs=5, verbose=0, validation_data=(x, y),
+                        callbacks=[ScriptedLoss([1.0, 1.0, 1.0, 1.0, 1.0]),
+                                   reducer])
+    np.testing.assert_allclose(history.history['lr'],
+                               [0.1, 0.1, 0.05, 0.025, 0.02], rtol=1e-6)
+    assert float(K.get_value(model.optimizer.lr)) == pytest.approx(0.02)
+
+
+def test_learning_rate_scheduler():
+    x, y = data()
+    model = small_model()
+    seen = []
+    model.fit(x, y, epochs=3, verbose=0,
+              callbacks=[cbks.LearningRateScheduler(lambda e: 0.1 / (e + 1)),
+                         cbks.LambdaCallback(on_epoch_begin=lambda e, l:
+                                             seen.append(float(K.get_value(
+                                                 model.optimizer.lr))))])
+    np.testing.assert_allclose(seen, [0.1, 0.05, 0.1 / 3], rtol=1e-6)
+
+
+def test_csv_logger_and_append(tmp_path):
+    x, y = data()
+    model = small_model()
+    path = str(tmp_path / 'log.csv')
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[cbks.CSVLogger(path)])
+    model.fit(x, y, epochs=1, verbose=0,
+              callbacks=[cbks.CSVLogger(path, append=True)])
+    with open(path) as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ['epoch', 'accuracy', 'loss']
+    assert [r[0] for r in rows[1:]] == ['0', '1', '0']
+
+
+def test_terminate_on_nan_and_lambda_callback():
+    x, y = data()
+    model = Sequential([layers.Dense(3, input_dim=4)])
+    model.compile(keras.optimizers.SGD(lr=1e30), 'mse')
+    batches = []
+    history = model.fit(x * 1e20, y, epochs=3, batch_size=8, verbose=0,
+                        callbacks=[cbks.TerminateOnNaN(),
+                                   cbks.LambdaCallback(
+                                       on_batch_end=lambda b, l:
+                                       batches.append(b))])
+    assert len(history.epoch) == 1 and len(batches) < 8
+
+
+def test_tensorboard_needs_package_or_writes_events(tmp_path):
+    try:
+        import tensorboard  # noqa: F401
+    except ImportError:
+        with pytest.raises(ImportError, match='tensorboard'):
+            cbks.TensorBoard(log_dir=str(tmp_path))
+        return
+    x, y = data()
+    model = small_model()
+    model.fit(x, y, epochs=2, verbose=0,
+              callbacks=[cbks.TensorBoard(log_dir=str(tmp_path),
+                                          histogram_freq=1)])
+    assert any(f.startswith('events.out.tfevents')
+               for f in os.listdir(tmp_path))
+
+
+def test_callbacks_monitor_keras22_metric_names(tmp_path):
+    import warnings
+    model = Sequential([layers.Dense(2, activation='softmax',
+                                     input_shape=(3,))])
+    model.compile('sgd', 'categorical_crossentropy', metrics=['accuracy'])
+    x = np.random.RandomState(0).rand(20, 3).astype('float32')
+    y = keras.utils.to_categorical(np.arange(20) % 2, 2)
+    path = str(tmp_path / 'best.h5')
+    with warnings.catch_warnings():
+        warnings.simplefilter('error', RuntimeWarning)
+        model.fit(x, y, epochs=2, verbose=0, validation_data=(x, y),
+                  callbacks=[cbks.ModelCheckpoint(path, monitor='val_acc',
+                                                  save_best_only=True),
+                             cbks.EarlyStopping(monitor='val_acc',
+                                                patience=5)])
+    assert os.path.isfile(path)
