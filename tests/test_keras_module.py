@@ -70,3 +70,18 @@ def test_runner_reports_both_versions():
     import keras_compat
     assert result.stdout.strip() == 'keras_compat %s (Keras %s API)' % (
         keras_compat.PACKAGE_VERSION, keras_compat.KERAS_API_VERSION)
+
+
+def test_importing_the_package_leaves_heavy_optional_modules_alone():
+    """torch._dynamo (torch.compile), scikit-learn, scipy and pandas are
+    imported when a script uses them, not by `import keras`; the wrappers
+    module still answers as an attribute."""
+    code = ('import sys, keras_compat as keras\n'
+            'heavy = [m for m in ("torch._dynamo", "sklearn", "scipy", '
+            '"pandas", "h5py") if m in sys.modules]\n'
+            'assert not heavy, heavy\n'
+            'assert keras.wrappers.scikit_learn.KerasRegressor\n'
+            'assert "sklearn" in sys.modules\n')
+    done = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr

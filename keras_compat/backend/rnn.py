@@ -10,12 +10,41 @@ How the Keras concepts map to torch:
 - SimpleRNN (tanh or relu), GRU (`reset_after=True`) and LSTM with the
   gate activations torch implements: `fused_rnn`, one call of
   `torch._VF.rnn_tanh` / `rnn_relu` / `gru` / `lstm` (cuDNN on CUDA) over
-  a padded batch or a `PackedSequence`."""
+  a padded batch or a `PackedSequence`; under torch.compile it runs
+  eagerly (`eager_under_compile`) and the layers around it compile."""
+import functools
+
 import torch
 
 _FUSED = {'RNN_TANH': 'rnn_tanh', 'RNN_RELU': 'rnn_relu', 'GRU': 'gru',
           'LSTM': 'lstm'}
 _STATES = {'RNN_TANH': 1, 'RNN_RELU': 1, 'GRU': 1, 'LSTM': 2}
+
+# Functions marked `eager_under_compile`, each with its
+# torch.compiler.disable'd version once `prepare_compile` has run.
+_EAGER_UNDER_COMPILE = {}
+
+
+def eager_under_compile(fn):
+    """`fn`, run eagerly (a graph break) inside a `jit_compile=True`
+    model. The torch.compiler.disable wrapper is made by
+    `prepare_compile`, just before compiling: making it imports
+    torch._dynamo (about a second and 100 MB), which a script that never
+    compiles should not pay."""
+    _EAGER_UNDER_COMPILE[fn] = None
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        return (_EAGER_UNDER_COMPILE[fn] or fn)(*args, **kwargs)
+    return call
+
+
+def prepare_compile():
+    """Makes the functions marked `eager_under_compile` graph breaks for
+    torch.compile (run once before compiling a model)."""
+    for fn, eager in list(_EAGER_UNDER_COMPILE.items()):
+        if eager is None:
+            _EAGER_UNDER_COMPILE[fn] = torch.compiler.disable(fn)
 
 
 def _masked(keep, out, prev, new_states, states):

@@ -19,6 +19,7 @@ import warnings
 
 import torch
 
+from ..backend.rnn import prepare_compile
 from . import call_context
 from .base_layer import _unique_layers
 
@@ -137,6 +138,7 @@ def _compiled_forward(model, x):
                           '2.0); training eagerly.')
             model._jit = False
             return model(x)
+        prepare_compile()
         compiled = model._compiled_step = compile_fn(
             functools.partial(_autocast_call, model, model))
     call_context.enter(_start_compiled_call(model))

@@ -28,17 +28,12 @@ warnings.filterwarnings('ignore', message='RNN module weights are not part '
 
 from .. import backend as K
 from .. import activations, initializers, regularizers, constraints
-from ..backend.rnn import fused_rnn, step_loop
+from ..backend.rnn import eager_under_compile, fused_rnn, step_loop
 from ..engine.base_layer import Layer, InputSpec, guarded_call
 from ..engine.keras_tensor import KerasTensor
 from ..legacy import interfaces
 from ..utils import argument_validation
 from ..utils.generic_utils import has_arg, to_list
-
-
-def _eager_under_compile(fn):
-    disable = getattr(getattr(torch, 'compiler', None), 'disable', None)
-    return disable(fn) if disable is not None else fn
 
 
 # ------------------------------------------------------------------ helpers
@@ -959,7 +954,7 @@ class _FusedRNN(RNN):
         return fused_rnn(mode, x, hx, weights, self.cell.use_bias,
                          self.training)
 
-    @_eager_under_compile
+    @eager_under_compile
     def _run_kernel(self, x, hx):
         # The fused kernel is one call already; torch.compile runs it
         # eagerly and compiles the layers around it.
