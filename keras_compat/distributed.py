@@ -77,10 +77,32 @@ def initialize():
         if _uses_cuda():
             torch.cuda.set_device(local_rank())
             backend = 'nccl'
-        dist.init_process_group(backend=backend, timeout=_timeout())
+        store = _attempt_store()
+        if store is None:
+            dist.init_process_group(backend=backend, timeout=_timeout())
+        else:
+            dist.init_process_group(backend=backend, timeout=_timeout(),
+                                    store=store, rank=rank(),
+                                    world_size=world_size())
         atexit.register(_shutdown)
     _STATE['initialized'] = True
     _share_random_state()
+
+
+def _attempt_store():
+    """Under torchrun's elastic agent, which hosts the rendezvous store and
+    keeps it across restarts (`--max-restarts`), a view of that store under
+    a prefix of this attempt, so that restarted processes do not read the
+    connection addresses the failed attempt left there (which makes Gloo's
+    connectFullMesh fail with 'Connection refused'). None otherwise."""
+    if os.environ.get('TORCHELASTIC_USE_AGENT_STORE') != 'True':
+        return None
+    import torch.distributed as dist
+    store = dist.TCPStore(os.environ['MASTER_ADDR'],
+                          int(os.environ['MASTER_PORT']), world_size(),
+                          is_master=False, timeout=_timeout())
+    attempt = os.environ.get('TORCHELASTIC_RESTART_COUNT', '0')
+    return dist.PrefixStore('keras_compat/attempt_%s' % attempt, store)
 
 
 def _shutdown():
