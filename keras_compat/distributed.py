@@ -6,9 +6,10 @@ one GPU per local rank when CUDA is used, Gloo on CPU) and gives every
 process rank 0's random state, so unseeded scripts build the same data and
 weights everywhere. `fit` then wraps the model in DistributedDataParallel
 and splits every global batch of `batch_size` samples across the
-processes; logged losses and metrics are all-reduced, so every rank sees
-the same numbers; `evaluate` and `predict` split the data and return the
-full result on every rank. Only rank 0 prints progress bars and writes
+processes (Sequences and DataLoaders by batch index: see
+`engine/data_sharding.py`); logged losses and metrics are all-reduced, so
+every rank sees the same numbers; `evaluate` and `predict` split the data
+and return the full result on every rank. Only rank 0 prints progress bars and writes
 checkpoints, CSV logs and TensorBoard events.
 
 `KERAS_COMPAT_DDP_TIMEOUT` (seconds, default 1800) bounds how long a

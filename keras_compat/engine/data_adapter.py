@@ -15,6 +15,8 @@ import torch
 from .. import backend as K
 from .. import distributed
 from ..utils.data_utils import Sequence
+from . import data_sharding
+from .data_sharding import Share, local_part  # noqa: F401 (import path)
 
 
 # ----------------------------------------------------------------- batches
@@ -22,13 +24,6 @@ class Batch(collections.namedtuple('Batch', 'inputs targets weights share')):
     """One batch: input, target and weight tensor lists, and this
     process's share of the global batch under torchrun (None when the
     process sees the whole batch)."""
-    __slots__ = ()
-
-
-class Share(collections.namedtuple('Share', 'loss_scale empty')):
-    """A process's part of a global batch. `loss_scale` makes DDP's
-    gradient average the mean over the global batch; an `empty` share
-    holds a stand-in row that trains with weight 0."""
     __slots__ = ()
 
 
@@ -441,18 +436,6 @@ class ArrayBatches(object):
                         self._take(self.weights, index, start, stop), share)
 
 
-def local_part(start, stop):
-    """This process's rows of the global batch [start, stop) and its
-    `Share`. A process left without rows reruns the first one with
-    weight 0."""
-    n = stop - start
-    first, last = distributed.batch_share(n)
-    if last == first:
-        return start, start + 1, Share(0., True)
-    scale = (last - first) * distributed.world_size() / float(n)
-    return start + first, start + last, Share(scale, False)
-
-
 def unpack_batch(batch):
     """(x, y, sample_weight) from a generator's tuple or a bare x."""
     if isinstance(batch, (tuple, list)) and not isinstance(batch, dict):
@@ -478,12 +461,14 @@ def is_generator_like(x):
 
 class GeneratorBatches(object):
     """Batches drawn from a Python generator/iterator, a Keras `Sequence`
-    or a torch `DataLoader`/`Dataset`.
+    or a torch `DataLoader`/`Dataset`; iterating yields
+    ((x, y, sample_weight), share) pairs.
 
     Sequences are read in a background thread pool (`workers`) or, with
     `use_multiprocessing=True`, through a torch DataLoader with worker
     processes; plain generators are read ahead by one thread into a queue
-    of `max_queue_size`."""
+    of `max_queue_size`. Under torchrun a Sequence or map-style DataLoader
+    is split by batch index across the processes (`data_sharding`)."""
 
     def __init__(self, data, steps=None, workers=1, use_multiprocessing=False,
                  max_queue_size=10, shuffle=False, batch_size=None,
@@ -521,46 +506,125 @@ class GeneratorBatches(object):
                     'based on the `keras.utils.Sequence` class. Please '
                     'specify `steps_per_epoch` or use the '
                     '`keras.utils.Sequence` class.')
-        self.num_batches = int(steps)
+        self.global_steps = int(steps)
+        self.shard = self._shard_kind(data)
+        self.num_batches = self._local_steps()
+
+    def _shard_kind(self, data):
+        """None (every process reads everything), 'batch' (training split
+        by batch index), 'whole' (contiguous blocks for evaluation and
+        prediction) or 'stream' (training on each process's own
+        generator)."""
+        if not distributed.is_active():
+            return None
+        if isinstance(data, Sequence) or \
+                data_sharding.is_splittable_loader(data):
+            return 'batch' if self.mode == 'train' else 'whole'
+        if self.mode == 'train':
+            data_sharding.warn_unsplit_generator()
+            return 'stream'
+        return None
+
+    def _local_steps(self):
+        if self.shard in ('batch', 'stream'):
+            return data_sharding.steps_per_process(self.global_steps)
+        if self.shard == 'whole':
+            return len(data_sharding.evaluation_slots(self.global_steps))
+        return self.global_steps
 
     def __len__(self):
         return self.num_batches
 
-    def _sequence_iter(self, seq):
+    # ------------------------------------------------------------ reading
+    def _sequence_pass(self, seq):
+        """One pass over the Sequence: (item, share) of this process's
+        batches, in order."""
         indices = list(range(len(seq)))
+        if self.shard == 'batch':
+            data_sharding.share_numpy_random_state()
         if self.shuffle and self.mode == 'train':
             np.random.shuffle(indices)
+        plan = [(i, None) for i in indices]
+        if self.shard == 'batch':
+            indices = data_sharding.shared_order(indices)
+            plan = [(indices[p], share) for p, share in
+                    data_sharding.training_slots(len(indices))]
+        return self._read_plan(seq, plan)
+
+    def _read_plan(self, seq, plan):
+        for item, (_, share) in zip(self._read(seq, [i for i, _ in plan]),
+                                    plan):
+            yield item, share
+
+    def _block(self, steps):
+        """This process's contiguous block of the first `steps` batches
+        (evaluation and prediction under torchrun): (item, share) pairs."""
+        slots = data_sharding.evaluation_slots(steps)
+        if isinstance(self.data, Sequence):
+            count = len(self.data)
+            yield from self._read_plan(
+                self.data, [(p % count, share) for p, share in slots])
+            self.data.on_epoch_end()
+            return
+        units = data_sharding.loader_units(self.data)
+        local = data_sharding.loader_over(
+            self.data, [units[p % len(units)] for p, _ in slots])
+        for item, (_, share) in zip(_iterate_loader(local), slots):
+            yield item, share
+
+    def _read(self, seq, indices):
         if self.use_multiprocessing and self.workers > 0:
             loader = torch.utils.data.DataLoader(
                 _SequenceAsDataset(seq, indices), batch_size=None,
                 num_workers=self.workers,
                 prefetch_factor=max(1, self.max_queue_size //
                                     max(1, self.workers)))
-            yield from _iterate_loader(loader)
-        elif self.workers > 1:
-            yield from _threaded_map(seq.__getitem__, indices, self.workers,
-                                     self.max_queue_size)
-        else:
-            for i in indices:
-                yield seq[i]
+            return _iterate_loader(loader)
+        if self.workers > 1:
+            return _threaded_map(seq.__getitem__, indices, self.workers,
+                                 self.max_queue_size)
+        return (seq[i] for i in indices)
+
+    def _end_of_pass(self, seq):
+        if self.shard == 'batch':
+            data_sharding.share_numpy_random_state()
+        seq.on_epoch_end()
+
+    def _loader_pass(self, loader):
+        """One pass over a DataLoader: (item, share) pairs."""
+        if self.shard != 'batch':
+            for item in _iterate_loader(loader):
+                yield item, None
+            return
+        units = data_sharding.shared_object(data_sharding.loader_units(loader))
+        plan = data_sharding.training_slots(len(units))
+        local = data_sharding.loader_over(loader,
+                                          [units[p] for p, _ in plan])
+        for item, (_, share) in zip(_iterate_loader(local), plan):
+            yield item, share
 
     def _epoch_source(self):
         data = self.data
-        if isinstance(data, Sequence):
+        if self.shard == 'whole':
             while True:
-                yield from self._sequence_iter(data)
-                data.on_epoch_end()
+                yield from self._block(self.global_steps)
+        elif isinstance(data, Sequence):
+            while True:
+                yield from self._sequence_pass(data)
+                self._end_of_pass(data)
         elif isinstance(data, torch.utils.data.DataLoader):
             while True:
-                yield from _iterate_loader(data)
+                yield from self._loader_pass(data)
         else:
             if self.workers > 0 and self.max_queue_size > 0:
-                yield from _prefetch(data, self.max_queue_size)
+                items = _prefetch(data, self.max_queue_size)
             else:
-                # (Not `yield from`: closing this reader at the end of a
-                # call must leave the user's generator usable.)
-                for item in data:
-                    yield item
+                # (Not a generator expression over `data`: closing this
+                # reader at the end of a call must leave the user's
+                # generator usable.)
+                items = _plain_items(data)
+            for item in items:
+                yield item, None
 
     def __iter__(self):
         if self.dynamic_length:
@@ -570,7 +634,7 @@ class GeneratorBatches(object):
             self._iterator = iter(self._epoch_source())
         for _ in range(self.num_batches):
             try:
-                batch = next(self._iterator)
+                item, share = next(self._iterator)
             except StopIteration:
                 if not self._received:
                     raise ValueError(
@@ -582,19 +646,29 @@ class GeneratorBatches(object):
                     'number of steps (%d). Make it loop forever (`while '
                     'True:`) or lower `steps_per_epoch`.' % self.num_batches)
             self._received = True
-            yield unpack_batch(batch)
+            yield unpack_batch(item), share
 
     def _one_pass(self):
-        for batch in self._sequence_iter(self.data):
-            yield unpack_batch(batch)
-        self.data.on_epoch_end()
-        self.num_batches = len(self.data)
+        if self.shard == 'whole':
+            for item, share in self._block(len(self.data)):
+                yield unpack_batch(item), share
+        else:
+            for item, share in self._sequence_pass(self.data):
+                yield unpack_batch(item), share
+            self._end_of_pass(self.data)
+        self.global_steps = len(self.data)
+        self.num_batches = self._local_steps()
 
     def close(self):
         """Stops the reader threads and worker processes."""
         iterator, self._iterator = self._iterator, None
         if iterator is not None:
             iterator.close()
+
+
+def _plain_items(data):
+    for item in data:
+        yield item
 
 
 def _kind(data):

@@ -239,6 +239,9 @@ def _predict_batches(model, batches, callback_list, bar):
                 callback_list.batch_hook('predict', 'begin', step,
                                          {'batch': step})
             outputs = training_step.predict_step(model, batch.inputs)
+            if batch.share is not None and batch.share.empty:
+                # A stand-in read by a process left without data.
+                continue
             if results is None:
                 results = [[] for _ in outputs]
             for store, out in zip(results, outputs):
@@ -473,6 +476,12 @@ class StandardizedBatches(object):
     def dynamic_length(self):
         return getattr(self.source, 'dynamic_length', False)
 
+    @property
+    def shard(self):
+        """How the source splits the data across processes (see
+        `data_adapter.GeneratorBatches`)."""
+        return self.source.shard
+
     def close(self):
         self._first = None
         self.source.close()
@@ -484,38 +493,39 @@ class StandardizedBatches(object):
         iterator = iter(self.source)
         first = next(iterator)
         self._first = (first, iterator)
+        (x, _, _), _ = first
         self.model._ensure_built(
-            standardization.standardize_inputs(self.model, first[0]))
+            standardization.standardize_inputs(self.model, x))
 
-    def _convert(self, batch):
-        x, y, sw = batch
+    def _convert(self, item):
+        (x, y, sw), share = item
         if self.inputs_only:
             inputs = standardization.standardize_inputs(self.model, x)
-            return _on_device(self.model, inputs, [], [])
+            return _on_device(self.model, inputs, [], [], share)
         inputs, targets, weights = standardization.standardize_user_data(
             self.model, x, y, sw, self.class_weight, data_name=None)
-        return _on_device(self.model, inputs, targets, weights)
+        return _on_device(self.model, inputs, targets, weights, share)
 
     def __iter__(self):
         if self._first is not None:
             first, iterator = self._first
             self._first = None
             yield self._convert(first)
-            for batch in iterator:
-                yield self._convert(batch)
+            for item in iterator:
+                yield self._convert(item)
             return
-        for batch in self.source:
-            yield self._convert(batch)
+        for item in self.source:
+            yield self._convert(item)
 
 
-def _on_device(model, inputs, targets, weights):
+def _on_device(model, inputs, targets, weights, share=None):
     device = model._device()
 
     def moved(tensors):
         return [None if t is None else t.to(device, non_blocking=True)
                 for t in tensors]
     return data_adapter.Batch(moved(inputs), moved(targets), moved(weights),
-                              None)
+                              share)
 
 
 @contextlib.contextmanager
