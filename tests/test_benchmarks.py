@@ -114,3 +114,23 @@ def test_gpu_check_fails_without_cuda():
                  GPU_CHECK_RESULTS=os.devnull + '.unused'))
     assert done.returncode != 0
     assert 'CUDA is unavailable' in done.stderr
+
+
+def test_quick_scaling_benchmark_splits_sequences_like_arrays():
+    """Two processes: each reads half the samples of a Sequence (half the
+    steps, whole batches) as of arrays (every step, half batches)."""
+    done = subprocess.run(
+        [sys.executable, '-m', 'benchmarks.scaling', '--quick'],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env=dict(os.environ, PYTHONPATH=ROOT, KERAS_COMPAT_DEVICE='cpu'))
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = {}
+    for line in done.stdout.splitlines():
+        cells = [c.strip() for c in line.split('|')[1:-1]]
+        if len(cells) == 6 and cells[1].isdigit():
+            rows[(cells[0], int(cells[1]))] = (int(cells[2]), int(cells[3]))
+    # 96 samples in batches of 16: 6 batches.
+    assert rows[('sequence', 1)] == (6, 96)
+    assert rows[('sequence', 2)] == (3, 48)
+    assert rows[('arrays', 1)] == (6, 96)
+    assert rows[('arrays', 2)] == (6, 48)

@@ -128,6 +128,22 @@ images.fit(flow, epochs=2, verbose=0, callbacks=[counter])
 for i, w in enumerate(images.get_weights()):
     results['flow_%d' % i] = w
 
+# Random draws while batches are read differ between processes; the draws
+# of on_epoch_end (a Sequence shuffling itself) are the same everywhere.
+class Draws(Batches):
+    def __init__(self):
+        Batches.__init__(self, [[g] for g in range(4)])
+        self.read_draws, self.epoch_draws = [], []
+    def __getitem__(self, i):
+        self.read_draws.append(np.random.rand())
+        return Batches.__getitem__(self, i)
+    def on_epoch_end(self):
+        self.epoch_draws.append(np.random.rand())
+draws = Draws()
+make_model().fit(draws, epochs=2, verbose=0)
+results['read_draws'] = np.array(draws.read_draws)
+results['epoch_draws'] = np.array(draws.epoch_draws)
+
 # A plain generator: ceil(5 / 2) = 3 steps per process, with a warning.
 def endless():
     while True:
@@ -218,3 +234,12 @@ def test_dataloader_and_flow_weights_equal_on_every_rank(sharded_run):
                 not name.endswith(('predict', 'expected')):
             np.testing.assert_array_equal(rank0[name], rank1[name],
                                           err_msg=name)
+
+
+def test_numpy_draws_differ_while_reading_and_agree_at_epoch_end(
+        sharded_run):
+    (_, rank0, rank1), _ = sharded_run
+    assert len(rank0['read_draws']) == len(rank1['read_draws']) == 4
+    assert not np.isin(rank0['read_draws'], rank1['read_draws']).any()
+    assert len(rank0['epoch_draws']) == 2
+    np.testing.assert_array_equal(rank0['epoch_draws'], rank1['epoch_draws'])

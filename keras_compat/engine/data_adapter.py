@@ -549,6 +549,7 @@ class GeneratorBatches(object):
             indices = data_sharding.shared_order(indices)
             plan = [(indices[p], share) for p, share in
                     data_sharding.training_slots(len(indices))]
+            data_sharding.distinct_numpy_streams()
         return self._read_plan(seq, plan)
 
     def _read_plan(self, seq, plan):

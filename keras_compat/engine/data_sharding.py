@@ -11,7 +11,8 @@ splits samples:
   numpy's RNG for a Sequence, by the loader's sampler for a DataLoader)
   and numpy's random state is rank 0's whenever a pass starts or the
   Sequence's `on_epoch_end` runs, so a Sequence that shuffles itself
-  shuffles alike everywhere. In the last round of an uneven pass the
+  shuffles alike everywhere; while the batches are read each process
+  draws from its own stream (different random augmentations). In the last round of an uneven pass the
   processes left without a batch rerun one with weight 0
   (`Share(0, True)`), so all stay in lock-step. In evaluation and
   prediction each process reads a contiguous block of batches, so the
@@ -105,6 +106,14 @@ def shared_object(value):
 def share_numpy_random_state():
     """Gives every process rank 0's numpy random state."""
     np.random.set_state(shared_object(np.random.get_state()))
+
+
+def distinct_numpy_streams():
+    """Re-seeds numpy's global RNG differently on each process, from one
+    draw of the (shared) state, so that what a Sequence draws while it is
+    read (random augmentations) differs between processes."""
+    base = int(np.random.randint(2 ** 31 - 1))
+    np.random.seed((base + 7919 * distributed.rank()) % 2 ** 32)
 
 
 def warn_unsplit_generator():
