@@ -506,7 +506,7 @@ class Optimizer(torch.optim.Optimizer):
         on the gradients of `loss` is queued with the wrapper's updates."""
         from .engine.symbolic import OptimizerUpdate
         loss, params = _updates_args(args, kwargs)
-        run = replay.active
+        run = replay.current()
         if run is not None:
             return self._queue_builtin_step(run, loss, params)
         self.updates = [OptimizerUpdate(self, loss, params)]
@@ -517,7 +517,7 @@ class Optimizer(torch.optim.Optimizer):
         clipnorm (on their global norm) and clipvalue, as Keras 2 computes
         them. Inside a training step these are the gradients already
         computed for the step's loss."""
-        run = replay.active
+        run = replay.current()
         if run is not None:
             grads = replay.keras_gradients(run, loss, params)
         else:
@@ -567,7 +567,7 @@ def _replaying(get_updates):
     now."""
     @functools.wraps(get_updates)
     def wrapper(self, *args, **kwargs):
-        if replay.active is not None:
+        if replay.current() is not None:
             return get_updates(self, *args, **kwargs)
         loss, params = _updates_args(args, kwargs)
         if getattr(loss, '_is_keras_symbolic', False):

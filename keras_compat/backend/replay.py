@@ -21,20 +21,26 @@ the backend functions it calls the meaning they had in that graph:
 
 Outside a replay these functions keep their immediate behaviour."""
 import functools
+import threading
 
 import numpy as np
 import torch
 
-# The replay of the `get_updates` now running, or None.
-active = None
+# Per thread: the replay of the `get_updates` now running.
+_THREAD = threading.local()
 
 _ASSIGN, _ADD, _SUB, _CALL = 0, 1, 2, 3
 
 
+def current():
+    """The replay of the `get_updates` running on this thread, or None."""
+    return getattr(_THREAD, 'replay', None)
+
+
 def activate(replay):
     """Makes `replay` the running one; returns the one it replaces."""
-    global active
-    previous, active = active, replay
+    previous = current()
+    _THREAD.replay = replay
     return previous
 
 
@@ -186,7 +192,7 @@ def records_variable(shape_of):
     def decorate(fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            replay = active
+            replay = current()
             if replay is None:
                 return fn(*args, **kwargs)
             return replay.variable(fn, args, kwargs,
@@ -203,7 +209,7 @@ def deferred(mode):
     def decorate(fn):
         @functools.wraps(fn)
         def wrapper(x, value):
-            replay = active
+            replay = current()
             if replay is None:
                 return fn(x, value)
             return replay.update(x, value, code)
@@ -214,7 +220,7 @@ def deferred(mode):
 def run_dependencies(control_inputs):
     """K.control_dependencies: inside a replay, applies the queued updates
     it is given."""
-    replay = active
+    replay = current()
     if replay is not None and control_inputs is not None:
         replay.run_now(control_inputs)
 
@@ -259,7 +265,7 @@ def gradients_in_replay(fn):
     loss are the ones already computed."""
     @functools.wraps(fn)
     def wrapper(loss, variables):
-        replay = active
+        replay = current()
         if replay is None or not (replay.dry or (
                 replay.step_grads and loss is replay.loss)):
             return fn(loss, variables)
