@@ -85,6 +85,9 @@ class Network(Layer):
         self._extra_outputs = []
         self._layer_symbolic_losses = []
         self._has_gradients = False
+        # Per node of the plan, the values no later node reads (freed as
+        # the run goes), or None when a run keeps every value.
+        self._release_after = None
         self._last_tensor_map = None
         self._keep_map = False           # keep the last tensor map
         self._graph_metrics = []         # (name, tensor, metric) of add_metric
@@ -204,6 +207,40 @@ class Network(Layer):
             for ancestor in _ancestor_layers(node.input_tensors[0]):
                 if isinstance(ancestor, GradientLayer):
                     ancestor.higher_order = True
+        self._release_after = self._release_plan()
+
+    def _release_plan(self):
+        """For each node of the plan, the ids of the values that no later
+        node reads and that are not outputs: a run drops them as it goes,
+        so a forward pass holds only the activations still needed (or
+        saved by autograd) instead of all of them. None (keep every value)
+        when something may read any value of the run: a layer whose call is
+        user code (a custom class, a Lambda function) can read graph tensors
+        it was not given, and gradient nodes, extra outputs and tensors read
+        by losses are looked up after the node that computed them."""
+        if self._has_gradients or self._extra_outputs or \
+                self._layer_symbolic_losses or self._keep_map:
+            return None
+        for module in self.modules():
+            if module is not self and isinstance(module, Layer) and (
+                    base_layer._class_flags(type(module))['user'] or
+                    getattr(module, '_runs_user_code', False)):
+                return None
+        last_read = {}
+        for index, node in enumerate(self._plan):
+            for x in node.output_tensors:
+                last_read.setdefault(id(x), index)
+            for x in list(node.input_tensors) + \
+                    _argument_tensors(node.arguments):
+                last_read[id(x)] = index
+        for x in self.inputs:
+            last_read.setdefault(id(x), 0)
+        kept = {id(x) for x in self.outputs}
+        release = [[] for _ in self._plan]
+        for key, index in last_read.items():
+            if key not in kept and release:
+                release[index].append(key)
+        return release
 
     def _gradient_parameters(self):
         """The weights that the graph's `K.gradients` nodes differentiate
@@ -447,7 +484,9 @@ class Network(Layer):
             for key in grad_targets:
                 if key in tensor_map:
                     tensor_map[key] = _requiring_grad(tensor_map[key])
-        for node in self._plan:
+        # A K.function run reads the whole map afterwards (`_keep_map`).
+        release = None if self._keep_map else self._release_after
+        for index, node in enumerate(self._plan):
             layer = node.outbound_layer
             args = [tensor_map[id(x)] for x in node.input_tensors]
             kwargs = node.arguments
@@ -460,6 +499,9 @@ class Network(Layer):
                 key = id(symbolic)
                 tensor_map[key] = _requiring_grad(value) \
                     if key in grad_targets else value
+            if release is not None:
+                for key in release[index]:
+                    tensor_map.pop(key, None)
 
     def compute_output_shape(self, input_shape):
         if not self._is_graph_network:
@@ -785,6 +827,21 @@ def _ancestor_layers(tensor):
         seen.add(key)
         found.append(layer)
         stack.extend(layer._inbound_nodes[node_index].input_tensors)
+    return found
+
+
+def _argument_tensors(kwargs):
+    """The symbolic tensors among a node's call arguments."""
+    found = []
+
+    def collect(value):
+        if getattr(value, '_is_keras_symbolic', False):
+            found.append(value)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                collect(v)
+    for value in (kwargs or {}).values():
+        collect(value)
     return found
 
 

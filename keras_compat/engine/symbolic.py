@@ -515,6 +515,7 @@ class Function(object):
         frozen = [p for p in network._gradient_parameters()
                   if not p.requires_grad]
         previous = _GRAD_STATE.backward_follows
+        kept = network._keep_map
         _GRAD_STATE.backward_follows = self._backward_follows
         try:
             for p in frozen:
@@ -527,8 +528,9 @@ class Function(object):
             _GRAD_STATE.backward_follows = previous
             for p in frozen:
                 p.requires_grad_(False)
-            network.__dict__['_keep_map'] = False
-            network._last_tensor_map = None
+            network.__dict__['_keep_map'] = kept
+            if not kept:
+                network._last_tensor_map = None
             for m, flag in zip(network.modules(), was):
                 m.training = flag
 

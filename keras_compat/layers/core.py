@@ -426,6 +426,11 @@ class Lambda(Layer):
     `output_shape` (tuple without batch axis, or function of the input
     shape) is inferred by running the function when not given."""
 
+    # The function is user code, which may read any tensor of the model's
+    # graph while it runs: a model holding a Lambda keeps every value of a
+    # run (engine/network.py `_release_plan`).
+    _runs_user_code = True
+
     def __init__(self, function, output_shape=None, mask=None,
                  arguments=None, **kwargs):
         super(Lambda, self).__init__(**kwargs)

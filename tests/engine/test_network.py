@@ -441,3 +441,43 @@ def test_time_distributed_rnn_over_masked_embeddings_reduces_the_mask():
         __import__('torch').as_tensor(tokens)))
     assert td.compute_mask(None, inner._keras_mask).tolist() == \
         np.any(tokens > 0, axis=-1).tolist()
+
+
+def _first_output_alive_at_last_layer(model, x):
+    """Whether the first layer's output is still held when the last
+    layer runs (a no-grad forward pass, so autograd saves nothing)."""
+    import weakref
+    seen = {}
+    first, last = model.layers[1], model.layers[-1]
+    def on_first(module, inputs, output):
+        seen['first'] = weakref.ref(output)
+
+    def on_last(module, inputs, output):
+        seen['alive'] = seen['first']() is not None
+    first.register_forward_hook(on_first)
+    last.register_forward_hook(on_last)
+    with torch.no_grad():
+        model(torch.from_numpy(x))
+    return seen['alive']
+
+
+def test_a_run_frees_values_no_later_layer_reads():
+    inputs = layers.Input((4,))
+    h = layers.Dense(8)(inputs)
+    h = layers.Dense(8)(h)
+    model = Model(inputs, layers.Dense(2)(h))
+    x = np.random.rand(3, 4).astype('float32')
+    assert not _first_output_alive_at_last_layer(model, x)
+
+
+def test_a_run_keeps_every_value_when_user_code_may_read_it():
+    inputs = layers.Input((4,))
+    h = layers.Dense(8)(inputs)
+    # The Lambda reads `h`, which it is not given, from the running graph.
+    g = layers.Lambda(lambda t: t * 2. + K.mean(h))(layers.Dense(8)(h))
+    model = Model(inputs, layers.Dense(2)(g))
+    x = np.random.rand(3, 4).astype('float32')
+    assert _first_output_alive_at_last_layer(model, x)
+    hidden = K.function([inputs], [h])([x])[0]
+    kernel, bias = model.layers[1].get_weights()
+    np.testing.assert_allclose(hidden, x @ kernel + bias, rtol=1e-5)
