@@ -59,9 +59,12 @@ def kernel_bias_config(layer):
 class Dense(Layer):
     """Densely-connected layer: `activation(dot(input, kernel) + bias)`.
 
-    The kernel is stored in Keras layout `(input_dim, units)`, which feeds
-    `torch.addmm` directly. Inputs of rank > 2 are multiplied along their
-    last axis."""
+    The kernel has Keras's shape `(input_dim, units)` with column-major
+    memory (the memory of torch's `(units, input_dim)` Linear weight), so
+    `torch.addmm` reads it as `F.linear` reads a Linear weight: with few
+    rows (prediction on single samples), a row-major kernel makes the
+    matrix-vector product about 2.5 times slower on large layers. Inputs of
+    rank > 2 are multiplied along their last axis."""
 
     def __init__(self, units=None, activation=None, use_bias=True,
                  kernel_initializer='glorot_uniform',
@@ -103,6 +106,10 @@ class Dense(Layer):
                                       name='kernel',
                                       regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint)
+        with torch.no_grad():
+            # Column-major; gradients and optimizer slots follow the
+            # parameter's strides.
+            self.kernel.data = self.kernel.data.t().contiguous().t()
         if self.use_bias:
             self.bias = self.add_weight(shape=(self.units,),
                                         initializer=self.bias_initializer,

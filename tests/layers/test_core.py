@@ -283,3 +283,29 @@ def test_unsupported_keras2_layers_say_so():
                        ('Recurrent', 'RNN')]:
         with pytest.raises(NotImplementedError, match=hint):
             getattr(layers, name)(4, 3)
+
+
+def test_dense_kernel_is_keras_shaped_with_column_major_memory():
+    """The kernel reads as Keras's (input_dim, units) and lies in memory
+    as torch's (units, input_dim) Linear weight; its gradient and the
+    optimizer's slots follow that layout, and the values are Keras's."""
+    model = Sequential([Dense(4, input_shape=(3,), activation='tanh')])
+    model.compile('adam', 'mse')
+    layer = model.layers[0]
+    assert tuple(layer.kernel.shape) == (3, 4)
+    assert layer.kernel.stride() == (1, 3)
+    x = np.random.RandomState(0).rand(8, 3).astype('float32')
+    y = np.random.RandomState(1).rand(8, 4).astype('float32')
+    kernel, bias = layer.get_weights()
+    np.testing.assert_allclose(model.predict(x), np.tanh(x @ kernel + bias),
+                               rtol=1e-5, atol=1e-6)
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    assert layer.kernel.stride() == (1, 3)
+    assert layer.kernel.grad.stride() == (1, 3)
+    slots = model.optimizer.state[layer.kernel]
+    assert all(s.stride() == (1, 3) for s in slots.values()
+               if isinstance(s, torch.Tensor) and s.dim() == 2)
+    layer.set_weights([np.arange(12, dtype='float32').reshape(3, 4),
+                       np.zeros(4, 'float32')])
+    np.testing.assert_array_equal(layer.get_weights()[0],
+                                  np.arange(12).reshape(3, 4))
