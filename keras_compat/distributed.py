@@ -254,6 +254,15 @@ class Strategy(object):
         itself); `key` identifies the weights that train."""
         return None
 
+    def stops_need_agreement(self, callbacks):
+        """Whether the processes must agree on `model.stop_training` after
+        every batch (see TorchrunStrategy)."""
+        return False
+
+    def agree_to_stop(self, stop):
+        """True when this process or another one stops."""
+        return stop
+
 
 class TorchrunStrategy(Strategy):
     """Under torchrun: only rank 0 prints and writes files, logged metric
@@ -265,12 +274,26 @@ class TorchrunStrategy(Strategy):
     def callbacks(self, callbacks, verbose, params):
         if is_chief():
             return Strategy.callbacks(self, callbacks, verbose, params)
-        from . import callbacks as cbks
-        rank0_only = (cbks.ModelCheckpoint, cbks.CSVLogger,
-                      cbks.TensorBoard, cbks.ProgbarLogger,
-                      cbks.RemoteMonitor)
-        kept = [c for c in callbacks or [] if not isinstance(c, rank0_only)]
+        kept = [c for c in callbacks or [] if not _rank0_only(c)]
         return kept, 0, dict(params, verbose=0)
+
+    def stops_need_agreement(self, callbacks):
+        """A callback that acts after each batch (TerminateOnNaN, a user's
+        on_batch_end) may set `model.stop_training` on one process only,
+        from the values of its share; the processes then agree after every
+        batch (one all-reduce of a flag), so all stop at the same step
+        instead of the others waiting in the next gradient all-reduce.
+        Decided from the callbacks given to fit, the same everywhere."""
+        from . import callbacks as cbks
+        hooks = ('on_batch_begin', 'on_batch_end', 'on_train_batch_begin',
+                 'on_train_batch_end')
+        return any(getattr(type(c), hook) is not getattr(cbks.Callback, hook)
+                   for c in callbacks or [] if not _rank0_only(c)
+                   for hook in hooks if hasattr(c, hook))
+
+    def agree_to_stop(self, stop):
+        flag = torch.tensor([1. if stop else 0.])
+        return bool(all_reduce_sum([flag])[0].item() > 0)
 
     def reduce_metrics(self, metrics):
         states = [m._state_tensors() for m in metrics]
@@ -299,6 +322,14 @@ class TorchrunStrategy(Strategy):
                 'single process.')
         initialize()
         return wrap(model) if key else None
+
+
+def _rank0_only(callback):
+    """Callbacks that print or write files: they run on rank 0 only."""
+    from . import callbacks as cbks
+    return isinstance(callback, (cbks.ModelCheckpoint, cbks.CSVLogger,
+                                 cbks.TensorBoard, cbks.ProgbarLogger,
+                                 cbks.RemoteMonitor))
 
 
 _ONE_PROCESS = Strategy()

@@ -396,3 +396,46 @@ def test_a_restarted_run_resumes_from_the_backup(tmp_path):
             np.testing.assert_allclose(result[name], single[name],
                                        rtol=1e-5, atol=1e-5)
     assert not (tmp_path / 'backup').exists()
+
+
+STOP_SCRIPT = '''
+import json, os, sys
+import numpy as np
+import keras_compat as keras
+from keras_compat import layers
+
+out = sys.argv[1]
+class StopOnRankOne(keras.callbacks.Callback):
+    """Sets stop_training on rank 1 only, after its third batch (as
+    TerminateOnNaN does when only that process's share is NaN)."""
+    def on_batch_end(self, batch, logs=None):
+        self.seen = batch
+        if os.environ['RANK'] == '1' and batch == 2:
+            self.model.stop_training = True
+
+rng = np.random.RandomState(0)
+model = keras.Sequential([layers.Dense(1, input_shape=(3,))])
+model.compile('sgd', 'mse')
+stopper = StopOnRankOne()
+history = model.fit(rng.rand(64, 3), rng.rand(64, 1), batch_size=8,
+                    epochs=5, verbose=0, callbacks=[stopper])
+np.savez(os.path.join(out, 'stop_%s.npz' % os.environ['RANK']),
+         *model.get_weights())
+with open(os.path.join(out, 'stop_%s.json' % os.environ['RANK']), 'w') as f:
+    json.dump({'epochs': history.epoch, 'last_batch': stopper.seen}, f)
+'''
+
+
+def test_a_stop_set_on_one_rank_stops_every_rank_at_the_same_step(
+        tmp_path):
+    ranks = _launch(STOP_SCRIPT, tmp_path, timeout=90)
+    for rank, (code, output) in enumerate(ranks):
+        assert code == 0, 'rank %d failed:\n%s' % (rank, output)
+    runs = []
+    for rank in ('0', '1'):
+        with open(str(tmp_path / ('stop_%s.json' % rank))) as f:
+            runs.append(json.load(f))
+    assert runs[0] == runs[1] == {'epochs': [0], 'last_batch': 2}
+    weights = [np.load(str(tmp_path / ('stop_%s.npz' % r))) for r in '01']
+    for name in weights[0].files:
+        np.testing.assert_array_equal(weights[0][name], weights[1][name])

@@ -37,6 +37,8 @@ def fit_loop(model, train_batches, val_batches, epochs, verbose, callbacks,
         'metrics': names + ['val_' + n for n in names]
         if do_validation else list(names),
     }
+    strategy = distributed.get_strategy()
+    agree = strategy.stops_need_agreement(callbacks)
     callback_list = make_callbacks(model, callbacks, verbose, params)
     validation_arrays = getattr(val_batches, 'callback_data', None)
     if validation_arrays is not None:
@@ -56,7 +58,7 @@ def fit_loop(model, train_batches, val_batches, epochs, verbose, callbacks,
                            epochs):
             epoch_logs = {}
             callback_list.on_epoch_begin(epoch, epoch_logs)
-            _train_epoch(model, train_batches, callback_list)
+            _train_epoch(model, train_batches, callback_list, agree)
             epoch_logs.update(global_results(model))
             if do_validation and training_utils.should_run_validation(
                     validation_freq, epoch):
@@ -69,6 +71,11 @@ def fit_loop(model, train_batches, val_batches, epochs, verbose, callbacks,
                     epoch_logs['val_' + name] = value
             _note_aliases(model)
             callback_list.on_epoch_end(epoch, epoch_logs)
+            if distributed.is_active():
+                # One flag per epoch: a stop decided from one process's
+                # state ends the run everywhere.
+                model.stop_training = strategy.agree_to_stop(
+                    model.stop_training)
             if model.stop_training:
                 break
             if getattr(train_batches, 'dynamic_length', False):
@@ -85,7 +92,9 @@ def fit_loop(model, train_batches, val_batches, epochs, verbose, callbacks,
     return model.history
 
 
-def _train_epoch(model, batches, callback_list):
+def _train_epoch(model, batches, callback_list, agree_to_stop=False):
+    """One pass over `batches`. With `agree_to_stop` (several processes,
+    callbacks acting per batch) the processes stop at the same step."""
     model._metrics_tracker.reset()
     model._set_mode(training_phase())
     want_begin = callback_list.wants_batch('train', 'begin')
@@ -102,6 +111,9 @@ def _train_epoch(model, batches, callback_list):
                 callback_list.batch_hook(
                     'train', 'end', step,
                     cbks.BatchLogs({'batch': step, 'size': size}, lazy))
+            if agree_to_stop:
+                model.stop_training = distributed.get_strategy(
+                ).agree_to_stop(model.stop_training)
             if model.stop_training:
                 break
 
