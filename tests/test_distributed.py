@@ -439,3 +439,39 @@ def test_a_stop_set_on_one_rank_stops_every_rank_at_the_same_step(
     weights = [np.load(str(tmp_path / ('stop_%s.npz' % r))) for r in '01']
     for name in weights[0].files:
         np.testing.assert_array_equal(weights[0][name], weights[1][name])
+
+
+FEW_SAMPLES_SCRIPT = '''
+import json, os, sys
+import numpy as np
+import keras_compat as keras
+from keras_compat import layers
+
+out = sys.argv[1]
+model = keras.Sequential([layers.Dense(2, input_shape=(3,))])
+model.set_weights([np.arange(6, dtype='float32').reshape(3, 2) / 10.,
+                   np.array([0.5, -0.5], 'float32')])
+model.compile('sgd', 'mse', metrics=['mae'])
+x = np.array([[1., 2., 3.]], 'float32')
+y = np.array([[1., 1.]], 'float32')
+result = {'evaluate': model.evaluate(x, y, verbose=0),
+          'predict': model.predict(x).tolist()}
+with open(os.path.join(out, 'few_%s.json' % os.environ['RANK']), 'w') as f:
+    json.dump(result, f)
+'''
+
+
+def test_evaluate_and_predict_on_fewer_samples_than_processes(tmp_path):
+    ranks = _launch(FEW_SAMPLES_SCRIPT, tmp_path, timeout=90)
+    for rank, (code, output) in enumerate(ranks):
+        assert code == 0, 'rank %d failed:\n%s' % (rank, output)
+    prediction = np.array([[1., 2., 3.]]) @ (np.arange(6).reshape(3, 2) /
+                                             10.) + np.array([0.5, -0.5])
+    error = prediction - 1.
+    for rank in '01':
+        with open(str(tmp_path / ('few_%s.json' % rank))) as f:
+            result = json.load(f)
+        np.testing.assert_allclose(result['predict'], prediction, rtol=1e-6)
+        np.testing.assert_allclose(
+            result['evaluate'], [np.mean(error ** 2), np.mean(abs(error))],
+            rtol=1e-6)

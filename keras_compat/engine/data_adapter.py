@@ -358,6 +358,7 @@ class ArrayBatches(object):
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.steps = steps
+        self.stand_in = False
         if self.shard == 'whole' and steps is None:
             self._restrict_to_share()
         if steps is None:
@@ -368,6 +369,13 @@ class ArrayBatches(object):
 
     def _restrict_to_share(self):
         start, stop = distributed.batch_share(self.num_samples)
+        if start == stop and self.num_samples:
+            # Fewer samples than processes: this one reads a stand-in row
+            # that only builds its metrics (their states are summed over
+            # the processes) and predicts nothing.
+            start = distributed.rank() % self.num_samples
+            stop = start + 1
+            self.stand_in = True
         for group in (self.inputs, self.targets, self.weights):
             group[:] = [None if t is None else t[start:stop] for t in group]
         self.num_samples = stop - start
@@ -427,7 +435,7 @@ class ArrayBatches(object):
             start = (b * size) % max(n, 1) if self.steps is not None else \
                 b * size
             stop = min(start + size, n)
-            share = None
+            share = Share(0., True) if self.stand_in else None
             if self.shard == 'batch':
                 start, stop, share = local_part(start, stop)
             index = None if order is None else order[start:stop]
