@@ -9,8 +9,8 @@ and splits every global batch of `batch_size` samples across the
 processes (Sequences and DataLoaders by batch index: see
 `engine/data_sharding.py`); logged losses and metrics are all-reduced, so
 every rank sees the same numbers; `evaluate` and `predict` split the data
-and return the full result on every rank. Only rank 0 prints progress bars and writes
-checkpoints, CSV logs and TensorBoard events.
+and return the full result on every rank. Only rank 0 prints progress
+bars and writes checkpoints, CSV logs and TensorBoard events.
 
 `KERAS_COMPAT_DDP_TIMEOUT` (seconds, default 1800) bounds how long a
 process waits for the others: when one crashes, the rest fail with an

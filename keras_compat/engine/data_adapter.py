@@ -554,32 +554,34 @@ class GeneratorBatches(object):
             np.random.shuffle(indices)
         plan = [(i, None) for i in indices]
         if self.shard == 'batch':
-            indices = data_sharding.shared_order(indices)
+            # The order is the same everywhere: numpy's state was shared.
             plan = [(indices[p], share) for p, share in
                     data_sharding.training_slots(len(indices))]
             data_sharding.distinct_numpy_streams()
         return self._read_plan(seq, plan)
 
-    def _read_plan(self, seq, plan):
-        for item, (_, share) in zip(self._read(seq, [i for i, _ in plan]),
-                                    plan):
+    def _read_plan(self, data, plan):
+        """(item, share) for each (index, share) of `plan`: Sequence
+        indices, or a DataLoader's index lists."""
+        if isinstance(data, Sequence):
+            items = self._read(data, [i for i, _ in plan])
+        else:
+            items = _iterate_loader(data_sharding.loader_over(
+                data, [unit for unit, _ in plan]))
+        for item, (_, share) in zip(items, plan):
             yield item, share
 
     def _block(self, steps):
         """This process's contiguous block of the first `steps` batches
         (evaluation and prediction under torchrun): (item, share) pairs."""
         slots = data_sharding.evaluation_slots(steps)
-        if isinstance(self.data, Sequence):
-            count = len(self.data)
-            yield from self._read_plan(
-                self.data, [(p % count, share) for p, share in slots])
+        sequence = isinstance(self.data, Sequence)
+        units = range(len(self.data)) if sequence else \
+            data_sharding.loader_units(self.data)
+        yield from self._read_plan(
+            self.data, [(units[p % len(units)], share) for p, share in slots])
+        if sequence:
             self.data.on_epoch_end()
-            return
-        units = data_sharding.loader_units(self.data)
-        local = data_sharding.loader_over(
-            self.data, [units[p % len(units)] for p, _ in slots])
-        for item, (_, share) in zip(_iterate_loader(local), slots):
-            yield item, share
 
     def _read(self, seq, indices):
         if self.use_multiprocessing and self.workers > 0:
@@ -606,11 +608,9 @@ class GeneratorBatches(object):
                 yield item, None
             return
         units = data_sharding.shared_object(data_sharding.loader_units(loader))
-        plan = data_sharding.training_slots(len(units))
-        local = data_sharding.loader_over(loader,
-                                          [units[p] for p, _ in plan])
-        for item, (_, share) in zip(_iterate_loader(local), plan):
-            yield item, share
+        yield from self._read_plan(
+            loader, [(units[p], share) for p, share in
+                     data_sharding.training_slots(len(units))])
 
     def _epoch_source(self):
         data = self.data

@@ -7,12 +7,13 @@ splits samples:
 - a `keras.utils.Sequence` (the `ImageDataGenerator.flow*` iterators
   included) or a map-style `DataLoader`/`Dataset`: in training, process r
   of N takes the batches r, r+N, r+2N, ... of each pass, so every process
-  runs ceil(len / N) steps; the batch order is rank 0's (shuffled with
-  numpy's RNG for a Sequence, by the loader's sampler for a DataLoader)
-  and numpy's random state is rank 0's whenever a pass starts or the
-  Sequence's `on_epoch_end` runs, so a Sequence that shuffles itself
-  shuffles alike everywhere; while the batches are read each process
-  draws from its own stream (different random augmentations). In the last round of an uneven pass the
+  runs ceil(len / N) steps. The batch order is the same everywhere:
+  numpy's random state is rank 0's when a pass starts (fit's shuffle of a
+  Sequence then draws one order) and again before the Sequence's
+  `on_epoch_end` (a Sequence that shuffles itself shuffles alike); a
+  DataLoader's sampler draws the order on rank 0. While the batches are
+  read each process draws from a numpy stream of its own (different
+  random augmentations). In the last round of an uneven pass the
   processes left without a batch rerun one with weight 0
   (`Share(0, True)`), so all stay in lock-step. In evaluation and
   prediction each process reads a contiguous block of batches, so the
@@ -80,18 +81,6 @@ def evaluation_slots(count):
     if start == stop:
         return [(distributed.rank() % count, Share(0., True))]
     return [(p, None) for p in range(start, stop)]
-
-
-def slots(count, mode):
-    """This process's slots of a pass over `count` batches in `mode`."""
-    return training_slots(count) if mode == 'train' else \
-        evaluation_slots(count)
-
-
-def shared_order(order):
-    """Rank 0's batch order (a list of ints), on every process."""
-    tensor = torch.as_tensor(np.asarray(order, dtype=np.int64))
-    return [int(i) for i in distributed.broadcast(tensor).tolist()]
 
 
 def shared_object(value):
