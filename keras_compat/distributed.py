@@ -292,8 +292,12 @@ class TorchrunStrategy(Strategy):
                    for hook in hooks if hasattr(c, hook))
 
     def agree_to_stop(self, stop):
-        flag = torch.tensor([1. if stop else 0.])
-        return bool(all_reduce_sum([flag])[0].item() > 0)
+        # A CPU flag over Gloo: under NCCL it would be a GPU tensor, and
+        # reading it back after every batch would wait for the GPU.
+        import torch.distributed as dist
+        flag = torch.tensor([1 if stop else 0], dtype=torch.int32)
+        dist.all_reduce(flag, group=_cpu_group())
+        return bool(flag.item())
 
     def reduce_metrics(self, metrics):
         states = [m._state_tensors() for m in metrics]
@@ -322,6 +326,18 @@ class TorchrunStrategy(Strategy):
                 'single process.')
         initialize()
         return wrap(model) if key else None
+
+
+def _cpu_group():
+    """A process group for CPU tensors: the default one under Gloo, else
+    a Gloo group over the same processes, made once (by every process at
+    the same point, as new_group requires)."""
+    import torch.distributed as dist
+    if dist.get_backend() == 'gloo':
+        return None
+    if _STATE.get('cpu_group') is None:
+        _STATE['cpu_group'] = dist.new_group(backend='gloo')
+    return _STATE['cpu_group']
 
 
 def _rank0_only(callback):
