@@ -14,22 +14,15 @@ from keras_compat import callbacks as cbks
 from keras_compat import layers
 from keras_compat.models import Sequential, load_model
 
+import small_classifier
+from small_classifier import small_model
+
 
 rng = np.random.RandomState(0)
 
 
-def small_model(lr=0.01):
-    model = Sequential([layers.Dense(8, activation='relu', input_dim=4),
-                        layers.Dense(3, activation='softmax')])
-    model.compile(keras.optimizers.SGD(lr=lr, momentum=0.9),
-                  'categorical_crossentropy', metrics=['accuracy'])
-    return model
-
-
 def data(n=64):
-    x = rng.rand(n, 4).astype(np.float32)
-    y = keras.utils.to_categorical(rng.randint(3, size=n), 3)
-    return x, y
+    return small_classifier.data(n, rng)
 
 
 class ScriptedLoss(cbks.Callback):

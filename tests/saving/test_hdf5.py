@@ -12,23 +12,16 @@ from keras_compat import backend as K
 from keras_compat import layers
 from keras_compat.models import Sequential, Model, load_model
 
+import small_classifier
+from small_classifier import small_model
+
 
 rng = np.random.RandomState(0)
 DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), 'data')
 
 
-def small_model(lr=0.01):
-    model = Sequential([layers.Dense(8, activation='relu', input_dim=4),
-                        layers.Dense(3, activation='softmax')])
-    model.compile(keras.optimizers.SGD(lr=lr, momentum=0.9),
-                  'categorical_crossentropy', metrics=['accuracy'])
-    return model
-
-
 def data(n=64):
-    x = rng.rand(n, 4).astype(np.float32)
-    y = keras.utils.to_categorical(rng.randint(3, size=n), 3)
-    return x, y
+    return small_classifier.data(n, rng)
 
 
 def test_save_load_predict_identical(tmp_path):
