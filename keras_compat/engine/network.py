@@ -218,8 +218,8 @@ class Network(Layer):
         user code (a custom class, a Lambda function) can read graph tensors
         it was not given, and gradient nodes, extra outputs and tensors read
         by losses are looked up after the node that computed them."""
-        if self._has_gradients or self._extra_outputs or \
-                self._layer_symbolic_losses or self._keep_map:
+        if not self._plan or self._has_gradients or self._extra_outputs \
+                or self._layer_symbolic_losses or self._keep_map:
             return None
         for module in self.modules():
             if module is not self and isinstance(module, Layer) and (
@@ -238,7 +238,7 @@ class Network(Layer):
         kept = {id(x) for x in self.outputs}
         release = [[] for _ in self._plan]
         for key, index in last_read.items():
-            if key not in kept and release:
+            if key not in kept:
                 release[index].append(key)
         return release
 
