@@ -11,7 +11,9 @@ How the Keras concepts map to torch:
   gate activations torch implements: `fused_rnn`, one call of
   `torch._VF.rnn_tanh` / `rnn_relu` / `gru` / `lstm` (cuDNN on CUDA) over
   a padded batch or a `PackedSequence`; under torch.compile it runs
-  eagerly (`eager_under_compile`) and the layers around it compile."""
+  eagerly (`eager_under_compile`) and the layers around it compile.
+- LSTM with `hard_sigmoid` gates or recurrent dropout: `lstm_loop.py`,
+  the step loop as one autograd node with a hand-written backward pass."""
 import functools
 
 import torch

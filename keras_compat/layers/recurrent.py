@@ -28,6 +28,7 @@ warnings.filterwarnings('ignore', message='RNN module weights are not part '
 
 from .. import backend as K
 from .. import activations, initializers, regularizers, constraints
+from ..backend.lstm_loop import lstm_loop
 from ..backend.rnn import eager_under_compile, fused_rnn, step_loop
 from ..engine.base_layer import Layer, InputSpec, guarded_call
 from ..engine.keras_tensor import KerasTensor
@@ -856,6 +857,8 @@ class RNN(Layer):
         cell = self.cell
         dp, rec = cell._dropout_masks(inputs, initial_state[0], training)
         x = inputs * dp.unsqueeze(1) if dp is not None else inputs
+        if _has_lstm_loop(cell) and x.shape[1] > 0:
+            return _run_lstm_loop(x, initial_state, cell, rec, mask)
         if isinstance(cell, GRUCell):
             xw = cell._input_projection(x)
         else:
@@ -934,6 +937,24 @@ def _last_of(outputs_c, lengths):
         -1, 1, outputs_c.shape[-1])
     last = outputs_c.gather(1, index).squeeze(1)
     return last * (lengths > 0).unsqueeze(-1).to(last.dtype)
+
+
+def _has_lstm_loop(cell):
+    """Whether `lstm_loop` runs `cell`: an LSTMCell with tanh activation
+    and hard_sigmoid or sigmoid gates."""
+    return isinstance(cell, LSTMCell) and \
+        cell.activation is activations.tanh and \
+        cell.recurrent_activation in (activations.hard_sigmoid,
+                                      activations.sigmoid)
+
+
+@eager_under_compile
+def _run_lstm_loop(x, initial_state, cell, rec_mask, mask):
+    hard = cell.recurrent_activation is activations.hard_sigmoid
+    bias = cell.bias_ih if cell.use_bias else None
+    return lstm_loop(x, cell.weight_ih, bias, cell.weight_hh,
+                     initial_state[0], initial_state[1], hard, rec_mask,
+                     mask)
 
 
 class _FusedRNN(RNN):
@@ -1173,8 +1194,10 @@ class GRU(_FusedRNN):
 class LSTM(_FusedRNN):
     """Long Short-Term Memory layer. Runs torch's fused LSTM kernel (cuDNN
     on CUDA) for tanh activation, sigmoid recurrent activation and no
-    recurrent dropout (Keras 2.3 defaults); a step loop otherwise (e.g.
-    `recurrent_activation='hard_sigmoid'`, Keras 2.2's default)."""
+    recurrent dropout (Keras 2.3 defaults); otherwise a step loop, which
+    for `hard_sigmoid` or `sigmoid` gates with tanh (Keras 2.2's default
+    `recurrent_activation='hard_sigmoid'`, or recurrent dropout) is one
+    autograd node with a hand-written backward pass (`lstm_loop`)."""
 
     _fused_mode = 'LSTM'
 

@@ -1,0 +1,207 @@
+"""Keras's LSTM recurrence as one autograd node, for the LSTMs torch's
+fused kernel cannot run: Keras 2.2's `recurrent_activation='hard_sigmoid'`,
+or recurrent dropout.
+
+Stepping such an LSTM in Python while recording every step for autograd
+costs more than the step itself at Keras sizes. `lstm_loop` runs the steps
+without autograd, keeps what the backward pass needs in preallocated
+buffers, and computes the gradients through time by hand in one backward
+node (first order only: a gradient of these gradients raises). Inside,
+values are feature-major (`(units, batch)`) and the gates are ordered o, i,
+f, g, so that each elementwise operation of a step reads contiguous
+memory and the recurrent activation runs on three gates at once."""
+import torch
+
+_KERAS_TO_LOOP = [3, 0, 1, 2]    # Keras's i, f, c, o -> o, i, f, g
+_LOOP_TO_KERAS = [1, 2, 3, 0]
+
+
+def _loop_order(weight, units):
+    """A `(4 * units, ...)` weight or bias with its gate blocks in loop
+    order."""
+    blocks = weight.reshape((4, units) + tuple(weight.shape[1:]))
+    return blocks[_KERAS_TO_LOOP].reshape(weight.shape)
+
+
+def _keras_order(grad, units):
+    blocks = grad.reshape((4, units) + tuple(grad.shape[1:]))
+    return blocks[_LOOP_TO_KERAS].reshape(grad.shape)
+
+
+class _LSTMLoop(torch.autograd.Function):
+    """Keras's LSTM layer computation (gates i, f, c, o; tanh activation;
+    `hard_sigmoid` or `sigmoid` recurrent activation) on `x` `(batch,
+    time, features)` with `weight_ih` `(4 * units, features)`, `bias`
+    `(4 * units,)` or None and `weight_hh` `(4 * units, units)`, from `h0`,
+    `c0` `(batch, units)`. `rec_mask`: recurrent dropout mask `(batch,
+    units)` or None; `keep`: bool `(time, batch)`, False where a step is
+    masked (the states carry over), or None. Returns the hidden state of
+    every step `(time, units, batch)` and the last cell state `(units,
+    batch)`."""
+
+    @staticmethod
+    def forward(ctx, x, weight_ih, bias, weight_hh, h0, c0, rec_mask, keep,
+                hard):
+        batch, steps, units = x.shape[0], x.shape[1], h0.shape[1]
+        w_ih = _loop_order(weight_ih, units)
+        weight = _loop_order(weight_hh, units)
+        # All input projections in one batched product, written straight
+        # into the `(time, 4 * units, batch)` layout of the loop.
+        x_t = x.permute(1, 2, 0)
+        w_ih = w_ih.expand((steps,) + tuple(w_ih.shape))
+        if bias is not None:
+            z = torch.baddbmm(_loop_order(bias, units).view(1, -1, 1),
+                              w_ih, x_t)
+        else:
+            z = torch.bmm(w_ih, x_t)
+        rec = rec_mask.t().contiguous() if rec_mask is not None else None
+        kept = keep.unsqueeze(1) if keep is not None else None
+        acts, h, c, tanh_c = _run_steps(z, weight, h0, c0, rec, kept, hard)
+        ctx.hard, ctx.has_bias = hard, bias is not None
+        ctx.save_for_backward(x, w_ih[0], weight, z, acts, h, c, tanh_c,
+                              rec, kept)
+        return h[1:], c[steps]
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_hs, grad_c_last):
+        x, w_ih, weight, z, acts, h, c, tanh_c, rec, kept = \
+            ctx.saved_tensors
+        steps, units, batch = tanh_c.shape
+        dh0, dc0, d_z = _recurrent_backward(
+            ctx.hard, weight, z, acts, h, c, tanh_c, rec, kept, grad_hs,
+            grad_c_last)
+        # The weight gradients as single products over time x batch.
+        d_z_rows = d_z.permute(1, 0, 2).reshape(4 * units, steps * batch)
+        h_in = h[:-1] * rec if rec is not None else h[:-1]
+        grad_hh = torch.mm(d_z_rows, h_in.transpose(1, 2).reshape(-1, units))
+        x_rows = x.transpose(0, 1).reshape(steps * batch, -1)
+        grad_ih = torch.mm(d_z_rows, x_rows)
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            grad_x = torch.mm(d_z_rows.t(), w_ih).view(
+                steps, batch, -1).transpose(0, 1)
+        grad_bias = _keras_order(d_z_rows.sum(1), units) \
+            if ctx.has_bias else None
+        return (grad_x, _keras_order(grad_ih, units),
+                grad_bias, _keras_order(grad_hh, units), dh0.t(), dc0.t(),
+                None, None, None)
+
+
+def _run_steps(z, weight, h0, c0, rec, kept, hard):
+    """The forward recurrence over `z` (`(time, 4 * units, batch)`, the
+    input projections, loop gate order), updated in place to the
+    pre-activations (for hard_sigmoid gates, 0.2 z + 0.5). Returns the
+    gate activations, the hidden and cell states of every step (the
+    initial ones first) and tanh of the cell states."""
+    steps, batch, units = z.shape[0], h0.shape[0], h0.shape[1]
+    acts = torch.empty_like(z)
+    gates = acts.view(steps, 4, units, batch)
+    h = z.new_empty((steps + 1, units, batch))
+    c = torch.empty_like(h)
+    tanh_c = z.new_empty((steps, units, batch))
+    h[0], c[0] = h0.t(), c0.t()
+    scale, shift = z.new_tensor(0.2), z.new_tensor(0.5)
+    for t in range(steps):
+        h_in = h[t] * rec if rec is not None else h[t]
+        z_t, a_t = z[t], acts[t]
+        z_t.addmm_(weight, h_in)
+        if hard:
+            pre = z_t[:3 * units].mul_(scale).add_(shift)
+            torch.clamp(pre, 0., 1., out=a_t[:3 * units])
+        else:
+            torch.sigmoid(z_t[:3 * units], out=a_t[:3 * units])
+        o, i, f, g = gates[t]
+        torch.tanh(z_t[3 * units:], out=g)
+        c_t = torch.mul(f, c[t], out=c[t + 1]).addcmul_(i, g)
+        torch.tanh(c_t, out=tanh_c[t])
+        h_t = torch.mul(o, tanh_c[t], out=h[t + 1])
+        if kept is not None:
+            torch.where(kept[t], c_t, c[t], out=c_t)
+            torch.where(kept[t], h_t, h[t], out=h_t)
+    return acts, h, c, tanh_c
+
+
+def _step_factors(hard, z, acts, c, tanh_c):
+    """The factors of the backward step that do not depend on the
+    incoming gradients, for all steps at once: (dz_o / dh, dc / dh,
+    (dz_i, dz_f, dz_g) / dc as `(time, 3, units, batch)`)."""
+    steps, units, batch = tanh_c.shape
+    gates = acts[:, :3 * units]
+    d_gates = torch.empty_like(gates)
+    if hard:
+        # hard_sigmoid passes the gradient (x 0.2) where clip(0.2 z + 0.5,
+        # 0, 1) is not clipped: where the gate equals 0.2 z + 0.5.
+        torch.eq(gates, z[:, :3 * units], out=d_gates).mul_(0.2)
+    else:
+        torch.mul(gates, 1. - gates, out=d_gates)
+    d_o, d_i, d_f = d_gates.view(steps, 3, units, batch).unbind(1)
+    o, i, f, g = acts.view(steps, 4, units, batch).unbind(1)
+    o_tanh_c = o * tanh_c
+    dc_factor = torch.addcmul(o, o_tanh_c, tanh_c, value=-1.)
+    ifg = tanh_c.new_empty((steps, 3, units, batch))
+    torch.mul(g, d_i, out=ifg[:, 0])
+    torch.mul(c[:-1], d_f, out=ifg[:, 1])
+    torch.addcmul(i, i * g, g, value=-1., out=ifg[:, 2])
+    return tanh_c * d_o, dc_factor, ifg
+
+
+def _recurrent_backward(hard, weight, z, acts, h, c, tanh_c, rec, kept,
+                        grad_hs, grad_c_last):
+    """Gradients through time of `_LSTMLoop`: (d h0, d c0, d z) in the
+    loop's layout."""
+    steps, units, batch = tanh_c.shape
+    dz_o_factor, dc_factor, ifg_factor = _step_factors(hard, z, acts, c,
+                                                       tanh_c)
+    f = acts[:, 2 * units:3 * units]
+    keep = kept.to(z.dtype) if kept is not None else None
+    grad_hs = grad_hs.contiguous() if grad_hs is not None else \
+        torch.zeros_like(tanh_c)
+    d_z = torch.empty_like(z)
+    d_z_o = d_z[:, :units]
+    d_z_ifg = d_z[:, units:].view(steps, 3, units, batch)
+    weight_t = weight.t()
+    dh_next = torch.zeros_like(h[0])
+    dc_next = grad_c_last.contiguous() if grad_c_last is not None \
+        else torch.zeros_like(h[0])
+    for t in range(steps - 1, -1, -1):
+        dh, dc = grad_hs[t] + dh_next, dc_next
+        if keep is not None:
+            dh_skip, dc_skip = dh * (1. - keep[t]), dc * (1. - keep[t])
+            dh, dc = dh * keep[t], dc * keep[t]
+        torch.mul(dh, dz_o_factor[t], out=d_z_o[t])
+        dc = dc.addcmul(dh, dc_factor[t])
+        torch.mul(ifg_factor[t], dc, out=d_z_ifg[t])
+        dc_next = dc * f[t]
+        dh_next = torch.mm(weight_t, d_z[t])
+        if rec is not None:
+            dh_next = dh_next * rec
+        if keep is not None:
+            dh_next, dc_next = dh_next + dh_skip, dc_next + dc_skip
+    return dh_next, dc_next, d_z
+
+
+def lstm_loop(x, weight_ih, bias, weight_hh, h0, c0, hard_gates,
+              rec_mask=None, mask=None):
+    """Runs Keras's LSTM over `x` (`(batch, time, features)`) with the
+    kernels in torch layout (`weight_ih` `(4 * units, features)`,
+    `weight_hh` `(4 * units, units)`, `bias` `(4 * units,)` or None; gate
+    order i, f, c, o) from the states `h0`, `c0`; `hard_gates`:
+    `hard_sigmoid` gates (else `sigmoid`); `rec_mask`: recurrent dropout
+    mask; `mask` (bool `(batch, time)`): at False steps the states carry
+    over and the output repeats the previous one (zeros before the first
+    valid step). Returns (outputs `(batch, time, units)`, last output,
+    [h, c]), as `step_loop` does."""
+    dtype = x.dtype
+    keep = mask.t().contiguous() if mask is not None else None
+    cast = (lambda t: None if t is None else t.to(dtype))
+    with torch.autocast(x.device.type, enabled=False):
+        hs, c_last = _LSTMLoop.apply(
+            x, cast(weight_ih), cast(bias), cast(weight_hh), cast(h0),
+            cast(c0), cast(rec_mask), keep, hard_gates)
+    outputs = hs.permute(2, 0, 1).contiguous()
+    if mask is not None:
+        seen = torch.cummax(mask.to(torch.int8), dim=1)[0]
+        outputs = outputs * seen.unsqueeze(-1).to(dtype)
+    h_last = hs[-1].t().contiguous()
+    return outputs, outputs[:, -1], [h_last, c_last.t().contiguous()]
