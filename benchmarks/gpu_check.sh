@@ -63,7 +63,7 @@ timeout 210 "$PYTHON" -m benchmarks.run --device "$DEVICE" --no-peers \
     || fail "training benchmark (exit $?)"
 
 echo "gpu_check: inference"
-timeout 90 "$PYTHON" -m benchmarks.inference --device "$DEVICE" \
+timeout 90 "$PYTHON" -m benchmarks.inference --device "$DEVICE" --no-peers \
     --repeats 2 --latency-runs 30 --write "$TABLES" $QUICK \
     || fail "inference benchmark (exit $?)"
 

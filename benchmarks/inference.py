@@ -1,11 +1,13 @@
 """Inference benchmarks: `predict` throughput and single-sample latency of
 keras_compat against a hand-written PyTorch module holding the same
 weights (run under `torch.inference_mode`, taking the same NHWC /
-batch-first layout), measured in the same run.
+batch-first layout), measured in the same run, with Keras 3 (torch
+backend) and tf_keras as peer columns.
 
     python -m benchmarks.inference [--quick] [--device cpu|cuda]
                                    [--models convnet,lstm] [--repeats 3]
                                    [--latency-runs 50] [--resnet-size 64]
+                                   [--no-peers] [--tf-python PYTHON]
                                    [--write FILE]
 
 For each model: samples/s of `model.predict(x, batch_size=B)` for B in
@@ -18,19 +20,35 @@ Last, the peak resident-memory growth of `predict` on a large array, in
 a fresh process: the growth beyond the returned outputs should be about
 one batch, not the array.
 
-Keras 3 / tf_keras columns are not offered here."""
+Peers: Keras 3 (`KERAS_BACKEND=torch`, on `--device`) and tf_keras each
+build the same architecture with their own API (the same layer sizes,
+`applications.ResNet50(weights=None)` with the same arguments) and run
+on the same inputs, in a subprocess of their own, one per peer: one
+warm-up `predict`, then the median of `--repeats` timed `predict(x,
+batch_size=B, verbose=0)` calls per batch size, and the median latency of
+`predict_on_batch` and `model(x, training=False)` on one sample. Their
+weights are their own initial ones, not keras_compat's: the peer columns
+compare speed only (`--quick` checks that their outputs are finite).
+Keras 3 runs when this Python imports it; tf_keras runs in the Python
+named by `--tf-python` (by default this one) when it imports tf_keras,
+with `--threads` intra-op threads and one inter-op thread. A peer that
+is not importable shows `-`; one that fails shows `failed`, its error on
+stderr. `--no-peers` leaves the peer columns out. Peer ratios are peer
+time / torch time; "best peer ratio" is keras_compat time over the
+fastest of torch and the peers."""
 import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from benchmarks.run import _available, _machine, _result
+
 BATCHES = (32, 256)
+PEERS = ('keras3', 'tf_keras')
 
 
 def _sync(device):
@@ -280,30 +298,25 @@ def _torch_predict(net, x, batch_size, device):
     return np.concatenate(outs)
 
 
-def _timed(fn, repeats, device):
+def _timed(fn, repeats, device, sync=None):
     """Median seconds of `fn()` over `repeats` calls after one warm-up."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        _sync(device)
-        start = time.perf_counter()
-        fn()
-        _sync(device)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return _alternating([fn], repeats, device, sync)[0]
 
 
-def _alternating(fns, repeats, device):
-    """Median seconds of each function, calls alternating A B A B."""
+def _alternating(fns, repeats, device, sync=None):
+    """Median seconds of each function, calls alternating A B A B.
+    `sync()` waits for the device's work; by default torch's on
+    `device`."""
+    sync = sync or (lambda: _sync(device))
     for fn in fns:
         fn()
     times = [[] for _ in fns]
     for _ in range(repeats):
         for i, fn in enumerate(fns):
-            _sync(device)
+            sync()
             start = time.perf_counter()
             fn()
-            _sync(device)
+            sync()
             times[i].append(time.perf_counter() - start)
     return [statistics.median(t) for t in times]
 
@@ -369,6 +382,104 @@ def measure(name, args):
     return row
 
 
+# ----------------------------------------------------------- peers (child)
+def _peer_keras(args):
+    """(the peer's Keras module, its version text, its `sync` for the
+    timing helpers) with the peer placed on `args.device`."""
+    if args.peer == 'keras3':
+        import torch
+        torch.set_num_threads(args.threads)
+        if args.device == 'cpu':
+            torch.set_flush_denormal(True)
+        os.environ['KERAS_BACKEND'] = 'torch'
+        os.environ['KERAS_TORCH_DEVICE'] = args.device
+        import keras
+        return keras, 'Keras %s (torch backend)' % keras.__version__, None
+    import tensorflow as tf
+    tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    on_gpu = args.device.startswith('cuda')
+    if not on_gpu:
+        tf.config.set_visible_devices([], 'GPU')
+    elif not tf.config.list_physical_devices('GPU'):
+        raise RuntimeError('TensorFlow sees no GPU for --device %s'
+                           % args.device)
+    import tf_keras
+    version = 'tf_keras %s (TensorFlow %s)' % (tf_keras.__version__,
+                                               tf.__version__)
+    sync = tf.test.experimental.sync_devices if on_gpu else (lambda: None)
+    return tf_keras, version, sync
+
+
+def _peer_row(spec, keras, args, sync):
+    """samples/s per batch size and single-sample latency (ms) of the
+    peer's own build of `spec`, with its own initial weights."""
+    model = spec.keras_model(keras)
+    x = spec.data(np.random.RandomState(0))
+    out = model.predict(x, batch_size=32, verbose=0)
+    assert len(out) == len(x) and np.isfinite(out).all(), out
+    row = {'n': len(x)}
+    for bs in BATCHES:
+        seconds = _timed(lambda: model.predict(x, batch_size=bs, verbose=0),
+                         args.repeats, args.device, sync)
+        row['b%d' % bs] = len(x) / seconds
+    one = x[:1]
+    lat = _alternating([lambda: model.predict_on_batch(one),
+                        lambda: model(one, training=False)],
+                       args.latency_runs, args.device, sync)
+    row['latency_ms'] = [t * 1e3 for t in lat]
+    return row
+
+
+def _peer_child(args):
+    keras, version, sync = _peer_keras(args)
+    rows = {}
+    for name in args.models.split(','):
+        try:
+            rows[name] = _peer_row(MODELS[name](args.quick), keras, args,
+                                   sync)
+        except Exception as error:
+            rows[name] = {'error': '%s: %s' % (type(error).__name__, error)}
+    print('RESULT ' + json.dumps({'version': version, 'rows': rows}))
+
+
+# ---------------------------------------------------------- peers (parent)
+def run_peers(args):
+    """{peer: None where it is not importable, else {'version': text,
+    'rows': {model: row, or None where it failed}}}; {} with
+    --no-peers."""
+    if args.no_peers:
+        return {}
+    peers = {}
+    for peer in PEERS:
+        python = _available(peer, args.tf_python)
+        peers[peer] = _run_peer(peer, python, args) if python else None
+    return peers
+
+
+def _run_peer(peer, python, args):
+    """`peer` on every model, in a subprocess of `python`."""
+    cmd = [python, '-m', 'benchmarks.inference', '--peer', peer,
+           '--models', args.models, '--device', args.device,
+           '--repeats', str(args.repeats), '--latency-runs',
+           str(args.latency_runs), '--threads', str(args.threads),
+           '--resnet-size', str(args.resnet_size)]
+    if args.quick:
+        cmd.append('--quick')
+    try:
+        result = _result(cmd, peer)
+    except RuntimeError as error:
+        print(str(error).strip(), file=sys.stderr)
+        return {'version': None, 'rows': {}}
+    for name, row in result['rows'].items():
+        if 'error' in row:
+            print('%s failed on %s: %s' % (peer, name, row['error']),
+                  file=sys.stderr)
+            result['rows'][name] = None
+    print('%s: %s' % (peer, result['version']), flush=True)
+    return result
+
+
 # -------------------------------------------------------- memory (child)
 def _memory_child(args):
     from benchmarks.memory import _PeakRSS
@@ -397,37 +508,20 @@ def memory(args):
     cmd = [sys.executable, '-m', 'benchmarks.inference', '--memory-child',
            '--rows', str(rows), '--batch-size', '256', '--threads',
            str(args.threads)]
-    env = dict(os.environ)
-    env['PYTHONPATH'] = ROOT + os.pathsep + env.get('PYTHONPATH', '')
-    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT,
-                          env=env)
-    for line in done.stdout.splitlines():
-        if line.startswith('RESULT '):
-            return json.loads(line[len('RESULT '):])
-    raise RuntimeError('predict memory run failed:\n' + done.stderr[-3000:])
+    return _result(cmd, 'predict memory run')
 
 
 # ---------------------------------------------------------------- report
-def _table(rows, mem, args):
-    from benchmarks.run import _machine
+def _table(rows, peers, mem, args):
     lines = ['Device: %s. %s; %d alternating repeats per batch size, '
              'latency median of %d.' % (args.device, _machine(args.device),
-                                        args.repeats, args.latency_runs),
-             '', '| model | samples | batch | torch samples/s | '
-             'keras_compat samples/s | ratio (keras_compat time / torch) |',
-             '|---|---|---|---|---|---|']
-    for row in rows:
-        for bs in BATCHES:
-            theirs, ours = row['b%d' % bs]
-            lines.append('| %s | %d | %d | %.0f | %.0f | %.2f |' % (
-                row['model'], row['n'], bs, theirs, ours, theirs / ours))
-    lines += ['', '| model | torch ms | predict_on_batch ms (ratio) | '
-              'model(x) ms (ratio) | max abs diff |', '|---|---|---|---|---|']
-    for row in rows:
-        t, pob, call = row['latency_ms']
-        lines.append('| %s | %.3f | %.3f (%.2f) | %.3f (%.2f) | %.1e |' % (
-            row['model'], t, pob, pob / t, call, call / t,
-            row['max_abs_diff']))
+                                        args.repeats, args.latency_runs)]
+    if peers:
+        lines.append('Peers (their own weights): %s.' % '; '.join(
+            '%s: %s' % (peer, _peer_version(result))
+            for peer, result in peers.items()))
+    lines += [''] + _throughput_lines(rows, peers)
+    lines += [''] + _latency_lines(rows, peers)
     if mem is not None:
         lines += ['', 'predict on a %.0f MB float32 array (Dense 256-256-10, '
                   'batch %d): peak RSS growth %.1f MB, of which the returned '
@@ -436,6 +530,75 @@ def _table(rows, mem, args):
                       mem['output_mb'], mem['batch_mb'],
                       '' if mem['exact'] else ' (RSS sampled every 5 ms)')]
     return '\n'.join(lines)
+
+
+def _peer_version(result):
+    if result is None:
+        return 'not importable'
+    return result['version'] or 'failed'
+
+
+def _header(first, peers, unit):
+    """Header and separator lines: `first` columns, then one column per
+    peer and the best-peer ratio when there are peers."""
+    for peer in peers:
+        first.append('%s %s (ratio)' % (peer, unit))
+    if peers:
+        first.append('best peer ratio (keras_compat time / fastest)')
+    return ['| %s |' % ' | '.join(first), '|%s' % ('---|' * len(first))]
+
+
+def _peer_cells(peers, model, key, torch_time, ours_time, fmt):
+    """Each peer's cell, `fmt % (value, peer time / torch time)` (`-`
+    where it is not importable, `failed` where it failed), then the
+    best-peer ratio; `key(row)` is a peer row's (value, time)."""
+    cells, times = [], [torch_time]
+    for result in peers.values():
+        row = result and result['rows'].get(model)
+        if row is None:
+            cells.append('-' if result is None else 'failed')
+            continue
+        value, peer_time = key(row)
+        times.append(peer_time)
+        cells.append(fmt % (value, peer_time / torch_time))
+    if peers:
+        cells.append('%.2f' % (ours_time / min(times)))
+    return ''.join(' %s |' % cell for cell in cells)
+
+
+def _throughput_lines(rows, peers):
+    lines = _header(['model', 'samples', 'batch', 'torch samples/s',
+                     'keras_compat samples/s',
+                     'ratio (keras_compat time / torch)'], peers,
+                    'samples/s')
+    for row in rows:
+        for bs in BATCHES:
+            column = 'b%d' % bs
+            theirs, ours = row[column]
+            # Times per sample, so that ratios read as in the torch column.
+            lines.append('| %s | %d | %d | %.0f | %.0f | %.2f |' % (
+                row['model'], row['n'], bs, theirs, ours, theirs / ours)
+                + _peer_cells(peers, row['model'],
+                              lambda r: (r[column], 1. / r[column]),
+                              1. / theirs, 1. / ours, '%.0f (%.2f)'))
+    return lines
+
+
+def _latency_lines(rows, peers):
+    lines = _header(['model', 'call', 'torch ms',
+                     'keras_compat ms (ratio)'], peers, 'ms')
+    lines[0] += ' max abs diff |'
+    lines[1] += '---|'
+    for row in rows:
+        t = row['latency_ms'][0]
+        for i, call in ((1, 'predict_on_batch'), (2, 'model(x)')):
+            ours = row['latency_ms'][i]
+            lines.append('| %s | %s | %.3f | %.3f (%.2f) |' % (
+                row['model'], call, t, ours, ours / t) + _peer_cells(
+                    peers, row['model'],
+                    lambda r: (r['latency_ms'][i - 1],) * 2, t, ours,
+                    '%.3f (%.2f)') + ' %.1e |' % row['max_abs_diff'])
+    return lines
 
 
 def main(argv=None):
@@ -451,28 +614,37 @@ def main(argv=None):
                         help='ResNet50 image size (224 for the full size)')
     parser.add_argument('--no-memory', action='store_true')
     parser.add_argument('--write', default='')
+    parser.add_argument('--tf-python', default='',
+                        help='a Python that has tf_keras (default: this '
+                             'one)')
+    parser.add_argument('--no-peers', action='store_true',
+                        help='skip the Keras 3 and tf_keras columns')
+    parser.add_argument('--peer', default='')
     parser.add_argument('--memory-child', action='store_true')
     parser.add_argument('--rows', type=int, default=0)
     parser.add_argument('--batch-size', type=int, default=256)
     args = parser.parse_args(argv)
     if args.memory_child:
         return _memory_child(args)
-    import torch
-    torch.set_num_threads(args.threads)
     ResNet50.size = args.resnet_size
-    if args.device == 'cpu':
-        torch.set_flush_denormal(True)
     if args.quick:
         args.repeats = min(args.repeats, 1)
         args.latency_runs = min(args.latency_runs, 3)
+    if args.peer:
+        return _peer_child(args)
+    import torch
+    torch.set_num_threads(args.threads)
+    if args.device == 'cpu':
+        torch.set_flush_denormal(True)
     rows = []
     for name in args.models.split(','):
         row = measure(name, args)
         rows.append(row)
         print('%s: max abs diff %.1e' % (name, row['max_abs_diff']),
               flush=True)
+    peers = run_peers(args)
     mem = None if args.no_memory or args.device != 'cpu' else memory(args)
-    table = _table(rows, mem, args)
+    table = _table(rows, peers, mem, args)
     print()
     print(table)
     if args.write:

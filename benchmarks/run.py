@@ -197,13 +197,18 @@ def _spawn(python, impl, workload, args):
         cmd.append('--quick')
     if args.mixed:
         cmd += ['--mixed', args.mixed]
+    return _result(cmd, '%s on %s' % (impl, workload))
+
+
+def _result(cmd, what):
+    """The `RESULT {json}` line that `cmd` prints, parsed; raises
+    RuntimeError with the end of its stderr when there is none."""
     done = subprocess.run(cmd, capture_output=True, text=True, env=_env(),
                           cwd=ROOT)
     for line in done.stdout.splitlines():
         if line.startswith('RESULT '):
             return json.loads(line[len('RESULT '):])
-    raise RuntimeError('%s on %s failed:\n%s' % (impl, workload,
-                                                 done.stderr[-3000:]))
+    raise RuntimeError('%s failed:\n%s' % (what, done.stderr[-3000:]))
 
 
 def _machine(device):

@@ -75,6 +75,12 @@ def test_quick_inference_benchmark_runs():
     assert sorted(throughput) == sorted(
         (m, b) for m in inference.MODELS for b in ('32', '256'))
     assert 'peak RSS growth' in done.stdout
+    # The peer columns: numbers where Keras 3 / tf_keras import, `-`
+    # where they do not; never `failed`.
+    for peer in inference.PEERS:
+        assert '| %s samples/s (ratio) |' % peer in done.stdout
+        assert '| %s ms (ratio) |' % peer in done.stdout
+    assert '| failed |' not in done.stdout, done.stderr
 
 
 def test_gpu_check_script_parses_and_runs_its_cpu_quick_path(tmp_path):
