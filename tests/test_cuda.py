@@ -205,3 +205,43 @@ def test_jit_compile_on_gpu_follows_the_sgd_formula():
     assert model._jit
     expected, _, _ = sgd_linear(x, y, kernel, bias, 0.1, 16, 2)
     np.testing.assert_allclose(history.history['loss'], expected, rtol=1e-4)
+
+
+def test_jit_compile_reduce_overhead_replays_cuda_graphs():
+    from torch._dynamo.utils import counters
+    counters.clear()
+    model = Sequential([layers.Dense(1, input_shape=(5,))])
+    model.compile(keras.optimizers.SGD(lr=0.1), 'mse',
+                  jit_compile='reduce-overhead')
+    x, y = _regression()
+    kernel, bias = [w.copy() for w in model.get_weights()]
+    history = model.fit(x, y, epochs=2, batch_size=16, verbose=0,
+                        shuffle=False)
+    assert model._jit
+    assert counters['inductor']['cudagraph_skips'] == 0
+    expected, _, _ = sgd_linear(x, y, kernel, bias, 0.1, 16, 2)
+    np.testing.assert_allclose(history.history['loss'], expected, rtol=1e-4)
+    # predict keeps every batch's outputs although each replay reuses the
+    # graph's output memory.
+    kernel, bias = model.get_weights()
+    np.testing.assert_allclose(model.predict(x[:48], batch_size=16),
+                               x[:48] @ kernel + bias, rtol=1e-4, atol=1e-5)
+
+
+def test_lstm_step_loop_on_gpu_matches_the_cpu():
+    from keras_compat.backend.lstm_loop import lstm_loop
+    gen = torch.Generator().manual_seed(0)
+    args = [torch.randn(s, generator=gen, dtype=torch.float64)
+            for s in [(3, 6, 4), (20, 4), (20,), (20, 5), (3, 5), (3, 5)]]
+    mask = torch.rand(3, 6, generator=gen) > 0.3
+    rec = (torch.rand(3, 5, generator=gen) > 0.5).double() * 2.
+    results = []
+    for device in ('cpu', 'cuda'):
+        inputs = [a.to(device).requires_grad_() for a in args]
+        seq, _, (h, c) = lstm_loop(*inputs, True, rec.to(device),
+                                   mask.to(device))
+        grads = torch.autograd.grad(seq.sum() + h.sum() + 2 * c.sum(),
+                                    inputs)
+        results.append([t.cpu() for t in (seq, h, c) + grads])
+    for on_cpu, on_gpu in zip(*results):
+        torch.testing.assert_close(on_gpu, on_cpu, rtol=1e-9, atol=1e-9)

@@ -33,6 +33,27 @@ warnings.filterwarnings('ignore', message='`torch.jit.script_method` is '
                                           'deprecated')
 
 _ALLOWED_COMPILE_KWARGS = {'jit_compile', 'run_eagerly', 'steps_per_execution'}
+# torch.compile modes `compile(jit_compile=...)` takes besides True/False.
+_JIT_MODES = ('default', 'reduce-overhead', 'max-autotune',
+              'max-autotune-no-cudagraphs')
+
+
+def _jit_options(jit_compile):
+    """(compile the forward pass, torch.compile mode or None) for
+    `compile(jit_compile=...)`: a bool as in Keras, or the name of a
+    torch.compile mode ('reduce-overhead' replays the compiled forward
+    and backward passes as CUDA graphs on a GPU)."""
+    if jit_compile == 'auto':
+        # Keras 3's default, which on its torch backend does not compile.
+        return False, None
+    if isinstance(jit_compile, str):
+        if jit_compile not in _JIT_MODES:
+            raise ValueError(
+                'jit_compile should be True, False or one of the '
+                'torch.compile modes %s; received %r.'
+                % (', '.join(repr(m) for m in _JIT_MODES), jit_compile))
+        return True, jit_compile
+    return bool(jit_compile), None
 
 
 def _walk_weights(layer, trainable=True, seen=None):
@@ -117,6 +138,7 @@ class Model(Network):
         # DistributedDataParallel.
         self._mode = None
         self._jit = False
+        self._jit_mode = None
         self._compiled_step = None
         self._policy = self.__dict__.get('_policy')
         self._scaler = None
@@ -143,6 +165,7 @@ class Model(Network):
         if kwargs.get('steps_per_execution', 1) not in (None, 1):
             raise NotImplementedError('compile(steps_per_execution=...) is '
                                       'not supported.')
+        _jit_options(kwargs.get('jit_compile'))
         if kwargs.get('run_eagerly') and kwargs.get('jit_compile'):
             raise ValueError('You cannot enable `run_eagerly` and '
                              '`jit_compile` at the same time.')
@@ -162,7 +185,7 @@ class Model(Network):
         self.sample_weight_mode = sample_weight_mode
         self._compile_metrics = metrics
         self._compile_weighted_metrics = weighted_metrics
-        self._jit = bool(kwargs.get('jit_compile'))
+        self._jit, self._jit_mode = _jit_options(kwargs.get('jit_compile'))
         self._compiled_step = None
         from .. import mixed_precision
         self._policy = mixed_precision.global_policy()

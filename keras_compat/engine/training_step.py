@@ -6,8 +6,9 @@ the torch mechanisms they use live here too:
 
 - forward: the model itself, the DistributedDataParallel wrapper under
   torchrun (training only), or the `torch.compile`d forward
-  (`compile(jit_compile=True)`), each under `torch.autocast` when the
-  mixed-precision policy asks for it;
+  (`compile(jit_compile=True)`, or a torch.compile mode such as
+  `jit_compile='reduce-overhead'`, CUDA graphs on a GPU), each under
+  `torch.autocast` when the mixed-precision policy asks for it;
 - loss: the compiled loss plus every penalty the layers added
   (regularizers, `add_loss`), in one autograd graph;
 - backward and step: a `GradScaler` for mixed_float16, Keras 2
@@ -62,8 +63,13 @@ def test_step(model, batch):
 
 
 def predict_step(model, inputs):
-    """The model's outputs for a list of input tensors, detached."""
-    return [o.detach() for o in forward(model, inputs)]
+    """The model's outputs for a list of input tensors, detached (and
+    copied out of a CUDA graph's memory, which the next replay
+    overwrites)."""
+    outputs = [o.detach() for o in forward(model, inputs)]
+    if _replays_cuda_graphs(model):
+        outputs = [o.clone() for o in outputs]
+    return outputs
 
 
 def _minimize(model, objective):
@@ -144,8 +150,14 @@ def _compiled_forward(model, x):
             model._jit = False
             return model(x)
         prepare_compile()
+        options = {} if model._jit_mode is None else \
+            {'mode': model._jit_mode}
         compiled = model._compiled_step = compile_fn(
-            functools.partial(_autocast_call, model, model))
+            functools.partial(_autocast_call, model, model), **options)
+    if _replays_cuda_graphs(model):
+        # Each call is a new step: the graphs' memory of the last one may
+        # be reused.
+        torch.compiler.cudagraph_mark_step_begin()
     call_context.enter(_start_compiled_call(model))
     try:
         return compiled(x)
@@ -159,6 +171,12 @@ def _compiled_forward(model, x):
     model._jit = False
     model._compiled_step = None
     return model(x)
+
+
+def _replays_cuda_graphs(model):
+    return model._jit and model._jit_mode in (
+        'reduce-overhead', 'max-autotune') and \
+        model._device().type == 'cuda'
 
 
 def _start_compiled_call(model):

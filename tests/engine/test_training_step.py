@@ -120,6 +120,37 @@ def test_jit_compile_matches_the_keras_formula():
                                rtol=1e-5)
 
 
+def test_jit_compile_takes_a_torch_compile_mode():
+    torch.manual_seed(0)
+    model = _linear_model(jit_compile='reduce-overhead')
+    assert model._jit_mode == 'reduce-overhead'
+    x, y = _data()
+    kernel, bias = [w.copy() for w in model.get_weights()]
+    history = model.fit(x, y, epochs=2, batch_size=16, verbose=0,
+                        shuffle=False)
+    assert model._jit, 'the model fell back to eager execution'
+    expected = _sgd_history(x, y, kernel, bias, 0.05, 16, 2)
+    np.testing.assert_allclose(history.history['loss'], expected, rtol=1e-5)
+    first, second = model.predict(x[:16]), model.predict(x[16:32])
+    np.testing.assert_allclose(first, x[:16] @ model.get_weights()[0] +
+                               model.get_weights()[1], rtol=1e-5)
+    assert not np.allclose(first, second)
+
+
+@pytest.mark.parametrize('value', ['fast', 'xla'])
+def test_jit_compile_refuses_unknown_modes(value):
+    model = keras.Sequential([layers.Dense(1, input_shape=(2,))])
+    with pytest.raises(ValueError, match='reduce-overhead'):
+        model.compile('sgd', 'mse', jit_compile=value)
+    assert model.optimizer is None
+
+
+def test_jit_compile_auto_does_not_compile():
+    model = keras.Sequential([layers.Dense(1, input_shape=(2,))])
+    model.compile('sgd', 'mse', jit_compile='auto')
+    assert not model._jit
+
+
 def test_jit_compile_keeps_activity_losses_per_step():
     from keras_compat import regularizers
     torch.manual_seed(0)
