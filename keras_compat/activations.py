@@ -55,6 +55,17 @@ def relu(x, alpha=0., max_value=None, threshold=0.):
     return K.relu(x, alpha=alpha, max_value=max_value, threshold=threshold)
 
 
+def _apply_to_own_output(activation, x):
+    """`activation(x)` for a layer's own pre-activation `x` (a fresh
+    convolution or product that nothing else reads): the plain ReLU runs
+    in place, sparing a pass over new memory. Autograd refuses the
+    in-place write where the backward pass would need `x`, so a wrong use
+    fails loudly."""
+    if activation is relu:
+        return torch.relu_(x)
+    return activation(x)
+
+
 def tanh(x):
     return torch.tanh(x)
 

@@ -1,6 +1,7 @@
 """keras.activations on symbolic and real tensors, with Keras 2's errors
 and warnings."""
 import numpy as np
+import torch
 import pytest
 
 from keras_compat import activations, layers
@@ -41,3 +42,25 @@ def test_relu_threshold_with_max_value_clips_as_tensorflow():
     thresholded = np.clip(x * (x > -2.), 0., 5.)
     expected = thresholded - 0.1 * np.maximum(-2. - x, 0.)
     np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
+def test_layers_apply_relu_to_their_own_output_in_place():
+    """A layer's ReLU overwrites its fresh pre-activation (no second
+    activation-sized tensor), with the gradient of relu(x W + b)."""
+    rng = np.random.RandomState(0)
+    x = rng.randn(6, 4).astype('float32')
+    kernel = rng.randn(4, 3).astype('float32')
+    layer = layers.Dense(3, activation="relu")
+    layer.build((None, 4))
+    layer.set_weights([kernel, np.zeros(3, 'float32')])
+    pre = torch.from_numpy(x @ kernel)
+    assert activations._apply_to_own_output(activations.relu, pre) \
+        .data_ptr() == pre.data_ptr()
+    inputs = torch.from_numpy(x).requires_grad_()
+    out = layer(inputs)
+    out.sum().backward()
+    active = (x @ kernel > 0).astype('float32')
+    np.testing.assert_allclose(out.detach().numpy(),
+                               np.maximum(x @ kernel, 0), rtol=1e-6)
+    np.testing.assert_allclose(inputs.grad.numpy(), active @ kernel.T,
+                               rtol=1e-5, atol=1e-6)

@@ -151,7 +151,16 @@ class _Conv(Layer):
 
     def call(self, inputs):
         x, padding = self._torch_inputs(inputs)
-        outputs = self._from_torch(self._conv(x, padding))
+        return self._activated(self._conv(x, padding), self._from_torch)
+
+    def _activated(self, y, to_keras_layout):
+        """The activation of the torch-layout result `y`, in Keras layout.
+        The plain ReLU, elementwise, runs in place on `y` itself before the
+        layout change (in place on a view of it would cost a copy in the
+        backward pass)."""
+        if self.activation is activations.relu:
+            return to_keras_layout(torch.relu_(y))
+        outputs = to_keras_layout(y)
         if self.activation is not activations.linear:
             outputs = self.activation(outputs)
         return outputs
@@ -365,12 +374,12 @@ class _ConvTranspose(_Conv):
         index = [slice(None), slice(None)] + [
             slice(0, y.shape[2 + i] - e) if e > 0 else slice(None)
             for i, e in enumerate(extra)]
-        if any(e > 0 for e in extra):
-            y = y[tuple(index)]
-        outputs = nn.channels_last(y, self.rank, self.data_format)
-        if self.activation is not activations.linear:
-            outputs = self.activation(outputs)
-        return outputs
+
+        def to_keras_layout(y):
+            if any(e > 0 for e in extra):
+                y = y[tuple(index)]
+            return nn.channels_last(y, self.rank, self.data_format)
+        return self._activated(y, to_keras_layout)
 
     def get_config(self):
         config = super(_ConvTranspose, self).get_config()

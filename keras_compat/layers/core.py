@@ -130,7 +130,8 @@ class Dense(Layer):
         else:
             output = F.linear(inputs, self.kernel.t(), self.bias)
         if self.activation is not activations.linear:
-            output = self.activation(output)
+            output = activations._apply_to_own_output(
+                self.activation, output)
         return output
 
     def compute_output_shape(self, input_shape):
