@@ -17,7 +17,7 @@ import torch
 from .. import backend as K
 from .. import callbacks as cbks
 from .. import distributed
-from ..backend import common
+from ..backend import common, host_memory
 from ..utils.generic_utils import unpack_singleton
 from . import data_adapter, standardization, training_step, training_utils
 
@@ -26,6 +26,7 @@ from . import data_adapter, standardization, training_step, training_utils
 def fit_loop(model, train_batches, val_batches, epochs, verbose, callbacks,
              initial_epoch, validation_freq, batch_size=None):
     """Trains for `epochs` epochs; returns the model's `History`."""
+    host_memory.reuse_freed_memory()
     model._check_trainable_weights_consistency()
     do_validation = val_batches is not None
     names = model.metrics_names
@@ -159,6 +160,7 @@ def inference_phase():
 # ------------------------------------------------------------- evaluate
 def evaluate_loop(model, batches, callback_list=None):
     """The logs of one pass over `batches` without updates."""
+    host_memory.reuse_freed_memory()
     model._metrics_tracker.reset()
     model._set_mode(inference_phase())
     want_begin = callback_list is not None and \
@@ -216,6 +218,7 @@ def run_evaluation(model, batches, verbose, callbacks):
 def predict_loop(model, batches, verbose=0, callbacks=None):
     """The outputs for every batch, as numpy arrays (the whole data's, in
     order, on every process when the batches split the data)."""
+    host_memory.reuse_freed_memory()
     strategy = distributed.get_strategy()
     split = getattr(batches, 'shard', None) is not None
     if split and not distributed.is_chief():
@@ -311,6 +314,7 @@ def single_batch(model, inputs, targets=(), weights=()):
 def run_on_batch(model, batch, train, reset_metrics):
     """train_on_batch/test_on_batch: one step, then the loss (and metric
     values) as floats."""
+    host_memory.reuse_freed_memory()
     if reset_metrics:
         model._metrics_tracker.reset()
     if train:
