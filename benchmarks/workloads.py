@@ -400,6 +400,61 @@ class HardSigmoidLSTM(Workload):
     torch_correct = Conv1DNet.torch_correct
 
 
+class Keras2GRU(Workload):
+    """Embedding(1024, 128) + GRU(64, recurrent_activation='hard_sigmoid')
+    + Dense(1), length 40, batch 32: Keras 2's GRU, whose reset gate acts
+    before the recurrent product (`reset_after=False`). torch's fused
+    kernel applies it after, so both sides run a loop over timesteps; the
+    hand-written loop projects the inputs once, then steps the cell."""
+
+    name = 'gru_keras2'
+    batch_size = 32
+    units = 64
+    timesteps = 40
+
+    make_data = HardSigmoidLSTM.make_data
+
+    def keras_model(self, keras):
+        L = keras.layers
+        model = keras.models.Sequential([
+            L.Embedding(1024, 128),
+            L.GRU(self.units, recurrent_activation='hard_sigmoid',
+                  reset_after=False),
+            L.Dense(1, activation='sigmoid')])
+        model.compile(loss='binary_crossentropy', optimizer='rmsprop',
+                      metrics=['accuracy'])
+        return model
+
+    def torch_model(self):
+        units = self.units
+
+        class Net(nn.Module):
+            def __init__(self):
+                super(Net, self).__init__()
+                self.embed = nn.Embedding(1024, 128)
+                self.ih = nn.Linear(128, 3 * units)
+                self.hh_zr = nn.Linear(units, 2 * units, bias=False)
+                self.hh_h = nn.Linear(units, units, bias=False)
+                self.out = nn.Linear(units, 1)
+
+            def forward(self, x):
+                xw = self.ih(self.embed(x))          # (batch, time, 3u)
+                h = xw.new_zeros(x.shape[0], units)
+                for t in range(xw.shape[1]):
+                    x_z, x_r, x_h = xw[:, t].chunk(3, dim=1)
+                    h_z, h_r = self.hh_zr(h).chunk(2, dim=1)
+                    z = hard_sigmoid(x_z + h_z)
+                    r = hard_sigmoid(x_r + h_r)
+                    hh = torch.tanh(x_h + self.hh_h(r * h))
+                    h = z * h + (1 - z) * hh
+                return self.out(h)
+        return Net()
+
+    torch_optimizer = Conv1DNet.torch_optimizer
+    torch_loss = Conv1DNet.torch_loss
+    torch_correct = Conv1DNet.torch_correct
+
+
 WORKLOADS = {
     'mlp': MLP, 'mnist_mlp': MnistMLP, 'convnet': ConvNet,
     'conv1d': Conv1DNet,
@@ -407,6 +462,7 @@ WORKLOADS = {
     'lstm_b128': lambda quick: LSTMNet(quick, 128),
     'stateful': StatefulLSTM,
     'lstm_hard_sigmoid': HardSigmoidLSTM,
+    'gru_keras2': Keras2GRU,
 }
 
 

@@ -13,7 +13,9 @@ How the Keras concepts map to torch:
   a padded batch or a `PackedSequence`; under torch.compile it runs
   eagerly (`eager_under_compile`) and the layers around it compile.
 - LSTM with `hard_sigmoid` gates or recurrent dropout: `lstm_loop.py`,
-  the step loop as one autograd node with a hand-written backward pass."""
+  the step loop as one autograd node with a hand-written backward pass.
+- GRU with `reset_after=False` (Keras 2's default): `gru_loop.py`,
+  likewise one autograd node with a hand-written backward pass."""
 import functools
 
 import torch

@@ -28,6 +28,7 @@ warnings.filterwarnings('ignore', message='RNN module weights are not part '
 
 from .. import backend as K
 from .. import activations, initializers, regularizers, constraints
+from ..backend.gru_loop import gru_loop
 from ..backend.lstm_loop import lstm_loop
 from ..backend.rnn import eager_under_compile, fused_rnn, step_loop
 from ..engine.base_layer import Layer, InputSpec, guarded_call
@@ -859,6 +860,8 @@ class RNN(Layer):
         x = inputs * dp.unsqueeze(1) if dp is not None else inputs
         if _has_lstm_loop(cell) and x.shape[1] > 0:
             return _run_lstm_loop(x, initial_state, cell, rec, mask)
+        if _has_gru_loop(cell) and x.shape[1] > 0:
+            return _run_gru_loop(x, initial_state, cell, rec, mask)
         if isinstance(cell, GRUCell):
             xw = cell._input_projection(x)
         else:
@@ -955,6 +958,22 @@ def _run_lstm_loop(x, initial_state, cell, rec_mask, mask):
     return lstm_loop(x, cell.weight_ih, bias, cell.weight_hh,
                      initial_state[0], initial_state[1], hard, rec_mask,
                      mask)
+
+
+def _has_gru_loop(cell):
+    """Whether `gru_loop` runs `cell`: a GRUCell with `reset_after=False`,
+    tanh activation and hard_sigmoid or sigmoid gates."""
+    return isinstance(cell, GRUCell) and not cell.reset_after and \
+        cell.activation is activations.tanh and \
+        cell.recurrent_activation in (activations.hard_sigmoid,
+                                      activations.sigmoid)
+
+
+@eager_under_compile
+def _run_gru_loop(x, initial_state, cell, rec_mask, mask):
+    hard = cell.recurrent_activation is activations.hard_sigmoid
+    return gru_loop(x, cell.weight_ih, cell._bias_in(), cell.weight_hh,
+                    initial_state[0], hard, rec_mask, mask)
 
 
 class _FusedRNN(RNN):
@@ -1120,9 +1139,11 @@ class SimpleRNN(_FusedRNN):
 
 
 class GRU(_FusedRNN):
-    """Gated Recurrent Unit. `reset_after=False` (Keras 2.3's default) runs
-    a step loop; `reset_after=True` (tf.keras and CuDNNGRU) with tanh and
-    sigmoid runs torch's fused GRU kernel."""
+    """Gated Recurrent Unit. `reset_after=True` (tf.keras and CuDNNGRU) with
+    tanh and sigmoid runs torch's fused GRU kernel; otherwise a step loop,
+    which for `reset_after=False` (Keras 2.3's default) with tanh and
+    `hard_sigmoid` or `sigmoid` gates is one autograd node with a
+    hand-written backward pass (`gru_loop`)."""
 
     _fused_mode = 'GRU'
     # The GRU biases are slices of one Keras weight.
