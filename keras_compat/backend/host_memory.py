@@ -1,16 +1,18 @@
 """Reuse of freed host memory by the training and inference loops.
 
-glibc's malloc serves every block above its mmap threshold (at most 32
-MB) with a fresh `mmap` and returns it to the system on `free`; it also
-trims freed memory at the top of its heap. A CPU training step allocates
-and frees the same activation-sized blocks each step, so each step pays
-a page fault per 4 KB of every large activation and gradient: a ReLU
-over a 38 MB activation took 11 ms, of which 9 were page faults. Like
-the caching allocators of TensorFlow and of torch on CUDA,
-`reuse_freed_memory` keeps freed blocks in the process (no mmap for
-large blocks, no trimming below 1 GB), so that later steps reuse them.
-The resident memory then stays at its peak instead of shrinking between
-steps.
+By default glibc's malloc serves blocks above its mmap threshold (128 KB,
+raised as blocks are freed) with a fresh `mmap` and returns them to the
+system on `free`, and it trims freed memory at the top of its heap. A
+CPU training step allocates and frees the same activation-sized blocks
+each step, so each step paid a page fault per 4 KB of many of its
+activations and gradients: an LSTM step at batch 128 ran 1.5 times
+slower than with the blocks reused. `reuse_freed_memory` fixes the mmap
+threshold at glibc's largest, 32 MB, and trims only above 1 GB, so that
+freed blocks up to 32 MB stay in the process for later steps, as the
+caching allocators of TensorFlow and of torch on CUDA keep them. Larger
+blocks are still returned at once: keeping them too made the heap grow
+by fragmentation (a peak 60 MB higher on that LSTM). Resident memory
+stays near its peak between steps instead of shrinking.
 
 It applies to glibc on Linux only, once per process, and not when the
 environment already tunes malloc (a `MALLOC_*` variable) or sets
@@ -21,7 +23,8 @@ import platform
 import sys
 
 _M_TRIM_THRESHOLD = -1
-_M_MMAP_MAX = -4
+_M_MMAP_THRESHOLD = -3
+_MMAP_THRESHOLD = 32 << 20      # glibc's largest on 64-bit systems
 _TRIM_THRESHOLD = 1 << 30
 
 _applied = []
@@ -37,8 +40,8 @@ def _wanted():
 
 
 def reuse_freed_memory():
-    """Makes glibc keep freed large blocks for reuse (once per process);
-    True where it is in effect."""
+    """Makes glibc keep freed blocks up to 32 MB for reuse (once per
+    process); True where it is in effect."""
     if not _applied:
         _applied.append(_wanted() and _set_malloc_options())
     return _applied[0]
@@ -49,5 +52,5 @@ def _set_malloc_options():
         libc = ctypes.CDLL('libc.so.6')
     except OSError:
         return False
-    return bool(libc.mallopt(_M_MMAP_MAX, 0)) and \
+    return bool(libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)) and \
         bool(libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD))
