@@ -284,6 +284,9 @@ def _table(rows, impls, args):
     for peer in peers:
         header += ' %s s (ratio) |' % peer
         sep += '---|'
+    if peers:
+        header += ' best peer ratio (keras_compat / fastest other) |'
+        sep += '---|'
     lines = ['Device: %s. %s, %d repeats x %d epochs (warm-up discarded), '
              'medians.' % (args.device, _machine(args.device), args.repeats,
                            args.epochs), '', header, sep]
@@ -296,12 +299,16 @@ def _table(rows, impls, args):
         line = '| %s | %d | %.4f | %.4f | %.2f | %.0f | %.0f / %.0f |' % (
             name, steps, torch_s, ours, ours / torch_s,
             (ours - torch_s) / steps * 1e6, peak_t, peak_k)
+        others = [torch_s]
         for peer in peers:
             if not runs[peer]:
                 line += ' failed |'
                 continue
             peer_s = _median(runs[peer])
+            others.append(peer_s)
             line += ' %.4f (%.2f) |' % (peer_s, peer_s / torch_s)
+        if peers:
+            line += ' %.2f |' % (ours / min(others))
         lines.append(line)
     return '\n'.join(lines)
 
