@@ -447,7 +447,11 @@ def test_a_generator_stays_usable_after_a_call(tmp_path):
 
 
 SIGINT_SCRIPT = '''
-import os, sys, threading, time
+import os, signal, sys, threading, time
+# Ctrl-C raises KeyboardInterrupt even where the test run was started with
+# SIGINT ignored (a background job of a non-interactive shell), which the
+# child would inherit.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import numpy as np
 from keras_compat import layers
 from keras_compat.callbacks import CSVLogger, Callback
