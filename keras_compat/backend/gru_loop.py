@@ -12,14 +12,17 @@ z, h, so that the recurrent activation runs on both gates at once and the
 backward pass scales the z and h gradients in one operation."""
 import torch
 
+from .loop_common import (feature_major_masks, gate_derivatives,
+                          gradient_rows, input_gradients, input_projections,
+                          reorder_gates, run_loop)
+
 _KERAS_TO_LOOP = [1, 0, 2]    # Keras's z, r, h -> r, z, h (and back)
 
 
-def _swap_rz(weight, units):
-    """A `(3 * units, ...)` weight, bias or gradient with its r and z
-    blocks swapped (Keras order <-> loop order)."""
-    blocks = weight.reshape((3, units) + tuple(weight.shape[1:]))
-    return blocks[_KERAS_TO_LOOP].reshape(weight.shape)
+def _swap_rz(tensor, units):
+    """`tensor` with its r and z gate blocks swapped (Keras order <->
+    loop order)."""
+    return reorder_gates(tensor, units, _KERAS_TO_LOOP)
 
 
 class _GRULoop(torch.autograd.Function):
@@ -35,50 +38,38 @@ class _GRULoop(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, weight_ih, bias, weight_hh, h0, rec_mask, keep,
                 hard):
-        steps, units = x.shape[1], h0.shape[1]
+        units = h0.shape[1]
         w_ih = _swap_rz(weight_ih, units)
         weight = _swap_rz(weight_hh, units)
-        # All input projections in one batched product, written straight
-        # into the `(time, 3 * units, batch)` layout of the loop.
-        x_t = x.permute(1, 2, 0)
-        w_ih = w_ih.expand((steps,) + tuple(w_ih.shape))
-        if bias is not None:
-            z = torch.baddbmm(_swap_rz(bias, units).view(1, -1, 1), w_ih,
-                              x_t)
-        else:
-            z = torch.bmm(w_ih, x_t)
-        rec = rec_mask.t().contiguous() if rec_mask is not None else None
-        kept = keep.unsqueeze(1) if keep is not None else None
+        z = input_projections(x, w_ih, None if bias is None else
+                              _swap_rz(bias, units))
+        rec, kept = feature_major_masks(rec_mask, keep)
         acts, h, q = _run_steps(z, weight, h0, rec, kept, hard)
         ctx.hard, ctx.has_bias = hard, bias is not None
-        ctx.save_for_backward(x, w_ih[0], weight, z, acts, h, q, rec, kept)
+        ctx.save_for_backward(x, w_ih, weight, z, acts, h, q, rec, kept)
         return h[1:]
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_hs):
         x, w_ih, weight, z, acts, h, q, rec, kept = ctx.saved_tensors
-        steps, units, batch = q.shape
+        units = q.shape[1]
         h_in = h[:-1] * rec if rec is not None else h[:-1]
         dh0, d_z = _recurrent_backward(ctx.hard, weight, z, acts, h_in,
                                        rec, kept, grad_hs)
         # The weight gradients as single products over time x batch: the
         # r and z rows against the hidden state, the h rows against r *
         # the hidden state.
-        d_z_rows = d_z.permute(1, 0, 2).reshape(3 * units, steps * batch)
+        d_z_rows = gradient_rows(d_z)
         grad_hh = torch.cat([
             torch.mm(d_z_rows[:2 * units],
                      h_in.transpose(1, 2).reshape(-1, units)),
             torch.mm(d_z_rows[2 * units:],
                      q.transpose(1, 2).reshape(-1, units))])
-        x_rows = x.transpose(0, 1).reshape(steps * batch, -1)
-        grad_ih = torch.mm(d_z_rows, x_rows)
-        grad_x = None
-        if ctx.needs_input_grad[0]:
-            grad_x = torch.mm(d_z_rows.t(), w_ih).view(
-                steps, batch, -1).transpose(0, 1)
-        grad_bias = _swap_rz(d_z_rows.sum(1), units) \
-            if ctx.has_bias else None
+        grad_x, grad_ih, grad_bias = input_gradients(
+            d_z_rows, x, w_ih, ctx.needs_input_grad[0], ctx.has_bias)
+        if grad_bias is not None:
+            grad_bias = _swap_rz(grad_bias, units)
         return (grad_x, _swap_rz(grad_ih, units), grad_bias,
                 _swap_rz(grad_hh, units), dh0.t(), None, None, None)
 
@@ -125,14 +116,7 @@ def _step_factors(hard, z, acts, h_in, rec, kept):
     (None without a mask). The step mask is folded into the factors of
     `h`."""
     steps, units, batch = h_in.shape
-    gates = acts[:, :2 * units]
-    d_gates = torch.empty_like(gates)
-    if hard:
-        # hard_sigmoid passes the gradient (x 0.2) where clip(0.2 z + 0.5,
-        # 0, 1) is not clipped: where the gate equals 0.2 z + 0.5.
-        torch.eq(gates, z[:, :2 * units], out=d_gates).mul_(0.2)
-    else:
-        torch.mul(gates, 1. - gates, out=d_gates)
+    d_gates = gate_derivatives(hard, acts[:, :2 * units], z[:, :2 * units])
     d_r, d_z = d_gates.view(steps, 2, units, batch).unbind(1)
     r, z_gate, g = acts.view(steps, 3, units, batch).unbind(1)
     keep = kept.to(z.dtype) if kept is not None else None
@@ -194,14 +178,5 @@ def gru_loop(x, weight_ih, bias, weight_hh, h0, hard_gates, rec_mask=None,
     steps the state carries over and the output repeats the previous one
     (zeros before the first valid step). Returns (outputs `(batch, time,
     units)`, last output, [h]), as `step_loop` does."""
-    dtype = x.dtype
-    keep = mask.t().contiguous() if mask is not None else None
-    cast = (lambda t: None if t is None else t.to(dtype))
-    with torch.autocast(x.device.type, enabled=False):
-        hs = _GRULoop.apply(x, cast(weight_ih), cast(bias), cast(weight_hh),
-                            cast(h0), cast(rec_mask), keep, hard_gates)
-    outputs = hs.permute(2, 0, 1).contiguous()
-    if mask is not None:
-        seen = torch.cummax(mask.to(torch.int8), dim=1)[0]
-        outputs = outputs * seen.unsqueeze(-1).to(dtype)
-    return outputs, outputs[:, -1], [hs[-1].t().contiguous()]
+    return run_loop(_GRULoop, x, (weight_ih, bias, weight_hh), (h0,),
+                    hard_gates, rec_mask, mask)

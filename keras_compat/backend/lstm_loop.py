@@ -12,20 +12,12 @@ f, g, so that each elementwise operation of a step reads contiguous
 memory and the recurrent activation runs on three gates at once."""
 import torch
 
+from .loop_common import (feature_major_masks, gate_derivatives,
+                          gradient_rows, input_gradients, input_projections,
+                          reorder_gates, run_loop)
+
 _KERAS_TO_LOOP = [3, 0, 1, 2]    # Keras's i, f, c, o -> o, i, f, g
 _LOOP_TO_KERAS = [1, 2, 3, 0]
-
-
-def _loop_order(weight, units):
-    """A `(4 * units, ...)` weight or bias with its gate blocks in loop
-    order."""
-    blocks = weight.reshape((4, units) + tuple(weight.shape[1:]))
-    return blocks[_KERAS_TO_LOOP].reshape(weight.shape)
-
-
-def _keras_order(grad, units):
-    blocks = grad.reshape((4, units) + tuple(grad.shape[1:]))
-    return blocks[_LOOP_TO_KERAS].reshape(grad.shape)
 
 
 class _LSTMLoop(torch.autograd.Function):
@@ -42,49 +34,37 @@ class _LSTMLoop(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, weight_ih, bias, weight_hh, h0, c0, rec_mask, keep,
                 hard):
-        batch, steps, units = x.shape[0], x.shape[1], h0.shape[1]
-        w_ih = _loop_order(weight_ih, units)
-        weight = _loop_order(weight_hh, units)
-        # All input projections in one batched product, written straight
-        # into the `(time, 4 * units, batch)` layout of the loop.
-        x_t = x.permute(1, 2, 0)
-        w_ih = w_ih.expand((steps,) + tuple(w_ih.shape))
-        if bias is not None:
-            z = torch.baddbmm(_loop_order(bias, units).view(1, -1, 1),
-                              w_ih, x_t)
-        else:
-            z = torch.bmm(w_ih, x_t)
-        rec = rec_mask.t().contiguous() if rec_mask is not None else None
-        kept = keep.unsqueeze(1) if keep is not None else None
+        units = h0.shape[1]
+        w_ih = reorder_gates(weight_ih, units, _KERAS_TO_LOOP)
+        weight = reorder_gates(weight_hh, units, _KERAS_TO_LOOP)
+        z = input_projections(x, w_ih, None if bias is None else
+                              reorder_gates(bias, units, _KERAS_TO_LOOP))
+        rec, kept = feature_major_masks(rec_mask, keep)
         acts, h, c, tanh_c = _run_steps(z, weight, h0, c0, rec, kept, hard)
         ctx.hard, ctx.has_bias = hard, bias is not None
-        ctx.save_for_backward(x, w_ih[0], weight, z, acts, h, c, tanh_c,
+        ctx.save_for_backward(x, w_ih, weight, z, acts, h, c, tanh_c,
                               rec, kept)
-        return h[1:], c[steps]
+        return h[1:], c[-1]
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_hs, grad_c_last):
         x, w_ih, weight, z, acts, h, c, tanh_c, rec, kept = \
             ctx.saved_tensors
-        steps, units, batch = tanh_c.shape
+        units = tanh_c.shape[1]
         dh0, dc0, d_z = _recurrent_backward(
             ctx.hard, weight, z, acts, h, c, tanh_c, rec, kept, grad_hs,
             grad_c_last)
         # The weight gradients as single products over time x batch.
-        d_z_rows = d_z.permute(1, 0, 2).reshape(4 * units, steps * batch)
+        d_z_rows = gradient_rows(d_z)
         h_in = h[:-1] * rec if rec is not None else h[:-1]
         grad_hh = torch.mm(d_z_rows, h_in.transpose(1, 2).reshape(-1, units))
-        x_rows = x.transpose(0, 1).reshape(steps * batch, -1)
-        grad_ih = torch.mm(d_z_rows, x_rows)
-        grad_x = None
-        if ctx.needs_input_grad[0]:
-            grad_x = torch.mm(d_z_rows.t(), w_ih).view(
-                steps, batch, -1).transpose(0, 1)
-        grad_bias = _keras_order(d_z_rows.sum(1), units) \
-            if ctx.has_bias else None
-        return (grad_x, _keras_order(grad_ih, units),
-                grad_bias, _keras_order(grad_hh, units), dh0.t(), dc0.t(),
+        grad_x, grad_ih, grad_bias = input_gradients(
+            d_z_rows, x, w_ih, ctx.needs_input_grad[0], ctx.has_bias)
+        keras = [None if g is None else reorder_gates(g, units,
+                                                      _LOOP_TO_KERAS)
+                 for g in (grad_ih, grad_bias, grad_hh)]
+        return (grad_x, keras[0], keras[1], keras[2], dh0.t(), dc0.t(),
                 None, None, None)
 
 
@@ -127,14 +107,7 @@ def _step_factors(hard, z, acts, c, tanh_c):
     incoming gradients, for all steps at once: (dz_o / dh, dc / dh,
     (dz_i, dz_f, dz_g) / dc as `(time, 3, units, batch)`)."""
     steps, units, batch = tanh_c.shape
-    gates = acts[:, :3 * units]
-    d_gates = torch.empty_like(gates)
-    if hard:
-        # hard_sigmoid passes the gradient (x 0.2) where clip(0.2 z + 0.5,
-        # 0, 1) is not clipped: where the gate equals 0.2 z + 0.5.
-        torch.eq(gates, z[:, :3 * units], out=d_gates).mul_(0.2)
-    else:
-        torch.mul(gates, 1. - gates, out=d_gates)
+    d_gates = gate_derivatives(hard, acts[:, :3 * units], z[:, :3 * units])
     d_o, d_i, d_f = d_gates.view(steps, 3, units, batch).unbind(1)
     o, i, f, g = acts.view(steps, 4, units, batch).unbind(1)
     o_tanh_c = o * tanh_c
@@ -192,16 +165,5 @@ def lstm_loop(x, weight_ih, bias, weight_hh, h0, c0, hard_gates,
     over and the output repeats the previous one (zeros before the first
     valid step). Returns (outputs `(batch, time, units)`, last output,
     [h, c]), as `step_loop` does."""
-    dtype = x.dtype
-    keep = mask.t().contiguous() if mask is not None else None
-    cast = (lambda t: None if t is None else t.to(dtype))
-    with torch.autocast(x.device.type, enabled=False):
-        hs, c_last = _LSTMLoop.apply(
-            x, cast(weight_ih), cast(bias), cast(weight_hh), cast(h0),
-            cast(c0), cast(rec_mask), keep, hard_gates)
-    outputs = hs.permute(2, 0, 1).contiguous()
-    if mask is not None:
-        seen = torch.cummax(mask.to(torch.int8), dim=1)[0]
-        outputs = outputs * seen.unsqueeze(-1).to(dtype)
-    h_last = hs[-1].t().contiguous()
-    return outputs, outputs[:, -1], [h_last, c_last.t().contiguous()]
+    return run_loop(_LSTMLoop, x, (weight_ih, bias, weight_hh), (h0, c0),
+                    hard_gates, rec_mask, mask)

@@ -858,10 +858,10 @@ class RNN(Layer):
         cell = self.cell
         dp, rec = cell._dropout_masks(inputs, initial_state[0], training)
         x = inputs * dp.unsqueeze(1) if dp is not None else inputs
-        if _has_lstm_loop(cell) and x.shape[1] > 0:
-            return _run_lstm_loop(x, initial_state, cell, rec, mask)
-        if _has_gru_loop(cell) and x.shape[1] > 0:
-            return _run_gru_loop(x, initial_state, cell, rec, mask)
+        loop = _hand_written_loop(cell)
+        if loop is not None and x.shape[1] > 0:
+            return _run_hand_written_loop(loop, x, initial_state, cell, rec,
+                                          mask)
         if isinstance(cell, GRUCell):
             xw = cell._input_projection(x)
         else:
@@ -942,38 +942,29 @@ def _last_of(outputs_c, lengths):
     return last * (lengths > 0).unsqueeze(-1).to(last.dtype)
 
 
-def _has_lstm_loop(cell):
-    """Whether `lstm_loop` runs `cell`: an LSTMCell with tanh activation
-    and hard_sigmoid or sigmoid gates."""
-    return isinstance(cell, LSTMCell) and \
-        cell.activation is activations.tanh and \
-        cell.recurrent_activation in (activations.hard_sigmoid,
-                                      activations.sigmoid)
+def _hand_written_loop(cell):
+    """`lstm_loop` or `gru_loop` where one runs `cell` (an LSTMCell, or a
+    GRUCell with `reset_after=False`, with tanh activation and
+    hard_sigmoid or sigmoid gates), else None."""
+    if isinstance(cell, LSTMCell):
+        loop = lstm_loop
+    elif isinstance(cell, GRUCell) and not cell.reset_after:
+        loop = gru_loop
+    else:
+        return None
+    if cell.activation is not activations.tanh or \
+            cell.recurrent_activation not in (activations.hard_sigmoid,
+                                              activations.sigmoid):
+        return None
+    return loop
 
 
 @eager_under_compile
-def _run_lstm_loop(x, initial_state, cell, rec_mask, mask):
+def _run_hand_written_loop(loop, x, initial_state, cell, rec_mask, mask):
     hard = cell.recurrent_activation is activations.hard_sigmoid
     bias = cell.bias_ih if cell.use_bias else None
-    return lstm_loop(x, cell.weight_ih, bias, cell.weight_hh,
-                     initial_state[0], initial_state[1], hard, rec_mask,
-                     mask)
-
-
-def _has_gru_loop(cell):
-    """Whether `gru_loop` runs `cell`: a GRUCell with `reset_after=False`,
-    tanh activation and hard_sigmoid or sigmoid gates."""
-    return isinstance(cell, GRUCell) and not cell.reset_after and \
-        cell.activation is activations.tanh and \
-        cell.recurrent_activation in (activations.hard_sigmoid,
-                                      activations.sigmoid)
-
-
-@eager_under_compile
-def _run_gru_loop(x, initial_state, cell, rec_mask, mask):
-    hard = cell.recurrent_activation is activations.hard_sigmoid
-    return gru_loop(x, cell.weight_ih, cell._bias_in(), cell.weight_hh,
-                    initial_state[0], hard, rec_mask, mask)
+    return loop(x, cell.weight_ih, bias, cell.weight_hh, *initial_state,
+                hard_gates=hard, rec_mask=rec_mask, mask=mask)
 
 
 class _FusedRNN(RNN):
