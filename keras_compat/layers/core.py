@@ -179,19 +179,40 @@ class Activation(Layer):
             self.name, getattr(self.activation, '__name__', self.activation))
 
 
-def _keep_mask(x, rate, noise_shape=None):
+def _keep_mask(x, rate, noise_shape=None, generator=None):
     """A {0, 1/(1-rate)} tensor that keeps each entry with probability
-    1 - rate (broadcast over `noise_shape` axes of size 1)."""
+    1 - rate (broadcast over `noise_shape` axes of size 1); drawn from
+    `generator` (a CPU generator) when one is given."""
     shape = x.shape if noise_shape is None else noise_shape
     keep = 1. - rate
+    if generator is not None:
+        draw = torch.rand(shape, generator=generator).to(x.device, x.dtype)
+    else:
+        draw = torch.rand(shape, device=x.device, dtype=x.dtype)
     # In place on the uniform draw: no boolean tensor, no conversion.
-    return torch.rand(shape, device=x.device, dtype=x.dtype).lt_(
-        keep).mul_(1. / keep)
+    return draw.lt_(keep).mul_(1. / keep)
+
+
+def seed_generator(layer):
+    """The CPU generator a layer with a `seed` draws its masks from,
+    seeded on first use; None without a seed. As with a Keras 2 op seed,
+    each call draws new masks, and a run repeats the same sequence of
+    masks on every device."""
+    if layer.seed is None:
+        return None
+    generator = layer.__dict__.get('_seed_generator')
+    if generator is None:
+        generator = torch.Generator(device='cpu')
+        generator.manual_seed(int(layer.seed))
+        layer.__dict__['_seed_generator'] = generator
+    return generator
 
 
 class Dropout(Layer):
     """Sets a fraction `rate` of inputs to 0 during training and scales the
-    rest by 1 / (1 - rate); the identity at inference."""
+    rest by 1 / (1 - rate); the identity at inference. With a `seed`, the
+    layer draws its masks from its own generator, so that a run repeats
+    the same masks."""
 
     def __init__(self, rate=None, noise_shape=None, seed=None, **kwargs):
         if rate is None:
@@ -218,12 +239,14 @@ class Dropout(Layer):
             training = self.training
         if not training or not 0. < self.rate < 1.:
             return inputs
-        if self.noise_shape is None and inputs.is_cuda:
+        generator = seed_generator(self)
+        if self.noise_shape is None and inputs.is_cuda and \
+                generator is None:
             # One fused kernel on CUDA. On CPU, torch's Bernoulli draw is
             # about 3x slower than the uniform-threshold mask below.
             return F.dropout(inputs, self.rate, training=True)
         return inputs * _keep_mask(inputs, self.rate,
-                                   self._get_noise_shape(inputs))
+                                   self._get_noise_shape(inputs), generator)
 
     def compute_output_shape(self, input_shape):
         return input_shape

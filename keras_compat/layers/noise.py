@@ -6,6 +6,7 @@ import torch
 from ..engine.base_layer import Layer
 from ..legacy import interfaces
 from ..utils import argument_validation
+from .core import seed_generator
 
 
 class GaussianNoise(Layer):
@@ -65,7 +66,8 @@ class GaussianDropout(Layer):
 
 
 class AlphaDropout(Layer):
-    """Dropout that keeps the mean and variance of SELU activations."""
+    """Dropout that keeps the mean and variance of SELU activations; with a
+    `seed`, its masks come from the layer's own generator."""
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super(AlphaDropout, self).__init__(**kwargs)
@@ -85,8 +87,12 @@ class AlphaDropout(Layer):
         shape = inputs.shape if self.noise_shape is None else tuple(
             inputs.shape[i] if d is None else d
             for i, d in enumerate(self.noise_shape))
-        kept = (torch.rand(shape, device=inputs.device) >= self.rate).to(
-            inputs.dtype)
+        generator = seed_generator(self)
+        if generator is None:
+            draw = torch.rand(shape, device=inputs.device)
+        else:
+            draw = torch.rand(shape, generator=generator).to(inputs.device)
+        kept = (draw >= self.rate).to(inputs.dtype)
         a = ((1 - self.rate) * (1 + self.rate * alpha_p ** 2)) ** -0.5
         b = -a * alpha_p * self.rate
         x = inputs * kept + alpha_p * (1 - kept)

@@ -167,6 +167,40 @@ def test_dropout_train_vs_inference():
     assert set(torch.unique(out).tolist()) <= {0.0, 2.0}
 
 
+@pytest.mark.parametrize('make', [
+    lambda seed: Dropout(0.3, seed=seed),
+    lambda seed: keras.layers.AlphaDropout(0.3, seed=seed)])
+def test_a_seeded_dropout_repeats_its_sequence_of_masks(make):
+    x = torch.ones(200, 50)
+    first, again = make(7), make(7)
+    masks = [first(x, training=True) for _ in range(3)]
+    repeated = [again(x, training=True) for _ in range(3)]
+    # Each call draws a new mask; a layer with the same seed draws the
+    # same sequence (as a Keras 2 op seed does from run to run).
+    assert not torch.equal(masks[0], masks[1])
+    for a, b in zip(masks, repeated):
+        assert torch.equal(a, b)
+    dropped = (masks[0] != masks[0].max()).float().mean().item()
+    assert 0.25 < dropped < 0.35
+    assert not torch.equal(make(8)(x, training=True), masks[0])
+
+
+def test_a_seeded_dropout_model_trains_the_same_twice():
+    def run(seed, global_draws):
+        torch.manual_seed(0)
+        model = Sequential([Dense(8, input_shape=(4,)),
+                            Dropout(0.5, seed=seed), Dense(1)])
+        model.compile('sgd', 'mse')
+        # Whatever the global generator draws between runs, the masks
+        # are the layer's own.
+        torch.rand(global_draws)
+        x = np.arange(64, dtype='float32').reshape(16, 4) / 64.
+        return model.fit(x, x[:, :1], epochs=2, batch_size=4, verbose=0,
+                         shuffle=False).history['loss']
+    assert run(1, 3) == run(1, 50)
+    assert run(None, 3) != run(None, 50)
+
+
 def test_masking_layer_mask():
     x = np.array([[[1., 2.], [0., 0.], [3., 0.]]], dtype=np.float32)
     layer = Masking(0.)
