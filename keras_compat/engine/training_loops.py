@@ -167,8 +167,7 @@ def evaluate_loop(model, batches, callback_list=None):
         callback_list.wants_batch('test', 'begin')
     want_end = callback_list is not None and \
         callback_list.wants_batch('test', 'end')
-    with torch.no_grad(), common.loop_phase(0), \
-            host_memory.keep_large_blocks():
+    with torch.no_grad(), common.loop_phase(0):
         for step, batch in enumerate(batches):
             size = int(batch.inputs[0].shape[0])
             if want_begin:
@@ -249,8 +248,7 @@ def _predict_batches(model, batches, callback_list, bar):
     want_begin = callback_list.wants_batch('predict', 'begin')
     want_end = callback_list.wants_batch('predict', 'end')
     results = None
-    with torch.no_grad(), common.loop_phase(0), \
-            host_memory.keep_large_blocks():
+    with torch.no_grad(), common.loop_phase(0):
         for step, batch in enumerate(batches):
             if want_begin:
                 callback_list.batch_hook('predict', 'begin', step,
