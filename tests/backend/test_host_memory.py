@@ -62,3 +62,37 @@ def test_a_freed_large_block_is_reused_without_page_faults():
 def test_the_environment_keeps_the_system_behaviour(env):
     applied, _ = _probe(**env)
     assert not applied
+
+
+GROWTH_PROBE = r'''
+import resource, sys
+import numpy as np
+import keras_compat as keras
+from keras_compat import layers
+
+def peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.
+
+# Each batch's hidden activation is 8192 x 2048 float32 = 64 MB.
+model = keras.Sequential([layers.Dense(2048, activation='relu',
+                                       input_shape=(16,)),
+                          layers.Dense(1)])
+x = np.random.RandomState(0).rand(16 * 8192, 16).astype('float32')
+model.predict(x[:2 * 8192], batch_size=8192)
+after_two = peak_mb()
+model.predict(x, batch_size=8192)
+print(peak_mb() - after_two)
+'''
+
+
+@glibc_linux
+def test_predict_peak_does_not_grow_with_the_batches_of_large_activations():
+    environ = {k: v for k, v in os.environ.items()
+               if not k.startswith('MALLOC_')}
+    done = subprocess.run([sys.executable, '-c', GROWTH_PROBE],
+                          env=environ, capture_output=True, text=True,
+                          check=True)
+    grown_mb = float(done.stdout.split()[-1])
+    # 14 more batches: kept in a fragmented heap, each 64 MB activation
+    # would add its own (about 900 MB); mapped fresh, none stays.
+    assert grown_mb < 128
