@@ -1114,6 +1114,23 @@ class Layer(nn.Module):
         self.__dict__['_keras_output_count'] = count
         return count
 
+    def _shape_after_failed_probe(self, input_shape, error):
+        """`compute_output_shape` where `call` failed on the probe's zero
+        tensors. Where that itself needs the probe (a Lambda without
+        `output_shape`) or fails, the error of `call` is raised, as Keras
+        2 raises it from the layer's call on symbolic tensors."""
+        if self.__dict__.get('_probe_failed'):
+            raise error
+        self.__dict__['_probe_failed'] = True
+        try:
+            shape = self.compute_output_shape(input_shape)
+        except Exception:
+            raise error
+        finally:
+            del self.__dict__['_probe_failed']
+        self._call_losses = []
+        return _normalize_shape(shape)
+
     def _infer_output_shape(self, inputs, input_shape, args, kwargs):
         """Runs the layer on a small zero tensor to find its output shape
         (for layers that do not define `compute_output_shape`)."""
@@ -1135,16 +1152,20 @@ class Layer(nn.Module):
                 out = nn.Module.__call__(self, real_inputs, *args, **kwargs)
             if probe.uses_gradients:
                 self._uses_gradients = True
-        except ValueError:
+        except ValueError as error:
             if getattr(self, '_raises_on_symbolic_call', False):
                 # A backend function given bad input raises when it is
                 # called on symbolic tensors, as in Keras 2.
                 raise
-            return _normalize_shape(self.compute_output_shape(input_shape))
-        except Exception:
-            return _normalize_shape(self.compute_output_shape(input_shape))
+            failure = error
+        except Exception as error:
+            failure = error
+        else:
+            failure = None
         finally:
             self.training = was_training
+        if failure is not None:
+            return self._shape_after_failed_probe(input_shape, failure)
         self._call_losses = []
 
         def to_shape(t, ref_shapes):

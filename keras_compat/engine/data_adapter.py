@@ -3,6 +3,7 @@ tensors: arrays (sliced from tensors already on the device), Python
 generators, `keras.utils.Sequence`, and torch `Dataset`/`DataLoader`."""
 import collections
 import inspect
+import math
 import mmap
 import os
 import queue
@@ -20,6 +21,15 @@ from .data_sharding import Share, local_part  # noqa: F401 (import path)
 
 
 # ----------------------------------------------------------------- batches
+
+def whole_steps(steps):
+    """A step count as the loops run it: Keras 2 runs batches while
+    `steps_done < steps`, so a fractional count (`len(x_train) / 32`, as
+    in Keras's own ImageDataGenerator example) runs its ceiling."""
+    if steps is None or isinstance(steps, (int, np.integer)):
+        return steps
+    return int(math.ceil(steps))
+
 class Batch(collections.namedtuple('Batch', 'inputs targets weights share')):
     """One batch: input, target and weight tensor lists, and this
     process's share of the global batch under torchrun (None when the
@@ -357,6 +367,7 @@ class ArrayBatches(object):
             else 0
         self.batch_size = batch_size
         self.shuffle = shuffle
+        steps = whole_steps(steps)
         self.steps = steps
         self.stand_in = False
         if self.shard == 'whole' and steps is None:
@@ -489,6 +500,7 @@ class GeneratorBatches(object):
         self.mode = mode
         self._iterator = None
         self._received = False
+        steps = whole_steps(steps)
         given = data
         if isinstance(data, torch.utils.data.Dataset) and not isinstance(
                 data, torch.utils.data.IterableDataset) and \

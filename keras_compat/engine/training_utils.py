@@ -332,13 +332,24 @@ def _integer_check(minimum, allow_none):
     return check
 
 
+def _check_step_count(value, name):
+    # Keras 2 loops while `steps_done < steps`: a positive fractional
+    # count runs its ceiling.
+    if value is None or isinstance(value, (int, np.integer)) or \
+            isinstance(value, bool) or \
+            not isinstance(value, (float, np.floating)) or \
+            not np.isfinite(value) or value <= 0:
+        argument_validation.integer_at_least(value, name, 1,
+                                             allow_none=True)
+
+
 _ARGUMENT_CHECKS = {
     'batch_size': _integer_check(1, True),
     'epochs': _integer_check(0, False),
     'initial_epoch': _integer_check(0, False),
-    'steps_per_epoch': _integer_check(1, True),
-    'steps': _integer_check(1, True),
-    'validation_steps': _integer_check(1, True),
+    'steps_per_epoch': _check_step_count,
+    'steps': _check_step_count,
+    'validation_steps': _check_step_count,
     'workers': _integer_check(0, False),
     'validation_split': _check_validation_split,
     'validation_freq': _check_validation_freq,
@@ -348,7 +359,8 @@ _ARGUMENT_CHECKS = {
 def check_arguments(**arguments):
     """Checks the arguments of fit/evaluate/predict and their generator
     forms once per call, before any data is read or weight changed:
-    `batch_size` and the step counts positive integers (or None),
+    `batch_size` a positive integer and the step counts positive numbers
+    (fractional ones run their ceiling) or None,
     `epochs` and `initial_epoch` non-negative integers, `validation_split`
     in [0, 1), `validation_freq` an integer >= 1 or a list of epochs."""
     for name, value in arguments.items():

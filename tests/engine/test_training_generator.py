@@ -119,3 +119,25 @@ def test_generator_deferred_build():
             yield x[:8], y[:8]
     model.fit_generator(gen(), steps_per_epoch=2, epochs=1, verbose=0)
     assert model.built and model.input_shape == (None, 4)
+
+
+def test_a_fractional_step_count_runs_its_ceiling():
+    # Keras's ImageDataGenerator example passes steps_per_epoch=
+    # len(x_train) / 32; Keras 2 loops while steps_done < steps.
+    def batches():
+        while True:
+            yield rng.rand(8, 4), np.eye(3)[rng.randint(3, size=8)]
+    steps = []
+    counter = keras.callbacks.LambdaCallback(
+        on_batch_end=lambda batch, logs: steps.append(batch))
+    model = model_for()
+    model.fit_generator(batches(), steps_per_epoch=20 / 8., epochs=1,
+                        verbose=0, callbacks=[counter])
+    assert steps == [0, 1, 2]
+    assert model.predict_generator(batches(), steps=1.5).shape == (16, 3)
+    model.fit(rng.rand(40, 4), np.eye(3)[rng.randint(3, size=40)],
+              batch_size=8, steps_per_epoch=np.float64(2.2), epochs=1,
+              verbose=0)
+    for bad in (0., -1.5, float('nan'), True, 'two'):
+        with pytest.raises(ValueError, match='steps_per_epoch'):
+            model.fit_generator(batches(), steps_per_epoch=bad, verbose=0)

@@ -343,3 +343,23 @@ def test_dense_kernel_is_keras_shaped_with_column_major_memory():
                        np.zeros(4, 'float32')])
     np.testing.assert_array_equal(layer.get_weights()[0],
                                   np.arange(12).reshape(3, 4))
+
+
+def test_an_error_in_a_lambda_function_is_raised_as_itself():
+    def buggy(t):
+        raise TypeError('bug in the function')
+    with pytest.raises(TypeError, match='bug in the function'):
+        Lambda(buggy)(keras.layers.Input(shape=(4,)))
+    with pytest.raises(AttributeError, match='no_such_method'):
+        Lambda(lambda t: t.no_such_method())(keras.layers.Input(shape=(4,)))
+
+
+def test_a_layer_whose_call_fails_on_the_probe_uses_its_output_shape():
+    class Custom(Layer):
+        def call(self, x):
+            return x.no_such_method()
+
+        def compute_output_shape(self, input_shape):
+            return input_shape[:-1] + (2,)
+    out = Custom()(keras.layers.Input(shape=(3,)))
+    assert K.int_shape(out) == (None, 2)
