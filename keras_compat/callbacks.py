@@ -24,6 +24,12 @@ _BATCH_METHODS = {
 
 
 
+def _formatting_logs(logs):
+    if isinstance(logs, Logs):
+        return logs.with_aliases()
+    return logs
+
+
 def _logged_value(callback, logs, name):
     """`logs[name]`, also under the other Keras spelling of a metric name
     ('val_acc' for 'val_accuracy', 'mse' for 'mean_squared_error', ...),
@@ -37,12 +43,74 @@ def _logged_value(callback, logs, name):
             value = logs.get(aliases[name])
     return value
 
-class BatchLogs(dict):
+# The Keras 2.2 and tf.keras spellings of accuracy answer for each other.
+_ACCURACY_ALIASES = {'acc': 'accuracy', 'accuracy': 'acc',
+                     'val_acc': 'val_accuracy', 'val_accuracy': 'val_acc'}
+
+
+def _model_aliases(model):
+    tracker = getattr(model, '_metrics_tracker', None)
+    aliases = dict(_ACCURACY_ALIASES)
+    if tracker is not None:
+        aliases.update(tracker.history_aliases)
+    return aliases
+
+
+class Logs(dict):
+    """Epoch logs. Reading also answers to the other Keras spelling of a
+    logged metric ('val_acc' for 'val_accuracy', 'mean_squared_error' for
+    'mse'), so Keras 2.2 and tf.keras callbacks both find their keys;
+    iterating lists only the names logged (CSVLogger's columns)."""
+
+    def __init__(self, base=(), model=None):
+        dict.__init__(self, base)
+        self.__dict__['_model'] = model
+
+    def _aliases(self):
+        return _model_aliases(self.__dict__.get('_model'))
+
+    def _other(self, key):
+        other = self._aliases().get(key)
+        if other is not None and dict.__contains__(self, other):
+            return other
+        return None
+
+    def __missing__(self, key):
+        other = self._other(key)
+        if other is None:
+            raise KeyError(key)
+        return dict.__getitem__(self, other)
+
+    def get(self, key, default=None):
+        if dict.__contains__(self, key):
+            return dict.__getitem__(self, key)
+        other = self._other(key)
+        return dict.__getitem__(self, other) if other else default
+
+    def __contains__(self, key):
+        return dict.__contains__(self, key) or self._other(key) is not None
+
+    def with_aliases(self):
+        """A plain dict of the logs plus each alias of a logged name (for
+        formatting a file name such as '{val_acc:.2f}')."""
+        out = {alias: dict.__getitem__(self, name)
+               for alias, name in self._aliases().items()
+               if dict.__contains__(self, name)}
+        out.update(self)
+        return out
+
+
+def epoch_logs(model):
+    """Empty `Logs` answering to the aliases of `model`'s metric names."""
+    return Logs(model=model)
+
+
+class BatchLogs(Logs):
     """Batch logs whose metric values are read from the device only when a
     callback looks at them (so the loop never waits otherwise)."""
 
-    def __init__(self, base, lazy=None):
-        dict.__init__(self, base)
+    def __init__(self, base, lazy=None, model=None):
+        Logs.__init__(self, base, model)
         self._lazy = lazy
 
     def _load(self):
@@ -53,15 +121,15 @@ class BatchLogs(dict):
 
     def __getitem__(self, key):
         self._load()
-        return dict.__getitem__(self, key)
+        return Logs.__getitem__(self, key)
 
     def get(self, key, default=None):
         self._load()
-        return dict.get(self, key, default)
+        return Logs.get(self, key, default)
 
     def __contains__(self, key):
         self._load()
-        return dict.__contains__(self, key)
+        return Logs.__contains__(self, key)
 
     def __iter__(self):
         self._load()
@@ -458,7 +526,8 @@ class ModelCheckpoint(Callback):
         if self.epochs_since_last_save < self.period:
             return
         self.epochs_since_last_save = 0
-        filepath = self.filepath.format(epoch=epoch + 1, **logs)
+        filepath = self.filepath.format(epoch=epoch + 1,
+                                        **_formatting_logs(logs))
         if not self.save_best_only:
             if self.verbose > 0:
                 print('\nEpoch %05d: saving model to %s' % (epoch + 1,

@@ -187,3 +187,39 @@ def test_callbacks_monitor_keras22_metric_names(tmp_path):
                              cbks.EarlyStopping(monitor='val_acc',
                                                 patience=5)])
     assert os.path.isfile(path)
+
+
+def test_callbacks_read_the_keras_2_2_metric_names_from_the_logs(tmp_path):
+    # Keras 2.2 logged metrics=['accuracy', 'mse'] as 'acc' and
+    # 'mean_squared_error'; tf.keras as 'accuracy' and 'mse'. Scripts of
+    # either era read their own names; the logs list the names logged.
+    x, y = data()
+    model = Sequential([layers.Dense(1, input_dim=x.shape[1],
+                                     activation='sigmoid')])
+    model.compile('adam', 'binary_crossentropy',
+                  metrics=['accuracy', 'mse'])
+    seen = []
+
+    class Reader(cbks.Callback):
+        def on_batch_end(self, batch, logs=None):
+            if batch == 0:
+                seen.append(('batch', logs.get('acc'), logs['accuracy'],
+                             logs.get('mean_squared_error')))
+
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(('epoch', logs['val_acc'], logs['val_accuracy'],
+                         'val_acc' in logs, sorted(logs)))
+    checkpoint = cbks.ModelCheckpoint(
+        str(tmp_path / 'w-{epoch:02d}-{val_acc:.3f}.h5'),
+        monitor='val_acc', save_weights_only=True)
+    y1 = (y.argmax(axis=1) == 0).astype('float32')
+    history = model.fit(x, y1, validation_split=0.25, epochs=1, verbose=0,
+                        callbacks=[Reader(), checkpoint])
+    batch, epoch = seen
+    assert batch[1] == batch[2] and batch[3] is not None
+    assert epoch[1] == epoch[2] == history.history['val_accuracy'][0]
+    assert epoch[3]
+    assert epoch[4] == ['accuracy', 'loss', 'mse', 'val_accuracy',
+                        'val_loss', 'val_mse']
+    assert os.listdir(str(tmp_path)) == [
+        'w-01-%.3f.h5' % history.history['val_accuracy'][0]]

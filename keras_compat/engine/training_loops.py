@@ -57,7 +57,7 @@ def fit_loop(model, train_batches, val_batches, epochs, verbose, callbacks,
         model._resume_epoch = None
         for epoch in range(initial_epoch if start is None else start,
                            epochs):
-            epoch_logs = {}
+            epoch_logs = cbks.epoch_logs(model)
             callback_list.on_epoch_begin(epoch, epoch_logs)
             _train_epoch(model, train_batches, callback_list, agree)
             epoch_logs.update(global_results(model))
@@ -111,7 +111,8 @@ def _train_epoch(model, batches, callback_list, agree_to_stop=False):
             if want_end:
                 callback_list.batch_hook(
                     'train', 'end', step,
-                    cbks.BatchLogs({'batch': step, 'size': size}, lazy))
+                    cbks.BatchLogs({'batch': step, 'size': size}, lazy,
+                                   model))
             if agree_to_stop:
                 model.stop_training = distributed.get_strategy(
                 ).agree_to_stop(model.stop_training)
@@ -178,7 +179,8 @@ def evaluate_loop(model, batches, callback_list=None):
                 callback_list.batch_hook(
                     'test', 'end', step,
                     cbks.BatchLogs({'batch': step, 'size': size},
-                                   model._metrics_tracker.results_dict))
+                                   model._metrics_tracker.results_dict,
+                                   model))
     return global_results(model)
 
 
