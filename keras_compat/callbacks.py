@@ -877,9 +877,16 @@ class TensorBoard(Callback):
         if embeddings_freq:
             raise NotImplementedError('TensorBoard(embeddings_freq=...) is '
                                       'not supported.')
-        if write_grads or write_images:
-            raise NotImplementedError('TensorBoard(write_grads=True / '
-                                      'write_images=True) is not supported.')
+        # As in Keras 2, gradient histograms and weight images are part of
+        # the histograms: with histogram_freq=0 the flags do nothing.
+        if histogram_freq and (write_grads or write_images):
+            raise NotImplementedError(
+                'TensorBoard(histogram_freq=%d, %s=True): gradient '
+                'histograms and weight images are not written; weight '
+                'histograms are. Pass write_grads=False and '
+                'write_images=False.' % (
+                    histogram_freq,
+                    'write_grads' if write_grads else 'write_images'))
         try:
             from torch.utils.tensorboard import SummaryWriter
         except ImportError:

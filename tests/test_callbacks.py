@@ -171,6 +171,21 @@ def test_tensorboard_needs_package_or_writes_events(tmp_path):
                for f in os.listdir(tmp_path))
 
 
+def test_tensorboard_image_and_gradient_flags_need_histograms(tmp_path):
+    # The common snippet TensorBoard(histogram_freq=0, write_images=True):
+    # in Keras 2 the flags only act with histograms.
+    try:
+        cbks.TensorBoard(log_dir=str(tmp_path), histogram_freq=0,
+                         write_graph=True, write_images=True,
+                         write_grads=True)
+    except ImportError as error:
+        assert 'tensorboard' in str(error)
+    for flag in ('write_grads', 'write_images'):
+        with pytest.raises(NotImplementedError, match=flag):
+            cbks.TensorBoard(log_dir=str(tmp_path), histogram_freq=1,
+                             **{flag: True})
+
+
 def test_callbacks_monitor_keras22_metric_names(tmp_path):
     import warnings
     model = Sequential([layers.Dense(2, activation='softmax',
