@@ -97,8 +97,22 @@ def _t(x, dtype=None):
 
 
 def _axis(axis):
-    if isinstance(axis, list):
-        return tuple(axis)
+    """An axis argument as torch takes it: None, an int or a tuple of
+    ints. Keras 2 (TensorFlow) also took a list, a numpy array (the
+    WGAN-GP penalty's `axis=np.arange(1, ndim)`), numpy integers and
+    integer tensors."""
+    if axis is None or isinstance(axis, int):
+        return axis
+    if isinstance(axis, torch.Tensor):
+        axis = axis.detach().cpu().numpy()
+    if isinstance(axis, np.ndarray):
+        if axis.ndim == 0:
+            return int(axis)
+        return tuple(int(a) for a in axis.ravel())
+    if isinstance(axis, np.integer):
+        return int(axis)
+    if isinstance(axis, (list, tuple)):
+        return tuple(int(a) for a in axis)
     return axis
 
 
