@@ -574,7 +574,8 @@ def _replaying(get_updates):
             self.updates = [_replayed_update(self, loss, params)]
             return self.updates
         if loss.dim():
-            loss = loss.mean()
+            # tf.gradients of a non-scalar loss: the gradient of its sum.
+            loss = loss.sum()
         return self._replay(loss, params, _params_key(params))
     wrapper._replays = True
     return wrapper
@@ -600,7 +601,7 @@ def _replayed_update(optimizer, loss, params):
                     self.prepare(computed)
                 loss, self._loss_value = self._loss_value, None
                 if loss.dim():
-                    loss = loss.mean()
+                    loss = loss.sum()
                 self.optimizer._replay(loss, self.params, self._key)
 
         ReplayedUpdate.__qualname__ = 'ReplayedUpdate'

@@ -575,3 +575,22 @@ def test_optimizer_deserialize_lowercases_the_callers_name():
     assert config['class_name'] == 'sgd'
     assert isinstance(restored, optimizers.SGD)
     assert restored.get_config()['learning_rate'] == pytest.approx(0.05)
+
+
+@pytest.mark.parametrize('make', [
+    lambda: keras.optimizers.SGD(lr=0.1),
+    lambda: MySGD(lr=0.1)])
+def test_get_updates_on_a_per_sample_loss_follows_its_sum(make):
+    # tf.gradients of a non-scalar loss is the gradient of its sum: two
+    # samples, each (w . x_i)^2 with x_i a unit vector, give w = 1 -
+    # 0.1 * 2 * 1 on each weight, not half of that step.
+    model = keras.models.Sequential([keras.layers.Dense(
+        1, input_dim=2, use_bias=False, kernel_initializer='ones')])
+    target = K.placeholder(shape=(None, 1))
+    loss = K.square(model.output - target)
+    updates = make().get_updates(loss=loss,
+                                 params=model.trainable_weights)
+    step = K.function([model.input, target], [loss], updates=updates)
+    step([np.eye(2, dtype='float32'), np.zeros((2, 1), 'float32')])
+    np.testing.assert_allclose(model.get_weights()[0].ravel(), [0.8, 0.8],
+                               rtol=1e-6)

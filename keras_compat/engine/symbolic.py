@@ -615,7 +615,8 @@ class OptimizerUpdate(object):
     def apply(self):
         loss, self._loss_value = self._loss_value, None
         if loss.dim():
-            loss = loss.mean()
+            # tf.gradients of a non-scalar loss: the gradient of its sum.
+            loss = loss.sum()
         targets = self._targets
         if not self._attached:
             self.optimizer._attach([t for t in targets
