@@ -487,7 +487,9 @@ class Function(object):
         if len(values) != len(self.inputs):
             raise ValueError('K.function expects %d input values, got %d.'
                              % (len(self.inputs), len(values)))
-        phase = 0
+        # Not fed, the phase is the one `K.set_learning_phase` forced
+        # (Keras 2 built the layers with it), else 0.
+        phase = common.forced_learning_phase() or 0
         tensors = []
         for symbolic, value in zip(self.inputs, values):
             if not is_symbolic(symbolic):

@@ -413,3 +413,20 @@ def test_the_tensorflow_module_of_the_backend_is_named_as_missing():
     assert not hasattr(K, 'tf')
     with pytest.raises(AttributeError, match='runs on PyTorch'):
         K.tf.where
+
+
+def test_k_function_runs_in_the_phase_set_learning_phase_forced():
+    # Monte Carlo dropout: K.set_learning_phase(1), then a K.function of
+    # the model output without the phase among its inputs.
+    K.set_learning_phase(1)
+    model = keras.models.Sequential([
+        keras.layers.Dense(64, input_shape=(4,), kernel_initializer='ones'),
+        keras.layers.Dropout(0.5),
+        keras.layers.Dense(1, kernel_initializer='ones')])
+    sample = keras.backend.function([model.input], [model.output])
+    outputs = {sample([np.ones((1, 4))])[0].item() for _ in range(8)}
+    assert len(outputs) > 1
+    K.clear_session()
+    model_output = keras.backend.function([model.input], [model.output])
+    assert {model_output([np.ones((1, 4))])[0].item()
+            for _ in range(3)} == {256.}
