@@ -4,6 +4,17 @@
 static shape (None for unknown dimensions), a dtype and the history that
 links it to the layer call (`Node`) that made it. Nothing is computed;
 models replay the recorded nodes on real torch tensors."""
+import torch
+
+
+class Dimension(int):
+    """A known dimension of a `TensorShape`: an int that also has
+    TensorFlow 1's `.value` (`x.shape[1].value`). Unknown dimensions are
+    None."""
+
+    @property
+    def value(self):
+        return int(self)
 
 
 class TensorShape(tuple):
@@ -11,17 +22,31 @@ class TensorShape(tuple):
     uses (`x.get_shape().as_list()`, `x.shape[1].value`)."""
 
     def as_list(self):
-        return list(self)
+        return [None if d is None else int(d) for d in self]
 
     @property
     def ndims(self):
         return len(self)
 
+    @property
+    def dims(self):
+        return [self[i] for i in range(len(self))]
+
     def __getitem__(self, key):
         item = tuple.__getitem__(self, key)
         if isinstance(key, slice):
             return TensorShape(item)
-        return item
+        return None if item is None else Dimension(item)
+
+
+def _tensor_get_shape(self):
+    """`x.get_shape()` on a tensor inside a layer's call, as on a
+    TensorFlow tensor: its shape as a `TensorShape`."""
+    return TensorShape(int(d) for d in self.shape)
+
+
+if not hasattr(torch.Tensor, 'get_shape'):
+    torch.Tensor.get_shape = _tensor_get_shape
 
 
 class KerasTensor(object):

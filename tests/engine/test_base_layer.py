@@ -701,3 +701,32 @@ def test_activity_losses_are_listed_per_call_before_the_first_run():
     output = dense(K.constant(x)).detach().numpy()
     assert float(dense.losses[-1]) == pytest.approx(
         0.01 * np.abs(output).sum() / 4, rel=1e-5)
+
+
+def test_tensorflow_shape_idioms_on_symbolic_and_real_tensors():
+    # Keras 2 code written against TensorFlow 1: `x.shape[i].value` on a
+    # symbolic input, `x.get_shape().as_list()` and `[i].value` in call.
+    inputs = keras.layers.Input(shape=(5, 8))
+    assert inputs.shape[2].value == 8 and inputs.shape[0] is None
+    assert inputs.get_shape().as_list() == [None, 5, 8]
+
+    class Scores(keras.layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(name='w', shape=(input_shape[-1], 1),
+                                     initializer='ones')
+            super(Scores, self).build(input_shape)
+
+        def call(self, x):
+            features = x.get_shape()[-1].value
+            steps = x.get_shape().as_list()[1]
+            flat = K.reshape(x, (-1, features))
+            return K.reshape(K.dot(flat, self.w), (-1, steps))
+
+        def compute_output_shape(self, input_shape):
+            return input_shape[:2]
+    halves = keras.layers.Lambda(
+        lambda t: t[:, :, :t.get_shape().as_list()[-1] // 2])(inputs)
+    assert K.int_shape(halves) == (None, 5, 4)
+    model = keras.models.Model(inputs, Scores()(halves))
+    x = np.arange(80, dtype='float32').reshape(2, 5, 8)
+    np.testing.assert_allclose(model.predict(x), x[:, :, :4].sum(axis=-1))
