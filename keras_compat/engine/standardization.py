@@ -7,6 +7,8 @@ model input and output, and the errors Keras raises on the way.
 `keras.engine.training_utils` are built on the same checks
 (`check_array_shape`, `standardize_sample_or_class_weights`,
 `standardize_weight`, `raise_on_inconsistent_lengths`)."""
+import warnings
+
 import numpy as np
 import torch
 
@@ -379,9 +381,22 @@ def standardize_weights(model, targets, sample_weight, class_weight):
 
 def check_class_weight(model, class_weight):
     """`class_weight` checked once per call: one dict per output (from
-    class index to weight), keyed by output name for several outputs."""
+    class index to weight), keyed by output name for several outputs.
+    Returns the class weights to apply: None for an array or list of
+    numbers, which Keras 2 ignored (with a warning here)."""
     if class_weight is None:
-        return
+        return None
+    if isinstance(class_weight, (list, tuple, np.ndarray)) and \
+            len(class_weight) and all(
+                isinstance(w, (int, float, np.number)) and
+                not isinstance(w, bool) for w in np.ravel(class_weight)):
+        # sklearn's compute_class_weight returns an array; Keras 2 applied
+        # only dicts.
+        warnings.warn('`class_weight` is a %s of numbers, not a dict: it is '
+                      'ignored, as in Keras 2. To weight the classes, pass '
+                      'dict(enumerate(class_weight)).'
+                      % type(class_weight).__name__, stacklevel=3)
+        return None
     from .training_utils import check_class_weight_entry
     names = model._compiled_loss.output_names
     if len(names) > 1 and isinstance(class_weight, dict) and \
@@ -394,6 +409,7 @@ def check_class_weight(model, class_weight):
     entries = spread_weights(class_weight, names, 'class_weight')
     for name, entry in zip(names, entries):
         check_class_weight_entry(entry, name if len(names) > 1 else None)
+    return class_weight
 
 
 # ------------------------------------------------------------- all of it

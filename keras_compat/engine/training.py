@@ -438,7 +438,8 @@ class Model(Network):
             validation_steps=validation_steps,
             validation_split=validation_split,
             validation_freq=validation_freq, workers=workers)
-        standardization.check_class_weight(self, class_weight)
+        class_weight = standardization.check_class_weight(self,
+                                                          class_weight)
         if data_adapter.is_generator_like(x):
             loops.refuse_arrays_beside_generator(y, sample_weight,
                                                   validation_split)
@@ -521,7 +522,8 @@ class Model(Network):
         """One gradient update on one batch; returns the loss (and metric
         values) for it."""
         self._require_compiled()
-        standardization.check_class_weight(self, class_weight)
+        class_weight = standardization.check_class_weight(self,
+                                                          class_weight)
         data = standardization.standardize_user_data(
             self, x, y, sample_weight, class_weight)
         self._check_trainable_weights_consistency()
@@ -568,7 +570,8 @@ class Model(Network):
             steps_per_epoch=steps_per_epoch,
             validation_steps=validation_steps,
             validation_freq=validation_freq, workers=workers)
-        standardization.check_class_weight(self, class_weight)
+        class_weight = standardization.check_class_weight(self,
+                                                          class_weight)
         batches = loops.generator_batches(
             self, generator, steps_per_epoch, workers, use_multiprocessing,
             max_queue_size, 'train', class_weight, shuffle, batch_size)

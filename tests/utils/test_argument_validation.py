@@ -97,7 +97,9 @@ MODEL_CASES = [
     ('fit-steps_per_epoch-0', fit(steps_per_epoch=0), V, 'steps_per_epoch'),
     ('fit-steps_per_epoch-neg', fit(steps_per_epoch=-2), V,
      'steps_per_epoch'),
-    ('fit-steps_per_epoch-float', fit(steps_per_epoch=1.5), V,
+    ('fit-steps_per_epoch-str', fit(steps_per_epoch='2'), V,
+     'steps_per_epoch'),
+    ('fit-steps_per_epoch-inf', fit(steps_per_epoch=float('inf')), V,
      'steps_per_epoch'),
     ('fit-validation_steps-0', fit(validation_steps=0), V,
      'validation_steps'),
@@ -135,7 +137,7 @@ MODEL_CASES = [
      'class_weight'),
     ('fit-class_weight-nan', fit(class_weight={0: float('nan')}), V,
      'class_weight'),
-    ('fit-class_weight-list', fit(class_weight=[1., 2.]), V,
+    ('fit-class_weight-list-of-str', fit(class_weight=['a', 'b']), V,
      'class_weight'),
     ('fit-class_weight-number', fit(class_weight=5), V, 'class_weight'),
     ('fit-workers-neg', fit(workers=-1), V, 'workers'),
@@ -198,8 +200,8 @@ MODEL_CASES = [
      'steps_per_epoch'),
     # evaluate_generator / predict_generator
     ('evaluate_generator-steps-0', evaluate_generator(steps=0), V, 'steps'),
-    ('evaluate_generator-steps-float', evaluate_generator(steps=1.5), V,
-     'steps'),
+    ('evaluate_generator-steps-neg-float', evaluate_generator(steps=-1.5),
+     V, 'steps'),
     ('evaluate_generator-workers-neg', evaluate_generator(workers=-1), V,
      'workers'),
     ('evaluate_generator-empty-sequence',
@@ -364,3 +366,21 @@ def test_predict_on_no_rows_gives_an_empty_array_of_the_output_shape():
                         layers.Flatten(), layers.Dense(3)])
     out = image.predict(np.zeros((0, 6, 6, 1), 'float32'))
     assert out.shape == (0, 3) and out.dtype == np.float32
+
+
+def test_a_class_weight_array_is_ignored_with_a_warning_as_in_keras_2():
+    # sklearn's compute_class_weight returns an array; Keras 2 applied only
+    # a dict and trained unweighted.
+    def loss_with(class_weight):
+        model = Sequential([layers.Dense(
+            2, input_shape=(3,), activation='softmax',
+            kernel_initializer='ones')])
+        model.compile('sgd', 'categorical_crossentropy')
+        y = np.eye(2, dtype='float32')[np.arange(12) % 2]
+        return model.fit(X, y, epochs=2, verbose=0, shuffle=False,
+                         class_weight=class_weight).history['loss']
+    unweighted = loss_with(None)
+    for given in (np.array([1., 5.]), [1., 5.]):
+        with pytest.warns(UserWarning, match='ignored, as in Keras 2'):
+            assert loss_with(given) == unweighted
+    assert loss_with({0: 1., 1: 5.}) != unweighted
