@@ -116,7 +116,12 @@ class _WeightRecord(object):
         """The weight in Keras layout, differentiable (a view or, for
         reordered gates, a computed tensor)."""
         tensor = getattr(layer, self.attr)
-        return tensor if self.to_keras is None else self.to_keras(tensor)
+        if self.to_keras is None:
+            return tensor
+        keras_tensor = self.to_keras(tensor)
+        # K.gradients / K.update with respect to it reach the parameter.
+        keras_tensor._keras_source = (weakref.ref(layer), self)
+        return keras_tensor
 
     def assign(self, layer, value):
         """Writes a Keras-layout value into the torch-layout tensor."""

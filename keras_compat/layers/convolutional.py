@@ -104,7 +104,7 @@ class _Conv(Layer):
     @property
     def kernel(self):
         """The kernel in Keras layout (a view of the torch weight)."""
-        return self._kernel_to_keras(self.weight)
+        return self._keras_weights[0].keras_tensor(self)
 
     def _padding_for(self, spatial):
         """(symmetric padding for torch, explicit (before, after) pads or

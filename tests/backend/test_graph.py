@@ -430,3 +430,27 @@ def test_k_function_runs_in_the_phase_set_learning_phase_forced():
     model_output = keras.backend.function([model.input], [model.output])
     assert {model_output([np.ones((1, 4))])[0].item()
             for _ in range(3)} == {256.}
+
+
+def test_gradients_with_respect_to_reordered_weight_attributes():
+    # conv.kernel and lstm.cell.kernel are Keras-layout tensors computed
+    # from the torch weights; their gradients are those of the weights
+    # as `layer.weights` lists them.
+    inp = Input((4, 4, 2))
+    conv = Conv2D(3, (3, 2))
+    model = Model(inp, conv(inp))
+    grad = K.function([inp], K.gradients(K.sum(model.output),
+                                         [conv.kernel]))
+    # Each kernel entry sees input 1 at each of the 2 x 3 output positions.
+    np.testing.assert_array_equal(grad([np.ones((1, 4, 4, 2))])[0],
+                                  np.full((3, 2, 2, 3), 6.))
+    seq = Input((5, 3))
+    lstm = keras.layers.LSTM(4)
+    model = Model(seq, Dense(1)(lstm(seq)))
+    grads = K.function([seq], K.gradients(
+        K.sum(model.output), [lstm.cell.kernel, lstm.cell.recurrent_kernel]
+        + lstm.trainable_weights[:2]))(
+        [np.random.RandomState(0).rand(2, 5, 3)])
+    np.testing.assert_allclose(grads[0], grads[2], rtol=1e-6)
+    np.testing.assert_allclose(grads[1], grads[3], rtol=1e-6)
+    assert np.abs(grads[0]).sum() > 0
