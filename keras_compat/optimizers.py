@@ -518,6 +518,8 @@ class Optimizer(torch.optim.Optimizer):
         them. Inside a training step these are the gradients already
         computed for the step's loss."""
         run = replay.current()
+        if getattr(loss, '_is_keras_symbolic', False) and run is None:
+            return self._symbolic_gradients(loss, params)
         if run is not None:
             grads = replay.keras_gradients(run, loss, params)
         else:
@@ -534,6 +536,23 @@ class Optimizer(torch.optim.Optimizer):
             grads = [clip_norm(g, self.clipnorm, norm) for g in grads]
         if self.clipvalue and self.clipvalue > 0:
             grads = [torch.clamp(g, -self.clipvalue, self.clipvalue)
+                     for g in grads]
+        return grads
+
+    def _symbolic_gradients(self, loss, params):
+        """get_gradients of a symbolic loss (`model.total_loss`): symbolic
+        gradients, clipped with backend operations as in Keras 2."""
+        grads = K.gradients(loss, params)
+        if any(g is None for g in grads):
+            raise ValueError('An operation has `None` for gradient. Please '
+                             'make sure that all of your ops have a gradient '
+                             'defined (i.e. are differentiable).')
+        if self.clipnorm and self.clipnorm > 0:
+            norm = K.sqrt(sum(K.sum(K.square(g)) for g in grads))
+            grads = [K.switch(norm >= self.clipnorm,
+                              g * self.clipnorm / norm, g) for g in grads]
+        if self.clipvalue and self.clipvalue > 0:
+            grads = [K.clip(g, -self.clipvalue, self.clipvalue)
                      for g in grads]
         return grads
 

@@ -190,6 +190,67 @@ class CompiledLoss(object):
         return total, per_output
 
 
+def keras2_loss_graph(compiled, outputs, weight_modes, model):
+    """(targets, sample_weights, total_loss) as Keras 2's compile built
+    them, symbolic: a placeholder per output for its targets and for its
+    sample weights, and the weighted total of the output losses plus the
+    model's penalties."""
+    targets, sample_weights, total = [], [], None
+    for i, output in enumerate(outputs):
+        loss = compiled.losses[i]
+        if loss is None:
+            targets.append(None)
+            sample_weights.append(None)
+            continue
+        name = compiled.output_names[i]
+        target = K.placeholder(ndim=len(K.int_shape(output)),
+                               name=name + '_target')
+        temporal = weight_modes is not None and \
+            weight_modes[i] == 'temporal'
+        weights = K.placeholder(ndim=2 if temporal else 1,
+                                name=name + '_sample_weights')
+        targets.append(target)
+        sample_weights.append(weights)
+        value = _keras2_weighted_loss(loss.fn, target, output, weights)
+        if compiled.weights[i] != 1.:
+            value = value * compiled.weights[i]
+        total = value if total is None else total + value
+    penalties = [p for p in model.losses if getattr(
+        p, '_is_keras_symbolic', False)]
+    if outputs:
+        from . import symbolic
+        penalties.append(symbolic.apply_op(
+            _weight_penalty_of(model), (outputs[0],),
+            name='weight_regularization'))
+    for penalty in penalties:
+        total = penalty if total is None else total + penalty
+    return targets, sample_weights, total
+
+
+def _keras2_weighted_loss(fn, target, output, weights):
+    """Keras 2's weighted_masked_objective on symbolic tensors."""
+    scores = fn(target, output)
+    reduce_axes = list(range(K.ndim(weights), K.ndim(scores)))
+    if reduce_axes:
+        scores = K.mean(scores, axis=reduce_axes)
+    scores = scores * weights
+    scores = scores / K.mean(K.cast(K.not_equal(weights, 0), 'float32'))
+    return K.mean(scores)
+
+
+def _weight_penalty_of(model):
+    """The sum of the weight regularizers' penalties at run time (zero
+    without any), as a function of one graph tensor it ignores."""
+    def penalty(anchor):
+        total = torch.zeros((), device=anchor.device)
+        from .base_layer import _unique_layers
+        for layer in _unique_layers(model):
+            for value in layer._weight_penalties():
+                total = total + value
+        return total
+    return penalty
+
+
 # ----------------------------------------------------------------- metrics
 class _FastAccuracy(metrics_module.Mean):
     """Accuracy accumulated as a correct-count and a Python count."""

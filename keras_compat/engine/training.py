@@ -276,6 +276,49 @@ class Model(Network):
         if self._metrics_tracker is not None:
             self._metrics_tracker.reset()
 
+    # ------------------------------------- Keras 2's symbolic loss graph
+    @property
+    def targets(self):
+        """The target placeholders of the compiled outputs (None for an
+        output without a loss), as Keras 2's compile created them: with
+        `total_loss` they feed `K.function` / `K.gradients` recipes."""
+        return self._loss_graph()[0]
+
+    @property
+    def sample_weights(self):
+        """The sample-weight placeholders of the compiled outputs (one
+        weight per sample; per timestep with sample_weight_mode=
+        'temporal')."""
+        return self._loss_graph()[1]
+
+    @property
+    def total_loss(self):
+        """The compiled loss as a symbolic tensor of the model's inputs,
+        `targets` and `sample_weights`: each output's loss weighted as in
+        Keras 2 (mean over the sample weights, divided by the fraction of
+        non-zero weights), times its loss weight, plus the penalties of
+        `model.losses`."""
+        return self._loss_graph()[2]
+
+    def _loss_graph(self):
+        compiled = self._compiled_loss
+        cached = self.__dict__.get('_keras2_loss_graph')
+        if cached is not None and cached[0] is compiled:
+            return cached[1]
+        if compiled is None:
+            raise AttributeError(
+                "'%s' object has no attribute 'total_loss' before "
+                "compile()." % type(self).__name__)
+        outputs = getattr(self, 'outputs', None)
+        if not outputs:
+            raise AttributeError(
+                'total_loss needs the symbolic outputs of a model built on '
+                'an input shape (input_shape= or a functional Model).')
+        graph = compile_utils.keras2_loss_graph(
+            compiled, list(outputs), self._sample_weight_modes, self)
+        self.__dict__['_keras2_loss_graph'] = (compiled, graph)
+        return graph
+
     def _require_compiled(self):
         if self.optimizer is None or self._compiled_loss is None:
             raise RuntimeError('You must compile a model before '

@@ -454,3 +454,39 @@ def test_gradients_with_respect_to_reordered_weight_attributes():
     np.testing.assert_allclose(grads[0], grads[2], rtol=1e-6)
     np.testing.assert_allclose(grads[1], grads[3], rtol=1e-6)
     assert np.abs(grads[0]).sum() > 0
+
+
+def test_total_loss_targets_and_sample_weights_after_compile():
+    # The Keras 2 recipe for the gradients of the loss of a batch.
+    model = Sequential([Dense(1, input_dim=2, kernel_initializer='ones',
+                              bias_initializer='zeros')])
+    model.compile(loss='mse', optimizer='sgd')
+    grads = model.optimizer.get_gradients(model.total_loss,
+                                          model.trainable_weights)
+    gradient = K.function([model.inputs[0], model.sample_weights[0],
+                           model.targets[0], K.learning_phase()], grads)
+    kernel, bias = gradient([np.array([[1., 2.]]), [1], np.zeros((1, 1)),
+                             0])
+    # loss (x.w)^2 = 9 at x = (1, 2), w = (1, 1): 2 * 3 * x, 2 * 3.
+    np.testing.assert_allclose(kernel.ravel(), [6., 12.])
+    np.testing.assert_allclose(bias, [6.])
+    # Keras 2's weighting: mean(score * w) / mean(w != 0), here
+    # mean([9, 0]) / 0.5.
+    loss = K.function([model.inputs[0], model.sample_weights[0],
+                       model.targets[0]], [model.total_loss])
+    value = loss([np.array([[1., 2.], [1., 0.]]), [1., 0.],
+                  np.zeros((2, 1))])[0]
+    assert float(value) == pytest.approx(9.)
+
+
+def test_total_loss_adds_the_weight_penalties_at_run_time():
+    model = Sequential([Dense(1, input_dim=2, kernel_initializer='ones',
+                              kernel_regularizer=keras.regularizers.l2(.5))])
+    model.compile('sgd', 'mse', loss_weights=[2.])
+    loss = K.function([model.input, model.targets[0],
+                       model.sample_weights[0]], [model.total_loss])
+    feed = [np.array([[1., 2.]]), np.zeros((1, 1)), np.ones(1)]
+    # 2 * 3^2 + 0.5 * (1 + 1)
+    assert float(loss(feed)[0]) == pytest.approx(19.)
+    model.set_weights([np.zeros((2, 1)), np.zeros(1)])
+    assert float(loss(feed)[0]) == pytest.approx(0.)
