@@ -1351,9 +1351,18 @@ class Layer(nn.Module):
     def inbound_nodes(self):
         return self._inbound_nodes
 
+    @inbound_nodes.setter
+    def inbound_nodes(self, nodes):
+        self._inbound_nodes = list(nodes)
+
     @property
     def outbound_nodes(self):
         return self._outbound_nodes
+
+    @outbound_nodes.setter
+    def outbound_nodes(self, nodes):
+        # The "remove the last layer" recipe sets outbound_nodes = [].
+        self._outbound_nodes = list(nodes)
 
     @property
     def non_trainable_variables(self):

@@ -730,3 +730,15 @@ def test_tensorflow_shape_idioms_on_symbolic_and_real_tensors():
     model = keras.models.Model(inputs, Scores()(halves))
     x = np.arange(80, dtype='float32').reshape(2, 5, 8)
     np.testing.assert_allclose(model.predict(x), x[:, :, :4].sum(axis=-1))
+
+
+def test_outbound_nodes_can_be_cleared_as_the_keras_2_recipe_does():
+    model = models.Sequential([layers.Dense(3, input_dim=4),
+                               layers.Dense(2)])
+    first = model.layers[0]
+    assert len(first.outbound_nodes) == 1
+    first.outbound_nodes = []
+    assert first.outbound_nodes == [] and first._outbound_nodes == []
+    head = layers.Dense(5)(first.output)
+    assert models.Model(model.input, head).predict(
+        np.ones((2, 4))).shape == (2, 5)
