@@ -36,14 +36,14 @@ class Zeros(Initializer):
     """All zeros."""
 
     def __call__(self, shape, dtype=None):
-        return K.zeros(shape, dtype=dtype)
+        return K.constant(0, shape=shape, dtype=dtype)
 
 
 class Ones(Initializer):
     """All ones."""
 
     def __call__(self, shape, dtype=None):
-        return K.ones(shape, dtype=dtype)
+        return K.constant(1, shape=shape, dtype=dtype)
 
 
 class Constant(Initializer):
@@ -230,7 +230,9 @@ class Identity(Initializer):
         if len(shape) != 2:
             raise ValueError('Identity matrix initializer can only be used '
                              'for 2D matrices.')
-        return self.gain * K.eye((shape[0], shape[1]), dtype=dtype)
+        return self.gain * torch.eye(shape[0], shape[1],
+                                     dtype=K.torch_dtype(dtype),
+                                     device=K.get_device())
 
     def get_config(self):
         return {'gain': self.gain}

@@ -420,25 +420,40 @@ def _shape_tuple(shape):
     return tuple(int(d) for d in shape)
 
 
+# K.zeros, K.ones and K.eye make variables, as in Keras 2 (whose Keras 1
+# style layers list them in `trainable_weights`).
 @_replay.records_variable(_replay.shape_of_shape)
 def zeros(shape, dtype=None, name=None):
-    return torch.zeros(_shape_tuple(shape), dtype=torch_dtype(dtype),
-                       device=get_device())
+    """A variable of zeros."""
+    return _new_variable(torch.zeros(_shape_tuple(shape),
+                                     dtype=torch_dtype(dtype)), name)
 
 
 @_replay.records_variable(_replay.shape_of_shape)
 def ones(shape, dtype=None, name=None):
-    return torch.ones(_shape_tuple(shape), dtype=torch_dtype(dtype),
-                      device=get_device())
+    """A variable of ones."""
+    return _new_variable(torch.ones(_shape_tuple(shape),
+                                    dtype=torch_dtype(dtype)), name)
 
 
 @_replay.records_variable(_replay.shape_of_eye)
 def eye(size, dtype=None, name=None):
+    """A variable holding the identity matrix (n x n, or n x m for a
+    pair)."""
     if isinstance(size, (tuple, list)):
         n, m = size
     else:
         n, m = size, size
-    return torch.eye(n, m, dtype=torch_dtype(dtype), device=get_device())
+    return _new_variable(torch.eye(n, m, dtype=torch_dtype(dtype)), name)
+
+
+def _new_variable(data, name):
+    data = data.to(get_device())
+    var = torch.nn.Parameter(data, requires_grad=True) \
+        if data.is_floating_point() else data
+    var._keras_name = name
+    var.constraint = None
+    return var
 
 
 def zeros_like(x, dtype=None, name=None):

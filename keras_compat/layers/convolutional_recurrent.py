@@ -112,7 +112,7 @@ class ConvLSTM2DCell(_CellMixin, Layer):
 
         def initializer(shape, dtype=None):
             return torch.cat([K.as_tensor(base((filters,), dtype=dtype)),
-                              K.ones((filters,), dtype=dtype),
+                              K.constant(1, shape=(filters,), dtype=dtype),
                               K.as_tensor(base((filters * 2,), dtype=dtype))])
         return initializer
 

@@ -293,7 +293,7 @@ class LSTMCell(_CellMixin, Layer):
             def bias_init(shape, dtype=None):
                 return torch.cat([
                     K.as_tensor(base((units,), dtype=dtype)),
-                    K.ones((units,), dtype=dtype),
+                    K.constant(1, shape=(units,), dtype=dtype),
                     K.as_tensor(base((units * 2,), dtype=dtype))])
         self._add_gate_weights(input_shape[-1], 4, bias_initializer=bias_init)
         if self.use_bias:

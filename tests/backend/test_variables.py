@@ -18,3 +18,31 @@ def test_constant_and_variable_from_nested_lists():
                sample_weight=K.constant([1.2, 0.5]))
     # mse per sample [5, 52], weighted [6, 26], over 2 samples.
     assert float(loss) == pytest.approx(16.)
+
+
+def test_zeros_ones_and_eye_make_variables_as_keras_2_did():
+    for made in (K.zeros((2, 3)), K.ones((2, 3)), K.eye(3), K.eye((2, 3))):
+        assert K.is_variable(made)
+    np.testing.assert_array_equal(K.eval(K.eye((2, 3))), np.eye(2, 3))
+    assert not K.is_variable(K.zeros_like(K.zeros((2,))))
+
+    # A Keras 1 style layer lists them as its trainable weights.
+    class Affine(keras.layers.Layer):
+        def build(self, input_shape):
+            self.W = K.variable(np.ones((input_shape[1], 1)))
+            self.b = K.zeros((1,))
+            self.trainable_weights = [self.W, self.b]
+            super(Affine, self).build(input_shape)
+
+        def call(self, x):
+            return K.dot(x, self.W) + self.b
+
+        def compute_output_shape(self, input_shape):
+            return (input_shape[0], 1)
+    model = keras.models.Sequential([Affine(input_shape=(2,))])
+    model.compile('sgd', 'mse')
+    model.fit(np.ones((4, 2)), np.zeros((4, 1)), epochs=1, verbose=0)
+    # One SGD step on (x.w + b)^2 at 2: w -= 0.01 * 2 * 2 * 1, b likewise.
+    w, b = model.get_weights()
+    np.testing.assert_allclose(w.ravel(), [0.96, 0.96], rtol=1e-6)
+    np.testing.assert_allclose(b, [-0.04], rtol=1e-5)
