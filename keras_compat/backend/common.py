@@ -129,9 +129,22 @@ _LOOP_PHASE = 0
 _ACTIVE_LOOP = None     # 1 in fit, 0 in evaluate/predict, None outside
 
 
+class LearningPhase(int):
+    """The learning phase as `K.learning_phase()` returns it: an int (0 or
+    1) that also marks where it came from, so that `K.switch` and
+    `K.in_train_phase` on symbolic branches choose when the graph runs
+    (as Keras 2's placeholder did), not when it is built."""
+
+
 def learning_phase():
     """1 while training, 0 otherwise: the value `set_learning_phase` forced,
     else the one the running loop set (`fit` trains with 1)."""
+    return LearningPhase(_LOOP_PHASE if _FORCED_PHASE is None
+                         else _FORCED_PHASE)
+
+
+def current_phase():
+    """`learning_phase()` as a plain int."""
     return _LOOP_PHASE if _FORCED_PHASE is None else _FORCED_PHASE
 
 

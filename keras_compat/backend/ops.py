@@ -757,6 +757,8 @@ def switch(condition, then_expression, else_expression):
         then_expression = then_expression()
     if callable(else_expression):
         else_expression = else_expression()
+    if _by_phase_at_run_time(condition, then_expression, else_expression):
+        return _phase_choice(then_expression, else_expression)
     condition = _t(condition)
     if condition.dim() == 0:
         return then_expression if bool(condition) else else_expression
@@ -771,10 +773,33 @@ def in_train_phase(x, alt, training=None):
     """`x` in the training phase, `alt` otherwise (callables are called)."""
     if training is None:
         training = common.learning_phase()
+    if isinstance(training, common.LearningPhase):
+        branches = [v() if callable(v) else v for v in (x, alt)]
+        if _by_phase_at_run_time(training, *branches):
+            return _phase_choice(*branches)
+        return branches[0] if training else branches[1]
     if isinstance(training, torch.Tensor):
         training = bool(training)
     chosen = x if training else alt
     return chosen() if callable(chosen) else chosen
+
+
+def _by_phase_at_run_time(condition, then_value, else_value):
+    """Whether a choice by `K.learning_phase()` between values of which
+    one is symbolic must be made when the graph runs."""
+    return isinstance(condition, common.LearningPhase) and (
+        _is_symbolic(then_value) or _is_symbolic(else_value))
+
+
+def _phase_choice(then_value, else_value):
+    """A graph node: `then_value` in the learning phase of the run (a
+    K.function's phase input, fit's 1), `else_value` otherwise."""
+    from ..engine import symbolic
+
+    def choose(then_value, else_value):
+        return then_value if common.current_phase() else else_value
+    return symbolic.apply_op(choose, (then_value, else_value),
+                             name='learning_phase_switch')
 
 
 def in_test_phase(x, alt, training=None):

@@ -490,3 +490,19 @@ def test_total_loss_adds_the_weight_penalties_at_run_time():
     assert float(loss(feed)[0]) == pytest.approx(19.)
     model.set_weights([np.zeros((2, 1)), np.zeros(1)])
     assert float(loss(feed)[0]) == pytest.approx(0.)
+
+
+def test_a_switch_on_the_learning_phase_is_decided_when_the_graph_runs():
+    y = K.placeholder(shape=(None, 2))
+    switched = K.switch(K.learning_phase(), lambda: y + 1, lambda: y - 1)
+    in_train = K.in_train_phase(y * 2, y * 3)
+    run = K.function([y, K.learning_phase()], [switched, in_train])
+    ones = np.ones((1, 2))
+    training, testing = run([ones, 1]), run([ones, 0])
+    np.testing.assert_array_equal(training[0], [[2., 2.]])
+    np.testing.assert_array_equal(testing[0], [[0., 0.]])
+    np.testing.assert_array_equal(training[1], [[2., 2.]])
+    np.testing.assert_array_equal(testing[1], [[3., 3.]])
+    # On values, the phase of the moment decides at once.
+    assert K.switch(K.learning_phase(), 1, 2) == 2
+    assert K.learning_phase() == 0 and isinstance(K.learning_phase(), int)
