@@ -1138,11 +1138,29 @@ class Layer(nn.Module):
 
     def _infer_output_shape(self, inputs, input_shape, args, kwargs):
         """Runs the layer on a small zero tensor to find its output shape
-        (for layers that do not define `compute_output_shape`)."""
+        (for layers that do not define `compute_output_shape`). Where an
+        input has unknown dimensions besides the batch, a second run with
+        other sizes for them tells which output dimensions follow them:
+        those are unknown (None) too."""
+        shape = self._probe_output_shape(inputs, input_shape, args, kwargs,
+                                         unknown_size=3)
+        has_unknown = any(d is None for x in to_list(inputs)
+                          for d in x._keras_shape[1:])
+        if not has_unknown:
+            return shape
+        try:
+            other = self._probe_output_shape(inputs, input_shape, args,
+                                             kwargs, unknown_size=4)
+        except Exception:
+            return shape
+        return _unknown_where_different(shape, other)
+
+    def _probe_output_shape(self, inputs, input_shape, args, kwargs,
+                            unknown_size):
         def dummy(x):
-            shape = [2 if i == 0 and d is None else (d if d is not None
-                                                     else 3)
-                     for i, d in enumerate(x._keras_shape)]
+            shape = [2 if i == 0 and d is None else (
+                d if d is not None else unknown_size)
+                for i, d in enumerate(x._keras_shape)]
             dtype = K.torch_dtype(x.dtype) if x.dtype else torch.float32
             return torch.zeros(shape, dtype=dtype, device=K.get_device())
         real = [dummy(x) for x in to_list(inputs)]
@@ -1497,6 +1515,18 @@ def _added_metric_name(value, name, aggregation):
                          'name=\'mean_activation\', '
                          'aggregation=\'mean\')`')
     return name
+
+
+def _unknown_where_different(shape, other):
+    """`shape` with None where the shape from a probe with other sizes for
+    the unknown input dimensions differs (shapes, or lists of them)."""
+    if isinstance(shape, list):
+        if not isinstance(other, list) or len(other) != len(shape):
+            return shape
+        return [_unknown_where_different(s, o) for s, o in zip(shape, other)]
+    if other is None or len(other) != len(shape):
+        return shape
+    return tuple(None if a != b else a for a, b in zip(shape, other))
 
 
 def _unique_layers(layer, seen=None):

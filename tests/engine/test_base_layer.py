@@ -742,3 +742,16 @@ def test_outbound_nodes_can_be_cleared_as_the_keras_2_recipe_does():
     head = layers.Dense(5)(first.output)
     assert models.Model(model.input, head).predict(
         np.ones((2, 4))).shape == (2, 5)
+
+
+def test_inferred_output_shapes_keep_unknown_dimensions_unknown():
+    inputs = layers.Input((None, 3))
+
+    def shape_of(fn):
+        return K.int_shape(layers.Lambda(fn)(inputs))
+    assert shape_of(lambda z: K.sum(z, axis=-1)) == (None, None)
+    assert shape_of(lambda z: K.permute_dimensions(z, (0, 2, 1))) == \
+        (None, 3, None)
+    assert shape_of(lambda z: K.mean(z, axis=1)) == (None, 3)
+    assert shape_of(lambda z: K.concatenate([z, z], axis=1)) == \
+        (None, None, 3)
