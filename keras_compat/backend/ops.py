@@ -312,15 +312,27 @@ def update(x, new_x):
     update op to pass to `K.function(..., updates=[...])`."""
     if _is_symbolic(new_x):
         return _graph_update(x, new_x)
+    if _in_shape_probe():
+        return x
     with torch.no_grad():
         x.copy_(_t(new_x))
     return x
+
+
+def _in_shape_probe():
+    """Inside the run on zero tensors that finds a layer's output shape,
+    where Keras 2 only built the graph: a layer's call updates no
+    variable there."""
+    from ..engine import symbolic
+    return symbolic.probe_values() is not None
 
 
 @_replay.deferred('add')
 def update_add(x, increment):
     if _is_symbolic(increment):
         return _graph_update(x, x + increment)
+    if _in_shape_probe():
+        return x
     with torch.no_grad():
         x.add_(_t(increment).to(x.dtype))
     return x
@@ -330,6 +342,8 @@ def update_add(x, increment):
 def update_sub(x, decrement):
     if _is_symbolic(decrement):
         return _graph_update(x, x - decrement)
+    if _in_shape_probe():
+        return x
     with torch.no_grad():
         x.sub_(_t(decrement).to(x.dtype))
     return x
@@ -339,6 +353,8 @@ def moving_average_update(x, value, momentum):
     """x = x * momentum + value * (1 - momentum), in place."""
     if _is_symbolic(value):
         return _graph_update(x, x * momentum + value * (1. - momentum))
+    if _in_shape_probe():
+        return x
     with torch.no_grad():
         x.mul_(momentum).add_(_t(value).to(x.dtype), alpha=1. - momentum)
     return x

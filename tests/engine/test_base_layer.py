@@ -755,3 +755,27 @@ def test_inferred_output_shapes_keep_unknown_dimensions_unknown():
     assert shape_of(lambda z: K.mean(z, axis=1)) == (None, 3)
     assert shape_of(lambda z: K.concatenate([z, z], axis=1)) == \
         (None, None, 3)
+
+
+def test_a_layer_updates_no_variable_while_its_output_shape_is_found():
+    # keras-contrib style statistics layers update their moving values in
+    # call; Keras 2 only built the graph when the layer was added.
+    class MeanTracker(layers.Layer):
+        def build(self, input_shape):
+            self.moving_mean = self.add_weight(
+                name='moving_mean', shape=(input_shape[-1],),
+                initializer='ones', trainable=False)
+            super(MeanTracker, self).build(input_shape)
+
+        def call(self, x, training=None):
+            self.add_update([K.moving_average_update(
+                self.moving_mean, K.mean(x, axis=0), 0.5)], x)
+            return K.in_train_phase(x - K.mean(x, axis=0),
+                                    x - self.moving_mean, training=training)
+    model = models.Sequential([MeanTracker(input_shape=(1,))])
+    assert model.get_weights()[0].tolist() == [1.]
+    model.compile('sgd', 'mse')
+    x = np.array([[1.], [3.]], 'float32')
+    model.fit(x, x, batch_size=2, epochs=1, verbose=0)
+    # One step: 1 * 0.5 + mean(1, 3) * 0.5.
+    assert model.get_weights()[0].tolist() == [1.5]
