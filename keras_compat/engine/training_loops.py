@@ -449,11 +449,13 @@ def callback_validation_data(val_x, val_y, val_sw, inputs, targets,
 
 
 def _to_numpy_list(given, tensors):
-    """The user's arrays when they are numpy arrays (the same objects, as
-    Keras 2 passes them on), else numpy copies of the tensors."""
+    """The user's arrays when they are numpy arrays of the standardized
+    shapes (the same objects, as Keras 2 passes them on), else numpy
+    copies of the tensors (a 1-D target becomes (n, 1), as in Keras 2)."""
     given = given if isinstance(given, (list, tuple)) else [given]
-    if len(given) == len(tensors) and all(isinstance(a, np.ndarray)
-                                          for a in given):
+    if len(given) == len(tensors) and all(
+            isinstance(a, np.ndarray) and t is not None and
+            a.shape == tuple(t.shape) for a, t in zip(given, tensors)):
         return list(given)
     # Data read batch by batch stays so (np.asarray reads it whole).
     return [None if t is None else t if isinstance(

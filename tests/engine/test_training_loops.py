@@ -48,6 +48,26 @@ def test_validation_reports_test_hooks_and_validation_data():
     np.testing.assert_array_equal(data[2], np.ones(4))
 
 
+def test_validation_data_targets_have_the_standardized_shape():
+    # Keras 2 hands callbacks the standardized arrays: 1-D targets become
+    # (n, 1), whether they came as validation_data or validation_split.
+    rng = np.random.RandomState(0)
+    model = models.Sequential([layers.Dense(1, activation='sigmoid',
+                                            input_shape=(3,))])
+    model.compile('sgd', 'binary_crossentropy')
+    x, y = rng.rand(10, 3).astype('float32'), np.arange(10) % 2
+    for kwargs in ({'validation_data': (x[:4], y[:4])},
+                   {'validation_split': 0.4}):
+        recorder = _Recorder()
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[recorder],
+                  **kwargs)
+        targets = recorder.seen_validation[1]
+        assert targets.shape == (4, 1)
+        np.testing.assert_array_equal(targets.ravel(), y[:4] if
+                                      'validation_data' in kwargs
+                                      else y[6:])
+
+
 def test_validation_split_gives_validation_data_arrays():
     x = np.arange(30, dtype='float32').reshape(10, 3)
     y = np.eye(2)[np.arange(10) % 2]
