@@ -312,26 +312,33 @@ def update(x, new_x):
     update op to pass to `K.function(..., updates=[...])`."""
     if _is_symbolic(new_x):
         return _graph_update(x, new_x)
-    if _in_shape_probe():
+    if _skips_update(x):
         return x
     with torch.no_grad():
         x.copy_(_t(new_x))
     return x
 
 
-def _in_shape_probe():
-    """Inside the run on zero tensors that finds a layer's output shape,
-    where Keras 2 only built the graph: a layer's call updates no
-    variable there."""
+def _skips_update(x):
+    """Whether an eager update of `x` is one Keras 2 would not run: any
+    inside the run on zero tensors that finds a layer's output shape
+    (Keras 2 only built the graph there), and, in evaluate and predict,
+    one of a weight of a layer that is not stateful (Keras 2's test and
+    predict functions ran only the updates of stateful layers, so a
+    custom normalization layer keeps its statistics there)."""
     from ..engine import symbolic
-    return symbolic.probe_values() is not None
+    if symbolic.probe_values() is not None:
+        return True
+    return common.in_inference_loop() and \
+        getattr(x, '_keras_tracked', False) and \
+        not getattr(x, '_keras_state', True)
 
 
 @_replay.deferred('add')
 def update_add(x, increment):
     if _is_symbolic(increment):
         return _graph_update(x, x + increment)
-    if _in_shape_probe():
+    if _skips_update(x):
         return x
     with torch.no_grad():
         x.add_(_t(increment).to(x.dtype))
@@ -342,7 +349,7 @@ def update_add(x, increment):
 def update_sub(x, decrement):
     if _is_symbolic(decrement):
         return _graph_update(x, x - decrement)
-    if _in_shape_probe():
+    if _skips_update(x):
         return x
     with torch.no_grad():
         x.sub_(_t(decrement).to(x.dtype))
@@ -353,7 +360,7 @@ def moving_average_update(x, value, momentum):
     """x = x * momentum + value * (1 - momentum), in place."""
     if _is_symbolic(value):
         return _graph_update(x, x * momentum + value * (1. - momentum))
-    if _in_shape_probe():
+    if _skips_update(x):
         return x
     with torch.no_grad():
         x.mul_(momentum).add_(_t(value).to(x.dtype), alpha=1. - momentum)

@@ -492,6 +492,8 @@ class Layer(nn.Module):
         attr = _unique_attr(self, name)
         self.register_parameter(attr, param)
         param._keras_tracked = True
+        # Keras 2's predict/evaluate ran the updates of stateful layers only.
+        param._keras_state = bool(getattr(self, 'stateful', False))
         self._keras_weights.append(_WeightRecord(
             name, attr, shape, trainable=bool(trainable),
             regularizer=regularizers.get(regularizer),

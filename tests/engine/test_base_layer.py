@@ -757,7 +757,7 @@ def test_inferred_output_shapes_keep_unknown_dimensions_unknown():
         (None, None, 3)
 
 
-def test_a_layer_updates_no_variable_while_its_output_shape_is_found():
+def test_layer_updates_run_in_training_only_as_in_keras_2():
     # keras-contrib style statistics layers update their moving values in
     # call; Keras 2 only built the graph when the layer was added.
     class MeanTracker(layers.Layer):
@@ -778,4 +778,8 @@ def test_a_layer_updates_no_variable_while_its_output_shape_is_found():
     x = np.array([[1.], [3.]], 'float32')
     model.fit(x, x, batch_size=2, epochs=1, verbose=0)
     # One step: 1 * 0.5 + mean(1, 3) * 0.5.
+    assert model.get_weights()[0].tolist() == [1.5]
+    # Keras 2's predict and evaluate ran only stateful layers' updates.
+    np.testing.assert_allclose(model.predict(x), x - 1.5)
+    model.evaluate(x, x, verbose=0)
     assert model.get_weights()[0].tolist() == [1.5]
