@@ -105,18 +105,29 @@ def mish(x):
     return F.mish(x)
 
 
+def relu6(x):
+    """min(max(x, 0), 6) (tf.keras 2.x's 'relu6')."""
+    return F.relu6(x)
+
+
+def log_softmax(x, axis=-1):
+    """log(softmax(x)) along `axis` (tf.keras 2.x's 'log_softmax')."""
+    return torch.log_softmax(x, dim=axis)
+
+
 # On symbolic tensors (K.placeholder, functional-API tensors) an
 # activation records a graph node.
 symbolic_aware_names(globals(), (
     'softmax', 'elu', 'selu', 'softplus', 'softsign', 'relu', 'tanh',
-    'sigmoid', 'hard_sigmoid', 'exponential', 'swish', 'gelu', 'mish'))
+    'sigmoid', 'hard_sigmoid', 'exponential', 'swish', 'gelu', 'mish',
+    'relu6', 'log_softmax'))
 
 _ALL = {
     'softmax': softmax, 'elu': elu, 'selu': selu, 'softplus': softplus,
     'softsign': softsign, 'relu': relu, 'tanh': tanh, 'sigmoid': sigmoid,
     'hard_sigmoid': hard_sigmoid, 'exponential': exponential,
     'linear': linear, 'swish': swish, 'silu': swish, 'gelu': gelu,
-    'mish': mish,
+    'mish': mish, 'relu6': relu6, 'log_softmax': log_softmax,
 }
 
 

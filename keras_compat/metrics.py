@@ -534,11 +534,15 @@ class AUC(Metric):
 
     def __init__(self, num_thresholds=200, curve='ROC',
                  summation_method='interpolation', name=None, dtype=None,
-                 thresholds=None, multi_label=False, label_weights=None):
+                 thresholds=None, multi_label=False, label_weights=None,
+                 num_labels=None, from_logits=False):
         super(AUC, self).__init__(name=name or 'auc', dtype=dtype)
         if multi_label or label_weights is not None:
             raise NotImplementedError('AUC(multi_label=True) and '
                                       'label_weights are not supported yet.')
+        # tf.keras reads num_labels only with multi_label=True.
+        self.num_labels = num_labels
+        self._from_logits = bool(from_logits)
         from .utils.metrics_utils import AUCCurve, AUCSummationMethod
         self.curve = AUCCurve.from_str(getattr(curve, 'value', curve))
         self.summation_method = AUCSummationMethod.from_str(
@@ -574,6 +578,8 @@ class AUC(Metric):
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_true, y_pred = _as_tensors(y_true, y_pred)
         y_pred = y_pred.detach().to(_floatx())
+        if self._from_logits:
+            y_pred = torch.sigmoid(y_pred)
         weight = torch.ones_like(y_pred) if sample_weight is None else \
             _weights_like(y_pred, sample_weight)
         weight = weight.reshape(-1)
@@ -626,7 +632,9 @@ class AUC(Metric):
                   'curve': self.curve.value,
                   'summation_method': self.summation_method.value,
                   # Without the end points, as the constructor adds them.
-                  'thresholds': list(self.thresholds[1:-1])}
+                  'thresholds': list(self.thresholds[1:-1]),
+                  'multi_label': False, 'num_labels': self.num_labels,
+                  'label_weights': None, 'from_logits': self._from_logits}
         config.update(super(AUC, self).get_config())
         return config
 

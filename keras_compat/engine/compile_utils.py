@@ -329,7 +329,9 @@ class CompiledMetrics(object):
                             str(metrics))
         if metrics and all(isinstance(m, (list, tuple)) for m in metrics) \
                 and len(metrics) == n and n > 1:
-            return [list(m) for m in metrics]
+            # One list per output; tf.keras writes [None] for an output
+            # without metrics in a saved training config.
+            return [[x for x in m if x is not None] for m in metrics]
         if n > 1:
             # One list for every output: each output gets its own copy of
             # a stateful metric object, as in Keras 2.3.

@@ -239,7 +239,7 @@ def _input_list(model, x, names):
     return x
 
 
-def _as_tensor(value, lazy, what):
+def _as_tensor(value, lazy, what, floatx_cast=True):
     """A user's array as a tensor with 1D data made a column; with `lazy`,
     data that is not in memory stays where it is (read per batch)."""
     if lazy and data_adapter.is_out_of_memory(value):
@@ -250,7 +250,8 @@ def _as_tensor(value, lazy, what):
                          'of an array.' % what)
     if what == 'target' and not isinstance(value, torch.Tensor):
         value = np.asarray(value)
-    return data_adapter.expand_1d(data_adapter.to_tensor(value))
+    return data_adapter.expand_1d(data_adapter.to_tensor(
+        value, floatx_cast=floatx_cast))
 
 
 def standardize_inputs(model, x, lazy=False):
@@ -258,8 +259,14 @@ def standardize_inputs(model, x, lazy=False):
     model's input shapes."""
     graph = model._is_graph_network
     names = _input_names(model) if graph else None
-    tensors = [_as_tensor(value, lazy, 'input')
-               for value in _input_list(model, x, names)]
+    values = _input_list(model, x, names)
+    # Floats for an Input of another float type go to it directly (a
+    # float64 Input keeps float64 data's precision).
+    own_type = [graph and i < len(model.inputs) and
+                _other_float_type(model.inputs[i].dtype)
+                for i in range(len(values))]
+    tensors = [_as_tensor(value, lazy, 'input', floatx_cast=not own)
+               for value, own in zip(values, own_type)]
     if graph:
         for name, tensor, symbolic in zip(model.input_names, tensors,
                                           model.inputs):
@@ -268,16 +275,26 @@ def standardize_inputs(model, x, lazy=False):
     return _cast_to_input_dtypes(model, tensors)
 
 
+def _other_float_type(dtype):
+    if not dtype:
+        return False
+    torch_type = K.torch_dtype(dtype)
+    return torch_type.is_floating_point and \
+        torch_type != K.torch_dtype(K.floatx())
+
+
 def _cast_to_input_dtypes(model, tensors):
     """Integer arrays fed to a floating-point Input become that float
-    type, as Keras 2 feeds them to its float placeholders (floatx for
-    a model without Input tensors)."""
+    type, and floats become a float Input's type (float64 for
+    Input(dtype='float64')), as Keras 2 feeds them to its placeholders
+    (floatx for a model without Input tensors)."""
     symbolic = model.inputs if model._is_graph_network else []
     cast = []
     for i, tensor in enumerate(tensors):
         declared = symbolic[i].dtype if i < len(symbolic) else None
         dtype = K.torch_dtype(declared or K.floatx())
-        if dtype.is_floating_point and not tensor.is_floating_point():
+        if dtype.is_floating_point and tensor.dtype != dtype and (
+                declared is not None or not tensor.is_floating_point()):
             tensor = tensor.to(dtype)
         cast.append(tensor)
     return cast

@@ -78,11 +78,14 @@ def _process_settings():
 
 class BatchNormalization(Layer):
     """Normalizes each feature over the batch (and other axes) during
-    training, with moving averages for inference, as tf.keras does:
-    momentum 0.99, epsilon 1e-3, weights in Keras order gamma, beta,
-    moving_mean, moving_variance. The moving variance is updated with the
-    unbiased batch variance; a frozen layer (`trainable=False`) runs in
-    inference mode."""
+    training, with moving averages for inference: momentum 0.99, epsilon
+    1e-3, weights in Keras order gamma, beta, moving_mean,
+    moving_variance. The moving variance is updated with the unbiased
+    batch variance (n / (n - 1)) at every input rank, as Keras 2 did (its
+    factor was n / (n - 1 - epsilon)) and as tf.keras's fused kernel does
+    for 4-D and 5-D inputs; tf.keras's other ranks use the biased one. A
+    frozen layer (`trainable=False`) runs in inference mode, as in
+    tf.keras."""
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True,
                  scale=True, beta_initializer='zeros',

@@ -91,8 +91,39 @@ def _stack(values, axis=0, name='stack'):
 
 
 def _reshape(tensor, shape, name=None):
+    if isinstance(shape, torch.Tensor):
+        shape = shape.tolist()
     return torch.reshape(tensor, [-1 if d is None else int(d)
                                   for d in shape])
+
+
+def _shape(input, out_type=None, name=None):
+    dtype = torch.int64 if str(out_type).endswith('int64') else torch.int32
+    return torch.tensor(tuple(input.shape), dtype=dtype,
+                        device=input.device)
+
+
+def _reverse(tensor, axis, name=None):
+    dims = [int(a) for a in (axis.tolist() if isinstance(
+        axis, torch.Tensor) else axis)]
+    return torch.flip(tensor, dims)
+
+
+def _cumulative(fn):
+    def op(x, axis=0, exclusive=False, reverse=False, name=None):
+        axis = int(axis)
+        if reverse:
+            x = torch.flip(x, (axis,))
+        out = fn(x, dim=axis)
+        if exclusive:
+            # Shift by one along the axis, starting from the identity.
+            first = torch.zeros_like(out.narrow(axis, 0, 1)) \
+                if fn is torch.cumsum else torch.ones_like(
+                    out.narrow(axis, 0, 1))
+            out = torch.cat([first, out.narrow(axis, 0, out.shape[axis] - 1)],
+                            dim=axis)
+        return torch.flip(out, (axis,)) if reverse else out
+    return op
 
 
 def _transpose(a, perm=None, conjugate=False, name='transpose'):
@@ -278,6 +309,8 @@ OPS = {
     'math.divide_no_nan': _binary(
         lambda x, y: torch.where(y == 0, torch.zeros_like(x * y), x / y)),
     'math.floordiv': _binary(torch.floor_divide),
+    # The // operator on a symbolic tensor: tf.compat.v1.floor_div.
+    'floor_div': _binary(torch.floor_divide),
     'math.floormod': _binary(torch.remainder),
     'math.pow': _binary(torch.pow),
     'math.maximum': _binary(torch.maximum),
@@ -338,6 +371,11 @@ OPS = {
     'concat': _concat,
     'stack': _stack,
     'reshape': _reshape,
+    'shape': _shape,
+    'reverse': _reverse,
+    'math.cumsum': _cumulative(torch.cumsum),
+    'math.cumprod': _cumulative(torch.cumprod),
+    'stop_gradient': lambda input, name=None: input.detach(),
     'transpose': _transpose,
     'expand_dims': _expand_dims,
     'squeeze': _squeeze,

@@ -101,6 +101,7 @@ class Bidirectional(Wrapper):
         config = layer.get_config()
         config['name'] = 'forward_' + layer.name
         self.forward_layer = layer.__class__.from_config(config)
+        self._given_backward = backward_layer is not None
         if backward_layer is None:
             config = layer.get_config()
             config['go_backwards'] = not config['go_backwards']
@@ -247,6 +248,10 @@ class Bidirectional(Wrapper):
                             'config': self.layer.get_config()}}
         if self._num_constants is not None:
             config['num_constants'] = self._num_constants
+        if self.__dict__.get('_given_backward'):
+            config['backward_layer'] = {
+                'class_name': self.backward_layer.__class__.__name__,
+                'config': self.backward_layer.get_config()}
         base_config = Layer.get_config(self)
         return dict(list(base_config.items()) + list(config.items()))
 
@@ -257,6 +262,11 @@ class Bidirectional(Wrapper):
         num_constants = config.pop('num_constants', None)
         layer = deserialize_layer(config.pop('layer'),
                                   custom_objects=custom_objects)
+        backward = config.get('backward_layer')
+        if isinstance(backward, dict):
+            # tf.keras writes a backward layer given to the constructor.
+            config['backward_layer'] = deserialize_layer(
+                backward, custom_objects=custom_objects)
         wrapper = cls(layer, **config)
         wrapper._num_constants = num_constants
         for sub in (wrapper.forward_layer, wrapper.backward_layer):
