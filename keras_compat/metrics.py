@@ -578,7 +578,7 @@ class AUC(Metric):
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_true, y_pred = _as_tensors(y_true, y_pred)
         y_pred = y_pred.detach().to(_floatx())
-        if self._from_logits:
+        if getattr(self, '_from_logits', False):
             y_pred = torch.sigmoid(y_pred)
         weight = torch.ones_like(y_pred) if sample_weight is None else \
             _weights_like(y_pred, sample_weight)

@@ -16,7 +16,7 @@ CASES = [
     ('softsign', {}), ('tanh', {}),
     # tf.keras's activations, which its files name.
     ('swish', {}), ('gelu', {}), ('gelu', {'approximate': True}),
-    ('mish', {}),
+    ('mish', {}), ('relu6', {}), ('log_softmax', {}),
 ]
 
 
