@@ -468,6 +468,11 @@ def _node(node, entry, ctx):
                 if _is_reference(value, ctx) or (
                         isinstance(value, list) and value and all(
                             _is_reference(v, ctx) for v in value)):
+                    class_name = entry.get('class_name')
+                    if _layer_class(class_name, ctx) is None:
+                        # A layer this package lacks (MultiHeadAttention
+                        # takes `value` as a tensor argument).
+                        raise ValueError('Unknown layer: %s' % class_name)
                     raise NotImplementedError(
                         '%s: the tensor %r passed as argument %r is not '
                         'supported.' % (where, value, key))

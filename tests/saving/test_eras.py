@@ -892,3 +892,24 @@ def test_layers_deserialize_reads_every_era_too(caplog):
     assert type(model).__name__ == 'Model'
     assert model.output_shape == (None, 4)
     assert 'TFOpLambda' in caplog.text
+
+
+def test_a_missing_layer_with_tensor_arguments_is_named_unknown():
+    # tf.keras writes MultiHeadAttention(q, v) with `value` as a tensor
+    # argument; the missing class is what to report.
+    config = {'class_name': 'Functional', 'config': {
+        'name': 'model', 'layers': [
+            {'class_name': 'InputLayer', 'name': 'q', 'inbound_nodes': [],
+             'config': {'batch_input_shape': [None, 3, 4],
+                        'dtype': 'float32', 'name': 'q'}},
+            {'class_name': 'InputLayer', 'name': 'v', 'inbound_nodes': [],
+             'config': {'batch_input_shape': [None, 5, 4],
+                        'dtype': 'float32', 'name': 'v'}},
+            {'class_name': 'MultiHeadAttention', 'name': 'mha',
+             'config': {'name': 'mha', 'num_heads': 2, 'key_dim': 3},
+             'inbound_nodes': [[['q', 0, 0, {'value': ['v', 0, 0]}]]]}],
+        'input_layers': [['q', 0, 0], ['v', 0, 0]],
+        'output_layers': [['mha', 0, 0]]},
+        'keras_version': '2.21.0', 'backend': 'tensorflow'}
+    with pytest.raises(ValueError, match='Unknown layer: MultiHeadAttention'):
+        models.model_from_json(json.dumps(config))
