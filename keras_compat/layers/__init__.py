@@ -4,7 +4,7 @@ from ..engine.input_layer import Input, InputLayer
 from .core import (Dense, Activation, Dropout, SpatialDropout1D,
                    SpatialDropout2D, SpatialDropout3D, Flatten, Reshape,
                    Permute, RepeatVector, Lambda, Masking,
-                   ActivityRegularization)
+                   ActivityRegularization, Rescaling)
 from .advanced_activations import (LeakyReLU, PReLU, ELU, ThresholdedReLU,
                                    Softmax, ReLU)
 from .convolutional import (Conv1D, Conv2D, Conv3D, Conv2DTranspose,

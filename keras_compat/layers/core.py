@@ -676,6 +676,32 @@ class Masking(Layer):
         return dict(list(base_config.items()) + list(config.items()))
 
 
+class Rescaling(Layer):
+    """tf.keras 2.x's preprocessing layer: `inputs * scale + offset` (in
+    the layer's float type), e.g. Rescaling(1. / 255) on images."""
+
+    def __init__(self, scale, offset=0., **kwargs):
+        super(Rescaling, self).__init__(**kwargs)
+        self.scale = scale
+        self.offset = offset
+        self.supports_masking = True
+
+    def call(self, inputs):
+        dtype = K.torch_dtype(self.dtype or K.floatx())
+        x = inputs.to(dtype)
+        scale = torch.as_tensor(self.scale, dtype=dtype, device=x.device)
+        offset = torch.as_tensor(self.offset, dtype=dtype, device=x.device)
+        return x * scale + offset
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = {'scale': self.scale, 'offset': self.offset}
+        base_config = super(Rescaling, self).get_config()
+        return dict(list(base_config.items()) + list(config.items()))
+
+
 class ActivityRegularization(Layer):
     """Identity layer adding an l1/l2 penalty on its input activity."""
 

@@ -76,6 +76,8 @@ CASES = [
     Case('spatial_dropout3d', 'SpatialDropout3D', dict(rate=0.5), VOL),
     Case('activity_regularization', 'ActivityRegularization',
          dict(l1=0.1), rand(3, 4)),
+    Case('rescaling', 'Rescaling', dict(scale=0.5, offset=-1.),
+         rand(3, 4)),
     Case('masking', 'Masking', dict(mask_value=0.), rand(2, 3, 4)),
     Case('lambda', 'Lambda', {}, rand(3, 4),
          make=lambda lib: lib.layers.Lambda(lambda x: x * 2. + 1.),

@@ -109,3 +109,13 @@ def test_relu6_and_log_softmax_activations():
     e = np.exp(x - x.max())
     np.testing.assert_allclose(log_softmax(torch.from_numpy(x)).numpy(),
                                np.log(e / e.sum()), rtol=1e-6, atol=1e-6)
+
+
+def test_rescaling_layer_of_tf_keras():
+    layer = layers.Rescaling(1. / 255, offset=-0.5)
+    images = np.array([[0, 51, 255]], dtype='uint8')
+    np.testing.assert_allclose(layer(images).numpy(),
+                               images / 255. - 0.5, rtol=1e-6)
+    again = layers.Rescaling.from_config(layer.get_config())
+    assert (again.scale, again.offset) == (1. / 255, -0.5)
+    assert layers.experimental.preprocessing.Rescaling is layers.Rescaling
