@@ -37,6 +37,7 @@ from .merge import (Add, Subtract, Multiply, Average, Maximum, Minimum,
                     Concatenate, Dot, add, subtract, multiply, average,
                     maximum, minimum, concatenate, dot)
 from .local import LocallyConnected1D, LocallyConnected2D
+from .attention import Attention, AdditiveAttention
 from .cudnn_recurrent import CuDNNLSTM, CuDNNGRU
 from .convolutional_recurrent import ConvLSTM2D, ConvLSTM2DCell, ConvRNN2D
 from ..legacy.layers import (MaxoutDense, Highway, AtrousConvolution1D,

@@ -35,6 +35,8 @@ def test_every_layer_has_a_parity_case():
                 'Highway'}
     # The ConvRNN2D case runs a ConvLSTM2DCell.
     covered |= {'ConvLSTM2DCell'}
+    # test_attention_parity.py.
+    covered |= {'Attention', 'AdditiveAttention'}
     missing = sorted(min(names) for cls, names in
                      _public_classes(layers, Layer).items()
                      if not names & covered and
