@@ -753,20 +753,25 @@ def _prefetch(generator, max_queue_size):
     q = queue.Queue(maxsize=max_queue_size)
     stop = threading.Event()
 
+    def put(item):
+        """Queues `item` unless the consumer has stopped reading (then
+        False): a reader never blocks for good on a full queue."""
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def worker():
         try:
             for item in generator:
-                while not stop.is_set():
-                    try:
-                        q.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not put(item):
                     return
-            q.put(_DONE)
+            put(_DONE)
         except BaseException as error:  # surfaced in the consumer
-            q.put(_Raised(error))
+            put(_Raised(error))
 
     thread = threading.Thread(target=worker, daemon=True)
     thread.start()

@@ -524,6 +524,13 @@ class StandardizedBatches(object):
             return _on_device(self.model, inputs, [], [], share)
         inputs, targets, weights = standardization.standardize_user_data(
             self.model, x, y, sw, self.class_weight, data_name=None)
+        if inputs and int(inputs[0].shape[0]) == 0 and (
+                share is None or not share.empty):
+            # A process's stand-in batch is empty on purpose; a batch the
+            # user's generator yields is not (Keras 2's evaluate_generator
+            # refused it too; its loss would be nan).
+            raise ValueError('Received an empty batch. Batches should '
+                             'contain at least one item.')
         return _on_device(self.model, inputs, targets, weights, share)
 
     def __iter__(self):

@@ -201,8 +201,10 @@ class SequenceEnqueuer(object):
         return ThreadPool(workers)
 
     def stop(self, timeout=None):
-        """Stops the workers and waits up to `timeout` seconds for them."""
-        if self.stop_signal is None:
+        """Stops the workers and waits up to `timeout` seconds for them;
+        stopping a stopped enqueuer does nothing (Keras 2's fit_generator
+        calls stop() in a `finally` after `get()` has stopped it)."""
+        if self.stop_signal is None or self.queue is None:
             return
         self.stop_signal.set()
         with self.queue.mutex:

@@ -141,3 +141,39 @@ def test_a_fractional_step_count_runs_its_ceiling():
     for bad in (0., -1.5, float('nan'), True, 'two'):
         with pytest.raises(ValueError, match='steps_per_epoch'):
             model.fit_generator(batches(), steps_per_epoch=bad, verbose=0)
+
+
+def test_finished_generators_leave_no_reader_thread():
+    import threading
+    import time
+    before = set(threading.enumerate())
+
+    def finite(n):
+        for _ in range(n):
+            yield rng.rand(4, 4), np.eye(3)[rng.randint(3, size=4)]
+    model = model_for()
+    # Read two batches of twelve: the reader fills the queue (10), ends
+    # the generator and must not wait for room to say so.
+    for _ in range(2):
+        model.fit_generator(finite(12), steps_per_epoch=2, epochs=1,
+                            verbose=0)
+    model.evaluate_generator(finite(12), steps=2)
+    model.predict_generator(finite(12), steps=2)
+    deadline = time.time() + 5
+    while time.time() < deadline and set(threading.enumerate()) - before:
+        time.sleep(0.05)
+    assert not set(threading.enumerate()) - before
+
+
+@pytest.mark.parametrize('method', ['fit_generator', 'evaluate_generator'])
+def test_an_empty_batch_from_a_generator_is_refused(method):
+    def batches():
+        yield rng.rand(4, 4), np.eye(3)[rng.randint(3, size=4)]
+        yield np.zeros((0, 4)), np.zeros((0, 3))
+        while True:
+            yield rng.rand(4, 4), np.eye(3)[rng.randint(3, size=4)]
+    model = model_for()
+    kwargs = {'steps_per_epoch': 3, 'verbose': 0} \
+        if method == 'fit_generator' else {'steps': 3}
+    with pytest.raises(ValueError, match='empty batch'):
+        getattr(model, method)(batches(), **kwargs)

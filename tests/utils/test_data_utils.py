@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import keras_compat as keras
-from keras_compat.utils import Sequence
+from keras_compat.utils import Sequence, OrderedEnqueuer, GeneratorEnqueuer
 
 
 def test_get_file_extract_and_hash(tmp_path):
@@ -77,3 +77,30 @@ def test_generator_enqueuer_reads_a_plain_generator_from_threads():
     values = list(enqueuer.get())
     enqueuer.stop()
     assert sorted(values) == list(range(20))
+
+
+class _RaisingAt2(Sequence):
+    def __len__(self):
+        return 6
+
+    def __getitem__(self, index):
+        if index == 2:
+            raise ValueError('bad item 2')
+        return np.full((2, 3), index)
+
+
+@pytest.mark.parametrize('make', [
+    lambda: OrderedEnqueuer(_RaisingAt2()),
+    lambda: GeneratorEnqueuer((_RaisingAt2()[i] for i in range(6)))])
+def test_stop_after_get_raised_keeps_the_original_error(make):
+    # Keras 2's fit_generator pattern: `finally: enqueuer.stop()`.
+    enqueuer = make()
+    enqueuer.start(workers=1, max_queue_size=2)
+    with pytest.raises(ValueError, match='bad item 2'):
+        try:
+            batches = enqueuer.get()
+            for _ in range(5):
+                next(batches)
+        finally:
+            enqueuer.stop()
+    enqueuer.stop()
