@@ -12,6 +12,7 @@ import time
 import warnings
 
 import numpy as np
+import torch
 
 from . import backend as K
 from .utils.generic_utils import Progbar
@@ -989,6 +990,9 @@ class BackupAndRestore(Callback):
                 if optimizer._custom_updates:
                     model._make_train_function()
                 optimizer.set_weights(values)
+            if 'optimizer_hyperparameters' in f:
+                _restore_hyperparameters(
+                    optimizer, f['optimizer_hyperparameters'].attrs)
         finally:
             if opened:
                 f.close()
@@ -1019,6 +1023,9 @@ class BackupAndRestore(Callback):
                 group.attrs['count'] = len(values)
                 for i, value in enumerate(values):
                     group.create_dataset('weight_%d' % i, data=value)
+            hypers = f.create_group('optimizer_hyperparameters')
+            for name, tensor in _scalar_hyperparameters(optimizer).items():
+                hypers.attrs[name] = float(tensor)
         hdf5._atomic_write(self._path, True, write)
 
     def on_train_end(self, logs=None):
@@ -1039,6 +1046,32 @@ class BackupAndRestore(Callback):
             import torch.distributed as dist
             if dist.is_initialized():
                 dist.barrier()
+
+
+def _scalar_hyperparameters(optimizer):
+    """The optimizer's hyperparameters held as scalar variables (the
+    learning rate that ReduceLROnPlateau or K.set_value changed, momentum,
+    decay, ...), by name; a Keras 2 get_updates optimizer's are its scalar
+    float variable attributes."""
+    if optimizer is None:
+        return {}
+    found = dict(optimizer.__dict__.get('_hyper') or {})
+    for name, value in vars(optimizer).items():
+        if name.startswith('_') or name == 'iterations' or name in found:
+            continue
+        if isinstance(value, torch.Tensor) and value.dim() == 0 and \
+                value.is_floating_point():
+            found[name] = value
+    return {name: tensor for name, tensor in found.items()
+            if isinstance(tensor, torch.Tensor) and tensor.dim() == 0}
+
+
+def _restore_hyperparameters(optimizer, saved):
+    current = _scalar_hyperparameters(optimizer)
+    with torch.no_grad():
+        for name, value in saved.items():
+            if name in current:
+                current[name].fill_(float(value))
 
 
 def _experimental_module():

@@ -173,3 +173,33 @@ def test_a_killed_process_resumes_when_restarted(tmp_path):
     np.testing.assert_allclose(np.load(str(tmp_path / 'final.npy')),
                                np.load(str(fresh / 'final.npy')),
                                rtol=1e-6, atol=1e-6)
+
+
+def test_the_learning_rate_a_callback_changed_is_restored(tmp_path):
+    # ReduceLROnPlateau (or K.set_value) lowers the rate; a run resumed
+    # from the backup goes on with the lowered rate, not the compiled one.
+    from keras_compat import backend as K
+    x = np.random.RandomState(0).rand(32, 4).astype('float32')
+    y = np.random.RandomState(1).rand(32, 1).astype('float32')
+
+    def make():
+        model = keras.Sequential([keras.layers.Dense(1, input_shape=(4,))])
+        model.compile(keras.optimizers.Adam(lr=0.01), 'mse')
+        return model
+    seen = []
+
+    class Lower(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            seen.append((epoch, float(K.get_value(self.model.optimizer.lr))))
+
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 0:
+                K.set_value(self.model.optimizer.lr, 0.001)
+    backup = str(tmp_path / 'backup')
+    make().fit(x, y, epochs=2, verbose=0, callbacks=[
+        Lower(), keras.callbacks.BackupAndRestore(
+            backup, delete_checkpoint=False)])
+    make().fit(x, y, epochs=3, verbose=0, callbacks=[
+        Lower(), keras.callbacks.BackupAndRestore(backup)])
+    assert seen[-1][0] == 2
+    assert seen[-1][1] == pytest.approx(0.001)
