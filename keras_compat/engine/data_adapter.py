@@ -704,15 +704,65 @@ def _kind(data):
 
 def _iterate_loader(loader):
     """The batches of a DataLoader; its worker processes are shut down
-    when the reading stops, however it stops."""
+    when the reading stops, however it stops: stopped early (an error,
+    Ctrl-C) they are terminated at once rather than waited for. An
+    error a worker raised in the Sequence reaches the caller as itself
+    (type, arguments, errno), as Keras 2's enqueuer re-raised it."""
     iterator = iter(loader)
+    finished = False
     try:
         for item in iterator:
+            if isinstance(item, _WorkerError):
+                item.reraise()
             yield item
+        finished = True
     finally:
+        if not finished:
+            for worker in getattr(iterator, '_workers', ()):
+                if worker.is_alive():
+                    worker.terminate()
         shutdown = getattr(iterator, '_shutdown_workers', None)
         if shutdown is not None:
             shutdown()
+
+
+class _WorkerError(object):
+    """An exception raised by `Sequence.__getitem__` in a worker process,
+    carried back as a batch (torch's DataLoader would re-raise it as a new
+    exception with the traceback in its message)."""
+
+    def __init__(self, error, traceback_text):
+        self.error = error
+        self.traceback_text = traceback_text
+
+    @classmethod
+    def of(cls, error):
+        """The carrier of `error`, or None when it does not survive a
+        round trip through pickle (torch's own wrapping then applies)."""
+        import pickle
+        import traceback
+        text = ''.join(traceback.format_exception(type(error), error,
+                                                  error.__traceback__))
+        try:
+            copy = pickle.loads(pickle.dumps(error))
+        except Exception:
+            return None
+        if type(copy) is not type(error):
+            return None
+        return cls(error, text)
+
+    def reraise(self):
+        error = self.error
+        error.__cause__ = _RemoteTraceback(self.traceback_text)
+        raise error
+
+
+class _RemoteTraceback(Exception):
+    """The traceback of an error in a worker process (as
+    multiprocessing's pool shows it)."""
+
+    def __str__(self):
+        return '\n"""\n%s"""' % self.args[0]
 
 
 class _SequenceAsDataset(torch.utils.data.Dataset):
@@ -724,25 +774,38 @@ class _SequenceAsDataset(torch.utils.data.Dataset):
         return len(self.indices)
 
     def __getitem__(self, i):
-        return self.seq[self.indices[i]]
+        try:
+            return self.seq[self.indices[i]]
+        except Exception as error:
+            carried = _WorkerError.of(error)
+            if carried is None:
+                raise
+            return carried
 
 
 def _threaded_map(fn, items, workers, max_queue_size):
-    from concurrent.futures import ThreadPoolExecutor
-    pool = ThreadPoolExecutor(max_workers=workers)
+    """`fn` over `items` in daemon worker threads, `max_queue_size` ahead,
+    in order. Stopped early (an error, Ctrl-C), the reads not started are
+    dropped and the ones running are not waited for, as Keras 2's
+    enqueuer's thread pool left them."""
+    from multiprocessing.pool import ThreadPool
+    pool = ThreadPool(workers)
+    finished = False
     try:
         pending = []
-        items = iter(items)
         for item in items:
-            pending.append(pool.submit(fn, item))
+            pending.append(pool.apply_async(fn, (item,)))
             if len(pending) >= max(max_queue_size, workers):
-                yield pending.pop(0).result()
-        for future in pending:
-            yield future.result()
+                yield pending.pop(0).get()
+        for result in pending:
+            yield result.get()
+        finished = True
     finally:
-        # Stopped early (an error, Ctrl-C): batches not started are
-        # dropped, the ones being read are waited for.
-        pool.shutdown(wait=True, cancel_futures=True)
+        if finished:
+            pool.close()
+            pool.join()
+        else:
+            pool.terminate()
 
 
 _DONE = object()

@@ -526,3 +526,84 @@ def test_ctrl_c_mid_fit(tmp_path, data):
     epochs = [int(r.split(',')[0]) for r in rows[1:]]
     assert epochs[:2] == [0, 1] and epochs == list(range(len(epochs)))
     assert all(len(r.split(',')) == 2 for r in rows[1:])
+
+
+BUSY_READER_SCRIPT = '''
+import os, signal, sys, threading, time
+signal.signal(signal.SIGINT, signal.default_int_handler)
+import numpy as np
+from keras_compat import layers
+from keras_compat.models import Sequential
+from keras_compat.utils import Sequence
+
+class SlowAfterThree(Sequence):
+    def __len__(self):
+        return 100
+    def __getitem__(self, i):
+        if i >= 3:
+            time.sleep(60)          # a read that hangs (network storage)
+        return np.random.rand(4, 4), np.random.rand(4, 1)
+
+model = Sequential([layers.Dense(1, input_shape=(4,))])
+model.compile('sgd', 'mse')
+threading.Thread(target=lambda: (time.sleep(2),
+                                 os.kill(os.getpid(), signal.SIGINT)),
+                 daemon=True).start()
+start = time.time()
+try:
+    model.fit(SlowAfterThree(), epochs=1, verbose=0, workers=2,
+              use_multiprocessing=sys.argv[1] == 'processes')
+except KeyboardInterrupt:
+    print('INTERRUPTED %.1f' % (time.time() - start), flush=True)
+'''
+
+
+@pytest.mark.parametrize('readers', ['threads', 'processes'])
+def test_ctrl_c_does_not_wait_for_reads_in_progress(readers):
+    # Keras 2's enqueuer left running reads behind; the interrupt reached
+    # the script at once, and the process exits without waiting for them.
+    started = time.time()
+    done = subprocess.run(
+        [sys.executable, '-c', BUSY_READER_SCRIPT, readers],
+        capture_output=True, text=True, timeout=120,
+        env=dict(os.environ, PYTHONPATH=ROOT, KERAS_COMPAT_DEVICE='cpu'))
+    assert 'INTERRUPTED' in done.stdout, done.stdout + done.stderr
+    interrupted_at = float(done.stdout.split('INTERRUPTED')[1].split()[0])
+    assert interrupted_at < 10
+    assert time.time() - started < 45
+
+
+class RecordError(Exception):
+    def __init__(self, code, detail):
+        super(RecordError, self).__init__(code, detail)
+        self.code = code
+
+
+class _FailsAtTwo(Sequence):
+    def __init__(self, kind):
+        self.kind = kind
+
+    def __len__(self):
+        return 6
+
+    def __getitem__(self, i):
+        if i == 2:
+            if self.kind == 'file':
+                open('/nonexistent/img_2.png')
+            raise RecordError(42, 'bad record')
+        return np.random.rand(4, 4), np.random.rand(4, 1)
+
+
+def test_an_error_in_a_worker_process_reaches_the_caller_as_itself():
+    model = Sequential([layers.Dense(1, input_shape=(4,))])
+    model.compile('sgd', 'mse')
+    with pytest.raises(RecordError) as error:
+        model.fit(_FailsAtTwo('record'), epochs=1, verbose=0, workers=2,
+                  use_multiprocessing=True)
+    assert error.value.code == 42 and error.value.args == (42, 'bad record')
+    with pytest.raises(FileNotFoundError) as error:
+        model.evaluate(_FailsAtTwo('file'), verbose=0, workers=2,
+                       use_multiprocessing=True)
+    assert error.value.filename == '/nonexistent/img_2.png'
+    # The worker's traceback comes along as the cause.
+    assert 'img_2.png' in str(error.value.__cause__)
