@@ -181,6 +181,19 @@ def _fsync(path, directory=False):
         os.close(fd)
 
 
+def _make_directory(directory):
+    """os.makedirs, saying which part of the path is a file rather than a
+    directory (makedirs reports 'File exists')."""
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except FileExistsError:
+        part = directory
+        while part and not os.path.exists(part):
+            part = os.path.dirname(part)
+        raise NotADirectoryError(
+            errno.ENOTDIR, 'Not a directory (%s is a file)' % part)
+
+
 @contextlib.contextmanager
 def atomic_replace(filepath):
     """Yields the path of a new temporary file in the directory of
@@ -199,7 +212,7 @@ def atomic_replace(filepath):
     started = time.time()
     tmp_path = None
     try:
-        os.makedirs(directory, exist_ok=True)
+        _make_directory(directory)
         _remove_stale_temp_files(directory, prefix, started)
         try:
             old = os.stat(target)

@@ -607,3 +607,15 @@ def test_an_error_in_a_worker_process_reaches_the_caller_as_itself():
     assert error.value.filename == '/nonexistent/img_2.png'
     # The worker's traceback comes along as the cause.
     assert 'img_2.png' in str(error.value.__cause__)
+
+
+def test_saving_under_a_file_says_that_it_is_not_a_directory(tmp_path):
+    blocker = tmp_path / 'afile'
+    blocker.write_text('not a directory')
+    model = Sequential([layers.Dense(1, input_shape=(2,))])
+    with pytest.raises(NotADirectoryError, match='afile is a file'):
+        model.save(str(blocker / 'model.h5'))
+    assert blocker.read_text() == 'not a directory'
+    # A missing directory is made, as tf.keras does.
+    model.save(str(tmp_path / 'new' / 'deeper' / 'model.h5'))
+    assert (tmp_path / 'new' / 'deeper' / 'model.h5').is_file()
