@@ -797,10 +797,16 @@ def in_train_phase(x, alt, training=None):
     if training is None:
         training = common.learning_phase()
     if isinstance(training, common.LearningPhase):
-        branches = [v() if callable(v) else v for v in (x, alt)]
-        if _by_phase_at_run_time(training, *branches):
-            return _phase_choice(*branches)
-        return branches[0] if training else branches[1]
+        # The branch of the phase of the moment; the other one only when
+        # that branch is symbolic (a graph being built), so that an eager
+        # call runs one branch, as before.
+        chosen, other = (x, alt) if training else (alt, x)
+        chosen = chosen() if callable(chosen) else chosen
+        if not _is_symbolic(chosen):
+            return chosen
+        other = other() if callable(other) else other
+        branches = (chosen, other) if training else (other, chosen)
+        return _phase_choice(*branches)
     if isinstance(training, torch.Tensor):
         training = bool(training)
     chosen = x if training else alt
