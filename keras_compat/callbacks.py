@@ -91,6 +91,11 @@ class Logs(dict):
     def __contains__(self, key):
         return dict.__contains__(self, key) or self._other(key) is not None
 
+    def __reduce__(self):
+        # Copied or pickled, logs are the plain dict of what was logged
+        # (without the model they read aliases from).
+        return (dict, (dict(self.items()),))
+
     def with_aliases(self):
         """A plain dict of the logs plus each alias of a logged name (for
         formatting a file name such as '{val_acc:.2f}')."""

@@ -1,6 +1,7 @@
 """Callbacks' documented behaviour: EarlyStopping, ModelCheckpoint,
 ReduceLROnPlateau, LearningRateScheduler, CSVLogger, TerminateOnNaN,
 LambdaCallback, TensorBoard and the Keras 2.2 metric names they monitor."""
+import copy
 import csv
 import os
 
@@ -224,6 +225,9 @@ def test_callbacks_read_the_keras_2_2_metric_names_from_the_logs(tmp_path):
         def on_epoch_end(self, epoch, logs=None):
             seen.append(('epoch', logs['val_acc'], logs['val_accuracy'],
                          'val_acc' in logs, sorted(logs)))
+            # Copies are plain dicts of what was logged.
+            copied = copy.deepcopy(logs)
+            assert type(copied) is dict and copied == dict(logs)
     checkpoint = cbks.ModelCheckpoint(
         str(tmp_path / 'w-{epoch:02d}-{val_acc:.3f}.h5'),
         monitor='val_acc', save_weights_only=True)
