@@ -57,18 +57,13 @@ def _model_aliases(model):
     return aliases
 
 
-class Logs(dict):
-    """Epoch logs. Reading also answers to the other Keras spelling of a
-    logged metric ('val_acc' for 'val_accuracy', 'mean_squared_error' for
-    'mse'), so Keras 2.2 and tf.keras callbacks both find their keys;
-    iterating lists only the names logged (CSVLogger's columns)."""
-
-    def __init__(self, base=(), model=None):
-        dict.__init__(self, base)
-        self.__dict__['_model'] = model
+class _AliasedDict(dict):
+    """A dict whose reads also answer to the other Keras spelling of a key
+    ('val_acc' for 'val_accuracy', ...) given by `_aliases()`; iterating
+    lists only the keys stored."""
 
     def _aliases(self):
-        return _model_aliases(self.__dict__.get('_model'))
+        return _ACCURACY_ALIASES
 
     def _other(self, key):
         other = self._aliases().get(key)
@@ -90,6 +85,20 @@ class Logs(dict):
 
     def __contains__(self, key):
         return dict.__contains__(self, key) or self._other(key) is not None
+
+
+class Logs(_AliasedDict):
+    """Epoch logs. Reading also answers to the other Keras spelling of a
+    logged metric ('val_acc' for 'val_accuracy', 'mean_squared_error' for
+    'mse'), so Keras 2.2 and tf.keras callbacks both find their keys;
+    iterating lists only the names logged (CSVLogger's columns)."""
+
+    def __init__(self, base=(), model=None):
+        dict.__init__(self, base)
+        self.__dict__['_model'] = model
+
+    def _aliases(self):
+        return _model_aliases(self.__dict__.get('_model'))
 
     def __reduce__(self):
         # Copied or pickled, logs are the plain dict of what was logged
@@ -434,33 +443,16 @@ class ProgbarLogger(Callback):
         self.progbar.set_values(target, self._values(logs or {}))
 
 
-class _HistoryDict(dict):
+class _HistoryDict(_AliasedDict):
     """History values; 'acc'/'val_acc' and 'accuracy'/'val_accuracy' answer
-    for each other, so Keras 2.2 and tf.keras scripts both find them."""
+    for each other, so Keras 2.2 and tf.keras scripts both find them (and
+    the other spellings of the model's metric names once fit has noted
+    them in `_ALIASES`)."""
 
-    _ALIASES = {'acc': 'accuracy', 'accuracy': 'acc',
-                'val_acc': 'val_accuracy', 'val_accuracy': 'val_acc'}
+    _ALIASES = _ACCURACY_ALIASES
 
-    def _alias(self, key):
-        other = self._ALIASES.get(key)
-        if other is not None and dict.__contains__(self, other):
-            return other
-        return None
-
-    def __missing__(self, key):
-        other = self._alias(key)
-        if other is None:
-            raise KeyError(key)
-        return dict.__getitem__(self, other)
-
-    def __contains__(self, key):
-        return dict.__contains__(self, key) or self._alias(key) is not None
-
-    def get(self, key, default=None):
-        if dict.__contains__(self, key):
-            return dict.__getitem__(self, key)
-        other = self._alias(key)
-        return dict.__getitem__(self, other) if other else default
+    def _aliases(self):
+        return self._ALIASES
 
 
 class History(Callback):
