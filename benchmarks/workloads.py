@@ -346,13 +346,11 @@ def hard_sigmoid(x):
     return torch.clamp(x * 0.2 + 0.5, 0.0, 1.0)
 
 
-class HardSigmoidLSTM(Workload):
-    """Embedding(1024, 128) + LSTM(64, recurrent_activation='hard_sigmoid')
-    + Dense(1), length 40, batch 32. Keras 2.2's default gate activation
-    has no fused kernel, so both sides run a loop over timesteps; the
-    hand-written loop projects the inputs once, then steps the cell."""
+class _StepLoopRNN(Workload):
+    """Embedding(1024, 128) + a recurrent layer of 64 units with
+    hard_sigmoid gates + Dense(1), length 40, batch 32, a binary
+    classifier trained with RMSprop; `recurrent_layer` names the layer."""
 
-    name = 'lstm_hard_sigmoid'
     batch_size = 32
     units = 64
     timesteps = 40
@@ -362,15 +360,33 @@ class HardSigmoidLSTM(Workload):
         x = rng.randint(1024, size=(n, self.timesteps)).astype('int64')
         return x, rng.randint(2, size=(n, 1)).astype('float32')
 
+    def recurrent_layer(self, layers):
+        raise NotImplementedError
+
     def keras_model(self, keras):
         L = keras.layers
         model = keras.models.Sequential([
-            L.Embedding(1024, 128),
-            L.LSTM(self.units, recurrent_activation='hard_sigmoid'),
+            L.Embedding(1024, 128), self.recurrent_layer(L),
             L.Dense(1, activation='sigmoid')])
         model.compile(loss='binary_crossentropy', optimizer='rmsprop',
                       metrics=['accuracy'])
         return model
+
+    torch_optimizer = Conv1DNet.torch_optimizer
+    torch_loss = Conv1DNet.torch_loss
+    torch_correct = Conv1DNet.torch_correct
+
+
+class HardSigmoidLSTM(_StepLoopRNN):
+    """LSTM(64, recurrent_activation='hard_sigmoid'). Keras 2.2's default
+    gate activation has no fused kernel, so both sides run a loop over
+    timesteps; the hand-written loop projects the inputs once, then steps
+    the cell."""
+
+    name = 'lstm_hard_sigmoid'
+
+    def recurrent_layer(self, layers):
+        return layers.LSTM(self.units, recurrent_activation='hard_sigmoid')
 
     def torch_model(self):
         units = self.units
@@ -395,35 +411,19 @@ class HardSigmoidLSTM(Workload):
                 return self.out(h)
         return Net()
 
-    torch_optimizer = Conv1DNet.torch_optimizer
-    torch_loss = Conv1DNet.torch_loss
-    torch_correct = Conv1DNet.torch_correct
 
-
-class Keras2GRU(Workload):
-    """Embedding(1024, 128) + GRU(64, recurrent_activation='hard_sigmoid')
-    + Dense(1), length 40, batch 32: Keras 2's GRU, whose reset gate acts
-    before the recurrent product (`reset_after=False`). torch's fused
-    kernel applies it after, so both sides run a loop over timesteps; the
-    hand-written loop projects the inputs once, then steps the cell."""
+class Keras2GRU(_StepLoopRNN):
+    """GRU(64, recurrent_activation='hard_sigmoid', reset_after=False):
+    Keras 2's GRU, whose reset gate acts before the recurrent product.
+    torch's fused kernel applies it after, so both sides run a loop over
+    timesteps; the hand-written loop projects the inputs once, then steps
+    the cell."""
 
     name = 'gru_keras2'
-    batch_size = 32
-    units = 64
-    timesteps = 40
 
-    make_data = HardSigmoidLSTM.make_data
-
-    def keras_model(self, keras):
-        L = keras.layers
-        model = keras.models.Sequential([
-            L.Embedding(1024, 128),
-            L.GRU(self.units, recurrent_activation='hard_sigmoid',
-                  reset_after=False),
-            L.Dense(1, activation='sigmoid')])
-        model.compile(loss='binary_crossentropy', optimizer='rmsprop',
-                      metrics=['accuracy'])
-        return model
+    def recurrent_layer(self, layers):
+        return layers.GRU(self.units, recurrent_activation='hard_sigmoid',
+                          reset_after=False)
 
     def torch_model(self):
         units = self.units
@@ -449,10 +449,6 @@ class Keras2GRU(Workload):
                     h = z * h + (1 - z) * hh
                 return self.out(h)
         return Net()
-
-    torch_optimizer = Conv1DNet.torch_optimizer
-    torch_loss = Conv1DNet.torch_loss
-    torch_correct = Conv1DNet.torch_correct
 
 
 WORKLOADS = {
