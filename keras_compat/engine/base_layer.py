@@ -116,12 +116,17 @@ class _WeightRecord(object):
         """The weight in Keras layout, differentiable (a view or, for
         reordered gates, a computed tensor)."""
         tensor = getattr(layer, self.attr)
-        if self.to_keras is None:
-            return tensor
-        keras_tensor = self.to_keras(tensor)
-        # K.gradients / K.update with respect to it reach the parameter.
-        keras_tensor._keras_source = (weakref.ref(layer), self)
-        return keras_tensor
+        return tensor if self.to_keras is None else self.to_keras(tensor)
+
+    def attribute_tensor(self, layer):
+        """`keras_tensor` as a layer attribute hands it to user code
+        (`conv.kernel`, `cell.recurrent_kernel`): a re-laid-out tensor
+        names the weight it shows, so that K.gradients and K.update with
+        respect to it reach the parameter."""
+        tensor = self.keras_tensor(layer)
+        if self.to_keras is not None:
+            tensor._keras_source = (weakref.ref(layer), self)
+        return tensor
 
     def assign(self, layer, value):
         """Writes a Keras-layout value into the torch-layout tensor."""

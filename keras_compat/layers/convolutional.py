@@ -104,7 +104,7 @@ class _Conv(Layer):
     @property
     def kernel(self):
         """The kernel in Keras layout (a view of the torch weight)."""
-        return self._keras_weights[0].keras_tensor(self)
+        return self._keras_weights[0].attribute_tensor(self)
 
     def _padding_for(self, spatial):
         """(symmetric padding for torch, explicit (before, after) pads or
@@ -516,7 +516,7 @@ class DepthwiseConv2D(_DepthwiseMixin, Conv2D):
 
     @property
     def depthwise_kernel(self):
-        return self._keras_weights[0].keras_tensor(self)
+        return self._keras_weights[0].attribute_tensor(self)
 
     def _conv(self, x, padding):
         return nn.conv(x, self.weight, self.bias, self.strides, padding,

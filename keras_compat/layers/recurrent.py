@@ -189,17 +189,17 @@ class _CellMixin(object):
 
     @property
     def kernel(self):
-        return self._keras_weights[0].keras_tensor(self)
+        return self._keras_weights[0].attribute_tensor(self)
 
     @property
     def recurrent_kernel(self):
-        return self._keras_weights[1].keras_tensor(self)
+        return self._keras_weights[1].attribute_tensor(self)
 
     @property
     def bias(self):
         if not self.use_bias:
             return None
-        return self._keras_weights[2].keras_tensor(self)
+        return self._keras_weights[2].attribute_tensor(self)
 
     # Step-loop support shared by the built-in cells.
     def _dropout_masks(self, inputs, h0, training):
