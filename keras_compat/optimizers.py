@@ -457,7 +457,10 @@ class Optimizer(torch.optim.Optimizer):
                 updates = immutable.call(self.get_updates, loss=loss,
                                          params=params)
                 if not dry:
+                    returned = _returned_updates(updates)
                     run.apply_all()
+                    for update in returned:
+                        update.apply()
         finally:
             replay.activate(previous)
         return updates
@@ -573,6 +576,32 @@ def _updates_args(args, kwargs):
         raise TypeError('get_updates() takes `loss` and `params`; got '
                         '%s.' % sorted(given))
     return given['loss'], list(given['params'])
+
+
+def _returned_updates(updates):
+    """The updates in the list `get_updates` returned that its run has
+    not applied: `(variable, value)` pairs and update ops of expressions
+    written beforehand (keras-rl's soft target updates, appended to an
+    optimizer's own). Their values are computed before any is applied,
+    as one Keras 2 session run does."""
+    from .engine.symbolic import VariableUpdate
+    found = []
+    for update in updates if isinstance(updates, (list, tuple)) else []:
+        if isinstance(update, (list, tuple)) and len(update) == 2 and \
+                isinstance(update[0], torch.Tensor):
+            update = VariableUpdate(update[0], update[1])
+        elif not isinstance(update, VariableUpdate):
+            continue
+        if update.symbolic_values():
+            raise NotImplementedError(
+                'get_updates returned an update whose value is a tensor of '
+                'a model graph (%r): inside a training step only the '
+                'loss and the weights are known. Compute the value from '
+                'variables, or run the update with K.function.'
+                % (update.value,))
+        update.prepare({})
+        found.append(update)
+    return found
 
 
 def _params_key(params):

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 
 from . import common
 from . import replay as _replay
+from . import variable_graph as _graph
 # Imported before `rnn` below is defined: the package's `rnn` attribute is
 # then the function, not this module.
 from . import rnn as _rnn_kernels
@@ -128,7 +129,7 @@ def _float(x):
 def variable(value, dtype=None, name=None, constraint=None):
     """A weight-like tensor holding `value` (a trainable leaf for floats)."""
     if isinstance(value, torch.Tensor):
-        data = value.detach().clone()
+        data = _graph.current(value).detach().clone()
         if dtype is not None:
             data = data.to(torch_dtype(dtype))
         elif data.is_floating_point():
@@ -136,12 +137,7 @@ def variable(value, dtype=None, name=None, constraint=None):
     else:
         data = torch.as_tensor(np.array(value, copy=True, order='C'),
                                dtype=torch_dtype(dtype or common.floatx()))
-    data = data.to(get_device())
-    if data.is_floating_point():
-        var = torch.nn.Parameter(data, requires_grad=True)
-    else:
-        var = data
-    var._keras_name = name
+    var = _new_variable(data, name)
     var.constraint = constraint
     return var
 
@@ -259,7 +255,9 @@ def get_value(x):
             'model.predict for a model output.' % (x,))
     if isinstance(x, torch.Tensor):
         # A copy, as Keras returns: later updates do not show through it.
-        return x.detach().to('cpu', copy=True).numpy()
+        # An expression of variables is computed from their values now.
+        with _graph.quiet(), torch._C.DisableTorchFunctionSubclass():
+            return _graph.current(x).detach().to('cpu', copy=True).numpy()
     if hasattr(x, 'numpy') and callable(x.numpy):
         return x.numpy()
     return np.asarray(x)
@@ -306,11 +304,20 @@ def _graph_update(x, new_value):
     return VariableUpdate(x, new_value)
 
 
+def _is_graph_value(value):
+    """Whether an update's value is a graph node: a symbolic tensor, or
+    an expression of variables written while no model runs (whose update
+    runs when K.function or a training step runs it, as in Keras 2)."""
+    return _is_symbolic(value) or (_graph.is_expression(value) and
+                                   _graph.recording())
+
+
 @_replay.deferred('assign')
 def update(x, new_x):
-    """Assigns `new_x` to the variable `x`. With a symbolic `new_x`, the
-    update op to pass to `K.function(..., updates=[...])`."""
-    if _is_symbolic(new_x):
+    """Assigns `new_x` to the variable `x`. With a symbolic `new_x` (or
+    an expression of variables), the update op to pass to
+    `K.function(..., updates=[...])`."""
+    if _is_graph_value(new_x):
         return _graph_update(x, new_x)
     if _skips_update(x):
         return x
@@ -336,7 +343,7 @@ def _skips_update(x):
 
 @_replay.deferred('add')
 def update_add(x, increment):
-    if _is_symbolic(increment):
+    if _is_graph_value(increment):
         return _graph_update(x, x + increment)
     if _skips_update(x):
         return x
@@ -347,7 +354,7 @@ def update_add(x, increment):
 
 @_replay.deferred('sub')
 def update_sub(x, decrement):
-    if _is_symbolic(decrement):
+    if _is_graph_value(decrement):
         return _graph_update(x, x - decrement)
     if _skips_update(x):
         return x
@@ -358,7 +365,7 @@ def update_sub(x, decrement):
 
 def moving_average_update(x, value, momentum):
     """x = x * momentum + value * (1 - momentum), in place."""
-    if _is_symbolic(value):
+    if _is_graph_value(value):
         return _graph_update(x, x * momentum + value * (1. - momentum))
     if _skips_update(x):
         return x
@@ -471,9 +478,7 @@ def eye(size, dtype=None, name=None):
 
 
 def _new_variable(data, name):
-    data = data.to(get_device())
-    var = torch.nn.Parameter(data, requires_grad=True) \
-        if data.is_floating_point() else data
+    var = _graph.new_variable(data.to(get_device()))
     var._keras_name = name
     var.constraint = None
     return var
@@ -1314,6 +1319,9 @@ def _symbolic_aware(fn):
     recorded as a graph node instead of computed."""
     import functools
 
+    eager = _graph.backend_function(fn) if fn.__name__ not in \
+        _NOT_GRAPH_EXPRESSIONS else (lambda args, kwargs: fn(*args, **kwargs))
+
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         for a in args + tuple(kwargs.values()):
@@ -1324,9 +1332,14 @@ def _symbolic_aware(fn):
                 from ..engine import symbolic
                 return symbolic.apply_op(fn, args, kwargs,
                                          name=fn.__name__)
-        return fn(*args, **kwargs)
+        return eager(args, kwargs)
     wrapper._eager = fn
     return wrapper
+
+
+# Backend functions whose result on variables is not an expression of
+# them: they print now, or make a variable.
+_NOT_GRAPH_EXPRESSIONS = ('print_tensor', 'eye', 'arange')
 
 
 

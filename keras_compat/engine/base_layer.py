@@ -17,7 +17,7 @@ from torch import nn
 
 from .. import backend as K
 from .. import initializers, regularizers, constraints
-from ..backend import common, immutable
+from ..backend import common, immutable, variable_graph
 from . import call_context
 from ..utils.generic_utils import to_list, unpack_singleton
 from .keras_tensor import KerasTensor, Node
@@ -67,9 +67,12 @@ class KerasWeightView(torch.Tensor):
     """A Keras-layout alias of a layer weight, as `layer.weights` returns.
 
     It shares storage with the parameter (so `K.set_value` writes through)
-    and carries the Keras variable name, e.g. 'dense_1/kernel:0'."""
+    and carries the Keras variable name, e.g. 'dense_1/kernel:0'. Used
+    while no model runs, it is a variable of graph expressions
+    (`backend/variable_graph.py`): keras-rl's `tau * w + (1 - tau) * w_t`
+    is computed again from the weights at each step."""
 
-    __torch_function__ = torch._C._disabled_torch_function_impl
+    __torch_function__ = classmethod(variable_graph._dispatch)
 
     @property
     def name(self):
@@ -91,6 +94,23 @@ class KerasWeightView(torch.Tensor):
     def assign(self, value):
         K.set_value(self, value)
         return self
+
+
+variable_graph.register_leaf_type(KerasWeightView)
+
+# How many update ops `add_update` has kept, in any layer (none: the
+# training step need not look for them).
+_ADDED_UPDATES = [0]
+
+
+def added_update_ops(model):
+    """The update ops kept by `add_update` on `model` and its layers."""
+    if not _ADDED_UPDATES[0]:
+        return []
+    found = []
+    for layer in _unique_layers(model):
+        found += layer.__dict__.get('_added_update_ops', ())
+    return found
 
 
 class _WeightRecord(object):
@@ -769,7 +789,15 @@ class Layer(nn.Module):
                 self._loss_fns.append(loss)
             elif getattr(loss, '_is_keras_symbolic', False):
                 self._loss_fns.append(_SymbolicLoss(loss))
+            elif variable_graph.is_expression(loss) and \
+                    variable_graph.recording():
+                # Written outside any run (a penalty on weights): computed
+                # again from the weights at each step, as a Keras 2 graph
+                # loss.
+                self._loss_fns.append(functools.partial(
+                    variable_graph.current, loss))
             else:
+                loss = variable_graph.current(loss)
                 if not isinstance(loss, torch.Tensor):
                     loss = torch.as_tensor(loss, dtype=torch.float32,
                                            device=K.get_device())
@@ -833,8 +861,27 @@ class Layer(nn.Module):
         return self.losses
 
     def add_update(self, updates, inputs=None):
-        """Updates run eagerly on torch tensors: nothing is left to do."""
-        return None
+        """Keras 2 layers list here the state updates of their `call`;
+        those, computed on torch tensors, have already run. Update ops
+        written while no model runs (`K.update` of an expression of
+        variables, `(variable, value)` pairs) are kept and run after each
+        training step, as Keras 2's training function ran `model.updates`."""
+        from .symbolic import VariableUpdate
+        for update in to_list(updates):
+            if isinstance(update, (list, tuple)) and len(update) == 2 and \
+                    isinstance(update[0], torch.Tensor):
+                update = VariableUpdate(update[0], update[1])
+            if not isinstance(update, VariableUpdate):
+                continue
+            if update.symbolic_values():
+                raise NotImplementedError(
+                    'add_update of an update whose value is a tensor of a '
+                    'model graph (%r) is not supported. Update the '
+                    'variable inside a layer\'s `call` (K.update / '
+                    'K.moving_average_update on the tensors it receives), '
+                    'or run the update with K.function.' % (update.value,))
+            self.__dict__.setdefault('_added_update_ops', []).append(update)
+            _ADDED_UPDATES[0] += 1
 
     @property
     def updates(self):

@@ -5,13 +5,14 @@ Backend functions and arithmetic applied to `KerasTensor`s record a
 `model.add_loss(K.mean(...))` and `K.function([inputs], [some_output])`
 work as in Keras. `K.function` runs the recorded graph on real tensors;
 `K.gradients` of a symbolic loss is computed there with torch.autograd."""
+import functools
 import weakref
 
 import numpy as np
 import torch
 
 from .. import backend as K
-from ..backend import common
+from ..backend import common, variable_graph
 from . import call_context
 from .base_layer import Layer, KerasWeightView
 from .keras_tensor import KerasTensor
@@ -411,6 +412,8 @@ def gradients(loss, variables):
     then stand for their value in the current run)."""
     variables = list(variables) if isinstance(variables, (list, tuple)) \
         else [variables]
+    if variable_graph.is_expression(loss) and variable_graph.recording():
+        return _expression_gradients(loss, variables)
     if is_symbolic(loss):
         layer = GradientLayer(variables)
         symbolic_vars = [v for v in variables if is_symbolic(v)]
@@ -449,6 +452,21 @@ def gradients(loss, variables):
                  for g, t in zip(grads, targets)]
     return [g if g is None or to_keras is None else to_keras(g)
             for g, to_keras in zip(grads, layouts)]
+
+
+def _expression_gradients(loss, variables):
+    """K.gradients of an expression of variables written while no model
+    runs: expressions too, computed again from the variables when read."""
+    with torch.enable_grad():
+        now = gradients(variable_graph.current(loss), variables)
+    return [None if g is None else variable_graph.expression(
+        g, functools.partial(_gradient_now, loss, variables, i))
+        for i, g in enumerate(now)]
+
+
+def _gradient_now(loss, variables, index):
+    with torch.enable_grad():
+        return gradients(variable_graph.current(loss), variables)[index]
 
 
 # ---------------------------------------------------------------- function
@@ -540,7 +558,7 @@ class Function(object):
 def _eager_value(value):
     if callable(value) and not isinstance(value, torch.Tensor):
         value = value()
-    return value
+    return variable_graph.current(value)
 
 
 class VariableUpdate(object):
@@ -564,9 +582,17 @@ class VariableUpdate(object):
             variable.device).detach().reshape(variable.shape)
 
     def apply(self):
+        new, self._new = self._new, None
+        source = self.variable.__dict__.get('_keras_source')
+        if source is not None and source[1].from_keras is not None:
+            # A weight whose Keras layout is a computed copy (reordered
+            # gates): written through its record.
+            layer = source[0]()
+            if layer is not None:
+                source[1].assign(layer, new)
+                return
         with torch.no_grad():
-            self.variable.copy_(self._new)
-        self._new = None
+            self.variable.copy_(new)
 
 
 def _checked_updates(updates):

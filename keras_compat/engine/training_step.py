@@ -22,7 +22,7 @@ import torch
 
 from ..backend.rnn import prepare_compile
 from . import call_context
-from .base_layer import _unique_layers
+from .base_layer import _unique_layers, added_update_ops
 
 
 # ------------------------------------------------------------------ steps
@@ -83,14 +83,33 @@ def _minimize(model, objective):
     if getattr(optimizer, '_custom_updates', False):
         # Keras 2's get_updates(loss, params); as in Keras 2, it applies
         # the weight constraints itself.
+        added = _prepared_added_updates(model)
         optimizer._apply_step(objective, model._optimizer_weights(), scaler)
+        _apply_added_updates(added)
         return
+    added = _prepared_added_updates(model)
     if scaler is None:
         optimizer.step()
     else:
         scaler.step(optimizer)
         scaler.update()
     apply_constraints(model)
+    _apply_added_updates(added)
+
+
+def _prepared_added_updates(model):
+    """The update ops `add_update` kept, their values computed before the
+    optimizer step (one Keras 2 session run reads every value first)."""
+    added = added_update_ops(model)
+    with torch.no_grad():
+        for update in added:
+            update.prepare({})
+    return added
+
+
+def _apply_added_updates(added):
+    for update in added:
+        update.apply()
 
 
 def _track(model, batch, outputs, total, per_output):

@@ -1,0 +1,346 @@
+"""Expressions of variables, computed again each time they are read.
+
+In Keras 2 an expression of variables written outside any run of a model
+(`model.add_loss(K.sum(K.square(layer.kernel)))`, keras-rl's soft target
+update `tau * w + (1 - tau) * w_target`, a rate `lr * K.cast(it < 100,
+'float32')`) is a node of the TensorFlow graph: each session run (a
+training step, a K.function call, `K.get_value`) computes it from the
+values the variables hold at that moment.
+
+Tensors here are computed at once, so such an expression also remembers
+how it was made. An operation that takes a variable (`K.variable`,
+`K.zeros`, ..., a weight as `layer.weights` lists it, or a layer weight
+given to a backend function) while no model runs returns a
+`VariableExpression`: the value at creation, plus the operation and the
+arguments that made it. Each later read of it inside a training step, a
+K.function call, an added loss or update, `K.get_value`, or another
+operation computes it again from the variables' current values.
+
+While a model runs (fit, evaluate, predict, a layer call, a K.function
+call, a graph run or shape probe, a `get_updates` step) nothing is
+recorded: operations compute plain tensors, at full speed, and read the
+expressions they are given afresh."""
+import threading
+
+import torch
+
+from . import common
+from . import replay as _replay
+
+_STATE = threading.local()
+_CALLS = []
+
+# Functions whose result is about the tensor object, not its values: they
+# answer for an expression without computing it again.
+_METADATA = frozenset((
+    'size', 'dim', 'ndimension', 'numel', 'nelement', 'element_size',
+    'is_floating_point', 'is_complex', 'get_device', 'is_contiguous',
+    '__len__', '__hash__', 'data_ptr', 'untyped_storage', 'storage'))
+# Attributes that are values of the tensor (recorded like operations);
+# every other attribute (`shape`, `dtype`, `grad`, `data`, ...) is read
+# from the object itself.
+_VALUE_ATTRIBUTES = frozenset(('T', 'mT', 'H', 'mH', 'real', 'imag'))
+
+
+class quiet(object):
+    """Records nothing inside: code that runs a model or computes values
+    (refreshing an expression) on this thread."""
+
+    __slots__ = ()
+
+    def __enter__(self):
+        _STATE.depth = getattr(_STATE, 'depth', 0) + 1
+        return self
+
+    def __exit__(self, *exc):
+        _STATE.depth -= 1
+        return False
+
+
+def _call_context():
+    if not _CALLS:
+        from ..engine import call_context
+        _CALLS.append(call_context)
+    return _CALLS[0]
+
+
+def recording():
+    """Whether an operation on variables now builds a graph expression:
+    no model, layer, K.function, graph run or `get_updates` step runs on
+    this thread."""
+    if getattr(_STATE, 'depth', 0) or common._ACTIVE_LOOP is not None or \
+            _replay.current() is not None:
+        return False
+    calls = _call_context()
+    return calls.current() is None and not calls.run_stack()
+
+
+# ------------------------------------------------------------ the types
+def _dispatch(cls, func, types, args=(), kwargs=None):
+    kwargs = kwargs or {}
+    if recording():
+        return _record(func, args, kwargs)
+    if VariableExpression in types:
+        memo = {}
+        args = _now(args, memo)
+        kwargs = _now(kwargs, memo)
+    with torch._C.DisableTorchFunctionSubclass():
+        return func(*args, **kwargs)
+
+
+class VariableExpression(torch.Tensor):
+    """A tensor computed from variables outside any model run, which
+    computes itself again from their current values whenever it is read
+    (a node of Keras 2's graph). Its own data is the value it had when it
+    was made."""
+
+    __torch_function__ = classmethod(_dispatch)
+
+    def __repr__(self):
+        return 'VariableExpression(%s)' % (repr(current(self)),)
+
+
+class KerasVariable(torch.nn.Parameter):
+    """A float variable made by `K.variable`, `K.zeros`, `K.ones`, `K.eye`
+    or a random variable function: a trainable torch leaf whose use
+    outside any model run builds a graph expression."""
+
+    __torch_function__ = classmethod(_dispatch)
+
+
+class VariableTensor(torch.Tensor):
+    """A variable of an integer or boolean type (`K.variable(0,
+    dtype='int64')`): a plain tensor whose use outside any model run
+    builds a graph expression."""
+
+    __torch_function__ = classmethod(_dispatch)
+
+
+# Types whose values are read afresh in expressions (besides torch
+# Parameters, such as a layer's own weights).
+_LEAF_TYPES = [KerasVariable, VariableTensor]
+
+
+def register_leaf_type(cls):
+    """Adds a tensor type standing for a variable (the Keras view of a
+    layer weight)."""
+    _LEAF_TYPES.append(cls)
+
+
+def new_variable(data):
+    """`data` (a fresh tensor) as a Keras variable."""
+    if data.is_floating_point() or data.is_complex():
+        return KerasVariable(data, requires_grad=True)
+    return torch.Tensor._make_subclass(VariableTensor, data, False)
+
+
+def is_expression(x):
+    return isinstance(x, VariableExpression)
+
+
+def _takes_part(x):
+    """Whether a backend function's argument makes its result an
+    expression: a variable, a layer weight or an expression."""
+    return isinstance(x, (torch.nn.Parameter, VariableExpression)) or \
+        isinstance(x, tuple(_LEAF_TYPES)) or (
+            isinstance(x, torch.Tensor) and
+            '_keras_source' in getattr(x, '__dict__', ()))
+
+
+def involves_variables(args, kwargs):
+    """Whether backend function arguments (lists one level deep) hold a
+    variable, a layer weight or an expression."""
+    for a in args:
+        if _takes_part(a) or (isinstance(a, (list, tuple)) and
+                              any(_takes_part(v) for v in a)):
+            return True
+    for a in kwargs.values():
+        if _takes_part(a):
+            return True
+    return False
+
+
+def backend_function(fn):
+    """Wraps a backend function's eager path: on variables while no model
+    runs, its result is an expression of them."""
+    def run(args, kwargs):
+        if recording() and involves_variables(args, kwargs):
+            return _record(fn, args, kwargs)
+        return fn(*args, **kwargs)
+    return run
+
+
+# ------------------------------------------------------------ recording
+def _record(func, args, kwargs):
+    name = getattr(func, '__name__', '')
+    if name in ('__get__', '__set__', '__delete__'):
+        attribute = getattr(getattr(func, '__self__', None), '__name__', '')
+        if name != '__get__' or attribute not in _VALUE_ATTRIBUTES:
+            with torch._C.DisableTorchFunctionSubclass():
+                return func(*args, **kwargs)
+    elif name in _METADATA:
+        with torch._C.DisableTorchFunctionSubclass():
+            return func(*args, **kwargs)
+    in_place = _in_place(name)
+    if in_place and args and not is_expression(args[0]):
+        # An in-place change of a variable: done now, on the variable.
+        return _computed_now(func, args, kwargs)
+    with quiet(), torch._C.DisableTorchFunctionSubclass():
+        # The value an expression is made with: its sub-expressions as
+        # they were made (reads compute it again), so that building a
+        # long chain costs one operation per link.
+        made = args
+        if in_place:
+            made = (args[0].clone(),) + tuple(args[1:])
+        result = func(*made, **kwargs)
+    if isinstance(result, torch.Tensor):
+        return _expression(result, func, args, kwargs)
+    if type(result) in (list, tuple) and result and all(
+            isinstance(r, torch.Tensor) for r in result):
+        return type(result)(
+            _expression(r, _Item(func, i), args, kwargs)
+            for i, r in enumerate(result))
+    if not _sub_expressions((args, kwargs), []):
+        return result
+    # A read of an expression (`float(e)`, `e.numpy()`, `bool(e == 0)`):
+    # of the values now.
+    return _computed_now(func, args, kwargs)
+
+
+def _computed_now(func, args, kwargs):
+    memo = {}
+    with quiet():
+        args, kwargs = _now(args, memo), _now(kwargs, memo)
+        with torch._C.DisableTorchFunctionSubclass():
+            return func(*args, **kwargs)
+
+
+def _in_place(name):
+    if name.startswith('__'):
+        return name in ('__iadd__', '__isub__', '__imul__', '__itruediv__',
+                        '__ifloordiv__', '__ipow__', '__imod__', '__iand__',
+                        '__ior__', '__ixor__', '__ilshift__', '__irshift__',
+                        '__setitem__')
+    return name.endswith('_')
+
+
+class _Item(object):
+    """The i-th tensor of a function returning several."""
+
+    __slots__ = ('func', 'index')
+
+    def __init__(self, func, index):
+        self.func = func
+        self.index = index
+
+    def __call__(self, *args, **kwargs):
+        return self.func(*args, **kwargs)[self.index]
+
+
+def expression(value, func, args=(), kwargs=None):
+    """`value` as an expression that `func(*args, **kwargs)` computes
+    again when read."""
+    return _expression(value, func, args, kwargs or {})
+
+
+def _expression(value, func, args, kwargs):
+    with torch._C.DisableTorchFunctionSubclass():
+        expression = value.as_subclass(VariableExpression)
+    expression._keras_recipe = (func, args, kwargs)
+    return expression
+
+
+# ---------------------------------------------------------- computation
+def current(x):
+    """The value of `x` now: an expression computed from the variables'
+    current values (a plain tensor); anything else as it is."""
+    if not isinstance(x, VariableExpression):
+        return x
+    with quiet():
+        return _evaluate(x, {})
+
+
+def current_values(tree):
+    """`tree` (a value or nested lists, tuples and dicts) with each
+    expression replaced by its value now."""
+    with quiet():
+        return _now(tree, {})
+
+
+def _now(tree, memo):
+    if isinstance(tree, VariableExpression):
+        return _evaluate(tree, memo)
+    if type(tree) in (list, tuple):
+        if not any(isinstance(v, (VariableExpression, list, tuple, dict))
+                   for v in tree):
+            return tree
+        return type(tree)(_now(v, memo) for v in tree)
+    if type(tree) is dict:
+        return {k: _now(v, memo) for k, v in tree.items()}
+    return tree
+
+
+def _leaf_now(x):
+    """A variable as expressions read it: a layer weight shown in Keras
+    layout is taken again from the layer (differentiable, current)."""
+    if isinstance(x, torch.Tensor):
+        source = x.__dict__.get('_keras_source')
+        if source is not None:
+            layer = source[0]()
+            if layer is not None:
+                return source[1].keras_tensor(layer)
+    return x
+
+
+def _inputs(tree, memo):
+    """The recipe arguments `tree` with expressions replaced by their
+    values in `memo` and variables by their current tensors."""
+    if isinstance(tree, VariableExpression):
+        return memo[id(tree)]
+    if isinstance(tree, torch.Tensor):
+        return _leaf_now(tree)
+    if type(tree) in (list, tuple):
+        return type(tree)(_inputs(v, memo) for v in tree)
+    if type(tree) is dict:
+        return {k: _inputs(v, memo) for k, v in tree.items()}
+    return tree
+
+
+def _sub_expressions(tree, found):
+    if isinstance(tree, VariableExpression):
+        found.append(tree)
+    elif type(tree) in (list, tuple):
+        for v in tree:
+            _sub_expressions(v, found)
+    elif type(tree) is dict:
+        for v in tree.values():
+            _sub_expressions(v, found)
+    return found
+
+
+def _evaluate(root, memo):
+    """Computes `root` from its recipe, its sub-expressions first (without
+    recursion: long chains of expressions are common, e.g. a sum over
+    every weight of a model)."""
+    stack = [root]
+    while stack:
+        node = stack[-1]
+        if id(node) in memo:
+            stack.pop()
+            continue
+        func, args, kwargs = node._keras_recipe
+        pending = [e for e in _sub_expressions((args, kwargs), [])
+                   if id(e) not in memo]
+        if pending:
+            stack.extend(pending)
+            continue
+        stack.pop()
+        real_args, real_kwargs = _inputs(args, memo), _inputs(kwargs, memo)
+        if _in_place(getattr(func, '__name__', '')) and real_args and \
+                isinstance(real_args[0], torch.Tensor):
+            # Recorded from `expression += ...`: the expression is not
+            # changed, a new value is made.
+            real_args = (real_args[0].clone(),) + tuple(real_args[1:])
+        with torch._C.DisableTorchFunctionSubclass():
+            memo[id(node)] = func(*real_args, **real_kwargs)
+    return memo[id(root)]
