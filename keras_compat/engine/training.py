@@ -94,6 +94,36 @@ def _set_requires_grad(tensors, flag):
             tensor.requires_grad_(flag)
 
 
+class _MetricNames(list):
+    """`model.metrics_names`: names appended to it wait for the tensor
+    appended next to `model.metrics_tensors`."""
+
+    def __init__(self, names, pending):
+        super(_MetricNames, self).__init__(names)
+        self._pending = pending
+
+    def append(self, name):
+        super(_MetricNames, self).append(name)
+        self._pending.append(name)
+
+
+class _MetricTensors(list):
+    """`model.metrics_tensors`: appending a graph tensor logs it as a
+    metric (`add_metric`, averaged over the epoch)."""
+
+    def __init__(self, model, tensors):
+        super(_MetricTensors, self).__init__(tensors)
+        self._model = model
+
+    def append(self, tensor):
+        super(_MetricTensors, self).append(tensor)
+        pending = self._model.__dict__.setdefault('_pending_metric_names',
+                                                  [])
+        name = pending.pop(0) if pending else \
+            'metric_%d' % len(self._model._graph_metrics)
+        self._model.add_metric(tensor, name=name, aggregation='mean')
+
+
 class Model(Network):
     """A Keras model: a `Network` that can be compiled and trained.
 
@@ -259,9 +289,24 @@ class Model(Network):
 
     @property
     def metrics_names(self):
-        """['loss', per-output losses (multi-output), metric names]."""
+        """['loss', per-output losses (multi-output), metric names]. A
+        name appended to this list names the next tensor appended to
+        `metrics_tensors`, as in Keras 2.2."""
         tracker = self._metrics_tracker
-        return [] if tracker is None else tracker.names()
+        names = [] if tracker is None else tracker.names()
+        names += [name for name, _, _ in self._graph_metrics
+                  if name not in names]
+        pending = self.__dict__.setdefault('_pending_metric_names', [])
+        return _MetricNames(names + pending, pending)
+
+    @property
+    def metrics_tensors(self):
+        """Keras 2.2's list of the symbolic tensors logged as metrics
+        besides the compiled ones. Appending a tensor of the model graph
+        logs it (its mean over the epoch's batches) under the name last
+        appended to `metrics_names` (Mask R-CNN's loss monitors)."""
+        return _MetricTensors(self, [tensor for _, tensor, metric in
+                                     self._graph_metrics if metric is None])
 
     @property
     def metrics(self):

@@ -481,3 +481,27 @@ def test_a_run_keeps_every_value_when_user_code_may_read_it():
     hidden = K.function([inputs], [h])([x])[0]
     kernel, bias = model.layers[1].get_weights()
     np.testing.assert_allclose(hidden, x @ kernel + bias, rtol=1e-5, atol=1e-6)
+
+
+def test_metrics_tensors_appended_with_their_names_are_logged():
+    # Keras 2.2 (Mask R-CNN): a name appended to metrics_names, then a
+    # graph tensor appended to metrics_tensors, is a logged metric.
+    from keras_compat import backend as K
+    inputs = Input((3,))
+    outputs = Dense(2)(inputs)
+    model = Model(inputs, outputs)
+    model.compile('sgd', 'mse', metrics=['mae'])
+    model.metrics_names.append('mean_out')
+    model.metrics_tensors.append(K.mean(outputs))
+    model.metrics_names.append('max_out')
+    model.metrics_tensors.append(K.max(outputs))
+    assert model.metrics_names == ['loss', 'mae', 'mean_out', 'max_out']
+    assert len(model.metrics_tensors) == 2
+    x = np.random.RandomState(0).rand(6, 3)
+    y = np.random.RandomState(1).rand(6, 2)
+    result = model.evaluate(x, y, batch_size=6, verbose=0)
+    pred = model.predict(x)
+    np.testing.assert_allclose(result[2:], [pred.mean(), pred.max()],
+                               rtol=1e-5)
+    history = model.fit(x, y, batch_size=6, epochs=1, verbose=0)
+    assert sorted(history.history) == ['loss', 'mae', 'max_out', 'mean_out']
