@@ -26,15 +26,15 @@ def _node_key(layer, node_index):
     return layer.name + '_ib-' + str(node_index)
 
 
-def _module_name(owner, layer):
+def _module_name(owner, layer, taken=None):
     """A submodule name for `layer`: its Keras name when that is a valid,
-    free attribute name."""
+    free attribute name (and not `taken`)."""
     import re
     name = re.sub(r'\W', '_', layer.name)
     if not name or name[0].isdigit():
         name = 'layer_' + name
     candidate, i = name, 1
-    while (candidate in owner._modules or
+    while (candidate == taken or candidate in owner._modules or
            candidate in owner._parameters or candidate in owner._buffers or
            hasattr(type(owner), candidate) or candidate in owner.__dict__):
         candidate = '%s_%d' % (name, i)
@@ -294,6 +294,12 @@ class Network(Layer):
             found = self.__dict__.setdefault('_attribute_metrics', [])
             if all(value is not m for m in found):
                 found.append(value)
+        if name in self._modules and not isinstance(value, torch.nn.Module):
+            # A layer registered under a name the model now sets as an
+            # attribute (keras-rl names a Lambda layer 'loss', which
+            # compile sets): the layer moves to a free name.
+            layer = self._modules.pop(name)
+            self.add_module(_module_name(self, layer, taken=name), layer)
         super(Network, self).__setattr__(name, value)
 
     # --------------------------------------------------------------- layers

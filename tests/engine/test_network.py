@@ -505,3 +505,19 @@ def test_metrics_tensors_appended_with_their_names_are_logged():
                                rtol=1e-5)
     history = model.fit(x, y, batch_size=6, epochs=1, verbose=0)
     assert sorted(history.history) == ['loss', 'mae', 'max_out', 'mean_out']
+
+
+@pytest.mark.parametrize('name', ['loss', 'history', 'stop_training'])
+def test_layer_named_like_a_model_attribute_trains(name):
+    # keras-rl's DQN names its Lambda layer 'loss'.
+    inputs = Input((2,))
+    model = Model(inputs, Dense(1, name=name, kernel_initializer='ones',
+                                bias_initializer='zeros')(inputs))
+    model.compile(keras.optimizers.SGD(lr=0.1), ['mse'])
+    x, y = np.ones((4, 2)), np.zeros((4, 1))
+    history = model.fit(x, y, epochs=2, batch_size=4, verbose=0)
+    # out = w1 + w2 + b = 2; the step takes 0.1 * 2 * out = 0.4 off each
+    # weight and the bias, so out = 0.8.
+    np.testing.assert_allclose(history.history['loss'], [4., 0.64],
+                               rtol=1e-5)
+    assert model.get_layer(name).name == name
