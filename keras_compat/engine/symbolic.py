@@ -95,7 +95,12 @@ class TensorOpLayer(Layer):
         zeros of the inputs' shapes and dtypes. An operation that fails
         there raises now, as TensorFlow raises at graph construction."""
         symbolic = inputs if isinstance(inputs, list) else [inputs]
-        out, outs = self._probe(symbolic, batch=2)
+        try:
+            out, outs = self._probe(symbolic, batch=2)
+        except RuntimeError:
+            if not _has_unknown_inner_dims(symbolic):
+                raise
+            return self._broadcast_probe_shapes(symbolic)
         shapes = [list(o.shape) for o in outs]
         if any(x._keras_shape and x._keras_shape[0] is None
                for x in symbolic):
@@ -109,8 +114,24 @@ class TensorOpLayer(Layer):
         shapes = [tuple(shape) for shape in shapes]
         return shapes if isinstance(out, (list, tuple)) else shapes[0]
 
-    def _probe(self, symbolic, batch):
-        dummies = [dummy_value(x, batch) for x in symbolic]
+    def _broadcast_probe_shapes(self, symbolic):
+        """Shapes from a probe where unknown dimensions other than the
+        batch are 1, for operations that broadcast a tensor of unknown
+        shape against a known one (`K.placeholder(ndim=2) - output`, the
+        targets of `model.total_loss`). Its dimensions of size 1 may come
+        from the unknown ones: they are unknown."""
+        out, outs = self._probe(symbolic, batch=2, unknown=1)
+        self._result_dtype = K.dtype_name(outs[0].dtype) if outs else None
+        shapes = [tuple(None if i == 0 or d == 1 else d
+                        for i, d in enumerate(o.shape)) if o.dim() and
+                  any(x._keras_shape and x._keras_shape[0] is None
+                      for x in symbolic) else
+                  tuple(None if d == 1 else d for d in o.shape)
+                  for o in outs]
+        return shapes if isinstance(out, (list, tuple)) else shapes[0]
+
+    def _probe(self, symbolic, batch, unknown=3):
+        dummies = [dummy_value(x, batch, unknown) for x in symbolic]
         with torch.no_grad(), probing():
             out = self.call(dummies if len(dummies) > 1 else dummies[0])
         outs = list(out) if isinstance(out, (list, tuple)) else [out]
@@ -169,10 +190,16 @@ class ProbeValues(object):
         return value[0]
 
 
-def dummy_value(tensor, batch=2):
+def _has_unknown_inner_dims(symbolic):
+    return any(d is None for x in symbolic
+               for d in (x._keras_shape or ())[1:])
+
+
+def dummy_value(tensor, batch=2, unknown=3):
     """Zeros of a symbolic tensor's static shape (`batch` for an unknown
-    batch size, 3 for another unknown dimension)."""
-    shape = [batch if i == 0 and d is None else (3 if d is None else d)
+    batch size, `unknown` for another unknown dimension)."""
+    shape = [batch if i == 0 and d is None else (unknown if d is None
+                                                 else d)
              for i, d in enumerate(tensor._keras_shape)]
     dtype = K.torch_dtype(tensor.dtype) if tensor.dtype else torch.float32
     return torch.zeros(shape, dtype=dtype, device=K.get_device())

@@ -506,3 +506,35 @@ def test_a_switch_on_the_learning_phase_is_decided_when_the_graph_runs():
     # On values, the phase of the moment decides at once.
     assert K.switch(K.learning_phase(), 1, 2) == 2
     assert K.learning_phase() == 0 and isinstance(K.learning_phase(), int)
+
+
+def test_placeholder_of_unknown_width_meets_a_known_output():
+    inputs = Input((3,))
+    outputs = Dense(4, kernel_initializer='ones')(inputs)
+    targets = K.placeholder(ndim=2)
+    diff = outputs - targets
+    assert K.int_shape(diff) == (None, 4)
+    loss = K.function([inputs, targets], [K.mean(K.square(diff))])
+    x = np.ones((2, 3), 'float32')
+    assert float(loss([x, np.zeros((2, 4))])[0]) == pytest.approx(9.)
+
+
+@pytest.mark.parametrize('loss,width', [('mse', 2),
+                                        ('categorical_crossentropy', 5),
+                                        ('binary_crossentropy', 4)])
+def test_total_loss_of_any_output_width(loss, width):
+    inputs = Input((3,))
+    model = Model(inputs, Dense(width, activation='softmax')(inputs))
+    model.compile('sgd', loss)
+    run = K.function(model.inputs + model.targets + model.sample_weights,
+                     [model.total_loss])
+    x = np.random.RandomState(0).rand(4, 3)
+    y = np.eye(width)[[0, 1, 0, 1]]
+    pred = model.predict(x).astype('float64')
+    if loss == 'mse':
+        expected = np.mean((pred - y) ** 2)
+    elif loss == 'categorical_crossentropy':
+        expected = -np.mean(np.sum(y * np.log(pred), axis=-1))
+    else:
+        expected = -np.mean(y * np.log(pred) + (1 - y) * np.log(1 - pred))
+    assert float(run([x, y, np.ones(4)])[0]) == pytest.approx(expected, 1e-5)
