@@ -503,9 +503,13 @@ def test_changing_slot_shapes_between_steps_is_a_clear_error():
         model.train_on_batch(X[:4], Y[:4])
 
 
-def test_updates_outside_a_step_stay_immediate():
+def test_updates_outside_a_step_are_graph_ops():
+    # Keras 2: K.update_add outside a training step builds an op that
+    # runs when K.function (or K.batch_get_value) runs it.
     v = K.variable(np.ones(2))
-    K.update_add(v, 1.)
+    op = K.update_add(v, 1.)
+    np.testing.assert_array_equal(K.get_value(v), [1., 1.])
+    np.testing.assert_array_equal(K.batch_get_value([op])[0], [2., 2.])
     np.testing.assert_array_equal(K.get_value(v), [2., 2.])
     z = K.zeros((2,))
     assert z is not K.zeros((2,))

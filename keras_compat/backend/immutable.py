@@ -125,7 +125,21 @@ def _augmented_offsets(code):
 
 
 def _from_augmented_assignment():
-    frame = sys._getframe(2)
+    return augmented_assignment_in(sys._getframe(2))
+
+
+def out_of_place_of(func):
+    """The out-of-place operation of an in-place operator an augmented
+    assignment runs (`Tensor.add_` for `+=`), or None."""
+    try:
+        return _OUT_OF_PLACE.get(func)
+    except TypeError:
+        return None
+
+
+def augmented_assignment_in(frame):
+    """Whether `frame` (the caller of a tensor operation) is executing an
+    augmented assignment statement of user code."""
     # `**=` reaches the mode through torch's own Python wrappers.
     for _ in range(4):
         if frame is None or not frame.f_code.co_filename.startswith(

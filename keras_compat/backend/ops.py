@@ -7,6 +7,7 @@ negatives to zero, `std`/`var` are population statistics, `round` rounds
 half to even, `batch_dot` keeps Keras's axis rules."""
 import builtins
 import contextlib
+import functools
 import warnings
 
 import numpy as np
@@ -297,27 +298,32 @@ def count_params(x):
     return int(np.prod(int_shape(x)))
 
 
-def _graph_update(x, new_value):
+def _graph_update(x, new_value, combine=None):
     """The update op of K.function for a value computed by the graph:
-    `x` takes `new_value` each time the function runs."""
+    `x` takes `new_value` (or `combine(x, new_value)`) each time the
+    function runs."""
     from ..engine.symbolic import VariableUpdate
-    return VariableUpdate(x, new_value)
+    return VariableUpdate(x, new_value, combine)
 
 
-def _is_graph_value(value):
-    """Whether an update's value is a graph node: a symbolic tensor, or
-    an expression of variables written while no model runs (whose update
-    runs when K.function or a training step runs it, as in Keras 2)."""
-    return _is_symbolic(value) or (_graph.is_expression(value) and
-                                   _graph.recording())
+def _is_graph_update(x, value):
+    """Whether an update is a graph op, run when K.function or a training
+    step runs it (as in Keras 2), rather than now: its value is a
+    symbolic tensor, or, while no model runs, it updates a variable or
+    takes an expression of variables."""
+    if _is_symbolic(value):
+        return True
+    return _graph.recording() and (_graph.is_expression(value) or
+                                   _graph.involves_variables((x,), {}))
 
 
 @_replay.deferred('assign')
 def update(x, new_x):
-    """Assigns `new_x` to the variable `x`. With a symbolic `new_x` (or
-    an expression of variables), the update op to pass to
-    `K.function(..., updates=[...])`."""
-    if _is_graph_value(new_x):
+    """Assigns `new_x` to the variable `x`. Written while no model runs
+    (or with a symbolic `new_x`), the update op to pass to
+    `K.function(..., updates=[...])`, `model.add_update` or
+    `K.batch_get_value`, as in Keras 2; inside a run, done now."""
+    if _is_graph_update(x, new_x):
         return _graph_update(x, new_x)
     if _skips_update(x):
         return x
@@ -341,10 +347,20 @@ def _skips_update(x):
         not getattr(x, '_keras_state', True)
 
 
+def _added(x, increment):
+    return x + increment
+
+
+def _subtracted(x, decrement):
+    return x - decrement
+
+
 @_replay.deferred('add')
 def update_add(x, increment):
-    if _is_graph_value(increment):
+    if _is_symbolic(increment):
         return _graph_update(x, x + increment)
+    if _is_graph_update(x, increment):
+        return _graph_update(x, increment, _added)
     if _skips_update(x):
         return x
     with torch.no_grad():
@@ -354,8 +370,10 @@ def update_add(x, increment):
 
 @_replay.deferred('sub')
 def update_sub(x, decrement):
-    if _is_graph_value(decrement):
+    if _is_symbolic(decrement):
         return _graph_update(x, x - decrement)
+    if _is_graph_update(x, decrement):
+        return _graph_update(x, decrement, _subtracted)
     if _skips_update(x):
         return x
     with torch.no_grad():
@@ -365,13 +383,20 @@ def update_sub(x, decrement):
 
 def moving_average_update(x, value, momentum):
     """x = x * momentum + value * (1 - momentum), in place."""
-    if _is_graph_value(value):
+    if _is_symbolic(value):
         return _graph_update(x, x * momentum + value * (1. - momentum))
+    if _is_graph_update(x, value):
+        return _graph_update(x, value, functools.partial(
+            _moving_average, momentum=momentum))
     if _skips_update(x):
         return x
     with torch.no_grad():
         x.mul_(momentum).add_(_t(value).to(x.dtype), alpha=1. - momentum)
     return x
+
+
+def _moving_average(x, value, momentum):
+    return x * momentum + value * (1. - momentum)
 
 
 def print_tensor(x, message=''):

@@ -20,11 +20,12 @@ While a model runs (fit, evaluate, predict, a layer call, a K.function
 call, a graph run or shape probe, a `get_updates` step) nothing is
 recorded: operations compute plain tensors, at full speed, and read the
 expressions they are given afresh."""
+import sys
 import threading
 
 import torch
 
-from . import common
+from . import common, immutable
 from . import replay as _replay
 
 _STATE = threading.local()
@@ -182,6 +183,13 @@ def _record(func, args, kwargs):
         with torch._C.DisableTorchFunctionSubclass():
             return func(*args, **kwargs)
     in_place = _in_place(name)
+    if in_place:
+        out_of_place = immutable.out_of_place_of(func)
+        if out_of_place is not None and \
+                immutable.augmented_assignment_in(sys._getframe(2)):
+            # `v += x` on a variable or expression makes a new tensor and
+            # rebinds the name, as on Keras 2's TensorFlow variables.
+            func, in_place = out_of_place, False
     if in_place and args and not is_expression(args[0]):
         # An in-place change of a variable: done now, on the variable.
         return _computed_now(func, args, kwargs)
@@ -290,6 +298,13 @@ def _leaf_now(x):
             if layer is not None:
                 return source[1].keras_tensor(layer)
     return x
+
+
+def leaf_value(x):
+    """The current value of a variable as a plain tensor (a layer weight
+    shown in Keras layout taken again from its layer)."""
+    with torch._C.DisableTorchFunctionSubclass():
+        return _leaf_now(x)
 
 
 def _inputs(tree, memo):

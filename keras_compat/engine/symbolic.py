@@ -589,13 +589,18 @@ def _eager_value(value):
 
 
 class VariableUpdate(object):
-    """A (variable, new value) update of K.function: `K.update(x, v)`,
-    `K.update_add(x, d)`, `K.update_sub(x, d)` on symbolic values, or a
-    plain pair."""
+    """A (variable, new value) update op: `K.update(x, v)`,
+    `K.update_add(x, d)`, `K.update_sub(x, d)` of a symbolic value, or
+    written while no model runs, or a plain pair. With `combine`, the
+    variable takes `combine(variable, value)` (the sum of update_add).
+    K.function runs it after computing its outputs; K.get_value /
+    K.batch_get_value run it now and return the new value, as a Keras 2
+    session run of an assign op."""
 
-    def __init__(self, variable, value):
+    def __init__(self, variable, value, combine=None):
         self.variable = variable
         self.value = value
+        self.combine = combine
         self._new = None
 
     def symbolic_values(self):
@@ -605,8 +610,29 @@ class VariableUpdate(object):
         value = computed[id(self.value)] if is_symbolic(self.value) else \
             _eager_value(self.value)
         variable = self.variable
-        self._new = torch.as_tensor(value, dtype=variable.dtype).to(
-            variable.device).detach().reshape(variable.shape)
+        value = torch.as_tensor(value, device=variable.device)
+        if self.combine is not None:
+            with torch._C.DisableTorchFunctionSubclass():
+                value = self.combine(variable_graph.leaf_value(variable),
+                                     value)
+        self._new = value.to(variable.dtype).detach().reshape(
+            variable.shape)
+
+    def run(self):
+        """Applies the update now; returns the variable's new value."""
+        if self.symbolic_values():
+            raise ValueError(
+                'This update takes the value of the symbolic tensor %r, '
+                'which has a value only when the graph runs: pass the '
+                'update to K.function(inputs, outputs, updates=[...]).'
+                % (self.value,))
+        with variable_graph.quiet():
+            self.prepare({})
+            self.apply()
+        return K.get_value(self.variable)
+
+    def numpy(self):
+        return self.run()
 
     def apply(self):
         new, self._new = self._new, None

@@ -231,3 +231,38 @@ def test_add_update_of_a_graph_tensor_value_is_refused():
     mean = K.variable(0.)
     with pytest.raises(NotImplementedError, match='add_update'):
         model.add_update(K.update(mean, K.mean(model.output)))
+
+
+def test_updates_of_variables_run_with_the_function_that_holds_them():
+    counter = K.variable(0.)
+    increment = K.function([], [counter], updates=[K.update_add(counter, 1.)])
+    assert K.get_value(counter) == 0.
+    for _ in range(3):
+        increment([])
+    assert K.get_value(counter) == 3.
+    slow = K.variable([0., 0.])
+    fast = K.variable([1., 2.])
+    copy = K.function([], [], updates=[K.update(slow, fast)])
+    K.set_value(fast, [5., 6.])
+    copy([])
+    np.testing.assert_array_equal(K.get_value(slow), [5., 6.])
+    ema = K.variable([0., 0.])
+    average = K.function([], [], updates=[
+        K.moving_average_update(ema, fast, 0.9),
+        K.update_sub(counter, 0.5)])
+    average([])
+    average([])
+    np.testing.assert_allclose(K.get_value(ema), [0.95, 1.14], rtol=1e-6)
+    assert K.get_value(counter) == 2.
+
+
+def test_augmented_assignment_on_a_variable_makes_a_new_tensor():
+    # DLwP's `loss = K.variable(0.); loss += ...`: the variable is kept.
+    loss = K.variable(0.)
+    start = loss
+    weight = K.variable(1.)
+    loss += K.constant(2.)
+    loss += 3. * weight
+    assert K.get_value(start) == 0.
+    K.set_value(weight, 2.)
+    assert K.eval(loss) == 8.
