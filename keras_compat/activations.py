@@ -131,6 +131,15 @@ _ALL = {
 }
 
 
+def _is_custom_name(name):
+    """Whether a custom object (`get_custom_objects()`, a
+    `CustomObjectScope`, `load_model(custom_objects=...)`) takes the name:
+    it comes before the built-in function, as in Keras 2 (a user's own
+    'swish' or keras-bert's tanh 'gelu')."""
+    from .utils.generic_utils import get_custom_objects
+    return name in get_custom_objects()
+
+
 def serialize(activation):
     return serialize_keras_object(activation)
 
@@ -153,7 +162,7 @@ def get(identifier):
         return linear
     if isinstance(identifier, str):
         fn = _ALL.get(identifier)
-        if fn is not None:
+        if fn is not None and not _is_custom_name(identifier):
             return fn
         return deserialize(identifier)
     if isinstance(identifier, dict):

@@ -64,3 +64,42 @@ def test_layers_apply_relu_to_their_own_output_in_place():
                                np.maximum(x @ kernel, 0), rtol=1e-6)
     np.testing.assert_allclose(inputs.grad.numpy(), active @ kernel.T,
                                rtol=1e-5, atol=1e-6)
+
+
+def test_custom_objects_come_before_built_in_activation_names(tmp_path):
+    from keras_compat import backend as K
+    from keras_compat.layers import Activation, Dense
+    from keras_compat.models import Sequential, load_model
+    from keras_compat.utils.generic_utils import get_custom_objects
+
+    def swish(x):
+        return x * K.sigmoid(2. * x)
+
+    def gelu(x):
+        # keras-bert's tanh approximation.
+        return 0.5 * x * (1. + K.tanh(np.sqrt(2. / np.pi) *
+                                      (x + 0.044715 * x ** 3)))
+
+    objects = get_custom_objects()
+    saved = dict(objects)
+    objects['swish'] = Activation(swish)
+    try:
+        model = Sequential([Dense(1, activation='swish', use_bias=False,
+                                  kernel_initializer='ones',
+                                  input_shape=(1,))])
+        got = model.predict(np.ones((1, 1)))
+        np.testing.assert_allclose(got, [[1. / (1. + np.exp(-2.))]],
+                                   rtol=1e-6)
+    finally:
+        objects.clear()
+        objects.update(saved)
+    model = Sequential([Dense(1, activation=gelu, use_bias=False,
+                              kernel_initializer='ones', input_shape=(1,))])
+    x = np.array([[-1.5]], 'float32')
+    expected = 0.5 * -1.5 * (1. + np.tanh(np.sqrt(2. / np.pi) *
+                                          (-1.5 + 0.044715 * -1.5 ** 3)))
+    np.testing.assert_allclose(model.predict(x), [[expected]], rtol=1e-5)
+    path = str(tmp_path / 'gelu.h5')
+    model.save(path)
+    loaded = load_model(path, custom_objects={'gelu': gelu})
+    np.testing.assert_allclose(loaded.predict(x), [[expected]], rtol=1e-5)
