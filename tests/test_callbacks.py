@@ -146,7 +146,7 @@ def test_csv_logger_and_append(tmp_path):
 def test_terminate_on_nan_and_lambda_callback():
     x, y = data()
     model = Sequential([layers.Dense(3, input_dim=4)])
-    model.compile(keras.optimizers.SGD(lr=1e30), 'mse')
+    model.compile(keras.keras.optimizers.SGD(lr=1e30), 'mse')
     batches = []
     history = model.fit(x * 1e20, y, epochs=3, batch_size=8, verbose=0,
                         callbacks=[cbks.TerminateOnNaN(),
@@ -242,3 +242,52 @@ def test_callbacks_read_the_keras_2_2_metric_names_from_the_logs(tmp_path):
                         'val_loss', 'val_mse']
     assert os.listdir(str(tmp_path)) == [
         'w-01-%.3f.h5' % history.history['val_accuracy'][0]]
+
+
+@pytest.mark.parametrize('hook', ['on_batch_begin', 'on_batch_end'])
+@pytest.mark.parametrize('call', ['predict', 'evaluate'])
+def test_predict_or_evaluate_in_a_batch_hook_keeps_training_mode(hook,
+                                                                 call):
+    from keras_compat.layers import BatchNormalization
+    x = np.random.RandomState(0).rand(64, 4).astype('float32')
+    y = (x.sum(1) > 2).astype('float32')
+
+    def trained(with_hook):
+        model = Sequential([
+            layers.Dense(4, input_dim=4, kernel_initializer='ones'),
+            BatchNormalization(),
+            layers.Dense(1, activation='sigmoid', kernel_initializer='ones')])
+        model.compile(keras.optimizers.SGD(lr=0.3), 'binary_crossentropy')
+
+        def run_it(batch, logs):
+            if call == 'predict':
+                model.predict(x[:2])
+            else:
+                model.evaluate(x[:2], y[:2], verbose=0)
+        callbacks = [cbks.LambdaCallback(**{hook: run_it})] \
+            if with_hook else []
+        model.fit(x, y, batch_size=16, epochs=1, verbose=0, shuffle=False,
+                  callbacks=callbacks)
+        return model.get_weights()
+
+    for a, b in zip(trained(False), trained(True)):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_evaluate_in_a_batch_hook_leaves_the_epoch_logs_alone():
+    x = np.arange(4, dtype='float32').reshape(4, 1)
+    y = np.zeros((4, 1), 'float32')
+    model = Sequential([layers.Dense(1, input_dim=1, kernel_initializer='ones',
+                              use_bias=False)])
+    model.compile(keras.optimizers.SGD(lr=0.), 'mse', metrics=['mae'])
+
+    def probe(batch, logs):
+        if batch == 1:
+            model.evaluate(x[:1] + 100, y[:1], verbose=0)
+            model.test_on_batch(x[:1] + 100, y[:1])
+    history = model.fit(x, y, batch_size=1, shuffle=False, verbose=0,
+                        callbacks=[cbks.LambdaCallback(
+                            on_batch_end=probe)])
+    # Outputs 0, 1, 2, 3: mse 3.5 and mae 1.5 over the epoch.
+    assert history.history['loss'] == [pytest.approx(3.5)]
+    assert history.history['mae'] == [pytest.approx(1.5)]

@@ -107,12 +107,16 @@ def _train_epoch(model, batches, callback_list, agree_to_stop=False):
             if want_begin:
                 callback_list.batch_hook('train', 'begin', step,
                                          {'batch': step, 'size': size})
+                # The hook may have run predict or evaluate.
+                model._set_mode(training_phase())
             training_step.train_step(model, batch)
             if want_end:
                 callback_list.batch_hook(
                     'train', 'end', step,
                     cbks.BatchLogs({'batch': step, 'size': size}, lazy,
                                    model))
+            if want_end:
+                model._set_mode(training_phase())
             if agree_to_stop:
                 model.stop_training = distributed.get_strategy(
                 ).agree_to_stop(model.stop_training)
@@ -159,8 +163,40 @@ def inference_phase():
 
 
 # ------------------------------------------------------------- evaluate
+class _kept_epoch_metrics(object):
+    """Inside a training epoch (evaluate or test_on_batch called from a
+    batch hook), keeps the epoch's metric states, which the evaluation
+    shares, and puts them back after it."""
+
+    def __init__(self, model):
+        self.model = model
+        self.saved = None
+
+    def __enter__(self):
+        if common._ACTIVE_LOOP != 1:
+            return self
+        try:
+            self.saved = [[t.clone() for t in m._state_tensors()]
+                          for m in self.model._metrics_tracker.all_metrics()]
+        except NotImplementedError:
+            self.saved = None
+        return self
+
+    def __exit__(self, *exc):
+        if self.saved is not None:
+            for metric, tensors in zip(
+                    self.model._metrics_tracker.all_metrics(), self.saved):
+                metric._load_state_tensors(tensors)
+        return False
+
+
 def evaluate_loop(model, batches, callback_list=None):
     """The logs of one pass over `batches` without updates."""
+    with _kept_epoch_metrics(model):
+        return _evaluate_loop(model, batches, callback_list)
+
+
+def _evaluate_loop(model, batches, callback_list):
     host_memory.reuse_freed_memory()
     model._metrics_tracker.reset()
     model._set_mode(inference_phase())
@@ -316,6 +352,11 @@ def single_batch(model, inputs, targets=(), weights=()):
 def run_on_batch(model, batch, train, reset_metrics):
     """train_on_batch/test_on_batch: one step, then the loss (and metric
     values) as floats."""
+    with _kept_epoch_metrics(model):
+        return _run_on_batch(model, batch, train, reset_metrics)
+
+
+def _run_on_batch(model, batch, train, reset_metrics):
     host_memory.reuse_freed_memory()
     if reset_metrics:
         model._metrics_tracker.reset()
