@@ -202,3 +202,29 @@ def test_keras22_stateful_metric_layer_reports_its_running_value():
     result = model.evaluate(x, y, batch_size=10, verbose=0)
     predictions = model.predict(x)
     assert result[1] == np.sum((np.round(predictions) == y) & (y == 1))
+
+
+def test_loss_weighted_by_a_numpy_array_trains():
+    # The weighted categorical crossentropy of Keras 2 blog posts: a
+    # tensor times a numpy array, on either side.
+    from keras_compat import backend as K
+    from keras_compat.layers import Dense, Lambda
+    from keras_compat.models import Sequential
+    class_weights = np.array([0.5, 2., 10.])
+
+    def weighted(y_true, y_pred):
+        y_pred = K.clip(y_pred, K.epsilon(), 1 - K.epsilon())
+        return -K.sum(class_weights * (y_true * K.log(y_pred)), -1) + \
+            0. * K.sum(y_pred * np.array([1., 1., 1.]), -1)
+
+    model = Sequential([Dense(3, activation='softmax', input_shape=(2,)),
+                        Lambda(lambda t: t * np.array([1., 1., 1.], 'f'))])
+    from keras_compat import optimizers
+    model.compile(optimizers.SGD(lr=0.1), weighted)
+    x = np.random.RandomState(0).rand(4, 2)
+    y = np.eye(3)[[0, 1, 2, 1]]
+    pred = model.predict(x).astype('float64')
+    expected = np.mean(-np.sum(class_weights * y * np.log(pred), -1))
+    history = model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    assert history.history['loss'][0] == pytest.approx(expected, 1e-5)
+    assert not np.allclose(model.predict(x), pred)

@@ -33,6 +33,7 @@ import threading
 import types
 import weakref
 
+import numpy as np
 import torch
 from torch.overrides import TorchFunctionMode
 
@@ -156,6 +157,9 @@ class ImmutableTensorsMode(TorchFunctionMode):
     def __torch_function__(self, func, types, args=(), kwargs=None):
         if kwargs is None:
             kwargs = {}
+        if len(args) == 2 and (type(args[0]) is np.ndarray or
+                               type(args[1]) is np.ndarray):
+            args = _with_arrays_as_tensors(args)
         try:
             out_of_place = _OUT_OF_PLACE.get(func)
         except TypeError:
@@ -163,6 +167,59 @@ class ImmutableTensorsMode(TorchFunctionMode):
         if out_of_place is not None and _from_augmented_assignment():
             return out_of_place(*args, **kwargs)
         return func(*args, **kwargs)
+
+
+def _with_arrays_as_tensors(args):
+    """A tensor and a Numpy array as the two operands of an operator
+    (`y_true * K.log(y_pred) * class_weights`): the array is a constant of
+    the tensor's float type and device, as TensorFlow converted it. Torch
+    would read the tensor as an array instead, which fails while it
+    requires gradients."""
+    tensors = [a for a in args if isinstance(a, torch.Tensor)]
+    if not tensors:
+        return args
+    like = tensors[0]
+    converted = []
+    for a in args:
+        if type(a) is np.ndarray:
+            dtype = None
+            if a.dtype.kind == 'f' or (a.dtype.kind in 'iub' and
+                                       like.is_floating_point()):
+                dtype = like.dtype if like.is_floating_point() else None
+            a = torch.as_tensor(a, dtype=dtype, device=like.device)
+        converted.append(a)
+    return tuple(converted)
+
+
+_UFUNCS = {
+    'add': torch.add, 'subtract': torch.sub, 'multiply': torch.mul,
+    'true_divide': torch.div, 'divide': torch.div,
+    'floor_divide': torch.floor_divide, 'power': torch.pow,
+    'remainder': torch.remainder, 'matmul': torch.matmul,
+    'maximum': torch.maximum, 'minimum': torch.minimum,
+    'greater': torch.gt, 'greater_equal': torch.ge, 'less': torch.lt,
+    'less_equal': torch.le, 'equal': torch.eq, 'not_equal': torch.ne,
+    'logical_and': torch.logical_and, 'logical_or': torch.logical_or}
+
+
+def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    """`numpy_array * tensor` (and `tensor * numpy_array`, which torch
+    hands to numpy): in Keras 2 code (user code running under the mode,
+    a tensor that requires gradients, or a Keras variable) the result is
+    a tensor, with the array as a constant, as TensorFlow computed it;
+    elsewhere numpy's own result, as before."""
+    op = _UFUNCS.get(ufunc.__name__) if method == '__call__' else None
+    tensors = [i for i in inputs if isinstance(i, torch.Tensor)]
+    keras_code = _STATE.active or any(
+        t.requires_grad or type(t) is not torch.Tensor for t in tensors)
+    if op is None or not keras_code or kwargs or len(inputs) != 2:
+        arrays = [i.detach().cpu().numpy() if isinstance(i, torch.Tensor)
+                  else i for i in inputs]
+        return getattr(ufunc, method)(*arrays, **kwargs)
+    return op(*_with_arrays_as_tensors(inputs))
+
+
+torch.Tensor.__array_ufunc__ = _array_ufunc
 
 
 class _State(threading.local):
