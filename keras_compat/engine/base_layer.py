@@ -1454,7 +1454,14 @@ class Layer(nn.Module):
 
     @property
     def uses_learning_phase(self):
-        return False
+        """Keras 2's flag for layers whose output depends on the learning
+        phase; the phase here reaches every layer at run time, so it is
+        informative only. Layers may set it (keras-contrib's CRF does)."""
+        return self.__dict__.get('_uses_learning_phase', False)
+
+    @uses_learning_phase.setter
+    def uses_learning_phase(self, value):
+        self.__dict__['_uses_learning_phase'] = bool(value)
 
 
 class _SymbolicLoss(object):

@@ -386,8 +386,13 @@ class Network(Layer):
 
     @property
     def uses_learning_phase(self):
-        return any(getattr(x, '_uses_learning_phase', False)
-                   for x in self.outputs)
+        return self.__dict__.get('_uses_learning_phase', False) or any(
+            getattr(x, '_uses_learning_phase', False)
+            for x in self.outputs or ())
+
+    @uses_learning_phase.setter
+    def uses_learning_phase(self, value):
+        self.__dict__['_uses_learning_phase'] = bool(value)
 
     # ------------------------------------------------ graph losses/metrics
     def add_loss(self, losses, inputs=None):

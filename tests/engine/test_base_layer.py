@@ -783,3 +783,20 @@ def test_layer_updates_run_in_training_only_as_in_keras_2():
     np.testing.assert_allclose(model.predict(x), x - 1.5)
     model.evaluate(x, x, verbose=0)
     assert model.get_weights()[0].tolist() == [1.5]
+
+
+def test_layers_may_set_uses_learning_phase():
+    class PhaseAware(layers.Layer):
+        def __init__(self, **kwargs):
+            super(PhaseAware, self).__init__(**kwargs)
+            self.uses_learning_phase = True
+
+        def call(self, inputs):
+            self.uses_learning_phase = True
+            return inputs * 2.
+
+    layer = PhaseAware()
+    assert layer.uses_learning_phase
+    model = models.Sequential([layer])
+    np.testing.assert_allclose(model.predict(np.ones((1, 2))), [[2., 2.]])
+    assert not layers.Dense(2).uses_learning_phase
