@@ -146,7 +146,7 @@ def test_csv_logger_and_append(tmp_path):
 def test_terminate_on_nan_and_lambda_callback():
     x, y = data()
     model = Sequential([layers.Dense(3, input_dim=4)])
-    model.compile(keras.keras.optimizers.SGD(lr=1e30), 'mse')
+    model.compile(keras.optimizers.SGD(lr=1e30), 'mse')
     batches = []
     history = model.fit(x * 1e20, y, epochs=3, batch_size=8, verbose=0,
                         callbacks=[cbks.TerminateOnNaN(),

@@ -125,6 +125,12 @@ def _augmented_offsets(code):
     return offsets
 
 
+def is_library_code(code):
+    """Whether a code object belongs to keras_compat, torch, the standard
+    library or an installed torch package (not to Keras 2 user code)."""
+    return _is_library_file(code.co_filename)
+
+
 def _from_augmented_assignment():
     return augmented_assignment_in(sys._getframe(2))
 

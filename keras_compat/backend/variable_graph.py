@@ -81,10 +81,13 @@ def _dispatch(cls, func, types, args=(), kwargs=None):
     kwargs = kwargs or {}
     if recording():
         return _record(func, args, kwargs)
-    if VariableExpression in types:
+    if VariableExpression in types or any(t in _VIEW_TYPES for t in types):
+        # Read afresh: expressions, and weight views (differentiable, so a
+        # weight listed by `layer.weights` and used in a step trains).
         memo = {}
-        args = _now(args, memo)
-        kwargs = _now(kwargs, memo)
+        keep = 1 if _in_place(getattr(func, '__name__', '')) else 0
+        args = tuple(args[:keep]) + tuple(_now(args[keep:], memo, True))
+        kwargs = _now(kwargs, memo, True)
     with torch._C.DisableTorchFunctionSubclass():
         return func(*args, **kwargs)
 
@@ -109,6 +112,14 @@ class KerasVariable(torch.nn.Parameter):
     __torch_function__ = classmethod(_dispatch)
 
 
+class KerasParameter(torch.nn.Parameter):
+    """A layer's own weight (`dense.kernel`) once user code has read it
+    while no model runs: the same parameter, whose use outside any run
+    builds a graph expression (`K.sum(dense.kernel ** 2)`)."""
+
+    __torch_function__ = classmethod(_dispatch)
+
+
 class VariableTensor(torch.Tensor):
     """A variable of an integer or boolean type (`K.variable(0,
     dtype='int64')`): a plain tensor whose use outside any model run
@@ -119,13 +130,26 @@ class VariableTensor(torch.Tensor):
 
 # Types whose values are read afresh in expressions (besides torch
 # Parameters, such as a layer's own weights).
-_LEAF_TYPES = [KerasVariable, VariableTensor]
+_LEAF_TYPES = [KerasVariable, VariableTensor, KerasParameter]
+# Weight views, read again from their layer wherever they are used.
+_VIEW_TYPES = set()
 
 
 def register_leaf_type(cls):
-    """Adds a tensor type standing for a variable (the Keras view of a
-    layer weight)."""
+    """Adds a tensor type standing for a layer weight (the Keras view of
+    a weight): read again from its layer wherever it is used."""
     _LEAF_TYPES.append(cls)
+    _VIEW_TYPES.add(cls)
+
+
+def expose(param, frame):
+    """A layer's parameter read by code running in `frame`: from user code
+    while no model runs, it becomes a `KerasParameter`, so that operators
+    on it build expressions."""
+    if type(param) is torch.nn.Parameter and recording() and \
+            not immutable.is_library_code(frame.f_code):
+        param.__class__ = KerasParameter
+    return param
 
 
 def new_variable(data):
@@ -275,16 +299,20 @@ def current_values(tree):
         return _now(tree, {})
 
 
-def _now(tree, memo):
+def _now(tree, memo, views=False):
+    """`tree` with expressions computed now (and, with `views`, weight
+    views taken again from their layers)."""
     if isinstance(tree, VariableExpression):
         return _evaluate(tree, memo)
+    if views and type(tree) in _VIEW_TYPES:
+        return _leaf_now(tree)
     if type(tree) in (list, tuple):
-        if not any(isinstance(v, (VariableExpression, list, tuple, dict))
+        if not any(isinstance(v, (torch.Tensor, list, tuple, dict))
                    for v in tree):
             return tree
-        return type(tree)(_now(v, memo) for v in tree)
+        return type(tree)(_now(v, memo, views) for v in tree)
     if type(tree) is dict:
-        return {k: _now(v, memo) for k, v in tree.items()}
+        return {k: _now(v, memo, views) for k, v in tree.items()}
     return tree
 
 

@@ -8,6 +8,7 @@ for the fastest torch kernel; `get_weights()`/`set_weights()` and
 `layer.weights` speak Keras layout."""
 import functools
 import inspect
+import sys
 import re
 import weakref
 
@@ -142,7 +143,11 @@ class _WeightRecord(object):
         """`keras_tensor` as a layer attribute hands it to user code
         (`conv.kernel`, `cell.recurrent_kernel`): a re-laid-out tensor
         names the weight it shows, so that K.gradients and K.update with
-        respect to it reach the parameter."""
+        respect to it reach the parameter. Read by user code while no
+        model runs, it is the weight's view, a variable of expressions."""
+        if self.to_keras is not None and variable_graph.recording() and \
+                not immutable.is_library_code(sys._getframe(2).f_code):
+            return layer._weight_view(self)
         tensor = self.keras_tensor(layer)
         if self.to_keras is not None:
             tensor._keras_source = (weakref.ref(layer), self)
@@ -360,7 +365,12 @@ class Layer(nn.Module):
         # here directly, without nn.Module's generic path.
         params = self.__dict__.get('_parameters')
         if params is not None and name in params:
-            return params[name]
+            param = params[name]
+            if type(param) is nn.Parameter and variable_graph.recording():
+                # Read by user code outside any run: operators on it build
+                # expressions (`K.sum(dense.kernel ** 2)`).
+                variable_graph.expose(param, sys._getframe(1))
+            return param
         try:
             return nn.Module.__getattr__(self, name)
         except AttributeError:

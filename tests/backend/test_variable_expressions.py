@@ -266,3 +266,59 @@ def test_augmented_assignment_on_a_variable_makes_a_new_tensor():
     assert K.get_value(start) == 0.
     K.set_value(weight, 2.)
     assert K.eval(loss) == 8.
+
+
+def test_operators_on_a_layer_weight_attribute_follow_the_weight():
+    from keras_compat.layers import Conv2D
+    dense = Dense(2, input_shape=(3,), kernel_initializer='ones')
+    Sequential([dense])
+    doubled = 2 * dense.kernel
+    squared = K.sum(dense.kernel ** 2)
+    conv = Conv2D(2, 3, kernel_initializer='ones')
+    Sequential([conv]).build((None, 5, 5, 1))
+    conv_total = K.sum(conv.kernel * 2.)
+    K.set_value(dense.kernel, np.full((3, 2), 3., 'float32'))
+    K.set_value(conv.kernel, np.full((3, 3, 1, 2), 3., 'float32'))
+    np.testing.assert_allclose(K.eval(doubled), np.full((3, 2), 6.))
+    assert K.eval(squared) == 54.
+    assert K.eval(conv_total) == 108.
+
+
+def test_penalty_from_an_indexed_weight_in_build_trains():
+    # ConcreteDropout's `K.sigmoid(self.p_logit[0])` penalty.
+    class Penalised(Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(name='w', shape=(1,),
+                                     initializer='ones')
+            self.add_loss(K.square(self.w[0]))
+            super(Penalised, self).build(input_shape)
+
+        def call(self, x):
+            return x * 0.
+
+    inputs = Input((1,))
+    layer = Penalised()
+    model = Model(inputs, layer(inputs))
+    model.compile(optimizers.SGD(lr=0.1), 'mse')
+    zeros = np.zeros((1, 1))
+    for w in (1., 2., 3.):
+        K.set_value(layer.w, np.array([w], 'float32'))
+        assert model.evaluate(zeros, zeros, verbose=0) == pytest.approx(w * w)
+    model.train_on_batch(zeros, zeros)
+    # d(w^2)/dw = 6: one step of 0.1 takes w from 3 to 2.4.
+    np.testing.assert_allclose(K.get_value(layer.w), [2.4], rtol=1e-6)
+
+
+def test_weight_view_used_in_a_loss_trains():
+    model = Sequential([Dense(1, input_shape=(2,), use_bias=False,
+                              kernel_initializer='ones')])
+    kernel = model.trainable_weights[0]
+
+    def loss(y_true, y_pred):
+        return K.mean(K.square(y_pred - y_true)) + K.sum(kernel)
+
+    model.compile(optimizers.SGD(lr=0.5), loss)
+    x = np.zeros((2, 2), 'float32')
+    model.train_on_batch(x, np.zeros((2, 1)))
+    # Only the penalty has a gradient (1 per weight): 1 - 0.5 = 0.5.
+    np.testing.assert_allclose(K.get_value(kernel), [[0.5], [0.5]])
