@@ -122,11 +122,26 @@ def epoch_logs(model):
 
 class BatchLogs(Logs):
     """Batch logs whose metric values are read from the device only when a
-    callback looks at them (so the loop never waits otherwise)."""
+    callback looks at them (so the loop never waits otherwise). A training
+    batch's 'loss' is that batch's loss, as in Keras 2 (LR finders read
+    it); `running` gives the epoch's running values the progress bar
+    shows."""
 
-    def __init__(self, base, lazy=None, model=None):
+    def __init__(self, base, lazy=None, model=None, running=None):
         Logs.__init__(self, base, model)
         self._lazy = lazy
+        self._running = running
+
+    def running_values(self):
+        """The epoch's running values (the logs themselves when the
+        batch has no others)."""
+        running = self.__dict__.get('_running')
+        if running is None:
+            return self
+        values = dict(running())
+        values.update((k, v) for k, v in dict.items(self)
+                      if k in ('batch', 'size'))
+        return values
 
     def _load(self):
         lazy = self.__dict__.get('_lazy')
@@ -433,6 +448,8 @@ class ProgbarLogger(Callback):
             self.progbar.set_values(self.seen, self._values(logs))
 
     def _values(self, logs):
+        if isinstance(logs, BatchLogs):
+            logs = logs.running_values()
         return [(k, v) for k, v in logs.items()
                 if k not in ('batch', 'size') and np.ndim(v) == 0]
 

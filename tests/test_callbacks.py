@@ -291,3 +291,19 @@ def test_evaluate_in_a_batch_hook_leaves_the_epoch_logs_alone():
     # Outputs 0, 1, 2, 3: mse 3.5 and mae 1.5 over the epoch.
     assert history.history['loss'] == [pytest.approx(3.5)]
     assert history.history['mae'] == [pytest.approx(1.5)]
+
+
+def test_batch_logs_hold_the_loss_of_that_batch():
+    # LR finders read logs['loss'] per batch: Keras 2 gave the batch's own
+    # loss (metrics are running means, as in Keras 2.3).
+    x = np.arange(4, dtype='float32').reshape(4, 1)
+    y = np.zeros((4, 1), 'float32')
+    model = Sequential([layers.Dense(1, input_dim=1, kernel_initializer='ones',
+                                     use_bias=False)])
+    model.compile(keras.optimizers.SGD(lr=0.), 'mse', metrics=['mae'])
+    seen = []
+    model.fit(x, y, batch_size=1, shuffle=False, verbose=0,
+              callbacks=[cbks.LambdaCallback(on_batch_end=lambda b, logs:
+                                             seen.append((logs['loss'],
+                                                          logs['mae'])))])
+    assert seen == [(0., 0.), (1., 0.5), (4., 1.), (9., 1.5)]

@@ -562,6 +562,9 @@ class MetricsTracker(object):
             self.loss_trackers[0]._add_sum(total.detach() * batch, batch)
             for tracker, value in zip(self.loss_trackers[1:], per_output):
                 tracker._add_sum(value.detach() * batch, batch)
+            self._batch_losses = [total.detach()] + [
+                value.detach() for value in
+                per_output[:len(self.loss_trackers) - 1]]
             self.compiled_metrics.update(targets, outputs, weights)
             if added_values is not None:
                 self._update_added(added_values, attribute_metrics)
@@ -610,6 +613,18 @@ class MetricsTracker(object):
         names = ['loss'] + [t.name for t in (self.loss_trackers or [])[1:]]
         names += self.compiled_metrics.names + self.added_names()
         return dict(zip(names, self.result_floats()))
+
+    def batch_results_dict(self):
+        """The logs of a training batch, as Keras 2's batch logs: the
+        losses of that batch, and the metrics' running values."""
+        results = self.results_dict()
+        losses = getattr(self, '_batch_losses', None)
+        if losses:
+            values = torch.stack([v.reshape(()).to(torch.float32)
+                                  for v in losses]).cpu().tolist()
+            names = ['loss'] + [t.name for t in self.loss_trackers[1:]]
+            results.update(zip(names, values))
+        return results
 
 
 def _batch_size_of(outputs, targets):

@@ -100,7 +100,8 @@ def _train_epoch(model, batches, callback_list, agree_to_stop=False):
     model._set_mode(training_phase())
     want_begin = callback_list.wants_batch('train', 'begin')
     want_end = callback_list.wants_batch('train', 'end')
-    lazy = model._metrics_tracker.results_dict
+    lazy = model._metrics_tracker.batch_results_dict
+    running = model._metrics_tracker.results_dict
     with common.loop_phase(1):
         for step, batch in enumerate(batches):
             size = int(batch.inputs[0].shape[0])
@@ -114,7 +115,7 @@ def _train_epoch(model, batches, callback_list, agree_to_stop=False):
                 callback_list.batch_hook(
                     'train', 'end', step,
                     cbks.BatchLogs({'batch': step, 'size': size}, lazy,
-                                   model))
+                                   model, running))
             if want_end:
                 model._set_mode(training_phase())
             if agree_to_stop:
