@@ -88,9 +88,22 @@ def _layer_weight_entries(layer):
     names, values = [], []
     for i, view in enumerate(layer.weights):
         name = view.name or 'param_%d' % i
-        names.append(name)
+        names.append(_unique_weight_name(name, names))
         values.append(view.detach().cpu().numpy())
     return names, values
+
+
+def _unique_weight_name(name, taken):
+    """`name`, or TensorFlow's next free variant of it ('rnn_1/kernel_1:0'
+    for the kernel of a second cell of a stacked RNN), as Keras 2 files
+    name repeated weights of a layer."""
+    if name not in taken:
+        return name
+    base, suffix = (name[:-2], ':0') if name.endswith(':0') else (name, '')
+    i = 1
+    while '%s_%d%s' % (base, i, suffix) in taken:
+        i += 1
+    return '%s_%d%s' % (base, i, suffix)
 
 
 def save_weights_to_hdf5_group(group, layers):

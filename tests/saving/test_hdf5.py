@@ -228,3 +228,21 @@ def test_lambda_numpy_arguments_survive_saving(tmp_path):
     assert isinstance(loaded.layers[1].arguments['mu'], np.ndarray)
     x = np.ones((1, 2, 3), 'float32')
     np.testing.assert_allclose(loaded.predict(x), x - mean, rtol=1e-6)
+
+
+def test_stacked_cells_save_and_load(tmp_path):
+    from keras_compat.layers import Input, RNN, LSTMCell
+    inputs = Input((3, 2))
+    model = Model(inputs, RNN([LSTMCell(2), LSTMCell(2)])(inputs))
+    path = str(tmp_path / 'stacked.h5')
+    model.save(path)
+    with h5py.File(path, 'r') as f:
+        group = f['model_weights'][model.layers[1].name]
+        names = [n.decode('utf8') if isinstance(n, bytes) else n
+                 for n in group.attrs['weight_names']]
+    assert len(set(names)) == 6
+    assert names[3].endswith('kernel_1:0')
+    loaded = load_model(path)
+    x = np.random.RandomState(0).rand(2, 3, 2)
+    np.testing.assert_allclose(loaded.predict(x), model.predict(x),
+                               rtol=1e-6)
