@@ -37,6 +37,8 @@ import numpy as np
 import torch
 from torch.overrides import TorchFunctionMode
 
+from .tensor_shape import TensorShape
+
 _OUT_OF_PLACE = {}
 for _name in ('add', 'sub', 'mul', 'div', 'floor_divide', 'pow',
               'remainder'):
@@ -163,6 +165,10 @@ class ImmutableTensorsMode(TorchFunctionMode):
     def __torch_function__(self, func, types, args=(), kwargs=None):
         if kwargs is None:
             kwargs = {}
+        if getattr(func, '__self__', None) is _SHAPE and not _is_library_file(
+                sys._getframe(1).f_code.co_filename):
+            # `x.shape.as_list()`, `x.shape[-1].value` in Keras 2 code.
+            return TensorShape(func(*args))
         if len(args) == 2 and (type(args[0]) is np.ndarray or
                                type(args[1]) is np.ndarray):
             args = _with_arrays_as_tensors(args)
@@ -196,6 +202,8 @@ def _with_arrays_as_tensors(args):
         converted.append(a)
     return tuple(converted)
 
+
+_SHAPE = torch.Tensor.shape
 
 _UFUNCS = {
     'add': torch.add, 'subtract': torch.sub, 'multiply': torch.mul,

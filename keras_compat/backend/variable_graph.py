@@ -26,6 +26,7 @@ import threading
 import torch
 
 from . import common, immutable
+from .tensor_shape import TensorShape
 from . import replay as _replay
 
 _STATE = threading.local()
@@ -92,6 +93,14 @@ def _dispatch(cls, func, types, args=(), kwargs=None):
         return func(*args, **kwargs)
 
 
+def _keras_shape(self):
+    """The static shape, as TensorFlow gave it: a tuple that also has
+    `as_list()`, with dimensions that have `.value` (SpectralNormalization
+    reads `self.kernel.shape.as_list()`)."""
+    with torch._C.DisableTorchFunctionSubclass():
+        return TensorShape(torch.Tensor.shape.__get__(self))
+
+
 class VariableExpression(torch.Tensor):
     """A tensor computed from variables outside any model run, which
     computes itself again from their current values whenever it is read
@@ -99,6 +108,7 @@ class VariableExpression(torch.Tensor):
     was made."""
 
     __torch_function__ = classmethod(_dispatch)
+    shape = property(_keras_shape)
 
     def __repr__(self):
         return 'VariableExpression(%s)' % (repr(current(self)),)
@@ -110,6 +120,7 @@ class KerasVariable(torch.nn.Parameter):
     outside any model run builds a graph expression."""
 
     __torch_function__ = classmethod(_dispatch)
+    shape = property(_keras_shape)
 
 
 class KerasParameter(torch.nn.Parameter):
@@ -118,6 +129,7 @@ class KerasParameter(torch.nn.Parameter):
     builds a graph expression (`K.sum(dense.kernel ** 2)`)."""
 
     __torch_function__ = classmethod(_dispatch)
+    shape = property(_keras_shape)
 
 
 class VariableTensor(torch.Tensor):
@@ -126,6 +138,7 @@ class VariableTensor(torch.Tensor):
     builds a graph expression."""
 
     __torch_function__ = classmethod(_dispatch)
+    shape = property(_keras_shape)
 
 
 # Types whose values are read afresh in expressions (besides torch

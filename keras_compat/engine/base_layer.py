@@ -74,6 +74,7 @@ class KerasWeightView(torch.Tensor):
     is computed again from the weights at each step."""
 
     __torch_function__ = classmethod(variable_graph._dispatch)
+    shape = property(variable_graph._keras_shape)
 
     @property
     def name(self):

@@ -800,3 +800,26 @@ def test_layers_may_set_uses_learning_phase():
     model = models.Sequential([layer])
     np.testing.assert_allclose(model.predict(np.ones((1, 2))), [[2., 2.]])
     assert not layers.Dense(2).uses_learning_phase
+
+
+def test_tensorflow_shape_idioms_on_weights_and_call_tensors():
+    # SpectralNormalization's `self.kernel.shape.as_list()`.
+    seen = {}
+
+    class Shapes(layers.Layer):
+        def build(self, input_shape):
+            self.kernel = self.add_weight(name='kernel',
+                                          shape=(input_shape[-1], 2),
+                                          initializer='ones')
+            seen['kernel'] = self.kernel.shape.as_list()
+            super(Shapes, self).build(input_shape)
+
+        def call(self, x):
+            seen['width'] = x.shape[-1].value
+            return K.dot(x, self.kernel) * x.shape.as_list()[-1]
+
+    inputs = layers.Input((3,))
+    model = models.Model(inputs, Shapes()(inputs))
+    np.testing.assert_allclose(model.predict(np.ones((1, 3))), [[9., 9.]])
+    assert seen == {'kernel': [3, 2], 'width': 3}
+    assert K.variable(np.zeros((2, 4))).shape.as_list() == [2, 4]

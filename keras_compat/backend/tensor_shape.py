@@ -1,0 +1,33 @@
+"""TensorFlow 1's static shape objects, as Keras 2 code reads them."""
+
+
+class Dimension(int):
+    """A known dimension of a `TensorShape`: an int that also has
+    TensorFlow 1's `.value` (`x.shape[1].value`). Unknown dimensions are
+    None."""
+
+    @property
+    def value(self):
+        return int(self)
+
+
+class TensorShape(tuple):
+    """A shape tuple that also answers the TensorFlow idioms Keras 2 code
+    uses (`x.get_shape().as_list()`, `x.shape[1].value`)."""
+
+    def as_list(self):
+        return [None if d is None else int(d) for d in self]
+
+    @property
+    def ndims(self):
+        return len(self)
+
+    @property
+    def dims(self):
+        return [self[i] for i in range(len(self))]
+
+    def __getitem__(self, key):
+        item = tuple.__getitem__(self, key)
+        if isinstance(key, slice):
+            return TensorShape(item)
+        return None if item is None else Dimension(item)
