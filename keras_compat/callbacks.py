@@ -894,14 +894,9 @@ class TensorBoard(Callback):
                                       'not supported.')
         # As in Keras 2, gradient histograms and weight images are part of
         # the histograms: with histogram_freq=0 the flags do nothing.
-        if histogram_freq and (write_grads or write_images):
-            raise NotImplementedError(
-                'TensorBoard(histogram_freq=%d, %s=True): gradient '
-                'histograms and weight images are not written; weight '
-                'histograms are. Pass write_grads=False and '
-                'write_images=False.' % (
-                    histogram_freq,
-                    'write_grads' if write_grads else 'write_images'))
+        self.write_grads = bool(write_grads and histogram_freq)
+        self.write_images = bool(write_images and histogram_freq)
+        self.batch_size = batch_size
         try:
             from torch.utils.tensorboard import SummaryWriter
         except ImportError:
@@ -942,12 +937,49 @@ class TensorBoard(Callback):
             if np.ndim(value) == 0:
                 self._writer.add_scalar(name, float(value), epoch)
         if self.histogram_freq and epoch % self.histogram_freq == 0:
-            for layer in self.model.layers:
-                for weight in layer.weights:
-                    self._writer.add_histogram(
-                        weight.name.replace(':', '_'),
-                        weight.detach().cpu().numpy(), epoch)
+            self._write_histograms(epoch)
         self._writer.flush()
+
+    def _write_histograms(self, epoch):
+        """Weight histograms; with write_grads the histograms of the
+        loss gradients on the first `batch_size` validation samples, and
+        with write_images each weight as an image, as Keras 2 wrote them."""
+        weights = [w for layer in self.model.layers for w in layer.weights]
+        grads = self._gradients(weights) if self.write_grads else None
+        for i, weight in enumerate(weights):
+            name = weight.name.replace(':', '_')
+            value = weight.detach().cpu().numpy()
+            self._writer.add_histogram(name, value, epoch)
+            if grads is not None and grads[i] is not None:
+                self._writer.add_histogram(name + '_grad', grads[i], epoch)
+            if self.write_images:
+                image = _weight_image(value)
+                if image is not None:
+                    self._writer.add_image(name, image, epoch,
+                                           dataformats='HWC')
+
+    def _gradients(self, weights):
+        if not self.validation_data:
+            raise ValueError('If printing histograms, validation_data must '
+                             'be provided, and cannot be a generator.')
+        from . import backend as K
+        model = self.model
+        trainable = {id(w) for w in model.trainable_weights}
+        wanted = [w for w in weights if id(w) in trainable]
+        if not wanted:
+            return [None] * len(weights)
+        fn = K.function(model.inputs + model.targets + model.sample_weights,
+                        K.gradients(model.total_loss, wanted))
+        data = [np.asarray(d)[:self.batch_size] for d in self.validation_data
+                if d is not None]
+        count = len(model.inputs) + len(model.targets)
+        feeds = data[:count]
+        for i in range(len(model.sample_weights)):
+            feeds.append(data[count + i] if count + i < len(data) else
+                         np.ones(len(feeds[0]), 'float32'))
+        found = iter(fn(feeds))
+        return [next(found) if id(w) in trainable else None
+                for w in weights]
 
     def on_train_end(self, logs=None):
         self._close_resources()
@@ -956,6 +988,22 @@ class TensorBoard(Callback):
         writer, self._writer = self._writer, None
         if writer is not None:
             writer.close()
+
+
+def _weight_image(value):
+    """A weight as Keras 2's TensorBoard showed it: a 2-D kernel (a bias
+    as one row), grey levels in height x width x 1; None for others."""
+    value = np.squeeze(value)
+    if value.ndim == 1:
+        value = value[np.newaxis, :]
+    elif value.ndim == 2 and value.shape[0] > value.shape[1]:
+        value = value.T
+    if value.ndim != 2:
+        return None
+    low, high = float(value.min()), float(value.max())
+    scaled = (value - low) / (high - low) if high > low else \
+        np.zeros_like(value)
+    return scaled[:, :, np.newaxis].astype('float32')
 
 
 class BackupAndRestore(Callback):

@@ -181,10 +181,6 @@ def test_tensorboard_image_and_gradient_flags_need_histograms(tmp_path):
                          write_grads=True)
     except ImportError as error:
         assert 'tensorboard' in str(error)
-    for flag in ('write_grads', 'write_images'):
-        with pytest.raises(NotImplementedError, match=flag):
-            cbks.TensorBoard(log_dir=str(tmp_path), histogram_freq=1,
-                             **{flag: True})
 
 
 def test_callbacks_monitor_keras22_metric_names(tmp_path):
@@ -307,3 +303,26 @@ def test_batch_logs_hold_the_loss_of_that_batch():
                                              seen.append((logs['loss'],
                                                           logs['mae'])))])
     assert seen == [(0., 0.), (1., 0.5), (4., 1.), (9., 1.5)]
+
+
+def test_tensorboard_writes_gradient_histograms_and_weight_images(tmp_path):
+    pytest.importorskip('tensorboard')
+    from tensorboard.backend.event_processing.event_accumulator import \
+        EventAccumulator
+    x, y = data()
+    model = small_model()
+    model.fit(x, y, epochs=1, verbose=0, validation_data=(x[:8], y[:8]),
+              callbacks=[cbks.TensorBoard(log_dir=str(tmp_path),
+                                          histogram_freq=1, write_grads=True,
+                                          write_images=True)])
+    events = EventAccumulator(str(tmp_path))
+    events.Reload()
+    histograms = events.Tags()['histograms']
+    kernel = model.layers[0].weights[0].name.replace(':', '_')
+    assert kernel in histograms and kernel + '_grad' in histograms
+    assert kernel in events.Tags()['images']
+    with pytest.raises(ValueError, match='validation_data'):
+        model.fit(x, y, epochs=1, verbose=0,
+                  callbacks=[cbks.TensorBoard(log_dir=str(tmp_path / 'b'),
+                                              histogram_freq=1,
+                                              write_grads=True)])
