@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from . import backend as K
-from .backend import immutable, replay
+from .backend import immutable, replay, variable_graph
 from .utils.generic_utils import (deserialize_keras_object,
                                   get_custom_objects,
                                   serialize_keras_object)
@@ -65,7 +65,7 @@ def _remember(cache, key, tensor, value):
 
 def _hyper_tensor(value, name):
     tensor = torch.tensor(float(value), dtype=torch.float32)
-    return tensor
+    return variable_graph.add_assign_methods(tensor)
 
 
 def clip_norm(g, c, n):

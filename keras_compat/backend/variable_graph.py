@@ -20,6 +20,7 @@ While a model runs (fit, evaluate, predict, a layer call, a K.function
 call, a graph run or shape probe, a `get_updates` step) nothing is
 recorded: operations compute plain tensors, at full speed, and read the
 expressions they are given afresh."""
+import functools
 import sys
 import threading
 
@@ -101,6 +102,66 @@ def _keras_shape(self):
         return TensorShape(torch.Tensor.shape.__get__(self))
 
 
+class _VariableMethods(object):
+    """tf.Variable's methods, which Keras 2.3 code on TensorFlow 2 calls
+    on Keras variables: `numpy()`, `value()`, `read_value()` and the
+    immediate `assign`, `assign_add` and `assign_sub`."""
+
+    __slots__ = ()
+
+    def numpy(self):
+        with torch._C.DisableTorchFunctionSubclass():
+            return _leaf_now(self).detach().to('cpu', copy=True).numpy()
+
+    def value(self):
+        return self
+
+    def read_value(self):
+        return self
+
+    def assign(self, value):
+        _assign(self, value, None)
+        return self
+
+    def assign_add(self, delta):
+        _assign(self, delta, torch.add)
+        return self
+
+    def assign_sub(self, delta):
+        _assign(self, delta, torch.sub)
+        return self
+
+
+def add_assign_methods(tensor):
+    """Gives a plain tensor standing for a variable (an optimizer's `lr`)
+    tf.Variable's `assign`, `assign_add` and `assign_sub`."""
+    tensor.assign = functools.partial(_assigned, tensor, combine=None)
+    tensor.assign_add = functools.partial(_assigned, tensor,
+                                          combine=torch.add)
+    tensor.assign_sub = functools.partial(_assigned, tensor,
+                                          combine=torch.sub)
+    return tensor
+
+
+def _assigned(tensor, value, combine):
+    _assign(tensor, value, combine)
+    return tensor
+
+
+def _assign(variable, value, combine):
+    value = current(value)
+    with quiet(), torch.no_grad(), \
+            torch._C.DisableTorchFunctionSubclass():
+        value = torch.as_tensor(value, device=variable.device)
+        if combine is not None:
+            value = combine(_leaf_now(variable), value)
+        source = variable.__dict__.get('_keras_source')
+        if source is not None and source[0]() is not None:
+            source[1].assign(source[0](), value)
+        else:
+            variable.copy_(value.to(variable.dtype).reshape(variable.shape))
+
+
 class VariableExpression(torch.Tensor):
     """A tensor computed from variables outside any model run, which
     computes itself again from their current values whenever it is read
@@ -114,7 +175,7 @@ class VariableExpression(torch.Tensor):
         return 'VariableExpression(%s)' % (repr(current(self)),)
 
 
-class KerasVariable(torch.nn.Parameter):
+class KerasVariable(_VariableMethods, torch.nn.Parameter):
     """A float variable made by `K.variable`, `K.zeros`, `K.ones`, `K.eye`
     or a random variable function: a trainable torch leaf whose use
     outside any model run builds a graph expression."""
@@ -123,7 +184,7 @@ class KerasVariable(torch.nn.Parameter):
     shape = property(_keras_shape)
 
 
-class KerasParameter(torch.nn.Parameter):
+class KerasParameter(_VariableMethods, torch.nn.Parameter):
     """A layer's own weight (`dense.kernel`) once user code has read it
     while no model runs: the same parameter, whose use outside any run
     builds a graph expression (`K.sum(dense.kernel ** 2)`)."""
@@ -132,7 +193,7 @@ class KerasParameter(torch.nn.Parameter):
     shape = property(_keras_shape)
 
 
-class VariableTensor(torch.Tensor):
+class VariableTensor(_VariableMethods, torch.Tensor):
     """A variable of an integer or boolean type (`K.variable(0,
     dtype='int64')`): a plain tensor whose use outside any model run
     builds a graph expression."""

@@ -46,3 +46,25 @@ def test_zeros_ones_and_eye_make_variables_as_keras_2_did():
     w, b = model.get_weights()
     np.testing.assert_allclose(w.ravel(), [0.96, 0.96], rtol=1e-6)
     np.testing.assert_allclose(b, [-0.04], rtol=1e-5)
+
+
+def test_tf_variable_methods_on_keras_variables():
+    from keras_compat import backend as K
+    from keras_compat import layers, models, optimizers
+    v = K.variable(1.)
+    assert v.numpy() == 1.
+    v.assign(3.)
+    v.assign_add(1.)
+    v.assign_sub(0.5)
+    assert K.get_value(v) == 3.5
+    step = K.variable(0, dtype='int64')
+    step.assign_add(2)
+    assert step.numpy() == 2
+    dense = layers.Dense(2, input_shape=(3,))
+    model = models.Sequential([dense])
+    assert dense.kernel.numpy().shape == (3, 2)
+    dense.kernel.assign(np.ones((3, 2)))
+    assert model.get_weights()[0].sum() == 6.
+    model.compile(optimizers.SGD(lr=0.1), 'mse')
+    model.optimizer.lr.assign(0.25)
+    assert K.get_value(model.optimizer.lr) == 0.25
