@@ -325,7 +325,7 @@ def update(x, new_x):
     `K.batch_get_value`, as in Keras 2; inside a run, done now."""
     if _is_graph_update(x, new_x):
         return _graph_update(x, new_x)
-    if _skips_update(x):
+    if _skips_update(x) or _graph.defer_update(x, _t(new_x)):
         return x
     with torch.no_grad():
         x.copy_(_t(new_x))
@@ -361,7 +361,7 @@ def update_add(x, increment):
         return _graph_update(x, x + increment)
     if _is_graph_update(x, increment):
         return _graph_update(x, increment, _added)
-    if _skips_update(x):
+    if _skips_update(x) or _graph.defer_update(x, _t(increment), _added):
         return x
     with torch.no_grad():
         x.add_(_t(increment).to(x.dtype))
@@ -374,7 +374,8 @@ def update_sub(x, decrement):
         return _graph_update(x, x - decrement)
     if _is_graph_update(x, decrement):
         return _graph_update(x, decrement, _subtracted)
-    if _skips_update(x):
+    if _skips_update(x) or _graph.defer_update(x, _t(decrement),
+                                               _subtracted):
         return x
     with torch.no_grad():
         x.sub_(_t(decrement).to(x.dtype))
@@ -388,7 +389,9 @@ def moving_average_update(x, value, momentum):
     if _is_graph_update(x, value):
         return _graph_update(x, value, functools.partial(
             _moving_average, momentum=momentum))
-    if _skips_update(x):
+    if _skips_update(x) or _graph.defer_update(
+            x, _t(value), functools.partial(_moving_average,
+                                            momentum=momentum)):
         return x
     with torch.no_grad():
         x.mul_(momentum).add_(_t(value).to(x.dtype), alpha=1. - momentum)

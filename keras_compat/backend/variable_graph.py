@@ -60,6 +60,49 @@ class quiet(object):
         return False
 
 
+class deferring_updates(object):
+    """A training step's forward pass: the updates layers make in `call`
+    (K.update, K.moving_average_update, ...) wait for the end of the step,
+    as Keras 2 ran them with the optimizer's updates, after the gradients.
+    A variable the forward pass reads (SpectralNormalization's `u`) is
+    then not changed under autograd."""
+
+    __slots__ = ('pending', '_previous')
+
+    def __enter__(self):
+        self._previous = getattr(_STATE, 'pending', None)
+        self.pending = _STATE.pending = []
+        return self
+
+    def __exit__(self, *exc):
+        _STATE.pending = self._previous
+        return False
+
+    def apply(self):
+        with torch.no_grad(), torch._C.DisableTorchFunctionSubclass():
+            for variable, value, combine in self.pending:
+                if combine is not None:
+                    value = combine(_leaf_now(variable), value)
+                source = variable.__dict__.get('_keras_source')
+                if source is not None and source[0]() is not None and \
+                        source[1].from_keras is not None:
+                    source[1].assign(source[0](), value)
+                else:
+                    variable.copy_(value.to(variable.dtype).reshape(
+                        variable.shape))
+        self.pending = []
+
+
+def defer_update(variable, value, combine=None):
+    """Queues an update made inside a training step's forward pass;
+    False outside one."""
+    pending = getattr(_STATE, 'pending', None)
+    if pending is None:
+        return False
+    pending.append((variable, value.detach(), combine))
+    return True
+
+
 def _call_context():
     if not _CALLS:
         from ..engine import call_context

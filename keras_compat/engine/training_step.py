@@ -20,6 +20,7 @@ import warnings
 
 import torch
 
+from ..backend import variable_graph
 from ..backend.rnn import prepare_compile
 from . import call_context
 from .base_layer import _unique_layers, added_update_ops
@@ -29,9 +30,10 @@ from .base_layer import _unique_layers, added_update_ops
 def train_step(model, batch):
     """One gradient update on `batch` (a `data_adapter.Batch`); returns
     the outputs."""
-    outputs = forward(model, batch.inputs, train=True)
-    total, per_output = total_loss(model, batch.targets, outputs,
-                                   batch.weights)
+    with variable_graph.deferring_updates() as layer_updates:
+        outputs = forward(model, batch.inputs, train=True)
+        total, per_output = total_loss(model, batch.targets, outputs,
+                                       batch.weights)
     if total.requires_grad:
         share = batch.share
         # DDP averages the processes' gradients; scaling each by its share
@@ -40,6 +42,8 @@ def train_step(model, batch):
         objective = total if share is None or share.loss_scale == 1. \
             else total * share.loss_scale
         _minimize(model, objective)
+    if layer_updates.pending:
+        layer_updates.apply()
     if batch.share is not None and batch.share.empty:
         model._metrics_tracker.build(batch.targets, outputs)
     else:

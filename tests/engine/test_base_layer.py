@@ -823,3 +823,30 @@ def test_tensorflow_shape_idioms_on_weights_and_call_tensors():
     np.testing.assert_allclose(model.predict(np.ones((1, 3))), [[9., 9.]])
     assert seen == {'kernel': [3, 2], 'width': 3}
     assert K.variable(np.zeros((2, 4))).shape.as_list() == [2, 4]
+
+
+def test_update_of_a_variable_the_forward_pass_reads_waits_for_the_step():
+    # SpectralNormalization's power iteration: `u` feeds the output and
+    # is updated in `call`.
+    class PowerIteration(layers.Layer):
+        def build(self, input_shape):
+            self.u = self.add_weight(name='u', shape=(1, 2),
+                                     initializer='ones', trainable=False)
+            self.w = self.add_weight(name='w', shape=(2, 2),
+                                     initializer='ones')
+            super(PowerIteration, self).build(input_shape)
+
+        def call(self, x):
+            v = K.dot(self.u, self.w)
+            self.add_update(K.update(self.u, v / K.sum(v)))
+            return x * K.sum(v)
+
+    inputs = layers.Input((2,))
+    layer = PowerIteration()
+    model = models.Model(inputs, layer(inputs))
+    model.compile(keras.optimizers.SGD(lr=0.01), 'mse')
+    model.train_on_batch(np.ones((1, 2)), np.zeros((1, 2)))
+    # out = x * sum(u.w) = 4 per unit; d(mse)/dw_ij = 2 * 4 * u_i = 8.
+    np.testing.assert_allclose(K.get_value(layer.u), [[0.5, 0.5]])
+    np.testing.assert_allclose(K.get_value(layer.w), np.full((2, 2), 0.92),
+                               rtol=1e-6)
