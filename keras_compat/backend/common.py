@@ -171,15 +171,19 @@ def clear_forced_learning_phase():
 
 
 class loop_phase(object):
-    """Context manager the training loops use to set the learning phase."""
+    """Context manager the training loops use to set the learning phase.
+    With `updates=False` (a K.function given none of the layers' updates)
+    layers update no state, as in evaluate/predict, whatever the phase."""
 
-    def __init__(self, value):
+    def __init__(self, value, updates=True):
         self.value = int(value)
+        self.updates = updates
 
     def __enter__(self):
         global _LOOP_PHASE, _ACTIVE_LOOP
         self._previous = (_LOOP_PHASE, _ACTIVE_LOOP)
-        _LOOP_PHASE = _ACTIVE_LOOP = self.value
+        _LOOP_PHASE = self.value
+        _ACTIVE_LOOP = self.value if self.updates else 0
         return self
 
     def __exit__(self, *exc):

@@ -508,6 +508,11 @@ class Function(object):
     def __init__(self, inputs, outputs, updates=None, name=None):
         from .network import Network
         self.updates = _checked_updates(updates)
+        # Layers update their state (BatchNormalization's moving
+        # statistics) only when given their updates (`model.updates`, the
+        # state variables here), as Keras 2 ran only the updates passed.
+        self._layer_updates = any(
+            isinstance(u, torch.Tensor) for u in updates or [])
         self.inputs = list(inputs) if isinstance(inputs, (list, tuple)) \
             else [inputs]
         self.single_output = not isinstance(outputs, (list, tuple))
@@ -567,7 +572,8 @@ class Function(object):
         try:
             for p in frozen:
                 p.requires_grad_(True)
-            with common.loop_phase(phase), torch.enable_grad():
+            with common.loop_phase(phase, self._layer_updates), \
+                    torch.enable_grad():
                 network.__dict__['_keep_map'] = True
                 network._run_graph(tensors)
                 return dict(network._last_tensor_map or {})

@@ -538,3 +538,21 @@ def test_total_loss_of_any_output_width(loss, width):
     else:
         expected = -np.mean(y * np.log(pred) + (1 - y) * np.log(1 - pred))
     assert float(run([x, y, np.ones(4)])[0]) == pytest.approx(expected, 1e-5)
+
+
+def test_function_in_training_phase_updates_no_state_unless_given_updates():
+    # Monte Carlo dropout through K.function on a model with
+    # BatchNormalization: Keras 2 ran only the updates passed.
+    from keras_compat.layers import BatchNormalization
+    inputs = Input((4,))
+    bn = BatchNormalization()
+    model = Model(inputs, bn(inputs))
+    x = np.ones((5, 4), 'float32')
+    sample = K.function([model.input, K.learning_phase()], [model.output])
+    sample([x, 1])
+    np.testing.assert_array_equal(K.get_value(bn.moving_mean), np.zeros(4))
+    train = K.function([model.input, K.learning_phase()], [model.output],
+                       updates=model.updates)
+    train([x, 1])
+    np.testing.assert_allclose(K.get_value(bn.moving_mean),
+                               np.full(4, 0.01), rtol=1e-5)
