@@ -598,3 +598,51 @@ def test_get_updates_on_a_per_sample_loss_follows_its_sum(make):
     step([np.eye(2, dtype='float32'), np.zeros((2, 1), 'float32')])
     np.testing.assert_allclose(model.get_weights()[0].ravel(), [0.8, 0.8],
                                rtol=1e-6)
+
+
+def test_lookahead_injected_as_the_training_function():
+    # keras-lookahead's `inject`: a Keras 2.2 training function built from
+    # model.total_loss, optimizer.get_updates and update ops run by
+    # K.batch_get_value every k steps, assigned to model.train_function.
+    k, alpha, lr = 2, 0.5, 0.1
+    rng = np.random.RandomState(0)
+    x = rng.rand(20, 3).astype('float32')
+    y = x.dot(np.array([[1.], [2.], [3.]])).astype('float32')
+    model = models.Sequential([layers.Dense(
+        1, input_shape=(3,), use_bias=False, kernel_initializer='zeros')])
+    model.compile(optimizers.SGD(lr=lr), 'mse', metrics=['mae'])
+    assert model.train_function is None
+    fast = model._collected_trainable_weights
+    inputs = model._feed_inputs + model._feed_targets + \
+        model._feed_sample_weights
+    updates = model.updates + model.optimizer.get_updates(
+        params=fast, loss=model.total_loss) + model.metrics_updates
+    slow = [K.variable(p) for p in fast]
+    slow_updates = [K.update(q, q + alpha * (p - q))
+                    for p, q in zip(fast, slow)]
+    copy_updates = [K.update(p, q) for p, q in zip(fast, slow)]
+    step = K.function(inputs, [model.total_loss] + model.metrics_tensors,
+                      updates=updates, **model._function_kwargs)
+    count = [0]
+
+    def train_function(values):
+        count[0] += 1
+        result = step(values)
+        if count[0] % k == 0:
+            K.batch_get_value(slow_updates)
+            K.batch_get_value(copy_updates)
+        return result
+
+    model.train_function = train_function
+    history = model.fit(x, y, batch_size=20, epochs=4, verbose=0,
+                        shuffle=False)
+    w, w_slow, losses = np.zeros((3, 1)), np.zeros((3, 1)), []
+    for epoch in range(4):
+        err = x.dot(w) - y
+        losses.append(np.mean(err ** 2))
+        w = w - lr * 2 * x.T.dot(err) / len(x)
+        if (epoch + 1) % k == 0:
+            w_slow = w_slow + alpha * (w - w_slow)
+            w = w_slow.copy()
+    np.testing.assert_allclose(history.history['loss'], losses, rtol=1e-5)
+    np.testing.assert_allclose(model.get_weights()[0], w, rtol=1e-5)

@@ -130,7 +130,10 @@ def _float(x):
 def variable(value, dtype=None, name=None, constraint=None):
     """A weight-like tensor holding `value` (a trainable leaf for floats)."""
     if isinstance(value, torch.Tensor):
-        data = _graph.current(value).detach().clone()
+        # A copy of the value now, as a plain tensor (of a weight view or
+        # an expression, too).
+        with _graph.quiet(), torch._C.DisableTorchFunctionSubclass():
+            data = _graph.current(value).detach().clone()
         if dtype is not None:
             data = data.to(torch_dtype(dtype))
         elif data.is_floating_point():

@@ -176,6 +176,14 @@ class Model(Network):
         # wrapper): a pair, so that nn.Module does not adopt the wrapper.
         self._ddp = (None, None)
         self._resume_epoch = None            # set by BackupAndRestore
+        # Keras 2.2's training function: None until a script assigns its
+        # own (keras-lookahead's inject), which fit and train_on_batch
+        # then run on each batch.
+        self.train_function = None
+        self.test_function = None
+        self.predict_function = None
+        self.metrics_updates = []
+        self._function_kwargs = {}
 
     # -------------------------------------------------------------- compile
     def compile(self, optimizer, loss=None, metrics=None, loss_weights=None,
@@ -322,6 +330,22 @@ class Model(Network):
             self._metrics_tracker.reset()
 
     # ------------------------------------- Keras 2's symbolic loss graph
+    @property
+    def _feed_targets(self):
+        """Keras 2.2's target placeholders of the compiled outputs."""
+        return [t for t in self.targets if t is not None]
+
+    @property
+    def _feed_sample_weights(self):
+        return [w for w, t in zip(self.sample_weights, self.targets)
+                if t is not None]
+
+    @property
+    def _collected_trainable_weights(self):
+        """The weights that train, as compile collected them."""
+        self._prepare_training()
+        return self._optimizer_weights()
+
     @property
     def targets(self):
         """The target placeholders of the compiled outputs (None for an

@@ -18,6 +18,7 @@ Nothing here reads a value back from the device."""
 import functools
 import warnings
 
+import numpy as np
 import torch
 
 from ..backend import variable_graph
@@ -30,6 +31,8 @@ from .base_layer import _unique_layers, added_update_ops
 def train_step(model, batch):
     """One gradient update on `batch` (a `data_adapter.Batch`); returns
     the outputs."""
+    if model.__dict__.get('train_function') is not None:
+        return _assigned_train_step(model, batch)
     with variable_graph.deferring_updates() as layer_updates:
         outputs = forward(model, batch.inputs, train=True)
         total, per_output = total_loss(model, batch.targets, outputs,
@@ -49,6 +52,33 @@ def train_step(model, batch):
     else:
         _track(model, batch, outputs, total, per_output)
     return outputs
+
+
+def _assigned_train_step(model, batch):
+    """A step through the training function a script assigned to
+    `model.train_function` (Keras 2.2's `f(inputs + targets +
+    sample_weights)` returning `[loss] + metrics`): the compiled metrics
+    are measured on the outputs before it runs, as Keras 2 computed them
+    in the same session run."""
+    with torch.no_grad():
+        outputs = forward(model, batch.inputs)
+    feeds = [_as_array(x) for x in batch.inputs]
+    size = int(batch.inputs[0].shape[0])
+    targets = [t for t in batch.targets if t is not None]
+    feeds += [_as_array(t) for t in targets]
+    weights = batch.weights or [None] * len(targets)
+    feeds += [np.ones(size, 'float32') if w is None else _as_array(w)
+              for w in weights[:len(targets)]]
+    results = model.train_function(feeds)
+    results = results if isinstance(results, (list, tuple)) else [results]
+    total = torch.as_tensor(np.asarray(results[0], 'float32')).mean()
+    model._metrics_tracker.update(batch.targets, outputs, batch.weights,
+                                  total, [], None)
+    return outputs
+
+
+def _as_array(tensor):
+    return tensor.detach().cpu().numpy()
 
 
 def test_step(model, batch):
