@@ -88,12 +88,12 @@ def Input(shape=None, batch_shape=None, name=None, dtype=None, sparse=False,
     if kwargs:
         raise TypeError('Unexpected keyword arguments to Input: %s'
                         % sorted(kwargs))
-    if not batch_shape and tensor is None:
+    if batch_shape is None and tensor is None:
         if shape is None:
             raise ValueError('Please provide to Input either a `shape` or a '
                              '`batch_shape` argument. Note that `shape` does '
                              'not include the batch dimension.')
-    if shape is not None and not batch_shape:
+    if shape is not None and batch_shape is None:
         if isinstance(shape, int):
             shape = (shape,)
         batch_shape = (batch_size,) + tuple(shape)

@@ -732,6 +732,9 @@ class OptimizerUpdate(object):
 def _as_input(value, symbolic):
     from .data_adapter import to_tensor
     tensor = to_tensor(value)
+    if getattr(symbolic, '_keras_shape', None) == () and \
+            tensor.numel() == 1:
+        tensor = tensor.reshape(())     # a scalar placeholder
     device = K.get_device()
     for layer in getattr(symbolic, '_keras_history', (None,))[:1]:
         params = list(layer.parameters()) if layer is not None else []

@@ -556,3 +556,12 @@ def test_function_in_training_phase_updates_no_state_unless_given_updates():
     train([x, 1])
     np.testing.assert_allclose(K.get_value(bn.moving_mean),
                                np.full(4, 0.01), rtol=1e-5)
+
+
+def test_scalar_placeholder():
+    scale = K.placeholder(shape=())
+    x = K.placeholder(shape=(None, 2))
+    assert K.int_shape(scale) == ()
+    run = K.function([x, scale], [K.sum(x) * scale])
+    result = run([np.ones((3, 2)), 2.])[0]
+    assert result.shape == () and float(result) == 12.
