@@ -312,6 +312,25 @@ def backend_function(fn):
     return run
 
 
+def record_call(layer, inputs, args, kwargs):
+    """`layer(inputs, *args, **kwargs)` on a variable or expression while
+    no model runs: an expression of it."""
+    return _record(_LayerCall(layer), (inputs,) + tuple(args), kwargs)
+
+
+class _LayerCall(object):
+    """A layer's call as an expression's operation."""
+
+    __slots__ = ('layer',)
+
+    def __init__(self, layer):
+        self.layer = layer
+
+    def __call__(self, *args, **kwargs):
+        with quiet():
+            return self.layer(*args, **kwargs)
+
+
 # ------------------------------------------------------------ recording
 def _record(func, args, kwargs):
     name = getattr(func, '__name__', '')

@@ -941,6 +941,11 @@ class Layer(nn.Module):
             return self._symbolic_call(inputs, *args, **kwargs)
         if call_context.current() is not None:
             return self._eager_call(inputs, args, kwargs, False)
+        if variable_graph.recording() and \
+                variable_graph.involves_variables((inputs,), {}):
+            # Called on a variable while no model runs (DeepDream's image
+            # variable): an expression, computed again when read.
+            return variable_graph.record_call(self, inputs, args, kwargs)
         context = call_context.enter()
         try:
             return self._eager_call(inputs, args, kwargs, True)

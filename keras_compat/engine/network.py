@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from .. import backend as K
+from ..backend import variable_graph
 from ..utils.generic_utils import to_list, unpack_singleton, unique_names
 from ..utils import layer_utils
 from . import base_layer
@@ -435,7 +436,9 @@ class Network(Layer):
     def __call__(self, inputs, *args, **kwargs):
         if base_layer._is_symbolic(inputs):
             return Layer.__call__(self, inputs, *args, **kwargs)
-        if call_context.current() is not None:
+        if call_context.current() is not None or (
+                variable_graph.recording() and
+                variable_graph.involves_variables((inputs,), {})):
             return Layer.__call__(self, inputs, *args, **kwargs)
         if self.built:
             if type(inputs) is not torch.Tensor:

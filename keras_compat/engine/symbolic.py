@@ -696,8 +696,13 @@ class OptimizerUpdate(object):
         return [self.loss] if is_symbolic(self.loss) else []
 
     def prepare(self, computed):
-        self._loss_value = computed[id(self.loss)] if is_symbolic(
-            self.loss) else self.loss
+        if is_symbolic(self.loss):
+            self._loss_value = computed[id(self.loss)]
+            return
+        with torch.enable_grad():
+            # An expression of variables (a model called on a variable
+            # input): computed again from their values now.
+            self._loss_value = variable_graph.current(self.loss)
 
     def apply(self):
         loss, self._loss_value = self._loss_value, None

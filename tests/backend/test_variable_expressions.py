@@ -322,3 +322,21 @@ def test_weight_view_used_in_a_loss_trains():
     model.train_on_batch(x, np.zeros((2, 1)))
     # Only the penalty has a gradient (1 per weight): 1 - 0.5 = 0.5.
     np.testing.assert_allclose(K.get_value(kernel), [[0.5], [0.5]])
+
+
+def test_model_called_on_a_variable_is_recomputed_at_each_step():
+    # DeepDream / adversarial inputs: an image variable optimised through
+    # a model with a built-in optimizer's get_updates.
+    inputs = Input((4,))
+    model = Model(inputs, Dense(3, kernel_initializer='ones',
+                                bias_initializer='zeros')(inputs))
+    image = K.variable(np.ones((1, 4)))
+    loss = K.sum(model(image))
+    assert K.eval(loss) == pytest.approx(12.)
+    step = K.function([], [loss], updates=optimizers.SGD(lr=0.1).get_updates(
+        loss=loss, params=[image]))
+    # d(loss)/d(pixel) = 3: each step takes 0.3 off every pixel.
+    assert float(step([])[0]) == pytest.approx(12.)
+    assert float(step([])[0]) == pytest.approx(8.4, rel=1e-6)
+    np.testing.assert_allclose(K.get_value(image), np.full((1, 4), 0.4),
+                               rtol=1e-6)
