@@ -377,13 +377,46 @@ class CallbackList(object):
 
 
 class BaseLogger(Callback):
-    """Keras 2's epoch averager. The training loop already reports epoch
-    averages of every metric, so this callback only keeps the names of the
-    metrics not to average (`stateful_metrics`)."""
+    """Keras 2's epoch averager: at the end of an epoch, the logs get the
+    average over its batches (weighted by their 'size') of each value the
+    batch logs held, the last value for `stateful_metrics`. Scripts that
+    drive a `CallbackList` by hand (GAN loops) rely on it. In `fit`, whose
+    epoch logs already hold these averages, it changes nothing."""
 
     def __init__(self, stateful_metrics=None):
         super(BaseLogger, self).__init__()
         self.stateful_metrics = set(stateful_metrics or [])
+        self.seen = 0
+        self.totals = {}
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.seen = 0
+        self.totals = {}
+
+    def on_batch_end(self, batch, logs=None):
+        if logs is None or isinstance(logs, BatchLogs):
+            return
+        size = logs.get('size', 0)
+        self.seen += size
+        for key, value in logs.items():
+            if key in ('batch', 'size'):
+                continue
+            if key in self.stateful_metrics:
+                self.totals[key] = value
+            else:
+                self.totals[key] = self.totals.get(key, 0.) + value * size
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is None or not self.totals:
+            return
+        names = self.params.get('metrics') if self.params else None
+        for key, total in self.totals.items():
+            if names is not None and key not in names:
+                continue
+            if key in self.stateful_metrics:
+                logs[key] = total
+            elif self.seen:
+                logs[key] = total / self.seen
 
 
 class TerminateOnNaN(Callback):

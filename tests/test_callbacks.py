@@ -326,3 +326,30 @@ def test_tensorboard_writes_gradient_histograms_and_weight_images(tmp_path):
                   callbacks=[cbks.TensorBoard(log_dir=str(tmp_path / 'b'),
                                               histogram_freq=1,
                                               write_grads=True)])
+
+
+def test_base_logger_averages_a_hand_driven_epoch():
+    # GAN scripts drive a CallbackList by hand with their own batch logs.
+    model = Sequential([layers.Dense(1, input_shape=(2,))])
+    model.compile('sgd', 'mse')
+    history = cbks.History()
+    callback_list = cbks.CallbackList([cbks.BaseLogger(
+        stateful_metrics=['lr']), history])
+    callback_list.set_model(model)
+    callback_list.set_params({'epochs': 1, 'steps': 2, 'verbose': 0,
+                              'metrics': ['loss', 'acc', 'lr']})
+    callback_list.on_train_begin()
+    callback_list.on_epoch_begin(0)
+    for i, (loss, acc, size) in enumerate([(1., 0.5, 4), (4., 1., 2)]):
+        callback_list.on_batch_end(i, {'batch': i, 'size': size,
+                                       'loss': loss, 'acc': acc, 'lr': i})
+    logs = {}
+    callback_list.on_epoch_end(0, logs)
+    assert logs == {'loss': pytest.approx(2.), 'acc': pytest.approx(2. / 3),
+                    'lr': 1}
+    assert history.history['loss'] == [pytest.approx(2.)]
+    # In fit, the epoch logs already hold the averages.
+    x, y = data()
+    fitted = small_model().fit(x, y, epochs=1, verbose=0,
+                               callbacks=[cbks.BaseLogger()])
+    assert np.isfinite(fitted.history['loss'][0])
