@@ -228,3 +228,12 @@ def test_loss_weighted_by_a_numpy_array_trains():
     history = model.fit(x, y, batch_size=4, epochs=1, verbose=0)
     assert history.history['loss'][0] == pytest.approx(expected, 1e-5)
     assert not np.allclose(model.predict(x), pred)
+
+
+def test_numpy_scalars_and_tensors_still_combine_as_in_torch():
+    t = torch.ones(2)
+    for result in (np.float32(2.) * t, t * np.float64(2.),
+                   np.int64(3) - t, np.float64(.5) < t):
+        assert isinstance(result, torch.Tensor)
+    assert (np.float64(2.) * t).dtype == torch.float32
+    assert (np.float64(2.) * t.half()).dtype == torch.float16

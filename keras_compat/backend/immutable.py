@@ -223,6 +223,13 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     a tensor, with the array as a constant, as TensorFlow computed it;
     elsewhere numpy's own result, as before."""
     op = _UFUNCS.get(ufunc.__name__) if method == '__call__' else None
+    if op is not None and not kwargs and len(inputs) == 2 and all(
+            isinstance(i, torch.Tensor) or np.ndim(i) == 0 for i in inputs):
+        # A numpy scalar (which numpy may hand over as a 0-d array) and a
+        # tensor: a tensor, as torch's own operator gives without this
+        # method.
+        return op(*[i if isinstance(i, torch.Tensor) else
+                    torch.as_tensor(np.asarray(i).item()) for i in inputs])
     tensors = [i for i in inputs if isinstance(i, torch.Tensor)]
     keras_code = _STATE.active or any(
         t.requires_grad or type(t) is not torch.Tensor for t in tensors)
