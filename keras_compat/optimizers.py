@@ -584,13 +584,11 @@ def _returned_updates(updates):
     written beforehand (keras-rl's soft target updates, appended to an
     optimizer's own). Their values are computed before any is applied,
     as one Keras 2 session run does."""
-    from .engine.symbolic import VariableUpdate
+    from .engine.symbolic import as_variable_update
     found = []
     for update in updates if isinstance(updates, (list, tuple)) else []:
-        if isinstance(update, (list, tuple)) and len(update) == 2 and \
-                isinstance(update[0], torch.Tensor):
-            update = VariableUpdate(update[0], update[1])
-        elif not isinstance(update, VariableUpdate):
+        update = as_variable_update(update)
+        if update is None:
             continue
         if update.symbolic_values():
             raise NotImplementedError(

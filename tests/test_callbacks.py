@@ -270,12 +270,19 @@ def test_predict_or_evaluate_in_a_batch_hook_keeps_training_mode(hook,
         np.testing.assert_allclose(a, b, rtol=1e-6)
 
 
-def test_evaluate_in_a_batch_hook_leaves_the_epoch_logs_alone():
+def _identity_model():
+    """A model whose outputs are its inputs 0, 1, 2, 3 (targets 0), which
+    does not learn: mse and mae per sample are 0, 1, 4, 9 and 0, 1, 2, 3."""
     x = np.arange(4, dtype='float32').reshape(4, 1)
     y = np.zeros((4, 1), 'float32')
-    model = Sequential([layers.Dense(1, input_dim=1, kernel_initializer='ones',
-                              use_bias=False)])
+    model = Sequential([layers.Dense(1, input_dim=1, use_bias=False,
+                                     kernel_initializer='ones')])
     model.compile(keras.optimizers.SGD(lr=0.), 'mse', metrics=['mae'])
+    return model, x, y
+
+
+def test_evaluate_in_a_batch_hook_leaves_the_epoch_logs_alone():
+    model, x, y = _identity_model()
 
     def probe(batch, logs):
         if batch == 1:
@@ -292,11 +299,7 @@ def test_evaluate_in_a_batch_hook_leaves_the_epoch_logs_alone():
 def test_batch_logs_hold_the_loss_of_that_batch():
     # LR finders read logs['loss'] per batch: Keras 2 gave the batch's own
     # loss (metrics are running means, as in Keras 2.3).
-    x = np.arange(4, dtype='float32').reshape(4, 1)
-    y = np.zeros((4, 1), 'float32')
-    model = Sequential([layers.Dense(1, input_dim=1, kernel_initializer='ones',
-                                     use_bias=False)])
-    model.compile(keras.optimizers.SGD(lr=0.), 'mse', metrics=['mae'])
+    model, x, y = _identity_model()
     seen = []
     model.fit(x, y, batch_size=1, shuffle=False, verbose=0,
               callbacks=[cbks.LambdaCallback(on_batch_end=lambda b, logs:

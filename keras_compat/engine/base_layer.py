@@ -877,12 +877,10 @@ class Layer(nn.Module):
         written while no model runs (`K.update` of an expression of
         variables, `(variable, value)` pairs) are kept and run after each
         training step, as Keras 2's training function ran `model.updates`."""
-        from .symbolic import VariableUpdate
+        from .symbolic import as_variable_update
         for update in to_list(updates):
-            if isinstance(update, (list, tuple)) and len(update) == 2 and \
-                    isinstance(update[0], torch.Tensor):
-                update = VariableUpdate(update[0], update[1])
-            if not isinstance(update, VariableUpdate):
+            update = as_variable_update(update)
+            if update is None:
                 continue
             if update.symbolic_values():
                 raise NotImplementedError(

@@ -654,17 +654,27 @@ class VariableUpdate(object):
             self.variable.copy_(new)
 
 
+def as_variable_update(update):
+    """An update op from `K.update` and friends, or a `(variable,
+    new_value)` pair, as a VariableUpdate; None for anything else."""
+    if isinstance(update, VariableUpdate):
+        return update
+    if isinstance(update, (list, tuple)) and len(update) == 2 and \
+            isinstance(update[0], torch.Tensor):
+        return VariableUpdate(update[0], update[1])
+    return None
+
+
 def _checked_updates(updates):
     """K.function's updates: optimizer updates (from `get_updates`),
     K.update/update_add/update_sub results and (variable, new_value)
     pairs."""
     checked = []
     for update in updates or []:
-        if isinstance(update, (OptimizerUpdate, VariableUpdate)):
-            checked.append(update)
-        elif isinstance(update, (list, tuple)) and len(update) == 2 and \
-                isinstance(update[0], torch.Tensor):
-            checked.append(VariableUpdate(update[0], update[1]))
+        if isinstance(update, OptimizerUpdate) or \
+                as_variable_update(update) is not None:
+            checked.append(update if isinstance(update, OptimizerUpdate)
+                           else as_variable_update(update))
         elif isinstance(update, torch.Tensor):
             # K.update/update_add on computed values has already been
             # applied and returned the variable: nothing is left to run.
