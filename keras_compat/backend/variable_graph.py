@@ -83,14 +83,22 @@ class deferring_updates(object):
             for variable, value, combine in self.pending:
                 if combine is not None:
                     value = combine(_leaf_now(variable), value)
-                source = variable.__dict__.get('_keras_source')
-                if source is not None and source[0]() is not None and \
-                        source[1].from_keras is not None:
-                    source[1].assign(source[0](), value)
-                else:
-                    variable.copy_(value.to(variable.dtype).reshape(
-                        variable.shape))
+                write(variable, value)
         self.pending = []
+
+
+def write(variable, value):
+    """Writes `value` into a variable: a weight whose Keras layout is a
+    computed copy of the parameter (reordered gates) through its layer's
+    record, anything else in place."""
+    with torch.no_grad(), torch._C.DisableTorchFunctionSubclass():
+        source = variable.__dict__.get('_keras_source')
+        if source is not None and source[0]() is not None and \
+                source[1].from_keras is not None:
+            source[1].assign(source[0](), value)
+        else:
+            variable.copy_(torch.as_tensor(value).to(
+                variable.dtype).reshape(variable.shape))
 
 
 def defer_update(variable, value, combine=None):
@@ -198,11 +206,7 @@ def _assign(variable, value, combine):
         value = torch.as_tensor(value, device=variable.device)
         if combine is not None:
             value = combine(_leaf_now(variable), value)
-        source = variable.__dict__.get('_keras_source')
-        if source is not None and source[0]() is not None:
-            source[1].assign(source[0](), value)
-        else:
-            variable.copy_(value.to(variable.dtype).reshape(variable.shape))
+        write(variable, value)
 
 
 class VariableExpression(torch.Tensor):

@@ -642,16 +642,7 @@ class VariableUpdate(object):
 
     def apply(self):
         new, self._new = self._new, None
-        source = self.variable.__dict__.get('_keras_source')
-        if source is not None and source[1].from_keras is not None:
-            # A weight whose Keras layout is a computed copy (reordered
-            # gates): written through its record.
-            layer = source[0]()
-            if layer is not None:
-                source[1].assign(layer, new)
-                return
-        with torch.no_grad():
-            self.variable.copy_(new)
+        variable_graph.write(self.variable, new)
 
 
 def as_variable_update(update):
