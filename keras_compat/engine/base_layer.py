@@ -675,6 +675,53 @@ class Layer(nn.Module):
         self._adopt_legacy_weights(weights, trainable=True)
 
     @property
+    def _trainable_weights(self):
+        """Keras 2's list of this layer's own trainable weights (without
+        those of the layers inside it), which layer libraries read in
+        their own `trainable_weights` property (keras-multi-head)."""
+        return [self._weight_view(r) for r in self._records('trainable')]
+
+    @_trainable_weights.setter
+    def _trainable_weights(self, weights):
+        self._add_listed_weights(weights, trainable=True)
+
+    @property
+    def _non_trainable_weights(self):
+        return [self._weight_view(r) for r in self._records('non_trainable')]
+
+    @_non_trainable_weights.setter
+    def _non_trainable_weights(self, weights):
+        self._add_listed_weights(weights, trainable=False)
+
+    def _add_listed_weights(self, weights, trainable):
+        """`self._trainable_weights += inner.trainable_weights` (the Keras
+        2.2 way to own the weights of a layer built in `build`): weights of
+        this layer or of a layer it tracks already count; a variable not
+        yet tracked becomes a weight of this layer."""
+        tracked = {id(layer) for layer in _unique_layers(self)}
+        for i, weight in enumerate(weights):
+            source = weight.__dict__.get('_keras_source') \
+                if isinstance(weight, torch.Tensor) else None
+            if source is not None and id(source[0]()) in tracked:
+                continue
+            if source is not None:
+                self._track_sublayer('listed_%d' % i, source[0]())
+                tracked = {id(layer) for layer in _unique_layers(self)}
+                continue
+            if not isinstance(weight, nn.Parameter):
+                raise TypeError('Layer weights must be created with '
+                                'add_weight or K.variable; got %r'
+                                % (weight,))
+            if any(getattr(self, r.attr) is weight
+                   for r in self._keras_weights):
+                continue
+            weight.requires_grad_(trainable and weight.is_floating_point())
+            attr = _unique_attr(self, getattr(weight, '_keras_name', None)
+                                or 'weight')
+            nn.Module.__setattr__(self, attr, weight)
+            self._track_attribute(attr, weight)
+
+    @property
     def non_trainable_weights(self):
         if self._legacy_non_trainable is not None:
             return list(self._legacy_non_trainable)

@@ -850,3 +850,34 @@ def test_update_of_a_variable_the_forward_pass_reads_waits_for_the_step():
     np.testing.assert_allclose(K.get_value(layer.u), [[0.5, 0.5]])
     np.testing.assert_allclose(K.get_value(layer.w), np.full((2, 2), 0.92),
                                rtol=1e-6)
+
+
+def test_keras22_private_weight_lists():
+    # Keras 2.2 layers own an inner layer's weights with
+    # `self._trainable_weights += inner.trainable_weights`, and layer
+    # libraries read `self._trainable_weights` in their own property.
+    class Wrapper(layers.Layer):
+        def build(self, input_shape):
+            self.inner = layers.Dense(2, kernel_initializer='ones')
+            self.inner.build(input_shape)
+            self._trainable_weights += self.inner.trainable_weights
+            self.scale = K.variable(np.full((1,), 2.))
+            self._trainable_weights = self._trainable_weights + [self.scale]
+            super(Wrapper, self).build(input_shape)
+
+        def call(self, x):
+            return self.inner(x) * self.scale
+
+        def compute_output_shape(self, input_shape):
+            return input_shape[:-1] + (2,)
+
+    inputs = layers.Input((3,))
+    wrapper = Wrapper()
+    model = models.Model(inputs, wrapper(inputs))
+    assert len(wrapper.trainable_weights) == 3
+    assert len(wrapper._trainable_weights) == 1
+    assert len(model.trainable_weights) == 3
+    np.testing.assert_allclose(model.predict(np.ones((1, 3))), [[6., 6.]])
+    model.compile(keras.optimizers.SGD(lr=0.1), 'mse')
+    model.train_on_batch(np.ones((1, 3)), np.zeros((1, 2)))
+    assert K.get_value(wrapper.scale)[0] < 2.
