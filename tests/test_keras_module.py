@@ -85,3 +85,18 @@ def test_importing_the_package_leaves_heavy_optional_modules_alone():
     done = subprocess.run([sys.executable, '-c', code], capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+def test_keras2_private_helpers_that_layer_code_imports():
+    import numpy as np
+    import torch
+    from keras_compat import backend as K
+    from keras_compat.backend.tensorflow_backend import _to_tensor
+    from keras_compat.layers.recurrent import _generate_dropout_mask
+    ones = K.ones_like(K.constant(np.ones((2, 3))))
+    masks = _generate_dropout_mask(ones, 0.5, training=1, count=2)
+    assert len(masks) == 2
+    assert set(np.unique(K.eval(masks[0]))) <= {0., 2.}
+    np.testing.assert_array_equal(
+        K.eval(_generate_dropout_mask(ones, 0.5, training=0)), np.ones((2, 3)))
+    assert _to_tensor(1e-7, 'float32').dtype == torch.float32

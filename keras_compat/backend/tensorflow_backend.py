@@ -14,3 +14,10 @@ def _get_available_gpus():
         return []
     return ['/job:localhost/replica:0/task:0/device:GPU:%d' % index
             for index in range(torch.cuda.device_count())]
+
+
+def _to_tensor(x, dtype):
+    """A tensor of `dtype` holding `x` (Keras 2's TensorFlow helper that
+    losses and layers written for it import)."""
+    from .ops import _t
+    return _t(x, dtype)

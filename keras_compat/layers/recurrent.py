@@ -78,6 +78,18 @@ def _dropout_mask(like, rate):
     return (torch.rand_like(like) < keep).to(like.dtype) / keep
 
 
+def _generate_dropout_mask(ones, rate, training=None, count=1):
+    """Keras 2.1-2.3's helper that custom cells import (IndRNN and other
+    cells written like the built-in ones): `count` dropout masks of the
+    shape of `ones` in the training phase, `ones` itself otherwise."""
+    def dropped_inputs():
+        return K.dropout(ones, rate)
+    if count > 1:
+        return [K.in_train_phase(dropped_inputs, ones, training=training)
+                for _ in range(count)]
+    return K.in_train_phase(dropped_inputs, ones, training=training)
+
+
 def _state_sizes(cell):
     size = cell.state_size
     return list(size) if hasattr(size, '__len__') else [size]
@@ -1331,3 +1343,7 @@ for _cls in (GRU, LSTM):
         setattr(_cls, _name, cell_property(_name))
 GRU.reset_after = cell_property('reset_after')
 LSTM.unit_forget_bias = cell_property('unit_forget_bias')
+
+
+# Keras 2's module path of the Keras 1 recurrent base class.
+from ..legacy.layers import Recurrent  # noqa: E402,F401
