@@ -116,7 +116,6 @@ def _train_epoch(model, batches, callback_list, agree_to_stop=False):
                     'train', 'end', step,
                     cbks.BatchLogs({'batch': step, 'size': size}, lazy,
                                    model, running))
-            if want_end:
                 model._set_mode(training_phase())
             if agree_to_stop:
                 model.stop_training = distributed.get_strategy(

@@ -114,21 +114,20 @@ def _minimize(model, objective):
         objective.backward()
     else:
         scaler.scale(objective).backward()
+    added = _prepared_added_updates(model)
     if getattr(optimizer, '_custom_updates', False):
         # Keras 2's get_updates(loss, params); as in Keras 2, it applies
         # the weight constraints itself.
-        added = _prepared_added_updates(model)
         optimizer._apply_step(objective, model._optimizer_weights(), scaler)
-        _apply_added_updates(added)
-        return
-    added = _prepared_added_updates(model)
-    if scaler is None:
-        optimizer.step()
     else:
-        scaler.step(optimizer)
-        scaler.update()
-    apply_constraints(model)
-    _apply_added_updates(added)
+        if scaler is None:
+            optimizer.step()
+        else:
+            scaler.step(optimizer)
+            scaler.update()
+        apply_constraints(model)
+    for update in added:
+        update.apply()
 
 
 def _prepared_added_updates(model):
@@ -139,11 +138,6 @@ def _prepared_added_updates(model):
         for update in added:
             update.prepare({})
     return added
-
-
-def _apply_added_updates(added):
-    for update in added:
-        update.apply()
 
 
 def _track(model, batch, outputs, total, per_output):
