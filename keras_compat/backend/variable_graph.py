@@ -310,7 +310,9 @@ def backend_function(fn):
     """Wraps a backend function's eager path: on variables while no model
     runs, its result is an expression of them."""
     def run(args, kwargs):
-        if recording() and involves_variables(args, kwargs):
+        # In fit/evaluate/predict (the hot path) one global read decides.
+        if common._ACTIVE_LOOP is None and recording() and \
+                involves_variables(args, kwargs):
             return _record(fn, args, kwargs)
         return fn(*args, **kwargs)
     return run

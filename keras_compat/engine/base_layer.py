@@ -367,7 +367,9 @@ class Layer(nn.Module):
         params = self.__dict__.get('_parameters')
         if params is not None and name in params:
             param = params[name]
-            if type(param) is nn.Parameter and variable_graph.recording():
+            if type(param) is nn.Parameter and \
+                    common._ACTIVE_LOOP is None and \
+                    variable_graph.recording():
                 # Read by user code outside any run: operators on it build
                 # expressions (`K.sum(dense.kernel ** 2)`).
                 variable_graph.expose(param, sys._getframe(1))
