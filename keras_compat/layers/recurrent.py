@@ -1346,4 +1346,5 @@ LSTM.unit_forget_bias = cell_property('unit_forget_bias')
 
 
 # Keras 2's module path of the Keras 1 recurrent base class.
-from ..legacy.layers import Recurrent  # noqa: E402,F401
+from ..legacy.recurrent import (  # noqa: E402,F401
+    Recurrent, _time_distributed_dense)

@@ -164,10 +164,6 @@ def AtrousConvolution2D(*args, **kwargs):
     return _atrous(Conv2D, args, kwargs)
 
 
-Recurrent = unsupported_layer(
-    'Recurrent', 'The Keras 1 recurrent base class (a `step` method) is not '
-    'provided; write a cell (a layer with `call(inputs, states)` and '
-    '`state_size`) and wrap it in `keras.layers.RNN`.')
 ConvRecurrent2D = unsupported_layer(
     'ConvRecurrent2D', 'The Keras 1 convolutional recurrent base class is '
     'not provided; use `ConvLSTM2D` or a `ConvRNN2D` over a cell.')

@@ -313,8 +313,7 @@ def test_unsupported_keras2_layers_say_so():
     from keras_compat import layers
     from keras_compat.layers.cudnn_recurrent import CuDNNLSTM
     assert CuDNNLSTM is layers.CuDNNLSTM
-    for name, hint in [('CuDNNLSTM', 'LSTM'), ('CuDNNGRU', 'reset_after'),
-                       ('Recurrent', 'RNN')]:
+    for name, hint in [('CuDNNLSTM', 'LSTM'), ('CuDNNGRU', 'reset_after')]:
         with pytest.raises(NotImplementedError, match=hint):
             getattr(layers, name)(4, 3)
 
