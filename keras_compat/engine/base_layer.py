@@ -168,6 +168,41 @@ class _WeightRecord(object):
                 tensor.copy_(value.reshape(tensor.shape))
 
 
+def overridden_weight_property(cls, which):
+    """The `trainable_weights` (which='trainable') or
+    `non_trainable_weights` property that a class written outside
+    keras_compat defines in place of Layer's, or None."""
+    name = which + '_weights'
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            if klass.__module__.split('.')[0] == 'keras_compat':
+                return None
+            return klass.__dict__[name]
+    return None
+
+
+def weight_pairs_of(layer, weights, which):
+    """(layer, record) pairs of a list of weights (views or the
+    variables themselves) found in `layer` or the layers inside it."""
+    owners = {}
+    for owner in _unique_layers(layer):
+        for record in owner._keras_weights:
+            owners[id(getattr(owner, record.attr))] = (owner, record)
+    pairs = []
+    for weight in weights:
+        source = weight.__dict__.get('_keras_source') \
+            if isinstance(weight, torch.Tensor) else None
+        if source is not None:
+            pairs.append((source[0](), source[1]))
+        elif id(weight) in owners:
+            pairs.append(owners[id(weight)])
+        else:
+            raise ValueError('%s.%s_weights lists %r, which is not a weight '
+                             'of the layer or of a layer inside it.'
+                             % (type(layer).__name__, which, weight))
+    return pairs
+
+
 def _class_flags(cls):
     """Per-class facts about `call` and `compute_mask`, computed once."""
     flags = cls.__dict__.get('_keras_class_flags')
@@ -636,12 +671,25 @@ class Layer(nn.Module):
         for layer in self._sublayers():
             if which == 'trainable':
                 if self.trainable:
-                    pairs += layer._weight_pairs('trainable')
+                    pairs += layer._listed_weight_pairs('trainable')
             elif self.trainable:
-                pairs += layer._weight_pairs('non_trainable')
+                pairs += layer._listed_weight_pairs('non_trainable')
             else:
-                pairs += layer._weight_pairs('all')
+                pairs += layer._listed_weight_pairs('all')
         return pairs
+
+    def _listed_weight_pairs(self, which):
+        """`_weight_pairs` as a containing layer or model sees them: from
+        this layer's own `trainable_weights` / `non_trainable_weights`
+        property where its class overrides it (Keras 2 containers list
+        what each layer's property returns)."""
+        if which == 'all':
+            return self._listed_weight_pairs('trainable') + \
+                self._listed_weight_pairs('non_trainable')
+        if overridden_weight_property(type(self), which) is None:
+            return self._weight_pairs(which)
+        return weight_pairs_of(self, getattr(self, which + '_weights'),
+                               which)
 
     def _views(self, which):
         return [layer._weight_view(r) for layer, r in

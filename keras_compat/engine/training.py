@@ -26,6 +26,7 @@ from . import compile_utils, data_adapter, standardization
 from . import training_loops as loops
 from . import training_step, training_utils
 from .network import Network
+from .base_layer import overridden_weight_property, weight_pairs_of
 
 # torch.compile tracing touches torch's own deprecated TorchScript helpers;
 # the warning concerns torch internals, not the user's model.
@@ -56,19 +57,25 @@ def _jit_options(jit_compile):
     return bool(jit_compile), None
 
 
-def _walk_weights(layer, trainable=True, seen=None):
+def _walk_weights(layer, trainable=True, seen=None, listed=None):
     """(layer, record, effectively_trainable) for every weight, honouring
-    frozen parents."""
+    frozen parents and a user layer's own `trainable_weights` property
+    (only the weights it lists train, in it and in the layers inside
+    it)."""
     if seen is None:
         seen = set()
     if id(layer) in seen:
         return
     seen.add(id(layer))
     trainable = trainable and layer.trainable
+    if trainable and overridden_weight_property(type(layer), 'trainable'):
+        listed = {id(record) for _, record in weight_pairs_of(
+            layer, layer.trainable_weights, 'trainable')}
     for record in layer._keras_weights:
-        yield layer, record, trainable and record.trainable
+        yield layer, record, trainable and record.trainable and \
+            (listed is None or id(record) in listed)
     for sub in layer._sublayers():
-        yield from _walk_weights(sub, trainable, seen)
+        yield from _walk_weights(sub, trainable, seen, listed)
 
 
 def _mark_frozen_containers(layer, trainable=True, seen=None):

@@ -246,6 +246,54 @@ def test_keras1_weight_lists_set_the_order_and_the_set():
     assert layer.count_params() == 8
 
 
+
+class PropertyFrozenBias(layers.Layer):
+    """Lists its weights through its own properties, as Keras 2 layers
+    could: the bias is kept out of training."""
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(name='kernel',
+                                      shape=(input_shape[-1], 2),
+                                      initializer='ones')
+        self.bias = self.add_weight(name='bias', shape=(2,),
+                                    initializer='ones')
+        self.inner = layers.Dense(2, kernel_initializer='ones', name='inner')
+        self.inner.build((None, 2))
+        super(PropertyFrozenBias, self).build(input_shape)
+
+    @property
+    def trainable_weights(self):
+        return [self.kernel] + self.inner.trainable_weights[:1]
+
+    @property
+    def non_trainable_weights(self):
+        return [self.bias] + self.inner.trainable_weights[1:]
+
+    def call(self, x):
+        return self.inner(K.dot(x, self.kernel) + self.bias)
+
+
+def test_overridden_weight_properties_choose_what_trains():
+    model = models.Sequential([PropertyFrozenBias(input_shape=(3,),
+                                                  name='p')])
+    model.compile(keras.optimizers.SGD(0.1), 'mse')
+    names = [w.name.split('/')[-2:] for w in model.trainable_weights]
+    assert names == [['p', 'kernel:0'], ['inner', 'kernel:0']]
+    names = [w.name.split('/')[-2:] for w in model.non_trainable_weights]
+    assert names == [['p', 'bias:0'], ['inner', 'bias:0']]
+    x, y = np.ones((2, 3), 'float32'), np.zeros((2, 2), 'float32')
+    model.train_on_batch(x, y)
+    layer = model.layers[0]
+    # Forward: h = x.1 + 1 = 4 per unit, out = 2 * 4 = 8 per unit; the
+    # mse gradient 2 * 8 / 2 per unit reaches the two listed kernels.
+    np.testing.assert_allclose(K.get_value(layer.bias), [1., 1.])
+    np.testing.assert_allclose(K.get_value(layer.inner.bias), [0., 0.])
+    np.testing.assert_allclose(K.get_value(layer.inner.kernel),
+                               np.full((2, 2), 1. - 0.1 * 8. * 4.))
+    np.testing.assert_allclose(K.get_value(layer.kernel),
+                               np.full((3, 2), 1. - 0.1 * 8. * 2.))
+
+
 # --------------------------------------------------- unused sub-layers
 class SometimesPools(layers.Layer):
     def __init__(self, pool=False, **kwargs):
