@@ -2,24 +2,30 @@
 import numpy as np
 
 
+class ClassIndexError(IndexError, ValueError):
+    """A class index outside [-num_classes, num_classes): numpy's
+    IndexError in Keras 2, a ValueError as well."""
+
+
 def to_categorical(y, num_classes=None, dtype='float32'):
-    """One-hot encodes integer class labels: shape (..., num_classes)."""
+    """One-hot encodes integer class labels: shape (..., num_classes).
+
+    As in Keras 2 (which indexes a numpy array with the labels), a
+    negative label counts from the last class: -1 is class
+    `num_classes - 1`; `num_classes` defaults to `max(y) + 1`."""
     y = np.array(y, dtype='int')
     input_shape = y.shape
     if input_shape and input_shape[-1] == 1 and len(input_shape) > 1:
         input_shape = tuple(input_shape[:-1])
     y = y.ravel()
-    if y.size and y.min() < 0:
-        # numpy would index from the end: the wrong class, silently.
-        raise ValueError('`to_categorical` got the negative class index %d '
-                         'in `y`; class indices are integers in [0, '
-                         'num_classes).' % y.min())
     if not num_classes:
         num_classes = np.max(y) + 1
-    elif y.size and y.max() >= num_classes:
-        raise ValueError('`to_categorical` got the class index %d in `y`, '
-                         'which is not below `num_classes=%d`.'
-                         % (y.max(), num_classes))
+    if y.size and (y.max() >= num_classes or y.min() < -num_classes):
+        bad = y.max() if y.max() >= num_classes else y.min()
+        raise ClassIndexError('`to_categorical` got the class index %d in '
+                              '`y`, outside the %d classes of '
+                              '`num_classes=%d`.'
+                              % (bad, num_classes, num_classes))
     n = y.shape[0]
     categorical = np.zeros((n, num_classes), dtype=dtype)
     categorical[np.arange(n), y] = 1

@@ -316,8 +316,9 @@ LAYER_CASES = [
     ('MaxPooling3D-strides-0', lambda: layers.MaxPooling3D(2, strides=0),
      'strides'),
     ('UpSampling2D-size-0', lambda: layers.UpSampling2D(0), 'size'),
-    ('to_categorical-negative', lambda: to_categorical([0, -1, 2]),
-     'negative'),
+    ('to_categorical-too-negative', lambda: to_categorical([0, -4],
+                                                           num_classes=3),
+     'num_classes'),
     ('to_categorical-too-large', lambda: to_categorical([0, 3],
                                                         num_classes=3),
      'num_classes'),
@@ -384,3 +385,15 @@ def test_a_class_weight_array_is_ignored_with_a_warning_as_in_keras_2():
         with pytest.warns(UserWarning, match='ignored, as in Keras 2'):
             assert loss_with(given) == unweighted
     assert loss_with({0: 1., 1: 5.}) != unweighted
+
+
+def test_to_categorical_counts_negative_labels_from_the_last_class():
+    # Keras 2 indexes a numpy array with the labels.
+    np.testing.assert_array_equal(
+        to_categorical([0, -1, 2]),
+        [[1, 0, 0], [0, 0, 1], [0, 0, 1]])
+    np.testing.assert_array_equal(
+        to_categorical([[1], [-2]], num_classes=4),
+        [[0, 1, 0, 0], [0, 0, 1, 0]])
+    with pytest.raises(IndexError):
+        to_categorical([0, 3], num_classes=3)
