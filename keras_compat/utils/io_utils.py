@@ -205,7 +205,9 @@ def atomic_replace(filepath):
 
     The new file gets the mode (and, where allowed, the owner) of the file
     it replaces, else the mode a plain `open(filepath, 'w')` gives under
-    the current umask."""
+    the current umask. Where the directory refuses new files but the file
+    there may be written, the file itself is yielded and written in place,
+    as Keras 2 writes."""
     target = os.path.realpath(os.fspath(filepath))
     directory, name = os.path.split(target)
     prefix = '.' + name + TEMP_MARK
@@ -222,8 +224,17 @@ def atomic_replace(filepath):
             prefix, os.getpid(), secrets.token_hex(4)))
         # 0o666 is narrowed by the umask, as open() does; a file replacing
         # another starts private and takes the old file's mode below.
-        os.close(os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
-                         0o600 if old is not None else 0o666))
+        try:
+            os.close(os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                             0o600 if old is not None else 0o666))
+        except PermissionError:
+            if old is None or not os.access(target, os.W_OK):
+                raise
+            # A directory this process cannot add files to, holding a
+            # file it may write: written in place, as Keras 2 writes.
+            tmp_path = None
+            yield target
+            return
         yield tmp_path
         if old is not None:
             if (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):

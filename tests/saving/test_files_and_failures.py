@@ -619,3 +619,27 @@ def test_saving_under_a_file_says_that_it_is_not_a_directory(tmp_path):
     # A missing directory is made, as tf.keras does.
     model.save(str(tmp_path / 'new' / 'deeper' / 'model.h5'))
     assert (tmp_path / 'new' / 'deeper' / 'model.h5').is_file()
+
+
+def test_directory_without_room_for_new_files_is_written_in_place(
+        tmp_path, monkeypatch):
+    """A directory refusing new files (read-only for this user) holding a
+    writable model file: the save overwrites that file, as Keras 2 does;
+    a new file there is still an error naming it."""
+    path = str(tmp_path / 'model.h5')
+    m = mlp()
+    m.save(path)
+    real_open = os.open
+
+    def refuse_new_files(name, flags, *args):
+        if io_utils.TEMP_MARK in os.path.basename(name):
+            raise PermissionError(errno.EACCES, 'Permission denied', name)
+        return real_open(name, flags, *args)
+
+    monkeypatch.setattr(os, 'open', refuse_new_files)
+    m.fit(X, Y, epochs=2, verbose=0)
+    m.save(path)
+    np.testing.assert_array_equal(load_model(path).predict(X), m.predict(X))
+    assert os.listdir(str(tmp_path)) == ['model.h5']
+    with pytest.raises(OSError, match='other.h5'):
+        m.save(str(tmp_path / 'other.h5'))
