@@ -228,14 +228,15 @@ def keras2_loss_graph(compiled, outputs, weight_modes, model):
 
 
 def _keras2_weighted_loss(fn, target, output, weights):
-    """Keras 2's weighted_masked_objective on symbolic tensors."""
+    """An output's weighted loss on symbolic tensors, as fit computes it
+    (Keras 2.3 and tf.keras: the weighted scores summed over the batch
+    size, so zero weights still count in the mean; Keras 2.2 divided by
+    the fraction of non-zero weights)."""
     scores = fn(target, output)
     reduce_axes = list(range(K.ndim(weights), K.ndim(scores)))
     if reduce_axes:
         scores = K.mean(scores, axis=reduce_axes)
-    scores = scores * weights
-    scores = scores / K.mean(K.cast(K.not_equal(weights, 0), 'float32'))
-    return K.mean(scores)
+    return K.mean(scores * weights)
 
 
 def _weight_penalty_of(model):

@@ -470,13 +470,17 @@ def test_total_loss_targets_and_sample_weights_after_compile():
     # loss (x.w)^2 = 9 at x = (1, 2), w = (1, 1): 2 * 3 * x, 2 * 3.
     np.testing.assert_allclose(kernel.ravel(), [6., 12.])
     np.testing.assert_allclose(bias, [6.])
-    # Keras 2's weighting: mean(score * w) / mean(w != 0), here
-    # mean([9, 0]) / 0.5.
+    # Keras 2.3 / tf.keras weighting, as fit's: mean(score * w) over the
+    # batch, here mean([9 * 1, 1 * 0]) (Keras 2.2 divided by the 0.5 of
+    # non-zero weights).
     loss = K.function([model.inputs[0], model.sample_weights[0],
                        model.targets[0]], [model.total_loss])
-    value = loss([np.array([[1., 2.], [1., 0.]]), [1., 0.],
-                  np.zeros((2, 1))])[0]
-    assert float(value) == pytest.approx(9.)
+    x, w, y = np.array([[1., 2.], [1., 0.]]), np.array([1., 0.]), \
+        np.zeros((2, 1))
+    value = loss([x, w, y])[0]
+    assert float(value) == pytest.approx(4.5)
+    assert float(value) == pytest.approx(
+        model.test_on_batch(x, y, sample_weight=w))
 
 
 def test_total_loss_adds_the_weight_penalties_at_run_time():
