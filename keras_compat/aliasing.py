@@ -45,6 +45,124 @@ class KerasAliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return None
 
 
+# Packages that look for TensorFlow to use it if present: they must not
+# find the stand-in (TensorBoard falls back to its own stub without it).
+_TF_PROBING_PACKAGES = ('tensorboard', 'torch', 'transformers', 'accelerate',
+                        'datasets', 'safetensors', 'jax', 'flax', 'keras_core',
+                        'tf_keras', 'h5py', 'numpy', 'scipy', 'pandas',
+                        'sklearn', 'matplotlib', 'PIL', 'huggingface_hub',
+                        'onnx', 'tensorflow_datasets')
+
+
+def _tensorflow_target(fullname):
+    """The keras_compat module served for a TensorFlow module path, or
+    None: `tensorflow.keras[.*]` is keras_compat itself, `tensorflow` and
+    its other submodules the TensorFlow stand-in."""
+    for prefix in ('tensorflow.compat.v1.keras', 'tensorflow.compat.v2.keras',
+                   'tensorflow.python.keras', 'tensorflow.keras'):
+        if fullname == prefix or fullname.startswith(prefix + '.'):
+            return 'keras_compat' + fullname[len(prefix):]
+    return 'keras_compat.tensorflow_compat'
+
+
+def _importer_probes_for_tensorflow():
+    """Whether the module importing `tensorflow` is one of the libraries
+    that use TensorFlow only when it is really installed."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        name = frame.f_globals.get('__name__') or ''
+        if name.startswith(('importlib', '_frozen_importlib')) or \
+                name == __name__:
+            frame = frame.f_back
+            continue
+        return name.split('.')[0] in _TF_PROBING_PACKAGES
+    return False
+
+
+class TensorFlowStandInFinder(importlib.abc.MetaPathFinder,
+                              importlib.abc.Loader):
+    """Serves `import tensorflow` (and `tensorflow.keras.*`,
+    `tensorflow.compat.v1`, `tensorflow.nn`, ...) from keras_compat where
+    TensorFlow itself is not installed."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname == 'tensorflow':
+            if _importer_probes_for_tensorflow() or \
+                    _real_tensorflow_found(self):
+                return None
+        elif not fullname.startswith('tensorflow.') or \
+                not _is_ours(sys.modules.get('tensorflow')):
+            return None
+        target_name = _tensorflow_target(fullname)
+        stand_in = target_name == 'keras_compat.tensorflow_compat'
+        if stand_in:
+            module = _stand_in_submodule(fullname)
+            if module is None:
+                return None
+            spec = importlib.util.spec_from_loader(fullname, self,
+                                                   is_package=True)
+            spec._keras_compat_module = module
+            return spec
+        try:
+            found = importlib.util.find_spec(target_name)
+        except ModuleNotFoundError:
+            found = None
+        if found is None:
+            return None
+        spec = importlib.util.spec_from_loader(
+            fullname, self,
+            is_package=found.submodule_search_locations is not None)
+        spec._keras_compat_target = target_name
+        return spec
+
+    def create_module(self, spec):
+        module = getattr(spec, '_keras_compat_module', None)
+        if module is not None:
+            if spec.name == 'tensorflow':
+                _tensorboard_without_tensorflow()
+            return module
+        return importlib.import_module(spec._keras_compat_target)
+
+    def exec_module(self, module):
+        return None
+
+
+def _real_tensorflow_found(stand_in_finder):
+    """Whether another finder finds a TensorFlow installation."""
+    for finder in sys.meta_path:
+        find = getattr(finder, 'find_spec', None)
+        if finder is stand_in_finder or find is None or \
+                isinstance(finder, KerasAliasFinder):
+            continue
+        try:
+            if find('tensorflow', None) is not None:
+                return True
+        except (ImportError, ValueError):
+            continue
+    return False
+
+
+def _tensorboard_without_tensorflow():
+    """TensorBoard (the TensorBoard callback's writer) uses TensorFlow when
+    `import tensorflow` works, unless its `notf` marker module exists: the
+    marker keeps it on its own TensorFlow-free implementation."""
+    import types
+    sys.modules.setdefault('tensorboard.compat.notf',
+                           types.ModuleType('tensorboard.compat.notf'))
+
+
+def _stand_in_submodule(fullname):
+    """`tensorflow` itself, `tensorflow.nn`, `tensorflow.compat.v1`, ...:
+    the stand-in's namespace of that name."""
+    stand_in = importlib.import_module('keras_compat.tensorflow_compat')
+    module = stand_in
+    for part in fullname.split('.')[1:]:
+        module = getattr(module, part, None)
+        if not isinstance(module, type(stand_in)):
+            return None
+    return module
+
+
 def _is_ours(module):
     return getattr(module, '__name__', '').startswith('keras_compat')
 
@@ -59,6 +177,9 @@ def install_as_keras():
             del sys.modules[name]
     if not any(isinstance(f, KerasAliasFinder) for f in sys.meta_path):
         sys.meta_path.insert(0, KerasAliasFinder())
+    if not any(isinstance(f, TensorFlowStandInFinder)
+               for f in sys.meta_path):
+        sys.meta_path.insert(0, TensorFlowStandInFinder())
     import keras_compat
     sys.modules['keras'] = keras_compat
     return keras_compat

@@ -22,6 +22,9 @@ globals().update({name: getattr(_conv_ops, name) for name in _CONV_NAMES})
 symbolic_aware_names(globals(), _CONV_NAMES)
 ctc_decode = _conv_ops.ctc_decode
 ctc_label_dense_to_sparse = _conv_ops.ctc_label_dense_to_sparse
+# Keras 2.2's TensorFlow backend exposed `tf` (K.tf.range, ..., and to
+# `from keras.backend import *`): here the TensorFlow operations, on PyTorch.
+from .. import tensorflow_compat as tf  # noqa: E402
 
 
 def __getattr__(name):
@@ -30,13 +33,14 @@ def __getattr__(name):
     if name in ('tensorflow_backend', 'load_backend'):
         import importlib
         return importlib.import_module('.' + name, __name__)
-    if name in ('tf', 'th', 'T', 'C', 'theano', 'tensorflow'):
+    if name == 'tensorflow':
+        return tf
+    if name in ('th', 'T', 'C', 'theano'):
         # Keras 2's TensorFlow/Theano/CNTK backends exposed their framework
         # module; an AttributeError keeps `hasattr(K, 'tf')` checks working.
         raise AttributeError(
             'keras.backend.%s: this backend runs on PyTorch and has no %s '
             'module; write the computation with keras.backend functions '
             '(K.mean, K.switch, K.gather, ...) or torch.'
-            % (name, 'TensorFlow' if name in ('tf', 'tensorflow') else
-               'Theano' if name in ('th', 'T', 'theano') else 'CNTK'))
+            % (name, 'Theano' if name in ('th', 'T', 'theano') else 'CNTK'))
     raise AttributeError('module %r has no attribute %r' % (__name__, name))

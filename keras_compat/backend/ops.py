@@ -446,7 +446,10 @@ def set_session(session):
     """Keras 2 scripts set a TensorFlow session to configure the GPU
     (`allow_growth`, device placement). torch allocates GPU memory as it
     is needed and places tensors by `KERAS_COMPAT_DEVICE`, so the session
-    is not used; a warning says so."""
+    is not used; a warning says so (not for a session of keras_compat's
+    TensorFlow stand-in, whose thread setting is applied when made)."""
+    if type(session).__module__ == 'keras_compat.tensorflow_compat':
+        return
     warnings.warn('K.set_session: keras_compat runs on PyTorch and does not '
                   'use the TensorFlow session given (torch grows GPU memory '
                   'as needed; choose the device with KERAS_COMPAT_DEVICE).',

@@ -409,10 +409,14 @@ def test_variables_from_reversed_arrays_and_scalars():
     assert K.int_shape(K.variable(0.)) == ()
 
 
-def test_the_tensorflow_module_of_the_backend_is_named_as_missing():
-    assert not hasattr(K, 'tf')
-    with pytest.raises(AttributeError, match='runs on PyTorch'):
-        K.tf.where
+def test_the_tensorflow_module_of_the_backend_runs_on_pytorch():
+    # Keras 2.2's TensorFlow backend exposed `tf`; keras-contrib's CRF
+    # writes K.tf.slice / K.tf.range / K.tf.gather_nd.
+    values = K.tf.gather_nd(K.constant([[1., 2.], [3., 4.]]),
+                            K.tf.stack([K.tf.range(2), [1, 0]], axis=1))
+    np.testing.assert_array_equal(K.eval(values), [2., 3.])
+    with pytest.raises(AttributeError, match='Keras on PyTorch'):
+        K.tf.image_summary
 
 
 def test_k_function_runs_in_the_phase_set_learning_phase_forced():

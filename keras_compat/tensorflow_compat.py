@@ -1,0 +1,1399 @@
+"""The part of TensorFlow's Python API that Keras 2 programs use, on
+PyTorch: served as `import tensorflow` by `python -m keras_compat run` and
+`install_as_keras()` when TensorFlow itself is not installed, and as
+`keras.backend.tf` (Keras 2.2's TensorFlow backend exposed its `tf`).
+
+It covers what Keras scripts, custom layers and losses write next to
+Keras: the TF1 session setup (`ConfigProto`, `Session`,
+`set_random_seed`, `get_default_graph`, ...), TF2's `tf.config` device
+settings, `tf.keras` (keras_compat itself), tensor operations (`tf.reduce_sum`,
+`tf.matmul`, `tf.gather_nd`, `tf.nn.softmax_cross_entropy_with_logits`,
+...) on torch tensors and on symbolic Keras tensors alike, and the TF1
+optimizers that Keras 2's `compile` accepted (`tf.train.AdamOptimizer`).
+Anything else raises an AttributeError that says so."""
+import builtins
+import collections
+import contextlib
+import sys
+import types
+import warnings
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import backend as K
+from .backend import ops as _ops
+from .backend.tensor_shape import TensorShape, Dimension  # noqa: F401
+
+__version__ = '1.15.5'
+VERSION = __version__
+GIT_VERSION = 'keras_compat'
+# Marks this module as keras_compat's stand-in for TensorFlow.
+KERAS_COMPAT = True
+
+_module = sys.modules[__name__]
+# A package, so that `import tensorflow.keras.layers` finds below it.
+__path__ = []
+
+
+def _submodule(name, doc):
+    module = types.ModuleType('tensorflow.' + name, doc)
+    # (A package, so that `import tensorflow.compat.v1` finds below it.)
+    module.__path__ = []
+    return module
+
+
+def _op(fn, name=None):
+    """`fn` (on torch tensors) taking symbolic Keras tensors too: on those
+    it records a graph node, as the keras.backend functions do."""
+    fn.__name__ = name or fn.__name__
+    return _ops._symbolic_aware(fn)
+
+
+def _t(x, dtype=None):
+    return _ops._t(x, dtype)
+
+
+def _axis(axis):
+    if isinstance(axis, list):
+        return tuple(axis)
+    return axis
+
+
+# ------------------------------------------------------------------ dtypes
+float16 = half = torch.float16
+float32 = torch.float32
+float64 = double = torch.float64
+bfloat16 = torch.bfloat16
+int8, int16, int32, int64 = torch.int8, torch.int16, torch.int32, torch.int64
+uint8 = torch.uint8
+bool = torch.bool  # noqa: A001 (TensorFlow's name)
+complex64, complex128 = torch.complex64, torch.complex128
+string = 'string'
+newaxis = None
+Tensor = torch.Tensor
+
+
+def as_dtype(dtype):
+    return _ops.torch_dtype(dtype)
+
+
+# ------------------------------------------------- TF1 graph and session
+class _NoOp(object):
+    """An operation with nothing left to do on PyTorch (variable
+    initialisers: variables hold their values from creation)."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def run(self, session=None, feed_dict=None):
+        return None
+
+    def __repr__(self):
+        return '<tf.Operation %r (nothing to run on PyTorch)>' % self.name
+
+
+def global_variables_initializer():
+    return _NoOp('init')
+
+
+initialize_all_variables = global_variables_initializer
+local_variables_initializer = global_variables_initializer
+initialize_local_variables = global_variables_initializer
+tables_initializer = global_variables_initializer
+
+
+def variables_initializer(var_list, name='init'):
+    return _NoOp(name)
+
+
+def no_op(name=None):
+    return _NoOp(name or 'NoOp')
+
+
+def group(*inputs, **kwargs):
+    return list(inputs)
+
+
+class _Options(object):
+    """A protocol-buffer-like options object: any field can be set and
+    read (GPU memory growth, device counts, thread counts). PyTorch sizes
+    its memory and threads itself; `intra_op_parallelism_threads` is
+    applied with torch.set_num_threads when a session is made."""
+
+    def __init__(self, **fields):
+        for key, value in fields.items():
+            setattr(self, key, value)
+
+    def __getattr__(self, name):
+        if name.startswith('__'):
+            raise AttributeError(name)
+        value = _Options()
+        object.__setattr__(self, name, value)
+        return value
+
+    def CopyFrom(self, other):
+        self.__dict__.update(other.__dict__)
+
+
+class ConfigProto(_Options):
+    def __init__(self, **fields):
+        fields.setdefault('gpu_options', GPUOptions())
+        super(ConfigProto, self).__init__(**fields)
+
+
+class GPUOptions(_Options):
+    pass
+
+
+class GraphOptions(_Options):
+    pass
+
+
+class OptimizerOptions(_Options):
+    pass
+
+
+class RunOptions(_Options):
+    pass
+
+
+class RunMetadata(_Options):
+    pass
+
+
+class Graph(object):
+    """TF1's graph: on PyTorch operations run as they are written, so the
+    graph only gives `as_default()` and `finalize()` a home."""
+
+    def as_default(self):
+        return contextlib.nullcontext(self)
+
+    def finalize(self):
+        return None
+
+    def get_operations(self):
+        return []
+
+    def get_tensor_by_name(self, name):
+        raise NotImplementedError(
+            'Graph.get_tensor_by_name(%r): on PyTorch tensors are not kept '
+            'by name; use the tensor object (a layer output, '
+            'model.get_layer(name).output).' % (name,))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+_DEFAULT_GRAPH = [Graph()]
+
+
+def get_default_graph():
+    return _DEFAULT_GRAPH[0]
+
+
+def reset_default_graph():
+    """Clears Keras's session state (layer name counters) as the TF1
+    call did."""
+    K.clear_session()
+    _DEFAULT_GRAPH[0] = Graph()
+
+
+class Session(object):
+    """TF1's session. `run` computes tensors and variables (feeding
+    placeholders from `feed_dict`) with K.function; `run` of an
+    initialiser does nothing, as variables already hold their values."""
+
+    _default = []
+
+    def __init__(self, target='', graph=None, config=None):
+        self.graph = graph or get_default_graph()
+        self.config = config
+        threads = getattr(config, '__dict__', {}).get(
+            'intra_op_parallelism_threads') if config is not None else None
+        if isinstance(threads, int) and threads > 0:
+            torch.set_num_threads(threads)
+
+    def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
+        return _run(fetches, feed_dict or {})
+
+    def as_default(self):
+        return _DefaultSession(self)
+
+    def close(self):
+        return None
+
+    def __enter__(self):
+        Session._default.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        Session._default.pop()
+        return False
+
+
+InteractiveSession = Session
+
+
+class _DefaultSession(object):
+    def __init__(self, session):
+        self.session = session
+
+    def __enter__(self):
+        Session._default.append(self.session)
+        return self.session
+
+    def __exit__(self, *exc):
+        Session._default.pop()
+        return False
+
+
+def get_default_session():
+    return Session._default[-1] if Session._default else K.get_session()
+
+
+def _run(fetches, feed_dict):
+    """The values of `fetches` (a tensor, variable, op or a nested list /
+    tuple / dict of them) with `feed_dict` fed."""
+    if isinstance(fetches, dict):
+        return {key: _run(value, feed_dict) for key, value in fetches.items()}
+    if isinstance(fetches, (list, tuple)):
+        values = [_run(value, feed_dict) for value in fetches]
+        return type(fetches)(values) if isinstance(fetches, tuple) and \
+            not hasattr(fetches, '_fields') else values
+    if fetches is None or isinstance(fetches, _NoOp):
+        return None
+    if getattr(fetches, '_is_keras_symbolic', False):
+        inputs = list(feed_dict)
+        return K.function(inputs, [fetches])(
+            [feed_dict[key] for key in inputs])[0]
+    return K.get_value(fetches)
+
+
+def set_random_seed(seed):
+    """Seeds PyTorch's generators (TensorFlow's graph-level seed)."""
+    torch.manual_seed(seed)
+
+
+def executing_eagerly():
+    return not _EAGER_DISABLED[0]
+
+
+_EAGER_DISABLED = [False]
+
+
+def disable_eager_execution():
+    """Keras 2 graph-mode semantics are keras_compat's anyway (symbolic
+    tensors, K.function, get_updates); recorded for executing_eagerly."""
+    _EAGER_DISABLED[0] = True
+
+
+def enable_eager_execution(config=None, device_policy=None,
+                           execution_mode=None):
+    _EAGER_DISABLED[0] = False
+
+
+def disable_v2_behavior():
+    disable_eager_execution()
+
+
+def enable_v2_behavior():
+    enable_eager_execution()
+
+
+def disable_resource_variables():
+    return None
+
+
+@contextlib.contextmanager
+def _null_scope(*args, **kwargs):
+    yield
+
+
+def name_scope(name, default_name=None, values=None):
+    return _null_scope()
+
+
+def variable_scope(name_or_scope=None, default_name=None, values=None,
+                   reuse=None, **kwargs):
+    return _null_scope()
+
+
+def control_dependencies(control_inputs):
+    """Dependencies order nothing on PyTorch: operations run in the order
+    the program writes them."""
+    return _null_scope()
+
+
+def device(device_name):
+    """Device placement is keras_compat's (KERAS_COMPAT_DEVICE); a TF
+    device scope changes nothing."""
+    return _null_scope()
+
+
+AUTO_REUSE = 'auto_reuse'
+
+
+class _TrainableVariables(list):
+    pass
+
+
+def trainable_variables(scope=None):
+    raise NotImplementedError(
+        'tf.trainable_variables(): on PyTorch there is no global collection '
+        'of variables; use model.trainable_weights or '
+        'layer.trainable_weights.')
+
+
+global_variables = trainable_variables
+
+
+# ------------------------------------------------ tensors and variables
+class _VariableMeta(type):
+    def __instancecheck__(cls, instance):
+        return isinstance(instance, torch.nn.Parameter) or \
+            getattr(instance, '_keras_variable', False)
+
+
+class Variable(metaclass=_VariableMeta):
+    """`tf.Variable(initial_value, trainable=True, name=None, dtype=None)`:
+    a Keras variable (K.variable) holding that value."""
+
+    def __new__(cls, initial_value=None, trainable=True, name=None,
+                dtype=None, **kwargs):
+        if callable(initial_value):
+            initial_value = initial_value()
+        variable = K.variable(initial_value, dtype=dtype, name=name)
+        if not trainable:
+            variable.requires_grad_(False)
+        return variable
+
+
+def constant(value, dtype=None, shape=None, name=None):
+    return K.constant(value, dtype=dtype, shape=shape, name=name)
+
+
+def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None):
+    if isinstance(value, torch.Tensor) or \
+            getattr(value, '_is_keras_symbolic', False):
+        return value if dtype is None else K.cast(value, dtype)
+    return K.constant(value, dtype=dtype or _default_dtype(value))
+
+
+def _default_dtype(value):
+    """TensorFlow's dtype for a Python or numpy value: float32 for
+    floats, int32 for Python ints, the array's dtype otherwise."""
+    array = np.asarray(value)
+    if array.dtype == np.float64 and not isinstance(value, np.ndarray):
+        return 'float32'
+    if array.dtype == np.int64 and not isinstance(value, np.ndarray):
+        return 'int32'
+    return array.dtype.name
+
+
+def placeholder(dtype, shape=None, name=None):
+    return K.placeholder(shape=shape, dtype=_ops.dtype_name(
+        _ops.torch_dtype(dtype)), name=name)
+
+
+def zeros(shape, dtype=float32, name=None):
+    return _op(lambda s, d: torch.zeros(_shape_of(s), dtype=d,
+                                        device=K.get_device()),
+               'zeros')(shape, _ops.torch_dtype(dtype))
+
+
+def ones(shape, dtype=float32, name=None):
+    return _op(lambda s, d: torch.ones(_shape_of(s), dtype=d,
+                                       device=K.get_device()),
+               'ones')(shape, _ops.torch_dtype(dtype))
+
+
+def fill(dims, value, name=None):
+    return _op(lambda s, v: torch.full(_shape_of(s), v,
+                                       device=K.get_device()),
+               'fill')(dims, value)
+
+
+def _shape_of(shape):
+    if isinstance(shape, torch.Tensor):
+        return tuple(int(d) for d in shape.reshape(-1).tolist())
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(int(d) for d in shape)
+
+
+def zeros_like(tensor, dtype=None, name=None):
+    return K.zeros_like(tensor, dtype=dtype)
+
+
+def ones_like(tensor, dtype=None, name=None):
+    return K.ones_like(tensor, dtype=dtype)
+
+
+def eye(num_rows, num_columns=None, dtype=float32, name=None):
+    return torch.eye(num_rows, num_columns or num_rows,
+                     dtype=_ops.torch_dtype(dtype), device=K.get_device())
+
+
+def identity(input, name=None):  # noqa: A002 (TensorFlow's name)
+    return K.identity(input)
+
+
+def stop_gradient(input, name=None):  # noqa: A002
+    return K.stop_gradient(input)
+
+
+def cast(x, dtype, name=None):
+    return K.cast(x, _ops.torch_dtype(dtype))
+
+
+def to_float(x, name=None):
+    return K.cast(x, 'float32')
+
+
+def to_int32(x, name=None):
+    return K.cast(x, 'int32')
+
+
+def to_int64(x, name=None):
+    return K.cast(x, 'int64')
+
+
+# ----------------------------------------------------------------- shapes
+def shape(input, name=None, out_type=int32):  # noqa: A002
+    return K.shape(input)
+
+
+def rank(input, name=None):  # noqa: A002
+    return K.ndim(input)
+
+
+def size(input, name=None, out_type=int32):  # noqa: A002
+    return K.size(input)
+
+
+def reshape(tensor, shape, name=None):
+    return K.reshape(tensor, shape)
+
+
+def transpose(a, perm=None, name=None, conjugate=False):
+    if perm is None:
+        return _op(lambda x: x.permute(*reversed(range(x.dim()))),
+                   'transpose')(a)
+    return K.permute_dimensions(a, tuple(perm))
+
+
+def expand_dims(input, axis=None, name=None, dim=None):  # noqa: A002
+    return K.expand_dims(input, axis if axis is not None else dim)
+
+
+def squeeze(input, axis=None, name=None, squeeze_dims=None):  # noqa: A002
+    axis = axis if axis is not None else squeeze_dims
+
+    def fn(x):
+        if axis is None:
+            return x.squeeze()
+        for a in sorted((a % x.dim() for a in np.atleast_1d(axis)),
+                        reverse=True):
+            x = x.squeeze(int(a))
+        return x
+    return _op(fn, 'squeeze')(input)
+
+
+def concat(values, axis, name='concat'):
+    return K.concatenate(list(values), axis=axis)
+
+
+def stack(values, axis=0, name='stack'):
+    return K.stack(list(values), axis=axis)
+
+
+def unstack(value, num=None, axis=0, name='unstack'):
+    if getattr(value, '_is_keras_symbolic', False):
+        count = num if num is not None else value.shape[axis]
+        if count is None:
+            raise ValueError('tf.unstack of a symbolic tensor needs `num` '
+                             'when its axis %d has no static size.' % axis)
+        return [gather(value, i, axis=axis) for i in range(int(count))]
+    return list(torch.unbind(_t(value), axis))
+
+
+def tile(input, multiples, name=None):  # noqa: A002
+    return K.tile(input, multiples)
+
+
+def slice(input_, begin, size, name=None):  # noqa: A001
+    """`input_[begin[i] : begin[i] + size[i]]` on every axis (size -1:
+    to the end)."""
+    def fn(x, begin, size):
+        begin = _shape_of(begin)
+        size = _shape_of(size)
+        for axis, (start, length) in enumerate(zip(begin, size)):
+            if length == -1:
+                length = x.shape[axis] - start
+            x = x.narrow(axis, start, length)
+        return x
+    return _op(fn, 'slice')(input_, begin, size)
+
+
+def gather(params, indices, axis=0, batch_dims=0, name=None):
+    def fn(params, indices, axis):
+        indices = _t(indices).long()
+        axis = axis % params.dim()
+        flat = params.index_select(axis, indices.reshape(-1))
+        return flat.reshape(params.shape[:axis] + indices.shape +
+                            params.shape[axis + 1:])
+    if batch_dims:
+        raise NotImplementedError(
+            'tf.gather(batch_dims=%r): only batch_dims=0 is supported; use '
+            'tf.gather_nd with batch indices.' % (batch_dims,))
+    return _op(fn, 'gather')(params, indices, axis)
+
+
+def gather_nd(params, indices, name=None, batch_dims=0):
+    """`params[indices[..., 0], indices[..., 1], ...]`: the last axis of
+    `indices` indexes the leading axes of `params`."""
+    if batch_dims:
+        raise NotImplementedError(
+            'tf.gather_nd(batch_dims=%r): only batch_dims=0 is supported; '
+            'add the batch index as the first index column.' % (batch_dims,))
+
+    def fn(params, indices):
+        indices = _t(indices).long()
+        return params[tuple(indices[..., i]
+                            for i in range(indices.shape[-1]))]
+    return _op(fn, 'gather_nd')(params, indices)
+
+
+def boolean_mask(tensor, mask, name='boolean_mask', axis=None):
+    def fn(tensor, mask):
+        mask = _t(mask).bool()
+        start = 0 if axis is None else axis
+        index = (builtins.slice(None),) * start + (mask,)
+        return tensor[index]
+    return _op(fn, 'boolean_mask')(tensor, mask)
+
+
+def where(condition, x=None, y=None, name=None):
+    if x is None and y is None:
+        return _op(lambda c: torch.nonzero(_t(c).bool()), 'where')(condition)
+    return _op(lambda c, a, b: torch.where(_t(c).bool(), _t(a), _t(b)),
+               'where')(condition, x, y)
+
+
+where_v2 = where
+
+
+def pad(tensor, paddings, mode='CONSTANT', name=None, constant_values=0):
+    def fn(x, paddings):
+        pairs = [list(map(int, p)) for p in _t(paddings).tolist()] \
+            if isinstance(paddings, torch.Tensor) else \
+            [list(map(int, p)) for p in paddings]
+        flat = [v for pair in reversed(pairs) for v in pair]
+        kind = mode.upper()
+        if kind == 'CONSTANT':
+            return F.pad(x, flat, value=constant_values)
+        if kind in ('REFLECT', 'SYMMETRIC'):
+            if kind == 'SYMMETRIC':
+                raise NotImplementedError(
+                    "tf.pad(mode='SYMMETRIC') is not supported; use "
+                    "'REFLECT' or 'CONSTANT'.")
+            padded = [p for p in pairs]
+            lead = next(i for i, p in enumerate(padded) if any(p)) \
+                if any(any(p) for p in padded) else len(padded)
+            if lead < x.dim() - 3 or x.dim() - lead > 3:
+                raise NotImplementedError(
+                    "tf.pad(mode='REFLECT') pads at most the last three "
+                    'axes here.')
+            return F.pad(x, flat[:2 * (x.dim() - lead)], mode='reflect')
+        raise ValueError('Unknown padding mode: %r' % (mode,))
+    return _op(fn, 'pad')(tensor, paddings)
+
+
+def split(value, num_or_size_splits, axis=0, num=None, name='split'):
+    if getattr(value, '_is_keras_symbolic', False):
+        size = value.shape[axis]
+        sizes = [size // num_or_size_splits] * num_or_size_splits \
+            if isinstance(num_or_size_splits, int) else \
+            list(num_or_size_splits)
+        starts = np.cumsum([0] + sizes[:-1])
+        return [_op(lambda x, s=int(s), n=int(n): x.narrow(axis, s, n),
+                    'split')(value) for s, n in zip(starts, sizes)]
+    value = _t(value)
+    if isinstance(num_or_size_splits, int):
+        return list(torch.chunk(value, num_or_size_splits, axis))
+    return list(torch.split(value, list(num_or_size_splits), axis))
+
+
+def reverse(tensor, axis, name=None):
+    return K.reverse(tensor, axis)
+
+
+def reverse_v2(tensor, axis, name=None):
+    return K.reverse(tensor, axis)
+
+
+def one_hot(indices, depth, on_value=None, off_value=None, axis=None,
+            dtype=None, name=None):
+    def fn(indices):
+        out = F.one_hot(_t(indices).long().clamp(min=0), depth)
+        out = out * (_t(indices).long() >= 0).unsqueeze(-1).long()
+        out = out.to(_ops.torch_dtype(dtype) if dtype is not None
+                     else torch.float32)
+        if on_value is not None or off_value is not None:
+            on = 1 if on_value is None else on_value
+            off = 0 if off_value is None else off_value
+            out = out * (on - off) + off
+        if axis is not None and axis != -1:
+            out = out.movedim(-1, axis)
+        return out
+    return _op(fn, 'one_hot')(indices)
+
+
+def sequence_mask(lengths, maxlen=None, dtype=bool, name=None):
+    def fn(lengths):
+        lengths = _t(lengths)
+        size = int(lengths.max()) if maxlen is None else int(maxlen)
+        steps = torch.arange(size, device=lengths.device)
+        return (steps < lengths.unsqueeze(-1)).to(_ops.torch_dtype(dtype))
+    return _op(fn, 'sequence_mask')(lengths)
+
+
+def range(start, limit=None, delta=1, dtype=None, name='range'):  # noqa
+    def fn(start, limit, delta):
+        if limit is None:
+            start, limit = 0, start
+        values = [int(v) if isinstance(v, torch.Tensor) and not
+                  v.is_floating_point() else
+                  (float(v) if isinstance(v, torch.Tensor) else v)
+                  for v in (start, limit, delta)]
+        kind = _ops.torch_dtype(dtype) if dtype is not None else (
+            torch.float32 if builtins.any(isinstance(v, float)
+                                          for v in values) else torch.int32)
+        return torch.arange(*values, dtype=kind, device=K.get_device())
+    return _op(fn, 'range')(start, limit, delta)
+
+
+def linspace(start, stop, num, name=None, axis=0):
+    return torch.linspace(float(start), float(stop), int(num),
+                          device=K.get_device())
+
+
+lin_space = linspace
+
+
+# ------------------------------------------------------------------- math
+def _binary(name, fn):
+    def op(x, y, name=None):
+        return _op(fn, name)(x, y)
+    op.__name__ = name
+    return op
+
+
+add = _binary('add', lambda a, b: _t(a) + _t(b))
+subtract = _binary('subtract', lambda a, b: _t(a) - _t(b))
+multiply = _binary('multiply', lambda a, b: _t(a) * _t(b))
+divide = _binary('divide', lambda a, b: _t(a) / _t(b))
+truediv = realdiv = divide
+floordiv = _binary('floordiv', lambda a, b: torch.div(
+    _t(a), _t(b), rounding_mode='floor'))
+floor_div = floordiv
+mod = floormod = _binary('mod', lambda a, b: torch.remainder(_t(a), _t(b)))
+squared_difference = _binary('squared_difference',
+                             lambda a, b: (_t(a) - _t(b)) ** 2)
+maximum = _binary('maximum', lambda a, b: torch.maximum(*_same(a, b)))
+minimum = _binary('minimum', lambda a, b: torch.minimum(*_same(a, b)))
+pow = _binary('pow', lambda a, b: torch.pow(_t(a), _t(b)))  # noqa: A001
+equal = _binary('equal', lambda a, b: _t(a) == _t(b))
+not_equal = _binary('not_equal', lambda a, b: _t(a) != _t(b))
+greater = _binary('greater', lambda a, b: _t(a) > _t(b))
+greater_equal = _binary('greater_equal', lambda a, b: _t(a) >= _t(b))
+less = _binary('less', lambda a, b: _t(a) < _t(b))
+less_equal = _binary('less_equal', lambda a, b: _t(a) <= _t(b))
+logical_and = _binary('logical_and',
+                      lambda a, b: torch.logical_and(_t(a), _t(b)))
+logical_or = _binary('logical_or', lambda a, b: torch.logical_or(_t(a), _t(b)))
+logical_xor = _binary('logical_xor',
+                      lambda a, b: torch.logical_xor(_t(a), _t(b)))
+atan2 = _binary('atan2', lambda a, b: torch.atan2(_t(a), _t(b)))
+
+
+def _same(a, b):
+    a, b = _t(a), _t(b)
+    if a.dtype != b.dtype:
+        kind = torch.promote_types(a.dtype, b.dtype)
+        a, b = a.to(kind), b.to(kind)
+    return a, b
+
+
+def _unary(name, fn):
+    def op(x, name=None):
+        return _op(fn, name)(x)
+    op.__name__ = name
+    return op
+
+
+negative = _unary('negative', lambda x: -_t(x))
+abs = _unary('abs', lambda x: torch.abs(_t(x)))  # noqa: A001
+sign = _unary('sign', lambda x: torch.sign(_t(x)))
+square = _unary('square', lambda x: _t(x) ** 2)
+sqrt = _unary('sqrt', lambda x: torch.sqrt(_t(x)))
+rsqrt = _unary('rsqrt', lambda x: torch.rsqrt(_t(x)))
+exp = _unary('exp', lambda x: torch.exp(_t(x)))
+expm1 = _unary('expm1', lambda x: torch.expm1(_t(x)))
+log = _unary('log', lambda x: torch.log(_t(x)))
+log1p = _unary('log1p', lambda x: torch.log1p(_t(x)))
+floor = _unary('floor', lambda x: torch.floor(_t(x)))
+ceil = _unary('ceil', lambda x: torch.ceil(_t(x)))
+round = _unary('round', lambda x: torch.round(_t(x)))  # noqa: A001
+reciprocal = _unary('reciprocal', lambda x: torch.reciprocal(_t(x)))
+sin = _unary('sin', lambda x: torch.sin(_t(x)))
+cos = _unary('cos', lambda x: torch.cos(_t(x)))
+tan = _unary('tan', lambda x: torch.tan(_t(x)))
+atan = _unary('atan', lambda x: torch.atan(_t(x)))
+asin = _unary('asin', lambda x: torch.asin(_t(x)))
+acos = _unary('acos', lambda x: torch.acos(_t(x)))
+sinh = _unary('sinh', lambda x: torch.sinh(_t(x)))
+cosh = _unary('cosh', lambda x: torch.cosh(_t(x)))
+tanh = _unary('tanh', lambda x: torch.tanh(_t(x)))
+sigmoid = _unary('sigmoid', lambda x: torch.sigmoid(_t(x)))
+erf = _unary('erf', lambda x: torch.erf(_t(x)))
+lgamma = _unary('lgamma', lambda x: torch.lgamma(_t(x)))
+digamma = _unary('digamma', lambda x: torch.digamma(_t(x)))
+logical_not = _unary('logical_not', lambda x: torch.logical_not(_t(x)))
+is_nan = _unary('is_nan', lambda x: torch.isnan(_t(x)))
+is_inf = _unary('is_inf', lambda x: torch.isinf(_t(x)))
+is_finite = _unary('is_finite', lambda x: torch.isfinite(_t(x)))
+softplus = _unary('softplus', lambda x: F.softplus(_t(x)))
+log_sigmoid = _unary('log_sigmoid', lambda x: F.logsigmoid(_t(x)))
+
+
+def add_n(inputs, name=None):
+    total = inputs[0]
+    for value in inputs[1:]:
+        total = total + value
+    return total
+
+
+def _reduction(name, fn):
+    def op(input_tensor, axis=None, keepdims=None, name=None,
+           reduction_indices=None, keep_dims=None):
+        axis = _axis(axis if axis is not None else reduction_indices)
+        keep = builtins.bool(keepdims if keepdims is not None
+                             else keep_dims)
+        return fn(input_tensor, axis, keep)
+    op.__name__ = name
+    return op
+
+
+reduce_sum = _reduction('reduce_sum', K.sum)
+reduce_mean = _reduction('reduce_mean', K.mean)
+reduce_max = _reduction('reduce_max', K.max)
+reduce_min = _reduction('reduce_min', K.min)
+reduce_prod = _reduction('reduce_prod', K.prod)
+reduce_any = _reduction('reduce_any', K.any)
+reduce_all = _reduction('reduce_all', K.all)
+reduce_logsumexp = _reduction('reduce_logsumexp', K.logsumexp)
+reduce_variance = _reduction('reduce_variance', K.var)
+reduce_std = _reduction('reduce_std', K.std)
+
+
+def count_nonzero(input_tensor, axis=None, keepdims=None, dtype=int64,
+                  name=None):
+    return reduce_sum(cast(not_equal(input_tensor, 0), dtype), axis=axis,
+                      keepdims=keepdims)
+
+
+def argmax(input, axis=None, name=None, dimension=None,  # noqa: A002
+           output_type=int64):
+    axis = axis if axis is not None else (dimension or 0)
+    return K.cast(K.argmax(input, axis=axis), output_type)
+
+
+def argmin(input, axis=None, name=None, dimension=None,  # noqa: A002
+           output_type=int64):
+    axis = axis if axis is not None else (dimension or 0)
+    return K.cast(K.argmin(input, axis=axis), output_type)
+
+
+def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
+    def fn(x):
+        x = _t(x)
+        if reverse:
+            x = x.flip(axis)
+        out = torch.cumsum(x, axis)
+        if exclusive:
+            out = out - x
+        return out.flip(axis) if reverse else out
+    return _op(fn, 'cumsum')(x)
+
+
+def cumprod(x, axis=0, exclusive=False, reverse=False, name=None):
+    if exclusive:
+        raise NotImplementedError('tf.cumprod(exclusive=True) is not '
+                                  'supported; divide the result by x.')
+    def fn(x):
+        x = _t(x)
+        out = torch.cumprod(x.flip(axis) if reverse else x, axis)
+        return out.flip(axis) if reverse else out
+    return _op(fn, 'cumprod')(x)
+
+
+def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False,
+           adjoint_b=False, a_is_sparse=False, b_is_sparse=False,
+           name=None):
+    def fn(a, b):
+        a, b = _t(a), _t(b)
+        if transpose_a or adjoint_a:
+            a = a.transpose(-1, -2)
+        if transpose_b or adjoint_b:
+            b = b.transpose(-1, -2)
+        return torch.matmul(a, b)
+    return _op(fn, 'matmul')(a, b)
+
+
+def einsum(equation, *inputs, **kwargs):
+    return _op(lambda *xs: torch.einsum(equation, *[_t(x) for x in xs]),
+               'einsum')(*inputs)
+
+
+def tensordot(a, b, axes, name=None):
+    def fn(a, b):
+        dims = axes
+        if isinstance(dims, (list, tuple)) and len(dims) == 2 and \
+                isinstance(dims[0], (list, tuple)):
+            dims = [list(dims[0]), list(dims[1])]
+        return torch.tensordot(_t(a), _t(b), dims=dims)
+    return _op(fn, 'tensordot')(a, b)
+
+
+def clip_by_value(t, clip_value_min, clip_value_max, name=None):
+    return _op(lambda x, lo, hi: torch.clamp(_t(x), _t(lo, x.dtype),
+                                             _t(hi, x.dtype)),
+               'clip_by_value')(t, clip_value_min, clip_value_max)
+
+
+def clip_by_norm(t, clip_norm, axes=None, name=None):
+    def fn(x):
+        x = _t(x)
+        dims = None if axes is None else tuple(np.atleast_1d(axes).tolist())
+        norm = torch.sqrt(torch.sum(x * x, dim=dims, keepdim=True)
+                          if dims is not None else torch.sum(x * x))
+        return x * clip_norm / torch.maximum(norm, _t(clip_norm, x.dtype))
+    return _op(fn, 'clip_by_norm')(t)
+
+
+def norm(tensor, ord='euclidean', axis=None, keepdims=None, name=None):
+    def fn(x):
+        order = 2 if ord in ('euclidean', 'fro') else ord
+        dims = None if axis is None else tuple(np.atleast_1d(axis).tolist())
+        return torch.linalg.vector_norm(_t(x), ord=order, dim=dims,
+                                        keepdim=builtins.bool(keepdims))
+    return _op(fn, 'norm')(tensor)
+
+
+def cond(pred, true_fn=None, false_fn=None, name=None, fn1=None, fn2=None):
+    """Both branches are built and the predicate picks one per run, as
+    K.switch does; a Python boolean picks one branch now."""
+    true_fn = true_fn or fn1
+    false_fn = false_fn or fn2
+    if isinstance(pred, (builtins.bool, np.bool_)):
+        return true_fn() if pred else false_fn()
+    if isinstance(pred, torch.Tensor) and not \
+            getattr(pred, '_is_keras_symbolic', False) and pred.numel() == 1:
+        return true_fn() if builtins.bool(pred) else false_fn()
+    return K.switch(pred, true_fn(), false_fn())
+
+
+def while_loop(cond, body, loop_vars, shape_invariants=None,
+               parallel_iterations=10, back_prop=True, swap_memory=False,
+               maximum_iterations=None, name=None):
+    """Runs `body` while `cond` holds, now, on the current values."""
+    values = list(loop_vars)
+    count = 0
+    while builtins.bool(cond(*values)):
+        if maximum_iterations is not None and count >= maximum_iterations:
+            break
+        values = body(*values)
+        values = list(values) if isinstance(values, (list, tuple)) \
+            else [values]
+        count += 1
+    return values if isinstance(loop_vars, (list, tuple)) else values[0]
+
+
+def map_fn(fn, elems, dtype=None, parallel_iterations=None, back_prop=True,
+           swap_memory=False, infer_shape=True, name=None):
+    return K.map_fn(fn, elems, dtype=dtype)
+
+
+def foldl(fn, elems, initializer=None, **kwargs):
+    return K.foldl(fn, elems, initializer)
+
+
+def foldr(fn, elems, initializer=None, **kwargs):
+    return K.foldr(fn, elems, initializer)
+
+
+def Print(input_, data, message=None, first_n=None, summarize=None,
+          name=None):
+    """tf.Print: prints `message` and the values of `data` each time the
+    result is computed, and returns `input_`."""
+    def fn(x, *values):
+        shown = [np.asarray(v.detach().cpu()) if isinstance(v, torch.Tensor)
+                 else v for v in values]
+        sys.stderr.write('%s%s\n' % (message or '', shown))
+        return x
+    return _op(fn, 'Print')(input_, *data)
+
+
+def print(*inputs, **kwargs):  # noqa: A001 (TensorFlow's name)
+    output_stream = kwargs.pop('output_stream', sys.stderr)
+    values = [np.asarray(v.detach().cpu()) if isinstance(v, torch.Tensor)
+              else v for v in inputs]
+    stream = output_stream if hasattr(output_stream, 'write') else sys.stderr
+    builtins.print(*values, file=stream, sep=kwargs.get('sep', ' '),
+                   end=kwargs.get('end', '\n'))
+
+
+# ----------------------------------------------------------------- random
+def random_uniform(shape, minval=0., maxval=None, dtype=float32, seed=None,
+                   name=None):
+    maxval = 1. if maxval is None else maxval
+    kind = _ops.torch_dtype(dtype)
+    if not kind.is_floating_point:
+        return torch.randint(int(minval), int(maxval), _shape_of(shape),
+                             dtype=kind, device=K.get_device())
+    return K.random_uniform(_shape_of(shape), minval, maxval,
+                            dtype=_ops.dtype_name(kind), seed=seed)
+
+
+def random_normal(shape, mean=0., stddev=1., dtype=float32, seed=None,
+                  name=None):
+    return K.random_normal(_shape_of(shape), mean, stddev,
+                           dtype=_ops.dtype_name(_ops.torch_dtype(dtype)),
+                           seed=seed)
+
+
+def truncated_normal(shape, mean=0., stddev=1., dtype=float32, seed=None,
+                     name=None):
+    return K.truncated_normal(_shape_of(shape), mean, stddev,
+                              dtype=_ops.dtype_name(_ops.torch_dtype(dtype)),
+                              seed=seed)
+
+
+def random_shuffle(value, seed=None, name=None):
+    value = _t(value)
+    return value[torch.randperm(value.shape[0], device=value.device)]
+
+
+# --------------------------------------------------------------------- nn
+nn = _submodule('nn', 'Neural network operations.')
+
+
+def _softmax(logits, axis=None, name=None, dim=None):
+    axis = -1 if axis is None and dim is None else (
+        axis if axis is not None else dim)
+    return _op(lambda x: torch.softmax(_t(x), axis), 'softmax')(logits)
+
+
+def _log_softmax(logits, axis=None, name=None, dim=None):
+    axis = -1 if axis is None and dim is None else (
+        axis if axis is not None else dim)
+    return _op(lambda x: torch.log_softmax(_t(x), axis),
+               'log_softmax')(logits)
+
+
+def _dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None,
+             rate=None):
+    """tf.nn.dropout: drops in every call (it knows no learning phase),
+    scaling kept values by 1 / keep_prob."""
+    if rate is None:
+        rate = 1. - (1. if keep_prob is None else keep_prob)
+
+    def fn(x):
+        x = _t(x)
+        if rate <= 0.:
+            return x
+        shape_ = x.shape if noise_shape is None else _shape_of(noise_shape)
+        keep = (torch.rand(shape_, device=x.device) >= rate).to(x.dtype)
+        return x * keep / (1. - rate)
+    return _op(fn, 'dropout')(x)
+
+
+def _l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
+    axis = axis if axis is not None else dim
+
+    def fn(x):
+        x = _t(x)
+        dims = None if axis is None else tuple(np.atleast_1d(axis).tolist())
+        square_sum = torch.sum(x * x, dim=dims, keepdim=True) \
+            if dims is not None else torch.sum(x * x)
+        return x * torch.rsqrt(torch.clamp(square_sum, min=epsilon))
+    return _op(fn, 'l2_normalize')(x)
+
+
+def _moments(x, axes, shift=None, name=None, keep_dims=None,
+             keepdims=None):
+    """(mean, variance) over `axes`, the variance about the mean taken as
+    a constant (as TensorFlow computes it)."""
+    keep = builtins.bool(keepdims if keepdims is not None else keep_dims)
+    axes = tuple(axes)
+    centre = K.stop_gradient(K.mean(x, axis=axes, keepdims=True))
+    return (K.mean(x, axis=axes, keepdims=keep),
+            K.mean(K.square(x - centre), axis=axes, keepdims=keep))
+
+
+def _sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None,
+                                       logits=None, name=None):
+    return _op(lambda z, x: F.binary_cross_entropy_with_logits(
+        _t(x), _t(z, x.dtype), reduction='none'),
+        'sigmoid_cross_entropy_with_logits')(labels, logits)
+
+
+def _weighted_cross_entropy_with_logits(labels=None, logits=None,
+                                        pos_weight=None, name=None,
+                                        targets=None):
+    labels = labels if labels is not None else targets
+
+    def fn(z, x):
+        x = _t(x)
+        z = _t(z, x.dtype)
+        log_weight = 1. + (pos_weight - 1.) * z
+        return (1. - z) * x + log_weight * (
+            torch.log1p(torch.exp(-torch.abs(x))) + torch.relu(-x))
+    return _op(fn, 'weighted_cross_entropy_with_logits')(labels, logits)
+
+
+def _softmax_cross_entropy_with_logits(_sentinel=None, labels=None,
+                                       logits=None, dim=-1, name=None,
+                                       axis=None):
+    axis = dim if axis is None else axis
+    return _op(lambda y, x: -torch.sum(_t(y, x.dtype) *
+                                       torch.log_softmax(_t(x), axis), axis),
+               'softmax_cross_entropy_with_logits')(labels, logits)
+
+
+def _sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None,
+                                              logits=None, name=None):
+    def fn(y, x):
+        x = _t(x)
+        log_probs = torch.log_softmax(x, -1)
+        return -torch.gather(log_probs, -1,
+                             _t(y).long().unsqueeze(-1)).squeeze(-1)
+    return _op(fn, 'sparse_softmax_cross_entropy_with_logits')(labels, logits)
+
+
+def _top_k(input, k=1, sorted=True, name=None):  # noqa: A002
+    values = _op(lambda x: torch.topk(_t(x), k, sorted=sorted).values,
+                 'top_k')(input)
+    indices = _op(lambda x: torch.topk(_t(x), k, sorted=sorted)
+                  .indices.int(), 'top_k')(input)
+    return TopKV2(values, indices)
+
+
+TopKV2 = collections.namedtuple('TopKV2', ['values', 'indices'])
+
+
+def _bias_add(value, bias, data_format=None, name=None):
+    fmt = 'channels_first' if data_format in ('NCHW', 'NCW', 'NCDHW') \
+        else 'channels_last'
+    return K.bias_add(value, bias, data_format=fmt)
+
+
+def _embedding_lookup(params, ids, partition_strategy='mod', name=None,
+                      validate_indices=True, max_norm=None):
+    if isinstance(params, (list, tuple)):
+        if len(params) != 1:
+            raise NotImplementedError('tf.nn.embedding_lookup over a list '
+                                      'of partitions is not supported; '
+                                      'concatenate them first.')
+        params = params[0]
+    return gather(params, ids)
+
+
+def _leaky_relu(features, alpha=0.2, name=None):
+    return _op(lambda x: F.leaky_relu(_t(x), alpha), 'leaky_relu')(features)
+
+
+nn.softmax = _softmax
+nn.log_softmax = _log_softmax
+nn.dropout = _dropout
+nn.l2_normalize = _l2_normalize
+nn.moments = _moments
+nn.sigmoid_cross_entropy_with_logits = _sigmoid_cross_entropy_with_logits
+nn.weighted_cross_entropy_with_logits = _weighted_cross_entropy_with_logits
+nn.softmax_cross_entropy_with_logits = _softmax_cross_entropy_with_logits
+nn.softmax_cross_entropy_with_logits_v2 = _softmax_cross_entropy_with_logits
+nn.sparse_softmax_cross_entropy_with_logits = \
+    _sparse_softmax_cross_entropy_with_logits
+nn.top_k = _top_k
+nn.in_top_k = lambda predictions, targets, k, name=None: K.in_top_k(
+    predictions, targets, k)
+nn.bias_add = _bias_add
+nn.embedding_lookup = _embedding_lookup
+nn.leaky_relu = _leaky_relu
+nn.relu = _unary('relu', lambda x: torch.relu(_t(x)))
+nn.relu6 = _unary('relu6', lambda x: torch.clamp(_t(x), 0., 6.))
+nn.elu = _unary('elu', lambda x: F.elu(_t(x)))
+nn.selu = _unary('selu', lambda x: F.selu(_t(x)))
+nn.gelu = _unary('gelu', lambda x: F.gelu(_t(x)))
+nn.swish = nn.silu = _unary('swish', lambda x: F.silu(_t(x)))
+nn.softplus = softplus
+nn.softsign = _unary('softsign', lambda x: F.softsign(_t(x)))
+nn.sigmoid = sigmoid
+nn.tanh = tanh
+nn.log_sigmoid = log_sigmoid
+nn.zero_fraction = _unary('zero_fraction',
+                          lambda x: (_t(x) == 0).float().mean())
+
+
+# -------------------------------------------------------- math namespace
+math = _submodule('math', 'Mathematical operations.')
+for _name in ('add', 'subtract', 'multiply', 'divide', 'truediv',
+              'floordiv', 'floormod', 'mod', 'squared_difference', 'maximum',
+              'minimum', 'pow', 'equal', 'not_equal', 'greater',
+              'greater_equal', 'less', 'less_equal', 'logical_and',
+              'logical_or', 'logical_xor', 'logical_not', 'negative', 'abs',
+              'sign', 'square', 'sqrt', 'rsqrt', 'exp', 'expm1', 'log',
+              'log1p', 'floor', 'ceil', 'round', 'reciprocal', 'sin', 'cos',
+              'tan', 'atan', 'atan2', 'asin', 'acos', 'sinh', 'cosh',
+              'tanh', 'sigmoid', 'erf', 'lgamma', 'digamma', 'is_nan',
+              'is_inf', 'is_finite', 'softplus', 'log_sigmoid', 'add_n',
+              'reduce_sum', 'reduce_mean', 'reduce_max', 'reduce_min',
+              'reduce_prod', 'reduce_any', 'reduce_all', 'reduce_logsumexp',
+              'reduce_variance', 'reduce_std', 'count_nonzero', 'argmax',
+              'argmin', 'cumsum', 'cumprod', 'top_k', 'in_top_k'):
+    setattr(math, _name, globals().get(_name) or getattr(nn, _name))
+math.divide_no_nan = _binary('divide_no_nan', lambda a, b: torch.where(
+    _t(b) == 0, torch.zeros_like(_t(a) / _t(b)), _t(a) / _t(b)))
+math.l2_normalize = _l2_normalize
+math.softplus = softplus
+linalg = _submodule('linalg', 'Linear algebra.')
+linalg.matmul = matmul
+linalg.einsum = einsum
+linalg.tensordot = tensordot
+linalg.norm = norm
+linalg.l2_normalize = _l2_normalize
+linalg.eye = eye
+linalg.transpose = transpose
+linalg.diag_part = _unary('diag_part', lambda x: torch.diagonal(
+    _t(x), dim1=-2, dim2=-1))
+linalg.diag = _unary('diag', lambda x: torch.diag_embed(_t(x)))
+linalg.trace = _unary('trace', lambda x: torch.diagonal(
+    _t(x), dim1=-2, dim2=-1).sum(-1))
+linalg.inv = _unary('inv', lambda x: torch.linalg.inv(_t(x)))
+linalg.det = _unary('det', lambda x: torch.linalg.det(_t(x)))
+matrix_inverse = linalg.inv
+matrix_determinant = linalg.det
+trace = linalg.trace
+diag_part = linalg.diag_part
+diag = linalg.diag
+matrix_diag = linalg.diag
+
+random = _submodule('random', 'Random values.')
+random.uniform = random_uniform
+random.normal = random_normal
+random.truncated_normal = truncated_normal
+random.shuffle = random_shuffle
+random.set_seed = set_random_seed
+random.set_random_seed = set_random_seed
+
+dtypes = _submodule('dtypes', 'Data types.')
+for _name in ('float16', 'float32', 'float64', 'bfloat16', 'int8', 'int16',
+              'int32', 'int64', 'uint8', 'bool', 'complex64', 'complex128',
+              'string', 'as_dtype'):
+    setattr(dtypes, _name, globals()[_name])
+dtypes.DType = torch.dtype
+DType = torch.dtype
+
+
+# ------------------------------------------------------- train (TF1)
+train = _submodule('train', 'TF1 optimizers that Keras 2 compile took.')
+
+
+def _adam_optimizer(learning_rate=0.001, beta1=0.9, beta2=0.999,
+                    epsilon=1e-08, use_locking=False, name='Adam'):
+    """tf.train.AdamOptimizer: Keras's Adam has the same update."""
+    from .optimizers import Adam
+    return Adam(learning_rate=learning_rate, beta_1=beta1, beta_2=beta2,
+                epsilon=epsilon)
+
+
+def _gradient_descent_optimizer(learning_rate, use_locking=False,
+                                name='GradientDescent'):
+    from .optimizers import SGD
+    return SGD(learning_rate=learning_rate)
+
+
+def _momentum_optimizer(learning_rate, momentum, use_locking=False,
+                        name='Momentum', use_nesterov=False):
+    """tf.train.MomentumOptimizer: at a constant learning rate its
+    accumulator is Keras SGD's velocity divided by -learning_rate, so the
+    steps are the same."""
+    from .optimizers import SGD
+    return SGD(learning_rate=learning_rate, momentum=momentum,
+               nesterov=use_nesterov)
+
+
+def _unsupported_tf_optimizer(name, keras_name):
+    def make(*args, **kwargs):
+        raise NotImplementedError(
+            'tf.train.%s is not supported: its update differs from every '
+            'Keras optimizer. Use keras.optimizers.%s.' % (name, keras_name))
+    make.__name__ = name
+    return make
+
+
+train.AdamOptimizer = _adam_optimizer
+train.GradientDescentOptimizer = _gradient_descent_optimizer
+train.MomentumOptimizer = _momentum_optimizer
+train.RMSPropOptimizer = _unsupported_tf_optimizer('RMSPropOptimizer',
+                                                   'RMSprop')
+train.AdagradOptimizer = _unsupported_tf_optimizer('AdagradOptimizer',
+                                                   'Adagrad')
+train.AdadeltaOptimizer = _unsupported_tf_optimizer('AdadeltaOptimizer',
+                                                    'Adadelta')
+
+
+# ---------------------------------------------------- logging, config
+logging = _submodule('logging', 'TF1 logging.')
+logging.DEBUG, logging.INFO, logging.WARN, logging.ERROR, logging.FATAL = \
+    10, 20, 30, 40, 50
+logging.WARNING = logging.WARN
+logging.set_verbosity = lambda level: None
+logging.get_verbosity = lambda: logging.WARN
+logging.info = lambda msg, *args: None
+logging.debug = lambda msg, *args: None
+logging.warning = logging.warn = lambda msg, *args: warnings.warn(
+    msg % args if args else msg)
+logging.error = lambda msg, *args: sys.stderr.write(
+    (msg % args if args else msg) + '\n')
+
+autograph = _submodule('autograph', 'AutoGraph settings.')
+autograph.set_verbosity = lambda level, alsologtostdout=False: None
+
+
+class PhysicalDevice(collections.namedtuple('PhysicalDevice',
+                                            ['name', 'device_type'])):
+    """A device as tf.config lists it."""
+
+
+def _list_physical_devices(device_type=None):
+    found = [PhysicalDevice('/physical_device:CPU:0', 'CPU')]
+    if torch.cuda.is_available():
+        found += [PhysicalDevice('/physical_device:GPU:%d' % i, 'GPU')
+                  for i in builtins.range(torch.cuda.device_count())]
+    if device_type is None:
+        return found
+    return [d for d in found if d.device_type == device_type.upper()]
+
+
+def _set_num_threads(count):
+    if count:
+        torch.set_num_threads(int(count))
+
+
+def _set_interop_threads(count):
+    if count:
+        try:
+            torch.set_num_interop_threads(int(count))
+        except RuntimeError:
+            # Only possible before any parallel work started.
+            pass
+
+
+config = _submodule('config', 'Device and thread settings.')
+config.list_physical_devices = _list_physical_devices
+config.list_logical_devices = _list_physical_devices
+config.get_visible_devices = _list_physical_devices
+config.set_visible_devices = lambda devices, device_type=None: None
+config.experimental = _submodule('config.experimental', 'Device settings.')
+config.experimental.list_physical_devices = _list_physical_devices
+config.experimental.list_logical_devices = _list_physical_devices
+config.experimental.set_memory_growth = lambda device, enable: None
+config.experimental.get_memory_growth = lambda device: True
+config.experimental.set_visible_devices = config.set_visible_devices
+config.experimental.set_virtual_device_configuration = \
+    lambda device, configurations: None
+config.set_logical_device_configuration = \
+    config.experimental.set_virtual_device_configuration
+config.experimental.VirtualDeviceConfiguration = _Options
+config.LogicalDeviceConfiguration = _Options
+config.threading = _submodule('config.threading', 'Thread settings.')
+config.threading.set_intra_op_parallelism_threads = _set_num_threads
+config.threading.set_inter_op_parallelism_threads = _set_interop_threads
+config.threading.get_intra_op_parallelism_threads = torch.get_num_threads
+config.threading.get_inter_op_parallelism_threads = \
+    torch.get_num_interop_threads
+config.run_functions_eagerly = lambda run_eagerly: None
+config.experimental_run_functions_eagerly = config.run_functions_eagerly
+config.optimizer = _submodule('config.optimizer', 'Graph optimizer.')
+config.optimizer.set_jit = lambda enabled: None
+
+test = _submodule('test', 'Device queries.')
+test.is_gpu_available = lambda cuda_only=False, min_cuda_compute_capability=\
+    None: torch.cuda.is_available()
+test.is_built_with_cuda = lambda: torch.backends.cuda.is_built()
+test.gpu_device_name = lambda: '/device:GPU:0' \
+    if torch.cuda.is_available() else ''
+
+errors = _submodule('errors', 'TensorFlow error classes.')
+
+
+class OpError(Exception):
+    """Base of TensorFlow's runtime errors."""
+
+
+for _name in ('InvalidArgumentError', 'ResourceExhaustedError',
+              'NotFoundError', 'OutOfRangeError', 'UnimplementedError',
+              'FailedPreconditionError', 'InternalError', 'UnknownError',
+              'AbortedError', 'CancelledError', 'DataLossError',
+              'DeadlineExceededError', 'PermissionDeniedError',
+              'UnavailableError', 'AlreadyExistsError',
+              'UnauthenticatedError'):
+    setattr(errors, _name, type(_name, (OpError,), {}))
+errors.OpError = OpError
+
+
+def _function(func=None, input_signature=None, autograph=True, **kwargs):
+    """tf.function: the function runs as written, on PyTorch."""
+    if func is None:
+        return lambda f: f
+    return func
+
+
+function = _function
+
+
+# ------------------------------------------------------- submodule paths
+def _keras():
+    import keras_compat
+    return keras_compat
+
+
+compat = _submodule('compat', 'TF1 and TF2 API versions.')
+compat.v1 = _module
+compat.v2 = _module
+compat.as_str = lambda b: b.decode() if isinstance(b, bytes) else str(b)
+compat.as_bytes = lambda s: s.encode() if isinstance(s, str) else bytes(s)
+
+SUBMODULES = ('nn', 'math', 'linalg', 'random', 'dtypes', 'train',
+              'logging', 'autograph', 'config', 'config.experimental',
+              'config.threading', 'config.optimizer', 'test', 'errors',
+              'compat')
+
+
+def __getattr__(name):
+    if name == 'keras':
+        return _keras()
+    raise AttributeError(
+        "module 'tensorflow' has no attribute %r: keras_compat runs Keras on "
+        'PyTorch without TensorFlow, and its TensorFlow stand-in has only '
+        'the operations Keras programs use most. Write this part with '
+        'keras.backend functions (K.*) or torch, or install TensorFlow.'
+        % (name,))
+

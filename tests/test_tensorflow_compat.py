@@ -1,0 +1,256 @@
+"""The TensorFlow stand-in (`import tensorflow` under the runner where
+TensorFlow is not installed, and `keras.backend.tf`): operations against
+numpy and TensorFlow's documented formulas, on tensors and on symbolic
+Keras tensors; the TF1 session and device setup scripts write; the
+optimizers of `tf.train` against Keras's."""
+import importlib.util
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import torch
+
+from keras_compat import backend as K
+from keras_compat import layers, optimizers
+from keras_compat import tensorflow_compat as tf
+from keras_compat.models import Model, Sequential
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+rng = np.random.RandomState(7)
+
+
+def value(x):
+    return K.eval(x)
+
+
+# ------------------------------------------------------------ operations
+def test_reductions_shapes_and_products():
+    x = rng.rand(2, 3, 4).astype('float32')
+    t = K.constant(x)
+    np.testing.assert_allclose(
+        value(tf.reduce_sum(t, axis=[1, 2], keep_dims=True)),
+        x.sum(axis=(1, 2), keepdims=True), rtol=1e-5)
+    np.testing.assert_allclose(value(tf.reduce_mean(t, reduction_indices=1)),
+                               x.mean(1), rtol=1e-5)
+    np.testing.assert_allclose(value(tf.reduce_logsumexp(t, axis=-1)),
+                               np.log(np.exp(x).sum(-1)), rtol=1e-5)
+    np.testing.assert_allclose(
+        value(tf.matmul(t, t, transpose_b=True)),
+        x @ x.transpose(0, 2, 1), rtol=1e-5)
+    np.testing.assert_allclose(value(tf.transpose(t)), x.transpose(2, 1, 0))
+    np.testing.assert_allclose(value(tf.squeeze(tf.expand_dims(t, 1), [1])),
+                               x)
+    np.testing.assert_allclose(value(tf.einsum('bij,bkj->bik', t, t)),
+                               x @ x.transpose(0, 2, 1), rtol=1e-5)
+    assert value(tf.argmax(K.constant([[1., 5.], [3., 2.]]))).tolist() == \
+        [1, 0]  # axis 0 by default, as in TensorFlow
+
+
+def test_indexing_operations():
+    x = np.arange(24, dtype='float32').reshape(2, 3, 4)
+    t = K.constant(x)
+    np.testing.assert_array_equal(value(tf.slice(t, [0, 1, 1], [-1, 2, 2])),
+                                  x[:, 1:3, 1:3])
+    np.testing.assert_array_equal(value(tf.gather(t, [2, 0], axis=1)),
+                                  x[:, [2, 0]])
+    np.testing.assert_array_equal(
+        value(tf.gather_nd(t, [[1, 2], [0, 0]])), x[[1, 0], [2, 0]])
+    np.testing.assert_array_equal(
+        value(tf.boolean_mask(t, K.constant([True, False]))), x[:1])
+    np.testing.assert_array_equal(
+        value(tf.where(K.constant(x > 10), t, tf.zeros_like(t))),
+        np.where(x > 10, x, 0))
+    first, second = tf.split(t, [1, 3], axis=2)
+    np.testing.assert_array_equal(value(second), x[:, :, 1:])
+    rows = tf.unstack(t, axis=1)
+    assert len(rows) == 3
+    np.testing.assert_array_equal(value(rows[2]), x[:, 2])
+    np.testing.assert_array_equal(
+        value(tf.pad(K.constant([[1., 2.]]), [[1, 0], [0, 2]])),
+        [[0, 0, 0, 0], [1, 2, 0, 0]])
+    np.testing.assert_array_equal(
+        value(tf.one_hot([0, 2, -1], 3, on_value=5., off_value=-1.)),
+        [[5, -1, -1], [-1, -1, 5], [-1, -1, -1]])
+    np.testing.assert_array_equal(
+        value(tf.sequence_mask([1, 3], maxlen=4)),
+        [[True, False, False, False], [True, True, True, False]])
+    np.testing.assert_array_equal(
+        value(tf.cumsum(K.constant([1., 2., 3.]), exclusive=True,
+                        reverse=True)), [5., 3., 0.])
+    assert value(tf.range(2, 8, 3)).tolist() == [2, 5]
+    assert tf.range(3).dtype == torch.int32
+
+
+def test_neural_network_operations_follow_tensorflow_formulas():
+    logits = rng.randn(4, 3).astype('float32')
+    labels = np.eye(3, dtype='float32')[[0, 2, 1, 1]]
+    log_softmax = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    np.testing.assert_allclose(
+        value(tf.nn.softmax_cross_entropy_with_logits_v2(
+            labels=labels, logits=logits)),
+        -(labels * log_softmax).sum(-1), rtol=1e-5)
+    np.testing.assert_allclose(
+        value(tf.nn.sparse_softmax_cross_entropy_with_logits(
+            labels=np.array([0, 2, 1, 1]), logits=logits)),
+        -(labels * log_softmax).sum(-1), rtol=1e-5)
+    z = (rng.rand(4, 3) > .5).astype('float32')
+    # max(x, 0) - x * z + log(1 + exp(-|x|))
+    np.testing.assert_allclose(
+        value(tf.nn.sigmoid_cross_entropy_with_logits(labels=z,
+                                                      logits=logits)),
+        np.maximum(logits, 0) - logits * z +
+        np.log1p(np.exp(-np.abs(logits))), rtol=1e-5)
+    np.testing.assert_allclose(
+        value(tf.nn.l2_normalize(logits, axis=1)),
+        logits / np.sqrt((logits ** 2).sum(1, keepdims=True)), rtol=1e-5)
+    mean, variance = tf.nn.moments(K.constant(logits), axes=[0])
+    np.testing.assert_allclose(value(mean), logits.mean(0), rtol=1e-5)
+    np.testing.assert_allclose(value(variance), logits.var(0), rtol=1e-4)
+    top = tf.nn.top_k(K.constant(logits), k=2)
+    np.testing.assert_allclose(value(top.values),
+                               -np.sort(-logits, axis=1)[:, :2])
+    np.testing.assert_array_equal(value(top.indices),
+                                  np.argsort(-logits, axis=1)[:, :2])
+    dropped = value(tf.nn.dropout(K.ones((1000,)), keep_prob=0.8))
+    assert set(np.unique(dropped)) <= {0., 1.25}
+    assert 0.7 < (dropped > 0).mean() < 0.9
+
+
+def test_operations_on_symbolic_tensors_build_the_graph():
+    inputs = layers.Input((3, 4))
+    summed = layers.Lambda(
+        lambda x: tf.reduce_sum(tf.square(x), axis=-1))(inputs)
+    gathered = tf.gather(inputs, [0, 2], axis=1)
+    model = Model(inputs, [summed, gathered])
+    assert model.output_shape == [(None, 3), (None, 2, 4)]
+    x = rng.rand(2, 3, 4).astype('float32')
+    out_sum, out_gather = model.predict(x)
+    np.testing.assert_allclose(out_sum, (x ** 2).sum(-1), rtol=1e-5)
+    np.testing.assert_allclose(out_gather, x[:, [0, 2]])
+
+
+def test_loss_written_with_tensorflow_operations_trains_as_keras_mse():
+    def tf_mse(y_true, y_pred):
+        return tf.reduce_mean(tf.squared_difference(y_pred, y_true),
+                              axis=-1)
+
+    x = rng.rand(8, 3).astype('float32')
+    y = rng.rand(8, 2).astype('float32')
+    weights = [rng.rand(3, 2).astype('float32'), np.zeros(2, 'float32')]
+    losses = []
+    for loss in (tf_mse, 'mse'):
+        model = Sequential([layers.Dense(2, input_shape=(3,))])
+        model.set_weights(weights)
+        model.compile(optimizers.SGD(0.1), loss)
+        losses.append(model.fit(x, y, epochs=2, verbose=0)
+                      .history['loss'])
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-6)
+
+
+# ------------------------------------------------- sessions and devices
+def test_tf1_session_setup_runs_and_feeds_placeholders():
+    config = tf.ConfigProto(log_device_placement=False)
+    config.gpu_options.allow_growth = True
+    config.gpu_options.per_process_gpu_memory_fraction = 0.4
+    with tf.Session(config=config) as session:
+        assert tf.get_default_session() is session
+        assert session.run(tf.global_variables_initializer()) is None
+        placeholder = tf.placeholder(tf.float32, shape=(None, 3))
+        doubled = tf.reduce_sum(placeholder * 2., axis=1)
+        np.testing.assert_allclose(
+            session.run(doubled, feed_dict={placeholder: np.ones((2, 3))}),
+            [6., 6.])
+        variable = tf.Variable(np.arange(3.), dtype=tf.float32)
+        assert isinstance(variable, tf.Variable)
+        first, second = session.run([variable, variable * 2])
+        np.testing.assert_array_equal(second, [0., 2., 4.])
+    with tf.get_default_graph().as_default():
+        tf.set_random_seed(3)
+        a = value(tf.random_uniform((4,)))
+        tf.set_random_seed(3)
+        np.testing.assert_array_equal(a, value(tf.random_uniform((4,))))
+    assert tf.config.experimental.list_physical_devices('CPU')
+    for gpu in tf.config.experimental.list_physical_devices('GPU'):
+        tf.config.experimental.set_memory_growth(gpu, True)
+    assert tf.test.is_gpu_available() == torch.cuda.is_available()
+    assert tf.compat.v1 is tf and tf.keras.layers.Dense is layers.Dense
+
+
+def test_tf1_optimizers_are_the_keras_updates_they_match():
+    x = rng.rand(8, 3).astype('float32')
+    y = rng.rand(8, 1).astype('float32')
+    weights = [rng.rand(3, 1).astype('float32'), np.zeros(1, 'float32')]
+    pairs = [(tf.train.AdamOptimizer(0.01, epsilon=1e-8),
+              optimizers.Adam(0.01, epsilon=1e-8)),
+             (tf.train.MomentumOptimizer(0.05, 0.9, use_nesterov=True),
+              optimizers.SGD(0.05, momentum=0.9, nesterov=True))]
+    for tf_optimizer, keras_optimizer in pairs:
+        results = []
+        for optimizer in (tf_optimizer, keras_optimizer):
+            model = Sequential([layers.Dense(1, input_shape=(3,))])
+            model.set_weights(weights)
+            model.compile(optimizer, 'mse')
+            model.fit(x, y, batch_size=4, epochs=2, verbose=0,
+                      shuffle=False)
+            results.append(model.get_weights()[0])
+        np.testing.assert_allclose(results[0], results[1], rtol=1e-6)
+    with pytest.raises(NotImplementedError, match='RMSprop'):
+        tf.train.RMSPropOptimizer(0.01)
+
+
+def test_missing_operation_names_itself_and_the_alternatives():
+    with pytest.raises(AttributeError, match="'contrib'.*keras.backend"):
+        tf.contrib
+
+
+# --------------------------------------------------------- import paths
+def _run_script(tmp_path, source):
+    path = tmp_path / 'script.py'
+    path.write_text(textwrap.dedent(source))
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    return subprocess.run([sys.executable, '-m', 'keras_compat', 'run',
+                           str(path)], capture_output=True, text=True,
+                          env=env, timeout=300)
+
+
+@pytest.mark.skipif(importlib.util.find_spec('tensorflow') is not None,
+                    reason='TensorFlow is installed: it is imported itself')
+def test_scripts_import_tensorflow_where_it_is_not_installed(tmp_path):
+    result = _run_script(tmp_path, '''
+        import numpy as np
+        import tensorflow as tf
+        import tensorflow.compat.v1 as tf1
+        from tensorflow.keras.layers import Dense
+        from tensorflow import keras
+        from keras import backend as K
+        import keras_compat
+        config = tf1.ConfigProto()
+        config.gpu_options.allow_growth = True
+        K.set_session(tf1.Session(config=config))
+        assert keras is keras_compat and Dense is keras.layers.Dense
+        assert tf.nn.relu is tf1.nn.relu
+        from tensorflow.nn import relu
+        model = keras.models.Sequential([Dense(1, input_shape=(2,))])
+        model.compile(tf.train.AdamOptimizer(), 'mse')
+        model.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0)
+        # A library that looks for TensorFlow does not find this one.
+        try:
+            exec('import tensorflow.keras', {'__name__': 'tensorboard.compat'})
+        except ImportError:
+            pass
+        namespace = {'__name__': 'transformers.utils'}
+        import sys
+        for name in [n for n in sys.modules if n.startswith('tensorflow')]:
+            del sys.modules[name]
+        try:
+            exec('import tensorflow', namespace)
+            print('FOUND')
+        except ImportError:
+            print('NOT FOUND')
+    ''')
+    assert result.returncode == 0, result.stderr
+    assert 'NOT FOUND' in result.stdout
+    assert 'set_session' not in result.stderr
