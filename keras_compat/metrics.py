@@ -158,6 +158,8 @@ def _weights_like(values, sample_weight):
         weight = weight.squeeze(-1)
     while weight.dim() < values.dim():
         weight = weight.unsqueeze(-1)
+    if weight.dim() > values.dim():
+        return weight
     return weight.expand_as(values)
 
 
@@ -181,6 +183,11 @@ class Reduce(Metric):
         values = values.detach()
         if sample_weight is not None:
             weight = _weights_like(values, sample_weight)
+            if weight.dim() > values.dim():
+                # A value of lower rank than its weights (a metric that
+                # reduced over the batch): counted once per weight, as
+                # tf.keras broadcasts it.
+                values, weight = torch.broadcast_tensors(values, weight)
             batch_total = torch.sum(values * weight)
             batch_count = torch.sum(weight)
             self._weighted_count = batch_count if \

@@ -195,13 +195,13 @@ class Node(object):
 
     @property
     def input_masks(self):
-        """None for each input without a mask (symbolic tensors record
-        only whether they carry one)."""
-        return [getattr(x, '_keras_mask', None) for x in self.input_tensors]
+        """The symbolic mask of each input (None for one without a mask):
+        inside a run it stands for that run's mask."""
+        return [symbolic_mask(x) for x in self.input_tensors]
 
     @property
     def output_masks(self):
-        return [getattr(x, '_keras_mask', None) for x in self.output_tensors]
+        return [symbolic_mask(x) for x in self.output_tensors]
 
     def get_config(self):
         return {'outbound_layer': self.outbound_layer.name,
@@ -209,3 +209,21 @@ class Node(object):
                                    for l in self.inbound_layers],
                 'node_indices': self.node_indices,
                 'tensor_indices': self.tensor_indices}
+
+
+def symbolic_mask(tensor):
+    """The mask of a symbolic tensor as a symbolic boolean tensor (of the
+    tensor's shape without its last axis), or None when it has no mask.
+    Symbolic tensors record only whether they carry a mask; the mask
+    tensor is made on first request and, in a graph run, stands for the
+    mask of that run's value of `tensor`."""
+    mask = getattr(tensor, '_keras_mask', None)
+    if mask is not True:
+        return mask
+    made = tensor.__dict__.get('_symbolic_mask')
+    if made is None:
+        made = KerasTensor(tensor._keras_shape[:-1], dtype='bool',
+                           name=(tensor.name or 'tensor') + '_mask')
+        made._mask_of = tensor
+        tensor.__dict__['_symbolic_mask'] = made
+    return made

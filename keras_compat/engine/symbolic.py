@@ -168,7 +168,22 @@ class RunValues(object):
         self.tensor_map = tensor_map
 
     def lookup(self, tensor):
-        return self.tensor_map.get(id(tensor))
+        value = self.tensor_map.get(id(tensor))
+        if value is None and getattr(tensor, '_mask_of', None) is not None:
+            return _run_mask(self.tensor_map.get(id(tensor._mask_of)))
+        return value
+
+
+def _run_mask(value):
+    """The mask of a run's value of a tensor (all true where the layers
+    gave it none), or None for a value not computed."""
+    if value is None:
+        return None
+    mask = getattr(value, '_keras_mask', None)
+    if mask is None:
+        mask = torch.ones(value.shape[:-1], dtype=torch.bool,
+                          device=value.device)
+    return mask
 
 
 class ProbeValues(object):
@@ -325,6 +340,32 @@ def graph_tensors_read_by(functions):
         for name in code.co_names:
             add(namespace.get(name))
     return found
+
+
+def read_keras_history(functions):
+    """Whether losses or metrics read `y_pred._keras_history` (keras-contrib's
+    CRF loss finds its layer, and that layer's inputs, through it): in
+    their own code or in the module functions they call."""
+    seen = set()
+
+    def reads(fn, depth):
+        while hasattr(fn, 'func') and hasattr(fn, 'keywords'):
+            fn = fn.func
+        fn = getattr(fn, 'fn', fn)
+        code = getattr(fn, '__code__', None)
+        if code is None or id(code) in seen:
+            return False
+        seen.add(id(code))
+        if '_keras_history' in code.co_names:
+            return True
+        if depth == 0:
+            return False
+        namespace = getattr(fn, '__globals__', {})
+        return any(reads(namespace.get(name), depth - 1)
+                   for name in code.co_names
+                   if callable(namespace.get(name)))
+
+    return any(reads(fn, 2) for fn in functions)
 
 
 # --------------------------------------------------------------- gradients

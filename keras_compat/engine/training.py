@@ -94,6 +94,19 @@ def _mark_frozen_containers(layer, trainable=True, seen=None):
         _mark_frozen_containers(sub, trainable, seen)
 
 
+def _functions_in(specs):
+    """The callables in loss / metric specifications (a function, a list
+    or a dict of them, nested once)."""
+    found = []
+    for spec in specs:
+        values = spec.values() if isinstance(spec, dict) else \
+            (spec if isinstance(spec, (list, tuple)) else [spec])
+        for value in values:
+            inner = value if isinstance(value, (list, tuple)) else [value]
+            found += [f for f in inner if callable(f)]
+    return found
+
+
 def _set_requires_grad(tensors, flag):
     # Models sharing layers (a GAN) each set the flags they train with.
     for tensor in tensors:
@@ -160,6 +173,7 @@ class Model(Network):
         self._metrics_tracker = None         # compile_utils.MetricsTracker
         self._sample_weight_modes = None
         self._graph_reads = False            # losses read graph tensors
+        self._history_reads = False          # ... y_pred._keras_history
         # The weights that train and how the optimizer holds them.
         self._collected_trainable = None
         self._current_trainable_count = 0
@@ -241,6 +255,7 @@ class Model(Network):
         self._metrics_tracker = compile_utils.MetricsTracker(
             compiled_loss, compiled_metrics)
         self._note_graph_reads(loss)
+        self._note_history_reads(loss, metrics, weighted_metrics)
         self._attached_params = None
         self._collected_trainable = None
         self._is_compiled = True
@@ -275,6 +290,18 @@ class Model(Network):
                     self._add_extra_output(tensor)
             self._keep_map = True
             self._set_gradient_plan()
+
+    def _note_history_reads(self, *specs):
+        """Losses or metrics that find their layer through
+        `y_pred._keras_history` (keras-contrib's CRF): each step gives the
+        outputs that history and computes them in the step's graph run,
+        so the layer's symbolic inputs and masks stand for their values."""
+        from . import symbolic
+        self._history_reads = self._is_graph_network and \
+            symbolic.read_keras_history(_functions_in(specs))
+        if self._history_reads:
+            self._graph_reads = True
+            self._keep_map = True
 
     def _computes(self, tensor):
         from .network import _map_graph_network

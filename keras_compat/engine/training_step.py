@@ -144,6 +144,15 @@ def _track(model, batch, outputs, total, per_output):
     added = added_metric_values(model)
     if not (added or model._graph_metrics or model._attribute_metrics):
         added = None
+    if model._history_reads:
+        from . import symbolic
+        _give_history(model, outputs)
+        with torch.no_grad(), symbolic.running(symbolic.RunValues(
+                model._last_tensor_map or {})):
+            model._metrics_tracker.update(
+                batch.targets, outputs, batch.weights, total, per_output,
+                added, model._attribute_metrics)
+        return
     model._metrics_tracker.update(
         batch.targets, outputs, batch.weights, total, per_output, added,
         model._attribute_metrics)
@@ -264,6 +273,8 @@ def total_loss(model, targets, outputs, weights):
     the layers added during the forward pass."""
     if model._graph_reads:
         from . import symbolic
+        if model._history_reads:
+            _give_history(model, outputs)
         with symbolic.running(symbolic.RunValues(
                 model._last_tensor_map or {})):
             total, per_output = model._compiled_loss(targets, outputs,
@@ -274,6 +285,14 @@ def total_loss(model, targets, outputs, weights):
     if penalty is not None:
         total = total + penalty
     return total, per_output
+
+
+def _give_history(model, outputs):
+    """Gives each output value the `_keras_history` of the symbolic output
+    it computes, for losses and metrics that read it."""
+    for symbolic, value in zip(model.outputs, outputs):
+        if isinstance(value, torch.Tensor):
+            value._keras_history = symbolic._keras_history
 
 
 def regularization_loss(model):

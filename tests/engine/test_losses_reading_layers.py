@@ -1,0 +1,107 @@
+"""Losses and metrics that find their layer through
+`y_pred._keras_history` and compute with that layer's symbolic inputs
+and masks (keras-contrib's CRF loss and accuracies): they run on the
+step's values, against a numpy computation of the same formula."""
+import numpy as np
+
+from keras_compat import backend as K
+from keras_compat import layers, optimizers
+from keras_compat.models import Model
+
+rng = np.random.RandomState(5)
+
+
+class Scores(layers.Layer):
+    """Tag scores X.W; in training it outputs zeros, as the CRF layer's
+    join mode does, so only a loss reaching its input can train it."""
+
+    def __init__(self, units, **kwargs):
+        super(Scores, self).__init__(**kwargs)
+        self.units = units
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight((input_shape[-1], self.units),
+                                      name='kernel',
+                                      initializer='glorot_uniform')
+        super(Scores, self).build(input_shape)
+
+    def call(self, X, mask=None):
+        scores = K.dot(X, self.kernel)
+        return K.in_train_phase(K.zeros_like(scores), scores)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[:2] + (self.units,)
+
+    def compute_mask(self, inputs, mask=None):
+        # Per sample, as the CRF layer's: its loss is one value a sample.
+        return None if mask is None else K.any(mask, axis=1)
+
+    def masked_error(self, y_true, X, mask):
+        error = K.sum(K.square(K.dot(X, self.kernel) - y_true), -1)
+        mask = K.cast(mask, K.floatx())
+        return K.sum(error * mask, 1) / K.sum(mask, 1)
+
+
+def layer_loss(y_true, y_pred):
+    layer, idx = y_pred._keras_history[:2]
+    X = layer._inbound_nodes[idx].input_tensors[0]
+    mask = layer._inbound_nodes[idx].input_masks[0]
+    return layer.masked_error(y_true, X, mask)
+
+
+def layer_accuracy(y_true, y_pred):
+    layer, idx = y_pred._keras_history[:2]
+    X = layer._inbound_nodes[idx].input_tensors[0]
+    mask = K.cast(layer._inbound_nodes[idx].input_masks[0], K.floatx())
+    hits = K.cast(K.equal(K.argmax(K.dot(X, layer.kernel), -1),
+                          K.argmax(y_true, -1)), K.floatx())
+    return K.sum(hits * mask) / K.sum(mask)
+
+
+def tagger():
+    tokens = layers.Input((5,))
+    embedded = layers.Embedding(7, 4, mask_zero=True)(tokens)
+    scores = Scores(3)(embedded)
+    model = Model(tokens, scores)
+    model.compile(optimizers.SGD(0.5), layer_loss, metrics=[layer_accuracy])
+    return model
+
+
+def numpy_loss_and_accuracy(model, tokens, y):
+    E, W = model.get_weights()
+    scores = E[tokens] @ W
+    mask = (tokens != 0).astype('float64')
+    error = ((scores - y) ** 2).sum(-1)
+    losses = (error * mask).sum(1) / mask.sum(1)
+    hits = (scores.argmax(-1) == y.argmax(-1)) * mask
+    return losses.mean(), hits.sum() / mask.sum()
+
+
+def test_the_symbolic_mask_of_a_node_has_the_mask_shape():
+    model = tagger()
+    node = model.layers[-1]._inbound_nodes[0]
+    mask = node.input_masks[0]
+    assert K.int_shape(mask) == (None, 5) and K.dtype(mask) == 'bool'
+    assert node.input_masks[0] is mask
+
+
+def test_loss_and_metric_compute_with_the_layer_inputs_of_the_step():
+    model = tagger()
+    tokens = np.array([[1, 2, 3, 0, 0], [4, 5, 6, 1, 0],
+                       [2, 2, 0, 0, 0], [6, 5, 4, 3, 2]])
+    y = np.eye(3)[rng.randint(0, 3, (4, 5))].astype('float32')
+    loss, accuracy = model.evaluate(tokens, y, verbose=0)
+    expected_loss, expected_accuracy = numpy_loss_and_accuracy(
+        model, tokens, y)
+    np.testing.assert_allclose(loss, expected_loss, rtol=1e-5)
+    np.testing.assert_allclose(accuracy, expected_accuracy, rtol=1e-5)
+    history = model.fit(tokens, y, batch_size=4, epochs=5, verbose=0,
+                        shuffle=False).history
+    # The loss reaches the layer's input: the weights train, and each
+    # epoch's loss is the numpy loss of the weights it started with.
+    assert history['loss'][-1] < history['loss'][0]
+    expected_last, _ = numpy_loss_and_accuracy(model, tokens, y)
+    np.testing.assert_allclose(model.evaluate(tokens, y, verbose=0)[0],
+                               expected_last, rtol=1e-5)
+    assert set(history) == {'loss', 'layer_accuracy'}
