@@ -41,6 +41,14 @@ class _Hyper(object):
 
     def __set__(self, obj, value):
         tensor = obj._hyper[self.name]
+        if isinstance(value, torch.Tensor) and value is not tensor and \
+                not getattr(value, '_keras_source', None):
+            # A variable or an expression of variables (AccumOptimizer's
+            # `opt.lr = K.switch(cond, opt.lr, 0.)`, restoring a saved
+            # `opt.lr`): the hyperparameter becomes that tensor, read
+            # afresh at each step, as Keras 2 rebinds the attribute.
+            obj._hyper[self.name] = value
+            return
         if isinstance(value, torch.Tensor):
             value = value.detach().cpu()
         with torch.no_grad():
@@ -139,7 +147,10 @@ class Optimizer(torch.optim.Optimizer):
         if not isinstance(getattr(type(self), 'iterations', None), property):
             # (A wrapper optimizer may forward `iterations` to the one it
             # wraps with a read-only property.)
-            self.iterations = torch.zeros((), dtype=torch.int64)
+            # A variable: expressions of it (`K.switch(K.equal(
+            # opt.iterations % k, 0), ...)`) read its count when run.
+            self.iterations = variable_graph.new_variable(
+                torch.zeros((), dtype=torch.int64))
         self._hyper_cache = {}
         self.updates = []
         self._attached = False
@@ -162,8 +173,16 @@ class Optimizer(torch.optim.Optimizer):
     def _hyper_value(self, name):
         """A hyperparameter as a Python float. The tensor is read again
         only after it was written (`K.set_value`, `opt.lr = ...`), which
-        bumps its version: a training step reads no tensor."""
-        return _cached_float(self._hyper_cache, name, self._hyper[name])
+        bumps its version: a training step reads no tensor. One set to an
+        expression of variables is computed at every step."""
+        tensor = self._hyper[name]
+        if variable_graph.is_expression(tensor):
+            return float(variable_graph.current(tensor))
+        return _cached_float(self._hyper_cache, name, tensor)
+
+    def _hyper_float(self, name):
+        """A hyperparameter's current value as a float (for get_config)."""
+        return float(variable_graph.current(self._hyper[name]))
 
     def _iterations_value(self):
         return int(_cached_float(self._hyper_cache, 'iterations',
@@ -406,15 +425,35 @@ class Optimizer(torch.optim.Optimizer):
     def _step_on(self, params, grads):
         """One step of the built-in update on these gradients."""
         iterations = self._iterations_value()
+        self._update_on(params, grads, iterations)
+        self.iterations.add_(1)
+        _remember(self._hyper_cache, 'iterations', self.iterations,
+                  iterations + 1)
+
+    def _update_on(self, params, grads, iterations):
         if params:
             if getattr(self, 'weight_decay', None):
                 # Decoupled weight decay, before the update (tf.keras 2.11+).
                 torch._foreach_mul_(params, 1. - self._lr_now(iterations) *
                                     self.weight_decay)
             self._update(params, grads, iterations)
-        self.iterations.add_(1)
-        _remember(self._hyper_cache, 'iterations', self.iterations,
-                  iterations + 1)
+
+    def _queued_update(self, hypers, params, grads, iterations):
+        """The update of a step queued in a replay, with the
+        hyperparameters and iteration count it was queued with (the
+        values one Keras 2 session run reads)."""
+        live = self._hyper
+        self._hyper = hypers
+        try:
+            self._update_on(params, grads, iterations)
+        finally:
+            self._hyper = live
+
+    def _overrides_get_gradients(self):
+        """Whether this optimizer's gradients come from a get_gradients
+        of its own (a subclass's, or one assigned on the instance)."""
+        return 'get_gradients' in self.__dict__ or \
+            type(self).get_gradients is not Optimizer.get_gradients
 
     def _update(self, params, grads, iterations):
         raise NotImplementedError(
@@ -458,7 +497,7 @@ class Optimizer(torch.optim.Optimizer):
                                          params=params)
                 if not dry:
                     returned = _returned_updates(updates)
-                    run.apply_all()
+                    run.apply_returned(updates)
                     for update in returned:
                         update.apply()
         finally:
@@ -479,25 +518,43 @@ class Optimizer(torch.optim.Optimizer):
         is queued like the other updates."""
         targets, grads = replay.step_gradients(run, loss, params)
         tensors = [t for t, _ in targets]
-        if not self._attached or len(self._params) != len(tensors) or \
-                any(a is not b for a, b in zip(self._params, tensors)):
-            layouts = {}
+        attached = {id(t) for t in self._params} if self._attached else ()
+        if any(id(t) not in attached for t in tensors):
+            # (Weights of a group stepped before, as a wrapper stepping
+            # groups with their own learning rates does, are kept.)
+            layouts = dict(getattr(self, '_layouts', {}))
             for p, t in zip(params, tensors):
                 source = p.__dict__.get('_keras_source')
                 if source is not None:
                     layouts[id(t)] = (source[1].to_keras,
                                       source[1].from_keras)
-            self._attach(tensors, layouts)
+            known = list(self._params) if self._attached else []
+            self._attach(known + [t for t in tensors
+                                  if id(t) not in attached], layouts)
         if self._custom_updates:
             # A subclass's get_updates that ends in the built-in one.
             self.weights = self._builtin_weights()
+        if self._overrides_get_gradients():
+            grads = [None if g is None else replay.torch_layout(p, g)
+                     for p, g in zip(params, self.get_gradients(loss,
+                                                                params))]
+            clip = list
+        else:
+            clip = self._clipped
         pairs = [(t, g) for t, g in zip(tensors, grads) if g is not None]
         step_params = [t for t, _ in pairs]
-        step_grads = self._clipped([g for _, g in pairs])
+        step_grads = clip([g for _, g in pairs])
+        # As Keras 2's get_updates: first the iterations increment, then
+        # the step, which reads the iteration count and hyperparameters
+        # of now (a wrapper may rebind `lr` after this call).
+        hypers = {name: _hyper_tensor(self._hyper_value(name), name)
+                  for name in self._hyper}
+        increment = run.update(self.iterations, 1, replay.ADD)
         marker = run.call(
-            functools.partial(self._step_on, step_params, step_grads),
+            functools.partial(self._queued_update, hypers, step_params,
+                              step_grads, self._iterations_value()),
             type(self).__name__)
-        self.updates = [marker]
+        self.updates = [increment, marker]
         return self.updates
 
     def get_updates(self, *args, **kwargs):
@@ -697,9 +754,9 @@ class SGD(Optimizer):
             torch._foreach_add_(params, moments)
 
     def get_config(self):
-        config = {'learning_rate': float(self._hyper['learning_rate']),
-                  'momentum': float(self._hyper['momentum']),
-                  'decay': float(self._hyper['decay']),
+        config = {'learning_rate': self._hyper_float('learning_rate'),
+                  'momentum': self._hyper_float('momentum'),
+                  'decay': self._hyper_float('decay'),
                   'nesterov': self.nesterov}
         config.update(super(SGD, self).get_config())
         return config
@@ -777,13 +834,13 @@ class RMSprop(Optimizer):
             torch._foreach_addcdiv_(params, grads, denom, value=-lr)
 
     def get_config(self):
-        config = {'learning_rate': float(self._hyper['learning_rate']),
-                  'rho': float(self._hyper['rho']),
-                  'decay': float(self._hyper['decay']),
+        config = {'learning_rate': self._hyper_float('learning_rate'),
+                  'rho': self._hyper_float('rho'),
+                  'decay': self._hyper_float('decay'),
                   'epsilon': self.epsilon}
         # tf.keras's options, written when used (Keras 2 knows neither).
-        if float(self._hyper['momentum']) or 'momentum' in self._slot_names:
-            config['momentum'] = float(self._hyper['momentum'])
+        if self._hyper_float('momentum') or 'momentum' in self._slot_names:
+            config['momentum'] = self._hyper_float('momentum')
         if self.centered:
             config['centered'] = True
         config.update(super(RMSprop, self).get_config())
@@ -836,8 +893,8 @@ class Adagrad(Optimizer):
         torch._foreach_addcdiv_(params, grads, denom, value=-lr)
 
     def get_config(self):
-        config = {'learning_rate': float(self._hyper['learning_rate']),
-                  'decay': float(self._hyper['decay']),
+        config = {'learning_rate': self._hyper_float('learning_rate'),
+                  'decay': self._hyper_float('decay'),
                   'epsilon': self.epsilon}
         if self.initial_accumulator_value:
             config['initial_accumulator_value'] = \
@@ -883,9 +940,9 @@ class Adadelta(Optimizer):
         torch._foreach_addcmul_(deltas, updates, updates, value=1. - rho)
 
     def get_config(self):
-        config = {'learning_rate': float(self._hyper['learning_rate']),
+        config = {'learning_rate': self._hyper_float('learning_rate'),
                   'rho': self.rho,
-                  'decay': float(self._hyper['decay']),
+                  'decay': self._hyper_float('decay'),
                   'epsilon': self.epsilon}
         config.update(super(Adadelta, self).get_config())
         return config
@@ -955,10 +1012,10 @@ class Adam(Optimizer):
         torch._foreach_addcdiv_(params, ms, denom, value=-lr_t)
 
     def get_config(self):
-        config = {'learning_rate': float(self._hyper['learning_rate']),
-                  'beta_1': float(self._hyper['beta_1']),
-                  'beta_2': float(self._hyper['beta_2']),
-                  'decay': float(self._hyper['decay']),
+        config = {'learning_rate': self._hyper_float('learning_rate'),
+                  'beta_1': self._hyper_float('beta_1'),
+                  'beta_2': self._hyper_float('beta_2'),
+                  'decay': self._hyper_float('decay'),
                   'epsilon': self.epsilon,
                   'amsgrad': self.amsgrad}
         config.update(super(Adam, self).get_config())
@@ -1002,10 +1059,10 @@ class Adamax(Optimizer):
         torch._foreach_addcdiv_(params, ms, denom, value=-lr_t)
 
     def get_config(self):
-        config = {'learning_rate': float(self._hyper['learning_rate']),
-                  'beta_1': float(self._hyper['beta_1']),
-                  'beta_2': float(self._hyper['beta_2']),
-                  'decay': float(self._hyper['decay']),
+        config = {'learning_rate': self._hyper_float('learning_rate'),
+                  'beta_1': self._hyper_float('beta_1'),
+                  'beta_2': self._hyper_float('beta_2'),
+                  'decay': self._hyper_float('decay'),
                   'epsilon': self.epsilon}
         config.update(super(Adamax, self).get_config())
         return config
@@ -1088,9 +1145,9 @@ class Nadam(Optimizer):
         torch._foreach_addcdiv_(params, m_bar, v_prime, value=-lr)
 
     def get_config(self):
-        config = {'learning_rate': float(self._hyper['learning_rate']),
-                  'beta_1': float(self._hyper['beta_1']),
-                  'beta_2': float(self._hyper['beta_2']),
+        config = {'learning_rate': self._hyper_float('learning_rate'),
+                  'beta_1': self._hyper_float('beta_1'),
+                  'beta_2': self._hyper_float('beta_2'),
                   'epsilon': self.epsilon,
                   'schedule_decay': self.schedule_decay}
         config.update(super(Nadam, self).get_config())

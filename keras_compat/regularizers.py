@@ -5,6 +5,7 @@ class; a regularizer is any callable `weight -> scalar`, applied to the
 weight in Keras layout."""
 import torch
 
+from .backend.common import cast_to_floatx
 from .utils.generic_utils import (deserialize_keras_object,
                                   serialize_keras_object)
 
@@ -24,21 +25,23 @@ class L1L2(Regularizer):
     """l1 * sum(|x|) + l2 * sum(x ** 2)."""
 
     def __init__(self, l1=0., l2=0.):
-        self.l1 = float(l1)
-        self.l2 = float(l2)
+        # numpy floatx scalars, as Keras 2 holds them (libraries read
+        # `regularizer.l2.dtype`).
+        self.l1 = cast_to_floatx(l1)
+        self.l2 = cast_to_floatx(l2)
 
     def __call__(self, x):
         penalty = 0.
         if self.l1:
-            penalty = penalty + self.l1 * torch.sum(torch.abs(x))
+            penalty = penalty + float(self.l1) * torch.sum(torch.abs(x))
         if self.l2:
-            penalty = penalty + self.l2 * torch.sum(x * x)
+            penalty = penalty + float(self.l2) * torch.sum(x * x)
         if not isinstance(penalty, torch.Tensor):
             penalty = torch.zeros((), dtype=x.dtype, device=x.device)
         return penalty
 
     def get_config(self):
-        return {'l1': self.l1, 'l2': self.l2}
+        return {'l1': float(self.l1), 'l2': float(self.l2)}
 
     def __repr__(self):
         return 'L1L2(l1=%g, l2=%g)' % (self.l1, self.l2)
@@ -63,7 +66,7 @@ class L1(L1L2):
         super(L1, self).__init__(l1=kwargs.pop('l', l1))
 
     def get_config(self):
-        return {'l1': self.l1}
+        return {'l1': float(self.l1)}
 
 
 class L2(L1L2):
@@ -73,7 +76,7 @@ class L2(L1L2):
         super(L2, self).__init__(l2=kwargs.pop('l', l2))
 
     def get_config(self):
-        return {'l2': self.l2}
+        return {'l2': float(self.l2)}
 
 _NAMES = ['l1', 'l2', 'l1_l2', 'L1L2', 'L1', 'L2']
 

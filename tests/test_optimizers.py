@@ -646,3 +646,133 @@ def test_lookahead_injected_as_the_training_function():
             w = w_slow.copy()
     np.testing.assert_allclose(history.history['loss'], losses, rtol=1e-5)
     np.testing.assert_allclose(model.get_weights()[0], w, rtol=1e-5)
+
+
+# ------------------------------------- wrappers of built-in optimizers
+class AccumOptimizer(Optimizer):
+    """Gradient accumulation as Keras 2 programs wrote it (after Su
+    Jianlin's AccumOptimizer): the wrapped optimizer's `lr` and
+    `momentum` become switches on the step count, its get_gradients is
+    replaced on the instance, and its own iterations increment is sliced
+    off its get_updates."""
+
+    def __init__(self, optimizer, steps_per_update=1, **kwargs):
+        super(AccumOptimizer, self).__init__(**kwargs)
+        self.optimizer = optimizer
+        self.steps_per_update = steps_per_update
+        self.iterations = K.variable(0, dtype='int64', name='iterations')
+        self.cond = K.equal(self.iterations % self.steps_per_update, 0)
+        self.lr = self.optimizer.lr
+        self.optimizer.lr = K.switch(self.cond, self.optimizer.lr, 0.)
+        value = self.optimizer.momentum
+        self.optimizer.momentum = K.switch(self.cond, value, 1 - 1e-7)
+
+        def get_gradients(loss, params):
+            return [ag / self.steps_per_update for ag in self.accum_grads]
+        self.optimizer.get_gradients = get_gradients
+
+    def get_updates(self, loss, params):
+        self.updates = [
+            K.update_add(self.iterations, 1),
+            K.update_add(self.optimizer.iterations,
+                         K.cast(self.cond, 'int64'))]
+        self.accum_grads = [K.zeros(K.int_shape(p), dtype=K.dtype(p))
+                            for p in params]
+        grads = self.get_gradients(loss, params)
+        for g, ag in zip(grads, self.accum_grads):
+            self.updates.append(
+                K.update(ag, K.switch(self.cond, ag * 0, ag + g)))
+        self.updates.extend(self.optimizer.get_updates(loss, params)[1:])
+        return self.updates
+
+
+def numpy_accumulated_momentum(lr, momentum, steps, batches_):
+    """AccumOptimizer(SGD(lr, momentum), steps) in numpy: every update
+    reads the values from before the step."""
+    w, b = W0.astype('float64'), B0.astype('float64')
+    aw, ab = np.zeros_like(w), np.zeros_like(b)
+    vw, vb = np.zeros_like(w), np.zeros_like(b)
+    for it, (x, y) in enumerate(batches_):
+        cond = it % steps == 0
+        gw, gb = linear_grads(w, b, x, y)
+        lr_t, mom_t = (lr, momentum) if cond else (0., 1 - 1e-7)
+        vw = mom_t * vw - lr_t * aw / steps
+        vb = mom_t * vb - lr_t * ab / steps
+        aw, ab = (aw * 0, ab * 0) if cond else (aw + gw, ab + gb)
+        w, b = w + vw, b + vb
+    return w, b
+
+
+def test_accumulating_wrapper_of_a_builtin_optimizer_matches_numpy():
+    inner = optimizers.SGD(lr=0.1, momentum=0.5)
+    model = linear_model(AccumOptimizer(inner, steps_per_update=2))
+    for x, y in batches():
+        model.train_on_batch(x, y)
+    w, b = numpy_accumulated_momentum(0.1, 0.5, 2, batches())
+    np.testing.assert_allclose(model.get_weights()[0], w, rtol=1e-5,
+                               atol=1e-6)
+    np.testing.assert_allclose(model.get_weights()[1], b, rtol=1e-5,
+                               atol=1e-6)
+    # The inner count moved only on update steps (its own increment was
+    # sliced off its get_updates).
+    steps = len(X) // 4
+    assert K.get_value(inner.iterations) == (steps + 1) // 2
+
+
+def test_assigning_a_hyperparameter_rebinds_it():
+    optimizer = optimizers.Adam(lr=0.01)
+    saved = optimizer.lr
+    step = K.variable(1, dtype='int64')
+    optimizer.lr = K.switch(K.equal(step % 2, 0), saved, 0.)
+    assert K.get_value(saved) == pytest.approx(0.01)
+    assert K.get_value(optimizer.lr) == 0.
+    K.set_value(step, 2)
+    assert K.get_value(optimizer.lr) == pytest.approx(0.01)
+    optimizer.lr = saved
+    assert optimizer.lr is saved
+    optimizer.lr = 0.02  # a number is written into the variable
+    assert optimizer.lr is saved
+    assert K.get_value(saved) == pytest.approx(0.02)
+
+
+def test_get_gradients_of_the_instance_or_a_subclass_is_used():
+    frozen = optimizers.SGD(lr=0.1)
+    frozen.get_gradients = lambda loss, params: [K.zeros_like(p)
+                                                 for p in params]
+    model = linear_model(frozen)
+    model.train_on_batch(X[:4], Y[:4])
+    np.testing.assert_array_equal(model.get_weights()[0], W0)
+
+    class HalfSGD(optimizers.SGD):
+        def get_gradients(self, loss, params):
+            grads = super(HalfSGD, self).get_gradients(loss, params)
+            return [g * 0.5 for g in grads]
+
+    model = linear_model(HalfSGD(lr=0.1))
+    model.train_on_batch(X[:4], Y[:4])
+    gw, gb = linear_grads(W0, B0, X[:4], Y[:4])
+    np.testing.assert_allclose(model.get_weights()[0], W0 - 0.05 * gw,
+                               rtol=1e-5)
+
+
+def test_updates_left_out_of_the_returned_list_do_not_run():
+    class Dropping(Optimizer):
+        def __init__(self, **kwargs):
+            super(Dropping, self).__init__(**kwargs)
+            self.iterations = K.variable(0, dtype='int64')
+
+        def get_updates(self, loss, params):
+            grads = self.get_gradients(loss, params)
+            updates = [K.update_add(self.iterations, 1)]
+            updates += [K.update(p, p - 0.1 * g)
+                        for p, g in zip(params, grads)]
+            self.updates = updates[1:]
+            return self.updates
+
+    optimizer = Dropping()
+    model = linear_model(optimizer)
+    model.train_on_batch(X[:4], Y[:4])
+    assert K.get_value(optimizer.iterations) == 0
+    gw, _ = linear_grads(W0, B0, X[:4], Y[:4])
+    np.testing.assert_allclose(model.get_weights()[0], W0 - 0.1 * gw,
+                               rtol=1e-5)

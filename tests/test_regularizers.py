@@ -146,8 +146,12 @@ def test_regularizer_and_constraint_by_name_and_config():
     assert isinstance(layer.kernel_regularizer, regularizers.L1L2)
     assert layer.kernel_regularizer.l2 == pytest.approx(0.01)
     config = layer.get_config()
-    assert config['kernel_regularizer'] == {'class_name': 'L1L2', 'config':
-                                            {'l1': 0., 'l2': 0.01}}
+    # The float32 value as a Python float, as Keras 2 and tf.keras write it.
+    assert config['kernel_regularizer'] == {
+        'class_name': 'L1L2',
+        'config': {'l1': 0., 'l2': float(np.float32(0.01))}}
+    # Libraries read the value's dtype (keras-adamw).
+    assert layer.kernel_regularizer.l2.dtype == np.float32
     clone = layers.Dense.from_config(config)
     assert clone.kernel_regularizer.l2 == pytest.approx(0.01)
     assert isinstance(clone.kernel_constraint, constraints.NonNeg)

@@ -823,7 +823,13 @@ def switch(condition, then_expression, else_expression):
         return _phase_choice(then_expression, else_expression)
     condition = _t(condition)
     if condition.dim() == 0:
-        return then_expression if bool(condition) else else_expression
+        chosen = then_expression if bool(condition) else else_expression
+        if isinstance(then_expression, torch.Tensor) or \
+                isinstance(else_expression, torch.Tensor):
+            # A tensor either way, as tf.cond gives (an expression of
+            # variables then chooses again whenever it is read).
+            return _t(chosen)
+        return chosen
     then_expression, else_expression = _t(then_expression), _t(
         else_expression)
     while condition.dim() < then_expression.dim():

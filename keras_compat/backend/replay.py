@@ -30,6 +30,7 @@ import torch
 _THREAD = threading.local()
 
 _ASSIGN, _ADD, _SUB, _CALL = 0, 1, 2, 3
+ADD = _ADD
 
 
 def current():
@@ -155,6 +156,27 @@ class Replay(object):
                 _apply(entry)
         self.queue = []
 
+    def apply_returned(self, updates):
+        """Applies, in the order they were made, the queued updates that
+        the list `get_updates` returned holds (nested lists included):
+        as in a Keras 2 session run, an update made but not returned
+        never runs. Anything but a list applies the whole queue."""
+        if not isinstance(updates, (list, tuple)):
+            self.apply_all()
+            return
+        wanted = set()
+        stack = list(updates)
+        while stack:
+            item = stack.pop()
+            if isinstance(item, (list, tuple)):
+                stack.extend(item)
+            else:
+                wanted.add(id(item))
+        for entry in self.queue:
+            if not entry.done and id(entry.result) in wanted:
+                _apply(entry)
+        self.queue = []
+
 
 def _apply(entry):
     entry.done = True
@@ -250,6 +272,16 @@ def step_gradients(replay, loss, params):
             grads = list(torch.autograd.grad(
                 loss, tensors, allow_unused=True, retain_graph=True))
     return targets, grads
+
+
+def torch_layout(variable, grad):
+    """A gradient given in the Keras layout of `variable` (a weight view)
+    in the layout of the parameter it shows."""
+    source = variable.__dict__.get('_keras_source') \
+        if isinstance(variable, torch.Tensor) else None
+    if source is None or source[1].from_keras is None:
+        return grad
+    return source[1].from_keras(grad)
 
 
 def keras_gradients(replay, loss, params):

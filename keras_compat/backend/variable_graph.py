@@ -234,10 +234,19 @@ class KerasVariable(_VariableMethods, torch.nn.Parameter):
 class KerasParameter(_VariableMethods, torch.nn.Parameter):
     """A layer's own weight (`dense.kernel`) once user code has read it
     while no model runs: the same parameter, whose use outside any run
-    builds a graph expression (`K.sum(dense.kernel ** 2)`)."""
+    builds a graph expression (`K.sum(dense.kernel ** 2)`). Its `name` is
+    the weight's Keras name ('dense_1/kernel:0')."""
 
     __torch_function__ = classmethod(_dispatch)
     shape = property(_keras_shape)
+
+    @property
+    def name(self):
+        owner = self.__dict__.get('_keras_owner')
+        layer = owner[0]() if owner is not None else None
+        if layer is None:
+            return None
+        return layer._keras_weight_name(owner[1])
 
 
 class VariableTensor(_VariableMethods, torch.Tensor):
@@ -271,6 +280,15 @@ def expose(param, frame):
             not immutable.is_library_code(frame.f_code):
         param.__class__ = KerasParameter
     return param
+
+
+def own(param, layer, attr):
+    """Records which layer attribute holds an exposed parameter, for its
+    Keras name."""
+    if type(param) is KerasParameter and \
+            '_keras_owner' not in param.__dict__:
+        import weakref
+        param.__dict__['_keras_owner'] = (weakref.ref(layer), attr)
 
 
 def new_variable(data):

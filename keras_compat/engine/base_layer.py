@@ -408,6 +408,7 @@ class Layer(nn.Module):
                 # Read by user code outside any run: operators on it build
                 # expressions (`K.sum(dense.kernel ** 2)`).
                 variable_graph.expose(param, sys._getframe(1))
+                variable_graph.own(param, self, name)
             return param
         try:
             return nn.Module.__getattr__(self, name)
@@ -640,6 +641,14 @@ class Layer(nn.Module):
         if parent is not None:
             return parent._weight_scope() + '/' + self.name
         return self.name
+
+    def _keras_weight_name(self, attr):
+        """The Keras name ('dense_1/kernel:0') of the weight held in the
+        attribute `attr`, or None."""
+        for record in self._keras_weights:
+            if record.attr == attr:
+                return '%s/%s:0' % (self._weight_scope(), record.name)
+        return None
 
     def _weight_view(self, record):
         """The Keras view of one weight. The same object is returned while

@@ -395,6 +395,14 @@ class Network(Layer):
     def uses_learning_phase(self, value):
         self.__dict__['_uses_learning_phase'] = bool(value)
 
+    def _uses_dynamic_learning_phase(self):
+        """Keras 2.2's test of whether the training function takes the
+        learning phase as an input (scripts that build their own training
+        function, as keras-lookahead's `inject`, ask it): never here, where
+        `K.learning_phase()` is an int set by the running loop."""
+        return self.uses_learning_phase and \
+            not isinstance(K.learning_phase(), int)
+
     # ------------------------------------------------ graph losses/metrics
     def add_loss(self, losses, inputs=None):
         """Adds losses: symbolic tensors of this model's graph (computed on

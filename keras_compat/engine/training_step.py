@@ -119,6 +119,11 @@ def _minimize(model, objective):
         # Keras 2's get_updates(loss, params); as in Keras 2, it applies
         # the weight constraints itself.
         optimizer._apply_step(objective, model._optimizer_weights(), scaler)
+    elif _gradients_overridden(optimizer):
+        # A built-in update on the gradients of the optimizer's own
+        # get_gradients (AccumOptimizer assigns one to the instance).
+        optimizer._apply_step(objective, model._optimizer_weights(), scaler)
+        apply_constraints(model)
     else:
         if scaler is None:
             optimizer.step()
@@ -156,6 +161,11 @@ def _track(model, batch, outputs, total, per_output):
     model._metrics_tracker.update(
         batch.targets, outputs, batch.weights, total, per_output, added,
         model._attribute_metrics)
+
+
+def _gradients_overridden(optimizer):
+    check = getattr(optimizer, '_overrides_get_gradients', None)
+    return check is not None and check()
 
 
 def apply_constraints(model):

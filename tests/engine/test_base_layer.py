@@ -929,3 +929,13 @@ def test_keras22_private_weight_lists():
     model.compile(keras.optimizers.SGD(lr=0.1), 'mse')
     model.train_on_batch(np.ones((1, 3)), np.zeros((1, 2)))
     assert K.get_value(wrapper.scale)[0] < 2.
+
+
+def test_a_weight_read_as_an_attribute_has_its_keras_name():
+    # keras-adamw keys its weight decays by `layer.kernel.name`.
+    model = models.Sequential([layers.Dense(2, input_shape=(3,),
+                                            name='d1')])
+    assert model.layers[0].kernel.name == 'd1/kernel:0'
+    assert model.layers[0].bias.name == model.layers[0].weights[1].name
+    # Keras 2.2's test of whether a training function takes the phase.
+    assert model._uses_dynamic_learning_phase() is False
