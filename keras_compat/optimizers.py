@@ -549,6 +549,11 @@ class Optimizer(torch.optim.Optimizer):
         # of now (a wrapper may rebind `lr` after this call).
         hypers = {name: _hyper_tensor(self._hyper_value(name), name)
                   for name in self._hyper}
+        if _update_functions_replaced():
+            views = [p for p, g in zip(params, grads) if g is not None]
+            return self._updates_through_backend(
+                views, step_params, step_grads, hypers,
+                self._iterations_value())
         increment = run.update(self.iterations, 1, replay.ADD)
         marker = run.call(
             functools.partial(self._queued_update, hypers, step_params,
@@ -556,6 +561,53 @@ class Optimizer(torch.optim.Optimizer):
             type(self).__name__)
         self.updates = [increment, marker]
         return self.updates
+
+    def _updates_through_backend(self, views, params, grads, hypers,
+                                 iterations):
+        """The step as Keras 2's get_updates writes it, through the
+        backend's `K.update_add(iterations, 1)` and one `K.update(variable,
+        new_value)` per slot and weight, for wrappers that replace those
+        functions to see or change each update (keras-lookahead,
+        weight-decay extensions). The new values are computed by the
+        built-in update, then the weights and slots are put back as they
+        were: the updates returned make the step."""
+        slots = [[self._named_slot(p, name) for name in self._slot_names
+                  if self._slot(p, name).shape == p.shape]
+                 for p in params]
+        before = [p.detach().clone() for p in params]
+        before_slots = [[s.detach().clone() for s in group]
+                        for group in slots]
+        with torch.no_grad():
+            self._queued_update(hypers, params, grads, iterations)
+            after = [p.detach().clone() for p in params]
+            after_slots = [[s.detach().clone() for s in group]
+                           for group in slots]
+            for p, value in zip(params, before):
+                p.copy_(value)
+            for group, values in zip(slots, before_slots):
+                for slot, value in zip(group, values):
+                    slot.copy_(value)
+        updates = [K.update_add(self.iterations, 1)]
+        for view, p, value, group, values in zip(views, params, after,
+                                                 slots, after_slots):
+            updates += [K.update(slot, new)
+                        for slot, new in zip(group, values)]
+            updates.append(K.update(view, self._to_keras(p, value)))
+        self.updates = updates
+        return updates
+
+    def _named_slot(self, p, name):
+        """A slot as a variable with a Keras name (`Adam/m_3:0`), sharing
+        the slot's memory."""
+        named = self.__dict__.setdefault('_named_slots', {})
+        slot = self._slot(p, name)
+        key = (id(slot), name)
+        if key not in named:
+            view = torch.Tensor._make_subclass(_SlotVariable, slot, False)
+            view.__dict__['_keras_name'] = '%s/%s_%d:0' % (
+                type(self).__name__, name, len(named))
+            named[key] = view
+        return named[key]
 
     def get_updates(self, *args, **kwargs):
         """`get_updates(loss, params)`: the update of `params` that
@@ -615,6 +667,24 @@ class Optimizer(torch.optim.Optimizer):
             grads = [K.clip(g, -self.clipvalue, self.clipvalue)
                      for g in grads]
         return grads
+
+
+class _SlotVariable(torch.Tensor):
+    """An optimizer slot shown as a named variable."""
+
+    @property
+    def name(self):
+        return self.__dict__.get('_keras_name')
+
+
+_BACKEND_UPDATES = (K.update, K.update_add)
+
+
+def _update_functions_replaced():
+    """Whether a program replaced K.update or K.update_add (a wrapper
+    watching the updates of the optimizer it wraps)."""
+    return K.update is not _BACKEND_UPDATES[0] or \
+        K.update_add is not _BACKEND_UPDATES[1]
 
 
 def _updates_args(args, kwargs):

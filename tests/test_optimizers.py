@@ -776,3 +776,59 @@ def test_updates_left_out_of_the_returned_list_do_not_run():
     gw, _ = linear_grads(W0, B0, X[:4], Y[:4])
     np.testing.assert_allclose(model.get_weights()[0], W0 - 0.1 * gw,
                                rtol=1e-5)
+
+
+class UpdateWatchingLookahead(Optimizer):
+    """Lookahead as keras-lookahead's later releases write it: K.update is
+    replaced while the wrapped optimizer's get_updates runs, and each
+    (weight, new value) pair it reports is rewritten."""
+
+    def __init__(self, optimizer, sync_period=5, slow_step=0.5, **kwargs):
+        super(UpdateWatchingLookahead, self).__init__(**kwargs)
+        self.optimizer = optimizer
+        self.sync_period = sync_period
+        self.slow_step = slow_step
+
+    def get_updates(self, loss, params):
+        slow_params = {p.name: K.variable(K.get_value(p))
+                       for p in params}
+        sync_cond = K.equal(
+            (self.optimizer.iterations + 1) % self.sync_period, 0)
+        original_update = getattr(K, 'update')
+        setattr(K, 'update', lambda x, new_x: (x, new_x))
+        self.updates = self.optimizer.get_updates(loss, params)
+        setattr(K, 'update', original_update)
+        slow_updates = []
+        for i, update in enumerate(self.updates):
+            if isinstance(update, tuple):
+                if update[0].name not in slow_params:
+                    self.updates[i] = K.update(update[0], update[1])
+                else:
+                    slow = slow_params[update[0].name]
+                    slow_t = slow + self.slow_step * (update[1] - slow)
+                    slow_updates.append(K.update(
+                        slow, K.switch(sync_cond, slow_t, slow)))
+                    self.updates[i] = K.update(update[0], K.switch(
+                        sync_cond, slow_t, update[1]))
+        self.updates += slow_updates
+        return self.updates
+
+
+def test_wrapper_replacing_k_update_sees_each_builtin_update():
+    inner = optimizers.SGD(lr=0.1, momentum=0.5)
+    model = linear_model(UpdateWatchingLookahead(inner, sync_period=2))
+    for x, y in batches():
+        model.train_on_batch(x, y)
+    w, b = W0.astype('float64'), B0.astype('float64')
+    sw, sb = w.copy(), b.copy()
+    vw, vb = np.zeros_like(w), np.zeros_like(b)
+    for it, (x, y) in enumerate(batches()):
+        gw, gb = linear_grads(w, b, x, y)
+        vw, vb = 0.5 * vw - 0.1 * gw, 0.5 * vb - 0.1 * gb
+        w, b = w + vw, b + vb
+        if (it + 1) % 2 == 0:
+            sw, sb = sw + 0.5 * (w - sw), sb + 0.5 * (b - sb)
+            w, b = sw, sb
+    np.testing.assert_allclose(model.get_weights()[0], w, atol=1e-6)
+    np.testing.assert_allclose(model.get_weights()[1], b, atol=1e-6)
+    assert K.get_value(inner.iterations) == len(X) // 4
