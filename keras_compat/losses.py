@@ -94,30 +94,65 @@ def huber_loss(y_true, y_pred, delta=1.0):
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False,
-                             label_smoothing=0):
+                             label_smoothing=0, axis=-1):
+    """tf.keras: the classes lie along `axis`; smoothing spreads
+    `label_smoothing` evenly over them."""
     y_true, y_pred = _prepare(y_true, y_pred)
     if label_smoothing:
-        num_classes = y_true.shape[-1]
+        num_classes = y_true.shape[axis]
         y_true = y_true * (1.0 - label_smoothing) + \
             label_smoothing / num_classes
     return K.categorical_crossentropy(y_true, y_pred,
-                                      from_logits=from_logits)
+                                      from_logits=from_logits, axis=axis)
+
+
+def _check_ignore_class(ignore_class):
+    if ignore_class is not None:
+        raise NotImplementedError(
+            'sparse_categorical_crossentropy(ignore_class=%r) is not '
+            'supported; give the entries of that label a zero '
+            '`sample_weight` instead.' % (ignore_class,))
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False,
-                                    axis=-1):
+                                    axis=-1, ignore_class=None):
+    """Categorical cross-entropy on integer targets. tf.keras 2.10+'s
+    `ignore_class` (a label whose entries count nowhere) is taken only as
+    None."""
+    _check_ignore_class(ignore_class)
     return K.sparse_categorical_crossentropy(y_true, y_pred,
                                              from_logits=from_logits,
                                              axis=axis)
 
 
 def binary_crossentropy(y_true, y_pred, from_logits=False,
-                        label_smoothing=0):
+                        label_smoothing=0, axis=-1):
+    """tf.keras: element-wise binary cross-entropy averaged over `axis`."""
     y_true, y_pred = _prepare(y_true, y_pred)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     return torch.mean(K.binary_crossentropy(y_true, y_pred,
-                                            from_logits=from_logits), dim=-1)
+                                            from_logits=from_logits),
+                      dim=axis)
+
+
+def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False,
+                              alpha=0.25, gamma=2.0, from_logits=False,
+                              label_smoothing=0., axis=-1):
+    """tf.keras 2.9+: the binary cross-entropy of each entry times
+    `(1 - p_t) ** gamma`, `p_t` the probability given to the true label
+    (times `alpha` for positives and `1 - alpha` for negatives with
+    `apply_class_balancing`), averaged over `axis`."""
+    y_true, y_pred = _prepare(y_true, y_pred)
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    probabilities = torch.sigmoid(y_pred) if from_logits else y_pred
+    p_t = y_true * probabilities + (1 - y_true) * (1 - probabilities)
+    focal = torch.pow(1.0 - p_t, gamma) * K.binary_crossentropy(
+        y_true, y_pred, from_logits=from_logits)
+    if apply_class_balancing:
+        focal = (y_true * alpha + (1 - y_true) * (1 - alpha)) * focal
+    return torch.mean(focal, dim=axis)
 
 
 def kullback_leibler_divergence(y_true, y_pred):
@@ -149,8 +184,8 @@ symbolic_aware_names(globals(), (
     'mean_absolute_percentage_error', 'mean_squared_logarithmic_error',
     'squared_hinge', 'hinge', 'categorical_hinge', 'logcosh', 'huber_loss',
     'categorical_crossentropy', 'sparse_categorical_crossentropy',
-    'binary_crossentropy', 'kullback_leibler_divergence', 'poisson',
-    'cosine_proximity'))
+    'binary_crossentropy', 'binary_focal_crossentropy',
+    'kullback_leibler_divergence', 'poisson', 'cosine_proximity'))
 
 # Keras aliases.
 mse = MSE = mean_squared_error
@@ -226,6 +261,13 @@ class Loss(object):
 
     @classmethod
     def from_config(cls, config):
+        """tf.keras 2.13+ configs name the wrapped function (`fn`): a
+        `LossFunctionWrapper` takes it, the loss classes drop it (their
+        function is fixed), as tf.keras does."""
+        config = dict(config)
+        fn = config.pop('fn', None)
+        if cls is LossFunctionWrapper and fn is not None:
+            config['fn'] = get(fn) if isinstance(fn, (str, dict)) else fn
         return cls(**config)
 
 
@@ -236,6 +278,7 @@ class LossFunctionWrapper(Loss):
                  name=None, **kwargs):
         super(LossFunctionWrapper, self).__init__(reduction=reduction,
                                                   name=name)
+        _check_ignore_class(kwargs.get('ignore_class'))
         self.fn = fn
         self._fn_kwargs = kwargs
 
@@ -280,18 +323,25 @@ MeanSquaredLogarithmicError = type(
 BinaryCrossentropy = type('BinaryCrossentropy', (LossFunctionWrapper,),
                           _wrapper(binary_crossentropy, 'binary_crossentropy',
                                    'Binary cross-entropy.',
-                                   from_logits=False, label_smoothing=0))
+                                   from_logits=False, label_smoothing=0,
+                                   axis=-1))
+BinaryFocalCrossentropy = type(
+    'BinaryFocalCrossentropy', (LossFunctionWrapper,),
+    _wrapper(binary_focal_crossentropy, 'binary_focal_crossentropy',
+             'Binary focal cross-entropy (tf.keras 2.9+).',
+             apply_class_balancing=False, alpha=0.25, gamma=2.0,
+             from_logits=False, label_smoothing=0., axis=-1))
 CategoricalCrossentropy = type(
     'CategoricalCrossentropy', (LossFunctionWrapper,),
     _wrapper(categorical_crossentropy, 'categorical_crossentropy',
              'Categorical cross-entropy on one-hot targets.',
-             from_logits=False, label_smoothing=0))
+             from_logits=False, label_smoothing=0, axis=-1))
 SparseCategoricalCrossentropy = type(
     'SparseCategoricalCrossentropy', (LossFunctionWrapper,),
     _wrapper(sparse_categorical_crossentropy,
              'sparse_categorical_crossentropy',
              'Categorical cross-entropy on integer targets.',
-             from_logits=False))
+             from_logits=False, ignore_class=None))
 Hinge = type('Hinge', (LossFunctionWrapper,),
              _wrapper(hinge, 'hinge', 'Hinge loss.'))
 SquaredHinge = type('SquaredHinge', (LossFunctionWrapper,),
@@ -315,10 +365,10 @@ CosineSimilarity = type('CosineSimilarity', (LossFunctionWrapper,),
                                  'Negative cosine similarity.', axis=-1))
 for _cls in (MeanSquaredError, MeanAbsoluteError,
              MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
-             BinaryCrossentropy, CategoricalCrossentropy,
-             SparseCategoricalCrossentropy, Hinge, SquaredHinge,
-             CategoricalHinge, Poisson, LogCosh, KLDivergence, Huber,
-             CosineSimilarity):
+             BinaryCrossentropy, BinaryFocalCrossentropy,
+             CategoricalCrossentropy, SparseCategoricalCrossentropy, Hinge,
+             SquaredHinge, CategoricalHinge, Poisson, LogCosh, KLDivergence,
+             Huber, CosineSimilarity):
     _cls.__module__ = __name__
 
 _FUNCTIONS = {
@@ -332,6 +382,7 @@ _FUNCTIONS = {
     'categorical_crossentropy': categorical_crossentropy,
     'sparse_categorical_crossentropy': sparse_categorical_crossentropy,
     'binary_crossentropy': binary_crossentropy,
+    'binary_focal_crossentropy': binary_focal_crossentropy,
     'kullback_leibler_divergence': kullback_leibler_divergence,
     'poisson': poisson, 'cosine_proximity': cosine_proximity,
     'cosine_similarity': cosine_proximity,
@@ -342,7 +393,7 @@ _FUNCTIONS = {
 _CLASSES = {cls.__name__: cls for cls in (
     Loss, LossFunctionWrapper, MeanSquaredError, MeanAbsoluteError,
     MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
-    BinaryCrossentropy, CategoricalCrossentropy,
+    BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCrossentropy,
     SparseCategoricalCrossentropy, Hinge, SquaredHinge, CategoricalHinge,
     Poisson, LogCosh, KLDivergence, Huber, CosineSimilarity)}
 

@@ -739,11 +739,20 @@ class SpecificityAtSensitivity(SensitivitySpecificityBase):
 class MeanIoU(Metric):
     """Mean intersection-over-union over `num_classes` classes from a
     confusion matrix of integer labels and predicted class ids; classes
-    that never occur (empty union) are left out of the mean."""
+    that never occur (empty union) are left out of the mean. tf.keras
+    2.10+: entries whose label is `ignore_class` are left out; with
+    `sparse_y_true` / `sparse_y_pred` False, the class is the argmax of
+    `y_true` / `y_pred` along `axis`."""
 
-    def __init__(self, num_classes, name=None, dtype=None):
+    def __init__(self, num_classes, name=None, dtype=None,
+                 ignore_class=None, sparse_y_true=True, sparse_y_pred=True,
+                 axis=-1):
         super(MeanIoU, self).__init__(name=name or 'mean_io_u', dtype=dtype)
         self.num_classes = num_classes
+        self.ignore_class = ignore_class
+        self.sparse_y_true = sparse_y_true
+        self.sparse_y_pred = sparse_y_pred
+        self.axis = axis
         self.reset_states()
 
     def reset_states(self):
@@ -758,13 +767,23 @@ class MeanIoU(Metric):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_true, y_pred = _as_tensors(y_true, y_pred)
-        labels = y_true.detach().reshape(-1).long()
-        predictions = y_pred.detach().reshape(-1).long()
+        y_true, y_pred = y_true.detach(), y_pred.detach()
+        if not self.sparse_y_true:
+            y_true = torch.argmax(y_true, dim=self.axis)
+        if not self.sparse_y_pred:
+            y_pred = torch.argmax(y_pred, dim=self.axis)
+        labels = y_true.reshape(-1).long()
+        predictions = y_pred.reshape(-1).long()
         weight = torch.ones(labels.shape, dtype=torch.float64) \
             if sample_weight is None else \
             torch.as_tensor(np.asarray(sample_weight) if not isinstance(
                 sample_weight, torch.Tensor) else sample_weight.detach(),
                 dtype=torch.float64).reshape(-1).expand(labels.shape)
+        if self.ignore_class is not None:
+            valid = labels != int(self.ignore_class)
+            labels = labels[valid]
+            predictions = predictions[valid.to(predictions.device)]
+            weight = weight[valid.to(weight.device)]
         flat = (labels * self.num_classes + predictions).cpu()
         counts = torch.bincount(flat, weights=weight.cpu(),
                                 minlength=self.num_classes ** 2)
@@ -780,7 +799,10 @@ class MeanIoU(Metric):
         return _div_no_nan(iou.sum(), valid.to(iou.dtype)).float()
 
     def get_config(self):
-        config = {'num_classes': self.num_classes}
+        config = {'num_classes': self.num_classes,
+                  'ignore_class': self.ignore_class,
+                  'sparse_y_true': self.sparse_y_true,
+                  'sparse_y_pred': self.sparse_y_pred, 'axis': self.axis}
         config.update(super(MeanIoU, self).get_config())
         return config
 

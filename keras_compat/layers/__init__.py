@@ -63,6 +63,10 @@ def deserialize(config, custom_objects=None):
         lambda normalised: _deserialize(normalised, custom_objects))
 
 
+_LAYER_FACTORIES = ('AtrousConvolution1D', 'AtrousConvolution2D',
+                    'AtrousConv1D', 'AtrousConv2D')
+
+
 def _deserialize(config, custom_objects=None):
     from .. import models
     objects = {name: obj for name, obj in globals().items()
@@ -70,6 +74,11 @@ def _deserialize(config, custom_objects=None):
     objects['Sequential'] = models.Sequential
     objects['Model'] = models.Model
     objects['Functional'] = models.Model
+    # Keras 1 layers Keras 2 kept as functions returning a Keras 2 layer;
+    # Keras 2.0-2.2 deserialized their configs by calling them.
+    objects.update({name: globals()[name] for name in _LAYER_FACTORIES})
+    from ..legacy.layers import Merge
+    objects['Merge'] = Merge
     return deserialize_keras_object(config, module_objects=objects,
                                     custom_objects=custom_objects,
                                     printable_module_name='layer')

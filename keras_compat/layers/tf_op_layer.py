@@ -194,6 +194,9 @@ def _l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
 def _matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False,
             adjoint_b=False, a_is_sparse=False, b_is_sparse=False,
             output_type=None, name=None):
+    """tf.linalg.matmul; a constant operand (a nested list in the config,
+    `tf.matmul(x, numpy_array)`) takes the other operand's dtype."""
+    a, b = _pair(a, b)
     if transpose_a or adjoint_a:
         a = a.transpose(-1, -2)
     if transpose_b or adjoint_b:
@@ -271,7 +274,56 @@ def _one_hot(indices, depth, on_value=None, off_value=None, axis=None,
 
 
 def _getitem(tensor, slice_spec, var=None):
-    return tensor[_index(slice_spec)]
+    """`tensor[slice_spec]` as TensorFlow slices, backward steps
+    (`x[..., ::-1]`) included."""
+    index = _index(slice_spec)
+    tensor, index = _forward_steps(tensor, index)
+    return tensor[index]
+
+
+def _steps_backward(item):
+    return isinstance(item, slice) and item.step is not None and \
+        item.step < 0
+
+
+def _forward_steps(tensor, index):
+    """torch slices step forward only: each slice stepping backward
+    becomes a `torch.flip` of its axis and a forward slice of the flipped
+    tensor (the same elements in the same order)."""
+    items = list(index) if isinstance(index, tuple) else [index]
+    if not any(_steps_backward(item) for item in items):
+        return tensor, index
+    flips = []
+    for position, dim in enumerate(_input_dims(items, tensor.dim())):
+        if _steps_backward(items[position]):
+            items[position] = _flipped_slice(items[position],
+                                             tensor.shape[dim])
+            flips.append(dim)
+    return torch.flip(tensor, flips), tuple(items)
+
+
+def _input_dims(items, rank):
+    """The input axis each index item starts at (None, tf.newaxis, takes
+    none; the Ellipsis those the other items leave)."""
+    consumed = sum(1 for item in items
+                   if item is not Ellipsis and item is not None)
+    dims, dim = [], 0
+    for item in items:
+        dims.append(dim)
+        if item is Ellipsis:
+            dim += rank - consumed
+        elif item is not None:
+            dim += 1
+    return dims
+
+
+def _flipped_slice(item, size):
+    """The forward slice of an axis of `size` flipped that picks what the
+    backward slice `item` picks from the axis."""
+    picked = range(size)[item]
+    if not len(picked):
+        return slice(0, 0)
+    return slice(size - 1 - picked[0], size - picked[-1], -item.step)
 
 
 def _index(spec):
@@ -289,12 +341,33 @@ def _index(spec):
     return one(spec)
 
 
-def _split_like(name):
-    def op(*args, **kwargs):
-        raise NotImplementedError(
-            'The TensorFlow function tf.%s (several outputs) is not '
-            'supported in a loaded model.' % name)
-    return op
+def _split(value, num_or_size_splits, axis=0, num=None, name='split'):
+    """tf.split: `num_or_size_splits` equal parts (the axis must divide
+    evenly) or parts of the sizes listed (one may be -1: the rest)."""
+    axis = int(axis)
+    size = value.shape[axis]
+    if isinstance(num_or_size_splits, torch.Tensor):
+        num_or_size_splits = num_or_size_splits.tolist()
+    if isinstance(num_or_size_splits, (list, tuple)):
+        sizes = [int(s) for s in num_or_size_splits]
+        if -1 in sizes:
+            sizes[sizes.index(-1)] = size - (sum(sizes) + 1)
+    else:
+        parts = int(num_or_size_splits)
+        if size % parts:
+            raise ValueError('tf.split: dimension %d of size %d does not '
+                             'split into %d equal parts.'
+                             % (axis, size, parts))
+        sizes = [size // parts] * parts
+    if sum(sizes) != size:
+        raise ValueError('tf.split: sizes %s do not add up to the size %d '
+                         'of dimension %d.' % (sizes, size, axis))
+    return list(torch.split(value, sizes, dim=axis))
+
+
+def _unstack(value, num=None, axis=0, name='unstack'):
+    """tf.unstack: the slices of `value` along `axis`."""
+    return list(torch.unbind(value, dim=int(axis)))
 
 
 # TensorFlow function names (as tf.keras writes them) -> torch.
@@ -391,8 +464,8 @@ OPS = {
     'gather': _gather,
     'one_hot': _one_hot,
     '__operators__.getitem': _getitem,
-    'split': _split_like('split'),
-    'unstack': _split_like('unstack'),
+    'split': _split,
+    'unstack': _unstack,
 }
 
 

@@ -161,20 +161,43 @@ class Bidirectional(Wrapper):
         self.built = True
 
     def compute_output_shape(self, input_shape):
-        output_shape = self.forward_layer.compute_output_shape(input_shape)
-        state_shapes = []
+        """tf.keras's, with each direction's own shapes: the output of a
+        `backward_layer` of another width than the forward layer counts
+        with its width (tf.keras's static shape takes the forward layer's
+        twice; its computed output has both)."""
+        forward = self.forward_layer.compute_output_shape(input_shape)
+        backward = self.backward_layer.compute_output_shape(input_shape)
+        forward_states = backward_states = []
         if self.return_state:
-            state_shapes = output_shape[1:]
-            output_shape = output_shape[0]
-        if self.merge_mode == 'concat':
-            output_shape = tuple(output_shape[:-1]) + (output_shape[-1] * 2,)
-        elif self.merge_mode is None:
-            output_shape = [output_shape, output_shape]
+            forward_states, forward = list(forward[1:]), forward[0]
+            backward_states, backward = list(backward[1:]), backward[0]
+        output_shape = self._merged_shape(tuple(forward), tuple(backward))
         if self.return_state:
             outputs = output_shape if isinstance(output_shape, list) else \
                 [output_shape]
-            return outputs + list(state_shapes) + list(state_shapes)
+            return outputs + forward_states + backward_states
         return output_shape
+
+    def _merged_shape(self, forward, backward):
+        """The shape `merge_mode` gives the two directions' outputs:
+        'concat' adds the widths, None keeps both, 'sum', 'mul' and 'ave'
+        need equal widths."""
+        if self.merge_mode is None:
+            return [forward, backward]
+        if self.merge_mode == 'concat':
+            width = None if forward[-1] is None or backward[-1] is None \
+                else forward[-1] + backward[-1]
+            return forward[:-1] + (width,)
+        if None not in (forward[-1], backward[-1]) and \
+                forward[-1] != backward[-1]:
+            raise ValueError(
+                'Bidirectional(merge_mode=%r) needs forward and backward '
+                'outputs of the same width; the forward layer %s gives %s, '
+                'the backward layer %s gives %s. Use merge_mode="concat" '
+                'or None, or layers of the same width.'
+                % (self.merge_mode, self.forward_layer.name, forward[-1],
+                   self.backward_layer.name, backward[-1]))
+        return forward
 
     def call(self, inputs, mask=None, training=None, initial_state=None,
              constants=None):

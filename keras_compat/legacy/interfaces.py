@@ -98,12 +98,18 @@ def convert(object_name, kwargs, conversions, args=()):
 
 
 def input_dim_to_shape(kwargs):
-    """Keras 1 recurrent/conv1d `input_dim` + `input_length` ->
-    `input_shape`."""
-    if 'input_dim' in kwargs and 'input_shape' not in kwargs and \
-            'batch_input_shape' not in kwargs:
-        length = kwargs.pop('input_length', None)
-        kwargs['input_shape'] = (length, kwargs.pop('input_dim'))
+    """Keras 2.0's recurrent/conv1d preprocessors: Keras 1 `input_dim` +
+    `input_length` -> `input_shape=(input_length, input_dim)`. Keras 1
+    configs of a first layer also hold `batch_input_shape`, which the Keras
+    2 Layer prefers, so both legacy keys are then dropped."""
+    if 'input_dim' not in kwargs and 'input_length' not in kwargs:
+        return kwargs
+    length = kwargs.pop('input_length', None)
+    dim = kwargs.pop('input_dim', None)
+    if 'input_shape' in kwargs or 'batch_input_shape' in kwargs:
+        return kwargs
+    if dim is not None or length is not None:
+        kwargs['input_shape'] = (length, dim)
     return kwargs
 
 
@@ -122,6 +128,35 @@ def legacy_args(object_name, kwargs, conversions, current):
         else:
             kwargs[name] = value
     return current
+
+
+def _legacy_kernel_size(rank, args, kwargs):
+    """Keras 2.0's conv2d/conv3d preprocessors: the Keras 1 kernel size
+    given positionally (`Convolution2D(32, 3, 3)`), as keywords
+    (`nb_row=3, nb_col=3`, `kernel_dim1..3`, the form of every Keras 1
+    config) or mixed becomes `kernel_size`. Returns the positional args."""
+    dims = ['nb_row', 'nb_col'] if rank == 2 else \
+        ['kernel_dim1', 'kernel_dim2', 'kernel_dim3']
+    if len(args) == rank + 1 and all(isinstance(a, int) for a in args[1:]):
+        if rank == 2 and any(k in kwargs for k in ('padding', 'strides',
+                                                   'data_format')):
+            raise ValueError(
+                'It seems that you are using the Keras 2 and you are '
+                'passing both `kernel_size` and `strides` as integer '
+                'positional arguments. For safety reasons, this is '
+                'disallowed. Pass `strides` as a keyword argument instead.')
+        return [args[0], tuple(args[1:])]
+    given = max(len(args) - 1, 0)
+    missing = dims[given:]
+    if len(args) > rank or not all(d in kwargs for d in missing):
+        return args
+    if 'kernel_size' in kwargs:
+        raise TypeError('The layer received both the legacy keyword '
+                        'arguments %s and the Keras 2 keyword argument '
+                        '`kernel_size`. Stick to the latter!' % missing)
+    kwargs['kernel_size'] = tuple(list(args[1:]) +
+                                  [kwargs.pop(d) for d in missing])
+    return list(args[:1])
 
 
 def conv_legacy_support(rank, separable=False, transposed=False,
@@ -148,26 +183,7 @@ def conv_legacy_support(rank, separable=False, transposed=False,
                     args = args[:3]
                 kwargs.pop('output_shape', None)
             if rank > 1:
-                dims = ['nb_row', 'nb_col'] if rank == 2 else \
-                    ['kernel_dim1', 'kernel_dim2', 'kernel_dim3']
-                if len(args) == rank + 1 and all(isinstance(a, int)
-                                                 for a in args[1:]):
-                    if any(k in kwargs for k in ('padding', 'strides',
-                                                 'data_format')) and \
-                            rank == 2:
-                        raise ValueError(
-                            'It seems that you are using the Keras 2 and you '
-                            'are passing both `kernel_size` and `strides` as '
-                            'integer positional arguments. For safety '
-                            'reasons, this is disallowed. Pass `strides` as '
-                            'a keyword argument instead.')
-                    args = [args[0], tuple(args[1:])]
-                elif all(d in kwargs for d in dims[len(args) - 1:]) and \
-                        1 <= len(args) <= rank:
-                    size = list(args[1:]) + [kwargs.pop(d)
-                                             for d in dims[len(args) - 1:]]
-                    args = [args[0]]
-                    kwargs['kernel_size'] = tuple(size)
+                args = _legacy_kernel_size(rank, args, kwargs)
             if separable and 'init' in kwargs:
                 value = kwargs.pop('init')
                 kwargs['depthwise_initializer'] = value

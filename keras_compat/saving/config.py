@@ -39,6 +39,20 @@ def model_from_json(json_string, custom_objects=None):
                              custom_objects=custom_objects)
 
 
+def _yaml_loader(yaml):
+    """A SafeLoader that also reads the `!!python/tuple` tags of the YAML
+    Keras 2 and tf.keras `to_yaml()` (`yaml.dump`) wrote for tuples (Keras
+    2 read them with `yaml.load`); no other Python object is built."""
+    class KerasYamlLoader(yaml.SafeLoader):
+        pass
+
+    def construct_tuple(loader, node):
+        return tuple(loader.construct_sequence(node, deep=True))
+    KerasYamlLoader.add_constructor(u'tag:yaml.org,2002:python/tuple',
+                                    construct_tuple)
+    return KerasYamlLoader
+
+
 def model_from_yaml(yaml_string, custom_objects=None):
     """A model from the YAML string `model.to_yaml()` returned (needs
     PyYAML)."""
@@ -47,5 +61,5 @@ def model_from_yaml(yaml_string, custom_objects=None):
     except ImportError:
         raise ImportError('`model_from_yaml` requires PyYAML '
                           '(`pip install pyyaml`).')
-    return model_from_config(yaml.safe_load(yaml_string),
-                             custom_objects=custom_objects)
+    config = yaml.load(yaml_string, Loader=_yaml_loader(yaml))
+    return model_from_config(config, custom_objects=custom_objects)

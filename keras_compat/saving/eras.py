@@ -177,6 +177,55 @@ class _Context(object):
         self.unwrapped = 0
 
 
+# Layer config keys only Keras 1 wrote, beyond the old names of the
+# `legacy.interfaces` conversion tables.
+_KERAS1_ONLY_KEYS = ('input_dtype', 'nb_row', 'nb_col', 'kernel_dim1',
+                     'forget_bias_init', 'atrous_rate')
+
+
+def _keras1_keys():
+    """Every layer config key Keras 1 wrote and Keras 2 renamed."""
+    from ..legacy import interfaces
+    keys = set(_KERAS1_ONLY_KEYS)
+    for value in vars(interfaces).values():
+        if isinstance(value, list) and all(
+                isinstance(p, tuple) and len(p) == 2 for p in value):
+            keys |= {old for old, _ in value}
+    return keys
+
+
+def _keras1_key_in(config, keys):
+    """The first Keras 1 key of a layer config in a model config (nested
+    models and wrapped layers included), or None."""
+    if isinstance(config, list):
+        for item in config:
+            found = _keras1_key_in(item, keys)
+            if found:
+                return found
+    elif isinstance(config, dict):
+        for key, value in config.items():
+            if key in keys and isinstance(config.get('name'), str):
+                return key
+            found = _keras1_key_in(value, keys)
+            if found:
+                return found
+    return None
+
+
+def _detect_keras1(config, ctx):
+    """Keras 1.0 wrote no `keras_version`; Keras 2's `model_from_json`
+    never looked at it and took Keras 1 keys through the legacy
+    interfaces. A config without a version that holds a Keras 1 key is
+    read as Keras 1: its keys are not checked one by one."""
+    if ctx.report.writer is not None or ctx.lenient:
+        return
+    key = _keras1_key_in(config, _keras1_keys())
+    if key:
+        ctx.lenient = True
+        ctx.report.note('no keras_version: read as a Keras 1 config (it '
+                        'holds the Keras 1 key %r)' % key)
+
+
 # ---------------------------------------------------------------- values
 def _special_value(value, ctx):
     """Keras 3 / tf.keras encodings of values that are not objects."""
@@ -337,11 +386,60 @@ def _dtype(config, where, ctx):
         ctx.report.converted(where, 'dtype policy %s' % name, repr(name))
 
 
+# Keras 2.0-2.3 / tf.keras 1.x cuDNN-only layers: the regular layer with
+# the cuDNN kernel's fixed settings (their weights load into it, see
+# `saving.conversion`).
+_CUDNN_LAYERS = {
+    'CuDNNLSTM': ('LSTM', {'activation': 'tanh',
+                           'recurrent_activation': 'sigmoid'}),
+    'CuDNNGRU': ('GRU', {'activation': 'tanh',
+                         'recurrent_activation': 'sigmoid',
+                         'reset_after': True}),
+}
+
+
+def _cudnn_entry(entry, ctx):
+    """A CuDNNLSTM / CuDNNGRU entry as the LSTM / GRU computing the same
+    (units, initializers, regularizers, constraints, return_sequences,
+    return_state, go_backwards, stateful carry over)."""
+    class_name = entry['class_name']
+    if class_name not in _CUDNN_LAYERS or class_name in \
+            ctx.custom_objects or not isinstance(entry.get('config'), dict):
+        return entry
+    target, fixed = _CUDNN_LAYERS[class_name]
+    config = dict(entry['config'])
+    config.update(fixed)
+    name = config.get('name', class_name)
+    ctx.report.converted('layer %r' % name, class_name,
+                         '%s(%s)' % (target, ', '.join(
+                             '%s=%r' % item for item in sorted(
+                                 fixed.items()))))
+    return dict(entry, class_name=target, config=config)
+
+
+def _check_bytecode(config, name):
+    """The Python bytecode of a Lambda layer's functions loads here (it
+    loads only into the Python version that wrote it): otherwise an error
+    naming the layer."""
+    from ..utils import generic_utils
+    for key in ('function', 'output_shape', 'mask'):
+        value = config.get(key)
+        if config.get(key + '_type') != 'lambda' or value is None:
+            continue
+        code = value[0] if isinstance(value, (list, tuple)) else value
+        try:
+            generic_utils._unmarshal(code)
+        except (ValueError, EOFError, TypeError) as e:
+            raise ValueError(generic_utils._foreign_bytecode_message(
+                name, e, key if key != 'mask' else 'mask function'))
+
+
 def _layer_entry(entry, ctx):
     """One `{'class_name', 'config', ...}` layer entry, normalised."""
     if not isinstance(entry, dict) or 'class_name' not in entry:
         return entry
     entry = dict(_unwrap(entry, ctx))
+    entry = _cudnn_entry(entry, ctx)
     class_name = entry['class_name']
     if class_name == 'Functional':
         entry['class_name'] = class_name = 'Model'
@@ -357,6 +455,8 @@ def _layer_entry(entry, ctx):
     name = config.get('name', entry.get('name', class_name))
     where = 'layer %r (%s)' % (name, class_name)
     _dtype(config, where, ctx)
+    if class_name == 'Lambda' and _is_builtin(cls):
+        _check_bytecode(config, name)
     if _is_builtin(cls):
         for key in ('layer', 'backward_layer', 'cell'):
             if isinstance(config.get(key), dict):
@@ -533,6 +633,7 @@ def normalize_model_config(config, report, custom_objects=None):
     this package reads it; what was dropped or converted goes to
     `report`."""
     ctx = _Context(report, custom_objects)
+    _detect_keras1(config, ctx)
     result = _layer_entry(config, ctx)
     if ctx.unwrapped:
         report.converted('%d objects' % ctx.unwrapped,

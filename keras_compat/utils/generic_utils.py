@@ -129,8 +129,10 @@ def func_dump(func):
     return code, defaults, closure
 
 
-def func_load(code, defaults=None, closure=None, globs=None):
-    """Rebuilds a function serialized by `func_dump`."""
+def func_load(code, defaults=None, closure=None, globs=None, name=None):
+    """Rebuilds a function serialized by `func_dump`. Its bytecode loads
+    only into the Python version that wrote it; otherwise the ValueError
+    names the layer (`name`, where the caller gives it) and the ways out."""
     if isinstance(code, (tuple, list)):
         code, defaults, closure = code
         if isinstance(defaults, list):
@@ -147,15 +149,36 @@ def func_load(code, defaults=None, closure=None, globs=None):
     if closure is not None:
         closure = tuple(ensure_value_to_cell(c) for c in closure)
     try:
-        # Keras >= 2.1.2 writes the bytecode in base64.
-        code = marshal.loads(codecs.decode(code.encode('ascii'), 'base64'))
-    except (UnicodeEncodeError, binascii.Error, ValueError):
-        # Older files hold it as raw-unicode-escaped text.
-        code = marshal.loads(code.encode('raw_unicode_escape'))
+        code = _unmarshal(code)
+    except (ValueError, EOFError, TypeError) as e:
+        raise ValueError(_foreign_bytecode_message(name, e))
     if globs is None:
         globs = globals()
     return types.FunctionType(code, globs, name=code.co_name,
                               argdefs=defaults, closure=closure)
+
+
+def _unmarshal(code):
+    try:
+        # Keras >= 2.1.2 writes the bytecode in base64.
+        return marshal.loads(codecs.decode(code.encode('ascii'), 'base64'))
+    except (UnicodeEncodeError, binascii.Error, ValueError):
+        # Older files hold it as raw-unicode-escaped text.
+        return marshal.loads(code.encode('raw_unicode_escape'))
+
+
+def _foreign_bytecode_message(name, error, what='function'):
+    import sys
+    where = ' of layer %r' % name if name else ''
+    return ('Cannot load the Python bytecode of the %s%s (%s): the '
+            'file was probably written by another Python version (this is '
+            'Python %d.%d), and bytecode only loads into the version that '
+            'wrote it. Load the file under that Python version, or rebuild '
+            'the Lambda layer (or the model) in code with the function and '
+            'load only the weights (`load_weights`); a function saved by '
+            'name instead of as bytecode is taken from `custom_objects`.'
+            % (what, where, error, sys.version_info[0],
+               sys.version_info[1]))
 
 
 def has_arg(fn, name, accept_all=False):
