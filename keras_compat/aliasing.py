@@ -12,6 +12,11 @@ _RENAMED = {
     'keras.backend.cntk_backend': 'keras_compat.backend',
     'keras.backend.common': 'keras_compat.backend.common',
     'keras.utils.test_utils': 'keras_compat.utils.test_utils',
+    # Keras 2.2's path of multi_gpu_model; Keras 2.3's callbacks package.
+    'keras.utils.training_utils': 'keras_compat.utils.multi_gpu_utils',
+    'keras.callbacks.callbacks': 'keras_compat.callbacks',
+    'keras.callbacks.tensorboard_v1': 'keras_compat.callbacks',
+    'keras.callbacks.tensorboard_v2': 'keras_compat.callbacks',
 }
 def _target(fullname):
     if fullname in _RENAMED:

@@ -15,6 +15,10 @@ import numpy as np
 import torch
 
 from . import backend as K
+
+# Keras 2.3 made `keras.callbacks` a package (`keras.callbacks.callbacks`,
+# `.tensorboard_v1`, `.tensorboard_v2`): those paths import this module.
+__path__ = []
 from .utils.generic_utils import Progbar
 
 _BATCH_METHODS = {

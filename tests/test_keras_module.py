@@ -100,3 +100,34 @@ def test_keras2_private_helpers_that_layer_code_imports():
     np.testing.assert_array_equal(
         K.eval(_generate_dropout_mask(ones, 0.5, training=0)), np.ones((2, 3)))
     assert _to_tensor(1e-7, 'float32').dtype == torch.float32
+
+
+def test_module_paths_and_helpers_third_party_code_imports():
+    # Keras 2.3's callbacks package, Keras 2.2's path of multi_gpu_model,
+    # Keras 2.0-2.1's engine.topology helpers, base classes of custom
+    # poolings and backend names libraries use.
+    code = '\n'.join([
+        'from keras.callbacks.callbacks import EarlyStopping',
+        'from keras.callbacks.tensorboard_v1 import TensorBoard',
+        'from keras.utils.training_utils import multi_gpu_model',
+        'from keras.layers.pooling import _GlobalPooling1D, '
+        'GlobalMaxPooling1D',
+        'from keras.engine.topology import preprocess_weights_for_loading',
+        'from keras.engine.base_layer import _collect_previous_mask',
+        'from keras.layers import Input, Embedding',
+        'import keras, keras.backend as K',
+        'assert EarlyStopping is keras.callbacks.EarlyStopping',
+        'assert issubclass(GlobalMaxPooling1D, _GlobalPooling1D)',
+        'x = Embedding(4, 2, mask_zero=True)(Input((3,)))',
+        'assert K.int_shape(_collect_previous_mask(x)) == (None, 3)',
+        'assert K.py_sum([1, 2]) == 3 and K.is_symbolic(x)',
+        'assert isinstance(K.function([], []), K.Function)',
+        'import keras.utils.vis_utils as vis',
+        'try:',
+        '    import pydot',
+        'except ImportError:',
+        '    assert vis.pydot is None',
+        'print("OK")'])
+    result = _run(code)
+    assert result.returncode == 0, result.stderr
+    assert 'OK' in result.stdout

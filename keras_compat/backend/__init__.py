@@ -25,6 +25,23 @@ ctc_label_dense_to_sparse = _conv_ops.ctc_label_dense_to_sparse
 # Keras 2.2's TensorFlow backend exposed `tf` (K.tf.range, ..., and to
 # `from keras.backend import *`): here the TensorFlow operations, on PyTorch.
 from .. import tensorflow_compat as tf  # noqa: E402
+import builtins as _builtins  # noqa: E402
+
+# Keras 2's backend kept Python's builtins under these names (its own
+# `all`, `any`, `sum` and `slice` shadow them).
+py_all, py_any, py_sum, py_slice = (_builtins.all, _builtins.any,
+                                    _builtins.sum, _builtins.slice)
+
+
+def is_symbolic(x):
+    """Whether `x` is a symbolic Keras tensor (Keras 2.3)."""
+    return getattr(x, '_is_keras_symbolic', False)
+
+
+def get_graph():
+    """The graph Keras 2.3 builds in (on PyTorch, a stand-in for
+    `as_default()` scopes)."""
+    return tf.get_default_graph()
 
 
 def __getattr__(name):
@@ -35,6 +52,10 @@ def __getattr__(name):
         return importlib.import_module('.' + name, __name__)
     if name == 'tensorflow':
         return tf
+    if name == 'Function':
+        # The class K.function returns.
+        from ..engine.symbolic import Function
+        return Function
     if name in ('th', 'T', 'C', 'theano'):
         # Keras 2's TensorFlow/Theano/CNTK backends exposed their framework
         # module; an AttributeError keeps `hasattr(K, 'tf')` checks working.

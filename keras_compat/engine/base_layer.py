@@ -38,6 +38,37 @@ def to_snake_case(name):
     return 'private' + insecure
 
 
+_to_snake_case = to_snake_case  # (Keras 2's name)
+
+
+def _collect_previous_mask(input_tensors):
+    """The masks of `input_tensors` (Keras 2's helper for layers that
+    call others by hand): that of the node that made each symbolic
+    tensor, a tensor's own mask otherwise, None without one."""
+    masks = []
+    for x in to_list(input_tensors):
+        history = getattr(x, '_keras_history', None)
+        if history is not None:
+            layer, node_index, tensor_index = history
+            masks.append(layer._inbound_nodes[node_index]
+                         .output_masks[tensor_index])
+        else:
+            masks.append(getattr(x, '_keras_mask', None))
+    return unpack_singleton(masks)
+
+
+def _collect_input_shape(input_tensors):
+    """The static shapes of `input_tensors` (None where unknown)."""
+    from .. import backend as K
+    shapes = []
+    for x in to_list(input_tensors):
+        try:
+            shapes.append(K.int_shape(x))
+        except (TypeError, AttributeError):
+            shapes.append(None)
+    return unpack_singleton(shapes)
+
+
 class InputSpec(object):
     """The rank, dtype and fixed axis sizes a layer accepts; checked when
     the layer is called."""

@@ -33,7 +33,10 @@ from .base_layer import overridden_weight_property, weight_pairs_of
 warnings.filterwarnings('ignore', message='`torch.jit.script_method` is '
                                           'deprecated')
 
-_ALLOWED_COMPILE_KWARGS = {'jit_compile', 'run_eagerly', 'steps_per_execution'}
+# (`experimental_run_tf_function`, tf.keras 2.0-2.1, chose between two
+# TensorFlow execution paths; both are this one.)
+_ALLOWED_COMPILE_KWARGS = {'jit_compile', 'run_eagerly', 'steps_per_execution',
+                           'experimental_run_tf_function'}
 # torch.compile modes `compile(jit_compile=...)` takes besides True/False.
 _JIT_MODES = ('default', 'reduce-overhead', 'max-autotune',
               'max-autotune-no-cudagraphs')
@@ -92,6 +95,10 @@ def _mark_frozen_containers(layer, trainable=True, seen=None):
     trainable = trainable and layer.trainable
     for sub in layer._sublayers():
         _mark_frozen_containers(sub, trainable, seen)
+
+
+# How many times a model's train/eval switch was used in this process.
+_MODE_SWITCHES = [0]
 
 
 def _functions_in(specs):
@@ -532,9 +539,19 @@ class Model(Network):
                 'calling `model.compile` after ?'))
 
     def _set_mode(self, training):
-        if self._mode is not training:
+        if self._mode != (training, _MODE_SWITCHES[0]):
             self.train(training)
-            self._mode = training
+
+    def train(self, mode=True):
+        """torch's train/eval switch. The loops set the mode again only
+        when this model's or any other model's switch was used since it
+        was set here: a model shares layers with others (a GAN's generator
+        trains inside the combined model, a callback predicts with a
+        sub-model during fit)."""
+        result = super(Model, self).train(mode)
+        _MODE_SWITCHES[0] += 1
+        self.__dict__['_mode'] = (mode, _MODE_SWITCHES[0])
+        return result
 
     # ----------------------------------------------------------- data prep
     def _ensure_built(self, inputs):

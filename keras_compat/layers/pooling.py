@@ -196,7 +196,28 @@ class _GlobalPooling(Layer):
         return dict(list(base_config.items()) + list(config.items()))
 
 
-class GlobalAveragePooling1D(_GlobalPooling):
+class _GlobalPooling1D(_GlobalPooling):
+    """Keras 2's base of the global poolings over time (custom poolings
+    subclass it and write `call`)."""
+    _rank = 1
+
+    def __init__(self, data_format='channels_last', keepdims=False,
+                 **kwargs):
+        super(_GlobalPooling1D, self).__init__(data_format, keepdims,
+                                               **kwargs)
+
+
+class _GlobalPooling2D(_GlobalPooling):
+    """Keras 2's base of the global poolings over two spatial axes."""
+    _rank = 2
+
+
+class _GlobalPooling3D(_GlobalPooling):
+    """Keras 2's base of the global poolings over three spatial axes."""
+    _rank = 3
+
+
+class GlobalAveragePooling1D(_GlobalPooling1D):
     """Mean over time; with a mask, over the unmasked steps only. Alias:
     GlobalAvgPool1D."""
     _rank = 1
@@ -222,7 +243,7 @@ class GlobalAveragePooling1D(_GlobalPooling):
         return None
 
 
-class GlobalMaxPooling1D(_GlobalPooling):
+class GlobalMaxPooling1D(_GlobalPooling1D):
     """Max over time. Alias: GlobalMaxPool1D."""
     _rank = 1
     _mode = 'max'
@@ -233,25 +254,25 @@ class GlobalMaxPooling1D(_GlobalPooling):
                                                  **kwargs)
 
 
-class GlobalAveragePooling2D(_GlobalPooling):
+class GlobalAveragePooling2D(_GlobalPooling2D):
     """Mean over the spatial axes. Alias: GlobalAvgPool2D."""
     _rank = 2
     _mode = 'avg'
 
 
-class GlobalMaxPooling2D(_GlobalPooling):
+class GlobalMaxPooling2D(_GlobalPooling2D):
     """Max over the spatial axes. Alias: GlobalMaxPool2D."""
     _rank = 2
     _mode = 'max'
 
 
-class GlobalAveragePooling3D(_GlobalPooling):
+class GlobalAveragePooling3D(_GlobalPooling3D):
     """Mean over the three spatial axes. Alias: GlobalAvgPool3D."""
     _rank = 3
     _mode = 'avg'
 
 
-class GlobalMaxPooling3D(_GlobalPooling):
+class GlobalMaxPooling3D(_GlobalPooling3D):
     """Max over the three spatial axes. Alias: GlobalMaxPool3D."""
     _rank = 3
     _mode = 'max'

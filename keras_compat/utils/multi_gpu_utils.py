@@ -22,12 +22,8 @@ def multi_gpu_model(model, gpus=None, cpu_merge=True, cpu_relocation=False):
     from .. import distributed
     available = _available_devices()
     if not gpus:
+        # Keras 2: all the GPUs the machine has (then checked below).
         gpus = len(available) - 1
-        if gpus <= 1:
-            raise ValueError('To call `multi_gpu_model` with `gpus=%s`, we '
-                             'expect at least 2 GPUs. However this machine '
-                             'only has: %s. Try reducing `gpus`.'
-                             % (gpus, available))
     if isinstance(gpus, (list, tuple)):
         if len(gpus) <= 1:
             raise ValueError('For multi-gpu usage to be effective, call '

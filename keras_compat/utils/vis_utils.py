@@ -2,14 +2,17 @@
 import os
 
 
+try:
+    import pydot
+except ImportError:
+    # Keras 2 sets the module attribute to None without pydot.
+    pydot = None
+
+
 def _pydot():
-    try:
-        import pydot
-    except ImportError:
-        raise ImportError('Failed to import `pydot`. Please install `pydot` '
-                          'and graphviz (`pip install pydot` and the '
-                          'graphviz system package) for `plot_model` to '
-                          'work.')
+    if pydot is None:
+        raise ImportError('Failed to import `pydot`. Please install '
+                          '`pydot`. For example with `pip install pydot`.')
     return pydot
 
 

@@ -380,3 +380,43 @@ def test_k_function_with_optimizer_get_updates_trains():
     bump = K.function([x], [K.sum(x)], updates=[(counter, K.sum(x))])
     bump([np.ones((2, 3), 'float32')])
     assert float(K.get_value(counter)) == 6.
+
+
+def test_models_sharing_layers_run_in_their_own_mode():
+    """A sub-model that trained inside another model predicts in
+    inference mode, and a callback predicting with a sub-model during fit
+    leaves the fitted model in training mode."""
+    from keras_compat import layers
+    from keras_compat.models import Model
+    z = layers.Input((2,))
+    decoder = Model(z, layers.BatchNormalization(momentum=0.)(
+        layers.Dense(1, kernel_initializer='ones')(z)))
+    x_in = layers.Input((2,))
+    whole = Model(x_in, decoder(x_in))
+    whole.compile('sgd', 'mse')
+    x = np.array([[1., 2.], [3., 4.], [5., 6.], [7., 8.]], 'float32')
+    y = np.zeros((4, 1), 'float32')
+
+    class PredictEachBatch(Callback):
+        def on_batch_end(self, batch, logs=None):
+            decoder.predict(x[:1])
+
+    start = whole.get_weights()
+    plain = whole.fit(x, y, batch_size=4, epochs=2, verbose=0,
+                      shuffle=False).history['loss']
+    # Training mode: batch statistics normalise the outputs, whose mean
+    # square is then var / (var + eps) ~ 1 for the initial gamma and beta.
+    assert plain[0] == pytest.approx(1., abs=1e-3)
+    whole.set_weights(start)
+    watched = whole.fit(x, y, batch_size=4, epochs=2, verbose=0,
+                        shuffle=False,
+                        callbacks=[PredictEachBatch()]).history['loss']
+    np.testing.assert_allclose(watched, plain, rtol=1e-6)
+    # Inference mode after training inside `whole`: the moving statistics
+    # (momentum 0: those of the last batch).
+    gamma, beta, mean, var = decoder.layers[-1].get_weights()
+    kernel, bias = decoder.layers[1].get_weights()
+    h = x.dot(kernel) + bias
+    expected = (h - mean) / np.sqrt(var + 1e-3) * gamma + beta
+    np.testing.assert_allclose(decoder.predict(x), expected, rtol=1e-4,
+                               atol=1e-5)
