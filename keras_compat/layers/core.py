@@ -451,6 +451,63 @@ class _DumpedFunction(object):
         self.dumped = dumped
 
 
+_PLAIN_VALUES = (int, float, complex, bool, str, bytes, type(None),
+                 np.generic)
+
+
+def _is_plain(value):
+    if isinstance(value, tuple):
+        return all(_is_plain(v) for v in value)
+    return isinstance(value, _PLAIN_VALUES)
+
+
+class _GlobalsAsOf(dict):
+    """Module globals with some names fixed at their values of a moment;
+    every other name is looked up in the module as it is now."""
+
+    def __init__(self, fixed, live):
+        super(_GlobalsAsOf, self).__init__(fixed)
+        self['__builtins__'] = live.get('__builtins__', __builtins__)
+        self._live = live
+
+    def __missing__(self, name):
+        return self._live[name]
+
+
+def _bound_now(function):
+    """`function` with the names it reads bound to their values now: the
+    contents of its closure cells, and module globals holding plain values
+    (numbers, strings, tuples of them). Objects stay the same objects;
+    only later rebinding of those names is not seen."""
+    if not isinstance(function, types.FunctionType):
+        return function
+    changed = False
+    closure = function.__closure__
+    if closure:
+        cells = []
+        for cell in closure:
+            try:
+                cells.append(types.CellType(cell.cell_contents))
+                changed = True
+            except ValueError:      # (a name not bound yet)
+                cells.append(cell)
+        closure = tuple(cells)
+    live = function.__globals__
+    fixed = {name: live[name] for name in function.__code__.co_names
+             if name in live and _is_plain(live[name])}
+    if not changed and not fixed:
+        return function
+    bound = types.FunctionType(function.__code__,
+                               _GlobalsAsOf(fixed, live) if fixed else live,
+                               function.__name__, function.__defaults__,
+                               closure)
+    bound.__kwdefaults__ = function.__kwdefaults__
+    bound.__qualname__ = function.__qualname__
+    bound.__module__ = function.__module__
+    bound.__dict__.update(function.__dict__)
+    return bound
+
+
 class Lambda(Layer):
     """Wraps a function of tensors as a layer: `Lambda(lambda x: x ** 2)`.
 
@@ -528,6 +585,16 @@ class Lambda(Layer):
                 self._inbound_nodes[-1].output_shapes
         raise ValueError('Lambda layer %s has no `output_shape` and has not '
                          'been called on a symbolic input yet.' % self.name)
+
+    def _symbolic_call(self, inputs, *args, **kwargs):
+        if not self.__dict__.get('_function_bound'):
+            # Keras 2 ran the function once, when the graph was built: the
+            # values of the names it reads are fixed then (a Lambda made
+            # in a loop keeps its loop variable).
+            self.function = _bound_now(self.function)
+            immutable.out_of_place(self.function)
+            self.__dict__['_function_bound'] = True
+        return super(Lambda, self)._symbolic_call(inputs, *args, **kwargs)
 
     def call(self, inputs, mask=None):
         arguments = self.arguments

@@ -362,3 +362,23 @@ def test_a_layer_whose_call_fails_on_the_probe_uses_its_output_shape():
             return input_shape[:-1] + (2,)
     out = Custom()(keras.layers.Input(shape=(3,)))
     assert K.int_shape(out) == (None, 2)
+
+
+def test_lambdas_made_in_a_loop_keep_their_loop_variable():
+    # Keras 2 ran a Lambda's function once, when the graph was built.
+    from keras_compat.layers import Input, Lambda, Concatenate
+    from keras_compat.models import Model
+    inputs = Input((3, 2))
+    parts = [Lambda(lambda x: x[:, track, :])(inputs) for track in range(3)]
+    model = Model(inputs, Concatenate(axis=1)(parts))
+    x = np.arange(6, dtype='float32').reshape(1, 3, 2)
+    np.testing.assert_array_equal(model.predict(x), x.reshape(1, 6))
+    clone = Model.from_config(model.get_config())
+    np.testing.assert_array_equal(clone.predict(x), x.reshape(1, 6))
+    # The same with a module-level loop variable.
+    namespace = {'Lambda': Lambda, 'inputs': inputs, 'parts': []}
+    exec('for track in range(3):\n'
+         '    parts.append(Lambda(lambda x: x[:, track, :] * 2)(inputs))\n'
+         'track = 99\n', namespace)
+    model = Model(inputs, Concatenate(axis=1)(namespace['parts']))
+    np.testing.assert_array_equal(model.predict(x), 2 * x.reshape(1, 6))
