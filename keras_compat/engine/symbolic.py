@@ -311,35 +311,63 @@ def apply_multi_output_op(fn, args, kwargs=None, name=None):
 def graph_tensors_read_by(functions):
     """The symbolic tensors that Python functions (losses, metrics) read
     from outside their arguments: bound by functools.partial, in closure
-    cells and defaults, or module globals named in their code (the Keras 2
-    VAE loss reading `z_mean`, the WGAN-GP loss given `averaged_samples`
+    cells and defaults, module globals named in their code, attributes
+    their code names of objects they hold (a VAE loss reading
+    `self.mu`), and the same in the functions they call (the Keras 2 VAE
+    loss reading `z_mean`, the WGAN-GP loss given `averaged_samples`
     through a partial)."""
     found = []
+    seen = set()
 
     def add(value):
         if is_symbolic(value) and all(value is not t for t in found):
             found.append(value)
 
-    for fn in functions:
-        seen = 0
-        while hasattr(fn, 'func') and hasattr(fn, 'keywords') and seen < 8:
+    def visit(fn, depth):
+        hops = 0
+        while hasattr(fn, 'func') and hasattr(fn, 'keywords') and hops < 8:
             for value in list(fn.args) + list(fn.keywords.values()):
                 add(value)
-            fn, seen = fn.func, seen + 1
+            fn, hops = fn.func, hops + 1
+        holder = getattr(fn, '__self__', None)
+        fn = getattr(fn, '__func__', fn)
         code = getattr(fn, '__code__', None)
-        if code is None:
-            continue
+        if code is None or id(code) in seen:
+            return
+        seen.add(id(code))
+        held = [] if holder is None else [holder]
         for cell in getattr(fn, '__closure__', None) or ():
             try:
-                add(cell.cell_contents)
+                held.append(cell.cell_contents)
             except ValueError:
                 continue
-        for value in getattr(fn, '__defaults__', None) or ():
-            add(value)
+        held += list(getattr(fn, '__defaults__', None) or ())
         namespace = getattr(fn, '__globals__', {})
-        for name in code.co_names:
-            add(namespace.get(name))
+        held += [namespace[name] for name in code.co_names
+                 if name in namespace]
+        for value in held:
+            add(value)
+            if depth and callable(value) and not is_symbolic(value) and \
+                    not isinstance(value, type) and \
+                    getattr(value, '__module__', None) == fn.__module__:
+                visit(value, depth - 1)
+            elif _holds_attributes(value):
+                for name in code.co_names:
+                    add(getattr(value, name, None))
+
+    for function in functions:
+        visit(function, 3)
     return found
+
+
+def _holds_attributes(value):
+    """An object whose attributes a loss may read graph tensors from (a
+    model class instance), not a module, class, function or tensor."""
+    import types
+    return hasattr(value, '__dict__') and not isinstance(
+        value, (types.ModuleType, type, types.FunctionType,
+                types.MethodType, types.BuiltinFunctionType,
+                functools.partial, torch.Tensor, np.ndarray))
 
 
 def read_keras_history(functions):

@@ -261,7 +261,7 @@ class Model(Network):
         self._compiled_metrics = compiled_metrics
         self._metrics_tracker = compile_utils.MetricsTracker(
             compiled_loss, compiled_metrics)
-        self._note_graph_reads(loss)
+        self._note_graph_reads(loss, metrics, weighted_metrics)
         self._note_history_reads(loss, metrics, weighted_metrics)
         self._attached_params = None
         self._collected_trainable = None

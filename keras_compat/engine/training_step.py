@@ -149,9 +149,10 @@ def _track(model, batch, outputs, total, per_output):
     added = added_metric_values(model)
     if not (added or model._graph_metrics or model._attribute_metrics):
         added = None
-    if model._history_reads:
+    if model._graph_reads:
         from . import symbolic
-        _give_history(model, outputs)
+        if model._history_reads:
+            _give_history(model, outputs)
         with torch.no_grad(), symbolic.running(symbolic.RunValues(
                 model._last_tensor_map or {})):
             model._metrics_tracker.update(

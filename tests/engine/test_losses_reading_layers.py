@@ -105,3 +105,35 @@ def test_loss_and_metric_compute_with_the_layer_inputs_of_the_step():
     np.testing.assert_allclose(model.evaluate(tokens, y, verbose=0)[0],
                                expected_last, rtol=1e-5)
     assert set(history) == {'loss', 'layer_accuracy'}
+
+
+class _VAEParts(object):
+    """Holds graph tensors as attributes, as class-based Keras 2 VAE
+    code does (`self.mu`)."""
+
+
+def test_losses_and_metrics_reading_graph_tensors_by_attribute_or_helper():
+    parts = _VAEParts()
+    inputs = layers.Input((4,))
+    parts.mu = layers.Dense(2, kernel_initializer='ones')(inputs)
+    outputs = layers.Dense(4, kernel_initializer='ones')(parts.mu)
+    model = Model(inputs, outputs)
+
+    def kl_loss(y_true, y_pred):
+        return K.sum(K.square(parts.mu), axis=1)
+
+    def r_loss(y_true, y_pred):
+        return K.mean(K.square(y_true - y_pred), axis=1)
+
+    def total(y_true, y_pred):
+        return r_loss(y_true, y_pred) + kl_loss(y_true, y_pred)
+
+    model.compile('sgd', loss=total, metrics=[r_loss, kl_loss])
+    x = np.arange(12, dtype='float32').reshape(3, 4) / 10.
+    mu = x.dot(np.ones((4, 2)))
+    out = mu.dot(np.ones((2, 4)))
+    r = ((x - out) ** 2).mean(1).mean()
+    kl = (mu ** 2).sum(1).mean()
+    loss, r_value, kl_value = model.evaluate(x, x, verbose=0)
+    np.testing.assert_allclose([loss, r_value, kl_value], [r + kl, r, kl],
+                               rtol=1e-5)
