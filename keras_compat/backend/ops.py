@@ -199,13 +199,15 @@ def is_placeholder(x):
 
 
 def shape(x):
-    """The shape of `x` as a torch.Size (ints), usable in reshape calls;
-    of a symbolic tensor, a symbolic int32 vector (its dynamic shape), as
-    Keras 2's `K.shape` returns."""
+    """The shape of `x` as an int32 vector tensor (on `x`'s device), as
+    Keras 2's `K.shape` returns: arithmetic on it is tensor arithmetic
+    (`K.shape(x)[1:3] * 32`), and its entries serve as sizes in
+    `K.reshape`, `K.zeros`, `K.random_normal`, ... Of a symbolic tensor, a
+    symbolic int32 vector (its dynamic shape)."""
     if _is_symbolic(x):
         from ..engine import symbolic
         return symbolic.apply_op(_shape_vector, (x,), name='shape')
-    return _t(x).shape
+    return _shape_vector(_t(x))
 
 
 def _shape_vector(x):

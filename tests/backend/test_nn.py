@@ -96,3 +96,19 @@ def test_pool_matches_the_keras_rule(mode, padding, pool_size, strides,
                     pool_size, strides, plan, 'channels_first')
     np.testing.assert_allclose(np.moveaxis(first.numpy(), 1, -1), expected,
                                rtol=1e-5, atol=1e-6)
+
+
+def test_shape_is_an_int32_tensor_with_tensor_arithmetic():
+    # keras-yolo3: input_shape = K.shape(out)[1:3] * 32; VAE sampling:
+    # K.random_normal(shape=(K.shape(z_mean)[0], dim)).
+    from keras_compat import backend as K
+    x = K.constant(np.ones((4, 3, 2)))
+    shape = K.shape(x)
+    assert shape.dtype == torch.int32
+    np.testing.assert_array_equal(K.eval(shape[1:3] * 32), [96, 64])
+    np.testing.assert_array_equal(K.eval(shape - 1), [3, 2, 1])
+    assert K.int_shape(K.random_normal((shape[0], 5))) == (4, 5)
+    assert K.int_shape(K.reshape(x, (shape[0], -1))) == (4, 6)
+    assert K.int_shape(K.zeros((shape[0], 3))) == (4, 3)
+    assert K.int_shape(K.tile(x, [shape[0], 1, 1])) == (16, 3, 2)
+    assert list(range(K.shape(x)[1])) == [0, 1, 2]
