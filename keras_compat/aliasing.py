@@ -187,4 +187,23 @@ def install_as_keras():
         sys.meta_path.insert(0, TensorFlowStandInFinder())
     import keras_compat
     sys.modules['keras'] = keras_compat
+    _numpy_of_any_tensor()
     return keras_compat
+
+
+def _numpy_of_any_tensor():
+    """`loss.numpy()` in a Keras program (a tf.GradientTape loop prints its
+    loss so) works on a tensor that records gradients, as on TensorFlow's
+    tensors, instead of torch's error."""
+    import torch
+    original = torch.Tensor.numpy
+    if getattr(original, '_keras_compat', False):
+        return
+
+    def numpy(self, *args, **kwargs):
+        if self.requires_grad:
+            self = self.detach()
+        return original(self, *args, **kwargs)
+    numpy._keras_compat = True
+    numpy.__doc__ = original.__doc__
+    torch.Tensor.numpy = numpy

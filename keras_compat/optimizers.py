@@ -518,19 +518,14 @@ class Optimizer(torch.optim.Optimizer):
         is queued like the other updates."""
         targets, grads = replay.step_gradients(run, loss, params)
         tensors = [t for t, _ in targets]
-        attached = {id(t) for t in self._params} if self._attached else ()
-        if any(id(t) not in attached for t in tensors):
-            # (Weights of a group stepped before, as a wrapper stepping
-            # groups with their own learning rates does, are kept.)
-            layouts = dict(getattr(self, '_layouts', {}))
-            for p, t in zip(params, tensors):
-                source = p.__dict__.get('_keras_source')
-                if source is not None:
-                    layouts[id(t)] = (source[1].to_keras,
-                                      source[1].from_keras)
-            known = list(self._params) if self._attached else []
-            self._attach(known + [t for t in tensors
-                                  if id(t) not in attached], layouts)
+        # (Weights of a group stepped before, as a wrapper stepping groups
+        # with their own learning rates does, are kept.)
+        layouts = {}
+        for p, t in zip(params, tensors):
+            source = p.__dict__.get('_keras_source')
+            if source is not None:
+                layouts[id(t)] = (source[1].to_keras, source[1].from_keras)
+        self._attach_also(tensors, layouts)
         if self._custom_updates:
             # A subclass's get_updates that ends in the built-in one.
             self.weights = self._builtin_weights()
@@ -608,6 +603,76 @@ class Optimizer(torch.optim.Optimizer):
                 type(self).__name__, name, len(named))
             named[key] = view
         return named[key]
+
+    # ---------------------------------------- tf.keras custom loops
+    def apply_gradients(self, grads_and_vars, name=None, **kwargs):
+        """tf.keras's `apply_gradients(zip(grads, model.trainable_weights))`
+        (a custom training loop with `tf.GradientTape`): one step of this
+        optimizer on those gradients, given in the variables' Keras layout.
+        Variables without a gradient (None) are left alone. Returns
+        `iterations`."""
+        if self._custom_updates:
+            raise NotImplementedError(
+                '%s defines its step as get_updates(loss, params), which '
+                'needs the loss: train with fit / train_on_batch, or call '
+                'optimizer.minimize(loss_function, var_list).'
+                % type(self).__name__)
+        params, grads, layouts = [], [], {}
+        for grad, variable in grads_and_vars:
+            if grad is None:
+                continue
+            param, _ = replay.weight_parameter(variable)
+            grad = torch.as_tensor(grad, device=param.device) \
+                if not isinstance(grad, torch.Tensor) else grad
+            params.append(param)
+            grads.append(replay.torch_layout(variable, grad.detach())
+                         .to(param.dtype))
+            source = variable.__dict__.get('_keras_source') \
+                if isinstance(variable, torch.Tensor) else None
+            if source is not None:
+                layouts[id(param)] = (source[1].to_keras,
+                                      source[1].from_keras)
+        self._attach_also(params, layouts)
+        with torch.no_grad():
+            self._step_on(params, self._clipped(grads))
+        return self.iterations
+
+    def minimize(self, loss, var_list, grad_loss=None, name=None,
+                 tape=None):
+        """tf.keras's `minimize(loss, var_list)`: `loss` a tensor computed
+        with gradients or a function of no arguments returning one; one
+        step on the gradients of `var_list` (a list or a function returning
+        one). Returns `iterations`."""
+        with torch.enable_grad():
+            value = loss() if callable(loss) else loss
+            # (An expression of variables is computed now, with gradients.)
+            value = variable_graph.current(value)
+        if callable(var_list):
+            var_list = var_list()
+        var_list = list(var_list)
+        targets = [replay.weight_parameter(v) for v in var_list]
+        with torch._C.DisableTorchFunctionSubclass():
+            # (Variables do not record this call as an expression.)
+            grads = torch.autograd.grad(
+                value if value.dim() == 0 else value.sum(),
+                [t for t, _ in targets], grad_outputs=grad_loss,
+                allow_unused=True)
+        return self.apply_gradients(
+            (None if g is None else (g if to_keras is None
+                                     else to_keras(g)), v)
+            for g, v, (_, to_keras) in zip(grads, var_list, targets))
+
+    def _attach_also(self, params, layouts):
+        """Makes sure these parameters are among the attached ones,
+        keeping the state of those already attached."""
+        attached = {id(t) for t in self._params} if self._attached else ()
+        if all(id(p) in attached for p in params):
+            return
+        merged = dict(getattr(self, '_layouts', {}))
+        merged.update(layouts)
+        known = list(self._params) if self._attached else []
+        self._attach(known + [p for p in params if id(p) not in attached],
+                     merged)
 
     def get_updates(self, *args, **kwargs):
         """`get_updates(loss, params)`: the update of `params` that

@@ -1359,6 +1359,71 @@ for _name in ('InvalidArgumentError', 'ResourceExhaustedError',
 errors.OpError = OpError
 
 
+class GradientTape(object):
+    """tf.GradientTape on torch autograd: operations run with gradients
+    recorded inside the `with` block, and `tape.gradient(target, sources)`
+    gives the gradients of `target` (summed when it is not a scalar) for
+    variables, layer weights (`model.trainable_weights`, in their Keras
+    layout) or tensors given to `watch`; None for a source it does not
+    depend on. A tape that is not `persistent` answers once."""
+
+    def __init__(self, persistent=False, watch_accessed_variables=True):
+        self.persistent = persistent
+        self._used = False
+        self._grad_mode = None
+
+    def __enter__(self):
+        self._grad_mode = torch.enable_grad()
+        self._grad_mode.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._grad_mode.__exit__(*exc)
+        return False
+
+    def watch(self, tensor):
+        for value in (tensor if isinstance(tensor, (list, tuple))
+                      else [tensor]):
+            if isinstance(value, torch.Tensor) and \
+                    value.is_floating_point() and not value.requires_grad:
+                value.requires_grad_(True)
+
+    def reset(self):
+        self._used = False
+
+    def gradient(self, target, sources, output_gradients=None,
+                 unconnected_gradients='none'):
+        from .backend import replay
+        if self._used and not self.persistent:
+            raise RuntimeError('A non-persistent GradientTape can only be '
+                               'used to compute one set of gradients (or '
+                               'jacobians)')
+        self._used = True
+        single = not isinstance(sources, (list, tuple))
+        flat = [sources] if single else list(sources)
+        targets = [replay.weight_parameter(v) if isinstance(v, torch.Tensor)
+                   else (v, None) for v in flat]
+        from .backend import variable_graph
+        with torch.enable_grad():
+            # (An expression of variables is computed now, with gradients.)
+            target = _t(variable_graph.current(target))
+        if output_gradients is None and target.dim():
+            target = target.sum()
+        with torch._C.DisableTorchFunctionSubclass():
+            # (Variables do not record this call as an expression.)
+            grads = torch.autograd.grad(
+                target, [t for t, _ in targets],
+                grad_outputs=output_gradients,
+                retain_graph=self.persistent, allow_unused=True)
+        result = []
+        for g, (tensor, to_keras) in zip(grads, targets):
+            if g is None and unconnected_gradients == 'zero':
+                g = torch.zeros_like(tensor)
+            result.append(g if g is None or to_keras is None
+                          else to_keras(g))
+        return result[0] if single else result
+
+
 def _function(func=None, input_signature=None, autograph=True, **kwargs):
     """tf.function: the function runs as written, on PyTorch."""
     if func is None:

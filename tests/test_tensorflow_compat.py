@@ -15,6 +15,7 @@ import torch
 
 from keras_compat import backend as K
 from keras_compat import layers, optimizers
+from keras_compat import losses as keras_losses
 from keras_compat import tensorflow_compat as tf
 from keras_compat.models import Model, Sequential
 
@@ -254,3 +255,50 @@ def test_scripts_import_tensorflow_where_it_is_not_installed(tmp_path):
     assert result.returncode == 0, result.stderr
     assert 'NOT FOUND' in result.stdout
     assert 'set_session' not in result.stderr
+
+
+def test_gradient_tape_loop_trains_as_fit():
+    x = rng.rand(16, 4).astype('float32')
+    y = rng.randint(0, 3, 16)
+
+    def build():
+        return Sequential([layers.Dense(8, activation='relu',
+                                        input_shape=(4,)),
+                           layers.Dense(3)])
+
+    looped = build()
+    fitted = build()
+    fitted.set_weights(looped.get_weights())
+    optimizer = optimizers.Adam(0.01)
+    loss_fn = keras_losses.SparseCategoricalCrossentropy(from_logits=True)
+    for _ in range(3):
+        with tf.GradientTape() as tape:
+            loss = loss_fn(y, looped(x, training=True))
+        grads = tape.gradient(loss, looped.trainable_weights)
+        optimizer.apply_gradients(zip(grads, looped.trainable_weights))
+    fitted.compile(optimizers.Adam(0.01), loss_fn)
+    history = fitted.fit(x, y, batch_size=16, epochs=3, verbose=0,
+                         shuffle=False)
+    for a, b in zip(looped.get_weights(), fitted.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    # The loss of the last loop step is the last epoch's (one batch each).
+    assert float(loss) == pytest.approx(history.history['loss'][-1],
+                                        rel=1e-5)
+    assert K.get_value(optimizer.iterations) == 3
+
+
+def test_gradient_tape_of_watched_tensors_and_minimize():
+    x = K.constant([1., 2., 3.])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = tf.reduce_sum(x ** 2)
+    np.testing.assert_allclose(value(tape.gradient(y, x)), [2., 4., 6.])
+    np.testing.assert_allclose(value(tape.gradient(y, [x])[0]), [2., 4., 6.])
+    unrelated = K.constant([1.])
+    tape.watch(unrelated)
+    assert tape.gradient(y, unrelated) is None
+    w = K.variable([1., -1.])
+    optimizer = optimizers.SGD(0.5)
+    optimizer.minimize(lambda: tf.reduce_sum(w ** 2), [w])
+    # w - 0.5 * 2w = 0
+    np.testing.assert_allclose(K.get_value(w), [0., 0.])
