@@ -45,10 +45,16 @@ def _submodule(name, doc):
 
 
 def _op(fn, name=None):
-    """`fn` (on torch tensors) taking symbolic Keras tensors too: on those
-    it records a graph node, as the keras.backend functions do."""
-    fn.__name__ = name or fn.__name__
-    return _ops._symbolic_aware(fn)
+    """`fn` (on torch tensors) taking symbolic Keras tensors and numpy
+    arrays too: on symbolic tensors it records a graph node, as the
+    keras.backend functions do; arrays become tensors, as TensorFlow
+    converts them."""
+    def on_tensors(*args, **kwargs):
+        return fn(*[torch.as_tensor(a, device=K.get_device())
+                    if isinstance(a, np.ndarray) else a for a in args],
+                  **kwargs)
+    on_tensors.__name__ = name or fn.__name__
+    return _ops._symbolic_aware(on_tensors)
 
 
 def _t(x, dtype=None):
@@ -62,21 +68,130 @@ def _axis(axis):
 
 
 # ------------------------------------------------------------------ dtypes
-float16 = half = torch.float16
-float32 = torch.float32
-float64 = double = torch.float64
-bfloat16 = torch.bfloat16
-int8, int16, int32, int64 = torch.int8, torch.int16, torch.int32, torch.int64
-uint8 = torch.uint8
-bool = torch.bool  # noqa: A001 (TensorFlow's name)
-complex64, complex128 = torch.complex64, torch.complex128
-string = 'string'
+class DType(object):
+    """A TensorFlow dtype (`tf.float32`): compares equal to its name, to
+    the torch and numpy dtypes of that name and to itself, so that
+    `x.dtype == tf.float32` holds for torch tensors and for symbolic Keras
+    tensors (whose dtype is a name); backend functions take it where they
+    take a dtype."""
+
+    def __init__(self, name):
+        self.name = name
+
+    @property
+    def _torch_dtype(self):
+        return _ops.torch_dtype(self.name)
+
+    @property
+    def as_numpy_dtype(self):
+        return np.dtype(self.name).type
+
+    @property
+    def base_dtype(self):
+        return self
+
+    real_dtype = base_dtype
+
+    @property
+    def is_floating(self):
+        return self.name in ('float16', 'bfloat16', 'float32', 'float64')
+
+    @property
+    def is_integer(self):
+        return self.name.startswith(('int', 'uint'))
+
+    @property
+    def is_unsigned(self):
+        return self.name.startswith('uint')
+
+    @property
+    def is_bool(self):
+        return self.name == 'bool'
+
+    @property
+    def is_complex(self):
+        return self.name.startswith('complex')
+
+    @property
+    def size(self):
+        return np.dtype(self.name).itemsize
+
+    @property
+    def max(self):
+        kind = np.dtype(self.name)
+        return (np.finfo if self.is_floating else np.iinfo)(kind).max
+
+    @property
+    def min(self):
+        kind = np.dtype(self.name)
+        return (np.finfo if self.is_floating else np.iinfo)(kind).min
+
+    def __eq__(self, other):
+        name = _dtype_name_of(other)
+        if name is None:
+            return NotImplemented
+        return name == self.name
+
+    def __ne__(self, other):
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self):
+        return hash(self.name)
+
+    def __repr__(self):
+        return 'tf.%s' % self.name
+
+
+def _dtype_name_of(value):
+    if isinstance(value, DType):
+        return value.name
+    if isinstance(value, torch.dtype):
+        return _ops.dtype_name(value)
+    if isinstance(value, str):
+        return {'float': 'float32', 'int': 'int32'}.get(value, value)
+    try:
+        return np.dtype(value).name
+    except TypeError:
+        return None
+
+
+float16 = half = DType('float16')
+float32 = DType('float32')
+float64 = double = DType('float64')
+bfloat16 = DType('bfloat16')
+int8, int16, int32, int64 = (DType('int8'), DType('int16'), DType('int32'),
+                             DType('int64'))
+uint8 = DType('uint8')
+bool = DType('bool')  # noqa: A001 (TensorFlow's name)
+complex64, complex128 = DType('complex64'), DType('complex128')
+string = DType('string')
 newaxis = None
 Tensor = torch.Tensor
 
 
 def as_dtype(dtype):
-    return _ops.torch_dtype(dtype)
+    """The DType of a name, numpy dtype, torch dtype or DType."""
+    name = _dtype_name_of(dtype)
+    if name is None:
+        raise TypeError('Cannot convert %r to a dtype.' % (dtype,))
+    return DType(name)
+
+
+def _tensor_shape_methods():
+    """`x.set_shape(shape)` and `x.get_shape()` on torch tensors (TensorFlow
+    tensor methods that Keras 2 custom layers and Lambda functions call):
+    a torch tensor's shape is always known, so set_shape only checks it."""
+    from .engine.keras_tensor import merged_shape
+    if not hasattr(torch.Tensor, 'set_shape'):
+        def set_shape(self, shape):
+            merged_shape(tuple(self.shape), shape)
+        torch.Tensor.set_shape = set_shape
+    if not hasattr(torch.Tensor, 'get_shape'):
+        torch.Tensor.get_shape = lambda self: TensorShape(tuple(self.shape))
+
+
+_tensor_shape_methods()
 
 
 # ------------------------------------------------- TF1 graph and session
@@ -374,7 +489,11 @@ class Variable(metaclass=_VariableMeta):
 
 
 def constant(value, dtype=None, shape=None, name=None):
-    return K.constant(value, dtype=dtype, shape=shape, name=name)
+    """A constant of `dtype`, else TensorFlow's dtype for the value
+    (int32 for Python ints, bool, float32 for Python floats, the array's
+    dtype)."""
+    return K.constant(value, dtype=dtype or _default_dtype(value),
+                      shape=shape, name=name)
 
 
 def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None):
@@ -615,6 +734,13 @@ def pad(tensor, paddings, mode='CONSTANT', name=None, constant_values=0):
 
 
 def split(value, num_or_size_splits, axis=0, num=None, name='split'):
+    if not isinstance(num_or_size_splits, int):
+        sizes = [int(n) for n in num_or_size_splits]
+        if -1 in sizes:
+            # One size of -1: what the others leave of the axis.
+            total = value.shape[axis]
+            sizes[sizes.index(-1)] = int(total) - (builtins.sum(sizes) + 1)
+        num_or_size_splits = sizes
     if getattr(value, '_is_keras_symbolic', False):
         size = value.shape[axis]
         sizes = [size // num_or_size_splits] * num_or_size_splits \
@@ -803,9 +929,12 @@ reduce_std = _reduction('reduce_std', K.std)
 
 
 def count_nonzero(input_tensor, axis=None, keepdims=None, dtype=int64,
-                  name=None):
-    return reduce_sum(cast(not_equal(input_tensor, 0), dtype), axis=axis,
-                      keepdims=keepdims)
+                  name=None, reduction_indices=None, keep_dims=None):
+    return cast(reduce_sum(cast(not_equal(input_tensor, 0), int64),
+                           axis=axis if axis is not None
+                           else reduction_indices,
+                           keepdims=keepdims if keepdims is not None
+                           else keep_dims), dtype)
 
 
 def argmax(input, axis=None, name=None, dimension=None,  # noqa: A002
@@ -911,9 +1040,13 @@ def cond(pred, true_fn=None, false_fn=None, name=None, fn1=None, fn2=None):
 
 def while_loop(cond, body, loop_vars, shape_invariants=None,
                parallel_iterations=10, back_prop=True, swap_memory=False,
-               maximum_iterations=None, name=None):
-    """Runs `body` while `cond` holds, now, on the current values."""
-    values = list(loop_vars)
+               maximum_iterations=None, name=None,
+               return_same_structure=False):
+    """Runs `body` while `cond` holds, now, on the current values. As in
+    TF1, a one-element list of loop variables gives its value alone
+    unless `return_same_structure`."""
+    values = list(loop_vars) if isinstance(loop_vars, (list, tuple)) \
+        else [loop_vars]
     count = 0
     while builtins.bool(cond(*values)):
         if maximum_iterations is not None and count >= maximum_iterations:
@@ -922,12 +1055,39 @@ def while_loop(cond, body, loop_vars, shape_invariants=None,
         values = list(values) if isinstance(values, (list, tuple)) \
             else [values]
         count += 1
-    return values if isinstance(loop_vars, (list, tuple)) else values[0]
+    if not isinstance(loop_vars, (list, tuple)) or (
+            len(values) == 1 and not return_same_structure):
+        return values[0]
+    return type(loop_vars)(values) if isinstance(loop_vars, tuple) \
+        else values
 
 
 def map_fn(fn, elems, dtype=None, parallel_iterations=None, back_prop=True,
            swap_memory=False, infer_shape=True, name=None):
-    return K.map_fn(fn, elems, dtype=dtype)
+    """`fn` on each slice of `elems` along its first axis, results
+    stacked. `elems` may be a tuple or list of tensors (fn then gets a
+    tuple of slices), and fn may return a tuple or list (several stacked
+    outputs; `dtype` then a tuple or list)."""
+    several = isinstance(elems, (list, tuple))
+    flat = list(elems) if several else [elems]
+
+    def mapped(*values):
+        values = [_t(v) for v in values]
+        results = [fn(tuple(v[i] for v in values) if several
+                      else values[0][i])
+                   for i in builtins.range(values[0].shape[0])]
+        if results and isinstance(results[0], (list, tuple)):
+            return [torch.stack([_t(r[j]) for r in results])
+                    for j in builtins.range(len(results[0]))]
+        return torch.stack([_t(r) for r in results])
+
+    if builtins.any(getattr(v, '_is_keras_symbolic', False) for v in flat):
+        from .engine import symbolic
+        if isinstance(dtype, (list, tuple)):
+            return symbolic.apply_multi_output_op(mapped, flat,
+                                                  name='map_fn')
+        return symbolic.apply_op(mapped, flat, name='map_fn')
+    return mapped(*flat)
 
 
 def foldl(fn, elems, initializer=None, **kwargs):
@@ -1119,7 +1279,47 @@ def _leaky_relu(features, alpha=0.2, name=None):
     return _op(lambda x: F.leaky_relu(_t(x), alpha), 'leaky_relu')(features)
 
 
+def _l2_loss(t, name=None):
+    return _op(lambda x: torch.sum(_t(x) ** 2) / 2., 'l2_loss')(t)
+
+
+def _nhwc_pool(kind):
+    def pool(value, ksize, strides, padding, data_format='NHWC', name=None,
+             input=None):
+        value = value if input is None else input
+        size = _shape_of(ksize)[1:3] if len(_shape_of(ksize)) == 4 \
+            else _shape_of(ksize) * 2 if len(_shape_of(ksize)) == 1 \
+            else _shape_of(ksize)
+        step = _shape_of(strides)[1:3] if len(_shape_of(strides)) == 4 \
+            else _shape_of(strides) * 2 if len(_shape_of(strides)) == 1 \
+            else _shape_of(strides)
+        return K.pool2d(value, tuple(size), strides=tuple(step),
+                        padding=padding.lower(),
+                        data_format='channels_last', pool_mode=kind)
+    pool.__name__ = kind + '_pool'
+    return pool
+
+
+def _conv2d(input, filters=None, strides=None, padding=None,  # noqa
+            use_cudnn_on_gpu=True, data_format='NHWC', dilations=None,
+            name=None, filter=None):
+    kernel = filters if filters is not None else filter
+    step = _shape_of(strides)
+    step = step[1:3] if len(step) == 4 else (step * 2 if len(step) == 1
+                                             else step)
+    rate = (1, 1) if dilations is None else _shape_of(dilations)
+    rate = rate[1:3] if len(rate) == 4 else (rate * 2 if len(rate) == 1
+                                             else rate)
+    return K.conv2d(input, kernel, strides=tuple(step),
+                    padding=padding.lower(), data_format='channels_last',
+                    dilation_rate=tuple(rate))
+
+
 nn.softmax = _softmax
+nn.l2_loss = _l2_loss
+nn.max_pool = nn.max_pool2d = _nhwc_pool('max')
+nn.avg_pool = nn.avg_pool2d = _nhwc_pool('avg')
+nn.conv2d = _conv2d
 nn.log_softmax = _log_softmax
 nn.dropout = _dropout
 nn.l2_normalize = _l2_normalize
@@ -1140,7 +1340,12 @@ nn.relu = _unary('relu', lambda x: torch.relu(_t(x)))
 nn.relu6 = _unary('relu6', lambda x: torch.clamp(_t(x), 0., 6.))
 nn.elu = _unary('elu', lambda x: F.elu(_t(x)))
 nn.selu = _unary('selu', lambda x: F.selu(_t(x)))
-nn.gelu = _unary('gelu', lambda x: F.gelu(_t(x)))
+def _gelu(features, approximate=False, name=None):
+    mode = 'tanh' if approximate else 'none'
+    return _op(lambda x: F.gelu(_t(x), approximate=mode), 'gelu')(features)
+
+
+nn.gelu = _gelu
 nn.swish = nn.silu = _unary('swish', lambda x: F.silu(_t(x)))
 nn.softplus = softplus
 nn.softsign = _unary('softsign', lambda x: F.softsign(_t(x)))
@@ -1149,6 +1354,271 @@ nn.tanh = tanh
 nn.log_sigmoid = log_sigmoid
 nn.zero_fraction = _unary('zero_fraction',
                           lambda x: (_t(x) == 0).float().mean())
+
+
+# ------------------------------------------------------------------ image
+image = _submodule('image', 'Image operations (NHWC).')
+
+
+class ResizeMethod(object):
+    BILINEAR = 'bilinear'
+    NEAREST_NEIGHBOR = 'nearest'
+    BICUBIC = 'bicubic'
+    AREA = 'area'
+
+
+_RESIZE_CODES = {0: 'bilinear', 1: 'nearest', 2: 'bicubic', 3: 'area'}
+
+
+def _legacy_indices(size_in, size_out, align_corners, device):
+    """TF1's source coordinate of each output pixel (no half-pixel
+    offset): out * in / out, or with `align_corners` out * (in-1)/(out-1)."""
+    if align_corners and size_out > 1:
+        scale = (size_in - 1) / (size_out - 1)
+    else:
+        scale = size_in / size_out
+    return torch.arange(size_out, device=device, dtype=torch.float32) * scale
+
+
+def _resize_axis(x, axis, size_out, method, align_corners):
+    size_in = x.shape[axis]
+    src = _legacy_indices(size_in, size_out, align_corners, x.device)
+    if method == 'nearest':
+        # (TensorFlow rounds halves up.)
+        index = torch.floor(src + 0.5) if align_corners else \
+            torch.floor(src)
+        return x.index_select(axis, index.long().clamp(max=size_in - 1))
+    low = torch.floor(src).long().clamp(max=size_in - 1)
+    high = (low + 1).clamp(max=size_in - 1)
+    weight = (src - low.to(src.dtype)).to(x.dtype)
+    shape = [1] * x.dim()
+    shape[axis] = size_out
+    weight = weight.reshape(shape)
+    return x.index_select(axis, low) * (1 - weight) + \
+        x.index_select(axis, high) * weight
+
+
+def _resize(images, size, method, align_corners=False, half_pixel=True):
+    """Resize NHWC images (or one HWC image) to `size` = (height,
+    width): TF2's half-pixel sampling (torch's interpolate), or TF1's
+    (`half_pixel=False`, with `align_corners`)."""
+    method = _RESIZE_CODES.get(method, method)
+    method = {'bilinear': 'bilinear', 'nearest': 'nearest',
+              'nearest_neighbor': 'nearest', 'bicubic': 'bicubic',
+              'area': 'area'}[str(method).lower()]
+
+    def fn(x, size):
+        x = _t(x)
+        single = x.dim() == 3
+        if single:
+            x = x.unsqueeze(0)
+        height, width = _shape_of(size)
+        kind = x.dtype
+        x = x if x.is_floating_point() else x.float()
+        if half_pixel and not align_corners or method in ('bicubic', 'area'):
+            nchw = x.permute(0, 3, 1, 2)
+            mode = 'nearest-exact' if method == 'nearest' else method
+            kwargs = {'align_corners': align_corners} \
+                if method in ('bilinear', 'bicubic') else {}
+            out = F.interpolate(nchw, size=(height, width), mode=mode,
+                                **kwargs).permute(0, 2, 3, 1)
+        else:
+            out = _resize_axis(x, 1, height, method, align_corners)
+            out = _resize_axis(out, 2, width, method, align_corners)
+        if method == 'nearest' and not kind.is_floating_point:
+            out = out.to(kind)
+        return out[0] if single else out
+    return _op(fn, 'resize')(images, size)
+
+
+def _image_resize(images, size, method='bilinear', preserve_aspect_ratio=False,
+                  antialias=False, name=None):
+    """TF2's tf.image.resize (half-pixel centres)."""
+    return _resize(images, size, method)
+
+
+def _resize_images(images, size, method=0, align_corners=False,
+                   preserve_aspect_ratio=False, name=None):
+    """TF1's tf.image.resize_images."""
+    return _resize(images, size, method, align_corners, half_pixel=False)
+
+
+def _resize_with(method):
+    def resize(images, size, align_corners=False, name=None,
+               half_pixel_centers=False):
+        return _resize(images, size, method, align_corners,
+                       half_pixel=half_pixel_centers)
+    resize.__name__ = 'resize_' + method
+    return resize
+
+
+image.ResizeMethod = ResizeMethod
+image.resize = _image_resize
+image.resize_images = _resize_images
+image.resize_bilinear = _resize_with('bilinear')
+image.resize_nearest_neighbor = _resize_with('nearest')
+image.resize_bicubic = _resize_with('bicubic')
+image.resize_area = _resize_with('area')
+image.flip_left_right = lambda x: reverse(x, [-2])
+image.flip_up_down = lambda x: reverse(x, [-3])
+
+
+def _psnr(a, b, max_val, name=None):
+    """Peak signal-to-noise ratio over the last three axes."""
+    def fn(a, b):
+        a, b = _t(a).float(), _t(b).float()
+        mse = torch.mean((a - b) ** 2, dim=(-3, -2, -1))
+        return 10. * torch.log10(max_val ** 2 / mse)
+    return _op(fn, 'psnr')(a, b)
+
+
+def _ssim(img1, img2, max_val, filter_size=11, filter_sigma=1.5, k1=0.01,
+          k2=0.03):
+    """TensorFlow's SSIM (Gaussian window, valid convolution), per image
+    of an NHWC batch."""
+    def fn(x, y):
+        x, y = _t(x).float(), _t(y).float()
+        channels = x.shape[-1]
+        coords = torch.arange(filter_size, dtype=torch.float32,
+                              device=x.device) - (filter_size - 1) / 2.
+        g = torch.exp(-coords ** 2 / (2. * filter_sigma ** 2))
+        g = g / g.sum()
+        window = (g[:, None] * g[None, :]).expand(channels, 1, filter_size,
+                                                  filter_size)
+
+        def blur(t):
+            return F.conv2d(t.permute(0, 3, 1, 2), window, groups=channels)
+        c1, c2 = (k1 * max_val) ** 2, (k2 * max_val) ** 2
+        mu_x, mu_y = blur(x), blur(y)
+        sigma_x = blur(x * x) - mu_x ** 2
+        sigma_y = blur(y * y) - mu_y ** 2
+        sigma_xy = blur(x * y) - mu_x * mu_y
+        luminance = (2 * mu_x * mu_y + c1) / (mu_x ** 2 + mu_y ** 2 + c1)
+        contrast = (2 * sigma_xy + c2) / (sigma_x + sigma_y + c2)
+        return torch.mean(luminance * contrast, dim=(1, 2, 3))
+    return _op(fn, 'ssim')(img1, img2)
+
+
+image.psnr = _psnr
+image.ssim = _ssim
+
+
+def depth_to_space(input, block_size, data_format='NHWC', name=None):  # noqa
+    """NHWC: each pixel's channels spread over a block_size x block_size
+    block, as TensorFlow orders them."""
+    def fn(x):
+        x = _t(x)
+        n, h, w, c = x.shape
+        b = block_size
+        x = x.reshape(n, h, w, b, b, c // (b * b))
+        return x.permute(0, 1, 3, 2, 4, 5).reshape(n, h * b, w * b,
+                                                   c // (b * b))
+    return _op(fn, 'depth_to_space')(input)
+
+
+def space_to_depth(input, block_size, data_format='NHWC', name=None):  # noqa
+    """The inverse of depth_to_space."""
+    def fn(x):
+        x = _t(x)
+        n, h, w, c = x.shape
+        b = block_size
+        x = x.reshape(n, h // b, b, w // b, b, c)
+        return x.permute(0, 1, 3, 2, 4, 5).reshape(n, h // b, w // b,
+                                                   c * b * b)
+    return _op(fn, 'space_to_depth')(input)
+
+
+def scatter_nd(indices, updates, shape, name=None):
+    """Zeros of `shape` with `updates` added at `indices` (duplicates
+    add)."""
+    def fn(indices, updates, shape):
+        indices = _t(indices).long()
+        updates = _t(updates)
+        out = torch.zeros(_shape_of(shape), dtype=updates.dtype,
+                          device=updates.device)
+        index = tuple(indices[..., i] for i in
+                      builtins.range(indices.shape[-1]))
+        return out.index_put(index, updates, accumulate=True)
+    return _op(fn, 'scatter_nd')(indices, updates, shape)
+
+
+def py_func(func, inp, Tout, stateful=True, name=None):
+    """Runs a Python function on the numpy values of `inp` (no
+    gradient), as tf.py_func."""
+    def fn(*values):
+        arrays = [v.detach().cpu().numpy() if isinstance(v, torch.Tensor)
+                  else v for v in values]
+        result = func(*arrays)
+        several = isinstance(Tout, (list, tuple))
+        results = list(result) if several else [result]
+        kinds = list(Tout) if several else [Tout]
+        out = [torch.as_tensor(np.asarray(r), device=K.get_device(),
+                               dtype=_ops.torch_dtype(k))
+               for r, k in zip(results, kinds)]
+        return out if several else out[0]
+    return _op(fn, 'py_func')(*inp)
+
+
+py_function = numpy_function = py_func
+
+
+def sort(values, axis=-1, direction='ASCENDING', name=None):
+    return _op(lambda x: torch.sort(_t(x), dim=axis, descending=(
+        direction == 'DESCENDING')).values, 'sort')(values)
+
+
+def argsort(values, axis=-1, direction='ASCENDING', stable=False,
+            name=None):
+    return _op(lambda x: torch.argsort(_t(x), dim=axis, descending=(
+        direction == 'DESCENDING'), stable=stable).int(), 'argsort')(values)
+
+
+def roll(input, shift, axis, name=None):  # noqa: A002
+    return _op(lambda x: torch.roll(_t(x), _shape_of(shift),
+                                    _shape_of(axis)), 'roll')(input)
+
+
+def broadcast_to(input, shape, name=None):  # noqa: A002
+    return _op(lambda x, s: torch.broadcast_to(_t(x), _shape_of(s)),
+               'broadcast_to')(input, shape)
+
+
+def meshgrid(*args, **kwargs):
+    indexing = kwargs.get('indexing', 'xy')
+    grids = torch.meshgrid(*[_t(a) for a in args], indexing=indexing)
+    return list(grids)
+
+
+def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
+    """(the tensors scaled by clip_norm / max(global_norm, clip_norm),
+    global norm)."""
+    tensors = [_t(t) for t in t_list]
+    norm = _t(use_norm) if use_norm is not None else torch.sqrt(
+        builtins.sum(torch.sum(t * t) for t in tensors if t is not None))
+    scale = clip_norm / torch.maximum(norm, torch.as_tensor(
+        float(clip_norm), device=norm.device))
+    return [None if t is None else t * scale for t in tensors], norm
+
+
+def unique(x, out_idx=int32, name=None):
+    """(unique values in order of first appearance, index of each)."""
+    values = _t(x)
+    found, index = torch.unique(values, sorted=False, return_inverse=True)
+    # torch's order is not TensorFlow's: reorder by first appearance.
+    first = torch.full((found.shape[0],), values.shape[0], dtype=torch.long,
+                       device=values.device)
+    first.scatter_reduce_(0, index, torch.arange(
+        values.shape[0], device=values.device), reduce='amin')
+    order = torch.argsort(first)
+    rank = torch.empty_like(order)
+    rank[order] = torch.arange(order.shape[0], device=order.device)
+    return UniqueResult(found[order], rank[index].to(
+        _ops.torch_dtype(out_idx)))
+
+
+UniqueResult = collections.namedtuple('Unique', ['y', 'idx'])
+nn.depth_to_space = depth_to_space
+nn.space_to_depth = space_to_depth
 
 
 # -------------------------------------------------------- math namespace
@@ -1168,6 +1638,16 @@ for _name in ('add', 'subtract', 'multiply', 'divide', 'truediv',
               'reduce_variance', 'reduce_std', 'count_nonzero', 'argmax',
               'argmin', 'cumsum', 'cumprod', 'top_k', 'in_top_k'):
     setattr(math, _name, globals().get(_name) or getattr(nn, _name))
+math.softmax = _softmax
+math.log_softmax = _log_softmax
+math.unsorted_segment_sum = lambda data, segment_ids, num_segments, \
+    name=None: _op(lambda d, i: torch.zeros(
+        (int(num_segments),) + tuple(_t(d).shape[_t(i).dim():]),
+        dtype=_t(d).dtype, device=_t(d).device).index_add_(
+            0, _t(i).long().reshape(-1), _t(d).reshape(
+                (-1,) + tuple(_t(d).shape[_t(i).dim():]))),
+        'unsorted_segment_sum')(data, segment_ids)
+unsorted_segment_sum = math.unsorted_segment_sum
 math.divide_no_nan = _binary('divide_no_nan', lambda a, b: torch.where(
     _t(b) == 0, torch.zeros_like(_t(a) / _t(b)), _t(a) / _t(b)))
 math.l2_normalize = _l2_normalize
@@ -1180,6 +1660,23 @@ linalg.norm = norm
 linalg.l2_normalize = _l2_normalize
 linalg.eye = eye
 linalg.transpose = transpose
+def _band_part(input, num_lower, num_upper, name=None):  # noqa: A002
+    """Keeps the band of `num_lower` sub- and `num_upper` superdiagonals
+    of the innermost matrices (-1: all)."""
+    def fn(x):
+        x = _t(x)
+        rows = torch.arange(x.shape[-2], device=x.device)[:, None]
+        cols = torch.arange(x.shape[-1], device=x.device)[None, :]
+        keep = torch.ones_like(rows - cols, dtype=torch.bool)
+        if num_lower >= 0:
+            keep = keep & (rows - cols <= num_lower)
+        if num_upper >= 0:
+            keep = keep & (cols - rows <= num_upper)
+        return torch.where(keep, x, torch.zeros_like(x))
+    return _op(fn, 'band_part')(input)
+
+
+linalg.band_part = matrix_band_part = _band_part
 linalg.diag_part = _unary('diag_part', lambda x: torch.diagonal(
     _t(x), dim1=-2, dim2=-1))
 linalg.diag = _unary('diag', lambda x: torch.diag_embed(_t(x)))
@@ -1200,6 +1697,16 @@ random.normal = random_normal
 random.truncated_normal = truncated_normal
 random.shuffle = random_shuffle
 random.set_seed = set_random_seed
+
+
+def _categorical(logits, num_samples, dtype=None, seed=None, name=None):
+    probabilities = torch.softmax(_t(logits).float(), -1)
+    return torch.multinomial(probabilities, int(num_samples),
+                             replacement=True).to(
+        _ops.torch_dtype(dtype or int64))
+
+
+random.categorical = multinomial = _categorical
 random.set_random_seed = set_random_seed
 
 dtypes = _submodule('dtypes', 'Data types.')
@@ -1207,8 +1714,7 @@ for _name in ('float16', 'float32', 'float64', 'bfloat16', 'int8', 'int16',
               'int32', 'int64', 'uint8', 'bool', 'complex64', 'complex128',
               'string', 'as_dtype'):
     setattr(dtypes, _name, globals()[_name])
-dtypes.DType = torch.dtype
-DType = torch.dtype
+dtypes.DType = DType
 
 
 # ------------------------------------------------------- train (TF1)

@@ -302,3 +302,54 @@ def test_gradient_tape_of_watched_tensors_and_minimize():
     optimizer.minimize(lambda: tf.reduce_sum(w ** 2), [w])
     # w - 0.5 * 2w = 0
     np.testing.assert_allclose(K.get_value(w), [0., 0.])
+
+
+def test_operations_match_values_tensorflow_computed():
+    # tests/tensorflow_ops_cases.py wrote the reference with TensorFlow
+    # 2.21: resizing in TF1 and TF2 modes, depth_to_space, scatter_nd,
+    # ssim, psnr, pooling and convolution in NHWC, unique, ...
+    import tensorflow_ops_cases
+    reference = np.load(os.path.join(ROOT, 'tests', 'data',
+                                     'tensorflow_ops_reference.npz'))
+    mine = tensorflow_ops_cases.compute(tf)
+    assert sorted(mine) == sorted(reference.files)
+    for name in reference.files:
+        np.testing.assert_allclose(mine[name], reference[name], rtol=1e-5,
+                                   atol=1e-5, err_msg=name)
+
+
+def test_dtypes_compare_as_tensorflow_dtypes():
+    assert layers.Input((2,)).dtype == tf.float32
+    assert K.constant([1.]).dtype == tf.float32
+    assert tf.float32 == 'float32' and tf.float32 != tf.int32
+    assert tf.float32.is_floating and tf.int32.as_numpy_dtype is np.int32
+    assert K.cast(K.constant([1.5]), tf.int32).dtype == torch.int32
+    assert tf.constant(5).dtype == tf.int32
+    assert tf.constant(5.).dtype == tf.float32
+    assert tf.constant([True]).dtype == tf.bool
+    # TF1's while_loop gives a one-element list's value alone.
+    final = tf.while_loop(lambda i: i < 3, lambda i: i + 1, [tf.constant(0)])
+    assert int(final) == 3
+
+
+def test_backward_slices_and_set_shape_in_keras_code():
+    # keras-yolo3's box_xy[..., ::-1]; Mask R-CNN's boxes.set_shape(...).
+    inputs = layers.Input((4, 3))
+
+    def flip_and_fix(x):
+        y = x[..., ::-1]
+        y.set_shape((None, 4, 3))
+        return y
+
+    flipped = layers.Lambda(flip_and_fix)(inputs)
+    every_other = inputs[:, ::-2]
+    model = Model(inputs, [flipped, every_other])
+    x = np.arange(24, dtype='float32').reshape(2, 4, 3)
+    first, second = model.predict(x)
+    np.testing.assert_array_equal(first, x[..., ::-1])
+    np.testing.assert_array_equal(second, x[:, ::-2])
+    placeholder = tf.placeholder(tf.float32, (None, None))
+    placeholder.set_shape([None, 4])
+    assert K.int_shape(placeholder) == (None, 4)
+    with pytest.raises(ValueError, match='incompatible'):
+        placeholder.set_shape([None, 5])

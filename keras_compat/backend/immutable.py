@@ -37,6 +37,7 @@ import numpy as np
 import torch
 from torch.overrides import TorchFunctionMode
 
+from . import indexing
 from .tensor_shape import TensorShape
 
 _OUT_OF_PLACE = {}
@@ -172,6 +173,10 @@ class ImmutableTensorsMode(TorchFunctionMode):
         if len(args) == 2 and (type(args[0]) is np.ndarray or
                                type(args[1]) is np.ndarray):
             args = _with_arrays_as_tensors(args)
+        if func is _GETITEM and _backward_slice(args[1]):
+            # `x[..., ::-1]`: TensorFlow slices step backward too.
+            tensor, index = indexing.forward_steps(args[0], args[1])
+            return tensor[index]
         try:
             out_of_place = _OUT_OF_PLACE.get(func)
         except TypeError:
@@ -204,6 +209,12 @@ def _with_arrays_as_tensors(args):
 
 
 _SHAPE = torch.Tensor.shape
+_GETITEM = torch.Tensor.__getitem__
+
+
+def _backward_slice(index):
+    items = index if isinstance(index, tuple) else (index,)
+    return any(indexing.steps_backward(item) for item in items)
 
 _UFUNCS = {
     'add': torch.add, 'subtract': torch.sub, 'multiply': torch.mul,

@@ -43,6 +43,9 @@ def torch_dtype(dtype):
         return _DTYPES[common.floatx()]
     if isinstance(dtype, torch.dtype):
         return dtype
+    if hasattr(dtype, '_torch_dtype'):
+        # The TensorFlow stand-in's dtypes (`tf.float32`).
+        return dtype._torch_dtype
     if isinstance(dtype, str) and dtype in _DTYPES:
         return _DTYPES[dtype]
     try:
@@ -58,6 +61,8 @@ def dtype_name(dtype):
     """The Keras name ('float32', 'int64', ...) of a torch or numpy dtype."""
     if isinstance(dtype, torch.dtype):
         return _DTYPE_NAMES.get(dtype, str(dtype).replace('torch.', ''))
+    if hasattr(dtype, '_torch_dtype'):
+        return dtype.name
     return np.dtype(dtype).name
 
 

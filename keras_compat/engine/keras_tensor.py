@@ -52,6 +52,11 @@ class KerasTensor(object):
     def ndim(self):
         return len(self._keras_shape)
 
+    def set_shape(self, shape):
+        """TensorFlow's `set_shape`: fills in unknown dimensions from
+        `shape`; a known dimension that disagrees is a ValueError."""
+        self._keras_shape = merged_shape(self._keras_shape, shape)
+
     @property
     def op(self):
         return self
@@ -166,7 +171,8 @@ class KerasTensor(object):
         return self._op(lambda a: abs(a), name='abs')
 
     def __getitem__(self, key):
-        return self._op(lambda a: a[key], name='strided_slice')
+        from ..backend.indexing import getitem
+        return self._op(lambda a: getitem(a, key), name='strided_slice')
 
     def __matmul__(self, other):
         return self._op(lambda a, b: a @ b, other, name='matmul')
@@ -227,3 +233,22 @@ def symbolic_mask(tensor):
         made._mask_of = tensor
         tensor.__dict__['_symbolic_mask'] = made
     return made
+
+
+def merged_shape(current, shape):
+    """`current` with its unknown dimensions taken from `shape`, as
+    TensorFlow's `set_shape` merges them."""
+    shape = [None if d is None else int(d)
+             for d in (shape.as_list() if hasattr(shape, 'as_list')
+                       else shape)]
+    current = tuple(current)
+    if len(shape) != len(current):
+        raise ValueError('Shapes %s and %s are incompatible'
+                         % (current, tuple(shape)))
+    merged = []
+    for have, given in zip(current, shape):
+        if have is not None and given is not None and have != given:
+            raise ValueError('Shapes %s and %s are incompatible'
+                             % (current, tuple(shape)))
+        merged.append(have if have is not None else given)
+    return tuple(merged)

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from .. import backend as K
+from ..backend.indexing import forward_steps
 from ..engine.base_layer import Layer
 
 
@@ -277,53 +278,8 @@ def _getitem(tensor, slice_spec, var=None):
     """`tensor[slice_spec]` as TensorFlow slices, backward steps
     (`x[..., ::-1]`) included."""
     index = _index(slice_spec)
-    tensor, index = _forward_steps(tensor, index)
+    tensor, index = forward_steps(tensor, index)
     return tensor[index]
-
-
-def _steps_backward(item):
-    return isinstance(item, slice) and item.step is not None and \
-        item.step < 0
-
-
-def _forward_steps(tensor, index):
-    """torch slices step forward only: each slice stepping backward
-    becomes a `torch.flip` of its axis and a forward slice of the flipped
-    tensor (the same elements in the same order)."""
-    items = list(index) if isinstance(index, tuple) else [index]
-    if not any(_steps_backward(item) for item in items):
-        return tensor, index
-    flips = []
-    for position, dim in enumerate(_input_dims(items, tensor.dim())):
-        if _steps_backward(items[position]):
-            items[position] = _flipped_slice(items[position],
-                                             tensor.shape[dim])
-            flips.append(dim)
-    return torch.flip(tensor, flips), tuple(items)
-
-
-def _input_dims(items, rank):
-    """The input axis each index item starts at (None, tf.newaxis, takes
-    none; the Ellipsis those the other items leave)."""
-    consumed = sum(1 for item in items
-                   if item is not Ellipsis and item is not None)
-    dims, dim = [], 0
-    for item in items:
-        dims.append(dim)
-        if item is Ellipsis:
-            dim += rank - consumed
-        elif item is not None:
-            dim += 1
-    return dims
-
-
-def _flipped_slice(item, size):
-    """The forward slice of an axis of `size` flipped that picks what the
-    backward slice `item` picks from the axis."""
-    picked = range(size)[item]
-    if not len(picked):
-        return slice(0, 0)
-    return slice(size - 1 - picked[0], size - picked[-1], -item.step)
 
 
 def _index(spec):
