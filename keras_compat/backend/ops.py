@@ -655,7 +655,7 @@ def var(x, axis=None, keepdims=False):
 
 
 def std(x, axis=None, keepdims=False):
-    return torch.sqrt(var(x, axis, keepdims))
+    return _sqrt(var(x, axis, keepdims))
 
 
 def any(x, axis=None, keepdims=False):
@@ -722,7 +722,31 @@ def abs(x):
 def sqrt(x):
     """Square root with negatives clipped to 0 first, as Keras 2 does."""
     x = _float(x)
-    return torch.sqrt(torch.clamp(x, min=0.0))
+    return _sqrt(torch.clamp(x, min=0.0))
+
+
+class _TensorFlowSqrt(torch.autograd.Function):
+    """sqrt whose gradient is 0 wherever the incoming gradient is 0, as
+    TensorFlow's (torch gives 0 * inf = nan at 0: an instance
+    normalization of a constant map, a norm of a zero vector)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = torch.sqrt(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        y, = ctx.saved_tensors
+        return torch.where(grad == 0, torch.zeros_like(grad),
+                           grad * 0.5 / y)
+
+
+def _sqrt(x):
+    if torch.is_grad_enabled() and x.requires_grad:
+        return _TensorFlowSqrt.apply(x)
+    return torch.sqrt(x)
 
 
 def exp(x):

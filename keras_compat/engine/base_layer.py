@@ -309,6 +309,26 @@ def _is_symbolic(inputs):
     return getattr(inputs, '_is_keras_symbolic', False)
 
 
+def _values_in_run(inputs):
+    """Symbolic `inputs` as their values in the graph run in progress
+    when some of them are not symbolic (the others being the run's
+    tensors) and the run has values for all; else None."""
+    items = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+    if all(getattr(x, '_is_keras_symbolic', False) for x in items) or \
+            not call_context.run_stack():
+        return None
+    from . import symbolic
+    values = []
+    for x in items:
+        if getattr(x, '_is_keras_symbolic', False):
+            x = symbolic.run_value(x)
+            if x is None:
+                return None
+        values.append(x)
+    return type(inputs)(values) if isinstance(inputs, (list, tuple)) \
+        else values[0]
+
+
 def _shape_of(x):
     if isinstance(x, KerasTensor):
         return x._keras_shape
@@ -1073,7 +1093,12 @@ class Layer(nn.Module):
     # ----------------------------------------------------------- calling
     def __call__(self, inputs, *args, **kwargs):
         if _is_symbolic(inputs):
-            return self._symbolic_call(inputs, *args, **kwargs)
+            resolved = _values_in_run(inputs)
+            if resolved is None:
+                return self._symbolic_call(inputs, *args, **kwargs)
+            # Called while a graph runs (a layer made inside a loss, on
+            # graph tensors and the step's tensors): on their values.
+            inputs = resolved
         if call_context.current() is not None:
             return self._eager_call(inputs, args, kwargs, False)
         if variable_graph.recording() and \

@@ -33,3 +33,19 @@ def test_a_reduction_over_one_axis_given_as_a_numpy_or_tensor_int(axis):
     np.testing.assert_allclose(K.eval(out),
                                VALUES.mean(axis=1, keepdims=True),
                                rtol=1e-6)
+
+
+def test_sqrt_and_std_pass_zero_gradients_at_zero_as_tensorflow():
+    # An instance normalization of a 1x1 map: std is 0, and the gradient
+    # reaching it is 0; TensorFlow's sqrt gradient then gives 0, not nan.
+    x = torch.tensor([[[[3., 4.]]]], requires_grad=True)
+    normed = (x - K.mean(x, [1, 2], keepdims=True)) / (
+        K.std(x, [1, 2], keepdims=True) + 1e-3)
+    (grad,) = torch.autograd.grad(torch.sum(normed * torch.tensor([1., 2.])),
+                                  [x])
+    np.testing.assert_array_equal(grad.numpy().ravel(), [0., 0.])
+    y = torch.tensor([0., 0., 4.], requires_grad=True)
+    (grad,) = torch.autograd.grad(
+        torch.sum(torch.tensor([0., 1., 0.]) * K.sqrt(y)), [y])
+    # d sqrt(y) / dy = 0.5 / sqrt(y): infinite at 0 where it is used.
+    np.testing.assert_array_equal(grad.numpy(), [0., np.inf, 0.])

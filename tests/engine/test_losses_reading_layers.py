@@ -3,6 +3,7 @@
 and masks (keras-contrib's CRF loss and accuracies): they run on the
 step's values, against a numpy computation of the same formula."""
 import numpy as np
+import pytest
 
 from keras_compat import backend as K
 from keras_compat import layers, optimizers
@@ -137,3 +138,27 @@ def test_losses_and_metrics_reading_graph_tensors_by_attribute_or_helper():
     loss, r_value, kl_value = model.evaluate(x, x, verbose=0)
     np.testing.assert_allclose([loss, r_value, kl_value], [r + kl, r, kl],
                                rtol=1e-5)
+
+
+def test_layer_made_inside_a_loss_on_graph_and_step_tensors():
+    # Generative Deep Learning's WGAN-GP: the gradient penalty builds a
+    # Lambda over (y_pred, interpolated samples) inside the loss.
+    import functools
+
+    def gradient_penalty(y_true, y_pred, samples):
+        grads = layers.Lambda(lambda z: K.gradients(z[0], z[1]),
+                              output_shape=[1])([y_pred, samples])[0]
+        norms = K.sqrt(K.sum(K.square(grads), axis=1))
+        return K.mean(K.square(1 - norms))
+
+    inputs = layers.Input((3,))
+    samples = layers.Lambda(lambda t: t * 2.)(inputs)
+    critic = layers.Dense(1, kernel_initializer='ones', use_bias=False)
+    model = Model(inputs, critic(samples))
+    loss = functools.partial(gradient_penalty, samples=samples)
+    loss.__name__ = 'gradient_penalty'
+    model.compile('sgd', loss=loss)
+    value = model.test_on_batch(np.ones((4, 3), 'float32'),
+                                np.zeros((4, 1), 'float32'))
+    # d critic / d samples = the kernel (ones): norm sqrt(3).
+    assert value == pytest.approx((1 - np.sqrt(3.)) ** 2, rel=1e-5)
