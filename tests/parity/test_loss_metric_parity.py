@@ -74,6 +74,7 @@ LOSSES = [
     ('categorical_crossentropy', 'categorical_crossentropy',
      lambda: (one_hot(), probabilities())),
     ('binary_crossentropy', 'binary_crossentropy', binary_pair),
+    ('binary_focal_crossentropy', 'binary_focal_crossentropy', binary_pair),
     ('kullback_leibler_divergence', 'kl_divergence',
      lambda: (probabilities(), probabilities())),
     ('poisson', 'poisson', positive_pair),
