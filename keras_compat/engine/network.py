@@ -166,6 +166,13 @@ class Network(Layer):
                 self._layer_symbolic_losses)
         self._network_nodes = nodes
         self._nodes_by_depth = nodes_by_depth
+        if self._extra_outputs or self._layer_symbolic_losses:
+            # The layers are those computing the outputs, as in Keras 2:
+            # tensors that losses and metrics added later read (inside a
+            # nested model, or through backend operations) are computed
+            # by the run without becoming layers of the model (whose
+            # weights, summary and files would list them twice).
+            layers = _map_graph_network(inputs, outputs)[2]
         self._register_layers(layers)
         self._plan = [node for depth in sorted(nodes_by_depth, reverse=True)
                       for node in nodes_by_depth[depth]

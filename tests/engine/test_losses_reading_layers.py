@@ -162,3 +162,33 @@ def test_layer_made_inside_a_loss_on_graph_and_step_tensors():
                                 np.zeros((4, 1), 'float32'))
     # d critic / d samples = the kernel (ones): norm sqrt(3).
     assert value == pytest.approx((1 - np.sqrt(3.)) ** 2, rel=1e-5)
+
+
+def test_add_loss_of_a_nested_model_tensor_keeps_the_layers(tmp_path):
+    # The Keras 2 VAE: the KL term reads z_mean inside the encoder.
+    inputs = layers.Input((4,), name='encoder_input')
+    h = layers.Dense(3, name='h')(inputs)
+    z_mean = layers.Dense(2, name='z_mean')(h)
+    encoder = Model(inputs, z_mean, name='encoder')
+    latent = layers.Input((2,))
+    decoder = Model(latent, layers.Dense(4)(latent), name='decoder')
+    outputs = decoder(encoder(inputs))
+    vae = Model(inputs, outputs)
+    before = [w.name for w in vae.weights]
+    vae.add_loss(K.mean(K.square(z_mean)) +
+                 K.mean(K.sum(K.square(inputs - outputs), axis=-1)))
+    vae.compile('sgd')
+    assert [l.name for l in vae.layers] == ['encoder_input', 'encoder',
+                                           'decoder']
+    assert [w.name for w in vae.weights] == before
+    x = np.arange(8, dtype='float32').reshape(2, 4) / 8.
+    kernel_h, bias_h, kernel_z, bias_z, kernel_d, bias_d = vae.get_weights()
+    z = (x.dot(kernel_h) + bias_h).dot(kernel_z) + bias_z
+    y = z.dot(kernel_d) + bias_d
+    expected = np.mean(z ** 2) + np.mean(np.sum((x - y) ** 2, axis=-1))
+    assert vae.test_on_batch(x, None) == pytest.approx(expected, rel=1e-5)
+    path = str(tmp_path / 'vae.h5')
+    vae.save_weights(path)
+    plain = Model(inputs, outputs)
+    plain.load_weights(path)
+    np.testing.assert_allclose(plain.predict(x), vae.predict(x), rtol=1e-6)
