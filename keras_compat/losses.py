@@ -291,9 +291,27 @@ class LossFunctionWrapper(Loss):
         return config
 
 
+def _positional(cls_name, names, args, kwargs):
+    """`kwargs` with the positional `args` given the parameter `names` in
+    order (tf.keras's order: a loss's options, then reduction and name)."""
+    if len(args) > len(names):
+        raise TypeError('%s() takes at most %d positional arguments (%d '
+                        'given)' % (cls_name, len(names), len(args)))
+    for key, value in zip(names, args):
+        if key in kwargs:
+            raise TypeError("%s() got multiple values for argument '%s'"
+                            % (cls_name, key))
+        kwargs[key] = value
+    return kwargs
+
+
 def _wrapper(fn, default_name, doc, **defaults):
-    def __init__(self, reduction=Reduction.SUM_OVER_BATCH_SIZE,
-                 name=default_name, **kwargs):
+    def __init__(self, *args, **kwargs):
+        kwargs = _positional(type(self).__name__,
+                             list(defaults) + ['reduction', 'name'], args,
+                             kwargs)
+        reduction = kwargs.pop('reduction', Reduction.SUM_OVER_BATCH_SIZE)
+        name = kwargs.pop('name', default_name)
         options = dict(defaults)
         unknown = set(kwargs) - set(options)
         if unknown:

@@ -264,8 +264,19 @@ class MeanMetricWrapper(Mean):
         return config
 
 
-def _wrapper_class(class_name, fn, default_name, doc, **defaults):
-    def __init__(self, name=default_name, dtype=None, **kwargs):
+def _wrapper_class(class_name, fn, default_name, doc, leading=(),
+                   **defaults):
+    """A metric class over `fn`. Positional arguments are tf.keras's:
+    the `leading` options (TopKCategoricalAccuracy's `k`), then name,
+    dtype and the other options."""
+    order = list(leading) + ['name', 'dtype'] + [
+        key for key in defaults if key not in leading]
+
+    def __init__(self, *args, **kwargs):
+        from .losses import _positional
+        kwargs = _positional(class_name, order, args, kwargs)
+        name = kwargs.pop('name', default_name)
+        dtype = kwargs.pop('dtype', None)
         options = dict(defaults)
         unknown = set(kwargs) - set(options)
         if unknown:
@@ -297,11 +308,12 @@ SparseCategoricalAccuracy = _wrapper_class(
     'How often argmax matches integer labels.')
 TopKCategoricalAccuracy = _wrapper_class(
     'TopKCategoricalAccuracy', top_k_categorical_accuracy,
-    'top_k_categorical_accuracy', 'Top-k accuracy on one-hot labels.', k=5)
+    'top_k_categorical_accuracy', 'Top-k accuracy on one-hot labels.',
+    leading=('k',), k=5)
 SparseTopKCategoricalAccuracy = _wrapper_class(
     'SparseTopKCategoricalAccuracy', sparse_top_k_categorical_accuracy,
     'sparse_top_k_categorical_accuracy',
-    'Top-k accuracy on integer labels.', k=5)
+    'Top-k accuracy on integer labels.', leading=('k',), k=5)
 MeanSquaredError = _wrapper_class('MeanSquaredError', mean_squared_error,
                                   'mean_squared_error', 'Mean squared '
                                   'error.')

@@ -847,6 +847,75 @@ def _replayed_update(optimizer, loss, params):
     return _REPLAYED_UPDATE[0](optimizer, loss, params)
 
 
+def _small(value):
+    """An epsilon rather than a momentum or accumulator value."""
+    return value is None or (isinstance(value, (int, float)) and
+                             not isinstance(value, bool) and
+                             0 < value < 1e-3)
+
+
+def _positional_names(cls_name, args):
+    """The parameter names of positional optimizer arguments, telling
+    Keras 2.2's order (`SGD(lr, momentum, decay, nesterov)`,
+    `Adam(lr, beta_1, beta_2, epsilon, decay, amsgrad)`,
+    `RMSprop(lr, rho, epsilon, decay)`) from Keras 2.3's and tf.keras's
+    (`SGD(lr, momentum, nesterov)`, `Adam(lr, beta_1, beta_2, amsgrad)` or
+    `(lr, beta_1, beta_2, epsilon, amsgrad)`, `RMSprop(lr, rho, momentum,
+    epsilon, centered)`) by the values: booleans are the boolean
+    options, epsilons are small."""
+    def at(i):
+        return args[i] if len(args) > i else 0.5
+    if cls_name == 'SGD':
+        if isinstance(at(2), bool):
+            return ['learning_rate', 'momentum', 'nesterov']
+        return ['learning_rate', 'momentum', 'decay', 'nesterov']
+    if cls_name == 'RMSprop':
+        if _small(at(2)):
+            return ['learning_rate', 'rho', 'epsilon', 'decay']
+        return ['learning_rate', 'rho', 'momentum', 'epsilon', 'centered']
+    if cls_name == 'Adagrad':
+        if _small(at(1)):
+            return ['learning_rate', 'epsilon', 'decay']
+        return ['learning_rate', 'initial_accumulator_value', 'epsilon']
+    if cls_name == 'Adadelta':
+        return ['learning_rate', 'rho', 'epsilon', 'decay']
+    if cls_name in ('Adam', 'AdamW'):
+        names = ['learning_rate', 'beta_1', 'beta_2']
+        if isinstance(at(3), bool):
+            return names + ['amsgrad']
+        if isinstance(at(4), bool):
+            return names + ['epsilon', 'amsgrad']
+        return names + ['epsilon', 'decay', 'amsgrad']
+    if cls_name == 'Adamax':
+        return ['learning_rate', 'beta_1', 'beta_2', 'epsilon', 'decay']
+    if cls_name == 'Nadam':
+        return ['learning_rate', 'beta_1', 'beta_2', 'epsilon',
+                'schedule_decay']
+    return None
+
+
+def _keras2_positionals(init):
+    """Decorates a built-in optimizer's __init__: positional arguments in
+    any Keras 2 or tf.keras order become keyword arguments."""
+    @functools.wraps(init)
+    def wrapper(self, *args, **kwargs):
+        cls_name = init.__qualname__.split('.')[0]
+        names = _positional_names(cls_name, args) if args else None
+        if names is None:
+            return init(self, *args, **kwargs)
+        if len(args) > len(names):
+            raise TypeError('%s() takes at most %d positional arguments '
+                            '(%d given)' % (cls_name, len(names), len(args)))
+        for key, value in zip(names, args):
+            if key in kwargs or (key == 'learning_rate' and 'lr' in kwargs):
+                raise TypeError("%s() got multiple values for argument "
+                                "'%s'" % (cls_name, key))
+            if not (key == 'epsilon' and value is None):
+                kwargs[key] = value
+        return init(self, **kwargs)
+    return wrapper
+
+
 class SGD(Optimizer):
     """Stochastic gradient descent with momentum, Nesterov momentum and
     Keras's time decay.
@@ -859,6 +928,7 @@ class SGD(Optimizer):
     momentum = _Hyper('momentum')
     decay = _Hyper('decay')
 
+    @_keras2_positionals
     def __init__(self, learning_rate=0.01, momentum=0., nesterov=False,
                  **kwargs):
         learning_rate = kwargs.pop('lr', learning_rate)
@@ -919,6 +989,7 @@ class RMSprop(Optimizer):
     decay = _Hyper('decay')
     momentum = _Hyper('momentum')
 
+    @_keras2_positionals
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0,
                  centered=False, **kwargs):
         decay = kwargs.pop('decay', 0.0)
@@ -993,6 +1064,7 @@ class Adagrad(Optimizer):
     lr = learning_rate = _Hyper('learning_rate')
     decay = _Hyper('decay')
 
+    @_keras2_positionals
     def __init__(self, learning_rate=0.01, initial_accumulator_value=0.0,
                  **kwargs):
         decay = kwargs.pop('decay', 0.0)
@@ -1047,6 +1119,7 @@ class Adadelta(Optimizer):
     lr = learning_rate = _Hyper('learning_rate')
     decay = _Hyper('decay')
 
+    @_keras2_positionals
     def __init__(self, learning_rate=1.0, rho=0.95, **kwargs):
         decay = kwargs.pop('decay', 0.0)
         self.epsilon = _epsilon(kwargs)
@@ -1094,6 +1167,7 @@ class Adam(Optimizer):
     beta_2 = _Hyper('beta_2')
     decay = _Hyper('decay')
 
+    @_keras2_positionals
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999,
                  amsgrad=False, **kwargs):
         decay = kwargs.pop('decay', 0.0)
@@ -1167,6 +1241,7 @@ class Adamax(Optimizer):
     beta_2 = _Hyper('beta_2')
     decay = _Hyper('decay')
 
+    @_keras2_positionals
     def __init__(self, learning_rate=0.002, beta_1=0.9, beta_2=0.999,
                  **kwargs):
         decay = kwargs.pop('decay', 0.0)
@@ -1214,6 +1289,7 @@ class Nadam(Optimizer):
     beta_1 = _Hyper('beta_1')
     beta_2 = _Hyper('beta_2')
 
+    @_keras2_positionals
     def __init__(self, learning_rate=0.002, beta_1=0.9, beta_2=0.999,
                  **kwargs):
         self.schedule_decay = kwargs.pop('schedule_decay', 0.004)

@@ -237,3 +237,15 @@ def test_numpy_scalars_and_tensors_still_combine_as_in_torch():
         assert isinstance(result, torch.Tensor)
     assert (np.float64(2.) * t).dtype == torch.float32
     assert (np.float64(2.) * t.half()).dtype == torch.float16
+
+
+def test_loss_and_metric_classes_take_tf_keras_positional_arguments():
+    from keras_compat import losses as L, metrics as M
+    assert L.BinaryCrossentropy(True).get_config()['from_logits'] is True
+    assert L.Huber(0.5).get_config()['delta'] == 0.5
+    assert L.CategoricalCrossentropy(False, 0.1).get_config()[
+        'label_smoothing'] == 0.1
+    assert M.TopKCategoricalAccuracy(3).get_config()['k'] == 3
+    assert M.SparseTopKCategoricalAccuracy(2, 'top2').name == 'top2'
+    assert M.BinaryAccuracy('acc', None, 0.7).get_config()['threshold'] == \
+        0.7

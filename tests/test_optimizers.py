@@ -832,3 +832,25 @@ def test_wrapper_replacing_k_update_sees_each_builtin_update():
     np.testing.assert_allclose(model.get_weights()[0], w, atol=1e-6)
     np.testing.assert_allclose(model.get_weights()[1], b, atol=1e-6)
     assert K.get_value(inner.iterations) == len(X) // 4
+
+
+def test_positional_arguments_of_keras_2_2_and_tf_keras():
+    # Keras 2.2: Adam(lr, beta_1, beta_2, epsilon, decay, amsgrad);
+    # Keras 2.3: Adam(lr, beta_1, beta_2, amsgrad); tf.keras: Adam(lr,
+    # beta_1, beta_2, epsilon, amsgrad).
+    adam = optimizers.Adam(0.001, .9, .999, 1e-8)
+    assert adam.epsilon == 1e-8 and adam.amsgrad is False
+    assert optimizers.Adam(0.001, .9, .999, True).amsgrad is True
+    assert optimizers.Adam(0.001, .9, .999, 1e-7, True).amsgrad is True
+    config = optimizers.Adam(0.001, .9, .999, 1e-8, 1e-4).get_config()
+    assert config['decay'] == pytest.approx(1e-4)
+    config = optimizers.SGD(0.1, .9, 1e-6, True).get_config()
+    assert config['decay'] == pytest.approx(1e-6) and config['nesterov']
+    assert optimizers.SGD(0.1, .9, True).get_config()['nesterov'] is True
+    config = optimizers.RMSprop(0.01, .9, 1e-8, 1e-3).get_config()
+    assert config['epsilon'] == 1e-8 and config['decay'] == \
+        pytest.approx(1e-3)
+    config = optimizers.RMSprop(0.01, .9, .5).get_config()
+    assert config['momentum'] == pytest.approx(.5)
+    with pytest.raises(TypeError, match='multiple values'):
+        optimizers.SGD(0.1, lr=0.2)
