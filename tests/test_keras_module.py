@@ -131,3 +131,47 @@ def test_module_paths_and_helpers_third_party_code_imports():
     result = _run(code)
     assert result.returncode == 0, result.stderr
     assert 'OK' in result.stdout
+
+
+def test_keras2_legacy_interface_decorators_on_copied_layers():
+    # Layers copied from Keras 2's source decorate their constructors.
+    code = '\n'.join([
+        'import warnings',
+        'import numpy as np',
+        'from keras.legacy import interfaces',
+        'from keras.layers import Layer',
+        'from keras.models import Sequential',
+        'from keras import backend as K',
+        'class MyDense(Layer):',
+        '    @interfaces.legacy_dense_support',
+        '    def __init__(self, units, kernel_initializer="glorot_uniform",',
+        '                 **kwargs):',
+        '        super(MyDense, self).__init__(**kwargs)',
+        '        self.units = units',
+        '        self.kernel_initializer = kernel_initializer',
+        '    def build(self, input_shape):',
+        '        self.kernel = self.add_weight(',
+        '            shape=(input_shape[-1], self.units), name="kernel",',
+        '            initializer=self.kernel_initializer)',
+        '        super(MyDense, self).build(input_shape)',
+        '    def call(self, x):',
+        '        return K.dot(x, self.kernel)',
+        '    def compute_output_shape(self, s):',
+        '        return (s[0], self.units)',
+        'with warnings.catch_warnings(record=True) as caught:',
+        '    warnings.simplefilter("always")',
+        '    m = Sequential([MyDense(output_dim=3, init="ones", input_dim=4)])',
+        'assert "Keras 2 API" in str(caught[-1].message)',
+        'assert m.predict(np.ones((1, 4))).tolist() == [[4., 4., 4.]]',
+        'try:',
+        '    MyDense(3, 4)',
+        'except TypeError as e:',
+        '    assert "positional" in str(e)',
+        'else:',
+        '    raise AssertionError("two positional arguments accepted")',
+        'assert callable(interfaces.legacy_conv2d_support)',
+        'assert callable(interfaces.legacy_recurrent_support)',
+        'print("OK")'])
+    result = _run(code)
+    assert result.returncode == 0, result.stderr
+    assert 'OK' in result.stdout

@@ -928,3 +928,15 @@ def AtrousConv2D(*args, **kwargs):
     """Keras 2's alias of the Keras 1 `AtrousConvolution2D`."""
     from ..legacy.layers import AtrousConvolution2D
     return AtrousConvolution2D(*args, **kwargs)
+
+
+def AtrousConvolution1D(*args, **kwargs):
+    """Keras 1's dilated Conv1D (`atrous_rate` is `dilation_rate`)."""
+    from ..legacy.layers import AtrousConvolution1D as make
+    return make(*args, **kwargs)
+
+
+def AtrousConvolution2D(*args, **kwargs):
+    """Keras 1's dilated Conv2D (`atrous_rate` is `dilation_rate`)."""
+    from ..legacy.layers import AtrousConvolution2D as make
+    return make(*args, **kwargs)

@@ -384,3 +384,8 @@ class ConvLSTM2D(ConvRNN2D):
     def extra_repr(self):
         return 'name=%r, filters=%d, kernel_size=%s, return_sequences=%s' % (
             self.name, self.filters, self.kernel_size, self.return_sequences)
+
+
+# Keras 2.0's paths of the recurrent base classes.
+from ..legacy.recurrent import Recurrent  # noqa: E402,F401
+from ..legacy.layers import ConvRecurrent2D  # noqa: E402,F401

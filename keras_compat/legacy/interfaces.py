@@ -217,3 +217,158 @@ def legacy_get_updates_support(get_updates):
             return get_updates(self, params=args[0], **kwargs)
         return get_updates(self, *args, **kwargs)
     return wrapper
+
+
+# ------------------------------------------- Keras 2's named decorators
+# Layers copied from Keras 2's source (custom variants of Dense, Conv2D,
+# LSTM, ...) apply these to their `__init__`.
+def generate_legacy_interface(allowed_positional_args=None, conversions=None,
+                              preprocessor=None, value_conversions=None,
+                              object_type='class'):
+    """Keras 2's decorator factory: the decorated constructor (or method,
+    `object_type='method'`) accepts the Keras 1 keyword names in
+    `conversions` (with a warning naming the Keras 2 call), values in
+    `value_conversions`, and at most `allowed_positional_args` positional
+    arguments (any number for None); `preprocessor(args, kwargs)` returns
+    `(args, kwargs, converted)` first."""
+    import functools
+    conversions = conversions or []
+    value_conversions = value_conversions or {}
+
+    def decorator(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            if object_type == 'class':
+                object_name = args[0].__class__.__name__
+            else:
+                object_name = func.__name__
+            if preprocessor:
+                args, kwargs, _ = preprocessor(args, kwargs)
+            if allowed_positional_args is not None and \
+                    len(args) > len(allowed_positional_args) + 1:
+                raise TypeError('`' + object_name + '` can accept only ' +
+                                str(len(allowed_positional_args)) +
+                                ' positional arguments ' +
+                                str(tuple(allowed_positional_args)) +
+                                ', but you passed the following '
+                                'positional arguments: ' +
+                                str(list(args[1:])))
+            for key, table in value_conversions.items():
+                if key in kwargs and kwargs[key] in table:
+                    kwargs[key] = table[kwargs[key]]
+            convert(object_name, kwargs, conversions, args[1:])
+            return func(*args, **kwargs)
+        wrapper._original_function = func
+        return wrapper
+    return decorator
+
+
+def generate_legacy_method_interface(allowed_positional_args=None,
+                                     conversions=None, preprocessor=None,
+                                     value_conversions=None):
+    return generate_legacy_interface(allowed_positional_args, conversions,
+                                     preprocessor, value_conversions,
+                                     object_type='method')
+
+
+def _input_dim_preprocessor(args, kwargs):
+    input_dim_to_shape(kwargs)
+    return args, kwargs, []
+
+
+legacy_dense_support = generate_legacy_interface(
+    allowed_positional_args=['units'], conversions=DENSE,
+    preprocessor=lambda args, kwargs: _dense_preprocessor(args, kwargs))
+legacy_dropout_support = generate_legacy_interface(
+    allowed_positional_args=['rate', 'noise_shape', 'seed'],
+    conversions=DROPOUT)
+legacy_embedding_support = generate_legacy_interface(
+    allowed_positional_args=['input_dim', 'output_dim'],
+    conversions=EMBEDDING)
+legacy_pooling1d_support = generate_legacy_interface(
+    allowed_positional_args=['pool_size', 'strides', 'padding'],
+    conversions=POOLING_1D)
+legacy_pooling2d_support = generate_legacy_interface(
+    allowed_positional_args=['pool_size', 'strides', 'padding'],
+    conversions=POOLING, value_conversions={'dim_ordering': _DIM_ORDERING})
+legacy_pooling3d_support = legacy_pooling2d_support
+legacy_global_pooling_support = generate_legacy_interface(
+    conversions=DATA_FORMAT, value_conversions={'dim_ordering':
+                                                _DIM_ORDERING})
+legacy_prelu_support = generate_legacy_interface(
+    allowed_positional_args=['alpha_initializer'], conversions=PRELU)
+legacy_gaussiannoise_support = generate_legacy_interface(
+    allowed_positional_args=['stddev'], conversions=GAUSSIAN_NOISE)
+legacy_gaussiandropout_support = generate_legacy_interface(
+    allowed_positional_args=['rate'], conversions=DROPOUT)
+legacy_recurrent_support = generate_legacy_interface(
+    allowed_positional_args=['units'], conversions=RECURRENT,
+    preprocessor=_input_dim_preprocessor,
+    value_conversions={'consume_less': {'cpu': 0, 'mem': 1, 'gpu': 2}})
+legacy_upsampling1d_support = generate_legacy_interface(
+    allowed_positional_args=['size'], conversions=UPSAMPLING_1D)
+legacy_upsampling2d_support = generate_legacy_interface(
+    allowed_positional_args=['size'], conversions=DATA_FORMAT,
+    value_conversions={'dim_ordering': _DIM_ORDERING})
+legacy_upsampling3d_support = legacy_upsampling2d_support
+legacy_zeropadding2d_support = generate_legacy_interface(
+    allowed_positional_args=['padding'], conversions=DATA_FORMAT,
+    value_conversions={'dim_ordering': _DIM_ORDERING})
+legacy_zeropadding3d_support = legacy_zeropadding2d_support
+legacy_cropping2d_support = generate_legacy_interface(
+    allowed_positional_args=['cropping'], conversions=DATA_FORMAT,
+    value_conversions={'dim_ordering': _DIM_ORDERING})
+legacy_cropping3d_support = legacy_cropping2d_support
+legacy_spatialdropout1d_support = generate_legacy_interface(
+    allowed_positional_args=['rate'], conversions=DROPOUT)
+legacy_spatialdropoutNd_support = generate_legacy_interface(
+    allowed_positional_args=['rate'],
+    conversions=DROPOUT + DATA_FORMAT,
+    value_conversions={'dim_ordering': _DIM_ORDERING})
+legacy_lambda_support = generate_legacy_interface(
+    allowed_positional_args=['function', 'output_shape'])
+legacy_batchnorm_support = generate_legacy_interface(
+    conversions=BATCHNORM)
+legacy_conv1d_support = conv_legacy_support(1)
+legacy_conv2d_support = conv_legacy_support(2)
+legacy_conv3d_support = conv_legacy_support(3)
+legacy_deconv2d_support = conv_legacy_support(2, transposed=True)
+legacy_separable_conv2d_support = conv_legacy_support(2, separable=True)
+legacy_convlstm2d_support = conv_legacy_support(2,
+                                                conversions=CONV_LSTM_2D)
+legacy_model_constructor_support = generate_legacy_interface(
+    allowed_positional_args=None, conversions=[('input', 'inputs'),
+                                               ('output', 'outputs')])
+legacy_input_support = generate_legacy_interface(
+    allowed_positional_args=None, conversions=[('input_dtype', 'dtype')])
+legacy_add_weight_support = generate_legacy_interface(
+    allowed_positional_args=['name', 'shape'],
+    preprocessor=lambda args, kwargs: _add_weight_preprocessor(args, kwargs))
+legacy_generator_methods_support = generate_legacy_method_interface(
+    allowed_positional_args=['generator', 'steps_per_epoch', 'epochs'],
+    conversions=[('samples_per_epoch', 'steps_per_epoch'),
+                 ('val_samples', 'steps'), ('nb_epoch', 'epochs'),
+                 ('nb_val_samples', 'validation_steps'),
+                 ('nb_worker', 'workers'), ('pickle_safe',
+                                            'use_multiprocessing'),
+                 ('max_q_size', 'max_queue_size')])
+
+
+def _dense_preprocessor(args, kwargs):
+    """Keras 1 Dense(input_dim=...) -> input_shape=(input_dim,)."""
+    if 'input_dim' in kwargs and 'input_shape' not in kwargs and \
+            'batch_input_shape' not in kwargs:
+        kwargs['input_shape'] = (kwargs.pop('input_dim'),)
+    return args, kwargs, []
+
+
+def _add_weight_preprocessor(args, kwargs):
+    """Keras 2.0's add_weight(shape, initializer, ...) order: a shape
+    given first is moved to its keyword."""
+    if len(args) > 1 and isinstance(args[1], (list, tuple)):
+        kwargs['shape'] = args[1]
+        args = (args[0],) + tuple(args[2:])
+        if len(args) > 1:
+            kwargs['initializer'] = args[1]
+            args = (args[0],)
+    return args, kwargs, []

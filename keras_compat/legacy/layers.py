@@ -193,3 +193,6 @@ def Merge(layers=None, mode='sum', concat_axis=-1, dot_axes=-1, **kwargs):
         'weights with `load_weights(..., by_name=True)`.'
         % (mode if isinstance(mode, str) else 'a function', branches,
            advice))
+
+
+from .recurrent import Recurrent  # noqa: E402,F401 (Keras 2.0's path)
