@@ -1621,6 +1621,177 @@ nn.depth_to_space = depth_to_space
 nn.space_to_depth = space_to_depth
 
 
+# ------------------------------------------------------------------- data
+def _map_structure(fn, value):
+    if isinstance(value, dict):
+        return {key: _map_structure(fn, v) for key, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_map_structure(fn, v) for v in value)
+    if isinstance(value, list):
+        return [_map_structure(fn, v) for v in value]
+    return fn(value)
+
+
+def _first_leaf(value):
+    while isinstance(value, (dict, tuple, list)):
+        value = next(iter(value.values())) if isinstance(value, dict) \
+            else value[0]
+    return value
+
+
+def _stack_structures(elements):
+    first = elements[0]
+    if isinstance(first, dict):
+        return {key: _stack_structures([e[key] for e in elements])
+                for key in first}
+    if isinstance(first, (tuple, list)):
+        return type(first)(_stack_structures([e[i] for e in elements])
+                           for i in builtins.range(len(first)))
+    return torch.stack([_t(e) for e in elements])
+
+
+def _datasets_module():
+    from .utils.data_utils import Sequence
+
+    class Dataset(Sequence):
+        """tf.data.Dataset for Keras programs: `from_tensor_slices` (arrays,
+        tuples and dicts of them), `map`, `filter`, `shuffle`, `batch`,
+        `repeat`, `take`, `skip`, `cache`, `prefetch`; iterating gives the
+        elements (batches once batched) as tensors. A batched dataset is a
+        `keras.utils.Sequence`, so `fit`, `evaluate` and `predict` take it
+        (one epoch is one pass; a repeated one takes `steps_per_epoch`)."""
+
+        # fit's `shuffle` does not reorder its batches (tf.keras).
+        _orders_itself = True
+
+        def __init__(self, source, steps=()):
+            self._source = source      # a callable giving the elements
+            self._steps = tuple(steps)
+            self._batches = None
+
+        @staticmethod
+        def from_tensor_slices(tensors):
+            def elements():
+                arrays = _map_structure(
+                    lambda v: v if isinstance(v, torch.Tensor)
+                    else torch.as_tensor(np.asarray(v)), tensors)
+                count = _first_leaf(arrays).shape[0]
+                return [_map_structure(lambda v, i=i: v[i], arrays)
+                        for i in builtins.range(count)]
+            return Dataset(elements)
+
+        @staticmethod
+        def from_tensors(tensors):
+            return Dataset(lambda: [_map_structure(
+                lambda v: v if isinstance(v, torch.Tensor)
+                else torch.as_tensor(np.asarray(v)), tensors)])
+
+        @staticmethod
+        def range(*args):
+            return Dataset(lambda: [torch.tensor(i) for i in
+                                    builtins.range(*args)])
+
+        def _with(self, step):
+            return Dataset(self._source, self._steps + (step,))
+
+        def map(self, map_func, num_parallel_calls=None, deterministic=None):
+            return self._with(('map', map_func))
+
+        def filter(self, predicate):
+            return self._with(('filter', predicate))
+
+        def shuffle(self, buffer_size, seed=None,
+                    reshuffle_each_iteration=True):
+            return self._with(('shuffle', seed))
+
+        def batch(self, batch_size, drop_remainder=False, **kwargs):
+            return self._with(('batch', int(batch_size), drop_remainder))
+
+        def repeat(self, count=None):
+            return self._with(('repeat', count))
+
+        def take(self, count):
+            return self._with(('take', int(count)))
+
+        def skip(self, count):
+            return self._with(('skip', int(count)))
+
+        def cache(self, filename=''):
+            return self
+
+        def prefetch(self, buffer_size):
+            return self
+
+        def _elements(self):
+            items = list(self._source())
+            for step in self._steps:
+                kind = step[0]
+                if kind == 'map':
+                    items = [step[1](*e) if isinstance(e, tuple)
+                             else step[1](e) for e in items]
+                elif kind == 'filter':
+                    items = [e for e in items if builtins.bool(
+                        step[1](*e) if isinstance(e, tuple) else step[1](e))]
+                elif kind == 'shuffle':
+                    generator = np.random.RandomState(step[1]) \
+                        if step[1] is not None else np.random
+                    items = [items[i] for i in
+                             generator.permutation(len(items))]
+                elif kind == 'batch':
+                    size, drop = step[1], step[2]
+                    groups = [items[i:i + size] for i in
+                              builtins.range(0, len(items), size)]
+                    if drop and groups and len(groups[-1]) < size:
+                        groups = groups[:-1]
+                    items = [_stack_structures(g) for g in groups]
+                elif kind == 'repeat':
+                    # (A pass, repeated `count` times; an endless repeat is
+                    # one pass that fit's steps_per_epoch cycles through.)
+                    items = items * (1 if step[1] in (None, -1)
+                                     else int(step[1]))
+                elif kind == 'take':
+                    items = items[:step[1]]
+                elif kind == 'skip':
+                    items = items[step[1]:]
+            return items
+
+        def _ready(self):
+            if self._batches is None:
+                self._batches = self._elements()
+            return self._batches
+
+        def __len__(self):
+            return len(self._ready())
+
+        def __getitem__(self, index):
+            batches = self._ready()
+            return batches[index % len(batches)]
+
+        def on_epoch_end(self):
+            if any(step[0] == 'shuffle' for step in self._steps):
+                self._batches = None
+
+        def __iter__(self):
+            items = self._elements()
+            return iter(items)
+
+        def as_numpy_iterator(self):
+            for element in self._elements():
+                yield _map_structure(lambda v: _t(v).cpu().numpy(), element)
+
+        def cardinality(self):
+            return torch.tensor(len(self._elements()))
+
+    return Dataset
+
+
+data = _submodule('data', 'Input pipelines.')
+data.Dataset = _datasets_module()
+data.AUTOTUNE = -1
+data.experimental = _submodule('data.experimental', 'Pipeline options.')
+data.experimental.AUTOTUNE = -1
+
+
 # -------------------------------------------------------- math namespace
 math = _submodule('math', 'Mathematical operations.')
 for _name in ('add', 'subtract', 'multiply', 'divide', 'truediv',
@@ -1952,7 +2123,8 @@ compat.v2 = _module
 compat.as_str = lambda b: b.decode() if isinstance(b, bytes) else str(b)
 compat.as_bytes = lambda s: s.encode() if isinstance(s, str) else bytes(s)
 
-SUBMODULES = ('nn', 'math', 'linalg', 'random', 'dtypes', 'train',
+SUBMODULES = ('nn', 'math', 'linalg', 'random', 'dtypes', 'train', 'data',
+              'image',
               'logging', 'autograph', 'config', 'config.experimental',
               'config.threading', 'config.optimizer', 'test', 'errors',
               'compat')

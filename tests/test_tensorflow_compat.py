@@ -353,3 +353,33 @@ def test_backward_slices_and_set_shape_in_keras_code():
     assert K.int_shape(placeholder) == (None, 4)
     with pytest.raises(ValueError, match='incompatible'):
         placeholder.set_shape([None, 5])
+
+
+def test_tf_data_pipelines_feed_fit_evaluate_and_predict():
+    x = rng.rand(40, 4).astype('float32')
+    y = rng.randint(0, 3, 40)
+
+    def build():
+        model = Sequential([layers.Dense(8, activation='relu',
+                                         input_shape=(4,)),
+                            layers.Dense(3, activation='softmax')])
+        model.compile('sgd', 'sparse_categorical_crossentropy')
+        return model
+
+    piped, plain = build(), build()
+    plain.set_weights(piped.get_weights())
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).map(
+        lambda u, v: (u * 2., v)).batch(8).prefetch(tf.data.AUTOTUNE)
+    first = piped.fit(dataset, epochs=2, verbose=0).history['loss']
+    second = plain.fit(x * 2, y, batch_size=8, epochs=2, verbose=0,
+                       shuffle=False).history['loss']
+    np.testing.assert_allclose(first, second, rtol=1e-6)
+    assert piped.predict(dataset).shape == (40, 3)
+    endless = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(64) \
+        .batch(16).repeat()
+    assert len(piped.fit(endless, steps_per_epoch=3, epochs=2,
+                         verbose=0).history['loss']) == 2
+    batches = list(tf.data.Dataset.from_tensor_slices((x, y)).batch(32))
+    assert [tuple(b[0].shape) for b in batches] == [(32, 4), (8, 4)]
+    evens = tf.data.Dataset.range(6).filter(lambda i: i % 2 == 0)
+    assert [int(i) for i in evens] == [0, 2, 4]

@@ -562,7 +562,10 @@ class GeneratorBatches(object):
         indices = list(range(len(seq)))
         if self.shard == 'batch':
             data_sharding.share_numpy_random_state()
-        if self.shuffle and self.mode == 'train':
+        # (A tf.data pipeline orders its own batches: fit's `shuffle`
+        # leaves it alone, as in tf.keras.)
+        if self.shuffle and self.mode == 'train' and \
+                not getattr(seq, '_orders_itself', False):
             np.random.shuffle(indices)
         plan = [(i, None) for i in indices]
         if self.shard == 'batch':
