@@ -1621,6 +1621,263 @@ nn.depth_to_space = depth_to_space
 nn.space_to_depth = space_to_depth
 
 
+# ----------------------------------------------------------- initializers
+def _initializer_factory(name, make):
+    def factory(*args, **kwargs):
+        kwargs.pop('dtype', None)
+        return make(*args, **kwargs)
+    factory.__name__ = name
+    return factory
+
+
+def _keras_initializers():
+    from . import initializers as ki
+    return {
+        'zeros_initializer': lambda: ki.Zeros(),
+        'ones_initializer': lambda: ki.Ones(),
+        'constant_initializer': lambda value=0: ki.Constant(value),
+        'random_normal_initializer': lambda mean=0.0, stddev=1.0, seed=None:
+            ki.RandomNormal(mean, stddev, seed),
+        'random_uniform_initializer': lambda minval=0, maxval=None,
+        seed=None: ki.RandomUniform(minval, 1. if maxval is None
+                                    else maxval, seed),
+        'truncated_normal_initializer': lambda mean=0.0, stddev=1.0,
+        seed=None: ki.TruncatedNormal(mean, stddev, seed),
+        'glorot_uniform_initializer': lambda seed=None:
+            ki.glorot_uniform(seed),
+        'glorot_normal_initializer': lambda seed=None: ki.glorot_normal(seed),
+        'orthogonal_initializer': lambda gain=1.0, seed=None:
+            ki.Orthogonal(gain, seed),
+        'variance_scaling_initializer': lambda scale=1.0, mode='fan_in',
+        distribution='truncated_normal', seed=None: ki.VarianceScaling(
+            scale, mode, 'truncated_normal' if distribution == 'normal'
+            else distribution, seed),
+    }
+
+
+for _name, _make in _keras_initializers().items():
+    globals()[_name] = _initializer_factory(_name, _make)
+initializers = _submodule('initializers', 'TF1 initializers.')
+for _name in _keras_initializers():
+    setattr(initializers, _name.replace('_initializer', ''),
+            globals()[_name])
+initializers.glorot_uniform = glorot_uniform_initializer
+initializers.he_normal = lambda seed=None: __import__(
+    'keras_compat.initializers', fromlist=['he_normal']).he_normal(seed)
+
+
+def get_variable(name, shape=None, dtype=None, initializer=None,
+                 regularizer=None, trainable=True, **kwargs):
+    """A new variable of `shape` from `initializer` (Glorot uniform by
+    default, as TF1's); variables are not shared by name here."""
+    from . import initializers as ki
+    if initializer is None:
+        initializer = ki.glorot_uniform()
+    if callable(initializer):
+        value = initializer(_shape_of(shape))
+    else:
+        value = initializer
+    variable = K.variable(value, dtype=dtype, name=name)
+    if not trainable:
+        variable.requires_grad_(False)
+    return variable
+
+
+def assign(ref, value, validate_shape=None, use_locking=None, name=None):
+    return K.update(ref, value)
+
+
+def assign_add(ref, value, use_locking=None, name=None):
+    return K.update_add(ref, value)
+
+
+def assign_sub(ref, value, use_locking=None, name=None):
+    return K.update_sub(ref, value)
+
+
+def placeholder_with_default(input, shape, name=None):  # noqa: A002
+    """The default value (it is not fed here)."""
+    return convert_to_tensor(input)
+
+
+# ----------------------------------------------------------------- losses
+losses = _submodule('losses', 'TF1 losses (reduced to a scalar).')
+
+
+def _reduced(values, weights):
+    """TF1's SUM_BY_NONZERO_WEIGHTS: the weighted sum over the count of
+    non-zero weights."""
+    values = _t(values)
+    if weights is None or (not isinstance(weights, torch.Tensor) and
+                           np.ndim(weights) == 0 and float(weights) == 1.):
+        return values.mean()
+    weights = torch.broadcast_to(_t(weights, values.dtype), values.shape)
+    return (values * weights).sum() / (weights != 0).sum().clamp(min=1)
+
+
+def _tf1_loss(name, per_element):
+    def loss(labels, predictions, weights=1.0, scope=None,
+             loss_collection=None, reduction=None, **kwargs):
+        return _op(lambda y, p: _reduced(per_element(_t(y, _t(p).dtype),
+                                                     _t(p), **kwargs),
+                                         weights), name)(labels, predictions)
+    loss.__name__ = name
+    return loss
+
+
+losses.mean_squared_error = _tf1_loss('mean_squared_error',
+                                      lambda y, p: (p - y) ** 2)
+losses.absolute_difference = _tf1_loss('absolute_difference',
+                                       lambda y, p: torch.abs(p - y))
+losses.huber_loss = _tf1_loss('huber_loss', lambda y, p, delta=1.0:
+                              torch.where(torch.abs(p - y) <= delta,
+                                          0.5 * (p - y) ** 2,
+                                          delta * (torch.abs(p - y) -
+                                                   0.5 * delta)))
+losses.log_loss = _tf1_loss('log_loss', lambda y, p, epsilon=1e-7:
+                            -y * torch.log(p + epsilon) -
+                            (1 - y) * torch.log(1 - p + epsilon))
+
+
+def _softmax_cross_entropy(onehot_labels, logits, weights=1.0,
+                           label_smoothing=0, scope=None,
+                           loss_collection=None, reduction=None):
+    def fn(y, x):
+        x = _t(x)
+        y = _t(y, x.dtype)
+        if label_smoothing:
+            y = y * (1 - label_smoothing) + label_smoothing / y.shape[-1]
+        return _reduced(-(y * torch.log_softmax(x, -1)).sum(-1), weights)
+    return _op(fn, 'softmax_cross_entropy')(onehot_labels, logits)
+
+
+def _sparse_softmax_cross_entropy(labels, logits, weights=1.0, scope=None,
+                                  loss_collection=None, reduction=None):
+    def fn(y, x):
+        x = _t(x)
+        log_probs = torch.log_softmax(x, -1)
+        picked = torch.gather(log_probs, -1, _t(y).long().unsqueeze(-1))
+        return _reduced(-picked.squeeze(-1), weights)
+    return _op(fn, 'sparse_softmax_cross_entropy')(labels, logits)
+
+
+def _sigmoid_cross_entropy(multi_class_labels, logits, weights=1.0,
+                           label_smoothing=0, scope=None,
+                           loss_collection=None, reduction=None):
+    def fn(y, x):
+        x = _t(x)
+        y = _t(y, x.dtype)
+        if label_smoothing:
+            y = y * (1 - label_smoothing) + 0.5 * label_smoothing
+        return _reduced(F.binary_cross_entropy_with_logits(
+            x, y, reduction='none'), weights)
+    return _op(fn, 'sigmoid_cross_entropy')(multi_class_labels, logits)
+
+
+losses.softmax_cross_entropy = _softmax_cross_entropy
+losses.sparse_softmax_cross_entropy = _sparse_softmax_cross_entropy
+losses.sigmoid_cross_entropy = _sigmoid_cross_entropy
+
+
+# ---------------------------------------------------------------- summary
+summary = _submodule('summary', 'TensorBoard event files.')
+
+
+class _SummaryValue(object):
+    def __init__(self, tag=None, simple_value=None, **kwargs):
+        self.tag = tag
+        self.simple_value = simple_value
+
+
+class Summary(object):
+    """TF1's Summary protocol buffer (scalar values)."""
+    Value = _SummaryValue
+
+    def __init__(self, value=None):
+        self.value = list(value or [])
+
+
+def _summary_writer(logdir):
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        raise ImportError('tf.summary writes TensorBoard files through '
+                          '`tensorboard`: `pip install tensorboard`.')
+    return SummaryWriter(logdir)
+
+
+class FileWriter(object):
+    """TF1's tf.summary.FileWriter: `add_summary(Summary(...), step)`
+    writes the scalar values to TensorBoard event files."""
+
+    def __init__(self, logdir, graph=None, **kwargs):
+        self._writer = _summary_writer(logdir)
+
+    def add_summary(self, summary_value, global_step=None):
+        for value in getattr(summary_value, 'value', []):
+            if value.simple_value is not None:
+                self._writer.add_scalar(value.tag, float(value.simple_value),
+                                        global_step)
+
+    def add_graph(self, graph, global_step=None):
+        return None
+
+    def flush(self):
+        self._writer.flush()
+
+    def close(self):
+        self._writer.close()
+
+
+class _DefaultWriter(object):
+    current = []
+
+
+class _TF2Writer(object):
+    """TF2's writer from tf.summary.create_file_writer."""
+
+    def __init__(self, logdir):
+        self._writer = _summary_writer(logdir)
+
+    @contextlib.contextmanager
+    def as_default(self, step=None):
+        _DefaultWriter.current.append(self)
+        try:
+            yield self
+        finally:
+            _DefaultWriter.current.pop()
+
+    def flush(self):
+        self._writer.flush()
+
+    def close(self):
+        self._writer.close()
+
+
+def _summary_scalar(name, data, step=None, description=None, **kwargs):
+    if not _DefaultWriter.current:
+        return False
+    _DefaultWriter.current[-1]._writer.add_scalar(name, float(_t(data)),
+                                                  step)
+    return True
+
+
+def _summary_histogram(name, data, step=None, buckets=None, **kwargs):
+    if not _DefaultWriter.current:
+        return False
+    _DefaultWriter.current[-1]._writer.add_histogram(
+        name, _t(data).detach().cpu().numpy(), step)
+    return True
+
+
+summary.FileWriter = FileWriter
+summary.Summary = Summary
+summary.create_file_writer = _TF2Writer
+summary.scalar = _summary_scalar
+summary.histogram = _summary_histogram
+summary.flush = lambda writer=None, name=None: None
+
+
 # ------------------------------------------------------------------- data
 def _map_structure(fn, value):
     if isinstance(value, dict):
@@ -2124,7 +2381,7 @@ compat.as_str = lambda b: b.decode() if isinstance(b, bytes) else str(b)
 compat.as_bytes = lambda s: s.encode() if isinstance(s, str) else bytes(s)
 
 SUBMODULES = ('nn', 'math', 'linalg', 'random', 'dtypes', 'train', 'data',
-              'image',
+              'image', 'losses', 'summary', 'initializers',
               'logging', 'autograph', 'config', 'config.experimental',
               'config.threading', 'config.optimizer', 'test', 'errors',
               'compat')

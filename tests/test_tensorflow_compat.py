@@ -383,3 +383,22 @@ def test_tf_data_pipelines_feed_fit_evaluate_and_predict():
     assert [tuple(b[0].shape) for b in batches] == [(32, 4), (8, 4)]
     evens = tf.data.Dataset.range(6).filter(lambda i: i % 2 == 0)
     assert [int(i) for i in evens] == [0, 2, 4]
+
+
+def test_tf1_variables_losses_and_assign_ops():
+    variable = tf.get_variable('w', [20, 30],
+                               initializer=tf.truncated_normal_initializer(
+                                   stddev=0.02))
+    assert K.int_shape(variable) == (20, 30)
+    assert np.abs(K.get_value(variable)).max() <= 0.04 + 1e-6
+    labels, logits = np.eye(3), np.zeros((3, 3))
+    # TF1 losses reduce to a scalar (the mean with unit weights).
+    assert value(tf.losses.softmax_cross_entropy(labels, logits)) == \
+        pytest.approx(np.log(3.))
+    assert value(tf.losses.mean_squared_error(
+        np.ones((2, 2)), np.zeros((2, 2)), weights=np.array([[1.], [0.]]))) \
+        == pytest.approx(1.)
+    counter = K.variable(1.)
+    with tf.Session() as session:
+        session.run(tf.assign_add(counter, 2.))
+    assert K.get_value(counter) == 3.
