@@ -31,17 +31,7 @@ class KerasAliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def find_spec(self, fullname, path=None, target=None):
         if fullname != 'keras' and not fullname.startswith('keras.'):
             return None
-        target_name = _target(fullname)
-        try:
-            found = importlib.util.find_spec(target_name)
-        except ModuleNotFoundError:
-            found = None
-        if found is None:
-            return None
-        spec = importlib.util.spec_from_loader(fullname, self,
-                                               is_package=found.submodule_search_locations is not None)
-        spec._keras_compat_target = target_name
-        return spec
+        return _alias_spec(self, fullname, _target(fullname))
 
     def create_module(self, spec):
         return importlib.import_module(spec._keras_compat_target)
@@ -108,17 +98,7 @@ class TensorFlowStandInFinder(importlib.abc.MetaPathFinder,
                                                    is_package=True)
             spec._keras_compat_module = module
             return spec
-        try:
-            found = importlib.util.find_spec(target_name)
-        except ModuleNotFoundError:
-            found = None
-        if found is None:
-            return None
-        spec = importlib.util.spec_from_loader(
-            fullname, self,
-            is_package=found.submodule_search_locations is not None)
-        spec._keras_compat_target = target_name
-        return spec
+        return _alias_spec(self, fullname, target_name)
 
     def create_module(self, spec):
         module = getattr(spec, '_keras_compat_module', None)
@@ -166,6 +146,22 @@ def _stand_in_submodule(fullname):
         if not isinstance(module, type(stand_in)):
             return None
     return module
+
+
+def _alias_spec(loader, fullname, target_name):
+    """The spec serving `fullname` with the keras_compat module
+    `target_name` (None when there is no such module)."""
+    try:
+        found = importlib.util.find_spec(target_name)
+    except ModuleNotFoundError:
+        found = None
+    if found is None:
+        return None
+    spec = importlib.util.spec_from_loader(
+        fullname, loader,
+        is_package=found.submodule_search_locations is not None)
+    spec._keras_compat_target = target_name
+    return spec
 
 
 def _is_ours(module):

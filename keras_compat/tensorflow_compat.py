@@ -1739,14 +1739,23 @@ losses.log_loss = _tf1_loss('log_loss', lambda y, p, epsilon=1e-7:
                             (1 - y) * torch.log(1 - p + epsilon))
 
 
+def _smoothed_labels(y, x, smoothing, kind):
+    """(logits, labels as logits' dtype, smoothed towards the uniform
+    distribution over the classes or towards 0.5)."""
+    x = _t(x)
+    y = _t(y, x.dtype)
+    if smoothing:
+        spread = smoothing / y.shape[-1] if kind == 'classes' \
+            else 0.5 * smoothing
+        y = y * (1 - smoothing) + spread
+    return x, y
+
+
 def _softmax_cross_entropy(onehot_labels, logits, weights=1.0,
                            label_smoothing=0, scope=None,
                            loss_collection=None, reduction=None):
     def fn(y, x):
-        x = _t(x)
-        y = _t(y, x.dtype)
-        if label_smoothing:
-            y = y * (1 - label_smoothing) + label_smoothing / y.shape[-1]
+        x, y = _smoothed_labels(y, x, label_smoothing, 'classes')
         return _reduced(-(y * torch.log_softmax(x, -1)).sum(-1), weights)
     return _op(fn, 'softmax_cross_entropy')(onehot_labels, logits)
 
@@ -1765,10 +1774,7 @@ def _sigmoid_cross_entropy(multi_class_labels, logits, weights=1.0,
                            label_smoothing=0, scope=None,
                            loss_collection=None, reduction=None):
     def fn(y, x):
-        x = _t(x)
-        y = _t(y, x.dtype)
-        if label_smoothing:
-            y = y * (1 - label_smoothing) + 0.5 * label_smoothing
+        x, y = _smoothed_labels(y, x, label_smoothing, 'binary')
         return _reduced(F.binary_cross_entropy_with_logits(
             x, y, reduction='none'), weights)
     return _op(fn, 'sigmoid_cross_entropy')(multi_class_labels, logits)
