@@ -185,8 +185,13 @@ class Optimizer(torch.optim.Optimizer):
         return float(variable_graph.current(self._hyper[name]))
 
     def _iterations_value(self):
+        iterations = self.iterations
+        if variable_graph.is_expression(iterations):
+            # (A wrapper set an expression of its own count in its place:
+            # keras-gradient-accumulation's "fake iterations".)
+            return int(variable_graph.current(iterations))
         return int(_cached_float(self._hyper_cache, 'iterations',
-                                 self.iterations))
+                                 iterations))
 
     def _attach(self, params, layouts=None):
         """Gives the optimizer the weights it updates (called by compile).

@@ -854,3 +854,19 @@ def test_positional_arguments_of_keras_2_2_and_tf_keras():
     assert config['momentum'] == pytest.approx(.5)
     with pytest.raises(TypeError, match='multiple values'):
         optimizers.SGD(0.1, lr=0.2)
+
+
+def test_an_expression_in_place_of_iterations_gives_the_step_count():
+    # keras-gradient-accumulation sets the wrapped optimizer's
+    # `iterations` to an expression of its own count.
+    count = K.variable(5, dtype='int64')
+    adam = optimizers.Adam(lr=0.1)
+    adam.iterations = count * 1
+    model = linear_model(adam)
+    model.train_on_batch(X[:4], Y[:4])
+    gw, _ = linear_grads(W0, B0, X[:4], Y[:4])
+    t = 6   # the step after the count's 5
+    lr_t = 0.1 * np.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t)
+    m, v = 0.1 * gw, 0.001 * gw ** 2
+    expected = W0 - lr_t * m / (np.sqrt(v) + 1e-7)
+    np.testing.assert_allclose(model.get_weights()[0], expected, rtol=1e-4)
