@@ -28,7 +28,14 @@ def _trim_traceback(tb, script):
 # (np.float, np.int, ... in 1.24; np.asscalar in 1.23).
 _NUMPY_ALIASES = {'float': float, 'int': int, 'bool': bool, 'object': object,
                   'str': str, 'complex': complex,
-                  'asscalar': lambda a: a.item()}
+                  'asscalar': lambda a: a.item(),
+                  # numpy 2 removed these spellings.
+                  'Inf': float('inf'), 'Infinity': float('inf'),
+                  'infty': float('inf'), 'PINF': float('inf'),
+                  'NINF': float('-inf'), 'NaN': float('nan'),
+                  'NAN': float('nan'), 'float_': 'float64',
+                  'complex_': 'complex128', 'unicode_': 'str_',
+                  'string_': 'bytes_'}
 
 
 def _restore_numpy_aliases():
@@ -42,7 +49,9 @@ def _restore_numpy_aliases():
             warnings.simplefilter('ignore')
             missing = not hasattr(numpy, name)
         if missing:
-            setattr(numpy, name, value)
+            # (A string names the numpy type the alias stood for.)
+            setattr(numpy, name, getattr(numpy, value)
+                    if isinstance(value, str) else value)
 
 
 def run_script(path, args):

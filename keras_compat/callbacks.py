@@ -435,6 +435,10 @@ class TerminateOnNaN(Callback):
                 self.model.stop_training = True
 
 
+def _empty_log_values(self, batch, logs=None):
+    self.log_values = []
+
+
 class ProgbarLogger(Callback):
     """Prints the Keras progress bar: `Epoch i/n`, then a bar per step
     with ETA and running averages (a line per epoch when stdout is not a
@@ -445,8 +449,22 @@ class ProgbarLogger(Callback):
         if count_mode not in ('samples', 'steps'):
             raise ValueError('Unknown `count_mode`: ' + str(count_mode))
         self.count_mode = count_mode
+        # Keras 2's attributes, which ProgbarLogger subclasses use.
+        self.use_steps = count_mode == 'steps'
+        self.log_values = []
         self.stateful_metrics = set(stateful_metrics or [])
         self.progbar = None
+
+    def __init_subclass__(cls, **kwargs):
+        # A subclass written for Keras 2 fills `log_values` in its own
+        # on_batch_end, which Keras 2's on_batch_begin emptied first. (The
+        # base class keeps no batch-begin hook: fit calls none.)
+        super(ProgbarLogger, cls).__init_subclass__(**kwargs)
+        if 'on_batch_begin' not in cls.__dict__ and not any(
+                'on_batch_begin' in base.__dict__ for base in cls.__mro__[1:]
+                if base is not ProgbarLogger and
+                issubclass(base, ProgbarLogger)):
+            cls.on_batch_begin = _empty_log_values
 
     def on_train_begin(self, logs=None):
         self.verbose = self.params.get('verbose', 1)
@@ -458,6 +476,12 @@ class ProgbarLogger(Callback):
         print('Epoch %d/%d' % (epoch + 1, self.epochs))
         if self.count_mode == 'steps':
             target = self.params.get('steps')
+            samples = self.params.get('samples')
+            size = self.params.get('batch_size')
+            if target is None and samples and size:
+                # (Arrays without steps_per_epoch: Keras 2 passes no step
+                # count.)
+                target = -(-samples // size)
             unit = 'step'
         else:
             target = self.params.get('samples')
@@ -507,6 +531,11 @@ class _HistoryDict(_AliasedDict):
 
     def _aliases(self):
         return self._ALIASES
+
+    def __reduce__(self):
+        # Pickled as a plain dict (`pickle.dump(history.history, f)`
+        # loads without keras_compat).
+        return (dict, (dict(self),))
 
 
 class History(Callback):
@@ -605,8 +634,9 @@ class ModelCheckpoint(Callback):
 
 class EarlyStopping(Callback):
     """Stops training when `monitor` has not improved by more than
-    `min_delta` for `patience` epochs; optionally restores the weights of
-    the best epoch."""
+    `min_delta` for `patience` epochs; with `restore_best_weights`, the
+    weights of the best epoch are restored when training ends (tf.keras's
+    rules, `baseline` included)."""
 
     def __init__(self, monitor='val_loss', min_delta=0, patience=0,
                  verbose=0, mode='auto', baseline=None,
@@ -629,38 +659,47 @@ class EarlyStopping(Callback):
     def on_train_begin(self, logs=None):
         self.wait = 0
         self.stopped_epoch = 0
+        self.best = np.inf if self.monitor_op == np.less else -np.inf
         self.best_weights = None
-        if self.baseline is not None:
-            self.best = self.baseline
-        else:
-            self.best = np.inf if self.monitor_op == np.less else -np.inf
+        self.best_epoch = 0
 
     def on_epoch_end(self, epoch, logs=None):
+        # tf.keras's rules: the best value is tracked apart from the
+        # baseline, which only decides whether an improvement restarts
+        # the patience count.
         current = self.get_monitor_value(logs or {})
         if current is None or epoch < self.start_from_epoch:
             return
         if self.restore_best_weights and self.best_weights is None:
+            # The first epoch's weights, if none is ever better.
             self.best_weights = self.model.get_weights()
-        if self.monitor_op(current - self.min_delta, self.best):
+            self.best_epoch = epoch
+        self.wait += 1
+        if self._is_improvement(current, self.best):
             self.best = current
-            self.wait = 0
+            self.best_epoch = epoch
             if self.restore_best_weights:
                 self.best_weights = self.model.get_weights()
-        else:
-            self.wait += 1
-            if self.wait >= self.patience:
-                self.stopped_epoch = epoch
-                self.model.stop_training = True
-                if self.restore_best_weights and \
-                        self.best_weights is not None:
-                    if self.verbose > 0:
-                        print('Restoring model weights from the end of the '
-                              'best epoch')
-                    self.model.set_weights(self.best_weights)
+            if self.baseline is None or \
+                    self._is_improvement(current, self.baseline):
+                self.wait = 0
+            return
+        if self.wait >= self.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
 
     def on_train_end(self, logs=None):
         if self.stopped_epoch > 0 and self.verbose > 0:
             print('Epoch %05d: early stopping' % (self.stopped_epoch + 1))
+        if self.restore_best_weights and self.best_weights is not None:
+            if self.verbose > 0:
+                print('Restoring model weights from the end of the best '
+                      'epoch: %d.' % (self.best_epoch + 1))
+            self.model.set_weights(self.best_weights)
+
+    def _is_improvement(self, monitor_value, reference_value):
+        return self.monitor_op(monitor_value - self.min_delta,
+                               reference_value)
 
     def get_monitor_value(self, logs):
         value = _logged_value(self, logs, self.monitor)

@@ -189,6 +189,25 @@ def _tensor_shape_methods():
         torch.Tensor.set_shape = set_shape
     if not hasattr(torch.Tensor, 'get_shape'):
         torch.Tensor.get_shape = lambda self: TensorShape(tuple(self.shape))
+    # tf.Variable's `trainable` and `assign*` on a layer's state tensors
+    # (BatchNormalization's moving statistics) and other tensors standing
+    # for variables; Keras variables and weight views have their own.
+    if not hasattr(torch.Tensor, 'trainable'):
+        torch.Tensor.trainable = property(lambda self: self.requires_grad)
+    for name, combine in (('assign', None), ('assign_add', torch.add),
+                          ('assign_sub', torch.sub)):
+        if not hasattr(torch.Tensor, name):
+            setattr(torch.Tensor, name, _tensor_assign(combine))
+
+
+def _tensor_assign(combine):
+    def assign(self, value, use_locking=None, name=None, read_value=True):
+        with torch.no_grad():
+            value = torch.as_tensor(_t(value), dtype=self.dtype,
+                                    device=self.device)
+            self.copy_(value if combine is None else combine(self, value))
+        return self
+    return assign
 
 
 _tensor_shape_methods()

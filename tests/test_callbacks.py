@@ -66,11 +66,21 @@ def test_early_stopping_min_delta_and_baseline():
               callbacks=[ScriptedLoss([1.0, 0.95, 0.9, 0.5, 0.4, 0.3]),
                          stopper])
     assert stopper.stopped_epoch == 1
+    # tf.keras's baseline: an improvement that does not beat the baseline
+    # does not restart the patience count, but training goes on while the
+    # value improves; it stops after `patience` epochs without any.
     stopper = cbks.EarlyStopping(monitor='val_loss', baseline=0.5,
-                                 patience=2)
+                                 patience=2, restore_best_weights=True)
     h = model.fit(x, y, epochs=6, verbose=0, validation_data=(x, y),
                   callbacks=[ScriptedLoss([0.9, 0.8, 0.7, 0.6, 0.4, 0.3]),
                              stopper])
+    assert len(h.epoch) == 6 and stopper.best_epoch == 5
+    stopper = cbks.EarlyStopping(monitor='val_loss', baseline=0.5,
+                                 patience=2)
+    h = model.fit(x, y, epochs=6, verbose=0, validation_data=(x, y),
+                  callbacks=[ScriptedLoss([0.9, 0.95, 0.97, 0.6, 0.4, 0.3]),
+                             stopper])
+    # (The first epoch, an improvement short of the baseline, counts.)
     assert len(h.epoch) == 2
 
 
@@ -356,3 +366,66 @@ def test_base_logger_averages_a_hand_driven_epoch():
     fitted = small_model().fit(x, y, epochs=1, verbose=0,
                                callbacks=[cbks.BaseLogger()])
     assert np.isfinite(fitted.history['loss'][0])
+
+
+def test_keras2_callback_protocol_details():
+    """What callbacks written for Keras 2 read: `validation_data` (with
+    the learning phase of a model using one, [] without validation),
+    `params` of an array fit (steps None), batch logs kept for later,
+    immutable K.get_value scalars, and a pickled history."""
+    import pickle
+    x, y = data()
+    model = Sequential([layers.Dense(4, input_shape=(x.shape[1],)),
+                        layers.Dropout(0.5), layers.Dense(y.shape[1])])
+    model.compile('sgd', 'mse')
+
+    class Keeper(cbks.Callback):
+        def on_train_begin(self, logs=None):
+            self.kept, self.lrs = [], []
+            self.steps = self.params['steps']
+            self.samples = self.params['samples']
+
+        def on_batch_end(self, batch, logs=None):
+            self.kept.append(logs)
+            lr = K.get_value(self.model.optimizer.lr)
+            self.lrs.append(lr)
+            lr *= 2        # a numpy scalar: the kept value stays
+
+    keeper = Keeper()
+    history = model.fit(x, y, batch_size=4, epochs=1, verbose=0,
+                        validation_data=(x, y), callbacks=[keeper])
+    assert len(keeper.validation_data) == 4
+    assert keeper.validation_data[3] == 0.
+    assert keeper.steps is None and keeper.samples == len(x)
+    losses = [logs['loss'] for logs in keeper.kept]
+    assert len(set(losses)) == len(losses) > 1
+    assert keeper.lrs[0] == pytest.approx(0.01)
+    assert pickle.loads(pickle.dumps(history.history)).__class__ is dict
+    no_validation = Keeper()
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[no_validation])
+    assert no_validation.validation_data == []
+
+
+def test_progbar_logger_subclass_of_keras2_and_variable_attributes(capsys):
+    # A ProgbarLogger subclass written for Keras 2 fills log_values in its
+    # on_batch_end (Keras 2's on_batch_begin emptied it).
+    class Tuning(cbks.ProgbarLogger):
+        def on_batch_end(self, batch, logs=None):
+            assert self.use_steps
+            for k in self.params['metrics']:
+                if k in logs:
+                    self.log_values.append((k, logs[k]))
+            # Emptied before each batch: this batch's loss and accuracy.
+            assert [k for k, _ in self.log_values] == ['loss', 'accuracy']
+
+    x, y = data()
+    model = small_model()
+    model.fit(x, y, batch_size=16, epochs=1, verbose=1,
+              callbacks=[Tuning(count_mode='steps')])
+    # tf.Variable attributes that SWA callbacks read.
+    batchnorm = layers.BatchNormalization()
+    Sequential([batchnorm]).build((None, 3))
+    assert batchnorm.weights[0].trainable is True
+    assert batchnorm.weights[2].trainable is False
+    batchnorm.moving_mean.assign(K.constant([1., 2., 3.]))
+    np.testing.assert_array_equal(batchnorm.get_weights()[2], [1., 2., 3.])

@@ -59,10 +59,14 @@ def test_numpy_1_aliases_of_old_scripts(tmp_path):
         x = np.zeros((2, 3), dtype=np.float)
         n = np.int(np.asscalar(np.array([4])))
         print(x.dtype, n, np.bool(1))
+        # Keras 2 callbacks start from np.Inf; numpy 2 removed it.
+        print(np.Inf, -np.Inf == np.NINF, np.isnan(np.NaN),
+              np.zeros(1, np.float_).dtype)
         ''')
     result = run(['run', script])
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ['float64', '4', 'True']
+    assert result.stdout.split() == ['float64', '4', 'True', 'inf', 'True',
+                                     'True', 'float64']
 
 
 def test_script_directory_is_importable(tmp_path):

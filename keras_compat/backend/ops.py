@@ -268,7 +268,10 @@ def get_value(x):
         # A copy, as Keras returns: later updates do not show through it.
         # An expression of variables is computed from their values now.
         with _graph.quiet(), torch._C.DisableTorchFunctionSubclass():
-            return _graph.current(x).detach().to('cpu', copy=True).numpy()
+            value = _graph.current(x).detach().to('cpu', copy=True).numpy()
+        # A scalar as a numpy scalar, as TensorFlow gives it: immutable
+        # (an LR finder's `lrs.append(lr); lr *= factor` keeps lr).
+        return value[()] if value.ndim == 0 else value
     if hasattr(x, 'numpy') and callable(x.numpy):
         return x.numpy()
     return np.asarray(x)

@@ -118,6 +118,17 @@ class KerasWeightView(torch.Tensor):
         source = self.__dict__.get('_keras_source')
         return None if source is None else source[1].constraint
 
+    @property
+    def trainable(self):
+        """Whether the weight trains: the layer's and the weight's own
+        flag (tf.Variable's attribute, which SWA callbacks read)."""
+        source = self.__dict__.get('_keras_source')
+        if source is None:
+            return False
+        layer = source[0]()
+        return bool(source[1].trainable and layer is not None and
+                    layer.trainable)
+
     def numpy(self):
         return _copy_to_numpy(self)
 

@@ -491,7 +491,7 @@ class GeneratorBatches(object):
 
     def __init__(self, data, steps=None, workers=1, use_multiprocessing=False,
                  max_queue_size=10, shuffle=False, batch_size=None,
-                 mode='train'):
+                 mode='train', steps_name='steps_per_epoch'):
         self.data = data
         self.workers = workers
         self.use_multiprocessing = use_multiprocessing
@@ -522,10 +522,10 @@ class GeneratorBatches(object):
                         'has length 0.' % (_kind(given), given))
             else:
                 raise ValueError(
-                    '`steps_per_epoch=None` is only valid for a generator '
-                    'based on the `keras.utils.Sequence` class. Please '
-                    'specify `steps_per_epoch` or use the '
-                    '`keras.utils.Sequence` class.')
+                    '`%s=None` is only valid for a generator based on the '
+                    '`keras.utils.Sequence` class. Please specify `%s` or '
+                    'use the `keras.utils.Sequence` class.'
+                    % (steps_name, steps_name))
         self.global_steps = int(steps)
         self.shard = self._shard_kind(data)
         self.num_batches = self._local_steps()

@@ -396,7 +396,9 @@ class Network(Layer):
     def uses_learning_phase(self):
         return self.__dict__.get('_uses_learning_phase', False) or any(
             getattr(x, '_uses_learning_phase', False)
-            for x in self.outputs or ())
+            for x in self.outputs or ()) or any(
+            _layer_uses_learning_phase(layer) for layer in self._layers
+            if layer is not self)
 
     @uses_learning_phase.setter
     def uses_learning_phase(self, value):
@@ -807,6 +809,39 @@ class Network(Layer):
 
     def extra_repr(self):
         return 'name=%r' % self.name
+
+
+def _layer_uses_learning_phase(layer):
+    """Whether a layer computes differently in training (Keras 2 marked
+    its outputs so): one that says so, a recurrent layer with dropout,
+    a model holding such a layer, or a layer whose call takes `training`
+    (Dropout, BatchNormalization, the noise layers)."""
+    said = layer.__dict__.get('_uses_learning_phase')
+    if said is not None:
+        return said
+    if isinstance(layer, Network):
+        return layer.uses_learning_phase
+    if hasattr(layer, 'recurrent_dropout'):
+        return bool((getattr(layer, 'dropout', 0) or 0) +
+                    (layer.recurrent_dropout or 0))
+    return _call_names_training(type(layer))
+
+
+_NAMES_TRAINING = {}
+
+
+def _call_names_training(cls):
+    """Whether the class's `call` has a `training` parameter of its own
+    (not merely **kwargs)."""
+    found = _NAMES_TRAINING.get(cls)
+    if found is None:
+        import inspect
+        try:
+            found = 'training' in inspect.signature(cls.call).parameters
+        except (TypeError, ValueError):
+            found = False
+        _NAMES_TRAINING[cls] = found
+    return found
 
 
 def _requiring_grad(value):

@@ -9,6 +9,7 @@ functions on them and reports to the callbacks. The distributed
 `Strategy` decides which callbacks run on this process, and sums the
 metric states and gathers the predictions of all processes."""
 import contextlib
+import sys
 import warnings
 
 import numpy as np
@@ -23,6 +24,25 @@ from . import data_adapter, standardization, training_step, training_utils
 
 
 # ------------------------------------------------------------------ fit
+def _fit_params(train_batches, batch_size, epochs, verbose, do_validation,
+                names):
+    """Keras 2's `callback.params`: for arrays, the samples and batch size
+    and `steps` only when `steps_per_epoch` was given (None otherwise);
+    for a generator or Sequence, `steps` without samples or batch size
+    (LR schedules and progress bars tell the two apart by these keys)."""
+    params = {'epochs': epochs, 'verbose': verbose,
+              'do_validation': do_validation,
+              'metrics': names + ['val_' + n for n in names]
+              if do_validation else list(names)}
+    samples = getattr(train_batches, 'num_samples', None)
+    if samples is not None:
+        params.update({'batch_size': batch_size, 'samples': samples,
+                       'steps': getattr(train_batches, 'steps', None)})
+    else:
+        params['steps'] = len(train_batches)
+    return params
+
+
 def fit_loop(model, train_batches, val_batches, epochs, verbose, callbacks,
              initial_epoch, validation_freq, batch_size=None):
     """Trains for `epochs` epochs; returns the model's `History`."""
@@ -30,23 +50,21 @@ def fit_loop(model, train_batches, val_batches, epochs, verbose, callbacks,
     model._check_trainable_weights_consistency()
     do_validation = val_batches is not None
     names = model.metrics_names
-    params = {
-        'batch_size': batch_size, 'epochs': epochs,
-        'steps': len(train_batches),
-        'samples': getattr(train_batches, 'num_samples', None),
-        'verbose': verbose, 'do_validation': do_validation,
-        'metrics': names + ['val_' + n for n in names]
-        if do_validation else list(names),
-    }
+    params = _fit_params(train_batches, batch_size, epochs, verbose,
+                         do_validation, names)
     strategy = distributed.get_strategy()
     agree = strategy.stops_need_agreement(callbacks)
     callback_list = make_callbacks(model, callbacks, verbose, params)
     validation_arrays = getattr(val_batches, 'callback_data', None)
-    if validation_arrays is not None:
-        # Keras 2 hands callbacks the validation arrays (x..., y...,
-        # sample weights...) as `self.validation_data`.
-        for callback in callback_list:
-            callback.validation_data = validation_arrays
+    if validation_arrays is not None and model.uses_learning_phase:
+        # (Keras 2 fed its learning phase with them: 0.)
+        validation_arrays = list(validation_arrays) + [0.]
+    # Keras 2 hands callbacks the validation arrays (x..., y..., sample
+    # weights..., and the learning phase for a model using one) as
+    # `self.validation_data`; an empty list without validation arrays.
+    for callback in callback_list:
+        callback.validation_data = validation_arrays \
+            if validation_arrays is not None else []
     training_utils.should_run_validation(validation_freq, 0)
     model.stop_training = False
     completed = False
@@ -112,10 +130,13 @@ def _train_epoch(model, batches, callback_list, agree_to_stop=False):
                 model._set_mode(training_phase())
             training_step.train_step(model, batch)
             if want_end:
-                callback_list.batch_hook(
-                    'train', 'end', step,
-                    cbks.BatchLogs({'batch': step, 'size': size}, lazy,
-                                   model, running))
+                logs = cbks.BatchLogs({'batch': step, 'size': size}, lazy,
+                                      model, running)
+                callback_list.batch_hook('train', 'end', step, logs)
+                if sys.getrefcount(logs) > 2:
+                    # A callback kept the logs to read later: they hold
+                    # this batch's values, read now.
+                    logs._load()
                 model._set_mode(training_phase())
             if agree_to_stop:
                 model.stop_training = distributed.get_strategy(
@@ -456,7 +477,7 @@ def validation_batches(model, validation_data, batch_size, steps,
             validation_data, steps=steps, workers=workers,
             use_multiprocessing=use_multiprocessing,
             max_queue_size=max_queue_size, mode='test',
-            batch_size=batch_size), None)
+            batch_size=batch_size, steps_name='validation_steps'), None)
     if not isinstance(validation_data, (tuple, list)) or \
             len(validation_data) not in (2, 3):
         raise ValueError('When passing validation_data, it must contain 2 '

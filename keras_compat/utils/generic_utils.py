@@ -320,9 +320,17 @@ class Progbar(object):
         self._start = time.time()
         self._last_update = 0
 
-    def update(self, current, values=None):
+    # Keras 2.0-2.1's names of the bar's state, which hand-written loops
+    # and progress-bar subclasses read.
+    seen_so_far = property(lambda self: self._seen_so_far)
+    sum_values = property(lambda self: self._values)
+    unique_values = property(lambda self: self._values_order)
+
+    def update(self, current, values=None, force=False):
         """Moves the bar to step `current`; `values` is a list of
-        (name, value) pairs averaged over the steps seen."""
+        (name, value) pairs averaged over the steps seen. (`force`, Keras
+        2.0's redraw request, changes nothing: the bar redraws by its
+        interval and at its target.)"""
         values = values or []
         for k, v in values:
             if k not in self._values_order:

@@ -191,8 +191,11 @@ def test_callback_protocol():
 
     class Recorder(Callback):
         def on_train_begin(self, logs=None):
+            # Keras 2: arrays give samples and batch size, and `steps`
+            # only when steps_per_epoch was given.
             events.append(('train_begin', self.params['epochs'],
-                           self.params['steps']))
+                           self.params['steps'], self.params['samples'],
+                           self.params['batch_size']))
 
         def on_epoch_begin(self, epoch, logs=None):
             events.append(('epoch_begin', epoch))
@@ -215,7 +218,7 @@ def test_callback_protocol():
     model.compile('sgd', 'categorical_crossentropy', metrics=['accuracy'])
     model.fit(x, to_categorical(labels), batch_size=16, epochs=2, verbose=0,
               validation_split=0.25, callbacks=[Recorder()])
-    assert events[0] == ('train_begin', 2, 2)
+    assert events[0] == ('train_begin', 2, None, 30, 16)
     assert events[1] == ('epoch_begin', 0)
     assert events[2] == ('batch_begin', 0, 16)
     assert events[3] == ('batch_end', 0, True)
