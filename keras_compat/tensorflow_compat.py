@@ -1081,32 +1081,71 @@ def while_loop(cond, body, loop_vars, shape_invariants=None,
         else values
 
 
+def _flatten(structure):
+    """The leaves of nested lists / tuples / dicts, in order."""
+    if isinstance(structure, dict):
+        return [leaf for key in sorted(structure)
+                for leaf in _flatten(structure[key])]
+    if isinstance(structure, (list, tuple)):
+        return [leaf for item in structure for leaf in _flatten(item)]
+    return [structure]
+
+
+def _pack(structure, leaves):
+    """`structure` with its leaves replaced, in order, by `leaves`."""
+    leaves = iter(leaves)
+
+    def rebuild(item):
+        if isinstance(item, dict):
+            return {key: rebuild(item[key]) for key in sorted(item)}
+        if isinstance(item, (list, tuple)):
+            return type(item)(rebuild(v) for v in item)
+        return next(leaves)
+    return rebuild(structure)
+
+
 def map_fn(fn, elems, dtype=None, parallel_iterations=None, back_prop=True,
-           swap_memory=False, infer_shape=True, name=None):
+           swap_memory=False, infer_shape=True, name=None,
+           fn_output_signature=None):
     """`fn` on each slice of `elems` along its first axis, results
-    stacked. `elems` may be a tuple or list of tensors (fn then gets a
-    tuple of slices), and fn may return a tuple or list (several stacked
-    outputs; `dtype` then a tuple or list)."""
-    several = isinstance(elems, (list, tuple))
-    flat = list(elems) if several else [elems]
+    stacked. `elems` may be a nested structure of tensors (fn then gets
+    the same structure of slices), and fn may return a tuple or list
+    (several stacked outputs; `dtype` / `fn_output_signature` then a tuple
+    or list)."""
+    flat = _flatten(elems)
 
     def mapped(*values):
         values = [_t(v) for v in values]
-        results = [fn(tuple(v[i] for v in values) if several
-                      else values[0][i])
+        results = [fn(_pack(elems, [v[i] for v in values]))
                    for i in builtins.range(values[0].shape[0])]
         if results and isinstance(results[0], (list, tuple)):
             return [torch.stack([_t(r[j]) for r in results])
                     for j in builtins.range(len(results[0]))]
         return torch.stack([_t(r) for r in results])
 
+    signature = fn_output_signature if fn_output_signature is not None \
+        else dtype
     if builtins.any(getattr(v, '_is_keras_symbolic', False) for v in flat):
         from .engine import symbolic
-        if isinstance(dtype, (list, tuple)):
+        if isinstance(signature, (list, tuple)):
             return symbolic.apply_multi_output_op(mapped, flat,
                                                   name='map_fn')
         return symbolic.apply_op(mapped, flat, name='map_fn')
     return mapped(*flat)
+
+
+class TensorSpec(object):
+    """A tensor's shape and dtype, as TensorFlow describes one
+    (`fn_output_signature` of map_fn, `input_signature` of tf.function)."""
+
+    def __init__(self, shape=None, dtype=float32, name=None):
+        self.shape = TensorShape(tuple(shape) if shape is not None else ())
+        self.dtype = as_dtype(dtype)
+        self.name = name
+
+    def __repr__(self):
+        return 'TensorSpec(shape=%s, dtype=%r, name=%r)' % (
+            tuple(self.shape), self.dtype, self.name)
 
 
 def foldl(fn, elems, initializer=None, **kwargs):
@@ -1518,6 +1557,41 @@ def _ssim(img1, img2, max_val, filter_size=11, filter_sigma=1.5, k1=0.01,
     return _op(fn, 'ssim')(img1, img2)
 
 
+def _non_max_suppression(boxes, scores, max_output_size, iou_threshold=0.5,
+                         score_threshold=float('-inf'), name=None):
+    """Greedy non-maximum suppression: the indices (int32) of the boxes
+    kept, by decreasing score; a box overlapping a kept one by more than
+    `iou_threshold` (intersection over union) is dropped. Boxes are
+    [y1, x1, y2, x2] (either corner order)."""
+    def fn(boxes, scores):
+        boxes, scores = _t(boxes).float(), _t(scores).float()
+        y1 = torch.minimum(boxes[:, 0], boxes[:, 2])
+        y2 = torch.maximum(boxes[:, 0], boxes[:, 2])
+        x1 = torch.minimum(boxes[:, 1], boxes[:, 3])
+        x2 = torch.maximum(boxes[:, 1], boxes[:, 3])
+        areas = (y2 - y1) * (x2 - x1)
+        order = torch.argsort(scores, descending=True, stable=True)
+        order = order[scores[order] > score_threshold]
+        keep = []
+        limit = int(max_output_size)
+        while order.numel() and len(keep) < limit:
+            best = order[0]
+            keep.append(best)
+            rest = order[1:]
+            height = (torch.minimum(y2[best], y2[rest]) -
+                      torch.maximum(y1[best], y1[rest])).clamp(min=0)
+            width = (torch.minimum(x2[best], x2[rest]) -
+                     torch.maximum(x1[best], x1[rest])).clamp(min=0)
+            inter = height * width
+            iou = inter / (areas[best] + areas[rest] - inter).clamp(
+                min=1e-12)
+            order = rest[iou <= iou_threshold]
+        return torch.stack(keep).int() if keep else \
+            torch.zeros((0,), dtype=torch.int32, device=boxes.device)
+    return _op(fn, 'non_max_suppression')(boxes, scores)
+
+
+image.non_max_suppression = _non_max_suppression
 image.psnr = _psnr
 image.ssim = _ssim
 

@@ -59,6 +59,14 @@ def compute(tf):
         'map_fn_tuple': tf.map_fn(lambda a: a[0] * 2 + a[1],
                                   (np.arange(3.), np.ones(3)),
                                   dtype=tf.float64),
+        'map_fn_nested': tf.map_fn(lambda a: a[0][0] * a[0][1] + a[1],
+                                   ((np.arange(4.), np.arange(4.)),
+                                    np.ones(4)), dtype=tf.float64),
+        'non_max_suppression': tf.image.non_max_suppression(
+            np.array([[0., 0., 1., 1.], [0., 0.1, 1., 1.1],
+                      [0., 2., 1., 3.], [0., 2.2, 1., 3.3]], 'float32'),
+            np.array([0.9, 0.8, 0.7, 0.95], 'float32'), 3,
+            iou_threshold=0.5),
     }
     return {name: np.asarray(value.numpy() if hasattr(value, 'numpy')
                              else value) for name, value in cases.items()}

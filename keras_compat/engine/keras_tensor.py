@@ -4,6 +4,7 @@
 static shape (None for unknown dimensions), a dtype and the history that
 links it to the layer call (`Node`) that made it. Nothing is computed;
 models replay the recorded nodes on real torch tensors."""
+import numpy as np
 import torch
 
 from ..backend.tensor_shape import Dimension, TensorShape  # noqa: F401
@@ -88,7 +89,22 @@ class KerasTensor(object):
     # `Model(inputs, x * 2)` and K.function over such expressions work.
     def _op(self, fn, *others, name=None):
         from . import symbolic
+        others = tuple(self._operand(o) for o in others)
         return symbolic.apply_op(fn, (self,) + others, name=name)
+
+    def _operand(self, other):
+        """A list, tuple or numpy array operand as a constant tensor of
+        this tensor's dtype, as TensorFlow converts it (`x /= [0.229,
+        0.224, 0.225]` in preprocessing functions)."""
+        if isinstance(other, (list, tuple, np.ndarray)) and \
+                not any(getattr(v, '_is_keras_symbolic', False)
+                        for v in np.ravel(np.asarray(other, dtype=object))):
+            from ..backend.ops import torch_dtype
+            from ..backend.device import get_device
+            return torch.as_tensor(np.asarray(other),
+                                   dtype=torch_dtype(self.dtype),
+                                   device=get_device())
+        return other
 
     def __add__(self, other):
         return self._op(lambda a, b: a + b, other, name='add')

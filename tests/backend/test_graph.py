@@ -573,3 +573,21 @@ def test_scalar_placeholder():
     run = K.function([x, scale], [K.sum(x) * scale])
     result = run([np.ones((3, 2)), 2.])[0]
     assert result.shape == () and float(result) == 12.
+
+
+def test_symbolic_tensor_arithmetic_with_lists_and_arrays():
+    # keras_applications' 'torch' preprocessing inside a model:
+    # x /= [0.229, 0.224, 0.225], x -= np.array([...]).
+    inputs = keras.layers.Input((2, 3))
+    x = inputs / [0.229, 0.224, 0.225]
+    x = x - np.array([0.485, 0.456, 0.406])
+    x = x * (1., 2., 3.)
+    model = keras.models.Model(inputs, x)
+    data = np.ones((1, 2, 3), 'float32')
+    expected = (data / [0.229, 0.224, 0.225] - [0.485, 0.456, 0.406]) * \
+        [1., 2., 3.]
+    out = model.predict(data)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, expected, rtol=1e-6)
+    model.compile('sgd', 'mse')
+    assert np.isfinite(model.evaluate(data, data, verbose=0))
