@@ -2284,12 +2284,44 @@ def _unsupported_tf_optimizer(name, keras_name):
 train.AdamOptimizer = _adam_optimizer
 train.GradientDescentOptimizer = _gradient_descent_optimizer
 train.MomentumOptimizer = _momentum_optimizer
-train.RMSPropOptimizer = _unsupported_tf_optimizer('RMSPropOptimizer',
-                                                   'RMSprop')
-train.AdagradOptimizer = _unsupported_tf_optimizer('AdagradOptimizer',
-                                                   'Adagrad')
-train.AdadeltaOptimizer = _unsupported_tf_optimizer('AdadeltaOptimizer',
-                                                    'Adadelta')
+def _rmsprop_optimizer(learning_rate, decay=0.9, momentum=0.0,
+                       epsilon=1e-10, use_locking=False, centered=False,
+                       name='RMSProp'):
+    """tf.train.RMSPropOptimizer: epsilon inside the square root, and the
+    mean square starting at 1 (TF1's slot initialiser)."""
+    from .optimizers import RMSprop
+
+    class TF1RMSProp(RMSprop):
+        def _slot(self, p, slot_name):
+            state = self.state[p]
+            if slot_name == 'accumulator' and slot_name not in state:
+                state[slot_name] = torch.ones_like(p)
+            return super(TF1RMSProp, self)._slot(p, slot_name)
+
+    return TF1RMSProp(learning_rate=learning_rate, rho=decay,
+                      momentum=momentum, epsilon=epsilon, centered=centered,
+                      is_legacy_optimizer=False)
+
+
+def _adagrad_optimizer(learning_rate, initial_accumulator_value=0.1,
+                       use_locking=False, name='Adagrad'):
+    """tf.train.AdagradOptimizer: Keras's Adagrad without epsilon."""
+    from .optimizers import Adagrad
+    return Adagrad(learning_rate=learning_rate,
+                   initial_accumulator_value=initial_accumulator_value,
+                   epsilon=0.0)
+
+
+def _adadelta_optimizer(learning_rate=0.001, rho=0.95, epsilon=1e-08,
+                        use_locking=False, name='Adadelta'):
+    """tf.train.AdadeltaOptimizer: Keras's Adadelta update."""
+    from .optimizers import Adadelta
+    return Adadelta(learning_rate=learning_rate, rho=rho, epsilon=epsilon)
+
+
+train.RMSPropOptimizer = _rmsprop_optimizer
+train.AdagradOptimizer = _adagrad_optimizer
+train.AdadeltaOptimizer = _adadelta_optimizer
 
 
 # ---------------------------------------------------- logging, config

@@ -198,8 +198,34 @@ def test_tf1_optimizers_are_the_keras_updates_they_match():
                       shuffle=False)
             results.append(model.get_weights()[0])
         np.testing.assert_allclose(results[0], results[1], rtol=1e-6)
-    with pytest.raises(NotImplementedError, match='RMSprop'):
-        tf.train.RMSPropOptimizer(0.01)
+    # TF1's own updates: weights after three steps of
+    # tf.compat.v1.train.*Optimizer(...).minimize in TensorFlow 2.21.
+    rs = np.random.RandomState(0)
+    x = rs.rand(8, 3).astype('float32')
+    y = rs.rand(8, 1).astype('float32')
+    start = rs.rand(3, 1).astype('float32')
+    expected = {
+        'rmsprop': (lambda: tf.train.RMSPropOptimizer(0.01),
+                    [0.4493231475353241, 0.5578807592391968,
+                     0.011933613568544388]),
+        'rmsprop_momentum': (
+            lambda: tf.train.RMSPropOptimizer(0.01, momentum=0.9),
+            [0.4435305595397949, 0.5489179491996765, 0.006105215288698673]),
+        'adagrad': (lambda: tf.train.AdagradOptimizer(0.1),
+                    [0.36952418088912964, 0.4397006630897522,
+                     -0.05087663605809212]),
+        'adadelta': (lambda: tf.train.AdadeltaOptimizer(1.0),
+                     [0.4547966718673706, 0.5670796036720276,
+                      0.01743694767355919])}
+    for name, (make, weights) in expected.items():
+        model = Sequential([layers.Dense(1, use_bias=False,
+                                         input_shape=(3,))])
+        model.set_weights([start])
+        model.compile(make(), 'mse')
+        for _ in range(3):
+            model.train_on_batch(x, y)
+        np.testing.assert_allclose(model.get_weights()[0].ravel(), weights,
+                                   rtol=1e-5, err_msg=name)
 
 
 def test_missing_operation_names_itself_and_the_alternatives():
