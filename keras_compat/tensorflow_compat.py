@@ -905,7 +905,7 @@ acos = _unary('acos', lambda x: torch.acos(_t(x)))
 sinh = _unary('sinh', lambda x: torch.sinh(_t(x)))
 cosh = _unary('cosh', lambda x: torch.cosh(_t(x)))
 tanh = _unary('tanh', lambda x: torch.tanh(_t(x)))
-sigmoid = _unary('sigmoid', lambda x: torch.sigmoid(_t(x)))
+sigmoid = _unary('sigmoid', lambda x: K.sigmoid(_t(x)))
 erf = _unary('erf', lambda x: torch.erf(_t(x)))
 lgamma = _unary('lgamma', lambda x: torch.lgamma(_t(x)))
 digamma = _unary('digamma', lambda x: torch.digamma(_t(x)))
@@ -1215,7 +1215,7 @@ nn = _submodule('nn', 'Neural network operations.')
 def _softmax(logits, axis=None, name=None, dim=None):
     axis = -1 if axis is None and dim is None else (
         axis if axis is not None else dim)
-    return _op(lambda x: torch.softmax(_t(x), axis), 'softmax')(logits)
+    return _op(lambda x: K.softmax(_t(x), axis), 'softmax')(logits)
 
 
 def _log_softmax(logits, axis=None, name=None, dim=None):

@@ -1174,7 +1174,15 @@ def elu(x, alpha=1.):
 
 
 def softmax(x, axis=-1):
-    return torch.softmax(_float(x), dim=axis)
+    """Softmax over `axis`; over the last axis its output remembers its
+    logits, so that a cross-entropy of it is computed from them, as
+    tf.keras does (a custom layer ending in K.softmax or tf.nn.softmax)."""
+    x = _float(x)
+    out = torch.softmax(x, dim=axis)
+    if axis == -1 or axis == x.dim() - 1:
+        out._keras_logits = x
+        out._keras_logits_kind = 'softmax'
+    return out
 
 
 def softplus(x):
@@ -1186,7 +1194,13 @@ def softsign(x):
 
 
 def sigmoid(x):
-    return torch.sigmoid(_float(x))
+    """The logistic function; its output remembers its logits for a
+    binary cross-entropy of it, as tf.keras does."""
+    x = _float(x)
+    out = torch.sigmoid(x)
+    out._keras_logits = x
+    out._keras_logits_kind = 'sigmoid'
+    return out
 
 
 def hard_sigmoid(x):

@@ -428,7 +428,10 @@ class Layer(nn.Module):
         name = kwargs.get('name')
         if not name:
             prefix = self.__class__.__name__
-            name = to_snake_case(prefix) + '_' + str(K.get_uid(prefix))
+            # (Counted by the snake-case name: classes `Attention` and
+            # `attention` do not both make `attention_1`.)
+            snake = to_snake_case(prefix)
+            name = snake + '_' + str(K.get_uid(snake))
         self.name = name
         self.trainable = kwargs.get('trainable', True)
         if 'input_dim' in kwargs and 'input_shape' not in kwargs:

@@ -214,7 +214,7 @@ class Model(Network):
         self._function_kwargs = {}
 
     # -------------------------------------------------------------- compile
-    def compile(self, optimizer, loss=None, metrics=None, loss_weights=None,
+    def compile(self, optimizer='rmsprop', loss=None, metrics=None, loss_weights=None,
                 sample_weight_mode=None, weighted_metrics=None,
                 target_tensors=None, **kwargs):
         """Configures the model for training (see Keras 2's

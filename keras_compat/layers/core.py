@@ -372,7 +372,7 @@ class Reshape(Layer):
         if unknown is not None:
             if known == 0 or original % known != 0:
                 raise ValueError(msg)
-            output_shape[unknown] = original // known
+            output_shape[unknown] = int(original // known)
         elif original != known:
             raise ValueError(msg + ': cannot reshape %s into %s'
                              % (tuple(input_shape), tuple(output_shape)))
