@@ -1139,7 +1139,12 @@ class Layer(nn.Module):
             inputs = _onto_weight_device(self, inputs)
         flags = self.__class__.__dict__.get('_keras_class_flags') or \
             _class_flags(self.__class__)
-        if self.supports_masking:
+        if self.supports_masking or (
+                flags['computes_mask'] and flags['user'] and
+                not self.__dict__.get('_is_graph_network', False)):
+            # (A user layer computing its own mask gets its input mask and
+            # gives its outputs one, whatever supports_masking says, as in
+            # Keras 2.)
             return self._call_with_mask(inputs, flags, args, kwargs)
         if 'training' in kwargs and not flags['training_arg']:
             kwargs.pop('training')

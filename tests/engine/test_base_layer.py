@@ -939,3 +939,29 @@ def test_a_weight_read_as_an_attribute_has_its_keras_name():
     assert model.layers[0].bias.name == model.layers[0].weights[1].name
     # Keras 2.2's test of whether a training function takes the phase.
     assert model._uses_dynamic_learning_phase() is False
+
+
+def test_layer_computing_its_mask_without_supports_masking_passes_it_on():
+    # keras-pos-embd's PositionEmbedding sets supports_masking False but
+    # overrides compute_mask (keras-bert's padding mask goes through it).
+    class KeepMask(layers.Layer):
+        def call(self, x):
+            return x * 2.
+
+        def compute_mask(self, inputs, mask=None):
+            return mask
+
+    class ReadMask(layers.Layer):
+        def __init__(self, **kwargs):
+            super(ReadMask, self).__init__(**kwargs)
+            self.supports_masking = True
+
+        def call(self, x, mask=None):
+            return x * K.expand_dims(K.cast(mask, 'float32'))
+
+    tokens = layers.Input((4,))
+    x = layers.Embedding(5, 2, mask_zero=True,
+                         embeddings_initializer='ones')(tokens)
+    model = models.Model(tokens, ReadMask()(KeepMask()(x)))
+    out = model.predict(np.array([[1, 2, 0, 0]]))
+    np.testing.assert_array_equal(out[0, :, 0], [2., 2., 0., 0.])
