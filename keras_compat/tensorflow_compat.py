@@ -2505,6 +2505,37 @@ def _keras():
     return keras_compat
 
 
+# `tensorflow.python.*` paths that libraries import internals from.
+python = _submodule('python', 'TensorFlow internals libraries import.')
+python.ops = _submodule('python.ops', 'Operations.')
+python.ops.state_ops = _submodule('python.ops.state_ops', 'Assignments.')
+python.ops.state_ops.assign = assign
+python.ops.state_ops.assign_add = assign_add
+python.ops.state_ops.assign_sub = assign_sub
+python.ops.control_flow_ops = _submodule('python.ops.control_flow_ops',
+                                         'Control flow.')
+python.ops.control_flow_ops.group = group
+python.ops.control_flow_ops.cond = cond
+python.ops.control_flow_ops.while_loop = while_loop
+python.ops.control_flow_ops.no_op = no_op
+python.ops.math_ops = math
+python.ops.array_ops = _module
+python.ops.nn = nn
+python.ops.nn_ops = nn
+python.ops.init_ops = initializers
+python.framework = _submodule('python.framework', 'Graph framework.')
+python.framework.ops = _submodule('python.framework.ops', 'Graphs.')
+python.framework.ops.control_dependencies = control_dependencies
+python.framework.ops.convert_to_tensor = convert_to_tensor
+python.framework.ops.get_default_graph = get_default_graph
+python.framework.ops.name_scope = name_scope
+python.framework.ops.Tensor = Tensor
+python.framework.dtypes = dtypes
+python.framework.tensor_shape = _submodule('python.framework.tensor_shape',
+                                           'Shapes.')
+python.framework.tensor_shape.TensorShape = TensorShape
+python.framework.tensor_shape.Dimension = Dimension
+
 compat = _submodule('compat', 'TF1 and TF2 API versions.')
 compat.v1 = _module
 compat.v2 = _module

@@ -428,3 +428,31 @@ def test_tf1_variables_losses_and_assign_ops():
     with tf.Session() as session:
         session.run(tf.assign_add(counter, 2.))
     assert K.get_value(counter) == 3.
+
+
+@pytest.mark.skipif(importlib.util.find_spec('tensorflow') is not None,
+                    reason='TensorFlow is installed: it is imported itself')
+def test_tensorflow_internals_and_serializable_registration(tmp_path):
+    # keras-bert imports TensorFlow internals; keras-tcn registers its
+    # layer with tf.keras's register_keras_serializable.
+    result = _run_script(tmp_path, '''
+        from tensorflow.python.ops import state_ops, control_flow_ops
+        from tensorflow.python.keras import backend_config
+        from tensorflow.python.framework import ops
+        from tensorflow.keras.saving import register_keras_serializable
+        import keras
+        assert backend_config.epsilon() == 1e-07
+
+        @register_keras_serializable(package='tcn')
+        class Twice(keras.layers.Layer):
+            def call(self, x):
+                return x * 2
+
+        model = keras.models.Sequential([Twice(input_shape=(2,))])
+        clone = keras.models.Sequential.from_config(model.get_config())
+        assert type(clone.layers[0]) is Twice
+        assert keras.utils.get_custom_objects()['tcn>Twice'] is Twice
+        print('OK')
+    ''')
+    assert result.returncode == 0, result.stderr
+    assert 'OK' in result.stdout

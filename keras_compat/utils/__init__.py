@@ -11,7 +11,9 @@ from .data_utils import (Sequence, get_file, SequenceEnqueuer,
                          OrderedEnqueuer, GeneratorEnqueuer)
 from .generic_utils import (Progbar, CustomObjectScope, custom_object_scope,
                             get_custom_objects, serialize_keras_object,
-                            deserialize_keras_object, to_list)
+                            deserialize_keras_object, to_list,
+                            register_keras_serializable,
+                            get_registered_name)
 from .io_utils import HDF5Matrix
 from .layer_utils import (print_summary, convert_all_kernels_in_model,
                           get_source_inputs)

@@ -36,6 +36,31 @@ def custom_object_scope(*args):
     return CustomObjectScope(*args)
 
 
+def register_keras_serializable(package='Custom', name=None):
+    """tf.keras's decorator registering a class or function as a custom
+    object (under 'package>name' and its plain name), so that configs
+    naming it load without custom_objects."""
+    def decorator(arg):
+        class_name = name if name is not None else arg.__name__
+        registered = package + '>' + class_name
+        if isinstance(arg, type) and not hasattr(arg, 'get_config'):
+            raise ValueError('Cannot register a class that does not have a '
+                             'get_config() method.')
+        _GLOBAL_CUSTOM_OBJECTS[registered] = arg
+        _GLOBAL_CUSTOM_OBJECTS.setdefault(class_name, arg)
+        return arg
+    return decorator
+
+
+def get_registered_name(obj):
+    """The name `register_keras_serializable` registered `obj` under, else
+    its own name."""
+    for key, value in _GLOBAL_CUSTOM_OBJECTS.items():
+        if value is obj and '>' in key:
+            return key
+    return getattr(obj, '__name__', type(obj).__name__)
+
+
 def get_custom_objects():
     """The global dict of custom objects, editable in place."""
     return _GLOBAL_CUSTOM_OBJECTS
