@@ -223,6 +223,11 @@ def overridden_weight_property(cls, which):
     return None
 
 
+def _lists_own_weights(cls):
+    return overridden_weight_property(cls, 'trainable') is not None or \
+        overridden_weight_property(cls, 'non_trainable') is not None
+
+
 def weight_pairs_of(layer, weights, which):
     """(layer, record) pairs of a list of weights (views or the
     variables themselves) found in `layer` or the layers inside it."""
@@ -900,6 +905,9 @@ class Layer(nn.Module):
 
     def get_weights(self):
         """The weights as Numpy arrays in Keras layout and order."""
+        if _lists_own_weights(type(self)):
+            return [_copy_to_numpy(record.keras_tensor(layer))
+                    for layer, record in self._all_records()]
         values = [_copy_to_numpy(r.keras_tensor(self))
                   for r in self._records()]
         for layer in self._sublayers():
@@ -907,6 +915,10 @@ class Layer(nn.Module):
         return values
 
     def _all_records(self):
+        if _lists_own_weights(type(self)):
+            # A class listing its weights through its own properties
+            # (keras-multi-head leaves its template layer out): those.
+            return weight_pairs_of(self, self.weights, 'all')
         pairs = [(self, r) for r in self._records()]
         for layer in self._sublayers():
             pairs += layer._all_records()

@@ -965,3 +965,16 @@ def test_layer_computing_its_mask_without_supports_masking_passes_it_on():
     model = models.Model(tokens, ReadMask()(KeepMask()(x)))
     out = model.predict(np.array([[1, 2, 0, 0]]))
     np.testing.assert_array_equal(out[0, :, 0], [2., 2., 0., 0.])
+
+
+def test_weights_listed_by_own_properties_are_those_get_weights_gives():
+    # keras-multi-head's MultiHead leaves its template layer out of its
+    # trainable_weights; get_weights / set_weights follow the properties.
+    layer = PropertyFrozenBias(name='q')
+    layer.build((None, 3))
+    names = [w.name.split('/')[-1] for w in layer.weights]
+    assert names == ['kernel:0', 'kernel:0', 'bias:0', 'bias:0']
+    values = layer.get_weights()
+    assert [v.shape for v in values] == [(3, 2), (2, 2), (2,), (2,)]
+    layer.set_weights([v + 1 for v in values])
+    np.testing.assert_array_equal(K.get_value(layer.bias), values[2] + 1)
