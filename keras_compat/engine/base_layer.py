@@ -250,6 +250,26 @@ def weight_pairs_of(layer, weights, which):
     return pairs
 
 
+def _call_outgrows_shape_fn(cls):
+    """Whether a user class overrides `call` but inherits
+    `compute_output_shape` from a built-in layer (keras-bert's
+    TokenEmbedding returns [embeddings, weights] from an Embedding): its
+    output shape is then found by running the call, as tf.keras traces
+    it."""
+    def owner(name):
+        for klass in cls.__mro__:
+            if name in klass.__dict__:
+                return klass
+        return None
+    call_owner, shape_owner = owner('call'), owner('compute_output_shape')
+    if call_owner is None or shape_owner is None:
+        return False
+    mro = cls.__mro__
+    return call_owner.__module__.split('.')[0] != 'keras_compat' and \
+        shape_owner.__module__.split('.')[0] == 'keras_compat' and \
+        mro.index(call_owner) < mro.index(shape_owner)
+
+
 def _class_flags(cls):
     """Per-class facts about `call` and `compute_mask`, computed once."""
     flags = cls.__dict__.get('_keras_class_flags')
@@ -265,7 +285,7 @@ def _class_flags(cls):
             'training_arg': 'training' in params or var_kw,
             'computes_mask': cls.compute_mask is not Layer.compute_mask,
             'shape_fn': cls.compute_output_shape is not
-            Layer.compute_output_shape,
+            Layer.compute_output_shape and not _call_outgrows_shape_fn(cls),
             # A class written outside keras_compat: its attributes holding
             # layers or variables are tracked as Keras 2.3 tracks them.
             'user': cls.__module__.split('.')[0] != 'keras_compat',

@@ -978,3 +978,23 @@ def test_weights_listed_by_own_properties_are_those_get_weights_gives():
     assert [v.shape for v in values] == [(3, 2), (2, 2), (2,), (2,)]
     layer.set_weights([v + 1 for v in values])
     np.testing.assert_array_equal(K.get_value(layer.bias), values[2] + 1)
+
+
+def test_subclass_overriding_call_of_a_built_in_layer_gets_its_call_shape():
+    # keras-bert's TokenEmbedding returns [embeddings, embedding matrix]
+    # from an Embedding subclass without its own compute_output_shape.
+    class TokenEmbedding(layers.Embedding):
+        def compute_mask(self, inputs, mask=None):
+            return [super(TokenEmbedding, self).compute_mask(inputs, mask),
+                    None]
+
+        def call(self, inputs):
+            return [super(TokenEmbedding, self).call(inputs),
+                    self.embeddings + 0]
+
+    tokens = layers.Input((5,))
+    embedded, matrix = TokenEmbedding(10, 4, mask_zero=True)(tokens)
+    assert K.int_shape(embedded) == (None, 5, 4)
+    model = models.Model(tokens, [embedded, matrix])
+    out = model.predict(np.ones((2, 5)))
+    assert [o.shape for o in out] == [(2, 5, 4), (10, 4)]
