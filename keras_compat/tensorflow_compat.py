@@ -1754,9 +1754,15 @@ initializers = _submodule('initializers', 'TF1 initializers.')
 for _name in _keras_initializers():
     setattr(initializers, _name.replace('_initializer', ''),
             globals()[_name])
-initializers.glorot_uniform = glorot_uniform_initializer
-initializers.he_normal = lambda seed=None: __import__(
-    'keras_compat.initializers', fromlist=['he_normal']).he_normal(seed)
+initializers.glorot_uniform = globals()['glorot_uniform_initializer']
+
+
+def _he_normal(seed=None):
+    from . import initializers as keras_initializers
+    return keras_initializers.he_normal(seed)
+
+
+initializers.he_normal = _he_normal
 
 
 def get_variable(name, shape=None, dtype=None, initializer=None,
@@ -2187,6 +2193,8 @@ linalg.norm = norm
 linalg.l2_normalize = _l2_normalize
 linalg.eye = eye
 linalg.transpose = transpose
+
+
 def _band_part(input, num_lower, num_upper, name=None):  # noqa: A002
     """Keeps the band of `num_lower` sub- and `num_upper` superdiagonals
     of the innermost matrices (-1: all)."""
