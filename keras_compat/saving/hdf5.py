@@ -170,7 +170,7 @@ def load_weights_from_hdf5_group(group, layers, reshape=False):
 def _checked_weights(layer, values):
     """(owner, record, value) for each weight of `layer` (trainable-first
     order), once the count and every shape were checked."""
-    pairs = layer._weight_pairs('all')
+    pairs = layer._listed_weight_pairs('all')
     if len(pairs) != len(values):
         raise ValueError('Layer %s expects %d weights, got %d.'
                          % (layer.name, len(pairs), len(values)))

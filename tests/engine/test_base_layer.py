@@ -998,3 +998,19 @@ def test_subclass_overriding_call_of_a_built_in_layer_gets_its_call_shape():
     model = models.Model(tokens, [embedded, matrix])
     out = model.predict(np.ones((2, 5)))
     assert [o.shape for o in out] == [(2, 5, 4), (10, 4)]
+
+
+def test_layer_listing_its_own_weights_round_trips_a_file(tmp_path):
+    # keras-octave-conv lists its convolutions' weights in another order
+    # than it made them: the file is written and read in the listed order.
+    model = models.Sequential([PropertyFrozenBias(input_shape=(3,),
+                                                  name='p')])
+    model.set_weights([np.random.RandomState(i).rand(*w.shape)
+                       for i, w in enumerate(model.get_weights())])
+    path = str(tmp_path / 'listed.h5')
+    model.save(path)
+    loaded = models.load_model(
+        path, custom_objects={'PropertyFrozenBias': PropertyFrozenBias})
+    x = np.random.RandomState(9).rand(2, 3).astype('float32')
+    np.testing.assert_allclose(loaded.predict(x), model.predict(x),
+                               rtol=1e-6)
