@@ -620,7 +620,7 @@ def reshape(tensor, shape, name=None):
 
 def transpose(a, perm=None, name=None, conjugate=False):
     if perm is None:
-        return _op(lambda x: x.permute(*reversed(range(x.dim()))),
+        return _op(lambda x: x.permute(*reversed(builtins.range(x.dim()))),
                    'transpose')(a)
     return K.permute_dimensions(a, tuple(perm))
 
@@ -656,7 +656,7 @@ def unstack(value, num=None, axis=0, name='unstack'):
         if count is None:
             raise ValueError('tf.unstack of a symbolic tensor needs `num` '
                              'when its axis %d has no static size.' % axis)
-        return [gather(value, i, axis=axis) for i in range(int(count))]
+        return [gather(value, i, axis=axis) for i in builtins.range(int(count))]
     return list(torch.unbind(_t(value), axis))
 
 
@@ -703,7 +703,7 @@ def gather_nd(params, indices, name=None, batch_dims=0):
     def fn(params, indices):
         indices = _t(indices).long()
         return params[tuple(indices[..., i]
-                            for i in range(indices.shape[-1]))]
+                            for i in builtins.range(indices.shape[-1]))]
     return _op(fn, 'gather_nd')(params, indices)
 
 
