@@ -460,10 +460,7 @@ class ProgbarLogger(Callback):
         # on_batch_end, which Keras 2's on_batch_begin emptied first. (The
         # base class keeps no batch-begin hook: fit calls none.)
         super(ProgbarLogger, cls).__init_subclass__(**kwargs)
-        if 'on_batch_begin' not in cls.__dict__ and not any(
-                'on_batch_begin' in base.__dict__ for base in cls.__mro__[1:]
-                if base is not ProgbarLogger and
-                issubclass(base, ProgbarLogger)):
+        if cls.on_batch_begin is Callback.on_batch_begin:
             cls.on_batch_begin = _empty_log_values
 
     def on_train_begin(self, logs=None):

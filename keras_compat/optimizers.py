@@ -431,7 +431,10 @@ class Optimizer(torch.optim.Optimizer):
         """One step of the built-in update on these gradients."""
         iterations = self._iterations_value()
         self._update_on(params, grads, iterations)
-        self.iterations.add_(1)
+        with torch._C.DisableTorchFunctionSubclass():
+            # (The count is a variable; its increment builds no graph
+            # expression and takes no Python dispatch.)
+            self.iterations.add_(1)
         _remember(self._hyper_cache, 'iterations', self.iterations,
                   iterations + 1)
 

@@ -832,10 +832,12 @@ lin_space = linspace
 
 
 # ------------------------------------------------------------------- math
-def _binary(name, fn):
+def _binary(op_name, fn):
+    wrapped = _op(fn, op_name)    # (made once, not at every call)
+
     def op(x, y, name=None):
-        return _op(fn, name)(x, y)
-    op.__name__ = name
+        return wrapped(x, y)
+    op.__name__ = op_name
     return op
 
 
@@ -875,10 +877,12 @@ def _same(a, b):
     return a, b
 
 
-def _unary(name, fn):
+def _unary(op_name, fn):
+    wrapped = _op(fn, op_name)    # (made once, not at every call)
+
     def op(x, name=None):
-        return _op(fn, name)(x)
-    op.__name__ = name
+        return wrapped(x)
+    op.__name__ = op_name
     return op
 
 

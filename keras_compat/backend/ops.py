@@ -43,11 +43,11 @@ def torch_dtype(dtype):
         return _DTYPES[common.floatx()]
     if isinstance(dtype, torch.dtype):
         return dtype
+    if isinstance(dtype, str) and dtype in _DTYPES:
+        return _DTYPES[dtype]
     if hasattr(dtype, '_torch_dtype'):
         # The TensorFlow stand-in's dtypes (`tf.float32`).
         return dtype._torch_dtype
-    if isinstance(dtype, str) and dtype in _DTYPES:
-        return _DTYPES[dtype]
     try:
         name = np.dtype(dtype).name
     except TypeError:

@@ -213,14 +213,34 @@ class _WeightRecord(object):
 def overridden_weight_property(cls, which):
     """The `trainable_weights` (which='trainable') or
     `non_trainable_weights` property that a class written outside
-    keras_compat defines in place of Layer's, or None."""
-    name = which + '_weights'
+    keras_compat defines in place of Layer's, or None (looked up once per
+    class: training steps ask it of every layer)."""
+    found = _WEIGHT_PROPERTIES.setdefault(cls, {})
+    if which not in found:
+        found[which] = _own_weight_property(cls, which + '_weights')
+    return found[which]
+
+
+_WEIGHT_PROPERTIES = weakref.WeakKeyDictionary()
+
+
+def _own_weight_property(cls, name):
+    klass = _defining_class(cls, name)
+    if klass is None or _is_library_class(klass):
+        return None
+    return klass.__dict__[name]
+
+
+def _defining_class(cls, name):
+    """The class of `cls`'s MRO that defines attribute `name`, or None."""
     for klass in cls.__mro__:
         if name in klass.__dict__:
-            if klass.__module__.split('.')[0] == 'keras_compat':
-                return None
-            return klass.__dict__[name]
+            return klass
     return None
+
+
+def _is_library_class(klass):
+    return klass.__module__.split('.')[0] == 'keras_compat'
 
 
 def _lists_own_weights(cls):
@@ -256,17 +276,13 @@ def _call_outgrows_shape_fn(cls):
     TokenEmbedding returns [embeddings, weights] from an Embedding): its
     output shape is then found by running the call, as tf.keras traces
     it."""
-    def owner(name):
-        for klass in cls.__mro__:
-            if name in klass.__dict__:
-                return klass
-        return None
-    call_owner, shape_owner = owner('call'), owner('compute_output_shape')
+    call_owner = _defining_class(cls, 'call')
+    shape_owner = _defining_class(cls, 'compute_output_shape')
     if call_owner is None or shape_owner is None:
         return False
     mro = cls.__mro__
-    return call_owner.__module__.split('.')[0] != 'keras_compat' and \
-        shape_owner.__module__.split('.')[0] == 'keras_compat' and \
+    return not _is_library_class(call_owner) and \
+        _is_library_class(shape_owner) and \
         mro.index(call_owner) < mro.index(shape_owner)
 
 
@@ -283,6 +299,8 @@ def _class_flags(cls):
         flags = {
             'mask_arg': 'mask' in params or var_kw,
             'training_arg': 'training' in params or var_kw,
+            # (A `training` parameter of its own, not merely **kwargs.)
+            'names_training': 'training' in params,
             'computes_mask': cls.compute_mask is not Layer.compute_mask,
             'shape_fn': cls.compute_output_shape is not
             Layer.compute_output_shape and not _call_outgrows_shape_fn(cls),

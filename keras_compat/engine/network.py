@@ -824,24 +824,7 @@ def _layer_uses_learning_phase(layer):
     if hasattr(layer, 'recurrent_dropout'):
         return bool((getattr(layer, 'dropout', 0) or 0) +
                     (layer.recurrent_dropout or 0))
-    return _call_names_training(type(layer))
-
-
-_NAMES_TRAINING = {}
-
-
-def _call_names_training(cls):
-    """Whether the class's `call` has a `training` parameter of its own
-    (not merely **kwargs)."""
-    found = _NAMES_TRAINING.get(cls)
-    if found is None:
-        import inspect
-        try:
-            found = 'training' in inspect.signature(cls.call).parameters
-        except (TypeError, ValueError):
-            found = False
-        _NAMES_TRAINING[cls] = found
-    return found
+    return base_layer._class_flags(type(layer))['names_training']
 
 
 def _requiring_grad(value):

@@ -15,6 +15,7 @@ the torch mechanisms they use live here too:
   `get_updates` optimizers, then the weight constraints.
 
 Nothing here reads a value back from the device."""
+import contextlib
 import functools
 import warnings
 
@@ -149,19 +150,21 @@ def _track(model, batch, outputs, total, per_output):
     added = added_metric_values(model)
     if not (added or model._graph_metrics or model._attribute_metrics):
         added = None
-    if model._graph_reads:
-        from . import symbolic
-        if model._history_reads:
-            _give_history(model, outputs)
-        with torch.no_grad(), symbolic.running(symbolic.RunValues(
-                model._last_tensor_map or {})):
-            model._metrics_tracker.update(
-                batch.targets, outputs, batch.weights, total, per_output,
-                added, model._attribute_metrics)
-        return
-    model._metrics_tracker.update(
-        batch.targets, outputs, batch.weights, total, per_output, added,
-        model._attribute_metrics)
+    # Metrics reading graph tensors compute them in the step's graph run
+    # (total_loss gave the outputs their history already).
+    with _graph_run(model):
+        model._metrics_tracker.update(
+            batch.targets, outputs, batch.weights, total, per_output, added,
+            model._attribute_metrics)
+
+
+def _graph_run(model):
+    """The step's graph run, for losses and metrics that read graph
+    tensors; nothing to enter otherwise."""
+    if not model._graph_reads:
+        return contextlib.nullcontext()
+    from . import symbolic
+    return symbolic.running(symbolic.RunValues(model._last_tensor_map or {}))
 
 
 def _gradients_overridden(optimizer):
@@ -282,15 +285,9 @@ def _grad_scaler(model):
 def total_loss(model, targets, outputs, weights):
     """(total, per-output losses): the compiled loss plus every penalty
     the layers added during the forward pass."""
-    if model._graph_reads:
-        from . import symbolic
-        if model._history_reads:
-            _give_history(model, outputs)
-        with symbolic.running(symbolic.RunValues(
-                model._last_tensor_map or {})):
-            total, per_output = model._compiled_loss(targets, outputs,
-                                                     weights)
-    else:
+    if model._history_reads:
+        _give_history(model, outputs)
+    with _graph_run(model):
         total, per_output = model._compiled_loss(targets, outputs, weights)
     penalty = regularization_loss(model)
     if penalty is not None:
