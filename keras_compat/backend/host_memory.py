@@ -24,7 +24,7 @@ import sys
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
-_MMAP_THRESHOLD = 32 << 20      # glibc's largest on 64-bit systems
+REUSED_BLOCK_BYTES = 32 << 20   # glibc's largest mmap threshold (64-bit)
 _TRIM_THRESHOLD = 1 << 30
 
 _applied = []
@@ -52,5 +52,5 @@ def _set_malloc_options():
         libc = ctypes.CDLL('libc.so.6')
     except OSError:
         return False
-    return bool(libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)) and \
+    return bool(libc.mallopt(_M_MMAP_THRESHOLD, REUSED_BLOCK_BYTES)) and \
         bool(libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD))

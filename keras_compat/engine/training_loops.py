@@ -20,7 +20,8 @@ from .. import callbacks as cbks
 from .. import distributed
 from ..backend import common, host_memory
 from ..utils.generic_utils import unpack_singleton
-from . import data_adapter, standardization, training_step, training_utils
+from . import (batch_slicing, data_adapter, standardization, training_step,
+               training_utils)
 
 
 # ------------------------------------------------------------------ fit
@@ -306,21 +307,25 @@ def predict_loop(model, batches, verbose=0, callbacks=None):
 def _predict_batches(model, batches, callback_list, bar):
     want_begin = callback_list.wants_batch('predict', 'begin')
     want_end = callback_list.wants_batch('predict', 'end')
+    rows = batch_slicing.rows_per_slice(model)
     results = None
     with torch.no_grad(), common.loop_phase(0):
         for step, batch in enumerate(batches):
             if want_begin:
                 callback_list.batch_hook('predict', 'begin', step,
                                          {'batch': step})
-            outputs = training_step.predict_step(model, batch.inputs)
+            parts = _predicted_parts(model, batch.inputs, rows)
             if batch.share is not None and batch.share.empty:
                 # A stand-in read by a process left without data.
                 continue
             if results is None:
-                results = [[] for _ in outputs]
-            for store, out in zip(results, outputs):
-                store.append(out)
+                results = [[] for _ in parts[0]]
+            for outputs in parts:
+                for store, out in zip(results, outputs):
+                    store.append(out)
             if want_end:
+                outputs = [torch.cat(pieces, dim=0) if len(pieces) > 1
+                           else pieces[0] for pieces in zip(*parts)]
                 callback_list.batch_hook(
                     'predict', 'end', step,
                     {'batch': step, 'outputs': unpack_singleton(
@@ -328,6 +333,16 @@ def _predict_batches(model, batches, callback_list, bar):
             if bar is not None:
                 bar.set_values(step + 1, [])
     return results
+
+
+def _predicted_parts(model, inputs, rows):
+    """The outputs of one predict batch, as a list of the outputs of its
+    row slices (`batch_slicing`; one slice for most batches)."""
+    batch_rows = int(inputs[0].shape[0]) if inputs else 0
+    if rows is None or batch_rows <= rows or inputs[0].device.type != 'cpu':
+        return [training_step.predict_step(model, inputs)]
+    return [training_step.predict_step(model, [x[start:stop] for x in inputs])
+            for start, stop in batch_slicing.row_slices(rows, batch_rows)]
 
 
 def empty_predictions(model, inputs):
