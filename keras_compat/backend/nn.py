@@ -151,6 +151,52 @@ def conv(x, weight, bias=None, strides=1, padding=0, dilation=1, groups=1):
                                    dilation, groups)
 
 
+def _pointwise_convolution():
+    """oneDNN's convolution with a fused elementwise epilogue (the kernel
+    torch's inductor uses for inference), or None where torch lacks it."""
+    if not torch.backends.mkldnn.is_available():
+        return None
+    try:
+        return torch.ops.mkldnn._convolution_pointwise
+    except (AttributeError, RuntimeError):
+        return None
+
+
+_POINTWISE_CONV = _pointwise_convolution()
+
+
+def _autocast_on_cpu():
+    try:
+        return torch.is_autocast_enabled('cpu')
+    except TypeError:           # torch before 2.4
+        return torch.is_autocast_cpu_enabled()
+
+
+def fuses_relu(x, weight):
+    """Whether `conv_relu` runs oneDNN's fused kernel for these tensors:
+    float32 on the CPU, outside autograd and autocast."""
+    return _POINTWISE_CONV is not None and not torch.is_grad_enabled() and \
+        x.device.type == 'cpu' and x.dtype == torch.float32 and \
+        weight.dtype == torch.float32 and not _autocast_on_cpu()
+
+
+def conv_relu(x, weight, bias, strides, padding, dilation, groups=1):
+    """relu(conv(x) + bias) as one oneDNN convolution whose epilogue
+    applies the bias and the ReLU while the output is in the cache (as
+    TensorFlow fuses Conv2D + BiasAdd + Relu): the same numbers as the
+    convolution followed by the ReLU, one pass over the output fewer.
+    For inference (`fuses_relu`); `padding` symmetric, per axis."""
+    rank = weight.dim() - 2
+    return _POINTWISE_CONV(x, weight, bias, _ints(padding, rank),
+                           _ints(strides, rank), _ints(dilation, rank),
+                           groups, 'relu', [], '')
+
+
+def _ints(value, rank):
+    return [int(value)] * rank if isinstance(value, int) else \
+        [int(v) for v in value]
+
+
 def conv_transpose(x, weight, bias=None, strides=1, padding=0,
                    output_padding=0, dilation=1):
     """Transposed convolution of channels-first `x` with a torch-layout

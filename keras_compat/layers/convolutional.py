@@ -151,7 +151,18 @@ class _Conv(Layer):
 
     def call(self, inputs):
         x, padding = self._torch_inputs(inputs)
+        if self._fuses_relu(x):
+            stride, dilation = self._torch_strides()
+            return self._from_torch(nn.conv_relu(
+                x, self.weight, self.bias, stride, padding, dilation,
+                self.groups))
         return self._activated(self._conv(x, padding), self._from_torch)
+
+    def _fuses_relu(self, x):
+        """A plain convolution with the ReLU activation, run for inference:
+        one oneDNN kernel applies bias and ReLU (`nn.conv_relu`)."""
+        return self.activation is activations.relu and \
+            type(self)._conv is _Conv._conv and nn.fuses_relu(x, self.weight)
 
     def _activated(self, y, to_keras_layout):
         """The activation of the torch-layout result `y`, in Keras layout.

@@ -112,3 +112,72 @@ def test_shape_is_an_int32_tensor_with_tensor_arithmetic():
     assert K.int_shape(K.zeros((shape[0], 3))) == (4, 3)
     assert K.int_shape(K.tile(x, [shape[0], 1, 1])) == (16, 3, 2)
     assert list(range(K.shape(x)[1])) == [0, 1, 2]
+
+
+# ------------------------------------------------------- fused conv + ReLU
+needs_onednn = pytest.mark.skipif(
+    not torch.backends.mkldnn.is_available(),
+    reason='oneDNN convolutions are not available')
+
+
+@needs_onednn
+@pytest.mark.parametrize('rank,groups,stride,dilation,padding', [
+    (1, 1, 1, 1, 0), (2, 1, 1, 1, 0), (2, 2, 2, 1, 1), (2, 1, 1, 2, 2),
+    (3, 1, 2, 1, 1)])
+def test_conv_relu_is_the_convolution_then_the_relu(rank, groups, stride,
+                                                    dilation, padding):
+    rng = np.random.RandomState(rank)
+    x = torch.from_numpy(rng.randn(2, 4, *([9] * rank)).astype('float32'))
+    weight = torch.from_numpy(
+        rng.randn(6, 4 // groups, *([3] * rank)).astype('float32'))
+    bias = torch.from_numpy(rng.randn(6).astype('float32'))
+    conv = {1: torch.nn.functional.conv1d, 2: torch.nn.functional.conv2d,
+            3: torch.nn.functional.conv3d}[rank]
+    expected = conv(x, weight, bias, stride, padding, dilation,
+                    groups).clamp_min(0)
+    with torch.no_grad():
+        assert nn.fuses_relu(x, weight)
+        fused = nn.conv_relu(x, weight, bias, stride, padding, dilation,
+                             groups)
+    np.testing.assert_allclose(fused.numpy(), expected.numpy(), rtol=1e-5,
+                               atol=1e-5)
+
+
+def test_conv_relu_fused_only_for_float32_inference():
+    x32, w32 = torch.zeros(1, 2, 4, 4), torch.zeros(2, 2, 3, 3)
+    assert not nn.fuses_relu(x32, w32)          # autograd records
+    with torch.no_grad():
+        assert not nn.fuses_relu(x32.double(), w32.double())
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            assert not nn.fuses_relu(x32, w32)
+
+
+@needs_onednn
+@pytest.mark.parametrize('padding,strides', [('valid', 1), ('same', 1),
+                                             ('same', 2)])
+def test_conv2d_layer_predicts_through_the_fused_kernel(monkeypatch, padding,
+                                                        strides):
+    import keras_compat as keras
+    calls = []
+    fused = nn.conv_relu
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return fused(*args, **kwargs)
+    monkeypatch.setattr(nn, 'conv_relu', counting)
+    model = keras.Sequential([keras.layers.Conv2D(
+        5, (3, 3), strides=strides, padding=padding, activation='relu',
+        input_shape=(8, 7, 3))])
+    x = np.random.RandomState(5).randn(4, 8, 7, 3).astype('float32')
+    predicted = model.predict(x)
+    assert calls
+    kernel, bias = model.get_weights()
+    pads = ((0, 0), (0, 0)) if padding == 'valid' else \
+        (nn.same_padding(8, 3, strides, 1), nn.same_padding(7, 3, strides, 1))
+    padded = np.pad(x, ((0, 0),) + pads + ((0, 0),))
+    conv = torch.nn.functional.conv2d(
+        torch.from_numpy(padded).permute(0, 3, 1, 2),
+        torch.from_numpy(kernel).permute(3, 2, 0, 1),
+        torch.from_numpy(bias), strides).clamp_min(0).permute(0, 2, 3, 1)
+    np.testing.assert_allclose(predicted, conv.numpy(), rtol=1e-5,
+                               atol=1e-5)
