@@ -78,8 +78,7 @@ def rows_per_slice(model):
 def _keeps_samples_apart(layer, found):
     """Whether `layer` (a model, a wrapper or a layer) computes each sample
     on its own in inference; collects the layers into `found`."""
-    from .sequential import Sequential
-    from .training import Model
+    Model, Sequential = _model_classes()
     kind = type(layer)
     if isinstance(layer, Model):
         plain = (kind.call is Sequential.call if isinstance(layer, Sequential)
@@ -99,6 +98,17 @@ def _keeps_samples_apart(layer, found):
     return True
 
 
+def _model_classes():
+    if not _MODEL_CLASSES:
+        from .sequential import Sequential
+        from .training import Model
+        _MODEL_CLASSES.extend([Model, Sequential])
+    return _MODEL_CLASSES
+
+
+_MODEL_CLASSES = []
+
+
 def _builtin(kind):
     return kind.__module__.startswith(('keras_compat.layers.',
                                        'keras_compat.engine.'))
@@ -116,10 +126,12 @@ def _sample_size(shape):
     where a dimension is unknown."""
     if shape is None or not isinstance(shape, (tuple, list)):
         return None
-    dims = shape[1:]
-    if any(d is None for d in dims):
-        return None
-    return int(np.prod(dims)) if dims else 1
+    size = 1
+    for d in shape[1:]:
+        if d is None:
+            return None
+        size *= int(d)
+    return size
 
 
 def row_slices(rows, batch_rows):

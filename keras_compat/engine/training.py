@@ -709,7 +709,8 @@ class Model(Network):
         batch = loops.single_batch(self, inputs)
         self._set_mode(loops.inference_phase())
         with torch.no_grad(), common.loop_phase(0):
-            outputs = training_step.predict_step(self, batch.inputs)
+            outputs = loops.joined_parts(loops.predicted_parts(
+                self, batch.inputs, loops.LazyRows(self)))
         arrays = [o.cpu().numpy() for o in outputs]
         return arrays[0] if len(arrays) == 1 else arrays
 

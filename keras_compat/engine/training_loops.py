@@ -307,14 +307,14 @@ def predict_loop(model, batches, verbose=0, callbacks=None):
 def _predict_batches(model, batches, callback_list, bar):
     want_begin = callback_list.wants_batch('predict', 'begin')
     want_end = callback_list.wants_batch('predict', 'end')
-    rows = batch_slicing.rows_per_slice(model)
+    rows = LazyRows(model)
     results = None
     with torch.no_grad(), common.loop_phase(0):
         for step, batch in enumerate(batches):
             if want_begin:
                 callback_list.batch_hook('predict', 'begin', step,
                                          {'batch': step})
-            parts = _predicted_parts(model, batch.inputs, rows)
+            parts = predicted_parts(model, batch.inputs, rows)
             if batch.share is not None and batch.share.empty:
                 # A stand-in read by a process left without data.
                 continue
@@ -324,8 +324,7 @@ def _predict_batches(model, batches, callback_list, bar):
                 for store, out in zip(results, outputs):
                     store.append(out)
             if want_end:
-                outputs = [torch.cat(pieces, dim=0) if len(pieces) > 1
-                           else pieces[0] for pieces in zip(*parts)]
+                outputs = joined_parts(parts)
                 callback_list.batch_hook(
                     'predict', 'end', step,
                     {'batch': step, 'outputs': unpack_singleton(
@@ -335,14 +334,40 @@ def _predict_batches(model, batches, callback_list, bar):
     return results
 
 
-def _predicted_parts(model, inputs, rows):
+class LazyRows(object):
+    """`batch_slicing.rows_per_slice(model)`, found on the first batch
+    large enough to be sliced (a walk over the layers, which a loop of
+    single-sample predict calls does not pay)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.found = False
+        self.rows = None
+
+    def __call__(self):
+        if not self.found:
+            self.rows = batch_slicing.rows_per_slice(self.model)
+            self.found = True
+        return self.rows
+
+
+def predicted_parts(model, inputs, rows):
     """The outputs of one predict batch, as a list of the outputs of its
     row slices (`batch_slicing`; one slice for most batches)."""
     batch_rows = int(inputs[0].shape[0]) if inputs else 0
-    if rows is None or batch_rows <= rows or inputs[0].device.type != 'cpu':
+    if batch_rows <= batch_slicing.ROW_MULTIPLE or \
+            inputs[0].device.type != 'cpu' or rows() is None or \
+            batch_rows <= rows():
         return [training_step.predict_step(model, inputs)]
     return [training_step.predict_step(model, [x[start:stop] for x in inputs])
-            for start, stop in batch_slicing.row_slices(rows, batch_rows)]
+            for start, stop in batch_slicing.row_slices(rows(), batch_rows)]
+
+
+def joined_parts(parts):
+    """The outputs of a batch from those of its row slices."""
+    if len(parts) == 1:
+        return parts[0]
+    return [torch.cat(pieces, dim=0) for pieces in zip(*parts)]
 
 
 def empty_predictions(model, inputs):

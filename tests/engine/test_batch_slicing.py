@@ -157,3 +157,27 @@ def test_large_convolution_batch_sliced_in_multiples_of_eight(
         torch.from_numpy(bias)).relu()
     np.testing.assert_allclose(predicted, conv.amax(dim=(2, 3)).numpy(),
                                rtol=1e-5, atol=1e-5)
+
+
+def test_predict_on_batch_slices_too(monkeypatch, forwarded_rows):
+    monkeypatch.setattr(batch_slicing, 'SLICE_BYTES', 8 * 64 * 4)
+    model = _dense_model()
+    x = np.random.RandomState(6).rand(20, 16).astype('float32')
+    predicted = model.predict_on_batch(x)
+    assert forwarded_rows == [8, 8, 4]
+    k1, b1, k2, b2 = model.get_weights()
+    np.testing.assert_allclose(
+        predicted, _numpy_dense_relu(x, k1, b1).dot(k2) + b2, rtol=1e-5,
+        atol=1e-5)
+
+
+def test_small_batches_never_walk_the_layers(monkeypatch):
+    walks = []
+    monkeypatch.setattr(batch_slicing, 'rows_per_slice',
+                        lambda model: walks.append(model))
+    model = _dense_model()
+    model.predict(np.zeros((8, 16), 'float32'))
+    model.predict_on_batch(np.zeros((1, 16), 'float32'))
+    assert walks == []
+    model.predict(np.zeros((9, 16), 'float32'))
+    assert len(walks) == 1
