@@ -279,9 +279,19 @@ def torch_layout(variable, grad):
     in the layout of the parameter it shows."""
     source = variable.__dict__.get('_keras_source') \
         if isinstance(variable, torch.Tensor) else None
-    if source is None or source[1].from_keras is None:
+    if source is None:
         return grad
-    return source[1].from_keras(grad)
+    record = source[1]
+    if record.from_keras is not None:
+        return record.from_keras(grad)
+    if record.to_keras is None:
+        return grad
+    # A Keras view of the parameter (a permuted kernel): the gradient
+    # written through the same view.
+    param = getattr(source[0](), record.attr)
+    laid_out = torch.empty_like(param, dtype=grad.dtype)
+    record.to_keras(laid_out).copy_(grad)
+    return laid_out
 
 
 def keras_gradients(replay, loss, params):
