@@ -856,3 +856,13 @@ def _prefetch(generator, max_queue_size):
 class _Raised(object):
     def __init__(self, error):
         self.error = error
+
+
+def __getattr__(name):
+    # tf.keras's data_adapter helpers for custom train steps.
+    if name in ('pack_x_y_sample_weight', 'unpack_x_y_sample_weight',
+                'expand_1d'):
+        from . import custom_steps
+        return getattr(custom_steps, name)
+    raise AttributeError("module %r has no attribute %r"
+                         % (__name__, name))

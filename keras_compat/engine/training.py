@@ -22,7 +22,7 @@ from .. import backend as K
 from .. import distributed
 from .. import optimizers
 from ..backend import common
-from . import compile_utils, data_adapter, standardization
+from . import compile_utils, custom_steps, data_adapter, standardization
 from . import training_loops as loops
 from . import training_step, training_utils
 from .network import Network
@@ -359,16 +359,78 @@ class Model(Network):
 
     @property
     def metrics(self):
+        """tf.keras 2.x's metric objects: the loss means, the compiled
+        metrics and the added ones, once a batch has built them."""
         if self._compiled_metrics is None or \
                 not self._compiled_metrics.built:
             return []
-        return [m for _, _, m in self._compiled_metrics.objects] + \
-            self._metrics_tracker.added_metrics()
+        tracker = self._metrics_tracker
+        return list(tracker.loss_trackers or []) + \
+            [m for _, _, m in self._compiled_metrics.objects] + \
+            tracker.added_metrics()
 
     def reset_metrics(self):
-        """Clears the accumulated loss and metric values."""
+        """Clears the accumulated loss and metric values (and those of the
+        metrics a subclass lists in its own `metrics`)."""
         if self._metrics_tracker is not None:
             self._metrics_tracker.reset()
+        if custom_steps.overrides(self, 'metrics'):
+            for metric in self.metrics:
+                metric.reset_states()
+
+    # ------------------------------------ tf.keras 2.x's step functions
+    @property
+    def compiled_loss(self):
+        """`compiled_loss(y, y_pred, sample_weight, regularization_losses)`
+        inside a custom `train_step` (tf.keras 2.2+)."""
+        return custom_steps.CompiledLoss(self)
+
+    @property
+    def compiled_metrics(self):
+        """`compiled_metrics.update_state(y, y_pred, sample_weight)` inside
+        a custom `train_step` (tf.keras 2.2+)."""
+        return custom_steps.CompiledMetrics(self)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
+        """The compiled loss plus the model's penalties (tf.keras 2.10+)."""
+        return self.compiled_loss(y, y_pred, sample_weight,
+                                  regularization_losses=self.losses)
+
+    def compute_metrics(self, x, y, y_pred, sample_weight):
+        """Updates the compiled metrics; their results by name (tf.keras
+        2.10+)."""
+        self.compiled_metrics.update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self):
+        """{name: result} of `self.metrics` (tf.keras 2.12+)."""
+        return {m.name: m.result() for m in self.metrics}
+
+    def train_step(self, data):
+        """One training step on `data` (tf.keras 2.2+): forward with
+        `training=True`, `compute_loss`, one optimizer update,
+        `compute_metrics`. fit calls a subclass's own `train_step` for
+        each batch."""
+        x, y, sample_weight = custom_steps.unpack_x_y_sample_weight(data)
+        self._prepare_training()
+        y_pred = self(x, training=True)
+        loss = self.compute_loss(x, y, y_pred, sample_weight)
+        training_step.minimize(self, loss)
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def test_step(self, data):
+        """One evaluation step (tf.keras 2.2+): forward with
+        `training=False`, `compute_loss`, `compute_metrics`."""
+        x, y, sample_weight = custom_steps.unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=False)
+        self.compute_loss(x, y, y_pred, sample_weight)
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def predict_step(self, data):
+        """One prediction step (tf.keras 2.2+): the model on the inputs,
+        `training=False`."""
+        x, _, _ = custom_steps.unpack_x_y_sample_weight(data)
+        return self(x, training=False)
 
     # ------------------------------------- Keras 2's symbolic loss graph
     @property
@@ -601,6 +663,12 @@ class Model(Network):
             validation_steps=validation_steps,
             validation_split=validation_split,
             validation_freq=validation_freq, workers=workers)
+        if custom_steps.overrides(self, 'train_step'):
+            return custom_steps.fit(
+                self, x, y, batch_size, epochs, verbose, callbacks,
+                validation_split, validation_data, shuffle, class_weight,
+                sample_weight, initial_epoch, steps_per_epoch,
+                validation_steps, validation_freq)
         class_weight = standardization.check_class_weight(self,
                                                           class_weight)
         if data_adapter.is_generator_like(x):
@@ -631,12 +699,25 @@ class Model(Network):
     # ------------------------------------------------------------ evaluate
     def evaluate(self, x=None, y=None, batch_size=None, verbose=1,
                  sample_weight=None, steps=None, callbacks=None,
-                 max_queue_size=10, workers=1, use_multiprocessing=False):
+                 max_queue_size=10, workers=1, use_multiprocessing=False,
+                 return_dict=False):
         """The loss (and metrics) on the given data: a scalar when only the
-        loss is computed, else a list in `metrics_names` order."""
+        loss is computed, else a list in `metrics_names` order (a dict by
+        name with `return_dict=True`, as tf.keras 2.2+)."""
         self._require_compiled()
         training_utils.check_arguments(batch_size=batch_size, steps=steps,
                                        workers=workers)
+        if custom_steps.uses_custom_evaluation(self):
+            return custom_steps.evaluate(self, x, y, batch_size, verbose,
+                                         sample_weight, steps, callbacks,
+                                         return_dict)
+        results = self._evaluate(x, y, batch_size, verbose, sample_weight,
+                                 steps, callbacks, max_queue_size, workers,
+                                 use_multiprocessing)
+        return self._as_dict(results) if return_dict else results
+
+    def _evaluate(self, x, y, batch_size, verbose, sample_weight, steps,
+                  callbacks, max_queue_size, workers, use_multiprocessing):
         if data_adapter.is_generator_like(x):
             return self.evaluate_generator(
                 x, steps=steps, callbacks=callbacks,
@@ -657,6 +738,8 @@ class Model(Network):
         """Model outputs for the inputs, as Numpy arrays."""
         training_utils.check_arguments(batch_size=batch_size, steps=steps,
                                        workers=workers)
+        if custom_steps.overrides(self, 'predict_step'):
+            return custom_steps.predict(self, x, batch_size, steps, callbacks)
         if data_adapter.is_generator_like(x):
             return self.predict_generator(
                 x, steps=steps, callbacks=callbacks,
@@ -680,11 +763,26 @@ class Model(Network):
         return loops.predict_loop(self, batches, verbose, callbacks)
 
     # ---------------------------------------------------------- on batch
-    def train_on_batch(self, x, y, sample_weight=None, class_weight=None,
-                       reset_metrics=True):
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
+                       reset_metrics=True, return_dict=False):
         """One gradient update on one batch; returns the loss (and metric
         values) for it."""
         self._require_compiled()
+        if custom_steps.overrides(self, 'train_step'):
+            return custom_steps.on_batch(
+                self, 'train_step',
+                custom_steps.single_batch(self, x, y, sample_weight),
+                reset_metrics, return_dict)
+        results = self._train_on_batch(x, y, sample_weight, class_weight,
+                                       reset_metrics)
+        return self._as_dict(results) if return_dict else results
+
+    def _as_dict(self, results):
+        values = results if isinstance(results, list) else [results]
+        return dict(zip(self.metrics_names, values))
+
+    def _train_on_batch(self, x, y, sample_weight, class_weight,
+                        reset_metrics):
         class_weight = standardization.check_class_weight(self,
                                                           class_weight)
         data = standardization.standardize_user_data(
@@ -693,8 +791,18 @@ class Model(Network):
         return loops.run_on_batch(self, loops.single_batch(self, *data),
                                   True, reset_metrics)
 
-    def test_on_batch(self, x, y, sample_weight=None, reset_metrics=True):
+    def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True,
+                      return_dict=False):
         """The loss (and metric values) on one batch, without updating."""
+        if custom_steps.uses_custom_evaluation(self):
+            return custom_steps.on_batch(
+                self, 'test_step',
+                custom_steps.single_batch(self, x, y, sample_weight),
+                reset_metrics, return_dict)
+        results = self._test_on_batch(x, y, sample_weight, reset_metrics)
+        return self._as_dict(results) if return_dict else results
+
+    def _test_on_batch(self, x, y, sample_weight, reset_metrics):
         data = standardization.standardize_user_data(self, x, y,
                                                      sample_weight)
         return loops.run_on_batch(self, loops.single_batch(self, *data),
@@ -702,6 +810,10 @@ class Model(Network):
 
     def predict_on_batch(self, x):
         """Model outputs for one batch, as Numpy arrays."""
+        if custom_steps.overrides(self, 'predict_step'):
+            with torch.no_grad():
+                return custom_steps.joined_outputs([self.predict_step(
+                    custom_steps.single_batch(self, x))])
         inputs = standardization.standardize_inputs(self, x)
         self._ensure_built(inputs)
         if inputs and int(inputs[0].shape[0]) == 0:

@@ -107,6 +107,12 @@ def predict_step(model, inputs):
     return outputs
 
 
+def minimize(model, objective):
+    """Backward pass of `objective` and the optimizer's update (with the
+    weight constraints), as a training step does."""
+    _minimize(model, objective)
+
+
 def _minimize(model, objective):
     optimizer = model.optimizer
     optimizer.zero_grad(set_to_none=True)

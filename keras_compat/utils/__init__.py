@@ -28,3 +28,27 @@ def set_random_seed(seed):
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
+
+
+# tf.keras 2.x names keras.utils for the preprocessing helpers and the
+# step-data packing; resolved on first use (the modules import this one).
+_LATER = {
+    'array_to_img': ('..preprocessing.image', 'array_to_img'),
+    'img_to_array': ('..preprocessing.image', 'img_to_array'),
+    'load_img': ('..preprocessing.image', 'load_img'),
+    'save_img': ('..preprocessing.image', 'save_img'),
+    'pad_sequences': ('..preprocessing.sequence', 'pad_sequences'),
+    'pack_x_y_sample_weight': ('..engine.custom_steps',
+                               'pack_x_y_sample_weight'),
+    'unpack_x_y_sample_weight': ('..engine.custom_steps',
+                                 'unpack_x_y_sample_weight'),
+}
+
+
+def __getattr__(name):
+    if name not in _LATER:
+        raise AttributeError("module %r has no attribute %r"
+                             % (__name__, name))
+    import importlib
+    module, attr = _LATER[name]
+    return getattr(importlib.import_module(module, __name__), attr)
