@@ -33,6 +33,12 @@ from .base_layer import overridden_weight_property, weight_pairs_of
 warnings.filterwarnings('ignore', message='`torch.jit.script_method` is '
                                           'deprecated')
 
+# A Keras loss or metric value is a tensor that may carry gradients;
+# `float(loss)` reads it as TensorFlow's eager tensors are read, without
+# torch's remark about the gradients it does not keep.
+warnings.filterwarnings('ignore', message='Converting a tensor with '
+                                          'requires_grad=True to a scalar')
+
 # (`experimental_run_tf_function`, tf.keras 2.0-2.1, chose between two
 # TensorFlow execution paths; both are this one.)
 _ALLOWED_COMPILE_KWARGS = {'jit_compile', 'run_eagerly', 'steps_per_execution',
