@@ -517,6 +517,9 @@ class MetricsTracker(object):
         self.compiled_loss = compiled_loss
         self.compiled_metrics = compiled_metrics
         self.loss_trackers = None
+        # Whether a loss was computed: tf.keras lists the loss means among
+        # model.metrics only then (a custom train_step may never call it).
+        self.loss_computed = False
         self.added = None          # {name: metric} of added metrics
         self.history_aliases = {}
 
@@ -560,6 +563,7 @@ class MetricsTracker(object):
         with torch.no_grad():
             batch = _batch_size_of(outputs, targets)
             self.build(targets, outputs)
+            self.loss_computed = True
             self.loss_trackers[0]._add_sum(total.detach() * batch, batch)
             for tracker, value in zip(self.loss_trackers[1:], per_output):
                 tracker._add_sum(value.detach() * batch, batch)

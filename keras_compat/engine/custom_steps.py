@@ -280,6 +280,7 @@ class CompiledLoss(object):
         for penalty in regularization_losses or []:
             total = total + penalty
         rows = _batch_rows(outputs)
+        tracker.loss_computed = True
         with torch.no_grad():
             for mean, value in zip(tracker.loss_trackers,
                                    [total] + list(per_output)):

@@ -371,7 +371,8 @@ class Model(Network):
                 not self._compiled_metrics.built:
             return []
         tracker = self._metrics_tracker
-        return list(tracker.loss_trackers or []) + \
+        losses = tracker.loss_trackers if tracker.loss_computed else None
+        return list(losses or []) + \
             [m for _, _, m in self._compiled_metrics.objects] + \
             tracker.added_metrics()
 
