@@ -45,6 +45,11 @@ from ..legacy.layers import (MaxoutDense, Highway, AtrousConvolution1D,
 from ..legacy.recurrent import Recurrent
 from .convolutional import AtrousConv1D, AtrousConv2D
 from .tf_op_layer import TFOpLambda, SlicingOpLambda
+from .extra import (Identity, UnitNormalization, GroupNormalization,
+                    Conv1DTranspose, Convolution1DTranspose,
+                    Convolution3DTranspose, DepthwiseConv1D,
+                    SpectralNormalization, AbstractRNNCell)
+from .convolutional_recurrent_nd import ConvLSTM1D, ConvLSTM3D
 from . import experimental  # noqa: E402,F401
 from ..utils.generic_utils import (deserialize_keras_object,
                                    serialize_keras_object)

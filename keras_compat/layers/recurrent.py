@@ -569,6 +569,15 @@ class StackedRNNCells(Layer):
 
 
 # --------------------------------------------------------------------- RNN
+def _cell_initial_state(cell):
+    """The `get_initial_state` of a cell class written outside
+    keras_compat (tf.keras's cell API), or None."""
+    method = getattr(type(cell), 'get_initial_state', None)
+    if method is None or method.__module__.startswith('keras_compat.'):
+        return None
+    return cell.get_initial_state
+
+
 class RNN(Layer):
     """Runs a cell over the time axis of (batch, timesteps, features)
     inputs, as Keras's `RNN(cell)`.
@@ -700,6 +709,13 @@ class RNN(Layer):
                              (inputs,), name='initial_state')
                     for i in range(self._n_states)]
         batch = inputs.shape[0]
+        own = _cell_initial_state(self.cell)
+        if own is not None:
+            # tf.keras asks a cell that defines get_initial_state.
+            states = own(inputs=None, batch_size=batch, dtype=inputs.dtype)
+            states = list(states) if isinstance(states, (list, tuple)) \
+                else [states]
+            return [torch.as_tensor(s, device=inputs.device) for s in states]
         return [torch.zeros(self._state_shape(batch, size),
                             dtype=inputs.dtype, device=inputs.device)
                 for size in _state_sizes(self.cell)]

@@ -8,6 +8,7 @@ from keras_compat import (layers, losses, metrics, optimizers, initializers,
 from keras_compat.engine.base_layer import Layer
 
 import test_activation_parity
+import test_extra_layers_parity
 import test_initializer_parity
 import test_keras2_formula_parity
 import test_layer_parity
@@ -16,7 +17,7 @@ import test_optimizer_parity
 
 # (Recurrent, Keras 2.0's base of step-written layers, is checked against
 # numpy loops in tests/layers/test_legacy_recurrent.py.)
-ABSTRACT_LAYERS = {'Layer', 'Wrapper', 'Recurrent'}
+ABSTRACT_LAYERS = {'Layer', 'Wrapper', 'Recurrent', 'AbstractRNNCell'}
 
 
 def _public_classes(module, base):
@@ -39,6 +40,7 @@ def test_every_layer_has_a_parity_case():
     covered |= {'ConvLSTM2DCell'}
     # test_attention_parity.py.
     covered |= {'Attention', 'AdditiveAttention'}
+    covered |= test_extra_layers_parity.COVERED_LAYERS
     missing = sorted(min(names) for cls, names in
                      _public_classes(layers, Layer).items()
                      if not names & covered and
