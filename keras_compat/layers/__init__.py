@@ -50,6 +50,8 @@ from .extra import (Identity, UnitNormalization, GroupNormalization,
                     Convolution3DTranspose, DepthwiseConv1D,
                     SpectralNormalization, AbstractRNNCell)
 from .convolutional_recurrent_nd import ConvLSTM1D, ConvLSTM3D
+from .einsum_dense import EinsumDense
+from .multi_head_attention import MultiHeadAttention
 from . import experimental  # noqa: E402,F401
 from ..utils.generic_utils import (deserialize_keras_object,
                                    serialize_keras_object)

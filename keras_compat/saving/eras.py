@@ -563,21 +563,36 @@ def _node(node, entry, ctx):
                                       'input is not supported.'
                                       % (where, item[2]))
         if len(item) == 4:
-            kwargs = item[3] or {}
-            for key, value in kwargs.items():
-                if _is_reference(value, ctx) or (
-                        isinstance(value, list) and value and all(
-                            _is_reference(v, ctx) for v in value)):
-                    class_name = entry.get('class_name')
-                    if _layer_class(class_name, ctx) is None:
-                        # A layer this package lacks (MultiHeadAttention
-                        # takes `value` as a tensor argument).
-                        raise ValueError('Unknown layer: %s' % class_name)
-                    raise NotImplementedError(
-                        '%s: the tensor %r passed as argument %r is not '
-                        'supported.' % (where, value, key))
+            converted = _tensor_arguments(item, entry, where, ctx)
+            if converted is not None:
+                result.extend(converted)
+                continue
         result.append(item)
     return result
+
+
+def _tensor_arguments(item, entry, where, ctx):
+    """The node entries of a call that tf.keras wrote with tensors among
+    its keyword arguments (MultiHeadAttention's `value`), as the layer
+    class lays them out (`_entries_from_tensor_arguments`); None for a call
+    without such arguments."""
+    kwargs = item[3] or {}
+    for key, value in kwargs.items():
+        if _is_reference(value, ctx) or (
+                isinstance(value, list) and value and all(
+                    _is_reference(v, ctx) for v in value)):
+            class_name = entry.get('class_name')
+            layer_class = _layer_class(class_name, ctx)
+            if layer_class is None:
+                raise ValueError('Unknown layer: %s' % class_name)
+            convert = getattr(layer_class, '_entries_from_tensor_arguments',
+                              None)
+            if convert is None:
+                raise NotImplementedError(
+                    '%s: the tensor %r passed as argument %r is not '
+                    'supported.' % (where, value, key))
+            return convert(item[:3], kwargs)
+    return None
 
 
 def _op_node(node, where, ctx):

@@ -9,6 +9,7 @@ from keras_compat.engine.base_layer import Layer
 
 import test_activation_parity
 import test_extra_layers_parity
+import test_multi_head_attention_parity
 import test_initializer_parity
 import test_keras2_formula_parity
 import test_layer_parity
@@ -41,6 +42,7 @@ def test_every_layer_has_a_parity_case():
     # test_attention_parity.py.
     covered |= {'Attention', 'AdditiveAttention'}
     covered |= test_extra_layers_parity.COVERED_LAYERS
+    covered |= {'MultiHeadAttention', 'EinsumDense'}
     missing = sorted(min(names) for cls, names in
                      _public_classes(layers, Layer).items()
                      if not names & covered and

@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
 
 import era_fixtures
 from era_fixtures import ERA_NAMES
@@ -894,10 +895,10 @@ def test_layers_deserialize_reads_every_era_too(caplog):
     assert 'TFOpLambda' in caplog.text
 
 
-def test_a_missing_layer_with_tensor_arguments_is_named_unknown():
+def _attention_model_config(class_name):
     # tf.keras writes MultiHeadAttention(q, v) with `value` as a tensor
-    # argument; the missing class is what to report.
-    config = {'class_name': 'Functional', 'config': {
+    # argument.
+    return {'class_name': 'Functional', 'config': {
         'name': 'model', 'layers': [
             {'class_name': 'InputLayer', 'name': 'q', 'inbound_nodes': [],
              'config': {'batch_input_shape': [None, 3, 4],
@@ -905,11 +906,26 @@ def test_a_missing_layer_with_tensor_arguments_is_named_unknown():
             {'class_name': 'InputLayer', 'name': 'v', 'inbound_nodes': [],
              'config': {'batch_input_shape': [None, 5, 4],
                         'dtype': 'float32', 'name': 'v'}},
-            {'class_name': 'MultiHeadAttention', 'name': 'mha',
+            {'class_name': class_name, 'name': 'mha',
              'config': {'name': 'mha', 'num_heads': 2, 'key_dim': 3},
              'inbound_nodes': [[['q', 0, 0, {'value': ['v', 0, 0]}]]]}],
         'input_layers': [['q', 0, 0], ['v', 0, 0]],
         'output_layers': [['mha', 0, 0]]},
         'keras_version': '2.21.0', 'backend': 'tensorflow'}
-    with pytest.raises(ValueError, match='Unknown layer: MultiHeadAttention'):
+
+
+def test_a_missing_layer_with_tensor_arguments_is_named_unknown():
+    config = _attention_model_config('SomeAttention')
+    with pytest.raises(ValueError, match='Unknown layer: SomeAttention'):
         models.model_from_json(json.dumps(config))
+
+
+def test_tensor_call_arguments_become_the_layers_node_inputs():
+    model = models.model_from_json(json.dumps(
+        _attention_model_config('MultiHeadAttention')))
+    rng = np.random.RandomState(0)
+    q = rng.rand(2, 3, 4).astype('float32')
+    v = rng.rand(2, 5, 4).astype('float32')
+    layer = model.get_layer('mha')
+    direct = layer(torch.tensor(q), torch.tensor(v)).detach().numpy()
+    np.testing.assert_allclose(model.predict([q, v]), direct, rtol=1e-6)
