@@ -192,6 +192,35 @@ class loop_phase(object):
         return False
 
 
+_EXPLICIT_TRAINING = None   # `training=` given to the model being called
+
+
+def explicit_training():
+    """The `training=` argument of the innermost model call that was given
+    one, or None."""
+    return _EXPLICIT_TRAINING
+
+
+class model_training(object):
+    """Context manager of a model call given `training=`: layers inside
+    that have their own default for a missing `training` (tf.keras's
+    random augmentation layers) follow the model's argument."""
+
+    def __init__(self, value):
+        self.value = bool(value)
+
+    def __enter__(self):
+        global _EXPLICIT_TRAINING
+        self._previous = _EXPLICIT_TRAINING
+        _EXPLICIT_TRAINING = self.value
+        return self
+
+    def __exit__(self, *exc):
+        global _EXPLICIT_TRAINING
+        _EXPLICIT_TRAINING = self._previous
+        return False
+
+
 class learning_phase_scope(object):
     """Context manager forcing the learning phase, restored on exit."""
 

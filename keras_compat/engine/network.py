@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from .. import backend as K
-from ..backend import variable_graph
+from ..backend import common, variable_graph
 from ..utils.generic_utils import to_list, unpack_singleton, unique_names
 from ..utils import layer_utils
 from . import base_layer
@@ -472,14 +472,17 @@ class Network(Layer):
         if not self._is_graph_network:
             raise NotImplementedError(
                 'Subclassed models must implement `call(self, inputs)`.')
-        if training is not None and bool(training) != self.training:
+        if training is None:
+            return self._run_graph(inputs, mask)
+        with common.model_training(training):
+            if bool(training) == self.training:
+                return self._run_graph(inputs, mask)
             was = self.training
             self.train(bool(training))
             try:
                 return self._run_graph(inputs, mask)
             finally:
                 self.train(was)
-        return self._run_graph(inputs, mask)
 
     def _run_graph(self, inputs, masks=None):
         inputs = to_list(inputs, allow_tuple=True)

@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from .. import backend as K
+from ..backend import common
 from .base_layer import Layer
 from .input_layer import Input, InputLayer
 from .network import Network, _module_name
@@ -154,14 +155,17 @@ class Sequential(Model):
 
     # -------------------------------------------------------------- running
     def call(self, inputs, training=None, mask=None):
-        if training is not None and bool(training) != self.training:
+        if training is None:
+            return self._run_chain(inputs, mask)
+        with common.model_training(training):
+            if bool(training) == self.training:
+                return self._run_chain(inputs, mask)
             was = self.training
             self.train(bool(training))
             try:
                 return self._run_chain(inputs, mask)
             finally:
                 self.train(was)
-        return self._run_chain(inputs, mask)
 
     def _run_chain(self, x, mask=None):
         if self._extra_outputs or self._layer_symbolic_losses:

@@ -51,6 +51,11 @@ from .extra import (Identity, UnitNormalization, GroupNormalization,
                     SpectralNormalization, AbstractRNNCell)
 from .convolutional_recurrent_nd import ConvLSTM1D, ConvLSTM3D
 from .einsum_dense import EinsumDense
+from .preprocessing import (Normalization, Discretization, CategoryEncoding,
+                            Resizing, CenterCrop, RandomFlip,
+                            RandomTranslation, RandomRotation, RandomZoom,
+                            RandomContrast, RandomBrightness, RandomCrop,
+                            RandomHeight, RandomWidth)
 from .multi_head_attention import MultiHeadAttention
 from . import experimental  # noqa: E402,F401
 from ..utils.generic_utils import (deserialize_keras_object,

@@ -43,6 +43,13 @@ def test_every_layer_has_a_parity_case():
     covered |= {'Attention', 'AdditiveAttention'}
     covered |= test_extra_layers_parity.COVERED_LAYERS
     covered |= {'MultiHeadAttention', 'EinsumDense'}
+    # Preprocessing layers: against values tf_keras computed
+    # (tests/preprocessing_layers_cases.py).
+    covered |= {'Normalization', 'Discretization', 'CategoryEncoding',
+                'Resizing', 'CenterCrop', 'RandomFlip', 'RandomTranslation',
+                'RandomRotation', 'RandomZoom', 'RandomContrast',
+                'RandomBrightness', 'RandomCrop', 'RandomHeight',
+                'RandomWidth'}
     missing = sorted(min(names) for cls, names in
                      _public_classes(layers, Layer).items()
                      if not names & covered and
