@@ -15,12 +15,15 @@ runs once per training step, eagerly (see `backend/replay.py`), on the
 gradients `backward()` computed, in `fit`, `train_on_batch`,
 `fit_generator` and in `K.function(..., updates=opt.get_updates(...))`."""
 import functools
+import sys
+import types
 import math
 
 import numpy as np
 import torch
 
 from . import backend as K
+from . import learning_rate_schedule as schedules
 from .backend import immutable, replay, variable_graph
 from .utils.generic_utils import (deserialize_keras_object,
                                   get_custom_objects,
@@ -37,9 +40,19 @@ class _Hyper(object):
     def __get__(self, obj, objtype=None):
         if obj is None:
             return self
+        if self.name == 'learning_rate' and \
+                obj.__dict__.get('_lr_schedule') is not None:
+            # The rate of the next step, as tf.keras 2.11+ reads it.
+            obj._hyper_value('learning_rate')
         return obj._hyper[self.name]
 
     def __set__(self, obj, value):
+        if self.name == 'learning_rate':
+            if schedules.is_schedule(value):
+                obj._set_hyper('learning_rate', value)
+                return
+            # A rate set by hand (a callback) replaces a schedule.
+            obj.__dict__['_lr_schedule'] = None
         tensor = obj._hyper[self.name]
         if isinstance(value, torch.Tensor) and value is not tensor and \
                 not getattr(value, '_keras_source', None):
@@ -168,7 +181,21 @@ class Optimizer(torch.optim.Optimizer):
     def _set_hyper(self, name, value):
         if '_hyper' not in self.__dict__:
             self._hyper = {}
+        if name == 'learning_rate':
+            value = self._take_schedule(value)
         self._hyper[name] = _hyper_tensor(value, name)
+
+    def _take_schedule(self, value):
+        """tf.keras's `learning_rate=<LearningRateSchedule>` (or its config
+        dict): kept, and asked for the rate before each update; the
+        variable `learning_rate` holds the rate of the last one."""
+        if isinstance(value, dict) and 'class_name' in value:
+            value = schedules.deserialize(value)
+        if not schedules.is_schedule(value):
+            self.__dict__['_lr_schedule'] = None
+            return value
+        self.__dict__['_lr_schedule'] = value
+        return schedules.rate_at(value, 0)
 
     def _hyper_value(self, name):
         """A hyperparameter as a Python float. The tensor is read again
@@ -176,12 +203,23 @@ class Optimizer(torch.optim.Optimizer):
         bumps its version: a training step reads no tensor. One set to an
         expression of variables is computed at every step."""
         tensor = self._hyper[name]
+        if name == 'learning_rate' and \
+                self.__dict__.get('_lr_schedule') is not None:
+            rate = schedules.rate_at(self._lr_schedule,
+                                     self._iterations_value())
+            with torch.no_grad():
+                tensor.fill_(rate)
+            return _remember(self._hyper_cache, name, tensor, rate)
         if variable_graph.is_expression(tensor):
             return float(variable_graph.current(tensor))
         return _cached_float(self._hyper_cache, name, tensor)
 
     def _hyper_float(self, name):
-        """A hyperparameter's current value as a float (for get_config)."""
+        """A hyperparameter's current value as a float (for get_config);
+        a learning rate schedule's config."""
+        if name == 'learning_rate' and \
+                self.__dict__.get('_lr_schedule') is not None:
+            return schedules.serialize(self._lr_schedule)
         return float(variable_graph.current(self._hyper[name]))
 
     def _iterations_value(self):
@@ -1450,10 +1488,9 @@ def _normalized_config(cls, class_name, inner, notes):
         flavour = cls is not AdamW
     learning_rate = inner.get('learning_rate', inner.get('lr'))
     if isinstance(learning_rate, dict):
-        raise NotImplementedError(
-            'Optimizer %s: the learning rate schedule %s is not supported; '
-            'compile the model again with a LearningRateScheduler callback.'
-            % (class_name, learning_rate.get('class_name', learning_rate)))
+        # A schedule (tf.keras 2.13+ wraps it with module/registered_name).
+        inner.pop('lr', None)
+        inner['learning_rate'] = schedules.deserialize(learning_rate)
     if cls is Nadam and 'decay' in inner and 'schedule_decay' not in inner:
         # tf.keras's Nadam writes its momentum schedule decay as `decay`.
         inner['schedule_decay'] = inner.pop('decay')
@@ -1553,3 +1590,36 @@ def get(identifier):
         return _ALL[key]()
     raise ValueError('Could not interpret optimizer identifier: ' +
                      str(identifier))
+
+
+def _flavour(cls, legacy):
+    """`cls` defaulting to `is_legacy_optimizer=legacy`, under the same
+    name (what tf.keras 2.9-2.15's `optimizers.legacy.X` and
+    `optimizers.experimental.X` build)."""
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault('is_legacy_optimizer', legacy)
+        cls.__init__(self, *args, **kwargs)
+    return type(cls.__name__, (cls,), {
+        '__init__': __init__, '__module__': __name__,
+        '__doc__': '%s with tf.keras %s update rules.' % (
+            cls.__name__, '2.0-2.10' if legacy else '2.11+')})
+
+
+def _namespace(name, legacy, classes):
+    module = types.ModuleType(__name__ + '.' + name)
+    module.Optimizer = Optimizer
+    for cls in classes:
+        setattr(module, cls.__name__, _flavour(cls, legacy))
+    sys.modules[module.__name__] = module
+    return module
+
+
+# tf.keras 2.9-2.15: `optimizers.legacy` (the 2.0-2.10 optimizers) and
+# `optimizers.experimental` (the 2.11+ ones), importable by those names.
+legacy = _namespace('legacy', True, [SGD, RMSprop, Adagrad, Adadelta, Adam,
+                                     Adamax, Nadam])
+experimental = _namespace('experimental', False, [
+    SGD, RMSprop, Adagrad, Adadelta, Adam, Adamax, Nadam, AdamW])
+
+# `keras.optimizers.schedules` (tf.keras 2.x), importable by that name.
+sys.modules[__name__ + '.schedules'] = schedules

@@ -666,10 +666,16 @@ def test_optimizer_configs_of_every_era_round_trip():
             'config': optimizer.get_config()})
         assert again.get_config() == optimizer.get_config()
     assert again.is_legacy_optimizer is True
-    with pytest.raises(NotImplementedError, match='ExponentialDecay'):
-        optimizers.deserialize({'class_name': 'Adam', 'config': {
-            'name': 'Adam', 'learning_rate': {
-                'class_name': 'ExponentialDecay', 'config': {}}}})
+    # A schedule as tf.keras 2.13+ writes it.
+    scheduled = optimizers.deserialize({'class_name': 'Adam', 'config': {
+        'name': 'Adam', 'learning_rate': {
+            'module': 'keras.optimizers.schedules',
+            'class_name': 'ExponentialDecay', 'registered_name': None,
+            'config': {'initial_learning_rate': 0.1, 'decay_steps': 2,
+                       'decay_rate': 0.5, 'staircase': True,
+                       'name': None}}}})
+    assert scheduled.get_config()['learning_rate']['config'][
+        'decay_steps'] == 2
 
 
 # ------------------- applications saved in tf.keras style (must show)
