@@ -2057,6 +2057,61 @@ def _datasets_module():
             return Dataset(lambda: [torch.tensor(i) for i in
                                     builtins.range(*args)])
 
+        @staticmethod
+        def zip(datasets):
+            """Elements of several datasets side by side (a tuple or dict
+            of datasets, as tf.data.Dataset.zip takes)."""
+            if isinstance(datasets, dict):
+                keys = list(datasets)
+                return Dataset(lambda: [dict(builtins.zip(keys, parts))
+                                        for parts in builtins.zip(*[
+                                            list(datasets[k]) for k in keys])])
+            return Dataset(lambda: list(builtins.zip(
+                *[list(d) for d in datasets])))
+
+        @staticmethod
+        def from_generator(generator, output_types=None, output_shapes=None,
+                           args=None, output_signature=None):
+            """The elements `generator(*args)` yields, as tensors of the
+            dtypes `output_signature` (or `output_types`) gives."""
+            spec = output_signature if output_signature is not None \
+                else output_types
+
+            def converted(value, wanted):
+                tensor = value if isinstance(value, torch.Tensor) \
+                    else torch.as_tensor(np.asarray(value))
+                dtype = getattr(wanted, 'dtype', wanted)
+                if dtype is None or as_dtype(dtype).name == 'string':
+                    return tensor
+                return tensor.to(as_dtype(dtype)._torch_dtype)
+
+            def element(value, wanted):
+                if isinstance(value, (tuple, list)):
+                    wanted = wanted if isinstance(wanted, (tuple, list)) \
+                        else [wanted] * len(value)
+                    return type(value)(element(v, w) for v, w in
+                                       builtins.zip(value, wanted))
+                if isinstance(value, dict):
+                    wanted = wanted if isinstance(wanted, dict) else {}
+                    return {k: element(v, wanted.get(k))
+                            for k, v in value.items()}
+                return converted(value, wanted)
+
+            def elements():
+                return [element(e, spec)
+                        for e in generator(*(args or ()))]
+            return Dataset(elements)
+
+        def concatenate(self, dataset):
+            return Dataset(lambda: list(self) + list(dataset))
+
+        def enumerate(self, start=0):
+            return Dataset(lambda: [(torch.tensor(start + i), e) for i, e in
+                                    builtins.enumerate(self)])
+
+        def unbatch(self):
+            return self._with(('unbatch',))
+
         def _with(self, step):
             return Dataset(self._source, self._steps + (step,))
 
@@ -2116,9 +2171,14 @@ def _datasets_module():
                     items = items * (1 if step[1] in (None, -1)
                                      else int(step[1]))
                 elif kind == 'take':
-                    items = items[:step[1]]
+                    items = items if step[1] < 0 else items[:step[1]]
                 elif kind == 'skip':
-                    items = items[step[1]:]
+                    items = [] if step[1] < 0 else items[step[1]:]
+                elif kind == 'unbatch':
+                    items = [_map_structure(lambda v, i=i: v[i], e)
+                             for e in items
+                             for i in builtins.range(int(
+                                 _first_leaf(e).shape[0]))]
             return items
 
         def _ready(self):
@@ -2148,6 +2208,83 @@ def _datasets_module():
         def cardinality(self):
             return torch.tensor(len(self._elements()))
 
+    class LazyDataset(Dataset):
+        """A dataset whose elements are made when read: `load(i)` for the
+        i-th (a batch of files read from disk). `map`, `take`, `skip`,
+        `shuffle` (the order of the elements, drawn again each epoch) and
+        `repeat` stay lazy; other steps read every element first."""
+
+        def __init__(self, count, load, maps=(), order=None,
+                     reshuffle=None):
+            Dataset.__init__(self, lambda: list(iter(self)))
+            self._count = count
+            self._load = load
+            self._maps = tuple(maps)
+            self._order = order
+            self._reshuffle = reshuffle
+
+        def _copy(self, **changes):
+            made = LazyDataset(self._count, self._load, self._maps,
+                               self._order, self._reshuffle)
+            made.__dict__.update(
+                {k: v for k, v in self.__dict__.items()
+                 if k not in made.__dict__})
+            for key, value in changes.items():
+                setattr(made, '_' + key, value)
+            return made
+
+        def _indices(self):
+            return self._order if self._order is not None \
+                else builtins.range(self._count)
+
+        def __len__(self):
+            return len(self._indices())
+
+        def __getitem__(self, index):
+            indices = self._indices()
+            element = self._load(indices[index % len(indices)])
+            for fn in self._maps:
+                element = fn(*element) if isinstance(element, tuple) \
+                    else fn(element)
+            return element
+
+        def __iter__(self):
+            return (self[i] for i in builtins.range(len(self)))
+
+        def _with(self, step):
+            kind = step[0]
+            indices = list(self._indices())
+            if kind == 'map':
+                return self._copy(maps=self._maps + (step[1],))
+            if kind == 'take':
+                return self._copy(order=indices if step[1] < 0
+                                  else indices[:step[1]])
+            if kind == 'skip':
+                return self._copy(order=[] if step[1] < 0
+                                  else indices[step[1]:])
+            if kind == 'repeat' and step[1] not in (None, -1):
+                return self._copy(order=indices * int(step[1]))
+            if kind == 'repeat':
+                return self
+            if kind == 'shuffle':
+                generator = np.random.RandomState(step[1])
+                return self._copy(order=[indices[i] for i in
+                                         generator.permutation(len(indices))],
+                                  reshuffle=generator)
+            return Dataset(lambda: list(iter(self)), (step,))
+
+        def on_epoch_end(self):
+            if self._reshuffle is not None:
+                self._order = [self._order[i] for i in
+                               self._reshuffle.permutation(len(self._order))]
+            hook = self.__dict__.get('_epoch_hook')
+            if hook is not None:
+                hook()
+
+        def cardinality(self):
+            return torch.tensor(len(self))
+
+    Dataset._Lazy = LazyDataset
     return Dataset
 
 

@@ -456,3 +456,29 @@ def test_tensorflow_internals_and_serializable_registration(tmp_path):
     ''')
     assert result.returncode == 0, result.stderr
     assert 'OK' in result.stdout
+
+
+def test_tf_data_zip_unbatch_concatenate_enumerate_and_generators():
+    # The elements tf.data (TensorFlow 2.21) gives for the same pipelines.
+    data = tf.data
+    a = data.Dataset.from_tensor_slices(np.arange(6))
+    b = data.Dataset.from_tensor_slices(np.arange(6) * 10)
+    zipped = data.Dataset.zip((a, b)).batch(4)
+    assert [(x.tolist(), y.tolist()) for x, y in zipped] == [
+        ([0, 1, 2, 3], [0, 10, 20, 30]), ([4, 5], [40, 50])]
+    assert [int(v) for v in zipped.unbatch().map(
+        lambda x, y: x + y).take(-1)] == [0, 11, 22, 33, 44, 55]
+    assert [int(v) for v in a.concatenate(b).skip(4).take(3)] == [4, 5, 0]
+    assert [(int(i), int(v)) for i, v in a.enumerate(start=1).take(2)] == \
+        [(1, 0), (2, 1)]
+
+    def generate():
+        for i in range(3):
+            yield np.ones(2) * i, i
+    made = data.Dataset.from_generator(generate, output_signature=(
+        tf.TensorSpec(shape=(2,), dtype=tf.float32),
+        tf.TensorSpec(shape=(), dtype=tf.int32)))
+    batches = list(made.batch(2))
+    assert batches[0][0].dtype == torch.float32
+    assert batches[0][1].dtype == torch.int32
+    assert [y.tolist() for _, y in batches] == [[0, 1], [2]]

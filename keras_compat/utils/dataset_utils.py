@@ -1,0 +1,327 @@
+"""tf.keras 2.x's dataset builders: `timeseries_dataset_from_array` and
+`image_dataset_from_directory` (`keras.utils` since 2.9,
+`keras.preprocessing` before), returning `tf.data.Dataset`s of the
+TensorFlow stand-in, which fit, evaluate and predict take.
+
+Images are read from disk batch by batch when the dataset is read, not
+when it is made. Files are listed, ordered, shuffled and split as tf.keras
+does: class folders in alphanumeric order, the files of each in order, all
+shuffled with `np.random.RandomState(seed)` (the labels with a second one
+of the same seed), the validation subset the last `validation_split`
+of them."""
+import math
+import os
+
+import numpy as np
+import torch
+
+from .. import backend as K
+
+ALLOWED_IMAGE_FORMATS = ('.bmp', '.gif', '.jpeg', '.jpg', '.png')
+
+
+def _dataset_class():
+    from ..tensorflow_compat import data
+    return data.Dataset
+
+
+# ------------------------------------------------------------ timeseries
+def timeseries_dataset_from_array(data, targets, sequence_length,
+                                  sequence_stride=1, sampling_rate=1,
+                                  batch_size=128, shuffle=False, seed=None,
+                                  start_index=None, end_index=None):
+    """Windows of `sequence_length` steps of `data` (every
+    `sampling_rate`-th step), one starting every `sequence_stride` steps,
+    with `targets[i]` for the window starting at step i, in batches."""
+    _check_timeseries_arguments(data, sampling_rate, sequence_stride,
+                                start_index, end_index)
+    start_index = start_index or 0
+    end_index = len(data) if end_index is None else end_index
+    count = end_index - start_index - (sequence_length - 1) * sampling_rate
+    if targets is not None:
+        count = min(count, len(targets))
+    starts = np.arange(0, max(count, 0), sequence_stride)
+    if shuffle:
+        if seed is None:
+            seed = np.random.randint(1e6)
+        np.random.RandomState(seed).shuffle(starts)
+    steps = np.arange(sequence_length) * sampling_rate
+    data = np.asarray(data)[start_index:end_index]
+    targets = None if targets is None else \
+        np.asarray(targets)[start_index:end_index]
+    size = len(starts) if batch_size is None else batch_size
+    groups = [starts[i:i + size] for i in range(0, len(starts), size)]
+
+    def load(index):
+        group = groups[index]
+        windows = torch.as_tensor(data[group[:, None] + steps])
+        if batch_size is None:
+            windows = windows[0]
+        if targets is None:
+            return windows
+        labels = torch.as_tensor(targets[group])
+        return windows, labels[0] if batch_size is None else labels
+    if batch_size is None:
+        groups = [starts[i:i + 1] for i in range(len(starts))]
+    return _dataset_class()._Lazy(len(groups), load)
+
+
+def _check_timeseries_arguments(data, sampling_rate, sequence_stride,
+                                start_index, end_index):
+    if start_index:
+        if start_index < 0:
+            raise ValueError('`start_index` must be 0 or greater. Received: '
+                             'start_index=%s' % start_index)
+        if start_index >= len(data):
+            raise ValueError('`start_index` must be lower than the length of '
+                             'the data. Received: start_index=%s, for data '
+                             'of length %s' % (start_index, len(data)))
+    if end_index:
+        if start_index and end_index <= start_index:
+            raise ValueError('`end_index` must be higher than `start_index`. '
+                             'Received: start_index=%s, and end_index=%s '
+                             % (start_index, end_index))
+        if end_index >= len(data):
+            raise ValueError('`end_index` must be lower than the length of '
+                             'the data. Received: end_index=%s, for data of '
+                             'length %s' % (end_index, len(data)))
+        if end_index <= 0:
+            raise ValueError('`end_index` must be higher than 0. Received: '
+                             'end_index=%s' % end_index)
+    for name, value in (('sampling_rate', sampling_rate),
+                        ('sequence_stride', sequence_stride)):
+        if value <= 0:
+            raise ValueError('`%s` must be higher than 0. Received: %s=%s'
+                             % (name, name, value))
+        if value >= len(data):
+            raise ValueError('`%s` must be lower than the length of the '
+                             'data. Received: %s=%s, for data of length %s'
+                             % (name, name, value, len(data)))
+
+
+# ----------------------------------------------------------------- images
+def image_dataset_from_directory(directory, labels='inferred',
+                                 label_mode='int', class_names=None,
+                                 color_mode='rgb', batch_size=32,
+                                 image_size=(256, 256), shuffle=True,
+                                 seed=None, validation_split=None,
+                                 subset=None, interpolation='bilinear',
+                                 follow_links=False,
+                                 crop_to_aspect_ratio=False, **kwargs):
+    """Batches of `(images, labels)` from image files in class folders
+    (`labels='inferred'`), float32 `(batch, *image_size, channels)`
+    resized as `tf.image.resize` does, labels by `label_mode`; the dataset
+    has `class_names` and `file_paths`. `subset='both'` returns the
+    training and validation datasets."""
+    if kwargs:
+        raise TypeError('Unknown keywords argument(s): %s'
+                        % (tuple(kwargs),))
+    channels = {'rgb': 3, 'rgba': 4, 'grayscale': 1}.get(color_mode)
+    if channels is None:
+        raise ValueError('`color_mode` must be one of {"rgb", "rgba", '
+                         '"grayscale"}. Received: color_mode=%s'
+                         % color_mode)
+    if label_mode not in ('int', 'categorical', 'binary', None):
+        raise ValueError('`label_mode` argument must be one of "int", '
+                         '"categorical", "binary", or None. Received: '
+                         'label_mode=%s' % label_mode)
+    if labels is None or label_mode is None:
+        labels, label_mode = None, None
+    _check_split(validation_split, subset, shuffle, seed)
+    if shuffle and seed is None:
+        seed = np.random.randint(1e6)
+    paths, file_labels, class_names = index_directory(
+        directory, labels, ALLOWED_IMAGE_FORMATS, class_names, shuffle,
+        seed, follow_links)
+    if label_mode == 'binary' and len(class_names) != 2:
+        raise ValueError('When passing `label_mode="binary"`, there must be '
+                         'exactly 2 class_names. Received: class_names=%s'
+                         % class_names)
+    loader = _ImageLoader(image_size, channels, interpolation,
+                          crop_to_aspect_ratio)
+    if subset == 'both':
+        split = [_split(paths, file_labels, validation_split, part)
+                 for part in ('training', 'validation')]
+        return [_image_dataset(p, l, class_names, label_mode, batch_size,
+                               loader, shuffle, seed) for p, l in split]
+    paths, file_labels = _split(paths, file_labels, validation_split, subset)
+    return _image_dataset(paths, file_labels, class_names, label_mode,
+                          batch_size, loader, shuffle, seed)
+
+
+def _check_split(validation_split, subset, shuffle, seed):
+    if validation_split and not 0 < validation_split < 1:
+        raise ValueError('`validation_split` must be between 0 and 1, '
+                         'received: %s' % validation_split)
+    if (validation_split or subset) and not (validation_split and subset):
+        raise ValueError('If `subset` is set, `validation_split` must be set, '
+                         'and inversely.')
+    if subset not in ('training', 'validation', 'both', None):
+        raise ValueError('`subset` must be either "training", '
+                         '"validation" or "both", received: %s' % subset)
+    if validation_split and shuffle and seed is None:
+        raise ValueError('If using `validation_split` and shuffling the '
+                         'data, you must provide a `seed` argument, to make '
+                         'sure that there is no overlap between the '
+                         'training and validation subset.')
+
+
+def index_directory(directory, labels, formats, class_names=None,
+                    shuffle=True, seed=None, follow_links=False):
+    """(file paths, labels, class names) as tf.keras lists them."""
+    if labels == 'inferred':
+        found = sorted(d for d in os.listdir(directory)
+                       if os.path.isdir(os.path.join(directory, d)))
+        if class_names is not None:
+            if sorted(class_names) != found and set(class_names) != \
+                    set(found):
+                raise ValueError(
+                    'The `class_names` passed did not match the names of '
+                    'the subdirectories of the target directory. Expected: '
+                    '%s, but received: %s' % (found, class_names))
+        else:
+            class_names = found
+        folders = class_names
+    else:
+        class_names = [] if labels is None else class_names
+        folders = ['']
+    paths, indices = [], []
+    for index, folder in enumerate(folders):
+        for path in _files_under(os.path.join(directory, folder), formats,
+                                 follow_links):
+            paths.append(path)
+            indices.append(index)
+    if labels not in ('inferred', None):
+        if len(labels) != len(paths):
+            raise ValueError('Expected the lengths of `labels` to match the '
+                             'number of files in the target directory. '
+                             'len(labels) is %d while we found %d files in '
+                             'directory %s.' % (len(labels), len(paths),
+                                                directory))
+        indices = list(labels)
+        class_names = class_names or [str(c) for c in
+                                      sorted(set(indices))]
+    if labels is None:
+        print('Found %d files.' % len(paths))
+    else:
+        print('Found %d files belonging to %d classes.'
+              % (len(paths), len(class_names)))
+    file_labels = np.asarray(indices, dtype='int32')
+    if shuffle:
+        np.random.RandomState(seed).shuffle(paths)
+        np.random.RandomState(seed).shuffle(file_labels)
+    return paths, (None if labels is None else file_labels), class_names
+
+
+def _files_under(folder, formats, follow_links):
+    found = []
+    for root, _, files in os.walk(folder, followlinks=follow_links):
+        for name in files:
+            if name.lower().endswith(formats):
+                found.append((root, name))
+    return [os.path.join(root, name) for root, name in sorted(found)]
+
+
+def _split(paths, labels, validation_split, subset):
+    if not validation_split:
+        return paths, labels
+    count = int(validation_split * len(paths))
+    if subset == 'training':
+        print('Using %d files for training.' % (len(paths) - count))
+        return paths[:len(paths) - count], \
+            None if labels is None else labels[:len(paths) - count]
+    print('Using %d files for validation.' % count)
+    return paths[len(paths) - count:], \
+        None if labels is None else labels[len(paths) - count:]
+
+
+class _ImageLoader(object):
+    """Reads one image file as tf.keras's directory datasets do: decoded
+    to `channels`, resized to `image_size` with tf.image.resize (or
+    smart_resize with `crop_to_aspect_ratio`), float32."""
+
+    def __init__(self, image_size, channels, interpolation, crop):
+        self.size = tuple(int(s) for s in image_size)
+        self.mode = {1: 'L', 3: 'RGB', 4: 'RGBA'}[channels]
+        self.interpolation = interpolation
+        self.crop = crop
+
+    def __call__(self, path):
+        from PIL import Image
+        with Image.open(path) as image:
+            array = _decoded(image, self.mode)
+        if array.ndim == 2:
+            array = array[:, :, None]
+        from ..layers.preprocessing_image import resize_images, smart_resize
+        image = torch.as_tensor(array.astype('float32'))
+        resize = smart_resize if self.crop else resize_images
+        return resize(image, self.size[0], self.size[1], self.interpolation)
+
+
+class _FileOrder(object):
+    """The order files are read in: drawn again each epoch when
+    shuffling, as tf.keras's dataset shuffles the files it batches."""
+
+    def __init__(self, count, shuffle, seed):
+        self.count = count
+        self.generator = np.random.RandomState(seed) if shuffle else None
+        self.redraw()
+
+    def redraw(self):
+        self.order = np.arange(self.count) if self.generator is None \
+            else self.generator.permutation(self.count)
+
+
+def _decoded(image, mode):
+    """The pixels of `image` in `mode`. TensorFlow turns colour PNGs grey
+    through libpng: Rec. 601 weights in 15-bit fixed point, rounded down
+    (PIL rounds to nearest)."""
+    if mode == 'L' and image.format == 'PNG' and image.mode in ('RGB',
+                                                                 'RGBA'):
+        rgb = np.asarray(image.convert('RGB')).astype('int64')
+        grey = (9798 * rgb[..., 0] + 19235 * rgb[..., 1] +
+                3735 * rgb[..., 2]) >> 15
+        return grey.astype('uint8')
+    return np.asarray(image.convert(mode))
+
+
+def _image_dataset(paths, labels, class_names, label_mode, batch_size,
+                   loader, shuffle, seed):
+    size = batch_size or 1
+    count = int(math.ceil(len(paths) / float(size)))
+    files = _FileOrder(len(paths), shuffle, seed)
+
+    def load(index):
+        chosen = files.order[index * size:(index + 1) * size]
+        images = torch.stack([loader(paths[i]) for i in chosen])
+        if batch_size is None:
+            images = images[0]
+        if label_mode is None:
+            return images
+        values = _labels(labels[chosen], label_mode, len(class_names))
+        return images, values[0] if batch_size is None else values
+    dataset = _dataset_class()._Lazy(count, load)
+    dataset._epoch_hook = files.redraw
+    dataset.class_names = class_names
+    dataset.file_paths = list(paths)
+    return dataset
+
+
+def _labels(indices, label_mode, num_classes):
+    indices = torch.as_tensor(np.asarray(indices, dtype='int64'))
+    if label_mode == 'int':
+        return indices.to(torch.int32)
+    if label_mode == 'binary':
+        return indices.to(torch.float32).reshape(-1, 1)
+    return torch.nn.functional.one_hot(indices, num_classes).to(
+        torch.float32)
+
+
+def text_dataset_from_directory(directory, *args, **kwargs):
+    """tf.keras's text dataset yields string tensors, which keras_compat's
+    models do not take."""
+    raise NotImplementedError(
+        'text_dataset_from_directory is not supported by keras_compat: '
+        'its string tensors have no torch counterpart. Read the files with '
+        'Python and turn them into integer sequences with '
+        'keras.preprocessing.text.Tokenizer and pad_sequences.')
