@@ -51,6 +51,8 @@ from .extra import (Identity, UnitNormalization, GroupNormalization,
                     SpectralNormalization, AbstractRNNCell)
 from .convolutional_recurrent_nd import ConvLSTM1D, ConvLSTM3D
 from .einsum_dense import EinsumDense
+from .text_preprocessing import (TextVectorization, StringLookup,
+                                 IntegerLookup, Hashing, HashedCrossing)
 from .preprocessing import (Normalization, Discretization, CategoryEncoding,
                             Resizing, CenterCrop, RandomFlip,
                             RandomTranslation, RandomRotation, RandomZoom,

@@ -14,3 +14,6 @@ preprocessing = types.SimpleNamespace(
         'CenterCrop', 'RandomFlip', 'RandomTranslation', 'RandomRotation',
         'RandomZoom', 'RandomContrast', 'RandomBrightness', 'RandomCrop',
         'RandomHeight', 'RandomWidth')})
+for _name in ('TextVectorization', 'StringLookup', 'IntegerLookup', 'Hashing'):
+    from . import text_preprocessing as _text
+    setattr(preprocessing, _name, getattr(_text, _name))

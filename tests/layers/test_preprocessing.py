@@ -280,3 +280,12 @@ def test_adapted_discretization_saves_and_reloads(tmp_path):
     np.testing.assert_allclose(loaded.predict(x), predicted, rtol=1e-6)
     with pytest.raises(ValueError, match='not compatible'):
         disc.set_weights([np.zeros((3, 2))])
+
+
+@pytest.mark.parametrize('name', ['TextVectorization', 'StringLookup',
+                                  'IntegerLookup', 'Hashing',
+                                  'HashedCrossing'])
+def test_string_layers_say_what_to_use_instead(name):
+    from keras_compat import layers as all_layers
+    with pytest.raises(NotImplementedError, match='before the model'):
+        getattr(all_layers, name)(10)
