@@ -246,3 +246,22 @@ def test_stacked_cells_save_and_load(tmp_path):
     x = np.random.RandomState(0).rand(2, 3, 2)
     np.testing.assert_allclose(loaded.predict(x), model.predict(x),
                                rtol=1e-6)
+
+
+def test_sequential_started_from_an_input_round_trips(tmp_path):
+    # tf.keras's `Sequential([keras.Input(shape), ...])`: the InputLayer is
+    # written first, as tf.keras writes it, so the loaded model is built.
+    model = keras.Sequential([keras.Input(shape=(3,)),
+                              keras.layers.Dense(2)])
+    config = model.get_config()
+    assert config['layers'][0]['class_name'] == 'InputLayer'
+    assert tuple(config['layers'][0]['config']['batch_input_shape']) == \
+        (None, 3)
+    x = np.random.RandomState(0).rand(2, 3).astype('float32')
+    path = str(tmp_path / 'model.h5')
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    with_shape = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])
+    assert [c['class_name'] for c in with_shape.get_config()['layers']] == \
+        ['Dense']
