@@ -157,6 +157,37 @@ def added_update_ops(model):
     return found
 
 
+def _named_arguments(cls, args, kwargs):
+    """(args, kwargs) with the positional arguments after the inputs given
+    by their names in `cls.call`, as far as it names them."""
+    names = _call_parameter_names(cls)
+    if names is None or len(args) > len(names):
+        return args, kwargs
+    named = dict(zip(names, args))
+    named.update(kwargs)
+    return (), named
+
+
+_CALL_NAMES = {}
+
+
+def _call_parameter_names(cls):
+    """The names of `cls.call`'s parameters after the inputs (None when it
+    takes *args)."""
+    if cls not in _CALL_NAMES:
+        try:
+            params = list(inspect.signature(cls.call).parameters.values())
+        except (TypeError, ValueError):
+            params = []
+        if any(p.kind == p.VAR_POSITIONAL for p in params):
+            _CALL_NAMES[cls] = None
+        else:
+            _CALL_NAMES[cls] = [p.name for p in params[2:]
+                                if p.kind in (p.POSITIONAL_ONLY,
+                                              p.POSITIONAL_OR_KEYWORD)]
+    return _CALL_NAMES[cls]
+
+
 class _WeightRecord(object):
     """One Keras weight of a layer: where the tensor lives on the module and
     how to see it in Keras layout."""
@@ -1305,6 +1336,11 @@ class Layer(nn.Module):
         if isinstance(inputs, (list, tuple)):
             # A copy: the caller may keep appending to its list.
             inputs = list(inputs)
+        if args:
+            # tf.keras keeps the arguments after the inputs by their names
+            # in `call` (`EndpointLayer()(logits, targets)`): graph
+            # tensors among them are inputs of the node too.
+            args, kwargs = _named_arguments(type(self), args, kwargs)
         input_list = list(to_list(inputs))
         for x in input_list:
             if not getattr(x, '_is_keras_symbolic', False):

@@ -639,9 +639,11 @@ class Network(Layer):
                     continue
                 kwargs = {}
                 if node.arguments:
+                    arguments = _serialized_arguments(
+                        node.arguments, node_conversion_map)
                     try:
-                        json.dumps(node.arguments)
-                        kwargs = node.arguments
+                        json.dumps(arguments)
+                        kwargs = arguments
                     except TypeError:
                         warnings.warn('Layer ' + layer.name + ' was passed '
                                       'non-serializable keyword arguments: '
@@ -695,7 +697,8 @@ class Network(Layer):
                 inbound_layer_name, inbound_node_index, tensor_index = \
                     input_data[:3]
                 if len(input_data) == 4:
-                    kwargs = input_data[3]
+                    kwargs = _deserialized_arguments(input_data[3] or {},
+                                                     created_layers)
                 elif len(input_data) != 3:
                     raise ValueError('Improperly formatted model config.')
                 inbound_layer = created_layers[inbound_layer_name]
@@ -895,6 +898,54 @@ def _argument_tensors(kwargs):
     return found
 
 
+def _serialized_arguments(kwargs, node_conversion_map):
+    """Call arguments for a config: a graph tensor as tf.keras writes it,
+    [layer name, node index, tensor index]."""
+    def serialize(value):
+        if getattr(value, '_is_keras_symbolic', False) and \
+                getattr(value, '_keras_history', None):
+            layer, node_index, tensor_index = value._keras_history
+            return [layer.name, node_conversion_map.get(
+                _node_key(layer, node_index), 0), tensor_index]
+        if isinstance(value, (list, tuple)):
+            return [serialize(v) for v in value]
+        return value
+    return {k: serialize(v) for k, v in kwargs.items()}
+
+
+def _deserialized_arguments(kwargs, created_layers):
+    """Call arguments from a config, references to graph tensors made
+    tensors again (LookupError while the referenced node does not exist
+    yet)."""
+    def is_reference(value):
+        return isinstance(value, list) and len(value) == 3 and \
+            isinstance(value[0], str) and value[0] in created_layers and \
+            all(isinstance(v, int) and not isinstance(v, bool)
+                for v in value[1:])
+
+    def deserialize(value):
+        if is_reference(value):
+            layer = created_layers[value[0]]
+            if len(layer._inbound_nodes) <= value[1]:
+                raise LookupError
+            return layer._inbound_nodes[value[1]].output_tensors[value[2]]
+        if isinstance(value, list):
+            return [deserialize(v) for v in value]
+        return value
+    return {k: deserialize(v) for k, v in kwargs.items()}
+
+
+def _node_sources(node):
+    """(layer, node index) of each tensor a node reads: its inputs and the
+    graph tensors among its call arguments."""
+    sources = list(zip(node.inbound_layers, node.node_indices))
+    for x in _argument_tensors(node.arguments):
+        history = getattr(x, '_keras_history', None)
+        if history:
+            sources.append((history[0], history[1]))
+    return sources
+
+
 def _resolve_arguments(kwargs, tensor_map):
     def resolve(value):
         if getattr(value, '_is_keras_symbolic', False):
@@ -932,8 +983,7 @@ def _map_graph_network(inputs, outputs):
         if layer not in layer_indices:
             layer_indices[layer] = len(layer_indices)
         nodes_in_progress.add(node)
-        for inbound_layer, inbound_index in zip(node.inbound_layers,
-                                                node.node_indices):
+        for inbound_layer, inbound_index in _node_sources(node):
             build_map(inbound_layer, inbound_index, finished_nodes,
                       nodes_in_progress)
         finished_nodes.add(node)
@@ -950,8 +1000,7 @@ def _map_graph_network(inputs, outputs):
         depth = max(depth, layers_depths.get(node.outbound_layer, 0))
         layers_depths[node.outbound_layer] = depth
         nodes_depths[node] = depth
-        for inbound_layer, node_index in zip(node.inbound_layers,
-                                             node.node_indices):
+        for inbound_layer, node_index in _node_sources(node):
             inbound_node = inbound_layer._inbound_nodes[node_index]
             nodes_depths[inbound_node] = max(
                 depth + 1, nodes_depths.get(inbound_node, 0))
@@ -972,7 +1021,8 @@ def _map_graph_network(inputs, outputs):
     for depth in sorted(nodes_by_depth, reverse=True):
         for node in nodes_by_depth[depth]:
             layer = node.outbound_layer
-            for x in node.input_tensors:
+            for x in list(node.input_tensors) + \
+                    _argument_tensors(node.arguments):
                 if id(x) not in computable:
                     raise ValueError(
                         'Graph disconnected: cannot obtain value for tensor '

@@ -588,9 +588,9 @@ def _tensor_arguments(item, entry, where, ctx):
             convert = getattr(layer_class, '_entries_from_tensor_arguments',
                               None)
             if convert is None:
-                raise NotImplementedError(
-                    '%s: the tensor %r passed as argument %r is not '
-                    'supported.' % (where, value, key))
+                # Kept as references: the model resolves them when it
+                # connects the layer.
+                return None
             return convert(item[:3], kwargs)
     return None
 

@@ -521,3 +521,43 @@ def test_layer_named_like_a_model_attribute_trains(name):
     np.testing.assert_allclose(history.history['loss'], [4., 0.64],
                                rtol=1e-5)
     assert model.get_layer(name).name == name
+
+
+class _Endpoint(layers.Layer):
+    """tf.keras's endpoint pattern: targets and predictions as two
+    positional tensors, the loss added inside."""
+
+    def call(self, targets, predictions):
+        self.add_loss(K.mean(K.square(targets - predictions)))
+        return predictions
+
+
+def test_tensors_passed_after_the_inputs_are_inputs_of_the_node(tmp_path):
+    a = layers.Input(shape=(3,), name='a')
+    b = layers.Input(shape=(3,), name='b')
+    dense = layers.Dense(3, kernel_initializer='ones')
+    model = Model([a, b], _Endpoint()(a, dense(b)))
+    # tf.keras's order: the Dense branch is part of the model.
+    assert [l.name for l in model.layers] == ['b', 'a', dense.name,
+                                              model.layers[-1].name]
+    model.compile(optimizer='sgd')
+    history = model.fit([np.ones((4, 3)), np.full((4, 3), 0.5)], verbose=0)
+    # Dense(ones) of 0.5s is 1.5 in each unit: (1 - 1.5) ** 2.
+    assert history.history['loss'] == [pytest.approx(0.25)]
+    config = model.get_config()
+    assert config['layers'][-1]['inbound_nodes'] == [
+        [['a', 0, 0, {'predictions': [dense.name, 0, 0]}]]]
+    loaded = Model.from_config(
+        config, custom_objects={'_Endpoint': _Endpoint})
+    loaded.set_weights(model.get_weights())
+    x = [np.ones((2, 3)), np.full((2, 3), 0.5)]
+    np.testing.assert_allclose(loaded.predict(x), model.predict(x))
+
+
+def test_graph_tensors_given_by_keyword_are_inputs_of_the_node():
+    a = layers.Input(shape=(3,))
+    b = layers.Input(shape=(3,))
+    model = Model([a, b], _Endpoint()(
+        a, predictions=layers.Dense(3, kernel_initializer='ones')(b)))
+    np.testing.assert_allclose(
+        model.predict([np.ones((2, 3)), np.ones((2, 3))]), np.full((2, 3), 3.))
