@@ -195,6 +195,24 @@ class loop_phase(object):
 _EXPLICIT_TRAINING = None   # `training=` given to the model being called
 
 
+def training_flag(value):
+    """A `training=` argument as True/False; None for None or for a value
+    that is no single truth value (tf.keras passes such a value on to the
+    layers that take `training`, where none of these models' layers read
+    it)."""
+    if value is None or isinstance(value, bool):
+        return value
+    try:
+        size = value.size if hasattr(value, 'size') and \
+            not callable(value.size) else value.numel() \
+            if hasattr(value, 'numel') else 1
+    except TypeError:
+        return None
+    if size != 1:
+        return None
+    return bool(value)
+
+
 def explicit_training():
     """The `training=` argument of the innermost model call that was given
     one, or None."""

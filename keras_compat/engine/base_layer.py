@@ -157,6 +157,15 @@ def added_update_ops(model):
     return found
 
 
+def _input_masks(inputs):
+    """The mask of the inputs (a list for a list of inputs), None when
+    none has one."""
+    if isinstance(inputs, (list, tuple)):
+        masks = [getattr(x, '_keras_mask', None) for x in inputs]
+        return None if all(m is None for m in masks) else masks
+    return getattr(inputs, '_keras_mask', None)
+
+
 def _named_arguments(cls, args, kwargs):
     """(args, kwargs) with the positional arguments after the inputs given
     by their names in `cls.call`, as far as it names them."""
@@ -332,6 +341,7 @@ def _class_flags(cls):
             'training_arg': 'training' in params or var_kw,
             # (A `training` parameter of its own, not merely **kwargs.)
             'names_training': 'training' in params,
+            'names_mask': 'mask' in params,
             'computes_mask': cls.compute_mask is not Layer.compute_mask,
             'shape_fn': cls.compute_output_shape is not
             Layer.compute_output_shape and not _call_outgrows_shape_fn(cls),
@@ -1220,6 +1230,8 @@ class Layer(nn.Module):
             inputs = _onto_weight_device(self, inputs)
         flags = self.__class__.__dict__.get('_keras_class_flags') or \
             _class_flags(self.__class__)
+        if flags['user']:
+            self._fill_context_arguments(inputs, flags, kwargs)
         if self.supports_masking or (
                 flags['computes_mask'] and flags['user'] and
                 not self.__dict__.get('_is_graph_network', False)):
@@ -1239,6 +1251,25 @@ class Layer(nn.Module):
         if self.activity_regularizer is not None:
             self._add_activity_penalty(outputs)
         return outputs
+
+    def _fill_context_arguments(self, inputs, flags, kwargs):
+        """tf.keras's arguments of a user layer's `call` that the caller
+        left out: `training` from the run (the model call's `training=`,
+        else fit's or evaluate/predict's mode, else a learning phase set
+        with K.set_learning_phase), `mask` from the inputs' masks."""
+        if flags['names_training'] and kwargs.get('training') is None:
+            training = common.explicit_training()
+            if training is None and common._ACTIVE_LOOP is not None:
+                training = self.training
+            if training is None:
+                training = common.forced_learning_phase()
+            if training is not None:
+                kwargs['training'] = bool(training)
+        if flags['names_mask'] and kwargs.get('mask') is None and \
+                not self.supports_masking:
+            mask = _input_masks(inputs)
+            if mask is not None:
+                kwargs['mask'] = mask
 
     def _module_call(self, flags, inputs, args, kwargs):
         """nn.Module's call of the layer; a user class's `call` runs with
@@ -1430,14 +1461,40 @@ class Layer(nn.Module):
             return shapes[0]
         return shapes[:count]
 
+    def _probe_arguments(self, inputs, real, kwargs, dummy):
+        """The call arguments of a probe run: graph tensors among them as
+        dummy values like the inputs', and, for a user layer whose `call`
+        takes `mask`, a mask of ones where the inputs carry one (as tf.keras
+        calls it on graph tensors with their masks)."""
+        def value(v):
+            if getattr(v, '_is_keras_symbolic', False):
+                return dummy(v)
+            if isinstance(v, (list, tuple)) and any(
+                    getattr(x, '_is_keras_symbolic', False) for x in v):
+                return type(v)(value(x) for x in v)
+            return v
+        kwargs = {k: value(v) for k, v in kwargs.items()}
+        flags = _class_flags(self.__class__)
+        if flags['user'] and flags['names_mask'] and \
+                kwargs.get('mask') is None:
+            from .keras_tensor import symbolic_mask
+            masks = [None if symbolic_mask(x) is None else
+                     torch.ones(tuple(r.shape[:-1]), dtype=torch.bool,
+                                device=r.device)
+                     for x, r in zip(to_list(inputs), real)]
+            if any(m is not None for m in masks):
+                kwargs['mask'] = masks if isinstance(inputs, list) \
+                    else masks[0]
+        return kwargs
+
     def _probe_output_count(self, inputs, args, kwargs):
         """Runs `call` once on small zero tensors like `inputs` (building
         the sub-layers it uses) and records how many tensors it returns
         (None when it fails on them)."""
         real = [_zeros_like_symbolic(x) for x in to_list(inputs)]
         real_inputs = real if isinstance(inputs, list) else real[0]
-        kwargs = {k: v for k, v in kwargs.items()
-                  if not getattr(v, '_is_keras_symbolic', False)}
+        kwargs = self._probe_arguments(inputs, real, kwargs,
+                                       _zeros_like_symbolic)
         was_training = self.training
         count = None
         try:
@@ -1500,8 +1557,7 @@ class Layer(nn.Module):
             return torch.zeros(shape, dtype=dtype, device=K.get_device())
         real = [dummy(x) for x in to_list(inputs)]
         real_inputs = real if isinstance(inputs, list) else real[0]
-        kwargs = {k: v for k, v in kwargs.items()
-                  if not getattr(v, '_is_keras_symbolic', False)}
+        kwargs = self._probe_arguments(inputs, real, kwargs, dummy)
         was_training = self.training
         from .symbolic import probing
         try:

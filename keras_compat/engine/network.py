@@ -472,6 +472,7 @@ class Network(Layer):
         if not self._is_graph_network:
             raise NotImplementedError(
                 'Subclassed models must implement `call(self, inputs)`.')
+        training = common.training_flag(training)
         if training is None:
             return self._run_graph(inputs, mask)
         with common.model_training(training):

@@ -155,6 +155,7 @@ class Sequential(Model):
 
     # -------------------------------------------------------------- running
     def call(self, inputs, training=None, mask=None):
+        training = common.training_flag(training)
         if training is None:
             return self._run_chain(inputs, mask)
         with common.model_training(training):

@@ -1014,3 +1014,59 @@ def test_layer_listing_its_own_weights_round_trips_a_file(tmp_path):
     x = np.random.RandomState(9).rand(2, 3).astype('float32')
     np.testing.assert_allclose(loaded.predict(x), model.predict(x),
                                rtol=1e-6)
+
+
+class _SevenInTraining(layers.Layer):
+    """Reads `training` as tf.keras hands it to a user layer."""
+
+    def call(self, inputs, training=None):
+        return inputs * 0 + 7 if training else inputs
+
+
+def test_user_layers_get_training_from_the_run():
+    import keras_compat as keras
+    inputs = keras.layers.Input((1,))
+    model = keras.models.Model(inputs, _SevenInTraining()(inputs))
+    model.compile(keras.optimizers.SGD(0.), 'mse')
+    x = np.array([[1.], [2.], [3.], [6.]], 'float32')
+    # fit trains on 7s: the loss of 7 against 0 targets.
+    assert model.fit(x, 0 * x, verbose=0).history['loss'] == [49.0]
+    np.testing.assert_array_equal(model.predict(x), x)
+    np.testing.assert_array_equal(model(x, training=True).numpy(),
+                                  np.full((4, 1), 7.))
+    np.testing.assert_array_equal(model(x).numpy(), x)
+
+
+def test_a_subclassed_model_gets_training_true_in_fit():
+    import keras_compat as keras
+
+    class Normalized(keras.models.Model):
+        def __init__(self):
+            super(Normalized, self).__init__()
+            self.bn = keras.layers.BatchNormalization(momentum=0.5)
+
+        def call(self, x, training=False):
+            return self.bn(x, training=training)
+    model = Normalized()
+    model.compile('sgd', 'mse')
+    x = np.array([[1.], [2.], [3.], [6.]], 'float32')
+    model.fit(x, x, batch_size=4, verbose=0)
+    # One update of the moving mean (momentum 0.5) with the batch mean 3.
+    np.testing.assert_allclose(K.get_value(model.bn.moving_mean), [1.5])
+
+
+def test_a_user_layer_taking_mask_gets_the_inputs_mask():
+    import keras_compat as keras
+    seen = []
+
+    class Masked(layers.Layer):
+        def call(self, inputs, mask=None):
+            seen.append(None if mask is None else
+                        np.asarray(mask).tolist())
+            return inputs
+    inputs = keras.layers.Input(shape=(None,), dtype='int32')
+    embedded = keras.layers.Embedding(10, 3, mask_zero=True)(inputs)
+    model = keras.models.Model(inputs, Masked()(embedded))
+    del seen[:]
+    model.predict(np.array([[1, 2, 0]]))
+    assert seen == [[[True, True, False]]]
