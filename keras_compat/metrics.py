@@ -119,22 +119,70 @@ class Metric(object):
     def result(self):
         raise NotImplementedError
 
+    # ------------------------------------------ state variables (tf.keras)
+    def add_weight(self, name, shape=(), aggregation='sum',
+                   synchronization='on_read', initializer=None,
+                   dtype=None):
+        """A state variable of the metric (tf.keras's `Metric.add_weight`):
+        not trained, zeroed by `reset_state`, listed by `variables`."""
+        from . import initializers
+        dtype = dtype or self.dtype
+        value = initializers.get(initializer or 'zeros')(
+            tuple(shape), dtype=dtype)
+        variable = K.variable(value, dtype=dtype, name=name)
+        variable.requires_grad_(False)
+        self.__dict__.setdefault('_state_variables', []).append(variable)
+        return variable
+
+    @property
+    def variables(self):
+        return list(self.__dict__.get('_state_variables', []))
+
+    weights = variables
+    non_trainable_weights = variables
+
+    @property
+    def trainable_weights(self):
+        return []
+
     def reset_states(self):
-        raise NotImplementedError
+        """Zeroes the state variables (a subclass of tf.keras 2.5+ that
+        defines `reset_state` instead gets that called)."""
+        if type(self).reset_state is not Metric.reset_state:
+            return self.reset_state()
+        self._zero_variables()
 
     def reset_state(self):
-        self.reset_states()
+        if type(self).reset_states is not Metric.reset_states:
+            return self.reset_states()
+        self._zero_variables()
+
+    def _zero_variables(self):
+        variables = self.variables
+        if not variables:
+            raise NotImplementedError(
+                'Metric %s has no state variables (add_weight) to reset: '
+                'define reset_state().' % type(self).__name__)
+        with torch.no_grad():
+            for variable in variables:
+                variable.zero_()
 
     def _state_tensors(self):
         """The additive state, as tensors, for summing over the processes
-        of a distributed run."""
+        of a distributed run: the state variables, where it has them."""
+        if self.variables:
+            return [v.detach().clone() for v in self.variables]
         raise NotImplementedError(
             'The metric %r cannot be combined across torchrun processes: '
             'define _state_tensors() and _load_state_tensors() returning '
             'and taking its additive state.' % self.name)
 
     def _load_state_tensors(self, tensors):
-        raise NotImplementedError
+        if not self.variables:
+            raise NotImplementedError
+        with torch.no_grad():
+            for variable, value in zip(self.variables, tensors):
+                variable.copy_(value)
 
     def get_config(self):
         return {'name': self.name, 'dtype': self.dtype}

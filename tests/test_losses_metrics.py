@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import torch
 
+import keras_compat as keras
 from keras_compat import layers, losses, metrics, models
 from keras_compat import backend as K
 
@@ -249,3 +250,44 @@ def test_loss_and_metric_classes_take_tf_keras_positional_arguments():
     assert M.SparseTopKCategoricalAccuracy(2, 'top2').name == 'top2'
     assert M.BinaryAccuracy('acc', None, 0.7).get_config()['threshold'] == \
         0.7
+
+
+class _TruePositives(keras.metrics.Metric):
+    """The training guide's custom metric: state from add_weight."""
+
+    def __init__(self, name='true_positives', **kwargs):
+        super(_TruePositives, self).__init__(name=name, **kwargs)
+        self.count = self.add_weight(name='tp', initializer='zeros')
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        hits = (K.cast(K.argmax(y_pred, axis=1), 'int64') ==
+                K.cast(K.flatten(y_true), 'int64'))
+        self.count.assign_add(K.sum(K.cast(hits, 'float32')))
+
+    def result(self):
+        return self.count
+
+
+def test_a_metric_with_add_weight_state():
+    metric = _TruePositives()
+    assert len(metric.variables) == 1 and metric.trainable_weights == []
+    metric.update_state(np.array([0, 1]), np.array([[1., 0.], [1., 0.]]))
+    assert float(metric.result()) == 1.0
+    # Without reset_state of its own, the variables are zeroed.
+    metric.reset_state()
+    assert float(metric.result()) == 0.0
+
+
+def test_a_custom_metric_in_fit_resets_each_epoch():
+    inputs = keras.layers.Input(shape=(4,))
+    model = keras.models.Model(inputs, keras.layers.Dense(
+        3, kernel_initializer='ones')(inputs))
+    model.compile(keras.optimizers.SGD(0.), keras.losses.
+                  SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=[_TruePositives()])
+    x = np.arange(24).reshape(6, 4).astype('float32')
+    y = np.array([0, 1, 0, 2, 0, 0])
+    # Equal logits: argmax is class 0, right for the four 0 labels.
+    history = model.fit(x, y, batch_size=2, epochs=2, verbose=0)
+    assert history.history['true_positives'] == [4.0, 4.0]
+    assert model.evaluate(x, y, verbose=0)[1] == 4.0
