@@ -1592,12 +1592,28 @@ def get(identifier):
                      str(identifier))
 
 
+# tf.keras 2.x's defaults where they differ from Keras 2's.
+_TF_DEFAULTS = {'Adagrad': {'learning_rate': 0.001,
+                            'initial_accumulator_value': 0.1},
+                'Adadelta': {'learning_rate': 0.001},
+                'Adamax': {'learning_rate': 0.001},
+                'Nadam': {'learning_rate': 0.001}}
+
+
 def _flavour(cls, legacy):
-    """`cls` defaulting to `is_legacy_optimizer=legacy`, under the same
-    name (what tf.keras 2.9-2.15's `optimizers.legacy.X` and
-    `optimizers.experimental.X` build)."""
+    """`cls` defaulting to `is_legacy_optimizer=legacy` and to tf.keras's
+    argument defaults, under the same name (what tf.keras 2.9-2.15's
+    `optimizers.legacy.X` and `optimizers.experimental.X` build)."""
+    defaults = _TF_DEFAULTS.get(cls.__name__, {})
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault('is_legacy_optimizer', legacy)
+        if args:
+            kwargs.setdefault('learning_rate', args[0])
+            args = args[1:]
+        for name, value in defaults.items():
+            if not (name == 'learning_rate' and 'lr' in kwargs):
+                kwargs.setdefault(name, value)
         cls.__init__(self, *args, **kwargs)
     return type(cls.__name__, (cls,), {
         '__init__': __init__, '__module__': __name__,

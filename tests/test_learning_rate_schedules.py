@@ -169,3 +169,19 @@ def test_legacy_and_experimental_namespaces():
     assert keras.optimizers.experimental.AdamW(
         weight_decay=0.1).get_config()['is_legacy_optimizer'] is False
     assert isinstance(LegacyAdam(), keras.optimizers.Adam)
+
+
+def test_namespaced_optimizers_take_tf_keras_defaults():
+    # tf_keras 2.21's legacy Adagrad(0.1) / Nadam(0.1) after three steps
+    # of mse on x = 1 towards [0.3, -2] from ones.
+    expected = {'Adagrad': [0.79803, 0.77521], 'Nadam': [0.75761, 0.74588]}
+    for name, weights in expected.items():
+        model = keras.Sequential([keras.layers.Dense(
+            2, use_bias=False, kernel_initializer='ones', input_shape=(1,))])
+        model.compile(getattr(keras.optimizers.legacy, name)(0.1), 'mse')
+        for _ in range(3):
+            model.train_on_batch(np.ones((1, 1)), np.array([[0.3, -2.]]))
+        np.testing.assert_allclose(model.get_weights()[0][0], weights,
+                                   atol=1e-5)
+    assert keras.optimizers.legacy.Adadelta().get_config()[
+        'learning_rate'] == pytest.approx(0.001)
