@@ -2579,19 +2579,27 @@ class GradientTape(object):
     gives the gradients of `target` (summed when it is not a scalar) for
     variables, layer weights (`model.trainable_weights`, in their Keras
     layout) or tensors given to `watch`; None for a source it does not
-    depend on. A tape that is not `persistent` answers once."""
+    depend on. A tape that is not `persistent` answers once. Gradients
+    taken inside another tape's block are recorded by it (second order,
+    as a WGAN-GP gradient penalty needs)."""
 
     def __init__(self, persistent=False, watch_accessed_variables=True):
         self.persistent = persistent
         self._used = False
         self._grad_mode = None
 
+    # The tapes whose `with` block is running, innermost last.
+    _recording = []
+
     def __enter__(self):
         self._grad_mode = torch.enable_grad()
         self._grad_mode.__enter__()
+        GradientTape._recording.append(self)
         return self
 
     def __exit__(self, *exc):
+        if self in GradientTape._recording:
+            GradientTape._recording.remove(self)
         self._grad_mode.__exit__(*exc)
         return False
 
@@ -2623,12 +2631,16 @@ class GradientTape(object):
             target = _t(variable_graph.current(target))
         if output_gradients is None and target.dim():
             target = target.sum()
+        # Inside another tape's block (a gradient penalty), the gradients
+        # are themselves recorded, for that tape to differentiate.
+        outer = any(t is not self for t in GradientTape._recording)
         with torch._C.DisableTorchFunctionSubclass():
             # (Variables do not record this call as an expression.)
             grads = torch.autograd.grad(
                 target, [t for t, _ in targets],
                 grad_outputs=output_gradients,
-                retain_graph=self.persistent, allow_unused=True)
+                retain_graph=self.persistent or outer, create_graph=outer,
+                allow_unused=True)
         result = []
         for g, (tensor, to_keras) in zip(grads, targets):
             if g is None and unconnected_gradients == 'zero':

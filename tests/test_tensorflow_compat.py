@@ -482,3 +482,27 @@ def test_tf_data_zip_unbatch_concatenate_enumerate_and_generators():
     assert batches[0][0].dtype == torch.float32
     assert batches[0][1].dtype == torch.int32
     assert [y.tolist() for _, y in batches] == [[0, 1], [2]]
+
+
+def test_nested_tapes_differentiate_a_gradient_penalty():
+    import keras_compat as keras
+    critic = keras.Sequential([
+        keras.layers.Dense(4, activation='tanh', kernel_initializer='ones',
+                           input_shape=(3,)),
+        keras.layers.Dense(1, kernel_initializer='ones')])
+    x = tf.constant(np.array([[.1, .2, .3], [.4, -.5, .6]], 'float32'))
+    with tf.GradientTape() as tape:
+        with tf.GradientTape() as gp_tape:
+            gp_tape.watch(x)
+            prediction = critic(x)
+        slopes = gp_tape.gradient(prediction, [x])[0]
+        penalty = tf.reduce_mean(tf.reduce_sum(tf.square(slopes), axis=1))
+        loss = tf.reduce_mean(prediction) + penalty
+    grads = tape.gradient(loss, critic.trainable_variables)
+    # TensorFlow 2.21's gradients for the same weights and inputs.
+    np.testing.assert_allclose(grads[0].detach().numpy()[:, 0],
+                               [1.29574, 6.49848, -1.23166], rtol=1e-5)
+    np.testing.assert_allclose(grads[1].detach().numpy(), [-12.637] * 4,
+                               rtol=1e-5)
+    np.testing.assert_allclose(grads[2].detach().numpy()[:, 0],
+                               [13.9977] * 4, rtol=1e-5)
