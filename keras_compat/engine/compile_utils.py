@@ -561,6 +561,8 @@ class MetricsTracker(object):
         """Adds one batch: its losses (weighted by the batch size), the
         compiled metrics and the values of added metrics."""
         with torch.no_grad():
+            if total.dim():
+                total = total.mean()
             batch = _batch_size_of(outputs, targets)
             self.build(targets, outputs)
             self.loss_computed = True

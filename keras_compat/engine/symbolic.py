@@ -848,8 +848,9 @@ class SymbolicLoss(object):
             raise RuntimeError('The symbolic loss %r has no value yet: run '
                                'the model (fit/evaluate) first.'
                                % (self.tensor,))
-        value = values[id(self.tensor)]
-        return value if value.dim() == 0 else value.mean()
+        # (A per-sample value stays one: the step differentiates the sum
+        # of the total loss and logs its mean, as Keras does.)
+        return values[id(self.tensor)]
 
 
 def latest_value(tensor):

@@ -38,13 +38,19 @@ def train_step(model, batch):
         outputs = forward(model, batch.inputs, train=True)
         total, per_output = total_loss(model, batch.targets, outputs,
                                        batch.weights)
-    if total.requires_grad:
+    if total.dim():
+        # A per-sample loss added with add_loss makes the total a tensor:
+        # Keras differentiates its sum and logs its mean.
+        total, summed = total.mean(), total.sum()
+    else:
+        summed = total
+    if summed.requires_grad:
         share = batch.share
         # DDP averages the processes' gradients; scaling each by its share
         # of the global batch makes that average the gradient of the
         # global batch mean.
-        objective = total if share is None or share.loss_scale == 1. \
-            else total * share.loss_scale
+        objective = summed if share is None or share.loss_scale == 1. \
+            else summed * share.loss_scale
         _minimize(model, objective)
     if layer_updates.pending:
         layer_updates.apply()
