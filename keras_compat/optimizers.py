@@ -15,6 +15,7 @@ runs once per training step, eagerly (see `backend/replay.py`), on the
 gradients `backward()` computed, in `fit`, `train_on_batch`,
 `fit_generator` and in `K.function(..., updates=opt.get_updates(...))`."""
 import functools
+import importlib.machinery
 import sys
 import types
 import math
@@ -1621,13 +1622,19 @@ def _flavour(cls, legacy):
             cls.__name__, '2.0-2.10' if legacy else '2.11+')})
 
 
+def _submodule(module):
+    """Registers `module` as importable below this module."""
+    module.__spec__ = importlib.machinery.ModuleSpec(module.__name__, None)
+    sys.modules[module.__name__] = module
+    return module
+
+
 def _namespace(name, legacy, classes):
     module = types.ModuleType(__name__ + '.' + name)
     module.Optimizer = Optimizer
     for cls in classes:
         setattr(module, cls.__name__, _flavour(cls, legacy))
-    sys.modules[module.__name__] = module
-    return module
+    return _submodule(module)
 
 
 # tf.keras 2.9-2.15: `optimizers.legacy` (the 2.0-2.10 optimizers) and
@@ -1637,5 +1644,7 @@ legacy = _namespace('legacy', True, [SGD, RMSprop, Adagrad, Adadelta, Adam,
 experimental = _namespace('experimental', False, [
     SGD, RMSprop, Adagrad, Adadelta, Adam, Adamax, Nadam, AdamW])
 
-# `keras.optimizers.schedules` (tf.keras 2.x), importable by that name.
+# `keras.optimizers.schedules` (tf.keras 2.x), importable by that name;
+# this module answers imports below it as a package does.
+__path__ = []
 sys.modules[__name__ + '.schedules'] = schedules

@@ -175,3 +175,17 @@ def test_keras2_legacy_interface_decorators_on_copied_layers():
     result = _run(code)
     assert result.returncode == 0, result.stderr
     assert 'OK' in result.stdout
+
+
+def test_tf_keras_2_submodule_imports():
+    result = _run(
+        'from keras.layers.experimental.preprocessing import Normalization\n'
+        'import keras.layers.experimental.preprocessing as pp\n'
+        'from keras.optimizers.legacy import Adam\n'
+        'from keras.optimizers.schedules import ExponentialDecay\n'
+        'from keras.optimizers.experimental import AdamW\n'
+        'print(Normalization.__name__, pp.Resizing.__name__, Adam.__name__,'
+        ' ExponentialDecay.__name__, AdamW.__name__)\n')
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ['Normalization', 'Resizing', 'Adam',
+                                     'ExponentialDecay', 'AdamW']
