@@ -577,11 +577,31 @@ class ModelCheckpoint(Callback):
 
     def __init__(self, filepath, monitor='val_loss', verbose=0,
                  save_best_only=False, save_weights_only=False,
-                 mode='auto', period=1, save_freq='epoch'):
+                 mode='auto', period=1, save_freq='epoch',
+                 initial_value_threshold=None, options=None, **kwargs):
         super(ModelCheckpoint, self).__init__()
+        if 'load_weights_on_restart' in kwargs:
+            raise NotImplementedError(
+                'ModelCheckpoint(load_weights_on_restart=...) is not '
+                'supported: call model.load_weights(filepath) before fit, '
+                'or use BackupAndRestore.')
+        if kwargs:
+            raise TypeError('Unrecognized arguments: %s' % sorted(kwargs))
+        if save_freq != 'epoch' and not (
+                isinstance(save_freq, int) and save_freq > 0):
+            raise ValueError("Unrecognized save_freq: %s. Expected save_freq "
+                             "are 'epoch' or integer" % (save_freq,))
+        if options is not None:
+            raise NotImplementedError(
+                'ModelCheckpoint(options=...): TensorFlow save options have '
+                'no counterpart here; leave them out.')
+        self.save_freq = save_freq
+        self._batches_since_save = 0
+        self._epoch = 0
         if save_freq != 'epoch':
-            raise NotImplementedError('ModelCheckpoint(save_freq=%r): only '
-                                      "'epoch' is supported." % (save_freq,))
+            # tf.keras: every `save_freq` batches (an instance method, so
+            # that only such a checkpoint asks for batch logs).
+            self.on_train_batch_end = self._save_after_batches
         self.monitor = monitor
         self.verbose = verbose
         self.filepath = str(filepath)
@@ -591,6 +611,17 @@ class ModelCheckpoint(Callback):
         self.epochs_since_last_save = 0
         self.monitor_op = _mode_op(mode, monitor, 'ModelCheckpoint')
         self.best = np.inf if self.monitor_op == np.less else -np.inf
+        if initial_value_threshold is not None:
+            self.best = initial_value_threshold
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def _save_after_batches(self, batch, logs=None):
+        self._batches_since_save += 1
+        if self._batches_since_save >= self.save_freq:
+            self._batches_since_save = 0
+            self._checkpoint(self._epoch, dict(logs or {}), batch=batch + 1)
 
     def _save(self, filepath):
         if self.save_weights_only:
@@ -599,13 +630,20 @@ class ModelCheckpoint(Callback):
             self.model.save(filepath, overwrite=True)
 
     def on_epoch_end(self, epoch, logs=None):
+        if self.save_freq != 'epoch':
+            return
         logs = logs or {}
         self.epochs_since_last_save += 1
         if self.epochs_since_last_save < self.period:
             return
         self.epochs_since_last_save = 0
-        filepath = self.filepath.format(epoch=epoch + 1,
-                                        **_formatting_logs(logs))
+        self._checkpoint(epoch, logs)
+
+    def _checkpoint(self, epoch, logs, batch=None):
+        fields = _formatting_logs(logs)
+        if batch is not None:
+            fields['batch'] = batch
+        filepath = self.filepath.format(epoch=epoch + 1, **fields)
         if not self.save_best_only:
             if self.verbose > 0:
                 print('\nEpoch %05d: saving model to %s' % (epoch + 1,

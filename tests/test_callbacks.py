@@ -429,3 +429,19 @@ def test_progbar_logger_subclass_of_keras2_and_variable_attributes(capsys):
     assert batchnorm.weights[2].trainable is False
     batchnorm.moving_mean.assign(K.constant([1., 2., 3.]))
     np.testing.assert_array_equal(batchnorm.get_weights()[2], [1., 2., 3.])
+
+
+def test_model_checkpoint_every_n_batches(tmp_path):
+    # tf.keras counts batches across epochs: 5 batches an epoch, a save
+    # every 3 -> after batch 3 of epoch 1, batches 1 and 4 of epoch 2.
+    model = keras.Sequential([keras.layers.Dense(1, input_shape=(2,))])
+    model.compile('sgd', 'mse')
+    pattern = str(tmp_path / 'w-{epoch:02d}-{batch:03d}.h5')
+    checkpoint = keras.callbacks.ModelCheckpoint(
+        pattern, save_freq=3, save_weights_only=True)
+    model.fit(np.ones((20, 2)), np.ones((20, 1)), batch_size=4, epochs=2,
+              callbacks=[checkpoint], verbose=0)
+    assert sorted(os.listdir(str(tmp_path))) == [
+        'w-01-003.h5', 'w-02-001.h5', 'w-02-004.h5']
+    with pytest.raises(ValueError, match='save_freq'):
+        keras.callbacks.ModelCheckpoint(pattern, save_freq='batch')

@@ -782,24 +782,37 @@ class Network(Layer):
         return yaml.dump(json.loads(self.to_json()), **kwargs)
 
     # --------------------------------------------------------------- saving
-    def save(self, filepath, overwrite=True, include_optimizer=True):
+    def save(self, filepath, overwrite=True, include_optimizer=True,
+             save_format=None, signatures=None, options=None,
+             save_traces=True):
         """Saves architecture, weights and optimizer state to one Keras 2
-        HDF5 file."""
+        HDF5 file. tf.keras's `save_format` ('tf', 'h5', 'keras') names
+        the same file, which `load_model` reads back (`save_traces` is
+        about TensorFlow's traced functions, which this file has none
+        of)."""
         from ..saving import hdf5
+        _check_save_options(save_format, signatures, options)
         hdf5.save_model(self, filepath, overwrite, include_optimizer)
 
-    def save_weights(self, filepath, overwrite=True):
-        """Saves the weights in the Keras 2 HDF5 layout."""
+    def save_weights(self, filepath, overwrite=True, save_format=None,
+                     options=None):
+        """Saves the weights in the Keras 2 HDF5 layout (whatever
+        tf.keras `save_format` names)."""
         from ..saving import hdf5
+        _check_save_options(save_format, None, options)
         hdf5.save_weights(self, filepath, overwrite)
 
     def load_weights(self, filepath, by_name=False,
-                     skip_mismatch=False, reshape=False):
+                     skip_mismatch=False, reshape=False, options=None):
         """Loads weights from a Keras 2 HDF5 file (topologically, or by
-        layer name with `by_name=True`)."""
+        layer name with `by_name=True`). Returns a status object with
+        tf.keras's checkpoint assertions (`assert_consumed`,
+        `expect_partial`, ...), which hold once the load returned."""
         from ..saving import hdf5
+        _check_save_options(None, None, options)
         hdf5.load_weights(self, filepath, by_name=by_name,
                           skip_mismatch=skip_mismatch, reshape=reshape)
+        return _LoadStatus()
 
     def summary(self, line_length=None, positions=None, print_fn=None):
         """Prints the Keras layer table with output shapes and parameter
@@ -816,6 +829,41 @@ class Network(Layer):
 
     def extra_repr(self):
         return 'name=%r' % self.name
+
+
+def _check_save_options(save_format, signatures, options):
+    if save_format not in (None, 'tf', 'h5', 'keras', 'keras_v3'):
+        raise ValueError('Unknown format. Received: `save_format`=%s. '
+                         'Expected "tf", "h5" or "keras".' % (save_format,))
+    for name, value in (('signatures', signatures), ('options', options)):
+        if value is not None:
+            raise NotImplementedError(
+                'save/load with %s=...: TensorFlow serving signatures and '
+                'save options have no counterpart in the HDF5 file '
+                'keras_compat writes; leave the argument out.' % name)
+
+
+class _LoadStatus(object):
+    """What tf.keras's `load_weights` returns for a TensorFlow checkpoint:
+    every weight was loaded, or the load raised."""
+
+    def assert_consumed(self):
+        return self
+
+    def assert_existing_objects_matched(self):
+        return self
+
+    def assert_nontrivial_match(self):
+        return self
+
+    def expect_partial(self):
+        return self
+
+    def run_restore_ops(self, session=None):
+        return None
+
+    def initialize_or_restore(self, session=None):
+        return None
 
 
 def _layer_uses_learning_phase(layer):

@@ -265,3 +265,19 @@ def test_sequential_started_from_an_input_round_trips(tmp_path):
     with_shape = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])
     assert [c['class_name'] for c in with_shape.get_config()['layers']] == \
         ['Dense']
+
+
+def test_tf_keras_save_arguments(tmp_path):
+    model = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])
+    x = np.ones((1, 3), 'float32')
+    path = str(tmp_path / 'saved_model')
+    model.save(path, save_format='tf')
+    np.testing.assert_array_equal(load_model(path).predict(x),
+                                  model.predict(x))
+    model.save_weights(str(tmp_path / 'ckpt'), save_format='tf')
+    status = model.load_weights(str(tmp_path / 'ckpt'))
+    status.assert_consumed().expect_partial()
+    with pytest.raises(ValueError, match='save_format'):
+        model.save(path, save_format='pb')
+    with pytest.raises(NotImplementedError, match='signatures'):
+        model.save(path, signatures={'serving_default': None})
