@@ -14,6 +14,7 @@ Anything else raises an AttributeError that says so."""
 import builtins
 import collections
 import contextlib
+import itertools
 import sys
 import types
 import warnings
@@ -2144,9 +2145,23 @@ def _datasets_module():
             return self
 
         def _elements(self):
+            return self._pass()[0]
+
+        def _pass(self):
+            """(the elements of one pass, whether the pipeline repeats
+            without end)."""
             items = list(self._source())
+            endless = False
             for step in self._steps:
                 kind = step[0]
+                if endless and kind == 'take' and step[1] >= 0 and items:
+                    # Taking from an endless repeat: the passes cycle.
+                    items = [items[i % len(items)]
+                             for i in builtins.range(step[1])]
+                    endless = False
+                    continue
+                if kind == 'repeat' and step[1] in (None, -1):
+                    endless = True
                 if kind == 'map':
                     items = [step[1](*e) if isinstance(e, tuple)
                              else step[1](e) for e in items]
@@ -2179,7 +2194,7 @@ def _datasets_module():
                              for e in items
                              for i in builtins.range(int(
                                  _first_leaf(e).shape[0]))]
-            return items
+            return items, endless
 
         def _ready(self):
             if self._batches is None:
@@ -2198,7 +2213,9 @@ def _datasets_module():
                 self._batches = None
 
         def __iter__(self):
-            items = self._elements()
+            items, endless = self._pass()
+            if endless and items:
+                return itertools.cycle(items)
             return iter(items)
 
         def as_numpy_iterator(self):
@@ -2206,7 +2223,10 @@ def _datasets_module():
                 yield _map_structure(lambda v: _t(v).cpu().numpy(), element)
 
         def cardinality(self):
-            return torch.tensor(len(self._elements()))
+            """The number of elements; -1 (INFINITE) for an endless
+            repeat."""
+            items, endless = self._pass()
+            return torch.tensor(-1 if endless else len(items))
 
     class LazyDataset(Dataset):
         """A dataset whose elements are made when read: `load(i)` for the
@@ -2293,6 +2313,9 @@ data.Dataset = _datasets_module()
 data.AUTOTUNE = -1
 data.experimental = _submodule('data.experimental', 'Pipeline options.')
 data.experimental.AUTOTUNE = -1
+data.INFINITE_CARDINALITY = data.experimental.INFINITE_CARDINALITY = -1
+data.UNKNOWN_CARDINALITY = data.experimental.UNKNOWN_CARDINALITY = -2
+data.experimental.cardinality = lambda dataset: dataset.cardinality()
 
 
 # -------------------------------------------------------- math namespace

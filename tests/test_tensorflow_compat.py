@@ -506,3 +506,13 @@ def test_nested_tapes_differentiate_a_gradient_penalty():
                                rtol=1e-5)
     np.testing.assert_allclose(grads[2].detach().numpy()[:, 0],
                                [13.9977] * 4, rtol=1e-5)
+
+
+def test_an_endless_repeat_cycles_when_iterated():
+    dataset = tf.data.Dataset.from_tensor_slices(np.arange(6.0)).repeat()
+    assert [float(v) for v in dataset.take(8)] == \
+        [0., 1., 2., 3., 4., 5., 0., 1.]
+    assert int(tf.data.experimental.cardinality(dataset)) == \
+        tf.data.INFINITE_CARDINALITY
+    iterator = iter(dataset)
+    assert [float(next(iterator)) for _ in range(7)][-1] == 0.
