@@ -983,20 +983,19 @@ class Layer(nn.Module):
         self._keras_weights = kept + ordered
 
     def get_weights(self):
-        """The weights as Numpy arrays in Keras layout and order."""
-        if _lists_own_weights(type(self)):
-            return [_copy_to_numpy(record.keras_tensor(layer))
-                    for layer, record in self._all_records()]
-        values = [_copy_to_numpy(r.keras_tensor(self))
-                  for r in self._records()]
-        for layer in self._sublayers():
-            values += layer.get_weights()
-        return values
+        """The weights as Numpy arrays in Keras layout and order: a layer's
+        `weights` (its and its inner layers' trainable weights, then the
+        others, as Keras 2.3 and tf.keras order them); a model's layer by
+        layer."""
+        return [_copy_to_numpy(record.keras_tensor(layer))
+                for layer, record in self._all_records()]
 
     def _all_records(self):
-        if _lists_own_weights(type(self)):
-            # A class listing its weights through its own properties
-            # (keras-multi-head leaves its template layer out): those.
+        if _lists_own_weights(type(self)) or \
+                '_is_graph_network' not in self.__dict__:
+            # A layer (not a model; also one listing its weights through
+            # its own properties, as keras-multi-head does): its
+            # `weights`, trainable ones first.
             return weight_pairs_of(self, self.weights, 'all')
         pairs = [(self, r) for r in self._records()]
         for layer in self._sublayers():

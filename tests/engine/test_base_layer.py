@@ -1070,3 +1070,33 @@ def test_a_user_layer_taking_mask_gets_the_inputs_mask():
     del seen[:]
     model.predict(np.array([[1, 2, 0]]))
     assert seen == [[[True, True, False]]]
+
+
+def test_get_weights_follows_the_weights_order():
+    # Keras 2.3 / tf.keras: a layer's get_weights() is its `weights`, the
+    # trainable ones of it and its inner layers first.
+    import keras_compat as keras
+
+    class Block(layers.Layer):
+        def __init__(self, **kwargs):
+            super(Block, self).__init__(**kwargs)
+            self.d1 = keras.layers.Dense(2)
+            self.bn = keras.layers.BatchNormalization()
+            self.d2 = keras.layers.Dense(3)
+
+        def build(self, input_shape):
+            self.scale = self.add_weight(name='scale', shape=(1,),
+                                         initializer='ones', trainable=False)
+            super(Block, self).build(input_shape)
+
+        def call(self, x):
+            return self.d2(self.bn(self.d1(x))) * self.scale
+    block = Block()
+    block(torch.ones(1, 4))
+    assert [tuple(w.shape) for w in block.get_weights()] == [
+        (4, 2), (2,), (2,), (2,), (2, 3), (3,), (1,), (2,), (2,)]
+    values = [np.full(w.shape, i, 'float32')
+              for i, w in enumerate(block.get_weights())]
+    block.set_weights(values)
+    assert float(K.get_value(block.bn.moving_mean)[0]) == 7.0
+    assert float(K.get_value(block.scale)[0]) == 6.0
