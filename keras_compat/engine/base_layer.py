@@ -8,6 +8,7 @@ for the fastest torch kernel; `get_weights()`/`set_weights()` and
 `layer.weights` speak Keras layout."""
 import functools
 import inspect
+import itertools
 import sys
 import re
 import weakref
@@ -1486,6 +1487,23 @@ class Layer(nn.Module):
                     else masks[0]
         return kwargs
 
+    def _state_snapshot(self):
+        """Copies of a user layer's weights before a probe run: a call that
+        updates its state (`assign_add` on a counter) leaves it as it was,
+        as calling a Keras layer on graph tensors updates nothing."""
+        if not _class_flags(self.__class__)['user']:
+            return None
+        return [(t, t.detach().clone())
+                for t in itertools.chain(self.parameters(), self.buffers())]
+
+    @staticmethod
+    def _restore_state(state):
+        if state:
+            with torch.no_grad():
+                for tensor, value in state:
+                    if tensor.shape == value.shape:
+                        tensor.copy_(value)
+
     def _probe_output_count(self, inputs, args, kwargs):
         """Runs `call` once on small zero tensors like `inputs` (building
         the sub-layers it uses) and records how many tensors it returns
@@ -1496,6 +1514,7 @@ class Layer(nn.Module):
                                        _zeros_like_symbolic)
         was_training = self.training
         count = None
+        state = self._state_snapshot()
         try:
             self.training = False
             with torch.no_grad():
@@ -1504,6 +1523,7 @@ class Layer(nn.Module):
         except Exception:
             pass
         finally:
+            self._restore_state(state)
             self.training = was_training
             self._call_losses = []
         self._track_containers()
@@ -1559,6 +1579,7 @@ class Layer(nn.Module):
         kwargs = self._probe_arguments(inputs, real, kwargs, dummy)
         was_training = self.training
         from .symbolic import probing
+        state = self._state_snapshot()
         try:
             self.training = False
             with torch.no_grad(), probing() as probe:
@@ -1576,6 +1597,7 @@ class Layer(nn.Module):
         else:
             failure = None
         finally:
+            self._restore_state(state)
             self.training = was_training
         if failure is not None:
             return self._shape_after_failed_probe(input_shape, failure)

@@ -1100,3 +1100,24 @@ def test_get_weights_follows_the_weights_order():
     block.set_weights(values)
     assert float(K.get_value(block.bn.moving_mean)[0]) == 7.0
     assert float(K.get_value(block.scale)[0]) == 6.0
+
+
+def test_calling_a_layer_on_graph_tensors_updates_no_state():
+    import keras_compat as keras
+
+    class Counter(layers.Layer):
+        def build(self, input_shape):
+            self.count = self.add_weight(name='count', shape=(),
+                                         initializer='zeros',
+                                         trainable=False)
+
+        def call(self, x):
+            self.count.assign_add(1.0)
+            return x * 2
+    inputs = keras.layers.Input((2,))
+    counter = Counter()
+    model = keras.models.Model(inputs, keras.layers.Dense(1)(
+        counter(inputs)))
+    assert float(K.get_value(counter.count)) == 0.0
+    model.predict(np.ones((3, 2)))
+    assert float(K.get_value(counter.count)) == 1.0
