@@ -151,11 +151,19 @@ def _dtype_name_of(value):
         return _ops.dtype_name(value)
     if isinstance(value, str):
         return {'float': 'float32', 'int': 'int32'}.get(value, value)
+    if isinstance(value, int) and not isinstance(value, builtins.bool):
+        # TensorFlow's DataType enum values (`tf.zeros(shape, 1)`).
+        return _DATATYPE_ENUM.get(value)
     try:
         return np.dtype(value).name
     except TypeError:
         return None
 
+
+_DATATYPE_ENUM = {1: 'float32', 2: 'float64', 3: 'int32', 4: 'uint8',
+                  5: 'int16', 6: 'int8', 7: 'string', 8: 'complex64',
+                  9: 'int64', 10: 'bool', 14: 'bfloat16', 18: 'complex128',
+                  19: 'float16'}
 
 float16 = half = DType('float16')
 float32 = DType('float32')

@@ -516,3 +516,9 @@ def test_an_endless_repeat_cycles_when_iterated():
         tf.data.INFINITE_CARDINALITY
     iterator = iter(dataset)
     assert [float(next(iterator)) for _ in range(7)][-1] == 0.
+
+
+def test_dtypes_given_as_tensorflow_enum_values():
+    assert tf.zeros(1, 1).dtype == torch.float32
+    assert tf.zeros((2,), 9).dtype == torch.int64
+    assert tf.as_dtype(10) == tf.bool

@@ -48,6 +48,10 @@ def torch_dtype(dtype):
     if hasattr(dtype, '_torch_dtype'):
         # The TensorFlow stand-in's dtypes (`tf.float32`).
         return dtype._torch_dtype
+    if isinstance(dtype, int) and not isinstance(dtype, bool):
+        # TensorFlow's DataType enum (`tf.zeros(shape, 1)`: float32).
+        from ..tensorflow_compat import as_dtype
+        return as_dtype(dtype)._torch_dtype
     try:
         name = np.dtype(dtype).name
     except TypeError:
