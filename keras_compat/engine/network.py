@@ -686,8 +686,18 @@ class Network(Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        """Rebuilds a functional model from `get_config()` output."""
+        """Rebuilds a functional model from `get_config()` output; a
+        subclass's own config (without `layers`) goes to its constructor,
+        as tf.keras does."""
         from ..layers import deserialize as deserialize_layer
+        if isinstance(config, dict) and 'layers' not in config:
+            try:
+                return cls(**config)
+            except TypeError as error:
+                raise TypeError(
+                    'Unable to revive model %s from config: %s. Define '
+                    'get_config() and from_config() in the class.'
+                    % (cls.__name__, error))
         created_layers = {}
         unprocessed_nodes = {}
 

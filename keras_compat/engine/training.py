@@ -635,6 +635,7 @@ class Model(Network):
             return
         sample = [data_adapter.first_row(t).to(self._device())
                   for t in inputs]
+        self._built_input_shape = shapes if len(shapes) > 1 else shapes[0]
         self.built = True
         with torch.no_grad():
             self(sample if len(sample) > 1 else sample[0])

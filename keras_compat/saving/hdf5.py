@@ -384,6 +384,36 @@ def _variable_names(variables):
     return unique_names(names)
 
 
+def _model_config(model):
+    """The model's class and config; for a subclassed model, also the
+    input shape it was built for (tf.keras's `build_config`), which
+    loading builds it with before reading the weights."""
+    config = {'class_name': model.__class__.__name__,
+              'config': model.get_config()}
+    shape = model.__dict__.get('_built_input_shape')
+    if not getattr(model, '_is_graph_network', True) and shape is not None:
+        config['build_config'] = {'input_shape': shape}
+    return config
+
+
+def _build_subclassed(model, model_config):
+    """Builds a subclassed model for its weights by calling it once on
+    zeros of the saved input shape."""
+    shape = (model_config.get('build_config') or {}).get('input_shape')
+    if shape is None or getattr(model, '_is_graph_network', True) or \
+            any(layer.weights for layer in model.layers):
+        return
+    import torch
+    from .. import backend as K
+    shapes = shape if shape and isinstance(shape[0], (list, tuple)) \
+        else [shape]
+    zeros = [torch.zeros((1,) + tuple(1 if d is None else int(d)
+                                      for d in s[1:]),
+                         dtype=K.torch_dtype(K.floatx()))
+             for s in shapes]
+    model._ensure_built(zeros)
+
+
 def save_model(model, filepath, overwrite=True, include_optimizer=True):
     """Architecture, weights, training configuration and optimizer state
     to one HDF5 file."""
@@ -393,9 +423,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
         f.attrs['keras_version'] = str(_keras_version()).encode('utf8')
         f.attrs['backend'] = 'tensorflow'.encode('utf8')
         f.attrs['model_config'] = json.dumps(
-            {'class_name': model.__class__.__name__,
-             'config': model.get_config()},
-            default=get_json_type).encode('utf8')
+            _model_config(model), default=get_json_type).encode('utf8')
         weights_group = f.create_group('model_weights')
         save_weights_to_hdf5_group(weights_group, model.layers)
         optimizer = getattr(model, 'optimizer', None)
@@ -513,6 +541,7 @@ def _load_model(filepath, custom_objects, compile, report):
         model_config = json.loads(model_config)
         with CustomObjectScope(custom_objects or {}):
             model = build_model(model_config, custom_objects, report)
+            _build_subclassed(model, model_config)
             weights_group = f['model_weights'] if 'model_weights' in f \
                 else f
             load_weights_from_hdf5_group(weights_group, model.layers)

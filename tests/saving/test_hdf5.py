@@ -281,3 +281,32 @@ def test_tf_keras_save_arguments(tmp_path):
         model.save(path, save_format='pb')
     with pytest.raises(NotImplementedError, match='signatures'):
         model.save(path, signatures={'serving_default': None})
+
+
+class _Subclassed(keras.models.Model):
+    """A subclassed model with its own config (tf.keras's saving guide)."""
+
+    def __init__(self, units=3, **kwargs):
+        super(_Subclassed, self).__init__(**kwargs)
+        self.units = units
+        self.hidden = keras.layers.Dense(units)
+        self.out = keras.layers.Dense(1)
+
+    def call(self, x):
+        return self.out(self.hidden(x))
+
+    def get_config(self):
+        return {'units': self.units}
+
+
+def test_a_subclassed_model_with_a_config_round_trips(tmp_path):
+    model = _Subclassed(4)
+    model.compile('sgd', 'mse')
+    x = np.ones((2, 5), 'float32')
+    model.fit(x, np.ones((2, 1)), verbose=0)
+    path = str(tmp_path / 'model.keras')
+    model.save(path)
+    loaded = load_model(path, custom_objects={'_Subclassed': _Subclassed})
+    assert type(loaded) is _Subclassed and loaded.units == 4
+    np.testing.assert_allclose(loaded.predict(x), model.predict(x),
+                               rtol=1e-6)
