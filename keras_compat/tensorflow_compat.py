@@ -1525,6 +1525,31 @@ def _resize_with(method):
 
 image.ResizeMethod = ResizeMethod
 image.resize = _image_resize
+
+
+def _convert_image_dtype(image, dtype, saturate=False, name=None):
+    """tf.image.convert_image_dtype: integers scaled to [0, 1] floats
+    (by the integer type's maximum), floats to the integer range."""
+    image = _t(image)
+    target = _ops.torch_dtype(dtype)
+    if image.dtype == target:
+        return image
+    if not image.is_floating_point():
+        scale = float(torch.iinfo(image.dtype).max)
+        if target.is_floating_point:
+            return image.to(target) / scale
+        return (image.double() / scale *
+                torch.iinfo(target).max).round().to(target)
+    if target.is_floating_point:
+        return image.to(target)
+    top = torch.iinfo(target).max
+    scaled = image.double() * (top + 0.5)
+    if saturate:
+        scaled = scaled.clamp(0, top)
+    return scaled.to(target)
+
+
+image.convert_image_dtype = _convert_image_dtype
 image.resize_images = _resize_images
 image.resize_bilinear = _resize_with('bilinear')
 image.resize_nearest_neighbor = _resize_with('nearest')
@@ -2007,6 +2032,14 @@ def _map_structure(fn, value):
     return fn(value)
 
 
+def _map_components(fn, value):
+    if isinstance(value, dict):
+        return {key: _map_components(fn, v) for key, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_map_components(fn, v) for v in value)
+    return fn(value)
+
+
 def _first_leaf(value):
     while isinstance(value, (dict, tuple, list)):
         value = next(iter(value.values())) if isinstance(value, dict) \
@@ -2022,7 +2055,27 @@ def _stack_structures(elements):
     if isinstance(first, (tuple, list)):
         return type(first)(_stack_structures([e[i] for e in elements])
                            for i in builtins.range(len(first)))
+    if _is_text(first):
+        return np.array(elements)
     return torch.stack([_t(e) for e in elements])
+
+
+def _is_text(value):
+    """A string, bytes or numpy array of them (a file path in a
+    dataset): kept as numpy, as torch has no string tensors."""
+    if isinstance(value, (str, bytes, np.str_, np.bytes_)):
+        return True
+    return isinstance(value, np.ndarray) and value.dtype.kind in 'USO'
+
+
+def _element_array(value):
+    """A dataset's column as a tensor, or as a numpy array of strings."""
+    if isinstance(value, torch.Tensor):
+        return value
+    array = np.asarray(value)
+    if array.dtype.kind in 'USO':
+        return array
+    return torch.as_tensor(array)
 
 
 def _datasets_module():
@@ -2047,9 +2100,9 @@ def _datasets_module():
         @staticmethod
         def from_tensor_slices(tensors):
             def elements():
-                arrays = _map_structure(
-                    lambda v: v if isinstance(v, torch.Tensor)
-                    else torch.as_tensor(np.asarray(v)), tensors)
+                # (A list is one array, as TensorFlow converts it; tuples
+                # and dicts are structures.)
+                arrays = _map_components(_element_array, tensors)
                 count = _first_leaf(arrays).shape[0]
                 return [_map_structure(lambda v, i=i: v[i], arrays)
                         for i in builtins.range(count)]
@@ -2314,6 +2367,95 @@ def _datasets_module():
 
     Dataset._Lazy = LazyDataset
     return Dataset
+
+
+# ---------------------------------------------------------------- io
+io = _submodule('io', 'File reading and image decoding.')
+
+
+def _text(value):
+    if isinstance(value, torch.Tensor):
+        value = value.item()
+    if isinstance(value, np.ndarray):
+        value = value.item()
+    return value.decode('utf8') if isinstance(value, (bytes, np.bytes_)) \
+        else str(value)
+
+
+def _read_file(filename, name=None):
+    """The file's bytes (TensorFlow's string tensor, as Python bytes)."""
+    with builtins.open(_text(filename), 'rb') as f:
+        return f.read()
+
+
+def _decode_image(contents, channels=0, dtype=None, name=None,
+                  expand_animations=True):
+    """PNG / JPEG / BMP / GIF bytes as a uint8 (H, W, C) tensor with
+    `channels` channels (0: the file's own), decoded as TensorFlow does
+    (grey PNGs through libpng's weights)."""
+    import io as _bytes_io
+    from PIL import Image
+    from .utils.dataset_utils import _decoded
+    with Image.open(_bytes_io.BytesIO(contents)) as picture:
+        mode = {1: 'L', 3: 'RGB', 4: 'RGBA'}.get(int(channels or 0))
+        if mode is None:
+            mode = {'L': 'L', 'LA': 'RGBA', 'RGBA': 'RGBA'}.get(
+                picture.mode, 'RGB')
+        pixels = _decoded(picture, mode)
+    if pixels.ndim == 2:
+        pixels = pixels[:, :, None]
+    result = torch.as_tensor(np.ascontiguousarray(pixels))
+    if dtype is not None:
+        result = _convert_image_dtype(result, dtype)
+    return result
+
+
+io.read_file = _read_file
+io.decode_image = _decode_image
+io.decode_png = io.decode_jpeg = io.decode_bmp = io.decode_gif = \
+    lambda contents, channels=0, *args, **kwargs: _decode_image(
+        contents, channels)
+image.decode_image = io.decode_image
+image.decode_png = image.decode_jpeg = io.decode_png
+read_file = io.read_file
+
+
+def is_tensor(x):
+    """Whether `x` is a tensor (a torch tensor or a symbolic one)."""
+    return isinstance(x, torch.Tensor) or \
+        builtins.bool(getattr(x, '_is_keras_symbolic', False))
+
+
+nest = _submodule('nest', 'Nested structures.')
+
+
+def _nest_flatten(structure, expand_composites=False):
+    if isinstance(structure, dict):
+        return [leaf for key in sorted(structure)
+                for leaf in _nest_flatten(structure[key])]
+    if isinstance(structure, (list, tuple)):
+        return [leaf for item in structure for leaf in _nest_flatten(item)]
+    return [structure]
+
+
+def _nest_pack(structure, flat_sequence, expand_composites=False):
+    leaves = iter(flat_sequence)
+
+    def pack(value):
+        if isinstance(value, dict):
+            return {key: pack(value[key]) for key in sorted(value)}
+        if isinstance(value, (list, tuple)):
+            return type(value)(pack(v) for v in value)
+        return next(leaves)
+    return pack(structure)
+
+
+nest.flatten = _nest_flatten
+nest.pack_sequence_as = _nest_pack
+nest.map_structure = lambda func, *structures, **kwargs: _nest_pack(
+    structures[0], [func(*leaves) for leaves in builtins.zip(
+        *[_nest_flatten(s) for s in structures])])
+nest.is_nested = lambda value: isinstance(value, (list, tuple, dict))
 
 
 data = _submodule('data', 'Input pipelines.')

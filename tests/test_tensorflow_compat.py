@@ -522,3 +522,27 @@ def test_dtypes_given_as_tensorflow_enum_values():
     assert tf.zeros(1, 1).dtype == torch.float32
     assert tf.zeros((2,), 9).dtype == torch.int64
     assert tf.as_dtype(10) == tf.bool
+
+
+def test_a_file_path_pipeline_reads_and_decodes_images(tmp_path):
+    from PIL import Image
+    paths = []
+    for i in range(4):
+        pixels = (np.random.RandomState(i).rand(10, 12, 3) * 255).astype(
+            'uint8')
+        path = str(tmp_path / ('%d.png' % i))
+        Image.fromarray(pixels).save(path)
+        paths.append(path)
+
+    def load(path, label):
+        picture = tf.io.decode_png(tf.io.read_file(path), channels=3)
+        return tf.image.convert_image_dtype(picture, tf.float32), label
+    dataset = tf.data.Dataset.from_tensor_slices(
+        (paths, np.arange(4))).map(load).batch(2)
+    images, labels = next(iter(dataset))
+    assert tuple(images.shape) == (2, 10, 12, 3)
+    assert labels.tolist() == [0, 1]
+    first = np.asarray(Image.open(paths[0]).convert('RGB')) / 255.
+    np.testing.assert_allclose(images[0].numpy(), first, rtol=1e-6)
+    assert tf.nest.flatten({'b': [1, 2], 'a': 3}) == [3, 1, 2]
+    assert tf.is_tensor(tf.constant(1.0)) and not tf.is_tensor(1.0)
