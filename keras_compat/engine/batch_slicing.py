@@ -92,10 +92,26 @@ def _keeps_samples_apart(layer, found):
         found.append(layer)
         return _keeps_samples_apart(layer.layer, [])
     if kind.__name__ not in _PER_SAMPLE_LAYERS or \
-            getattr(layer, 'stateful', False):
+            getattr(layer, 'stateful', False) or _acts_on_the_batch(layer):
         return False
     found.append(layer)
     return True
+
+
+def _acts_on_the_batch(layer):
+    """A layer told to work along axis 0 (`Concatenate(axis=0)`,
+    `Softmax(axis=0)`, `LayerNormalization(axis=0)`), or a time-major
+    recurrent layer (its axis 0 is time): slicing rows would cut across
+    samples."""
+    if getattr(layer, 'time_major', False):
+        return True
+    for name in ('axis', 'axes'):
+        value = getattr(layer, name, None)
+        values = value if isinstance(value, (list, tuple)) else [value]
+        if any(isinstance(v, int) and not isinstance(v, bool) and v == 0
+               for v in values):
+            return True
+    return False
 
 
 def _model_classes():

@@ -181,3 +181,14 @@ def test_small_batches_never_walk_the_layers(monkeypatch):
     assert walks == []
     model.predict(np.zeros((9, 16), 'float32'))
     assert len(walks) == 1
+
+
+def test_layers_working_along_the_batch_axis_do_not_qualify():
+    inputs = layers.Input((4,))
+    joined = layers.Concatenate(axis=0)([inputs, inputs])
+    model = keras.models.Model(inputs, joined)
+    assert batch_slicing.rows_per_slice(model) is None
+    along_rows = keras.Sequential([layers.Softmax(axis=0, input_shape=(4,))])
+    assert batch_slicing.rows_per_slice(along_rows) is None
+    per_sample = keras.Sequential([layers.Softmax(input_shape=(4,))])
+    assert batch_slicing.rows_per_slice(per_sample) is not None
