@@ -1189,7 +1189,21 @@ class Layer(nn.Module):
 
     @property
     def metrics(self):
-        return []
+        """The metric objects of this layer and the layers inside it:
+        those set as attributes and those `add_metric` was given, as
+        tf.keras tracks them."""
+        from ..metrics import Metric
+        found = []
+        for layer in _unique_layers(self):
+            values = list(layer.__dict__.values())
+            values += [m for _, _, m in layer.__dict__.get('_metrics', ())]
+            for value in values:
+                items = value if isinstance(value, (list, tuple)) else [value]
+                for item in items:
+                    if isinstance(item, Metric) and \
+                            all(item is not m for m in found):
+                        found.append(item)
+        return found
 
     @property
     def state_updates(self):
@@ -1920,13 +1934,14 @@ def _normalize_shape(shape):
 
 
 def _added_metric_name(value, name, aggregation):
-    """The name `add_metric(value, name, aggregation)` logs under: the
-    given name, or that of the metric object whose result `value` is."""
+    """The name `add_metric(value, name, aggregation)` logs under: that of
+    the metric object whose result `value` is (as tf.keras logs it,
+    whatever `name` says), else the given name."""
     if aggregation not in (None, 'mean'):
         raise NotImplementedError('add_metric(aggregation=%r) is not '
                                   'supported; use "mean".' % (aggregation,))
     metric_obj = getattr(value, '_metric_obj', None)
-    if name is None and metric_obj is not None:
+    if metric_obj is not None:
         return metric_obj.name
     if name is None:
         raise ValueError('Please provide a name for your metric like '

@@ -1121,3 +1121,30 @@ def test_calling_a_layer_on_graph_tensors_updates_no_state():
     assert float(K.get_value(counter.count)) == 0.0
     model.predict(np.ones((3, 2)))
     assert float(K.get_value(counter.count)) == 1.0
+
+
+def test_layer_metrics_list_its_metric_objects():
+    import keras_compat as keras
+
+    class Endpoint(layers.Layer):
+        def __init__(self, **kwargs):
+            super(Endpoint, self).__init__(**kwargs)
+            self.accuracy_fn = keras.metrics.BinaryAccuracy()
+
+        def call(self, targets, logits):
+            self.add_metric(self.accuracy_fn(targets, logits),
+                            name='accuracy')
+            return logits
+    layer = Endpoint()
+    layer(torch.ones(2, 2), torch.ones(2, 2))
+    assert layer.metrics == [layer.accuracy_fn]
+    assert float(layer.metrics[0].result()) == 1.0
+    inputs = keras.layers.Input((3,))
+    targets = keras.layers.Input((2,))
+    logits = keras.layers.Dense(2)(inputs)
+    model = keras.models.Model([inputs, targets], Endpoint()(targets, logits))
+    model.compile('adam', 'mse')
+    history = model.fit([np.ones((2, 3)), np.ones((2, 2))], np.ones((2, 2)),
+                        verbose=0)
+    # tf.keras logs a metric object's result under the object's name.
+    assert 'binary_accuracy' in history.history
