@@ -339,8 +339,10 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks,
         raise NotImplementedError(
             '`class_weight` with a dataset or generator and a custom '
             'train_step: yield (x, y, sample_weight) batches instead.')
-    if validation_split and validation_data is None and \
-            not data_adapter.is_generator_like(x):
+    if validation_split and data_adapter.is_generator_like(x):
+        raise ValueError('`validation_split` is only supported for Tensors '
+                         'or NumPy arrays, found: %r' % (x,))
+    if validation_split and validation_data is None:
         (x, y, sample_weight), validation_data = _split_arrays(
             x, y, sample_weight, validation_split)
     train = batches_for(model, x, y, sample_weight, batch_size, shuffle,
