@@ -796,6 +796,72 @@ class SpecificityAtSensitivity(SensitivitySpecificityBase):
         return sensitivity, specificity
 
 
+class _MaxUnderConstraint(SensitivitySpecificityBase):
+    """tf.keras's PrecisionAtRecall / RecallAtPrecision: the largest value
+    of one rate over the thresholds where the other is at least the
+    target (0 where none is)."""
+
+    def __init__(self, value, num_thresholds=200, class_id=None, name=None,
+                 dtype=None):
+        if class_id is not None:
+            raise NotImplementedError(
+                '%s(class_id=...) is not supported: slice that class\'s '
+                'column of y_true and y_pred before the metric.'
+                % type(self).__name__)
+        self.class_id = class_id
+        super(_MaxUnderConstraint, self).__init__(
+            value, num_thresholds=num_thresholds, name=name, dtype=dtype)
+
+    def _constrained_and_reported(self, precision, recall):
+        raise NotImplementedError
+
+    def result(self):
+        tp, tn, fp, fn = _accumulator_or_zeros(self)
+        constrained, reported = self._constrained_and_reported(
+            _div_no_nan(tp, tp + fp), _div_no_nan(tp, tp + fn))
+        feasible = constrained >= self.value
+        if not bool(feasible.any()):
+            return torch.zeros((), dtype=reported.dtype).float()
+        return reported[feasible].max().float()
+
+    def get_config(self):
+        config = super(_MaxUnderConstraint, self).get_config()
+        config['class_id'] = self.class_id
+        return config
+
+
+class PrecisionAtRecall(_MaxUnderConstraint):
+    """The best precision at a threshold whose recall is at least
+    `recall` (tf.keras 2.x)."""
+
+    _target_name = 'recall'
+
+    def __init__(self, recall, num_thresholds=200, class_id=None, name=None,
+                 dtype=None):
+        super(PrecisionAtRecall, self).__init__(
+            recall, num_thresholds=num_thresholds, class_id=class_id,
+            name=name, dtype=dtype)
+
+    def _constrained_and_reported(self, precision, recall):
+        return recall, precision
+
+
+class RecallAtPrecision(_MaxUnderConstraint):
+    """The best recall at a threshold whose precision is at least
+    `precision` (tf.keras 2.x)."""
+
+    _target_name = 'precision'
+
+    def __init__(self, precision, num_thresholds=200, class_id=None,
+                 name=None, dtype=None):
+        super(RecallAtPrecision, self).__init__(
+            precision, num_thresholds=num_thresholds, class_id=class_id,
+            name=name, dtype=dtype)
+
+    def _constrained_and_reported(self, precision, recall):
+        return precision, recall
+
+
 class MeanIoU(Metric):
     """Mean intersection-over-union over `num_classes` classes from a
     confusion matrix of integer labels and predicted class ids; classes

@@ -291,3 +291,18 @@ def test_a_custom_metric_in_fit_resets_each_epoch():
     history = model.fit(x, y, batch_size=2, epochs=2, verbose=0)
     assert history.history['true_positives'] == [4.0, 4.0]
     assert model.evaluate(x, y, verbose=0)[1] == 4.0
+
+
+def test_precision_at_recall_and_recall_at_precision():
+    # tf_keras 2.21's results for the same data and arguments.
+    y = np.array([0, 0, 1, 1, 1, 0, 1])
+    p = np.array([0.1, 0.6, 0.35, 0.8, 0.9, 0.4, 0.2])
+    cases = [(metrics.PrecisionAtRecall(0.5), 1.0),
+             (metrics.PrecisionAtRecall(0.8, num_thresholds=50), 2. / 3),
+             (metrics.RecallAtPrecision(0.7), 0.5),
+             (metrics.RecallAtPrecision(0.99), 0.5)]
+    for metric, expected in cases:
+        metric.update_state(y, p)
+        assert float(metric.result()) == pytest.approx(expected, rel=1e-6)
+    assert sorted(metrics.PrecisionAtRecall(0.5).get_config()) == [
+        'class_id', 'dtype', 'name', 'num_thresholds', 'recall']
