@@ -170,7 +170,7 @@ def _input_masks(inputs):
 def _named_arguments(cls, args, kwargs):
     """(args, kwargs) with the positional arguments after the inputs given
     by their names in `cls.call`, as far as it names them."""
-    names = _call_parameter_names(cls)
+    names = _class_flags(cls)['argument_names']
     if names is None or len(args) > len(names):
         return args, kwargs
     named = dict(zip(names, args))
@@ -178,24 +178,14 @@ def _named_arguments(cls, args, kwargs):
     return (), named
 
 
-_CALL_NAMES = {}
-
-
-def _call_parameter_names(cls):
-    """The names of `cls.call`'s parameters after the inputs (None when it
-    takes *args)."""
-    if cls not in _CALL_NAMES:
-        try:
-            params = list(inspect.signature(cls.call).parameters.values())
-        except (TypeError, ValueError):
-            params = []
-        if any(p.kind == p.VAR_POSITIONAL for p in params):
-            _CALL_NAMES[cls] = None
-        else:
-            _CALL_NAMES[cls] = [p.name for p in params[2:]
-                                if p.kind in (p.POSITIONAL_ONLY,
-                                              p.POSITIONAL_OR_KEYWORD)]
-    return _CALL_NAMES[cls]
+def _argument_names(params):
+    """The names of `call`'s positional parameters after the inputs (None
+    when it takes *args)."""
+    params = list(params.values())
+    if any(p.kind == p.VAR_POSITIONAL for p in params):
+        return None
+    return [p.name for p in params[2:]
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
 class _WeightRecord(object):
@@ -343,6 +333,7 @@ def _class_flags(cls):
             # (A `training` parameter of its own, not merely **kwargs.)
             'names_training': 'training' in params,
             'names_mask': 'mask' in params,
+            'argument_names': _argument_names(params),
             'computes_mask': cls.compute_mask is not Layer.compute_mask,
             'shape_fn': cls.compute_output_shape is not
             Layer.compute_output_shape and not _call_outgrows_shape_fn(cls),
@@ -1298,12 +1289,7 @@ class Layer(nn.Module):
         return nn.Module.__call__(self, inputs, *args, **kwargs)
 
     def _call_with_mask(self, inputs, flags, args, kwargs):
-        if isinstance(inputs, (list, tuple)):
-            mask = [getattr(x, '_keras_mask', None) for x in inputs]
-            if all(m is None for m in mask):
-                mask = None
-        else:
-            mask = getattr(inputs, '_keras_mask', None)
+        mask = _input_masks(inputs)
         if 'mask' not in kwargs:
             if mask is not None and flags['mask_arg']:
                 kwargs['mask'] = mask
