@@ -69,9 +69,10 @@ class LearningRateSchedule(object):
         return cls(**config)
 
 
-class ExponentialDecay(LearningRateSchedule):
-    """`initial_learning_rate * decay_rate ** (step / decay_steps)`, the
-    exponent floored with `staircase=True`."""
+class _RateDecay(LearningRateSchedule):
+    """A decay by `decay_rate` per `decay_steps` (ExponentialDecay,
+    InverseTimeDecay): `_decayed(p)` of the elapsed periods `p`, floored
+    with `staircase=True`."""
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate,
                  staircase=False, name=None):
@@ -86,13 +87,21 @@ class ExponentialDecay(LearningRateSchedule):
         p = step / float(self.decay_steps)
         if self.staircase:
             p = xp.floor(p)
-        return self.initial_learning_rate * float(self.decay_rate) ** p
+        return self._decayed(p)
 
     def get_config(self):
         return {'initial_learning_rate': self.initial_learning_rate,
                 'decay_steps': self.decay_steps,
                 'decay_rate': self.decay_rate, 'staircase': self.staircase,
                 'name': self.name}
+
+
+class ExponentialDecay(_RateDecay):
+    """`initial_learning_rate * decay_rate ** (step / decay_steps)`, the
+    exponent floored with `staircase=True`."""
+
+    def _decayed(self, p):
+        return self.initial_learning_rate * float(self.decay_rate) ** p
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -164,30 +173,12 @@ class PolynomialDecay(LearningRateSchedule):
                 'power': self.power, 'cycle': self.cycle, 'name': self.name}
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_RateDecay):
     """`initial_learning_rate / (1 + decay_rate * step / decay_steps)`,
     the ratio floored with `staircase=True`."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate,
-                 staircase=False, name=None):
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-
-    def __call__(self, step):
-        step, xp = _step(step)
-        p = step / float(self.decay_steps)
-        if self.staircase:
-            p = xp.floor(p)
+    def _decayed(self, p):
         return self.initial_learning_rate / (1 + self.decay_rate * p)
-
-    def get_config(self):
-        return {'initial_learning_rate': self.initial_learning_rate,
-                'decay_steps': self.decay_steps,
-                'decay_rate': self.decay_rate, 'staircase': self.staircase,
-                'name': self.name}
 
 
 class CosineDecay(LearningRateSchedule):
