@@ -49,7 +49,8 @@ def timeseries_dataset_from_array(data, targets, sequence_length,
     data = np.asarray(data)[start_index:end_index]
     targets = None if targets is None else \
         np.asarray(targets)[start_index:end_index]
-    size = len(starts) if batch_size is None else batch_size
+    # Each element: a batch of window starts (one start when unbatched).
+    size = batch_size or 1
     groups = [starts[i:i + size] for i in range(0, len(starts), size)]
 
     def load(index):
@@ -61,8 +62,6 @@ def timeseries_dataset_from_array(data, targets, sequence_length,
             return windows
         labels = torch.as_tensor(targets[group])
         return windows, labels[0] if batch_size is None else labels
-    if batch_size is None:
-        groups = [starts[i:i + 1] for i in range(len(starts))]
     return _dataset_class()._Lazy(len(groups), load)
 
 
