@@ -468,6 +468,42 @@ class _DepthwiseMixin(object):
     def _depthwise_from_keras(self, value):
         return self._depthwise_to_torch(value)
 
+    def _build_depthwise(self, input_shape):
+        """The depthwise kernel (`depth_multiplier` filters per input
+        channel), the bias and the input spec of a depthwise layer."""
+        channel_axis = self._channel_axis()
+        if input_shape[channel_axis] is None:
+            raise ValueError('The channel dimension of the inputs to `%s` '
+                             'should be defined. Found `None`.'
+                             % type(self).__name__)
+        input_dim = int(input_shape[channel_axis])
+        self.filters = input_dim * self.depth_multiplier
+        self._add_torch_weight(
+            'depthwise_kernel',
+            self.kernel_size + (input_dim, self.depth_multiplier),
+            self.depthwise_initializer,
+            regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint, attr='weight',
+            to_torch=self._depthwise_to_torch,
+            to_keras=self._depthwise_to_keras_fn(input_dim,
+                                                 self.depth_multiplier),
+            from_keras=self._depthwise_from_keras)
+        if self.use_bias:
+            self._add_torch_weight('bias', (self.filters,),
+                                   self.bias_initializer,
+                                   regularizer=self.bias_regularizer,
+                                   constraint=self.bias_constraint,
+                                   attr='bias')
+        else:
+            self.bias = None
+        self.input_spec = InputSpec(ndim=self.rank + 2,
+                                    axes={channel_axis: input_dim})
+        self.built = True
+
+    @property
+    def depthwise_kernel(self):
+        return self._keras_weights[0].attribute_tensor(self)
+
 
 class DepthwiseConv2D(_DepthwiseMixin, Conv2D):
     """Depthwise 2D convolution: each input channel convolved with its own
@@ -498,36 +534,7 @@ class DepthwiseConv2D(_DepthwiseMixin, Conv2D):
         if len(input_shape) < 4:
             raise ValueError('Inputs to `DepthwiseConv2D` should have rank '
                              '4. Received input shape:', str(input_shape))
-        channel_axis = self._channel_axis()
-        if input_shape[channel_axis] is None:
-            raise ValueError('The channel dimension of the inputs to '
-                             '`DepthwiseConv2D` should be defined. Found '
-                             '`None`.')
-        input_dim = int(input_shape[channel_axis])
-        self.filters = input_dim * self.depth_multiplier
-        shape = self.kernel_size + (input_dim, self.depth_multiplier)
-        to_keras = self._depthwise_to_keras_fn(input_dim,
-                                               self.depth_multiplier)
-        self._add_torch_weight(
-            'depthwise_kernel', shape, self.depthwise_initializer,
-            regularizer=self.depthwise_regularizer,
-            constraint=self.depthwise_constraint, attr='weight',
-            to_torch=self._depthwise_to_torch, to_keras=to_keras,
-            from_keras=self._depthwise_from_keras)
-        if self.use_bias:
-            self._add_torch_weight('bias', (self.filters,),
-                                   self.bias_initializer,
-                                   regularizer=self.bias_regularizer,
-                                   constraint=self.bias_constraint,
-                                   attr='bias')
-        else:
-            self.bias = None
-        self.input_spec = InputSpec(ndim=4, axes={channel_axis: input_dim})
-        self.built = True
-
-    @property
-    def depthwise_kernel(self):
-        return self._keras_weights[0].attribute_tensor(self)
+        self._build_depthwise(input_shape)
 
     def _conv(self, x, padding):
         return nn.conv(x, self.weight, self.bias, self.strides, padding,

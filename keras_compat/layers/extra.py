@@ -325,37 +325,7 @@ class DepthwiseConv1D(_DepthwiseMixin, _Conv):
         self.bias_initializer = initializers.get(bias_initializer)
 
     def build(self, input_shape):
-        channel_axis = self._channel_axis()
-        if input_shape[channel_axis] is None:
-            raise ValueError('The channel dimension of the inputs to '
-                             '`DepthwiseConv1D` should be defined. Found '
-                             '`None`.')
-        input_dim = int(input_shape[channel_axis])
-        self.filters = input_dim * self.depth_multiplier
-        self._add_torch_weight(
-            'depthwise_kernel',
-            self.kernel_size + (input_dim, self.depth_multiplier),
-            self.depthwise_initializer,
-            regularizer=self.depthwise_regularizer,
-            constraint=self.depthwise_constraint, attr='weight',
-            to_torch=self._depthwise_to_torch,
-            to_keras=self._depthwise_to_keras_fn(input_dim,
-                                                 self.depth_multiplier),
-            from_keras=self._depthwise_from_keras)
-        if self.use_bias:
-            self._add_torch_weight('bias', (self.filters,),
-                                   self.bias_initializer,
-                                   regularizer=self.bias_regularizer,
-                                   constraint=self.bias_constraint,
-                                   attr='bias')
-        else:
-            self.bias = None
-        self.input_spec = InputSpec(ndim=3, axes={channel_axis: input_dim})
-        self.built = True
-
-    @property
-    def depthwise_kernel(self):
-        return self._keras_weights[0].attribute_tensor(self)
+        self._build_depthwise(input_shape)
 
     def _conv(self, x, padding):
         stride, dilation = self._torch_strides()
