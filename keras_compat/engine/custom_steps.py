@@ -384,33 +384,39 @@ def _validation_batches(model, validation_data, batch_size, steps):
 
 
 def _train_epoch(model, batches, callback_list):
-    logs = {}
-    for step, data in enumerate(batches.epoch()):
-        size = _batch_rows(data)
-        callback_list.batch_hook('train', 'begin', step,
-                                 {'batch': step, 'size': size})
-        logs = python_logs(model.train_step(data))
-        callback_list.batch_hook('train', 'end', step,
-                                 dict(logs, batch=step, size=size))
-        if model.stop_training:
-            break
-    return logs
+    return _run_steps(model, batches, callback_list, 'train',
+                      model.train_step)
 
 
 def _evaluate_batches(model, batches, callback_list=None):
     model.reset_metrics()
-    logs = {}
     with torch.no_grad():
-        for step, data in enumerate(batches.epoch()):
-            size = _batch_rows(data)
-            if callback_list is not None:
-                callback_list.batch_hook('test', 'begin', step,
-                                         {'batch': step, 'size': size})
-            logs = python_logs(model.test_step(data))
-            if callback_list is not None:
-                callback_list.batch_hook('test', 'end', step,
-                                         dict(logs, batch=step, size=size))
-    return logs
+        return _run_steps(model, batches, callback_list, 'test',
+                          model.test_step)
+
+
+def _run_steps(model, batches, callback_list, mode, step_fn):
+    """The step on each batch; the last one's logs as Python values. A
+    step's values are read from the device only for callbacks that take
+    batch logs, and once at the end."""
+    wants_begin = callback_list is not None and \
+        callback_list.wants_batch(mode, 'begin')
+    wants_end = callback_list is not None and \
+        callback_list.wants_batch(mode, 'end')
+    returned = None
+    for step, data in enumerate(batches.epoch()):
+        if wants_begin:
+            callback_list.batch_hook(mode, 'begin', step,
+                                     {'batch': step,
+                                      'size': _batch_rows(data)})
+        returned = step_fn(data)
+        if wants_end:
+            returned = python_logs(returned)
+            callback_list.batch_hook(mode, 'end', step, dict(
+                returned, batch=step, size=_batch_rows(data)))
+        if mode == 'train' and model.stop_training:
+            break
+    return python_logs(returned)
 
 
 def _batch_rows(data):
