@@ -1488,13 +1488,15 @@ class Layer(nn.Module):
         return kwargs
 
     def _state_snapshot(self):
-        """Copies of a user layer's weights before a probe run: a call that
-        updates its state (`assign_add` on a counter) leaves it as it was,
-        as calling a Keras layer on graph tensors updates nothing."""
+        """Copies of a user layer's state (its non-trainable weights and
+        buffers, what a call may update) before a probe run: a call that
+        updates it (`assign_add` on a counter) leaves it as it was, as
+        calling a Keras layer on graph tensors updates nothing."""
         if not _class_flags(self.__class__)['user']:
             return None
         return [(t, t.detach().clone())
-                for t in itertools.chain(self.parameters(), self.buffers())]
+                for t in itertools.chain(self.parameters(), self.buffers())
+                if not t.requires_grad]
 
     @staticmethod
     def _restore_state(state):
