@@ -21,6 +21,7 @@ from . import mixed_precision  # noqa: E402
 from .models import Sequential, Model  # noqa: E402
 from .layers import Input  # noqa: E402
 from .aliasing import install_as_keras  # noqa: E402
+from .backend.common import api_flavour, set_api_flavour  # noqa: E402
 
 __all__ = ['backend', 'activations', 'applications', 'initializers',
            'regularizers', 'constraints', 'losses', 'metrics', 'optimizers',

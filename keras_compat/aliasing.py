@@ -90,6 +90,8 @@ class TensorFlowStandInFinder(importlib.abc.MetaPathFinder,
             return None
         target_name = _tensorflow_target(fullname)
         stand_in = target_name == 'keras_compat.tensorflow_compat'
+        if not stand_in:
+            _serve_tf_keras_defaults()
         if stand_in:
             module = _stand_in_submodule(fullname)
             if module is None:
@@ -112,12 +114,53 @@ class TensorFlowStandInFinder(importlib.abc.MetaPathFinder,
         return None
 
 
+def _serve_tf_keras_defaults():
+    """A program importing tf.keras gets tf.keras's defaults."""
+    from .backend import common
+    common.set_api_flavour('tf.keras')
+
+
+class TfKerasAliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Serves `import tf_keras` (Keras 2 as TensorFlow 2.16+ ships it) and
+    its module paths from keras_compat, with tf.keras's defaults, where
+    TensorFlow itself is not installed."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != 'tf_keras' and not fullname.startswith('tf_keras.'):
+            return None
+        if fullname == 'tf_keras' and _real_tensorflow_found(self):
+            return None
+        if fullname != 'tf_keras' and \
+                not _is_ours(sys.modules.get('tf_keras')):
+            return None
+        spec = _alias_spec(self, fullname, _tf_keras_target(fullname))
+        if spec is not None:
+            _serve_tf_keras_defaults()
+        return spec
+
+    def create_module(self, spec):
+        return importlib.import_module(spec._keras_compat_target)
+
+    def exec_module(self, module):
+        return None
+
+
+def _tf_keras_target(fullname):
+    """`tf_keras.src.*` (the package's internals) are served as the
+    public paths they define."""
+    rest = fullname[len('tf_keras'):]
+    if rest.startswith('.src'):
+        rest = rest[len('.src'):]
+    return _target('keras' + rest)
+
+
 def _real_tensorflow_found(stand_in_finder):
     """Whether another finder finds a TensorFlow installation."""
     for finder in sys.meta_path:
         find = getattr(finder, 'find_spec', None)
-        if finder is stand_in_finder or find is None or \
-                isinstance(finder, KerasAliasFinder):
+        if finder is stand_in_finder or find is None or isinstance(
+                finder, (KerasAliasFinder, TensorFlowStandInFinder,
+                         TfKerasAliasFinder)):
             continue
         try:
             if find('tensorflow', None) is not None:
@@ -181,6 +224,8 @@ def install_as_keras():
     if not any(isinstance(f, TensorFlowStandInFinder)
                for f in sys.meta_path):
         sys.meta_path.insert(0, TensorFlowStandInFinder())
+    if not any(isinstance(f, TfKerasAliasFinder) for f in sys.meta_path):
+        sys.meta_path.insert(0, TfKerasAliasFinder())
     import keras_compat
     sys.modules['keras'] = keras_compat
     _numpy_of_any_tensor()

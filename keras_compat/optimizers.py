@@ -25,7 +25,7 @@ import torch
 
 from . import backend as K
 from . import learning_rate_schedule as schedules
-from .backend import immutable, replay, variable_graph
+from .backend import common, immutable, replay, variable_graph
 from .utils.generic_utils import (deserialize_keras_object,
                                   get_custom_objects,
                                   serialize_keras_object)
@@ -949,6 +949,8 @@ def _keras2_positionals(init):
         cls_name = init.__qualname__.split('.')[0]
         names = _positional_names(cls_name, args) if args else None
         if names is None:
+            if not args:
+                _tf_keras_flavoured(cls_name, kwargs)
             return init(self, *args, **kwargs)
         if len(args) > len(names):
             raise TypeError('%s() takes at most %d positional arguments '
@@ -959,8 +961,24 @@ def _keras2_positionals(init):
                                 "'%s'" % (cls_name, key))
             if not (key == 'epsilon' and value is None):
                 kwargs[key] = value
+        _tf_keras_flavoured(cls_name, kwargs)
         return init(self, **kwargs)
     return wrapper
+
+
+def _tf_keras_flavoured(cls_name, kwargs):
+    """In a tf.keras program (see `common.api_flavour`), an optimizer made
+    without `is_legacy_optimizer` is tf.keras 2.11+'s: its update rules
+    and its defaults where they differ from Keras 2's."""
+    if common.is_tf_keras() and 'is_legacy_optimizer' not in kwargs:
+        kwargs['is_legacy_optimizer'] = False
+        _fill_tf_keras_defaults(cls_name, kwargs)
+
+
+def _fill_tf_keras_defaults(cls_name, kwargs):
+    for name, value in _TF_DEFAULTS.get(cls_name, {}).items():
+        if not (name == 'learning_rate' and 'lr' in kwargs):
+            kwargs.setdefault(name, value)
 
 
 class SGD(Optimizer):
@@ -1487,6 +1505,9 @@ def _normalized_config(cls, class_name, inner, notes):
     _drop_neutral_keys(inner, class_name, notes)
     if flavour is None and (tf_written or cls is AdamW):
         flavour = cls is not AdamW
+    if flavour is None:
+        # Written by Keras 2: its update rules, in a tf.keras program too.
+        inner['is_legacy_optimizer'] = None
     learning_rate = inner.get('learning_rate', inner.get('lr'))
     if isinstance(learning_rate, dict):
         # A schedule (tf.keras 2.13+ wraps it with module/registered_name).
@@ -1605,16 +1626,12 @@ def _flavour(cls, legacy):
     """`cls` defaulting to `is_legacy_optimizer=legacy` and to tf.keras's
     argument defaults, under the same name (what tf.keras 2.9-2.15's
     `optimizers.legacy.X` and `optimizers.experimental.X` build)."""
-    defaults = _TF_DEFAULTS.get(cls.__name__, {})
-
     def __init__(self, *args, **kwargs):
         kwargs.setdefault('is_legacy_optimizer', legacy)
         if args:
             kwargs.setdefault('learning_rate', args[0])
             args = args[1:]
-        for name, value in defaults.items():
-            if not (name == 'learning_rate' and 'lr' in kwargs):
-                kwargs.setdefault(name, value)
+        _fill_tf_keras_defaults(cls.__name__, kwargs)
         cls.__init__(self, *args, **kwargs)
     return type(cls.__name__, (cls,), {
         '__init__': __init__, '__module__': __name__,

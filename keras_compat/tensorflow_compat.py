@@ -2835,7 +2835,9 @@ function = _function
 
 # ------------------------------------------------------- submodule paths
 def _keras():
+    """`tf.keras`: keras_compat, serving tf.keras's defaults from now on."""
     import keras_compat
+    keras_compat.backend.common.set_api_flavour('tf.keras')
     return keras_compat
 
 

@@ -18,11 +18,14 @@ def _fresh_state(request):
     from keras_compat import backend as K
     if 'cuda' not in request.keywords:
         K.set_device('cpu')
+    # (A test reaching `tf.keras` switches to tf.keras's defaults.)
+    K.common.set_api_flavour('keras')
     K.clear_session()
     random.seed(1234)
     np.random.seed(1234)
     torch.manual_seed(1234)
     yield
+    K.common.set_api_flavour('keras')
     K.clear_session()
 
 

@@ -121,6 +121,52 @@ def reset_uids():
     _UIDS.clear()
 
 
+def unique_layer_name(prefix):
+    """A new default name for a layer or model of the snake-case class
+    name `prefix`: Keras 2 numbers them from 1 ('dense_1', 'dense_2'),
+    tf.keras from 0 without a suffix ('dense', 'dense_1')."""
+    uid = get_uid(prefix)
+    if is_tf_keras():
+        return prefix if uid == 1 else '%s_%d' % (prefix, uid - 1)
+    return '%s_%d' % (prefix, uid)
+
+
+# ---------------------------------------------------------- API flavour
+# Standalone Keras 2 and tf.keras 2.x disagree on some defaults (layer
+# names, GRU's reset_after, optimizer learning rates, the logs callbacks
+# get, what `model.trainable = False` does to the layers inside). A
+# program is served the defaults of the Keras it was written for: tf.keras's
+# once it imports `tensorflow.keras`, `tf.keras` or `tf_keras`, Keras 2's
+# otherwise. $KERAS_COMPAT_API ('keras' or 'tf.keras') sets the start.
+_API_FLAVOURS = ('keras', 'tf.keras')
+_API_FLAVOUR = os.environ.get('KERAS_COMPAT_API') or 'keras'
+if _API_FLAVOUR not in _API_FLAVOURS:
+    import warnings
+    warnings.warn('KERAS_COMPAT_API=%r is not one of %s: Keras 2\'s '
+                  'defaults are used.' % (_API_FLAVOUR, _API_FLAVOURS))
+    _API_FLAVOUR = 'keras'
+
+
+def api_flavour():
+    """'keras' (standalone Keras 2's defaults) or 'tf.keras' (tf.keras
+    2.x's, as tf_keras gives them)."""
+    return _API_FLAVOUR
+
+
+def set_api_flavour(flavour):
+    """Serves the defaults of standalone Keras 2 ('keras') or of tf.keras
+    2.x ('tf.keras') to the objects made from now on."""
+    global _API_FLAVOUR
+    if flavour not in _API_FLAVOURS:
+        raise ValueError('Unknown API flavour %r: expected one of %s.'
+                         % (flavour, ', '.join(map(repr, _API_FLAVOURS))))
+    _API_FLAVOUR = flavour
+
+
+def is_tf_keras():
+    return _API_FLAVOUR == 'tf.keras'
+
+
 # ----------------------------------------------------------- learning phase
 # `_FORCED_PHASE` is what the user set with `set_learning_phase`; when it is
 # None the phase follows the loop that runs the model (fit: 1, predict: 0).

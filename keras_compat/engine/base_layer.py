@@ -507,7 +507,7 @@ class Layer(nn.Module):
             # (Counted by the snake-case name: classes `Attention` and
             # `attention` do not both make `attention_1`.)
             snake = to_snake_case(prefix)
-            name = snake + '_' + str(K.get_uid(snake))
+            name = common.unique_layer_name(snake)
         self.name = name
         self.trainable = kwargs.get('trainable', True)
         if 'input_dim' in kwargs and 'input_shape' not in kwargs:
@@ -844,6 +844,22 @@ class Layer(nn.Module):
     def _views(self, which):
         return [layer._weight_view(r) for layer, r in
                 self._weight_pairs(which)]
+
+    @property
+    def trainable(self):
+        """Whether the layer's weights train. In a tf.keras program (see
+        `common.api_flavour`) setting it sets it on every layer inside too,
+        as tf.keras does; Keras 2 leaves the inner layers' flags alone (a
+        frozen model's weights are non-trainable either way)."""
+        return self.__dict__.get('_trainable', True)
+
+    @trainable.setter
+    def trainable(self, value):
+        constructing = '_trainable' not in self.__dict__
+        self.__dict__['_trainable'] = value
+        if common.is_tf_keras() and not constructing:
+            for layer in self._sublayers():
+                layer.trainable = value
 
     def _sublayers(self):
         """Layers nested inside this one (wrappers, models, the

@@ -12,7 +12,9 @@ as `floatx` tensors. The step returns a dict of values; the last batch's
 dict is the epoch's logs (prefixed `val_` for validation), as in
 tf.keras. The metrics listed by `model.metrics` are reset at the start
 of each epoch and of each evaluation. Nothing is called to build the
-model first: the step decides what runs."""
+model first: the step decides what runs. Callbacks get tf.keras's logs:
+a batch's the step's dict (no 'batch' or 'size'), `on_train_end` the
+last epoch's."""
 import math
 
 import numpy as np
@@ -355,6 +357,7 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks,
     model.stop_training = False
     training_utils.should_run_validation(validation_freq, 0)
     callback_list.on_train_begin()
+    epoch_logs = None
     try:
         for epoch in range(initial_epoch, epochs):
             model.reset_metrics()
@@ -371,7 +374,7 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks,
     except BaseException:
         callback_list._close_resources()
         raise
-    callback_list.on_train_end()
+    callback_list.on_train_end(epoch_logs)
     return model.history
 
 
@@ -406,14 +409,11 @@ def _run_steps(model, batches, callback_list, mode, step_fn):
     returned = None
     for step, data in enumerate(batches.epoch()):
         if wants_begin:
-            callback_list.batch_hook(mode, 'begin', step,
-                                     {'batch': step,
-                                      'size': _batch_rows(data)})
+            callback_list.batch_hook(mode, 'begin', step, {})
         returned = step_fn(data)
         if wants_end:
             returned = python_logs(returned)
-            callback_list.batch_hook(mode, 'end', step, dict(
-                returned, batch=step, size=_batch_rows(data)))
+            callback_list.batch_hook(mode, 'end', step, dict(returned))
         if mode == 'train' and model.stop_training:
             break
     return python_logs(returned)
@@ -459,11 +459,10 @@ def predict(model, x, batch_size, steps, callbacks):
     results = []
     with torch.no_grad():
         for step, data in enumerate(batches.epoch()):
-            callback_list.batch_hook('predict', 'begin', step,
-                                     {'batch': step})
+            callback_list.batch_hook('predict', 'begin', step, {})
             results.append(model.predict_step(data))
             callback_list.batch_hook('predict', 'end', step,
-                                     {'batch': step, 'outputs': results[-1]})
+                                     {'outputs': results[-1]})
     callback_list.on_predict_end()
     if not results:
         raise ValueError('predict got no batches: the data is empty.')

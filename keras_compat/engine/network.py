@@ -18,7 +18,7 @@ from ..utils.generic_utils import to_list, unpack_singleton, unique_names
 from ..utils import layer_utils
 from . import base_layer
 from . import call_context
-from .base_layer import Layer
+from .base_layer import Layer, to_snake_case
 from .input_layer import InputLayer
 from .keras_tensor import KerasTensor, Node
 
@@ -60,8 +60,12 @@ class Network(Layer):
 
     def _base_init(self, name=None, trainable=True, dtype=None):
         if not name:
-            prefix = self.__class__.__name__.lower()
-            name = prefix + '_' + str(K.get_uid(prefix))
+            # (Keras 2: the lower-case class name, 'mymodel_1'; tf.keras
+            # the snake case, 'my_model'.)
+            cls_name = self.__class__.__name__
+            name = common.unique_layer_name(
+                to_snake_case(cls_name) if common.is_tf_keras()
+                else cls_name.lower())
         Layer.__init__(self, name=name, trainable=trainable,
                        **({'dtype': dtype} if dtype else {}))
         self.supports_masking = False
@@ -824,9 +828,11 @@ class Network(Layer):
                           skip_mismatch=skip_mismatch, reshape=reshape)
         return _LoadStatus()
 
-    def summary(self, line_length=None, positions=None, print_fn=None):
+    def summary(self, line_length=None, positions=None, print_fn=None,
+                **tf_keras_options):
         """Prints the Keras layer table with output shapes and parameter
-        counts."""
+        counts (in a tf.keras program tf.keras's table, which also takes
+        `expand_nested`, `show_trainable` and `layer_range`)."""
         if not self.built:
             raise ValueError(
                 'This model has not yet been built. Build the model first '
@@ -835,7 +841,8 @@ class Network(Layer):
                 'layer for automatic build.')
         return layer_utils.print_summary(self, line_length=line_length,
                                          positions=positions,
-                                         print_fn=print_fn)
+                                         print_fn=print_fn,
+                                         **tf_keras_options)
 
     def extra_repr(self):
         return 'name=%r' % self.name

@@ -30,7 +30,11 @@ def _fit_params(train_batches, batch_size, epochs, verbose, do_validation,
     """Keras 2's `callback.params`: for arrays, the samples and batch size
     and `steps` only when `steps_per_epoch` was given (None otherwise);
     for a generator or Sequence, `steps` without samples or batch size
-    (LR schedules and progress bars tell the two apart by these keys)."""
+    (LR schedules and progress bars tell the two apart by these keys).
+    tf.keras's: only `verbose`, `epochs` and `steps`, always given."""
+    if common.is_tf_keras():
+        return {'verbose': verbose, 'epochs': epochs,
+                'steps': len(train_batches)}
     params = {'epochs': epochs, 'verbose': verbose,
               'do_validation': do_validation,
               'metrics': names + ['val_' + n for n in names]
@@ -69,6 +73,7 @@ def fit_loop(model, train_batches, val_batches, epochs, verbose, callbacks,
     training_utils.should_run_validation(validation_freq, 0)
     model.stop_training = False
     completed = False
+    epoch_logs = None
     try:
         callback_list.on_train_begin()
         # BackupAndRestore resumes after the last epoch it saved.
@@ -108,8 +113,17 @@ def fit_loop(model, train_batches, val_batches, epochs, verbose, callbacks,
             # An exception or Ctrl-C: the callbacks' files are closed, the
             # exception goes on as it was.
             callback_list._close_resources()
-    callback_list.on_train_end()
+    # (tf.keras hands on_train_end the last epoch's logs; Keras 2 none.)
+    callback_list.on_train_end(epoch_logs if common.is_tf_keras() else None)
     return model.history
+
+
+def batch_log_keys(step, size=None):
+    """What a batch's logs hold besides the metric values: Keras 2's
+    'batch' and 'size' (no 'size' in predict); nothing in tf.keras."""
+    if common.is_tf_keras():
+        return {}
+    return {'batch': step} if size is None else {'batch': step, 'size': size}
 
 
 def _train_epoch(model, batches, callback_list, agree_to_stop=False):
@@ -126,13 +140,17 @@ def _train_epoch(model, batches, callback_list, agree_to_stop=False):
             size = int(batch.inputs[0].shape[0])
             if want_begin:
                 callback_list.batch_hook('train', 'begin', step,
-                                         {'batch': step, 'size': size})
+                                         batch_log_keys(step, size))
                 # The hook may have run predict or evaluate.
                 model._set_mode(training_phase())
             training_step.train_step(model, batch)
             if want_end:
-                logs = cbks.BatchLogs({'batch': step, 'size': size}, lazy,
-                                      model, running)
+                # (Keras 2 logs the batch's own loss, tf.keras the epoch's
+                # running mean.)
+                logs = cbks.BatchLogs(batch_log_keys(step, size), running,
+                                      model) if common.is_tf_keras() else \
+                    cbks.BatchLogs({'batch': step, 'size': size}, lazy,
+                                   model, running)
                 callback_list.batch_hook('train', 'end', step, logs)
                 if sys.getrefcount(logs) > 2:
                     # A callback kept the logs to read later: they hold
@@ -231,12 +249,12 @@ def _evaluate_loop(model, batches, callback_list):
             size = int(batch.inputs[0].shape[0])
             if want_begin:
                 callback_list.batch_hook('test', 'begin', step,
-                                         {'batch': step, 'size': size})
+                                         batch_log_keys(step, size))
             training_step.test_step(model, batch)
             if want_end:
                 callback_list.batch_hook(
                     'test', 'end', step,
-                    cbks.BatchLogs({'batch': step, 'size': size},
+                    cbks.BatchLogs(batch_log_keys(step, size),
                                    model._metrics_tracker.results_dict,
                                    model))
     return global_results(model)
@@ -313,7 +331,7 @@ def _predict_batches(model, batches, callback_list, bar):
         for step, batch in enumerate(batches):
             if want_begin:
                 callback_list.batch_hook('predict', 'begin', step,
-                                         {'batch': step})
+                                         batch_log_keys(step))
             parts = predicted_parts(model, batch.inputs, rows)
             if batch.share is not None and batch.share.empty:
                 # A stand-in read by a process left without data.
@@ -325,10 +343,10 @@ def _predict_batches(model, batches, callback_list, bar):
                     store.append(out)
             if want_end:
                 outputs = joined_parts(parts)
-                callback_list.batch_hook(
-                    'predict', 'end', step,
-                    {'batch': step, 'outputs': unpack_singleton(
-                        [o.cpu().numpy() for o in outputs])})
+                logs = batch_log_keys(step)
+                logs['outputs'] = unpack_singleton(
+                    [o.cpu().numpy() for o in outputs])
+                callback_list.batch_hook('predict', 'end', step, logs)
             if bar is not None:
                 bar.set_values(step + 1, [])
     return results

@@ -11,7 +11,7 @@ import torch
 
 from .. import backend as K
 from .. import activations, regularizers
-from ..backend import nn
+from ..backend import common, nn
 from ..backend.rnn import step_loop
 from ..engine.base_layer import InputSpec
 from ..utils import argument_validation, conv_utils
@@ -252,7 +252,7 @@ class _ConvLSTM(_ConvRNN):
             # tf.keras's name ('conv_lstm1d'; Keras 2's snake case would
             # make 'conv_lst_m1d').
             prefix = 'conv_lstm%dd' % self.rank
-            kwargs['name'] = '%s_%d' % (prefix, K.get_uid(prefix))
+            kwargs['name'] = common.unique_layer_name(prefix)
         cell = ConvLSTMCell(
             self.rank, filters=filters, kernel_size=kernel_size,
             strides=strides, padding=padding, data_format=data_format,

@@ -83,9 +83,10 @@ class BatchNormalization(Layer):
     moving_variance. The moving variance is updated with the unbiased
     batch variance (n / (n - 1)) at every input rank, as Keras 2 did (its
     factor was n / (n - 1 - epsilon)) and as tf.keras's fused kernel does
-    for 4-D and 5-D inputs; tf.keras's other ranks use the biased one. A
-    frozen layer (`trainable=False`) runs in inference mode, as in
-    tf.keras."""
+    for 4-D and 5-D inputs normalised over their first or last axis. In a
+    tf.keras program (see `common.api_flavour`) the other cases, and
+    `fused=False`, use the biased one, as tf.keras does. A frozen layer
+    (`trainable=False`) runs in inference mode, as in tf.keras."""
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True,
                  scale=True, beta_initializer='zeros',
@@ -116,6 +117,7 @@ class BatchNormalization(Layer):
                                       'is not supported.')
         self.supports_masking = True
         self.axis = axis
+        self.fused = fused
         self.momentum = momentum
         self.epsilon = epsilon
         self.center = center
@@ -163,25 +165,35 @@ class BatchNormalization(Layer):
             training = self.training
         training = bool(training) and self.trainable
         axis = self._axis
+        biased = training and self._biased_moving_variance(inputs.dim())
         last = axis == inputs.dim() - 1
         if last and inputs.dim() > 2:
             # Channels-last: normalise the (N * spatial, C) view.
             flat = inputs.reshape(-1, inputs.shape[-1])
-            out = self._batch_norm(flat, training)
+            out = self._batch_norm(flat, training, biased)
             return out.reshape(inputs.shape)
         if axis == 1 or inputs.dim() == 2:
-            return self._batch_norm(inputs, training)
+            return self._batch_norm(inputs, training, biased)
         moved = inputs.movedim(axis, -1)
         flat = moved.reshape(-1, moved.shape[-1])
-        out = self._batch_norm(flat, training).reshape(moved.shape)
+        out = self._batch_norm(flat, training, biased).reshape(moved.shape)
         return out.movedim(-1, axis)
 
-    def _batch_norm(self, x, training):
+    def _biased_moving_variance(self, ndim):
+        """Whether the moving variance takes the biased batch variance:
+        in a tf.keras program, where tf.keras would not run its fused
+        kernel."""
+        if not K.common.is_tf_keras():
+            return False
+        fused = ndim in (4, 5) and self._axis in (1, ndim - 1)
+        return self.fused is False or not fused
+
+    def _batch_norm(self, x, training, biased=False):
         if training and not K.common.in_inference_loop() and \
                 _synchronizes(self):
             # Not in evaluate/predict under learning phase 1: there the
             # processes need not run the same number of batches.
-            return self._synchronized_batch_norm(x)
+            return self._synchronized_batch_norm(x, biased)
         if training and x.numel() == x.shape[1]:
             return self._one_value_per_channel(x)
         if training and not self._updates_moving_statistics():
@@ -190,11 +202,24 @@ class BatchNormalization(Layer):
             # alone.
             return F.batch_norm(x, None, None, self.gamma, self.beta,
                                 training=True, eps=self.epsilon)
+        if training and biased:
+            self._update_moving_statistics_biased(x)
+            return F.batch_norm(x, None, None, self.gamma, self.beta,
+                                training=True, eps=self.epsilon)
         return F.batch_norm(x, self.moving_mean, self.moving_variance,
                             self.gamma, self.beta, training=training,
                             momentum=1. - self.momentum, eps=self.epsilon)
 
-    def _synchronized_batch_norm(self, x):
+    def _update_moving_statistics_biased(self, x):
+        dims = [d for d in range(x.dim()) if d != 1]
+        with torch.no_grad():
+            var, mean = torch.var_mean(x.detach(), dim=dims, correction=0)
+            self.moving_mean.lerp_(mean.to(self.moving_mean.dtype),
+                                   1. - self.momentum)
+            self.moving_variance.lerp_(var.to(self.moving_variance.dtype),
+                                       1. - self.momentum)
+
+    def _synchronized_batch_norm(self, x, biased=False):
         """Training-time batch normalisation with the statistics of the
         global batch: the per-process sums, sums of squares and counts are
         all-reduced (differentiably: the gradients flow back to every
@@ -215,7 +240,8 @@ class BatchNormalization(Layer):
             with torch.no_grad():
                 # Unbiased, read on the device (one sample: a variance of
                 # 0, as TensorFlow has it).
-                unbiased = var * n / (n - 1.).clamp_min(1.)
+                unbiased = var if biased else \
+                    var * n / (n - 1.).clamp_min(1.)
                 self.moving_mean.mul_(self.momentum).add_(
                     mean.to(self.moving_mean.dtype) * (1. - self.momentum))
                 self.moving_variance.mul_(self.momentum).add_(

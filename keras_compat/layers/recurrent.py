@@ -27,6 +27,7 @@ warnings.filterwarnings('ignore', message='RNN module weights are not part '
                                           'of single contiguous chunk')
 
 from .. import backend as K
+from ..backend import common
 from .. import activations, initializers, regularizers, constraints
 from ..backend.gru_loop import gru_loop
 from ..backend.lstm_loop import lstm_loop
@@ -355,11 +356,25 @@ def _swap_zr(weight, units):
                       weight[2 * units:]], dim=0)
 
 
+def _default_reset_after(reset_after):
+    return common.is_tf_keras() if reset_after is None else reset_after
+
+
+def _config_without_reset_after(config):
+    """A config written before Keras 2.1 has no `reset_after`: its GRU
+    applied the reset gate before the recurrent product."""
+    config = dict(config)
+    config.setdefault('reset_after', False)
+    return config
+
+
 class GRUCell(_CellMixin, Layer):
     """Cell of `GRU` (gates z, r, h). With `reset_after=False` (Keras 2.3's
     default) the reset gate is applied before the recurrent product; with
-    True (tf.keras / CuDNN) after it, with separate input and recurrent
-    biases (bias shape (2, 3 * units))."""
+    True (tf.keras 2.x's default, and CuDNN's rule) after it, with
+    separate input and recurrent biases (bias shape (2, 3 * units)). Left
+    None, it is the default of the Keras the program imports (see
+    `common.api_flavour`)."""
 
     def __init__(self, units, activation='tanh',
                  recurrent_activation='sigmoid', use_bias=True,
@@ -369,7 +384,7 @@ class GRUCell(_CellMixin, Layer):
                  recurrent_regularizer=None, bias_regularizer=None,
                  kernel_constraint=None, recurrent_constraint=None,
                  bias_constraint=None, dropout=0., recurrent_dropout=0.,
-                 implementation=2, reset_after=False, **kwargs):
+                 implementation=2, reset_after=None, **kwargs):
         super(GRUCell, self).__init__(**kwargs)
         self._rnn_init(units, activation, use_bias, kernel_initializer,
                        recurrent_initializer, bias_initializer,
@@ -379,7 +394,7 @@ class GRUCell(_CellMixin, Layer):
                        recurrent_dropout)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.implementation = implementation
-        self.reset_after = reset_after
+        self.reset_after = _default_reset_after(reset_after)
         self.state_size = self.units
         self.output_size = self.units
 
@@ -478,6 +493,10 @@ class GRUCell(_CellMixin, Layer):
         config['reset_after'] = self.reset_after
         base_config = super(GRUCell, self).get_config()
         return dict(list(base_config.items()) + list(config.items()))
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**_config_without_reset_after(config))
 
 
 class StackedRNNCells(Layer):
@@ -1158,11 +1177,13 @@ class SimpleRNN(_FusedRNN):
 
 
 class GRU(_FusedRNN):
-    """Gated Recurrent Unit. `reset_after=True` (tf.keras and CuDNNGRU) with
-    tanh and sigmoid runs torch's fused GRU kernel; otherwise a step loop,
-    which for `reset_after=False` (Keras 2.3's default) with tanh and
-    `hard_sigmoid` or `sigmoid` gates is one autograd node with a
-    hand-written backward pass (`gru_loop`)."""
+    """Gated Recurrent Unit. `reset_after=True` (tf.keras 2.x's default,
+    and CuDNNGRU's rule) with tanh and sigmoid runs torch's fused GRU
+    kernel; otherwise a step loop, which for `reset_after=False` (Keras
+    2.3's default) with tanh and `hard_sigmoid` or `sigmoid` gates is one
+    autograd node with a hand-written backward pass (`gru_loop`). Left
+    None, `reset_after` is the default of the Keras the program imports
+    (see `common.api_flavour`)."""
 
     _fused_mode = 'GRU'
     # The GRU biases are slices of one Keras weight.
@@ -1179,7 +1200,7 @@ class GRU(_FusedRNN):
                  dropout=0., recurrent_dropout=0., implementation=2,
                  return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, unroll=False,
-                 reset_after=False, **kwargs):
+                 reset_after=None, **kwargs):
         args = _legacy(self, kwargs, locals())
         if args['implementation'] == 0:
             warnings.warn('`implementation=0` has been deprecated, and now '
@@ -1225,8 +1246,8 @@ class GRU(_FusedRNN):
 
     @classmethod
     def from_config(cls, config):
-        if 'implementation' in config and config['implementation'] == 0:
-            config = dict(config)
+        config = _config_without_reset_after(config)
+        if config.get('implementation') == 0:
             config['implementation'] = 1
         return cls(**config)
 
@@ -1299,8 +1320,8 @@ class LSTM(_FusedRNN):
 
     @classmethod
     def from_config(cls, config):
-        if 'implementation' in config and config['implementation'] == 0:
-            config = dict(config)
+        config = dict(config)
+        if config.get('implementation') == 0:
             config['implementation'] = 1
         return cls(**config)
 

@@ -1,6 +1,9 @@
 """Model summaries and parameter counting, as `keras.utils.layer_utils`."""
+import re
+
 import numpy as np
 
+from ..backend import common
 from .conv_utils import convert_kernel  # noqa: F401
 
 
@@ -48,10 +51,19 @@ def _is_sequential_like(model):
     return True
 
 
-def print_summary(model, line_length=None, positions=None, print_fn=None):
+def print_summary(model, line_length=None, positions=None, print_fn=None,
+                  **tf_keras_options):
     """Prints the Keras 2 model table: layer (type), output shape, param #
     (and connections for non-sequential graphs), then total, trainable and
-    non-trainable parameter counts."""
+    non-trainable parameter counts. Under the tf.keras flavour it prints
+    tf.keras's table instead (see `_print_tf_keras_summary`), which also
+    takes `expand_nested`, `show_trainable` and `layer_range`."""
+    if common.is_tf_keras():
+        return _print_tf_keras_summary(model, line_length, positions,
+                                       print_fn, **tf_keras_options)
+    if tf_keras_options:
+        raise TypeError('print_summary() got an unexpected keyword argument '
+                        '%r' % next(iter(tf_keras_options)))
     if print_fn is None:
         print_fn = print
     sequential_like = _is_sequential_like(model)
@@ -125,6 +137,185 @@ def print_summary(model, line_length=None, positions=None, print_fn=None):
                                          non_trainable_count))
     print_fn('Trainable params: {:,}'.format(trainable_count))
     print_fn('Non-trainable params: {:,}'.format(non_trainable_count))
+    print_fn('_' * line_length)
+
+
+def _weight_bytes(weights):
+    """Memory of the distinct weights, in bytes (tf.keras's
+    `weight_memory_size`)."""
+    distinct = {_weight_key(w): w for w in weights}.values()
+    return sum(int(np.prod(tuple(w.shape))) *
+               (getattr(w.dtype, 'itemsize', None) or
+                np.dtype(w.dtype).itemsize) for w in distinct)
+
+
+def _readable_size(size):
+    """'76.00 Byte', '1.33 MB': the size in the largest 1024-based unit
+    that keeps it at or above 1 (tf.keras's `readable_memory_size`)."""
+    for unit in ('Byte', 'KB', 'MB', 'GB', 'TB'):
+        if size / 1024 < 1:
+            break
+        size /= 1024
+    else:
+        unit = 'PB'
+    return '{:.2f} {}'.format(size, unit)
+
+
+def _layer_range_bounds(model, layer_range):
+    """[first, last + 1] indices of `model.layers` whose names match the
+    two patterns of `layer_range` (all layers when it is None)."""
+    if layer_range is None:
+        return 0, len(model.layers)
+    if len(layer_range) != 2 or not all(isinstance(x, str)
+                                        for x in layer_range):
+        raise ValueError('layer_range must be a list or tuple of 2 strings. '
+                         'Received: layer_range = %s' % (layer_range,))
+    lower, upper = ([i for i, layer in enumerate(model.layers)
+                     if re.match(pattern, layer.name)]
+                    for pattern in layer_range)
+    if not lower or not upper:
+        raise ValueError('Passed layer_names do not match the layer names in '
+                         'the model. Received: %s' % (layer_range,))
+    if min(lower) > max(upper):
+        return min(upper), max(lower) + 1
+    return min(lower), max(upper) + 1
+
+
+def _print_tf_keras_summary(model, line_length=None, positions=None,
+                            print_fn=None, expand_nested=False,
+                            show_trainable=False, layer_range=None):
+    """Prints tf.keras 2's model table (tf_keras `print_summary`): every
+    row starts with a space and wraps its cells over several lines (a cell
+    breaks after '),', '},', '],' or "',"); each layer is followed by a
+    blank row instead of a '_' line; default positions are
+    [.3, .6, .7, 1.] with connections; an InputLayer's shape reads
+    `[(None, 4)]` and 'Connected to' is a list such as
+    `['dense[0][0]', 'input_1[0][0]']` (`[]` for inputs).
+    `show_trainable` adds an 11-wide 'Trainable' (Y/N) column;
+    `expand_nested` lists the layers of nested models inside '|'-framed
+    blocks. The totals add the size of the weights in bytes, as
+    `Total params: 19 (76.00 Byte)` (no thousands separators), and count
+    the weights trainable now (not those collected at compile()).
+    `print_fn` is called with each line only."""
+    print_fn = print_fn or print
+    sequential_like = _is_sequential_like(model)
+    relevant_nodes = []
+    if sequential_like:
+        line_length = line_length or 65
+        positions = list(positions or [.45, .85, 1.])
+        to_display = ['Layer (type)', 'Output Shape', 'Param #']
+    else:
+        line_length = line_length or 98
+        positions = list(positions or [.3, .6, .7, 1.])
+        to_display = ['Layer (type)', 'Output Shape', 'Param #',
+                      'Connected to']
+        for v in model._nodes_by_depth.values():
+            relevant_nodes += v
+    if positions[-1] <= 1:
+        positions = [int(line_length * p) for p in positions]
+    if show_trainable:
+        line_length += 11
+        positions.append(line_length)
+        to_display.append('Trainable')
+    first, last = _layer_range_bounds(model, layer_range)
+
+    def print_row(fields, nested_level=0):
+        left = [str(x) for x in fields]
+        last_col = len(positions) - 1
+        while any(left):
+            line = ''
+            for col in range(len(left)):
+                start = positions[col - 1] if col else 0
+                space = 2 if col != last_col else 0
+                # (All but the last column keep 2 spaces and shift 1 right.)
+                cutoff = positions[col] - start - space - \
+                    (col != last_col) - (0 if col else nested_level)
+                text = left[col][:cutoff]
+                breaks = [text.find(x) + len(x)
+                          for x in ('),', '},', '],', "',") if x in text]
+                if breaks:
+                    cutoff = min(breaks)
+                    text = text[:cutoff]
+                if col == 0:
+                    line += '|' * nested_level + ' '
+                line += text + ' ' * space
+                left[col] = left[col][cutoff:]
+                pad_to = positions[col] - (
+                    nested_level if col == last_col else 0)
+                line += ' ' * (pad_to - len(line))
+            print_fn(line + '|' * nested_level)
+
+    def has_self_node(layer):
+        # A keras_compat network's node 0 links its own inputs to its
+        # outputs (as in Keras 2); tf.keras numbers its calls from 0.
+        nodes = layer._inbound_nodes
+        return int(bool(nodes) and getattr(nodes[0], '_is_self_node', False))
+
+    def output_shape_of(layer):
+        try:
+            shape = layer.output_shape
+        except (AttributeError, RuntimeError):
+            return 'multiple'
+        if type(layer).__name__ == 'InputLayer' and isinstance(shape, tuple):
+            shape = [shape]     # (tf.keras's InputLayer gives a list.)
+        return shape
+
+    def print_layer(layer, nested_level=0, is_nested_last=False):
+        if sequential_like and not layer.built and \
+                not getattr(layer, '_is_graph_network', False):
+            params = '0 (unused)'
+        else:
+            params = layer.count_params()
+        class_name = type(layer).__name__
+        if class_name == 'Model' and getattr(layer, '_is_graph_network',
+                                             False):
+            class_name = 'Functional'   # tf.keras's class for Model(x, y)
+        fields = [layer.name + ' (' + class_name + ')',
+                  output_shape_of(layer), params]
+        if not sequential_like:
+            fields.append(['%s[%d][%d]' % (
+                inbound.name, node_index - has_self_node(inbound),
+                tensor_index)
+                for node in layer._inbound_nodes
+                if not relevant_nodes or node in relevant_nodes
+                for inbound, node_index, tensor_index in zip(
+                    node.inbound_layers, node.node_indices,
+                    node.tensor_indices)])
+        if show_trainable:
+            # (tf.keras's InputLayer is trainable.)
+            fields.append('Y' if layer.trainable or
+                          type(layer).__name__ == 'InputLayer' else 'N')
+        print_row(fields, nested_level)
+        inner = getattr(layer, 'layers', None) if expand_nested else None
+        if inner:
+            bars = '|' * (nested_level + 1)
+            print_fn(bars + '\u00af' * (line_length - 2 * nested_level - 2)
+                     + bars)
+            for i, sublayer in enumerate(inner):
+                print_layer(sublayer, nested_level + 1, i == len(inner) - 1)
+            bars = '|' * nested_level
+            print_fn(bars + '\u00af' * (line_length - 2 * nested_level)
+                     + bars)
+        elif not is_nested_last:
+            # (tf.keras prints no blank row after an expanded model.)
+            print_fn('|' * nested_level + ' ' *
+                     (line_length - 2 * nested_level) + '|' * nested_level)
+
+    print_fn('Model: "{}"'.format(model.name))
+    print_fn('_' * line_length)
+    print_row(to_display)
+    print_fn('=' * line_length)
+    for layer in model.layers[first:last]:
+        print_layer(layer)
+    print_fn('=' * line_length)
+    trainable, non_trainable = (model.trainable_weights,
+                                model.non_trainable_weights)
+    for title, weights in (('Total', trainable + non_trainable),
+                           ('Trainable', trainable),
+                           ('Non-trainable', non_trainable)):
+        print_fn('{} params: {} ({})'.format(
+            title, count_params(weights),
+            _readable_size(_weight_bytes(weights))))
     print_fn('_' * line_length)
 
 

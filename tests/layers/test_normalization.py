@@ -126,8 +126,8 @@ def test_converted_layers_synchronise(one_process_group):
     called = []
     layer = model.layers[1]
     original = layer._synchronized_batch_norm
-    layer._synchronized_batch_norm = lambda x: called.append(1) or \
-        original(x)
+    layer._synchronized_batch_norm = lambda x, *args: called.append(1) or \
+        original(x, *args)
     model(torch.ones(4, 2), training=True)
     assert called
     assert model.layers[1].get_config()['name'] == layer.name

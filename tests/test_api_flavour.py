@@ -1,0 +1,289 @@
+"""Standalone Keras 2's and tf.keras 2.x's defaults, served by the Keras
+the program imports. Expected values are tf_keras 2.21's (and Keras
+2.3's), or computed here from the documented formulas."""
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import keras_compat as keras
+from keras_compat.backend import common
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture
+def tf_keras():
+    common.set_api_flavour('tf.keras')
+    yield
+    common.set_api_flavour('keras')
+
+
+def run_script(tmp_path, source):
+    path = tmp_path / 'script.py'
+    path.write_text(textwrap.dedent(source))
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    env.pop('KERAS_COMPAT_API', None)
+    result = subprocess.run([sys.executable, '-m', 'keras_compat', 'run',
+                             str(path)], capture_output=True, text=True,
+                            env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+NAMES_SCRIPT = '''
+    {imports}
+    i = keras.Input((4,))
+    x = keras.layers.Dense(3)(i)
+    y = keras.layers.Dense(3)(i)
+    z = keras.layers.add([x, y])
+    m = keras.Model(i, z)
+    s = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])
+    g = keras.layers.GRU(2)
+    print(*[l.name for l in m.layers], m.name, s.name, s.layers[0].name,
+          g.name, g.reset_after)
+'''
+
+
+def test_a_tf_keras_program_gets_tf_keras_names(tmp_path):
+    out = run_script(tmp_path, NAMES_SCRIPT.format(
+        imports='from tensorflow import keras'))
+    assert out == ['input_1', 'dense', 'dense_1', 'add', 'model',
+                   'sequential', 'dense_2', 'gru', 'True']
+
+
+def test_a_tf_keras_package_program_gets_tf_keras_names(tmp_path):
+    out = run_script(tmp_path, NAMES_SCRIPT.format(
+        imports='import tf_keras as keras'))
+    assert out == ['input_1', 'dense', 'dense_1', 'add', 'model',
+                   'sequential', 'dense_2', 'gru', 'True']
+
+
+def test_a_keras_2_program_keeps_keras_2_names(tmp_path):
+    out = run_script(tmp_path, NAMES_SCRIPT.format(imports='import keras'))
+    assert out == ['input_1', 'dense_1', 'dense_2', 'add_1', 'model_1',
+                   'sequential_1', 'dense_3', 'gru_1', 'False']
+
+
+def test_reaching_tf_keras_through_the_tensorflow_module(tmp_path):
+    out = run_script(tmp_path, '''
+        import tensorflow as tf
+        print(tf.keras.layers.Dense(1).name)
+    ''')
+    assert out == ['dense']
+
+
+def test_unknown_flavour_is_refused():
+    with pytest.raises(ValueError, match='tf.keras'):
+        common.set_api_flavour('keras3')
+
+
+def test_subclassed_model_names(tf_keras):
+    class MyModel(keras.Model):
+        def call(self, x):
+            return x
+    assert [MyModel().name, MyModel().name] == ['my_model', 'my_model_1']
+    common.set_api_flavour('keras')
+    assert MyModel().name == 'mymodel_1'
+
+
+# ------------------------------------------------------------------ GRU
+def test_gru_resets_after_the_recurrent_product_in_tf_keras(tf_keras):
+    layer = keras.layers.GRU(2)
+    layer.build((None, 3, 4))
+    assert [tuple(w.shape) for w in layer.get_weights()] == \
+        [(4, 6), (2, 6), (2, 6)]
+    assert layer.get_config()['reset_after'] is True
+    assert keras.layers.GRUCell(2).reset_after is True
+
+
+def test_gru_config_without_reset_after_is_keras_2_0s(tf_keras):
+    # (Keras 2.0 wrote no `reset_after`: its GRU reset before.)
+    config = keras.layers.GRU(2).get_config()
+    del config['reset_after']
+    assert keras.layers.GRU.from_config(config).reset_after is False
+    cell_config = keras.layers.GRUCell(2).get_config()
+    del cell_config['reset_after']
+    assert keras.layers.GRUCell.from_config(cell_config).reset_after is False
+
+
+def test_gru_keeps_keras_2_default_outside_tf_keras():
+    assert keras.layers.GRU(2).reset_after is False
+    assert keras.layers.GRU(2, reset_after=True).reset_after is True
+
+
+# ----------------------------------------------------------- optimizers
+def test_optimizers_take_tf_keras_defaults(tf_keras):
+    adagrad = keras.optimizers.Adagrad()
+    assert adagrad.get_config()['learning_rate'] == pytest.approx(0.001)
+    assert adagrad.initial_accumulator_value == pytest.approx(0.1)
+    assert adagrad.is_legacy_optimizer is False
+    for name in ('Adadelta', 'Adamax', 'Nadam'):
+        opt = getattr(keras.optimizers, name)()
+        assert opt.get_config()['learning_rate'] == pytest.approx(0.001)
+    assert keras.optimizers.get('adadelta').get_config()[
+        'learning_rate'] == pytest.approx(0.001)
+    # Given values and Keras 2 spellings are kept.
+    assert keras.optimizers.Adagrad(lr=0.5).get_config()[
+        'learning_rate'] == pytest.approx(0.5)
+    assert keras.optimizers.Adagrad(0.25).get_config()[
+        'learning_rate'] == pytest.approx(0.25)
+
+
+def test_keras_2_defaults_outside_tf_keras():
+    assert keras.optimizers.Adadelta().get_config()[
+        'learning_rate'] == pytest.approx(1.0)
+    assert keras.optimizers.Adagrad().is_legacy_optimizer is None
+
+
+def test_a_keras_2_optimizer_config_keeps_keras_2_rules(tf_keras):
+    config = {'class_name': 'RMSprop',
+              'config': {'lr': 0.001, 'rho': 0.9, 'epsilon': 1e-7,
+                         'decay': 0.0}}
+    assert keras.optimizers.deserialize(config).is_legacy_optimizer is None
+
+
+def _three_steps(optimizer):
+    x = np.array([[1., 2.], [3., -1.], [0.5, 0.5]], 'float32')
+    y = np.array([[1.], [0.], [2.]], 'float32')
+    model = keras.Sequential([keras.layers.Dense(
+        1, input_shape=(2,), kernel_initializer='ones')])
+    model.compile(optimizer, 'mse')
+    for _ in range(3):
+        model.train_on_batch(x, y)
+    return np.concatenate([w.ravel() for w in model.get_weights()])
+
+
+@pytest.mark.parametrize('name,expected', [
+    # tf_keras 2.21, default arguments.
+    ('Adagrad', [0.99772018, 0.99779183, -0.002263]),
+    ('Adadelta', [0.99999571, 0.99999571, -4.3e-06]),
+    ('Adamax', [0.99699998, 0.99700338, -0.0029982]),
+    ('RMSprop', [0.99263781, 0.9926551, -0.0073531]),
+])
+def test_default_optimizers_train_as_tf_keras(tf_keras, name, expected):
+    weights = _three_steps(getattr(keras.optimizers, name)())
+    np.testing.assert_allclose(weights, expected, rtol=1e-5, atol=1e-7)
+
+
+# ------------------------------------------------------------ callbacks
+class _Recorder(keras.callbacks.Callback):
+    def __init__(self):
+        super(_Recorder, self).__init__()
+        self.batches, self.tests, self.predicts, self.end = [], [], [], None
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches.append(dict(logs))
+
+    def on_test_batch_end(self, batch, logs=None):
+        self.tests.append(dict(logs))
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self.predicts.append(sorted(logs))
+
+    def on_train_end(self, logs=None):
+        self.end = dict(logs or {})
+
+
+def _frozen_fit(recorder):
+    """A model whose weights stay put (lr 0), so each batch's loss is
+    known: the mean over its rows of (x . 1 - y)^2."""
+    x = np.arange(10, dtype='float32').reshape(5, 2) / 10.
+    y = np.zeros((5, 1), 'float32')
+    model = keras.Sequential([keras.layers.Dense(
+        1, input_shape=(2,), kernel_initializer='ones',
+        bias_initializer='zeros')])
+    model.compile(keras.optimizers.SGD(0.), 'mse')
+    history = model.fit(x, y, batch_size=2, epochs=1, shuffle=False,
+                        verbose=0, callbacks=[recorder])
+    model.evaluate(x, y, batch_size=2, verbose=0, callbacks=[recorder])
+    model.predict(x, batch_size=2, callbacks=[recorder])
+    rows = (x.sum(axis=1) - y[:, 0]) ** 2
+    return history, rows
+
+
+def test_tf_keras_batch_logs_hold_running_means(tf_keras):
+    recorder = _Recorder()
+    history, rows = _frozen_fit(recorder)
+    running = [rows[:2].mean(), rows[:4].mean(), rows.mean()]
+    assert [sorted(b) for b in recorder.batches] == [['loss']] * 3
+    np.testing.assert_allclose([b['loss'] for b in recorder.batches],
+                               running, rtol=1e-6)
+    np.testing.assert_allclose([b['loss'] for b in recorder.tests],
+                               running, rtol=1e-6)
+    assert recorder.predicts == [['outputs']] * 3
+    assert history.params == {'verbose': 0, 'epochs': 1, 'steps': 3}
+    assert recorder.end == pytest.approx({'loss': rows.mean()})
+
+
+def test_keras_2_batch_logs_hold_each_batch(tmp_path):
+    recorder = _Recorder()
+    history, rows = _frozen_fit(recorder)
+    np.testing.assert_allclose([b['loss'] for b in recorder.batches],
+                               [rows[:2].mean(), rows[2:4].mean(), rows[4]],
+                               rtol=1e-6)
+    assert [(b['batch'], b['size']) for b in recorder.batches] == \
+        [(0, 2), (1, 2), (2, 1)]
+    assert recorder.predicts == [['batch', 'outputs']] * 3
+    assert history.params['samples'] == 5 and recorder.end == {}
+
+
+# ------------------------------------------------------------ trainable
+def _nested():
+    inner = keras.Sequential([keras.layers.Dense(2, input_shape=(2,)),
+                              keras.layers.Dense(2)], name='inner')
+    return inner, keras.Sequential([inner, keras.layers.Dense(1)])
+
+
+def test_freezing_a_model_freezes_its_layers_in_tf_keras(tf_keras):
+    inner, outer = _nested()
+    outer.trainable = False
+    assert [l.trainable for l in inner.layers + outer.layers] == \
+        [False] * 4
+    assert outer.trainable_weights == []
+    outer.trainable = True
+    inner.layers[0].trainable = False
+    assert [l.trainable for l in inner.layers + outer.layers] == \
+        [False, True, True, True]
+    assert len(outer.trainable_weights) == 4
+
+
+def test_freezing_a_model_leaves_layer_flags_in_keras_2():
+    inner, outer = _nested()
+    outer.trainable = False
+    assert [l.trainable for l in inner.layers] == [True, True]
+    assert outer.trainable_weights == []
+
+
+# ----------------------------------------------------- BatchNormalization
+@pytest.mark.parametrize('shape,axis,unbiased', [
+    ((6, 3), -1, False), ((6, 2, 3), -1, False), ((6, 2, 2, 3), -1, True),
+    ((6, 3, 2, 2), 1, True), ((6, 2, 2, 2, 3), -1, True),
+    ((6, 2, 2, 3), 2, False)])
+def test_tf_keras_moving_variance_is_biased_unless_fused(
+        tf_keras, shape, axis, unbiased):
+    x = np.random.RandomState(0).rand(*shape).astype('float32')
+    layer = keras.layers.BatchNormalization(axis=axis, momentum=0.)
+    layer(x, training=True)
+    reduced = tuple(i for i in range(len(shape)) if i != axis % len(shape))
+    n = np.prod([shape[i] for i in reduced])
+    expected = x.var(axis=reduced) * (n / (n - 1.) if unbiased else 1.)
+    np.testing.assert_allclose(K_value(layer.moving_variance), expected,
+                               rtol=1e-5)
+    np.testing.assert_allclose(K_value(layer.moving_mean),
+                               x.mean(axis=reduced), rtol=1e-5)
+
+
+def test_unfused_tf_keras_batch_norm_is_biased(tf_keras):
+    x = np.random.RandomState(0).rand(4, 2, 2, 3).astype('float32')
+    layer = keras.layers.BatchNormalization(momentum=0., fused=False)
+    layer(x, training=True)
+    np.testing.assert_allclose(K_value(layer.moving_variance),
+                               x.var(axis=(0, 1, 2)), rtol=1e-5)
+
+
+def K_value(tensor):
+    return keras.backend.get_value(tensor)
