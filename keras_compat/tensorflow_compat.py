@@ -14,6 +14,8 @@ Anything else raises an AttributeError that says so."""
 import builtins
 import collections
 import contextlib
+import ctypes
+import gc
 import itertools
 import sys
 import types
@@ -220,6 +222,45 @@ def _tensor_assign(combine):
 
 
 _tensor_shape_methods()
+
+
+def _add_to_c_type(cls, name, value):
+    """Gives `cls`, a type defined in C that refuses new attributes
+    (torch.Size, torch.dtype), the attribute `name` anyway: it is written
+    into the type's own dict and the type's attribute cache is cleared.
+    Where the interpreter does not allow it, the attribute is left out."""
+    if name in cls.__dict__:
+        return
+    try:
+        namespace = gc.get_referents(cls.__dict__)[0]
+        if not isinstance(namespace, dict):
+            return
+        namespace[name] = value
+        ctypes.pythonapi.PyType_Modified(ctypes.py_object(cls))
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return
+
+
+def _tensorflow_shape_and_dtype_attributes():
+    """TensorFlow's `x.shape.as_list()`, `x.shape.rank`, `x.dtype.name`,
+    `x.dtype.is_floating`, ... on torch tensors, which tf.keras layers and
+    loss functions read from the tensors they get."""
+    shape_attributes = {
+        'as_list': lambda self: list(self),
+        'rank': property(len), 'ndims': property(len),
+        'dims': property(list),
+        'is_fully_defined': lambda self: True,
+        'num_elements': lambda self: self.numel()}
+    for name, value in shape_attributes.items():
+        _add_to_c_type(torch.Size, name, value)
+    for name in ('name', 'is_floating', 'is_integer', 'is_unsigned',
+                 'is_bool', 'as_numpy_dtype', 'min', 'max'):
+        _add_to_c_type(torch.dtype, name, property(
+            lambda self, name=name: getattr(as_dtype(self), name)))
+    _add_to_c_type(torch.dtype, 'base_dtype', property(lambda self: self))
+
+
+_tensorflow_shape_and_dtype_attributes()
 
 
 # ------------------------------------------------- TF1 graph and session
@@ -2877,6 +2918,16 @@ compat.v1 = _module
 compat.v2 = _module
 compat.as_str = lambda b: b.decode() if isinstance(b, bytes) else str(b)
 compat.as_bytes = lambda s: s.encode() if isinstance(s, str) else bytes(s)
+
+
+def _dimension_value(dimension):
+    """`tf.compat.dimension_value`: an int (or None) from a dimension."""
+    return getattr(dimension, 'value', dimension)
+
+
+compat.dimension_value = _dimension_value
+compat.dimension_at_index = lambda shape, index: TensorShape(
+    tuple(shape))[index]
 
 SUBMODULES = ('nn', 'math', 'linalg', 'random', 'dtypes', 'train', 'data',
               'image', 'losses', 'summary', 'initializers',

@@ -546,3 +546,27 @@ def test_a_file_path_pipeline_reads_and_decodes_images(tmp_path):
     np.testing.assert_allclose(images[0].numpy(), first, rtol=1e-6)
     assert tf.nest.flatten({'b': [1, 2], 'a': 3}) == [3, 1, 2]
     assert tf.is_tensor(tf.constant(1.0)) and not tf.is_tensor(1.0)
+
+
+def test_torch_tensors_answer_tensorflow_shape_and_dtype_attributes():
+    x = torch.ones(2, 3)
+    assert x.shape.as_list() == [2, 3]
+    assert (x.shape.rank, x.shape.ndims, x.shape.dims) == (2, 2, [2, 3])
+    assert x.shape.is_fully_defined() and x.shape.num_elements() == 6
+    assert x.dtype.name == 'float32' and x.dtype.is_floating
+    assert x.dtype.base_dtype is torch.float32
+    assert x.dtype.as_numpy_dtype is np.float32
+    ints = torch.zeros(2, dtype=torch.int64)
+    assert ints.dtype.name == 'int64' and ints.dtype.is_integer
+    assert not ints.dtype.is_floating
+    assert ints.dtype.max == np.iinfo(np.int64).max
+    assert torch.zeros(1, dtype=torch.bool).dtype.is_bool
+    # torch's own attributes are untouched.
+    assert x.dtype.is_floating_point and x.shape.numel() == 6
+
+
+def test_dimension_value():
+    assert tf.compat.dimension_value(tf.TensorShape((None, 3))[1]) == 3
+    assert tf.compat.dimension_value(None) is None
+    assert tf.compat.dimension_value(4) == 4
+    assert tf.compat.dimension_at_index((None, 5), 1).value == 5

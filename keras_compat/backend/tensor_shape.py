@@ -22,6 +22,23 @@ class TensorShape(tuple):
     def ndims(self):
         return len(self)
 
+    rank = ndims
+
+    def is_fully_defined(self):
+        return all(d is not None for d in self)
+
+    def num_elements(self):
+        """The number of elements, None when a dimension is unknown."""
+        if not self.is_fully_defined():
+            return None
+        count = 1
+        for d in self:
+            count *= int(d)
+        return count
+
+    def concatenate(self, other):
+        return TensorShape(tuple(self) + tuple(other))
+
     @property
     def dims(self):
         return [self[i] for i in range(len(self))]

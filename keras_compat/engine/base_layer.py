@@ -23,6 +23,7 @@ from ..backend import common, immutable, variable_graph
 from . import call_context
 from ..utils.generic_utils import to_list, unpack_singleton
 from .keras_tensor import KerasTensor, Node
+from ..backend.tensor_shape import TensorShape
 
 _ALLOWED_KWARGS = frozenset({'input_shape', 'batch_input_shape', 'batch_size',
                              'dtype', 'name', 'trainable', 'weights',
@@ -40,6 +41,19 @@ def to_snake_case(name):
 
 
 _to_snake_case = to_snake_case  # (Keras 2's name)
+
+
+def _shape_for_build(input_shape):
+    """What a user layer's `build` gets: each shape a tuple that also
+    answers TensorFlow's `as_list()`, `rank` and `input_shape[-1].value`,
+    as tf.keras's `TensorShape` does (Keras 2's plain tuple idioms keep
+    working)."""
+    if isinstance(input_shape, list):
+        return [_shape_for_build(s) for s in input_shape]
+    if isinstance(input_shape, tuple) and \
+            all(d is None or isinstance(d, int) for d in input_shape):
+        return TensorShape(input_shape)
+    return input_shape
 
 
 def _collect_previous_mask(input_tensors):
@@ -1371,9 +1385,11 @@ class Layer(nn.Module):
     def _maybe_build(self, input_shape):
         if not self.built:
             self._built_input_shape = input_shape
-            self.build(input_shape)
+            user = _class_flags(self.__class__)['user']
+            self.build(_shape_for_build(input_shape) if user
+                       else input_shape)
             self.built = True
-            if _class_flags(self.__class__)['user']:
+            if user:
                 self._track_containers()
             if self._initial_weights is not None:
                 self.set_weights(self._initial_weights)

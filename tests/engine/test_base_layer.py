@@ -374,19 +374,40 @@ def test_build_and_compute_output_shape_get_tuples():
                                   ('shape', [(None, 3), (None, 2)])]
     for _, shapes in RecordsShapes.seen:
         assert type(shapes) is list
-        assert all(type(s) is tuple for s in shapes)
+        assert all(isinstance(s, tuple) for s in shapes)
     assert RecordsSingle.seen == [(None, 2), (None, 2)]
-    assert all(type(s) is tuple for s in RecordsSingle.seen)
+    assert all(isinstance(s, tuple) for s in RecordsSingle.seen)
     # Built from real tensors: a list of tuples with an unknown batch.
     RecordsShapes.seen[:] = []
     RecordsShapes()([torch.ones(5, 3), torch.ones(5, 2)])
     assert RecordsShapes.seen == [('build', [(None, 3), (None, 2)])]
-    assert all(type(s) is tuple for s in RecordsShapes.seen[0][1])
+    assert all(isinstance(s, tuple) for s in RecordsShapes.seen[0][1])
     # Sequential with input_shape: a tuple.
     RecordsSingle.seen[:] = []
     models.Sequential([RecordsSingle(input_shape=(3,))])
     assert RecordsSingle.seen[0] == (None, 3)
-    assert type(RecordsSingle.seen[0]) is tuple
+    assert isinstance(RecordsSingle.seen[0], tuple)
+
+
+class ReadsTensorFlowShape(layers.Layer):
+    """tf.keras custom-layer idioms on the shape `build` gets."""
+
+    def build(self, input_shape):
+        self.read = (input_shape.as_list(), input_shape.rank,
+                     input_shape[-1].value, input_shape[1:].as_list(),
+                     input_shape.is_fully_defined())
+        self.kernel = self.add_weight('kernel', (input_shape[-1], 2))
+
+    def call(self, inputs):
+        return K.dot(inputs, self.kernel)
+
+
+def test_build_gets_a_shape_with_tensorflow_methods():
+    layer = ReadsTensorFlowShape()
+    out = layer(layers.Input((4, 3)))
+    assert layer.read == ([None, 4, 3], 3, 3, [4, 3], False)
+    assert K.int_shape(out) == (None, 4, 2)
+    assert layer.get_weights()[0].shape == (3, 2)
 
 
 # --------------------------------------------- augmented assignment
