@@ -935,6 +935,11 @@ class CSVLogger(Callback):
 
         if self.keys is None:
             self.keys = sorted(logs.keys())
+            if K.common.is_tf_keras() and \
+                    not any(k.startswith('val_') for k in self.keys):
+                # tf.keras always writes the validation columns (NA
+                # without validation, or on epochs validation skips).
+                self.keys += ['val_' + k for k in self.keys]
         if self.model.stop_training:
             logs = dict((k, logs[k] if k in logs else 'NA')
                         for k in self.keys)

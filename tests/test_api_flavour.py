@@ -287,3 +287,122 @@ def test_unfused_tf_keras_batch_norm_is_biased(tf_keras):
 
 def K_value(tensor):
     return keras.backend.get_value(tensor)
+
+
+# ------------------------------------------------------- more tf.keras rules
+def test_tf_keras_snake_case_keeps_digits_with_capitals(tf_keras):
+    class VGG16(keras.layers.Layer):
+        pass
+    assert VGG16().name == 'vgg16'
+    assert keras.layers.ConvLSTM2D(1, 1).name == 'conv_lstm2d'
+    assert keras.layers.MaxPooling2D().name == 'max_pooling2d'
+    common.set_api_flavour('keras')
+    assert VGG16().name == 'vg_g16_1'
+
+
+def test_tf_keras_recurrent_layers_name_their_cells_without_counting(
+        tf_keras):
+    layer = keras.layers.LSTM(1)
+    assert layer.cell.name == 'lstm_cell'
+    keras.layers.GRU(1)
+    assert keras.layers.LSTMCell(1).name == 'lstm_cell'
+    assert keras.layers.GRUCell(1).name == 'gru_cell'
+
+
+def test_tf_keras_model_weights_go_layer_by_layer(tf_keras):
+    model = keras.Sequential([keras.layers.Dense(2, input_shape=(3,)),
+                              keras.layers.BatchNormalization(),
+                              keras.layers.Dense(4)])
+    assert [w.name for w in model.weights] == [
+        'dense/kernel:0', 'dense/bias:0', 'batch_normalization/gamma:0',
+        'batch_normalization/beta:0', 'batch_normalization/moving_mean:0',
+        'batch_normalization/moving_variance:0', 'dense_1/kernel:0',
+        'dense_1/bias:0']
+    assert [tuple(w.shape) for w in model.weights] == \
+        [a.shape for a in model.get_weights()]
+
+
+class _TestHooks(keras.callbacks.Callback):
+    def __init__(self):
+        super(_TestHooks, self).__init__()
+        self.ends, self.params_seen = [], []
+
+    def on_test_begin(self, logs=None):
+        self.params_seen.append(dict(self.params))
+
+    def on_test_end(self, logs=None):
+        self.ends.append(sorted(logs or {}))
+
+
+def _small_model():
+    model = keras.Sequential([keras.layers.Dense(
+        1, input_shape=(1,), kernel_initializer='ones')])
+    model.compile('sgd', 'mse')
+    return model
+
+
+def test_tf_keras_validation_reports_its_logs(tf_keras):
+    x = np.ones((4, 1), 'float32')
+    hooks = _TestHooks()
+    model = _small_model()
+    model.fit(x, x, epochs=1, verbose=0, validation_data=(x, x),
+              callbacks=[hooks])
+    model.evaluate(x, x, verbose=0, callbacks=[hooks])
+    assert hooks.ends == [['loss'], ['loss']]
+    assert hooks.params_seen[1] == {'verbose': 0, 'epochs': 1, 'steps': 1}
+
+
+def test_tf_keras_csv_logger_always_has_validation_columns(tf_keras,
+                                                            tmp_path):
+    x = np.ones((4, 1), 'float32')
+    path = str(tmp_path / 'log.csv')
+    _small_model().fit(x, x, epochs=1, verbose=0,
+                       callbacks=[keras.callbacks.CSVLogger(path)])
+    lines = open(path).read().splitlines()
+    assert lines[0] == 'epoch,loss,val_loss'
+    assert lines[1].endswith(',NA')
+
+
+def test_tf_keras_infers_timestep_and_column_weights(tf_keras):
+    x = np.arange(12, dtype='float32').reshape(2, 3, 2) / 10.
+    y = np.zeros((2, 3, 1), 'float32')
+    model = keras.Sequential([keras.layers.Dense(
+        1, input_shape=(3, 2), kernel_initializer='ones')])
+    model.compile('sgd', 'mse')
+    weights = np.array([[1., 0., 2.], [0., 1., 1.]], 'float32')
+    squared = x.sum(axis=-1) ** 2
+    # tf.keras: sum of weighted per-timestep losses over their count.
+    expected = (squared * weights).sum() / weights.size
+    assert model.evaluate(x, y, sample_weight=weights, verbose=0) == \
+        pytest.approx(expected, rel=1e-6)
+    flat = keras.Sequential([keras.layers.Dense(
+        1, input_shape=(2,), kernel_initializer='ones')])
+    flat.compile('sgd', 'mse')
+    column = np.array([[1.], [3.]], 'float32')
+    rows = x[:, 0]
+    expected = ((rows.sum(axis=1) ** 2) * column[:, 0]).mean()
+    assert flat.evaluate(rows, y[:, 0], sample_weight=column, verbose=0) == \
+        pytest.approx(expected, rel=1e-6)
+
+
+def test_keras_2_asks_for_the_temporal_mode():
+    x = np.ones((2, 3, 2), 'float32')
+    model = keras.Sequential([keras.layers.Dense(1, input_shape=(3, 2))])
+    model.compile('sgd', 'mse')
+    with pytest.raises(ValueError, match='temporal'):
+        model.evaluate(x, np.zeros((2, 3, 1)), verbose=0,
+                       sample_weight=np.ones((2, 3)))
+
+
+@pytest.mark.parametrize('split', [False, True])
+def test_validation_batch_size(split):
+    x = np.ones((10, 1), 'float32')
+    seen = []
+    record = keras.callbacks.LambdaCallback(
+        on_test_batch_end=lambda batch, logs: seen.append(batch))
+    validation = {'validation_split': 0.5} if split else \
+        {'validation_data': (x, x)}
+    _small_model().fit(x, x, batch_size=5, epochs=1, verbose=0,
+                       validation_batch_size=3 if not split else 2,
+                       callbacks=[record], **validation)
+    assert seen == ([0, 1, 2] if split else [0, 1, 2, 3])

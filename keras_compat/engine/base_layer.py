@@ -32,8 +32,11 @@ _ALLOWED_KWARGS = frozenset({'input_shape', 'batch_input_shape', 'batch_size',
 
 
 def to_snake_case(name):
-    """'MaxPooling2D' -> 'max_pooling2d', as Keras names layers."""
-    intermediate = re.sub('(.)([A-Z][a-z0-9]+)', r'\1_\2', name)
+    """'MaxPooling2D' -> 'max_pooling2d', as Keras names layers. Keras 2
+    counts digits as lower case ('VGG16' -> 'vg_g16'), tf.keras does not
+    ('vgg16'), and a tf.keras program gets its rule."""
+    lower = '[a-z]' if common.is_tf_keras() else '[a-z0-9]'
+    intermediate = re.sub('(.)([A-Z]%s+)' % lower, r'\1_\2', name)
     insecure = re.sub('([a-z])([A-Z])', r'\1_\2', intermediate).lower()
     if insecure[0] != '_':
         return insecure
@@ -890,7 +893,13 @@ class Layer(nn.Module):
 
     @property
     def weights(self):
-        """Keras-layout views of all weights, trainable ones first."""
+        """Keras-layout views of all weights, trainable ones first; in a
+        tf.keras program a model's go layer by layer, in `get_weights()`
+        order, as tf.keras lists them."""
+        if common.is_tf_keras() and '_is_graph_network' in self.__dict__ \
+                and not _lists_own_weights(type(self)):
+            return [layer._weight_view(r)
+                    for layer, r in self._all_records()]
         return self.trainable_weights + self.non_trainable_weights
 
     @property

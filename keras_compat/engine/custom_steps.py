@@ -365,7 +365,9 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks,
             epoch_logs = dict(_train_epoch(model, train, callback_list))
             if val is not None and training_utils.should_run_validation(
                     validation_freq, epoch):
+                callback_list.on_test_begin()
                 val_logs = _evaluate_batches(model, val, callback_list)
+                callback_list.on_test_end(val_logs)
                 epoch_logs.update(('val_' + name, value)
                                   for name, value in val_logs.items())
             callback_list.on_epoch_end(epoch, epoch_logs)
@@ -439,7 +441,8 @@ def evaluate(model, x, y, batch_size, verbose, sample_weight, steps,
                           steps)
     callback_list = cbks.CallbackList(callbacks or [])
     callback_list.set_model(model)
-    callback_list.set_params({'verbose': verbose, 'steps': len(batches)})
+    callback_list.set_params({'verbose': verbose, 'epochs': 1,
+                              'steps': len(batches)})
     callback_list.on_test_begin()
     logs = _evaluate_batches(model, batches, callback_list)
     callback_list.on_test_end(logs)
@@ -454,7 +457,8 @@ def predict(model, x, batch_size, steps, callbacks):
     batches = batches_for(model, x, None, None, batch_size, False, steps)
     callback_list = cbks.CallbackList(callbacks or [])
     callback_list.set_model(model)
-    callback_list.set_params({'verbose': 0, 'steps': len(batches)})
+    callback_list.set_params({'verbose': 0, 'epochs': 1,
+                              'steps': len(batches)})
     callback_list.on_predict_begin()
     results = []
     with torch.no_grad():

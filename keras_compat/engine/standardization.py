@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from .. import backend as K
+from ..backend import common
 from . import data_adapter
 
 
@@ -117,6 +118,8 @@ def standardize_weight(target, sample_weight, class_weight, mode):
         sample_weight = data_adapter.to_tensor(
             data_adapter.to_array_like(sample_weight)).to(
             K.torch_dtype(K.floatx()))
+    if mode is None and sample_weight is not None and common.is_tf_keras():
+        mode, sample_weight = _tf_keras_weight_mode(target, sample_weight)
     _check_weight_rank(target, sample_weight, mode)
     class_sample_weight = _class_sample_weight(target, class_weight)
     if sample_weight is not None and class_sample_weight is not None:
@@ -124,6 +127,17 @@ def standardize_weight(target, sample_weight, class_weight, mode):
     if sample_weight is not None:
         return sample_weight
     return class_sample_weight
+
+
+def _tf_keras_weight_mode(target, sample_weight):
+    """tf.keras needs no `sample_weight_mode`: 2-D weights for a target
+    with timesteps weigh each timestep, and (samples, 1) weights weigh
+    the samples."""
+    if sample_weight.dim() == 2 and target.dim() >= 3:
+        return 'temporal', sample_weight
+    if sample_weight.dim() == 2 and sample_weight.shape[1] == 1:
+        return None, sample_weight[:, 0]
+    return None, sample_weight
 
 
 def _check_weight_rank(target, sample_weight, mode):

@@ -656,8 +656,12 @@ class Model(Network):
             shuffle=True, class_weight=None, sample_weight=None,
             initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_freq=1, max_queue_size=10, workers=1,
-            use_multiprocessing=False, **kwargs):
-        """Trains the model for `epochs` epochs; returns a `History`."""
+            use_multiprocessing=False, validation_batch_size=None,
+            **kwargs):
+        """Trains the model for `epochs` epochs; returns a `History`.
+        `validation_batch_size` (tf.keras) is the batch size of array
+        `validation_data` and of `validation_split` (default
+        `batch_size`)."""
         if 'nb_epoch' in kwargs:
             warnings.warn('The `nb_epoch` argument in `fit` has been renamed '
                           '`epochs`.', stacklevel=2)
@@ -671,7 +675,14 @@ class Model(Network):
             validation_steps=validation_steps,
             validation_split=validation_split,
             validation_freq=validation_freq, workers=workers)
+        if validation_batch_size is not None:
+            training_utils.check_arguments(batch_size=validation_batch_size)
         if custom_steps.overrides(self, 'train_step'):
+            if validation_batch_size is not None:
+                raise NotImplementedError(
+                    '`validation_batch_size` with a custom train_step: '
+                    'batch the validation data yourself (a Sequence or '
+                    'dataset as `validation_data`).')
             return custom_steps.fit(
                 self, x, y, batch_size, epochs, verbose, callbacks,
                 validation_split, validation_data, shuffle, class_weight,
@@ -690,7 +701,8 @@ class Model(Network):
                 validation_freq=validation_freq, class_weight=class_weight,
                 max_queue_size=max_queue_size, workers=workers,
                 use_multiprocessing=use_multiprocessing, shuffle=shuffle,
-                initial_epoch=initial_epoch, batch_size=batch_size)
+                initial_epoch=initial_epoch, batch_size=batch_size,
+                validation_batch_size=validation_batch_size)
         if batch_size is None and steps_per_epoch is None:
             batch_size = 32
         if x is None:
@@ -698,7 +710,8 @@ class Model(Network):
         train_batches, val_batches = loops.fit_array_batches(
             self, x, y, sample_weight, class_weight, batch_size, shuffle,
             steps_per_epoch, validation_split, validation_data,
-            validation_steps, max_queue_size, workers, use_multiprocessing)
+            validation_steps, max_queue_size, workers, use_multiprocessing,
+            validation_batch_size)
         with loops.closing(val_batches):
             return loops.fit_loop(self, train_batches, val_batches, epochs,
                                   verbose, callbacks, initial_epoch,
@@ -840,7 +853,8 @@ class Model(Network):
                       validation_steps=None, validation_freq=1,
                       class_weight=None, max_queue_size=10, workers=1,
                       use_multiprocessing=False, shuffle=True,
-                      initial_epoch=0, batch_size=None, **kwargs):
+                      initial_epoch=0, batch_size=None,
+                      validation_batch_size=None, **kwargs):
         """Trains on batches from a generator, a `keras.utils.Sequence` or
         a torch DataLoader/Dataset."""
         epochs, steps_per_epoch, validation_steps, workers, \
@@ -862,7 +876,8 @@ class Model(Network):
         val_batches = None
         if validation_data is not None:
             val_batches = loops.validation_batches(
-                self, validation_data, batch_size or 32, validation_steps,
+                self, validation_data,
+                validation_batch_size or batch_size or 32, validation_steps,
                 max_queue_size, workers, use_multiprocessing)
         with loops.closing(batches, val_batches):
             batches.prime()

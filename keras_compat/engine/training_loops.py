@@ -91,7 +91,8 @@ def fit_loop(model, train_batches, val_batches, epochs, verbose, callbacks,
                 # run, as in Keras 2.3.
                 callback_list.on_test_begin()
                 val_logs = evaluate_loop(model, val_batches, callback_list)
-                callback_list.on_test_end()
+                callback_list.on_test_end(
+                    val_logs if common.is_tf_keras() else None)
                 for name, value in val_logs.items():
                     epoch_logs['val_' + name] = value
             _note_aliases(model)
@@ -116,6 +117,15 @@ def fit_loop(model, train_batches, val_batches, epochs, verbose, callbacks,
     # (tf.keras hands on_train_end the last epoch's logs; Keras 2 none.)
     callback_list.on_train_end(epoch_logs if common.is_tf_keras() else None)
     return model.history
+
+
+def loop_params(verbose, steps):
+    """`callback.params` in evaluate and predict (tf.keras adds
+    `epochs`: 1)."""
+    params = {'verbose': verbose, 'steps': steps}
+    if common.is_tf_keras():
+        params['epochs'] = 1
+    return params
 
 
 def batch_log_keys(step, size=None):
@@ -274,7 +284,7 @@ def run_evaluation(model, batches, verbose, callbacks):
     model._prepare_training()
     callback_list = cbks.CallbackList(callbacks or [])
     callback_list.set_model(model)
-    callback_list.set_params({'verbose': verbose, 'steps': len(batches)})
+    callback_list.set_params(loop_params(verbose, len(batches)))
     bar = None
     if verbose and distributed.is_chief():
         from ..utils.generic_utils import Progbar
@@ -304,7 +314,7 @@ def predict_loop(model, batches, verbose=0, callbacks=None):
     model._set_mode(inference_phase())
     callback_list = cbks.CallbackList(callbacks or [])
     callback_list.set_model(model)
-    callback_list.set_params({'verbose': verbose, 'steps': len(batches)})
+    callback_list.set_params(loop_params(verbose, len(batches)))
     bar = None
     if verbose == 1:
         from ..utils.generic_utils import Progbar
@@ -479,10 +489,12 @@ def array_batches(model, inputs, targets, weights, batch_size, steps=None,
 def fit_array_batches(model, x, y, sample_weight, class_weight, batch_size,
                       shuffle, steps_per_epoch, validation_split,
                       validation_data, validation_steps, max_queue_size,
-                      workers, use_multiprocessing):
+                      workers, use_multiprocessing,
+                      validation_batch_size=None):
     """(training batches, validation batches or None) of a `fit` on
     arrays: `validation_data`, or the last `validation_split` of the
     samples (before shuffling, as Keras 2 splits)."""
+    val_batch_size = validation_batch_size or batch_size
     inputs, targets, weights = standardization.standardize_user_data(
         model, x, y, sample_weight, class_weight, batch_size, lazy=True)
     if shuffle and shuffle != 'batch' and any(
@@ -493,12 +505,12 @@ def fit_array_batches(model, x, y, sample_weight, class_weight, batch_size,
     val_batches = None
     if validation_data is not None:
         val_batches = validation_batches(
-            model, validation_data, batch_size, validation_steps,
+            model, validation_data, val_batch_size, validation_steps,
             max_queue_size, workers, use_multiprocessing)
     elif validation_split and 0. < validation_split < 1.:
         (inputs, targets, weights), val = _split_off(
             (inputs, targets, weights), validation_split)
-        val_batches = array_batches(model, *val, batch_size=batch_size)
+        val_batches = array_batches(model, *val, batch_size=val_batch_size)
         val_batches.callback_data = callback_validation_data(
             None, None, None, *val)
     train_batches = array_batches(model, inputs, targets, weights,

@@ -1139,7 +1139,7 @@ class SimpleRNN(_FusedRNN):
             recurrent_constraint=recurrent_constraint,
             bias_constraint=bias_constraint, dropout=args['dropout'],
             recurrent_dropout=args['recurrent_dropout'],
-            dtype=kwargs.get('dtype'))
+            dtype=kwargs.get('dtype'), **_cell_name('simple_rnn_cell'))
         super(SimpleRNN, self).__init__(
             cell, return_sequences=return_sequences,
             return_state=return_state, go_backwards=go_backwards,
@@ -1221,7 +1221,7 @@ class GRU(_FusedRNN):
             bias_constraint=bias_constraint, dropout=args['dropout'],
             recurrent_dropout=args['recurrent_dropout'],
             implementation=args['implementation'], reset_after=reset_after,
-            dtype=kwargs.get('dtype'))
+            dtype=kwargs.get('dtype'), **_cell_name('gru_cell'))
         super(GRU, self).__init__(
             cell, return_sequences=return_sequences,
             return_state=return_state, go_backwards=go_backwards,
@@ -1302,7 +1302,8 @@ class LSTM(_FusedRNN):
             recurrent_constraint=recurrent_constraint,
             bias_constraint=bias_constraint, dropout=args['dropout'],
             recurrent_dropout=args['recurrent_dropout'],
-            implementation=args['implementation'], dtype=kwargs.get('dtype'))
+            implementation=args['implementation'], dtype=kwargs.get('dtype'),
+            **_cell_name('lstm_cell'))
         super(LSTM, self).__init__(
             cell, return_sequences=return_sequences,
             return_state=return_state, go_backwards=go_backwards,
@@ -1324,6 +1325,13 @@ class LSTM(_FusedRNN):
         if config.get('implementation') == 0:
             config['implementation'] = 1
         return cls(**config)
+
+
+def _cell_name(name):
+    """The cell a recurrent layer makes for itself: tf.keras names it
+    `name` without counting it (a user's first LSTMCell is still
+    'lstm_cell'); Keras 2 counts it as any layer."""
+    return {'name': name} if common.is_tf_keras() else {}
 
 
 def _legacy(layer, kwargs, given):
