@@ -113,7 +113,31 @@ class Network(Layer):
             raise TypeError('Keyword argument not understood:',
                             sorted(kwargs)[0])
         self._base_init(name=name, trainable=trainable)
+        inputs, self._input_keys = _flattened(inputs)
+        outputs, self._output_keys = _flattened(outputs)
         self._set_graph(inputs, outputs)
+
+    def _keyed_outputs(self, outputs):
+        """The outputs of a model made with a dict of outputs: that dict
+        (tf.keras); otherwise `outputs` as they are."""
+        keys = self.__dict__.get('_output_keys')
+        if keys is None:
+            return outputs
+        return dict(zip(keys, to_list(outputs, allow_tuple=True)))
+
+    def _inputs_in_order(self, inputs):
+        """A dict of inputs (keyed as the model's dict of inputs, or by
+        input name) as the list of the model's inputs."""
+        if not isinstance(inputs, dict) or not self._is_graph_network:
+            return inputs
+        keys = self.__dict__.get('_input_keys')
+        if keys is None or not all(k in inputs for k in keys):
+            keys = self.input_names
+        missing = [k for k in keys if k not in inputs]
+        if missing:
+            raise ValueError('Missing data for input %r. The model expects '
+                             'the inputs %s.' % (missing[0], keys))
+        return unpack_singleton([inputs[k] for k in keys])
 
     def _set_graph(self, inputs, outputs):
         inputs = to_list(inputs, allow_tuple=True)
@@ -343,12 +367,17 @@ class Network(Layer):
     @property
     def input(self):
         if self._is_graph_network:
+            keys = self.__dict__.get('_input_keys')
+            if keys is not None:
+                return dict(zip(keys, self.inputs))
             return unpack_singleton(self.inputs)
         return Layer.input.fget(self)
 
     @property
     def output(self):
         if self._is_graph_network:
+            if self.__dict__.get('_output_keys') is not None:
+                return self._keyed_outputs(self.outputs)
             return unpack_singleton(self.outputs)
         return Layer.output.fget(self)
 
@@ -455,6 +484,14 @@ class Network(Layer):
 
     # -------------------------------------------------------------- running
     def __call__(self, inputs, *args, **kwargs):
+        if isinstance(inputs, dict) and self._is_graph_network:
+            inputs = self._inputs_in_order(inputs)
+        if self.__dict__.get('_output_keys') is not None:
+            return self._keyed_outputs(
+                self._call_in_order(inputs, *args, **kwargs))
+        return self._call_in_order(inputs, *args, **kwargs)
+
+    def _call_in_order(self, inputs, *args, **kwargs):
         if base_layer._is_symbolic(inputs):
             return Layer.__call__(self, inputs, *args, **kwargs)
         if call_context.current() is not None or (
@@ -532,7 +569,9 @@ class Network(Layer):
             if kwargs:
                 kwargs = _resolve_arguments(kwargs, tensor_map)
             outputs = layer(args if len(args) > 1 else args[0], **kwargs)
-            if not isinstance(outputs, (list, tuple)):
+            if isinstance(outputs, dict):
+                outputs = _dict_in_order(layer, outputs)
+            elif not isinstance(outputs, (list, tuple)):
                 outputs = [outputs]
             for symbolic, value in zip(node.output_tensors, outputs):
                 key = id(symbolic)
@@ -672,11 +711,16 @@ class Network(Layer):
                 'inbound_nodes': filtered_inbound_nodes,
             })
         config['layers'] = layer_configs
-        config['input_layers'] = self._coordinates_config(
-            self._input_layers, self._input_coordinates, node_conversion_map)
-        config['output_layers'] = self._coordinates_config(
-            self._output_layers, self._output_coordinates,
-            node_conversion_map)
+        config['input_layers'] = _keyed_config(
+            self._coordinates_config(self._input_layers,
+                                     self._input_coordinates,
+                                     node_conversion_map),
+            self.__dict__.get('_input_keys'))
+        config['output_layers'] = _keyed_config(
+            self._coordinates_config(self._output_layers,
+                                     self._output_coordinates,
+                                     node_conversion_map),
+            self.__dict__.get('_output_keys'))
         return copy.deepcopy(config)
 
     def _coordinates_config(self, layers, coordinates, conversion):
@@ -757,6 +801,10 @@ class Network(Layer):
                                  str([l.name for l in unprocessed_nodes]))
 
         def tensors(entries):
+            if isinstance(entries, dict):
+                # (tf.keras: a model made with dicts of inputs/outputs.)
+                return {key: tensors([entry])[0]
+                        for key, entry in entries.items()}
             result = []
             for layer_name, node_index, tensor_index in entries:
                 layer = created_layers[layer_name]
@@ -1022,6 +1070,30 @@ def _resolve_arguments(kwargs, tensor_map):
             return tuple(resolve(v) for v in value)
         return value
     return {k: resolve(v) for k, v in kwargs.items()}
+
+
+def _flattened(structure):
+    """(list, keys): a dict's values in the order of its sorted keys (as
+    tf.keras flattens a model's dict of inputs or outputs) and those
+    keys; anything else as a list, and None."""
+    if isinstance(structure, dict):
+        keys = sorted(structure)
+        return [structure[k] for k in keys], keys
+    return to_list(structure, allow_tuple=True), None
+
+
+def _dict_in_order(layer, outputs):
+    """The values of a dict of outputs (of a model made with one) in the
+    order of the model's outputs."""
+    keys = getattr(layer, '__dict__', {}).get('_output_keys') or \
+        list(outputs)
+    return [outputs[k] for k in keys]
+
+
+def _keyed_config(entries, keys):
+    """tf.keras writes the inputs or outputs of a model made with a dict
+    as a dict of coordinates."""
+    return entries if keys is None else dict(zip(keys, entries))
 
 
 def _unique_output_names(layers):

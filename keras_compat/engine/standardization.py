@@ -228,6 +228,10 @@ def _input_list(model, x, names):
     if isinstance(x, dict):
         if names is None:
             raise ValueError('Dict inputs need a functional model.')
+        keys = model.__dict__.get('_input_keys')
+        if keys is not None and all(k in x for k in keys):
+            # Keyed as the model's dict of inputs (tf.keras).
+            return [x[k] for k in keys]
         missing = [n for n in names if n not in x]
         if missing:
             raise ValueError('No data provided for "' + missing[0] +
@@ -354,6 +358,7 @@ def standardize_targets(model, y, lazy=False):
     names, active = compiled.output_names, compiled.active
     if y is None:
         return [None] * len(names)
+    y = model._by_output_name(y)
     tensors = []
     for i, value in enumerate(_target_list(y, names, active)):
         if value is None or i not in active:
@@ -403,8 +408,10 @@ def check_targets(model, targets):
 # ---------------------------------------------------------------- weights
 def standardize_weights(model, targets, sample_weight, class_weight):
     names = model._compiled_loss.output_names
-    sws = spread_weights(sample_weight, names, 'sample_weight')
-    cws = spread_weights(class_weight, names, 'class_weight')
+    sws = spread_weights(model._by_output_name(sample_weight), names,
+                         'sample_weight')
+    cws = spread_weights(model._by_output_name(class_weight), names,
+                         'class_weight')
     return [None if target is None else standardize_weight(
         target, sws[i], cws[i], model._sample_weight_modes[i])
         for i, target in enumerate(targets)]

@@ -245,6 +245,10 @@ class Model(Network):
         # model changes: a failing compile leaves it as it was.
         optimizer = optimizers.get(optimizer)
         output_names = self._output_names_for_compile()
+        loss, loss_weights, metrics, weighted_metrics, sample_weight_mode = (
+            self._by_output_name(value) for value in (
+                loss, loss_weights, metrics, weighted_metrics,
+                sample_weight_mode))
         compiled_loss = compile_utils.CompiledLoss(
             loss, loss_weights, output_names)
         weight_modes = self._weight_modes(sample_weight_mode, output_names,
@@ -497,6 +501,15 @@ class Model(Network):
             compiled, list(outputs), self._sample_weight_modes, self)
         self.__dict__['_keras2_loss_graph'] = (compiled, graph)
         return graph
+
+    def _by_output_name(self, value):
+        """A dict keyed as the model's dict of outputs (tf.keras) keyed by
+        output name instead; anything else as it is."""
+        keys = self.__dict__.get('_output_keys')
+        if keys is None or not isinstance(value, dict):
+            return value
+        names = dict(zip(keys, self.output_names))
+        return {names.get(k, k): v for k, v in value.items()}
 
     def _require_compiled(self):
         if self.optimizer is None or self._compiled_loss is None:
@@ -781,7 +794,8 @@ class Model(Network):
                              'size: ' + str(batch_size) + '.')
         batches = loops.array_batches(self, inputs, [], [], batch_size,
                                       steps=steps)
-        return loops.predict_loop(self, batches, verbose, callbacks)
+        return self._keyed_outputs(
+            loops.predict_loop(self, batches, verbose, callbacks))
 
     # ---------------------------------------------------------- on batch
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
@@ -845,7 +859,8 @@ class Model(Network):
             outputs = loops.joined_parts(loops.predicted_parts(
                 self, batch.inputs, loops.LazyRows(self)))
         arrays = [o.cpu().numpy() for o in outputs]
-        return arrays[0] if len(arrays) == 1 else arrays
+        return self._keyed_outputs(arrays[0] if len(arrays) == 1
+                                   else arrays)
 
     # ---------------------------------------------------------- generators
     def fit_generator(self, generator, steps_per_epoch=None, epochs=1,

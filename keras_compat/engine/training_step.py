@@ -202,6 +202,10 @@ def forward(model, inputs, train=False):
         outputs = _compiled_forward(model, x)
     else:
         outputs = _autocast_call(model, ddp or model, x)
+    if isinstance(outputs, dict):
+        # (A model made with a dict of outputs.)
+        outputs = [outputs[k] for k in
+                   model.__dict__.get('_output_keys') or list(outputs)]
     if not isinstance(outputs, (list, tuple)):
         outputs = [outputs]
     if model._policy is not None and model._policy.mixed:

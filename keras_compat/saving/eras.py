@@ -499,10 +499,11 @@ def _model_config(class_name, config, ctx):
 
 
 def _endpoints(value):
-    """`input_layers` / `output_layers` as a list of [name, node, tensor]
-    (tf.keras writes dicts for dict inputs, Keras 3 a single entry)."""
+    """`input_layers` / `output_layers` as a list of [name, node, tensor],
+    or a dict of them (tf.keras writes dicts for a model made with dicts
+    of inputs or outputs; Keras 3 a single entry)."""
     if isinstance(value, dict):
-        value = [value[k] for k in sorted(value)]
+        return {key: list(entry)[:3] for key, entry in value.items()}
     if isinstance(value, list) and value and isinstance(value[0], str):
         value = [value]
     return [list(v)[:3] for v in value or []]
