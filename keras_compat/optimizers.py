@@ -114,7 +114,14 @@ class Optimizer(torch.optim.Optimizer):
     gradient by its own norm; False is tf.keras 2.11+'s optimizers: the
     same, with epsilon inside the square root of RMSprop and Adagrad,
     Nadam's momentum schedule without `schedule_decay`, and only the first
-    of `clipnorm`, `global_clipnorm`, `clipvalue` applied."""
+    of `clipnorm`, `global_clipnorm`, `clipvalue` applied.
+
+    tf.keras 2.11+'s `name` (the class name by default), `jit_compile`
+    (recorded only) and `use_ema`: after each step, an `average` slot per
+    weight (starting from the weight before the first step) becomes
+    ema_momentum * average + (1 - ema_momentum) * weight; every
+    `ema_overwrite_frequency` steps, and in `finalize_variable_values`,
+    the weights are set to their averages."""
 
     _slot_names = ()
     # True for a subclass that defines its step as Keras 2's
@@ -130,7 +137,8 @@ class Optimizer(torch.optim.Optimizer):
 
     def __init__(self, **kwargs):
         allowed = {'clipnorm', 'clipvalue', 'global_clipnorm', 'name',
-                   'weight_decay', 'is_legacy_optimizer'}
+                   'weight_decay', 'is_legacy_optimizer', 'use_ema',
+                   'ema_momentum', 'ema_overwrite_frequency', 'jit_compile'}
         for k in kwargs:
             if k not in allowed:
                 raise TypeError('Unexpected keyword argument passed to '
@@ -158,6 +166,11 @@ class Optimizer(torch.optim.Optimizer):
                 raise ValueError('weight_decay must be a float >= 0; got %r'
                                  % (self.weight_decay,))
             self.weight_decay = float(self.weight_decay)
+        self.name = kwargs.get('name') or type(self).__name__
+        self.jit_compile = bool(kwargs.get('jit_compile', True))
+        self._init_ema(kwargs.get('use_ema', False),
+                       kwargs.get('ema_momentum', 0.99),
+                       kwargs.get('ema_overwrite_frequency'))
         if not isinstance(getattr(type(self), 'iterations', None), property):
             # (A wrapper optimizer may forward `iterations` to the one it
             # wraps with a read-only property.)
@@ -169,6 +182,26 @@ class Optimizer(torch.optim.Optimizer):
         self.updates = []
         self._attached = False
         self._params = []
+
+    def _init_ema(self, use_ema, momentum, overwrite_frequency):
+        """tf.keras 2.11+'s checks of the moving average arguments; the
+        `average` slots come first, as tf.keras creates them first."""
+        if use_ema:
+            if not 0 <= momentum <= 1:
+                raise ValueError('`ema_momentum` must be in the range [0, '
+                                 '1]. Received: ema_momentum=%r'
+                                 % (momentum,))
+            if overwrite_frequency and (
+                    not isinstance(overwrite_frequency, int) or
+                    overwrite_frequency < 1):
+                raise ValueError('`ema_overwrite_frequency` must be an '
+                                 'integer > 1 or None. Received: '
+                                 'ema_overwrite_frequency=%r'
+                                 % (overwrite_frequency,))
+            self._slot_names = ('average',) + tuple(self._slot_names)
+        self.use_ema = bool(use_ema)
+        self.ema_momentum = momentum
+        self.ema_overwrite_frequency = overwrite_frequency
 
     def __getstate__(self):
         # torch.optim.Optimizer pickles only its defaults, state and
@@ -302,14 +335,23 @@ class Optimizer(torch.optim.Optimizer):
         # in get_updates.
         self.__dict__['_assigned_weights'] = weights
 
+    @property
+    def variables(self):
+        """tf.keras's `optimizer.variables()` (a method of its legacy
+        optimizers, a list that can be called in 2.11+): the `weights`."""
+        return _CallableList(self.weights)
+
     def _extra_weights(self):
         return []
 
     def _slot(self, p, name):
         state = self.state[p]
         if name not in state:
-            state[name] = torch.zeros_like(p, memory_format=torch.
-                                           preserve_format)
+            if name == 'average':
+                state[name] = p.detach().clone()
+            else:
+                state[name] = torch.zeros_like(
+                    p, memory_format=torch.preserve_format)
         return state[name]
 
     def get_weights(self):
@@ -363,17 +405,49 @@ class Optimizer(torch.optim.Optimizer):
             K.set_value(p, w)
 
     def get_config(self):
-        config = {}
+        """The arguments that rebuild this optimizer, as its flavour's
+        Keras writes them: Keras 2 (`is_legacy_optimizer` None): the
+        hyperparameters, then the clipping options that are set; tf.keras's
+        legacy optimizers: `name` first (and `is_legacy_optimizer: True`
+        last); tf.keras 2.11+: `name`, `weight_decay`, the clipping
+        options, `use_ema`, `ema_momentum`, `ema_overwrite_frequency`,
+        `jit_compile`, `is_legacy_optimizer: False`, then the
+        hyperparameters, without the `decay` it refuses."""
+        own = self._own_config()
+        flavour = getattr(self, 'is_legacy_optimizer', None)
+        name = getattr(self, 'name', type(self).__name__)
+        if flavour is False:
+            if not own.get('decay'):
+                own.pop('decay', None)
+            config = {'name': name}
+            for key in ('weight_decay', 'clipnorm', 'global_clipnorm',
+                        'clipvalue') + _EMA_KEYS + ('jit_compile',):
+                config[key] = getattr(self, key, None)
+            config['is_legacy_optimizer'] = False
+            config.update(own)
+            return config
+        config = {'name': name} if flavour else {}
+        config.update(own)
         for key in ('clipnorm', 'global_clipnorm', 'clipvalue',
-                    'weight_decay', 'is_legacy_optimizer'):
+                    'weight_decay'):
             if getattr(self, key, None) is not None:
                 config[key] = getattr(self, key)
+        if getattr(self, 'use_ema', False):
+            config.update((key, getattr(self, key)) for key in _EMA_KEYS)
+        if flavour:
+            config['is_legacy_optimizer'] = True
         return config
+
+    def _own_config(self):
+        """The hyperparameters of a built-in optimizer's config."""
+        return {}
 
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        config.pop('name', None)
+        if cls.__module__ != __name__:
+            # (A user's optimizer may not take tf.keras's name.)
+            config.pop('name', None)
         return cls(**config)
 
     def __repr__(self):
@@ -479,11 +553,42 @@ class Optimizer(torch.optim.Optimizer):
 
     def _update_on(self, params, grads, iterations):
         if params:
+            use_ema = getattr(self, 'use_ema', False)
+            if use_ema:
+                # (Made from the weights before their first step.)
+                averages = [self._slot(p, 'average') for p in params]
             if getattr(self, 'weight_decay', None):
                 # Decoupled weight decay, before the update (tf.keras 2.11+).
                 torch._foreach_mul_(params, 1. - self._lr_now(iterations) *
                                     self.weight_decay)
             self._update(params, grads, iterations)
+            if use_ema:
+                self._ema_step(params, averages, iterations)
+
+    def _ema_step(self, params, averages, iterations):
+        """tf.keras 2.11+'s moving average after a step: average =
+        ema_momentum * average + (1 - ema_momentum) * weight; the weights
+        take their averages when this step's count + 1 is a multiple of
+        `ema_overwrite_frequency`."""
+        torch._foreach_mul_(averages, self.ema_momentum)
+        torch._foreach_add_(averages, params, alpha=1. - self.ema_momentum)
+        frequency = self.ema_overwrite_frequency
+        if frequency and (iterations + 1) % frequency == 0:
+            torch._foreach_copy_(params, averages)
+
+    def finalize_variable_values(self, var_list):
+        """tf.keras 2.11+'s end of training (its `fit` calls it): with
+        `use_ema`, the weights in `var_list` are set to their moving
+        averages; otherwise nothing."""
+        if not getattr(self, 'use_ema', False):
+            return
+        with torch.no_grad():
+            for variable in var_list:
+                param, _ = replay.weight_parameter(variable)
+                average = self.state.get(param, {}).get('average') \
+                    if self._attached else None
+                if average is not None:
+                    param.copy_(average)
 
     def _queued_update(self, hypers, params, grads, iterations):
         """The update of a step queued in a replay, with the
@@ -781,6 +886,17 @@ class Optimizer(torch.optim.Optimizer):
         return grads
 
 
+_EMA_KEYS = ('use_ema', 'ema_momentum', 'ema_overwrite_frequency')
+
+
+class _CallableList(list):
+    """A list that returns itself when called (tf.keras 2.11+'s
+    `optimizer.variables`, read as an attribute or called)."""
+
+    def __call__(self):
+        return self
+
+
 class _SlotVariable(torch.Tensor):
     """An optimizer slot shown as a named variable."""
 
@@ -926,7 +1042,10 @@ def _positional_names(cls_name, args):
         return ['learning_rate', 'initial_accumulator_value', 'epsilon']
     if cls_name == 'Adadelta':
         return ['learning_rate', 'rho', 'epsilon', 'decay']
-    if cls_name in ('Adam', 'AdamW'):
+    if cls_name == 'AdamW':
+        return ['learning_rate', 'weight_decay', 'beta_1', 'beta_2',
+                'epsilon', 'amsgrad']
+    if cls_name == 'Adam':
         names = ['learning_rate', 'beta_1', 'beta_2']
         if isinstance(at(3), bool):
             return names + ['amsgrad']
@@ -938,6 +1057,13 @@ def _positional_names(cls_name, args):
     if cls_name == 'Nadam':
         return ['learning_rate', 'beta_1', 'beta_2', 'epsilon',
                 'schedule_decay']
+    if cls_name == 'Ftrl':
+        # tf.keras's legacy Ftrl takes `name` sixth, its 2.11+ one not.
+        names = ['learning_rate', 'learning_rate_power',
+                 'initial_accumulator_value', 'l1_regularization_strength',
+                 'l2_regularization_strength']
+        tail = ['l2_shrinkage_regularization_strength', 'beta']
+        return names + (['name'] if isinstance(at(5), str) else []) + tail
     return None
 
 
@@ -947,23 +1073,31 @@ def _keras2_positionals(init):
     @functools.wraps(init)
     def wrapper(self, *args, **kwargs):
         cls_name = init.__qualname__.split('.')[0]
-        names = _positional_names(cls_name, args) if args else None
-        if names is None:
-            if not args:
-                _tf_keras_flavoured(cls_name, kwargs)
+        if args and _positional_names(cls_name, args) is None:
             return init(self, *args, **kwargs)
-        if len(args) > len(names):
-            raise TypeError('%s() takes at most %d positional arguments '
-                            '(%d given)' % (cls_name, len(names), len(args)))
-        for key, value in zip(names, args):
-            if key in kwargs or (key == 'learning_rate' and 'lr' in kwargs):
-                raise TypeError("%s() got multiple values for argument "
-                                "'%s'" % (cls_name, key))
-            if not (key == 'epsilon' and value is None):
-                kwargs[key] = value
+        kwargs = _as_keywords(cls_name, args, kwargs)
         _tf_keras_flavoured(cls_name, kwargs)
         return init(self, **kwargs)
     return wrapper
+
+
+def _as_keywords(cls_name, args, kwargs):
+    """`kwargs` with the positional `args` of a built-in optimizer added
+    under their names."""
+    kwargs = dict(kwargs)
+    if not args:
+        return kwargs
+    names = _positional_names(cls_name, args)
+    if len(args) > len(names):
+        raise TypeError('%s() takes at most %d positional arguments '
+                        '(%d given)' % (cls_name, len(names), len(args)))
+    for key, value in zip(names, args):
+        if key in kwargs or (key == 'learning_rate' and 'lr' in kwargs):
+            raise TypeError("%s() got multiple values for argument "
+                            "'%s'" % (cls_name, key))
+        if not (key == 'epsilon' and value is None):
+            kwargs[key] = value
+    return kwargs
 
 
 def _tf_keras_flavoured(cls_name, kwargs):
@@ -1023,13 +1157,22 @@ class SGD(Optimizer):
         else:
             torch._foreach_add_(params, moments)
 
-    def get_config(self):
-        config = {'learning_rate': self._hyper_float('learning_rate'),
-                  'momentum': self._hyper_float('momentum'),
-                  'decay': self._hyper_float('decay'),
-                  'nesterov': self.nesterov}
-        config.update(super(SGD, self).get_config())
-        return config
+    def _own_config(self):
+        return {'learning_rate': self._hyper_float('learning_rate'),
+                'momentum': self._hyper_float('momentum'),
+                'decay': self._hyper_float('decay'),
+                'nesterov': self.nesterov}
+
+
+def _accumulator_slot(optimizer, p, name):
+    """A slot, the `accumulator` starting at the optimizer's
+    `initial_accumulator_value`."""
+    state = optimizer.state[p]
+    if name == 'accumulator' and name not in state:
+        state[name] = torch.full_like(
+            p, optimizer.initial_accumulator_value,
+            memory_format=torch.preserve_format)
+    return Optimizer._slot(optimizer, p, name)
 
 
 def _epsilon(kwargs):
@@ -1072,7 +1215,7 @@ class RMSprop(Optimizer):
         self.centered = bool(centered)
         # As tf.keras: the momentum slots exist when momentum > 0 at
         # construction (its kernel then runs even if momentum is set to 0).
-        self._slot_names = ('accumulator',) + \
+        self._slot_names = self._slot_names + ('accumulator',) + \
             (('momentum',) if float(momentum) > 0 else ()) + \
             (('mg',) if self.centered else ())
 
@@ -1104,17 +1247,19 @@ class RMSprop(Optimizer):
         else:
             torch._foreach_addcdiv_(params, grads, denom, value=-lr)
 
-    def get_config(self):
+    def _own_config(self):
         config = {'learning_rate': self._hyper_float('learning_rate'),
                   'rho': self._hyper_float('rho'),
                   'decay': self._hyper_float('decay'),
                   'epsilon': self.epsilon}
-        # tf.keras's options, written when used (Keras 2 knows neither).
-        if self._hyper_float('momentum') or 'momentum' in self._slot_names:
+        # tf.keras's options, written when used (Keras 2 knows neither)
+        # and in tf.keras's configs.
+        tf_config = self.is_legacy_optimizer is not None
+        if self._hyper_float('momentum') or 'momentum' in \
+                self._slot_names or tf_config:
             config['momentum'] = self._hyper_float('momentum')
-        if self.centered:
-            config['centered'] = True
-        config.update(super(RMSprop, self).get_config())
+        if self.centered or tf_config:
+            config['centered'] = self.centered
         return config
 
 
@@ -1138,19 +1283,14 @@ class Adagrad(Optimizer):
         super(Adagrad, self).__init__(**kwargs)
         if initial_accumulator_value < 0.:
             raise ValueError('initial_accumulator_value must be '
-                             'non-negative: %r' % (initial_accumulator_value,))
+                           'non-negative: %r' % (initial_accumulator_value,))
         self.initial_accumulator_value = float(initial_accumulator_value)
         self._set_hyper('learning_rate', learning_rate)
         self._set_hyper('decay', decay)
         self.initial_decay = decay
 
     def _slot(self, p, name):
-        state = self.state[p]
-        if name not in state:
-            state[name] = torch.full_like(
-                p, self.initial_accumulator_value,
-                memory_format=torch.preserve_format)
-        return state[name]
+        return _accumulator_slot(self, p, name)
 
     def _update(self, params, grads, iterations):
         lr = self._lr_now(iterations)
@@ -1164,14 +1304,15 @@ class Adagrad(Optimizer):
             torch._foreach_add_(denom, self.epsilon)
         torch._foreach_addcdiv_(params, grads, denom, value=-lr)
 
-    def get_config(self):
+    def _own_config(self):
         config = {'learning_rate': self._hyper_float('learning_rate'),
                   'decay': self._hyper_float('decay'),
                   'epsilon': self.epsilon}
-        if self.initial_accumulator_value:
+        if self.initial_accumulator_value or \
+                self.is_legacy_optimizer is not None:
+            # (tf.keras's default is 0.1: its configs need the 0.)
             config['initial_accumulator_value'] = \
                 self.initial_accumulator_value
-        config.update(super(Adagrad, self).get_config())
         return config
 
 
@@ -1212,13 +1353,11 @@ class Adadelta(Optimizer):
         torch._foreach_mul_(deltas, rho)
         torch._foreach_addcmul_(deltas, updates, updates, value=1. - rho)
 
-    def get_config(self):
-        config = {'learning_rate': self._hyper_float('learning_rate'),
-                  'rho': self.rho,
-                  'decay': self._hyper_float('decay'),
-                  'epsilon': self.epsilon}
-        config.update(super(Adadelta, self).get_config())
-        return config
+    def _own_config(self):
+        return {'learning_rate': self._hyper_float('learning_rate'),
+                'rho': self.rho,
+                'decay': self._hyper_float('decay'),
+                'epsilon': self.epsilon}
 
 
 class Adam(Optimizer):
@@ -1285,15 +1424,13 @@ class Adam(Optimizer):
         torch._foreach_add_(denom, self.epsilon)
         torch._foreach_addcdiv_(params, ms, denom, value=-lr_t)
 
-    def get_config(self):
-        config = {'learning_rate': self._hyper_float('learning_rate'),
-                  'beta_1': self._hyper_float('beta_1'),
-                  'beta_2': self._hyper_float('beta_2'),
-                  'decay': self._hyper_float('decay'),
-                  'epsilon': self.epsilon,
-                  'amsgrad': self.amsgrad}
-        config.update(super(Adam, self).get_config())
-        return config
+    def _own_config(self):
+        return {'learning_rate': self._hyper_float('learning_rate'),
+                'beta_1': self._hyper_float('beta_1'),
+                'beta_2': self._hyper_float('beta_2'),
+                'decay': self._hyper_float('decay'),
+                'epsilon': self.epsilon,
+                'amsgrad': self.amsgrad}
 
 
 class Adamax(Optimizer):
@@ -1333,14 +1470,12 @@ class Adamax(Optimizer):
         denom = torch._foreach_add(us, self.epsilon)
         torch._foreach_addcdiv_(params, ms, denom, value=-lr_t)
 
-    def get_config(self):
-        config = {'learning_rate': self._hyper_float('learning_rate'),
-                  'beta_1': self._hyper_float('beta_1'),
-                  'beta_2': self._hyper_float('beta_2'),
-                  'decay': self._hyper_float('decay'),
-                  'epsilon': self.epsilon}
-        config.update(super(Adamax, self).get_config())
-        return config
+    def _own_config(self):
+        return {'learning_rate': self._hyper_float('learning_rate'),
+                'beta_1': self._hyper_float('beta_1'),
+                'beta_2': self._hyper_float('beta_2'),
+                'decay': self._hyper_float('decay'),
+                'epsilon': self.epsilon}
 
 
 class Nadam(Optimizer):
@@ -1420,13 +1555,14 @@ class Nadam(Optimizer):
         torch._foreach_add_(v_prime, self.epsilon)
         torch._foreach_addcdiv_(params, m_bar, v_prime, value=-lr)
 
-    def get_config(self):
+    def _own_config(self):
         config = {'learning_rate': self._hyper_float('learning_rate'),
                   'beta_1': self._hyper_float('beta_1'),
                   'beta_2': self._hyper_float('beta_2'),
-                  'epsilon': self.epsilon,
-                  'schedule_decay': self.schedule_decay}
-        config.update(super(Nadam, self).get_config())
+                  'epsilon': self.epsilon}
+        if self.is_legacy_optimizer is not False:
+            # (tf.keras 2.11+'s Nadam has no schedule decay to take.)
+            config['schedule_decay'] = self.schedule_decay
         return config
 
 
@@ -1444,6 +1580,98 @@ class AdamW(Adam):
                                     weight_decay=weight_decay, **kwargs)
 
 
+class Ftrl(Optimizer):
+    """FTRL-Proximal, as tf.keras's `Ftrl` (its legacy and 2.11+ ones
+    compute the same; Keras 2 has none). Per weight w with gradient g and
+    slots n (`accumulator`, from `initial_accumulator_value`) and z
+    (`linear`), p = -learning_rate_power:
+
+        g_s = g + 2 * l2_shrinkage_regularization_strength * w
+        n_new = n + g^2
+        z += g_s - (n_new^p - n^p) / lr * w
+        w = (clip(z, -l1, l1) - z) / (n_new^p / lr + 2 * l2 + beta / lr)
+        n = n_new
+
+    with l1, l2 the `l1_regularization_strength` and
+    `l2_regularization_strength`. The legacy optimizer's `decay` (lr /
+    (1 + decay * iterations)) is taken too."""
+
+    _slot_names = ('accumulator', 'linear')
+    lr = learning_rate = _Hyper('learning_rate')
+    decay = _Hyper('decay')
+
+    @_keras2_positionals
+    def __init__(self, learning_rate=0.001, learning_rate_power=-0.5,
+                 initial_accumulator_value=0.1,
+                 l1_regularization_strength=0.0,
+                 l2_regularization_strength=0.0,
+                 l2_shrinkage_regularization_strength=0.0, beta=0.0,
+                 **kwargs):
+        learning_rate = kwargs.pop('lr', learning_rate)
+        decay = kwargs.pop('decay', 0.0)
+        super(Ftrl, self).__init__(**kwargs)
+        for name, value, sign in (
+                ('initial_accumulator_value', initial_accumulator_value, 1),
+                ('learning_rate_power', learning_rate_power, -1),
+                ('l1_regularization_strength', l1_regularization_strength,
+                 1),
+                ('l2_regularization_strength', l2_regularization_strength,
+                 1),
+                ('l2_shrinkage_regularization_strength',
+                 l2_shrinkage_regularization_strength, 1)):
+            if sign * value < 0:
+                raise ValueError('`%s` needs to be %s or zero. Received: '
+                                 '%s=%r.' % (name, 'positive' if sign > 0
+                                             else 'negative', name, value))
+            setattr(self, name, float(value))
+        self.beta = float(beta)
+        self._set_hyper('learning_rate', learning_rate)
+        self._set_hyper('decay', decay)
+        self.initial_decay = decay
+
+    def _slot(self, p, name):
+        return _accumulator_slot(self, p, name)
+
+    def _update(self, params, grads, iterations):
+        lr = self._lr_now(iterations)
+        power = -self.learning_rate_power
+        l1 = self.l1_regularization_strength
+        l2 = self.l2_regularization_strength + self.beta / (2. * lr)
+        accumulators = [self._slot(p, 'accumulator') for p in params]
+        linears = [self._slot(p, 'linear') for p in params]
+        shrinkage = self.l2_shrinkage_regularization_strength
+        grads_shrunk = grads if shrinkage <= 0 else torch._foreach_add(
+            grads, params, alpha=2. * shrinkage)
+        new_accumulators = torch._foreach_addcmul(accumulators, grads, grads)
+        new_powers = torch._foreach_pow(new_accumulators, power)
+        sigma_w = torch._foreach_sub(new_powers,
+                                     torch._foreach_pow(accumulators, power))
+        torch._foreach_div_(sigma_w, lr)
+        torch._foreach_mul_(sigma_w, params)
+        torch._foreach_add_(linears, torch._foreach_sub(grads_shrunk,
+                                                        sigma_w))
+        quadratic = torch._foreach_div(new_powers, lr)
+        torch._foreach_add_(quadratic, 2. * l2)
+        weights = torch._foreach_clamp_min(linears, -l1)
+        torch._foreach_clamp_max_(weights, l1)
+        torch._foreach_sub_(weights, linears)
+        torch._foreach_div_(weights, quadratic)
+        torch._foreach_copy_(params, weights)
+        torch._foreach_copy_(accumulators, new_accumulators)
+
+    def _own_config(self):
+        config = {'learning_rate': self._hyper_float('learning_rate'),
+                  'decay': self._hyper_float('decay'),
+                  'learning_rate_power': self.learning_rate_power,
+                  'initial_accumulator_value':
+                      self.initial_accumulator_value}
+        for key in ('l1_regularization_strength',
+                    'l2_regularization_strength',
+                    'l2_shrinkage_regularization_strength', 'beta'):
+            config[key] = getattr(self, key)
+        return config
+
+
 # Keras 2 lower-case aliases.
 sgd = SGD
 rmsprop = RMSprop
@@ -1452,12 +1680,14 @@ adadelta = Adadelta
 adam = Adam
 adamax = Adamax
 nadam = Nadam
+ftrl = Ftrl
 
 _ALL = {'sgd': SGD, 'rmsprop': RMSprop, 'adagrad': Adagrad,
         'adadelta': Adadelta, 'adam': Adam, 'adamax': Adamax,
         'nadam': Nadam, 'SGD': SGD, 'RMSprop': RMSprop, 'Adagrad': Adagrad,
         'Adadelta': Adadelta, 'Adam': Adam, 'Adamax': Adamax,
-        'Nadam': Nadam, 'adamw': AdamW, 'AdamW': AdamW}
+        'Nadam': Nadam, 'adamw': AdamW, 'AdamW': AdamW, 'ftrl': Ftrl,
+        'Ftrl': Ftrl}
 
 
 def serialize(optimizer):
@@ -1478,9 +1708,11 @@ _LOSS_SCALE_WRAPPERS = ('LossScaleOptimizer', 'LossScaleOptimizerV3',
                         'LossScaleOptimizerV1')
 
 
-def _drop_neutral_keys(inner, class_name, notes):
+def _drop_neutral_keys(inner, class_name, notes, taken=()):
+    """Drops from `inner` the options in _NEUTRAL_TF_KEYS but not in
+    `taken`; refuses those that would change something."""
     for key, neutral in _NEUTRAL_TF_KEYS.items():
-        if key not in inner:
+        if key not in inner or key in taken:
             continue
         value = inner.pop(key)
         if neutral is not _ANY and value not in neutral:
@@ -1502,7 +1734,11 @@ def _normalized_config(cls, class_name, inner, notes):
     tf_written = any(k in inner for k in ('name', 'is_legacy_optimizer',
                                           'jit_compile'))
     flavour = inner.pop('is_legacy_optimizer', None)
-    _drop_neutral_keys(inner, class_name, notes)
+    # Kept: a name other than the default, the moving average options.
+    taken = _EMA_KEYS if inner.get('use_ema') else ()
+    if inner.get('name') not in (None, cls.__name__):
+        taken += ('name',)
+    _drop_neutral_keys(inner, class_name, notes, taken)
     if flavour is None and (tf_written or cls is AdamW):
         flavour = cls is not AdamW
     if flavour is None:
@@ -1627,12 +1863,10 @@ def _flavour(cls, legacy):
     argument defaults, under the same name (what tf.keras 2.9-2.15's
     `optimizers.legacy.X` and `optimizers.experimental.X` build)."""
     def __init__(self, *args, **kwargs):
+        kwargs = _as_keywords(cls.__name__, args, kwargs)
         kwargs.setdefault('is_legacy_optimizer', legacy)
-        if args:
-            kwargs.setdefault('learning_rate', args[0])
-            args = args[1:]
         _fill_tf_keras_defaults(cls.__name__, kwargs)
-        cls.__init__(self, *args, **kwargs)
+        cls.__init__(self, **kwargs)
     return type(cls.__name__, (cls,), {
         '__init__': __init__, '__module__': __name__,
         '__doc__': '%s with tf.keras %s update rules.' % (
@@ -1657,9 +1891,9 @@ def _namespace(name, legacy, classes):
 # tf.keras 2.9-2.15: `optimizers.legacy` (the 2.0-2.10 optimizers) and
 # `optimizers.experimental` (the 2.11+ ones), importable by those names.
 legacy = _namespace('legacy', True, [SGD, RMSprop, Adagrad, Adadelta, Adam,
-                                     Adamax, Nadam])
+                                     Adamax, Nadam, Ftrl])
 experimental = _namespace('experimental', False, [
-    SGD, RMSprop, Adagrad, Adadelta, Adam, Adamax, Nadam, AdamW])
+    SGD, RMSprop, Adagrad, Adadelta, Adam, Adamax, Nadam, AdamW, Ftrl])
 
 # `keras.optimizers.schedules` (tf.keras 2.x), importable by that name;
 # this module answers imports below it as a package does.

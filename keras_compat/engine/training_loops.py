@@ -114,6 +114,10 @@ def fit_loop(model, train_batches, val_batches, epochs, verbose, callbacks,
             # An exception or Ctrl-C: the callbacks' files are closed, the
             # exception goes on as it was.
             callback_list._close_resources()
+    if epoch_logs is not None and \
+            getattr(model.optimizer, 'use_ema', False):
+        # tf.keras 2.11+: the weights become their moving averages.
+        model.optimizer.finalize_variable_values(model.trainable_weights)
     # (tf.keras hands on_train_end the last epoch's logs; Keras 2 none.)
     callback_list.on_train_end(epoch_logs if common.is_tf_keras() else None)
     return model.history

@@ -38,25 +38,30 @@ _SLOT_ALIASES = {
     'Adam': {'m': 'm', 'v': 'v', 'vhat': 'vhat'},
     'Adamax': {'m': 'm', 'u': 'u', 'v': 'u'},
     'Nadam': {'m': 'm', 'v': 'v'},
+    'Ftrl': {'accumulator': 'accumulator', 'linear': 'linear'},
 }
 _SLOT_ALIASES['AdamW'] = _SLOT_ALIASES['Adam']
+for _aliases in _SLOT_ALIASES.values():
+    # tf.keras 2.11+'s moving averages of the weights (use_ema).
+    _aliases['average'] = 'average'
 # Keras 2.0-2.2's unnamed slots, in the order they were created.
 _KERAS2_ORDER = {'SGD': ('momentum',), 'RMSprop': ('accumulator',),
                  'Adagrad': ('accumulator',),
                  'Adadelta': ('accumulator', 'delta_accumulator'),
                  'Adam': ('m', 'v', 'vhat'), 'Adamax': ('m', 'u'),
-                 'Nadam': ('m', 'v')}
+                 'Nadam': ('m', 'v'), 'Ftrl': ('accumulator', 'linear')}
 _ITERATIONS = ('iterations', 'iteration', 'iter')
 _M_SCHEDULE = ('m_schedule', 'momentum_cache')
 _LOSS_SCALE = ('current_loss_scale', 'good_steps', 'loss_scale',
                'dynamic_scale', 'step_counter')
 _NEW_SLOT = re.compile(r'^[^/]+/(m|v|vhat|u|velocity|momentum|'
                        r'average_gradient|accumulator|accumulated_grad|'
-                       r'accumulated_delta_var|average)/(.+)$')
+                       r'accumulated_delta_var|average|linear)/(.+)$')
 _LEGACY_SLOT = re.compile(r'^(?:[^/]+/)?(.+)/(m|v|vhat|rms|momentum|mg|'
-                          r'accumulator|accum_grad|accum_var)$')
-_INDEXED_SLOT = re.compile(r'^(moment|momentum|accumulator|'
-                           r'delta_accumulator|m|v|vhat|u|mg)_(\d+)$')
+                          r'accumulator|accum_grad|accum_var|linear)$')
+_INDEXED_SLOT = re.compile(r'^(moment|momentum|accumulator|linear|'
+                           r'average|delta_accumulator|m|v|vhat|u|mg)_'
+                           r'(\d+)$')
 _ORDINAL = re.compile(r'^(?:Variable|variable|param)(?:_(\d+))?$')
 
 

@@ -237,13 +237,13 @@ def test_unsupported_tensorflow_function_is_named(tmp_path):
         models.load_model(path)
 
 
-def test_moving_average_optimizer_is_refused(tmp_path):
+def test_moving_average_optimizer_loads(tmp_path):
     fixture = copy.deepcopy(era_fixtures.load('tf_keras_2_11'))
     fixture['training_config']['optimizer_config']['config']['use_ema'] = \
         True
     path, _, _ = _write(tmp_path, fixture)
-    with pytest.raises(NotImplementedError, match='use_ema'):
-        models.load_model(path)
+    optimizer = models.load_model(path).optimizer
+    assert optimizer.use_ema and optimizer.is_legacy_optimizer is False
 
 
 def test_keras_3_encodings_of_objects_in_configs():
