@@ -863,6 +863,24 @@ class Layer(nn.Module):
                 self._weight_pairs(which)]
 
     @property
+    def dtype_policy(self):
+        """tf.keras's dtype policy of the layer: the global mixed policy
+        (`mixed_precision.set_global_policy`), else the layer's dtype."""
+        from ..mixed_precision import policy
+        current = policy.global_policy()
+        return current if current.mixed else policy.Policy(self.dtype)
+
+    @property
+    def compute_dtype(self):
+        """The dtype the layer computes in (tf.keras)."""
+        return self.dtype_policy.compute_dtype
+
+    @property
+    def variable_dtype(self):
+        """The dtype of the layer's weights (tf.keras)."""
+        return self.dtype
+
+    @property
     def trainable(self):
         """Whether the layer's weights train. In a tf.keras program (see
         `common.api_flavour`) setting it sets it on every layer inside too,

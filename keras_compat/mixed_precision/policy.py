@@ -2,7 +2,8 @@
 import torch
 
 _VALID = ('float16', 'bfloat16', 'float32', 'float64', 'mixed_float16',
-          'mixed_bfloat16')
+          'mixed_bfloat16', 'int8', 'int16', 'int32', 'int64', 'uint8',
+          'bool', 'complex64', 'complex128', 'string')
 
 
 class Policy(object):

@@ -1169,3 +1169,18 @@ def test_layer_metrics_list_its_metric_objects():
                         verbose=0)
     # tf.keras logs a metric object's result under the object's name.
     assert 'binary_accuracy' in history.history
+
+
+def test_dtype_policy_attributes():
+    from keras_compat import mixed_precision
+    layer = layers.Dense(2)
+    assert (layer.compute_dtype, layer.variable_dtype) == \
+        ('float32', 'float32')
+    assert layers.Embedding(3, 2, dtype='float64').compute_dtype == 'float64'
+    mixed_precision.set_global_policy('mixed_float16')
+    try:
+        assert layers.Dense(2).compute_dtype == 'float16'
+        assert layers.Dense(2).variable_dtype == 'float32'
+        assert layers.Dense(2).dtype_policy.name == 'mixed_float16'
+    finally:
+        mixed_precision.set_global_policy('float32')
