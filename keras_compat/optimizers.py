@@ -43,8 +43,7 @@ class _Hyper(object):
             return self
         if self.name == 'learning_rate' and \
                 obj.__dict__.get('_lr_schedule') is not None:
-            # The rate of the next step, as tf.keras 2.11+ reads it.
-            obj._hyper_value('learning_rate')
+            obj._show_last_rate()
         return obj._hyper[self.name]
 
     def __set__(self, obj, value):
@@ -247,6 +246,15 @@ class Optimizer(torch.optim.Optimizer):
         if variable_graph.is_expression(tensor):
             return float(variable_graph.current(tensor))
         return _cached_float(self._hyper_cache, name, tensor)
+
+    def _show_last_rate(self):
+        """Puts in `learning_rate` the rate the schedule gave the last
+        step (the first step's before any), which tf.keras 2.11+'s
+        `optimizer.learning_rate` reads."""
+        step = max(self._iterations_value() - 1, 0)
+        with torch.no_grad():
+            self._hyper['learning_rate'].fill_(
+                schedules.rate_at(self._lr_schedule, step))
 
     def _hyper_float(self, name):
         """A hyperparameter's current value as a float (for get_config);

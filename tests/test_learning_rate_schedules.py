@@ -185,3 +185,18 @@ def test_namespaced_optimizers_take_tf_keras_defaults():
                                    atol=1e-5)
     assert keras.optimizers.legacy.Adadelta().get_config()[
         'learning_rate'] == pytest.approx(0.001)
+
+
+def test_learning_rate_reads_the_last_steps_rate():
+    from keras_compat import backend as K
+    from keras_compat import layers, models, optimizers
+    schedule = optimizers.schedules.PolynomialDecay(0.1, 10)
+    optimizer = optimizers.Adam(schedule)
+    # (tf.keras 2.11+: the rate the schedule gave the last update, the
+    # first one's before any.)
+    assert K.get_value(optimizer.lr) == pytest.approx(0.1)
+    model = models.Sequential([layers.Dense(1, input_shape=(1,))])
+    model.compile(optimizer, 'mse')
+    model.fit(np.ones((4, 1)), np.ones((4, 1)), epochs=3, verbose=0)
+    # (0.1 - 0.0001) * (1 - 2 / 10) + 0.0001, the third step's rate.
+    assert K.get_value(optimizer.lr) == pytest.approx(0.08002, rel=1e-6)
