@@ -406,3 +406,43 @@ def test_validation_batch_size(split):
                        validation_batch_size=3 if not split else 2,
                        callbacks=[record], **validation)
     assert seen == ([0, 1, 2] if split else [0, 1, 2, 3])
+
+
+def _three_batches():
+    x = np.arange(12, dtype='float32').reshape(12, 1) / 10.
+    for i in range(3):
+        yield x[i * 4:(i + 1) * 4], np.zeros((4, 1), 'float32')
+
+
+def test_tf_keras_reads_a_finite_generator_until_exhausted(tf_keras):
+    model = _small_model()
+    model.compile(keras.optimizers.SGD(0.), 'mse')
+    seen = []
+    record = keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: seen.append(batch))
+    with pytest.warns(UserWarning, match='ran out of data'):
+        history = model.fit(_three_batches(), epochs=2, verbose=0,
+                            callbacks=[record])
+    x = np.arange(12, dtype='float32') / 10.
+    assert seen == [0, 1, 2]
+    assert history.history['loss'] == [pytest.approx((x ** 2).mean())]
+    assert model.evaluate(_three_batches(), verbose=0) == \
+        pytest.approx((x ** 2).mean())
+    assert model.predict(_three_batches(), verbose=0).shape == (12, 1)
+
+
+def test_tf_keras_stops_when_data_runs_out(tf_keras):
+    model = _small_model()
+    with pytest.warns(UserWarning, match='ran out of data'):
+        history = model.fit(_three_batches(), steps_per_epoch=2, epochs=3,
+                            verbose=0)
+    # The second epoch got one batch, the third none.
+    assert len(history.history['loss']) == 2
+
+
+def test_keras_2_needs_steps_for_a_generator():
+    with pytest.raises(ValueError, match='steps_per_epoch=None'):
+        _small_model().fit(_three_batches(), epochs=1, verbose=0)
+    with pytest.raises(ValueError, match='ran out of data'):
+        _small_model().fit(_three_batches(), steps_per_epoch=2, epochs=2,
+                           verbose=0)

@@ -9,12 +9,14 @@ import os
 import queue
 import sys
 import threading
+import warnings
 
 import numpy as np
 import torch
 
 from .. import backend as K
 from .. import distributed
+from ..backend import common
 from ..utils.data_utils import Sequence
 from . import data_sharding
 from .data_sharding import Share, local_part  # noqa: F401 (import path)
@@ -478,6 +480,24 @@ def is_generator_like(x):
                 x, (np.ndarray, torch.Tensor, list, tuple, dict))))
 
 
+def _generator_source(batches):
+    return getattr(batches, 'source', batches)
+
+
+def known_steps(batches):
+    """The number of batches, or None for a generator read until it is
+    exhausted that has not run out yet."""
+    if getattr(_generator_source(batches), 'num_batches', 0) is None:
+        return None
+    return len(batches)
+
+
+def ran_out(batches):
+    """Whether a generator ran out of data (tf.keras then stops
+    training)."""
+    return getattr(_generator_source(batches), 'ran_out', False)
+
+
 class GeneratorBatches(object):
     """Batches drawn from a Python generator/iterator, a Keras `Sequence`
     or a torch `DataLoader`/`Dataset`; iterating yields
@@ -500,6 +520,11 @@ class GeneratorBatches(object):
         self.mode = mode
         self._iterator = None
         self._received = False
+        # tf.keras: a plain generator given without a step count is read
+        # until it is exhausted, and running out of data ends training
+        # with a warning instead of an error.
+        self.ran_out = False
+        self.until_exhausted = False
         steps = whole_steps(steps)
         given = data
         if isinstance(data, torch.utils.data.Dataset) and not isinstance(
@@ -520,15 +545,18 @@ class GeneratorBatches(object):
                     raise ValueError(
                         'Expected input data to be non-empty: the %s %r '
                         'has length 0.' % (_kind(given), given))
+            elif common.is_tf_keras() and not distributed.is_active():
+                self.until_exhausted = True
             else:
                 raise ValueError(
                     '`%s=None` is only valid for a generator based on the '
                     '`keras.utils.Sequence` class. Please specify `%s` or '
                     'use the `keras.utils.Sequence` class.'
                     % (steps_name, steps_name))
-        self.global_steps = int(steps)
+        self.global_steps = None if self.until_exhausted else int(steps)
         self.shard = self._shard_kind(data)
-        self.num_batches = self._local_steps()
+        self.num_batches = None if self.until_exhausted else \
+            self._local_steps()
 
     def _shard_kind(self, data):
         """None (every process reads everything), 'batch' (training split
@@ -553,6 +581,9 @@ class GeneratorBatches(object):
         return self.global_steps
 
     def __len__(self):
+        if self.num_batches is None:
+            raise TypeError('The number of batches of a generator read '
+                            'until it is exhausted is not known yet.')
         return self.num_batches
 
     # ------------------------------------------------------------ reading
@@ -656,7 +687,9 @@ class GeneratorBatches(object):
             return
         if self._iterator is None:
             self._iterator = iter(self._epoch_source())
-        for _ in range(self.num_batches):
+        wanted = self.num_batches
+        count = 0
+        while wanted is None or count < wanted:
             try:
                 item, share = next(self._iterator)
             except StopIteration:
@@ -665,12 +698,28 @@ class GeneratorBatches(object):
                         'Expected input data to be non-empty: the %s %r '
                         'yielded no batches.' % (_kind(self.data),
                                                  self.data))
+                if wanted is None and count:
+                    # The first pass: its length is the epoch's.
+                    self.num_batches = count
+                    return
+                if common.is_tf_keras():
+                    self._run_out(wanted)
+                    return
                 raise ValueError(
                     'The generator ran out of data before the requested '
                     'number of steps (%d). Make it loop forever (`while '
                     'True:`) or lower `steps_per_epoch`.' % self.num_batches)
             self._received = True
+            count += 1
             yield unpack_batch(item), share
+
+    def _run_out(self, wanted):
+        self.ran_out = True
+        warnings.warn('Your input ran out of data; interrupting training. '
+                      'Make sure that your dataset or generator can '
+                      'generate at least `steps_per_epoch * epochs` batches '
+                      '(in this case, %s batches).'
+                      % ('more' if wanted is None else wanted))
 
     def _one_pass(self):
         if self.shard == 'whole':

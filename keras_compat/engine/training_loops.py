@@ -34,7 +34,7 @@ def _fit_params(train_batches, batch_size, epochs, verbose, do_validation,
     tf.keras's: only `verbose`, `epochs` and `steps`, always given."""
     if common.is_tf_keras():
         return {'verbose': verbose, 'epochs': epochs,
-                'steps': len(train_batches)}
+                'steps': data_adapter.known_steps(train_batches)}
     params = {'epochs': epochs, 'verbose': verbose,
               'do_validation': do_validation,
               'metrics': names + ['val_' + n for n in names]
@@ -83,7 +83,11 @@ def fit_loop(model, train_batches, val_batches, epochs, verbose, callbacks,
                            epochs):
             epoch_logs = cbks.epoch_logs(model)
             callback_list.on_epoch_begin(epoch, epoch_logs)
-            _train_epoch(model, train_batches, callback_list, agree)
+            steps = _train_epoch(model, train_batches, callback_list, agree)
+            ran_out = data_adapter.ran_out(train_batches)
+            if ran_out and not steps:
+                # (tf.keras: the data ran out before this epoch began.)
+                break
             epoch_logs.update(global_results(model))
             if do_validation and training_utils.should_run_validation(
                     validation_freq, epoch):
@@ -102,7 +106,7 @@ def fit_loop(model, train_batches, val_batches, epochs, verbose, callbacks,
                 # state ends the run everywhere.
                 model.stop_training = strategy.agree_to_stop(
                     model.stop_training)
-            if model.stop_training:
+            if model.stop_training or ran_out:
                 break
             if getattr(train_batches, 'dynamic_length', False):
                 params['steps'] = len(train_batches)
@@ -141,14 +145,16 @@ def batch_log_keys(step, size=None):
 
 
 def _train_epoch(model, batches, callback_list, agree_to_stop=False):
-    """One pass over `batches`. With `agree_to_stop` (several processes,
-    callbacks acting per batch) the processes stop at the same step."""
+    """One pass over `batches`; returns the number of steps run. With
+    `agree_to_stop` (several processes, callbacks acting per batch) the
+    processes stop at the same step."""
     model._metrics_tracker.reset()
     model._set_mode(training_phase())
     want_begin = callback_list.wants_batch('train', 'begin')
     want_end = callback_list.wants_batch('train', 'end')
     lazy = model._metrics_tracker.batch_results_dict
     running = model._metrics_tracker.results_dict
+    step = -1
     with common.loop_phase(1):
         for step, batch in enumerate(batches):
             size = int(batch.inputs[0].shape[0])
@@ -176,6 +182,7 @@ def _train_epoch(model, batches, callback_list, agree_to_stop=False):
                 ).agree_to_stop(model.stop_training)
             if model.stop_training:
                 break
+    return step + 1
 
 
 def _note_aliases(model):
@@ -288,11 +295,13 @@ def run_evaluation(model, batches, verbose, callbacks):
     model._prepare_training()
     callback_list = cbks.CallbackList(callbacks or [])
     callback_list.set_model(model)
-    callback_list.set_params(loop_params(verbose, len(batches)))
+    callback_list.set_params(
+        loop_params(verbose, data_adapter.known_steps(batches)))
     bar = None
     if verbose and distributed.is_chief():
         from ..utils.generic_utils import Progbar
-        bar = Progbar(target=len(batches), verbose=verbose)
+        bar = Progbar(target=data_adapter.known_steps(batches),
+                      verbose=verbose)
     try:
         callback_list.on_test_begin()
         logs = evaluate_loop(model, batches, callback_list)
@@ -300,7 +309,7 @@ def run_evaluation(model, batches, verbose, callbacks):
         callback_list._close_resources()
         raise
     if bar is not None:
-        bar.set_values(len(batches), list(logs.items()))
+        bar.set_values(data_adapter.known_steps(batches), list(logs.items()))
     callback_list.on_test_end(logs)
     values = [logs[n] for n in model.metrics_names if n in logs]
     return values[0] if len(values) == 1 else values
@@ -318,11 +327,12 @@ def predict_loop(model, batches, verbose=0, callbacks=None):
     model._set_mode(inference_phase())
     callback_list = cbks.CallbackList(callbacks or [])
     callback_list.set_model(model)
-    callback_list.set_params(loop_params(verbose, len(batches)))
+    callback_list.set_params(
+        loop_params(verbose, data_adapter.known_steps(batches)))
     bar = None
     if verbose == 1:
         from ..utils.generic_utils import Progbar
-        bar = Progbar(target=len(batches), verbose=1)
+        bar = Progbar(target=data_adapter.known_steps(batches), verbose=1)
     try:
         callback_list.on_predict_begin()
         results = _predict_batches(model, batches, callback_list, bar)
