@@ -6,11 +6,13 @@ probabilities to [eps, 1 - eps]; when `y_pred` came straight out of a
 softmax or sigmoid they use its logits instead, as tf.keras does. The
 `Loss` classes add a reduction (sum over batch size by default)."""
 import math
+import warnings
 
 import torch
 import torch.nn.functional as F
 
 from . import backend as K
+from .backend import common
 from .backend.ops import symbolic_aware_names
 from .utils.generic_utils import (deserialize_keras_object,
                                   serialize_keras_object)
@@ -155,6 +157,35 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False,
     return torch.mean(focal, dim=axis)
 
 
+def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0,
+                                   from_logits=False, label_smoothing=0.,
+                                   axis=-1):
+    """tf.keras 2.12+: the sum over `axis` of
+    `-alpha * (1 - p) ** gamma * y_true * log(p)`, `p` the predictions
+    (softmax of logits) renormalised to sum to one along `axis` and clipped
+    to [eps, 1 - eps]. `alpha` is a number or one weight per class;
+    smoothing spreads `label_smoothing` over the last axis."""
+    y_true, y_pred = _prepare(y_true, y_pred)
+    if y_pred.shape[-1] == 1:
+        warnings.warn('In loss categorical_focal_crossentropy, expected '
+                      'y_pred.shape to be (batch_size, num_classes) with '
+                      'num_classes > 1. Received: y_pred.shape=%s. Consider '
+                      "using 'binary_crossentropy' if you only have 2 "
+                      'classes.' % (tuple(y_pred.shape),), SyntaxWarning,
+                      stacklevel=2)
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + \
+            label_smoothing / y_true.shape[-1]
+    if from_logits:
+        y_pred = torch.softmax(y_pred, dim=axis)
+    y_pred = y_pred / torch.sum(y_pred, dim=axis, keepdim=True)
+    y_pred = torch.clamp(y_pred, K.epsilon(), 1. - K.epsilon())
+    alpha = torch.as_tensor(alpha, dtype=y_pred.dtype, device=y_pred.device)
+    focal = alpha * torch.pow(1. - y_pred, gamma) * -y_true * \
+        torch.log(y_pred)
+    return torch.sum(focal, dim=axis)
+
+
 def kullback_leibler_divergence(y_true, y_pred):
     y_true, y_pred = _prepare(y_true, y_pred)
     y_true = torch.clamp(y_true, K.epsilon(), 1)
@@ -185,7 +216,8 @@ symbolic_aware_names(globals(), (
     'squared_hinge', 'hinge', 'categorical_hinge', 'logcosh', 'huber_loss',
     'categorical_crossentropy', 'sparse_categorical_crossentropy',
     'binary_crossentropy', 'binary_focal_crossentropy',
-    'kullback_leibler_divergence', 'poisson', 'cosine_proximity'))
+    'categorical_focal_crossentropy', 'kullback_leibler_divergence',
+    'poisson', 'cosine_proximity'))
 
 # Keras aliases.
 mse = MSE = mean_squared_error
@@ -196,6 +228,18 @@ kld = KLD = kl_divergence = kullback_leibler_divergence
 cosine = cosine_similarity = cosine_proximity
 log_cosh = logcosh
 huber = huber_loss
+
+# The `__name__` tf.keras 2.x gives the functions keras_compat shares with
+# Keras 2 under their Keras 2 names (tf.keras logs `metrics=[kld]` as
+# 'kl_divergence').
+_TF_KERAS_NAMES = {kullback_leibler_divergence: 'kl_divergence',
+                   logcosh: 'log_cosh', huber_loss: 'huber',
+                   cosine_proximity: 'cosine_similarity'}
+
+
+def _tf_keras_name(fn):
+    """A loss or metric function's name as tf.keras 2.x reports it."""
+    return _TF_KERAS_NAMES.get(fn, getattr(fn, '__name__', None))
 
 
 # ------------------------------------------------------------------ classes
@@ -305,13 +349,16 @@ def _positional(cls_name, names, args, kwargs):
     return kwargs
 
 
-def _wrapper(fn, default_name, doc, **defaults):
+def _wrapper(fn, default_name, doc, tf_name=None, **defaults):
+    """The methods of a loss class over `fn`; its default name is
+    `tf_name` (where given) in a tf.keras program, else `default_name`."""
     def __init__(self, *args, **kwargs):
         kwargs = _positional(type(self).__name__,
                              list(defaults) + ['reduction', 'name'], args,
                              kwargs)
         reduction = kwargs.pop('reduction', Reduction.SUM_OVER_BATCH_SIZE)
-        name = kwargs.pop('name', default_name)
+        name = kwargs.pop('name', tf_name if tf_name and
+                          common.is_tf_keras() else default_name)
         options = dict(defaults)
         unknown = set(kwargs) - set(options)
         if unknown:
@@ -349,6 +396,13 @@ BinaryFocalCrossentropy = type(
              'Binary focal cross-entropy (tf.keras 2.9+).',
              apply_class_balancing=False, alpha=0.25, gamma=2.0,
              from_logits=False, label_smoothing=0., axis=-1))
+CategoricalFocalCrossentropy = type(
+    'CategoricalFocalCrossentropy', (LossFunctionWrapper,),
+    _wrapper(categorical_focal_crossentropy,
+             'categorical_focal_crossentropy',
+             'Categorical focal cross-entropy (tf.keras 2.12+).',
+             alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.,
+             axis=-1))
 CategoricalCrossentropy = type(
     'CategoricalCrossentropy', (LossFunctionWrapper,),
     _wrapper(categorical_crossentropy, 'categorical_crossentropy',
@@ -371,11 +425,14 @@ CategoricalHinge = type('CategoricalHinge', (LossFunctionWrapper,),
 Poisson = type('Poisson', (LossFunctionWrapper,),
                _wrapper(poisson, 'poisson', 'Poisson loss.'))
 LogCosh = type('LogCosh', (LossFunctionWrapper,),
-               _wrapper(logcosh, 'logcosh', 'Log-cosh loss.'))
+               _wrapper(logcosh, 'logcosh', "Log-cosh loss (named "
+                        "'log_cosh' in tf.keras).", tf_name='log_cosh'))
 KLDivergence = type('KLDivergence', (LossFunctionWrapper,),
                     _wrapper(kullback_leibler_divergence,
                              'kullback_leibler_divergence',
-                             'Kullback-Leibler divergence.'))
+                             "Kullback-Leibler divergence (named "
+                             "'kl_divergence' in tf.keras).",
+                             tf_name='kl_divergence'))
 Huber = type('Huber', (LossFunctionWrapper,),
              _wrapper(huber_loss, 'huber_loss', 'Huber loss.', delta=1.0))
 CosineSimilarity = type('CosineSimilarity', (LossFunctionWrapper,),
@@ -384,9 +441,10 @@ CosineSimilarity = type('CosineSimilarity', (LossFunctionWrapper,),
 for _cls in (MeanSquaredError, MeanAbsoluteError,
              MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
              BinaryCrossentropy, BinaryFocalCrossentropy,
-             CategoricalCrossentropy, SparseCategoricalCrossentropy, Hinge,
-             SquaredHinge, CategoricalHinge, Poisson, LogCosh, KLDivergence,
-             Huber, CosineSimilarity):
+             CategoricalFocalCrossentropy, CategoricalCrossentropy,
+             SparseCategoricalCrossentropy, Hinge, SquaredHinge,
+             CategoricalHinge, Poisson, LogCosh, KLDivergence, Huber,
+             CosineSimilarity):
     _cls.__module__ = __name__
 
 _FUNCTIONS = {
@@ -401,6 +459,7 @@ _FUNCTIONS = {
     'sparse_categorical_crossentropy': sparse_categorical_crossentropy,
     'binary_crossentropy': binary_crossentropy,
     'binary_focal_crossentropy': binary_focal_crossentropy,
+    'categorical_focal_crossentropy': categorical_focal_crossentropy,
     'kullback_leibler_divergence': kullback_leibler_divergence,
     'poisson': poisson, 'cosine_proximity': cosine_proximity,
     'cosine_similarity': cosine_proximity,
@@ -411,7 +470,8 @@ _FUNCTIONS = {
 _CLASSES = {cls.__name__: cls for cls in (
     Loss, LossFunctionWrapper, MeanSquaredError, MeanAbsoluteError,
     MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
-    BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCrossentropy,
+    BinaryCrossentropy, BinaryFocalCrossentropy,
+    CategoricalFocalCrossentropy, CategoricalCrossentropy,
     SparseCategoricalCrossentropy, Hinge, SquaredHinge, CategoricalHinge,
     Poisson, LogCosh, KLDivergence, Huber, CosineSimilarity)}
 

@@ -4,12 +4,13 @@ stateful `Metric` objects that accumulate over an epoch.
 Metric state lives in device tensors and is only read when a result is
 shown, so the training loop never waits on the device for a metric."""
 import copy
+import warnings
 
 import numpy as np
 import torch
 
 from . import backend as K
-from .backend import immutable
+from .backend import common, immutable
 from .backend.ops import symbolic_aware_names
 from . import losses as losses_module
 from .losses import (mean_squared_error, mean_absolute_error,
@@ -18,7 +19,10 @@ from .losses import (mean_squared_error, mean_absolute_error,
                      categorical_hinge, logcosh, categorical_crossentropy,
                      sparse_categorical_crossentropy, binary_crossentropy,
                      kullback_leibler_divergence, poisson,
-                     mse, MSE, mae, MAE, mape, MAPE, msle, MSLE, kld, KLD)
+                     binary_focal_crossentropy,
+                     categorical_focal_crossentropy,
+                     mse, MSE, mae, MAE, mape, MAPE, msle, MSLE, kld, KLD,
+                     kl_divergence, log_cosh)
 from .utils.generic_utils import (deserialize_keras_object,
                                   serialize_keras_object)
 
@@ -443,16 +447,38 @@ def _accumulator_or_zeros(metric):
     return torch.zeros(shape, dtype=torch.float64)
 
 
+_NEG_INF = -1e10
+
+
+def _filter_top_k(x, k):
+    """tf.keras: the k largest values along the last axis (the lower index
+    first among ties) kept, the others set to -1e10."""
+    top = torch.sort(x, dim=-1, descending=True, stable=True).indices[..., :k]
+    keep = torch.zeros_like(x, dtype=torch.bool).scatter_(-1, top, True)
+    return torch.where(keep, x, torch.full_like(x, _NEG_INF))
+
+
+def _select_class(y_true, y_pred, sample_weight, class_id):
+    """tf.keras's `class_id`: only that column of y_true and y_pred (and of
+    the sample weights broadcast to them)."""
+    y_true = y_true.reshape(y_pred.shape)
+    if sample_weight is not None:
+        sample_weight = _weights_like(y_pred, sample_weight)[..., class_id]
+    return y_true[..., class_id], y_pred[..., class_id], sample_weight
+
+
 class _ConfusionMatrixMetric(Metric):
     """Counts of a confusion-matrix cell at one or more thresholds."""
 
     _cells = None   # rows of the accumulator (None: one row, squeezed)
+    top_k = None
+    class_id = None
 
     def __init__(self, thresholds=None, name=None, dtype=None):
         super(_ConfusionMatrixMetric, self).__init__(name=name, dtype=dtype)
         self.init_thresholds = thresholds
         if thresholds is None:
-            thresholds = 0.5
+            thresholds = 0.5 if self.top_k is None else _NEG_INF
         self.thresholds = [thresholds] if np.ndim(thresholds) == 0 \
             else list(thresholds)
         self.reset_states()
@@ -469,11 +495,17 @@ class _ConfusionMatrixMetric(Metric):
     def _counts(self, y_true, y_pred, sample_weight):
         y_true, y_pred = _as_tensors(y_true, y_pred)
         y_pred = y_pred.detach().to(_floatx())
+        y_true = y_true.detach()
+        if self.top_k is not None:
+            y_pred = _filter_top_k(y_pred, self.top_k)
+        if self.class_id is not None:
+            y_true, y_pred, sample_weight = _select_class(
+                y_true, y_pred, sample_weight, self.class_id)
         weight = None
         if sample_weight is not None:
             weight = _weights_like(y_pred, sample_weight).reshape(-1)
         y_pred = y_pred.reshape(-1)
-        y_true = y_true.detach().to(torch.bool).reshape(-1)
+        y_true = y_true.to(torch.bool).reshape(-1)
         thresholds = torch.as_tensor(self.thresholds, dtype=y_pred.dtype,
                                      device=y_pred.device)
         above = y_pred.unsqueeze(0) > thresholds.unsqueeze(1)
@@ -527,19 +559,41 @@ FalseNegatives = _cell_metric('FalseNegatives', False, True,
                               'Weighted count of false negatives.')
 
 
-class Precision(_ConfusionMatrixMetric):
-    """true_positives / (true_positives + false_positives)."""
+class _TopKClassMetric(_ConfusionMatrixMetric):
+    """Precision and Recall: with `top_k`, only the k highest predictions
+    of each row count (the default threshold is then -1e10: each of them
+    counts as positive); with `class_id`, only that column (tf.keras and
+    Keras 2.3)."""
 
     _cells = 2
 
     def __init__(self, thresholds=None, top_k=None, class_id=None,
                  name=None, dtype=None):
-        if top_k is not None or class_id is not None:
-            raise NotImplementedError('Precision(top_k=..., class_id=...) '
-                                      'is not supported yet.')
-        super(Precision, self).__init__(thresholds=thresholds,
-                                        name=name or 'precision',
-                                        dtype=dtype)
+        self.top_k = top_k
+        self.class_id = class_id
+        super(_TopKClassMetric, self).__init__(thresholds=thresholds,
+                                               name=name, dtype=dtype)
+
+    def _rate(self, tp, other):
+        return torch.where(tp + other > 0,
+                           tp / torch.clamp(tp + other, min=1e-12),
+                           torch.zeros_like(tp))
+
+    def result(self):
+        if self.accumulator is None:
+            out = torch.zeros(len(self.thresholds))
+        else:
+            out = self._rate(self.accumulator[0], self.accumulator[1])
+        return out[0] if len(self.thresholds) == 1 else out
+
+    def get_config(self):
+        config = super(_TopKClassMetric, self).get_config()
+        config.update({'top_k': self.top_k, 'class_id': self.class_id})
+        return config
+
+
+class Precision(_TopKClassMetric):
+    """true_positives / (true_positives + false_positives)."""
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         labels, above, weight = self._counts(y_true, y_pred, sample_weight)
@@ -549,29 +603,9 @@ class Precision(_ConfusionMatrixMetric):
             tp, fp = tp * weight, fp * weight
         self._accumulate(torch.stack([tp.sum(dim=1), fp.sum(dim=1)]))
 
-    def result(self):
-        if self.accumulator is None:
-            out = torch.zeros(len(self.thresholds))
-        else:
-            tp, fp = self.accumulator[0], self.accumulator[1]
-            out = torch.where(tp + fp > 0, tp / torch.clamp(tp + fp,
-                                                            min=1e-12),
-                              torch.zeros_like(tp))
-        return out[0] if len(self.thresholds) == 1 else out
 
-
-class Recall(_ConfusionMatrixMetric):
+class Recall(_TopKClassMetric):
     """true_positives / (true_positives + false_negatives)."""
-
-    _cells = 2
-
-    def __init__(self, thresholds=None, top_k=None, class_id=None,
-                 name=None, dtype=None):
-        if top_k is not None or class_id is not None:
-            raise NotImplementedError('Recall(top_k=..., class_id=...) is '
-                                      'not supported yet.')
-        super(Recall, self).__init__(thresholds=thresholds,
-                                     name=name or 'recall', dtype=dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         labels, above, weight = self._counts(y_true, y_pred, sample_weight)
@@ -580,16 +614,6 @@ class Recall(_ConfusionMatrixMetric):
         if weight is not None:
             tp, fn = tp * weight, fn * weight
         self._accumulate(torch.stack([tp.sum(dim=1), fn.sum(dim=1)]))
-
-    def result(self):
-        if self.accumulator is None:
-            out = torch.zeros(len(self.thresholds))
-        else:
-            tp, fn = self.accumulator[0], self.accumulator[1]
-            out = torch.where(tp + fn > 0, tp / torch.clamp(tp + fn,
-                                                            min=1e-12),
-                              torch.zeros_like(tp))
-        return out[0] if len(self.thresholds) == 1 else out
 
 
 class AUC(Metric):
@@ -708,14 +732,24 @@ class AUC(Metric):
 
 class SensitivitySpecificityBase(Metric):
     """Confusion counts at `num_thresholds` thresholds evenly spaced in
-    [0, 1]. The result is one rate at the threshold where the other rate
-    is closest to `value` (Keras 2.3's SensitivityAtSpecificity and
-    SpecificityAtSensitivity)."""
+    [0, 1], and one rate read where the other meets `value`.
+
+    Keras 2.3 (SensitivityAtSpecificity, SpecificityAtSensitivity): the end
+    thresholds are widened by 1e-7 and the rate is read at the threshold
+    whose other rate is closest to `value`. tf.keras 2.x (in a tf.keras
+    program, and PrecisionAtRecall / RecallAtPrecision everywhere): the
+    largest rate over the thresholds whose other rate is at least `value`,
+    0 where none is. In a tf.keras program the end thresholds are exactly
+    0 and 1 and predictions, clipped to [0, 1], are counted in tf.keras's
+    buckets, so a prediction of 0.0 is above no threshold. `class_id`
+    reads one column of y_true and y_pred."""
 
     _cells = 4
     _target_name = None   # the constructor argument holding `value`
+    _keras23 = False      # Keras 2.3's closest-value rule, no class_id
 
-    def __init__(self, value, num_thresholds=200, name=None, dtype=None):
+    def __init__(self, value, num_thresholds=200, name=None, dtype=None,
+                 class_id=None):
         super(SensitivitySpecificityBase, self).__init__(name=name,
                                                          dtype=dtype)
         if self._target_name and not 0 <= value <= 1:
@@ -727,12 +761,15 @@ class SensitivitySpecificityBase(Metric):
         if self._target_name:
             setattr(self, self._target_name, value)
         self.num_thresholds = num_thresholds
+        self.class_id = class_id
+        self._tf_keras = common.is_tf_keras()
         if num_thresholds == 1:
             self.thresholds = [0.5]
         else:
             inner = [i * 1.0 / (num_thresholds - 1)
                      for i in range(1, num_thresholds - 1)]
-            self.thresholds = [0.0 - 1e-7] + inner + [1.0 + 1e-7]
+            edge = 0. if self._tf_keras else 1e-7
+            self.thresholds = [0.0 - edge] + inner + [1.0 + edge]
         self.reset_states()
 
     def reset_states(self):
@@ -744,95 +781,115 @@ class SensitivitySpecificityBase(Metric):
     def _load_state_tensors(self, tensors):
         self.accumulator = tensors[0].to(_floatx())
 
-    update_state = AUC.update_state
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true, y_pred = _as_tensors(y_true, y_pred)
+        y_true, y_pred = y_true.detach(), y_pred.detach().to(_floatx())
+        if self.class_id is not None:
+            y_true, y_pred, sample_weight = _select_class(
+                y_true, y_pred, sample_weight, self.class_id)
+        if not self._tf_keras or self.num_thresholds == 1:
+            return AUC.update_state(self, y_true, y_pred, sample_weight)
+        weight = torch.ones_like(y_pred) if sample_weight is None else \
+            _weights_like(y_pred, sample_weight)
+        positive = (y_true != 0).reshape(-1).to(y_pred.dtype)
+        weight = weight.reshape(-1)
+        # tf.keras's buckets: a prediction p counts as above the thresholds
+        # i / (n - 1) with i < ceil(p * (n - 1)).
+        n = self.num_thresholds
+        bucket = (torch.ceil(torch.clamp(y_pred, 0., 1.) * (n - 1)) -
+                  1).long().reshape(-1)
+        kept = bucket >= 0
 
-    def _matched_and_reported(self, sensitivity, specificity):
+        def above(values):
+            counts = torch.zeros(n, dtype=values.dtype, device=values.device)
+            counts.index_add_(0, bucket[kept], values[kept])
+            return counts.flip(0).cumsum(0).flip(0)
+
+        true_w, false_w = positive * weight, (1. - positive) * weight
+        tp, fp = above(true_w), above(false_w)
+        cells = torch.stack([tp, false_w.sum() - fp, fp, true_w.sum() - tp])
+        self.accumulator = cells if self.accumulator is None else \
+            self.accumulator + cells
+
+    def _constrained_and_reported(self, tp, tn, fp, fn):
+        """The rate compared with `value` and the rate reported."""
         raise NotImplementedError
 
     def result(self):
-        tp, tn, fp, fn = _accumulator_or_zeros(self)
-        matched, reported = self._matched_and_reported(
-            _div_no_nan(tp, tp + fn), _div_no_nan(tn, tn + fp))
-        index = int(torch.argmin(torch.abs(matched - self.value)))
-        return reported[index].float()
+        constrained, reported = self._constrained_and_reported(
+            *_accumulator_or_zeros(self))
+        if self._keras23 and not self._tf_keras:
+            index = int(torch.argmin(torch.abs(constrained - self.value)))
+            return reported[index].float()
+        feasible = constrained >= self.value
+        if not bool(feasible.any()):
+            return torch.zeros((), dtype=torch.float32)
+        return reported[feasible].max().float()
 
     def get_config(self):
         config = {'num_thresholds': self.num_thresholds}
         if self._target_name:
             config[self._target_name] = self.value
+        if not self._keras23 or self._tf_keras or self.class_id is not None:
+            config['class_id'] = self.class_id
         config.update(super(SensitivitySpecificityBase, self).get_config())
         return config
 
 
+def _sensitivity(tp, tn, fp, fn):
+    return _div_no_nan(tp, tp + fn)
+
+
+def _specificity(tp, tn, fp, fn):
+    return _div_no_nan(tn, tn + fp)
+
+
+def _precision(tp, tn, fp, fn):
+    return _div_no_nan(tp, tp + fp)
+
+
 class SensitivityAtSpecificity(SensitivitySpecificityBase):
-    """Sensitivity (recall) at the threshold whose specificity is closest
-    to `specificity`."""
+    """Sensitivity (recall) where specificity meets `specificity`: Keras
+    2.3 at the threshold whose specificity is closest to it, tf.keras 2.x
+    the largest over the thresholds reaching it (see the base class).
+    `class_id` is tf.keras's third positional argument: pass it by
+    keyword."""
 
     _target_name = 'specificity'
+    _keras23 = True
 
     def __init__(self, specificity, num_thresholds=200, name=None,
-                 dtype=None):
+                 dtype=None, class_id=None):
         super(SensitivityAtSpecificity, self).__init__(
             specificity, num_thresholds=num_thresholds, name=name,
-            dtype=dtype)
+            dtype=dtype, class_id=class_id)
 
-    def _matched_and_reported(self, sensitivity, specificity):
-        return specificity, sensitivity
+    def _constrained_and_reported(self, *cells):
+        return _specificity(*cells), _sensitivity(*cells)
 
 
 class SpecificityAtSensitivity(SensitivitySpecificityBase):
-    """Specificity at the threshold whose sensitivity is closest to
-    `sensitivity`."""
+    """Specificity where sensitivity meets `sensitivity`: Keras 2.3 at the
+    threshold whose sensitivity is closest to it, tf.keras 2.x the largest
+    over the thresholds reaching it (see the base class). `class_id` is
+    tf.keras's third positional argument: pass it by keyword."""
 
     _target_name = 'sensitivity'
+    _keras23 = True
 
     def __init__(self, sensitivity, num_thresholds=200, name=None,
-                 dtype=None):
+                 dtype=None, class_id=None):
         super(SpecificityAtSensitivity, self).__init__(
             sensitivity, num_thresholds=num_thresholds, name=name,
-            dtype=dtype)
+            dtype=dtype, class_id=class_id)
 
-    def _matched_and_reported(self, sensitivity, specificity):
-        return sensitivity, specificity
-
-
-class _MaxUnderConstraint(SensitivitySpecificityBase):
-    """tf.keras's PrecisionAtRecall / RecallAtPrecision: the largest value
-    of one rate over the thresholds where the other is at least the
-    target (0 where none is)."""
-
-    def __init__(self, value, num_thresholds=200, class_id=None, name=None,
-                 dtype=None):
-        if class_id is not None:
-            raise NotImplementedError(
-                '%s(class_id=...) is not supported: slice that class\'s '
-                'column of y_true and y_pred before the metric.'
-                % type(self).__name__)
-        self.class_id = class_id
-        super(_MaxUnderConstraint, self).__init__(
-            value, num_thresholds=num_thresholds, name=name, dtype=dtype)
-
-    def _constrained_and_reported(self, precision, recall):
-        raise NotImplementedError
-
-    def result(self):
-        tp, tn, fp, fn = _accumulator_or_zeros(self)
-        constrained, reported = self._constrained_and_reported(
-            _div_no_nan(tp, tp + fp), _div_no_nan(tp, tp + fn))
-        feasible = constrained >= self.value
-        if not bool(feasible.any()):
-            return torch.zeros((), dtype=reported.dtype).float()
-        return reported[feasible].max().float()
-
-    def get_config(self):
-        config = super(_MaxUnderConstraint, self).get_config()
-        config['class_id'] = self.class_id
-        return config
+    def _constrained_and_reported(self, *cells):
+        return _sensitivity(*cells), _specificity(*cells)
 
 
-class PrecisionAtRecall(_MaxUnderConstraint):
+class PrecisionAtRecall(SensitivitySpecificityBase):
     """The best precision at a threshold whose recall is at least
-    `recall` (tf.keras 2.x)."""
+    `recall` (tf.keras 2.x; 0 where none is)."""
 
     _target_name = 'recall'
 
@@ -842,13 +899,13 @@ class PrecisionAtRecall(_MaxUnderConstraint):
             recall, num_thresholds=num_thresholds, class_id=class_id,
             name=name, dtype=dtype)
 
-    def _constrained_and_reported(self, precision, recall):
-        return recall, precision
+    def _constrained_and_reported(self, *cells):
+        return _sensitivity(*cells), _precision(*cells)
 
 
-class RecallAtPrecision(_MaxUnderConstraint):
+class RecallAtPrecision(SensitivitySpecificityBase):
     """The best recall at a threshold whose precision is at least
-    `precision` (tf.keras 2.x)."""
+    `precision` (tf.keras 2.x; 0 where none is)."""
 
     _target_name = 'precision'
 
@@ -858,23 +915,28 @@ class RecallAtPrecision(_MaxUnderConstraint):
             precision, num_thresholds=num_thresholds, class_id=class_id,
             name=name, dtype=dtype)
 
-    def _constrained_and_reported(self, precision, recall):
-        return precision, recall
+    def _constrained_and_reported(self, *cells):
+        return _precision(*cells), _sensitivity(*cells)
 
 
-class MeanIoU(Metric):
-    """Mean intersection-over-union over `num_classes` classes from a
-    confusion matrix of integer labels and predicted class ids; classes
-    that never occur (empty union) are left out of the mean. tf.keras
-    2.10+: entries whose label is `ignore_class` are left out; with
+class IoU(Metric):
+    """tf.keras 2.10+: intersection-over-union from a confusion matrix of
+    integer labels and predicted class ids over `num_classes` classes,
+    averaged over `target_class_ids` (classes whose union is empty are left
+    out of the mean). Entries labelled `ignore_class` count nowhere; with
     `sparse_y_true` / `sparse_y_pred` False, the class is the argmax of
     `y_true` / `y_pred` along `axis`."""
 
-    def __init__(self, num_classes, name=None, dtype=None,
+    def __init__(self, num_classes, target_class_ids, name=None, dtype=None,
                  ignore_class=None, sparse_y_true=True, sparse_y_pred=True,
                  axis=-1):
-        super(MeanIoU, self).__init__(name=name or 'mean_io_u', dtype=dtype)
+        super(IoU, self).__init__(name=name, dtype=dtype)
+        if max(target_class_ids) >= num_classes:
+            raise ValueError('Target class id %d is out of range, which is '
+                             '[0, %d).' % (max(target_class_ids),
+                                           num_classes))
         self.num_classes = num_classes
+        self.target_class_ids = list(target_class_ids)
         self.ignore_class = ignore_class
         self.sparse_y_true = sparse_y_true
         self.sparse_y_pred = sparse_y_pred
@@ -920,16 +982,312 @@ class MeanIoU(Metric):
         cm = self.total_cm
         true_positives = torch.diagonal(cm)
         denominator = cm.sum(0) + cm.sum(1) - true_positives
-        valid = (denominator > 1e-9).sum()
+        ids = torch.as_tensor(self.target_class_ids, dtype=torch.long)
+        true_positives, denominator = true_positives[ids], denominator[ids]
+        valid = (denominator != 0).sum()
         iou = _div_no_nan(true_positives, denominator)
         return _div_no_nan(iou.sum(), valid.to(iou.dtype)).float()
 
     def get_config(self):
         config = {'num_classes': self.num_classes,
+                  'target_class_ids': self.target_class_ids,
                   'ignore_class': self.ignore_class,
                   'sparse_y_true': self.sparse_y_true,
                   'sparse_y_pred': self.sparse_y_pred, 'axis': self.axis}
-        config.update(super(MeanIoU, self).get_config())
+        config.update(super(IoU, self).get_config())
+        return config
+
+
+class MeanIoU(IoU):
+    """The IoU averaged over all `num_classes` classes (Keras 2.3;
+    tf.keras 2.10+ adds `ignore_class`, `sparse_y_true`, `sparse_y_pred`
+    and `axis`, as IoU takes them)."""
+
+    def __init__(self, num_classes, name=None, dtype=None,
+                 ignore_class=None, sparse_y_true=True, sparse_y_pred=True,
+                 axis=-1):
+        super(MeanIoU, self).__init__(
+            num_classes, list(range(num_classes)), name=name, dtype=dtype,
+            ignore_class=ignore_class, sparse_y_true=sparse_y_true,
+            sparse_y_pred=sparse_y_pred, axis=axis)
+
+    def get_config(self):
+        config = super(MeanIoU, self).get_config()
+        del config['target_class_ids']
+        return config
+
+
+class BinaryIoU(IoU):
+    """tf.keras 2.10+: the IoU of the two classes of binary labels, a
+    prediction being class 1 where it is >= `threshold`, averaged over
+    `target_class_ids`."""
+
+    def __init__(self, target_class_ids=(0, 1), threshold=0.5, name=None,
+                 dtype=None):
+        super(BinaryIoU, self).__init__(2, target_class_ids, name=name,
+                                        dtype=dtype)
+        self.threshold = threshold
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = K.as_tensor(y_pred).to(_floatx()) >= self.threshold
+        super(BinaryIoU, self).update_state(y_true, y_pred.to(_floatx()),
+                                            sample_weight)
+
+    def get_config(self):
+        return {'target_class_ids': self.target_class_ids,
+                'threshold': self.threshold, 'name': self.name,
+                'dtype': self.dtype}
+
+
+class OneHotIoU(IoU):
+    """tf.keras 2.10+: IoU with one-hot labels (their argmax along `axis`)
+    and, unless `sparse_y_pred`, class scores as predictions."""
+
+    def __init__(self, num_classes, target_class_ids, name=None, dtype=None,
+                 ignore_class=None, sparse_y_pred=False, axis=-1):
+        super(OneHotIoU, self).__init__(
+            num_classes, target_class_ids, name=name, dtype=dtype,
+            ignore_class=ignore_class, sparse_y_true=False,
+            sparse_y_pred=sparse_y_pred, axis=axis)
+
+    def get_config(self):
+        config = super(OneHotIoU, self).get_config()
+        del config['sparse_y_true']
+        return config
+
+
+class OneHotMeanIoU(MeanIoU):
+    """tf.keras 2.10+: MeanIoU with one-hot labels (their argmax along
+    `axis`) and, unless `sparse_y_pred`, class scores as predictions."""
+
+    def __init__(self, num_classes, name=None, dtype=None,
+                 ignore_class=None, sparse_y_pred=False, axis=-1):
+        super(OneHotMeanIoU, self).__init__(
+            num_classes, name=name, dtype=dtype, ignore_class=ignore_class,
+            sparse_y_true=False, sparse_y_pred=sparse_y_pred, axis=axis)
+
+    def get_config(self):
+        config = super(OneHotMeanIoU, self).get_config()
+        del config['sparse_y_true']
+        return config
+
+
+class MeanRelativeError(Mean):
+    """tf.keras: the mean of |y_true - y_pred| / normalizer (0 where the
+    normalizer is 0), the normalizer broadcast against y_pred."""
+
+    def __init__(self, normalizer, name=None, dtype=None):
+        super(MeanRelativeError, self).__init__(
+            name=name or 'mean_relative_error', dtype=dtype)
+        self.normalizer = torch.as_tensor(np.asarray(normalizer),
+                                          dtype=_floatx())
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true, y_pred = losses_module._prepare(y_true, y_pred)
+        normalizer = self.normalizer.to(y_pred.device, y_pred.dtype)
+        super(MeanRelativeError, self).update_state(
+            _div_no_nan(torch.abs(y_true - y_pred), normalizer),
+            sample_weight)
+
+    def get_config(self):
+        config = super(MeanRelativeError, self).get_config()
+        config['normalizer'] = self.normalizer.tolist()
+        return config
+
+
+def _two_dimensional(metric, y_true, y_pred):
+    y_true, y_pred = _as_tensors(y_true, y_pred)
+    if y_true.dim() != 2 or y_pred.dim() != 2:
+        raise ValueError('%s expects 2D inputs with shape (batch_size, '
+                         'output_dim). Received input shapes: y_pred.shape='
+                         '%s and y_true.shape=%s.'
+                         % (type(metric).__name__, tuple(y_pred.shape),
+                            tuple(y_true.shape)))
+    return y_true.detach().to(_floatx()), y_pred.detach().to(_floatx())
+
+
+class FBetaScore(Metric):
+    """tf.keras 2.13+: the F-beta score of multi-class or multi-label 2D
+    predictions, `(1 + beta**2) * precision * recall / (beta**2 * precision
+    + recall)`. A prediction is positive above `threshold`; with no
+    threshold, where it is its row's maximum (and nonzero). `average`: None
+    (one score per class), 'micro' (counts over all classes), 'macro'
+    (mean of the class scores) or 'weighted' (mean weighted by each
+    class's number of true labels)."""
+
+    def __init__(self, average=None, beta=1.0, threshold=None,
+                 name='fbeta_score', dtype=None):
+        super(FBetaScore, self).__init__(name=name, dtype=dtype)
+        if average not in (None, 'micro', 'macro', 'weighted'):
+            raise ValueError("Invalid `average` argument value. Expected one "
+                             "of: {None, 'micro', 'macro', 'weighted'}. "
+                             'Received: average=%r' % (average,))
+        if not isinstance(beta, float) or beta <= 0.0:
+            raise ValueError('Invalid `beta` argument value. It should be a '
+                             'Python float > 0. Received: beta=%r' % (beta,))
+        if threshold is not None and (not isinstance(threshold, float) or
+                                      not 0.0 < threshold <= 1.0):
+            raise ValueError('Invalid `threshold` argument value. It should '
+                             'be a Python float with 0 < threshold <= 1. '
+                             'Received: threshold=%r' % (threshold,))
+        self.average = average
+        self.beta = beta
+        self.threshold = threshold
+        self.reset_states()
+
+    def reset_states(self):
+        self.counts = None   # true positives, false positives, false
+                             # negatives, true labels (per class or total)
+
+    def _state_tensors(self):
+        return [] if self.counts is None else [self.counts]   # not built
+
+    def _load_state_tensors(self, tensors):
+        self.counts = tensors[0].to(_floatx()) if tensors else None
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true, y_pred = _two_dimensional(self, y_true, y_pred)
+        if self.threshold is None:
+            row_max = torch.amax(y_pred, dim=-1, keepdim=True)
+            y_pred = (y_pred >= row_max) & (torch.abs(y_pred) > 1e-9)
+        else:
+            y_pred = y_pred > self.threshold
+        y_pred = y_pred.to(y_true.dtype)
+        cells = torch.stack([y_pred * y_true, y_pred * (1 - y_true),
+                             (1 - y_pred) * y_true, y_true])
+        if sample_weight is not None:
+            weight = K.as_tensor(sample_weight).to(y_true.device,
+                                                   y_true.dtype)
+            cells = cells * weight.reshape(-1, 1)
+        cells = cells.sum(dim=(1, 2) if self.average == 'micro' else 1)
+        self.counts = cells if self.counts is None else self.counts + cells
+
+    def result(self):
+        if self.counts is None:
+            return torch.zeros(())
+        tp, fp, fn, support = self.counts
+        precision = _div_no_nan(tp, tp + fp)
+        recall = _div_no_nan(tp, tp + fn)
+        beta2 = self.beta ** 2
+        score = _div_no_nan(precision * recall,
+                            beta2 * precision + recall) * (1 + beta2)
+        if self.average == 'weighted':
+            return torch.sum(score * _div_no_nan(support, support.sum()))
+        if self.average is not None:
+            return torch.mean(score)
+        return score
+
+    def get_config(self):
+        config = super(FBetaScore, self).get_config()
+        config.update({'average': self.average, 'beta': self.beta,
+                       'threshold': self.threshold})
+        return config
+
+
+class F1Score(FBetaScore):
+    """tf.keras 2.13+: FBetaScore with beta = 1, the harmonic mean of
+    precision and recall."""
+
+    def __init__(self, average=None, threshold=None, name='f1_score',
+                 dtype=None):
+        super(F1Score, self).__init__(average=average, beta=1.0,
+                                      threshold=threshold, name=name,
+                                      dtype=dtype)
+
+    def get_config(self):
+        config = super(F1Score, self).get_config()
+        del config['beta']
+        return config
+
+
+class R2Score(Metric):
+    """tf.keras 2.13+: the coefficient of determination of 2D regression
+    outputs, per output column (`class_aggregation=None`), their mean
+    ('uniform_average') or their mean weighted by the variance of y_true
+    ('variance_weighted_average'). With `num_regressors` p > 0 it is
+    adjusted, `1 - (1 - r2) * (n - 1) / (n - p - 1)`, n being the number of
+    entries of y_true seen (the plain score, with a warning, where
+    p >= n - 1)."""
+
+    def __init__(self, class_aggregation='uniform_average', num_regressors=0,
+                 name='r2_score', dtype=None):
+        super(R2Score, self).__init__(name=name, dtype=dtype)
+        choices = (None, 'uniform_average', 'variance_weighted_average')
+        if class_aggregation not in choices:
+            raise ValueError('Invalid value for argument `class_aggregation`. '
+                             'Expected one of %s. Received: '
+                             'class_aggregation=%r'
+                             % (choices, class_aggregation))
+        if num_regressors < 0:
+            raise ValueError('Invalid value for argument `num_regressors`. '
+                             'Expected a value >= 0. Received: '
+                             'num_regressors=%r' % (num_regressors,))
+        self.class_aggregation = class_aggregation
+        self.num_regressors = num_regressors
+        self.reset_states()
+
+    def reset_states(self):
+        # Per column: sum of y_true, of y_true squared, of the squared
+        # errors, of the weights (all weighted); and the entries seen.
+        self.sums = None
+        self.num_samples = 0
+
+    def _state_tensors(self):
+        if self.sums is None:   # not built
+            return []
+        return [self.sums, torch.tensor(float(self.num_samples))]
+
+    def _load_state_tensors(self, tensors):
+        self.reset_states()
+        if tensors:
+            self.sums = tensors[0].to(_floatx())
+            self.num_samples = int(tensors[1])
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true, y_pred = _two_dimensional(self, y_true, y_pred)
+        weight = torch.ones((), dtype=y_true.dtype, device=y_true.device) \
+            if sample_weight is None else \
+            K.as_tensor(sample_weight).to(y_true.device, y_true.dtype)
+        if weight.dim() == 1:
+            weight = weight.unsqueeze(1)
+        weight = weight.expand_as(y_true)
+        sums = torch.stack([torch.sum(y_true * weight, 0),
+                            torch.sum(y_true * y_true * weight, 0),
+                            torch.sum((y_true - y_pred) ** 2 * weight, 0),
+                            torch.sum(weight, 0)])
+        self.sums = sums if self.sums is None else self.sums + sums
+        self.num_samples += y_true.numel()
+
+    def result(self):
+        if self.sums is None:
+            return torch.zeros(())
+        total, squared, residual, count = self.sums
+        variance = squared - total * (total / count)
+        raw = 1 - residual / variance
+        raw = torch.where(torch.isinf(raw), torch.zeros_like(raw), raw)
+        if self.class_aggregation == 'uniform_average':
+            score = torch.mean(raw)
+        elif self.class_aggregation == 'variance_weighted_average':
+            score = torch.sum(variance * raw) / torch.sum(variance)
+        else:
+            score = raw
+        n, p = self.num_samples, self.num_regressors
+        if p:
+            if p >= n - 1:
+                warnings.warn('More independent predictors than datapoints '
+                              'in adjusted R2 score. Falling back to '
+                              'standard R2 score.' if p > n - 1 else
+                              'Division by zero in Adjusted R2 score. '
+                              'Falling back to standard R2 score.',
+                              stacklevel=2)
+            else:
+                score = 1.0 - (1.0 - score) * (n - 1.0) / (n - p - 1.0)
+        return score
+
+    def get_config(self):
+        config = super(R2Score, self).get_config()
+        config.update({'class_aggregation': self.class_aggregation,
+                       'num_regressors': self.num_regressors})
         return config
 
 
@@ -961,7 +1319,9 @@ _CLASSES = {cls.__name__: cls for cls in (
     SparseCategoricalCrossentropy, CosineSimilarity, RootMeanSquaredError,
     TruePositives, TrueNegatives, FalsePositives, FalseNegatives, Precision,
     Recall, AUC, SensitivityAtSpecificity, SpecificityAtSensitivity,
-    MeanIoU)}
+    PrecisionAtRecall, RecallAtPrecision, IoU, MeanIoU, BinaryIoU,
+    OneHotIoU, OneHotMeanIoU, MeanRelativeError, FBetaScore, F1Score,
+    R2Score)}
 
 
 def clone_metric(metric):
@@ -1001,6 +1361,32 @@ def deserialize(config, custom_objects=None):
                                     valid_names=sorted(
                                         ['accuracy', 'acc', 'crossentropy',
                                          'ce'] + list(_FUNCTIONS)))
+
+
+def tf_keras_metric_name(spec):
+    """The name tf.keras 2.x logs a `compile(metrics=[spec])` entry under
+    (`model.metrics_names`, History): a string naming a Metric class gives
+    that metric's name ('AUC' -> 'auc'), other strings stay as written; a
+    Metric or Loss object gives its `name` (`losses.Huber()` ->
+    'huber_loss'); a function its tf.keras name (`kld` -> 'kl_divergence');
+    another callable its snake-cased class name."""
+    if isinstance(spec, str):
+        if spec.lower() in ('accuracy', 'acc', 'crossentropy', 'ce'):
+            return spec
+        try:
+            found = get(spec)
+            if isinstance(found, type) and issubclass(found, Metric):
+                found = found()
+        except (ValueError, TypeError):   # unknown, or needs arguments
+            return spec
+        return found.name if isinstance(found, Metric) else spec
+    if getattr(spec, 'name', None):
+        return spec.name
+    if spec is cosine_proximity:
+        return 'cosine_similarity'
+    if hasattr(spec, '__name__'):
+        return losses_module._tf_keras_name(spec)
+    return _to_snake(type(spec).__name__)
 
 
 def get(identifier):

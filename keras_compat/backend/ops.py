@@ -1283,7 +1283,10 @@ def sparse_categorical_crossentropy(target, output, from_logits=False,
 
 def binary_crossentropy(target, output, from_logits=False):
     """Element-wise binary cross-entropy; uses the logits when `output`
-    came from a sigmoid (as tf.keras does)."""
+    came from a sigmoid (as tf.keras does). On other probabilities, clipped
+    to [eps, 1 - eps], a tf.keras program gets tf.keras's formula
+    `-(t * log(p + eps) + (1 - t) * log(1 - p + eps))`, a Keras 2 one the
+    cross-entropy of the clipped probabilities."""
     target, output = _float(target), _float(output)
     if not from_logits:
         logits = getattr(output, '_keras_logits', None)
@@ -1295,6 +1298,9 @@ def binary_crossentropy(target, output, from_logits=False):
                                                   reduction='none')
     eps = common.epsilon()
     output = torch.clamp(output, eps, 1. - eps)
+    if common.is_tf_keras():
+        return -(target * torch.log(output + eps) +
+                 (1. - target) * torch.log(1. - output + eps))
     return -(target * torch.log(output) +
              (1. - target) * torch.log(1. - output))
 

@@ -462,6 +462,8 @@ def _check_metric_spec(spec):
 
 
 def _spec_name(spec):
+    if K.common.is_tf_keras():
+        return metrics_module.tf_keras_metric_name(spec)
     if isinstance(spec, str):
         return spec
     if isinstance(spec, metrics_module.Metric) or (

@@ -61,6 +61,8 @@ def test_every_loss_has_a_parity_case():
     covered = {getattr(losses, c[0].replace('_zero_one_labels', ''))
                for c in test_loss_metric_parity.LOSSES}
     covered |= {losses.sparse_categorical_crossentropy, losses.huber_loss}
+    # Against tf_keras's values (tests/test_losses_tf_keras.py).
+    covered |= {losses.categorical_focal_crossentropy}
     public = {getattr(losses, n) for n in losses.__dict__
               if not n.startswith('_') and
               getattr(getattr(losses, n), '__module__', '') ==
@@ -85,6 +87,9 @@ def test_every_metric_has_a_parity_case():
                 'SpecificityAtSensitivity', 'MeanIoU'}
     # Against tf_keras's values (tests/test_losses_metrics.py).
     covered |= {'PrecisionAtRecall', 'RecallAtPrecision'}
+    # Against tf_keras's values (tests/test_metrics_tf_keras.py).
+    covered |= {'F1Score', 'FBetaScore', 'R2Score', 'IoU', 'BinaryIoU',
+                'OneHotIoU', 'OneHotMeanIoU', 'MeanRelativeError'}
     abstract = {'Metric', 'MeanMetricWrapper', 'Reduce',
                 'SensitivitySpecificityBase'}
     missing = sorted(min(names) for cls, names in

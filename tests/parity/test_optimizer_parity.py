@@ -57,6 +57,23 @@ def adagrad_ref(lr):
     return out
 
 
+def ftrl_ref(lr, l1, l2, initial_accumulator=0.1, lr_power=-0.5):
+    """FTRL-Proximal as TensorFlow's ApplyFtrl documents it."""
+    p = W0.astype(np.float64)
+    accum = np.full_like(p, initial_accumulator)
+    linear, out = np.zeros_like(p), []
+    for g in GRADS:
+        new_accum = accum + g ** 2
+        sigma = (new_accum ** -lr_power - accum ** -lr_power) / lr
+        linear = linear + g - sigma * p
+        quadratic = new_accum ** -lr_power / lr + 2 * l2
+        p = np.where(np.abs(linear) > l1,
+                     (np.sign(linear) * l1 - linear) / quadratic, 0.)
+        accum = new_accum
+        out.append(p)
+    return out
+
+
 def adadelta_ref(lr, rho):
     p = W0.astype(np.float64)
     a, d, out = np.zeros_like(p), np.zeros_like(p), []
@@ -154,6 +171,10 @@ CASES = [
     ('adam_amsgrad', lambda: optimizers.Adam(lr=0.01, amsgrad=True),
      adam_ref(0.01, 0.9, 0.999, True)),
     ('adamax', lambda: optimizers.Adamax(), adamax_ref(0.002, 0.9, 0.999)),
+    ('ftrl', lambda: optimizers.Ftrl(0.1), ftrl_ref(0.1, 0., 0.)),
+    ('ftrl_l1_l2', lambda: optimizers.Ftrl(
+        0.1, l1_regularization_strength=0.05,
+        l2_regularization_strength=0.1), ftrl_ref(0.1, 0.05, 0.1)),
     ('nadam', lambda: optimizers.Nadam(), nadam_ref(0.002, 0.9, 0.999)),
     ('adamw', lambda: optimizers.AdamW(learning_rate=0.01, weight_decay=0.1),
      adamw_ref(0.01, 0.1, 0.9, 0.999)),
