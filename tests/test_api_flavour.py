@@ -446,3 +446,22 @@ def test_keras_2_needs_steps_for_a_generator():
     with pytest.raises(ValueError, match='ran out of data'):
         _small_model().fit(_three_batches(), steps_per_epoch=2, epochs=2,
                            verbose=0)
+
+
+def test_tf_keras_scopes_cell_weights_under_the_cell(tf_keras):
+    layers = keras.layers
+    inputs = keras.Input((4, 3))
+    x = layers.Bidirectional(layers.LSTM(2, return_sequences=True))(inputs)
+    x = layers.RNN([layers.GRUCell(2), layers.SimpleRNNCell(2)])(x)
+    names = [w.name for w in keras.Model(inputs, x).weights]
+    # tf_keras 2.21's names.
+    assert names[0] == 'bidirectional/forward_lstm/lstm_cell/kernel:0'
+    assert names[3] == 'bidirectional/backward_lstm/lstm_cell/kernel:0'
+    assert names[6] == 'rnn/stacked_rnn_cells/gru_cell/kernel:0'
+    assert names[-1] == 'rnn/stacked_rnn_cells/simple_rnn_cell/bias:0'
+    conv = keras.layers.ConvLSTM2D(1, 2)
+    conv.build((None, 2, 4, 4, 1))
+    assert conv.weights[0].name == 'conv_lstm2d/kernel:0'
+    common.set_api_flavour('keras')
+    assert keras.layers.LSTM(1, input_shape=(2, 1)).cell.name == \
+        'lstm_cell_1'

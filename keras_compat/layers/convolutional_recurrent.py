@@ -197,6 +197,9 @@ class ConvRNN2D(RNN):
     2.3's `ConvRNN2D`. States are 4D; cells cannot be stacked or
     unrolled."""
 
+    # (tf.keras names the cell's weights in the layer's scope.)
+    _scopes_its_cell = False
+
     _input_ndim = 5
 
     def __init__(self, cell, return_sequences=False, return_state=False,

@@ -537,7 +537,10 @@ class StackedRNNCells(Layer):
             input_shape = input_shape[0]
         for cell in self.cells:
             if isinstance(cell, Layer):
-                cell.__dict__['_scope_replace'] = self._scope_replace
+                if common.is_tf_keras():
+                    cell.__dict__['_scope_parent'] = self
+                else:
+                    cell.__dict__['_scope_replace'] = self._scope_replace
                 if not cell.built:
                     takes_constants = constants_shape and \
                         has_arg(cell.call, 'constants')
@@ -631,7 +634,10 @@ class RNN(Layer):
         self.cell = cell
         if isinstance(cell, Layer):
             # A plain reference: not a submodule (that would be a cycle).
-            cell.__dict__['_scope_replace'] = self
+            # Keras 2 names the cell's weights in the layer's scope
+            # ('lstm_1/kernel:0'), tf.keras in the cell's own scope
+            # inside it ('lstm/lstm_cell/kernel:0').
+            cell.__dict__[_cell_scope_attribute(self)] = self
         self.return_sequences = return_sequences
         self.return_state = return_state
         self.go_backwards = go_backwards
@@ -1325,6 +1331,15 @@ class LSTM(_FusedRNN):
         if config.get('implementation') == 0:
             config['implementation'] = 1
         return cls(**config)
+
+
+def _cell_scope_attribute(layer):
+    """How a recurrent layer scopes its cell's weights: inside its own
+    scope under the cell's name in a tf.keras program (not for the
+    convolutional ones, which tf.keras names as Keras 2 does)."""
+    scoped = common.is_tf_keras() and getattr(layer, '_scopes_its_cell',
+                                               True)
+    return '_scope_parent' if scoped else '_scope_replace'
 
 
 def _cell_name(name):
