@@ -465,3 +465,28 @@ def test_tf_keras_scopes_cell_weights_under_the_cell(tf_keras):
     common.set_api_flavour('keras')
     assert keras.layers.LSTM(1, input_shape=(2, 1)).cell.name == \
         'lstm_cell_1'
+
+
+class Block(keras.layers.Layer):
+    def __init__(self, **kwargs):
+        super(Block, self).__init__(**kwargs)
+        self.dense = keras.layers.Dense(2)
+
+    def build(self, input_shape):
+        self.scale = self.add_weight(shape=(1,), initializer='ones')
+
+    def call(self, inputs):
+        return self.dense(inputs) * self.scale
+
+
+def test_tf_keras_scopes_a_custom_layers_sublayers(tf_keras):
+    block = Block()
+    block(np.ones((1, 3), 'float32'))
+    # tf_keras 2.21's names.
+    assert [w.name for w in block.weights] == [
+        'block/Variable:0', 'block/dense/kernel:0', 'block/dense/bias:0']
+    common.set_api_flavour('keras')
+    block = Block()
+    block(np.ones((1, 3), 'float32'))
+    assert [w.name for w in block.weights] == [
+        'block_1/weight_0:0', 'dense_1/kernel:0', 'dense_1/bias:0']

@@ -711,7 +711,9 @@ class Layer(nn.Module):
             shape = ()
         shape = tuple(int(d) for d in shape)
         if name is None:
-            name = 'weight_%d' % len(self._keras_weights)
+            # (tf.keras calls an unnamed weight 'Variable'.)
+            name = 'Variable' if common.is_tf_keras() else \
+                'weight_%d' % len(self._keras_weights)
         dtype = dtype or self.dtype
         if initializer is None:
             torch_type = K.torch_dtype(dtype)
@@ -1413,14 +1415,30 @@ class Layer(nn.Module):
         if not self.built:
             self._built_input_shape = input_shape
             user = _class_flags(self.__class__)['user']
+            nests = user and common.is_tf_keras() and \
+                '_is_graph_network' not in self.__dict__
+            built_before = [l for l in self._sublayers() if l.built] \
+                if nests else ()
             self.build(_shape_for_build(input_shape) if user
                        else input_shape)
             self.built = True
             if user:
                 self._track_containers()
+            if nests:
+                self._scope_sublayers(built_before)
             if self._initial_weights is not None:
                 self.set_weights(self._initial_weights)
                 self._initial_weights = None
+
+    def _scope_sublayers(self, built_before):
+        """tf.keras names the weights of the layers a custom layer builds
+        inside its own scope ('block/dense/kernel:0'): those not built
+        before this layer's first call, and not scoped otherwise."""
+        for layer in self._sublayers():
+            if layer._scope_parent is None and \
+                    layer._scope_replace is None and \
+                    all(layer is not b for b in built_before):
+                layer.__dict__['_scope_parent'] = self
 
     def _symbolic_call(self, inputs, *args, **kwargs):
         if isinstance(inputs, (list, tuple)):
