@@ -486,6 +486,7 @@ def test_tf_keras_scopes_a_custom_layers_sublayers(tf_keras):
     assert [w.name for w in block.weights] == [
         'block/Variable:0', 'block/dense/kernel:0', 'block/dense/bias:0']
     common.set_api_flavour('keras')
+    keras.backend.clear_session()
     block = Block()
     block(np.ones((1, 3), 'float32'))
     assert [w.name for w in block.weights] == [
