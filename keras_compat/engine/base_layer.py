@@ -1295,6 +1295,10 @@ class Layer(nn.Module):
         flags = self.__class__.__dict__.get('_keras_class_flags') or \
             _class_flags(self.__class__)
         if flags['user']:
+            if args:
+                # (`training` may come positionally: a `__call__` override
+                # passing `super().__call__(inputs, training)`.)
+                args, kwargs = _named_arguments(self.__class__, args, kwargs)
             self._fill_context_arguments(inputs, flags, kwargs)
         if self.supports_masking or (
                 flags['computes_mask'] and flags['user'] and

@@ -1184,3 +1184,27 @@ def test_dtype_policy_attributes():
         assert layers.Dense(2).dtype_policy.name == 'mixed_float16'
     finally:
         mixed_precision.set_global_policy('float32')
+
+
+class PassesTrainingPositionally(layers.Layer):
+    """As keras-attention's Attention: `__call__` overridden, forwarding
+    `training` by position."""
+
+    def __call__(self, inputs, training=None, **kwargs):
+        return super(PassesTrainingPositionally, self).__call__(
+            inputs, training, **kwargs)
+
+    def call(self, inputs, training=None):
+        return inputs * (2. if training else 3.)
+
+
+def test_training_forwarded_positionally_by_a_call_override():
+    inputs = layers.Input((2,))
+    model = models.Model(inputs, PassesTrainingPositionally()(inputs))
+    model.compile('sgd', 'mse')
+    np.testing.assert_allclose(model.predict(np.ones((1, 2)), verbose=0),
+                               [[3., 3.]])
+    loss = model.evaluate(np.ones((1, 2)), np.zeros((1, 2)), verbose=0)
+    assert loss == pytest.approx(9.)
+    history = model.fit(np.ones((1, 2)), np.zeros((1, 2)), verbose=0)
+    assert history.history['loss'] == [pytest.approx(4.)]
