@@ -87,7 +87,7 @@ class KerasTensor(object):
 
     # Arithmetic on symbolic tensors records an operation node so that
     # `Model(inputs, x * 2)` and K.function over such expressions work.
-    def _op(self, fn, *others, name=None):
+    def _record_op(self, fn, *others, name=None):
         from . import symbolic
         others = tuple(self._operand(o) for o in others)
         return symbolic.apply_op(fn, (self,) + others, name=name)
@@ -107,91 +107,91 @@ class KerasTensor(object):
         return other
 
     def __add__(self, other):
-        return self._op(lambda a, b: a + b, other, name='add')
+        return self._record_op(lambda a, b: a + b, other, name='add')
 
     def __radd__(self, other):
-        return self._op(lambda a, b: b + a, other, name='add')
+        return self._record_op(lambda a, b: b + a, other, name='add')
 
     def __sub__(self, other):
-        return self._op(lambda a, b: a - b, other, name='subtract')
+        return self._record_op(lambda a, b: a - b, other, name='subtract')
 
     def __rsub__(self, other):
-        return self._op(lambda a, b: b - a, other, name='subtract')
+        return self._record_op(lambda a, b: b - a, other, name='subtract')
 
     def __mul__(self, other):
-        return self._op(lambda a, b: a * b, other, name='multiply')
+        return self._record_op(lambda a, b: a * b, other, name='multiply')
 
     def __rmul__(self, other):
-        return self._op(lambda a, b: b * a, other, name='multiply')
+        return self._record_op(lambda a, b: b * a, other, name='multiply')
 
     def __truediv__(self, other):
-        return self._op(lambda a, b: a / b, other, name='truediv')
+        return self._record_op(lambda a, b: a / b, other, name='truediv')
 
     def __rtruediv__(self, other):
-        return self._op(lambda a, b: b / a, other, name='truediv')
+        return self._record_op(lambda a, b: b / a, other, name='truediv')
 
     def __pow__(self, other):
-        return self._op(lambda a, b: a ** b, other, name='pow')
+        return self._record_op(lambda a, b: a ** b, other, name='pow')
 
     def __rpow__(self, other):
-        return self._op(lambda a, b: b ** a, other, name='pow')
+        return self._record_op(lambda a, b: b ** a, other, name='pow')
 
     def __floordiv__(self, other):
-        return self._op(lambda a, b: a // b, other, name='floordiv')
+        return self._record_op(lambda a, b: a // b, other, name='floordiv')
 
     def __rfloordiv__(self, other):
-        return self._op(lambda a, b: b // a, other, name='floordiv')
+        return self._record_op(lambda a, b: b // a, other, name='floordiv')
 
     def __mod__(self, other):
-        return self._op(lambda a, b: a % b, other, name='mod')
+        return self._record_op(lambda a, b: a % b, other, name='mod')
 
     def __rmod__(self, other):
-        return self._op(lambda a, b: b % a, other, name='mod')
+        return self._record_op(lambda a, b: b % a, other, name='mod')
 
     # Comparisons give boolean tensors, as TensorFlow's do; `==` stays
     # identity (TensorFlow 1 tensors hash and compare by identity).
     def __lt__(self, other):
-        return self._op(lambda a, b: a < b, other, name='less')
+        return self._record_op(lambda a, b: a < b, other, name='less')
 
     def __le__(self, other):
-        return self._op(lambda a, b: a <= b, other, name='less_equal')
+        return self._record_op(lambda a, b: a <= b, other, name='less_equal')
 
     def __gt__(self, other):
-        return self._op(lambda a, b: a > b, other, name='greater')
+        return self._record_op(lambda a, b: a > b, other, name='greater')
 
     def __ge__(self, other):
-        return self._op(lambda a, b: a >= b, other, name='greater_equal')
+        return self._record_op(lambda a, b: a >= b, other, name='greater_equal')
 
     def __and__(self, other):
-        return self._op(lambda a, b: a & b, other, name='logical_and')
+        return self._record_op(lambda a, b: a & b, other, name='logical_and')
 
     def __rand__(self, other):
-        return self._op(lambda a, b: b & a, other, name='logical_and')
+        return self._record_op(lambda a, b: b & a, other, name='logical_and')
 
     def __or__(self, other):
-        return self._op(lambda a, b: a | b, other, name='logical_or')
+        return self._record_op(lambda a, b: a | b, other, name='logical_or')
 
     def __ror__(self, other):
-        return self._op(lambda a, b: b | a, other, name='logical_or')
+        return self._record_op(lambda a, b: b | a, other, name='logical_or')
 
     def __xor__(self, other):
-        return self._op(lambda a, b: a ^ b, other, name='logical_xor')
+        return self._record_op(lambda a, b: a ^ b, other, name='logical_xor')
 
     def __invert__(self):
-        return self._op(lambda a: ~a, name='logical_not')
+        return self._record_op(lambda a: ~a, name='logical_not')
 
     def __neg__(self):
-        return self._op(lambda a: -a, name='negative')
+        return self._record_op(lambda a: -a, name='negative')
 
     def __abs__(self):
-        return self._op(lambda a: abs(a), name='abs')
+        return self._record_op(lambda a: abs(a), name='abs')
 
     def __getitem__(self, key):
         from ..backend.indexing import getitem
-        return self._op(lambda a: getitem(a, key), name='strided_slice')
+        return self._record_op(lambda a: getitem(a, key), name='strided_slice')
 
     def __matmul__(self, other):
-        return self._op(lambda a, b: a @ b, other, name='matmul')
+        return self._record_op(lambda a, b: a @ b, other, name='matmul')
 
 
 class Node(object):

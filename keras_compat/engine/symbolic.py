@@ -5,6 +5,7 @@ Backend functions and arithmetic applied to `KerasTensor`s record a
 `model.add_loss(K.mean(...))` and `K.function([inputs], [some_output])`
 work as in Keras. `K.function` runs the recorded graph on real tensors;
 `K.gradients` of a symbolic loss is computed there with torch.autograd."""
+import collections.abc
 import functools
 import weakref
 
@@ -566,6 +567,20 @@ def _gradient_now(loss, variables, index):
 
 
 # ---------------------------------------------------------------- function
+def _flattened_arrays(values):
+    """`values` with its nested lists and tuples of arrays or tensors
+    spliced in (a list of numbers stays one value)."""
+    flat = []
+    for value in values:
+        if isinstance(value, (list, tuple)) and all(
+                isinstance(v, (list, tuple, np.ndarray, torch.Tensor))
+                for v in value):
+            flat.extend(_flattened_arrays(value))
+        else:
+            flat.append(value)
+    return flat
+
+
 class Function(object):
     """A callable from input arrays to output arrays over a recorded graph
     (`K.function(inputs, outputs, updates)`). A non-tensor entry in
@@ -584,6 +599,11 @@ class Function(object):
             isinstance(u, torch.Tensor) for u in updates or [])
         self.inputs = list(inputs) if isinstance(inputs, (list, tuple)) \
             else [inputs]
+        if isinstance(outputs, (collections.abc.ValuesView,
+                                collections.abc.KeysView,
+                                collections.abc.Iterator)):
+            # (`K.function(inputs, layer_outputs.values())`.)
+            outputs = list(outputs)
         self.single_output = not isinstance(outputs, (list, tuple))
         self.outputs = [outputs] if self.single_output else list(outputs)
         self._symbolic_inputs = [x for x in self.inputs if is_symbolic(x)]
@@ -603,6 +623,10 @@ class Function(object):
     def __call__(self, values):
         values = list(values) if isinstance(values, (list, tuple)) else \
             [values]
+        if len(values) != len(self.inputs):
+            # tf.keras flattens nested lists of arrays ((x, y, weights)
+            # as `_standardize_user_data` returns them).
+            values = _flattened_arrays(values)
         if len(values) != len(self.inputs):
             raise ValueError('K.function expects %d input values, got %d.'
                              % (len(self.inputs), len(values)))
@@ -807,9 +831,14 @@ class OptimizerUpdate(object):
 def _as_input(value, symbolic):
     from .data_adapter import to_tensor
     tensor = to_tensor(value)
-    if getattr(symbolic, '_keras_shape', None) == () and \
-            tensor.numel() == 1:
+    shape = getattr(symbolic, '_keras_shape', None)
+    if shape == () and tensor.numel() == 1:
         tensor = tensor.reshape(())     # a scalar placeholder
+    elif isinstance(shape, tuple) and tensor.dim() != len(shape):
+        # (A TensorFlow 1 session refused such a feed.)
+        raise ValueError('Cannot feed value of shape %s for input %r, '
+                         'which has shape %s.'
+                         % (tuple(tensor.shape), symbolic.name, shape))
     device = K.get_device()
     for layer in getattr(symbolic, '_keras_history', (None,))[:1]:
         params = list(layer.parameters()) if layer is not None else []

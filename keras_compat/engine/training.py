@@ -658,7 +658,14 @@ class Model(Network):
                                class_weight=None, check_array_lengths=True,
                                batch_size=None):
         """Keras 2's standardisation of user data: lists of input, target
-        and sample-weight tensors (see `standardization`)."""
+        and sample-weight tensors (see `standardization`); without `y`,
+        the inputs and two empty lists, as Keras 2 returns them
+        (activation inspectors feed them to K.function)."""
+        if y is None:
+            self._require_compiled()
+            inputs = standardization.standardize_inputs(self, x)
+            self._ensure_built(inputs)
+            return inputs, [], []
         return standardization.standardize_user_data(
             self, x, y, sample_weight, class_weight, batch_size,
             check_lengths_match=check_array_lengths)

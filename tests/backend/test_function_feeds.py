@@ -1,0 +1,53 @@
+"""How K.function takes its outputs and values, as activation inspectors
+(keract) use it with Keras 2 and tf.keras."""
+import collections
+
+import numpy as np
+import pytest
+
+import keras_compat as keras
+from keras_compat import backend as K
+from keras_compat import layers
+
+
+def _model():
+    inputs = layers.Input((4,), name='inp')
+    hidden = layers.Dense(3, kernel_initializer='ones', name='d1')(inputs)
+    out = layers.Dense(2, kernel_initializer='ones', name='d2')(hidden)
+    model = keras.Model(inputs, out)
+    model.compile('adam', 'mse')
+    return model
+
+
+X = np.arange(8, dtype='float32').reshape(2, 4) / 10.
+
+
+def test_outputs_given_as_dict_values():
+    model = _model()
+    nodes = collections.OrderedDict(
+        (layer.name, layer.output) for layer in model.layers[1:])
+    results = K.function(model.inputs, nodes.values())([X])
+    assert isinstance(results, list)
+    np.testing.assert_allclose(results[0], np.tile(X.sum(1, keepdims=True),
+                                                   (1, 3)), rtol=1e-6)
+    assert results[1].shape == (2, 2)
+
+
+def test_standardized_data_without_targets_feeds_a_function():
+    model = _model()
+    data = model._standardize_user_data(X)
+    assert data[1:] == ([], [])
+    # Keras 2's feed with the targets' placeholders fails on the empty
+    # lists; the inputs alone take the nested (x, y, weights) tuple.
+    everything = model._feed_inputs + model._feed_targets + \
+        model._feed_sample_weights
+    with pytest.raises(ValueError, match='Cannot feed'):
+        K.function(everything, [model.output])(data)
+    out = K.function(model._feed_inputs, [model.output])(data)[0]
+    np.testing.assert_allclose(out, np.tile(3 * X.sum(1, keepdims=True),
+                                            (1, 2)), rtol=1e-6)
+
+
+def test_symbolic_tensors_have_no_tensorflow_operation():
+    # (keract tells placeholders apart by `tensor._op.type`.)
+    assert not hasattr(layers.Input((2,)), '_op')
