@@ -1537,8 +1537,9 @@ def _resize(images, size, method, align_corners=False, half_pixel=True):
         else:
             out = _resize_axis(x, 1, height, method, align_corners)
             out = _resize_axis(out, 2, width, method, align_corners)
-        if method == 'nearest' and not kind.is_floating_point:
-            out = out.to(kind)
+        # (TensorFlow: float32, except nearest-neighbour keeps the type.)
+        out = out.to(kind) if method == 'nearest' else \
+            out.to(torch.float32)
         return out[0] if single else out
     return _op(fn, 'resize')(images, size)
 
@@ -2908,6 +2909,7 @@ python.framework.ops.get_default_graph = get_default_graph
 python.framework.ops.name_scope = name_scope
 python.framework.ops.Tensor = Tensor
 python.framework.dtypes = dtypes
+python.framework.errors_impl = errors
 python.framework.tensor_shape = _submodule('python.framework.tensor_shape',
                                            'Shapes.')
 python.framework.tensor_shape.TensorShape = TensorShape

@@ -570,3 +570,14 @@ def test_dimension_value():
     assert tf.compat.dimension_value(None) is None
     assert tf.compat.dimension_value(4) == 4
     assert tf.compat.dimension_at_index((None, 5), 1).value == 5
+
+
+def test_image_resize_gives_float32_except_nearest():
+    images = np.random.RandomState(0).rand(1, 4, 4, 3)      # float64
+    assert tf.image.resize(images, (2, 2)).dtype == torch.float32
+    assert tf.image.resize(images, (2, 2), method='area').dtype == \
+        torch.float32
+    assert tf.image.resize(images, (2, 2), method='nearest').dtype == \
+        torch.float64
+    assert tf.python.framework.errors_impl.InvalidArgumentError is \
+        tf.errors.InvalidArgumentError

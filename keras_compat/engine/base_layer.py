@@ -46,6 +46,22 @@ def to_snake_case(name):
 _to_snake_case = to_snake_case  # (Keras 2's name)
 
 
+def _float64_cast_down(layer, inputs):
+    """float64 tensors given to a layer of a narrower float type, in its
+    type, as tf.keras casts a layer's floating inputs (numpy's float64
+    arrays are converted so already)."""
+    if layer.dtype not in ('float32', 'float16', 'bfloat16'):
+        return inputs
+    if isinstance(inputs, torch.Tensor):
+        return inputs.to(K.torch_dtype(layer.dtype)) \
+            if inputs.dtype == torch.float64 else inputs
+    if isinstance(inputs, (list, tuple)) and any(
+            isinstance(x, torch.Tensor) and x.dtype == torch.float64
+            for x in inputs):
+        return type(inputs)(_float64_cast_down(layer, x) for x in inputs)
+    return inputs
+
+
 def _shape_for_build(input_shape):
     """What a user layer's `build` gets: each shape a tuple that also
     answers TensorFlow's `as_list()`, `rank` and `input_shape[-1].value`,
@@ -1288,6 +1304,8 @@ class Layer(nn.Module):
         device."""
         if type(inputs) is not torch.Tensor:
             inputs = _to_tensors(inputs)
+        if outermost:
+            inputs = _float64_cast_down(self, inputs)
         if not self.built:
             self._build_for(inputs)
         if outermost:

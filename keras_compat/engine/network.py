@@ -502,6 +502,7 @@ class Network(Layer):
             if type(inputs) is not torch.Tensor:
                 inputs = base_layer._to_tensors(inputs)
             inputs = base_layer._onto_weight_device(self, inputs)
+        inputs = base_layer._float64_cast_down(self, inputs)
         context = call_context.enter()
         try:
             return Layer.__call__(self, inputs, *args, **kwargs)
@@ -651,11 +652,24 @@ class Network(Layer):
             raise ValueError('You must provide an `input_shape` argument.')
         shapes = input_shape if isinstance(input_shape, list) else \
             [input_shape]
-        dummies = [torch.zeros([1 if d is None else d for d in s],
-                               device=K.get_device()) for s in shapes]
         self.built = True
-        with torch.no_grad():
-            self(dummies if len(dummies) > 1 else dummies[0])
+        # Unknown sizes are 1 first; a model that needs a minimum size
+        # there (a fully convolutional one built for (None, None, None,
+        # 3)) is tried with larger ones, as tf.keras builds without data.
+        for size in _UNKNOWN_SIZE_TRIES:
+            dummies = [torch.zeros(
+                [(1 if i == 0 else size) if d is None else d
+                 for i, d in enumerate(s)], device=K.get_device())
+                for s in shapes]
+            try:
+                with torch.no_grad():
+                    self(dummies if len(dummies) > 1 else dummies[0])
+                return
+            except (RuntimeError, ValueError):
+                if size == _UNKNOWN_SIZE_TRIES[-1] or not any(
+                        d is None for s in shapes for d in s[1:]):
+                    self.built = False
+                    raise
 
     # --------------------------------------------------------------- config
     def get_config(self):
@@ -848,18 +862,20 @@ class Network(Layer):
              save_format=None, signatures=None, options=None,
              save_traces=True):
         """Saves architecture, weights and optimizer state to one Keras 2
-        HDF5 file. tf.keras's `save_format` ('tf', 'h5', 'keras') names
-        the same file, which `load_model` reads back (`save_traces` is
-        about TensorFlow's traced functions, which this file has none
-        of)."""
+        HDF5 file, or, for a name ending in `.keras` or
+        `save_format='keras'`, to the `.keras` archive tf_keras 2.13+
+        writes; `save_format` 'tf' and 'h5' name the HDF5 file, which
+        `load_model` reads back (`save_traces` is about TensorFlow's
+        traced functions, which neither file has)."""
         from ..saving import hdf5
-        _check_save_options(save_format, signatures, options)
-        hdf5.save_model(self, filepath, overwrite, include_optimizer)
+        hdf5.save_model(self, filepath, overwrite, include_optimizer,
+                        save_format, signatures, options)
 
     def save_weights(self, filepath, overwrite=True, save_format=None,
                      options=None):
         """Saves the weights in the Keras 2 HDF5 layout (whatever
-        tf.keras `save_format` names)."""
+        tf.keras `save_format` names); a name ending in `.weights.h5` gets
+        the per-object layout of tf_keras 2.13+ and Keras 3."""
         from ..saving import hdf5
         _check_save_options(save_format, None, options)
         hdf5.save_weights(self, filepath, overwrite)
@@ -867,9 +883,11 @@ class Network(Layer):
     def load_weights(self, filepath, by_name=False,
                      skip_mismatch=False, reshape=False, options=None):
         """Loads weights from a Keras 2 HDF5 file (topologically, or by
-        layer name with `by_name=True`). Returns a status object with
-        tf.keras's checkpoint assertions (`assert_consumed`,
-        `expect_partial`, ...), which hold once the load returned."""
+        layer name with `by_name=True`), a `.weights.h5` file or a
+        `.keras` archive of tf_keras 2.13+ / Keras 3 (by object path).
+        Returns a status object with tf.keras's checkpoint assertions
+        (`assert_consumed`, `expect_partial`, ...), which hold once the
+        load returned."""
         from ..saving import hdf5
         _check_save_options(None, None, options)
         hdf5.load_weights(self, filepath, by_name=by_name,
@@ -1070,6 +1088,10 @@ def _resolve_arguments(kwargs, tensor_map):
             return tuple(resolve(v) for v in value)
         return value
     return {k: resolve(v) for k, v in kwargs.items()}
+
+
+# The sizes a subclassed model's build tries for unknown dimensions.
+_UNKNOWN_SIZE_TRIES = (1, 32, 128)
 
 
 def _flattened(structure):

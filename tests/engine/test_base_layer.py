@@ -1208,3 +1208,34 @@ def test_training_forwarded_positionally_by_a_call_override():
     assert loss == pytest.approx(9.)
     history = model.fit(np.ones((1, 2)), np.zeros((1, 2)), verbose=0)
     assert history.history['loss'] == [pytest.approx(4.)]
+
+
+def test_float64_tensors_are_cast_to_the_layers_type():
+    x64 = torch.ones(1, 4, 4, 3, dtype=torch.float64)
+    assert layers.Conv2D(2, 3)(x64).dtype == torch.float32
+
+    class Net(models.Model):
+        def __init__(self):
+            super(Net, self).__init__()
+            self.conv = layers.Conv2D(2, 3)
+
+        def call(self, inputs):
+            return self.conv(inputs)
+    assert Net()(x64).dtype == torch.float32
+    assert layers.Dense(2, dtype='float64')(x64).dtype == torch.float64
+
+
+def test_fully_convolutional_subclassed_model_builds_without_sizes():
+    class FullyConvolutional(models.Model):
+        def __init__(self):
+            super(FullyConvolutional, self).__init__()
+            self.first = layers.Conv2D(4, 3)
+            self.pool = layers.MaxPooling2D()
+            self.second = layers.Conv2D(2, 3)
+
+        def call(self, inputs):
+            return self.second(self.pool(self.first(inputs)))
+    model = FullyConvolutional()
+    model.build((None, None, None, 3))
+    assert model.built and model.count_params() == 4 * 27 + 4 + 2 * 36 + 2
+    assert model(np.ones((1, 12, 12, 3), 'float32')).shape == (1, 3, 3, 2)
