@@ -491,3 +491,65 @@ def test_tf_keras_scopes_a_custom_layers_sublayers(tf_keras):
     block(np.ones((1, 3), 'float32'))
     assert [w.name for w in block.weights] == [
         'block_1/weight_0:0', 'dense_1/kernel:0', 'dense_1/bias:0']
+
+
+class _FirstValues(keras.layers.Layer):
+    """Records the first value of each training batch it sees."""
+
+    def __init__(self, seen, **kwargs):
+        super(_FirstValues, self).__init__(**kwargs)
+        self.seen = seen
+
+    def call(self, inputs):
+        if keras.backend.learning_phase():
+            self.seen.append(int(inputs[0, 0]))
+        return inputs
+
+
+class _ThreeBatches(keras.utils.Sequence):
+    def __init__(self):
+        self.x = np.arange(10, dtype='float32').reshape(10, 1)
+        self.ends = 0
+
+    def __len__(self):
+        return 3
+
+    def __getitem__(self, index):
+        rows = self.x[index * 4:(index + 1) * 4]
+        return rows, rows
+
+    def on_epoch_end(self):
+        self.ends += 1
+
+
+def _first_values_of_fit(data, **kwargs):
+    seen = []
+    model = keras.Sequential([_FirstValues(seen, input_shape=(1,)),
+                              keras.layers.Dense(1)])
+    model.compile('sgd', 'mse')
+    if isinstance(data, np.ndarray):
+        model.fit(data, data, batch_size=4, **kwargs)
+    else:
+        model.fit(data, **kwargs)
+    return seen
+
+
+def test_steps_per_epoch_reads_data_as_tf_keras(tf_keras):
+    x = np.arange(10, dtype='float32').reshape(10, 1)
+    # tf_keras 2.21: arrays go on across epochs, a Sequence starts over.
+    assert _first_values_of_fit(x, steps_per_epoch=2, epochs=3, verbose=0,
+                                shuffle=False) == [0, 4, 8, 0, 4, 8]
+    sequence = _ThreeBatches()
+    assert _first_values_of_fit(sequence, steps_per_epoch=2, epochs=3,
+                                verbose=0, shuffle=False) == \
+        [0, 4, 0, 4, 0, 4]
+    assert sequence.ends == 3
+
+
+def test_steps_per_epoch_reads_data_as_keras_2():
+    x = np.arange(10, dtype='float32').reshape(10, 1)
+    assert _first_values_of_fit(x, steps_per_epoch=2, epochs=2, verbose=0,
+                                shuffle=False) == [0, 4, 0, 4]
+    assert _first_values_of_fit(_ThreeBatches(), steps_per_epoch=2,
+                                epochs=3, verbose=0, shuffle=False) == \
+        [0, 4, 8, 0, 4, 8]

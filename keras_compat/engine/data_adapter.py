@@ -348,8 +348,14 @@ class ArrayBatches(object):
     numpy's RNG (so `np.random.seed` reproduces Keras's batch order)."""
 
     def __init__(self, inputs, targets, weights, batch_size, shuffle=False,
-                 steps=None, device=None, shard=None):
+                 steps=None, device=None, shard=None, stream=False):
         device = device or K.get_device()
+        # With `stream` (tf.keras's training with steps_per_epoch), the
+        # epochs take their steps one after another from consecutive
+        # passes over the data, each reshuffled; otherwise each epoch
+        # starts a pass (Keras 2).
+        self._stream = None
+        self.streams = stream
         # Under torchrun: 'batch' gives each process its part of every
         # global batch (training), 'whole' a contiguous part of the data
         # (evaluation and prediction).
@@ -440,7 +446,29 @@ class ArrayBatches(object):
                 out += ArrayBatches._take(self, [t], index, start, stop)
         return out
 
+    def _batch(self, index, start, stop, share):
+        return Batch(self._take(self.inputs, index, start, stop),
+                     self._take(self.targets, index, start, stop),
+                     self._take(self.weights, index, start, stop), share)
+
+    def _passes(self):
+        """(start, stop, order) of each batch of endless passes over the
+        data, the last batch of each pass partial."""
+        size, n = self.batch_size, self.num_samples
+        while True:
+            order = self._order()
+            for start in range(0, max(n, 1), size):
+                yield start, min(start + size, n), order
+
     def __iter__(self):
+        if self.streams and self.steps is not None and self.shard is None:
+            if self._stream is None:
+                self._stream = self._passes()
+            for _ in range(self.num_batches):
+                start, stop, order = next(self._stream)
+                index = None if order is None else order[start:stop]
+                yield self._batch(index, start, stop, None)
+            return
         order = self._order()
         size = self.batch_size
         n = self.num_samples
@@ -452,9 +480,7 @@ class ArrayBatches(object):
             if self.shard == 'batch':
                 start, stop, share = local_part(start, stop)
             index = None if order is None else order[start:stop]
-            yield Batch(self._take(self.inputs, index, start, stop),
-                        self._take(self.targets, index, start, stop),
-                        self._take(self.weights, index, start, stop), share)
+            yield self._batch(index, start, stop, share)
 
 
 def unpack_batch(batch):
@@ -712,6 +738,17 @@ class GeneratorBatches(object):
             self._received = True
             count += 1
             yield unpack_batch(item), share
+        if self._restarts_each_epoch():
+            self._iterator.close()
+            self._iterator = None
+            self._end_of_pass(self.data)
+
+    def _restarts_each_epoch(self):
+        """tf.keras reads a Sequence from its first batch at each epoch
+        and calls its on_epoch_end at the end of each, whatever the step
+        count; Keras 2 goes on where the last epoch stopped."""
+        return common.is_tf_keras() and isinstance(self.data, Sequence) \
+            and self.shard is None
 
     def _run_out(self, wanted):
         self.ran_out = True

@@ -492,12 +492,12 @@ def refuse_arrays_beside_generator(y, sample_weight, validation_split):
 
 
 def array_batches(model, inputs, targets, weights, batch_size, steps=None,
-                  shuffle=False, shard='whole'):
+                  shuffle=False, shard='whole', stream=False):
     """Batches sliced from tensors (moved onto the model's device)."""
     return data_adapter.ArrayBatches(inputs, targets, weights,
                                      batch_size or 32, shuffle=shuffle,
                                      steps=steps, device=model._device(),
-                                     shard=shard)
+                                     shard=shard, stream=stream)
 
 
 def fit_array_batches(model, x, y, sample_weight, class_weight, batch_size,
@@ -529,7 +529,8 @@ def fit_array_batches(model, x, y, sample_weight, class_weight, batch_size,
             None, None, None, *val)
     train_batches = array_batches(model, inputs, targets, weights,
                                   batch_size, steps=steps_per_epoch,
-                                  shuffle=shuffle, shard='batch')
+                                  shuffle=shuffle, shard='batch',
+                                  stream=common.is_tf_keras())
     return train_batches, val_batches
 
 
