@@ -239,32 +239,48 @@ class Identity(Initializer):
 
 
 def lecun_uniform(seed=None):
-    return VarianceScaling(scale=1., mode='fan_in', distribution='uniform',
-                           seed=seed)
+    """Keras 2: a VarianceScaling; tf.keras (in a tf.keras program):
+    its LecunUniform."""
+    return _preset(LecunUniform, seed)
 
 
 def glorot_normal(seed=None):
-    return VarianceScaling(scale=1., mode='fan_avg', distribution='normal',
-                           seed=seed)
+    """Keras 2: a VarianceScaling; tf.keras (in a tf.keras program):
+    its GlorotNormal."""
+    return _preset(GlorotNormal, seed)
 
 
 def glorot_uniform(seed=None):
-    return VarianceScaling(scale=1., mode='fan_avg', distribution='uniform',
-                           seed=seed)
+    """Keras 2: a VarianceScaling; tf.keras (in a tf.keras program):
+    its GlorotUniform."""
+    return _preset(GlorotUniform, seed)
 
 
 def he_normal(seed=None):
-    return VarianceScaling(scale=2., mode='fan_in', distribution='normal',
-                           seed=seed)
+    """Keras 2: a VarianceScaling; tf.keras (in a tf.keras program):
+    its HeNormal."""
+    return _preset(HeNormal, seed)
 
 
 def lecun_normal(seed=None):
-    return VarianceScaling(scale=1., mode='fan_in', distribution='normal',
-                           seed=seed)
+    """Keras 2: a VarianceScaling; tf.keras (in a tf.keras program):
+    its LecunNormal."""
+    return _preset(LecunNormal, seed)
 
 
 def he_uniform(seed=None):
-    return VarianceScaling(scale=2., mode='fan_in', distribution='uniform',
+    """Keras 2: a VarianceScaling; tf.keras (in a tf.keras program):
+    its HeUniform."""
+    return _preset(HeUniform, seed)
+
+
+def _preset(cls, seed):
+    """`cls` (a _Preset) in a tf.keras program, whose config is its
+    class name and seed; Keras 2's VarianceScaling otherwise."""
+    if K.common.is_tf_keras():
+        return cls(seed=seed)
+    scale, mode, distribution = cls._preset
+    return VarianceScaling(scale=scale, mode=mode, distribution=distribution,
                            seed=seed)
 
 

@@ -5,6 +5,7 @@ class; a regularizer is any callable `weight -> scalar`, applied to the
 weight in Keras layout."""
 import torch
 
+from .backend import common
 from .backend.common import cast_to_floatx
 from .utils.generic_utils import (deserialize_keras_object,
                                   serialize_keras_object)
@@ -47,12 +48,18 @@ class L1L2(Regularizer):
         return 'L1L2(l1=%g, l2=%g)' % (self.l1, self.l2)
 
 
-def l1(l=0.01):
-    return L1L2(l1=l)
+def l1(l=0.01, l1=None):
+    """An L1L2 with only `l1` (Keras 2); in a tf.keras program an `L1`,
+    as tf.keras's `l1` is that class (which also takes `l1=`)."""
+    value = l if l1 is None else l1
+    return L1(value) if common.is_tf_keras() else L1L2(l1=value)
 
 
-def l2(l=0.01):
-    return L1L2(l2=l)
+def l2(l=0.01, l2=None):
+    """An L1L2 with only `l2` (Keras 2); in a tf.keras program an `L2`,
+    as tf.keras's `l2` is that class (which also takes `l2=`)."""
+    value = l if l2 is None else l2
+    return L2(value) if common.is_tf_keras() else L1L2(l2=value)
 
 
 def l1_l2(l1=0.01, l2=0.01):

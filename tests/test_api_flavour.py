@@ -553,3 +553,30 @@ def test_steps_per_epoch_reads_data_as_keras_2():
     assert _first_values_of_fit(_ThreeBatches(), steps_per_epoch=2,
                                 epochs=3, verbose=0, shuffle=False) == \
         [0, 4, 8, 0, 4, 8]
+
+
+def test_tf_keras_configs_of_initializers_regularizers_and_sequential(
+        tf_keras):
+    dense = keras.layers.Dense(1, kernel_regularizer='l2')
+    config = dense.get_config()
+    # tf_keras 2.21's entries (without its module wrapper keys).
+    assert config['kernel_initializer'] == {'class_name': 'GlorotUniform',
+                                            'config': {'seed': None}}
+    assert config['kernel_regularizer']['class_name'] == 'L2'
+    assert isinstance(dense.kernel_initializer,
+                      keras.initializers.GlorotUniform)
+    assert keras.regularizers.l1(l1=0.5).get_config() == {'l1': 0.5}
+    model = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])
+    layers = model.get_config()['layers']
+    assert [entry['class_name'] for entry in layers] == \
+        ['InputLayer', 'Dense']
+    assert layers[0]['config']['batch_input_shape'] == (None, 3)
+    rebuilt = keras.Sequential.from_config(model.get_config())
+    assert rebuilt.count_params() == 8
+
+
+def test_keras_2_configs_of_initializers_and_regularizers():
+    config = keras.layers.Dense(1, kernel_regularizer='l2').get_config()
+    assert config['kernel_initializer']['class_name'] == 'VarianceScaling'
+    assert config['kernel_regularizer']['class_name'] == 'L1L2'
+    assert keras.regularizers.l2(l2=0.5).get_config()['l2'] == 0.5

@@ -491,6 +491,25 @@ class Network(Layer):
                 self._call_in_order(inputs, *args, **kwargs))
         return self._call_in_order(inputs, *args, **kwargs)
 
+    def _in_input_types(self, inputs):
+        """Floating tensors in the floating type of the model's Input they
+        feed (float64 data for a float32 Input), as tf.keras casts
+        them."""
+        single = isinstance(inputs, torch.Tensor)
+        values = [inputs] if single else inputs
+        if not isinstance(values, (list, tuple)) or \
+                len(values) != len(self.inputs):
+            return inputs
+        cast = []
+        for value, symbolic in zip(values, self.inputs):
+            if isinstance(value, torch.Tensor) and \
+                    value.is_floating_point() and symbolic.dtype:
+                wanted = K.torch_dtype(symbolic.dtype)
+                if wanted.is_floating_point and wanted != value.dtype:
+                    value = value.to(wanted)
+            cast.append(value)
+        return cast[0] if single else type(values)(cast)
+
     def _call_in_order(self, inputs, *args, **kwargs):
         if base_layer._is_symbolic(inputs):
             return Layer.__call__(self, inputs, *args, **kwargs)
@@ -502,7 +521,10 @@ class Network(Layer):
             if type(inputs) is not torch.Tensor:
                 inputs = base_layer._to_tensors(inputs)
             inputs = base_layer._onto_weight_device(self, inputs)
-        inputs = base_layer._float64_cast_down(self, inputs)
+        if not self._is_graph_network:
+            inputs = base_layer._float64_cast_down(self, inputs)
+        elif self.built:
+            inputs = self._in_input_types(inputs)
         context = call_context.enter()
         try:
             return Layer.__call__(self, inputs, *args, **kwargs)

@@ -214,10 +214,12 @@ class Sequential(Model):
         layer_configs = [{'class_name': layer.__class__.__name__,
                           'config': layer.get_config()}
                          for layer in self.layers]
-        if self._chain and layer_configs and \
-                'batch_input_shape' not in layer_configs[0]['config']:
-            # Started from `Input(...)`: its InputLayer first, as tf.keras
-            # writes it, so that the loaded model is built.
+        if self._chain and layer_configs and (
+                'batch_input_shape' not in layer_configs[0]['config'] or
+                common.is_tf_keras()):
+            # Started from `Input(...)` (or any built model of a tf.keras
+            # program): its InputLayer first, as tf.keras writes it, so
+            # that the loaded model is built.
             layer_configs.insert(0, {'class_name': 'InputLayer',
                                      'config': self._layers[0].get_config()})
         config = {'name': self.name, 'layers': copy.deepcopy(layer_configs)}

@@ -1239,3 +1239,12 @@ def test_fully_convolutional_subclassed_model_builds_without_sizes():
     model.build((None, None, None, 3))
     assert model.built and model.count_params() == 4 * 27 + 4 + 2 * 36 + 2
     assert model(np.ones((1, 12, 12, 3), 'float32')).shape == (1, 3, 3, 2)
+
+
+def test_float64_tensors_take_the_model_inputs_type():
+    model = models.Sequential([layers.Dense(2, input_shape=(3,))])
+    x64 = torch.ones(1, 3, dtype=torch.float64)
+    assert model(x64).dtype == torch.float32
+    inputs = layers.Input((3,), dtype='float64')
+    wide = models.Model(inputs, layers.Dense(2, dtype='float64')(inputs))
+    assert wide(torch.ones(1, 3)).dtype == torch.float64
