@@ -580,3 +580,18 @@ def test_keras_2_configs_of_initializers_and_regularizers():
     assert config['kernel_initializer']['class_name'] == 'VarianceScaling'
     assert config['kernel_regularizer']['class_name'] == 'L1L2'
     assert keras.regularizers.l2(l2=0.5).get_config()['l2'] == 0.5
+
+
+def test_tf_keras_calls_functional_models_functional(tf_keras):
+    import json
+    i = keras.Input((3,))
+    inner = keras.Model(i, keras.layers.Dense(2)(i))
+    j = keras.Input((3,))
+    outer = keras.Model(j, inner(j))
+    config = json.loads(outer.to_json())
+    assert config['class_name'] == 'Functional'
+    assert [entry['class_name'] for entry in config['config']['layers']] \
+        == ['InputLayer', 'Functional']
+    assert keras.models.model_from_json(outer.to_json()).count_params() == 8
+    common.set_api_flavour('keras')
+    assert json.loads(outer.to_json())['class_name'] == 'Model'

@@ -742,7 +742,7 @@ class Network(Layer):
                     filtered_inbound_nodes.append(node_data)
             layer_configs.append({
                 'name': layer.name,
-                'class_name': layer.__class__.__name__,
+                'class_name': config_class_name(layer),
                 'config': layer.get_config(),
                 'inbound_nodes': filtered_inbound_nodes,
             })
@@ -853,7 +853,7 @@ class Network(Layer):
 
     def _updated_config(self):
         from .. import KERAS_API_VERSION
-        return {'class_name': self.__class__.__name__,
+        return {'class_name': config_class_name(self),
                 'config': self.get_config(),
                 'keras_version': KERAS_API_VERSION,
                 'backend': 'tensorflow'}
@@ -1114,6 +1114,16 @@ def _resolve_arguments(kwargs, tensor_map):
 
 # The sizes a subclassed model's build tries for unknown dimensions.
 _UNKNOWN_SIZE_TRIES = (1, 32, 128)
+
+
+def config_class_name(layer):
+    """The class name a config gives `layer`: tf.keras calls a model made
+    with `Model(inputs, outputs)` 'Functional' (in a tf.keras program)."""
+    name = layer.__class__.__name__
+    if name == 'Model' and common.is_tf_keras() and \
+            layer.__dict__.get('_is_graph_network', False):
+        return 'Functional'
+    return name
 
 
 def _flattened(structure):

@@ -9,7 +9,7 @@ from .. import backend as K
 from ..backend import common
 from .base_layer import Layer
 from .input_layer import Input, InputLayer
-from .network import Network, _module_name
+from .network import Network, _module_name, config_class_name
 from .training import Model
 
 
@@ -211,7 +211,7 @@ class Sequential(Model):
 
     # --------------------------------------------------------------- config
     def get_config(self):
-        layer_configs = [{'class_name': layer.__class__.__name__,
+        layer_configs = [{'class_name': config_class_name(layer),
                           'config': layer.get_config()}
                          for layer in self.layers]
         if self._chain and layer_configs and (
