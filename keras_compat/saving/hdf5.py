@@ -190,10 +190,16 @@ def assign_all(assignments):
     shape is checked before the first weight changes, and should an
     assignment still fail (or be interrupted), the weights already written
     are restored."""
-    import torch
     checked = []
     for layer, values in assignments:
         checked += _checked_weights(layer, values)
+    assign_checked(checked)
+
+
+def assign_checked(checked):
+    """Writes (owner, record, value) triplets already checked, all or
+    none (see `assign_all`)."""
+    import torch
     saved = []
     seen = set()
     try:
@@ -330,6 +336,10 @@ def _open_for_reading(filepath):
 
 
 def save_weights(model, filepath, overwrite=True):
+    from . import keras_archive
+    if keras_archive.is_weights_name(filepath):
+        return keras_archive.save_weights(model, filepath, overwrite)
+
     def write(f):
         save_weights_to_hdf5_group(f, model.layers)
     _atomic_write(filepath, overwrite, write)
@@ -337,8 +347,21 @@ def save_weights(model, filepath, overwrite=True):
 
 def load_weights(model, filepath, by_name=False, skip_mismatch=False,
                  reshape=False):
+    from . import keras_archive
+    if keras_archive.is_archive(filepath):
+        return keras_archive.load_weights(model, filepath, skip_mismatch)
     f, opened = _open_for_reading(filepath)
     try:
+        if keras_archive.is_weights_layout(f):
+            if by_name:
+                raise NotImplementedError(
+                    'load_weights(by_name=True) of %r: the file is in the '
+                    'per-object layout of tf_keras 2.13+ / Keras 3 '
+                    '(.weights.h5), which is matched by object path, not by '
+                    'layer name. Load it without by_name, or save the '
+                    'weights under a name ending in .h5 (Keras 2 layout).'
+                    % (_source_name(filepath),))
+            return keras_archive.load_weights(model, f, skip_mismatch)
         if 'layer_names' not in f.attrs and 'model_weights' in f:
             f_weights = f['model_weights']
         else:
@@ -414,10 +437,20 @@ def _build_subclassed(model, model_config):
     model._ensure_built(zeros)
 
 
-def save_model(model, filepath, overwrite=True, include_optimizer=True):
+def save_model(model, filepath, overwrite=True, include_optimizer=True,
+               save_format=None, signatures=None, options=None,
+               save_traces=True):
     """Architecture, weights, training configuration and optimizer state
-    to one HDF5 file."""
+    to one HDF5 file; to a `.keras` archive (`saving.keras_archive`) for a
+    name ending in `.keras` or `save_format='keras'`, as tf_keras 2.13+
+    does (`save_format='h5'` writes HDF5 under any name)."""
     from .. import optimizers
+    from . import keras_archive
+    from ..engine.network import _check_save_options
+    _check_save_options(save_format, signatures, options)
+    if keras_archive.wants_archive(filepath, save_format):
+        return keras_archive.save_model(model, filepath, overwrite,
+                                        include_optimizer)
 
     def write(f):
         f.attrs['keras_version'] = str(_keras_version()).encode('utf8')
@@ -516,16 +549,43 @@ def load_model(filepath, custom_objects=None, compile=True, verbose=False):
     `compile=False`. Files of every Keras 2 era load (see `saving.eras`);
     the config keys dropped and the conversions made are logged (logger
     `keras_compat.saving`, level INFO) and, with `verbose=True`,
-    printed."""
-    from . import eras
+    printed. A `.keras` archive (tf_keras 2.13+, Keras 3) is read by
+    `saving.keras_archive`."""
+    from . import eras, keras_archive
+    if keras_archive.is_archive(filepath):
+        return keras_archive.load_model(filepath, custom_objects, compile,
+                                        verbose)
     report = eras.LoadReport(source=_source_name(filepath))
     model = _load_model(filepath, custom_objects, compile, report)
     report.emit(verbose)
     return model
 
 
-def _load_model(filepath, custom_objects, compile, report):
+def compile_from_training_config(model, training_config, custom_objects,
+                                 report):
+    """Compiles `model` as its (normalised) training config says."""
     from .. import optimizers
+    notes = []
+    optimizer = optimizers._deserialize(
+        training_config['optimizer_config'], custom_objects=custom_objects,
+        notes=notes)
+    report.add(notes)
+    n_outputs = len(getattr(model, 'outputs', None) or [None])
+    model.compile(
+        optimizer=optimizer,
+        loss=_deserialize_training_objects(training_config.get('loss'),
+                                           custom_objects),
+        metrics=_compile_metrics_argument(_deserialize_training_objects(
+            training_config.get('metrics'), custom_objects), n_outputs),
+        weighted_metrics=_compile_metrics_argument(
+            _deserialize_training_objects(
+                training_config.get('weighted_metrics'), custom_objects),
+            n_outputs),
+        loss_weights=training_config.get('loss_weights'),
+        sample_weight_mode=training_config.get('sample_weight_mode'))
+
+
+def _load_model(filepath, custom_objects, compile, report):
     from ..utils.generic_utils import CustomObjectScope
     from . import eras, optimizer_state
     from .config import build_model
@@ -557,27 +617,8 @@ def _load_model(filepath, custom_objects, compile, report):
                 training_config = training_config.decode('utf8')
             training_config = eras.normalize_training_config(
                 json.loads(training_config), report, custom_objects)
-            notes = []
-            optimizer = optimizers._deserialize(
-                training_config['optimizer_config'],
-                custom_objects=custom_objects, notes=notes)
-            report.add(notes)
-            n_outputs = len(getattr(model, 'outputs', None) or [None])
-            model.compile(
-                optimizer=optimizer,
-                loss=_deserialize_training_objects(
-                    training_config.get('loss'), custom_objects),
-                metrics=_compile_metrics_argument(
-                    _deserialize_training_objects(
-                        training_config.get('metrics'), custom_objects),
-                    n_outputs),
-                weighted_metrics=_compile_metrics_argument(
-                    _deserialize_training_objects(
-                        training_config.get('weighted_metrics'),
-                        custom_objects), n_outputs),
-                loss_weights=training_config.get('loss_weights'),
-                sample_weight_mode=training_config.get(
-                    'sample_weight_mode'))
+            compile_from_training_config(model, training_config,
+                                         custom_objects, report)
             if 'optimizer_weights' in f:
                 group = f['optimizer_weights']
                 names = load_attributes_from_hdf5_group(group,
