@@ -13,12 +13,17 @@ A subclass may instead define its step the Keras 2 way, as
 `get_updates(loss, params)` with `K.update` and friends: that method then
 runs once per training step, eagerly (see `backend/replay.py`), on the
 gradients `backward()` computed, in `fit`, `train_on_batch`,
-`fit_generator` and in `K.function(..., updates=opt.get_updates(...))`."""
+`fit_generator` and in `K.function(..., updates=opt.get_updates(...))`.
+
+A subclass written for tf.keras 2.0-2.10's OptimizerV2 (`name` passed to
+`__init__`, `_set_hyper`, `_create_slots`, `_resource_apply_dense`)
+derives from `OptimizerV2`, which runs those hooks at each step as
+tf.keras's `apply_gradients` does."""
 import functools
 import importlib.machinery
+import math
 import sys
 import types
-import math
 
 import numpy as np
 import torch
@@ -128,11 +133,17 @@ class Optimizer(torch.optim.Optimizer):
     _custom_updates = False
 
     def __init_subclass__(cls, **kwargs):
-        super(Optimizer, cls).__init_subclass__(**kwargs)
+        # (Zero-argument super: a program may rebind
+        # `keras.optimizers.Optimizer`.)
+        super().__init_subclass__(**kwargs)
         own = cls.__dict__.get('get_updates')
         if own is not None and not getattr(own, '_replays', False):
             cls._custom_updates = True
             cls.get_updates = _replaying(own)
+        elif _protocol_v2()._written_for_optimizer_v2(cls):
+            # tf.keras 2.0-2.10's `tf.keras.optimizers.Optimizer` is its
+            # OptimizerV2 (see `optimizer_v2_protocol`).
+            _protocol_v2()._make_v2(cls)
 
     def __init__(self, **kwargs):
         allowed = {'clipnorm', 'clipvalue', 'global_clipnorm', 'name',
@@ -1018,6 +1029,12 @@ def _replayed_update(optimizer, loss, params):
     return _REPLAYED_UPDATE[0](optimizer, loss, params)
 
 
+
+def _protocol_v2():
+    from . import optimizer_v2_protocol
+    return optimizer_v2_protocol
+
+
 def _small(value):
     """An epsilon rather than a momentum or accumulator value."""
     return value is None or (isinstance(value, (int, float)) and
@@ -1799,7 +1816,10 @@ def _deserialize(config, custom_objects=None, notes=None):
             inner = _normalized_config(builtin, builtin.__name__, inner,
                                        notes)
         else:
-            _drop_neutral_keys(inner, class_name, notes)
+            # (tf.keras's OptimizerV2 subclasses take their `name`.)
+            taken = ('name',) if isinstance(custom, type) and \
+                issubclass(custom, OptimizerV2) else ()
+            _drop_neutral_keys(inner, class_name, notes, taken)
             for key in _UNSET_WHEN_NONE:
                 if key in inner and inner[key] is None:
                     inner.pop(key)
@@ -1888,9 +1908,13 @@ def _submodule(module):
     return module
 
 
+from .optimizer_v2_protocol import OptimizerV2  # noqa: E402
+
+
 def _namespace(name, legacy, classes):
     module = types.ModuleType(__name__ + '.' + name)
-    module.Optimizer = Optimizer
+    # (tf.keras 2.11+'s `optimizers.legacy.Optimizer` is OptimizerV2.)
+    module.Optimizer = OptimizerV2 if legacy else Optimizer
     for cls in classes:
         setattr(module, cls.__name__, _flavour(cls, legacy))
     return _submodule(module)
@@ -1902,6 +1926,37 @@ legacy = _namespace('legacy', True, [SGD, RMSprop, Adagrad, Adadelta, Adam,
                                      Adamax, Nadam, Ftrl])
 experimental = _namespace('experimental', False, [
     SGD, RMSprop, Adagrad, Adadelta, Adam, Adamax, Nadam, AdamW, Ftrl])
+
+
+def _optimizer_v2_modules():
+    """The module paths OptimizerV2 was imported from:
+    `tensorflow.python.keras.optimizer_v2.optimizer_v2` and
+    `keras.optimizer_v2.optimizer_v2` (tf.keras 2.0-2.8),
+    `keras.optimizers.optimizer_v2.optimizer_v2` (2.9-2.10),
+    `keras.optimizers.legacy.optimizer_v2` and
+    `tf_keras.src.optimizers.legacy.optimizer_v2` (2.11+)."""
+    package = __name__.rsplit('.', 1)[0]
+    for name in (package + '.optimizer_v2', __name__ + '.optimizer_v2'):
+        folder = _submodule(types.ModuleType(name))
+        folder.__path__ = []
+    setattr(sys.modules[__name__], 'optimizer_v2',
+            sys.modules[__name__ + '.optimizer_v2'])
+    # (A package, so that `import keras.optimizers.legacy.optimizer_v2`
+    # finds below it.)
+    legacy.__path__ = []
+    for name in (package + '.optimizer_v2.optimizer_v2',
+                 __name__ + '.optimizer_v2.optimizer_v2',
+                 __name__ + '.legacy.optimizer_v2'):
+        module = types.ModuleType(name, 'tf.keras\'s OptimizerV2.')
+        module.OptimizerV2 = OptimizerV2
+        module.Optimizer = OptimizerV2
+        _submodule(module)
+        parent, _, child = name.rpartition('.')
+        if parent != package:
+            setattr(sys.modules[parent], child, module)
+
+
+_optimizer_v2_modules()
 
 # `keras.optimizers.schedules` (tf.keras 2.x), importable by that name;
 # this module answers imports below it as a package does.

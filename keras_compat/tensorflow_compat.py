@@ -2896,7 +2896,11 @@ python.ops.control_flow_ops.group = group
 python.ops.control_flow_ops.cond = cond
 python.ops.control_flow_ops.while_loop = while_loop
 python.ops.control_flow_ops.no_op = no_op
-python.ops.math_ops = math
+# TensorFlow's math_ops holds tf.math and top-level operations (`cast`,
+# `matmul`, `range`, ...), which optimizer libraries call from it.
+python.ops.math_ops = _submodule('python.ops.math_ops', 'Math operations.')
+python.ops.math_ops.__getattr__ = lambda name: getattr(
+    math, name) if hasattr(math, name) else getattr(_module, name)
 python.ops.array_ops = _module
 python.ops.nn = nn
 python.ops.nn_ops = nn
