@@ -20,6 +20,7 @@ While a model runs (fit, evaluate, predict, a layer call, a K.function
 call, a graph run or shape probe, a `get_updates` step) nothing is
 recorded: operations compute plain tensors, at full speed, and read the
 expressions they are given afresh."""
+import copy
 import functools
 import sys
 import threading
@@ -240,6 +241,12 @@ class KerasParameter(_VariableMethods, torch.nn.Parameter):
     __torch_function__ = classmethod(_dispatch)
     shape = property(_keras_shape)
 
+    def __getstate__(self):
+        # (Pickled without the weak reference to its layer.)
+        state = dict(self.__dict__)
+        state.pop('_keras_owner', None)
+        return state
+
     @property
     def name(self):
         owner = self.__dict__.get('_keras_owner')
@@ -256,6 +263,18 @@ class VariableTensor(_VariableMethods, torch.Tensor):
 
     __torch_function__ = classmethod(_dispatch)
     shape = property(_keras_shape)
+
+    def __deepcopy__(self, memo):
+        # (copy.deepcopy of a compiled model copies its optimizer's step
+        # count.)
+        if id(self) not in memo:
+            with torch._C.DisableTorchFunctionSubclass():
+                data = self.detach().clone()
+            duplicate = torch.Tensor._make_subclass(VariableTensor, data,
+                                                    False)
+            memo[id(self)] = duplicate
+            duplicate.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return memo[id(self)]
 
 
 # Types whose values are read afresh in expressions (besides torch

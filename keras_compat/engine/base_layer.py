@@ -594,6 +594,16 @@ class Layer(nn.Module):
                 return prop.fget(self)
             raise
 
+    def __getstate__(self):
+        # Pickled or deep-copied without the cache of weight views (they
+        # refer back to the layer weakly).
+        state = nn.Module.__getstate__(self) \
+            if hasattr(nn.Module, '__getstate__') else self.__dict__
+        state = dict(state)
+        if '_keras_weight_views' in state:
+            state['_keras_weight_views'] = {}
+        return state
+
     def __setattr__(self, name, value):
         nn.Module.__setattr__(self, name, value)
         if isinstance(value, _TRACKABLE) and (

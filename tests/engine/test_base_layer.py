@@ -1248,3 +1248,25 @@ def test_float64_tensors_take_the_model_inputs_type():
     inputs = layers.Input((3,), dtype='float64')
     wide = models.Model(inputs, layers.Dense(2, dtype='float64')(inputs))
     assert wide(torch.ones(1, 3)).dtype == torch.float64
+
+
+@pytest.mark.parametrize('how', ['deepcopy', 'pickle'])
+def test_a_trained_model_copies(how):
+    model = models.Sequential([layers.Dense(2, input_shape=(3,)),
+                               layers.BatchNormalization()])
+    model.compile('adam', 'mse')
+    x, y = np.random.RandomState(0).rand(4, 3), np.ones((4, 2))
+    model.fit(x, y, verbose=0)
+    # (Reading the weights' views and setting them fills the caches that
+    # refer back to the layers.)
+    model.set_weights(model.get_weights())
+    assert model.weights[0].name == 'dense_1/kernel:0'
+    duplicate = copy.deepcopy(model) if how == 'deepcopy' else \
+        pickle.loads(pickle.dumps(model))
+    np.testing.assert_allclose(duplicate.predict(x, verbose=0),
+                               model.predict(x, verbose=0), rtol=1e-6)
+    assert int(K.get_value(duplicate.optimizer.iterations)) == 1
+    before = model.get_weights()[0].copy()
+    duplicate.fit(x, np.zeros((4, 2)), epochs=2, verbose=0)
+    np.testing.assert_array_equal(model.get_weights()[0], before)
+    assert not np.allclose(duplicate.get_weights()[0], before)
