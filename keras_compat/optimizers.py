@@ -865,6 +865,12 @@ class Optimizer(torch.optim.Optimizer):
         clipnorm (on their global norm) and clipvalue, as Keras 2 computes
         them. Inside a training step these are the gradients already
         computed for the step's loss."""
+        if not isinstance(params, (list, tuple)):
+            # (A dict view or generator of weights or layer outputs, as
+            # activation inspectors pass them; one tensor alone too.)
+            params = [params] if isinstance(params, torch.Tensor) or \
+                getattr(params, '_is_keras_symbolic', False) \
+                else list(params)
         run = replay.current()
         if getattr(loss, '_is_keras_symbolic', False) and run is None:
             return self._symbolic_gradients(loss, params)

@@ -51,3 +51,11 @@ def test_standardized_data_without_targets_feeds_a_function():
 def test_symbolic_tensors_have_no_tensorflow_operation():
     # (keract tells placeholders apart by `tensor._op.type`.)
     assert not hasattr(layers.Input((2,)), '_op')
+
+
+def test_gradients_of_a_dict_view_of_weights():
+    model = _model()
+    weights = collections.OrderedDict(
+        (w.name, w) for w in model.trainable_weights)
+    grads = model.optimizer.get_gradients(model.total_loss, weights.values())
+    assert len(grads) == 4
