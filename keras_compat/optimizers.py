@@ -1440,12 +1440,20 @@ class Adam(Optimizer):
         beta_2 = self._hyper_value('beta_2')
         t = iterations + 1
         lr_t = lr * (math.sqrt(1. - beta_2 ** t) / (1. - beta_1 ** t))
+        keep_1, keep_2 = 1. - beta_1, 1. - beta_2
+        if self.is_legacy_optimizer is False:
+            # tf.keras 2.11+ raises the float32 betas to the power t (1 -
+            # 0.999f is 0.00099998713) but updates the moments with 1 -
+            # beta of the Python value (0.001); Keras 2 and the legacy
+            # optimizers use the float32 betas throughout.
+            keep_1, keep_2 = (1. - float('%.7g' % b) for b in (beta_1,
+                                                                  beta_2))
         ms = [self._slot(p, 'm') for p in params]
         vs = [self._slot(p, 'v') for p in params]
         torch._foreach_mul_(ms, beta_1)
-        torch._foreach_add_(ms, grads, alpha=1. - beta_1)
+        torch._foreach_add_(ms, grads, alpha=keep_1)
         torch._foreach_mul_(vs, beta_2)
-        torch._foreach_addcmul_(vs, grads, grads, value=1. - beta_2)
+        torch._foreach_addcmul_(vs, grads, grads, value=keep_2)
         if self.amsgrad:
             vhats = [self._slot(p, 'vhat') for p in params]
             torch._foreach_maximum_(vhats, vs)

@@ -364,3 +364,23 @@ def test_saved_state_is_restored(make, tmp_path):
     assert len(saved) == len(restored)
     for a, b in zip(saved, restored):
         np.testing.assert_array_equal(a, b)
+
+
+def test_adam_2_11_moments_use_the_python_betas():
+    # tf_keras 2.21's first step from w = 0 with gradient -1 and lr 0.05:
+    # its bias correction uses the float32 beta_2 (1 - 0.999f =
+    # 0.00099998713) and its second moment 1 - 0.999 = 0.001.
+    model = keras.Sequential([keras.layers.Dense(
+        1, input_shape=(1,), use_bias=False, kernel_initializer='zeros')])
+    model.compile(optimizers.experimental.Adam(0.05), 'mse')
+    model.train_on_batch(np.ones((1, 1), 'float32'),
+                         np.full((1, 1), 0.5, 'float32'))
+    assert model.get_weights()[0][0, 0] == pytest.approx(0.0499995053,
+                                                         rel=1e-7)
+    # Keras 2 (and tf.keras's legacy Adam): float32 betas throughout.
+    model.compile(optimizers.Adam(0.05), 'mse')
+    model.set_weights([np.zeros((1, 1), 'float32')])
+    model.train_on_batch(np.ones((1, 1), 'float32'),
+                         np.full((1, 1), 0.5, 'float32'))
+    assert model.get_weights()[0][0, 0] == pytest.approx(0.0499998406,
+                                                         rel=1e-7)
