@@ -286,14 +286,21 @@ def _atomic_write(filepath, overwrite, write):
         _write_hdf5(filepath, write)
         return
     filepath = os.fspath(filepath)
-    if not overwrite and os.path.isfile(filepath):
-        # Looked up on keras.engine.saving, where Keras 2 has it.
-        from ..engine import saving as engine_saving
-        if not engine_saving.ask_to_proceed_with_overwrite(filepath):
-            return
+    if not may_write(filepath, overwrite):
+        return
     from ..utils import io_utils
     with io_utils.atomic_replace(filepath) as tmp_path:
         _write_hdf5(tmp_path, write)
+
+
+def may_write(filepath, overwrite):
+    """Whether `filepath` may be written: with `overwrite`, or when it
+    does not exist, or when the user answers Keras 2's prompt so."""
+    if overwrite or not os.path.isfile(filepath):
+        return True
+    # Looked up on keras.engine.saving, where Keras 2 has it.
+    from ..engine import saving as engine_saving
+    return engine_saving.ask_to_proceed_with_overwrite(filepath)
 
 
 def _write_hdf5(target, write):

@@ -656,10 +656,9 @@ def _write(filepath, overwrite, data_to):
         data_to(filepath)
         return
     filepath = os.fspath(filepath)
-    if not overwrite and os.path.isfile(filepath):
-        from ..engine import saving as engine_saving
-        if not engine_saving.ask_to_proceed_with_overwrite(filepath):
-            return
+    from .hdf5 import may_write
+    if not may_write(filepath, overwrite):
+        return
     from ..utils import io_utils
     with io_utils.atomic_replace(filepath) as tmp_path:
         with open(tmp_path, 'wb') as f:
