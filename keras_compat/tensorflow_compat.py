@@ -28,6 +28,7 @@ import torch.nn.functional as F
 from . import backend as K
 from .backend import ops as _ops
 from .backend.tensor_shape import TensorShape, Dimension  # noqa: F401
+from . import tensorflow_image_ops as _image_ops
 
 __version__ = '1.15.5'
 VERSION = __version__
@@ -1672,6 +1673,10 @@ def _non_max_suppression(boxes, scores, max_output_size, iou_threshold=0.5,
 
 
 image.non_max_suppression = _non_max_suppression
+for _name in ('crop_and_resize', 'crop_to_bounding_box',
+              'pad_to_bounding_box', 'rgb_to_grayscale',
+              'per_image_standardization'):
+    setattr(image, _name, _op(getattr(_image_ops, _name), _name))
 image.psnr = _psnr
 image.ssim = _ssim
 
