@@ -595,3 +595,17 @@ def test_tf_keras_calls_functional_models_functional(tf_keras):
     assert keras.models.model_from_json(outer.to_json()).count_params() == 8
     common.set_api_flavour('keras')
     assert json.loads(outer.to_json())['class_name'] == 'Model'
+
+
+def test_tf_keras_lists_metric_names_once_a_batch_ran(tf_keras):
+    model = _small_model()
+    model.compile('sgd', 'mse', metrics=['mae'])
+    assert model.metrics_names == []
+    model.predict(np.ones((2, 1)), verbose=0)
+    assert model.metrics_names == []
+    model.evaluate(np.ones((2, 1)), np.ones((2, 1)), verbose=0)
+    assert model.metrics_names == ['loss', 'mae']
+    common.set_api_flavour('keras')
+    other = _small_model()
+    other.compile('sgd', 'mse', metrics=['mae'])
+    assert other.metrics_names == ['loss', 'mae']

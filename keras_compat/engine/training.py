@@ -352,6 +352,10 @@ class Model(Network):
         name appended to this list names the next tensor appended to
         `metrics_tensors`, as in Keras 2.2."""
         tracker = self._metrics_tracker
+        if common.is_tf_keras() and (tracker is None or
+                                     not tracker.loss_computed):
+            # tf.keras lists them once a batch was trained or evaluated.
+            return _MetricNames([], [])
         names = [] if tracker is None else tracker.names()
         names += [name for name, _, _ in self._graph_metrics
                   if name not in names]
