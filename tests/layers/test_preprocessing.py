@@ -283,7 +283,6 @@ def test_adapted_discretization_saves_and_reloads(tmp_path):
 
 
 @pytest.mark.parametrize('name', ['TextVectorization', 'StringLookup',
-                                  'IntegerLookup', 'Hashing',
                                   'HashedCrossing'])
 def test_string_layers_say_what_to_use_instead(name):
     from keras_compat import layers as all_layers

@@ -1,0 +1,125 @@
+"""The string hashes of TensorFlow's `tf.strings.to_hash_bucket_fast`
+(FarmHash's Fingerprint64, i.e. farmhashna::Hash64) and
+`tf.strings.to_hash_bucket_strong` (SipHash-2-4 keyed by two uint64s), as
+the `Hashing` layer uses them on the decimal strings of integers.
+
+`fingerprint64` is vectorised with numpy over strings of equal length and
+covers strings of up to 32 bytes (every int64 written in decimal has at
+most 20); `siphash` is plain Python, one string at a time."""
+import numpy as np
+
+_K0 = np.uint64(0xc3a5c85c97cb3127)
+_K1 = np.uint64(0xb492b66fbe98f273)
+_K2 = np.uint64(0x9ae16a3b2f90404f)
+_MASK = (1 << 64) - 1
+
+
+def _u64(value):
+    return np.uint64(value & _MASK)
+
+
+def _rotate(value, shift):
+    return (value >> np.uint64(shift)) | (value << np.uint64(64 - shift))
+
+
+def _shift_mix(value):
+    return value ^ (value >> np.uint64(47))
+
+
+def _fetch(data, start, width):
+    """The little-endian `width`-byte words at byte `start` of each row."""
+    words = np.zeros(data.shape[0], np.uint64)
+    for i in range(width):
+        words |= data[:, start + i].astype(np.uint64) << np.uint64(8 * i)
+    return words
+
+
+def _hash_len16(u, v, mul):
+    a = (u ^ v) * mul
+    a ^= a >> np.uint64(47)
+    b = (v ^ a) * mul
+    b ^= b >> np.uint64(47)
+    return b * mul
+
+
+def _hash_rows(data):
+    """farmhashna::Hash64 of each row of a (n, length) uint8 array."""
+    length = data.shape[1]
+    mul = _K2 + _u64(2 * length)
+    if length > 32:
+        raise NotImplementedError(
+            'fingerprint64 covers strings of up to 32 bytes.')
+    if length > 16:
+        a = _fetch(data, 0, 8) * _K1
+        b = _fetch(data, 8, 8)
+        c = _fetch(data, length - 8, 8) * mul
+        d = _fetch(data, length - 16, 8) * _K2
+        return _hash_len16(_rotate(a + b, 43) + _rotate(c, 30) + d,
+                           a + _rotate(b + _K2, 18) + c, mul)
+    if length >= 8:
+        a = _fetch(data, 0, 8) + _K2
+        b = _fetch(data, length - 8, 8)
+        c = _rotate(b, 37) * mul + a
+        d = (_rotate(a, 25) + b) * mul
+        return _hash_len16(c, d, mul)
+    if length >= 4:
+        a = _fetch(data, 0, 4)
+        return _hash_len16(_u64(length) + (a << np.uint64(3)),
+                           _fetch(data, length - 4, 4), mul)
+    if length > 0:
+        y = data[:, 0].astype(np.uint64) + \
+            (data[:, length >> 1].astype(np.uint64) << np.uint64(8))
+        z = _u64(length) + (data[:, length - 1].astype(np.uint64) <<
+                            np.uint64(2))
+        return _shift_mix(y * _K2 ^ z * _K0) * _K2
+    return np.full(data.shape[0], _K2, np.uint64)
+
+
+def fingerprint64(strings):
+    """FarmHash Fingerprint64 of each bytes string, as a uint64 array."""
+    out = np.zeros(len(strings), np.uint64)
+    lengths = np.array([len(s) for s in strings], np.int64)
+    with np.errstate(over='ignore'):
+        for length in np.unique(lengths):
+            rows = np.nonzero(lengths == length)[0]
+            data = np.frombuffer(b''.join(strings[i] for i in rows),
+                                 np.uint8).reshape(len(rows), int(length))
+            out[rows] = _hash_rows(data)
+    return out
+
+
+def _rotl(value, shift):
+    return ((value << shift) | (value >> (64 - shift))) & _MASK
+
+
+def _sip_round(v0, v1, v2, v3):
+    v0 = (v0 + v1) & _MASK
+    v1 = _rotl(v1, 13) ^ v0
+    v0 = _rotl(v0, 32)
+    v2 = (v2 + v3) & _MASK
+    v3 = _rotl(v3, 16) ^ v2
+    v0 = (v0 + v3) & _MASK
+    v3 = _rotl(v3, 21) ^ v0
+    v2 = (v2 + v1) & _MASK
+    v1 = _rotl(v1, 17) ^ v2
+    v2 = _rotl(v2, 32)
+    return v0, v1, v2, v3
+
+
+def siphash(key, data):
+    """SipHash-2-4 of the bytes `data` under the two uint64s `key`."""
+    k0, k1 = key[0] & _MASK, key[1] & _MASK
+    v0, v1 = k0 ^ 0x736f6d6570736575, k1 ^ 0x646f72616e646f6d
+    v2, v3 = k0 ^ 0x6c7967656e657261, k1 ^ 0x7465646279746573
+    tail = len(data) % 8
+    padded = data[:len(data) - tail] + data[len(data) - tail:] + \
+        bytes(7 - tail) + bytes([len(data) & 0xff])
+    for i in range(0, len(padded), 8):
+        m = int.from_bytes(padded[i:i + 8], 'little')
+        v3 ^= m
+        v0, v1, v2, v3 = _sip_round(*_sip_round(v0, v1, v2, v3))
+        v0 ^= m
+    v2 ^= 0xff
+    for _ in range(4):
+        v0, v1, v2, v3 = _sip_round(v0, v1, v2, v3)
+    return v0 ^ v1 ^ v2 ^ v3
