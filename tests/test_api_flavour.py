@@ -609,3 +609,11 @@ def test_tf_keras_lists_metric_names_once_a_batch_ran(tf_keras):
     other = _small_model()
     other.compile('sgd', 'mse', metrics=['mae'])
     assert other.metrics_names == ['loss', 'mae']
+
+
+def test_tf_keras_progress_bar_shows_what_callbacks_logged(tf_keras,
+                                                           capsys):
+    x = np.ones((4, 1), 'float32')
+    _small_model().fit(x, x, epochs=1, verbose=2,
+                       callbacks=[keras.callbacks.ReduceLROnPlateau()])
+    assert ' - lr: 0.0100' in capsys.readouterr().out

@@ -198,13 +198,21 @@ def make_callbacks(model, callbacks, verbose, params, history=True):
     a new `History` (those that run on this process)."""
     callbacks, verbose, params = distributed.get_strategy().callbacks(
         callbacks, verbose, params)
-    callback_objects = []
-    if verbose:
-        callback_objects.append(cbks.ProgbarLogger(count_mode='steps'))
-    callback_objects += callbacks
+    progbar = [cbks.ProgbarLogger(count_mode='steps')] if verbose else []
+    if common.is_tf_keras():
+        # tf.keras: the user's callbacks, then History, then the progress
+        # bar (which shows what they added to the logs, such as 'lr'),
+        # unless the user gave a ProgbarLogger.
+        if any(isinstance(c, cbks.ProgbarLogger) for c in callbacks):
+            progbar = []
+        callback_objects = list(callbacks)
+    else:
+        callback_objects = progbar + list(callbacks)
+        progbar = []
     if history:
         model.history = cbks.History()
         callback_objects.append(model.history)
+    callback_objects += progbar
     callback_list = cbks.CallbackList(callback_objects)
     callback_list.set_model(model)
     callback_list.set_params(params)
