@@ -617,3 +617,14 @@ def test_tf_keras_progress_bar_shows_what_callbacks_logged(tf_keras,
     _small_model().fit(x, x, epochs=1, verbose=2,
                        callbacks=[keras.callbacks.ReduceLROnPlateau()])
     assert ' - lr: 0.0100' in capsys.readouterr().out
+
+
+def test_predict_shows_progress_by_default_in_tf_keras(tf_keras, capsys):
+    model = _small_model()
+    model.predict(np.ones((4, 1)))
+    assert '1/1 [' in capsys.readouterr().out
+    model.fit(np.ones((4, 1)), np.ones((4, 1)), verbose='auto', epochs=1)
+    assert 'Epoch 1/1' in capsys.readouterr().out
+    common.set_api_flavour('keras')
+    model.predict(np.ones((4, 1)))
+    assert capsys.readouterr().out == ''

@@ -48,6 +48,11 @@ _JIT_MODES = ('default', 'reduce-overhead', 'max-autotune',
               'max-autotune-no-cudagraphs')
 
 
+def _verbosity(verbose, auto):
+    """`verbose` with tf.keras's 'auto' resolved to `auto`."""
+    return auto if verbose == 'auto' else verbose
+
+
 def _jit_options(jit_compile):
     """(compile the forward pass, torch.compile mode or None) for
     `compile(jit_compile=...)`: a bool as in Keras, or the name of a
@@ -692,6 +697,7 @@ class Model(Network):
             epochs = kwargs.pop('nb_epoch')
         if kwargs:
             raise TypeError('Unrecognized keyword arguments: ' + str(kwargs))
+        verbose = _verbosity(verbose, 1)
         self._require_compiled()
         training_utils.check_arguments(
             batch_size=batch_size, epochs=epochs, initial_epoch=initial_epoch,
@@ -749,6 +755,7 @@ class Model(Network):
         """The loss (and metrics) on the given data: a scalar when only the
         loss is computed, else a list in `metrics_names` order (a dict by
         name with `return_dict=True`, as tf.keras 2.2+)."""
+        verbose = _verbosity(verbose, 1)
         self._require_compiled()
         training_utils.check_arguments(batch_size=batch_size, steps=steps,
                                        workers=workers)
@@ -777,10 +784,13 @@ class Model(Network):
         return loops.run_evaluation(self, batches, verbose, callbacks)
 
     # ------------------------------------------------------------- predict
-    def predict(self, x, batch_size=None, verbose=0, steps=None,
+    def predict(self, x, batch_size=None, verbose='auto', steps=None,
                 callbacks=None, max_queue_size=10, workers=1,
                 use_multiprocessing=False):
-        """Model outputs for the inputs, as Numpy arrays."""
+        """Model outputs for the inputs, as Numpy arrays. `verbose='auto'`
+        shows no progress bar in a Keras 2 program (Keras 2's default 0)
+        and one in a tf.keras program, as tf.keras does."""
+        verbose = _verbosity(verbose, 1 if common.is_tf_keras() else 0)
         training_utils.check_arguments(batch_size=batch_size, steps=steps,
                                        workers=workers)
         if custom_steps.overrides(self, 'predict_step'):
