@@ -272,7 +272,8 @@ class OptimizerV2(Optimizer):
         self._weights_created = True
 
     def _create_slots(self, var_list):
-        pass
+        """The slots a subclass needs (none by default, as in tf.keras's
+        base class)."""
 
     def add_slot(self, var, slot_name, initializer='zeros', shape=None):
         """A slot variable of `var` (its shape and dtype unless `shape` is
