@@ -15,8 +15,8 @@ from ..engine.base_layer import Layer, _WeightRecord
 from ..utils import farmhash
 from .preprocessing import (COUNT, INT, MULTI_HOT, ONE_HOT, PreprocessingLayer,
                             _as_tensor, _categorical_output_shape,
-                            _check_output_mode,
-                            _sparse_unsupported, encode_categorical, listify)
+                            _check_output_mode, _output_dtype,
+                            _refuse_sparse, encode_categorical, listify)
 
 __all__ = ['IntegerLookup', 'Hashing']
 
@@ -149,13 +149,8 @@ class IntegerLookup(PreprocessingLayer):
             raise ValueError("`output_mode` must be `'int'` when `invert` is "
                              'true. Received: output_mode={}'.format(
                                  output_mode))
-        if sparse and output_mode == INT:
-            raise ValueError(
-                "`sparse` may only be true if `output_mode` is `'one_hot'`, "
-                "`'multi_hot'`, `'count'` or `'tf_idf'`. Received: "
-                'sparse={} and output_mode={}'.format(sparse, output_mode))
-        if sparse:
-            raise _sparse_unsupported('IntegerLookup')
+        _refuse_sparse(sparse, output_mode, 'IntegerLookup',
+                       (ONE_HOT, MULTI_HOT, COUNT, TF_IDF))
         if idf_weights is not None and output_mode != TF_IDF:
             raise ValueError(
                 "`idf_weights` should only be set if `output_mode` is "
@@ -530,21 +525,11 @@ class Hashing(Layer):
                 'The `num_bins` for `Hashing` cannot be `None` or '
                 'non-positive values. Received: num_bins={}.'.format(
                     num_bins))
-        if kwargs.get('dtype') is None:
-            kwargs['dtype'] = 'int64' if output_mode == INT else K.floatx()
-        elif output_mode == INT and \
-                ops.torch_dtype(kwargs['dtype']).is_floating_point:
-            kwargs['dtype'] = 'int64'
-        super(Hashing, self).__init__(**kwargs)
+        super(Hashing, self).__init__(**_output_dtype(kwargs, output_mode))
         _check_output_mode(output_mode, (INT, ONE_HOT, MULTI_HOT, COUNT),
                            'Hashing')
-        if sparse and output_mode == INT:
-            raise ValueError(
-                '`sparse` may only be true if `output_mode` is `"one_hot"`, '
-                '`"multi_hot"`, or `"count"`. Received: sparse={} and '
-                'output_mode={}'.format(sparse, output_mode))
-        if sparse:
-            raise _sparse_unsupported('Hashing')
+        _refuse_sparse(sparse, output_mode, 'Hashing',
+                       (ONE_HOT, MULTI_HOT, COUNT))
         self.num_bins = num_bins
         self.mask_value = mask_value
         self.strong_hash = salt is not None

@@ -392,6 +392,29 @@ def _sparse_unsupported(layer_name):
         'a dense tensor.' % layer_name)
 
 
+def _refuse_sparse(sparse, output_mode, layer_name, modes):
+    """tf.keras's error for `sparse=True` with integer outputs; sparse
+    outputs themselves are not supported here."""
+    if sparse and output_mode == INT:
+        raise ValueError(
+            '`sparse` may only be true if `output_mode` is {}. Received: '
+            'sparse={} and output_mode={}'.format(
+                ', '.join("`'%s'`" % m for m in modes), sparse, output_mode))
+    if sparse:
+        raise _sparse_unsupported(layer_name)
+
+
+def _output_dtype(kwargs, output_mode):
+    """The layer dtype tf.keras gives a layer with an `output_mode`: int64
+    for indices (a floating dtype given is replaced), else floatx."""
+    dtype = kwargs.get('dtype')
+    if dtype is None:
+        kwargs['dtype'] = 'int64' if output_mode == INT else K.floatx()
+    elif output_mode == INT and ops.torch_dtype(dtype).is_floating_point:
+        kwargs['dtype'] = 'int64'
+    return kwargs
+
+
 def _check_output_mode(output_mode, allowed, layer_name):
     if output_mode not in allowed:
         raise ValueError(
@@ -420,22 +443,12 @@ class Discretization(PreprocessingLayer):
                 num_bins = bins
             elif bin_boundaries is None:
                 bin_boundaries = bins
-        dtype = kwargs.get('dtype')
-        if dtype is None:
-            kwargs['dtype'] = 'int64' if output_mode == INT else K.floatx()
-        elif output_mode == INT and \
-                ops.torch_dtype(dtype).is_floating_point:
-            kwargs['dtype'] = 'int64'
-        super(Discretization, self).__init__(**kwargs)
+        super(Discretization, self).__init__(
+            **_output_dtype(kwargs, output_mode))
         _check_output_mode(output_mode, (INT, ONE_HOT, MULTI_HOT, COUNT),
                            'Discretization')
-        if sparse and output_mode == INT:
-            raise ValueError(
-                "`sparse` may only be true if `output_mode` is "
-                "`'one_hot'`, `'multi_hot'`, or `'count'`. Received: "
-                'sparse={} and output_mode={}'.format(sparse, output_mode))
-        if sparse:
-            raise _sparse_unsupported('Discretization')
+        _refuse_sparse(sparse, output_mode, 'Discretization',
+                       (ONE_HOT, MULTI_HOT, COUNT))
         if num_bins is not None and num_bins < 0:
             raise ValueError('`num_bins` must be greater than or equal to '
                              '0. You passed `num_bins={}`'.format(num_bins))
