@@ -51,6 +51,29 @@ def _is_sequential_like(model):
     return True
 
 
+def _table_layout(model, line_length, positions, graph_positions):
+    """(sequential-like, the nodes to list connections of, line length,
+    column ends in characters, column titles) of a summary table; a
+    graph's default column ends are `graph_positions`."""
+    sequential_like = _is_sequential_like(model)
+    relevant_nodes = []
+    if sequential_like:
+        line_length = line_length or 65
+        positions = list(positions or [.45, .85, 1.])
+        to_display = ['Layer (type)', 'Output Shape', 'Param #']
+    else:
+        line_length = line_length or 98
+        positions = list(positions or graph_positions)
+        to_display = ['Layer (type)', 'Output Shape', 'Param #',
+                      'Connected to']
+        for v in model._nodes_by_depth.values():
+            relevant_nodes += v
+    if positions[-1] <= 1:
+        positions = [int(line_length * p) for p in positions]
+    return sequential_like, relevant_nodes, line_length, positions, \
+        to_display
+
+
 def print_summary(model, line_length=None, positions=None, print_fn=None,
                   **tf_keras_options):
     """Prints the Keras 2 model table: layer (type), output shape, param #
@@ -66,21 +89,8 @@ def print_summary(model, line_length=None, positions=None, print_fn=None,
                         '%r' % next(iter(tf_keras_options)))
     if print_fn is None:
         print_fn = print
-    sequential_like = _is_sequential_like(model)
-    relevant_nodes = []
-    if sequential_like:
-        line_length = line_length or 65
-        positions = positions or [.45, .85, 1.]
-        to_display = ['Layer (type)', 'Output Shape', 'Param #']
-    else:
-        line_length = line_length or 98
-        positions = positions or [.33, .55, .67, 1.]
-        to_display = ['Layer (type)', 'Output Shape', 'Param #',
-                      'Connected to']
-        for v in model._nodes_by_depth.values():
-            relevant_nodes += v
-    if positions[-1] <= 1:
-        positions = [int(line_length * p) for p in positions]
+    sequential_like, relevant_nodes, line_length, positions, to_display = \
+        _table_layout(model, line_length, positions, [.33, .55, .67, 1.])
 
     def print_row(fields):
         line = ''
@@ -198,21 +208,8 @@ def _print_tf_keras_summary(model, line_length=None, positions=None,
     the weights trainable now (not those collected at compile()).
     `print_fn` is called with each line only."""
     print_fn = print_fn or print
-    sequential_like = _is_sequential_like(model)
-    relevant_nodes = []
-    if sequential_like:
-        line_length = line_length or 65
-        positions = list(positions or [.45, .85, 1.])
-        to_display = ['Layer (type)', 'Output Shape', 'Param #']
-    else:
-        line_length = line_length or 98
-        positions = list(positions or [.3, .6, .7, 1.])
-        to_display = ['Layer (type)', 'Output Shape', 'Param #',
-                      'Connected to']
-        for v in model._nodes_by_depth.values():
-            relevant_nodes += v
-    if positions[-1] <= 1:
-        positions = [int(line_length * p) for p in positions]
+    sequential_like, relevant_nodes, line_length, positions, to_display = \
+        _table_layout(model, line_length, positions, [.3, .6, .7, 1.])
     if show_trainable:
         line_length += 11
         positions.append(line_length)
