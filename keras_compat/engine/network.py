@@ -536,16 +536,21 @@ class Network(Layer):
         if not self._is_graph_network:
             raise NotImplementedError(
                 'Subclassed models must implement `call(self, inputs)`.')
+        return self._run_in_mode(self._run_graph, inputs, training, mask)
+
+    def _run_in_mode(self, run, inputs, training, mask):
+        """`run(inputs, mask)` in the mode `training` asks for (the
+        model's own when None), its layers switched for the call."""
         training = common.training_flag(training)
         if training is None:
-            return self._run_graph(inputs, mask)
+            return run(inputs, mask)
         with common.model_training(training):
             if bool(training) == self.training:
-                return self._run_graph(inputs, mask)
+                return run(inputs, mask)
             was = self.training
             self.train(bool(training))
             try:
-                return self._run_graph(inputs, mask)
+                return run(inputs, mask)
             finally:
                 self.train(was)
 

@@ -155,18 +155,7 @@ class Sequential(Model):
 
     # -------------------------------------------------------------- running
     def call(self, inputs, training=None, mask=None):
-        training = common.training_flag(training)
-        if training is None:
-            return self._run_chain(inputs, mask)
-        with common.model_training(training):
-            if bool(training) == self.training:
-                return self._run_chain(inputs, mask)
-            was = self.training
-            self.train(bool(training))
-            try:
-                return self._run_chain(inputs, mask)
-            finally:
-                self.train(was)
+        return self._run_in_mode(self._run_chain, inputs, training, mask)
 
     def _run_chain(self, x, mask=None):
         if self._extra_outputs or self._layer_symbolic_losses:
