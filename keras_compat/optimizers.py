@@ -1098,6 +1098,13 @@ def _positional_names(cls_name, args):
     return None
 
 
+@functools.lru_cache(maxsize=64)
+def _decimal(value):
+    """The short decimal a float32 hyperparameter was written as (0.999
+    for 0.9990000128746033)."""
+    return float('%.7g' % value)
+
+
 def _keras2_positionals(init):
     """Decorates a built-in optimizer's __init__: positional arguments in
     any Keras 2 or tf.keras order become keyword arguments."""
@@ -1446,8 +1453,7 @@ class Adam(Optimizer):
             # 0.999f is 0.00099998713) but updates the moments with 1 -
             # beta of the Python value (0.001); Keras 2 and the legacy
             # optimizers use the float32 betas throughout.
-            keep_1, keep_2 = (1. - float('%.7g' % b) for b in (beta_1,
-                                                                  beta_2))
+            keep_1, keep_2 = 1. - _decimal(beta_1), 1. - _decimal(beta_2)
         ms = [self._slot(p, 'm') for p in params]
         vs = [self._slot(p, 'v') for p in params]
         torch._foreach_mul_(ms, beta_1)
