@@ -281,11 +281,21 @@ def compute_weighted_loss(losses, sample_weight=None,
     return total / max(1, losses.numel())
 
 
+def _default_reduction():
+    """Keras 2.3's loss objects sum over the batch size by default;
+    tf.keras's say 'auto' (which reduces the same way on one device)."""
+    if common.is_tf_keras():
+        return Reduction.AUTO
+    return Reduction.SUM_OVER_BATCH_SIZE
+
+
 class Loss(object):
     """Base class of loss objects: `call(y_true, y_pred)` gives per-sample
     values, `__call__` weights and reduces them."""
 
-    def __init__(self, reduction=Reduction.SUM_OVER_BATCH_SIZE, name=None):
+    def __init__(self, reduction=None, name=None):
+        if reduction is None:
+            reduction = _default_reduction()
         Reduction.validate(reduction)
         self.reduction = reduction
         self.name = name
@@ -318,8 +328,7 @@ class Loss(object):
 class LossFunctionWrapper(Loss):
     """A `Loss` around a function `fn(y_true, y_pred, **kwargs)`."""
 
-    def __init__(self, fn, reduction=Reduction.SUM_OVER_BATCH_SIZE,
-                 name=None, **kwargs):
+    def __init__(self, fn, reduction=None, name=None, **kwargs):
         super(LossFunctionWrapper, self).__init__(reduction=reduction,
                                                   name=name)
         _check_ignore_class(kwargs.get('ignore_class'))
@@ -330,8 +339,12 @@ class LossFunctionWrapper(Loss):
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 
     def get_config(self):
-        config = dict(self._fn_kwargs)
-        config.update(super(LossFunctionWrapper, self).get_config())
+        """The reduction and name, then the function's options; a
+        tf.keras 2.13+ program's config also names the function (`fn`)."""
+        config = super(LossFunctionWrapper, self).get_config()
+        config.update(self._fn_kwargs)
+        if common.is_tf_keras():
+            config['fn'] = _tf_keras_name(self.fn)
         return config
 
 
@@ -356,7 +369,7 @@ def _wrapper(fn, default_name, doc, tf_name=None, **defaults):
         kwargs = _positional(type(self).__name__,
                              list(defaults) + ['reduction', 'name'], args,
                              kwargs)
-        reduction = kwargs.pop('reduction', Reduction.SUM_OVER_BATCH_SIZE)
+        reduction = kwargs.pop('reduction', None)
         name = kwargs.pop('name', tf_name if tf_name and
                           common.is_tf_keras() else default_name)
         options = dict(defaults)

@@ -161,3 +161,31 @@ def test_loss_names_tf_keras(tf_keras):
     # The metric classes keep their names in tf.keras.
     assert metrics.KLDivergence().name == 'kullback_leibler_divergence'
     assert metrics.LogCoshError().name == 'logcosh'
+
+
+# ------------------------------------------------------------- configs
+def test_loss_configs_tf_keras(tf_keras):
+    # tf_keras 2.21's get_config(): reduction 'auto' by default, the base
+    # keys first, then the options, then the wrapped function's name.
+    config = losses.CategoricalCrossentropy(from_logits=True).get_config()
+    assert list(config) == ['reduction', 'name', 'from_logits',
+                            'label_smoothing', 'axis', 'fn']
+    assert config['reduction'] == 'auto'
+    assert config['fn'] == 'categorical_crossentropy'
+    assert losses.Huber().get_config() == {
+        'reduction': 'auto', 'name': 'huber_loss', 'delta': 1.0,
+        'fn': 'huber'}
+    assert losses.MeanSquaredError(reduction='sum').get_config()[
+        'reduction'] == 'sum'
+    restored = losses.get({'class_name': 'Huber',
+                           'config': losses.Huber(delta=2.).get_config()})
+    assert restored.reduction == 'auto'
+    close(restored(np.zeros((2, 1), 'float32'),
+                   np.array([[1.], [3.]], 'float32')), (0.5 + 4.) / 2)
+
+
+def test_loss_configs_keras2():
+    # Keras 2.3.1: reduction 'sum_over_batch_size' by default, no `fn`.
+    assert losses.MeanSquaredError().get_config() == {
+        'reduction': 'sum_over_batch_size', 'name': 'mean_squared_error'}
+    assert losses.Loss().reduction == 'sum_over_batch_size'
