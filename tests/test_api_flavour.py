@@ -493,6 +493,35 @@ def test_tf_keras_scopes_a_custom_layers_sublayers(tf_keras):
         'block_1/weight_0:0', 'dense_1/kernel:0', 'dense_1/bias:0']
 
 
+class BlockModel(keras.Model):
+    def __init__(self):
+        super(BlockModel, self).__init__()
+        self.dense = keras.layers.Dense(2)
+        self.block = Block()
+
+    def call(self, inputs):
+        return self.block(self.dense(inputs))
+
+
+def test_tf_keras_scopes_a_subclassed_models_layers_when_called(tf_keras):
+    # tf_keras 2.21: calling the model (eagerly or on a symbolic input)
+    # names its layers' weights inside its scope; build() does not.
+    model = BlockModel()
+    model(np.ones((1, 3), 'float32'))
+    assert [w.name for w in model.weights] == [
+        'block_model/dense/kernel:0', 'block_model/dense/bias:0',
+        'block_model/block/Variable:0', 'block_model/block/dense_1/kernel:0',
+        'block_model/block/dense_1/bias:0']
+    built = BlockModel()
+    built.build((None, 3))
+    assert [w.name for w in built.weights][:2] == [
+        'dense_2/kernel:0', 'dense_2/bias:0']
+    inputs = keras.Input((3,))
+    keras.Model(inputs, BlockModel()(inputs))
+    assert keras.Model(inputs, BlockModel()(inputs)).weights[0].name == \
+        'block_model_3/dense_6/kernel:0'
+
+
 class _FirstValues(keras.layers.Layer):
     """Records the first value of each training batch it sees."""
 

@@ -1447,8 +1447,10 @@ class Layer(nn.Module):
         if not self.built:
             self._built_input_shape = input_shape
             user = _class_flags(self.__class__)['user']
+            # A subclassed model scopes its layers too when called (not
+            # when its `build()` is called directly), as tf.keras does.
             nests = user and common.is_tf_keras() and \
-                '_is_graph_network' not in self.__dict__
+                not self.__dict__.get('_is_graph_network', False)
             built_before = [l for l in self._sublayers() if l.built] \
                 if nests else ()
             self.build(_shape_for_build(input_shape) if user
