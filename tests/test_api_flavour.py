@@ -657,3 +657,20 @@ def test_predict_shows_progress_by_default_in_tf_keras(tf_keras, capsys):
     common.set_api_flavour('keras')
     model.predict(np.ones((4, 1)))
     assert capsys.readouterr().out == ''
+
+
+def test_tf_keras_input_layer_reports_its_shape_in_a_list(tf_keras):
+    # tf_keras 2.21: [(None, 4)] for an InputLayer (a model's own
+    # input_shape stays a tuple) and 'ragged' in its config.
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    layer = model.layers[0]
+    assert layer.input_shape == [(None, 4)]
+    assert layer.output_shape == [(None, 4)]
+    assert model.input_shape == (None, 4)
+    assert layer.get_config() == {'batch_input_shape': (None, 4),
+                                  'dtype': 'float32', 'sparse': False,
+                                  'ragged': False, 'name': layer.name}
+    common.set_api_flavour('keras')
+    assert layer.output_shape == (None, 4)     # Keras 2.2.4
+    assert 'ragged' not in layer.get_config()

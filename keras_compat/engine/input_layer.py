@@ -73,10 +73,28 @@ class InputLayer(Layer):
              input_shapes=[batch_input_shape],
              output_shapes=[batch_input_shape])
 
+    @property
+    def input_shape(self):
+        """Keras 2: `(None, 4)`; tf.keras 2.x wraps it in a list,
+        `[(None, 4)]`."""
+        return self._shape_as_reported()
+
+    @property
+    def output_shape(self):
+        return self._shape_as_reported()
+
+    def _shape_as_reported(self):
+        if common.is_tf_keras():
+            return [self.batch_input_shape]
+        return self.batch_input_shape
+
     def get_config(self):
-        return {'batch_input_shape': self.batch_input_shape,
-                'dtype': self.dtype, 'sparse': self.sparse,
-                'name': self.name}
+        config = {'batch_input_shape': self.batch_input_shape,
+                  'dtype': self.dtype, 'sparse': self.sparse}
+        if common.is_tf_keras():
+            config['ragged'] = False
+        config['name'] = self.name
+        return config
 
 
 def Input(shape=None, batch_shape=None, name=None, dtype=None, sparse=False,
