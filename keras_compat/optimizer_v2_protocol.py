@@ -48,6 +48,31 @@ def _written_for_optimizer_v2(cls):
         not any('get_updates' in klass.__dict__ for klass in own)
 
 
+# The hooks whose override in a subclass of a built-in optimizer makes it
+# step through OptimizerV2 (tfa's `DecoupledWeightDecayExtension`,
+# per-layer learning rate multipliers, warm-up in `_decayed_lr`).
+_BUILTIN_V2_HOOKS = _V2_HOOKS + ('_decayed_lr',)
+
+
+def _builtin_base(cls):
+    """The built-in optimizer class (`Adam`, or `optimizers.legacy.Adam`)
+    `cls` derives from, when a class of its own before it overrides one
+    of OptimizerV2's hooks; else None."""
+    own = []
+    for klass in cls.__mro__:
+        if klass.__module__ == __name__:
+            # Already on OptimizerV2.
+            return None
+        if klass.__module__ == _OPTIMIZERS_MODULE:
+            if _is_base_class(klass):
+                return None
+            hooked = any(hook in c.__dict__ for c in own
+                         for hook in _BUILTIN_V2_HOOKS)
+            return klass if hooked else None
+        own.append(klass)
+    return None
+
+
 class OptimizerV2(Optimizer):
     """tf.keras 2.0-2.10's `OptimizerV2` (`tf.keras.optimizers.Optimizer`
     there, `tf.keras.optimizers.legacy.Optimizer` in 2.11+), for optimizer
@@ -86,8 +111,9 @@ class OptimizerV2(Optimizer):
     update applies to every row there).
 
     `weights` / `get_weights()` are `[iterations]` then the slots in the
-    order `add_slot` created them (empty before the first step), as
-    tf.keras orders them; `opt.lr` / `opt.<hyper>` read the hyperparameter
+    order `add_slot` created them and the variables a subclass appends to
+    `self._weights` (empty before the first step), as tf.keras orders
+    them; `opt.lr` / `opt.<hyper>` read the hyperparameter
     variable and assigning them sets it (`K.set_value(opt.lr, x)` works
     too). `get_config()` starts with `name` and the clipping options;
     `from_config` calls the class with the config, `lr` read as
@@ -122,7 +148,9 @@ class OptimizerV2(Optimizer):
         self._name = name
         self._slots = {}
         self._slot_names = []
-        self._slot_list = []
+        # The slots, and what a subclass appends (tf.keras's `_weights`,
+        # less `iterations`, which `weights` puts first).
+        self._weights = []
         self._weights_created = False
         self._sources = {}
         decay = kwargs.pop('decay', 0.0)
@@ -306,7 +334,7 @@ class OptimizerV2(Optimizer):
         slot = _optimizer_variable(value, '%s/%s/%s:0' % (
             self._name, var_name, slot_name))
         slots[slot_name] = slot
-        self._slot_list.append(slot)
+        self._weights.append(slot)
         return slot
 
     def get_slot(self, var, slot_name):
@@ -322,7 +350,7 @@ class OptimizerV2(Optimizer):
         first step), as tf.keras lists them."""
         if not self.__dict__.get('_weights_created'):
             return []
-        return [self.iterations] + list(self._slot_list)
+        return [self.iterations] + list(self._weights)
 
     def variables(self):
         return self.weights
@@ -732,3 +760,173 @@ def _make_v2(cls):
             klass.__bases__ = tuple(OptimizerV2 if _is_base_class(base)
                                     else base for base in klass.__bases__)
 
+
+
+# ------------------------------------------------------------------
+# tf.keras's legacy SGD and Adam written with OptimizerV2's hooks, for
+# subclasses of the built-in optimizers that extend those hooks.
+
+def _coefficients(optimizer, var, apply_state):
+    """The `apply_state` entry of `var`'s (device, dtype), as tf.keras's
+    optimizers find it (made afresh when no state is passed)."""
+    key = (var.device, var.dtype)
+    return (apply_state or {}).get(key) or \
+        optimizer._fallback_apply_state(var.device, var.dtype)
+
+
+class LegacySGD(OptimizerV2):
+    """tf.keras 2.0-2.10's SGD (`tf.keras.optimizers.legacy.SGD`) on
+    OptimizerV2's hooks: what a subclass of `SGD` that overrides
+    `_resource_apply_dense`, `_prepare_local`, `_create_slots` or
+    `_decayed_lr` extends with `super()`. With momentum (a `momentum`
+    slot per variable, ResourceApplyKerasMomentum):
+    accum = accum * momentum - grad * lr;  var += accum
+    (nesterov: var += accum * momentum - grad * lr); without momentum
+    var -= lr * grad."""
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False,
+                 name='SGD', **kwargs):
+        super().__init__(name, **kwargs)
+        self._set_hyper('learning_rate', kwargs.get('lr', learning_rate))
+        self._set_hyper('decay', self._initial_decay)
+        self._momentum = isinstance(momentum, torch.Tensor) or \
+            callable(momentum) or momentum > 0
+        if isinstance(momentum, (int, float)) and \
+                (momentum < 0 or momentum > 1):
+            raise ValueError('`momentum` must be between [0, 1]. Received: '
+                             'momentum=%s (of type %s).'
+                             % (momentum, type(momentum)))
+        self._set_hyper('momentum', momentum)
+        self.nesterov = nesterov
+
+    def _create_slots(self, var_list):
+        if self._momentum:
+            for var in var_list:
+                self.add_slot(var, 'momentum')
+
+    def _prepare_local(self, var_device, var_dtype, apply_state):
+        super()._prepare_local(var_device, var_dtype, apply_state)
+        apply_state[(var_device, var_dtype)]['momentum'] = \
+            self._get_hyper('momentum', var_dtype)
+
+    def _resource_apply_dense(self, grad, var, apply_state=None):
+        coefficients = _coefficients(self, var, apply_state)
+        lr = coefficients['lr_t']
+        if not self._momentum:
+            return var.assign_sub(grad * lr)
+        accum = self.get_slot(var, 'momentum')
+        momentum = coefficients['momentum']
+        accum.assign(accum * momentum - grad * lr)
+        if self.nesterov:
+            return var.assign_add(accum * momentum - grad * lr)
+        return var.assign_add(accum)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            'learning_rate': self._serialize_hyperparameter('learning_rate'),
+            'decay': self._initial_decay,
+            'momentum': self._serialize_hyperparameter('momentum'),
+            'nesterov': self.nesterov})
+        return config
+
+
+class LegacyAdam(OptimizerV2):
+    """tf.keras 2.0-2.10's Adam (`tf.keras.optimizers.legacy.Adam`) on
+    OptimizerV2's hooks: what a subclass of `Adam` that overrides
+    `_resource_apply_dense`, `_prepare_local`, `_create_slots` or
+    `_decayed_lr` extends with `super()` (tfa's `AdamW`). Slots `m`, `v`
+    (and `vhat` with amsgrad); `_prepare_local` puts `lr`, `epsilon`,
+    `beta_1_t`, `beta_1_power`, `one_minus_beta_1_t` and the `beta_2`
+    ones in `apply_state`; the update is ResourceApplyAdam's:
+    alpha = lr_t * sqrt(1 - beta_2^t) / (1 - beta_1^t);
+    m += (g - m) * (1 - beta_1);  v += (g^2 - v) * (1 - beta_2);
+    var -= alpha * m / (sqrt(v) + epsilon)  (amsgrad: max(vhat, v))."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-7, amsgrad=False, name='Adam', **kwargs):
+        super().__init__(name, **kwargs)
+        self._set_hyper('learning_rate', kwargs.get('lr', learning_rate))
+        self._set_hyper('decay', self._initial_decay)
+        self._set_hyper('beta_1', beta_1)
+        self._set_hyper('beta_2', beta_2)
+        self.epsilon = epsilon or K.epsilon()
+        self.amsgrad = amsgrad
+
+    def _create_slots(self, var_list):
+        for var in var_list:
+            self.add_slot(var, 'm')
+        for var in var_list:
+            self.add_slot(var, 'v')
+        if self.amsgrad:
+            for var in var_list:
+                self.add_slot(var, 'vhat')
+
+    def _prepare_local(self, var_device, var_dtype, apply_state):
+        super()._prepare_local(var_device, var_dtype, apply_state)
+        dtype = _ops_dtype(var_dtype)
+        local_step = (self.iterations.detach() + 1).to(dtype)
+        beta_1_t = self._get_hyper('beta_1', var_dtype)
+        beta_2_t = self._get_hyper('beta_2', var_dtype)
+        beta_1_power = torch.pow(beta_1_t, local_step)
+        beta_2_power = torch.pow(beta_2_t, local_step)
+        coefficients = apply_state[(var_device, var_dtype)]
+        coefficients.update(
+            lr=coefficients['lr_t'] * (torch.sqrt(1 - beta_2_power) /
+                                       (1 - beta_1_power)),
+            epsilon=torch.tensor(self.epsilon, dtype=dtype),
+            beta_1_t=beta_1_t, beta_1_power=beta_1_power,
+            one_minus_beta_1_t=1 - beta_1_t, beta_2_t=beta_2_t,
+            beta_2_power=beta_2_power, one_minus_beta_2_t=1 - beta_2_t)
+
+    def _resource_apply_dense(self, grad, var, apply_state=None):
+        coefficients = _coefficients(self, var, apply_state)
+        alpha = coefficients['lr_t'] * torch.sqrt(
+            1 - coefficients['beta_2_power']) / \
+            (1 - coefficients['beta_1_power'])
+        m = self.get_slot(var, 'm')
+        v = self.get_slot(var, 'v')
+        m.assign_add((grad - m) * coefficients['one_minus_beta_1_t'])
+        v.assign_add((grad * grad - v) * coefficients['one_minus_beta_2_t'])
+        if self.amsgrad:
+            vhat = self.get_slot(var, 'vhat')
+            vhat.assign(torch.maximum(vhat, v))
+            v = vhat
+        return var.assign_sub(m * alpha / (torch.sqrt(v) +
+                                           coefficients['epsilon']))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            'learning_rate': self._serialize_hyperparameter('learning_rate'),
+            'decay': self._initial_decay,
+            'beta_1': self._serialize_hyperparameter('beta_1'),
+            'beta_2': self._serialize_hyperparameter('beta_2'),
+            'epsilon': self.epsilon,
+            'amsgrad': self.amsgrad})
+        return config
+
+
+_LEGACY_BUILTINS = {'SGD': LegacySGD, 'Adam': LegacyAdam}
+
+
+def _make_builtin_v2(cls, builtin):
+    """Makes `cls`, a subclass of the built-in `builtin` that overrides
+    OptimizerV2's hooks, derive from tf.keras's legacy version of it on
+    OptimizerV2 (its hooks calling `super()` reach that version's)."""
+    legacy = _LEGACY_BUILTINS.get(builtin.__name__)
+    if legacy is None:
+        raise NotImplementedError(
+            '%s subclasses %s and overrides OptimizerV2 hooks (%s): '
+            'only subclasses of SGD and Adam can extend the built-in '
+            'update that way. Derive from '
+            'tf.keras.optimizers.legacy.Optimizer and write the whole '
+            'update in `_resource_apply_dense`.'
+            % (cls.__name__, builtin.__name__, ', '.join(
+                hook for hook in _BUILTIN_V2_HOOKS
+                if any(hook in c.__dict__ for c in cls.__mro__
+                       if c.__module__ != _OPTIMIZERS_MODULE))))
+    for klass in cls.__mro__:
+        if builtin in klass.__bases__:
+            klass.__bases__ = tuple(legacy if base is builtin else base
+                                    for base in klass.__bases__)

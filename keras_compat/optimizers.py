@@ -144,6 +144,11 @@ class Optimizer(torch.optim.Optimizer):
             # tf.keras 2.0-2.10's `tf.keras.optimizers.Optimizer` is its
             # OptimizerV2 (see `optimizer_v2_protocol`).
             _protocol_v2()._make_v2(cls)
+        elif _protocol_v2()._builtin_base(cls) is not None:
+            # A subclass of SGD / Adam extending tf.keras 2.0-2.10's
+            # OptimizerV2 hooks (`super()._resource_apply_dense(...)`).
+            _protocol_v2()._make_builtin_v2(
+                cls, _protocol_v2()._builtin_base(cls))
 
     def __init__(self, **kwargs):
         allowed = {'clipnorm', 'clipvalue', 'global_clipnorm', 'name',
@@ -1817,19 +1822,20 @@ def _deserialize(config, custom_objects=None, notes=None):
     """`deserialize`, recording in `notes` the keys dropped and the
     conversions made."""
     if isinstance(config, dict):
+        written = str(config.get('class_name', ''))
+        class_name = written[len('Custom>'):] \
+            if written.startswith('Custom>') else written
+        custom = (custom_objects or {}).get(class_name) or \
+            get_custom_objects().get(class_name)
         # Built-in names are matched case-insensitively; like Keras 2, the
-        # caller's dict gets the lower-case name.
-        if str(config.get('class_name', '')).lower() in _ALL:
-            config['class_name'] = config['class_name'].lower()
+        # caller's dict gets the lower-case name. A custom object of the
+        # name (a library's `AdamW`) takes precedence over the built-in.
+        if custom is None and written.lower() in _ALL:
+            config['class_name'] = class_name = written.lower()
         config = dict(config)
-        class_name = config.get('class_name', '')
-        if class_name.startswith('Custom>'):
-            class_name = class_name[len('Custom>'):]
         inner = dict(config.get('config', {}))
         if class_name in _LOSS_SCALE_WRAPPERS:
             return _loss_scaled(class_name, inner, custom_objects, notes)
-        custom = (custom_objects or {}).get(class_name) or \
-            get_custom_objects().get(class_name)
         builtin = _ALL.get(class_name.lower())
         if builtin is not None and custom is None:
             config['class_name'] = class_name.lower()
@@ -1974,6 +1980,11 @@ def _optimizer_v2_modules():
         parent, _, child = name.rpartition('.')
         if parent != package:
             setattr(sys.modules[parent], child, module)
+    # `tensorflow.python.keras.optimizer_v2.learning_rate_schedule`
+    # (tf.keras 1.14-2.8), next to OptimizerV2.
+    for name in (package + '.optimizer_v2', __name__ + '.optimizer_v2'):
+        sys.modules[name + '.learning_rate_schedule'] = schedules
+        setattr(sys.modules[name], 'learning_rate_schedule', schedules)
 
 
 _optimizer_v2_modules()
