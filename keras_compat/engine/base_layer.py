@@ -173,6 +173,35 @@ class KerasWeightView(torch.Tensor):
         K.set_value(self, value)
         return self
 
+    def ref(self):
+        """tf.Variable's `ref()`: a hashable reference to the weight, the
+        same for every view of it (tfa's `decay_var_list` keeps them in
+        a set)."""
+        return WeightReference(self)
+
+    experimental_ref = ref
+
+
+class WeightReference(object):
+    """What `weight.ref()` returns: equal for views of the same layer
+    weight; `deref()` gives the weight back."""
+
+    def __init__(self, weight):
+        self._weight = weight
+        source = weight.__dict__.get('_keras_source')
+        self._key = (id(source[0]()), source[1].attr) \
+            if source is not None else id(weight)
+
+    def deref(self):
+        return self._weight
+
+    def __eq__(self, other):
+        return isinstance(other, WeightReference) and \
+            self._key == other._key
+
+    def __hash__(self):
+        return hash(self._key)
+
 
 variable_graph.register_leaf_type(KerasWeightView)
 

@@ -1270,3 +1270,16 @@ def test_a_trained_model_copies(how):
     duplicate.fit(x, np.zeros((4, 2)), epochs=2, verbose=0)
     np.testing.assert_array_equal(model.get_weights()[0], before)
     assert not np.allclose(duplicate.get_weights()[0], before)
+
+
+def test_weight_ref_is_the_same_for_every_view():
+    # tf.Variable.ref(): hashable, equal for the same variable (tfa keeps
+    # `decay_var_list` as a set of refs); deref() gives the weight back.
+    layer = keras.layers.Dense(2)
+    layer.build((None, 3))
+    kernel, bias = layer.trainable_weights
+    again = layer.trainable_weights[0]
+    assert kernel.ref() == again.ref()
+    assert kernel.ref() != bias.ref()
+    assert len({kernel.ref(), again.experimental_ref(), bias.ref()}) == 2
+    assert kernel.ref().deref() is kernel
