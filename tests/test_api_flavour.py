@@ -674,3 +674,14 @@ def test_tf_keras_input_layer_reports_its_shape_in_a_list(tf_keras):
     common.set_api_flavour('keras')
     assert layer.output_shape == (None, 4)     # Keras 2.2.4
     assert 'ragged' not in layer.get_config()
+
+
+def test_tf_keras_get_uid_counts_apart_from_layer_names(tf_keras):
+    # tf_keras 2.21: K.get_uid('dense') and the names of Dense layers use
+    # separate counters; reset_uids() clears both.
+    K = keras.backend
+    assert keras.layers.Dense(2).name == 'dense'
+    assert (K.get_uid('dense'), K.get_uid('dense')) == (1, 2)
+    assert keras.layers.Dense(1).name == 'dense_1'
+    K.reset_uids()
+    assert (K.get_uid('dense'), keras.layers.Dense(1).name) == (1, 'dense')

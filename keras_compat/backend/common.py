@@ -125,10 +125,13 @@ def unique_layer_name(prefix):
     """A new default name for a layer or model of the snake-case class
     name `prefix`: Keras 2 numbers them from 1 ('dense_1', 'dense_2'),
     tf.keras from 0 without a suffix ('dense', 'dense_1')."""
-    uid = get_uid(prefix)
     if is_tf_keras():
+        # tf.keras counts object names apart from `K.get_uid(prefix)`
+        # (its key is a (namespace, name) pair); `reset_uids` clears both.
+        _UIDS[('', prefix)] += 1
+        uid = _UIDS[('', prefix)]
         return prefix if uid == 1 else '%s_%d' % (prefix, uid - 1)
-    return '%s_%d' % (prefix, uid)
+    return '%s_%d' % (prefix, get_uid(prefix))
 
 
 # ---------------------------------------------------------- API flavour
