@@ -17,6 +17,7 @@ import contextlib
 import ctypes
 import gc
 import itertools
+from math import gcd as math_gcd
 import sys
 import types
 import warnings
@@ -210,6 +211,11 @@ def _tensor_shape_methods():
                           ('assign_sub', torch.sub)):
         if not hasattr(torch.Tensor, name):
             setattr(torch.Tensor, name, _tensor_assign(combine))
+    for name, combine in (('scatter_nd_update', None),
+                          ('scatter_nd_add', torch.add),
+                          ('scatter_nd_sub', torch.sub)):
+        if not hasattr(torch.Tensor, name):
+            setattr(torch.Tensor, name, _tensor_scatter_nd(combine))
 
 
 def _tensor_assign(combine):
@@ -217,12 +223,96 @@ def _tensor_assign(combine):
         with torch.no_grad():
             value = torch.as_tensor(_t(value), dtype=self.dtype,
                                     device=self.device)
+            target = _sliced_variable(self)
+            if target is not None:
+                # `v[0, 1].assign(42)`: writes into the variable itself.
+                variable, index = target
+                with torch._C.DisableTorchFunctionSubclass():
+                    part = variable[index]
+                    variable[index] = value if combine is None \
+                        else combine(part, value)
+                return variable
             self.copy_(value if combine is None else combine(self, value))
         return self
     return assign
 
 
+def _sliced_variable(tensor):
+    """(variable, index) for `variable[index]` read outside any model run
+    (an expression of the variable), else None."""
+    from .backend import variable_graph
+    recipe = getattr(tensor, '__dict__', {}).get('_keras_recipe')
+    if not variable_graph.is_expression(tensor) or recipe is None:
+        return None
+    func, args, _ = recipe
+    if getattr(func, '__name__', '') != '__getitem__' or \
+            variable_graph.is_expression(args[0]):
+        return None
+    return args[0], args[1]
+
+
+def _tensor_scatter_nd(combine):
+    """tf.Variable.scatter_nd_update (and _add, _sub): `updates[i]`
+    written into (added to, subtracted from) the variable at `indices[i]`,
+    an index of its first `indices.shape[-1]` dimensions."""
+    def scatter(self, indices, updates, name=None):
+        with torch.no_grad(), torch._C.DisableTorchFunctionSubclass():
+            index = _t(indices).long().to(self.device)
+            values = torch.as_tensor(_t(updates), dtype=self.dtype,
+                                     device=self.device)
+            at = tuple(index[..., k] for k in builtins.range(
+                index.shape[-1]))
+            if combine is None:
+                self.index_put_(at, values)
+            else:
+                self.index_put_(at, combine(torch.zeros_like(values),
+                                            values), accumulate=True)
+        return self
+    return scatter
+
+
+def _numpy_operand(tensor, other):
+    """A numpy array (or numpy scalar) met by a tensor's operator as a
+    tensor of the tensor's dtype, as TensorFlow converts it; anything
+    else as it is."""
+    if not isinstance(other, (np.ndarray, np.generic)) or \
+            isinstance(other, (float, int)):
+        return other
+    array = np.asarray(other)
+    same_kind = (tensor.is_floating_point() and array.dtype.kind in 'fiu') \
+        or (not tensor.is_floating_point() and array.dtype.kind in 'iu'
+            and tensor.dtype != torch.bool)
+    if array.dtype.kind not in 'fiub':
+        return other
+    return torch.as_tensor(array, dtype=tensor.dtype if same_kind else None,
+                           device=tensor.device)
+
+
+def _with_numpy_operands(method):
+    def operator(self, other):
+        return method(self, _numpy_operand(self, other))
+    operator.__name__ = method.__name__
+    operator.__doc__ = method.__doc__
+    operator._keras_compat_numpy_operands = True
+    return operator
+
+
+def _tensor_numpy_operators():
+    """`tensor - array` and `array - tensor` give tensors, the array taken
+    in the tensor's dtype, as TensorFlow computes them (torch refuses
+    `array - tensor` and gives numpy's result for `tensor - array`)."""
+    for name in ('__add__', '__radd__', '__sub__', '__rsub__', '__mul__',
+                 '__rmul__', '__truediv__', '__rtruediv__', '__floordiv__',
+                 '__rfloordiv__', '__mod__', '__rmod__', '__pow__',
+                 '__rpow__', '__matmul__', '__rmatmul__', '__lt__',
+                 '__le__', '__gt__', '__ge__'):
+        method = getattr(torch.Tensor, name)
+        if not getattr(method, '_keras_compat_numpy_operands', False):
+            setattr(torch.Tensor, name, _with_numpy_operands(method))
+
+
 _tensor_shape_methods()
+_tensor_numpy_operators()
 
 
 def _add_to_c_type(cls, name, value):
@@ -562,8 +652,30 @@ def constant(value, dtype=None, shape=None, name=None):
     """A constant of `dtype`, else TensorFlow's dtype for the value
     (int32 for Python ints, bool, float32 for Python floats, the array's
     dtype)."""
+    if _is_string_value(value, dtype):
+        return _string_constant(value)
     return K.constant(value, dtype=dtype or _default_dtype(value),
                       shape=shape, name=name)
+
+
+def _is_string_value(value, dtype):
+    if dtype is not None and _dtype_name_of(dtype) == 'string':
+        return True
+    if isinstance(value, (str, bytes)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return builtins.bool(value) and all(
+            _is_string_value(v, None) for v in value)
+    return isinstance(value, np.ndarray) and value.dtype.kind in 'SUO'
+
+
+def _string_constant(value):
+    """A string constant: a scalar as bytes with `numpy()`, an array as a
+    numpy array of bytes (torch has no string tensors)."""
+    if isinstance(value, (str, bytes)):
+        return _StringScalar(_as_bytes(value))
+    return np.vectorize(_as_bytes, otypes=[object])(np.asarray(value,
+                                                               dtype=object))
 
 
 def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None):
@@ -1199,8 +1311,19 @@ class TensorSpec(object):
         self.name = name
 
     def __repr__(self):
-        return 'TensorSpec(shape=%s, dtype=%r, name=%r)' % (
-            tuple(self.shape), self.dtype, self.name)
+        return 'TensorSpec(shape=%s, dtype=tf.%s, name=%r)' % (
+            tuple(self.shape), self.dtype.name, self.name)
+
+    def __eq__(self, other):
+        return isinstance(other, TensorSpec) and \
+            tuple(self.shape) == tuple(other.shape) and \
+            self.dtype == other.dtype
+
+    def __ne__(self, other):
+        return not self == other
+
+    def __hash__(self):
+        return hash((tuple(self.shape), self.dtype.name))
 
 
 def foldl(fn, elems, initializer=None, **kwargs):
@@ -1428,8 +1551,51 @@ def _conv2d(input, filters=None, strides=None, padding=None,  # noqa
                     dilation_rate=tuple(rate))
 
 
+def _local_response_normalization(input, depth_radius=5, bias=1,  # noqa
+                                  alpha=1, beta=0.5, name=None):
+    """tf.nn.local_response_normalization (NHWC): input / (bias + alpha *
+    sqr_sum) ** beta, sqr_sum the sum of squares over the channels
+    d - depth_radius .. d + depth_radius of the last axis."""
+    def fn(x):
+        x = _t(x)
+        squares = F.pad((x * x).unsqueeze(1),
+                        (int(depth_radius), int(depth_radius)))
+        window = 2 * int(depth_radius) + 1
+        sqr_sum = F.avg_pool1d(squares.reshape(-1, 1, squares.shape[-1]),
+                               window, stride=1).reshape(x.shape) * window
+        return x / (bias + alpha * sqr_sum) ** beta
+    return _op(fn, 'local_response_normalization')(input)
+
+
+
+def _nhwc_pair(values):
+    """(rows, cols) from TensorFlow's 1-, 2- or 4-element strides or
+    dilations (NHWC)."""
+    values = _shape_of(values)
+    if len(values) == 4:
+        return tuple(values[1:3])
+    return tuple(values * 2 if len(values) == 1 else values)
+
+
+def _depthwise_conv2d(input, filter, strides, padding,  # noqa: A002
+                      data_format=None, dilations=None, name=None,
+                      rate=None):
+    """tf.nn.depthwise_conv2d (NHWC, filter [h, w, in, multiplier])."""
+    if data_format not in (None, 'NHWC'):
+        raise NotImplementedError(
+            'tf.nn.depthwise_conv2d data_format=%r: only NHWC is '
+            'supported; transpose the input to NHWC.' % (data_format,))
+    dilation = dilations if dilations is not None else rate
+    return K.depthwise_conv2d(
+        input, filter, strides=_nhwc_pair(strides), padding=padding.lower(),
+        data_format='channels_last',
+        dilation_rate=(1, 1) if dilation is None else _nhwc_pair(dilation))
+
 nn.softmax = _softmax
 nn.l2_loss = _l2_loss
+nn.depthwise_conv2d = _depthwise_conv2d
+nn.local_response_normalization = nn.lrn = \
+    _local_response_normalization
 nn.max_pool = nn.max_pool2d = _nhwc_pool('max')
 nn.avg_pool = nn.avg_pool2d = _nhwc_pool('avg')
 nn.conv2d = _conv2d
@@ -2125,6 +2291,321 @@ def _element_array(value):
     return torch.as_tensor(array)
 
 
+def _call_on(fn, element):
+    """`fn` on a dataset element, a tuple spread over its arguments."""
+    return fn(*element) if isinstance(element, tuple) else fn(element)
+
+
+def _interleaved(items, map_func, cycle_length, block_length):
+    """tf.data interleave's order: up to `block_length` elements from each
+    of the `cycle_length` open datasets in turn; a dataset found
+    exhausted is replaced by that of the next input element, and the
+    turn passes on."""
+    pending = iter(items)
+    slots = [iter(_call_on(map_func, element))
+             for element in itertools.islice(pending, cycle_length)]
+    result = []
+    position = 0
+    while slots:
+        position %= len(slots)
+        block = list(itertools.islice(slots[position], block_length))
+        result.extend(block)
+        if len(block) == block_length:
+            position += 1
+            continue
+        following = next(pending, None)
+        if following is None:
+            del slots[position]
+        else:
+            slots[position] = iter(_call_on(map_func, following))
+            position += 1
+    return result
+
+
+def _windows(items, size, shift, stride, drop_remainder):
+    """The elements of each window: one starting every `shift` elements,
+    with every `stride`-th element up to `size` of them."""
+    windows = []
+    for start in builtins.range(0, len(items), shift):
+        part = items[start:start + size * stride:stride]
+        if len(part) < size and drop_remainder:
+            break
+        windows.append(part)
+    return windows
+
+
+def _window_of(part, dataset_class):
+    """A window as tf.data gives it: a dataset of its elements, or the
+    same structure of datasets, one per component."""
+    first = part[0]
+    if isinstance(first, dict):
+        return {key: _window_of([e[key] for e in part], dataset_class)
+                for key in first}
+    if isinstance(first, tuple):
+        return tuple(_window_of([e[i] for e in part], dataset_class)
+                     for i in builtins.range(len(first)))
+    return dataset_class(lambda part=part: list(part))
+
+
+def _padded_batches(items, batch_size, drop_remainder, padded_shapes,
+                    padding_values):
+    groups = [items[i:i + batch_size]
+              for i in builtins.range(0, len(items), batch_size)]
+    if drop_remainder and groups and len(groups[-1]) < batch_size:
+        groups = groups[:-1]
+    return [_padded_group(group, padded_shapes, padding_values)
+            for group in groups]
+
+
+def _padded_group(group, shapes, values):
+    """One padded batch of `group`, a list of (structures of) elements,
+    with `shapes` and `values` given in the elements' structure (or
+    None)."""
+    first = group[0]
+    if isinstance(first, dict):
+        return {key: _padded_group([e[key] for e in group],
+                                   _part(shapes, key), _part(values, key))
+                for key in first}
+    if isinstance(first, tuple):
+        return tuple(_padded_group([e[i] for e in group], _part(shapes, i),
+                                   _part(values, i))
+                     for i in builtins.range(len(first)))
+    return _padded_stack(group, shapes, values)
+
+
+def _part(structure, key):
+    if structure is None or not isinstance(structure, (tuple, dict)):
+        return structure
+    return structure[key]
+
+
+def _padded_stack(tensors, shape, value):
+    if _is_text(tensors[0]):
+        raise NotImplementedError(
+            'padded_batch of string elements is not supported; pad them '
+            'with numpy before making the dataset.')
+    tensors = [_t(x) for x in tensors]
+    longest = [builtins.max(int(x.shape[d]) for x in tensors)
+               for d in builtins.range(tensors[0].dim())]
+    if shape is not None:
+        wanted = [None if d is None else int(d) for d in (
+            _t(shape).tolist() if isinstance(shape, torch.Tensor)
+            else shape)]
+        for d, size in builtins.enumerate(wanted):
+            if size is not None and int(size) >= 0:
+                if int(size) < longest[d]:
+                    raise errors.InvalidArgumentError(
+                        'Attempted to pad to a smaller size than the input '
+                        'element.')
+                longest[d] = int(size)
+    fill = 0 if value is None else _t(value).item()
+    padded = []
+    for x in tensors:
+        widths = []
+        for d in reversed(builtins.range(x.dim())):
+            widths += [0, longest[d] - int(x.shape[d])]
+        padded.append(F.pad(x, widths, value=fill) if widths else x)
+    return torch.stack(padded)
+
+
+def _element_spec(items, open_batch_axis):
+    first = items[0]
+    if isinstance(first, dict):
+        return {key: _element_spec([e[key] for e in items], open_batch_axis)
+                for key in first}
+    if isinstance(first, tuple):
+        return tuple(_element_spec([e[i] for e in items], open_batch_axis)
+                     for i in builtins.range(len(first)))
+    if _is_text(first):
+        shapes = [np.shape(x) for x in items]
+        dtype = string
+    elif isinstance(first, torch.Tensor) or np.ndim(first) or \
+            isinstance(first, (int, float, np.generic)):
+        shapes = [tuple(_t(x).shape) for x in items]
+        dtype = as_dtype(_dtype_name_of(_t(first).dtype))
+    else:
+        raise NotImplementedError(
+            'element_spec of a dataset whose elements are %s is not '
+            'supported here.' % type(first).__name__)
+    shape = [size if all(len(s) == len(shapes[0]) and s[d] == size
+                         for s in shapes) else None
+             for d, size in builtins.enumerate(shapes[0])]
+    if open_batch_axis and shape:
+        shape[0] = None
+    return TensorSpec(shape, dtype)
+
+
+class _StringScalar(bytes):
+    """A scalar string tensor (a line of a text file, a file name): bytes
+    that also answer `numpy()`, `dtype` and `shape` as TensorFlow's
+    string tensors do."""
+
+    dtype = string
+    shape = TensorShape(())
+
+    def numpy(self):
+        return bytes(self)
+
+
+def _as_bytes(value):
+    if isinstance(value, torch.Tensor):
+        raise TypeError('A string was expected, got a numeric tensor.')
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    return value if isinstance(value, bytes) else str(value).encode('utf8')
+
+
+def _file_names(filenames):
+    """A file name, or a list/array/dataset of them, as Python strings."""
+    if isinstance(filenames, (str, bytes, np.str_, np.bytes_)) or \
+            np.ndim(filenames) == 0 and not hasattr(filenames, '__iter__'):
+        filenames = [filenames]
+    return [_as_bytes(name).decode('utf8') for name in filenames]
+
+
+def _text_lines(filename, compression_type):
+    import gzip
+    import zlib
+    with builtins.open(filename, 'rb') as f:
+        content = f.read()
+    if compression_type == 'GZIP':
+        content = gzip.decompress(content)
+    elif compression_type == 'ZLIB':
+        content = zlib.decompress(content)
+    elif compression_type not in (None, ''):
+        raise ValueError('compression_type must be None, "", "GZIP" or '
+                         '"ZLIB"; got %r' % (compression_type,))
+    lines = content.split(b'\n')
+    if lines and lines[-1] == b'':
+        lines.pop()
+    return [_StringScalar(line[:-1] if line.endswith(b'\r') else line)
+            for line in lines]
+
+
+def _list_files(file_pattern, shuffle=None, seed=None, dataset_class=None):
+    import glob
+    patterns = _file_names(file_pattern)
+    names = sorted(set(name for pattern in patterns
+                       for name in glob.glob(pattern)))
+    if not names:
+        raise errors.InvalidArgumentError(
+            'Expected \'tf.Tensor(False, shape=(), dtype=bool)\' to be '
+            'true. Summarized data: b\'No files matched pattern: %s\''
+            % ', '.join(patterns))
+    if shuffle is None or shuffle:
+        order = (np.random.RandomState(seed) if seed is not None
+                 else np.random).permutation(len(names))
+        names = [names[i] for i in order]
+    return dataset_class(lambda: [_StringScalar(n.encode('utf8'))
+                                  for n in names])
+
+
+def _text_line_dataset(dataset_class):
+    def TextLineDataset(filenames, compression_type=None, buffer_size=None,
+                        num_parallel_reads=None, name=None):
+        """The lines of the text files (without their line ends), file
+        after file, or `num_parallel_reads` files interleaved line by
+        line, as tf.data reads them."""
+        names = _file_names(filenames)
+
+        def lines():
+            if num_parallel_reads is not None and \
+                    int(num_parallel_reads) > 1:
+                return _interleaved(names, lambda n: _text_lines(
+                    n, compression_type), int(num_parallel_reads), 1)
+            return [line for n in names
+                    for line in _text_lines(n, compression_type)]
+        return dataset_class(lines)
+    return TextLineDataset
+
+
+def _csv_default(default):
+    """(dtype name, default value or None when the field is required) of
+    one of decode_csv's `record_defaults`."""
+    if isinstance(default, (str, bytes)):
+        return 'string', _as_bytes(default)
+    if isinstance(default, (list, tuple)):
+        default = np.asarray(default, dtype=np.float32) if not default \
+            else default[0]
+        if not isinstance(default, np.ndarray):
+            return _csv_default(default)
+    if isinstance(default, torch.Tensor):
+        name = _ops.dtype_name(default.dtype)
+        return name, default.reshape(-1)[0].item() if default.numel() \
+            else None
+    if isinstance(default, np.ndarray):
+        if default.dtype.kind in 'SUO':
+            return 'string', _as_bytes(default.reshape(-1)[0]) \
+                if default.size else None
+        name = 'float32' if default.dtype == np.float64 else \
+            default.dtype.name
+        return name, default.reshape(-1)[0].item() if default.size \
+            else None
+    if isinstance(default, builtins.bool):
+        return 'bool', default
+    if isinstance(default, (int, np.integer)):
+        return 'int32' if isinstance(default, int) else \
+            np.asarray(default).dtype.name, int(default)
+    return 'float32' if isinstance(default, float) else \
+        np.asarray(default).dtype.name, float(default)
+
+
+def _csv_fields(record, delimiter, use_quote_delim):
+    import csv
+    text = _as_bytes(record).decode('utf8')
+    reader = csv.reader([text], delimiter=delimiter,
+                        quoting=csv.QUOTE_MINIMAL if use_quote_delim
+                        else csv.QUOTE_NONE)
+    return next(reader, [''])
+
+
+def _decode_csv(records, record_defaults, field_delim=',',
+                use_quote_delim=True, name=None, na_value='',
+                select_cols=None):
+    """tf.io.decode_csv: one tensor per column of the CSV record (a
+    string) or records (a 1-D batch of them), typed by its default;
+    empty fields (or `na_value`) take the default, and a field whose
+    default is empty is required."""
+    kinds = [_csv_default(d) for d in record_defaults]
+    batch = not isinstance(records, (str, bytes, np.str_, np.bytes_)) and \
+        np.ndim(records) > 0
+    rows = list(records) if batch else [records]
+    columns = [[] for _ in kinds]
+    for index, record in builtins.enumerate(rows):
+        fields = _csv_fields(record, field_delim, use_quote_delim)
+        if select_cols is not None:
+            fields = [fields[i] for i in select_cols if i < len(fields)]
+        if len(fields) != len(kinds):
+            raise errors.InvalidArgumentError(
+                'Expect %d fields but have %d in record %d'
+                % (len(kinds), len(fields), index))
+        for column, ((dtype, default), field) in builtins.enumerate(
+                builtins.zip(kinds, fields)):
+            if field == '' or field == na_value:
+                if default is None:
+                    raise errors.InvalidArgumentError(
+                        'Field %d is required but missing in record %d!'
+                        % (column, index))
+                columns[column].append(default)
+            elif dtype == 'string':
+                columns[column].append(field.encode('utf8'))
+            elif dtype.startswith('int'):
+                columns[column].append(int(field))
+            else:
+                columns[column].append(float(field))
+    return [_csv_column(values, dtype, batch)
+            for values, (dtype, _) in builtins.zip(columns, kinds)]
+
+
+def _csv_column(values, dtype, batch):
+    if dtype == 'string':
+        return np.array(values, dtype=object) if batch \
+            else _StringScalar(values[0])
+    tensor = torch.tensor(values, dtype=_ops.torch_dtype(dtype),
+                          device=K.get_device())
+    return tensor if batch else tensor[0]
+
+
 def _datasets_module():
     from .utils.data_utils import Sequence
 
@@ -2246,6 +2727,63 @@ def _datasets_module():
         def skip(self, count):
             return self._with(('skip', int(count)))
 
+        def flat_map(self, map_func):
+            """The elements of the datasets `map_func` makes of each
+            element, one dataset after another."""
+            return self._with(('flat_map', map_func))
+
+        def interleave(self, map_func, cycle_length=None, block_length=None,
+                       num_parallel_calls=None, deterministic=None):
+            """The datasets `map_func` makes of `cycle_length` elements
+            at a time, read `block_length` elements from each in turn; an
+            exhausted one is replaced by the next element's (tf.data's
+            order). cycle_length None or AUTOTUNE: the number of CPU
+            cores, as tf.data takes."""
+            if cycle_length is None or int(cycle_length) == -1:
+                import os
+                cycle_length = os.cpu_count() or 1
+            return self._with(('interleave', map_func, int(cycle_length),
+                               int(block_length or 1)))
+
+        def window(self, size, shift=None, stride=1, drop_remainder=False):
+            """Windows of `size` elements (every `stride`-th), one
+            starting each `shift` elements; each window a dataset (a
+            tuple or dict of datasets for structured elements), to be
+            read with `flat_map(lambda w: w.batch(size))`."""
+            return self._with(('window', int(size), int(shift or size),
+                               int(stride), builtins.bool(drop_remainder)))
+
+        def padded_batch(self, batch_size, padded_shapes=None,
+                         padding_values=None, drop_remainder=False,
+                         name=None):
+            """Batches of elements padded at the end of each axis to the
+            longest in the batch, or to `padded_shapes` where a size is
+            given, with `padding_values` (0, b'' for strings)."""
+            return self._with(('padded_batch', int(batch_size),
+                               builtins.bool(drop_remainder),
+                               padded_shapes, padding_values))
+
+        @property
+        def element_spec(self):
+            """TensorSpecs (in the elements' structure) of the shapes
+            and dtypes the elements share: an axis whose size differs
+            between elements, and the batch axis of batches that keep a
+            smaller remainder, are None."""
+            items, _ = self._pass()
+            if not items:
+                raise ValueError('element_spec of an empty dataset: its '
+                                 'elements give the shapes here.')
+            return _element_spec(items, self._open_batch_axis())
+
+        def _open_batch_axis(self):
+            open_axis = False
+            for step in self._steps:
+                if step[0] in ('batch', 'padded_batch'):
+                    open_axis = not step[2]
+                elif step[0] in ('unbatch', 'flat_map', 'interleave'):
+                    open_axis = False
+            return open_axis
+
         def cache(self, filename=''):
             return self
 
@@ -2283,6 +2821,11 @@ def _datasets_module():
                              generator.permutation(len(items))]
                 elif kind == 'batch':
                     size, drop = step[1], step[2]
+                    if endless and items:
+                        # Batches of an endless stream run across the
+                        # passes: the cycle of batches spans lcm(pass,
+                        # size) elements.
+                        items = items * (size // math_gcd(len(items), size))
                     groups = [items[i:i + size] for i in
                               builtins.range(0, len(items), size)]
                     if drop and groups and len(groups[-1]) < size:
@@ -2297,6 +2840,15 @@ def _datasets_module():
                     items = items if step[1] < 0 else items[:step[1]]
                 elif kind == 'skip':
                     items = [] if step[1] < 0 else items[step[1]:]
+                elif kind == 'flat_map':
+                    items = [x for e in items for x in _call_on(step[1], e)]
+                elif kind == 'interleave':
+                    items = _interleaved(items, step[1], step[2], step[3])
+                elif kind == 'window':
+                    items = [_window_of(part, Dataset) for part in
+                             _windows(items, *step[1:])]
+                elif kind == 'padded_batch':
+                    items = _padded_batches(items, *step[1:])
                 elif kind == 'unbatch':
                     items = [_map_structure(lambda v, i=i: v[i], e)
                              for e in items
@@ -2325,6 +2877,12 @@ def _datasets_module():
             if endless and items:
                 return itertools.cycle(items)
             return iter(items)
+
+        def _goes_on_across_epochs(self, steps):
+            """Whether fit, given `steps` per epoch, reads on from where
+            the last epoch stopped: for an endless repeat (tf.keras makes
+            a new iterator only when `steps` is None or the cardinality)."""
+            return steps is not None and self._pass()[1]
 
         def as_numpy_iterator(self):
             for element in self._elements():
@@ -2508,6 +3066,11 @@ nest.is_nested = lambda value: isinstance(value, (list, tuple, dict))
 data = _submodule('data', 'Input pipelines.')
 data.Dataset = _datasets_module()
 data.AUTOTUNE = -1
+data.TextLineDataset = _text_line_dataset(data.Dataset)
+data.Dataset.list_files = staticmethod(
+    lambda file_pattern, shuffle=None, seed=None, name=None: _list_files(
+        file_pattern, shuffle, seed, data.Dataset))
+io.decode_csv = _decode_csv
 data.experimental = _submodule('data.experimental', 'Pipeline options.')
 data.experimental.AUTOTUNE = -1
 data.INFINITE_CARDINALITY = data.experimental.INFINITE_CARDINALITY = -1
@@ -2835,39 +3398,162 @@ class GradientTape(object):
 
     def gradient(self, target, sources, output_gradients=None,
                  unconnected_gradients='none'):
-        from .backend import replay
+        """The gradients of `target` (a tensor, or a list of them whose
+        gradients add up) for `sources` (a variable, tensor, or nested
+        list/tuple/dict of them), in the structure of `sources`; None
+        (or zeros, `unconnected_gradients='zero'`) for a source the
+        target does not depend on, a constant the tape did not watch
+        included."""
         if self._used and not self.persistent:
             raise RuntimeError('A non-persistent GradientTape can only be '
                                'used to compute one set of gradients (or '
                                'jacobians)')
         self._used = True
-        single = not isinstance(sources, (list, tuple))
-        flat = [sources] if single else list(sources)
+        mode = _unconnected_mode(unconnected_gradients)
+        flat_sources = _nest_flatten(sources)
+        grads = self._flat_gradients(target, flat_sources, output_gradients)
+        result = [_unconnected_value(g, source, mode)
+                  for g, source in zip(grads, flat_sources)]
+        return _nest_pack(sources, result)
+
+    def _flat_gradients(self, target, flat_sources, output_gradients):
+        from .backend import replay, variable_graph
         targets = [replay.weight_parameter(v) if isinstance(v, torch.Tensor)
-                   else (v, None) for v in flat]
-        from .backend import variable_graph
+                   else (v, None) for v in flat_sources]
         with torch.enable_grad():
             # (An expression of variables is computed now, with gradients.)
-            target = _t(variable_graph.current(target))
-        if output_gradients is None and target.dim():
-            target = target.sum()
+            outputs = [_t(variable_graph.current(t))
+                       for t in _nest_flatten(target)]
+        seeds = _nest_flatten(output_gradients) \
+            if output_gradients is not None else [None] * len(outputs)
+        pairs = [(o, _gradient_seed(o, s)) for o, s in zip(outputs, seeds)
+                 if o.requires_grad]
+        wanted = [i for i, (t, _) in enumerate(targets)
+                  if isinstance(t, torch.Tensor) and t.requires_grad]
+        grads = [None] * len(targets)
+        if not pairs or not wanted:
+            return grads
         # Inside another tape's block (a gradient penalty), the gradients
         # are themselves recorded, for that tape to differentiate.
         outer = any(t is not self for t in GradientTape._recording)
         with torch._C.DisableTorchFunctionSubclass():
             # (Variables do not record this call as an expression.)
-            grads = torch.autograd.grad(
-                target, [t for t, _ in targets],
-                grad_outputs=output_gradients,
+            found = torch.autograd.grad(
+                [o for o, _ in pairs], [targets[i][0] for i in wanted],
+                grad_outputs=[s for _, s in pairs],
                 retain_graph=self.persistent or outer, create_graph=outer,
                 allow_unused=True)
+        for i, g in zip(wanted, found):
+            to_keras = targets[i][1]
+            grads[i] = g if g is None or to_keras is None else to_keras(g)
+        return grads
+
+    def jacobian(self, target, sources, unconnected_gradients='none',
+                 parallel_iterations=None, experimental_use_pfor=True):
+        """d target[i...] / d source[j...], of shape target.shape +
+        source.shape, for each source (in the structure of `sources`)."""
+        if self._used and not self.persistent:
+            raise RuntimeError('A non-persistent GradientTape can only be '
+                               'used to compute one set of gradients (or '
+                               'jacobians)')
+        self._used = True
+        mode = _unconnected_mode(unconnected_gradients)
+        flat_sources = _nest_flatten(sources)
+        output = _t(target)
+        rows = []
+        for index in builtins.range(output.numel()):
+            seed = torch.zeros(output.numel(), dtype=output.dtype,
+                               device=output.device)
+            seed[index] = 1
+            keep, self.persistent = self.persistent, True
+            try:
+                rows.append(self._flat_gradients(
+                    output, flat_sources, seed.reshape(output.shape)))
+            finally:
+                self.persistent = keep
         result = []
-        for g, (tensor, to_keras) in zip(grads, targets):
-            if g is None and unconnected_gradients == 'zero':
-                g = torch.zeros_like(tensor)
-            result.append(g if g is None or to_keras is None
-                          else to_keras(g))
-        return result[0] if single else result
+        for j, source in enumerate(flat_sources):
+            column = [row[j] for row in rows]
+            if all(g is None for g in column):
+                result.append(_unconnected_value(None, source, mode) if
+                              mode == 'none' else torch.zeros(
+                                  tuple(output.shape) + tuple(source.shape),
+                                  dtype=source.dtype, device=source.device))
+                continue
+            column = [torch.zeros_like(_t(source)) if g is None else g
+                      for g in column]
+            result.append(torch.stack(column).reshape(
+                tuple(output.shape) + tuple(source.shape)))
+        return _nest_pack(sources, result)
+
+
+class UnconnectedGradients(object):
+    """tf.UnconnectedGradients: what `tape.gradient` gives for a source
+    the target does not depend on (None, or zeros)."""
+    NONE = 'none'
+    ZERO = 'zero'
+
+
+def _unconnected_mode(value):
+    mode = getattr(value, 'value', value)
+    if mode not in ('none', 'zero'):
+        raise ValueError('Unknown value for unconnected_gradients: %r'
+                         % (value,))
+    return mode
+
+
+def _unconnected_value(grad, source, mode):
+    if grad is None and mode == 'zero':
+        return torch.zeros_like(_t(source))
+    return grad
+
+
+def _gradient_seed(output, seed):
+    if seed is not None:
+        return _t(seed).to(output.dtype).expand(output.shape)
+    # (The gradient of the sum of a non-scalar target, as TensorFlow.)
+    return torch.ones_like(output)
+
+
+def custom_gradient(f=None):
+    """tf.custom_gradient: `f(*x)` returns `(y, grad_fn)`; y's gradient
+    for the inputs is `grad_fn(upstream)` (one gradient per input, or a
+    list of them)."""
+    if f is None:
+        return custom_gradient
+
+    class _WithGradient(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, *inputs):
+            y, grad_fn = f(*inputs)
+            import inspect
+            if 'variables' in inspect.signature(grad_fn).parameters:
+                raise NotImplementedError(
+                    'A tf.custom_gradient whose grad_fn takes `variables` '
+                    '(gradients for variables the function reads) is not '
+                    'supported; pass those variables as inputs instead.')
+            ctx.grad_fn = grad_fn
+            return y
+
+        @staticmethod
+        def backward(ctx, *upstream):
+            grads = ctx.grad_fn(*upstream)
+            if not isinstance(grads, (list, tuple)):
+                grads = (grads,)
+            return tuple(None if g is None else _t(g) for g in grads)
+
+    def decorated(*args, **kwargs):
+        if kwargs:
+            raise NotImplementedError(
+                'A tf.custom_gradient function takes its inputs as '
+                'positional arguments here; got keywords %s.'
+                % sorted(kwargs))
+        with torch._C.DisableTorchFunctionSubclass():
+            # (A plain tensor: not an expression of variables recomputed
+            # later without this gradient.)
+            return _WithGradient.apply(*[_t(a) for a in args])
+    decorated.__name__ = getattr(f, '__name__', 'custom_gradient')
+    return decorated
 
 
 def _function(func=None, input_signature=None, autograph=True, **kwargs):

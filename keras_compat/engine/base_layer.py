@@ -900,7 +900,7 @@ class Layer(nn.Module):
                 pairs += layer._listed_weight_pairs('non_trainable')
             else:
                 pairs += layer._listed_weight_pairs('all')
-        return pairs
+        return _tf_keras_unique(pairs)
 
     def _listed_weight_pairs(self, which):
         """`_weight_pairs` as a containing layer or model sees them: from
@@ -1106,7 +1106,7 @@ class Layer(nn.Module):
         pairs = [(self, r) for r in self._records()]
         for layer in self._sublayers():
             pairs += layer._all_records()
-        return pairs
+        return _tf_keras_unique(pairs)
 
     def set_weights(self, weights):
         """Sets the weights from Numpy arrays in Keras layout and order."""
@@ -1579,7 +1579,11 @@ class Layer(nn.Module):
     def _output_shape_for(self, inputs, input_shape, args, kwargs):
         flags = _class_flags(self.__class__)
         if flags['shape_fn']:
-            shape = _normalize_shape(self.compute_output_shape(input_shape))
+            # (A user layer gets TensorShapes, as its `build` does:
+            # `input_shape.as_list()` works in both.)
+            shape = _normalize_shape(self.compute_output_shape(
+                _shape_for_build(input_shape) if flags['user']
+                else input_shape))
             if flags['user'] and isinstance(shape, list):
                 shape = self._fit_shapes_to_call(shape, inputs, args, kwargs)
             return shape
@@ -2089,6 +2093,22 @@ def _unknown_where_different(shape, other):
     if other is None or len(other) != len(shape):
         return shape
     return tuple(None if a != b else a for a, b in zip(shape, other))
+
+
+def _tf_keras_unique(pairs):
+    """(layer, record) pairs with repeats dropped in a tf.keras program:
+    tf.keras lists a weight reached twice (a tied-weight layer tracking
+    the layer whose kernel it reuses) once; Keras 2 lists it each time."""
+    if not common.is_tf_keras():
+        return pairs
+    seen = set()
+    unique = []
+    for layer, record in pairs:
+        key = (id(layer), record.attr)
+        if key not in seen:
+            seen.add(key)
+            unique.append((layer, record))
+    return unique
 
 
 def _unique_layers(layer, seen=None):

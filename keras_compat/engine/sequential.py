@@ -172,6 +172,10 @@ class Sequential(Model):
         return self.layers
 
     def compute_output_shape(self, input_shape):
+        if self._is_graph_network:
+            # The shapes its graph inferred when built (those of user
+            # layers without `compute_output_shape` too).
+            return super(Sequential, self).compute_output_shape(input_shape)
         shape = input_shape
         for layer in self._runtime_layers():
             shape = layer.compute_output_shape(shape)
