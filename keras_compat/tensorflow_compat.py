@@ -599,9 +599,11 @@ def variable_scope(name_or_scope=None, default_name=None, values=None,
 
 
 def control_dependencies(control_inputs):
-    """Dependencies order nothing on PyTorch: operations run in the order
-    the program writes them."""
-    return _null_scope()
+    """Operations run eagerly, in program order, so `control_inputs` have
+    run already; inside an optimizer's `get_updates`, whose updates are
+    queued until it returns, the updates given are applied first, so
+    reads inside the block see them (as `K.control_dependencies`)."""
+    return K.control_dependencies(control_inputs)
 
 
 def device(device_name):
@@ -3590,8 +3592,20 @@ python.ops.control_flow_ops.no_op = no_op
 # TensorFlow's math_ops holds tf.math and top-level operations (`cast`,
 # `matmul`, `range`, ...), which optimizer libraries call from it.
 python.ops.math_ops = _submodule('python.ops.math_ops', 'Math operations.')
-python.ops.math_ops.__getattr__ = lambda name: getattr(
-    math, name) if hasattr(math, name) else getattr(_module, name)
+# math_ops' own spellings of operations tf exports under other names.
+_MATH_OPS_NAMES = {'sub': 'subtract', 'mul': 'multiply', 'div': 'divide',
+                   'real_div': 'realdiv', 'neg': 'negative', 'add_v2': 'add',
+                   'floor_div': 'floordiv', 'floor_mod': 'floormod',
+                   'mean': 'reduce_mean', 'prod': 'reduce_prod'}
+
+
+def _math_ops_attribute(name):
+    name = _MATH_OPS_NAMES.get(name, name)
+    return getattr(math, name) if hasattr(math, name) else \
+        getattr(_module, name)
+
+
+python.ops.math_ops.__getattr__ = _math_ops_attribute
 python.ops.array_ops = _module
 python.ops.nn = nn
 python.ops.nn_ops = nn
@@ -3609,6 +3623,28 @@ python.framework.tensor_shape = _submodule('python.framework.tensor_shape',
                                            'Shapes.')
 python.framework.tensor_shape.TensorShape = TensorShape
 python.framework.tensor_shape.Dimension = Dimension
+# TensorFlow 1.x's `from tensorflow.python import ops, math_ops,
+# state_ops, control_flow_ops` (`ops` used as the framework's).
+python.math_ops = python.ops.math_ops
+python.state_ops = python.ops.state_ops
+python.control_flow_ops = python.ops.control_flow_ops
+python.array_ops = python.ops.array_ops
+for _name in ('control_dependencies', 'convert_to_tensor', 'name_scope',
+              'get_default_graph', 'Tensor'):
+    setattr(python.ops, _name, getattr(python.framework.ops, _name))
+python.util = _submodule('python.util', 'Utilities.')
+python.util.tf_export = _submodule('python.util.tf_export',
+                                   'API export decorators.')
+
+
+def _export_decorator(*api_names, **kwargs):
+    """`@keras_export('keras.optimizers.AdamW')`: registers nothing (the
+    symbol is returned as it is)."""
+    return lambda symbol: symbol
+
+
+python.util.tf_export.keras_export = _export_decorator
+python.util.tf_export.tf_export = _export_decorator
 
 compat = _submodule('compat', 'TF1 and TF2 API versions.')
 compat.v1 = _module

@@ -16,7 +16,9 @@ import os
 
 import numpy as np
 import pytest
+import torch
 
+import keras_compat as keras
 from keras_compat import backend as K
 from keras_compat import optimizers
 from keras_compat import tensorflow_compat as tf
@@ -299,3 +301,67 @@ def test_learning_rate_schedule_module_path():
     assert module.LearningRateSchedule is \
         optimizers.schedules.LearningRateSchedule
     assert optimizers.optimizer_v2.learning_rate_schedule is module
+
+
+class _AnnealedSGD(keras.optimizers.Optimizer):
+    """keras-adamw's Keras 2 pattern: a counter updated under
+    tf.control_dependencies and read inside the block."""
+
+    def __init__(self, lr=0.1, **kwargs):
+        super(_AnnealedSGD, self).__init__(**kwargs)
+        self.lr = K.variable(lr, name='lr')
+        self.t_cur = K.variable(0., name='t_cur')
+
+    def get_updates(self, loss, params):
+        grads = self.get_gradients(loss, params)
+        self.updates = [K.update_add(self.iterations, 1)]
+        with tf.control_dependencies([K.update_add(self.t_cur, 1.)]):
+            eta = self.t_cur * 1.
+        for p, g in zip(params, grads):
+            self.updates.append(K.update(p, p - self.lr * eta * g))
+        self.weights = [self.iterations, self.t_cur]
+        return self.updates
+
+
+def test_control_dependencies_in_get_updates_apply_the_update_first():
+    # TensorFlow reads t_cur after its update inside the block: eta is 1
+    # then 2, so w = 1 - .1*1*2 = .8, then .8 - .1*2*1.6 = .48.
+    model = keras.models.Sequential([keras.layers.Dense(
+        1, use_bias=False, kernel_initializer='ones', input_shape=(1,))])
+    model.compile(_AnnealedSGD(), 'mse')
+    x, y = np.ones((1, 1), 'float32'), np.zeros((1, 1), 'float32')
+    model.train_on_batch(x, y)
+    np.testing.assert_allclose(model.get_weights()[0], [[0.8]], rtol=1e-6)
+    model.train_on_batch(x, y)
+    np.testing.assert_allclose(model.get_weights()[0], [[0.48]], rtol=1e-6)
+
+
+def test_tensorflow_internal_modules_optimizer_libraries_import():
+    # keras-adamw and keras-gradient-accumulation (tf.keras versions).
+    keras_export = tf.python.util.tf_export.keras_export
+    assert keras_export('keras.optimizers.X')(len) is len
+    math_ops = tf.python.ops.math_ops
+    a, b = torch.tensor([3., 4.]), torch.tensor([1., 2.])
+    assert math_ops.sub(a, b).tolist() == [2., 2.]
+    assert math_ops.mul(a, b).tolist() == [3., 8.]
+    assert math_ops.div(a, b).tolist() == [3., 2.]
+    assert math_ops.neg(a).tolist() == [-3., -4.]
+    assert tf.python.math_ops is math_ops
+
+
+def test_loading_the_optimizer_state_does_not_run_its_updates(tmp_path):
+    # Building the optimizer's variables to load its state must not apply
+    # the update under control_dependencies: t_cur is restored to 1 and
+    # the first step after loading reads 2 (w = .8 - .1*2*1.6 = .48).
+    model = keras.models.Sequential([keras.layers.Dense(
+        1, use_bias=False, kernel_initializer='ones', input_shape=(1,))])
+    model.compile(_AnnealedSGD(), 'mse')
+    x, y = np.ones((1, 1), 'float32'), np.zeros((1, 1), 'float32')
+    model.train_on_batch(x, y)
+    model.save(str(tmp_path / 'annealed.h5'))
+    loaded = keras.models.load_model(
+        str(tmp_path / 'annealed.h5'),
+        custom_objects={'_AnnealedSGD': _AnnealedSGD})
+    assert float(K.get_value(loaded.optimizer.t_cur)) == 1.
+    loaded.train_on_batch(x, y)
+    np.testing.assert_allclose(loaded.get_weights()[0], [[0.48]], rtol=1e-6)

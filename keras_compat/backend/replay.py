@@ -139,7 +139,10 @@ class Replay(object):
         return marker
 
     def run_now(self, control_inputs):
-        """Applies the queued updates among `control_inputs` now."""
+        """Applies the queued updates among `control_inputs` now (none in
+        a dry run, which discards its queue)."""
+        if self.dry:
+            return
         wanted = []
         for item in control_inputs if isinstance(
                 control_inputs, (list, tuple)) else [control_inputs]:
