@@ -750,6 +750,37 @@ def stop_gradient(input, name=None):  # noqa: A002
     return K.stop_gradient(input)
 
 
+def gradients(ys, xs, grad_ys=None, name='gradients',
+              colocate_gradients_with_ops=False, gate_gradients=False,
+              aggregation_method=None, stop_gradients=None,
+              unconnected_gradients='none'):
+    """TF1's `tf.gradients` (K.gradients underneath): for each of `xs`, the
+    gradient of the sum of `ys`, each weighted by its `grad_ys` seed (held
+    constant; None seeds with ones). Symbolic `ys` give symbolic gradients
+    for K.function and `Session.run`."""
+    if stop_gradients is not None:
+        raise NotImplementedError(
+            'tf.gradients(stop_gradients=...) is not supported; wrap those '
+            'tensors in tf.stop_gradient where they are computed.')
+    mode = _unconnected_mode(unconnected_gradients)
+    targets = list(ys) if isinstance(ys, (list, tuple)) else [ys]
+    if grad_ys is None:
+        seeds = [None] * len(targets)
+    else:
+        seeds = list(grad_ys) if isinstance(grad_ys, (list, tuple)) \
+            else [grad_ys]
+    if len(seeds) != len(targets):
+        raise ValueError('tf.gradients: %d grad_ys for %d ys; pass one '
+                         'seed (or None) per target.'
+                         % (len(seeds), len(targets)))
+    weighted = [y if seed is None else y * K.stop_gradient(seed)
+                for y, seed in zip(targets, seeds)]
+    sources = list(xs) if isinstance(xs, (list, tuple)) else [xs]
+    grads = K.gradients(weighted, sources)
+    return [K.zeros_like(x) if g is None and mode == 'zero' else g
+            for g, x in zip(grads, sources)]
+
+
 def cast(x, dtype, name=None):
     return K.cast(x, _ops.torch_dtype(dtype))
 
@@ -1074,7 +1105,17 @@ acos = _unary('acos', lambda x: torch.acos(_t(x)))
 sinh = _unary('sinh', lambda x: torch.sinh(_t(x)))
 cosh = _unary('cosh', lambda x: torch.cosh(_t(x)))
 tanh = _unary('tanh', lambda x: torch.tanh(_t(x)))
-sigmoid = _unary('sigmoid', lambda x: K.sigmoid(_t(x)))
+
+
+def _tf_op_output(output):
+    """Marks a tf.nn.softmax / tf.sigmoid output: TensorFlow's Keras
+    cross-entropies take its logits only for their own kind (an op-type
+    check), unlike the logits Keras's own softmax and sigmoid cache."""
+    output._logits_from_tf_op = True
+    return output
+
+
+sigmoid = _unary('sigmoid', lambda x: _tf_op_output(K.sigmoid(_t(x))))
 erf = _unary('erf', lambda x: torch.erf(_t(x)))
 lgamma = _unary('lgamma', lambda x: torch.lgamma(_t(x)))
 digamma = _unary('digamma', lambda x: torch.digamma(_t(x)))
@@ -1395,7 +1436,8 @@ nn = _submodule('nn', 'Neural network operations.')
 def _softmax(logits, axis=None, name=None, dim=None):
     axis = -1 if axis is None and dim is None else (
         axis if axis is not None else dim)
-    return _op(lambda x: K.softmax(_t(x), axis), 'softmax')(logits)
+    return _op(lambda x: _tf_op_output(K.softmax(_t(x), axis)),
+               'softmax')(logits)
 
 
 def _log_softmax(logits, axis=None, name=None, dim=None):

@@ -10,6 +10,7 @@ import torch
 from . import common
 from . import nn
 from .ops import _float, _t
+from .ctc import ctc_decode  # noqa: F401
 
 
 def _tuple(value, rank, name):
@@ -294,40 +295,6 @@ def local_conv2d(inputs, kernel, kernel_size, strides, output_shape,
     if data_format == 'channels_first':
         out = nn.channels_first(out, 2)
     return out
-
-
-def ctc_decode(y_pred, input_length, greedy=True, beam_width=100,
-               top_paths=1, merge_repeated=False):
-    """Greedy CTC decoding of softmax outputs `(samples, time, classes)`
-    (the blank is the last class): per-step argmax, repeats merged, blanks
-    dropped. Returns ([decoded labels, padded with -1], the negative sum of
-    the per-step maximum log-probabilities, shape (samples, 1))."""
-    if not greedy:
-        raise NotImplementedError('ctc_decode(greedy=False): beam search '
-                                  'decoding is not supported; use '
-                                  'greedy=True.')
-    y_pred = _float(y_pred)
-    lengths = [int(v) for v in _t(input_length).reshape(-1).tolist()]
-    log_probs = torch.log(y_pred + common.epsilon())
-    best, best_index = log_probs.max(dim=-1)
-    blank = y_pred.shape[-1] - 1
-    sequences, scores = [], []
-    for b, length in enumerate(lengths):
-        path = best_index[b, :length].tolist()
-        labels = [c for i, c in enumerate(path)
-                  if c != blank and (i == 0 or c != path[i - 1])]
-        sequences.append(labels)
-        scores.append(-best[b, :length].sum())
-    width = max([len(s) for s in sequences] + [0])
-    decoded = torch.full((len(sequences), width), -1, dtype=torch.int64,
-                         device=y_pred.device)
-    for b, labels in enumerate(sequences):
-        if labels:
-            decoded[b, :len(labels)] = torch.tensor(labels,
-                                                    device=y_pred.device)
-    log_prob = torch.stack(scores).reshape(-1, 1) if scores else \
-        torch.zeros((0, 1), device=y_pred.device)
-    return [decoded], log_prob
 
 
 def ctc_label_dense_to_sparse(labels, label_lengths):

@@ -450,10 +450,21 @@ def eager(func):
     return func
 
 
+_SHARED_SESSION = []
+
+
 def get_session():
-    raise RuntimeError('keras_compat runs on PyTorch: there is no TensorFlow '
-                       'session. Tensors are evaluated eagerly; use '
-                       'K.get_value / K.eval to read them.')
+    """Keras 2's TensorFlow session: the TensorFlow stand-in's session
+    made default by a `with session:` block, else one shared session.
+    Its `run(fetches, feed_dict)` computes symbolic tensors (feeding the
+    placeholders and `K.learning_phase()` given) and variables, as
+    `K.get_session().run(...)` does in Keras 2."""
+    from .. import tensorflow_compat as tf
+    if tf.Session._default:
+        return tf.Session._default[-1]
+    if not _SHARED_SESSION:
+        _SHARED_SESSION.append(tf.Session())
+    return _SHARED_SESSION[0]
 
 
 def set_session(session):
@@ -1233,16 +1244,45 @@ def dropout(x, level, noise_shape=None, seed=None):
 
 
 # ----------------------------------------------------------- losses
+def _logits_of(output, from_logits, kind, loss_name):
+    """(tensor, from_logits) a cross-entropy of `output` computes with.
+
+    An output of a softmax (`kind` 'softmax') or sigmoid (`kind`
+    'sigmoid') remembers its logits, and a cross-entropy of the matching
+    kind uses them when given probabilities (the numerically safe form of
+    the same value). tf.keras 2.x (`backend._get_logits`) goes further:
+    the logits that Keras's own softmax and sigmoid cache are used by every
+    cross-entropy, of either kind and even with `from_logits=True` (with a
+    warning), so a binary cross-entropy of a softmax output is the sigmoid
+    cross-entropy of the softmax's logits. A raw `tf.nn.softmax` /
+    `tf.sigmoid` output (`_logits_from_tf_op`) counts only for its own
+    kind, as TensorFlow's op-type check does."""
+    logits = getattr(output, '_keras_logits', None)
+    if logits is None:
+        return output, from_logits
+    same_kind = getattr(output, '_keras_logits_kind', None) == kind
+    if not common.is_tf_keras():
+        return (logits, True) if same_kind and not from_logits else \
+            (output, from_logits)
+    if not same_kind and getattr(output, '_logits_from_tf_op', False):
+        return output, from_logits
+    if from_logits:
+        warnings.warn(
+            '"`%s` received `from_logits=True`, but the `output` argument '
+            'was produced by a %s activation and thus does not represent '
+            'logits. Was this intended?'
+            % (loss_name, 'Sigmoid' if kind == 'sigmoid' else 'Softmax'),
+            stacklevel=3)
+    return logits, True
+
+
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """-sum(target * log(output)) with probabilities renormalised and
     clipped to [eps, 1 - eps]; uses the logits when `output` came from a
     softmax (as tf.keras does)."""
     target, output = _float(target), _float(output)
-    if not from_logits:
-        logits = getattr(output, '_keras_logits', None)
-        if logits is not None and getattr(output, '_keras_logits_kind',
-                                          None) == 'softmax':
-            output, from_logits = logits, True
+    output, from_logits = _logits_of(output, from_logits, 'softmax',
+                                     'categorical_crossentropy')
     if from_logits:
         return -torch.sum(target * torch.log_softmax(output, dim=axis),
                           dim=axis)
@@ -1259,11 +1299,8 @@ def sparse_categorical_crossentropy(target, output, from_logits=False,
     target = _t(target)
     if axis != -1 and axis != output.dim() - 1:
         output = torch.movedim(output, axis, -1)
-    if not from_logits:
-        logits = getattr(output, '_keras_logits', None)
-        if logits is not None and getattr(output, '_keras_logits_kind',
-                                          None) == 'softmax':
-            output, from_logits = logits, True
+    output, from_logits = _logits_of(output, from_logits, 'softmax',
+                                     'sparse_categorical_crossentropy')
     if from_logits:
         log_probs = torch.log_softmax(output, dim=-1)
     else:
@@ -1288,11 +1325,8 @@ def binary_crossentropy(target, output, from_logits=False):
     `-(t * log(p + eps) + (1 - t) * log(1 - p + eps))`, a Keras 2 one the
     cross-entropy of the clipped probabilities."""
     target, output = _float(target), _float(output)
-    if not from_logits:
-        logits = getattr(output, '_keras_logits', None)
-        if logits is not None and getattr(output, '_keras_logits_kind',
-                                          None) == 'sigmoid':
-            output, from_logits = logits, True
+    output, from_logits = _logits_of(output, from_logits, 'sigmoid',
+                                     'binary_crossentropy')
     if from_logits:
         return F.binary_cross_entropy_with_logits(output, target,
                                                   reduction='none')
@@ -1335,9 +1369,26 @@ def batch_normalization(x, mean, var, beta, gamma, axis=-1, epsilon=1e-3):
 @_replay.gradients_in_replay
 def gradients(loss, variables):
     """Gradients of a scalar `loss` with respect to `variables` (computed
-    eagerly with torch.autograd; None for unconnected ones)."""
+    eagerly with torch.autograd; None for unconnected ones). As with
+    TensorFlow's `tf.gradients` behind Keras 2's, a non-scalar loss counts
+    as its sum and a list of losses as the sum of theirs."""
     from ..engine import symbolic
+    if isinstance(loss, (list, tuple)):
+        loss = _sum_of_sums(loss)
     return symbolic.gradients(loss, variables)
+
+
+def _sum_of_sums(tensors):
+    """sum(K.sum(t) for t in tensors): the quantity tf.gradients
+    differentiates for a list of targets."""
+    if not tensors:
+        raise ValueError('K.gradients: the list of tensors to '
+                         'differentiate is empty.')
+    total = None
+    for tensor in tensors:
+        term = sum(tensor)
+        total = term if total is None else total + term
+    return total
 
 
 def function(inputs, outputs, updates=None, **kwargs):

@@ -167,8 +167,10 @@ def test_ctc_decode_greedy():
         dense[b, :len(labels)] = labels
     np.testing.assert_array_equal(_np(decoded[0]), dense)
     assert_close(_np(log_prob), np.array(scores).reshape(3, 1))
-    with pytest.raises(NotImplementedError, match='beam search'):
-        K.ctc_decode(probs, lengths, greedy=False)
+    # (Beam search decoding: tests/backend/test_graph_programs.py.)
+    beams, beam_scores = K.ctc_decode(probs, lengths, greedy=False,
+                                      top_paths=2)
+    assert len(beams) == 2 and _np(beam_scores).shape == (3, 2)
 
 
 def test_bias_add_channels_first_reshapes_a_positional_bias():
