@@ -492,10 +492,18 @@ def unpack_batch(batch):
             return batch[0], batch[1], batch[2]
         if len(batch) == 1:
             return batch[0], None, None
-        raise ValueError('Output of generator should be a tuple `(x, y, '
-                         'sample_weight)` or `(x, y)`. Found: ' +
-                         str(batch)[:200])
+        raise ValueError(_bad_batch_message(batch))
     return batch, None, None
+
+
+def _bad_batch_message(batch):
+    """tf.keras's or (in a Keras 2 program) Keras 2's error for a batch
+    tuple of another length."""
+    if common.is_tf_keras():
+        return ('Data is expected to be in format `x`, `(x,)`, `(x, y)`, '
+                'or `(x, y, sample_weight)`, found: %s' % (batch,))
+    return ('Output of generator should be a tuple `(x, y, sample_weight)` '
+            'or `(x, y)`. Found: %s' % (batch,))
 
 
 def is_generator_like(x):
@@ -516,6 +524,14 @@ def known_steps(batches):
     if getattr(_generator_source(batches), 'num_batches', 0) is None:
         return None
     return len(batches)
+
+
+def plan_epochs(batches, epochs):
+    """Tells a generator's batches how many epochs fit will read from
+    them (named in the warning when the data runs out)."""
+    source = _generator_source(batches)
+    if hasattr(source, 'planned_epochs'):
+        source.planned_epochs = max(1, int(epochs))
 
 
 def ran_out(batches):
@@ -546,11 +562,15 @@ class GeneratorBatches(object):
         self.mode = mode
         self._iterator = None
         self._received = False
+        # Closed while a KeyboardInterrupt propagates (see `close`).
+        self._interrupted = False
         # tf.keras: a plain generator given without a step count is read
         # until it is exhausted, and running out of data ends training
         # with a warning instead of an error.
         self.ran_out = False
         self.until_exhausted = False
+        # The epochs a fit reads (`plan_epochs`); evaluate and predict: 1.
+        self.planned_epochs = 1
         steps = whole_steps(steps)
         given = data
         if isinstance(data, torch.utils.data.Dataset) and not isinstance(
@@ -692,20 +712,31 @@ class GeneratorBatches(object):
         elif isinstance(data, Sequence):
             while True:
                 yield from self._sequence_pass(data)
+                if self._restarts_each_epoch():
+                    # tf.keras: an epoch is at most one pass; more steps
+                    # than batches run out of data.
+                    return
                 self._end_of_pass(data)
         elif isinstance(data, torch.utils.data.DataLoader):
             while True:
                 yield from self._loader_pass(data)
         else:
             if self.workers > 0 and self.max_queue_size > 0:
-                items = _prefetch(data, self.max_queue_size)
+                items = _prefetch(data, self.max_queue_size,
+                                  lambda: not self._interrupted)
             else:
                 # (Not a generator expression over `data`: closing this
                 # reader at the end of a call must leave the user's
                 # generator usable.)
                 items = _plain_items(data)
-            for item in items:
-                yield item, None
+            try:
+                for item in items:
+                    yield item, None
+            finally:
+                # At once, not when garbage collected: the reader thread
+                # must be done with the user's generator when the call
+                # returns.
+                items.close()
 
     def __iter__(self):
         if self.dynamic_length:
@@ -730,6 +761,7 @@ class GeneratorBatches(object):
                     return
                 if common.is_tf_keras():
                     self._run_out(wanted)
+                    self._end_of_epoch()
                     return
                 raise ValueError(
                     'The generator ran out of data before the requested '
@@ -738,6 +770,11 @@ class GeneratorBatches(object):
             self._received = True
             count += 1
             yield unpack_batch(item), share
+        self._end_of_epoch()
+
+    def _end_of_epoch(self):
+        """A Sequence read by tf.keras's rules starts over at the next
+        epoch, after its on_epoch_end."""
         if self._restarts_each_epoch():
             self._iterator.close()
             self._iterator = None
@@ -751,12 +788,16 @@ class GeneratorBatches(object):
             and self.shard is None
 
     def _run_out(self, wanted):
+        """tf.keras's warning; the batches it names are those of all the
+        epochs planned (`plan_epochs`)."""
         self.ran_out = True
         warnings.warn('Your input ran out of data; interrupting training. '
                       'Make sure that your dataset or generator can '
                       'generate at least `steps_per_epoch * epochs` batches '
-                      '(in this case, %s batches).'
-                      % ('more' if wanted is None else wanted))
+                      '(in this case, %s batches). You may need to use the '
+                      'repeat() function when building your dataset.'
+                      % ('more' if wanted is None
+                         else wanted * self.planned_epochs))
 
     def _one_pass(self):
         if self.shard == 'whole':
@@ -770,7 +811,11 @@ class GeneratorBatches(object):
         self.num_batches = self._local_steps()
 
     def close(self):
-        """Stops the reader threads and worker processes."""
+        """Stops the reader threads and worker processes. The reader of a
+        plain generator is waited for, so that the generator can be read
+        again, except when closed while a KeyboardInterrupt propagates:
+        Ctrl-C ends the call without waiting for a read in progress."""
+        self._interrupted = isinstance(sys.exc_info()[1], KeyboardInterrupt)
         iterator, self._iterator = self._iterator, None
         if iterator is not None:
             iterator.close()
@@ -900,8 +945,13 @@ def _threaded_map(fn, items, workers, max_queue_size):
 _DONE = object()
 
 
-def _prefetch(generator, max_queue_size):
-    """Reads a generator one step ahead in a thread (Keras's enqueuer)."""
+def _prefetch(generator, max_queue_size, wait_for_reader):
+    """Reads a generator up to `max_queue_size` batches ahead in a thread
+    (Keras 2's GeneratorEnqueuer). Closed, it waits for the thread to end
+    when `wait_for_reader()` says so, as the enqueuer's `stop()` joined
+    its threads: the generator can then be read again (a second fit on it)
+    without 'generator already executing'; the batches read ahead are
+    dropped, as in Keras 2."""
     q = queue.Queue(maxsize=max_queue_size)
     stop = threading.Event()
 
@@ -937,6 +987,8 @@ def _prefetch(generator, max_queue_size):
             yield item
     finally:
         stop.set()
+        if wait_for_reader():
+            thread.join()
 
 
 class _Raised(object):

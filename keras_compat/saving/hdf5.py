@@ -6,6 +6,7 @@ the `model_weights` group (one group per layer listing `weight_names`)
 and `optimizer_weights`. Weights are written in Keras layout, so files
 move between this package and Keras 2 / tf.keras. Writes go to a
 temporary file that replaces the target only when complete."""
+import errno
 import json
 import os
 import warnings
@@ -140,9 +141,8 @@ def load_weights_from_hdf5_group(group, layers, reshape=False):
                    if load_attributes_from_hdf5_group(group[name],
                                                       'weight_names')]
     if len(layer_names) != len(filtered_layers):
-        raise ValueError('You are trying to load a weight file containing ' +
-                         str(len(layer_names)) + ' layers into a model with '
-                         + str(len(filtered_layers)) + ' layers.')
+        raise ValueError(_layer_count_message(len(layer_names),
+                                              len(filtered_layers)))
     assignments = []
     for k, name in enumerate(layer_names):
         g = group[name]
@@ -165,6 +165,17 @@ def load_weights_from_hdf5_group(group, layers, reshape=False):
                       for v, w in zip(values, layer.weights)]
         assignments.append((layer, values))
     assign_all(assignments)
+
+
+def _layer_count_message(saved, expected):
+    """The error for a weight file of another layer count: tf.keras's
+    wording in a tf.keras program, Keras 2's otherwise."""
+    if K.common.is_tf_keras():
+        return ('Layer count mismatch when loading weights from file. '
+                'Model expected %d layers, found %d saved layers.'
+                % (expected, saved))
+    return ('You are trying to load a weight file containing %d layers '
+            'into a model with %d layers.' % (saved, expected))
 
 
 def _checked_weights(layer, values):
@@ -223,15 +234,19 @@ def _set_layer_weights(layer, values):
 
 def load_weights_from_hdf5_group_by_name(group, layers, skip_mismatch=False,
                                          reshape=False):
+    """Loads the saved weights into the layers of the same name. A layer
+    whose weight count differs, or a weight whose shape differs, is an
+    error; with `skip_mismatch` it is warned about and skipped, weight by
+    weight as Keras 2 and tf.keras skip (the other weights of that layer
+    are loaded). Every layer is checked before any is set: an error leaves
+    the model as it was."""
     original_version, original_backend = _saved_origin(group)
     layer_names = load_attributes_from_hdf5_group(group, 'layer_names')
     index = {}
     for layer in layers:
         if layer.name:
             index.setdefault(layer.name, []).append(layer)
-    # Every layer is checked before any is set: an error leaves the model
-    # as it was.
-    assignments = []
+    checked = []
     for k, name in enumerate(layer_names):
         g = group[name]
         weight_names = load_attributes_from_hdf5_group(g, 'weight_names')
@@ -239,36 +254,77 @@ def load_weights_from_hdf5_group_by_name(group, layers, skip_mismatch=False,
         for layer in index.get(name, []):
             converted = preprocess_weights_for_loading(
                 layer, values, original_version, original_backend, reshape)
-            expected = layer.weights
-            if len(converted) != len(expected):
-                if skip_mismatch:
-                    warnings.warn('Skipping loading of weights for layer {} '
-                                  'due to mismatch in number of weights ({} '
-                                  'vs {}).'.format(layer.name, len(expected),
-                                                   len(converted)))
-                    continue
-                raise ValueError('Layer #' + str(k) + ' (named "' +
-                                 layer.name + '") expects ' +
-                                 str(len(expected)) + ' weight(s), but the '
-                                 'saved weights have ' + str(len(converted)) +
-                                 ' element(s).')
-            mismatch = [tuple(w.shape) != tuple(np.shape(v))
-                        for w, v in zip(expected, converted)]
-            if any(mismatch):
-                if skip_mismatch:
-                    warnings.warn('Skipping loading of weights for layer {} '
-                                  'due to mismatch in shape.'.format(
-                                      layer.name))
-                    continue
-                i = mismatch.index(True)
-                raise ValueError('Layer #' + str(k) + ' (named "' +
-                                 layer.name + '"), weight ' +
-                                 str(expected[i].name) + ' has shape ' +
-                                 str(tuple(expected[i].shape)) + ', but the '
-                                 'saved weight has shape ' +
-                                 str(np.shape(converted[i])) + '.')
-            assignments.append((layer, converted))
-    assign_all(assignments)
+            checked += _weights_matched_by_name(k, layer, converted,
+                                                skip_mismatch)
+    assign_checked(checked)
+
+
+def _weights_matched_by_name(k, layer, values, skip_mismatch):
+    """(owner, record, value) for each weight of `layer` (the `k`-th
+    saved layer) that `values` may be loaded into."""
+    pairs = layer._listed_weight_pairs('all')
+    if len(values) != len(pairs):
+        message = _count_mismatch_message(k, layer, len(pairs), len(values),
+                                          skip_mismatch)
+        if not skip_mismatch:
+            raise ValueError(message)
+        warnings.warn(message)
+        return []
+    matched = []
+    for (owner, record), value, weight in zip(pairs, values, layer.weights):
+        expected, received = record.keras_shape, tuple(np.shape(value))
+        if expected == received:
+            matched.append((owner, record, np.asarray(value)))
+            continue
+        message = _shape_mismatch_message(k, layer, weight.name, expected,
+                                          received, skip_mismatch)
+        if not skip_mismatch:
+            raise ValueError(message)
+        warnings.warn(message)
+    return matched
+
+
+def _count_mismatch_message(k, layer, expected, received, skipping):
+    """Keras 2's or (in a tf.keras program) tf.keras's text for a layer
+    whose saved weight count differs, as an error or, skipping, a
+    warning."""
+    if K.common.is_tf_keras():
+        counts = ('Layer expects %d weight(s). Received %d saved weight(s)'
+                  % (expected, received))
+        if skipping:
+            return ('Skipping loading of weights for layer #%d (named %s) '
+                    'due to mismatch in number of weights. %s'
+                    % (k, layer.name, counts))
+        return 'Weight count mismatch for layer #%d (named %s). %s' % (
+            k, layer.name, counts)
+    if skipping:
+        return ('Skipping loading of weights for layer %s due to mismatch '
+                'in number of weights (%d vs %d).'
+                % (layer.name, expected, received))
+    return ('Layer #%d (named "%s") expects %d weight(s), but the saved '
+            'weights have %d element(s).' % (k, layer.name, expected,
+                                             received))
+
+
+def _shape_mismatch_message(k, layer, weight_name, expected, received,
+                            skipping):
+    """Keras 2's or (in a tf.keras program) tf.keras's text for a weight
+    whose saved shape differs, as an error or, skipping, a warning."""
+    if K.common.is_tf_keras():
+        shapes = ('Weight expects shape %s. Received saved weight with '
+                  'shape %s' % (expected, received))
+        if skipping:
+            return ('Skipping loading weights for layer #%d (named %s) due '
+                    'to mismatch in shape for weight %s. %s'
+                    % (k, layer.name, weight_name, shapes))
+        return 'Shape mismatch in layer #%d (named %s) for weight %s. %s' % (
+            k, layer.name, weight_name, shapes)
+    if skipping:
+        return ('Skipping loading of weights for layer %s due to mismatch '
+                'in shape (%s vs %s).' % (layer.name, expected, received))
+    return ('Layer #%d (named "%s"), weight %s has shape %s, but the saved '
+            'weight has shape %s.' % (k, layer.name, weight_name, expected,
+                                      received))
 
 
 # ------------------------------------------------------------ file access
@@ -333,13 +389,20 @@ def _open_for_reading(filepath):
         return h5py.File(filepath, 'r'), True
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
-        raise IOError('Unable to open file: no such file: %r' % filepath)
+        # FileNotFoundError, as h5py raises it (an OSError / IOError).
+        raise FileNotFoundError(
+            errno.ENOENT, 'Unable to open file: no such file: %r' % filepath)
     try:
         return h5py.File(filepath, 'r'), True
     except OSError as error:
-        raise OSError('Unable to read %r as a Keras HDF5 file (%s). The file '
-                      'may be truncated or not an HDF5 file written by '
-                      'model.save / save_weights.' % (filepath, error))
+        message = ('Unable to read %r as a Keras HDF5 file (%s). The file '
+                   'may be truncated or not an HDF5 file written by '
+                   'model.save / save_weights.' % (filepath, error))
+        if error.errno is None:
+            raise OSError(message) from error
+        # The errno's subclass (IsADirectoryError, PermissionError...), as
+        # h5py raised it.
+        raise OSError(error.errno, message) from error
 
 
 def save_weights(model, filepath, overwrite=True):
@@ -357,6 +420,11 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False,
     from . import keras_archive
     if keras_archive.is_archive(filepath):
         return keras_archive.load_weights(model, filepath, skip_mismatch)
+    if skip_mismatch and not by_name and K.common.is_tf_keras() and \
+            not keras_archive.is_weights_name(filepath):
+        # (Keras 2 ignores skip_mismatch without by_name.)
+        raise ValueError('When calling model.load_weights, skip_mismatch '
+                         'can only be set to True when by_name is True.')
     f, opened = _open_for_reading(filepath)
     try:
         if keras_archive.is_weights_layout(f):
