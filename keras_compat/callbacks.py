@@ -554,6 +554,13 @@ class History(Callback):
             self.history.setdefault(k, []).append(v)
 
 
+def _epoch_label(epoch):
+    """'Epoch 00003' in Keras 2's messages, 'Epoch 3' in tf.keras's."""
+    if K.common.is_tf_keras():
+        return 'Epoch %d' % epoch
+    return 'Epoch %05d' % epoch
+
+
 def _mode_op(mode, monitor, cls_name):
     if mode not in ('auto', 'min', 'max'):
         warnings.warn('%s mode %s is unknown, fallback to auto mode.'
@@ -643,11 +650,11 @@ class ModelCheckpoint(Callback):
         fields = _formatting_logs(logs)
         if batch is not None:
             fields['batch'] = batch
-        filepath = self.filepath.format(epoch=epoch + 1, **fields)
+        filepath = self._file_path(epoch, fields)
         if not self.save_best_only:
             if self.verbose > 0:
-                print('\nEpoch %05d: saving model to %s' % (epoch + 1,
-                                                             filepath))
+                print('\n%s: saving model to %s' % (_epoch_label(epoch + 1),
+                                                   filepath))
             self._save(filepath)
             return
         current = _logged_value(self, logs, self.monitor)
@@ -657,21 +664,35 @@ class ModelCheckpoint(Callback):
             return
         if self.monitor_op(current, self.best):
             if self.verbose > 0:
-                print('\nEpoch %05d: %s improved from %0.5f to %0.5f, saving '
-                      'model to %s' % (epoch + 1, self.monitor, self.best,
-                                       current, filepath))
+                print('\n%s: %s improved from %0.5f to %0.5f, saving '
+                      'model to %s' % (_epoch_label(epoch + 1), self.monitor,
+                                       self.best, current, filepath))
             self.best = current
             self._save(filepath)
         elif self.verbose > 0:
-            print('\nEpoch %05d: %s did not improve from %0.5f'
-                  % (epoch + 1, self.monitor, self.best))
+            print('\n%s: %s did not improve from %0.5f'
+                  % (_epoch_label(epoch + 1), self.monitor, self.best))
+
+    def _file_path(self, epoch, fields):
+        """`filepath` formatted with the epoch (from 1) and the logs; a
+        key missing from the logs is a KeyError (tf.keras's names the
+        filepath)."""
+        try:
+            return self.filepath.format(epoch=epoch + 1, **fields)
+        except KeyError as error:
+            if not K.common.is_tf_keras():
+                raise
+            raise KeyError('Failed to format this callback filepath: "%s". '
+                           'Reason: %s' % (self.filepath, error)) from error
 
 
 class EarlyStopping(Callback):
     """Stops training when `monitor` has not improved by more than
-    `min_delta` for `patience` epochs; with `restore_best_weights`, the
-    weights of the best epoch are restored when training ends (tf.keras's
-    rules, `baseline` included)."""
+    `min_delta` for `patience` epochs (tf.keras's rules, `baseline`
+    included). With `restore_best_weights`, the weights of the best epoch
+    are restored: in a tf.keras program when training ends (tf.keras
+    2.11+), in a Keras 2 program when training stops early, and only
+    then."""
 
     def __init__(self, monitor='val_loss', min_delta=0, patience=0,
                  verbose=0, mode='auto', baseline=None,
@@ -722,10 +743,26 @@ class EarlyStopping(Callback):
         if self.wait >= self.patience and epoch > 0:
             self.stopped_epoch = epoch
             self.model.stop_training = True
+            if not K.common.is_tf_keras():
+                self._restore_keras2()
+
+    def _restore_keras2(self):
+        """Keras 2 restores the best weights when it stops training early,
+        and only then (a run that reaches its last epoch keeps that
+        epoch's weights)."""
+        if self.restore_best_weights and self.best_weights is not None:
+            if self.verbose > 0:
+                print('Restoring model weights from the end of the best '
+                      'epoch')
+            self.model.set_weights(self.best_weights)
 
     def on_train_end(self, logs=None):
         if self.stopped_epoch > 0 and self.verbose > 0:
-            print('Epoch %05d: early stopping' % (self.stopped_epoch + 1))
+            print('%s: early stopping' % _epoch_label(self.stopped_epoch + 1))
+        if not K.common.is_tf_keras():
+            return
+        # tf.keras 2.11+: restored at the end of training, stopped early
+        # or not.
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose > 0:
                 print('Restoring model weights from the end of the best '
@@ -805,8 +842,8 @@ class LearningRateScheduler(Callback):
                              'be float.')
         K.set_value(self.model.optimizer.lr, float(lr))
         if self.verbose > 0:
-            print('\nEpoch %05d: LearningRateScheduler setting learning rate '
-                  'to %s.' % (epoch + 1, lr))
+            print('\n%s: LearningRateScheduler setting learning rate '
+                  'to %s.' % (_epoch_label(epoch + 1), lr))
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
@@ -888,8 +925,9 @@ class ReduceLROnPlateau(Callback):
                     new_lr = max(old_lr * self.factor, self.min_lr)
                     K.set_value(self.model.optimizer.lr, new_lr)
                     if self.verbose > 0:
-                        print('\nEpoch %05d: ReduceLROnPlateau reducing '
-                              'learning rate to %s.' % (epoch + 1, new_lr))
+                        print('\n%s: ReduceLROnPlateau reducing '
+                              'learning rate to %s.'
+                              % (_epoch_label(epoch + 1), new_lr))
                     self.cooldown_counter = self.cooldown
                     self.wait = 0
 

@@ -445,3 +445,83 @@ def test_model_checkpoint_every_n_batches(tmp_path):
         'w-01-003.h5', 'w-02-001.h5', 'w-02-004.h5']
     with pytest.raises(ValueError, match='save_freq'):
         keras.callbacks.ModelCheckpoint(pattern, save_freq='batch')
+
+
+def test_keras2_restores_best_weights_only_when_stopping_early(capsys):
+    # Keras 2.2.4 / 2.3.1 restore in on_epoch_end when stopping, printing
+    # this line before 'Epoch 00004: early stopping'; a run that reaches
+    # its last epoch keeps that epoch's weights.
+    x, y = data()
+    model = small_model()
+    snapshots = []
+
+    class Snapshot(cbks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            snapshots.append(model.get_weights())
+    stopper = cbks.EarlyStopping(patience=5, restore_best_weights=True,
+                                 verbose=1)
+    model.fit(x, y, epochs=3, verbose=0, validation_data=(x, y),
+              callbacks=[ScriptedLoss([0.5, 0.6, 0.7]), Snapshot(), stopper])
+    for a, b in zip(model.get_weights(), snapshots[-1]):
+        np.testing.assert_array_equal(a, b)
+    assert capsys.readouterr().out == ''
+    stopper = cbks.EarlyStopping(patience=2, restore_best_weights=True,
+                                 verbose=1)
+    snapshots.clear()
+    model.fit(x, y, epochs=7, verbose=0, validation_data=(x, y),
+              callbacks=[ScriptedLoss([1.0, 0.5, 0.6, 0.7, 0.8]), Snapshot(),
+                         stopper])
+    for a, b in zip(model.get_weights(), snapshots[1]):
+        np.testing.assert_array_equal(a, b)
+    assert capsys.readouterr().out == (
+        'Restoring model weights from the end of the best epoch\n'
+        'Epoch 00004: early stopping\n')
+
+
+def test_tf_keras_restores_at_the_end_and_numbers_epochs_plainly(capsys):
+    # tf_keras 2.21's lines; it restores the best weights at the end of
+    # training whether it stopped early or not.
+    K.common.set_api_flavour('tf.keras')
+    try:
+        x, y = data()
+        model = small_model()
+        snapshots = []
+
+        class Snapshot(cbks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                snapshots.append(model.get_weights())
+        stopper = cbks.EarlyStopping(patience=5, restore_best_weights=True,
+                                     verbose=1)
+        model.fit(x, y, epochs=3, verbose=0, validation_data=(x, y),
+                  callbacks=[ScriptedLoss([0.5, 0.6, 0.7]), Snapshot(),
+                             stopper])
+        for a, b in zip(model.get_weights(), snapshots[0]):
+            np.testing.assert_array_equal(a, b)
+        assert capsys.readouterr().out == (
+            'Restoring model weights from the end of the best epoch: 1.\n')
+        stopper = cbks.EarlyStopping(patience=1, verbose=1)
+        model.fit(x, y, epochs=5, verbose=0, validation_data=(x, y),
+                  callbacks=[ScriptedLoss([0.5, 0.6, 0.7]), stopper])
+        assert capsys.readouterr().out == 'Epoch 2: early stopping\n'
+    finally:
+        K.common.set_api_flavour('keras')
+
+
+def test_checkpoint_filepath_key_missing_from_logs(tmp_path):
+    x, y = data()
+    path = str(tmp_path / 'w-{epoch:02d}-{val_loss:.2f}.h5')
+    with pytest.raises(KeyError, match="^'val_loss'$"):     # Keras 2.2.4
+        small_model().fit(x, y, epochs=1, verbose=0,
+                          callbacks=[cbks.ModelCheckpoint(path)])
+    K.common.set_api_flavour('tf.keras')
+    try:
+        # tf_keras 2.21's text.
+        with pytest.raises(KeyError) as error:
+            small_model().fit(x, y, epochs=1, verbose=0,
+                              callbacks=[cbks.ModelCheckpoint(path)])
+        assert error.value.args[0] == (
+            'Failed to format this callback filepath: "%s". Reason: '
+            "'val_loss'" % path)
+    finally:
+        K.common.set_api_flavour('keras')
+    assert os.listdir(str(tmp_path)) == []

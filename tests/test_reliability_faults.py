@@ -136,6 +136,15 @@ def test_tf_keras_sequence_with_more_steps_than_batches_runs_out(tf_keras):
                'building your dataset.' == t for t in texts), texts
 
 
+def test_tf_keras_ran_out_warning_counts_every_epoch(tf_keras):
+    def four():
+        for i in range(4):
+            yield X[:4] * (i + 1), Y[:4]
+    with pytest.warns(UserWarning, match='in this case, 6 batches'):
+        # tf_keras 2.21: steps_per_epoch * epochs.
+        linear().fit(four(), steps_per_epoch=2, epochs=3, verbose=0)
+
+
 def test_keras2_sequence_with_more_steps_than_batches_wraps_around():
     # Keras 2.2.4 reads a Sequence endlessly (iter_sequence_infinite /
     # OrderedEnqueuer): 5 steps read batches 0, 1, 2, 0, 1.

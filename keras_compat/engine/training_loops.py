@@ -71,6 +71,7 @@ def fit_loop(model, train_batches, val_batches, epochs, verbose, callbacks,
         callback.validation_data = validation_arrays \
             if validation_arrays is not None else []
     training_utils.should_run_validation(validation_freq, 0)
+    data_adapter.plan_epochs(train_batches, epochs - initial_epoch)
     model.stop_training = False
     completed = False
     epoch_logs = None
