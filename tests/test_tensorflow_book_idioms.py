@@ -272,3 +272,24 @@ def test_compute_output_shape_gets_a_tensor_shape():
     inputs = keras.Input((5,))
     assert keras.Model(inputs, _AsListShape()(inputs)).output_shape == \
         (None, 2)
+
+
+@pytest.mark.parametrize('batch_first,losses', [
+    (False, [1.29674, 0.87335, 0.20898, 0.08885]),
+    (True, [1.29674, 1.24844, 0.06321, 0.14656])])
+def test_endless_dataset_goes_on_across_epochs(batch_first, losses):
+    # fit(ds.repeat(), steps_per_epoch=2) keeps reading where the last
+    # epoch stopped (tf_keras 2.21's losses).
+    common.set_api_flavour('tf.keras')
+    try:
+        X = np.arange(10, dtype='float32').reshape(10, 1) / 10
+        ds = tf.data.Dataset.from_tensor_slices((X, X * 2 + 1))
+        ds = ds.batch(3).repeat() if batch_first else ds.repeat().batch(3)
+        model = keras.models.Sequential([keras.layers.Dense(
+            1, input_shape=[1], kernel_initializer='ones')])
+        model.compile(loss='mse', optimizer=keras.optimizers.SGD(0.1))
+        history = model.fit(ds, steps_per_epoch=2, epochs=4, verbose=0)
+        np.testing.assert_allclose(history.history['loss'], losses,
+                                   atol=2e-5)
+    finally:
+        common.set_api_flavour('keras')

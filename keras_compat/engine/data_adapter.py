@@ -572,6 +572,7 @@ class GeneratorBatches(object):
         # The epochs a fit reads (`plan_epochs`); evaluate and predict: 1.
         self.planned_epochs = 1
         steps = whole_steps(steps)
+        self.user_steps = steps
         given = data
         if isinstance(data, torch.utils.data.Dataset) and not isinstance(
                 data, torch.utils.data.IterableDataset) and \
@@ -784,8 +785,14 @@ class GeneratorBatches(object):
         """tf.keras reads a Sequence from its first batch at each epoch
         and calls its on_epoch_end at the end of each, whatever the step
         count; Keras 2 goes on where the last epoch stopped."""
-        return common.is_tf_keras() and isinstance(self.data, Sequence) \
-            and self.shard is None
+        if not (common.is_tf_keras() and isinstance(self.data, Sequence)
+                and self.shard is None):
+            return False
+        # A tf.data pipeline repeated without end and read with a step
+        # count goes on from where the last epoch stopped (tf.keras keeps
+        # its iterator).
+        goes_on = getattr(self.data, '_goes_on_across_epochs', None)
+        return goes_on is None or not goes_on(self.user_steps)
 
     def _run_out(self, wanted):
         """tf.keras's warning; the batches it names are those of all the
