@@ -36,11 +36,91 @@ def preprocess_weights_for_loading(layer, weights,
         weights = _convert_nested_model(layer, weights,
                                         original_keras_version,
                                         original_backend)
+    if name in _LOCALLY_CONNECTED:
+        weights = _locally_connected_weights(layer, weights)
     if original_keras_version == '1':
         weights = _from_keras1(layer, weights)
     if name in _CONV_LAYERS:
         weights = _conv_kernels(layer, weights, original_backend, reshape)
     return _convert_rnn_weights(layer, weights)
+
+
+_LOCALLY_CONNECTED = ('LocallyConnected1D', 'LocallyConnected2D')
+
+
+def _locally_connected_weights(layer, weights):
+    """tf.keras's LocallyConnected1D/2D `implementation=2` (a dense
+    kernel `(inputs..., outputs...)` masked to the receptive fields) and
+    `implementation=3` (the connected entries only, in sorted
+    (output index, input index) order) compute what `implementation=1`
+    computes; their kernels are rewritten in implementation 1's layout
+    `(output positions, kernel positions * channels, filters)`. The bias
+    has one layout for all three."""
+    expected = tuple(layer.kernel.shape)
+    kernel = np.asarray(weights[0])
+    if kernel.shape == expected:
+        return weights
+    rank = layer.rank
+    if kernel.ndim not in (1, 2 * rank + 2):
+        return weights      # left to the shape check, which names it
+    out_index, in_index, target = _local_connections(layer)
+    if kernel.ndim == 1:
+        order = np.lexsort((in_index, out_index))
+        rank_of = np.empty_like(order)
+        rank_of[order] = np.arange(order.size)
+        values = kernel[rank_of]
+    else:
+        values = kernel.reshape(-1)[in_index * _output_size(layer) +
+                                    out_index]
+    converted = np.zeros(expected, dtype=kernel.dtype)
+    converted[target] = values
+    return [converted] + list(weights[1:])
+
+
+def _output_size(layer):
+    """The number of output values: output positions times filters."""
+    return int(layer.kernel.shape[0]) * layer.filters
+
+
+def _local_geometry(layer):
+    """(input spatial shape, input channels) of a built locally
+    connected layer."""
+    shape = tuple(layer.input_shape)
+    if layer.data_format == 'channels_first':
+        return shape[2:], shape[1]
+    return shape[1:-1], shape[-1]
+
+
+def _local_connections(layer):
+    """For every entry of an implementation-1 kernel: its flat output
+    index and flat input index in the tensors as laid out by the layer's
+    data_format (the indices tf.keras's implementations 2 and 3 use), and
+    its index into the implementation-1 kernel."""
+    spatial, channels = _local_geometry(layer)
+    kernel_size, strides = layer.kernel_size, layer.strides
+    outputs = tuple((size - k) // s + 1
+                    for size, k, s in zip(spatial, kernel_size, strides))
+    filters = layer.filters
+    grid = np.meshgrid(np.arange(int(np.prod(outputs))),
+                       np.arange(int(np.prod(kernel_size))),
+                       np.arange(channels), np.arange(filters),
+                       indexing='ij')
+    position, offset, channel, filt = [g.reshape(-1) for g in grid]
+    where = np.unravel_index(position, outputs)
+    shift = np.unravel_index(offset, kernel_size)
+    source = np.ravel_multi_index(
+        [w * s + d for w, s, d in zip(where, strides, shift)], spatial)
+    n_in, n_out = int(np.prod(spatial)), int(np.prod(outputs))
+    n_kernel = int(np.prod(kernel_size))
+    if layer.data_format == 'channels_first':
+        in_index = channel * n_in + source
+        out_index = filt * n_out + position
+        feature = channel * n_kernel + offset
+    else:
+        in_index = source * channels + channel
+        out_index = position * filters + filt
+        feature = offset * channels + channel
+    return out_index, in_index, (position, feature, filt)
 
 
 def _convert_nested_model(model, weights, original_keras_version,

@@ -434,6 +434,34 @@ def _check_bytecode(config, name):
                 name, e, key if key != 'mask' else 'mask function'))
 
 
+_LOCALLY_CONNECTED = ('LocallyConnected1D', 'LocallyConnected2D')
+
+
+def _local_implementation(config, where, ctx):
+    """tf.keras's LocallyConnected `implementation=2` and `3` compute
+    what implementation 1 computes, with the kernel in another layout:
+    read as implementation 1 (the kernel is rewritten on loading, see
+    `conversion`). They also allow padding='same', which implementation
+    1 has no kernel layout for."""
+    implementation = config.get('implementation', 1)
+    if implementation in (1, None):
+        return
+    if implementation not in (2, 3):
+        raise ValueError('%s: unknown implementation %r.'
+                         % (where, implementation))
+    if config.get('padding', 'valid') != 'valid':
+        raise NotImplementedError(
+            "%s: implementation=%d with padding=%r is not supported; only "
+            "padding='valid' (which every implementation computes alike) "
+            "loads. Rebuild the layer with padding='valid' after "
+            "zero-padding its input (ZeroPadding1D/2D)."
+            % (where, implementation, config['padding']))
+    config['implementation'] = 1
+    ctx.report.converted(where, 'implementation=%d' % implementation,
+                         'implementation=1 (the same outputs; kernel '
+                         'rewritten in its layout)')
+
+
 def _layer_entry(entry, ctx):
     """One `{'class_name', 'config', ...}` layer entry, normalised."""
     if not isinstance(entry, dict) or 'class_name' not in entry:
@@ -457,6 +485,8 @@ def _layer_entry(entry, ctx):
     _dtype(config, where, ctx)
     if class_name == 'Lambda' and _is_builtin(cls):
         _check_bytecode(config, name)
+    if cls is not None and _in_family(cls, _LOCALLY_CONNECTED):
+        _local_implementation(config, where, ctx)
     if _is_builtin(cls):
         for key in ('layer', 'backward_layer', 'cell'):
             if isinstance(config.get(key), dict):
@@ -661,6 +691,48 @@ def normalize_training_config(config, report, custom_objects=None):
     """A training config with tf.keras 2.13+'s wrappers unwrapped."""
     ctx = _Context(report, custom_objects)
     return _values(config, ctx)
+
+
+_METRIC_LISTS = ('metrics', 'weighted_metrics')
+
+
+def _unprefixed(entry, prefix):
+    """A serialized metric entry without the output-name prefix of its
+    `name`; strings and other entries as they are."""
+    if not isinstance(entry, dict) or not isinstance(
+            entry.get('config'), dict):
+        return entry
+    name = entry['config'].get('name')
+    if not isinstance(name, str) or not name.startswith(prefix) or \
+            name == prefix:
+        return entry
+    return dict(entry, config=dict(entry['config'], name=name[len(prefix):]))
+
+
+def metrics_for_compile(training_config, output_names):
+    """The training config with the metric names of a several-output
+    model as `compile` takes them. tf.keras saves each output's metric
+    objects under their logged names ('out_mae' for 'mae' of output
+    'out') and, loading, keeps those names (its `_from_serialized`
+    metrics are not prefixed again); compile here prefixes every metric of
+    a several-output model, so the saved prefix is removed first."""
+    names = list(output_names or [])
+    if len(names) < 2:
+        return training_config
+    config = dict(training_config)
+    for key in _METRIC_LISTS:
+        value = config.get(key)
+        if isinstance(value, dict):
+            config[key] = {
+                output: [_unprefixed(m, output + '_') for m in entries]
+                if isinstance(entries, list) else
+                _unprefixed(entries, output + '_')
+                for output, entries in value.items()}
+        elif isinstance(value, list) and len(value) == len(names) and \
+                all(isinstance(v, list) for v in value):
+            config[key] = [[_unprefixed(m, output + '_') for m in entries]
+                           for output, entries in zip(names, value)]
+    return config
 
 
 _STATE = threading.local()

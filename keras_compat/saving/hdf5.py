@@ -640,6 +640,9 @@ def compile_from_training_config(model, training_config, custom_objects,
                                  report):
     """Compiles `model` as its (normalised) training config says."""
     from .. import optimizers
+    from . import eras
+    training_config = eras.metrics_for_compile(
+        training_config, getattr(model, 'output_names', None))
     notes = []
     optimizer = optimizers._deserialize(
         training_config['optimizer_config'], custom_objects=custom_objects,
