@@ -342,15 +342,18 @@ class CompiledMetrics(object):
 
     def spec_names(self):
         """Log names known before the first batch (for metrics_names)."""
-        names = []
-        for i, specs in enumerate(self._specs):
-            for spec in specs:
-                names.append(self._prefixed(i, _spec_name(spec)))
-        for i, specs in enumerate(self._weighted_specs):
-            for spec in specs:
-                names.append(self._prefixed(i, _spec_name(spec),
-                                            weighted=True))
-        return _dedupe(names)
+        return _dedupe([self._prefixed(i, _spec_name(spec), weighted)
+                        for i, weighted, spec in self._specs_in_order()])
+
+    def _specs_in_order(self):
+        """(output index, weighted, spec) output by output, each output's
+        metrics before its weighted metrics, as Keras 2.3 and tf.keras
+        log them."""
+        for i in range(len(self.output_names)):
+            for weighted, spec_lists in ((False, self._specs),
+                                         (True, self._weighted_specs)):
+                for spec in spec_lists[i]:
+                    yield i, weighted, spec
 
     def _prefixed(self, index, name, weighted=False):
         if weighted and any(_spec_name(s) == name
@@ -362,17 +365,12 @@ class CompiledMetrics(object):
 
     def build(self, targets, outputs):
         self.objects = []
-        for weighted, spec_lists in ((False, self._specs),
-                                     (True, self._weighted_specs)):
-            for i, specs in enumerate(spec_lists):
-                if targets[i] is None:
-                    continue
-                for spec in specs:
-                    metric = self._metric_object(spec, targets[i],
-                                                 outputs[i])
-                    metric.name = self._prefixed(i, _spec_name(spec),
-                                                 weighted)
-                    self.objects.append((i, weighted, metric))
+        for i, weighted, spec in self._specs_in_order():
+            if targets[i] is None:
+                continue
+            metric = self._metric_object(spec, targets[i], outputs[i])
+            metric.name = self._prefixed(i, _spec_name(spec), weighted)
+            self.objects.append((i, weighted, metric))
         names = _dedupe([m.name for _, _, m in self.objects])
         for (_, _, metric), name in zip(self.objects, names):
             metric.name = name

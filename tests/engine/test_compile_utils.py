@@ -24,3 +24,16 @@ def test_metric_object_for_every_output_is_cloned_per_output():
     assert h['output_1_mean_squared_error'][0] == pytest.approx(10.)
     assert h['output_2_mean_squared_error'][0] == pytest.approx(2.5)
     assert metric.name == 'mean_squared_error'
+
+
+def test_weighted_metrics_are_named_output_by_output():
+    # Keras 2.3 and tf_keras 2.21: each output's metrics, then its
+    # weighted metrics, before the next output's.
+    x = keras.layers.Input((2,))
+    model = keras.models.Model(x, [keras.layers.Dense(1, name='p')(x),
+                                   keras.layers.Dense(1, name='q')(x)])
+    model.compile('sgd', 'mse', metrics={'p': ['mae'], 'q': ['mse']},
+                  weighted_metrics=['mae'])
+    model.train_on_batch(np.ones((2, 2)), [np.ones((2, 1))] * 2)
+    assert model.metrics_names == ['loss', 'p_loss', 'q_loss', 'p_mae',
+                                   'p_weighted_mae', 'q_mse', 'q_mae']
