@@ -260,15 +260,25 @@ def pool3d(x, pool_size, strides=(1, 1, 1), padding='valid',
 def local_conv1d(inputs, kernel, kernel_size, strides, data_format=None):
     """1D convolution with a separate kernel per output step: kernel
     `(output_length, kernel_size * input_dim, filters)`, patches flattened
-    as (step, channel). Returns `(batch, output_length, filters)`."""
-    _data_format(data_format)
+    as (step, channel) for channels_last and (channel, step) for
+    channels_first, as tf.keras flattens them. Returns `(batch,
+    output_length, filters)`, or `(batch, filters, output_length)` for
+    channels_first."""
+    data_format = _data_format(data_format)
     x, kernel = _float(inputs), _t(kernel)
     k = _tuple(kernel_size, 1, 'kernel_size')[0]
     s = _tuple(strides, 1, 'strides')[0]
     output_length = kernel.shape[0]
+    if data_format == 'channels_first':
+        x = x.transpose(1, 2)
     patches = x.unfold(1, k, s)[:, :output_length]     # (B, L, C, k)
-    patches = patches.transpose(2, 3).reshape(x.shape[0], output_length, -1)
-    return torch.einsum('blf,lfo->blo', patches, kernel.to(x.dtype))
+    if data_format == 'channels_last':
+        patches = patches.transpose(2, 3)
+    patches = patches.reshape(x.shape[0], output_length, -1)
+    out = torch.einsum('blf,lfo->blo', patches, kernel.to(x.dtype))
+    if data_format == 'channels_first':
+        out = out.transpose(1, 2)
+    return out
 
 
 def local_conv2d(inputs, kernel, kernel_size, strides, output_shape,

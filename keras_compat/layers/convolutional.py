@@ -709,6 +709,12 @@ class UpSampling1D(Layer):
         return dict(list(base_config.items()) + list(config.items()))
 
 
+# tf.keras's UpSampling2D methods beyond Keras 2's 'nearest' and
+# 'bilinear' (those keras_compat has no kernel for are refused by name).
+_TF_RESIZE_METHODS = ('bicubic', 'area', 'gaussian', 'lanczos3',
+                      'lanczos5', 'mitchellcubic')
+
+
 class _UpSampling(Layer):
     _rank = 2
 
@@ -720,7 +726,11 @@ class _UpSampling(Layer):
         super(_UpSampling, self).__init__(**kwargs)
         self.data_format = K.normalize_data_format(args['data_format'])
         self.size = conv_utils.normalize_tuple(size, self._rank, 'size')
-        if interpolation not in ('nearest', 'bilinear'):
+        if self._rank == 2 and interpolation in _TF_RESIZE_METHODS:
+            # tf.keras's UpSampling2D resizes with any tf.image method.
+            from .preprocessing_image import interpolation_method
+            interpolation_method(interpolation)
+        elif interpolation not in ('nearest', 'bilinear'):
             raise ValueError('`interpolation` argument should be one of '
                              '`"nearest"` or `"bilinear"`.')
         if interpolation == 'bilinear' and self._rank != 2:
@@ -741,6 +751,8 @@ class _UpSampling(Layer):
         return (input_shape[0],) + new + (input_shape[-1],)
 
     def call(self, inputs):
+        if self.interpolation in _TF_RESIZE_METHODS:
+            return self._resized(inputs)
         x = nn.channels_first(inputs, self._rank, self.data_format)
         if self.interpolation == 'nearest':
             y = F.interpolate(x, scale_factor=self.size, mode='nearest')
@@ -748,6 +760,18 @@ class _UpSampling(Layer):
             y = F.interpolate(x, scale_factor=self.size, mode='bilinear',
                               align_corners=False)
         return nn.channels_last(y, self._rank, self.data_format)
+
+    def _resized(self, inputs):
+        """tf.image.resize to size times the input's height and width
+        (tf.keras's `backend.resize_images`)."""
+        from .preprocessing_image import resize_images
+        x = inputs if self.data_format == 'channels_last' else \
+            inputs.permute(0, 2, 3, 1)
+        y = resize_images(x, x.shape[1] * self.size[0],
+                          x.shape[2] * self.size[1],
+                          method=self.interpolation).to(inputs.dtype)
+        return y if self.data_format == 'channels_last' else \
+            y.permute(0, 3, 1, 2)
 
     def get_config(self):
         config = {'size': self.size, 'data_format': self.data_format}
@@ -759,7 +783,8 @@ class _UpSampling(Layer):
 
 class UpSampling2D(_UpSampling):
     """Repeats rows and columns (`interpolation='nearest'`) or resizes
-    bilinearly."""
+    bilinearly; tf.keras's 'bicubic' and 'area' resize as tf.image.resize
+    does."""
     _rank = 2
 
 

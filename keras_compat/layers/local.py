@@ -109,12 +109,17 @@ class LocallyConnected1D(_LocallyConnected):
             kernel_constraint=kernel_constraint,
             bias_constraint=bias_constraint, **kwargs)
 
+    def _steps_and_channels(self, input_shape):
+        if self.data_format == 'channels_first':
+            return input_shape[2], input_shape[1], 1
+        return input_shape[1], input_shape[2], 2
+
     def build(self, input_shape):
-        input_dim = input_shape[2]
+        steps, input_dim, axis = self._steps_and_channels(input_shape)
         if input_dim is None:
-            raise ValueError('Axis 2 of input should be fully-defined. '
-                             'Found shape: %s' % (tuple(input_shape),))
-        length, = self._output_lengths(input_shape[1:2])
+            raise ValueError('Axis %d of input should be fully-defined. '
+                             'Found shape: %s' % (axis, tuple(input_shape)))
+        length, = self._output_lengths((steps,))
         if length is None:
             raise ValueError('LocallyConnected1D needs a defined number of '
                              'steps; got input shape %s.'
@@ -122,18 +127,24 @@ class LocallyConnected1D(_LocallyConnected):
         self._add_kernel_and_bias(
             (length, self.kernel_size[0] * input_dim, self.filters),
             (length, self.filters))
-        self.input_spec = InputSpec(ndim=3, axes={2: input_dim})
+        self.input_spec = InputSpec(ndim=3, axes={axis: input_dim})
         self.built = True
 
     def compute_output_shape(self, input_shape):
-        length, = self._output_lengths(input_shape[1:2])
+        steps, _, _ = self._steps_and_channels(input_shape)
+        length, = self._output_lengths((steps,))
+        if self.data_format == 'channels_first':
+            return (input_shape[0], self.filters, length)
         return (input_shape[0], length, self.filters)
 
     def call(self, inputs):
         output = K.local_conv1d(inputs, self.kernel, self.kernel_size,
-                                self.strides)
+                                self.strides, self.data_format)
         if self.use_bias:
-            output = output + self.bias
+            # tf.keras's bias_add: the (length, filters) bias reshaped, not
+            # transposed, to (filters, length) for channels_first.
+            output = K.bias_add(output, self.bias,
+                                data_format=self.data_format)
         return self.activation(output)
 
 

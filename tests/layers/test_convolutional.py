@@ -199,3 +199,35 @@ def test_atrous_aliases_and_clip_norm():
     np.testing.assert_allclose(optimizers.clip_norm(g, 1., g.norm()),
                                [0.6, 0.8], rtol=1e-6)
     assert optimizers.clip_norm(g, 0., g.norm()) is g
+
+
+# tf_keras 2.21's outputs on the inputs below.
+_UPSAMPLED_ROW = {
+    'bicubic': [2.64752, 3.01935, 3.8062, 4.71446, 5.62481, 6.05491],
+    'area': [2.7, 2.7, 4.15692, 4.15692, 5.80948, 5.80948]}
+
+
+@pytest.mark.parametrize('method', sorted(_UPSAMPLED_ROW))
+def test_upsampling2d_resizes_with_tf_keras_methods(method):
+    x = np.arange(18, dtype='float32').reshape(2, 3, 3, 1) ** 1.5 / 10
+    y = layers.UpSampling2D(2, interpolation=method)(torch.tensor(x))
+    np.testing.assert_allclose(y.numpy()[1, :, 1, 0],
+                               _UPSAMPLED_ROW[method], atol=1e-4)
+    with pytest.raises(NotImplementedError, match='lanczos3'):
+        layers.UpSampling2D(2, interpolation='lanczos3')
+
+
+def test_locally_connected1d_channels_first():
+    # tf_keras 2.21: the (batch, channels, steps) input, kernel (4, 6, 2),
+    # a bias of (output steps, filters) read in channels_first order.
+    layer = layers.LocallyConnected1D(2, 2, data_format='channels_first')
+    layer.build((None, 3, 5))
+    weights = [np.random.RandomState(i).randn(*shape).astype('float32')
+               for i, shape in enumerate([(4, 6, 2), (4, 2)])]
+    layer.set_weights(weights)
+    x = np.arange(30, dtype='float32').reshape(2, 3, 5) / 10
+    np.testing.assert_allclose(
+        layer(torch.tensor(x)).detach().numpy()[1],
+        [[11.68317, 0.88299, 3.77009, -11.16122],
+         [7.58627, -4.15389, -1.87255, 3.27264]], atol=1e-4)
+    assert layer.compute_output_shape((None, 3, 5)) == (None, 2, 4)
