@@ -2037,6 +2037,11 @@ def _onto_weight_device(layer, inputs):
 
 def _to_tensors(inputs):
     if isinstance(inputs, np.ndarray):
+        if inputs.dtype.kind in 'SU' or inputs.dtype == object and \
+                inputs.size and isinstance(inputs.flat[0], (str, bytes)):
+            # Text stays a numpy array (torch has no string tensors) for
+            # the StringLookup / TextVectorization layer that reads it.
+            return inputs
         if inputs.dtype == np.float64:
             inputs = inputs.astype(common.floatx())
         return torch.from_numpy(np.ascontiguousarray(inputs)).to(

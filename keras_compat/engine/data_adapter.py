@@ -99,7 +99,8 @@ def is_out_of_memory(x):
 def needs_batch_shuffle(t):
     """HDF5 data is read in increasing index order: Keras 2 shuffles it
     only with shuffle='batch'."""
-    return isinstance(t, LazyRows) and not isinstance(t.data, np.memmap)
+    return isinstance(t, LazyRows) and not isinstance(t.data, np.memmap) \
+        and not isinstance(t, StringRows)
 
 
 def first_row(t):
@@ -146,7 +147,7 @@ class LazyRows(object):
             else None
 
     def _like(self, **changes):
-        view = LazyRows.__new__(LazyRows)
+        view = type(self).__new__(type(self))
         view.__dict__.update(self.__dict__)
         view.__dict__.update(changes)
         return view
@@ -303,6 +304,49 @@ def _memmap_file(data):
     # granularity; a view starts further into the mapping.
     map_start = data.offset - data.offset % mmap.ALLOCATIONGRANULARITY
     return _MemmapFile(path, map_start + data.ctypes.data - map_address)
+
+
+def is_string_array(x):
+    """Whether `x` is a numpy array of strings (str, bytes, or objects
+    holding them): text fed to a model's StringLookup / TextVectorization
+    layer."""
+    if not isinstance(x, np.ndarray):
+        return False
+    if x.dtype.kind in 'SU':
+        return True
+    return x.dtype == object and x.size > 0 and \
+        isinstance(x.reshape(-1)[0], (str, bytes))
+
+
+class StringBatch(np.ndarray):
+    """A batch of strings: a numpy array of bytes that stays on the host
+    when the batch's tensors move to the device (`to` returns it)."""
+
+    def to(self, *args, **kwargs):
+        return self
+
+
+class StringRows(LazyRows):
+    """In-memory string data, batched as LazyRows is: torch has no string
+    tensors, so each batch is a numpy array of UTF-8 bytes (TensorFlow's
+    string tensor), which the model's first string layer (StringLookup,
+    TextVectorization) turns into indices."""
+
+    def __init__(self, data):
+        from ..layers.lookup import string_array
+        super(StringRows, self).__init__(string_array(data), dtype='string')
+
+    def is_floating_point(self):
+        return False
+
+    def __array__(self, dtype=None, copy=None):
+        return self.read(0, len(self))
+
+    def _convert(self, values):
+        values = np.asarray(values, dtype=object)
+        if self._expand:
+            values = values.reshape(values.shape + (1,))
+        return values.view(StringBatch)
 
 
 def expand_1d(t):

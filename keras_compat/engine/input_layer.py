@@ -8,6 +8,8 @@ def _dtype_name(dtype):
     """A dtype name from a string or a serialized dtype policy."""
     if isinstance(dtype, dict):
         return dtype.get('config', {}).get('name') or common.floatx()
+    if getattr(dtype, 'name', None) == 'string':
+        return 'string'  # (tf.string: an Input of text, see StringLookup)
     return dtype
 
 

@@ -238,7 +238,7 @@ def _input_list(model, x, names):
                              '". Need data for each key in: ' + str(names))
         x = [x[n] for n in names]
     elif isinstance(x, (list, tuple)) and x and not isinstance(
-            x[0], (int, float, np.number)) and (
+            x[0], (int, float, np.number, str, bytes)) and (
             len(x) > 1 or names is None or len(names) != 1 or
             hasattr(x[0], 'shape')):
         x = list(x)
@@ -263,6 +263,16 @@ def _as_tensor(value, lazy, what, floatx_cast=True):
     if lazy and data_adapter.is_out_of_memory(value):
         return data_adapter.expand_1d(data_adapter.LazyRows(value))
     value = data_adapter.to_array_like(value)
+    if isinstance(value, (list, tuple)) and value and \
+            isinstance(value[0], (str, bytes)):
+        value = np.asarray(value, dtype=object)  # (a list of strings)
+    if data_adapter.is_string_array(value) and what == 'input':
+        # Strings stay numpy (batched as StringRows with `lazy`) until
+        # the model's StringLookup / TextVectorization layer reads them;
+        # 1D text is a column only for an Input of shape (1,)
+        # (`_strings_for_input`), as tf.keras leaves it.
+        rows = data_adapter.StringRows(value)
+        return rows if lazy else rows.read(0, len(rows))
     if value is None:
         raise ValueError('Error when checking model %s: got None instead '
                          'of an array.' % what)
@@ -286,6 +296,8 @@ def standardize_inputs(model, x, lazy=False):
     tensors = [_as_tensor(value, lazy, 'input', floatx_cast=not own)
                for value, own in zip(values, own_type)]
     if graph:
+        tensors = [_strings_for_input(t, symbolic._keras_shape)
+                   for t, symbolic in zip(tensors, model.inputs)]
         for name, tensor, symbolic in zip(model.input_names, tensors,
                                           model.inputs):
             check_array_shape(name, tensor.shape, symbolic._keras_shape,
@@ -293,8 +305,20 @@ def standardize_inputs(model, x, lazy=False):
     return _cast_to_input_dtypes(model, tensors)
 
 
+def _strings_for_input(value, input_shape):
+    """String data (see `_as_tensor`) of shape (batch,) for an Input of
+    shape (batch, 1) as a column; anything else as it is."""
+    if isinstance(value, data_adapter.StringRows) and value.dim() == 1 \
+            and len(input_shape) == 2:
+        return value.unsqueeze(1)
+    if isinstance(value, data_adapter.StringBatch) and value.ndim == 1 \
+            and len(input_shape) == 2:
+        return value[:, None]
+    return value
+
+
 def _other_float_type(dtype):
-    if not dtype:
+    if not dtype or dtype == 'string':
         return False
     torch_type = K.torch_dtype(dtype)
     return torch_type.is_floating_point and \
@@ -310,6 +334,11 @@ def _cast_to_input_dtypes(model, tensors):
     cast = []
     for i, tensor in enumerate(tensors):
         declared = symbolic[i].dtype if i < len(symbolic) else None
+        if not isinstance(tensor, torch.Tensor) and \
+                getattr(tensor, 'dtype', None) in (object, 'string'):
+            # (String data, numpy or StringRows: no cast.)
+            cast.append(tensor)
+            continue
         dtype = K.torch_dtype(declared or K.floatx())
         if dtype.is_floating_point and tensor.dtype != dtype and (
                 declared is not None or not tensor.is_floating_point()):

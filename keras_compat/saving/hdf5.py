@@ -107,7 +107,27 @@ def _unique_weight_name(name, taken):
     return '%s_%d%s' % (base, i, suffix)
 
 
+def _refuse_unsaveable_weights(layers):
+    """tf_keras's NotImplementedError for a layer holding weights that are
+    not variables (the vocabulary of an adaptable StringLookup or
+    TextVectorization), which HDF5 files cannot hold."""
+    def reason(layer):
+        found = getattr(layer, '_hdf5_unsaveable', None)
+        found = found() if found is not None else None
+        return found or next((r for r in map(reason, layer._sublayers())
+                              if r), None)
+    for layer in layers:
+        found = reason(layer)
+        if found:
+            raise NotImplementedError(
+                'Save or restore weights that is not an instance of '
+                '`tf.Variable` is not supported in h5, use '
+                "`save_format='tf'` instead. Received a model or layer {} "
+                'with weights [{}]'.format(type(layer).__name__, found))
+
+
 def save_weights_to_hdf5_group(group, layers):
+    _refuse_unsaveable_weights(layers)
     save_attributes_to_hdf5_group(
         group, 'layer_names', [layer.name.encode('utf8') for layer in layers])
     group.attrs['backend'] = 'tensorflow'.encode('utf8')
