@@ -1045,12 +1045,28 @@ class Layer(nn.Module):
     def non_trainable_weights(self, weights):
         self._adopt_legacy_weights(weights, trainable=False)
 
+    def _without_inner_layer_weights(self, weights):
+        """The listed weights that are not another layer's:
+        `self.trainable_weights = self.locnet.trainable_weights` (Keras 2's
+        SpatialTransformer) makes the layers holding those weights inner
+        layers of this one, whose weights it counts through them."""
+        own = []
+        for i, weight in enumerate(weights):
+            source = weight.__dict__.get('_keras_source') \
+                if isinstance(weight, torch.Tensor) else None
+            holder = source[0]() if source is not None else None
+            if holder is None or holder is self:
+                own.append(weight)
+            elif all(holder is not layer for layer in _unique_layers(self)):
+                self._track_sublayer('listed_%d' % i, holder)
+        return own
+
     def _adopt_legacy_weights(self, weights, trainable):
         """`self.trainable_weights = [W, b]` (Keras 1): these weights, in
         this order, are the layer's trainable (or non-trainable) weights.
         Variables tracked as attributes that the list leaves out stop being
         weights of that kind, as the Keras setter replaces the list."""
-        weights = list(weights)
+        weights = self._without_inner_layer_weights(weights)
         listed = {id(w) for w in weights}
         from_attributes = self.__dict__.get('_keras_attribute_weights', ())
         found = {}
@@ -1579,15 +1595,38 @@ class Layer(nn.Module):
     def _output_shape_for(self, inputs, input_shape, args, kwargs):
         flags = _class_flags(self.__class__)
         if flags['shape_fn']:
-            # (A user layer gets TensorShapes, as its `build` does:
-            # `input_shape.as_list()` works in both.)
-            shape = _normalize_shape(self.compute_output_shape(
-                _shape_for_build(input_shape) if flags['user']
-                else input_shape))
+            shape = _normalize_shape(
+                self._user_output_shape(inputs, input_shape, args, kwargs)
+                if flags['user'] else self.compute_output_shape(input_shape))
             if flags['user'] and isinstance(shape, list):
                 shape = self._fit_shapes_to_call(shape, inputs, args, kwargs)
             return shape
         return self._infer_output_shape(inputs, input_shape, args, kwargs)
+
+    def _user_output_shape(self, inputs, input_shape, args, kwargs):
+        """A custom layer's `compute_output_shape`, given the shapes its
+        code was written for: Keras 2 passes plain tuples (CapsNet's `Mask`
+        tests `type(input_shape[0]) is tuple`), tf.keras TensorShapes
+        (`input_shape.as_list()`); the other kind is tried where the first
+        raises. tf.keras takes the shape from `call` when
+        `compute_output_shape` fails on both, and so does a tf.keras
+        program here."""
+        shaped = _shape_for_build(input_shape)
+        tries = (shaped, input_shape) if common.is_tf_keras() \
+            else (input_shape, shaped)
+        first_error = None
+        for shapes in tries:
+            try:
+                return self.compute_output_shape(shapes)
+            except Exception as error:
+                first_error = first_error or error
+        if common.is_tf_keras():
+            try:
+                return self._infer_output_shape(inputs, input_shape, args,
+                                                kwargs)
+            except Exception:
+                pass
+        raise first_error
 
     def _fit_shapes_to_call(self, shapes, inputs, args, kwargs):
         """Keras 2 gives the tensors `call` returns the shapes of
