@@ -822,7 +822,10 @@ def transpose(a, perm=None, name=None, conjugate=False):
 
 
 def expand_dims(input, axis=None, name=None, dim=None):  # noqa: A002
-    return K.expand_dims(input, axis if axis is not None else dim)
+    axis = axis if axis is not None else dim
+    if _is_text(input):
+        return np.expand_dims(input, axis)  # (a string tensor: numpy)
+    return K.expand_dims(input, axis)
 
 
 def squeeze(input, axis=None, name=None, squeeze_dims=None):  # noqa: A002
@@ -1289,6 +1292,196 @@ def while_loop(cond, body, loop_vars, shape_invariants=None,
         return values[0]
     return type(loop_vars)(values) if isinstance(loop_vars, tuple) \
         else values
+
+
+class _TensorArrayStore(object):
+    """The elements a TensorArray and the arrays its writes return
+    share."""
+
+    def __init__(self, dtype, size, dynamic_size, clear_after_read,
+                 infer_shape, element_shape):
+        self.dtype = dtype
+        self.items = [None] * size
+        self.dynamic_size = dynamic_size
+        self.clear_after_read = clear_after_read
+        self.infer_shape = infer_shape
+        self.element_shape = element_shape
+        self.cleared = set()
+
+
+class TensorArray(object):
+    """tf.TensorArray as TensorFlow 2 runs it eagerly: `size` tensors of
+    one dtype (and, with `infer_shape`, one shape). `write`, `unstack` and
+    `scatter` return a TensorArray over the same elements, so both `ta =
+    ta.write(i, v)` (a while_loop body) and a bare `ta.write(i, v)` work;
+    `stack`, `gather` and `concat` are differentiable. Unwritten elements
+    read as zeros of the element shape; with `clear_after_read` (the
+    default) an element read once cannot be read again."""
+
+    def __init__(self, dtype, size=None, dynamic_size=None,
+                 clear_after_read=None, tensor_array_name=None, handle=None,
+                 flow=None, infer_shape=True, element_shape=None,
+                 colocate_with_first_write_call=True, name=None,
+                 _store=None):
+        if _store is not None:
+            self._store = _store
+            return
+        if handle is not None or flow is not None:
+            raise NotImplementedError(
+                'tf.TensorArray(handle=..., flow=...) wraps a TensorFlow '
+                'graph resource; create the TensorArray from dtype and '
+                'size instead.')
+        if size is None:
+            raise ValueError('Size must be declared for TensorArrays when '
+                             'eager execution is enabled.')
+        shape = None if element_shape is None else TensorShape(
+            None if d is None else int(d) for d in element_shape)
+        self._store = _TensorArrayStore(
+            as_dtype(dtype), int(_t(size)) if isinstance(size, torch.Tensor)
+            else int(size), builtins.bool(dynamic_size),
+            clear_after_read is None or builtins.bool(clear_after_read),
+            infer_shape, shape)
+
+    def _same(self):
+        return TensorArray(None, _store=self._store)
+
+    @property
+    def dtype(self):
+        return self._store.dtype
+
+    @property
+    def dynamic_size(self):
+        return self._store.dynamic_size
+
+    @property
+    def element_shape(self):
+        """The element shape (None until known)."""
+        return self._store.element_shape
+
+    def size(self, name=None):
+        return torch.tensor(len(self._store.items), dtype=torch.int32,
+                            device=K.get_device())
+
+    def _value(self, value):
+        store = self._store
+        if isinstance(value, torch.Tensor) and \
+                value.dtype != store.dtype._torch_dtype:
+            raise errors.InvalidArgumentError(
+                'TensorArray dtype is %s but Op is trying to write dtype %s'
+                % (store.dtype.name, _ops.dtype_name(value.dtype)))
+        value = _t(value, store.dtype.name)
+        if store.infer_shape:
+            shape = TensorShape(tuple(value.shape))
+            if store.element_shape is None:
+                store.element_shape = shape
+            elif not _compatible_shapes(store.element_shape, shape):
+                raise ValueError(
+                    'Incompatible shape for value (%s), expected (%s)'
+                    % (tuple(shape), tuple(store.element_shape)))
+        return value
+
+    def _place(self, index, value):
+        store = self._store
+        if index < 0:
+            raise errors.OutOfRangeError(
+                'Writing to negative indices (index %d) is not allowed.'
+                % index)
+        if index >= len(store.items):
+            if not store.dynamic_size:
+                raise errors.OutOfRangeError(
+                    'Tried to write to index %d but array is not resizeable '
+                    'and size is: %d' % (index, len(store.items)))
+            store.items.extend([None] * (index + 1 - len(store.items)))
+        store.items[index] = value
+
+    def write(self, index, value, name=None):
+        self._place(int(_t(index)), self._value(value))
+        return self._same()
+
+    def unstack(self, value, name=None):
+        value = _t(value)
+        if not self._store.dynamic_size and \
+                value.shape[0] > len(self._store.items):
+            raise errors.InvalidArgumentError(
+                'Tried to write to index %d but array is not resizeable '
+                'and size is: %d' % (value.shape[0] - 1,
+                                     len(self._store.items)))
+        for index in builtins.range(value.shape[0]):
+            self._place(index, self._value(value[index]))
+        return self._same()
+
+    def scatter(self, indices, value, name=None):
+        value = _t(value)
+        for position, index in builtins.enumerate(
+                _t(indices).reshape(-1).tolist()):
+            self._place(int(index), self._value(value[position]))
+        return self._same()
+
+    def _element(self, index):
+        store = self._store
+        item = store.items[index] if index < len(store.items) else None
+        if item is not None:
+            return item
+        if index in store.cleared:
+            raise errors.InvalidArgumentError(
+                'Could not read index %d twice because it was cleared after '
+                'a previous read (perhaps try setting clear_after_read = '
+                'false?)' % index)
+        if store.element_shape is None or \
+                not store.element_shape.is_fully_defined():
+            raise errors.InvalidArgumentError(
+                'Could not read from TensorArray index %d because it has '
+                'not yet been written to.' % index)
+        return torch.zeros(tuple(store.element_shape),
+                           dtype=store.dtype._torch_dtype,
+                           device=K.get_device())
+
+    def read(self, index, name=None):
+        index = int(_t(index))
+        value = self._element(index)
+        store = self._store
+        if store.clear_after_read and index < len(store.items) and \
+                store.items[index] is not None:
+            store.items[index] = None
+            store.cleared.add(index)
+        return value
+
+    def stack(self, name=None):
+        return self.gather(builtins.range(len(self._store.items)))
+
+    def gather(self, indices, name=None):
+        if isinstance(indices, torch.Tensor):
+            indices = indices.reshape(-1).tolist()
+        items = [self._element(int(i)) for i in indices]
+        if items:
+            return torch.stack(items)
+        shape = self._store.element_shape or ()
+        return torch.zeros((0,) + tuple(shape),
+                           dtype=self._store.dtype._torch_dtype,
+                           device=K.get_device())
+
+    def concat(self, name=None):
+        items = [self._element(i)
+                 for i in builtins.range(len(self._store.items))]
+        if not items:
+            return torch.zeros((0,), dtype=self._store.dtype._torch_dtype,
+                               device=K.get_device())
+        return torch.cat(items)
+
+    def identity(self):
+        return self._same()
+
+    def close(self, name=None):
+        return None
+
+    def mark_used(self):
+        return None
+
+
+def _compatible_shapes(expected, shape):
+    return len(expected) == len(shape) and builtins.all(
+        a is None or b is None or int(a) == int(b)
+        for a, b in zip(expected, shape))
 
 
 def _flatten(structure):
@@ -1851,35 +2044,58 @@ def _ssim(img1, img2, max_val, filter_size=11, filter_sigma=1.5, k1=0.01,
 def _non_max_suppression(boxes, scores, max_output_size, iou_threshold=0.5,
                          score_threshold=float('-inf'), name=None):
     """Greedy non-maximum suppression: the indices (int32) of the boxes
-    kept, by decreasing score; a box overlapping a kept one by more than
-    `iou_threshold` (intersection over union) is dropped. Boxes are
-    [y1, x1, y2, x2] (either corner order)."""
+    kept, by decreasing score (ties: the lower index first); a box
+    overlapping a kept one by more than `iou_threshold` (intersection over
+    union) is dropped. Boxes are [y1, x1, y2, x2] (either corner order).
+    As TensorFlow's kernel does, a box of no area overlaps nothing, and a
+    box whose overlap with a kept one is not a number (boxes of infinite
+    size) falls to score 0, behind every box of positive score."""
     def fn(boxes, scores):
         boxes, scores = _t(boxes).float(), _t(scores).float()
-        y1 = torch.minimum(boxes[:, 0], boxes[:, 2])
-        y2 = torch.maximum(boxes[:, 0], boxes[:, 2])
-        x1 = torch.minimum(boxes[:, 1], boxes[:, 3])
-        x2 = torch.maximum(boxes[:, 1], boxes[:, 3])
-        areas = (y2 - y1) * (x2 - x1)
-        order = torch.argsort(scores, descending=True, stable=True)
-        order = order[scores[order] > score_threshold]
+        corners = _box_corners(boxes)
+        alive = torch.nonzero(scores > score_threshold).flatten()
+        current = scores[alive]
         keep = []
         limit = int(max_output_size)
-        while order.numel() and len(keep) < limit:
-            best = order[0]
+        while alive.numel() and len(keep) < limit:
+            top = int(torch.argmax(current))   # (the first of equal ones)
+            best = alive[top]
             keep.append(best)
-            rest = order[1:]
-            height = (torch.minimum(y2[best], y2[rest]) -
-                      torch.maximum(y1[best], y1[rest])).clamp(min=0)
-            width = (torch.minimum(x2[best], x2[rest]) -
-                     torch.maximum(x1[best], x1[rest])).clamp(min=0)
-            inter = height * width
-            iou = inter / (areas[best] + areas[rest] - inter).clamp(
-                min=1e-12)
-            order = rest[iou <= iou_threshold]
+            rest = torch.cat([alive[:top], alive[top + 1:]])
+            current = torch.cat([current[:top], current[top + 1:]])
+            iou = _overlaps(corners, best, rest)
+            undefined = torch.isnan(iou)
+            current = torch.where(undefined, torch.zeros_like(current),
+                                  current)
+            stay = ~(iou > iou_threshold) & (current > score_threshold)
+            alive, current = rest[stay], current[stay]
         return torch.stack(keep).int() if keep else \
             torch.zeros((0,), dtype=torch.int32, device=boxes.device)
     return _op(fn, 'non_max_suppression')(boxes, scores)
+
+
+def _box_corners(boxes):
+    """(y1, x1, y2, x2, area) of [y1, x1, y2, x2] boxes in either corner
+    order."""
+    y1 = torch.minimum(boxes[:, 0], boxes[:, 2])
+    y2 = torch.maximum(boxes[:, 0], boxes[:, 2])
+    x1 = torch.minimum(boxes[:, 1], boxes[:, 3])
+    x2 = torch.maximum(boxes[:, 1], boxes[:, 3])
+    return y1, x1, y2, x2, (y2 - y1) * (x2 - x1)
+
+
+def _overlaps(corners, best, rest):
+    """Intersection over union of box `best` with each of `rest`; 0 where
+    either box has no area."""
+    y1, x1, y2, x2, areas = corners
+    height = (torch.minimum(y2[best], y2[rest]) -
+              torch.maximum(y1[best], y1[rest])).clamp(min=0)
+    width = (torch.minimum(x2[best], x2[rest]) -
+             torch.maximum(x1[best], x1[rest])).clamp(min=0)
+    inter = height * width
+    iou = inter / (areas[best] + areas[rest] - inter)
+    return torch.where((areas[best] <= 0) | (areas[rest] <= 0),
+                       torch.zeros_like(iou), iou)
 
 
 image.non_max_suppression = _non_max_suppression
@@ -3631,6 +3847,9 @@ python.ops.control_flow_ops.group = group
 python.ops.control_flow_ops.cond = cond
 python.ops.control_flow_ops.while_loop = while_loop
 python.ops.control_flow_ops.no_op = no_op
+python.ops.tensor_array_ops = _submodule('python.ops.tensor_array_ops',
+                                         'Tensor arrays.')
+python.ops.tensor_array_ops.TensorArray = TensorArray
 # TensorFlow's math_ops holds tf.math and top-level operations (`cast`,
 # `matmul`, `range`, ...), which optimizer libraries call from it.
 python.ops.math_ops = _submodule('python.ops.math_ops', 'Math operations.')
@@ -3704,8 +3923,26 @@ compat.dimension_value = _dimension_value
 compat.dimension_at_index = lambda shape, index: TensorShape(
     tuple(shape))[index]
 
+# ---------------------------------------------------------------- strings
+strings = _submodule('strings', 'String operations on numpy arrays of '
+                     'bytes (torch has no string tensors).')
+
+
+def _string_op(name):
+    def op(*args, **kwargs):
+        from .layers import text_preprocessing
+        return getattr(text_preprocessing, name)(*args, **kwargs)
+    op.__name__ = name
+    return op
+
+
+for _name in ('lower', 'upper', 'regex_replace', 'strip', 'length', 'join',
+              'split'):
+    setattr(strings, _name, _string_op(_name))
+
+
 SUBMODULES = ('nn', 'math', 'linalg', 'random', 'dtypes', 'train', 'data',
-              'image', 'losses', 'summary', 'initializers',
+              'image', 'losses', 'summary', 'initializers', 'strings',
               'logging', 'autograph', 'config', 'config.experimental',
               'config.threading', 'config.optimizer', 'test', 'errors',
               'compat')
@@ -3714,6 +3951,8 @@ SUBMODULES = ('nn', 'math', 'linalg', 'random', 'dtypes', 'train', 'data',
 def __getattr__(name):
     if name == 'keras':
         return _keras()
+    if name == 'metrics':
+        return _keras().metrics  # (tf.metrics: tf.keras.metrics)
     raise AttributeError(
         "module 'tensorflow' has no attribute %r: keras_compat runs Keras on "
         'PyTorch without TensorFlow, and its TensorFlow stand-in has only '

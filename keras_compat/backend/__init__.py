@@ -27,6 +27,12 @@ ctc_label_dense_to_sparse = _conv_ops.ctc_label_dense_to_sparse
 from .. import tensorflow_compat as tf  # noqa: E402
 import builtins as _builtins  # noqa: E402
 
+# Keras 2.1 and 2.2's TensorFlow backend imported these TensorFlow modules,
+# and code written for it reaches them through the backend
+# (keras-yolo3's `K.control_flow_ops.while_loop`).
+control_flow_ops = tf.python.ops.control_flow_ops
+tensor_array_ops = tf.python.ops.tensor_array_ops
+
 # Keras 2's backend kept Python's builtins under these names (its own
 # `all`, `any`, `sum` and `slice` shadow them).
 py_all, py_any, py_sum, py_slice = (_builtins.all, _builtins.any,

@@ -52,3 +52,34 @@ def getitem(tensor, index):
     """`tensor[index]`, backward steps included."""
     tensor, index = forward_steps(tensor, index)
     return tensor[index]
+
+
+def _any_step_backward(index):
+    if type(index) is tuple:
+        for item in index:
+            if type(item) is slice and steps_backward(item):
+                return True
+        return False
+    return type(index) is slice and steps_backward(index)
+
+
+def index_backward_steps():
+    """Gives torch tensors TensorFlow's backward slices everywhere
+    (`K.shape(x)[1:3][::-1]`, `boxes[..., ::-1]` in a script's own code,
+    outside any layer call): torch refuses a negative step. Other indices
+    go to torch's own `__getitem__` untouched."""
+    torch_getitem = torch.Tensor.__getitem__
+    if getattr(torch_getitem, '_keras_compat_backward_steps', False):
+        return
+
+    def __getitem__(self, index):
+        if _any_step_backward(index):
+            self, index = forward_steps(self, index)
+        return torch_getitem(self, index)
+
+    __getitem__.__doc__ = torch_getitem.__doc__
+    __getitem__._keras_compat_backward_steps = True
+    torch.Tensor.__getitem__ = __getitem__
+
+
+index_backward_steps()

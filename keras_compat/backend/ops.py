@@ -87,7 +87,9 @@ def _t(x, dtype=None):
     if isinstance(x, np.ndarray):
         if dtype is None and x.dtype == np.float64:
             dtype = common.floatx()
-        t = torch.from_numpy(np.ascontiguousarray(x))
+        # (np.ascontiguousarray turns a 0-d array into shape (1,): a scalar
+        # such as K.cast_to_floatx(1.0) keeps its shape ().)
+        t = torch.from_numpy(np.ascontiguousarray(x).reshape(x.shape))
         t = t.to(get_device())
         return t if dtype is None else t.to(torch_dtype(dtype))
     if isinstance(x, (list, tuple)) and builtins.any(
@@ -355,11 +357,12 @@ def _skips_update(x):
     (Keras 2 only built the graph there), and, in evaluate and predict,
     one of a weight of a layer that is not stateful (Keras 2's test and
     predict functions ran only the updates of stateful layers, so a
-    custom normalization layer keeps its statistics there)."""
+    custom normalization layer keeps its statistics there; tf.keras runs
+    the update ops of every call, in evaluate and predict too)."""
     from ..engine import symbolic
     if symbolic.probe_values() is not None:
         return True
-    return common.in_inference_loop() and \
+    return common.in_inference_loop() and not common.is_tf_keras() and \
         getattr(x, '_keras_tracked', False) and \
         not getattr(x, '_keras_state', True)
 
@@ -496,7 +499,21 @@ def clear_session():
 
 
 def backend():
-    """The name of the engine under this Keras API."""
+    """The name Keras 2 programs branch on: 'tensorflow' while `import
+    tensorflow` gives keras_compat's TensorFlow stand-in (the script
+    runner, `install_as_keras()`), so that a program's
+    `K.backend() == 'tensorflow'` branch, the one Keras on TensorFlow ran,
+    runs with its numbers (cbaziotis' AttentionWithContext computes x.W^T
+    there and x.W in the other branch); 'torch' otherwise."""
+    import sys
+    from .. import aliasing
+    module = sys.modules.get('tensorflow')
+    if module is not None:
+        return 'tensorflow' if aliasing._is_ours(module) else 'torch'
+    for finder in sys.meta_path:
+        if isinstance(finder, aliasing.TensorFlowStandInFinder):
+            return 'torch' if aliasing._real_tensorflow_found(finder) \
+                else 'tensorflow'
     return 'torch'
 
 
@@ -656,11 +673,34 @@ def prod(x, axis=None, keepdims=False):
 
 
 def max(x, axis=None, keepdims=False):
-    return _reduce(torch.amax, x, axis, keepdims)
+    return _extremum(torch.amax, x, axis, keepdims, largest=True)
 
 
 def min(x, axis=None, keepdims=False):
-    return _reduce(torch.amin, x, axis, keepdims)
+    return _extremum(torch.amin, x, axis, keepdims, largest=False)
+
+
+def _extremum(fn, x, axis, keepdims, largest):
+    x = _t(x)
+    if x.numel() == 0:
+        return _extremum_of_nothing(x, axis, keepdims, largest)
+    return _reduce(fn, x, axis, keepdims)
+
+
+def _extremum_of_nothing(x, axis, keepdims, largest):
+    """K.max / K.min over no elements: TensorFlow's identity of the
+    reduction (-inf or the lowest integer for max, inf or the highest for
+    min), where torch refuses an empty reduction axis."""
+    # (A sum gives the reduced shape and keeps the result in the graph.)
+    shaped = _reduce(torch.sum, x, axis, keepdims)
+    if x.is_floating_point():
+        return shaped + (float('-inf') if largest else float('inf'))
+    if x.dtype == torch.bool:
+        fill = not largest
+    else:
+        limits = torch.iinfo(x.dtype)
+        fill = limits.min if largest else limits.max
+    return torch.full(shaped.shape, fill, dtype=x.dtype, device=x.device)
 
 
 def var(x, axis=None, keepdims=False):
