@@ -791,6 +791,13 @@ class Layer(nn.Module):
 
     def _initial_value(self, initializer, shape, dtype):
         value = initializer(shape, dtype=dtype)
+        if isinstance(value, torch.Tensor):
+            # An initializer computing on backend variables (`K.ones(shape)
+            # * c`, `K.variable(...)`) gives a variable or an expression:
+            # its value now, as a plain tensor.
+            value = variable_graph.current(value)
+            with torch._C.DisableTorchFunctionSubclass():
+                value = value.detach().as_subclass(torch.Tensor)
         if not isinstance(value, torch.Tensor):
             value = torch.as_tensor(np.asarray(value))
         value = value.to(device=K.get_device(), dtype=K.torch_dtype(dtype))
@@ -2083,7 +2090,9 @@ def _to_tensors(inputs):
             return inputs
         if inputs.dtype == np.float64:
             inputs = inputs.astype(common.floatx())
-        return torch.from_numpy(np.ascontiguousarray(inputs)).to(
+        # (np.ascontiguousarray gives a 0-d array shape (1,).)
+        return torch.from_numpy(
+            np.ascontiguousarray(inputs).reshape(inputs.shape)).to(
             K.get_device())
     if isinstance(inputs, (list, tuple)):
         return [_to_tensors(x) if isinstance(x, np.ndarray) else x

@@ -350,9 +350,30 @@ def predict_loop(model, batches, verbose=0, callbacks=None):
         raise
     callback_list.on_predict_end()
     arrays = [] if results is None else \
-        [torch.cat(parts, dim=0).cpu().numpy() for parts in results]
+        [_as_returned(_joined_batches(parts).cpu().numpy())
+         for parts in results]
     arrays = arrays[0] if len(arrays) == 1 else arrays
     return strategy.gather_predictions(arrays) if split else arrays
+
+
+def _as_returned(array):
+    """tf.keras returns a scalar output as a Python number."""
+    if array.ndim == 0 and common.is_tf_keras():
+        return array.item()
+    return array
+
+
+def _joined_batches(parts):
+    """One output over all batches. A scalar output (a `Lambda` returning
+    the batch's loss, as in keras-yolo3's training model) stays a scalar
+    for one batch and is one value per batch for several, as tf.keras
+    gives it; Keras 2 filled each batch's rows with its value."""
+    if parts[0].dim() > 0:
+        return torch.cat(parts, dim=0)
+    if common.is_tf_keras():
+        return parts[0] if len(parts) == 1 else torch.stack(parts)
+    return torch.cat([part.expand(int(part._keras_rows))
+                      for part in parts])
 
 
 def _predict_batches(model, batches, callback_list, bar):
@@ -373,6 +394,10 @@ def _predict_batches(model, batches, callback_list, bar):
                 results = [[] for _ in parts[0]]
             for outputs in parts:
                 for store, out in zip(results, outputs):
+                    if out.dim() == 0:
+                        # (How many rows a scalar output stands for.)
+                        out._keras_rows = batch.inputs[0].shape[0] \
+                            if batch.inputs else 1
                     store.append(out)
             if want_end:
                 outputs = joined_parts(parts)
