@@ -53,6 +53,20 @@ def test_script_sees_main_argv_and_keras_paths(tmp_path):
     assert 'FLOATX float32' in result.stdout
 
 
+def test_backend_is_tensorflow_for_scripts(tmp_path):
+    # Libraries branch on K.backend() == 'tensorflow' (cbaziotis'
+    # AttentionWithContext computes x.W^T there): the script runner serves
+    # TensorFlow, so that branch runs; imported by its own name, 'torch'.
+    script = write(tmp_path, 'script.py', '''
+        from keras import backend as K
+        print('BACKEND', K.backend())
+    ''')
+    result = run(['run', script])
+    assert 'BACKEND tensorflow' in result.stdout, result.stderr
+    import keras_compat
+    assert keras_compat.backend.backend() == 'torch'
+
+
 def test_numpy_1_aliases_of_old_scripts(tmp_path):
     script = write(tmp_path, 'old_numpy.py', '''
         import numpy as np
