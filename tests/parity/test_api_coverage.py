@@ -50,8 +50,10 @@ def test_every_layer_has_a_parity_case():
                 'RandomRotation', 'RandomZoom', 'RandomContrast',
                 'RandomBrightness', 'RandomCrop', 'RandomHeight',
                 'RandomWidth'}
-    # Against values tf_keras computed (tests/layers/test_lookup.py).
-    covered |= {'IntegerLookup', 'Hashing'}
+    # Against values tf_keras computed (tests/layers/test_lookup.py,
+    # tests/layers/test_text_vectorization.py).
+    covered |= {'IntegerLookup', 'Hashing', 'StringLookup',
+                'TextVectorization'}
     missing = sorted(min(names) for cls, names in
                      _public_classes(layers, Layer).items()
                      if not names & covered and
