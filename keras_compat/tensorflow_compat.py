@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from . import backend as K
 from .backend import ops as _ops
 from .backend.tensor_shape import TensorShape, Dimension  # noqa: F401
+from . import tensorflow_distribute as _distribute
 from . import tensorflow_image_ops as _image_ops
 
 __version__ = '1.15.5'
@@ -3590,6 +3591,49 @@ config.run_functions_eagerly = lambda run_eagerly: None
 config.experimental_run_functions_eagerly = config.run_functions_eagerly
 config.optimizer = _submodule('config.optimizer', 'Graph optimizer.')
 config.optimizer.set_jit = lambda enabled: None
+
+
+
+def _connect_to_cluster(cluster_spec_or_resolver, *args, **kwargs):
+    """Reached only with a TPU or remote cluster, which PyTorch here has
+    not: refused by name."""
+    raise NotImplementedError(
+        'tf.config.experimental_connect_to_cluster: remote TensorFlow '
+        'clusters and TPUs are not supported; run several processes with '
+        'torchrun instead (see keras_compat.distributed).')
+
+
+config.experimental_connect_to_cluster = _connect_to_cluster
+config.experimental_connect_to_host = _connect_to_cluster
+
+# tf.distribute (strategies over this run's torchrun processes).
+distribute = _submodule('distribute', _distribute.__doc__)
+for _name in ('ReduceOp', 'InputContext', 'ReplicaContext', 'Strategy',
+              'MirroredStrategy', 'MultiWorkerMirroredStrategy',
+              'OneDeviceStrategy', 'TPUStrategy', 'NcclAllReduce',
+              'HierarchicalCopyAllReduce', 'ReductionToOneDevice',
+              'get_strategy', 'has_strategy', 'in_cross_replica_context',
+              'get_replica_context', 'experimental_set_strategy'):
+    setattr(distribute, _name, getattr(_distribute, _name))
+distribute.cluster_resolver = _submodule('distribute.cluster_resolver',
+                                         'Cluster resolvers.')
+distribute.cluster_resolver.TPUClusterResolver = \
+    _distribute.TPUClusterResolver
+distribute.experimental = _submodule('distribute.experimental',
+                                     'Strategies of tf 2.0-2.3.')
+distribute.experimental.TPUStrategy = _distribute.TPUStrategy
+distribute.experimental.MultiWorkerMirroredStrategy = \
+    _distribute.MultiWorkerMirroredStrategy
+distribute.experimental.ParameterServerStrategy = \
+    _distribute.ParameterServerStrategy
+distribute.experimental.CommunicationOptions = _Options
+distribute.experimental.CollectiveCommunication = _Options(
+    AUTO='AUTO', RING='RING', NCCL='NCCL')
+distribute.experimental.CommunicationImplementation = \
+    distribute.experimental.CollectiveCommunication
+tpu = _submodule('tpu', 'TPU systems.')
+tpu.experimental = _submodule('tpu.experimental', 'TPU systems.')
+tpu.experimental.initialize_tpu_system = _connect_to_cluster
 
 test = _submodule('test', 'Device queries.')
 test.is_gpu_available = lambda cuda_only=False, min_cuda_compute_capability=\
