@@ -19,7 +19,8 @@ from ..engine.base_layer import Layer, _WeightRecord
 from ..utils import farmhash
 from .preprocessing import (COUNT, INT, MULTI_HOT, ONE_HOT, PreprocessingLayer,
                             _as_tensor, _categorical_output_shape,
-                            _check_output_mode, _is_batched, _output_dtype,
+                            _check_output_mode, _output_dtype,
+                            adapt_batches,
                             _refuse_sparse, encode_categorical, listify)
 
 __all__ = ['IntegerLookup', 'StringLookup', 'Hashing', 'is_string_data',
@@ -84,28 +85,11 @@ def string_array(data):
 
 def string_batches(data, batch_size=None, steps=None):
     """(batch, batched) pairs of string data for `adapt`, read as
-    PreprocessingLayer.adapt reads numeric data: an array or list in
-    batches of `batch_size` rows (32 by default, or len / `steps`), at most
-    `steps`; a dataset, Sequence or generator element by element."""
-    if isinstance(data, (list, tuple, np.ndarray) + _TEXT_TYPES):
-        array = string_array(data)
-        if array.ndim == 0:
-            raise ValueError('adapt() needs data with a batch axis; got a '
-                             'scalar.')
-        count = len(array)
-        if not batch_size:
-            batch_size = int(np.ceil(count / float(steps))) if steps else 32
-        total = int(np.ceil(count / float(batch_size)))
-        if steps:
-            total = min(total, int(steps))
-        for i in range(total):
-            yield array[i * batch_size:(i + 1) * batch_size], True
-        return
-    batched = _is_batched(data)
-    for i, element in enumerate(data):
-        if steps is not None and i >= steps:
-            break
-        yield string_array(element), batched
+    PreprocessingLayer.adapt reads numeric data."""
+    return adapt_batches(
+        data, batch_size, steps, convert=string_array,
+        is_array=lambda d: isinstance(d, (list, tuple, np.ndarray) +
+                                      _TEXT_TYPES))
 
 
 def adapt_on_strings(layer, data, batch_size=None, steps=None):

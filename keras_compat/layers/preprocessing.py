@@ -50,14 +50,21 @@ def _as_tensor(data):
     return torch.as_tensor(np.asarray(data))
 
 
-def adapt_batches(data, batch_size=None, steps=None):
+def adapt_batches(data, batch_size=None, steps=None, is_array=None,
+                  convert=None):
     """(batch, batched) pairs for `adapt`: `batched` tells whether the
     first axis of `batch` is a batch axis of unknown size (arrays, batched
     datasets, Sequences and generators) or part of one element (an
-    unbatched dataset's elements, as tf.keras builds the layer on them)."""
-    if _is_array(data):
-        array = _as_tensor(data)
-        if array.dim() == 0:
+    unbatched dataset's elements, as tf.keras builds the layer on them).
+    An array (`is_array`) is read in batches of `batch_size` rows (32 by
+    default, or len / `steps`), at most `steps`; each batch or element is
+    made a tensor by `convert` (numeric by default; strings for the
+    lookup layers)."""
+    is_array = is_array or _is_array
+    convert = convert or _as_tensor
+    if is_array(data):
+        array = convert(data)
+        if array.ndim == 0:
             raise ValueError('adapt() needs data with a batch axis; got a '
                              'scalar.')
         count = array.shape[0]
@@ -74,7 +81,7 @@ def adapt_batches(data, batch_size=None, steps=None):
     for i, element in enumerate(data):
         if steps is not None and i >= steps:
             break
-        yield _as_tensor(element), batched
+        yield convert(element), batched
 
 
 def _is_batched(data):
