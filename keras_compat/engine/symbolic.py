@@ -106,11 +106,17 @@ class TensorOpLayer(Layer):
         if any(x._keras_shape and x._keras_shape[0] is None
                for x in symbolic):
             # Dimensions that follow the batch size are unknown.
-            _, again = self._probe(symbolic, batch=3)
-            for shape, other in zip(shapes, again):
-                for i, (a, b) in enumerate(zip(shape, other.shape)):
-                    if a != b:
-                        shape[i] = None
+            _unknown_where_they_differ(shapes,
+                                       self._probe(symbolic, batch=3)[1])
+        if _has_unknown_inner_dims(symbolic) and \
+                any(_is_shape_like(x) for x in symbolic):
+            # Sizes computed from the unknown dimensions (`K.shape(x)[1]`)
+            # are unknown too.
+            try:
+                _unknown_where_they_differ(
+                    shapes, self._probe(symbolic, batch=2, unknown=4)[1])
+            except RuntimeError:
+                pass
         self._result_dtype = K.dtype_name(outs[0].dtype) if outs else None
         shapes = [tuple(shape) for shape in shapes]
         return shapes if isinstance(out, (list, tuple)) else shapes[0]
@@ -132,8 +138,8 @@ class TensorOpLayer(Layer):
         return shapes if isinstance(out, (list, tuple)) else shapes[0]
 
     def _probe(self, symbolic, batch, unknown=3):
-        dummies = [dummy_value(x, batch, unknown) for x in symbolic]
         with torch.no_grad(), probing():
+            dummies = _probe_inputs(symbolic, batch, unknown)
             out = self.call(dummies if len(dummies) > 1 else dummies[0])
         outs = list(out) if isinstance(out, (list, tuple)) else [out]
         return out, [o if isinstance(o, torch.Tensor) else
@@ -219,6 +225,50 @@ def dummy_value(tensor, batch=2, unknown=3):
              for i, d in enumerate(tensor._keras_shape)]
     dtype = K.torch_dtype(tensor.dtype) if tensor.dtype else torch.float32
     return torch.zeros(shape, dtype=dtype, device=K.get_device())
+
+
+def _unknown_where_they_differ(shapes, other_outputs):
+    """Marks unknown (None) the dimensions of `shapes` that another probe
+    gave other sizes."""
+    for shape, other in zip(shapes, other_outputs):
+        for i, (a, b) in enumerate(zip(shape, other.shape)):
+            if a != b:
+                shape[i] = None
+
+
+def _probe_inputs(symbolic, batch, unknown):
+    """Stand-in values of an operation's symbolic inputs for a shape
+    probe: zeros of their static shapes, the same zeros for the same
+    tensor, and for a shape-like input (an integer scalar or vector made by
+    operations, `K.shape(x)[1]`) the value those operations compute from
+    the others' stand-ins, so that `K.reshape(x, [-1, s[0], s[1], 2, 3])`
+    with `s = K.shape(x)[1:3]` agrees with the stand-in of `x`."""
+    memo = {}
+
+    def value(x):
+        if id(x) not in memo:
+            memo[id(x)] = _computed_shape_value(x, value) \
+                if _is_shape_like(x) else dummy_value(x, batch, unknown)
+        return memo[id(x)]
+    return [value(x) for x in symbolic]
+
+
+def _is_shape_like(x):
+    history = getattr(x, '_keras_history', None)
+    return history is not None and \
+        isinstance(history[0], TensorOpLayer) and x._keras_shape is not \
+        None and len(x._keras_shape) <= 1 and x.dtype is not None and \
+        not K.torch_dtype(x.dtype).is_floating_point
+
+
+def _computed_shape_value(x, value):
+    layer, node_index, tensor_index = x._keras_history
+    inputs = [value(t) for t in layer._inbound_nodes[node_index]
+              .input_tensors]
+    out = layer.call(inputs if len(inputs) > 1 else inputs[0])
+    out = out[tensor_index] if isinstance(out, (list, tuple)) else out
+    return out if isinstance(out, torch.Tensor) else \
+        torch.as_tensor(np.asarray(out))
 
 
 class running(object):

@@ -204,3 +204,16 @@ def test_ctc_decode_of_a_lambda_output_in_an_ocr_model():
     decoded, log_prob = K.ctc_decode(out, np.array([6, 4]))
     assert K.int_shape(log_prob) == (2, 1)
     assert K.get_value(decoded[0]).dtype == np.int64
+
+
+def test_reshape_to_sizes_computed_from_the_shape_of_a_keras_tensor():
+    # keras-yolo3's yolo_head: K.reshape(x, [-1, s[0], s[1], anchors, n])
+    # with s = K.shape(x)[1:3]; tf_keras 2.21 (graph mode) gives the
+    # static shape (None, None, None, 2, 3) and runs on any grid size.
+    x = Input((None, None, 6))
+    grid = K.shape(x)[1:3]
+    y = K.reshape(x, [-1, grid[0], grid[1], 2, 3])
+    assert K.int_shape(y) == (None, None, None, 2, 3)
+    run = K.function([x], [y])
+    assert run([np.zeros((1, 4, 5, 6), 'float32')])[0].shape == \
+        (1, 4, 5, 2, 3)
