@@ -293,3 +293,15 @@ def test_endless_dataset_goes_on_across_epochs(batch_first, losses):
                                    atol=2e-5)
     finally:
         common.set_api_flavour('keras')
+
+
+def test_symbolic_dtypes_answer_tensorflow_dtype_attributes():
+    # tf.keras code reads `inputs.dtype.name` / `.is_floating` on Keras
+    # tensors; Keras 2 code compares them with strings.
+    x = keras.Input((3,))
+    i = keras.Input((3,), dtype='int32')
+    assert x.dtype == 'float32' and x.dtype == tf.float32
+    assert x.dtype.name == 'float32' and x.dtype.is_floating
+    assert i.dtype.is_integer and not i.dtype.is_floating
+    assert i.dtype.as_numpy_dtype is np.int32
+    assert keras.backend.dtype(x) == 'float32'

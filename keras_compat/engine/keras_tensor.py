@@ -20,6 +20,28 @@ if not hasattr(torch.Tensor, 'get_shape'):
     torch.Tensor.get_shape = _tensor_get_shape
 
 
+class DTypeName(str):
+    """A symbolic tensor's dtype: its name, as Keras 2's `K.dtype` gives
+    it, that also answers TensorFlow's DType attributes (`x.dtype.name`,
+    `is_floating`, `as_numpy_dtype`, ...) as tf.keras's symbolic tensors
+    do; it compares equal to `tf.float32` and to 'float32' alike."""
+
+    __slots__ = ()
+
+    @property
+    def name(self):
+        return str(self)
+
+    def __getattr__(self, attribute):
+        if attribute.startswith('__'):
+            raise AttributeError(attribute)
+        from .. import tensorflow_compat
+        return getattr(tensorflow_compat.as_dtype(str(self)), attribute)
+
+    def __reduce__(self):
+        return (DTypeName, (str(self),))
+
+
 class KerasTensor(object):
     """A symbolic tensor: shape, dtype and the node that produced it.
 
@@ -35,7 +57,7 @@ class KerasTensor(object):
                  keras_history=None):
         self._keras_shape = tuple(None if d is None else int(d)
                                   for d in shape)
-        self.dtype = dtype
+        self.dtype = DTypeName(dtype) if isinstance(dtype, str) else dtype
         self.name = name
         self.sparse = sparse
         self._keras_history = keras_history
