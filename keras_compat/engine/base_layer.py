@@ -764,6 +764,8 @@ class Layer(nn.Module):
                             % sorted(kwargs))
         if shape is None:
             shape = ()
+        if isinstance(shape, (int, np.integer)):
+            shape = (shape,)   # (tf.TensorShape(4) is the shape (4,))
         shape = tuple(int(d) for d in shape)
         if name is None:
             # (tf.keras calls an unnamed weight 'Variable'.)

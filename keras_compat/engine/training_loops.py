@@ -427,12 +427,18 @@ class LazyRows(object):
         return self.rows
 
 
+def _on_accelerator(batch):
+    """Whether a batch input lives off the host (a string batch, a numpy
+    array, is on the host)."""
+    return isinstance(batch, torch.Tensor) and batch.device.type != 'cpu'
+
+
 def predicted_parts(model, inputs, rows):
     """The outputs of one predict batch, as a list of the outputs of its
     row slices (`batch_slicing`; one slice for most batches)."""
     batch_rows = int(inputs[0].shape[0]) if inputs else 0
     if batch_rows <= batch_slicing.ROW_MULTIPLE or \
-            inputs[0].device.type != 'cpu' or rows() is None or \
+            _on_accelerator(inputs[0]) or rows() is None or \
             batch_rows <= rows():
         return [training_step.predict_step(model, inputs)]
     return [training_step.predict_step(model, [x[start:stop] for x in inputs])

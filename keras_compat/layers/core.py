@@ -321,14 +321,24 @@ class SpatialDropout3D(_SpatialDropoutND):
 
 class Flatten(Layer):
     """Flattens all axes but the batch axis (channels_first inputs are
-    first moved to channels-last order, as Keras does)."""
+    first moved to channels-last order, as Keras does). Keras 2 wants
+    inputs of rank 3 or more and fully known non-batch dimensions; tf.keras
+    takes any rank from 1 (a `(batch,)` input becomes `(batch, 1)`) and
+    gives a None dimension where a non-batch one is unknown."""
 
     def __init__(self, data_format=None, **kwargs):
         super(Flatten, self).__init__(**kwargs)
-        self.input_spec = InputSpec(min_ndim=3)
+        self._tf_keras_rules = K.common.is_tf_keras()
+        self.input_spec = InputSpec(min_ndim=1 if self._tf_keras_rules
+                                    else 3)
         self.data_format = K.normalize_data_format(data_format)
 
     def compute_output_shape(self, input_shape):
+        input_shape = tuple(input_shape)
+        if self._tf_keras_rules:
+            flat = int(np.prod(input_shape[1:])) \
+                if all(input_shape[1:]) else None
+            return (input_shape[0], flat)
         if not all(input_shape[1:]):
             raise ValueError('The shape of the input to "Flatten" is not '
                              'fully defined (got ' + str(input_shape[1:]) +
