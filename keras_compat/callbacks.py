@@ -847,7 +847,15 @@ class LearningRateScheduler(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
-            logs['lr'] = float(K.get_value(self.model.optimizer.lr))
+            logs['lr'] = K.get_value(self.model.optimizer.lr)
+
+
+def _reduced_lr(old_lr, factor):
+    """`old_lr * factor` as each Keras computes it: in float64 from the
+    float32 rate in Keras 2, in float32 in tf.keras."""
+    if K.common.is_tf_keras():
+        return float(np.float32(np.float32(old_lr) * np.float32(factor)))
+    return float(old_lr) * factor
 
 
 class ReduceLROnPlateau(Callback):
@@ -903,7 +911,7 @@ class ReduceLROnPlateau(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}
-        logs['lr'] = float(K.get_value(self.model.optimizer.lr))
+        logs['lr'] = K.get_value(self.model.optimizer.lr)
         current = _logged_value(self, logs, self.monitor)
         if current is None:
             warnings.warn('Reduce LR on plateau conditioned on metric `%s` '
@@ -920,9 +928,10 @@ class ReduceLROnPlateau(Callback):
         elif not self.in_cooldown():
             self.wait += 1
             if self.wait >= self.patience:
-                old_lr = float(K.get_value(self.model.optimizer.lr))
-                if old_lr > self.min_lr:
-                    new_lr = max(old_lr * self.factor, self.min_lr)
+                old_lr = K.get_value(self.model.optimizer.lr)
+                if old_lr > np.float32(self.min_lr):
+                    new_lr = max(_reduced_lr(old_lr, self.factor),
+                                 self.min_lr)
                     K.set_value(self.model.optimizer.lr, new_lr)
                     if self.verbose > 0:
                         print('\n%s: ReduceLROnPlateau reducing '

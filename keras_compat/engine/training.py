@@ -617,12 +617,13 @@ class Model(Network):
 
     def _check_trainable_weights_consistency(self):
         """Warns, as Keras 2 does, when `trainable` changed since compile()
-        so that a different set of weights would train."""
+        so that a different set of weights would train (tf.keras does not
+        warn)."""
         if self.optimizer is None:
             return
         self._prepare_training()
         collected = self._collected_trainable
-        if collected is not None and \
+        if collected is not None and not common.is_tf_keras() and \
                 self._current_trainable_count != len(collected):
             warnings.warn(UserWarning(
                 'Discrepancy between trainable weights and collected '

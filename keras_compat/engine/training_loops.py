@@ -67,9 +67,11 @@ def fit_loop(model, train_batches, val_batches, epochs, verbose, callbacks,
     # Keras 2 hands callbacks the validation arrays (x..., y..., sample
     # weights..., and the learning phase for a model using one) as
     # `self.validation_data`; an empty list without validation arrays.
-    for callback in callback_list:
-        callback.validation_data = validation_arrays \
-            if validation_arrays is not None else []
+    # tf.keras leaves it None.
+    if not common.is_tf_keras():
+        for callback in callback_list:
+            callback.validation_data = validation_arrays \
+                if validation_arrays is not None else []
     training_utils.should_run_validation(validation_freq, 0)
     data_adapter.plan_epochs(train_batches, epochs - initial_epoch)
     model.stop_training = False

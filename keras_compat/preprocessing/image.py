@@ -132,81 +132,143 @@ def list_pictures(directory, ext=('jpg', 'jpeg', 'bmp', 'png', 'ppm', 'tif',
 
 
 # ------------------------------------------------------ geometric transforms
-def _map_coordinates(channel, rows, cols, fill_mode, cval):
-    """Bilinear sampling of a 2D array at float coordinates."""
+def _fold_index(index, size, fill_mode):
+    """Brings sample positions outside [0, size - 1] back inside, as
+    scipy.ndimage extends an image in `fill_mode`."""
+    if fill_mode == 'reflect':
+        index = np.mod(index, 2 * size)
+        return np.where(index >= size, 2 * size - 1 - index, index)
+    if fill_mode == 'wrap':
+        if size == 1:
+            return np.zeros_like(index)
+        period = size - 1
+        below = index + period * (np.trunc(-index / period) + 1)
+        above = index - period * np.trunc(index / period)
+        folded = np.where(index < 0, below,
+                          np.where(index > size - 1, above, index))
+        return folded.astype(np.asarray(index).dtype)
+    return np.clip(index, 0, size - 1)
+
+
+def _sample_channel(channel, rows, cols, fill_mode, cval, order):
+    """`scipy.ndimage.affine_transform`'s sampling of one 2D channel at
+    float coordinates, for spline orders 0 (nearest) and 1 (bilinear).
+    'wrap' repeats with period size - 1 (the first and last samples
+    overlap), as scipy's 'wrap' does."""
     h, w = channel.shape
-
-    def remap(coord, size):
-        if fill_mode == 'nearest':
-            return np.clip(coord, 0, size - 1), None
-        if fill_mode == 'reflect':
-            period = 2 * size
-            c = np.mod(coord, period)
-            return np.where(c >= size, period - 1 - c, c), None
-        if fill_mode == 'wrap':
-            return np.mod(coord, size), None
-        inside = (coord >= 0) & (coord <= size - 1)
-        return np.clip(coord, 0, size - 1), inside
-
-    r0 = np.floor(rows).astype(np.int64)
-    c0 = np.floor(cols).astype(np.int64)
-    fr = rows - r0
-    fc = cols - c0
-    out = np.zeros(rows.shape, dtype=np.float64)
-    valid = None
+    r, c = rows, cols
+    if fill_mode in ('wrap', 'reflect'):
+        r = _fold_index(rows, h, fill_mode)
+        c = _fold_index(cols, w, fill_mode)
+    if order == 0:
+        rr = _fold_index(np.floor(r + 0.5).astype(np.int64), h, fill_mode)
+        cc = _fold_index(np.floor(c + 0.5).astype(np.int64), w, fill_mode)
+        out = channel[rr, cc].astype(np.float64)
+    else:
+        r0 = np.floor(r).astype(np.int64)
+        c0 = np.floor(c).astype(np.int64)
+        fr, fc = r - r0, c - c0
+        out = np.zeros(rows.shape, dtype=np.float64)
+        for dr, wr in ((0, 1 - fr), (1, fr)):
+            rr = _fold_index(r0 + dr, h, fill_mode)
+            for dc, wc in ((0, 1 - fc), (1, fc)):
+                cc = _fold_index(c0 + dc, w, fill_mode)
+                out += wr * wc * channel[rr, cc]
     if fill_mode == 'constant':
-        valid = (rows >= -1e-9) & (rows <= h - 1 + 1e-9) & \
-            (cols >= -1e-9) & (cols <= w - 1 + 1e-9)
-    for dr, wr in ((0, 1 - fr), (1, fr)):
-        rr, _ = remap(r0 + dr, h)
-        for dc, wc in ((0, 1 - fc), (1, fc)):
-            cc, _ = remap(c0 + dc, w)
-            out += wr * wc * channel[rr.astype(np.int64), cc.astype(np.int64)]
-    if valid is not None:
-        out = np.where(valid, out, cval)
+        inside = (rows >= 0) & (rows <= h - 1) & (cols >= 0) & \
+            (cols <= w - 1)
+        out = np.where(inside, out, cval)
     return out
 
 
-def apply_affine_transform(x, theta=0, tx=0, ty=0, shear=0, zx=1, zy=1,
-                           row_axis=0, col_axis=1, channel_axis=2,
-                           fill_mode='nearest', cval=0., order=1):
-    """Rotation (degrees), shift (tx rows, ty columns), shear (degrees) and
-    zoom about the image centre, as Keras applies them."""
-    transform = None
+def _default_axes(row_axis, col_axis, channel_axis):
+    """Keras 2 defaults to channels-last images (0, 1, 2), tf.keras to
+    channels-first ones (1, 2, 0)."""
+    defaults = (1, 2, 0) if K.common.is_tf_keras() else (0, 1, 2)
+    given = (row_axis, col_axis, channel_axis)
+    return tuple(d if g is None else g for g, d in zip(given, defaults))
 
-    def compose(matrix):
-        nonlocal transform
-        transform = matrix if transform is None else np.dot(transform,
-                                                            matrix)
+
+def _check_affine_axes(x, row_axis, col_axis, channel_axis):
+    if np.unique([row_axis, col_axis, channel_axis]).size != 3:
+        raise ValueError("'row_axis', 'col_axis', and 'channel_axis' must "
+                         "be distinct")
+    invalid = {row_axis, col_axis, channel_axis} - {0, 1, 2}
+    if invalid:
+        raise ValueError("Invalid axis' indices: %s" % (invalid,))
+    if x.ndim != 3:
+        raise ValueError('Input arrays must be multi-channel 2D images.')
+    if channel_axis not in (0, 2):
+        raise ValueError('Channels are allowed and the first and last '
+                         'dimensions.')
+
+
+def _affine_matrix(theta, tx, ty, shear, zx, zy):
+    """Rotation, shift, shear and zoom composed in Keras's order, or None
+    when the transformation is the identity."""
+    matrices = []
     if theta != 0:
         t = np.deg2rad(theta)
-        compose(np.array([[np.cos(t), -np.sin(t), 0],
-                          [np.sin(t), np.cos(t), 0], [0, 0, 1]]))
+        matrices.append(np.array([[np.cos(t), -np.sin(t), 0],
+                                  [np.sin(t), np.cos(t), 0], [0, 0, 1]]))
     if tx != 0 or ty != 0:
-        compose(np.array([[1, 0, tx], [0, 1, ty], [0, 0, 1]]))
+        matrices.append(np.array([[1, 0, tx], [0, 1, ty], [0, 0, 1]]))
     if shear != 0:
         s = np.deg2rad(shear)
-        compose(np.array([[1, -np.sin(s), 0], [0, np.cos(s), 0],
-                          [0, 0, 1]]))
+        matrices.append(np.array([[1, -np.sin(s), 0], [0, np.cos(s), 0],
+                                  [0, 0, 1]]))
     if zx != 1 or zy != 1:
-        compose(np.array([[zx, 0, 0], [0, zy, 0], [0, 0, 1]]))
+        matrices.append(np.array([[zx, 0, 0], [0, zy, 0], [0, 0, 1]]))
+    if not matrices:
+        return None
+    transform = matrices[0]
+    for matrix in matrices[1:]:
+        transform = np.dot(transform, matrix)
+    return transform
+
+
+def apply_affine_transform(x, theta=0, tx=0, ty=0, shear=0, zx=1, zy=1,
+                           row_axis=None, col_axis=None, channel_axis=None,
+                           fill_mode='nearest', cval=0., order=1):
+    """Rotation (degrees), shift (tx rows, ty columns), shear (degrees) and
+    zoom about the image centre, sampled as Keras samples them with
+    `scipy.ndimage.affine_transform`. Keras 2 (keras_preprocessing up to
+    1.1.0) centres on (h / 2 + 0.5, w / 2 + 0.5) and defaults to
+    channels-last axes; tf.keras centres on (h / 2 - 0.5, w / 2 - 0.5),
+    exchanges the row and column roles of the matrix when `col_axis >
+    row_axis`, and defaults to channels-first axes (1, 2, 0)."""
+    if order not in (0, 1):
+        raise NotImplementedError(
+            'order=%r (spline interpolation) is not supported: use order=1 '
+            '(bilinear, the default) or order=0 (nearest).' % (order,))
+    row_axis, col_axis, channel_axis = _default_axes(row_axis, col_axis,
+                                                     channel_axis)
+    _check_affine_axes(x, row_axis, col_axis, channel_axis)
+    transform = _affine_matrix(theta, tx, ty, shear, zx, zy)
     if transform is None:
         return x
     h, w = x.shape[row_axis], x.shape[col_axis]
     transform = transform_matrix_offset_center(transform, h, w)
+    if K.common.is_tf_keras() and col_axis > row_axis:
+        transform[:, [0, 1]] = transform[:, [1, 0]]
+        transform[[0, 1]] = transform[[1, 0]]
     x = np.rollaxis(x, channel_axis, 0)
-    rows, cols = np.meshgrid(np.arange(h), np.arange(w), indexing='ij')
+    rows, cols = np.meshgrid(np.arange(x.shape[1]), np.arange(x.shape[2]),
+                             indexing='ij')
     src_r = transform[0, 0] * rows + transform[0, 1] * cols + transform[0, 2]
     src_c = transform[1, 0] * rows + transform[1, 1] * cols + transform[1, 2]
-    channels = [_map_coordinates(np.asarray(c, dtype=np.float64), src_r,
-                                 src_c, fill_mode, cval) for c in x]
+    channels = [_sample_channel(np.asarray(c, dtype=np.float64), src_r,
+                                src_c, fill_mode, cval, order) for c in x]
     x = np.stack(channels, axis=0).astype(x.dtype)
     return np.rollaxis(x, 0, channel_axis + 1)
 
 
 def transform_matrix_offset_center(matrix, x, y):
-    o_x = float(x) / 2 - 0.5
-    o_y = float(y) / 2 - 0.5
+    """Moves the origin of `matrix` to the image centre: (x / 2 + 0.5,
+    y / 2 + 0.5) in Keras 2, (x / 2 - 0.5, y / 2 - 0.5) in tf.keras."""
+    half_pixel = -0.5 if K.common.is_tf_keras() else 0.5
+    o_x = float(x) / 2 + half_pixel
+    o_y = float(y) / 2 + half_pixel
     offset_matrix = np.array([[1, 0, o_x], [0, 1, o_y], [0, 0, 1]])
     reset_matrix = np.array([[1, 0, -o_x], [0, 1, -o_y], [0, 0, 1]])
     return np.dot(np.dot(offset_matrix, matrix), reset_matrix)
@@ -259,7 +321,8 @@ def random_rotation(x, rg, row_axis=1, col_axis=2, channel_axis=0,
     return apply_affine_transform(x, theta=theta, row_axis=row_axis,
                                   col_axis=col_axis,
                                   channel_axis=channel_axis,
-                                  fill_mode=fill_mode, cval=cval)
+                                  fill_mode=fill_mode, cval=cval,
+                                  order=interpolation_order)
 
 
 def random_shift(x, wrg, hrg, row_axis=1, col_axis=2, channel_axis=0,
@@ -270,7 +333,8 @@ def random_shift(x, wrg, hrg, row_axis=1, col_axis=2, channel_axis=0,
     return apply_affine_transform(x, tx=tx, ty=ty, row_axis=row_axis,
                                   col_axis=col_axis,
                                   channel_axis=channel_axis,
-                                  fill_mode=fill_mode, cval=cval)
+                                  fill_mode=fill_mode, cval=cval,
+                                  order=interpolation_order)
 
 
 def random_shear(x, intensity, row_axis=1, col_axis=2, channel_axis=0,
@@ -279,7 +343,8 @@ def random_shear(x, intensity, row_axis=1, col_axis=2, channel_axis=0,
     return apply_affine_transform(x, shear=shear, row_axis=row_axis,
                                   col_axis=col_axis,
                                   channel_axis=channel_axis,
-                                  fill_mode=fill_mode, cval=cval)
+                                  fill_mode=fill_mode, cval=cval,
+                                  order=interpolation_order)
 
 
 def random_zoom(x, zoom_range, row_axis=1, col_axis=2, channel_axis=0,
@@ -294,7 +359,8 @@ def random_zoom(x, zoom_range, row_axis=1, col_axis=2, channel_axis=0,
     return apply_affine_transform(x, zx=zx, zy=zy, row_axis=row_axis,
                                   col_axis=col_axis,
                                   channel_axis=channel_axis,
-                                  fill_mode=fill_mode, cval=cval)
+                                  fill_mode=fill_mode, cval=cval,
+                                  order=interpolation_order)
 
 
 # ---------------------------------------------------------------- iterators
@@ -603,6 +669,10 @@ class DirectoryIterator(Iterator):
         if self.class_mode == 'input':
             return batch_x.copy()
         if self.class_mode == 'sparse':
+            # Keras 2 gives the int32 class indices, tf.keras casts them
+            # to the generator's dtype.
+            if K.common.is_tf_keras():
+                return self.classes[index_array].astype(self.dtype)
             return self.classes[index_array]
         if self.class_mode == 'binary':
             return self.classes[index_array].astype(self.dtype)
@@ -1081,7 +1151,7 @@ class ImageDataGenerator(object):
             p.get('shear', 0), p.get('zx', 1), p.get('zy', 1),
             row_axis=img_row_axis, col_axis=img_col_axis,
             channel_axis=img_channel_axis, fill_mode=self.fill_mode,
-            cval=self.cval)
+            cval=self.cval, order=self.interpolation_order)
         if p.get('channel_shift_intensity') is not None:
             x = apply_channel_shift(x, p['channel_shift_intensity'],
                                     img_channel_axis)

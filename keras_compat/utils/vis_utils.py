@@ -1,5 +1,8 @@
 """`plot_model` / `model_to_dot` through pydot and graphviz."""
 import os
+import sys
+
+from .. import backend as K
 
 
 try:
@@ -9,11 +12,29 @@ except ImportError:
     pydot = None
 
 
+_TF_KERAS_PLOT_MESSAGE = (
+    'You must install pydot (`pip install pydot`) and install graphviz '
+    '(see instructions at https://graphviz.gitlab.io/download/) for '
+    'plot_model to work.')
+
+
 def _pydot():
     if pydot is None:
+        if K.common.is_tf_keras():
+            raise ImportError('You must install pydot (`pip install pydot`) '
+                              'for model_to_dot to work.')
         raise ImportError('Failed to import `pydot`. Please install '
                           '`pydot`. For example with `pip install pydot`.')
     return pydot
+
+
+def _tf_keras_plot_refused():
+    """tf.keras's `plot_model` without pydot: in a notebook it prints
+    its message and draws nothing, elsewhere it raises ImportError."""
+    if 'IPython.core.magics.namespace' in sys.modules:
+        print(_TF_KERAS_PLOT_MESSAGE)
+        return True
+    raise ImportError(_TF_KERAS_PLOT_MESSAGE)
 
 
 def model_to_dot(model, show_shapes=False, show_layer_names=True,
@@ -59,6 +80,8 @@ def plot_model(model, to_file='model.png', show_shapes=False,
                show_layer_names=True, rankdir='TB', expand_nested=False,
                dpi=96):
     """Writes a picture of the model graph to `to_file`."""
+    if pydot is None and K.common.is_tf_keras() and _tf_keras_plot_refused():
+        return None
     dot = model_to_dot(model, show_shapes, show_layer_names, rankdir,
                        expand_nested, dpi)
     _, extension = os.path.splitext(to_file)
