@@ -91,6 +91,10 @@ class Metric(object):
     `result` reads, `reset_states` clears."""
 
     def __init__(self, name=None, dtype=None, **kwargs):
+        if not name and _named_uniquely(type(self)):
+            # tf.keras names such metrics as it names layers: 'auc',
+            # 'auc_1', ... for the instances made without a name.
+            name = common.unique_layer_name(_to_snake(type(self).__name__))
         self.name = name or _to_snake(type(self).__name__)
         self.dtype = dtype or K.floatx()
         self.stateful = True
@@ -197,6 +201,27 @@ class Metric(object):
 
     def __repr__(self):
         return '<%s name=%s>' % (type(self).__name__, self.name)
+
+
+# tf.keras's metric classes whose `name` defaults to None (the others
+# have fixed default names).
+_TF_KERAS_UNNAMED = frozenset([
+    'AUC', 'BinaryIoU', 'FalseNegatives', 'FalsePositives', 'IoU',
+    'MeanIoU', 'MeanRelativeError', 'Metric',
+    'OneHotIoU', 'OneHotMeanIoU', 'Precision', 'PrecisionAtRecall',
+    'Recall', 'RecallAtPrecision', 'SensitivityAtSpecificity',
+    'SpecificityAtSensitivity', 'TrueNegatives', 'TruePositives'])
+
+
+def _named_uniquely(cls):
+    """Whether a tf.keras program names an instance of `cls` made without
+    a name uniquely: tf.keras's metrics without a default name and the
+    program's own Metric subclasses."""
+    if not common.is_tf_keras():
+        return False
+    if cls.__module__ != __name__:
+        return not cls.__module__.startswith('keras_compat.')
+    return cls.__name__ in _TF_KERAS_UNNAMED
 
 
 def _to_snake(name):
@@ -541,7 +566,7 @@ def _cell_metric(class_name, predicted_positive, actual_positive, doc):
     def __init__(self, thresholds=None, name=None, dtype=None):
         _ConfusionMatrixMetric.__init__(
             self, thresholds=thresholds,
-            name=name or _to_snake(class_name), dtype=dtype)
+            name=name, dtype=dtype)
     cls = type(class_name, (_ConfusionMatrixMetric,),
                {'__init__': __init__, 'update_state': update_state,
                 '__doc__': doc})
@@ -627,7 +652,7 @@ class AUC(Metric):
                  summation_method='interpolation', name=None, dtype=None,
                  thresholds=None, multi_label=False, label_weights=None,
                  num_labels=None, from_logits=False):
-        super(AUC, self).__init__(name=name or 'auc', dtype=dtype)
+        super(AUC, self).__init__(name=name, dtype=dtype)
         if multi_label or label_weights is not None:
             raise NotImplementedError('AUC(multi_label=True) and '
                                       'label_weights are not supported yet.')
@@ -1078,7 +1103,7 @@ class MeanRelativeError(Mean):
 
     def __init__(self, normalizer, name=None, dtype=None):
         super(MeanRelativeError, self).__init__(
-            name=name or 'mean_relative_error', dtype=dtype)
+            name=name, dtype=dtype)
         self.normalizer = torch.as_tensor(np.asarray(normalizer),
                                           dtype=_floatx())
 

@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
+import keras_compat as keras
 from keras_compat import losses, metrics
 from keras_compat.backend import common
 
@@ -481,3 +482,29 @@ def test_tf_keras_log_names_in_fit(tf_keras):
     assert model.metrics_names == ['loss', 'auc', 'precision', 'huber_loss',
                                    'kl_divergence', 'log_cosh', 'mse']
     assert list(history.history) == model.metrics_names
+
+
+def test_tf_keras_names_unnamed_metric_instances_uniquely():
+    # tf_keras 2.21: AUC() instances are 'auc', 'auc_1', ... (classes with
+    # a fixed default name are not counted); the metrics compile() makes
+    # from strings count afresh, per output.
+    common.set_api_flavour('tf.keras')
+    try:
+        names = [metrics.AUC().name, metrics.AUC().name, metrics.Mean().name,
+                 metrics.AUC(name='x').name, metrics.AUC().name]
+        assert names == ['auc', 'auc_1', 'mean', 'x', 'auc_2']
+        assert metrics.MeanSquaredError().name == 'mean_squared_error'
+        inputs = keras.Input((2,))
+        model = keras.Model(inputs, [
+            keras.layers.Dense(1, activation='sigmoid', name='a')(inputs),
+            keras.layers.Dense(1, activation='sigmoid', name='b')(inputs)])
+        model.compile('adam', 'binary_crossentropy',
+                      metrics=['AUC', 'accuracy', metrics.Precision()])
+        history = model.fit(np.ones((4, 2)), [np.ones((4, 1)),
+                                              np.zeros((4, 1))], verbose=0)
+        assert sorted(history.history) == [
+            'a_accuracy', 'a_auc', 'a_loss', 'a_precision', 'b_accuracy',
+            'b_auc_1', 'b_loss', 'b_precision', 'loss']
+    finally:
+        common.set_api_flavour('keras')
+    assert [metrics.AUC().name, metrics.AUC().name] == ['auc', 'auc']

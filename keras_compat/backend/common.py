@@ -121,6 +121,25 @@ def reset_uids():
     _UIDS.clear()
 
 
+class fresh_object_names(object):
+    """A scope whose tf.keras object names count from scratch, as in a
+    new TensorFlow graph (the metrics tf.keras makes from compile()'s
+    strings are named in its train function's graph: 'auc', 'auc_1')."""
+
+    def __enter__(self):
+        self._saved = {k: v for k, v in _UIDS.items()
+                       if isinstance(k, tuple)}
+        for key in self._saved:
+            del _UIDS[key]
+        return self
+
+    def __exit__(self, *exc):
+        for key in [k for k in _UIDS if isinstance(k, tuple)]:
+            del _UIDS[key]
+        _UIDS.update(self._saved)
+        return False
+
+
 def unique_layer_name(prefix):
     """A new default name for a layer or model of the snake-case class
     name `prefix`: Keras 2 numbers them from 1 ('dense_1', 'dense_2'),

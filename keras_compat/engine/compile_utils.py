@@ -365,12 +365,14 @@ class CompiledMetrics(object):
 
     def build(self, targets, outputs):
         self.objects = []
-        for i, weighted, spec in self._specs_in_order():
-            if targets[i] is None:
-                continue
-            metric = self._metric_object(spec, targets[i], outputs[i])
-            metric.name = self._prefixed(i, _spec_name(spec), weighted)
-            self.objects.append((i, weighted, metric))
+        with K.common.fresh_object_names():
+            for i, weighted, spec in self._specs_in_order():
+                if targets[i] is None:
+                    continue
+                metric = self._metric_object(spec, targets[i], outputs[i])
+                metric.name = self._prefixed(
+                    i, _made_metric_name(spec, metric), weighted)
+                self.objects.append((i, weighted, metric))
         names = _dedupe([m.name for _, _, m in self.objects])
         for (_, _, metric), name in zip(self.objects, names):
             metric.name = name
@@ -471,6 +473,17 @@ def _spec_name(spec):
     if name is None:
         name = type(spec).__name__
     return name
+
+
+def _made_metric_name(spec, metric):
+    """The name a metric made for `spec` is logged under: a tf.keras
+    program's metric made from a class name ('AUC') keeps the unique name
+    it was given ('auc', then 'auc_1' for the next output)."""
+    if K.common.is_tf_keras() and isinstance(spec, str) and \
+            metric is not spec and isinstance(metric, metrics_module.Metric) \
+            and metrics_module._named_uniquely(type(metric)):
+        return metric.name
+    return _spec_name(spec)
 
 
 def _dedupe(names):
