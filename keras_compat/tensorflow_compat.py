@@ -15,6 +15,7 @@ import builtins
 import collections
 import contextlib
 import ctypes
+import functools
 import gc
 import itertools
 from math import gcd as math_gcd
@@ -143,7 +144,13 @@ class DType(object):
         return equal if equal is NotImplemented else not equal
 
     def __hash__(self):
-        return hash(self.name)
+        # The torch dtype's hash: a tensor's dtype (a torch dtype) is then
+        # found in sets and dict keys of DTypes (`x.dtype in {tf.float32,
+        # tf.float64}`), as a TensorFlow tensor's DType is.
+        try:
+            return hash(self._torch_dtype)
+        except (TypeError, ValueError, KeyError):
+            return hash(self.name)
 
     def __repr__(self):
         return 'tf.%s' % self.name
@@ -160,9 +167,11 @@ def _dtype_name_of(value):
         # TensorFlow's DataType enum values (`tf.zeros(shape, 1)`).
         return _DATATYPE_ENUM.get(value)
     try:
-        return np.dtype(value).name
+        kind = np.dtype(value)
     except TypeError:
         return None
+    # numpy arrays of bytes, str or objects are TensorFlow's strings.
+    return 'string' if kind.kind in 'OSU' else kind.name
 
 
 _DATATYPE_ENUM = {1: 'float32', 2: 'float64', 3: 'int32', 4: 'uint8',
@@ -952,6 +961,15 @@ def pad(tensor, paddings, mode='CONSTANT', name=None, constant_values=0):
     return _op(fn, 'pad')(tensor, paddings)
 
 
+def _check_even_split(size, num_split, axis):
+    """tf.split(x, n) needs the axis to divide into n equal parts."""
+    if int(size) % int(num_split):
+        raise errors.InvalidArgumentError(
+            'Number of ways to split should evenly divide the split '
+            'dimension, but got split_dim %d (size = %d) and num_split %d'
+            % (axis, int(size), int(num_split)))
+
+
 def split(value, num_or_size_splits, axis=0, num=None, name='split'):
     if not isinstance(num_or_size_splits, int):
         sizes = [int(n) for n in num_or_size_splits]
@@ -962,6 +980,8 @@ def split(value, num_or_size_splits, axis=0, num=None, name='split'):
         num_or_size_splits = sizes
     if getattr(value, '_is_keras_symbolic', False):
         size = value.shape[axis]
+        if isinstance(num_or_size_splits, int) and size is not None:
+            _check_even_split(size, num_or_size_splits, axis)
         sizes = [size // num_or_size_splits] * num_or_size_splits \
             if isinstance(num_or_size_splits, int) else \
             list(num_or_size_splits)
@@ -970,6 +990,7 @@ def split(value, num_or_size_splits, axis=0, num=None, name='split'):
                     'split')(value) for s, n in zip(starts, sizes)]
     value = _t(value)
     if isinstance(num_or_size_splits, int):
+        _check_even_split(value.shape[axis], num_or_size_splits, axis)
         return list(torch.chunk(value, num_or_size_splits, axis))
     return list(torch.split(value, list(num_or_size_splits), axis))
 
@@ -1223,12 +1244,33 @@ def einsum(equation, *inputs, **kwargs):
                'einsum')(*inputs)
 
 
+def _tensordot_dims(axes):
+    """torch's `dims` for TensorFlow's `axes`: an int (the last `axes` of
+    `a` with the first of `b`), or a pair of an axis or a list of axes
+    each (`axes=(-1, 0)`, `axes=[[2], [0]]`)."""
+    if isinstance(axes, torch.Tensor):
+        axes = axes.tolist()
+    if isinstance(axes, (int, np.integer)):
+        return int(axes)
+    if len(axes) != 2:
+        raise ValueError("'axes' must be an integer or have length 2.")
+    return [[int(d) for d in np.ravel(part)] for part in axes]
+
+
+def scalar_mul(scalar, x, name=None):
+    """`tf.scalar_mul(scalar, x)`: `x` times the scalar `scalar`."""
+    if np.ndim(scalar if not isinstance(scalar, torch.Tensor)
+               else scalar.detach().cpu()) != 0:
+        raise ValueError('Only scalar multiply works, got shape %s'
+                         % (tuple(np.shape(scalar)),))
+    return multiply(scalar, x)
+
+
 def tensordot(a, b, axes, name=None):
+    """`tf.tensordot(a, b, axes)`."""
+    dims = _tensordot_dims(axes)
+
     def fn(a, b):
-        dims = axes
-        if isinstance(dims, (list, tuple)) and len(dims) == 2 and \
-                isinstance(dims[0], (list, tuple)):
-            dims = [list(dims[0]), list(dims[1])]
         return torch.tensordot(_t(a), _t(b), dims=dims)
     return _op(fn, 'tensordot')(a, b)
 
@@ -1623,6 +1665,60 @@ def random_shuffle(value, seed=None, name=None):
     return value[torch.randperm(value.shape[0], device=value.device)]
 
 
+class _RandomGenerator(object):
+    """`tf.random.Generator`: a random stream of its own (a seeded torch
+    Generator; its numbers are not TensorFlow's Philox numbers)."""
+
+    def __init__(self, seed=None):
+        self._generator = torch.Generator()
+        if seed is None:
+            self._generator.seed()
+        else:
+            self._generator.manual_seed(int(seed))
+
+    @classmethod
+    def from_seed(cls, seed, alg=None):
+        return cls(seed)
+
+    @classmethod
+    def from_non_deterministic_state(cls, alg=None):
+        return cls()
+
+    def reset_from_seed(self, seed):
+        self._generator.manual_seed(int(seed))
+
+    def _on_device(self, values, dtype):
+        return values.to(device=K.get_device(),
+                         dtype=_ops.torch_dtype(dtype))
+
+    def uniform(self, shape, minval=0., maxval=None, dtype=float32,
+                name=None):
+        kind = _ops.torch_dtype(dtype)
+        if not kind.is_floating_point:
+            if maxval is None:
+                raise ValueError('Must specify maxval for integer dtype %s.'
+                                 % (as_dtype(dtype).name,))
+            return self._on_device(torch.randint(
+                int(minval), int(maxval), _shape_of(shape),
+                generator=self._generator), dtype)
+        maxval = 1. if maxval is None else maxval
+        values = torch.rand(_shape_of(shape), generator=self._generator,
+                            dtype=torch.float64)
+        return self._on_device(minval + (maxval - minval) * values, dtype)
+
+    def normal(self, shape, mean=0., stddev=1., dtype=float32, name=None):
+        values = torch.randn(_shape_of(shape), generator=self._generator,
+                             dtype=torch.float64)
+        return self._on_device(mean + stddev * values, dtype)
+
+    def truncated_normal(self, shape, mean=0., stddev=1., dtype=float32,
+                         name=None):
+        values = torch.nn.init.trunc_normal_(
+            torch.empty(_shape_of(shape), dtype=torch.float64), 0., 1., -2.,
+            2., generator=self._generator)
+        return self._on_device(mean + stddev * values, dtype)
+
+
 # --------------------------------------------------------------------- nn
 nn = _submodule('nn', 'Neural network operations.')
 
@@ -1789,6 +1885,39 @@ def _conv2d(input, filters=None, strides=None, padding=None,  # noqa
                     dilation_rate=tuple(rate))
 
 
+def _nwc_single(values, name):
+    """The one step of TensorFlow's 1- or 3-element (NWC) strides or
+    dilations of a 1D convolution."""
+    values = _shape_of(1 if values is None else values)
+    if len(values) == 3:
+        values = values[1:2]
+    if len(values) != 1:
+        raise ValueError('%s should be of length 1 or 3, got %d.'
+                         % (name, len(values)))
+    return values[0]
+
+
+def _conv1d(input=None, filters=None, stride=None, padding=None,  # noqa
+            use_cudnn_on_gpu=None, data_format=None, name=None,
+            dilations=None, value=None):
+    """`tf.nn.conv1d(input, filters, stride, padding)`: input
+    `(batch, width, in)` (NWC, or `(batch, in, width)` with
+    data_format='NCW'), filters `(width, in, out)`."""
+    layout = {None: 'channels_last', 'NWC': 'channels_last',
+              'NHWC': 'channels_last', 'NCW': 'channels_first',
+              'NCHW': 'channels_first'}
+    if data_format not in layout:
+        raise ValueError('data_format must be "NWC" or "NCW".')
+    x = input if input is not None else value
+    if padding is None or padding.upper() not in ('VALID', 'SAME'):
+        raise ValueError('padding must be "VALID" or "SAME", got %r.'
+                         % (padding,))
+    return K.conv1d(x, filters, strides=_nwc_single(stride, 'stride'),
+                    padding=padding.lower(),
+                    data_format=layout[data_format],
+                    dilation_rate=_nwc_single(dilations, 'dilations'))
+
+
 def _local_response_normalization(input, depth_radius=5, bias=1,  # noqa
                                   alpha=1, beta=0.5, name=None):
     """tf.nn.local_response_normalization (NHWC): input / (bias + alpha *
@@ -1837,6 +1966,7 @@ nn.local_response_normalization = nn.lrn = \
 nn.max_pool = nn.max_pool2d = _nhwc_pool('max')
 nn.avg_pool = nn.avg_pool2d = _nhwc_pool('avg')
 nn.conv2d = _conv2d
+nn.conv1d = _conv1d
 nn.log_softmax = _log_softmax
 nn.dropout = _dropout
 nn.l2_normalize = _l2_normalize
@@ -2267,6 +2397,22 @@ for _name in _keras_initializers():
     setattr(initializers, _name.replace('_initializer', ''),
             globals()[_name])
 initializers.glorot_uniform = globals()['glorot_uniform_initializer']
+
+
+def _tf2_initializer_classes():
+    """TensorFlow 2's `tf.initializers.TruncatedNormal`, ... : the Keras
+    initializer classes."""
+    from . import initializers as ki
+    names = ('Zeros', 'Ones', 'Constant', 'RandomNormal', 'RandomUniform',
+             'TruncatedNormal', 'VarianceScaling', 'Orthogonal', 'Identity',
+             'GlorotNormal', 'GlorotUniform', 'HeNormal', 'HeUniform',
+             'LecunNormal', 'LecunUniform', 'Initializer')
+    for name in names:
+        if hasattr(ki, name):
+            setattr(initializers, name, getattr(ki, name))
+
+
+_tf2_initializer_classes()
 
 
 def _he_normal(seed=None):
@@ -3322,6 +3468,27 @@ nest.map_structure = lambda func, *structures, **kwargs: _nest_pack(
     structures[0], [func(*leaves) for leaves in builtins.zip(
         *[_nest_flatten(s) for s in structures])])
 nest.is_nested = lambda value: isinstance(value, (list, tuple, dict))
+nest.is_sequence = nest.is_nested
+
+
+def _nest_assert_same_structure(first, second, check_types=True,
+                                expand_composites=False):
+    """ValueError unless `first` and `second` nest alike."""
+    def shape_of(value):
+        if isinstance(value, dict):
+            return ('dict', tuple((key, shape_of(value[key]))
+                                  for key in sorted(value)))
+        if isinstance(value, (list, tuple)):
+            return (type(value).__name__ if check_types else 'sequence',
+                    tuple(shape_of(item) for item in value))
+        return None
+    if shape_of(first) != shape_of(second):
+        raise ValueError("The two structures don't have the same nested "
+                         'structure.\n\nFirst structure: %s\n\nSecond '
+                         'structure: %s' % (first, second))
+
+
+nest.assert_same_structure = _nest_assert_same_structure
 
 
 data = _submodule('data', 'Input pipelines.')
@@ -3416,6 +3583,7 @@ random.uniform = random_uniform
 random.normal = random_normal
 random.truncated_normal = truncated_normal
 random.shuffle = random_shuffle
+random.Generator = _RandomGenerator
 random.set_seed = set_random_seed
 
 
@@ -3860,11 +4028,30 @@ def custom_gradient(f=None):
     return decorated
 
 
+def _arrays_as_tensors(value):
+    """numpy arrays (also inside lists, tuples and dicts) as tensors."""
+    if isinstance(value, np.ndarray):
+        return convert_to_tensor(value)
+    if isinstance(value, (list, tuple)) and not hasattr(value, '_fields'):
+        return type(value)(_arrays_as_tensors(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _arrays_as_tensors(v) for k, v in value.items()}
+    return value
+
+
 def _function(func=None, input_signature=None, autograph=True, **kwargs):
-    """tf.function: the function runs as written, on PyTorch."""
+    """tf.function: the function runs as written, on PyTorch; as in
+    TensorFlow, numpy arrays among its arguments arrive as tensors
+    (Python numbers stay Python numbers)."""
     if func is None:
-        return lambda f: f
-    return func
+        return lambda f: _function(f, input_signature, autograph, **kwargs)
+
+    @functools.wraps(func)
+    def traced(*args, **kwargs):
+        return func(*_arrays_as_tensors(args),
+                    **_arrays_as_tensors(kwargs))
+    traced.python_function = func
+    return traced
 
 
 function = _function
@@ -3912,9 +4099,112 @@ def _math_ops_attribute(name):
 
 python.ops.math_ops.__getattr__ = _math_ops_attribute
 python.ops.array_ops = _module
+python.ops.weights_broadcast_ops = _submodule(
+    'python.ops.weights_broadcast_ops', 'Sample-weight broadcasting.')
+
+
+def _broadcast_weights(weights, values):
+    """`weights` broadcast to the shape of `values` (weights of rank 0,
+    or of the rank of `values` with each dimension 1 or equal)."""
+    def fn(w, v):
+        w = _t(w).to(_t(v).dtype) if isinstance(w, torch.Tensor) else \
+            torch.as_tensor(w, dtype=_t(v).dtype, device=_t(v).device)
+        if w.dim() not in (0, v.dim()) or builtins.any(
+                a not in (1, b) for a, b in builtins.zip(w.shape, v.shape)):
+            raise ValueError('weights can not be broadcast to values. '
+                             'values.rank=%d. weights.rank=%d. '
+                             'values.shape=%s. weights.shape=%s.'
+                             % (v.dim(), w.dim(), tuple(v.shape),
+                                tuple(w.shape)))
+        return w * torch.ones_like(v)
+    return _op(fn, 'broadcast_weights')(weights, values)
+
+
+python.ops.weights_broadcast_ops.broadcast_weights = _broadcast_weights
+python.ops.control_flow_util = _submodule('python.ops.control_flow_util',
+                                          'Control-flow context queries.')
+# Eager PyTorch code never runs inside an XLA context.
+python.ops.control_flow_util.GraphOrParentsInXlaContext = \
+    lambda graph: False
 python.ops.nn = nn
 python.ops.nn_ops = nn
-python.ops.init_ops = initializers
+python.ops.init_ops = _submodule(
+    'python.ops.init_ops', "TF1 initializer classes (`Zeros(dtype=...)`, "
+    "`TruncatedNormal` with stddev 1.0, `glorot_normal_initializer`).")
+python.ops.init_ops_v2 = _submodule(
+    'python.ops.init_ops_v2', 'TF2 initializer classes (Keras defaults).')
+
+
+def _v1_initializer_class(keras_class, defaults):
+    """TensorFlow 1's `init_ops.<Name>`: the Keras initializer with TF1's
+    argument defaults, a `dtype` constructor argument and
+    `__call__(shape, dtype=None, partition_info=None)`."""
+    def __init__(self, *args, **kwargs):
+        options = dict(defaults)
+        options.update(zip(keras_class_arguments + ['dtype'], args))
+        options.update(kwargs)
+        self.dtype = options.pop('dtype', None)
+        options.pop('verify_shape', None)
+        if options.get('maxval', 0) is None:
+            options['maxval'] = 1.0
+        keras_class.__init__(self, **options)
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        return keras_class.__call__(self, _shape_of(shape),
+                                    dtype=dtype or self.dtype)
+
+    keras_class_arguments = list(defaults)
+    return type(keras_class.__name__, (keras_class,),
+                {'__init__': __init__, '__call__': __call__,
+                 '__doc__': keras_class.__doc__})
+
+
+def _install_init_ops():
+    from . import initializers as ki
+    v1_defaults = {
+        'Zeros': (ki.Zeros, {}), 'Ones': (ki.Ones, {}),
+        'Constant': (ki.Constant, {'value': 0}),
+        'RandomUniform': (ki.RandomUniform,
+                          {'minval': 0, 'maxval': None, 'seed': None}),
+        'RandomNormal': (ki.RandomNormal,
+                         {'mean': 0.0, 'stddev': 1.0, 'seed': None}),
+        'TruncatedNormal': (ki.TruncatedNormal,
+                            {'mean': 0.0, 'stddev': 1.0, 'seed': None}),
+        'VarianceScaling': (ki.VarianceScaling,
+                            {'scale': 1.0, 'mode': 'fan_in',
+                             'distribution': 'truncated_normal',
+                             'seed': None}),
+        'Orthogonal': (ki.Orthogonal, {'gain': 1.0, 'seed': None}),
+        'Identity': (ki.Identity, {'gain': 1.0}),
+        'GlorotUniform': (ki.GlorotUniform, {'seed': None}),
+        'GlorotNormal': (ki.GlorotNormal, {'seed': None}),
+    }
+    v1, v2 = python.ops.init_ops, python.ops.init_ops_v2
+    for name, (keras_class, defaults) in v1_defaults.items():
+        setattr(v1, name, _v1_initializer_class(keras_class, defaults))
+        setattr(v2, name, keras_class)
+    for module in (v1, v2):
+        for alias, name in (('zeros', 'Zeros'), ('ones', 'Ones'),
+                            ('constant', 'Constant'),
+                            ('random_uniform', 'RandomUniform'),
+                            ('random_normal', 'RandomNormal'),
+                            ('truncated_normal', 'TruncatedNormal'),
+                            ('variance_scaling', 'VarianceScaling'),
+                            ('glorot_uniform', 'GlorotUniform'),
+                            ('glorot_normal', 'GlorotNormal'),
+                            ('orthogonal', 'Orthogonal'),
+                            ('identity', 'Identity')):
+            setattr(module, alias + '_initializer', getattr(module, name))
+        for name in ('lecun_normal', 'lecun_uniform', 'he_normal',
+                     'he_uniform'):
+            setattr(module, name, getattr(ki, name))
+        module.Initializer = ki.Initializer
+    for alias in ('glorot_normal', 'glorot_uniform', 'zeros', 'ones',
+                  'constant', 'identity', 'orthogonal', 'truncated_normal'):
+        setattr(v2, alias, getattr(v2, alias + '_initializer'))
+
+
+_install_init_ops()
 python.framework = _submodule('python.framework', 'Graph framework.')
 python.framework.ops = _submodule('python.framework.ops', 'Graphs.')
 python.framework.ops.control_dependencies = control_dependencies
@@ -3937,7 +4227,81 @@ python.array_ops = python.ops.array_ops
 for _name in ('control_dependencies', 'convert_to_tensor', 'name_scope',
               'get_default_graph', 'Tensor'):
     setattr(python.ops, _name, getattr(python.framework.ops, _name))
+python.layers = _submodule('python.layers', 'TF1 layers internals.')
+python.layers.utils = _submodule('python.layers.utils',
+                                 'Shape arithmetic of convolutions.')
+
+
+def _install_layers_utils():
+    from .utils import conv_utils
+    for name in ('conv_output_length', 'conv_input_length',
+                 'normalize_tuple', 'normalize_padding'):
+        setattr(python.layers.utils, name, getattr(conv_utils, name))
+
+
+_install_layers_utils()
 python.util = _submodule('python.util', 'Utilities.')
+python.util.nest = nest
+python.ops.variable_scope = _submodule('python.ops.variable_scope',
+                                       'Variable scopes.')
+python.ops.variable_scope.variable_scope = variable_scope
+python.ops.variable_scope.get_variable = get_variable
+python.ops.variable_scope.AUTO_REUSE = AUTO_REUSE
+python.ops.rnn_cell = _submodule(
+    'python.ops.rnn_cell', 'TF1 RNN cells (not served: keras.layers.GRU, '
+    'LSTM and SimpleRNN are).')
+
+
+def _rnn_cell_class():
+    from .engine.base_layer import Layer
+
+    class RNNCell(Layer):
+        """TensorFlow 1's abstract `RNNCell`: a layer mapping
+        `(inputs, state)` to `(output, new_state)`, whose subclasses give
+        `state_size` and `output_size`; `zero_state(batch_size, dtype)` is
+        the all-zeros state."""
+
+        @property
+        def state_size(self):
+            raise NotImplementedError('Abstract method')
+
+        @property
+        def output_size(self):
+            raise NotImplementedError('Abstract method')
+
+        def zero_state(self, batch_size, dtype):
+            return nest.map_structure(
+                lambda size: zeros(_rnn_shape_concat(batch_size, size,
+                                                     static=True),
+                                   dtype=dtype), self.state_size)
+
+        def get_initial_state(self, inputs=None, batch_size=None,
+                              dtype=None):
+            return self.zero_state(batch_size, dtype)
+
+    return RNNCell
+
+
+python.ops.rnn_cell.RNNCell = _rnn_cell_class()
+python.ops.rnn_cell.__all__ = ['RNNCell']
+python.ops.rnn_cell_impl = _submodule('python.ops.rnn_cell_impl',
+                                      'TF1 RNN cell helpers.')
+
+
+def _rnn_shape_concat(prefix, suffix, static=False):
+    """`rnn_cell_impl._concat`: the shape `prefix + suffix` (a list when
+    `static`, else an int32 tensor)."""
+    def as_list(part):
+        if isinstance(part, torch.Tensor):
+            return [int(d) for d in part.reshape(-1).tolist()]
+        if isinstance(part, (int, np.integer)):
+            return [int(part)]
+        return [None if d is None else int(d) for d in part]
+    shape = as_list(prefix) + as_list(suffix)
+    return shape if static else constant(shape, dtype=int32)
+
+
+python.ops.rnn_cell_impl._concat = _rnn_shape_concat
 python.util.tf_export = _submodule('python.util.tf_export',
                                    'API export decorators.')
 
@@ -3983,6 +4347,613 @@ def _string_op(name):
 for _name in ('lower', 'upper', 'regex_replace', 'strip', 'length', 'join',
               'split'):
     setattr(strings, _name, _string_op(_name))
+
+
+# ------------------------------------------------------------ assertions
+debugging = _submodule('debugging', 'Run-time checks of tensor values.')
+
+
+def _assert_message(message, summary):
+    return '%s%s' % (message + '\n' if message else '', summary)
+
+
+def _concrete(value):
+    """The numpy value of `value`, or None for a symbolic Keras tensor
+    (TensorFlow checks those when the graph runs: here, when the layer
+    runs on data)."""
+    if getattr(value, '_is_keras_symbolic', False):
+        return None
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+def _assert_compare(op_name, compare, summary):
+    def check(x, y, data=None, summarize=None, message=None, name=None):
+        x_value, y_value = _concrete(x), _concrete(y)
+        if x_value is None or y_value is None:
+            return None
+        if not np.all(compare(x_value, y_value)):
+            raise errors.InvalidArgumentError(_assert_message(
+                message, summary + '\nx = %s\ny = %s'
+                % (x_value, y_value)))
+        return None
+    check.__name__ = op_name
+    return check
+
+
+def _assert_sign(op_name, compare, summary):
+    def check(x, data=None, summarize=None, message=None, name=None):
+        value = _concrete(x)
+        if value is not None and not np.all(compare(value)):
+            raise errors.InvalidArgumentError(_assert_message(
+                message, summary + '\nx = %s' % (value,)))
+        return None
+    check.__name__ = op_name
+    return check
+
+
+def _static_rank(x):
+    shape = getattr(x, 'shape', None)
+    return len(shape) if shape is not None else np.ndim(x)
+
+
+def _assert_rank(x, rank, message=None, name=None):
+    """`tf.debugging.assert_rank`: raises ValueError where the rank is
+    not `rank`."""
+    if _static_rank(x) != int(rank):
+        raise ValueError(_assert_message(
+            message, 'Tensor  must have rank %d.  Received rank %d, shape %s'
+            % (int(rank), _static_rank(x), tuple(x.shape))))
+
+
+def _assert_rank_in(x, ranks, message=None, name=None):
+    """`tf.debugging.assert_rank_in`: raises ValueError where the rank is
+    none of `ranks`."""
+    allowed = [int(r) for r in ranks]
+    if _static_rank(x) not in allowed:
+        raise ValueError(_assert_message(
+            message, 'Tensor  must have rank in %s.  Received rank %d, '
+            'shape %s' % (tuple(allowed), _static_rank(x), tuple(x.shape))))
+
+
+def _assert_integer(x, message=None, name=None):
+    if not as_dtype(x.dtype).is_integer:
+        raise TypeError(_assert_message(
+            message, 'Expected integer type, got %s.' % (x.dtype,)))
+
+
+def _assert_condition(condition, data, summarize=None, name=None):
+    """`tf.Assert(condition, data)`: raises InvalidArgumentError, with
+    `data` in the message, where `condition` is false."""
+    value = _concrete(condition)
+    if value is not None and not builtins.bool(np.all(value)):
+        shown = [str(_concrete(d)) if isinstance(d, torch.Tensor) else str(d)
+                 for d in data]
+        raise errors.InvalidArgumentError(
+            'assertion failed: [%s]' % '] ['.join(shown))
+    return None
+
+
+debugging.assert_equal = _assert_compare(
+    'assert_equal', np.equal, 'Condition x == y did not hold.')
+debugging.assert_none_equal = _assert_compare(
+    'assert_none_equal', np.not_equal, 'Condition x != y did not hold.')
+debugging.assert_greater = _assert_compare(
+    'assert_greater', np.greater, 'Condition x > y did not hold.')
+debugging.assert_greater_equal = _assert_compare(
+    'assert_greater_equal', np.greater_equal,
+    'Condition x >= y did not hold.')
+debugging.assert_less = _assert_compare(
+    'assert_less', np.less, 'Condition x < y did not hold.')
+debugging.assert_less_equal = _assert_compare(
+    'assert_less_equal', np.less_equal, 'Condition x <= y did not hold.')
+debugging.assert_positive = _assert_sign(
+    'assert_positive', lambda v: v > 0, 'Condition x > 0 did not hold.')
+debugging.assert_non_negative = _assert_sign(
+    'assert_non_negative', lambda v: v >= 0,
+    'Condition x >= 0 did not hold.')
+debugging.assert_negative = _assert_sign(
+    'assert_negative', lambda v: v < 0, 'Condition x < 0 did not hold.')
+debugging.assert_rank = _assert_rank
+debugging.assert_rank_in = _assert_rank_in
+debugging.assert_integer = _assert_integer
+debugging.Assert = Assert = _assert_condition
+for _name in ('assert_equal', 'assert_none_equal', 'assert_greater',
+              'assert_greater_equal', 'assert_less', 'assert_less_equal',
+              'assert_positive', 'assert_non_negative', 'assert_negative',
+              'assert_rank', 'assert_rank_in', 'assert_integer'):
+    setattr(_module, _name, getattr(debugging, _name))
+
+
+def get_static_value(tensor, partial=False):
+    """`tf.get_static_value`: the numpy value of a tensor, array or Python
+    value; None for a symbolic Keras tensor (its value is not known until
+    the model runs)."""
+    value = _concrete(tensor)
+    return value
+
+
+# ------------------------------------------------- more tensor operations
+def _batch_normalization(x, mean, variance, offset, scale,
+                         variance_epsilon, name=None):
+    """`tf.nn.batch_normalization`: `(x - mean) * scale / sqrt(variance +
+    epsilon) + offset`, computed in TensorFlow's order (the factor first,
+    then `x * factor + (offset - mean * factor)`)."""
+    factor = rsqrt(add(variance, variance_epsilon))
+    if scale is not None:
+        factor = multiply(factor, scale)
+    shift = negative(multiply(mean, factor)) if offset is None else \
+        subtract(offset, multiply(mean, factor))
+    return add(multiply(x, factor), shift)
+
+
+nn.batch_normalization = _batch_normalization
+
+
+def scan(fn, elems, initializer=None, parallel_iterations=10, back_prop=True,
+         swap_memory=False, infer_shape=True, reverse=False, name=None):
+    """`tf.scan`: `fn(accumulated, element)` over the first axis of
+    `elems` (nested structures allowed), every accumulated value stacked.
+    Without `initializer` the first element starts the accumulation."""
+    flat = [_t(v) for v in _flatten(elems)]
+    steps = list(builtins.range(flat[0].shape[0]))
+    if reverse:
+        steps.reverse()
+    element = lambda i: _pack(elems, [v[i] for v in flat])  # noqa: E731
+    if initializer is None:
+        state, steps, results = element(steps[0]), steps[1:], \
+            [element(steps[0])]
+    else:
+        state, results = initializer, []
+    for i in steps:
+        state = fn(state, element(i))
+        results.append(state)
+    if reverse:
+        results.reverse()
+    template = results[0]
+    stacked = [torch.stack([_t(leaf) for leaf in leaves]) for leaves in
+               builtins.zip(*[_flatten(r) for r in results])]
+    return _pack(template, stacked)
+
+
+def reverse_sequence(input, seq_lengths, seq_axis=None,  # noqa: A002
+                     batch_axis=0, name=None, seq_dim=None, batch_dim=None):
+    """`tf.reverse_sequence`: the first `seq_lengths[b]` entries along
+    `seq_axis` of each batch entry `b` reversed, the rest kept."""
+    seq_axis = seq_dim if seq_axis is None else seq_axis
+    batch_axis = batch_dim if batch_dim is not None else batch_axis
+
+    def fn(x, lengths):
+        x = _t(x)
+        lengths = _t(lengths).long().reshape(-1, 1)
+        size = x.shape[seq_axis]
+        positions = torch.arange(size, device=x.device).reshape(1, -1)
+        source = torch.where(positions < lengths, lengths - 1 - positions,
+                             positions)
+        moved = x.movedim((batch_axis, seq_axis), (0, 1))
+        index = source.reshape(source.shape + (1,) * (moved.dim() - 2))
+        gathered = torch.gather(moved, 1, index.expand(moved.shape))
+        return gathered.movedim((0, 1), (batch_axis, seq_axis))
+    return _op(fn, 'reverse_sequence')(input, seq_lengths)
+
+
+def tensor_scatter_nd_add(tensor, indices, updates, name=None):
+    """`tf.tensor_scatter_nd_add`: a copy of `tensor` with `updates[i]`
+    added at `indices[i]` (repeated indices add up)."""
+    def fn(x, i, u):
+        out = _t(x).clone()
+        i = _t(i).long()
+        out.index_put_(tuple(i.reshape(-1, i.shape[-1]).t()),
+                       _t(u).to(out.dtype).reshape(
+                           (-1,) + tuple(out.shape[i.shape[-1]:])),
+                       accumulate=True)
+        return out
+    return _op(fn, 'tensor_scatter_nd_add')(tensor, indices, updates)
+
+
+def searchsorted(sorted_sequence, values, side='left', out_type=int32,
+                 name=None):
+    """`tf.searchsorted`: insertion points of `values` in the innermost
+    rows of `sorted_sequence`."""
+    return _op(lambda s, v: torch.searchsorted(
+        _t(s).contiguous(), _t(v).contiguous(), right=(side == 'right')).to(
+            _ops.torch_dtype(out_type)), 'searchsorted')(sorted_sequence,
+                                                         values)
+
+
+def histogram_fixed_width(values, value_range, nbins=100, dtype=int32,
+                          name=None):
+    """`tf.histogram_fixed_width`: counts in `nbins` equal bins over
+    `value_range`, values outside going to the end bins."""
+    def fn(v):
+        v = _t(v).double().reshape(-1)
+        low, high = [builtins.float(b) for b in np.asarray(
+            _concrete(value_range), dtype=np.float64)]
+        bins = torch.floor((v - low) / (high - low) * nbins).long()
+        bins = bins.clamp(0, nbins - 1)
+        return torch.bincount(bins, minlength=nbins).to(
+            _ops.torch_dtype(dtype))
+    return _op(fn, 'histogram_fixed_width')(values)
+
+
+def _confusion_matrix(labels, predictions, num_classes=None, weights=None,
+                      dtype=int32, name=None):
+    """`tf.math.confusion_matrix`: counts (or summed `weights`) of each
+    (label, prediction) pair, labels along the rows."""
+    def fn(y, p, *w):
+        y, p = _t(y).long().reshape(-1), _t(p).long().reshape(-1)
+        n = int(num_classes) if num_classes is not None else \
+            int(builtins.max(y.max(), p.max())) + 1
+        counts = _t(w[0]).reshape(-1).double() if w else \
+            torch.ones_like(y, dtype=torch.float64)
+        flat = torch.zeros(n * n, dtype=torch.float64, device=y.device)
+        flat.index_add_(0, y * n + p, counts)
+        return flat.reshape(n, n).to(_ops.torch_dtype(dtype))
+    inputs = (labels, predictions) + (() if weights is None else (weights,))
+    return _op(fn, 'confusion_matrix')(*inputs)
+
+
+def _svd(tensor, full_matrices=False, compute_uv=True, name=None):
+    """`tf.linalg.svd`: `s` or `(s, u, v)` (v itself, not its adjoint)."""
+    x = _t(tensor)
+    if not compute_uv:
+        return torch.linalg.svdvals(x)
+    u, s, vh = torch.linalg.svd(x, full_matrices=full_matrices)
+    return s, u, vh.transpose(-2, -1).conj()
+
+
+def _set_diag(input, diagonal, name=None, k=0,  # noqa: A002
+              align='RIGHT_LEFT'):
+    if k != 0:
+        raise NotImplementedError(
+            'tf.linalg.set_diag(k=%r): only the main diagonal (k=0) is '
+            'supported; build the band with tf.linalg.band_part.' % (k,))
+
+    def fn(x, d):
+        x, d = _t(x), _t(d)
+        n = builtins.min(x.shape[-2], x.shape[-1])
+        eye_mask = torch.eye(x.shape[-2], x.shape[-1], dtype=torch.bool,
+                             device=x.device)
+        diag_full = torch.zeros_like(x)
+        diag_full[..., torch.arange(n), torch.arange(n)] = d.to(x.dtype)
+        return torch.where(eye_mask, diag_full, x)
+    return _op(fn, 'set_diag')(input, diagonal)
+
+
+math.confusion_matrix = confusion_matrix = _confusion_matrix
+math.reciprocal_no_nan = _unary('reciprocal_no_nan', lambda x: torch.where(
+    _t(x) == 0, torch.zeros_like(_t(x)), torch.reciprocal(_t(x))))
+linalg.svd = svd = _svd
+linalg.solve = matrix_solve = _binary(
+    'solve', lambda a, b: torch.linalg.solve(_t(a), _t(b)))
+linalg.set_diag = matrix_set_diag = _set_diag
+dtypes.cast = cast
+dtypes.saturate_cast = cast
+
+
+def _assert_same_structure(nest1, nest2, check_types=True,
+                           expand_composites=False):
+    """`tf.nest.assert_same_structure`: raises ValueError (TypeError for
+    differing sequence types) where the nestings differ."""
+    def shape_of(value):
+        if isinstance(value, dict):
+            return ('dict', tuple((k, shape_of(value[k]))
+                                  for k in sorted(value)))
+        if isinstance(value, (list, tuple)):
+            return (type(value).__name__ if check_types else 'seq',
+                    tuple(shape_of(v) for v in value))
+        return None
+    if len(_nest_flatten(nest1)) != len(_nest_flatten(nest2)):
+        raise ValueError(
+            "The two structures don't have the same nested structure.\n\n"
+            'First structure: %s\n\nSecond structure: %s' % (nest1, nest2))
+    if shape_of(nest1) != shape_of(nest2):
+        raise TypeError(
+            "The two structures don't have the same sequence type. Input "
+            'structure has type %s, while shallow structure has type %s.'
+            % (type(nest1), type(nest2)))
+
+
+nest.assert_same_structure = _assert_same_structure
+
+
+class VariableSynchronization(object):
+    """`tf.VariableSynchronization`: when distributed variables sync (one
+    device here: every value means "at once")."""
+    AUTO, NONE, ON_WRITE, ON_READ = 0, 1, 2, 3
+
+
+class VariableAggregation(object):
+    """`tf.VariableAggregation`: how replica updates combine (one
+    device here: the update itself)."""
+    NONE, SUM, MEAN, ONLY_FIRST_REPLICA = 0, 1, 2, 3
+
+
+class IndexedSlices(object):
+    """`tf.IndexedSlices(values, indices, dense_shape)`: rows `indices` of
+    a tensor (TensorFlow's sparse gradient); `tf.convert_to_tensor` of it
+    is not needed on PyTorch, whose gradients are dense."""
+
+    def __init__(self, values, indices, dense_shape=None):
+        self.values = values
+        self.indices = indices
+        self.dense_shape = dense_shape
+
+    @property
+    def dtype(self):
+        return self.values.dtype
+
+    @property
+    def shape(self):
+        return TensorShape(tuple(int(d) for d in self.dense_shape)) \
+            if self.dense_shape is not None else None
+
+
+def get_logger():
+    """`tf.get_logger()`: the 'tensorflow' Python logger."""
+    import logging as python_logging
+    return python_logging.getLogger('tensorflow')
+
+
+raw_ops = _submodule('raw_ops', 'TensorFlow kernels called by their op '
+                     'names (the ones libraries call).')
+raw_ops.ImageProjectiveTransformV3 = _image_ops.image_projective_transform_v3
+image.extract_patches = _image_ops.extract_patches
+
+
+class Operation(object):
+    """`tf.Operation`: a node of a TensorFlow graph. keras_compat runs
+    eagerly on PyTorch and makes no graph operations, so no value is ever
+    one (library checks `isinstance(x, tf.Operation)` are False)."""
+
+    def __init__(self, *args, **kwargs):
+        raise NotImplementedError(
+            'tf.Operation: keras_compat builds no TensorFlow graph; call '
+            'the operation function (tf.add, ...) to get its tensor.')
+
+
+def as_string(input, precision=-1, scientific=False, shortest=False,  # noqa
+              width=-1, fill='', name=None):
+    """`tf.as_string(x)`: the decimal text of each number of `x`, as a
+    numpy array of bytes (TensorFlow's string tensor); integers only."""
+    if precision != -1 or scientific or shortest or width != -1 or fill:
+        raise NotImplementedError(
+            'tf.as_string formatting arguments (precision, scientific, '
+            'shortest, width, fill) are not supported: format the numbers '
+            'with numpy.char instead.')
+    values = np.asarray(_t(input).detach().cpu().numpy()
+                        if isinstance(input, torch.Tensor) else input)
+    if values.dtype.kind not in 'iub':
+        raise NotImplementedError(
+            'tf.as_string of %s values is not supported (TensorFlow '
+            'writes floats with 6 decimals): pass integers.' % values.dtype)
+    text = np.empty(values.shape, dtype=object)
+    text.reshape(-1)[:] = [str(int(v)).encode() for v in values.reshape(-1)]
+    return text
+
+
+def _to_hash_bucket_fast(input, num_buckets, name=None):  # noqa
+    """`tf.strings.to_hash_bucket_fast`: FarmHash Fingerprint64 of each
+    string modulo `num_buckets`, an int64 tensor."""
+    from .layers.lookup import string_array
+    from .utils import farmhash
+    text = string_array(input)
+    flat = [bytes(s) for s in text.reshape(-1)]
+    hashes = farmhash.fingerprint64(flat) % np.uint64(num_buckets)
+    return torch.as_tensor(hashes.astype(np.int64).reshape(text.shape),
+                           device=K.get_device())
+
+
+strings.as_string = as_string
+strings.to_hash_bucket_fast = _to_hash_bucket_fast
+string_to_hash_bucket_fast = _to_hash_bucket_fast
+
+
+# ------------------------------------------------------ compiled ops
+def load_op_library(library_filename):
+    """`tf.load_op_library(path)`: raises tf.errors.NotFoundError, as
+    TensorFlow does for a library it cannot load; compiled TensorFlow
+    kernels cannot run on PyTorch (libraries such as TensorFlow Addons
+    then fall back to their Python implementations)."""
+    raise errors.NotFoundError(
+        '%s: TensorFlow custom-op libraries cannot be loaded by keras_compat '
+        '(it runs on PyTorch); use the library\'s pure-Python ops.'
+        % (library_filename,))
+
+
+# Gradient functions registered for TensorFlow op types: only compiled
+# ops (from load_op_library) would use them.
+_OP_GRADIENTS = {}
+
+
+def no_gradient(op_type):
+    """`tf.no_gradient(op_type)`: records that `op_type` has no gradient."""
+    if not isinstance(op_type, str):
+        raise TypeError('op_type must be a string')
+    _OP_GRADIENTS[op_type] = None
+
+
+class RegisterGradient(object):
+    """`@tf.RegisterGradient(op_type)`: records the gradient function of
+    a TensorFlow op type."""
+
+    def __init__(self, op_type):
+        if not isinstance(op_type, str):
+            raise TypeError('op_type must be a string')
+        self._op_type = op_type
+
+    def __call__(self, gradient_function):
+        _OP_GRADIENTS[self._op_type] = gradient_function
+        return gradient_function
+
+
+NoGradient = NotDifferentiable = no_gradient
+
+
+# ---------------------------------------------------------- lookup tables
+def _lookup_key(value):
+    """A hashable key: bytes for strings, a Python number otherwise."""
+    if isinstance(value, (str, bytes, np.str_, np.bytes_)):
+        return _as_bytes(value)
+    return value.item() if hasattr(value, 'item') else value
+
+
+def _lookup_values(value):
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    return np.asarray(value, dtype=object if _is_string_value(
+        value, None) else None)
+
+
+class KeyValueTensorInitializer(object):
+    """`tf.lookup.KeyValueTensorInitializer(keys, values)`: the contents
+    of a static lookup table."""
+
+    def __init__(self, keys, values, key_dtype=None, value_dtype=None,
+                 name=None):
+        self.keys = _lookup_values(keys).reshape(-1)
+        self.values = _lookup_values(values).reshape(-1)
+        if len(self.keys) != len(self.values):
+            raise ValueError('keys and values must have the same size, got '
+                             '%d and %d.' % (len(self.keys),
+                                             len(self.values)))
+        self.key_dtype = key_dtype
+        self.value_dtype = value_dtype
+
+
+class StaticHashTable(object):
+    """`tf.lookup.StaticHashTable(initializer, default_value)`: an
+    immutable key-to-value map; `lookup(keys)` maps every element and
+    gives `default_value` for missing keys."""
+
+    def __init__(self, initializer, default_value, name=None):
+        self._table = {_lookup_key(k): v for k, v in builtins.zip(
+            initializer.keys, initializer.values)}
+        self._default_value = default_value
+        self._strings = _is_string_value(list(initializer.values[:1]), None)
+
+    def size(self, name=None):
+        return constant(len(self._table), dtype=int64)
+
+    def lookup(self, keys, name=None):
+        keys = _lookup_values(keys)
+        found = np.array([self._table.get(_lookup_key(k),
+                                          self._default_value)
+                          for k in keys.reshape(-1)],
+                         dtype=object if self._strings else None)
+        found = found.reshape(keys.shape)
+        return found if self._strings else constant(found)
+
+
+lookup = _submodule('lookup', 'Lookup tables.')
+lookup.KeyValueTensorInitializer = KeyValueTensorInitializer
+lookup.StaticHashTable = StaticHashTable
+lookup.experimental = _submodule('lookup.experimental', 'Lookup tables.')
+
+
+class TextFileInitializer(KeyValueTensorInitializer):
+    """`tf.lookup.TextFileInitializer(filename, key_dtype, key_index,
+    value_dtype, value_index, delimiter='\\t')`: table contents read
+    from a text file, one entry a line; an index is a column of the line
+    split at `delimiter`, -1 (`LINE_NUMBER`) the line's number, -2
+    (`WHOLE_LINE`) the whole line."""
+
+    def __init__(self, filename, key_dtype, key_index, value_dtype,
+                 value_index, vocab_size=None, delimiter='\t', name=None,
+                 value_index_offset=0):
+        if value_index_offset:
+            raise NotImplementedError(
+                'TextFileInitializer(value_index_offset=...) is not '
+                'supported: number the lines in the file instead.')
+        with open(filename, encoding='utf-8') as handle:
+            lines = handle.read().splitlines()[:vocab_size]
+        keys = [_text_file_column(line, number, key_index, key_dtype,
+                                  delimiter)
+                for number, line in enumerate(lines)]
+        values = [_text_file_column(line, number, value_index, value_dtype,
+                                    delimiter)
+                  for number, line in enumerate(lines)]
+        super(TextFileInitializer, self).__init__(
+            np.array(keys, dtype=object if _is_text_dtype(key_dtype)
+                     else None),
+            np.array(values, dtype=object if _is_text_dtype(value_dtype)
+                     else None), key_dtype, value_dtype)
+
+
+def _is_text_dtype(dtype):
+    return as_dtype(dtype) == string
+
+
+def _text_file_column(line, number, index, dtype, delimiter):
+    if index == -1:
+        value = number
+    elif index == -2:
+        value = line
+    else:
+        value = line.split(delimiter)[index]
+    return value if _is_text_dtype(dtype) else int(value)
+
+
+lookup.TextFileInitializer = TextFileInitializer
+lookup.TextFileIndex = types.SimpleNamespace(WHOLE_LINE=-2, LINE_NUMBER=-1)
+python.ops.lookup_ops = _submodule('python.ops.lookup_ops',
+                                   'Lookup tables.')
+python.ops.lookup_ops.KeyValueTensorInitializer = KeyValueTensorInitializer
+python.ops.lookup_ops.TextFileInitializer = TextFileInitializer
+python.ops.lookup_ops.StaticHashTable = StaticHashTable
+python.ops.lookup_ops.HashTable = StaticHashTable
+
+
+# ------------------------------------------------------- sparse tensors
+class SparseTensor(object):
+    """`tf.SparseTensor(indices, values, dense_shape)`: TensorFlow's COO
+    sparse tensor, kept as its three parts; `tf.sparse.to_dense` makes
+    the dense torch tensor."""
+
+    def __init__(self, indices, values, dense_shape):
+        self.indices = torch.as_tensor(np.asarray(indices), dtype=torch.int64)
+        self.values = _t(values) if isinstance(values, torch.Tensor) \
+            else torch.as_tensor(np.asarray(values))
+        self.dense_shape = torch.as_tensor(np.asarray(dense_shape),
+                                           dtype=torch.int64)
+
+    @property
+    def shape(self):
+        return TensorShape(tuple(int(d) for d in self.dense_shape))
+
+    @property
+    def dtype(self):
+        return as_dtype(self.values.dtype)
+
+    def __repr__(self):
+        return 'SparseTensor(indices=%s, values=%s, dense_shape=%s)' % (
+            self.indices, self.values, self.dense_shape)
+
+
+def _sparse_to_dense(sp_input, default_value=None, validate_indices=True,
+                     name=None):
+    shape = tuple(int(d) for d in sp_input.dense_shape)
+    dense = torch.full(shape, 0 if default_value is None else default_value,
+                       dtype=sp_input.values.dtype,
+                       device=sp_input.values.device)
+    if sp_input.indices.numel():
+        dense[tuple(sp_input.indices.to(dense.device).t())] = \
+            sp_input.values
+    return dense
+
+
+def _sparse_from_dense(tensor, name=None):
+    dense = _t(tensor)
+    indices = torch.nonzero(dense)
+    return SparseTensor(indices, dense[tuple(indices.t())],
+                        tuple(dense.shape))
+
+
+sparse = _submodule('sparse', 'Sparse tensors.')
+sparse.SparseTensor = SparseTensor
+sparse.to_dense = _sparse_to_dense
+sparse.from_dense = _sparse_from_dense
 
 
 SUBMODULES = ('nn', 'math', 'linalg', 'random', 'dtypes', 'train', 'data',

@@ -151,3 +151,146 @@ def per_image_standardization(image):
     floor = torch.full_like(variance, 1. / count ** 0.5)
     out = (images - mean) / torch.maximum(variance.sqrt(), floor)
     return out[0] if single else out
+
+
+def _reflect(coord, size):
+    """TensorFlow's FILL_REFLECT: mirror about the edges (d c b a | a b c
+    d | d c b a), the result clamped into the image."""
+    if size <= 1:
+        return torch.zeros_like(coord)
+    double = 2 * size
+    low = coord < 0
+    below = torch.where(coord < -double, coord + double * torch.trunc(
+        -coord / double), coord)
+    below = torch.where(below < -size, below + double, -below - 1)
+    high = coord > size - 1
+    above = coord - double * torch.trunc(coord / double)
+    above = torch.where(above >= size, double - above - 1, above)
+    mapped = torch.where(low, below, torch.where(high, above, coord))
+    return mapped.clamp(0, size - 1)
+
+
+def _wrap(coord, size):
+    """TensorFlow's FILL_WRAP: the image repeated (a b c d | a b c d)."""
+    if size <= 1:
+        return torch.zeros_like(coord)
+    span = size - 1
+    below = coord + size * (torch.trunc(-coord / span) + 1)
+    above = coord - size * torch.trunc(coord / span)
+    mapped = torch.where(coord < 0, below,
+                         torch.where(coord > size - 1, above, coord))
+    return mapped.clamp(0, size - 1)
+
+
+_FILL_MODES = {
+    'REFLECT': _reflect,
+    'WRAP': _wrap,
+    'CONSTANT': lambda coord, size: coord,
+    'NEAREST': lambda coord, size: coord.clamp(0, size - 1),
+}
+
+
+def _read(images, rows, cols, fill_value):
+    """Pixels at integer (rows, cols) of each batch entry, `fill_value`
+    outside the image: (batch, out_h, out_w, channels)."""
+    height, width = images.shape[1], images.shape[2]
+    inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
+    flat = images.reshape(images.shape[0], height * width, -1)
+    index = (rows.clamp(0, height - 1) * width +
+             cols.clamp(0, width - 1)).long()
+    values = torch.gather(flat, 1, index.reshape(index.shape[0], -1, 1)
+                          .expand(-1, -1, flat.shape[-1]))
+    values = values.reshape(rows.shape + (flat.shape[-1],))
+    return torch.where(inside[..., None], values,
+                       torch.full_like(values, float(fill_value)))
+
+
+def _round_half_away(values):
+    return torch.sign(values) * torch.floor(torch.abs(values) + 0.5)
+
+
+def image_projective_transform_v3(images, transforms, output_shape,
+                                  fill_value=0., interpolation='NEAREST',
+                                  fill_mode='CONSTANT', name=None):
+    """`tf.raw_ops.ImageProjectiveTransformV3` (NHWC): each output pixel
+    (x, y) samples the input at ((a0 x + a1 y + a2) / k, (b0 x + b1 y +
+    b2) / k), k = c0 x + c1 y + 1, from the 8 numbers of its batch
+    entry's transform (one transform may serve the whole batch); points
+    outside the image follow `fill_mode` (REFLECT, WRAP, CONSTANT with
+    `fill_value`, NEAREST); NEAREST or BILINEAR interpolation; integer
+    images get the interpolated values truncated, as TensorFlow's kernel
+    casts them."""
+    if interpolation not in ('NEAREST', 'BILINEAR'):
+        raise ValueError('Invalid interpolation %s' % (interpolation,))
+    if fill_mode not in _FILL_MODES:
+        raise ValueError('Invalid fill_mode %s' % (fill_mode,))
+    images = _tensor(images)
+    source = images.to(torch.float32)
+    transforms = _tensor(transforms, torch.float32).to(images.device)
+    out_h, out_w = [int(v) for v in _tensor(output_shape).reshape(-1)]
+    batch, height, width = images.shape[0], images.shape[1], images.shape[2]
+    transforms = transforms.expand(batch, 8) if transforms.shape[0] == 1 \
+        else transforms
+    y, x = torch.meshgrid(
+        torch.arange(out_h, dtype=torch.float32, device=images.device),
+        torch.arange(out_w, dtype=torch.float32, device=images.device),
+        indexing='ij')
+    t = [transforms[:, i].reshape(-1, 1, 1) for i in range(8)]
+    projection = t[6] * x + t[7] * y + 1.
+    safe = torch.where(projection == 0, torch.ones_like(projection),
+                       projection)
+    mapping = _FILL_MODES[fill_mode]
+    in_x = mapping((t[0] * x + t[1] * y + t[2]) / safe, width)
+    in_y = mapping((t[3] * x + t[4] * y + t[5]) / safe, height)
+    if interpolation == 'NEAREST':
+        output = _read(source, _round_half_away(in_y),
+                       _round_half_away(in_x), fill_value)
+    else:
+        y0, x0 = torch.floor(in_y), torch.floor(in_x)
+        wy, wx = (in_y - y0)[..., None], (in_x - x0)[..., None]
+        top = (1 - wx) * _read(source, y0, x0, fill_value) + \
+            wx * _read(source, y0, x0 + 1, fill_value)
+        bottom = (1 - wx) * _read(source, y0 + 1, x0, fill_value) + \
+            wx * _read(source, y0 + 1, x0 + 1, fill_value)
+        output = (1 - wy) * top + wy * bottom
+    output = torch.where((projection == 0)[..., None],
+                         torch.full_like(output, float(fill_value)), output)
+    # (TensorFlow's kernel casts the interpolated value: truncation.)
+    return output.to(images.dtype)
+
+
+def _same_padding(size, kernel, stride, rate):
+    """TensorFlow's SAME padding (before, after) along one axis."""
+    effective = (kernel - 1) * rate + 1
+    out = -(-size // stride)
+    total = max((out - 1) * stride + effective - size, 0)
+    return total // 2, total - total // 2
+
+
+def extract_patches(images, sizes, strides, rates, padding, name=None):
+    """`tf.image.extract_patches` (NHWC): every `sizes[1] x sizes[2]`
+    patch (taken every `strides`, its pixels `rates` apart) flattened
+    into the last axis in (row, column, channel) order; VALID or SAME
+    padding (zeros)."""
+    images = _tensor(images)
+    k_h, k_w = int(sizes[1]), int(sizes[2])
+    s_h, s_w = int(strides[1]), int(strides[2])
+    r_h, r_w = int(rates[1]), int(rates[2])
+    batch, height, width, depth = images.shape
+    x = images.permute(0, 3, 1, 2)
+    if padding.upper() == 'SAME':
+        top, bottom = _same_padding(height, k_h, s_h, r_h)
+        left, right = _same_padding(width, k_w, s_w, r_w)
+        x = torch.nn.functional.pad(x, (left, right, top, bottom))
+    elif padding.upper() != 'VALID':
+        raise ValueError('padding must be "VALID" or "SAME", got %r'
+                         % (padding,))
+    out_h = (x.shape[2] - ((k_h - 1) * r_h + 1)) // s_h + 1
+    out_w = (x.shape[3] - ((k_w - 1) * r_w + 1)) // s_w + 1
+    source = x if x.dtype.is_floating_point else x.double()
+    patches = torch.nn.functional.unfold(
+        source, (k_h, k_w), dilation=(r_h, r_w), stride=(s_h, s_w))
+    patches = patches.reshape(batch, depth, k_h * k_w, out_h, out_w)
+    patches = patches.permute(0, 3, 4, 2, 1).reshape(
+        batch, out_h, out_w, k_h * k_w * depth)
+    return patches.to(images.dtype)
