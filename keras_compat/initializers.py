@@ -366,6 +366,10 @@ def get(identifier):
         return deserialize(identifier)
     if isinstance(identifier, str):
         return deserialize(identifier)()
+    if isinstance(identifier, type):
+        # tf.keras: a class (`add_weight(initializer=
+        # tf.keras.initializers.zeros)`) is instantiated with its defaults.
+        return identifier()
     if callable(identifier):
         return identifier
     raise ValueError('Could not interpret initializer identifier: ' +

@@ -99,6 +99,13 @@ class Metric(object):
         self.dtype = dtype or K.floatx()
         self.stateful = True
 
+    @property
+    def _dtype(self):
+        """tf.keras's `Metric._dtype`: the metric's DType (subclasses cast
+        their inputs to it)."""
+        from . import tensorflow_compat
+        return tensorflow_compat.as_dtype(self.dtype)
+
     def __call__(self, *args, **kwargs):
         """Updates the state with the arguments of `update_state` and
         returns the result. On functional-model tensors the update runs on

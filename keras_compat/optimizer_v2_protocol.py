@@ -186,6 +186,28 @@ class OptimizerV2(Optimizer):
         state['_sources'] = {}
         return state
 
+    @property
+    def _iterations(self):
+        return self.iterations
+
+    @_iterations.setter
+    def _iterations(self, variable):
+        """tf.keras's OptimizerV2 keeps its step counter in `_iterations`:
+        wrapper optimizers (TensorFlow Addons' Lookahead) share theirs
+        with the inner optimizer by assigning it there."""
+        self.iterations = variable
+
+    def _track_trackable(self, trackable, name, overwrite=False):
+        """tf.keras (Trackable): records `trackable` (a wrapped
+        optimizer) as a named dependency; returns it."""
+        named = self.__dict__.setdefault('_named_trackables', {})
+        if name in named and named[name] is not trackable and \
+                not overwrite:
+            raise ValueError('A dependency named %r already exists.'
+                             % (name,))
+        named[name] = trackable
+        return trackable
+
     # ------------------------------------------- hyperparameter attributes
     def __getattr__(self, name):
         # Only for names not found otherwise: `opt.lr`, `opt.beta_1`, ...

@@ -1885,8 +1885,15 @@ def deserialize(config, custom_objects=None):
     return _deserialize(config, custom_objects)
 
 
-def get(identifier):
-    """An optimizer from a name ('adam'), a config dict or an instance."""
+def get(identifier, use_legacy_optimizer=False):
+    """An optimizer from a name ('adam'), a config dict or an instance.
+    `use_legacy_optimizer` (tf.keras 2.11+): a name gives the OptimizerV2
+    (`optimizers.legacy`) implementation where there is one."""
+    if use_legacy_optimizer and isinstance(identifier, str):
+        from . import optimizer_v2_protocol as v2
+        legacy = {'sgd': v2.LegacySGD, 'adam': v2.LegacyAdam}
+        if identifier.lower() in legacy:
+            return legacy[identifier.lower()]()
     if isinstance(identifier, Optimizer):
         return identifier
     if isinstance(identifier, torch.optim.Optimizer):

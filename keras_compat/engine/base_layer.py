@@ -942,6 +942,24 @@ class Layer(nn.Module):
         return self.dtype_policy.compute_dtype
 
     @property
+    def _compute_dtype(self):
+        """tf.keras's private name of `compute_dtype`, read by layers of
+        add-on libraries (TensorFlow Addons' CRF cells)."""
+        return self.compute_dtype
+
+    def _track_trackable(self, trackable, name, overwrite=False):
+        """tf.keras (Trackable): records `trackable` as this layer's named
+        dependency (wrappers call it for the layer they wrap); returns
+        it."""
+        named = self.__dict__.setdefault('_named_trackables', {})
+        if name in named and named[name] is not trackable and \
+                not overwrite:
+            raise ValueError('A dependency named %r already exists.'
+                             % (name,))
+        named[name] = trackable
+        return trackable
+
+    @property
     def variable_dtype(self):
         """The dtype of the layer's weights (tf.keras)."""
         return self.dtype
@@ -2114,6 +2132,11 @@ def _zeros_like_symbolic(x):
 def _normalize_shape(shape):
     if isinstance(shape, list) and shape and isinstance(
             shape[0], (tuple, list)):
+        return [tuple(s) for s in shape]
+    if isinstance(shape, tuple) and shape and all(
+            isinstance(s, (tuple, list)) for s in shape):
+        # Several outputs: tf.keras layers may return their shapes as a
+        # tuple (`return output_shape, attention_shape`).
         return [tuple(s) for s in shape]
     if hasattr(shape, 'as_list'):
         shape = shape.as_list()

@@ -2,6 +2,7 @@
 import torch
 
 from .. import backend as K
+from ..backend import common
 from ..engine.base_layer import Layer, InputSpec
 from ..utils.generic_utils import has_arg, to_list
 from .recurrent import call_with_extra_inputs, split_rnn_inputs
@@ -15,6 +16,11 @@ class Wrapper(Layer):
         self.layer = layer
 
     def build(self, input_shape=None):
+        # tf.keras builds the wrapped layer first (Keras 2 only marks the
+        # wrapper built).
+        if common.is_tf_keras() and not self.layer.built:
+            self.layer.build(input_shape)
+            self.layer.built = True
         self.built = True
 
     def get_config(self):
