@@ -28,6 +28,7 @@ import torch
 import torch.nn.functional as F
 
 from . import backend as K
+from .backend import common as _common
 from .backend import ops as _ops
 from .backend.tensor_shape import TensorShape, Dimension  # noqa: F401
 from . import tensorflow_distribute as _distribute
@@ -565,21 +566,19 @@ def set_random_seed(seed):
 
 
 def executing_eagerly():
-    return not _EAGER_DISABLED[0]
-
-
-_EAGER_DISABLED = [False]
+    return _common.executing_eagerly()
 
 
 def disable_eager_execution():
     """Keras 2 graph-mode semantics are keras_compat's anyway (symbolic
-    tensors, K.function, get_updates); recorded for executing_eagerly."""
-    _EAGER_DISABLED[0] = True
+    tensors, K.function, get_updates); in a tf.keras program, expressions
+    of variables become graph nodes again, computed afresh when read."""
+    _common.set_executing_eagerly(False)
 
 
 def enable_eager_execution(config=None, device_policy=None,
                            execution_mode=None):
-    _EAGER_DISABLED[0] = False
+    _common.set_executing_eagerly(True)
 
 
 def disable_v2_behavior():

@@ -20,12 +20,14 @@ def _fresh_state(request):
         K.set_device('cpu')
     # (A test reaching `tf.keras` switches to tf.keras's defaults.)
     K.common.set_api_flavour('keras')
+    K.common.set_executing_eagerly(True)
     K.clear_session()
     random.seed(1234)
     np.random.seed(1234)
     torch.manual_seed(1234)
     yield
     K.common.set_api_flavour('keras')
+    K.common.set_executing_eagerly(True)
     K.clear_session()
 
 

@@ -685,3 +685,40 @@ def test_tf_keras_get_uid_counts_apart_from_layer_names(tf_keras):
     assert keras.layers.Dense(1).name == 'dense_1'
     K.reset_uids()
     assert (K.get_uid('dense'), keras.layers.Dense(1).name) == (1, 'dense')
+
+
+def test_tf_keras_expressions_of_variables_are_eager_values(tf_keras):
+    # TensorFlow 2: `y = v * 3` is computed once (tf_keras gives 3.0);
+    # after disable_eager_execution it is a graph node, as in Keras 2.
+    K = keras.backend
+    v = K.variable(1.)
+    y = v * 3.
+    K.set_value(v, 2.)
+    assert float(K.get_value(y)) == 3.
+    K.common.set_executing_eagerly(False)
+    try:
+        y = v * 3.
+        K.set_value(v, 4.)
+        assert float(K.get_value(y)) == 12.
+    finally:
+        K.common.set_executing_eagerly(True)
+    common.set_api_flavour('keras')
+    y = v * 3.
+    K.set_value(v, 5.)
+    assert float(K.get_value(y)) == 15.
+
+
+def test_tf_keras_refuses_an_eager_loss_added_to_a_model(tf_keras):
+    inputs = keras.Input((2,))
+    dense = keras.layers.Dense(1, kernel_initializer='ones')
+    model = keras.Model(inputs, dense(inputs))
+    with pytest.raises(ValueError, match='zero argument `lambda`'):
+        model.add_loss(keras.backend.sum(dense.kernel ** 2))
+    model.add_loss(lambda: keras.backend.sum(dense.kernel ** 2))
+    model.compile(keras.optimizers.SGD(0.1), 'mse')
+    history = model.fit(np.ones((4, 2), 'float32'),
+                        np.zeros((4, 1), 'float32'), epochs=3, batch_size=4,
+                        verbose=0)
+    # tf_keras 2.21's losses.
+    np.testing.assert_allclose(history.history['loss'], [6., 0.48, 0.1152],
+                               rtol=1e-5)

@@ -140,6 +140,19 @@ class fresh_object_names(object):
         return False
 
 
+# TensorFlow 2 runs eagerly unless a program calls
+# `tf.compat.v1.disable_eager_execution()` (TF1 graph semantics).
+_EAGER = [True]
+
+
+def executing_eagerly():
+    return _EAGER[0]
+
+
+def set_executing_eagerly(eager):
+    _EAGER[0] = bool(eager)
+
+
 def unique_layer_name(prefix):
     """A new default name for a layer or model of the snake-case class
     name `prefix`: Keras 2 numbers them from 1 ('dense_1', 'dense_2'),

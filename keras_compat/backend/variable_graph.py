@@ -122,9 +122,13 @@ def _call_context():
 def recording():
     """Whether an operation on variables now builds a graph expression:
     no model, layer, K.function, graph run or `get_updates` step runs on
-    this thread."""
+    this thread, and the program is not a tf.keras 2.x one running
+    eagerly (there `y = v * 3` is a value, as TensorFlow 2 computes it;
+    after `tf.compat.v1.disable_eager_execution()` it is a graph node)."""
     if getattr(_STATE, 'depth', 0) or common._ACTIVE_LOOP is not None or \
             _replay.current() is not None:
+        return False
+    if common.is_tf_keras() and common.executing_eagerly():
         return False
     calls = _call_context()
     return calls.current() is None and not calls.run_stack()

@@ -456,6 +456,7 @@ class Network(Layer):
                 self._add_extra_output(loss)
                 self._loss_fns.append(SymbolicLoss(loss, self))
             else:
+                _check_eager_loss(loss)
                 plain.append(loss)
         if plain:
             Layer.add_loss(self, plain, inputs)
@@ -1265,3 +1266,15 @@ def get_source_inputs(tensor, layer=None, node_index=None):
             if all(x is not t for t in source_tensors):
                 source_tensors.append(x)
     return source_tensors
+
+
+def _check_eager_loss(loss):
+    """tf.keras 2.x refuses a loss computed once, eagerly, outside any
+    call (it would never change); Keras 2's graph recomputes it."""
+    if common.is_tf_keras() and common.executing_eagerly() and \
+            isinstance(loss, torch.Tensor) and \
+            call_context.current() is None and \
+            not isinstance(loss, variable_graph.VariableExpression):
+        raise ValueError('Expected a symbolic Tensors or a callable for the '
+                         'loss value. Please wrap your loss computation in '
+                         'a zero argument `lambda`.')
