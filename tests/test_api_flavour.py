@@ -722,3 +722,33 @@ def test_tf_keras_refuses_an_eager_loss_added_to_a_model(tf_keras):
     # tf_keras 2.21's losses.
     np.testing.assert_allclose(history.history['loss'], [6., 0.48, 0.1152],
                                rtol=1e-5)
+
+
+class _RequiresTraining(keras.layers.Layer):
+    """keras.io's TransformerBlock: `call(self, inputs, training)`."""
+
+    def __init__(self, **kwargs):
+        super(_RequiresTraining, self).__init__(**kwargs)
+        self.dense = keras.layers.Dense(3)
+        self.seen = []
+
+    def call(self, inputs, training):
+        self.seen.append(training)
+        return self.dense(inputs)
+
+
+def test_a_required_training_argument_is_filled_as_tf_keras_does(tf_keras):
+    # tf.keras passes training=None when nothing decides the mode, so the
+    # layer's sublayers are built with the functional model (their weights
+    # exist before fit, for set_weights) and its output shape is call's.
+    inputs = keras.Input((4,))
+    layer = _RequiresTraining()
+    outputs = layer(inputs)
+    assert outputs.shape == (None, 3) and len(layer.weights) == 2
+    model = keras.Model(inputs, outputs)
+    assert len(model.get_weights()) == 2
+    assert layer(np.ones((1, 4), 'float32')).shape == (1, 3)
+    assert layer.seen[-1] is None
+    model.compile('sgd', 'mse')
+    model.fit(np.ones((2, 4)), np.ones((2, 3)), verbose=0)
+    assert layer.seen[-1] is True

@@ -394,6 +394,11 @@ def _class_flags(cls):
             'training_arg': 'training' in params or var_kw,
             # (A `training` parameter of its own, not merely **kwargs.)
             'names_training': 'training' in params,
+            # (`call(self, inputs, training)`: tf.keras passes None when
+            # nothing decides the mode.)
+            'requires_training': 'training' in params and
+            params['training'].default is inspect.Parameter.empty and
+            params['training'].kind != inspect.Parameter.VAR_POSITIONAL,
             'names_mask': 'mask' in params,
             'argument_names': _argument_names(params),
             'computes_mask': cls.compute_mask is not Layer.compute_mask,
@@ -1433,6 +1438,8 @@ class Layer(nn.Module):
                 training = common.forced_learning_phase()
             if training is not None:
                 kwargs['training'] = bool(training)
+            elif flags['requires_training']:
+                kwargs['training'] = None
         if flags['names_mask'] and kwargs.get('mask') is None and \
                 not self.supports_masking:
             mask = _input_masks(inputs)
@@ -1789,6 +1796,10 @@ class Layer(nn.Module):
         real = [dummy(x) for x in to_list(inputs)]
         real_inputs = real if isinstance(inputs, list) else real[0]
         kwargs = self._probe_arguments(inputs, real, kwargs, dummy)
+        if _class_flags(self.__class__)['requires_training'] and \
+                'training' not in kwargs and not args:
+            # tf.keras builds a functional model with training=None.
+            kwargs['training'] = None
         was_training = self.training
         from .symbolic import probing
         state = self._state_snapshot()
