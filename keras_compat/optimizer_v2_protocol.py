@@ -200,13 +200,8 @@ class OptimizerV2(Optimizer):
     def _track_trackable(self, trackable, name, overwrite=False):
         """tf.keras (Trackable): records `trackable` (a wrapped
         optimizer) as a named dependency; returns it."""
-        named = self.__dict__.setdefault('_named_trackables', {})
-        if name in named and named[name] is not trackable and \
-                not overwrite:
-            raise ValueError('A dependency named %r already exists.'
-                             % (name,))
-        named[name] = trackable
-        return trackable
+        from .engine.base_layer import track_named_dependency
+        return track_named_dependency(self, trackable, name, overwrite)
 
     # ------------------------------------------- hyperparameter attributes
     def __getattr__(self, name):

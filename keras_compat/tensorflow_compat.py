@@ -693,6 +693,8 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None):
     if isinstance(value, torch.Tensor) or \
             getattr(value, '_is_keras_symbolic', False):
         return value if dtype is None else K.cast(value, dtype)
+    if _is_string_value(value, dtype):
+        return _string_constant(value)
     return K.constant(value, dtype=dtype or _default_dtype(value))
 
 
@@ -3468,26 +3470,6 @@ nest.map_structure = lambda func, *structures, **kwargs: _nest_pack(
         *[_nest_flatten(s) for s in structures])])
 nest.is_nested = lambda value: isinstance(value, (list, tuple, dict))
 nest.is_sequence = nest.is_nested
-
-
-def _nest_assert_same_structure(first, second, check_types=True,
-                                expand_composites=False):
-    """ValueError unless `first` and `second` nest alike."""
-    def shape_of(value):
-        if isinstance(value, dict):
-            return ('dict', tuple((key, shape_of(value[key]))
-                                  for key in sorted(value)))
-        if isinstance(value, (list, tuple)):
-            return (type(value).__name__ if check_types else 'sequence',
-                    tuple(shape_of(item) for item in value))
-        return None
-    if shape_of(first) != shape_of(second):
-        raise ValueError("The two structures don't have the same nested "
-                         'structure.\n\nFirst structure: %s\n\nSecond '
-                         'structure: %s' % (first, second))
-
-
-nest.assert_same_structure = _nest_assert_same_structure
 
 
 data = _submodule('data', 'Input pipelines.')

@@ -956,13 +956,7 @@ class Layer(nn.Module):
         """tf.keras (Trackable): records `trackable` as this layer's named
         dependency (wrappers call it for the layer they wrap); returns
         it."""
-        named = self.__dict__.setdefault('_named_trackables', {})
-        if name in named and named[name] is not trackable and \
-                not overwrite:
-            raise ValueError('A dependency named %r already exists.'
-                             % (name,))
-        named[name] = trackable
-        return trackable
+        return track_named_dependency(self, trackable, name, overwrite)
 
     @property
     def variable_dtype(self):
@@ -2138,6 +2132,17 @@ def _zeros_like_symbolic(x):
              for i, d in enumerate(x._keras_shape)]
     dtype = K.torch_dtype(x.dtype) if x.dtype else torch.float32
     return torch.zeros(shape, dtype=dtype, device=K.get_device())
+
+
+def track_named_dependency(owner, trackable, name, overwrite=False):
+    """tf.keras's Trackable._track_trackable: records `trackable` as a
+    named dependency of `owner` (a layer, an optimizer) and returns it; a
+    different one under a taken name needs `overwrite`."""
+    named = owner.__dict__.setdefault('_named_trackables', {})
+    if name in named and named[name] is not trackable and not overwrite:
+        raise ValueError('A dependency named %r already exists.' % (name,))
+    named[name] = trackable
+    return trackable
 
 
 def _normalize_shape(shape):
