@@ -2696,6 +2696,9 @@ def _element_array(value):
     array = np.asarray(value)
     if array.dtype.kind in 'USO':
         return array
+    if not array.flags.writeable:
+        # pandas columns come as read-only views; torch wants its own copy.
+        array = array.copy()
     return torch.as_tensor(array)
 
 

@@ -115,6 +115,9 @@ class Network(Layer):
         self._base_init(name=name, trainable=trainable)
         inputs, self._input_keys = _flattened(inputs)
         outputs, self._output_keys = _flattened(outputs)
+        if common.is_tf_keras() and \
+                not all(_is_input_tensor(x) for x in inputs):
+            inputs, outputs = _rebase_on_new_inputs(inputs, outputs)
         self._set_graph(inputs, outputs)
 
     def _keyed_outputs(self, outputs):
@@ -1158,6 +1161,51 @@ def _keyed_config(entries, keys):
 
 def _unique_output_names(layers):
     return unique_names([layer.name for layer in layers])
+
+
+def _is_input_tensor(x):
+    history = getattr(x, '_keras_history', None)
+    return history is not None and isinstance(history[0], InputLayer)
+
+
+def _rebase_on_new_inputs(inputs, outputs):
+    """tf.keras's Functional on inputs that are outputs of other layers
+    (`keras.Model(feature_space.get_encoded_features(), outputs)`): each
+    such input becomes a new Input of its shape and dtype, and the layers
+    between the inputs and the outputs are called again on them (shared
+    layers: no new weights); the layers before the inputs are not part of
+    the model."""
+    from .input_layer import Input
+    replaced = {}
+    new_inputs = []
+    for x in inputs:
+        if _is_input_tensor(x):
+            new_inputs.append(x)
+            continue
+        new = Input(batch_shape=tuple(x._keras_shape), dtype=x.dtype)
+        replaced[id(x)] = new
+        new_inputs.append(new)
+    new_outputs = [_replay_towards(x, replaced) for x in outputs]
+    return new_inputs, new_outputs
+
+
+def _replay_towards(tensor, replaced):
+    """`tensor` computed again from the tensors of `replaced` (id -> new
+    tensor), by calling each layer of its history on the new tensors."""
+    if id(tensor) in replaced:
+        return replaced[id(tensor)]
+    layer, node_index, tensor_index = tensor._keras_history
+    if isinstance(layer, InputLayer):
+        return tensor
+    node = layer._inbound_nodes[node_index]
+    args = [_replay_towards(x, replaced) for x in node.input_tensors]
+    if all(a is x for a, x in zip(args, node.input_tensors)):
+        return tensor
+    outputs = to_list(layer(args[0] if len(args) == 1 else args,
+                            **node.arguments))
+    for old, new in zip(node.output_tensors, outputs):
+        replaced[id(old)] = new
+    return replaced[id(tensor)]
 
 
 def _map_graph_network(inputs, outputs):

@@ -12,11 +12,15 @@ import numpy as np
 import torch
 
 from .. import backend as K
+from ..engine.base_layer import Layer
+from ..utils import farmhash
 from .lookup import (COUNT, INT, MULTI_HOT, TF_IDF, Hashing, IntegerLookup,
                      StringLookup, adapt_on_strings, call_on_strings,
-                     is_string_data, string_array)
-from .preprocessing import PreprocessingLayer
-from ._unsupported import unsupported_layer
+                     is_string_data, string_array, _refuse_strings)
+from .preprocessing import (ONE_HOT, PreprocessingLayer, _as_tensor,
+                            _categorical_output_shape, _check_output_mode,
+                            _output_dtype, _refuse_sparse,
+                            encode_categorical)
 
 __all__ = ['TextVectorization', 'StringLookup', 'IntegerLookup', 'Hashing',
            'HashedCrossing']
@@ -31,8 +35,84 @@ DEFAULT_STRIP_REGEX = r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']'
 # (The class holds ASCII only, so on UTF-8 bytes it matches what RE2 does.)
 _STRIP = re.compile(DEFAULT_STRIP_REGEX.encode('ascii'))
 
-HashedCrossing = unsupported_layer(
-    'HashedCrossing', 'Cross and hash the features before the model.')
+
+# ------------------------------------------------------------- crossing
+class HashedCrossing(Layer):
+    """tf.keras's `HashedCrossing(num_bins, output_mode='int',
+    sparse=False)`: two or more integer features of equal shape ([],
+    [batch] or [batch, 1]) crossed by `tf.sparse.cross_hashed` (the
+    FingerprintCat64 chain of the values, seeded with 0xDECAFCAFFE) modulo
+    `num_bins`; int64 bins in 'int' mode, float rows of num_bins in
+    'one_hot'. String features raise NotImplementedError (look them up
+    with StringLookup first); `sparse=True` is not supported."""
+
+    def __init__(self, num_bins, output_mode=INT, sparse=False, **kwargs):
+        kwargs = _output_dtype(kwargs, output_mode)
+        super(HashedCrossing, self).__init__(**kwargs)
+        _check_output_mode(output_mode, (INT, ONE_HOT), 'HashedCrossing')
+        _refuse_sparse(sparse, output_mode, 'HashedCrossing', (ONE_HOT,))
+        self.num_bins = num_bins
+        self.output_mode = output_mode
+        self.sparse = sparse
+
+    def __call__(self, inputs, *args, **kwargs):
+        _check_at_least_two_inputs(inputs)
+        for x in inputs:
+            _refuse_strings(x, 'HashedCrossing')
+        return super(HashedCrossing, self).__call__(
+            list(inputs), *args, **kwargs)
+
+    def call(self, inputs):
+        tensors = [_as_tensor(x) for x in inputs]
+        _check_crossing_inputs(tensors)
+        shape = tuple(tensors[0].shape)
+        columns = [x.detach().cpu().numpy().reshape(-1) for x in tensors]
+        bins = farmhash.cross_hashed(columns, self.num_bins)
+        bins = torch.as_tensor(bins.reshape(shape),
+                               device=tensors[0].device)
+        return encode_categorical(bins, self.output_mode, self.num_bins,
+                                  self.dtype)
+
+    def compute_output_shape(self, input_shape):
+        _check_at_least_two_inputs(input_shape)
+        return _categorical_output_shape(input_shape[0], self.output_mode,
+                                         self.num_bins)
+
+    def get_config(self):
+        config = super(HashedCrossing, self).get_config()
+        config.update({'num_bins': self.num_bins,
+                       'output_mode': self.output_mode,
+                       'sparse': self.sparse})
+        return config
+
+
+def _check_at_least_two_inputs(inputs):
+    if not isinstance(inputs, (list, tuple)):
+        raise ValueError(
+            '`HashedCrossing` should be called on a list or tuple of '
+            'inputs. Received: inputs={}'.format(inputs))
+    if len(inputs) < 2:
+        raise ValueError(
+            '`HashedCrossing` should be called on at least two inputs. '
+            'Received: inputs={}'.format(inputs))
+
+
+def _check_crossing_inputs(tensors):
+    """tf_keras's shape and dtype checks of the crossed features."""
+    shape = tuple(tensors[0].shape)
+    if len(shape) > 2 or (len(shape) == 2 and shape[-1] != 1):
+        raise ValueError(
+            'All `HashedCrossing` inputs should have shape `[]`, '
+            '`[batch_size]` or `[batch_size, 1]`. Received: '
+            'inputs={}'.format(tensors))
+    if any(tuple(x.shape) != shape for x in tensors[1:]):
+        raise ValueError('All `HashedCrossing` inputs should have equal '
+                         'shape. Received: inputs={}'.format(tensors))
+    if any(x.is_floating_point() or x.dtype == torch.bool
+           for x in tensors):
+        raise ValueError(
+            'All `HashedCrossing` inputs should have an integer or string '
+            'dtype. Received: inputs={}'.format(tensors))
 
 
 # ------------------------------------------------------------- string ops

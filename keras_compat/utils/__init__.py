@@ -44,6 +44,7 @@ _LATER = {
                                      'image_dataset_from_directory'),
     'text_dataset_from_directory': ('.dataset_utils',
                                     'text_dataset_from_directory'),
+    'FeatureSpace': ('.feature_space', 'FeatureSpace'),
     'pack_x_y_sample_weight': ('..engine.custom_steps',
                                'pack_x_y_sample_weight'),
     'unpack_x_y_sample_weight': ('..engine.custom_steps',

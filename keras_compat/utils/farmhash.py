@@ -123,3 +123,47 @@ def siphash(key, data):
     for _ in range(4):
         v0, v1, v2, v3 = _sip_round(v0, v1, v2, v3)
     return v0 ^ v1 ^ v2 ^ v3
+
+
+_CROSS_HASH_KEY = 0xDECAFCAFFE  # tf.sparse.cross_hashed's default hash_key
+_CAT_MUL = 0xc6a4a7935bd1e995
+
+
+def _shift_mix_int(value):
+    return value ^ (value >> 47)
+
+
+def fingerprint_cat64(first, second):
+    """TensorFlow's FingerprintCat64 of two uint64 (Python ints)."""
+    result = first ^ _CAT_MUL
+    result ^= (_shift_mix_int((second * _CAT_MUL) & _MASK) * _CAT_MUL) & _MASK
+    result = (result * _CAT_MUL) & _MASK
+    result = (_shift_mix_int(result) * _CAT_MUL) & _MASK
+    return _shift_mix_int(result)
+
+
+def _feature_hashes(column):
+    """The uint64 each crossed feature enters the hash with, as
+    TensorFlow's SparseCrossHashed takes it: strings by their
+    Fingerprint64, integers as their own two's-complement value."""
+    values = list(column)
+    if values and isinstance(values[0], (bytes, str, np.bytes_, np.str_)):
+        return [int(h) for h in fingerprint64(
+            [v.encode('utf-8') if isinstance(v, str) else bytes(v)
+             for v in values])]
+    return [int(v) & _MASK for v in values]
+
+
+def cross_hashed(columns, num_buckets, hash_key=_CROSS_HASH_KEY):
+    """`tf.sparse.cross_hashed` of dense columns with one value a row:
+    the FingerprintCat64 chain of each row's feature hashes, seeded
+    with `hash_key`, modulo `num_buckets` (int64 array, one per row)."""
+    hashes = [_feature_hashes(column) for column in columns]
+    out = np.zeros(len(hashes[0]), np.int64)
+    for row in range(len(out)):
+        crossed = hash_key
+        for column_hashes in hashes:
+            crossed = fingerprint_cat64(crossed, column_hashes[row])
+        out[row] = crossed % num_buckets if num_buckets > 0 \
+            else crossed % (2 ** 63 - 1)
+    return out

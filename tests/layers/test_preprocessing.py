@@ -282,10 +282,10 @@ def test_adapted_discretization_saves_and_reloads(tmp_path):
         disc.set_weights([np.zeros((3, 2))])
 
 
-@pytest.mark.parametrize('name', ['HashedCrossing'])
-def test_string_layers_say_what_to_use_instead(name):
-    # (TextVectorization and StringLookup: tests/layers/
-    # test_text_vectorization.py.)
+def test_hashed_crossing_refuses_strings():
+    # (Its integer crossings: tests/test_keras_io_structured_examples.py;
+    # TextVectorization and StringLookup: test_text_vectorization.py.)
     from keras_compat import layers as all_layers
-    with pytest.raises(NotImplementedError, match='before the model'):
-        getattr(all_layers, name)(10)
+    crossing = all_layers.HashedCrossing(num_bins=10)
+    with pytest.raises(NotImplementedError, match='StringLookup'):
+        crossing([np.array([['a']]), np.array([['b']])])

@@ -53,7 +53,7 @@ def test_every_layer_has_a_parity_case():
     # Against values tf_keras computed (tests/layers/test_lookup.py,
     # tests/layers/test_text_vectorization.py).
     covered |= {'IntegerLookup', 'Hashing', 'StringLookup',
-                'TextVectorization'}
+                'TextVectorization', 'HashedCrossing'}
     missing = sorted(min(names) for cls, names in
                      _public_classes(layers, Layer).items()
                      if not names & covered and
