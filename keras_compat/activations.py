@@ -1,14 +1,38 @@
 """Keras 2 activation functions, by name (`'relu'`) or as functions
 (`keras.activations.relu`), on torch tensors."""
+import functools
 import warnings
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from . import backend as K
-from .backend.ops import symbolic_aware_names
+from .backend.device import get_device
+from .backend.ops import symbolic_aware_names, torch_dtype
 from .utils.generic_utils import (deserialize_keras_object,
                                   serialize_keras_object)
+
+
+def _as_tensor(x):
+    """`x` as a tensor, as TensorFlow converts an activation's argument:
+    NumPy arrays and scalars keep their dtype, Python numbers and lists
+    become float32 (floatx)."""
+    if isinstance(x, torch.Tensor):
+        return x
+    if isinstance(x, (np.ndarray, np.generic)):
+        return torch.as_tensor(np.asarray(x), device=get_device())
+    return torch.as_tensor(x, dtype=torch_dtype(K.floatx()),
+                           device=get_device())
+
+
+def _accepts_array_likes(fn):
+    """Lets an element-wise activation take NumPy values and Python
+    numbers, as tf.keras's activations do."""
+    @functools.wraps(fn)
+    def wrapper(x, *args, **kwargs):
+        return fn(_as_tensor(x), *args, **kwargs)
+    return wrapper
 
 
 def _tag_logits(output, logits, kind):
@@ -114,6 +138,10 @@ def log_softmax(x, axis=-1):
     """log(softmax(x)) along `axis` (tf.keras 2.x's 'log_softmax')."""
     return torch.log_softmax(x, dim=axis)
 
+
+for _name in ('elu', 'selu', 'softplus', 'softsign', 'relu', 'tanh',
+              'sigmoid', 'exponential', 'swish', 'gelu', 'mish', 'relu6'):
+    globals()[_name] = _accepts_array_likes(globals()[_name])
 
 # On symbolic tensors (K.placeholder, functional-API tensors) an
 # activation records a graph node.

@@ -103,3 +103,17 @@ def test_custom_objects_come_before_built_in_activation_names(tmp_path):
     model.save(path)
     loaded = load_model(path, custom_objects={'gelu': gelu})
     np.testing.assert_allclose(loaded.predict(x), [[expected]], rtol=1e-5)
+
+
+def test_elementwise_activations_take_numpy_and_python_values():
+    # tf_keras 2.21: sigmoid(np.float32(0.3)) -> 0.5744; relu of a float64
+    # array stays float64; tanh of a Python list -> float32.
+    import torch
+    from keras_compat import activations
+    assert float(activations.sigmoid(np.float32(0.3))) == \
+        pytest.approx(0.5744, abs=1e-4)
+    assert activations.relu(np.array([[1., 2.]])).dtype == torch.float64
+    out = activations.tanh([[0.5, -1.0]])
+    assert out.dtype == torch.float32
+    np.testing.assert_allclose(out.numpy(), [[0.4621, -0.7616]], atol=1e-4)
+    assert float(activations.gelu(0.3)) == pytest.approx(0.1854, abs=1e-4)

@@ -200,11 +200,11 @@ def index_directory(directory, labels, formats, class_names=None,
         indices = list(labels)
         class_names = class_names or [str(c) for c in
                                       sorted(set(indices))]
-    if labels is None:
-        print('Found %d files.' % len(paths))
-    else:
-        print('Found %d files belonging to %d classes.'
-              % (len(paths), len(class_names)))
+    # tf.keras 2.x lists an unlabelled directory as one class named '',
+    # and says so.
+    class_count = 1 if labels is None else len(class_names)
+    print('Found %d files belonging to %d classes.'
+          % (len(paths), class_count))
     file_labels = np.asarray(indices, dtype='int32')
     if shuffle:
         np.random.RandomState(seed).shuffle(paths)

@@ -142,3 +142,11 @@ def test_timeseries_without_targets_or_batches():
 def test_text_datasets_say_what_to_use_instead(tmp_path):
     with pytest.raises(NotImplementedError, match='Tokenizer'):
         keras.utils.text_dataset_from_directory(str(tmp_path))
+
+
+def test_unlabelled_listing_message_is_tf_keras(image_folder, capsys):
+    # tf_keras 2.21 prints the class count even with label_mode=None.
+    keras.utils.image_dataset_from_directory(image_folder, label_mode=None,
+                                             image_size=(4, 4))
+    assert 'Found 10 files belonging to 1 classes.' in \
+        capsys.readouterr().out
