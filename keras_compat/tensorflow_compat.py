@@ -19,6 +19,7 @@ import functools
 import gc
 import itertools
 from math import gcd as math_gcd
+import os
 import sys
 import types
 import warnings
@@ -3667,6 +3668,30 @@ def _adadelta_optimizer(learning_rate=0.001, rho=0.95, epsilon=1e-08,
 train.RMSPropOptimizer = _rmsprop_optimizer
 train.AdagradOptimizer = _adagrad_optimizer
 train.AdadeltaOptimizer = _adadelta_optimizer
+
+
+def _latest_checkpoint(checkpoint_dir, latest_filename=None):
+    """tf.train.latest_checkpoint: the weights saved last in
+    `checkpoint_dir` (`model.save_weights('dir/cp.ckpt')`, ModelCheckpoint
+    with save_weights_only), read from its `checkpoint` file; None
+    without one."""
+    state = os.path.join(checkpoint_dir, latest_filename or 'checkpoint')
+    if not os.path.isfile(state):
+        return None
+    with open(state) as handle:
+        for line in handle:
+            key, _, value = line.partition(':')
+            if key.strip() == 'model_checkpoint_path':
+                path = value.strip().strip('"')
+                if not os.path.isabs(path):
+                    path = os.path.join(checkpoint_dir, path)
+                if os.path.exists(path) or os.path.exists(path + '.index'):
+                    return path
+                return None
+    return None
+
+
+train.latest_checkpoint = _latest_checkpoint
 
 
 # ---------------------------------------------------- logging, config

@@ -752,3 +752,22 @@ def test_a_required_training_argument_is_filled_as_tf_keras_does(tf_keras):
     model.compile('sgd', 'mse')
     model.fit(np.ones((2, 4)), np.ones((2, 3)), verbose=0)
     assert layer.seen[-1] is True
+
+
+def test_tf_keras_latest_checkpoint_finds_saved_weights(tf_keras, tmp_path):
+    # TensorFlow's "save and load" tutorial: ModelCheckpoint with
+    # save_weights_only to 'dir/cp.ckpt', then tf.train.latest_checkpoint.
+    from keras_compat import tensorflow_compat as tf
+    path = str(tmp_path / 'training_1' / 'cp.ckpt')
+    assert tf.train.latest_checkpoint(str(tmp_path / 'training_1')) is None
+    model = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])
+    model.compile('sgd', 'mse')
+    checkpoint = keras.callbacks.ModelCheckpoint(path, save_weights_only=True)
+    model.fit(np.ones((4, 3)), np.ones((4, 2)), epochs=2, verbose=0,
+              callbacks=[checkpoint])
+    latest = tf.train.latest_checkpoint(str(tmp_path / 'training_1'))
+    assert latest == path
+    restored = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])
+    restored.load_weights(latest)
+    np.testing.assert_allclose(restored.get_weights()[0],
+                               model.get_weights()[0])

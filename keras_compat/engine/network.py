@@ -910,6 +910,9 @@ class Network(Layer):
         from ..saving import hdf5
         _check_save_options(save_format, None, options)
         hdf5.save_weights(self, filepath, overwrite)
+        if common.is_tf_keras() and save_format != 'h5' and \
+                _is_checkpoint_name(filepath):
+            _write_checkpoint_state(filepath)
 
     def load_weights(self, filepath, by_name=False,
                      skip_mismatch=False, reshape=False, options=None):
@@ -1326,3 +1329,21 @@ def _check_eager_loss(loss):
         raise ValueError('Expected a symbolic Tensors or a callable for the '
                          'loss value. Please wrap your loss computation in '
                          'a zero argument `lambda`.')
+
+
+def _is_checkpoint_name(filepath):
+    """Whether tf.keras saves weights at `filepath` as a TensorFlow
+    checkpoint (any name but an HDF5 or Keras archive one)."""
+    return isinstance(filepath, str) and not filepath.endswith(
+        ('.h5', '.hdf5', '.keras'))
+
+
+def _write_checkpoint_state(filepath):
+    """The `checkpoint` file TensorFlow keeps next to its checkpoints, so
+    `tf.train.latest_checkpoint(directory)` finds the weights saved last
+    (they are one HDF5 file here, under the name given)."""
+    import os
+    directory, name = os.path.split(filepath)
+    with open(os.path.join(directory or '.', 'checkpoint'), 'w') as state:
+        state.write('model_checkpoint_path: "%s"\n'
+                    'all_model_checkpoint_paths: "%s"\n' % (name, name))
