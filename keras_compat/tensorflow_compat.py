@@ -2669,17 +2669,33 @@ def _first_leaf(value):
     return value
 
 
-def _stack_structures(elements):
+def _per_component(elements, leaf, alongside=(), sequences=(tuple,)):
+    """`leaf(column, *parts)` for each component of a list of elements
+    that are dicts or `sequences` of components, returned in the
+    elements' structure; each of the `alongside` structures (padded shapes
+    and values, or None) is split the same way into `parts`."""
     first = elements[0]
     if isinstance(first, dict):
-        return {key: _stack_structures([e[key] for e in elements])
+        return {key: _per_component([e[key] for e in elements], leaf,
+                                    [_part(a, key) for a in alongside],
+                                    sequences)
                 for key in first}
-    if isinstance(first, (tuple, list)):
-        return type(first)(_stack_structures([e[i] for e in elements])
-                           for i in builtins.range(len(first)))
-    if _is_text(first):
-        return np.array(elements)
-    return torch.stack([_t(e) for e in elements])
+    if isinstance(first, sequences):
+        return type(first)(
+            _per_component([e[i] for e in elements], leaf,
+                           [_part(a, i) for a in alongside], sequences)
+            for i in builtins.range(len(first)))
+    return leaf(elements, *alongside)
+
+
+def _stack_structures(elements):
+    return _per_component(elements, _stacked, sequences=(tuple, list))
+
+
+def _stacked(column):
+    if _is_text(column[0]):
+        return np.array(column)
+    return torch.stack([_t(e) for e in column])
 
 
 def _is_text(value):
@@ -2749,14 +2765,8 @@ def _windows(items, size, shift, stride, drop_remainder):
 def _window_of(part, dataset_class):
     """A window as tf.data gives it: a dataset of its elements, or the
     same structure of datasets, one per component."""
-    first = part[0]
-    if isinstance(first, dict):
-        return {key: _window_of([e[key] for e in part], dataset_class)
-                for key in first}
-    if isinstance(first, tuple):
-        return tuple(_window_of([e[i] for e in part], dataset_class)
-                     for i in builtins.range(len(first)))
-    return dataset_class(lambda part=part: list(part))
+    return _per_component(part, lambda column: dataset_class(
+        lambda column=column: list(column)))
 
 
 def _padded_batches(items, batch_size, drop_remainder, padded_shapes,
@@ -2773,16 +2783,7 @@ def _padded_group(group, shapes, values):
     """One padded batch of `group`, a list of (structures of) elements,
     with `shapes` and `values` given in the elements' structure (or
     None)."""
-    first = group[0]
-    if isinstance(first, dict):
-        return {key: _padded_group([e[key] for e in group],
-                                   _part(shapes, key), _part(values, key))
-                for key in first}
-    if isinstance(first, tuple):
-        return tuple(_padded_group([e[i] for e in group], _part(shapes, i),
-                                   _part(values, i))
-                     for i in builtins.range(len(first)))
-    return _padded_stack(group, shapes, values)
+    return _per_component(group, _padded_stack, (shapes, values))
 
 
 def _part(structure, key):
@@ -2821,13 +2822,12 @@ def _padded_stack(tensors, shape, value):
 
 
 def _element_spec(items, open_batch_axis):
+    return _per_component(items, lambda column: _component_spec(
+        column, open_batch_axis))
+
+
+def _component_spec(items, open_batch_axis):
     first = items[0]
-    if isinstance(first, dict):
-        return {key: _element_spec([e[key] for e in items], open_batch_axis)
-                for key in first}
-    if isinstance(first, tuple):
-        return tuple(_element_spec([e[i] for e in items], open_batch_axis)
-                     for i in builtins.range(len(first)))
     if _is_text(first):
         shapes = [np.shape(x) for x in items]
         dtype = string
