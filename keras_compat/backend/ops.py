@@ -512,9 +512,19 @@ def backend():
         return 'tensorflow' if aliasing._is_ours(module) else 'torch'
     for finder in sys.meta_path:
         if isinstance(finder, aliasing.TensorFlowStandInFinder):
-            return 'torch' if aliasing._real_tensorflow_found(finder) \
-                else 'tensorflow'
+            # (Searching the path for a TensorFlow takes tens of
+            # microseconds, and layers ask in every call: asked once per
+            # import path.)
+            key = (id(finder), tuple(sys.path))
+            if key not in _REAL_TENSORFLOW:
+                _REAL_TENSORFLOW.clear()
+                _REAL_TENSORFLOW[key] = \
+                    aliasing._real_tensorflow_found(finder)
+            return 'torch' if _REAL_TENSORFLOW[key] else 'tensorflow'
     return 'torch'
+
+
+_REAL_TENSORFLOW = {}
 
 
 # ------------------------------------------------------- tensor creation
