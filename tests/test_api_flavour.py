@@ -460,8 +460,15 @@ def test_tf_keras_scopes_cell_weights_under_the_cell(tf_keras):
     assert names[6] == 'rnn/stacked_rnn_cells/gru_cell/kernel:0'
     assert names[-1] == 'rnn/stacked_rnn_cells/simple_rnn_cell/bias:0'
     conv = keras.layers.ConvLSTM2D(1, 2)
-    conv.build((None, 2, 4, 4, 1))
+    conv(keras.Input((2, 4, 4, 1)))
     assert conv.weights[0].name == 'conv_lstm2d/kernel:0'
+    # Built by calling `build()`, unscoped (tf_keras 2.21).
+    lstm = keras.layers.LSTM(2)
+    lstm.build((None, 3, 2))
+    assert lstm.weights[0].name == 'lstm_cell/kernel:0'
+    conv = keras.layers.ConvLSTM2D(1, 2)
+    conv.build((None, 2, 4, 4, 1))
+    assert conv.weights[0].name == 'kernel:0'
     common.set_api_flavour('keras')
     assert keras.layers.LSTM(1, input_shape=(2, 1)).cell.name == \
         'lstm_cell_1'
@@ -520,6 +527,61 @@ def test_tf_keras_scopes_a_subclassed_models_layers_when_called(tf_keras):
     keras.Model(inputs, BlockModel()(inputs))
     assert keras.Model(inputs, BlockModel()(inputs)).weights[0].name == \
         'block_model_3/dense_6/kernel:0'
+
+
+class _BuildsOneDirectly(keras.layers.Layer):
+    def __init__(self, **kwargs):
+        super(_BuildsOneDirectly, self).__init__(**kwargs)
+        self.built_here = keras.layers.Dense(2)
+        self.called_here = keras.layers.Dense(2)
+
+    def build(self, input_shape):
+        self.built_here.build(input_shape)
+        super(_BuildsOneDirectly, self).build(input_shape)
+
+    def call(self, inputs):
+        return self.built_here(inputs) + self.called_here(inputs)
+
+
+class _DirectWrapper(keras.layers.Wrapper):
+    def build(self, input_shape):
+        self.layer.build(input_shape)
+        super(_DirectWrapper, self).build(input_shape)
+
+    def call(self, inputs):
+        return self.layer(inputs)
+
+
+def test_tf_keras_names_weights_of_layers_built_directly(tf_keras):
+    # tf_keras 2.21: `build()` (or `adapt()`) called outside any layer's
+    # call names the weights without the layer's scope; inside a custom
+    # layer's build, with the custom layer's scope only.
+    dense = keras.layers.Dense(2)
+    dense.build((None, 3))
+    assert [w.name for w in dense.weights] == ['kernel:0', 'bias:0']
+    norm = keras.layers.Normalization()
+    norm.adapt(np.ones((4, 3)))
+    assert [w.name for w in norm.weights] == [
+        'mean:0', 'variance:0', 'count:0']
+    outer = _BuildsOneDirectly(name='outer')
+    outer(keras.Input((3,)))
+    assert [w.name for w in outer.weights] == [
+        'outer/kernel:0', 'outer/bias:0', 'outer/dense_2/kernel:0',
+        'outer/dense_2/bias:0']
+    wrapper = _DirectWrapper(keras.layers.Dense(2), name='w')
+    wrapper(keras.Input((3,)))
+    assert [w.name for w in wrapper.weights] == ['w/kernel:0', 'w/bias:0']
+
+
+def test_tf_keras_scopes_a_subclassed_models_layers_built_by_fit(tf_keras):
+    model = BlockModel()
+    model.compile('sgd', 'mse')
+    model.fit(np.ones((2, 3)), np.ones((2, 2)), verbose=0)
+    # tf_keras 2.21's names.
+    assert [w.name for w in model.weights] == [
+        'block_model/dense/kernel:0', 'block_model/dense/bias:0',
+        'block_model/block/Variable:0', 'block_model/block/dense_1/kernel:0',
+        'block_model/block/dense_1/bias:0']
 
 
 class _FirstValues(keras.layers.Layer):

@@ -125,10 +125,16 @@ def recording():
     this thread, and the program is not a tf.keras 2.x one running
     eagerly (there `y = v * 3` is a value, as TensorFlow 2 computes it;
     after `tf.compat.v1.disable_eager_execution()` it is a graph node)."""
+    if common.is_tf_keras() and common.executing_eagerly():
+        return False
+    return idle()
+
+
+def idle():
+    """Whether no model, layer, K.function, graph run or `get_updates`
+    step runs on this thread."""
     if getattr(_STATE, 'depth', 0) or common._ACTIVE_LOOP is not None or \
             _replay.current() is not None:
-        return False
-    if common.is_tf_keras() and common.executing_eagerly():
         return False
     calls = _call_context()
     return calls.current() is None and not calls.run_stack()

@@ -255,13 +255,19 @@ class _WeightRecord(object):
     how to see it in Keras layout."""
 
     __slots__ = ('name', 'attr', 'to_keras', 'from_keras', 'trainable',
-                 'regularizer', 'constraint', 'keras_shape')
+                 'regularizer', 'constraint', 'keras_shape', 'to_torch',
+                 'shown_as')
 
     def __init__(self, name, attr, keras_shape, trainable=True,
                  regularizer=None, constraint=None, to_keras=None,
-                 from_keras=None):
+                 from_keras=None, to_torch=None):
         self.name = name
         self.attr = attr
+        # The attribute user code reads the weight as (`dense.kernel`,
+        # `conv.weight` behind the `conv.kernel` property): it stays that
+        # attribute after a tensor has replaced the weight there.
+        self.shown_as = attr
+        self.to_torch = to_torch
         self.keras_shape = tuple(keras_shape)
         self.trainable = trainable
         self.regularizer = regularizer
@@ -280,10 +286,15 @@ class _WeightRecord(object):
         (`conv.kernel`, `cell.recurrent_kernel`): a re-laid-out tensor
         names the weight it shows, so that K.gradients and K.update with
         respect to it reach the parameter. Read by user code while no
-        model runs, it is the weight's view, a variable of expressions."""
-        if self.to_keras is not None and variable_graph.recording() and \
+        model runs, it is the weight's view, a variable of expressions
+        (read afresh where used: `self.v = cell.recurrent_kernel` in a
+        `build()` stays the weight as it trains)."""
+        if self.to_keras is not None and variable_graph.idle() and \
                 not immutable.is_library_code(sys._getframe(2).f_code):
             return layer._weight_view(self)
+        replaced = layer.__dict__.get('_keras_replaced_weights')
+        if replaced and self.name in replaced:
+            return replaced[self.name]
         tensor = self.keras_tensor(layer)
         if self.to_keras is not None:
             tensor._keras_source = (weakref.ref(layer), self)
@@ -301,6 +312,10 @@ class _WeightRecord(object):
                 self.to_keras(tensor).copy_(value)
             else:
                 tensor.copy_(value.reshape(tensor.shape))
+
+
+def _joined_scope(scope, name):
+    return scope + '/' + name if scope else name
 
 
 def overridden_weight_property(cls, which):
@@ -639,11 +654,105 @@ class Layer(nn.Module):
         return state
 
     def __setattr__(self, name, value):
+        if isinstance(value, torch.Tensor) and \
+                not isinstance(value, nn.Parameter):
+            record = self._record_shown_as(name)
+            if record is not None:
+                self._replace_weight(record, name, value)
+                return
         nn.Module.__setattr__(self, name, value)
         if isinstance(value, _TRACKABLE) and (
                 self.__class__.__dict__.get('_keras_class_flags') or
                 _class_flags(self.__class__))['user']:
             self._track_attribute(name, value)
+        if isinstance(value, torch.Tensor) and (
+                getattr(value, '_keras_tracked', False) or
+                '_keras_source' in value.__dict__) and \
+                common.is_tf_keras() and \
+                _class_flags(self.__class__)['user']:
+            self._track_weight_alias(value)
+
+    def _track_weight_alias(self, weight):
+        """tf.keras tracks a weight of another layer assigned as an
+        attribute (`self.v = self.layer.kernel`) among this layer's own
+        weights, where it was assigned: `weights` lists it there, once."""
+        source = weight.__dict__.get('_keras_source')
+        if source is not None:
+            owner, record = source[0](), source[1]
+        else:
+            owner, record = _weight_owner(self, weight)
+        if owner is None or owner is self:
+            return
+        aliases = self.__dict__.setdefault('_keras_weight_aliases', [])
+        if any(o() is owner and r is record for _, o, r in aliases):
+            return
+        aliases.append((len(self._keras_weights), weakref.ref(owner),
+                        record))
+
+    def _own_weight_pairs(self, which):
+        """(layer, record) pairs of this layer's own weights of `which`
+        kind, with the weights of other layers it tracks (tf.keras) in
+        their places."""
+        records = self._records(which)
+        aliases = self.__dict__.get('_keras_weight_aliases')
+        if not aliases:
+            return [(self, r) for r in records]
+        position = {id(r): i for i, r in enumerate(self._keras_weights)}
+        placed = [((position[id(r)], 1), (self, r)) for r in records]
+        for index, owner_ref, record in aliases:
+            owner = owner_ref()
+            if owner is not None and \
+                    any(r is record for r in owner._records(which)):
+                placed.append(((index, 0), (owner, record)))
+        placed.sort(key=lambda item: item[0])
+        return [pair for _, pair in placed]
+
+    def _record_shown_as(self, name):
+        """The record of the weight that user code reads as attribute
+        `name` (`dense.kernel`, or a property such as `conv.kernel`), or
+        None."""
+        records = self.__dict__.get('_keras_weights')
+        if not records:
+            return None
+        shown_by_property = isinstance(
+            getattr(type(self), name, None), property)
+        for record in records:
+            if record.shown_as == name or (
+                    shown_by_property and record.name == name):
+                return record
+        return None
+
+    def _replace_weight(self, record, name, value):
+        """`layer.kernel = tensor`, as TensorFlow rebinds the attribute:
+        the layer computes with the tensor from then on (weight
+        normalization, weight dropping, tied weights), while its weight
+        stays the variable it created, trained and saved as before."""
+        shown = record.shown_as
+        if record.attr == shown:
+            # The parameter moves aside once; the attribute it held now
+            # holds the computed tensor.
+            hidden = '_keras_weight_' + shown
+            param = self._parameters.pop(shown)
+            self.register_parameter(hidden, param)
+            record.attr = hidden
+            self._keras_weight_views.pop(shown, None)
+        if tuple(value.shape) != record.keras_shape:
+            raise ValueError(
+                'Layer %s: the tensor assigned to `%s` has shape %s; the '
+                'weight it replaces has shape %s.'
+                % (self.name, name, tuple(value.shape), record.keras_shape))
+        layout_differs = record.to_keras is not None or \
+            record.from_keras is not None
+        if layout_differs and record.to_torch is None:
+            raise NotImplementedError(
+                'Layer %s (%s) computes with `%s` in a reordered layout; '
+                'assigning a tensor to it is not supported. Compute the '
+                'replacement in your own layer with K.dot/K.conv2d instead.'
+                % (self.name, type(self).__name__, name))
+        self.__dict__.setdefault('_keras_replaced_weights', {})[
+            record.name] = value
+        torch_value = value if not layout_differs else record.to_torch(value)
+        object.__setattr__(self, shown, torch_value)
 
     def _track_attribute(self, name, value):
         """Layers of user classes track, as Keras 2.3 does, the variables
@@ -839,7 +948,7 @@ class Layer(nn.Module):
             name, attr, keras_shape, trainable=trainable,
             regularizer=regularizers.get(regularizer),
             constraint=constraints.get(constraint), to_keras=to_keras,
-            from_keras=from_keras))
+            from_keras=from_keras, to_torch=to_torch))
         return getattr(self, attr)
 
     def _records(self, which='all'):
@@ -868,15 +977,25 @@ class Layer(nn.Module):
             return replace._weight_scope()
         parent = self._scope_parent
         if parent is not None:
-            return parent._weight_scope() + '/' + self.name
+            return _joined_scope(parent._weight_scope(), self.name)
+        if self.built and not self.__dict__.get('_built_by_call') and \
+                common.is_tf_keras():
+            # tf.keras names the weights of a layer built by calling its
+            # `build()` (or `adapt()`) outside any layer's call without
+            # a scope: 'kernel:0', 'mean:0'.
+            return ''
         return self.name
+
+    def _weight_name(self, record):
+        """The Keras name of one weight ('dense_1/kernel:0')."""
+        return _joined_scope(self._weight_scope(), record.name) + ':0'
 
     def _keras_weight_name(self, attr):
         """The Keras name ('dense_1/kernel:0') of the weight held in the
         attribute `attr`, or None."""
         for record in self._keras_weights:
             if record.attr == attr:
-                return '%s/%s:0' % (self._weight_scope(), record.name)
+                return self._weight_name(record)
         return None
 
     def _weight_view(self, record):
@@ -884,7 +1003,7 @@ class Layer(nn.Module):
         the weight's storage is unchanged (and, for a reordered copy, while
         its values are), so lists of weights compare as in Keras."""
         source = getattr(self, record.attr)
-        name = '%s/%s:0' % (self._weight_scope(), record.name)
+        name = self._weight_name(record)
         key = (id(source), source.data_ptr(), name,
                None if record.to_keras is None else source._version)
         cache = self._keras_weight_views
@@ -905,7 +1024,7 @@ class Layer(nn.Module):
         if which == 'all':
             return self._weight_pairs('trainable') + \
                 self._weight_pairs('non_trainable')
-        pairs = [(self, r) for r in self._records(which)]
+        pairs = self._own_weight_pairs(which)
         for layer in self._sublayers():
             if which == 'trainable':
                 if self.trainable:
@@ -1519,11 +1638,9 @@ class Layer(nn.Module):
     def _maybe_build(self, input_shape):
         if not self.built:
             self._built_input_shape = input_shape
+            self.__dict__['_built_by_call'] = True
             user = _class_flags(self.__class__)['user']
-            # A subclassed model scopes its layers too when called (not
-            # when its `build()` is called directly), as tf.keras does.
-            nests = user and common.is_tf_keras() and \
-                not self.__dict__.get('_is_graph_network', False)
+            nests = self._scopes_sublayers()
             built_before = [l for l in self._sublayers() if l.built] \
                 if nests else ()
             self.build(_shape_for_build(input_shape) if user
@@ -1537,15 +1654,29 @@ class Layer(nn.Module):
                 self.set_weights(self._initial_weights)
                 self._initial_weights = None
 
+    def _scopes_sublayers(self):
+        """Whether the sub-layers this layer builds when first called take
+        its name scope: in tf.keras, for custom layers and subclassed
+        models (not when a model's `build()` is called directly)."""
+        return _class_flags(self.__class__)['user'] and \
+            common.is_tf_keras() and \
+            not self.__dict__.get('_is_graph_network', False)
+
     def _scope_sublayers(self, built_before):
         """tf.keras names the weights of the layers a custom layer builds
-        inside its own scope ('block/dense/kernel:0'): those not built
-        before this layer's first call, and not scoped otherwise."""
+        inside its own scope: those not built before this layer's first
+        call, and not scoped otherwise. A sub-layer built by its own call
+        adds its name ('block/dense/kernel:0'); one whose `build()` the
+        custom layer called directly does not ('block/kernel:0')."""
         for layer in self._sublayers():
             if layer._scope_parent is None and \
                     layer._scope_replace is None and \
                     all(layer is not b for b in built_before):
-                layer.__dict__['_scope_parent'] = self
+                built_directly = layer.built and \
+                    not layer.__dict__.get('_built_by_call')
+                scope = '_scope_replace' if built_directly else \
+                    '_scope_parent'
+                layer.__dict__[scope] = self
 
     def _symbolic_call(self, inputs, *args, **kwargs):
         if isinstance(inputs, (list, tuple)):
@@ -2203,6 +2334,16 @@ def _tf_keras_unique(pairs):
             seen.add(key)
             unique.append((layer, record))
     return unique
+
+
+def _weight_owner(layer, weight):
+    """(owner, record) of the parameter `weight` among `layer` and the
+    layers inside it, or (None, None)."""
+    for owner in _unique_layers(layer):
+        for record in owner._keras_weights:
+            if getattr(owner, record.attr, None) is weight:
+                return owner, record
+    return None, None
 
 
 def _unique_layers(layer, seen=None):

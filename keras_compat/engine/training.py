@@ -659,9 +659,16 @@ class Model(Network):
         sample = [data_adapter.first_row(t).to(self._device())
                   for t in inputs]
         self._built_input_shape = shapes if len(shapes) > 1 else shapes[0]
+        # Built by its first call, on the data of fit/predict/evaluate.
+        self.__dict__['_built_by_call'] = True
+        nests = self._scopes_sublayers()
+        built_before = [l for l in self._sublayers() if l.built] \
+            if nests else ()
         self.built = True
         with torch.no_grad():
             self(sample if len(sample) > 1 else sample[0])
+        if nests:
+            self._scope_sublayers(built_before)
         self._after_graph_change()
 
     def _standardize_user_data(self, x, y=None, sample_weight=None,

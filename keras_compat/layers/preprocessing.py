@@ -168,6 +168,9 @@ class PreprocessingLayer(Layer):
         if getattr(self, 'batch_input_shape', None) is None:
             self.batch_input_shape = (None,) * len(shape)
         self._maybe_build(shape)
+        # Built by `adapt()`, not by a call: tf.keras names its weights
+        # without the layer's scope ('mean:0').
+        self.__dict__.pop('_built_by_call', None)
 
 
 # ---------------------------------------------------------- Normalization
