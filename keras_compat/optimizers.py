@@ -311,13 +311,18 @@ class Optimizer(torch.optim.Optimizer):
             raise RuntimeError('This optimizer has no weights yet: pass it '
                                'to model.compile() first.')
 
+    def _slot_layout(self):
+        """(slot name, weight index) of each slot in `weights` order: by
+        slot kind, then by weight."""
+        return [(name, i) for name in self._slot_names
+                for i in range(len(self._params))]
+
     def _slot_entries(self):
-        """(param, slot tensor) pairs in Keras order: by slot kind, then
-        by weight."""
+        """(param, slot tensor) pairs in `weights` order."""
         if not self._attached:
             return []
-        return [(p, self._slot(p, name)) for name in self._slot_names
-                for p in self._params]
+        return [(self._params[i], self._slot(self._params[i], name))
+                for name, i in self._slot_layout()]
 
     def _to_keras(self, p, tensor):
         to_keras, _ = self.__dict__.get('_layouts', {}).get(id(p),
@@ -1093,6 +1098,11 @@ def _positional_names(cls_name, args):
     if cls_name == 'Nadam':
         return ['learning_rate', 'beta_1', 'beta_2', 'epsilon',
                 'schedule_decay']
+    if cls_name == 'Lion':
+        return ['learning_rate', 'beta_1', 'beta_2']
+    if cls_name == 'Adafactor':
+        return ['learning_rate', 'beta_2_decay', 'epsilon_1', 'epsilon_2',
+                'clip_threshold', 'relative_step']
     if cls_name == 'Ftrl':
         # tf.keras's legacy Ftrl takes `name` sixth, its 2.11+ one not.
         names = ['learning_rate', 'learning_rate_power',
@@ -1722,6 +1732,156 @@ class Ftrl(Optimizer):
         return config
 
 
+def _float32_complement(value):
+    """1 - value computed in float32, as TensorFlow does with a
+    hyperparameter cast to the weights' dtype."""
+    return float(np.float32(1.) - np.float32(value))
+
+
+class Lion(Optimizer):
+    """tf.keras 2.13+'s Lion (sign momentum): per weight w with gradient
+    g and momentum m,
+
+        w -= learning_rate * sign(beta_1 * m + (1 - beta_1) * g)
+        m = beta_2 * m + (1 - beta_2) * g
+
+    with tf.keras 2.11+'s base options (`weight_decay`, clipping, EMA)."""
+
+    _slot_names = ('m',)
+    lr = learning_rate = _Hyper('learning_rate')
+
+    def __init__(self, learning_rate=0.0001, beta_1=0.9, beta_2=0.99,
+                 **kwargs):
+        if beta_1 <= 0 or beta_1 > 1:
+            raise ValueError('`beta_1`=%r must be between ]0, 1]. '
+                             'Otherwise, the optimizer degenerates to '
+                             'SignSGD.' % (beta_1,))
+        kwargs.setdefault('is_legacy_optimizer', False)
+        learning_rate = _new_style_only('Lion', learning_rate, kwargs)
+        super(Lion, self).__init__(**kwargs)
+        self._set_hyper('learning_rate', learning_rate)
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+
+    def _update(self, params, grads, iterations):
+        lr = self._lr_now(iterations)
+        beta_1, beta_2 = float(np.float32(self.beta_1)), \
+            float(np.float32(self.beta_2))
+        ms = [self._slot(p, 'm') for p in params]
+        directions = torch._foreach_mul(ms, beta_1)
+        torch._foreach_add_(directions, grads,
+                            alpha=_float32_complement(self.beta_1))
+        torch._foreach_add_(params, torch._foreach_sign(directions),
+                            alpha=-lr)
+        torch._foreach_mul_(ms, beta_2)
+        torch._foreach_add_(ms, grads,
+                            alpha=_float32_complement(self.beta_2))
+
+    def _own_config(self):
+        return {'learning_rate': self._hyper_float('learning_rate'),
+                'beta_1': self.beta_1, 'beta_2': self.beta_2}
+
+
+class Adafactor(Optimizer):
+    """tf.keras 2.11+'s Adafactor. At step t (from 1), per weight w with
+    gradient g: rho = min(lr, 1 / sqrt(t)) (lr itself first taken as
+    min(lr, 1 / sqrt(t)) with `relative_step` and no schedule), alpha =
+    max(epsilon_2, rms(w)) * rho, beta = 1 - t ** beta_2_decay and
+    s = g^2 + epsilon_1. A weight of rank >= 2 keeps factored second
+    moments: r (mean of s over its last axis) and c (over the one
+    before), both running averages with weight beta, and
+    v = r / mean(r) (x) c; other weights keep v = beta v + (1 - beta) s.
+    Then u = g / sqrt(v), w -= alpha * u / max(1, rms(u) /
+    clip_threshold)."""
+
+    _slot_names = ('r', 'c', 'v')
+    lr = learning_rate = _Hyper('learning_rate')
+
+    def __init__(self, learning_rate=0.001, beta_2_decay=-0.8,
+                 epsilon_1=1e-30, epsilon_2=1e-3, clip_threshold=1.0,
+                 relative_step=True, **kwargs):
+        kwargs.setdefault('is_legacy_optimizer', False)
+        learning_rate = _new_style_only('Adafactor', learning_rate, kwargs)
+        super(Adafactor, self).__init__(**kwargs)
+        self._set_hyper('learning_rate', learning_rate)
+        self.beta_2_decay = beta_2_decay
+        self.epsilon_1 = epsilon_1
+        self.epsilon_2 = epsilon_2
+        self.clip_threshold = clip_threshold
+        self.relative_step = relative_step
+
+    def _slot_layout(self):
+        # tf.keras creates r and c (for weights of rank >= 2 only) and v,
+        # weight by weight, after the moving averages of `use_ema`.
+        averages = [('average', i) for i in range(len(self._params))] \
+            if 'average' in self._slot_names else []
+        return averages + [(name, i) for i, p in enumerate(self._params)
+                           for name in self._slots_of(p)]
+
+    @staticmethod
+    def _slots_of(p):
+        return ('r', 'c', 'v') if p.dim() >= 2 else ('v',)
+
+    def _slot(self, p, name):
+        # The factored moments have the shape of the weight without its
+        # last axis (r) or without the one before (c).
+        state = self.state[p]
+        if name in ('r', 'c') and name not in state:
+            state[name] = p.new_zeros(p.shape[:-1] if name == 'r' else
+                                      p.shape[:-2] + p.shape[-1:])
+        return super(Adafactor, self)._slot(p, name)
+
+    def _update(self, params, grads, iterations):
+        step = float(iterations + 1)
+        lr = self._lr_now(iterations)
+        if self.relative_step and \
+                self.__dict__.get('_lr_schedule') is None:
+            lr = min(lr, 1. / math.sqrt(step))
+        rho = min(lr, 1. / math.sqrt(step))
+        beta = 1. - step ** self.beta_2_decay
+        for p, g in zip(params, grads):
+            alpha = torch.clamp(_rms(p), min=self.epsilon_2) * rho
+            squares = g * g + self.epsilon_1
+            v = self._slot(p, 'v')
+            if p.dim() >= 2:
+                r, c = self._slot(p, 'r'), self._slot(p, 'c')
+                r.mul_(beta).add_(squares.mean(dim=-1), alpha=1. - beta)
+                c.mul_(beta).add_(squares.mean(dim=-2), alpha=1. - beta)
+                v.copy_((r / r.mean(dim=-1, keepdim=True)).unsqueeze(-1) *
+                        c.unsqueeze(-2))
+            else:
+                v.mul_(beta).add_(squares, alpha=1. - beta)
+            u = g * torch.rsqrt(v)
+            u = u / torch.clamp(_rms(u) / self.clip_threshold, min=1.)
+            p.sub_(alpha * u)
+
+    def _own_config(self):
+        return {'learning_rate': self._hyper_float('learning_rate'),
+                'beta_2_decay': self.beta_2_decay,
+                'epsilon_1': self.epsilon_1, 'epsilon_2': self.epsilon_2,
+                'clip_threshold': self.clip_threshold,
+                'relative_step': self.relative_step}
+
+
+def _rms(x):
+    return torch.sqrt(torch.mean(x * x))
+
+
+def _new_style_only(name, learning_rate, kwargs):
+    """The learning rate of an optimizer tf.keras has only in its 2.11+
+    form (`lr` taken for `learning_rate`, as by the other optimizers
+    here); `decay` refused as tf.keras refuses it."""
+    if kwargs.get('is_legacy_optimizer') is not False:
+        raise ValueError('%s has no legacy (tf.keras 2.0-2.10 or Keras 2) '
+                         'form; is_legacy_optimizer must be False.' % name)
+    if 'decay' in kwargs:
+        raise ValueError(
+            'decay is deprecated in the new TF-Keras optimizer, please '
+            'check the docstring for valid arguments: use a '
+            'LearningRateSchedule as `learning_rate`.')
+    return kwargs.pop('lr', learning_rate)
+
+
 # Keras 2 lower-case aliases.
 sgd = SGD
 rmsprop = RMSprop
@@ -1737,7 +1897,8 @@ _ALL = {'sgd': SGD, 'rmsprop': RMSprop, 'adagrad': Adagrad,
         'nadam': Nadam, 'SGD': SGD, 'RMSprop': RMSprop, 'Adagrad': Adagrad,
         'Adadelta': Adadelta, 'Adam': Adam, 'Adamax': Adamax,
         'Nadam': Nadam, 'adamw': AdamW, 'AdamW': AdamW, 'ftrl': Ftrl,
-        'Ftrl': Ftrl}
+        'Ftrl': Ftrl, 'lion': Lion, 'Lion': Lion, 'adafactor': Adafactor,
+        'Adafactor': Adafactor}
 
 
 def serialize(optimizer):
@@ -1958,7 +2119,8 @@ def _namespace(name, legacy, classes):
 legacy = _namespace('legacy', True, [SGD, RMSprop, Adagrad, Adadelta, Adam,
                                      Adamax, Nadam, Ftrl])
 experimental = _namespace('experimental', False, [
-    SGD, RMSprop, Adagrad, Adadelta, Adam, Adamax, Nadam, AdamW, Ftrl])
+    SGD, RMSprop, Adagrad, Adadelta, Adam, Adamax, Nadam, AdamW, Ftrl,
+    Adafactor])
 
 
 def _optimizer_v2_modules():

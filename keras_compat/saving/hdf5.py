@@ -484,9 +484,8 @@ def _optimizer_weight_names(optimizer):
     names = ['%s/iterations:0' % cls_name]
     extra = len(optimizer._extra_weights())
     names += ['%s/extra_%d:0' % (cls_name, i) for i in range(extra)]
-    for slot in optimizer._slot_names:
-        for i in range(len(optimizer._params)):
-            names.append('training/%s/%s_%d:0' % (cls_name, slot, i))
+    for slot, i in optimizer._slot_layout():
+        names.append('training/%s/%s_%d:0' % (cls_name, slot, i))
     return names
 
 

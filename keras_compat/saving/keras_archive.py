@@ -250,6 +250,9 @@ _SLOT_PASSES = {
     'Ftrl': [(('accumulator', 'linear'), None)],
 }
 _SLOT_PASSES['AdamW'] = _SLOT_PASSES['Adam']
+_SLOT_PASSES['Lion'] = [(('m',), None)]
+# (Adafactor's slots differ per weight: its own `_slot_layout`.)
+_SLOT_PASSES['Adafactor'] = None
 
 
 def _slot_layout(optimizer, config, writer):
@@ -258,6 +261,8 @@ def _slot_layout(optimizer, config, writer):
     key = optimizer_state._class_key(optimizer)
     if key not in _SLOT_PASSES:
         return None
+    if _SLOT_PASSES[key] is None:
+        return optimizer._slot_layout()
     passes = list(_SLOT_PASSES[key])
     if config.get('use_ema'):
         passes.insert(0, (('average',), None))
@@ -299,16 +304,17 @@ def _write_optimizer(h5, optimizer):
             'optimizers); save with include_optimizer=False or in HDF5 (a '
             'name ending in .h5).' % type(optimizer).__name__)
     values = optimizer.get_weights()
-    n = len(optimizer._params)
     first = 1 + len(optimizer._extra_weights())
     aliases = optimizer_state._SLOT_ALIASES[optimizer_state._class_key(
         optimizer)]
     group = h5.create_group('optimizer/vars')
     group.create_dataset('0', data=np.asarray(values[0], dtype=np.int64))
+    position = {entry: first + k
+                for k, entry in enumerate(optimizer._slot_layout())}
     for k, (slot, i) in enumerate(layout):
         ours = aliases[slot]
-        if ours in optimizer._slot_names:
-            value = values[first + optimizer._slot_names.index(ours) * n + i]
+        if (ours, i) in position:
+            value = values[position[(ours, i)]]
         else:
             value = np.zeros(optimizer._params[i].shape, 'float32')
         group.create_dataset(str(k + 1), data=np.asarray(value))

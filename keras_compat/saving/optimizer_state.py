@@ -41,6 +41,8 @@ _SLOT_ALIASES = {
     'Ftrl': {'accumulator': 'accumulator', 'linear': 'linear'},
 }
 _SLOT_ALIASES['AdamW'] = _SLOT_ALIASES['Adam']
+_SLOT_ALIASES['Lion'] = {'m': 'm', 'momentum': 'm'}
+_SLOT_ALIASES['Adafactor'] = {'r': 'r', 'c': 'c', 'v': 'v'}
 for _aliases in _SLOT_ALIASES.values():
     # tf.keras 2.11+'s moving averages of the weights (use_ema).
     _aliases['average'] = 'average'
@@ -56,11 +58,11 @@ _LOSS_SCALE = ('current_loss_scale', 'good_steps', 'loss_scale',
                'dynamic_scale', 'step_counter')
 _NEW_SLOT = re.compile(r'^[^/]+/(m|v|vhat|u|velocity|momentum|'
                        r'average_gradient|accumulator|accumulated_grad|'
-                       r'accumulated_delta_var|average|linear)/(.+)$')
+                       r'accumulated_delta_var|average|linear|r|c)/(.+)$')
 _LEGACY_SLOT = re.compile(r'^(?:[^/]+/)?(.+)/(m|v|vhat|rms|momentum|mg|'
                           r'accumulator|accum_grad|accum_var|linear)$')
 _INDEXED_SLOT = re.compile(r'^(moment|momentum|accumulator|linear|'
-                           r'average|delta_accumulator|m|v|vhat|u|mg)_'
+                           r'average|delta_accumulator|m|v|vhat|u|mg|r|c)_'
                            r'(\d+)$')
 _ORDINAL = re.compile(r'^(?:Variable|variable|param)(?:_(\d+))?$')
 
@@ -169,7 +171,12 @@ def match(optimizer, names, values, model=None):
                        % type(optimizer).__name__)
     aliases = _SLOT_ALIASES[key]
     params = list(optimizer._params)
+    layout = optimizer._slot_layout()
     slot_names = list(optimizer._slot_names)
+    # The weights that have each kind of slot (all, but for Adafactor's
+    # factored moments).
+    holders = {slot: [i for s, i in layout if s == slot]
+               for slot in slot_names}
     by_param = _param_names(model) if model is not None else {}
     param_names = [by_param.get(id(p), 'weight_%d' % i)
                    for i, p in enumerate(params)]
@@ -211,14 +218,16 @@ def match(optimizer, names, values, model=None):
                                % (target, group[0].name, key))
             if group[0].kind == 'indexed':
                 group = sorted(group, key=lambda e: e.index)
-                if [e.index for e in group] != list(range(len(params))):
+                if [e.index for e in group] != holders[target]:
                     raise Mismatch('saved %s slots %s do not cover the %d '
                                    'trainable weights' % (target, ', '.join(
-                                       e.name for e in group), len(params)))
+                                       e.name for e in group),
+                                       len(holders[target])))
             else:
-                group = _assign_by_variable(group, target, param_names,
-                                            target)
-            slots[target] = group
+                group = _assign_by_variable(
+                    group, target,
+                    [param_names[i] for i in holders[target]], target)
+            slots[target] = dict(zip(holders[target], group))
     elif ordinal:
         ordinal = sorted(ordinal, key=lambda e: e.index)
         if [e.name for e in ordinal] != [e.name for e in entries
@@ -234,7 +243,7 @@ def match(optimizer, names, values, model=None):
                            % (len(ordinal), ordinal[0].name,
                               ordinal[-1].name, n, ', '.join(order)))
         for k, target in enumerate(order):
-            slots[target] = ordinal[k * n:(k + 1) * n]
+            slots[target] = dict(enumerate(ordinal[k * n:(k + 1) * n]))
     missing = [s for s in slot_names if s not in slots]
     saved_steps = int(np.asarray(iterations[0].value)) if iterations else 0
     if missing and (slots or saved_steps):
@@ -256,25 +265,24 @@ def match(optimizer, names, values, model=None):
         else:
             result += current[1:1 + extra]
     position = 1 + extra
-    for slot in slot_names:
+    for slot, i in layout:
         group = slots.get(slot)
-        for i, param_name in enumerate(param_names):
-            expected = current[position]
-            position += 1
-            if group is None:
+        expected = current[position]
+        position += 1
+        if group is None:
+            result.append(expected)
+            continue
+        value = group[i].value
+        if tuple(np.shape(value)) != tuple(np.shape(expected)):
+            if slot == 'vhat' and _not_needed(optimizer, 'vhat'):
                 result.append(expected)
                 continue
-            value = group[i].value
-            if tuple(np.shape(value)) != tuple(np.shape(expected)):
-                if slot == 'vhat' and _not_needed(optimizer, 'vhat'):
-                    result.append(expected)
-                    continue
-                raise Mismatch('saved %s has shape %s, but the %s slot of '
-                               'weight %s has shape %s'
-                               % (group[i].name, tuple(np.shape(value)),
-                                  slot, param_name,
-                                  tuple(np.shape(expected))))
-            result.append(value)
+            raise Mismatch('saved %s has shape %s, but the %s slot of '
+                           'weight %s has shape %s'
+                           % (group[i].name, tuple(np.shape(value)),
+                              slot, param_names[i],
+                              tuple(np.shape(expected))))
+        result.append(value)
     if len(result) != len(current):
         raise Mismatch('%d values for an optimizer of %d weights'
                        % (len(result), len(current)))
