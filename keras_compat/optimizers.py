@@ -182,7 +182,10 @@ class Optimizer(torch.optim.Optimizer):
                                  % (self.weight_decay,))
             self.weight_decay = float(self.weight_decay)
         self.name = kwargs.get('name') or type(self).__name__
-        self.jit_compile = bool(kwargs.get('jit_compile', True))
+        # tf.keras turns XLA off for the optimizer without a GPU, so
+        # get_config() reports jit_compile=False on CPU-only machines.
+        self.jit_compile = bool(kwargs.get('jit_compile', True)) and \
+            torch.cuda.is_available()
         self._init_ema(kwargs.get('use_ema', False),
                        kwargs.get('ema_momentum', 0.99),
                        kwargs.get('ema_overwrite_frequency'))

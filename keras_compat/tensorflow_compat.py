@@ -33,6 +33,7 @@ from .backend import common as _common
 from .backend import ops as _ops
 from .backend.tensor_shape import TensorShape, Dimension  # noqa: F401
 from . import tensorflow_distribute as _distribute
+from . import tensorflow_gfile as _gfile_module
 from . import tensorflow_image_ops as _image_ops
 
 __version__ = '1.15.5'
@@ -454,6 +455,11 @@ class Graph(object):
     """TF1's graph: on PyTorch operations run as they are written, so the
     graph only gives `as_default()` and `finalize()` a home."""
 
+    @property
+    def seed(self):
+        """The graph-level seed (`tf.random.set_seed`)."""
+        return _global_seed()
+
     def as_default(self):
         return contextlib.nullcontext(self)
 
@@ -561,9 +567,31 @@ def _run(fetches, feed_dict):
     return K.get_value(fetches)
 
 
+_GLOBAL_SEED = [None]
+
+
 def set_random_seed(seed):
-    """Seeds PyTorch's generators (TensorFlow's graph-level seed)."""
-    torch.manual_seed(seed)
+    """Seeds PyTorch's generators (TensorFlow's graph-level seed);
+    `None` clears the recorded seed, as in TensorFlow."""
+    _GLOBAL_SEED[0] = seed
+    if seed is not None:
+        torch.manual_seed(seed)
+
+
+def _global_seed():
+    """The seed `tf.random.set_seed` set last (None before one)."""
+    return _GLOBAL_SEED[0]
+
+
+def _enable_op_determinism():
+    """tf.config.experimental.enable_op_determinism: PyTorch's
+    deterministic algorithms (warning, not failing, where an op has
+    none)."""
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def _disable_op_determinism():
+    torch.use_deterministic_algorithms(False)
 
 
 def executing_eagerly():
@@ -2544,6 +2572,35 @@ losses.sparse_softmax_cross_entropy = _sparse_softmax_cross_entropy
 losses.sigmoid_cross_entropy = _sigmoid_cross_entropy
 
 
+def _tensorboard_tensor_util():
+    try:
+        from tensorboard.util import tensor_util
+    except ImportError:
+        raise NotImplementedError(
+            'TensorProto messages come from TensorBoard\'s protocol buffers '
+            'in keras_compat: `pip install tensorboard`, or keep arrays as '
+            'numpy arrays.')
+    return tensor_util
+
+
+def make_tensor_proto(values, dtype=None, shape=None, verify_shape=False,
+                      allow_broadcast=False):
+    """tf.make_tensor_proto: a TensorProto message (TensorBoard's copy of
+    TensorFlow's proto, which TensorBoard's summary code expects)."""
+    if allow_broadcast:
+        raise NotImplementedError(
+            'make_tensor_proto(allow_broadcast=True) is not supported; '
+            'broadcast the values with numpy first.')
+    values = values.numpy() if hasattr(values, 'numpy') else values
+    return _tensorboard_tensor_util().make_tensor_proto(
+        values, dtype=dtype, shape=shape, verify_shape=verify_shape)
+
+
+def make_ndarray(tensor_proto):
+    """tf.make_ndarray: the numpy array a TensorProto holds."""
+    return _tensorboard_tensor_util().make_ndarray(tensor_proto)
+
+
 # ---------------------------------------------------------------- summary
 summary = _submodule('summary', 'TensorBoard event files.')
 
@@ -3757,6 +3814,8 @@ config.experimental.set_virtual_device_configuration = \
 config.set_logical_device_configuration = \
     config.experimental.set_virtual_device_configuration
 config.experimental.VirtualDeviceConfiguration = _Options
+config.experimental.enable_op_determinism = _enable_op_determinism
+config.experimental.disable_op_determinism = _disable_op_determinism
 config.LogicalDeviceConfiguration = _Options
 config.threading = _submodule('config.threading', 'Thread settings.')
 config.threading.set_intra_op_parallelism_threads = _set_num_threads
@@ -3835,6 +3894,9 @@ for _name in ('InvalidArgumentError', 'ResourceExhaustedError',
               'UnauthenticatedError'):
     setattr(errors, _name, type(_name, (OpError,), {}))
 errors.OpError = OpError
+# tf.io.gfile, and TF1's tf.gfile (also tf.compat.v1.gfile): local files.
+io.gfile = _gfile_module.make_gfile_module(errors)
+gfile = _gfile_module.make_tf1_gfile_module(io.gfile)
 
 
 class GradientTape(object):
@@ -4227,6 +4289,17 @@ python.framework.tensor_shape = _submodule('python.framework.tensor_shape',
                                            'Shapes.')
 python.framework.tensor_shape.TensorShape = TensorShape
 python.framework.tensor_shape.Dimension = Dimension
+python.framework.config = _submodule('python.framework.config',
+                                     'Device and determinism settings.')
+python.framework.config.enable_op_determinism = _enable_op_determinism
+python.framework.config.disable_op_determinism = _disable_op_determinism
+python.framework.config.is_op_determinism_enabled = \
+    torch.are_deterministic_algorithms_enabled
+python.eager = _submodule('python.eager', 'Eager execution.')
+python.eager.context = _submodule('python.eager.context',
+                                  'The eager context.')
+python.eager.context.executing_eagerly = executing_eagerly
+python.eager.context.global_seed = _global_seed
 # TensorFlow 1.x's `from tensorflow.python import ops, math_ops,
 # state_ops, control_flow_ops` (`ops` used as the framework's).
 python.math_ops = python.ops.math_ops

@@ -85,6 +85,29 @@ class _Extended(object):
     def variable_created_in_scope(self, variable):
         return True
 
+    # Multi-worker state that checkpoint writers consult (keras-tuner,
+    # tf.keras's ModelCheckpoint/BackupAndRestore): with several torchrun
+    # processes only the chief writes to the real path.
+    def _in_multi_worker_mode(self):
+        return self._strategy._counts_processes and \
+            distributed.world_size() > 1
+
+    @property
+    def should_checkpoint(self):
+        return distributed.is_chief()
+
+    @property
+    def should_save_summary(self):
+        return distributed.is_chief()
+
+    @property
+    def _task_type(self):
+        return 'worker' if self._in_multi_worker_mode() else None
+
+    @property
+    def _task_id(self):
+        return distributed.rank()
+
 
 def _device_name():
     from .backend import device as device_module

@@ -909,10 +909,13 @@ class Network(Layer):
         the per-object layout of tf_keras 2.13+ and Keras 3."""
         from ..saving import hdf5
         _check_save_options(save_format, None, options)
-        hdf5.save_weights(self, filepath, overwrite)
         if common.is_tf_keras() and save_format != 'h5' and \
                 _is_checkpoint_name(filepath):
-            _write_checkpoint_state(filepath)
+            hdf5.save_weights(self, _checkpoint_data_path(filepath),
+                              overwrite)
+            _write_checkpoint_files(filepath)
+            return
+        hdf5.save_weights(self, filepath, overwrite)
 
     def load_weights(self, filepath, by_name=False,
                      skip_mismatch=False, reshape=False, options=None):
@@ -924,6 +927,7 @@ class Network(Layer):
         load returned."""
         from ..saving import hdf5
         _check_save_options(None, None, options)
+        filepath = _checkpoint_weights_file(filepath)
         hdf5.load_weights(self, filepath, by_name=by_name,
                           skip_mismatch=skip_mismatch, reshape=reshape)
         return _LoadStatus()
@@ -1338,10 +1342,34 @@ def _is_checkpoint_name(filepath):
         ('.h5', '.hdf5', '.keras'))
 
 
+def _checkpoint_data_path(prefix):
+    """Where the weights of a TensorFlow checkpoint `prefix` live: its one
+    data shard (here an HDF5 file), as TensorFlow names it."""
+    return prefix + '.data-00000-of-00001'
+
+
+def _checkpoint_weights_file(filepath):
+    """The file holding the weights of `filepath`: the data shard of a
+    checkpoint prefix (`prefix.index` beside it), else `filepath`."""
+    import os
+    if isinstance(filepath, str) and os.path.isfile(filepath + '.index') \
+            and os.path.isfile(_checkpoint_data_path(filepath)):
+        return _checkpoint_data_path(filepath)
+    return filepath
+
+
+def _write_checkpoint_files(prefix):
+    """The files tf.keras writes for `save_weights(prefix)`:
+    `prefix.index` (here an empty marker, which scripts test for with
+    `os.path.exists(prefix + '.index')`) and the directory's `checkpoint`
+    state file."""
+    open(prefix + '.index', 'wb').close()
+    _write_checkpoint_state(prefix)
+
+
 def _write_checkpoint_state(filepath):
     """The `checkpoint` file TensorFlow keeps next to its checkpoints, so
-    `tf.train.latest_checkpoint(directory)` finds the weights saved last
-    (they are one HDF5 file here, under the name given)."""
+    `tf.train.latest_checkpoint(directory)` finds the weights saved last."""
     import os
     directory, name = os.path.split(filepath)
     with open(os.path.join(directory or '.', 'checkpoint'), 'w') as state:

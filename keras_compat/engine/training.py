@@ -171,15 +171,19 @@ class Model(Network):
     generator variants follow Keras 2 semantics."""
 
     def __init__(self, *args, **kwargs):
+        from .. import tensorflow_distribute
         Network.__init__(self, *args, **kwargs)
         self._init_training_state()
+        if tensorflow_distribute.has_strategy():
+            self._distribution_strategy = tensorflow_distribute.get_strategy()
 
     def _init_training_state(self):
         """Every attribute of the training state, as before compile()."""
         if '_compiled_loss' in self.__dict__:
             return
+        # (No `loss` attribute before compile(), as in Keras 2 and tf.keras:
+        # libraries test `hasattr(model, 'loss')` to compile a model.)
         self.optimizer = None
-        self.loss = None
         self.loss_weights = None
         self.sample_weight_mode = None
         self.stop_training = False
@@ -397,6 +401,14 @@ class Model(Network):
         if custom_steps.overrides(self, 'metrics'):
             for metric in self.metrics:
                 metric.reset_states()
+
+    @property
+    def distribute_strategy(self):
+        """tf.keras's `model.distribute_strategy`: the tf.distribute
+        strategy whose scope the model was made in, else the current one."""
+        from .. import tensorflow_distribute
+        return self.__dict__.get('_distribution_strategy') or \
+            tensorflow_distribute.get_strategy()
 
     # ------------------------------------ tf.keras 2.x's step functions
     @property

@@ -9,6 +9,8 @@ import types
 
 import numpy as np
 
+from .. import losses
+from ..backend import common
 from ..utils.np_utils import to_categorical
 from ..utils.generic_utils import has_arg
 from ..models import Sequential
@@ -23,6 +25,22 @@ try:
 except ImportError:
     _Estimator = object
     _CLASSIFIER_BASES = _REGRESSOR_BASES = ()
+
+
+def _is_categorical_crossentropy(loss):
+    """Keras 2.3 / tf.keras's test: the name, the function or a
+    `CategoricalCrossentropy` object."""
+    return (isinstance(loss, str) and loss == 'categorical_crossentropy') \
+        or losses.is_categorical_crossentropy(loss)
+
+
+def _one_hot_for_categorical_crossentropy(loss, y):
+    """Class indices become one-hot rows for a categorical crossentropy
+    loss, as the Keras wrappers convert them before fit and score."""
+    y = np.asarray(y)
+    if _is_categorical_crossentropy(loss) and len(y.shape) != 2:
+        return to_categorical(y)
+    return y
 
 
 class BaseWrapper(_Estimator):
@@ -77,12 +95,7 @@ class BaseWrapper(_Estimator):
         else:
             self.model = self.build_fn(**self.filter_sk_params(
                 self.build_fn))
-        loss_name = self.model.loss
-        if hasattr(loss_name, '__name__'):
-            loss_name = loss_name.__name__
-        if loss_name == 'categorical_crossentropy' and \
-                len(np.asarray(y).shape) != 2:
-            y = to_categorical(y)
+        y = _one_hot_for_categorical_crossentropy(self.model.loss, y)
         fit_args = copy.deepcopy(self.filter_sk_params(Sequential.fit))
         fit_args.update(kwargs)
         history = self.model.fit(x, y, **fit_args)
@@ -139,11 +152,7 @@ class KerasClassifier(*(_CLASSIFIER_BASES + (BaseWrapper,))):
         """Accuracy on (x, y)."""
         y = np.searchsorted(self.classes_, y)
         kwargs = self.filter_sk_params(Sequential.evaluate, kwargs)
-        loss_name = self.model.loss
-        if hasattr(loss_name, '__name__'):
-            loss_name = loss_name.__name__
-        if loss_name == 'categorical_crossentropy' and len(y.shape) != 2:
-            y = to_categorical(y)
+        y = _one_hot_for_categorical_crossentropy(self.model.loss, y)
         outputs = self.model.evaluate(x, y, **kwargs)
         if not isinstance(outputs, list):
             outputs = [outputs]
@@ -156,11 +165,16 @@ class KerasClassifier(*(_CLASSIFIER_BASES + (BaseWrapper,))):
 
 
 class KerasRegressor(*(_REGRESSOR_BASES + (BaseWrapper,))):
-    """A scikit-learn regressor around a Keras model."""
+    """A scikit-learn regressor around a Keras model: `predict` gives the
+    outputs without their length-1 axes, `score` minus the loss."""
 
     def predict(self, x, **kwargs):
         kwargs = self.filter_sk_params(Sequential.predict, kwargs)
         preds = np.array(self.model.predict(x, **kwargs))
+        if common.is_tf_keras():
+            # tf.keras squeezes every axis of length 1 (one sample: a
+            # scalar array); Keras 2.3 only the output axis.
+            return np.squeeze(preds)
         if preds.shape[-1] == 1:
             return np.squeeze(preds, axis=-1)
         return preds
