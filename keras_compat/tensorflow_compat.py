@@ -469,6 +469,14 @@ class Graph(object):
     def get_operations(self):
         return []
 
+    def gradient_override_map(self, op_type_map):
+        raise NotImplementedError(
+            'Graph.gradient_override_map(%r): on PyTorch operations are not '
+            'TensorFlow ops whose gradients can be replaced by type; write '
+            'the function with tf.custom_gradient and set it as the layers\' '
+            'activation (guided backpropagation: layer.activation = '
+            'guided_relu).' % (op_type_map,))
+
     def get_tensor_by_name(self, name):
         raise NotImplementedError(
             'Graph.get_tensor_by_name(%r): on PyTorch tensors are not kept '
@@ -798,10 +806,13 @@ def gradients(ys, xs, grad_ys=None, name='gradients',
     gradient of the sum of `ys`, each weighted by its `grad_ys` seed (held
     constant; None seeds with ones). Symbolic `ys` give symbolic gradients
     for K.function and `Session.run`."""
-    if stop_gradients is not None:
+    if stop_gradients is not None and \
+            not _stops_change_nothing(stop_gradients, xs):
         raise NotImplementedError(
-            'tf.gradients(stop_gradients=...) is not supported; wrap those '
-            'tensors in tf.stop_gradient where they are computed.')
+            'tf.gradients(stop_gradients=...) is supported only where the '
+            'stopped tensors are sources in `xs` computed independently of '
+            'one another (there it changes nothing); wrap the others in '
+            'tf.stop_gradient where they are computed.')
     mode = _unconnected_mode(unconnected_gradients)
     targets = list(ys) if isinstance(ys, (list, tuple)) else [ys]
     if grad_ys is None:
@@ -821,8 +832,68 @@ def gradients(ys, xs, grad_ys=None, name='gradients',
             for g, x in zip(grads, sources)]
 
 
+_NARROW_INTEGERS = (torch.uint8, torch.int8, torch.int16)
+
+
+def _stops_change_nothing(stop_gradients, xs):
+    """Whether `stop_gradients` only names sources of `xs` none of which
+    is computed from another: gradients then stop there anyway."""
+    stops = list(stop_gradients) if isinstance(
+        stop_gradients, (list, tuple)) else [stop_gradients]
+    sources = list(xs) if isinstance(xs, (list, tuple)) else [xs]
+    source_ids = {id(x) for x in sources}
+    if not all(id(s) in source_ids for s in stops):
+        return False
+    return not any(_computed_from(x, source_ids - {id(x)})
+                   for x in sources)
+
+
+def _computed_from(tensor, ids):
+    """Whether a graph tensor's history reaches one of the tensors `ids`
+    (False for a tensor without a Keras history)."""
+    seen, pending = set(), [tensor]
+    while pending:
+        history = getattr(pending.pop(), '_keras_history', None)
+        if history is None:
+            continue
+        layer, node_index, _ = history
+        for x in layer._inbound_nodes[node_index].input_tensors:
+            if id(x) in ids:
+                return True
+            if id(x) not in seen:
+                seen.add(id(x))
+                pending.append(x)
+    return False
+
+
 def cast(x, dtype, name=None):
-    return K.cast(x, _ops.torch_dtype(dtype))
+    """tf.cast. A float cast to uint8, int8 or int16 is clamped to that
+    type's range (-300.0 -> 0, 300.0 -> 255 for uint8), as TensorFlow's
+    vectorized CPU kernel gives for the body of a tensor (the C++
+    conversion of a value out of range is undefined; only the last
+    elements, fewer than 32, wrap around there)."""
+    target = _ops.torch_dtype(dtype)
+    if target in _NARROW_INTEGERS and _is_float_dtype(K.dtype(x)):
+        return _clamped_cast(x, target)
+    return K.cast(x, target)
+
+
+def saturate_cast(value, dtype, name=None):
+    """tf.dtypes.saturate_cast: values clamped to the range of `dtype`
+    before the cast."""
+    target = _ops.torch_dtype(dtype)
+    if target.is_floating_point or target == torch.bool:
+        return K.cast(value, target)
+    return _clamped_cast(value, target)
+
+
+def _clamped_cast(x, target):
+    info = torch.iinfo(target)
+    return K.cast(K.clip(x, info.min, info.max), target)
+
+
+def _is_float_dtype(name):
+    return str(name).startswith(('float', 'bfloat', 'half'))
 
 
 def to_float(x, name=None):
@@ -2692,7 +2763,24 @@ def _summary_histogram(name, data, step=None, buckets=None, **kwargs):
     return True
 
 
+def _summary_image(name, data, step=None, max_outputs=3, description=None):
+    """tf.summary.image: the first `max_outputs` images of `data`
+    ([k, height, width, channels], 1 or 3 channels; floats in [0, 1] or
+    uint8) written to the default writer; False without one."""
+    if not _DefaultWriter.current:
+        return False
+    images = _t(data).detach().cpu()
+    if images.ndim != 4 or images.shape[-1] not in (1, 3):
+        raise ValueError(
+            'tf.summary.image: data must be [k, height, width, channels] '
+            'with 1 or 3 channels; got shape %s.' % (list(images.shape),))
+    _DefaultWriter.current[-1]._writer.add_images(
+        name, images[:max_outputs].numpy(), step, dataformats='NHWC')
+    return True
+
+
 summary.FileWriter = FileWriter
+summary.image = _summary_image
 summary.Summary = Summary
 summary.create_file_writer = _TF2Writer
 summary.scalar = _summary_scalar
@@ -4029,6 +4117,43 @@ class GradientTape(object):
                 tuple(output.shape) + tuple(source.shape)))
         return _nest_pack(sources, result)
 
+    def batch_jacobian(self, target, source, unconnected_gradients='none',
+                       parallel_iterations=None, experimental_use_pfor=True):
+        """d target[b, i...] / d source[b, j...] for each row b, of shape
+        target.shape + source.shape[1:]: as TensorFlow, the gradient of
+        target[:, i...] summed over the batch, which is each row's own
+        gradient when the rows are computed independently."""
+        if self._used and not self.persistent:
+            raise RuntimeError('A non-persistent GradientTape can only be '
+                               'used to compute one set of gradients (or '
+                               'jacobians)')
+        self._used = True
+        mode = _unconnected_mode(unconnected_gradients)
+        output, inputs = _t(target), _t(source)
+        if output.shape[0] != inputs.shape[0]:
+            raise ValueError(
+                'Need first dimension of target shape (%s) and source '
+                'shape (%s) to match.' % (list(output.shape),
+                                          list(inputs.shape)))
+        rows = output.reshape(output.shape[0], -1)
+        columns = []
+        for index in builtins.range(rows.shape[1]):
+            seed = torch.zeros_like(rows)
+            seed[:, index] = 1
+            keep, self.persistent = self.persistent, True
+            try:
+                columns.append(self._flat_gradients(
+                    output, [source], seed.reshape(output.shape))[0])
+            finally:
+                self.persistent = keep
+        shape = tuple(output.shape) + tuple(inputs.shape[1:])
+        if all(g is None for g in columns):
+            return None if mode == 'none' else torch.zeros(
+                shape, dtype=inputs.dtype, device=inputs.device)
+        columns = [torch.zeros_like(inputs) if g is None else g
+                   for g in columns]
+        return torch.stack(columns, 1).reshape(shape)
+
 
 class UnconnectedGradients(object):
     """tf.UnconnectedGradients: what `tape.gradient` gives for a source
@@ -4711,7 +4836,7 @@ linalg.solve = matrix_solve = _binary(
     'solve', lambda a, b: torch.linalg.solve(_t(a), _t(b)))
 linalg.set_diag = matrix_set_diag = _set_diag
 dtypes.cast = cast
-dtypes.saturate_cast = cast
+dtypes.saturate_cast = saturate_cast
 
 
 def _assert_same_structure(nest1, nest2, check_types=True,

@@ -46,6 +46,25 @@ def to_snake_case(name):
 _to_snake_case = to_snake_case  # (Keras 2's name)
 
 
+def _call_names_gradients(cls):
+    """Whether a layer class's `call` names a gradient function
+    (`K.gradients`, `tf.gradients`): Keras 2 runs `call` on graph
+    tensors, so its gradients become part of the graph; here the call
+    is probed once to learn which tensors runs must differentiate."""
+    code = getattr(getattr(cls, 'call', None), '__code__', None)
+    return code is not None and 'gradients' in code.co_names
+
+
+def _keras2_single(outputs):
+    """Keras 2 gives the one graph tensor of a call that returns a list of
+    one (`unpack_singleton` in `Layer.__call__`); tf.keras keeps the
+    list."""
+    if type(outputs) is list and len(outputs) == 1 and \
+            not common.is_tf_keras():
+        return outputs[0]
+    return outputs
+
+
 def _float64_cast_down(layer, inputs):
     """float64 tensors given to a layer of a narrower float type, in its
     type, as tf.keras casts a layer's floating inputs (numpy's float64
@@ -1701,7 +1720,8 @@ class Layer(nn.Module):
         flags = _class_flags(self.__class__)
         if flags['user'] and flags['shape_fn'] and \
                 '_keras_output_count' not in self.__dict__ and \
-                any(not l.built for l in self._sublayers()):
+                (any(not l.built for l in self._sublayers()) or
+                 _call_names_gradients(type(self))):
             # Keras 2 runs `call` when a layer is called on graph tensors,
             # which builds the sub-layers that `call` uses.
             self._probe_output_count(inputs, args, kwargs)
@@ -1731,7 +1751,7 @@ class Layer(nn.Module):
              else [input_shape],
              output_shapes=shapes,
              arguments=dict(kwargs))
-        return outputs if multi else outputs[0]
+        return _keras2_single(outputs) if multi else outputs[0]
 
     def _symbolic_masks(self, inputs, outputs):
         # Masks of symbolic tensors only record whether a mask exists.
@@ -1859,11 +1879,14 @@ class Layer(nn.Module):
         was_training = self.training
         count = None
         state = self._state_snapshot()
+        from .symbolic import probing
         try:
             self.training = False
-            with torch.no_grad():
+            with torch.no_grad(), probing() as probe:
                 out = nn.Module.__call__(self, real_inputs, *args, **kwargs)
             count = len(out) if isinstance(out, (list, tuple)) else 1
+            if probe.uses_gradients:
+                self._uses_gradients = True
         except Exception:
             pass
         finally:

@@ -114,7 +114,15 @@ class Network(Layer):
                             sorted(kwargs)[0])
         self._base_init(name=name, trainable=trainable)
         inputs, self._input_keys = _flattened(inputs)
+        if common.is_tf_keras() and _is_nested(inputs):
+            self._nested_inputs = inputs
+            inputs = _flattened_nest(inputs)
         outputs, self._output_keys = _flattened(outputs)
+        if common.is_tf_keras() and _is_nested(outputs):
+            raise NotImplementedError(
+                'Nested lists of outputs (`outputs=[[a, b], c]`) are not '
+                'supported: pass a flat list (`outputs=[a, b, c]`) or a '
+                'dict of outputs.')
         if common.is_tf_keras() and \
                 not all(_is_input_tensor(x) for x in inputs):
             inputs, outputs = _rebase_on_new_inputs(inputs, outputs)
@@ -373,7 +381,8 @@ class Network(Layer):
             keys = self.__dict__.get('_input_keys')
             if keys is not None:
                 return dict(zip(keys, self.inputs))
-            return unpack_singleton(self.inputs)
+            nested = self.__dict__.get('_nested_inputs')
+            return unpack_singleton(nested or self.inputs)
         return Layer.input.fget(self)
 
     @property
@@ -1150,6 +1159,21 @@ def _flattened(structure):
         keys = sorted(structure)
         return [structure[k] for k in keys], keys
     return to_list(structure, allow_tuple=True), None
+
+
+def _is_nested(entries):
+    return any(isinstance(x, (list, tuple)) for x in entries)
+
+
+def _flattened_nest(entries):
+    """The tensors of nested lists or tuples in order: tf.keras takes
+    `Model([model.inputs], ...)` (a list holding the list of inputs) as
+    those inputs."""
+    flat = []
+    for x in entries:
+        flat.extend(_flattened_nest(x) if isinstance(x, (list, tuple))
+                    else [x])
+    return flat
 
 
 def _dict_in_order(layer, outputs):
