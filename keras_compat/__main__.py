@@ -1,6 +1,7 @@
 """`python -m keras_compat run SCRIPT [ARGS...]`: runs an unmodified Keras
 script with its `keras` imports served by keras_compat."""
 import os
+import re
 import runpy
 import sys
 import traceback
@@ -54,6 +55,36 @@ def _restore_numpy_aliases():
                     if isinstance(value, str) else value)
 
 
+# A program written for tf.keras: it names tf.keras, or imports a library
+# that exists for tf.keras only...
+_TF_KERAS_PROGRAM = re.compile(
+    r'\btf\.keras\b|\btensorflow\.keras\b|'
+    r'^\s*from\s+tensorflow\s+import\s+[^\n]*\bkeras\b|'
+    r'^\s*(?:import|from)\s+(?:tf_keras|scikeras|keras_tuner|kerastuner|'
+    r'keras\.src)\b',
+    re.MULTILINE)
+# ... and does not import standalone Keras.
+_KERAS_2_PROGRAM = re.compile(
+    r'^\s*(?:import\s+keras\b(?!\.src)|'
+    r'from\s+keras(?!\.src\b)(?:\.\w+)*\s+import\b)',
+    re.MULTILINE)
+
+
+def _serve_the_programs_keras(script):
+    """A tf.keras program gets tf.keras's defaults (and TensorFlow 2's
+    version) from its first line, before the libraries it imports ask;
+    others get them when they first reach tf.keras."""
+    try:
+        with open(script, encoding='utf-8', errors='replace') as f:
+            source = f.read()
+    except OSError:
+        return
+    if _TF_KERAS_PROGRAM.search(source) and \
+            not _KERAS_2_PROGRAM.search(source):
+        from .backend import common
+        common.set_api_flavour('tf.keras')
+
+
 def run_script(path, args):
     """Runs the script at `path` with `sys.argv = [path] + args`."""
     from .aliasing import install_as_keras
@@ -64,6 +95,7 @@ def run_script(path, args):
         return 2
     install_as_keras()
     _restore_numpy_aliases()
+    _serve_the_programs_keras(script)
     sys.argv = [path] + list(args)
     sys.path.insert(0, os.path.dirname(script))
     try:

@@ -19,6 +19,10 @@ _RENAMED = {
     'keras.callbacks.tensorboard_v2': 'keras_compat.callbacks',
 }
 def _target(fullname):
+    if fullname == 'keras.src' or fullname.startswith('keras.src.'):
+        # Keras 2.13-2.15's internals (`keras.src.engine.keras_tensor`)
+        # are served as the public paths they define.
+        fullname = 'keras' + fullname[len('keras.src'):]
     if fullname in _RENAMED:
         return _RENAMED[fullname]
     return 'keras_compat' + fullname[len('keras'):]

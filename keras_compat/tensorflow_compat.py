@@ -36,9 +36,18 @@ from . import tensorflow_distribute as _distribute
 from . import tensorflow_gfile as _gfile_module
 from . import tensorflow_image_ops as _image_ops
 
-__version__ = '1.15.5'
-VERSION = __version__
 GIT_VERSION = 'keras_compat'
+# The TensorFlow version reported (`tf.__version__`, `tf.VERSION`,
+# `tf.version.VERSION`) is that of the Keras the program runs: a tf.keras
+# program gets the last TensorFlow whose tf.keras is Keras 2 (libraries
+# pick their TensorFlow 2 code by it), a Keras 2 program the TensorFlow 1
+# it was written for.
+_TF2_VERSION = '2.15.0'
+_TF1_VERSION = '1.15.5'
+
+
+def _reported_version():
+    return _TF2_VERSION if _common.is_tf_keras() else _TF1_VERSION
 # Marks this module as keras_compat's stand-in for TensorFlow.
 KERAS_COMPAT = True
 
@@ -5163,6 +5172,17 @@ sparse.to_dense = _sparse_to_dense
 sparse.from_dense = _sparse_from_dense
 
 
+version = _submodule('version', 'The TensorFlow version reported.')
+version.GIT_VERSION = GIT_VERSION
+version.__getattr__ = lambda name: _reported_version() \
+    if name == 'VERSION' else _no_attribute('version', name)
+
+
+def _no_attribute(module, name):
+    raise AttributeError('module %r has no attribute %r'
+                         % ('tensorflow.' + module, name))
+
+
 SUBMODULES = ('nn', 'math', 'linalg', 'random', 'dtypes', 'train', 'data',
               'image', 'losses', 'summary', 'initializers', 'strings',
               'logging', 'autograph', 'config', 'config.experimental',
@@ -5171,6 +5191,8 @@ SUBMODULES = ('nn', 'math', 'linalg', 'random', 'dtypes', 'train', 'data',
 
 
 def __getattr__(name):
+    if name in ('__version__', 'VERSION'):
+        return _reported_version()
     if name == 'keras':
         return _keras()
     if name == 'metrics':

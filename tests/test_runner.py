@@ -67,6 +67,34 @@ def test_backend_is_tensorflow_for_scripts(tmp_path):
     assert keras_compat.backend.backend() == 'torch'
 
 
+def test_tensorflow_version_is_that_of_the_programs_keras(tmp_path):
+    # A tf.keras program sees TensorFlow 2 from its first line (libraries
+    # it imports first check the version: scikeras needs >= 2.7); a
+    # Keras 2 program, the TensorFlow 1 it was written for.
+    (tmp_path / 'needs_tf2.py').write_text(
+        'import tensorflow as tf\n'
+        'assert int(tf.__version__.split(".")[0]) == 2, tf.__version__\n')
+    tf_keras_script = write(tmp_path, 'tf_keras_script.py', """
+        import needs_tf2
+        import tensorflow as tf
+        from tensorflow import keras
+        print(tf.__version__, tf.VERSION, tf.version.VERSION)
+        from keras.src.engine import keras_tensor
+        print(keras_tensor.KerasTensor.__name__)
+    """)
+    result = run(['run', tf_keras_script], cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ['2.15.0'] * 3 + ['KerasTensor']
+    keras_2_script = write(tmp_path, 'keras_2_script.py', """
+        import keras
+        import tensorflow as tf
+        print(tf.__version__)
+    """)
+    result = run(['run', keras_2_script], cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ['1.15.5']
+
+
 def test_numpy_1_aliases_of_old_scripts(tmp_path):
     script = write(tmp_path, 'old_numpy.py', '''
         import numpy as np
