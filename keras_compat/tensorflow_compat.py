@@ -1672,6 +1672,8 @@ def map_fn(fn, elems, dtype=None, parallel_iterations=None, back_prop=True,
 
     def mapped(*values):
         values = [_t(v) for v in values]
+        if values[0].shape[0] == 0:
+            return _empty_map_result(signature, elems, values)
         results = [fn(_pack(elems, [v[i] for v in values]))
                    for i in builtins.range(values[0].shape[0])]
         if results and isinstance(results[0], (list, tuple)):
@@ -1688,6 +1690,26 @@ def map_fn(fn, elems, dtype=None, parallel_iterations=None, back_prop=True,
                                                   name='map_fn')
         return symbolic.apply_op(mapped, flat, name='map_fn')
     return mapped(*flat)
+
+
+def _empty_map_result(signature, elems, values):
+    """map_fn over no elements, as TensorFlow gives it: empty tensors of
+    the signature's dtypes (the elements' structure and dtypes without
+    one), shaped (0,) plus a TensorSpec's shape."""
+    if signature is None:
+        specs = [v.dtype for v in values]
+        single = len(values) == 1 and not isinstance(elems, (list, tuple))
+    else:
+        single = not isinstance(signature, (list, tuple))
+        specs = [signature] if single else list(signature)
+    empty = []
+    for spec, value in zip(specs, itertools.cycle(values)):
+        shape = tuple(spec.shape) if isinstance(spec, TensorSpec) else ()
+        dtype = spec.dtype if isinstance(spec, TensorSpec) else spec
+        empty.append(torch.zeros((0,) + tuple(int(d) for d in shape),
+                                 dtype=_ops.torch_dtype(dtype),
+                                 device=value.device))
+    return empty[0] if single else empty
 
 
 class TensorSpec(object):
@@ -1928,10 +1950,25 @@ def _sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None,
 
 
 def _top_k(input, k=1, sorted=True, name=None):  # noqa: A002
-    values = _op(lambda x: torch.topk(_t(x), k, sorted=sorted).values,
-                 'top_k')(input)
-    indices = _op(lambda x: torch.topk(_t(x), k, sorted=sorted)
-                  .indices.int(), 'top_k')(input)
+    """`tf.nn.top_k`: the `k` largest entries of each last-axis row and
+    their indices (int32), largest first; of equal entries the one of
+    lower index comes first, and NaN counts as the largest, as in
+    TensorFlow's kernel (which also returns this order when `sorted` is
+    False)."""
+    def largest(x):
+        x = _t(x)
+        count = int(k)
+        if count < 0:
+            raise errors.InvalidArgumentError('Need k >= 0, got %d' % count)
+        if x.shape[-1] < count:
+            raise errors.InvalidArgumentError(
+                'input must have at least k columns. Had %d, needed %d'
+                % (x.shape[-1], count))
+        ordered = torch.sort(x, dim=-1, descending=True, stable=True)
+        return ordered.values[..., :count], ordered.indices[..., :count]
+
+    values = _op(lambda x: largest(x)[0], 'top_k')(input)
+    indices = _op(lambda x: largest(x)[1].int(), 'top_k')(input)
     return TopKV2(values, indices)
 
 
@@ -2293,11 +2330,12 @@ def _non_max_suppression(boxes, scores, max_output_size, iou_threshold=0.5,
     size) falls to score 0, behind every box of positive score."""
     def fn(boxes, scores):
         boxes, scores = _t(boxes).float(), _t(scores).float()
+        limit = int(max_output_size)
+        _check_nms_arguments(boxes, scores, limit, float(iou_threshold))
         corners = _box_corners(boxes)
         alive = torch.nonzero(scores > score_threshold).flatten()
         current = scores[alive]
         keep = []
-        limit = int(max_output_size)
         while alive.numel() and len(keep) < limit:
             top = int(torch.argmax(current))   # (the first of equal ones)
             best = alive[top]
@@ -2313,6 +2351,20 @@ def _non_max_suppression(boxes, scores, max_output_size, iou_threshold=0.5,
         return torch.stack(keep).int() if keep else \
             torch.zeros((0,), dtype=torch.int32, device=boxes.device)
     return _op(fn, 'non_max_suppression')(boxes, scores)
+
+
+def _check_nms_arguments(boxes, scores, limit, iou_threshold):
+    """TensorFlow's NonMaxSuppression checks, with its messages."""
+    if boxes.dim() != 2 or boxes.shape[1] != 4:
+        raise errors.InvalidArgumentError(
+            'boxes must be 2-D [num_boxes, 4], got shape %s'
+            % (list(boxes.shape),))
+    if scores.dim() != 1 or scores.shape[0] != boxes.shape[0]:
+        raise errors.InvalidArgumentError('scores has incompatible shape')
+    if limit < 0:
+        raise errors.InvalidArgumentError('output size must be non-negative')
+    if not 0 <= iou_threshold <= 1:
+        raise errors.InvalidArgumentError('iou_threshold must be in [0, 1]')
 
 
 def _box_corners(boxes):
@@ -5170,6 +5222,123 @@ sparse = _submodule('sparse', 'Sparse tensors.')
 sparse.SparseTensor = SparseTensor
 sparse.to_dense = _sparse_to_dense
 sparse.from_dense = _sparse_from_dense
+sparse_tensor_to_dense = _sparse_to_dense   # (TensorFlow 1's name)
+
+
+# -------------------------------------------------------------- tf.sets
+_SET_DTYPES = ('int8', 'int16', 'int32', 'int64', 'uint8', 'uint16')
+
+
+def _set_dtype_name(value, argument):
+    """The dtype name of a set operand, as TensorFlow checks it."""
+    values = value.values if isinstance(value, SparseTensor) else value
+    name = _dtype_name_of(values.dtype if hasattr(values, 'dtype')
+                          else np.asarray(values).dtype)
+    if name == 'string':
+        raise NotImplementedError(
+            'tf.sets on string tensors is not supported by the TensorFlow '
+            'stand-in: map the strings to integer ids first (a '
+            'tf.lookup table or StringLookup layer).')
+    if name not in _SET_DTYPES:
+        raise TypeError("'%s' has invalid dtype `<dtype: '%s'>` not in "
+                        'supported dtypes: `%s`.' % (argument, name,
+                                                     _SET_DTYPES))
+    return name
+
+
+def _set_rows(value):
+    """(leading shape, last-axis size, one list of elements per set) of a
+    dense tensor or a SparseTensor, its sets along the last axis."""
+    if isinstance(value, SparseTensor):
+        shape = tuple(int(d) for d in value.dense_shape)
+        rows = [[] for _ in builtins.range(int(np.prod(shape[:-1])))]
+        indices = value.indices.cpu().numpy()
+        flat = np.ravel_multi_index(tuple(indices[:, :-1].T), shape[:-1]) \
+            if len(shape) > 1 else np.zeros(len(indices), np.int64)
+        for row, element in zip(flat.tolist(),
+                                value.values.cpu().numpy().tolist()):
+            rows[row].append(element)
+        return shape[:-1], shape[-1], rows
+    if getattr(value, '_is_keras_symbolic', False):
+        raise NotImplementedError(
+            'tf.sets operations on symbolic Keras tensors are not '
+            'supported by the TensorFlow stand-in: call them inside a '
+            "layer's call() or a Lambda layer, where they run on data.")
+    array = _concrete(value)
+    if array.ndim < 2:
+        raise errors.InvalidArgumentError(
+            'Shape %s has rank %d < 2' % (list(array.shape), array.ndim))
+    rows = int(np.prod(array.shape[:-1]))
+    return (array.shape[:-1], array.shape[-1],
+            array.reshape(rows, array.shape[-1]).tolist())
+
+
+def _set_operation(a, b, combine):
+    """TensorFlow's set kernels: for each pair of sets along the last axis
+    of `a` and `b` (dense or SparseTensor; all but the last dimension
+    equal), `combine` of their elements, given as a SparseTensor whose
+    rows hold the result in increasing order and whose last dimension is
+    the largest result's size."""
+    dtype = _set_dtype_name(a, 'a')
+    if _set_dtype_name(b, 'b') != dtype:
+        raise TypeError("Types don't match, <dtype: '%s'> vs <dtype: '%s'>."
+                        % (dtype, _set_dtype_name(b, 'b')))
+    if isinstance(a, SparseTensor) and not isinstance(b, SparseTensor):
+        raise ValueError('Sparse,Dense is not supported, but Dense,Sparse '
+                         'is. Please flip the order of your inputs.')
+    a_shape, _, a_rows = _set_rows(a)
+    b_shape, _, b_rows = _set_rows(b)
+    if tuple(a_shape) != tuple(b_shape):
+        raise errors.InvalidArgumentError('Mismatched shapes %s vs %s' % (
+            list(a_shape), list(b_shape)))
+    results = [sorted(combine(set(x), set(y)))
+               for x, y in zip(a_rows, b_rows)]
+    width = builtins.max([len(r) for r in results] + [0])
+    leading = [np.unravel_index(row, a_shape) if len(a_shape) else ()
+               for row in builtins.range(len(results))]
+    indices = [list(leading[row]) + [column]
+               for row, result in enumerate(results)
+               for column in builtins.range(len(result))]
+    values = [element for result in results for element in result]
+    device = a.values.device if isinstance(a, SparseTensor) \
+        else _t(a).device
+    sparse_result = SparseTensor(
+        np.asarray(indices, np.int64).reshape(-1, len(a_shape) + 1),
+        np.asarray(values, dtype=dtype), list(a_shape) + [width])
+    sparse_result.values = sparse_result.values.to(device)
+    return sparse_result
+
+
+def _set_intersection(a, b, validate_indices=True):
+    return _set_operation(a, b, lambda x, y: x & y)
+
+
+def _set_union(a, b, validate_indices=True):
+    return _set_operation(a, b, lambda x, y: x | y)
+
+
+def _set_difference(a, b, aminusb=True, validate_indices=True):
+    return _set_operation(
+        a, b, (lambda x, y: x - y) if aminusb else (lambda x, y: y - x))
+
+
+def _set_size(a, validate_indices=True):
+    """Number of distinct elements in each set of SparseTensor `a`
+    (int32, shaped as `a` without its last dimension)."""
+    if not isinstance(a, SparseTensor):
+        raise TypeError('Expected `SparseTensor`, got %s.' % (a,))
+    _set_dtype_name(a, 'a')
+    shape, _, rows = _set_rows(a)
+    counts = [len(set(row)) for row in rows]
+    return torch.as_tensor(counts, dtype=torch.int32,
+                           device=a.values.device).reshape(tuple(shape))
+
+
+sets = _submodule('sets', 'Set operations along the last dimension.')
+sets.intersection = sets.set_intersection = _set_intersection
+sets.union = sets.set_union = _set_union
+sets.difference = sets.set_difference = _set_difference
+sets.size = sets.set_size = _set_size
 
 
 version = _submodule('version', 'The TensorFlow version reported.')
@@ -5187,7 +5356,7 @@ SUBMODULES = ('nn', 'math', 'linalg', 'random', 'dtypes', 'train', 'data',
               'image', 'losses', 'summary', 'initializers', 'strings',
               'logging', 'autograph', 'config', 'config.experimental',
               'config.threading', 'config.optimizer', 'test', 'errors',
-              'compat')
+              'compat', 'sets')
 
 
 def __getattr__(name):

@@ -25,6 +25,23 @@ def _sample_positions(start, stop, size, count):
     return (0.5 * (start + stop) * (size - 1))[:, None]
 
 
+def _check_crop_arguments(image, boxes, indices, crop_height, crop_width):
+    """TensorFlow's CropAndResize checks, with its messages."""
+    from .tensorflow_compat import errors
+    if crop_height <= 0 or crop_width <= 0:
+        raise errors.InvalidArgumentError('crop dimensions must be positive')
+    if boxes.dim() != 2 or boxes.shape[1] != 4:
+        raise errors.InvalidArgumentError(
+            'boxes must be 2-D [num_boxes, 4], got shape %s'
+            % (list(boxes.shape),))
+    if indices.dim() != 1 or indices.shape[0] != boxes.shape[0]:
+        raise errors.InvalidArgumentError('box_index has incompatible shape')
+    if indices.numel() and (int(indices.min()) < 0 or
+                            int(indices.max()) >= image.shape[0]):
+        raise errors.OutOfRangeError(
+            'box_index has values outside [0, batch_size)')
+
+
 def crop_and_resize(image, boxes, box_indices=None, crop_size=None,
                     method='bilinear', extrapolation_value=0., name=None,
                     box_ind=None):
@@ -45,6 +62,7 @@ def crop_and_resize(image, boxes, box_indices=None, crop_size=None,
     boxes = _tensor(boxes, torch.float32).to(image.device)
     indices = _tensor(box_indices).to(image.device).long()
     crop_height, crop_width = (int(s) for s in _tensor(crop_size).tolist())
+    _check_crop_arguments(image, boxes, indices, crop_height, crop_width)
     height, width = image.shape[1], image.shape[2]
     y1, x1, y2, x2 = boxes.unbind(1)
     ys = _sample_positions(y1, y2, height, crop_height)

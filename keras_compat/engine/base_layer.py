@@ -1418,6 +1418,36 @@ class Layer(nn.Module):
     def get_losses_for(self, inputs):
         return self.losses
 
+    # Keras 2.2 kept what `add_loss` added in `_losses` and, keyed by the
+    # inputs they depend on, `_per_input_losses`; code that resets them
+    # before adding its losses again (Mask R-CNN's compile, run at each
+    # training stage) drops the losses added before.
+    @property
+    def _losses(self):
+        return [fn() for fn in self._loss_fns] + list(self._call_losses)
+
+    @_losses.setter
+    def _losses(self, value):
+        self._drop_added_losses(value, '_losses')
+
+    @property
+    def _per_input_losses(self):
+        losses = self._losses
+        return {None: losses} if losses else {}
+
+    @_per_input_losses.setter
+    def _per_input_losses(self, value):
+        self._drop_added_losses(value, '_per_input_losses')
+
+    def _drop_added_losses(self, value, attribute):
+        if len(value):
+            raise NotImplementedError(
+                'Assigning losses to `%s` is not supported; assign an empty '
+                'value to drop the added losses, then call add_loss().'
+                % attribute)
+        self.__dict__['_loss_fns'] = []
+        self.__dict__['_call_losses'] = []
+
     def add_update(self, updates, inputs=None):
         """Keras 2 layers list here the state updates of their `call`;
         those, computed on torch tensors, have already run. Update ops

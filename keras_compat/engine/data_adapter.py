@@ -71,7 +71,11 @@ def to_tensor(x, device=None, floatx_cast=True, pin=False):
         if x.dtype == object:
             raise ValueError('Data of dtype object cannot be fed to a model; '
                              'convert it to a numeric array first.')
-        t = torch.from_numpy(np.ascontiguousarray(x))
+        x = np.ascontiguousarray(x)
+        if not x.flags.writeable:
+            # (read-only views, e.g. np.broadcast_to: torch warns on them)
+            x = x.copy()
+        t = torch.from_numpy(x)
     if floatx_cast and (t.is_floating_point() or t.dtype == torch.bool) \
             and t.dtype != K.torch_dtype(K.floatx()):
         t = t.to(K.torch_dtype(K.floatx()))

@@ -393,9 +393,25 @@ def standardize_targets(model, y, lazy=False):
         if value is None or i not in active:
             tensors.append(None)
             continue
+        tensor = _as_tensor(value, lazy, 'target')
         tensors.append(_target_dtype(compiled.losses[i],
-                                     _as_tensor(value, lazy, 'target')))
+                                     _squeezed_column(model, i, tensor)))
     return tensors
+
+
+def _squeezed_column(model, index, target):
+    """tf.keras makes 1D targets a column, then squeezes a column target
+    given for an output without that axis (an output of shape (batch,)):
+    the target of that output's shape. Keras 2 keeps the column (and its
+    shape check rejects it)."""
+    if not (common.is_tf_keras() and model._is_graph_network and
+            isinstance(target, torch.Tensor)):
+        return target
+    output = model.outputs[index]
+    rank = len(output._keras_shape)
+    if target.dim() == rank + 1 and target.shape[-1] == 1:
+        return target.squeeze(-1)
+    return target
 
 
 def _target_dtype(loss, tensor):

@@ -919,14 +919,11 @@ class SymbolicLoss(object):
     def __call__(self):
         network = self._network()
         values = network._last_tensor_map if network is not None else None
-        if not values:
-            # The model has not run yet: `model.losses` lists the symbolic
-            # tensor, as Keras 2 does.
+        if not values or id(self.tensor) not in values:
+            # No run of the model has computed it yet (it was added after
+            # the latest one): `model.losses` lists the symbolic tensor,
+            # as Keras 2 does.
             return self.tensor
-        if id(self.tensor) not in values:
-            raise RuntimeError('The symbolic loss %r has no value yet: run '
-                               'the model (fit/evaluate) first.'
-                               % (self.tensor,))
         # (A per-sample value stays one: the step differentiates the sum
         # of the total loss and logs its mean, as Keras does.)
         return values[id(self.tensor)]
