@@ -17,6 +17,9 @@ _RENAMED = {
     'keras.callbacks.callbacks': 'keras_compat.callbacks',
     'keras.callbacks.tensorboard_v1': 'keras_compat.callbacks',
     'keras.callbacks.tensorboard_v2': 'keras_compat.callbacks',
+    # Keras 2.9+'s (and tf_keras's) home of the merge layers and `_Merge`.
+    'keras.layers.merging': 'keras_compat.layers',
+    'keras.layers.merging.base_merge': 'keras_compat.layers.merge',
 }
 def _target(fullname):
     if fullname == 'keras.src' or fullname.startswith('keras.src.'):

@@ -333,6 +333,11 @@ class _WeightRecord(object):
                 tensor.copy_(value.reshape(tensor.shape))
 
 
+# How many times a layer's `trainable` was set in this process (a model
+# compiled since the last time runs under its flags unchanged).
+TRAINABLE_SETS = [0]
+
+
 def _joined_scope(scope, name):
     return scope + '/' + name if scope else name
 
@@ -1113,6 +1118,7 @@ class Layer(nn.Module):
     def trainable(self, value):
         constructing = '_trainable' not in self.__dict__
         self.__dict__['_trainable'] = value
+        TRAINABLE_SETS[0] += 1
         if common.is_tf_keras() and not constructing:
             for layer in self._sublayers():
                 layer.trainable = value

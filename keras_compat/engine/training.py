@@ -22,7 +22,8 @@ from .. import backend as K
 from .. import distributed
 from .. import optimizers
 from ..backend import common
-from . import compile_utils, custom_steps, data_adapter, standardization
+from . import base_layer, compile_utils, custom_steps, data_adapter
+from . import standardization
 from . import training_loops as loops
 from . import training_step, training_utils
 from .network import Network
@@ -92,20 +93,71 @@ def _walk_weights(layer, trainable=True, seen=None, listed=None):
         yield from _walk_weights(sub, trainable, seen, listed)
 
 
-def _mark_frozen_containers(layer, trainable=True, seen=None):
-    """Tells each layer whether a container above it is frozen: a
-    BatchNormalization inside a frozen model still normalises with batch
-    statistics in training but leaves its moving statistics alone, as
-    Keras 2 drops the updates of a non-trainable model."""
-    if seen is None:
-        seen = set()
-    if id(layer) in seen:
-        return
-    seen.add(id(layer))
-    layer._frozen_container = not trainable
+# Bumped whenever frozen-layer marks are set: a model sets its own marks
+# again when another model marked the layers they share in between.
+_MARK_GENERATION = [0]
+
+
+def _frozen_marks(layer, trainable=True, marks=None):
+    """{id: (layer, frozen)} for `layer` and every layer inside it:
+    frozen when the layer or a container above it is not trainable."""
+    if marks is None:
+        marks = {}
+    if id(layer) in marks:
+        return marks
     trainable = trainable and layer.trainable
+    marks[id(layer)] = (layer, not trainable)
     for sub in layer._sublayers():
-        _mark_frozen_containers(sub, trainable, seen)
+        _frozen_marks(sub, trainable, marks)
+    return marks
+
+
+def _apply_marks(marks):
+    for layer, frozen in marks.values():
+        layer._frozen_container = frozen
+    _MARK_GENERATION[0] += 1
+    return _MARK_GENERATION[0]
+
+
+def _mark_frozen_containers(layer):
+    """Tells each layer whether it, or a container above it, is frozen: a
+    BatchNormalization there still normalises with batch statistics in
+    training but leaves its moving statistics alone, as Keras 2 drops the
+    updates of a non-trainable layer or model."""
+    return _apply_marks(_frozen_marks(layer))
+
+
+def _flag_state(model):
+    """[(layer, trainable flag)] for `model` and every layer inside it,
+    containers before the layers they hold."""
+    state, stack, seen = [], [model], set()
+    while stack:
+        layer = stack.pop()
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        state.append((layer, layer.__dict__.get('_trainable', True)))
+        stack.extend(reversed(layer._sublayers()))
+    return state
+
+
+def _set_flags(state):
+    for layer, flag in state:
+        layer.__dict__['_trainable'] = flag
+
+
+def _switch_flags(state):
+    """tf.keras's RespectCompiledTrainableState: the layers take the
+    `trainable` flags they had at compile() (`state`) for the step;
+    returns their own flags, to set back after it, or None when they are
+    the same."""
+    if not state or all(layer.__dict__.get('_trainable', True) == flag
+                        for layer, flag in state):
+        return None
+    current = [(layer, layer.__dict__.get('_trainable', True))
+               for layer, _ in state]
+    _set_flags(state)
+    return current
 
 
 # How many times a model's train/eval switch was used in this process.
@@ -284,6 +336,9 @@ class Model(Network):
         self._note_history_reads(loss, metrics, weighted_metrics)
         self._attached_params = None
         self._collected_trainable = None
+        self.__dict__['_compiled_trainable_state'] = _flag_state(self)
+        self.__dict__['_compiled_flag_sets'] = base_layer.TRAINABLE_SETS[0]
+        self.__dict__['_update_marks'] = None
         self._is_compiled = True
         self.stop_training = False
         if self.built:
@@ -595,6 +650,36 @@ class Model(Network):
             # moment to tell layers about frozen containers.
             _mark_frozen_containers(self)
         self._constraint_records = constraints
+
+    def _enter_training_flags(self):
+        """Sets the `trainable` flags a training step runs under; returns
+        the flags to restore after it (`_leave_training_flags`), or None.
+
+        tf.keras sets every layer's flag back to its value at compile()
+        for the step (a GAN's discriminator, frozen after its compile(),
+        trains on its own in training mode, and runs in inference mode
+        inside the combined model). Keras 2 fixed the updates when it
+        built its training function, at the first training call after
+        compile(): a layer that was frozen then, or inside a frozen
+        container, leaves its moving statistics alone in this model's
+        steps."""
+        restore = None
+        if common.is_tf_keras() and \
+                self.__dict__.get('_compiled_flag_sets') != \
+                base_layer.TRAINABLE_SETS[0]:
+            restore = _switch_flags(
+                self.__dict__.get('_compiled_trainable_state'))
+        marks = self.__dict__.get('_update_marks')
+        if marks is None:
+            marks = self.__dict__['_update_marks'] = _frozen_marks(self)
+            self.__dict__['_marks_generation'] = None
+        if self.__dict__.get('_marks_generation') != _MARK_GENERATION[0]:
+            self.__dict__['_marks_generation'] = _apply_marks(marks)
+        return restore
+
+    @staticmethod
+    def _leave_training_flags(restore):
+        _set_flags(restore)
 
     def _make_train_function(self):
         """Prepares the model for training (Keras 2 built its training

@@ -32,6 +32,16 @@ from .base_layer import _unique_layers, added_update_ops
 def train_step(model, batch):
     """One gradient update on `batch` (a `data_adapter.Batch`); returns
     the outputs."""
+    restore = model._enter_training_flags()
+    if restore is None:
+        return _train_step(model, batch)
+    try:
+        return _train_step(model, batch)
+    finally:
+        model._leave_training_flags(restore)
+
+
+def _train_step(model, batch):
     if model.__dict__.get('train_function') is not None:
         return _assigned_train_step(model, batch)
     with variable_graph.deferring_updates() as layer_updates:

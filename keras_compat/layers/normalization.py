@@ -86,7 +86,9 @@ class BatchNormalization(Layer):
     for 4-D and 5-D inputs normalised over their first or last axis. In a
     tf.keras program (see `common.api_flavour`) the other cases, and
     `fused=False`, use the biased one, as tf.keras does. A frozen layer
-    (`trainable=False`) runs in inference mode, as in tf.keras."""
+    (`trainable=False`) runs in inference mode in a tf.keras program; in
+    a Keras 2 program it normalises with the batch statistics in training
+    and leaves its moving statistics alone, as Keras 2 did."""
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True,
                  scale=True, beta_initializer='zeros',
@@ -163,7 +165,10 @@ class BatchNormalization(Layer):
     def call(self, inputs, training=None):
         if training is None:
             training = self.training
-        training = bool(training) and self.trainable
+        # tf.keras runs a frozen layer in inference mode; Keras 2 in
+        # training mode, with batch statistics and no updates.
+        training = bool(training) and (self.trainable or
+                                       not K.common.is_tf_keras())
         axis = self._axis
         biased = training and self._biased_moving_variance(inputs.dim())
         last = axis == inputs.dim() - 1
