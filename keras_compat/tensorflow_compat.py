@@ -35,6 +35,8 @@ from .backend.tensor_shape import TensorShape, Dimension  # noqa: F401
 from . import tensorflow_distribute as _distribute
 from . import tensorflow_gfile as _gfile_module
 from . import tensorflow_image_ops as _image_ops
+from . import tensorflow_signal as _signal_ops
+from . import tensorflow_sparse_graph as _sparse_graph
 
 GIT_VERSION = 'keras_compat'
 # The TensorFlow version reported (`tf.__version__`, `tf.VERSION`,
@@ -1045,6 +1047,31 @@ def where(condition, x=None, y=None, name=None):
 where_v2 = where
 
 
+def _mirror_indices(size, before, after, symmetric, device):
+    """Source positions along one axis for TensorFlow's REFLECT (edge not
+    repeated) or SYMMETRIC (edge repeated) padding."""
+    limit = size if symmetric else size - 1
+    if before > limit or after > limit:
+        raise errors.InvalidArgumentError(
+            'paddings must be %s the dimension size: %d, %d %s %d'
+            % ('no greater than' if symmetric else 'less than', before,
+               after, 'greater than' if symmetric else 'not less than',
+               size))
+    positions = torch.arange(-before, size + after, device=device)
+    shift = 1 if symmetric else 0
+    positions = torch.where(positions < 0, -positions - shift, positions)
+    return torch.where(positions >= size,
+                       2 * size - 2 + shift - positions, positions)
+
+
+def _mirror_pad(x, pairs, symmetric):
+    for axis, (before, after) in enumerate(pairs):
+        if before or after:
+            x = x.index_select(axis, _mirror_indices(
+                x.shape[axis], before, after, symmetric, x.device))
+    return x
+
+
 def pad(tensor, paddings, mode='CONSTANT', name=None, constant_values=0):
     def fn(x, paddings):
         pairs = [list(map(int, p)) for p in _t(paddings).tolist()] \
@@ -1055,18 +1082,7 @@ def pad(tensor, paddings, mode='CONSTANT', name=None, constant_values=0):
         if kind == 'CONSTANT':
             return F.pad(x, flat, value=constant_values)
         if kind in ('REFLECT', 'SYMMETRIC'):
-            if kind == 'SYMMETRIC':
-                raise NotImplementedError(
-                    "tf.pad(mode='SYMMETRIC') is not supported; use "
-                    "'REFLECT' or 'CONSTANT'.")
-            padded = [p for p in pairs]
-            lead = next(i for i, p in enumerate(padded) if any(p)) \
-                if any(any(p) for p in padded) else len(padded)
-            if lead < x.dim() - 3 or x.dim() - lead > 3:
-                raise NotImplementedError(
-                    "tf.pad(mode='REFLECT') pads at most the last three "
-                    'axes here.')
-            return F.pad(x, flat[:2 * (x.dim() - lead)], mode='reflect')
+            return _mirror_pad(x, pairs, kind == 'SYMMETRIC')
         raise ValueError('Unknown padding mode: %r' % (mode,))
     return _op(fn, 'pad')(tensor, paddings)
 
@@ -5181,8 +5197,10 @@ class SparseTensor(object):
 
     def __init__(self, indices, values, dense_shape):
         self.indices = torch.as_tensor(np.asarray(indices), dtype=torch.int64)
+        # (Python floats become float32 and ints int32, as in TensorFlow.)
         self.values = _t(values) if isinstance(values, torch.Tensor) \
-            else torch.as_tensor(np.asarray(values))
+            else torch.as_tensor(np.asarray(values,
+                                            _default_dtype(values)))
         self.dense_shape = torch.as_tensor(np.asarray(dense_shape),
                                            dtype=torch.int64)
 
@@ -5352,11 +5370,50 @@ def _no_attribute(module, name):
                          % ('tensorflow.' + module, name))
 
 
+# ------------------------------------------- signal processing, complex
+signal = spectral = _signal_ops.signal
+complex = _signal_ops.complex  # noqa: A001 (TensorFlow's name)
+real, imag = _signal_ops.real, _signal_ops.imag
+angle, conj = _signal_ops.angle, _signal_ops.conj
+for _name in ('complex', 'real', 'imag', 'angle', 'conj'):
+    setattr(math, _name, globals()[_name])
+
+# ------------------------------------ segment reductions, sparse products
+for _name in _sparse_graph.SEGMENT_OPS:
+    setattr(math, _name, getattr(_sparse_graph, _name))
+    globals()[_name] = getattr(_sparse_graph, _name)
+sparse.sparse_dense_matmul = _sparse_graph.sparse_dense_matmul
+sparse_tensor_dense_matmul = _sparse_graph.sparse_dense_matmul
+sparse.reorder = _sparse_graph.sparse_reorder
+sparse.transpose = _sparse_graph.sparse_transpose
+sparse.reduce_sum = _sparse_graph.sparse_reduce_sum
+sparse_reorder = sparse.reorder
+sparse_transpose = sparse.transpose
+sparse_reduce_sum = sparse.reduce_sum
+
+python.framework.smart_cond = _submodule('python.framework.smart_cond',
+                                         'Conditionals on Python values.')
+python.framework.smart_cond.smart_cond = \
+    lambda pred, true_fn=None, false_fn=None, name=None: cond(
+        pred, true_fn, false_fn)
+python.ops.gen_sparse_ops = _submodule('python.ops.gen_sparse_ops',
+                                       'Sparse kernels.')
+python.ops.gen_sparse_ops.sparse_reorder = _sparse_graph.gen_sparse_reorder
+python.ops.linalg = _submodule('python.ops.linalg', 'Linear algebra.')
+python.ops.linalg.sparse = _submodule('python.ops.linalg.sparse',
+                                      'CSR sparse matrices.')
+python.ops.linalg.sparse.sparse = _submodule(
+    'python.ops.linalg.sparse.sparse', 'CSR sparse matrices.')
+python.ops.linalg.sparse.sparse.CSRSparseMatrix = \
+    _sparse_graph.CSRSparseMatrix
+python.ops.linalg.sparse.sparse.matmul = _sparse_graph.csr_matmul
+
+
 SUBMODULES = ('nn', 'math', 'linalg', 'random', 'dtypes', 'train', 'data',
               'image', 'losses', 'summary', 'initializers', 'strings',
               'logging', 'autograph', 'config', 'config.experimental',
               'config.threading', 'config.optimizer', 'test', 'errors',
-              'compat', 'sets')
+              'compat', 'sets', 'signal')
 
 
 def __getattr__(name):

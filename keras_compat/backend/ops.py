@@ -186,11 +186,23 @@ def is_keras_tensor(x):
     return _is_symbolic(x)
 
 
+def _is_sparse_tensor(x):
+    """Whether x is the TensorFlow stand-in's `tf.SparseTensor`."""
+    if isinstance(x, torch.Tensor) or not hasattr(x, 'dense_shape'):
+        return False
+    from ..tensorflow_compat import SparseTensor
+    return isinstance(x, SparseTensor)
+
+
 def is_sparse(x):
-    return isinstance(x, torch.Tensor) and x.is_sparse
+    return (isinstance(x, torch.Tensor) and x.is_sparse) or \
+        _is_sparse_tensor(x)
 
 
 def to_dense(x):
+    if _is_sparse_tensor(x):
+        from ..tensorflow_sparse_graph import dense_tensor
+        return dense_tensor(x)
     return x.to_dense() if is_sparse(x) else x
 
 
@@ -982,8 +994,9 @@ def in_test_phase(x, alt, training=None):
 # ------------------------------------------------------------ linear algebra
 def dot(x, y):
     """Keras dot: contracts the last axis of x with the second-to-last of y
-    (the last when y is 1-D or 2-D)."""
-    x, y = _t(x), _t(y)
+    (the last when y is 1-D or 2-D); a `tf.SparseTensor` operand is
+    multiplied as the dense matrix it stands for."""
+    x, y = _t(to_dense(x)), _t(to_dense(y))
     if y.dim() <= 2:
         return torch.matmul(x, y)
     return torch.tensordot(x, y, dims=([x.dim() - 1], [y.dim() - 2]))

@@ -29,6 +29,9 @@ _ALLOWED_KWARGS = frozenset({'input_shape', 'batch_input_shape', 'batch_size',
                              'dtype', 'name', 'trainable', 'weights',
                              'input_dtype', 'input_dim', 'autocast',
                              'dynamic'})
+# Further keyword arguments tf.keras 2.x's Layer takes (its Dense and many
+# custom layers pass `activity_regularizer` up to Layer.__init__).
+_TF_KERAS_KWARGS = frozenset({'activity_regularizer', 'implementation'})
 
 
 def to_snake_case(name):
@@ -577,7 +580,8 @@ class Layer(nn.Module):
         if '_modules' not in self.__dict__:
             nn.Module.__init__(self)
         for kwarg in kwargs:
-            if kwarg not in _ALLOWED_KWARGS:
+            if kwarg not in _ALLOWED_KWARGS and not (
+                    kwarg in _TF_KERAS_KWARGS and common.is_tf_keras()):
                 raise TypeError('Keyword argument not understood:', kwarg)
         self.input_spec = getattr(self, 'input_spec', None)
         self.supports_masking = getattr(self, 'supports_masking', False)
@@ -637,7 +641,10 @@ class Layer(nn.Module):
             dtype = K.dtype_name(K.torch_dtype(dtype))
         self.dtype = dtype
         self._initial_weights = kwargs.get('weights')
-        if not hasattr(self, 'activity_regularizer'):
+        if 'activity_regularizer' in kwargs:
+            self.activity_regularizer = regularizers.get(
+                kwargs['activity_regularizer'])
+        elif not hasattr(self, 'activity_regularizer'):
             self.activity_regularizer = None
         # Layers start in inference mode as in Keras; fit() switches the
         # model to training mode for its steps.
