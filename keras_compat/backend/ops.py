@@ -1462,31 +1462,34 @@ def function(inputs, outputs, updates=None, **kwargs):
 
 
 def rnn(step_function, inputs, initial_states, go_backwards=False,
-        mask=None, constants=None, unroll=False, input_length=None):
+        mask=None, constants=None, unroll=False, input_length=None,
+        time_major=False, zero_output_for_mask=False,
+        return_all_outputs=True):
     """Iterates `step_function` over the time axis of `inputs`
     (batch, time, ...), as Keras's `K.rnn`. On symbolic tensors, a graph
-    node whose outputs are the last output, the outputs and the states."""
+    node whose outputs are the last output, the outputs and the states.
+    tf.keras's arguments: `time_major` (inputs, mask and outputs with time
+    first), `zero_output_for_mask` (zeros, not the previous output, at the
+    masked steps of the outputs and for a masked last step) and
+    `return_all_outputs=False` (outputs hold the last step only)."""
+    options = dict(go_backwards=go_backwards, mask=mask,
+                   constants=None if constants is None else list(constants),
+                   time_major=time_major,
+                   zero_output_for_mask=zero_output_for_mask,
+                   return_all_outputs=return_all_outputs)
     if builtins.any(_is_symbolic(v) for v in
                     [inputs, mask] + list(initial_states) +
                     list(constants or [])):
         from ..engine import symbolic
         flat = symbolic.apply_multi_output_op(
             _rnn_flat, (step_function, inputs, list(initial_states)),
-            dict(go_backwards=go_backwards, mask=mask,
-                 constants=None if constants is None else list(constants)),
-            name='rnn')
+            options, name='rnn')
         return flat[0], flat[1], flat[2:]
-    inputs, step = _t(inputs), step_function
-    if constants is not None:
-        constants = list(constants)
-
-        def step(x_t, states):
-            return step_function(x_t, states + constants)
-    if mask is not None:
-        mask = _t(mask).bool()
-    outputs, last_output, states = _rnn_kernels.step_loop(
-        step, inputs, initial_states, mask, go_backwards)
-    return last_output, outputs, states
+    del options['mask'], options['constants']
+    return _rnn_kernels.keras_rnn(
+        step_function, _t(inputs), list(initial_states),
+        mask=None if mask is None else _t(mask).bool(), constants=constants,
+        **options)
 
 
 def _rnn_flat(step_function, inputs, initial_states, **kwargs):

@@ -3,10 +3,11 @@ recurrent layers (SimpleRNN, GRU, LSTM, `RNN(cell)`, ConvLSTM2D).
 
 How the Keras concepts map to torch:
 
-- running a step function over the time axis (`K.rnn`, a cell in an RNN
-  layer): `step_loop`, a Python loop over `Tensor.unbind(1)`; at masked
-  timesteps the previous output and states are kept (`torch.where`), with
-  zeros as the output before the first valid step.
+- running a step function over the time axis (`K.rnn`: `keras_rnn`; a
+  cell in an RNN layer): `step_loop`, a Python loop over
+  `Tensor.unbind(1)`; at masked timesteps the previous output and states
+  are kept (`torch.where`), with zeros as the output before the first
+  valid step (`zero_output_for_mask`: zeros at every masked step).
 - SimpleRNN (tanh or relu), GRU (`reset_after=True`) and LSTM with the
   gate activations torch implements: `fused_rnn`, one call of
   `torch._VF.rnn_tanh` / `rnn_relu` / `gru` / `lstm` (cuDNN on CUDA) over
@@ -80,6 +81,53 @@ def step_loop(step, inputs, initial_states, mask=None, go_backwards=False):
         outputs.append(out)
         states = list(new_states)
     return torch.stack(outputs, dim=1), outputs[-1], states
+
+
+def keras_rnn(step_function, inputs, initial_states, mask=None,
+              constants=None, go_backwards=False, time_major=False,
+              zero_output_for_mask=False, return_all_outputs=True):
+    """`K.rnn` on torch tensors: runs `step_function(input_t, states +
+    constants)` over the time axis and returns (last output, outputs,
+    final states). `mask`: bool, (batch, time) (time first with
+    `time_major`, as the inputs and outputs). With `zero_output_for_mask`
+    the masked steps of the outputs, and a masked last step, are zeros;
+    with `return_all_outputs=False` the outputs hold the last step only
+    (time axis of length 1)."""
+    if inputs.dim() < 3:
+        raise ValueError('Input should be at least 3D (batch, time, ...); '
+                         'got shape %s.' % (tuple(inputs.shape),))
+    if time_major:
+        inputs = inputs.transpose(0, 1)
+        mask = None if mask is None else mask.transpose(0, 1)
+    step = step_function
+    if constants is not None:
+        constants = list(constants)
+
+        def step(x_t, states):
+            return step_function(x_t, list(states) + constants)
+    outputs, last_output, states = step_loop(
+        step, inputs, initial_states, mask, go_backwards)
+    if zero_output_for_mask and mask is not None:
+        outputs, last_output = _zero_masked_outputs(
+            outputs, last_output, mask, go_backwards)
+    if not return_all_outputs:
+        outputs = last_output.unsqueeze(1)
+    if time_major:
+        outputs = outputs.transpose(0, 1)
+    return last_output, outputs, states
+
+
+def _zero_masked_outputs(outputs, last_output, mask, go_backwards):
+    """Zeros at the masked steps of `outputs` (stacked in the order run)
+    and in `last_output` where the last step run is masked."""
+    mask = mask.reshape(mask.shape[:2])
+    if go_backwards:
+        mask = torch.flip(mask, dims=[1])
+    keep = mask.view(tuple(mask.shape) + (1,) * (outputs.dim() - 2))
+    last_keep = mask[:, -1].view((-1,) + (1,) * (last_output.dim() - 1))
+    return (torch.where(keep, outputs, torch.zeros_like(outputs)),
+            torch.where(last_keep, last_output,
+                        torch.zeros_like(last_output)))
 
 
 def _packed_rnn(fn, inputs, hx, weights, has_biases, train):

@@ -691,6 +691,12 @@ class Layer(nn.Module):
             if record is not None:
                 self._replace_weight(record, name, value)
                 return
+        if isinstance(value, nn.Module) and '_modules' in self.__dict__ \
+                and not name.startswith('_') and \
+                _class_flags(self.__class__)['user']:
+            # Layers appended to a list assigned earlier come first, as
+            # tf.keras tracks attributes in the order they were assigned.
+            self._track_containers()
         nn.Module.__setattr__(self, name, value)
         if isinstance(value, _TRACKABLE) and (
                 self.__class__.__dict__.get('_keras_class_flags') or
@@ -1869,8 +1875,9 @@ class Layer(nn.Module):
     def _probe_arguments(self, inputs, real, kwargs, dummy):
         """The call arguments of a probe run: graph tensors among them as
         dummy values like the inputs', and, for a user layer whose `call`
-        takes `mask`, a mask of ones where the inputs carry one (as tf.keras
-        calls it on graph tensors with their masks)."""
+        takes `mask` or a Lambda whose function does, a mask of ones where
+        the inputs carry one (as Keras calls them on graph tensors with
+        their masks)."""
         def value(v):
             if getattr(v, '_is_keras_symbolic', False):
                 return dummy(v)
@@ -1880,8 +1887,9 @@ class Layer(nn.Module):
             return v
         kwargs = {k: value(v) for k, v in kwargs.items()}
         flags = _class_flags(self.__class__)
-        if flags['user'] and flags['names_mask'] and \
-                kwargs.get('mask') is None:
+        takes_mask = (flags['user'] and flags['names_mask']) or \
+            getattr(self, '_function_takes_mask', False)
+        if takes_mask and kwargs.get('mask') is None:
             from .keras_tensor import symbolic_mask
             masks = [None if symbolic_mask(x) is None else
                      torch.ones(tuple(r.shape[:-1]), dtype=torch.bool,

@@ -32,6 +32,7 @@ from .. import activations, initializers, regularizers, constraints
 from ..backend.gru_loop import gru_loop
 from ..backend.lstm_loop import lstm_loop
 from ..backend.rnn import eager_under_compile, fused_rnn, step_loop
+from ..backend.tensor_shape import TensorShape
 from ..engine.base_layer import Layer, InputSpec, guarded_call
 from ..engine.keras_tensor import KerasTensor
 from ..legacy import interfaces
@@ -92,8 +93,20 @@ def _generate_dropout_mask(ones, rate, training=None, count=1):
 
 
 def _state_sizes(cell):
+    """The cell's state sizes, one per state: an int, or a TensorShape for
+    a state of several dimensions (tf.keras)."""
     size = cell.state_size
+    if isinstance(size, TensorShape):
+        return [size]
     return list(size) if hasattr(size, '__len__') else [size]
+
+
+def _size_dims(size):
+    """The dimensions after the batch axis of a state or output of `size`
+    (an int or a TensorShape)."""
+    if isinstance(size, TensorShape):
+        return tuple(size.as_list())
+    return (size,)
 
 
 def _output_size(cell):
@@ -621,6 +634,12 @@ class RNN(Layer):
             raise ValueError('The RNN cell should have an attribute '
                              '`state_size` (tuple of integers, one integer '
                              'per RNN state).')
+        if isinstance(getattr(cell, 'output_size', None), (list, tuple)):
+            raise NotImplementedError(
+                'RNN: cells with nested outputs (an `output_size` list, '
+                'as for nested inputs) are not supported; return one '
+                'output tensor per step, e.g. the concatenation of the '
+                'flattened parts, and split it after the RNN.')
         kwargs = interfaces.input_dim_to_shape(kwargs)
         if kwargs.pop('time_major', False):
             raise NotImplementedError('RNN(time_major=True) is not '
@@ -659,13 +678,13 @@ class RNN(Layer):
     def compute_output_shape(self, input_shape):
         if isinstance(input_shape, list):
             input_shape = input_shape[0]
-        units = _output_size(self.cell)
+        units = _size_dims(_output_size(self.cell))
         if self.return_sequences:
-            output_shape = (input_shape[0], input_shape[1], units)
+            output_shape = (input_shape[0], input_shape[1]) + units
         else:
-            output_shape = (input_shape[0], units)
+            output_shape = (input_shape[0],) + units
         if self.return_state:
-            return [output_shape] + [(input_shape[0], s)
+            return [output_shape] + [(input_shape[0],) + _size_dims(s)
                                      for s in _state_sizes(self.cell)]
         return output_shape
 
@@ -684,6 +703,8 @@ class RNN(Layer):
                 constants_shape = input_shape[-self._num_constants:]
             input_shape = input_shape[0]
         batch_size = input_shape[0] if self.stateful else None
+        if self.stateful and batch_size is None:
+            batch_size = self.__dict__.pop('_called_batch_size', None)
         if self.stateful and batch_size is None:
             raise ValueError(
                 'If a RNN is stateful, it needs to know its batch size. '
@@ -709,6 +730,20 @@ class RNN(Layer):
         if self.stateful:
             self.reset_states()
         self.built = True
+
+    def _build_for(self, inputs):
+        """Builds on the first call on data; a stateful RNN called on data
+        (tf.keras's eager `lstm(batch)`) takes its batch size from it."""
+        if self.stateful and not self.built:
+            first = inputs[0] if isinstance(inputs, (list, tuple)) \
+                else inputs
+            batch = tuple(getattr(first, 'shape', ()))[:1]
+            if batch and isinstance(batch[0], int):
+                self.__dict__['_called_batch_size'] = batch[0]
+        try:
+            super(RNN, self)._build_for(inputs)
+        finally:
+            self.__dict__.pop('_called_batch_size', None)
 
     def _step_spec_shape(self, input_shape):
         """The dimensions of one timestep the input spec fixes."""
@@ -747,7 +782,7 @@ class RNN(Layer):
 
     def _state_shape(self, batch_size, size):
         """The shape of one state, in Keras layout."""
-        return (batch_size, size)
+        return (batch_size,) + _size_dims(size)
 
     def reset_states(self, states=None):
         """Zeros the carried states, or sets them from Numpy arrays."""
@@ -1331,6 +1366,247 @@ class LSTM(_FusedRNN):
         if config.get('implementation') == 0:
             config['implementation'] = 1
         return cls(**config)
+
+
+# ------------------------------------------------------------ cuDNN layers
+def _cudnn_to_torch(kernel, gates):
+    """torch's (gates * units, dim) weight of a CuDNN layer's Keras
+    (dim, gates * units) kernel. The CuDNN layers hand each gate's block to
+    cuDNN flattened in C order, which reads it as a (units, dim) matrix:
+    a reshape, not a transpose (Keras's conversion to LSTM/GRU weights
+    undoes the same)."""
+    dim = kernel.shape[0]
+    return torch.cat([block.reshape(-1, dim)
+                      for block in kernel.chunk(gates, dim=1)], dim=0)
+
+
+def _cudnn_to_keras(weight, gates):
+    """The CuDNN layer's Keras kernel of torch's weight (the inverse of
+    `_cudnn_to_torch`)."""
+    dim = weight.shape[1]
+    return torch.cat([block.reshape(dim, -1)
+                      for block in weight.chunk(gates, dim=0)], dim=1)
+
+
+def _add_cudnn_kernels(cell, input_dim, gates, reorder=None):
+    """The kernel and recurrent kernel of a CuDNN layer's cell, stored as
+    torch weights; `reorder` maps torch's gate order to Keras's and back
+    (GRU's r, z <-> z, r)."""
+    reorder = reorder or (lambda weight: weight)
+    for name, dim, attr, which in (
+            ('kernel', input_dim, 'weight_ih', 'kernel'),
+            ('recurrent_kernel', cell.units, 'weight_hh', 'recurrent')):
+        def to_torch(kernel):
+            return reorder(_cudnn_to_torch(kernel, gates))
+
+        def to_keras(weight):
+            return _cudnn_to_keras(reorder(weight), gates)
+        cell._add_torch_weight(
+            name, (dim, gates * cell.units),
+            getattr(cell, which + '_initializer'),
+            regularizer=getattr(cell, which + '_regularizer'),
+            constraint=getattr(cell, which + '_constraint'), attr=attr,
+            to_torch=to_torch, to_keras=to_keras, from_keras=to_torch)
+
+
+class _CuDNNLSTMCell(LSTMCell):
+    """The computation of `CuDNNLSTM`: an LSTM step with sigmoid gates whose
+    bias is the sum of cuDNN's input and recurrent biases (Keras shape
+    (8 * units,): the 4 input-gate biases, then the 4 recurrent ones)."""
+
+    def build(self, input_shape):
+        units = self.units
+        _add_cudnn_kernels(self, input_shape[-1], 4)
+        self._add_torch_weight(
+            'bias', (8 * units,), self._bias_initializer_with_forget(),
+            regularizer=self.bias_regularizer,
+            constraint=self.bias_constraint, attr='bias_cudnn')
+        self.register_buffer('bias_hh', torch.zeros_like(
+            self.bias_cudnn[:4 * units]), persistent=False)
+        self.built = True
+
+    def _bias_initializer_with_forget(self):
+        """Keras's CuDNNLSTM initial bias with `unit_forget_bias`: ones for
+        the recurrent forget gate, the bias initializer elsewhere."""
+        if not self.unit_forget_bias:
+            return self.bias_initializer
+        units, base = self.units, self.bias_initializer
+
+        def bias_init(shape, dtype=None):
+            return torch.cat([
+                K.as_tensor(base((units * 5,), dtype=dtype)),
+                K.constant(1, shape=(units,), dtype=dtype),
+                K.as_tensor(base((units * 2,), dtype=dtype))])
+        return bias_init
+
+    @property
+    def bias_ih(self):
+        bias = self.bias_cudnn
+        return bias[:4 * self.units] + bias[4 * self.units:]
+
+
+class _CuDNNGRUCell(GRUCell):
+    """The computation of `CuDNNGRU`: a GRU step with the reset gate
+    applied after the recurrent product (`reset_after=True`) and sigmoid
+    gates; bias Keras shape (6 * units,): input biases, then recurrent
+    ones."""
+
+    def build(self, input_shape):
+        units = self.units
+
+        def reorder(weight):
+            return _swap_zr(weight, units)
+        _add_cudnn_kernels(self, input_shape[-1], 3, reorder)
+
+        def bias_to_torch(bias):
+            return torch.cat([_swap_zr(bias[:3 * units], units),
+                              _swap_zr(bias[3 * units:], units)])
+        self._add_torch_weight(
+            'bias', (6 * units,), self.bias_initializer,
+            regularizer=self.bias_regularizer,
+            constraint=self.bias_constraint, attr='bias_both',
+            to_torch=bias_to_torch, to_keras=bias_to_torch,
+            from_keras=bias_to_torch)
+        self.built = True
+
+
+_CUDNN_MASKING_ERROR = 'Masking is not supported for CuDNN RNNs.'
+
+
+class _CuDNNRNN(object):
+    """What CuDNNLSTM and CuDNNGRU share: Keras 2's cuDNN-only layers. Here
+    they run on any device (torch's fused kernel, cuDNN on CUDA) with the
+    weights and results of Keras's layers; as in Keras, a masked input
+    raises ValueError, and they have no `unroll`, dropout or activation
+    arguments."""
+
+    _scopes_its_cell = False
+    _flatten_weights = False
+
+    def _cudnn_init(self, cell, return_sequences, return_state, stateful,
+                    activity_regularizer, kwargs):
+        if 'unroll' in kwargs:
+            raise TypeError('Keyword argument not understood:', 'unroll')
+        RNN.__init__(self, cell, return_sequences=return_sequences,
+                     return_state=return_state,
+                     go_backwards=kwargs.pop('go_backwards', False),
+                     stateful=stateful, **kwargs)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+
+    def __call__(self, inputs, *args, **kwargs):
+        first = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
+        if getattr(first, '_keras_mask', None) is not None:
+            raise ValueError(_CUDNN_MASKING_ERROR)
+        return RNN.__call__(self, inputs, *args, **kwargs)
+
+    def call(self, inputs, mask=None, training=None, initial_state=None,
+             constants=None):
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        if mask is not None:
+            raise ValueError(_CUDNN_MASKING_ERROR)
+        return RNN.call(self, inputs, training=training,
+                        initial_state=initial_state, constants=constants)
+
+    def _cudnn_config(self, cell_config):
+        config = {'return_sequences': self.return_sequences,
+                  'return_state': self.return_state,
+                  'go_backwards': self.go_backwards,
+                  'stateful': self.stateful}
+        if common.is_tf_keras():
+            config['time_major'] = False
+        cell = self.cell
+        config['units'] = cell.units
+        for which in ('kernel', 'recurrent', 'bias'):
+            config[which + '_initializer'] = initializers.serialize(
+                getattr(cell, which + '_initializer'))
+        config.update(cell_config)
+        for which in ('kernel', 'recurrent', 'bias'):
+            config[which + '_regularizer'] = regularizers.serialize(
+                getattr(cell, which + '_regularizer'))
+        config['activity_regularizer'] = regularizers.serialize(
+            self.activity_regularizer)
+        for which in ('kernel', 'recurrent', 'bias'):
+            config[which + '_constraint'] = constraints.serialize(
+                getattr(cell, which + '_constraint'))
+        base_config = Layer.get_config(self)
+        return dict(list(base_config.items()) + list(config.items()))
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config.pop('time_major', None)
+        return cls(**config)
+
+
+class CuDNNLSTM(_CuDNNRNN, LSTM):
+    """Keras 2's `CuDNNLSTM`: an LSTM with tanh activation and sigmoid
+    gates, its weights in cuDNN's layout (`kernel` (input_dim, 4 * units)
+    and `recurrent_kernel` (units, 4 * units), each gate's block read by
+    cuDNN as a C-order (units, dim) matrix; `bias` (8 * units,), input then
+    recurrent biases, added). `unit_forget_bias` puts the ones in the
+    recurrent forget-gate bias."""
+
+    def __init__(self, units, kernel_initializer='glorot_uniform',
+                 recurrent_initializer='orthogonal',
+                 bias_initializer='zeros', unit_forget_bias=True,
+                 kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, recurrent_constraint=None,
+                 bias_constraint=None, return_sequences=False,
+                 return_state=False, stateful=False, **kwargs):
+        cell = _CuDNNLSTMCell(
+            units, kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer,
+            unit_forget_bias=unit_forget_bias,
+            kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint, dtype=kwargs.get('dtype'),
+            name='cu_dnnlstm_cell')
+        self._cudnn_init(cell, return_sequences, return_state, stateful,
+                         activity_regularizer, kwargs)
+
+    def get_config(self):
+        return self._cudnn_config(
+            {'unit_forget_bias': self.cell.unit_forget_bias})
+
+
+class CuDNNGRU(_CuDNNRNN, GRU):
+    """Keras 2's `CuDNNGRU`: a GRU with tanh activation, sigmoid gates and
+    the reset gate applied after the recurrent product, its weights in
+    cuDNN's layout (`kernel` (input_dim, 3 * units) and `recurrent_kernel`
+    (units, 3 * units), each gate's block read by cuDNN as a C-order
+    (units, dim) matrix; `bias` (6 * units,), input then recurrent
+    biases)."""
+
+    def __init__(self, units, kernel_initializer='glorot_uniform',
+                 recurrent_initializer='orthogonal',
+                 bias_initializer='zeros', kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None,
+                 return_sequences=False, return_state=False,
+                 stateful=False, **kwargs):
+        cell = _CuDNNGRUCell(
+            units, kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint, reset_after=True,
+            dtype=kwargs.get('dtype'), name='cu_dnngru_cell')
+        self._cudnn_init(cell, return_sequences, return_state, stateful,
+                         activity_regularizer, kwargs)
+
+    def get_config(self):
+        return self._cudnn_config({})
 
 
 def _cell_scope_attribute(layer):

@@ -1283,3 +1283,24 @@ def test_weight_ref_is_the_same_for_every_view():
     assert kernel.ref() != bias.ref()
     assert len({kernel.ref(), again.experimental_ref(), bias.ref()}) == 2
     assert kernel.ref().deref() is kernel
+
+
+def test_sublayers_appended_to_a_list_keep_their_assignment_order():
+    """tf.keras tracks attributes in the order they are assigned: layers
+    appended to a list assigned before `head` come before it in `weights`
+    (tf_keras 2.21 gives these shapes, in this order)."""
+    class Blocks(keras.layers.Layer):
+        def build(self, input_shape):
+            self.blocks = []
+            for units in (3, 4):
+                self.blocks.append(keras.layers.Dense(units))
+            self.head = keras.layers.Dense(1)
+
+        def call(self, x):
+            for block in self.blocks:
+                x = block(x)
+            return self.head(x)
+    inputs = keras.Input((5,))
+    model = keras.Model(inputs, Blocks()(inputs))
+    assert [w.shape for w in model.get_weights()] == [
+        (5, 3), (3,), (3, 4), (4,), (4, 1), (1,)]

@@ -309,13 +309,29 @@ def test_get_weights_returns_copies_that_training_does_not_change():
     assert not np.array_equal(model.get_weights()[0], saved[0])
 
 
-def test_unsupported_keras2_layers_say_so():
+def test_cudnn_layers_are_served_at_keras2_paths():
     from keras_compat import layers
-    from keras_compat.layers.cudnn_recurrent import CuDNNLSTM
-    assert CuDNNLSTM is layers.CuDNNLSTM
-    for name, hint in [('CuDNNLSTM', 'LSTM'), ('CuDNNGRU', 'reset_after')]:
-        with pytest.raises(NotImplementedError, match=hint):
-            getattr(layers, name)(4, 3)
+    from keras_compat.layers import recurrent
+    from keras_compat.layers.cudnn_recurrent import CuDNNGRU, CuDNNLSTM
+    assert CuDNNLSTM is layers.CuDNNLSTM is recurrent.CuDNNLSTM
+    assert CuDNNGRU is layers.CuDNNGRU is recurrent.CuDNNGRU
+
+
+def test_lambda_function_taking_mask_gets_the_input_mask():
+    """Keras 2.2+ passes the input mask to a Lambda function with a `mask`
+    argument, from the graph's construction on."""
+    from keras_compat import backend as K
+    from keras_compat.layers import Embedding, Input, Lambda
+    from keras_compat.models import Model
+    inputs = Input((4,))
+    embedded = Embedding(5, 2, mask_zero=True,
+                         embeddings_initializer='ones')(inputs)
+    def zero_padding(t, mask):
+        return t * K.expand_dims(K.cast(mask, 'float32'))
+    masked = Lambda(zero_padding, mask=lambda t, mask: mask)(embedded)
+    assert K.int_shape(masked) == (None, 4, 2)
+    out = Model(inputs, masked).predict(np.array([[1, 2, 0, 0]]), verbose=0)
+    np.testing.assert_array_equal(out[0, :, 0], [1, 1, 0, 0])
 
 
 def test_dense_kernel_is_keras_shaped_with_column_major_memory():

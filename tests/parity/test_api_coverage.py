@@ -43,6 +43,9 @@ def test_every_layer_has_a_parity_case():
     covered |= {'Attention', 'AdditiveAttention'}
     covered |= test_extra_layers_parity.COVERED_LAYERS
     covered |= {'MultiHeadAttention', 'EinsumDense'}
+    # Against values tf_keras computed
+    # (tests/test_sequence_blog_idioms.py).
+    covered |= {'CuDNNLSTM', 'CuDNNGRU'}
     # Preprocessing layers: against values tf_keras computed
     # (tests/preprocessing_layers_cases.py).
     covered |= {'Normalization', 'Discretization', 'CategoryEncoding',
@@ -112,6 +115,8 @@ def test_every_metric_has_a_parity_case():
 def test_every_optimizer_has_a_parity_case():
     covered = {type(make()).__name__ for _, make, _ in
                test_optimizer_parity.CASES}
+    # Against tf_keras's values (tests/test_optimizers_lion_adafactor.py).
+    covered |= {'Lion', 'Adafactor'}
     # (OptimizerV2 is the base of user optimizers written for tf.keras
     # 2.0-2.10: tests/test_optimizer_v2_subclass.py.)
     classes = {c.__name__ for c in _public_classes(
