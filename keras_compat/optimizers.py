@@ -805,21 +805,27 @@ class Optimizer(torch.optim.Optimizer):
         for grad, variable in grads_and_vars:
             if grad is None:
                 continue
-            param, _ = replay.weight_parameter(variable)
+            param = _parameter_with_layout(variable, layouts)
             grad = torch.as_tensor(grad, device=param.device) \
                 if not isinstance(grad, torch.Tensor) else grad
             params.append(param)
             grads.append(replay.torch_layout(variable, grad.detach())
                          .to(param.dtype))
-            source = variable.__dict__.get('_keras_source') \
-                if isinstance(variable, torch.Tensor) else None
-            if source is not None:
-                layouts[id(param)] = (source[1].to_keras,
-                                      source[1].from_keras)
         self._attach_also(params, layouts)
         with torch.no_grad():
             self._step_on(params, self._clipped(grads))
         return self.iterations
+
+    def build(self, var_list):
+        """tf.keras 2.11+'s `build(var_list)` (scikeras calls it on a
+        loaded model's `trainable_variables`): these variables join those
+        the optimizer updates, and the state it holds for the others is
+        kept; a variable it already updates keeps its state, as a built
+        tf.keras optimizer ignores a second `build`."""
+        layouts = {}
+        params = [_parameter_with_layout(variable, layouts)
+                  for variable in var_list]
+        self._attach_also(params, layouts)
 
     def minimize(self, loss, var_list, grad_loss=None, name=None,
                  tape=None):
@@ -925,6 +931,17 @@ class Optimizer(torch.optim.Optimizer):
 
 
 _EMA_KEYS = ('use_ema', 'ema_momentum', 'ema_overwrite_frequency')
+
+
+def _parameter_with_layout(variable, layouts):
+    """The torch parameter of a Keras variable; its Keras layout functions
+    are added to `layouts` (by the parameter's id)."""
+    param, _ = replay.weight_parameter(variable)
+    source = variable.__dict__.get('_keras_source') \
+        if isinstance(variable, torch.Tensor) else None
+    if source is not None:
+        layouts[id(param)] = (source[1].to_keras, source[1].from_keras)
+    return param
 
 
 class _CallableList(list):

@@ -34,6 +34,7 @@ from .backend import ops as _ops
 from .backend.tensor_shape import TensorShape, Dimension  # noqa: F401
 from . import tensorflow_distribute as _distribute
 from . import tensorflow_gfile as _gfile_module
+from .saving import saved_model_directory as _saved_model_directory
 from . import tensorflow_image_ops as _image_ops
 from . import tensorflow_signal as _signal_ops
 from . import tensorflow_sparse_graph as _sparse_graph
@@ -3897,7 +3898,8 @@ def _latest_checkpoint(checkpoint_dir, latest_filename=None):
     `checkpoint_dir` (`model.save_weights('dir/cp.ckpt')`, ModelCheckpoint
     with save_weights_only), read from its `checkpoint` file; None
     without one."""
-    state = os.path.join(checkpoint_dir, latest_filename or 'checkpoint')
+    local_dir = _gfile_module.local_path(checkpoint_dir)
+    state = os.path.join(local_dir, latest_filename or 'checkpoint')
     if not os.path.isfile(state):
         return None
     with open(state) as handle:
@@ -3905,10 +3907,11 @@ def _latest_checkpoint(checkpoint_dir, latest_filename=None):
             key, _, value = line.partition(':')
             if key.strip() == 'model_checkpoint_path':
                 path = value.strip().strip('"')
-                if not os.path.isabs(path):
-                    path = os.path.join(checkpoint_dir, path)
-                if os.path.exists(path) or os.path.exists(path + '.index'):
-                    return path
+                local = path if os.path.isabs(path) else \
+                    os.path.join(local_dir, path)
+                if os.path.exists(local) or os.path.exists(local + '.index'):
+                    return path if os.path.isabs(path) else \
+                        os.path.join(checkpoint_dir, path)
                 return None
     return None
 
@@ -4062,6 +4065,8 @@ errors.OpError = OpError
 # tf.io.gfile, and TF1's tf.gfile (also tf.compat.v1.gfile): local files.
 io.gfile = _gfile_module.make_gfile_module(errors)
 gfile = _gfile_module.make_tf1_gfile_module(io.gfile)
+# tf.saved_model for Keras models: the directories model.save writes.
+saved_model = _saved_model_directory.make_saved_model_module()
 
 
 class GradientTape(object):

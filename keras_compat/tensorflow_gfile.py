@@ -1,30 +1,99 @@
-"""`tf.io.gfile` (and TF1's `tf.gfile`) on local files: TensorFlow's
-file API, which keras-tuner, TensorBoard helpers and many training scripts
-use for checkpoints, logs and data. Paths are local paths (TensorFlow's
-`gs://`, `hdfs://` and `s3://` file systems need TensorFlow itself).
+"""`tf.io.gfile` (and TF1's `tf.gfile`) on local files and on
+TensorFlow's in-process RAM file system (`ram://...`): TensorFlow's file
+API, which keras-tuner, scikeras, TensorBoard helpers and many training
+scripts use for checkpoints, logs and data. TensorFlow's `gs://`,
+`hdfs://` and `s3://` file systems need TensorFlow itself.
+
+`ram://` paths live, as in TensorFlow, only as long as the process: they
+are files under a private temporary directory, removed at exit, and every
+function here (and `model.save`, `load_model`, `save_weights`,
+`load_weights`) takes them. Directories of `ram://` paths are implicit, as
+in TensorFlow: writing a file creates its parents.
 
 Errors are raised as TensorFlow raises them: `tf.errors.NotFoundError` for
 a missing path (a missing file already when it is opened for reading),
 `tf.errors.AlreadyExistsError` when a copy or rename would overwrite
 without `overwrite=True`."""
+import atexit
 import collections
 import glob as _glob
 import os
 import shutil
+import tempfile
 import types
 
-_REMOTE_SCHEMES = ('gs://', 's3://', 'hdfs://', 'ram://')
+RAM_SCHEME = 'ram://'
+_REMOTE_SCHEMES = ('gs://', 's3://', 'hdfs://')
+_ram_root = []
 
 
-def _local(path):
+def _ram_directory():
+    """The process's private directory holding the `ram://` files, made
+    on first use and removed when the process that made it exits."""
+    if not _ram_root:
+        root = tempfile.mkdtemp(prefix='keras_compat_ram_')
+        owner = os.getpid()
+        _ram_root.append(root)
+        atexit.register(_remove_ram_directory, root, owner)
+    return _ram_root[0]
+
+
+def _remove_ram_directory(root, owner):
+    if os.getpid() == owner:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def is_ram_path(path):
+    """Whether `path` names a file of TensorFlow's RAM file system."""
+    return isinstance(path, (str, bytes, os.PathLike)) and \
+        _text(path).startswith(RAM_SCHEME)
+
+
+def _text(path):
     path = os.fspath(path)
-    if isinstance(path, bytes):
-        path = path.decode()
+    return path.decode() if isinstance(path, bytes) else path
+
+
+def local_path(path, create_parent=False):
+    """The local path serving `path`: itself, or for `ram://name` the file
+    under the private RAM directory (its parent directories made first
+    with `create_parent`, as TensorFlow's RAM file system has implicit
+    directories). Other file systems (`gs://`, ...) raise
+    NotImplementedError."""
+    path = _text(path)
     if path.startswith(_REMOTE_SCHEMES):
         raise NotImplementedError(
             'tf.io.gfile on %r: keras_compat reads and writes local paths '
-            'only; copy the files locally (e.g. with gsutil) first.' % path)
-    return path
+            'and ram:// only; copy the files locally (e.g. with gsutil) '
+            'first.' % path)
+    if not is_ram_path(path):
+        return path
+    local = os.path.join(_ram_directory(), path[len(RAM_SCHEME):].lstrip('/'))
+    if create_parent:
+        os.makedirs(os.path.dirname(local.rstrip(os.sep)) or '.',
+                    exist_ok=True)
+    return local
+
+
+def ram_url(local):
+    """The `ram://` name of a local path under the RAM directory (the
+    inverse of `local_path`)."""
+    root = _ram_directory()
+    if local == root:
+        return RAM_SCHEME
+    return RAM_SCHEME + os.path.relpath(local, root) + (
+        '/' if local.endswith(os.sep) else '')
+
+
+def _local(path):
+    return local_path(path)
+
+
+def _names_like(path, local_results):
+    """Results of a local walk or glob under the names `path` used."""
+    if not is_ram_path(path):
+        return local_results
+    return [ram_url(result) for result in local_results]
 
 
 FileStatistics = collections.namedtuple(
@@ -38,9 +107,9 @@ def make_gfile_module(errors, module_name='tensorflow.io.gfile'):
     def not_found(path):
         return errors.NotFoundError('%s; No such file or directory' % path)
 
-    def require(path):
+    def require(path, name=None):
         if not os.path.exists(path):
-            raise not_found(path)
+            raise not_found(path if name is None else name)
 
     class GFile(object):
         """`tf.io.gfile.GFile(name, mode='r')`: a file object. In text
@@ -48,13 +117,14 @@ def make_gfile_module(errors, module_name='tensorflow.io.gfile'):
         GFile accepts both."""
 
         def __init__(self, name, mode='r'):
-            self.name = _local(name)
+            self.name = name
             self.mode = mode
             self._binary = 'b' in mode
+            self._path = local_path(name, create_parent='r' not in mode)
             if 'r' in mode:
-                require(self.name)
+                require(self._path, name)
             raw_mode = mode if self._binary else mode + 'b'
-            self._file = open(self.name, raw_mode)
+            self._file = open(self._path, raw_mode)
 
         def _out(self, data):
             return data if self._binary else data.decode('utf-8')
@@ -89,7 +159,7 @@ def make_gfile_module(errors, module_name='tensorflow.io.gfile'):
             return self._file.tell()
 
         def size(self):
-            return os.path.getsize(self.name)
+            return os.path.getsize(self._path)
 
         def flush(self):
             self._file.flush()
@@ -106,6 +176,12 @@ def make_gfile_module(errors, module_name='tensorflow.io.gfile'):
         def __exit__(self, *exc_info):
             self.close()
 
+    def existing(path):
+        """The local path of `path`, which must exist."""
+        local = _local(path)
+        require(local, path)
+        return local
+
     def exists(path):
         return os.path.exists(_local(path))
 
@@ -116,58 +192,58 @@ def make_gfile_module(errors, module_name='tensorflow.io.gfile'):
         os.makedirs(_local(path), exist_ok=True)
 
     def mkdir(path):
-        """One directory level (its parent must exist); an existing
+        """One directory level (its parent must exist, except on the RAM
+        file system, whose directories are implicit); an existing
         directory is left as it is, as TensorFlow does."""
-        path = _local(path)
-        if not os.path.isdir(path):
-            os.mkdir(path)
+        local = local_path(path, create_parent=is_ram_path(path))
+        if not os.path.isdir(local):
+            os.mkdir(local)
 
     def listdir(path):
-        path = _local(path)
-        if not os.path.isdir(path):
+        local = _local(path)
+        if not os.path.isdir(local):
             raise not_found(path)
-        return os.listdir(path)
+        return os.listdir(local)
 
     def glob(pattern):
         if isinstance(pattern, (list, tuple)):
             return [match for p in pattern for match in glob(p)]
-        return sorted(_glob.glob(_local(pattern)))
+        return sorted(_names_like(pattern, _glob.glob(_local(pattern))))
 
     def remove(path):
-        path = _local(path)
-        require(path)
-        os.remove(path)
+        os.remove(existing(path))
 
     def rmtree(path):
-        path = _local(path)
-        require(path)
-        shutil.rmtree(path)
+        shutil.rmtree(existing(path))
 
-    def _check_target(dst, overwrite):
-        if os.path.exists(dst) and not overwrite:
+    def _check_target(dst, local_dst, overwrite):
+        if os.path.exists(local_dst) and not overwrite:
             raise errors.AlreadyExistsError('%s; File already exists' % dst)
 
     def copy(src, dst, overwrite=False):
-        src, dst = _local(src), _local(dst)
-        require(src)
-        _check_target(dst, overwrite)
-        shutil.copyfile(src, dst)
+        local_src = existing(src)
+        local_dst = local_path(dst, create_parent=is_ram_path(dst))
+        _check_target(dst, local_dst, overwrite)
+        shutil.copyfile(local_src, local_dst)
 
     def rename(src, dst, overwrite=False):
-        src, dst = _local(src), _local(dst)
-        require(src)
-        _check_target(dst, overwrite)
-        os.replace(src, dst)
+        local_src = existing(src)
+        local_dst = local_path(dst, create_parent=is_ram_path(dst))
+        _check_target(dst, local_dst, overwrite)
+        os.replace(local_src, local_dst)
 
     def stat(path):
-        path = _local(path)
-        require(path)
-        info = os.stat(path)
+        local = existing(path)
+        info = os.stat(local)
         return FileStatistics(info.st_size, info.st_mtime_ns,
-                              os.path.isdir(path))
+                              os.path.isdir(local))
 
     def walk(top, topdown=True, onerror=None):
-        return os.walk(_local(top), topdown=topdown, onerror=onerror)
+        """`os.walk`, with the directories named as `top` names them (a
+        `ram://` top gives `ram://` directories)."""
+        for root, dirs, files in os.walk(_local(top), topdown=topdown,
+                                         onerror=onerror):
+            yield _names_like(top, [root])[0], dirs, files
 
     def join(path, *paths):
         return os.path.join(path, *paths)

@@ -904,9 +904,12 @@ class Network(Layer):
         """Saves architecture, weights and optimizer state to one Keras 2
         HDF5 file, or, for a name ending in `.keras` or
         `save_format='keras'`, to the `.keras` archive tf_keras 2.13+
-        writes; `save_format` 'tf' and 'h5' name the HDF5 file, which
-        `load_model` reads back (`save_traces` is about TensorFlow's
-        traced functions, which neither file has)."""
+        writes. In a tf.keras program any other name (or
+        `save_format='tf'`) is a SavedModel directory, as tf.keras
+        writes (`saving.saved_model_directory`); `save_format='h5'`
+        writes HDF5 under any name. `load_model` reads each back
+        (`save_traces` is about TensorFlow's traced functions, which none
+        of them has)."""
         from ..saving import hdf5
         hdf5.save_model(self, filepath, overwrite, include_optimizer,
                         save_format, signatures, options)
@@ -915,9 +918,14 @@ class Network(Layer):
                      options=None):
         """Saves the weights in the Keras 2 HDF5 layout (whatever
         tf.keras `save_format` names); a name ending in `.weights.h5` gets
-        the per-object layout of tf_keras 2.13+ and Keras 3."""
-        from ..saving import hdf5
+        the per-object layout of tf_keras 2.13+ and Keras 3. In a tf.keras
+        program another name is a checkpoint prefix, written under
+        TensorFlow's file names (`prefix.index`,
+        `prefix.data-00000-of-00001`, the `checkpoint` file)."""
+        from ..saving import hdf5, saved_model_directory
         _check_save_options(save_format, None, options)
+        filepath = saved_model_directory.local_path(filepath,
+                                                    create_parent=True)
         if common.is_tf_keras() and save_format != 'h5' and \
                 _is_checkpoint_name(filepath):
             hdf5.save_weights(self, _checkpoint_data_path(filepath),
@@ -930,12 +938,14 @@ class Network(Layer):
                      skip_mismatch=False, reshape=False, options=None):
         """Loads weights from a Keras 2 HDF5 file (topologically, or by
         layer name with `by_name=True`), a `.weights.h5` file or a
-        `.keras` archive of tf_keras 2.13+ / Keras 3 (by object path).
-        Returns a status object with tf.keras's checkpoint assertions
-        (`assert_consumed`, `expect_partial`, ...), which hold once the
-        load returned."""
-        from ..saving import hdf5
+        `.keras` archive of tf_keras 2.13+ / Keras 3 (by object path), a
+        checkpoint prefix or a SavedModel directory written by
+        `save_weights` / `save`. Returns a status object with tf.keras's
+        checkpoint assertions (`assert_consumed`, `expect_partial`, ...),
+        which hold once the load returned."""
+        from ..saving import hdf5, saved_model_directory
         _check_save_options(None, None, options)
+        filepath = saved_model_directory.weights_source(filepath)
         filepath = _checkpoint_weights_file(filepath)
         hdf5.load_weights(self, filepath, by_name=by_name,
                           skip_mismatch=skip_mismatch, reshape=reshape)

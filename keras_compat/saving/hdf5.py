@@ -537,48 +537,68 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True,
     """Architecture, weights, training configuration and optimizer state
     to one HDF5 file; to a `.keras` archive (`saving.keras_archive`) for a
     name ending in `.keras` or `save_format='keras'`, as tf_keras 2.13+
-    does (`save_format='h5'` writes HDF5 under any name)."""
-    from .. import optimizers
-    from . import keras_archive
+    does (`save_format='h5'` writes HDF5 under any name). In a tf.keras
+    program any other name (or `save_format='tf'`) is a SavedModel
+    directory (`saving.saved_model_directory`). `ram://` paths are
+    TensorFlow's in-process RAM file system."""
+    from . import keras_archive, saved_model_directory
     from ..engine.network import _check_save_options
     _check_save_options(save_format, signatures, options)
+    filepath = saved_model_directory.local_path(filepath, create_parent=True)
     if keras_archive.wants_archive(filepath, save_format):
         return keras_archive.save_model(model, filepath, overwrite,
                                         include_optimizer)
+    if saved_model_directory.wants_directory(filepath, save_format):
+        return saved_model_directory.save_model(model, filepath, overwrite,
+                                                include_optimizer)
+    save_model_to_hdf5(model, filepath, overwrite, include_optimizer)
 
-    def write(f):
-        f.attrs['keras_version'] = str(_keras_version()).encode('utf8')
-        f.attrs['backend'] = 'tensorflow'.encode('utf8')
-        f.attrs['model_config'] = json.dumps(
-            _model_config(model), default=get_json_type).encode('utf8')
-        weights_group = f.create_group('model_weights')
-        save_weights_to_hdf5_group(weights_group, model.layers)
-        optimizer = getattr(model, 'optimizer', None)
-        if include_optimizer and isinstance(optimizer, optimizers.Optimizer):
-            f.attrs['training_config'] = json.dumps({
-                'optimizer_config': {
-                    'class_name': optimizer.__class__.__name__,
-                    'config': optimizer.get_config()},
-                'loss': model.loss,
-                'metrics': model._compile_metrics,
-                'weighted_metrics': model._compile_weighted_metrics,
-                'sample_weight_mode': model.sample_weight_mode,
-                'loss_weights': model.loss_weights,
-            }, default=get_json_type).encode('utf8')
-            if optimizer._attached and optimizer.weights:
-                values = [np.asarray(v) for v in optimizer.get_weights()]
-                names = _optimizer_weight_names(optimizer)
-                group = f.create_group('optimizer_weights')
-                save_attributes_to_hdf5_group(
-                    group, 'weight_names', [n.encode('utf8') for n in names])
-                for name, value in zip(names, values):
-                    dset = group.create_dataset(name, value.shape,
-                                                dtype=value.dtype)
-                    if not value.shape:
-                        dset[()] = value
-                    else:
-                        dset[:] = value
-    _atomic_write(filepath, overwrite, write)
+
+def save_model_to_hdf5(model, filepath, overwrite=True,
+                       include_optimizer=True):
+    """The model as one Keras 2 HDF5 file (or into an open h5py group or
+    a binary stream)."""
+    _atomic_write(filepath, overwrite,
+                  lambda f: _write_model(f, model, include_optimizer))
+
+
+def _write_model(f, model, include_optimizer):
+    from .. import optimizers
+    f.attrs['keras_version'] = str(_keras_version()).encode('utf8')
+    f.attrs['backend'] = 'tensorflow'.encode('utf8')
+    f.attrs['model_config'] = json.dumps(
+        _model_config(model), default=get_json_type).encode('utf8')
+    weights_group = f.create_group('model_weights')
+    save_weights_to_hdf5_group(weights_group, model.layers)
+    optimizer = getattr(model, 'optimizer', None)
+    if include_optimizer and isinstance(optimizer, optimizers.Optimizer):
+        _write_training_config(f, model, optimizer)
+
+
+def _write_training_config(f, model, optimizer):
+    f.attrs['training_config'] = json.dumps({
+        'optimizer_config': {
+            'class_name': optimizer.__class__.__name__,
+            'config': optimizer.get_config()},
+        'loss': model.loss,
+        'metrics': model._compile_metrics,
+        'weighted_metrics': model._compile_weighted_metrics,
+        'sample_weight_mode': model.sample_weight_mode,
+        'loss_weights': model.loss_weights,
+    }, default=get_json_type).encode('utf8')
+    if optimizer._attached and optimizer.weights:
+        values = [np.asarray(v) for v in optimizer.get_weights()]
+        names = _optimizer_weight_names(optimizer)
+        group = f.create_group('optimizer_weights')
+        save_attributes_to_hdf5_group(
+            group, 'weight_names', [n.encode('utf8') for n in names])
+        for name, value in zip(names, values):
+            dset = group.create_dataset(name, value.shape,
+                                        dtype=value.dtype)
+            if not value.shape:
+                dset[()] = value
+            else:
+                dset[:] = value
 
 
 def _deserialize_training_objects(value, custom_objects):
@@ -644,8 +664,11 @@ def load_model(filepath, custom_objects=None, compile=True, verbose=False):
     the config keys dropped and the conversions made are logged (logger
     `keras_compat.saving`, level INFO) and, with `verbose=True`,
     printed. A `.keras` archive (tf_keras 2.13+, Keras 3) is read by
-    `saving.keras_archive`."""
-    from . import eras, keras_archive
+    `saving.keras_archive`, a SavedModel directory `model.save` wrote by
+    `saving.saved_model_directory`; `ram://` paths are TensorFlow's RAM
+    file system."""
+    from . import eras, keras_archive, saved_model_directory
+    filepath = saved_model_directory.model_source(filepath)
     if keras_archive.is_archive(filepath):
         return keras_archive.load_model(filepath, custom_objects, compile,
                                         verbose)
