@@ -23,6 +23,7 @@ import os
 import sys
 import types
 import warnings
+import weakref
 
 import numpy as np
 import torch
@@ -377,6 +378,22 @@ def _tensorflow_shape_and_dtype_attributes():
 
 
 _tensorflow_shape_and_dtype_attributes()
+
+
+def _string_array_numpy(array):
+    """`numpy()` of a string tensor, which the TensorFlow stand-in keeps
+    as a numpy array of bytes: the array (a scalar's bytes). Arrays of
+    other dtypes have no `numpy` attribute, as before."""
+    if array.dtype != object:
+        raise AttributeError("'numpy.ndarray' object has no attribute "
+                             "'numpy'")
+    return lambda: array[()] if array.ndim == 0 else array
+
+
+_add_to_c_type(np.ndarray, 'numpy', property(_string_array_numpy))
+# (A string tensor's element, `result[0].numpy().decode('utf-8')`, is
+# bytes here: its `numpy()` is itself.)
+_add_to_c_type(bytes, 'numpy', lambda self: self)
 
 
 # ------------------------------------------------- TF1 graph and session
@@ -2300,6 +2317,54 @@ image.flip_left_right = lambda x: reverse(x, [-2])
 image.flip_up_down = lambda x: reverse(x, [-3])
 
 
+def _random_crop(value, size, seed=None, name=None):
+    """tf.image.random_crop: a slice of `size` at a uniformly random
+    offset (every offset equally likely) along each axis."""
+    value = _t(value)
+    size = [int(n) for n in _nest_flatten(
+        size.tolist() if isinstance(size, torch.Tensor) else size)]
+    shape = list(value.shape)
+    if len(size) != len(shape) or any(s > n for s, n in zip(size, shape)):
+        raise errors.InvalidArgumentError(
+            'Need value.shape >= size, got %s >= %s' % (shape, size))
+    offsets = [int(torch.randint(n - s + 1, ())) for s, n in zip(size, shape)]
+    return value[tuple(builtins.slice(o, o + s)
+                       for o, s in zip(offsets, size))]
+
+
+def _random_flip(axis):
+    def random_flip(image, seed=None):
+        """Each image flipped along its width (height) with chance 1/2."""
+        image = _t(image)
+        if image.dim() == 3:
+            return reverse(image, [axis]) if float(torch.rand(())) < 0.5 \
+                else image
+        flips = torch.rand(image.shape[0], device=image.device) < 0.5
+        mask = flips.reshape((-1,) + (1,) * (image.dim() - 1))
+        return torch.where(mask, reverse(image, [axis]), image)
+    return random_flip
+
+
+def _total_variation(images, name=None):
+    """tf.image.total_variation: the summed absolute differences of
+    neighbouring pixels, per image of a batch."""
+    images = _t(images)
+    axes = {3: None, 4: (1, 2, 3)}.get(images.dim(), 'bad')
+    if axes == 'bad':
+        raise ValueError("'images' must be either 3 or 4-dimensional.")
+    rows = torch.abs(images[..., 1:, :, :] - images[..., :-1, :, :])
+    columns = torch.abs(images[..., :, 1:, :] - images[..., :, :-1, :])
+    if axes is None:
+        return rows.sum() + columns.sum()
+    return rows.sum(dim=axes) + columns.sum(dim=axes)
+
+
+image.random_crop = random_crop = _random_crop
+image.random_flip_left_right = _random_flip(-2)
+image.random_flip_up_down = _random_flip(-3)
+image.total_variation = _total_variation
+
+
 def _psnr(a, b, max_val, name=None):
     """Peak signal-to-noise ratio over the last three axes."""
     def fn(a, b):
@@ -2721,6 +2786,22 @@ losses.sparse_softmax_cross_entropy = _sparse_softmax_cross_entropy
 losses.sigmoid_cross_entropy = _sigmoid_cross_entropy
 
 
+def _keras_fallback(module_name):
+    """A TF2 alias module's other names (`tf.losses.
+    SparseCategoricalCrossentropy`, `tf.initializers.GlorotUniform`):
+    those of tf.keras's module."""
+    def attribute(name):
+        keras_module = getattr(_keras(), module_name)
+        if name.startswith('__') or not hasattr(keras_module, name):
+            raise AttributeError("module 'tensorflow.%s' has no attribute "
+                                 "%r" % (module_name, name))
+        return getattr(keras_module, name)
+    return attribute
+
+
+losses.__getattr__ = _keras_fallback('losses')
+
+
 def _tensorboard_tensor_util():
     try:
         from tensorboard.util import tensor_util
@@ -2802,6 +2883,31 @@ class FileWriter(object):
 
 class _DefaultWriter(object):
     current = []
+    # tf.summary.experimental.set_step's default step, and those of the
+    # `as_default(step=...)` blocks running, innermost last.
+    steps = [None]
+
+
+def _summary_step(step):
+    """The step a summary is written at: `step`, else the default one;
+    TensorFlow's ValueError without either."""
+    if step is None:
+        step = _DefaultWriter.steps[-1]
+    if step is None:
+        raise ValueError('No step set. Please specify one either through '
+                         'the `step` argument or through '
+                         'tf.summary.experimental.set_step()')
+    return int(_t(step)) if isinstance(step, torch.Tensor) else int(step)
+
+
+def _set_summary_step(step):
+    _DefaultWriter.steps[0] = step
+
+
+summary.experimental = _submodule('summary.experimental',
+                                  'The default summary step.')
+summary.experimental.set_step = _set_summary_step
+summary.experimental.get_step = lambda: _DefaultWriter.steps[0]
 
 
 class _TF2Writer(object):
@@ -2813,10 +2919,19 @@ class _TF2Writer(object):
     @contextlib.contextmanager
     def as_default(self, step=None):
         _DefaultWriter.current.append(self)
+        _DefaultWriter.steps.append(
+            step if step is not None else _DefaultWriter.steps[-1])
         try:
             yield self
         finally:
+            _DefaultWriter.steps.pop()
             _DefaultWriter.current.pop()
+
+    def set_as_default(self, step=None):
+        """Makes this writer the default one from now on."""
+        _DefaultWriter.current[:] = [self]
+        if step is not None:
+            _DefaultWriter.steps[0] = step
 
     def flush(self):
         self._writer.flush()
@@ -2828,8 +2943,9 @@ class _TF2Writer(object):
 def _summary_scalar(name, data, step=None, description=None, **kwargs):
     if not _DefaultWriter.current:
         return False
-    _DefaultWriter.current[-1]._writer.add_scalar(name, float(_t(data)),
-                                                  step)
+    # (TF2's tensor summary, which TensorBoard lists under `tensors`.)
+    _DefaultWriter.current[-1]._writer.add_scalar(
+        name, float(_t(data)), _summary_step(step), new_style=True)
     return True
 
 
@@ -2837,7 +2953,7 @@ def _summary_histogram(name, data, step=None, buckets=None, **kwargs):
     if not _DefaultWriter.current:
         return False
     _DefaultWriter.current[-1]._writer.add_histogram(
-        name, _t(data).detach().cpu().numpy(), step)
+        name, _t(data).detach().cpu().numpy(), _summary_step(step))
     return True
 
 
@@ -2853,7 +2969,8 @@ def _summary_image(name, data, step=None, max_outputs=3, description=None):
             'tf.summary.image: data must be [k, height, width, channels] '
             'with 1 or 3 channels; got shape %s.' % (list(images.shape),))
     _DefaultWriter.current[-1]._writer.add_images(
-        name, images[:max_outputs].numpy(), step, dataformats='NHWC')
+        name, images[:max_outputs].numpy(), _summary_step(step),
+        dataformats='NHWC')
     return True
 
 
@@ -3919,6 +4036,17 @@ def _latest_checkpoint(checkpoint_dir, latest_filename=None):
 train.latest_checkpoint = _latest_checkpoint
 
 
+def _install_checkpoint():
+    from . import tensorflow_checkpoint as _checkpoint
+    train.Checkpoint = _checkpoint.Checkpoint
+    train.CheckpointManager = _checkpoint.CheckpointManager
+    train.list_variables = _checkpoint.list_variables
+    train.load_variable = _checkpoint.load_variable
+
+
+_install_checkpoint()
+
+
 # ---------------------------------------------------- logging, config
 logging = _submodule('logging', 'TF1 logging.')
 logging.DEBUG, logging.INFO, logging.WARN, logging.ERROR, logging.FATAL = \
@@ -4086,12 +4214,21 @@ class GradientTape(object):
 
     # The tapes whose `with` block is running, innermost last.
     _recording = []
+    # The tapes that recorded and have not answered yet: two tapes over
+    # one computation (a GAN's generator and discriminator tapes) each
+    # answer, so the first answer keeps the shared graph.
+    _unanswered = weakref.WeakSet()
 
     def __enter__(self):
         self._grad_mode = torch.enable_grad()
         self._grad_mode.__enter__()
         GradientTape._recording.append(self)
+        GradientTape._unanswered.add(self)
         return self
+
+    def _others_unanswered(self):
+        return any(tape is not self and (tape.persistent or not tape._used)
+                   for tape in list(GradientTape._unanswered))
 
     def __exit__(self, *exc):
         if self in GradientTape._recording:
@@ -4154,8 +4291,11 @@ class GradientTape(object):
             found = torch.autograd.grad(
                 [o for o, _ in pairs], [targets[i][0] for i in wanted],
                 grad_outputs=[s for _, s in pairs],
-                retain_graph=self.persistent or outer, create_graph=outer,
+                retain_graph=self.persistent or outer or
+                self._others_unanswered(), create_graph=outer,
                 allow_unused=True)
+        if not self.persistent:
+            GradientTape._unanswered.discard(self)
         for i, g in zip(wanted, found):
             to_keras = targets[i][1]
             grads[i] = g if g is None or to_keras is None else to_keras(g)
@@ -4636,6 +4776,191 @@ def _string_op(name):
 for _name in ('lower', 'upper', 'regex_replace', 'strip', 'length', 'join',
               'split'):
     setattr(strings, _name, _string_op(_name))
+
+
+class RaggedTensor(object):
+    """tf.RaggedTensor with one ragged dimension: rows of different
+    lengths, stored as TensorFlow stores them, `flat_values` (a tensor,
+    or a numpy array of bytes for strings) cut at `row_splits`. Keras
+    lookup layers map its flat values; `to_tensor()` pads the rows."""
+    _keras_ragged = True
+
+    def __init__(self, flat_values, row_splits):
+        self.flat_values = flat_values
+        self.row_splits = torch.as_tensor(np.asarray(row_splits),
+                                          dtype=torch.int64)
+
+    values = property(lambda self: self.flat_values)
+    ragged_rank = 1
+
+    @classmethod
+    def from_row_splits(cls, values, row_splits, name=None,
+                        validate=True):
+        return cls(_ragged_values(values), row_splits)
+
+    @classmethod
+    def from_row_lengths(cls, values, row_lengths, name=None,
+                         validate=True):
+        lengths = np.asarray(_t(row_lengths).cpu() if isinstance(
+            row_lengths, torch.Tensor) else row_lengths, dtype=np.int64)
+        return cls(_ragged_values(values),
+                   np.concatenate([[0], np.cumsum(lengths)]))
+
+    def with_flat_values(self, new_values):
+        return RaggedTensor(new_values, self.row_splits)
+
+    def row_lengths(self):
+        return self.row_splits[1:] - self.row_splits[:-1]
+
+    def nrows(self, out_type=None):
+        return torch.tensor(len(self.row_splits) - 1)
+
+    @property
+    def shape(self):
+        return TensorShape((len(self.row_splits) - 1, None))
+
+    @property
+    def dtype(self):
+        if isinstance(self.flat_values, np.ndarray):
+            return string
+        return as_dtype(self.flat_values.dtype)
+
+    def __len__(self):
+        return len(self.row_splits) - 1
+
+    def __getitem__(self, index):
+        rows = [self._row(i) for i in builtins.range(len(self))][index]
+        if isinstance(index, builtins.slice):
+            return RaggedTensor.from_row_lengths(
+                _ragged_values(rows), [len(r) for r in rows])
+        return rows
+
+    def __iter__(self):
+        return (self._row(i) for i in builtins.range(len(self)))
+
+    def _row(self, i):
+        start, stop = int(self.row_splits[i]), int(self.row_splits[i + 1])
+        return self.flat_values[start:stop]
+
+    def to_list(self):
+        return [np.asarray(row).tolist() if isinstance(row, np.ndarray)
+                else row.tolist() for row in self]
+
+    def numpy(self):
+        rows = np.empty(len(self), object)
+        rows[:] = [np.asarray(row) if isinstance(row, np.ndarray)
+                   else row.detach().cpu().numpy() for row in self]
+        return rows
+
+    def to_tensor(self, default_value=None, name=None, shape=None):
+        """The rows padded at the end to the longest one, with
+        `default_value` (0, or b'' for strings)."""
+        width = int(self.row_lengths().max()) if len(self) else 0
+        if shape is not None and shape[-1] is not None:
+            width = int(shape[-1])
+        if isinstance(self.flat_values, np.ndarray):
+            out = np.full((len(self), width),
+                          b'' if default_value is None
+                          else _as_bytes(default_value), dtype=object)
+        else:
+            out = torch.full((len(self), width), 0 if default_value is None
+                             else default_value,
+                             dtype=self.flat_values.dtype,
+                             device=self.flat_values.device)
+        for i, row in enumerate(self):
+            out[i, :min(len(row), width)] = row[:width]
+        return out
+
+    def __repr__(self):
+        rows = [repr(row) for row in self.to_list()]
+        text = '[' + ', '.join(rows) + ']'
+        if len(text) > 70:
+            text = '[' + ',\n '.join(rows) + ']'
+        return '<tf.RaggedTensor %s>' % text
+
+
+def _ragged_values(values):
+    if isinstance(values, (np.ndarray, torch.Tensor)):
+        return values
+    if len(values) and isinstance(values[0], (bytes, str)):
+        return np.array([_as_bytes(v) for v in values] + [None],
+                        dtype=object)[:-1]
+    return torch.as_tensor(np.asarray(values))
+
+
+def _ragged_constant(pylist, dtype=None, ragged_rank=None, name=None,
+                     row_splits_dtype=int64):
+    """tf.ragged.constant of a list of rows (one ragged dimension)."""
+    if ragged_rank not in (None, 1):
+        raise NotImplementedError(
+            'tf.ragged.constant(ragged_rank=%r): only one ragged '
+            'dimension (a list of rows) is supported.' % (ragged_rank,))
+    flat = [v for row in pylist for v in row]
+    values = _ragged_values(flat) if flat else torch.zeros(0)
+    if dtype is not None and isinstance(values, torch.Tensor):
+        values = cast(values, dtype)
+    return RaggedTensor.from_row_lengths(values, [len(r) for r in pylist])
+
+
+ragged = _submodule('ragged', 'Tensors with rows of different lengths.')
+ragged.constant = _ragged_constant
+ragged.RaggedTensor = RaggedTensor
+
+
+def _unicode_split(input, input_encoding, errors='replace',  # noqa: A002
+                   replacement_char=65533, name=None):
+    """tf.strings.unicode_split: each string's characters (bytes, one per
+    code point); a 1-D batch gives a RaggedTensor of them."""
+    from .layers.text_preprocessing import _split_characters
+    from .layers.lookup import string_array
+    if input_encoding.upper().replace('-', '') != 'UTF8':
+        raise NotImplementedError(
+            'tf.strings.unicode_split(input_encoding=%r): only UTF-8 text '
+            'is supported.' % (input_encoding,))
+    strings = string_array(input)
+    if strings.ndim == 0:
+        return _ragged_values(_split_characters(strings[()]))
+    if strings.ndim > 1:
+        raise NotImplementedError('tf.strings.unicode_split of a rank-%d '
+                                  'string array: split a 1-D one.'
+                                  % strings.ndim)
+    rows = [_split_characters(s) for s in strings.tolist()]
+    return RaggedTensor.from_row_lengths(
+        _ragged_values([c for row in rows for c in row]) if any(rows)
+        else np.empty(0, object), [len(row) for row in rows])
+
+
+def _reduce_join(inputs, axis=None, keepdims=False, separator='',
+                 name=None):
+    """tf.strings.reduce_join: the strings along `axis` (all of them
+    without one) joined with `separator`."""
+    from .layers.lookup import string_array
+    sep = _as_bytes(separator)
+    if isinstance(inputs, RaggedTensor):
+        if axis not in (-1, 1):
+            raise NotImplementedError(
+                'tf.strings.reduce_join of a RaggedTensor joins its rows '
+                '(axis=-1); got axis=%r.' % (axis,))
+        out = np.array([sep.join(row.tolist()) for row in inputs] + [None],
+                       dtype=object)[:-1]
+        return out[:, None] if keepdims else out
+    strings = string_array(inputs)
+    if axis is None:
+        out = np.empty((), object)
+        out[()] = sep.join(strings.reshape(-1).tolist())
+        return out
+    joined = np.apply_along_axis(
+        lambda row: np.array([sep.join(row.tolist())], dtype=object),
+        axis, strings) if strings.shape[axis] else None
+    if joined is None:
+        joined = np.full(strings.shape[:axis % strings.ndim] + (1,) +
+                         strings.shape[axis % strings.ndim + 1:], b'',
+                         dtype=object)
+    return joined if keepdims else np.squeeze(joined, axis)
+
+
+strings.unicode_split = _unicode_split
+strings.reduce_join = _reduce_join
 
 
 # ------------------------------------------------------------ assertions
@@ -5418,7 +5743,7 @@ SUBMODULES = ('nn', 'math', 'linalg', 'random', 'dtypes', 'train', 'data',
               'image', 'losses', 'summary', 'initializers', 'strings',
               'logging', 'autograph', 'config', 'config.experimental',
               'config.threading', 'config.optimizer', 'test', 'errors',
-              'compat', 'sets', 'signal')
+              'compat', 'sets', 'signal', 'ragged')
 
 
 def __getattr__(name):
@@ -5428,6 +5753,8 @@ def __getattr__(name):
         return _keras()
     if name == 'metrics':
         return _keras().metrics  # (tf.metrics: tf.keras.metrics)
+    if name == 'optimizers':
+        return _keras().optimizers  # (TF2's tf.optimizers)
     raise AttributeError(
         "module 'tensorflow' has no attribute %r: keras_compat runs Keras on "
         'PyTorch without TensorFlow, and its TensorFlow stand-in has only '

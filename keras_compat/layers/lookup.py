@@ -59,6 +59,18 @@ def _as_bytes(value):
                      'of type %s: %r' % (type(value).__name__, value))
 
 
+def _call_on_ragged(layer, inputs, args, kwargs):
+    """A lookup of a tf.RaggedTensor: its flat values looked up, in its
+    rows (output_mode 'int'), as tf.keras maps ragged inputs."""
+    if layer.output_mode != 'int':
+        raise NotImplementedError(
+            '%s(output_mode=%r) of a RaggedTensor: call it on '
+            '`ragged.to_tensor()`.' % (type(layer).__name__,
+                                       layer.output_mode))
+    return inputs.with_flat_values(
+        layer(inputs.flat_values, *args, **kwargs))
+
+
 def string_array(data):
     """`data` (string data, see `is_string_data`) as a numpy object array
     of bytes, str encoded as UTF-8 (TensorFlow's string tensor)."""
@@ -652,6 +664,8 @@ class IntegerLookup(_IndexLookup):
         super(IntegerLookup, self).adapt(data, batch_size, steps)
 
     def __call__(self, inputs, *args, **kwargs):
+        if getattr(inputs, '_keras_ragged', False):
+            return _call_on_ragged(self, inputs, args, kwargs)
         _refuse_strings(inputs, 'IntegerLookup')
         return super(IntegerLookup, self).__call__(inputs, *args, **kwargs)
 
@@ -805,6 +819,8 @@ class StringLookup(_IndexLookup):
 
     # --------------------------------------------------------------- call
     def __call__(self, inputs, *args, **kwargs):
+        if getattr(inputs, '_keras_ragged', False):
+            return _call_on_ragged(self, inputs, args, kwargs)
         if not self.invert and is_string_data(inputs):
             return call_on_strings(self, inputs, args, kwargs)
         if isinstance(inputs, (list, tuple)):
