@@ -31,6 +31,7 @@ import torch.nn.functional as F
 
 from . import backend as K
 from .backend import common as _common
+from .backend import immutable as _immutable
 from .backend import ops as _ops
 from .backend.tensor_shape import TensorShape, Dimension  # noqa: F401
 from . import tensorflow_distribute as _distribute
@@ -4460,14 +4461,16 @@ def _arrays_as_tensors(value):
 def _function(func=None, input_signature=None, autograph=True, **kwargs):
     """tf.function: the function runs as written, on PyTorch; as in
     TensorFlow, numpy arrays among its arguments arrive as tensors
-    (Python numbers stay Python numbers)."""
+    (Python numbers stay Python numbers), and an augmented assignment on a
+    tensor (`loss += tv`) makes a new tensor, as TensorFlow's immutable
+    tensors do, instead of updating the tensor in place."""
     if func is None:
         return lambda f: _function(f, input_signature, autograph, **kwargs)
 
     @functools.wraps(func)
     def traced(*args, **kwargs):
-        return func(*_arrays_as_tensors(args),
-                    **_arrays_as_tensors(kwargs))
+        return _immutable.call_user(func, *_arrays_as_tensors(args),
+                                    **_arrays_as_tensors(kwargs))
     traced.python_function = func
     return traced
 

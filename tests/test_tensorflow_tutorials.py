@@ -308,3 +308,22 @@ def test_tensorflow_2_aliases_of_keras_modules():
     assert tf.optimizers.Adam is tf.keras.optimizers.Adam
     with pytest.raises(AttributeError):
         tf.losses.NoSuchLoss
+
+
+def test_augmented_assignment_in_a_tf_function_makes_new_tensors(tf_keras):
+    # The style-transfer tutorial's `loss += w * tf.image.total_variation(
+    # image)` (a scalar plus a 1-element tensor), and an alias of an
+    # argument: tf_keras 2.21 gives [1, 2], [2, 3], [15, 15].
+    @tf.function
+    def step(a, images):
+        b = a
+        b += 1.0
+        loss = tf.reduce_sum(a)
+        loss += 0.5 * tf.image.total_variation(images)
+        return a, b, loss
+    a = tf.constant([1., 2.])
+    images = tf.constant(np.arange(18, dtype='float32').reshape(2, 3, 3, 1))
+    kept, added, loss = step(a, images)
+    np.testing.assert_allclose(np.asarray(kept), [1., 2.])
+    np.testing.assert_allclose(np.asarray(added), [2., 3.])
+    np.testing.assert_allclose(np.asarray(loss), [15., 15.])
