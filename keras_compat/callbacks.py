@@ -536,7 +536,11 @@ class _HistoryDict(_AliasedDict):
 
 
 class History(Callback):
-    """Records the epoch logs: `history.history['loss']` etc."""
+    """Records the epoch logs: `history.history['loss']` etc. Keras 2
+    starts a new record at each fit; tf.keras's History keeps adding to
+    its record, so one passed to several fits (`callbacks=[history]`)
+    holds the epochs of them all (its `epoch` list is that of the last
+    fit)."""
 
     def __init__(self):
         super(History, self).__init__()
@@ -545,7 +549,8 @@ class History(Callback):
 
     def on_train_begin(self, logs=None):
         self.epoch = []
-        self.history = _HistoryDict()
+        if not K.common.is_tf_keras():
+            self.history = _HistoryDict()
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
@@ -1041,10 +1046,25 @@ class LambdaCallback(Callback):
 
 
 class TensorBoard(Callback):
-    """Writes TensorBoard event files through `torch.utils.tensorboard`:
-    epoch scalars (and batch scalars with `update_freq='batch'` or an
-    integer), weight histograms every `histogram_freq` epochs. Needs the
-    `tensorboard` package."""
+    """Writes TensorBoard event files through `torch.utils.tensorboard`
+    (needs the `tensorboard` package), laid out as the Keras in use wrote
+    them, so dashboards and resumed runs line up:
+
+    - Keras 2: one run in `log_dir`, each log under its own name
+      ('loss', 'val_loss') at the epoch; with `update_freq='batch'` or an
+      integer (a number of samples) the batch logs, and then the epoch
+      logs too, at the count of samples seen by this callback.
+    - tf.keras: runs `train` and `validation` under `log_dir`, epoch logs
+      as 'epoch_<name>' at the epoch (the 'val_' prefix dropped in
+      `validation`, 'epoch_learning_rate' with a schedule), each
+      evaluation as 'evaluation_<name>_vs_iterations' at the optimizer's
+      iterations, and with `update_freq` 'batch' or an integer (of
+      batches) 'batch_<name>' in `train` at the optimizer's iterations.
+
+    Weight histograms every `histogram_freq` epochs."""
+
+    _val_writer = None
+    _tf_layout = False
 
     def __init__(self, log_dir='./logs', histogram_freq=0, batch_size=32,
                  write_graph=True, write_grads=False, write_images=False,
@@ -1055,6 +1075,10 @@ class TensorBoard(Callback):
         if embeddings_freq:
             raise NotImplementedError('TensorBoard(embeddings_freq=...) is '
                                       'not supported.')
+        if write_grads and K.common.is_tf_keras():
+            warnings.warn('`write_grads` will be ignored in TensorFlow 2.0 '
+                          'for the `TensorBoard` Callback.')
+            write_grads = False
         # As in Keras 2, gradient histograms and weight images are part of
         # the histograms: with histogram_freq=0 the flags do nothing.
         self.write_grads = bool(write_grads and histogram_freq)
@@ -1073,35 +1097,82 @@ class TensorBoard(Callback):
         self.update_freq = update_freq
         self.write_graph = write_graph
         self._writer = None
+        self._val_writer = None
         self._samples_seen = 0
-        self._batches = 0
+        self._samples_seen_at_last_write = 0
 
     def on_train_begin(self, logs=None):
-        self._writer = self._writer_cls(log_dir=self.log_dir)
+        self._close_resources()
+        self._tf_layout = K.common.is_tf_keras()
+        self._writer = self._writer_cls(log_dir=os.path.join(
+            self.log_dir, 'train') if self._tf_layout else self.log_dir)
+
+    def _validation_writer(self):
+        if self._val_writer is None:
+            self._val_writer = self._writer_cls(
+                log_dir=os.path.join(self.log_dir, 'validation'))
+        return self._val_writer
+
+    def _iterations(self):
+        return int(K.get_value(self.model.optimizer.iterations))
 
     def on_batch_end(self, batch, logs=None):
         if self.update_freq == 'epoch' or self._writer is None:
             return
         logs = logs or {}
-        self._batches += 1
-        self._samples_seen += dict.get(logs, 'size', 1)
         every = 1 if self.update_freq == 'batch' else int(self.update_freq)
-        if self._batches % every == 0:
-            for name, value in logs.items():
-                if name in ('batch', 'size'):
-                    continue
-                self._writer.add_scalar('batch_' + name, float(value),
-                                        self._batches)
+        if self._tf_layout:
+            step = self._iterations()
+            if step % every == 0:
+                _add_scalars(self._writer, 'batch_', logs, step)
+            return
+        self._samples_seen += dict.get(logs, 'size', 1)
+        if self._samples_seen - self._samples_seen_at_last_write >= every:
+            _add_scalars(self._writer, '', logs, self._samples_seen)
+            self._samples_seen_at_last_write = self._samples_seen
+
+    def on_test_end(self, logs=None):
+        if not K.common.is_tf_keras() or not logs or \
+                self.model is None or \
+                getattr(self.model, 'optimizer', None) is None:
+            return
+        step = self._iterations()
+        writer = self._validation_writer()
+        for name, value in logs.items():
+            if np.ndim(value) == 0:
+                writer.add_scalar('evaluation_%s_vs_iterations' % name,
+                                  float(value), step)
+        writer.flush()
 
     def on_epoch_end(self, epoch, logs=None):
         if self._writer is None:
             return
-        for name, value in (logs or {}).items():
-            if np.ndim(value) == 0:
-                self._writer.add_scalar(name, float(value), epoch)
+        logs = dict(logs or {})
+        if self._tf_layout:
+            self._write_tf_keras_epoch(epoch, logs)
+        else:
+            step = epoch if self.update_freq == 'epoch' else \
+                self._samples_seen
+            _add_scalars(self._writer, '', logs, step)
         if self.histogram_freq and epoch % self.histogram_freq == 0:
             self._write_histograms(epoch)
         self._writer.flush()
+
+    def _write_tf_keras_epoch(self, epoch, logs):
+        train = {k: v for k, v in logs.items() if not k.startswith('val_')}
+        validation = {k[4:]: v for k, v in logs.items()
+                      if k.startswith('val_')}
+        schedule = getattr(self.model.optimizer, '__dict__', {}).get(
+            '_lr_schedule')
+        if schedule is not None:
+            from . import learning_rate_schedule as schedules
+            train['learning_rate'] = schedules.rate_at(
+                schedule, self._iterations())
+        _add_scalars(self._writer, 'epoch_', train, epoch)
+        if validation:
+            writer = self._validation_writer()
+            _add_scalars(writer, 'epoch_', validation, epoch)
+            writer.flush()
 
     def _write_histograms(self, epoch):
         """Weight histograms; with write_grads the histograms of the
@@ -1112,7 +1183,10 @@ class TensorBoard(Callback):
         for i, weight in enumerate(weights):
             name = weight.name.replace(':', '_')
             value = weight.detach().cpu().numpy()
-            self._writer.add_histogram(name, value, epoch)
+            # (tf.keras tags it 'dense/kernel_0/histogram'.)
+            self._writer.add_histogram(
+                name + '/histogram' if self._tf_layout else name, value,
+                epoch)
             if grads is not None and grads[i] is not None:
                 self._writer.add_histogram(name + '_grad', grads[i], epoch)
             if self.write_images:
@@ -1148,9 +1222,20 @@ class TensorBoard(Callback):
         self._close_resources()
 
     def _close_resources(self):
-        writer, self._writer = self._writer, None
-        if writer is not None:
-            writer.close()
+        writers = (self._writer, self._val_writer)
+        self._writer = self._val_writer = None
+        for writer in writers:
+            if writer is not None:
+                writer.close()
+
+
+def _add_scalars(writer, prefix, logs, step):
+    """Each scalar log (but Keras 2's 'batch' and 'size') as prefix+name
+    at `step`."""
+    for name, value in logs.items():
+        if name in ('batch', 'size') or np.ndim(value) != 0:
+            continue
+        writer.add_scalar(prefix + name, float(value), step)
 
 
 def _weight_image(value):

@@ -1405,7 +1405,12 @@ def _write_checkpoint_state(filepath):
     """The `checkpoint` file TensorFlow keeps next to its checkpoints, so
     `tf.train.latest_checkpoint(directory)` finds the weights saved last."""
     import os
+    from ..utils import io_utils
     directory, name = os.path.split(filepath)
-    with open(os.path.join(directory or '.', 'checkpoint'), 'w') as state:
-        state.write('model_checkpoint_path: "%s"\n'
-                    'all_model_checkpoint_paths: "%s"\n' % (name, name))
+    # Replaced in one step, as TensorFlow writes it: a process killed
+    # meanwhile leaves the previous state, not an empty file.
+    with io_utils.atomic_replace(os.path.join(directory or '.',
+                                              'checkpoint')) as tmp_path:
+        with open(tmp_path, 'w') as state:
+            state.write('model_checkpoint_path: "%s"\n'
+                        'all_model_checkpoint_paths: "%s"\n' % (name, name))

@@ -213,13 +213,23 @@ def make_callbacks(model, callbacks, verbose, params, history=True):
         callback_objects = progbar + list(callbacks)
         progbar = []
     if history:
-        model.history = cbks.History()
-        callback_objects.append(model.history)
+        model.history = _given_history(callbacks) or cbks.History()
+        if model.history not in callback_objects:
+            callback_objects.append(model.history)
     callback_objects += progbar
     callback_list = cbks.CallbackList(callback_objects)
     callback_list.set_model(model)
     callback_list.set_params(params)
     return callback_list
+
+
+def _given_history(callbacks):
+    """tf.keras records into (and fit returns) a History the user passed,
+    the last if several; Keras 2 always adds a new one."""
+    if not common.is_tf_keras():
+        return None
+    given = [c for c in callbacks if isinstance(c, cbks.History)]
+    return given[-1] if given else None
 
 
 def training_phase():

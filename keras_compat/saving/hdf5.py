@@ -425,13 +425,28 @@ def _open_for_reading(filepath):
         raise OSError(error.errno, message) from error
 
 
+CHECKPOINT_SHARD = '.data-00000-of-00001'
+
+
+def _is_checkpoint_shard(filepath):
+    """Whether `filepath` is the data shard of a TensorFlow-format
+    checkpoint (tf.keras's `save_weights(prefix)`), which holds the
+    optimizer's state beside the weights, as TensorFlow's checkpoint of a
+    compiled model does."""
+    return isinstance(filepath, (str, os.PathLike)) and \
+        os.fspath(filepath).endswith(CHECKPOINT_SHARD)
+
+
 def save_weights(model, filepath, overwrite=True):
     from . import keras_archive
     if keras_archive.is_weights_name(filepath):
         return keras_archive.save_weights(model, filepath, overwrite)
+    with_optimizer = _is_checkpoint_shard(filepath)
 
     def write(f):
         save_weights_to_hdf5_group(f, model.layers)
+        if with_optimizer:
+            _write_optimizer_weights(f, getattr(model, 'optimizer', None))
     _atomic_write(filepath, overwrite, write)
 
 
@@ -472,6 +487,11 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False,
         else:
             load_weights_from_hdf5_group(f_weights, model.layers,
                                          reshape=reshape)
+            if _is_checkpoint_shard(filepath) and 'optimizer_weights' in f \
+                    and _has_builtin_optimizer(model):
+                # (tf.keras restores a compiled model's optimizer from
+                # its checkpoint: training goes on where it stopped.)
+                _restore_optimizer_weights(model, f['optimizer_weights'])
     finally:
         if opened:
             f.close()
@@ -586,19 +606,53 @@ def _write_training_config(f, model, optimizer):
         'sample_weight_mode': model.sample_weight_mode,
         'loss_weights': model.loss_weights,
     }, default=get_json_type).encode('utf8')
-    if optimizer._attached and optimizer.weights:
-        values = [np.asarray(v) for v in optimizer.get_weights()]
-        names = _optimizer_weight_names(optimizer)
-        group = f.create_group('optimizer_weights')
-        save_attributes_to_hdf5_group(
-            group, 'weight_names', [n.encode('utf8') for n in names])
-        for name, value in zip(names, values):
-            dset = group.create_dataset(name, value.shape,
-                                        dtype=value.dtype)
-            if not value.shape:
-                dset[()] = value
-            else:
-                dset[:] = value
+    _write_optimizer_weights(f, optimizer)
+
+
+def _has_builtin_optimizer(model):
+    from .. import optimizers
+    return isinstance(getattr(model, 'optimizer', None),
+                      optimizers.Optimizer)
+
+
+def _write_optimizer_weights(f, optimizer):
+    """The optimizer's state as the `optimizer_weights` group (nothing
+    before its first step or without a built-in optimizer)."""
+    from .. import optimizers
+    if not isinstance(optimizer, optimizers.Optimizer) or \
+            not (optimizer._attached and optimizer.weights):
+        return
+    values = [np.asarray(v) for v in optimizer.get_weights()]
+    names = _optimizer_weight_names(optimizer)
+    group = f.create_group('optimizer_weights')
+    save_attributes_to_hdf5_group(
+        group, 'weight_names', [n.encode('utf8') for n in names])
+    for name, value in zip(names, values):
+        dset = group.create_dataset(name, value.shape, dtype=value.dtype)
+        if not value.shape:
+            dset[()] = value
+        else:
+            dset[:] = value
+
+
+def _restore_optimizer_weights(model, group, report=None):
+    """Sets the model's optimizer state from an `optimizer_weights`
+    group; when it does not fit, warns and leaves the optimizer fresh."""
+    from . import optimizer_state
+    names = load_attributes_from_hdf5_group(group, 'weight_names')
+    values = [np.asarray(group[n]) for n in names]
+    if model.optimizer._custom_updates:
+        # As Keras 2 does: build the training step, which creates the
+        # variables of get_updates, then load them.
+        model._make_train_function()
+    problem, notes = optimizer_state.restore(model.optimizer, names, values,
+                                             model)
+    if report is not None:
+        report.add(notes)
+    if problem:
+        warnings.warn('Error in loading the saved optimizer state (%s). As '
+                      'a result, your model is starting with a freshly '
+                      'initialized optimizer.' % problem)
 
 
 def _deserialize_training_objects(value, custom_objects):
@@ -707,7 +761,7 @@ def compile_from_training_config(model, training_config, custom_objects,
 
 def _load_model(filepath, custom_objects, compile, report):
     from ..utils.generic_utils import CustomObjectScope
-    from . import eras, optimizer_state
+    from . import eras
     from .config import build_model
     f, opened = _open_for_reading(filepath)
     try:
@@ -740,22 +794,8 @@ def _load_model(filepath, custom_objects, compile, report):
             compile_from_training_config(model, training_config,
                                          custom_objects, report)
             if 'optimizer_weights' in f:
-                group = f['optimizer_weights']
-                names = load_attributes_from_hdf5_group(group,
-                                                        'weight_names')
-                values = [np.asarray(group[n]) for n in names]
-                if model.optimizer._custom_updates:
-                    # As Keras 2 does: build the training step, which
-                    # creates the variables of get_updates, then load them.
-                    model._make_train_function()
-                problem, notes = optimizer_state.restore(
-                    model.optimizer, names, values, model)
-                report.add(notes)
-                if problem:
-                    warnings.warn('Error in loading the saved optimizer '
-                                  'state (%s). As a result, your model is '
-                                  'starting with a freshly initialized '
-                                  'optimizer.' % problem)
+                _restore_optimizer_weights(model, f['optimizer_weights'],
+                                           report)
             eras.apply_to_model(model, report)
             return model
     finally:

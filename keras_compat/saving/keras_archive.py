@@ -505,8 +505,14 @@ def _read_archive(filepath):
             return (metadata, json.loads(archive.read(CONFIG)),
                     archive.read(WEIGHTS))
     except zipfile.BadZipFile as error:
-        raise OSError('Unable to read %r as a .keras archive (%s).'
-                      % (hdf5._source_name(filepath), error))
+        raise UnreadableArchiveError(
+            'Unable to read %r as a .keras archive (%s).'
+            % (hdf5._source_name(filepath), error)) from error
+
+
+class UnreadableArchiveError(zipfile.BadZipFile, OSError):
+    """A damaged .keras archive: `zipfile.BadZipFile`, as tf.keras lets
+    it through, and an OSError, as an unreadable HDF5 file is."""
 
 
 def _writer(metadata, h5=None):

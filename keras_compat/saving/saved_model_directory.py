@@ -154,19 +154,34 @@ def weights_source(filepath):
     name = _path_name(filepath)
     if name is not None and not os.path.exists(name):
         _check_checkpoint_exists(given, name)
-    if name is None or not os.path.isdir(name):
+    if name is None or not os.path.isdir(name) or \
+            name.endswith(_HDF5_SUFFIXES):
+        # A directory named like an HDF5 file: h5py's IsADirectoryError,
+        # as tf.keras opens such a name with h5py.
         return filepath
     data = _checkpoint_data_path(os.path.join(name, VARIABLES_PREFIX))
     if os.path.isfile(data):
         return data
+    if not _is_saved_model(name):
+        # Any other directory: h5py's IsADirectoryError, as Keras 2 and
+        # tf.keras raise it.
+        return filepath
     return model_file(name)
+
+
+def _is_saved_model(directory):
+    return any(os.path.exists(os.path.join(directory, name))
+               for name in (MODEL_FILE,) + _TENSORFLOW_GRAPHS)
+
+
+_HDF5_SUFFIXES = ('.h5', '.hdf5', '.keras')
 
 
 def _check_checkpoint_exists(given, name):
     """In a tf.keras program, a checkpoint prefix with no files is
     TensorFlow's NotFoundError (a missing HDF5 file is h5py's OSError)."""
     if not common.is_tf_keras() or \
-            name.endswith(('.h5', '.hdf5', '.keras')) or \
+            name.endswith(_HDF5_SUFFIXES) or \
             os.path.exists(name + '.index'):
         return
     raise _tensorflow_error(
