@@ -193,8 +193,9 @@ def _dtype_name_of(value):
 
 _DATATYPE_ENUM = {1: 'float32', 2: 'float64', 3: 'int32', 4: 'uint8',
                   5: 'int16', 6: 'int8', 7: 'string', 8: 'complex64',
-                  9: 'int64', 10: 'bool', 14: 'bfloat16', 18: 'complex128',
-                  19: 'float16'}
+                  9: 'int64', 10: 'bool', 14: 'bfloat16', 17: 'uint16',
+                  18: 'complex128', 19: 'float16', 22: 'uint32',
+                  23: 'uint64'}
 
 float16 = half = DType('float16')
 float32 = DType('float32')
@@ -203,6 +204,10 @@ bfloat16 = DType('bfloat16')
 int8, int16, int32, int64 = (DType('int8'), DType('int16'), DType('int32'),
                              DType('int64'))
 uint8 = DType('uint8')
+# (torch stores the wider unsigned types but computes little with them:
+# cast to a signed or float type for arithmetic, as 16-bit images are.)
+uint16, uint32, uint64 = (DType('uint16'), DType('uint32'),
+                          DType('uint64'))
 bool = DType('bool')  # noqa: A001 (TensorFlow's name)
 complex64, complex128 = DType('complex64'), DType('complex128')
 string = DType('string')

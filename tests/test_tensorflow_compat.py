@@ -581,3 +581,15 @@ def test_image_resize_gives_float32_except_nearest():
         torch.float64
     assert tf.python.framework.errors_impl.InvalidArgumentError is \
         tf.errors.InvalidArgumentError
+
+
+def test_wide_unsigned_dtypes():
+    # 16-bit images: tf.uint16 (and tf.uint32/uint64) name torch's types,
+    # casting in and out of them keeps the values.
+    pixels = tf.constant(np.array([[65535., 5.]], 'float32'))
+    as_uint16 = tf.cast(pixels, tf.uint16)
+    assert as_uint16.dtype == tf.uint16 and tf.uint16.is_unsigned
+    assert tf.as_dtype('uint32') == tf.uint32
+    assert tf.uint64.name == 'uint64'
+    np.testing.assert_array_equal(np.asarray(tf.cast(as_uint16, tf.float32)),
+                                  [[65535., 5.]])
