@@ -115,6 +115,7 @@ def image_dataset_from_directory(directory, labels='inferred',
     if kwargs:
         raise TypeError('Unknown keywords argument(s): %s'
                         % (tuple(kwargs),))
+    _check_explicit_labels(labels, class_names, 'image')
     channels = {'rgb': 3, 'rgba': 4, 'grayscale': 1}.get(color_mode)
     if channels is None:
         raise ValueError('`color_mode` must be one of {"rgb", "rgba", '
@@ -141,9 +142,14 @@ def image_dataset_from_directory(directory, labels='inferred',
     if subset == 'both':
         split = [_split(paths, file_labels, validation_split, part)
                  for part in ('training', 'validation')]
+        for (part_paths, _), part in zip(split, ('training', 'validation')):
+            _check_found(part_paths, directory, 'image', part + ' ')
+        # (Only the training dataset is shuffled at each epoch.)
         return [_image_dataset(p, l, class_names, label_mode, batch_size,
-                               loader, shuffle, seed) for p, l in split]
+                               loader, shuffle and i == 0, seed)
+                for i, (p, l) in enumerate(split)]
     paths, file_labels = _split(paths, file_labels, validation_split, subset)
+    _check_found(paths, directory, 'image', '')
     return _image_dataset(paths, file_labels, class_names, label_mode,
                           batch_size, loader, shuffle, seed)
 
@@ -170,7 +176,8 @@ def index_directory(directory, labels, formats, class_names=None,
     """(file paths, labels, class names) as tf.keras lists them."""
     if labels == 'inferred':
         found = sorted(d for d in os.listdir(directory)
-                       if os.path.isdir(os.path.join(directory, d)))
+                       if os.path.isdir(os.path.join(directory, d)) and
+                       not d.startswith('.'))
         if class_names is not None:
             if sorted(class_names) != found and set(class_names) != \
                     set(found):
@@ -182,8 +189,8 @@ def index_directory(directory, labels, formats, class_names=None,
             class_names = found
         folders = class_names
     else:
-        class_names = [] if labels is None else class_names
-        folders = ['']
+        # (An unlabelled directory is one class named ''.)
+        class_names = folders = ['']
     paths, indices = [], []
     for index, folder in enumerate(folders):
         for path in _files_under(os.path.join(directory, folder), formats,
@@ -198,13 +205,9 @@ def index_directory(directory, labels, formats, class_names=None,
                              'directory %s.' % (len(labels), len(paths),
                                                 directory))
         indices = list(labels)
-        class_names = class_names or [str(c) for c in
-                                      sorted(set(indices))]
-    # tf.keras 2.x lists an unlabelled directory as one class named '',
-    # and says so.
-    class_count = 1 if labels is None else len(class_names)
+        class_names = sorted(set(indices))
     print('Found %d files belonging to %d classes.'
-          % (len(paths), class_count))
+          % (len(paths), len(class_names)))
     file_labels = np.asarray(indices, dtype='int32')
     if shuffle:
         np.random.RandomState(seed).shuffle(paths)
@@ -316,11 +319,119 @@ def _labels(indices, label_mode, num_classes):
         torch.float32)
 
 
-def text_dataset_from_directory(directory, *args, **kwargs):
-    """tf.keras's text dataset yields string tensors, which keras_compat's
-    models do not take."""
-    raise NotImplementedError(
-        'text_dataset_from_directory is not supported by keras_compat: '
-        'its string tensors have no torch counterpart. Read the files with '
-        'Python and turn them into integer sequences with '
-        'keras.preprocessing.text.Tokenizer and pad_sequences.')
+def text_dataset_from_directory(directory, labels='inferred',
+                                label_mode='int', class_names=None,
+                                batch_size=32, max_length=None, shuffle=True,
+                                seed=None, validation_split=None, subset=None,
+                                follow_links=False):
+    """Batches of `(texts, labels)` from the `.txt` files in class folders
+    (`labels='inferred'`), as tf.keras 2.x builds them: each text the
+    file's raw bytes (its first `max_length` bytes when given), a batch an
+    object array of bytes as `tf.constant` of strings gives here; labels by
+    `label_mode`; the dataset has `class_names`. `subset='both'` returns
+    the training and validation datasets."""
+    _check_explicit_labels(labels, class_names, 'text')
+    if label_mode not in ('int', 'categorical', 'binary', None):
+        raise ValueError('`label_mode` argument must be one of "int", '
+                         '"categorical", "binary", or None. Received: '
+                         'label_mode=%s' % label_mode)
+    if labels is None or label_mode is None:
+        labels, label_mode = None, None
+    _check_split(validation_split, subset, shuffle, seed)
+    if seed is None:
+        seed = np.random.randint(1e6)
+    paths, file_labels, class_names = index_directory(
+        directory, labels, ('.txt',), class_names, shuffle, seed,
+        follow_links)
+    if label_mode == 'binary' and len(class_names) != 2:
+        raise ValueError('When passing `label_mode="binary"`, there must be '
+                         'exactly 2 class_names. Received: class_names=%s'
+                         % class_names)
+    loader = _TextLoader(max_length)
+    if subset == 'both':
+        split = [_split(paths, file_labels, validation_split, part)
+                 for part in ('training', 'validation')]
+        for (part_paths, _), part in zip(split, ('training', 'validation')):
+            _check_found(part_paths, directory, 'text', part + ' ')
+        return [_text_dataset(p, l, class_names, label_mode, batch_size,
+                              loader, shuffle and i == 0, seed)
+                for i, (p, l) in enumerate(split)]
+    paths, file_labels = _split(paths, file_labels, validation_split, subset)
+    _check_found(paths, directory, 'text', '')
+    return _text_dataset(paths, file_labels, class_names, label_mode,
+                         batch_size, loader, shuffle, seed)
+
+
+def _check_explicit_labels(labels, class_names, kind):
+    """tf.keras's checks of `labels` given as a list (`kind`: 'image' or
+    'text')."""
+    if isinstance(labels, str) and labels == 'inferred' or labels is None:
+        return
+    if not isinstance(labels, (list, tuple)):
+        raise ValueError(
+            '`labels` argument should be a list/tuple of integer labels, of '
+            'the same size as the number of %s files in the target '
+            'directory. If you wish to infer the labels from the '
+            'subdirectory names in the target directory, pass '
+            '`labels="inferred"`. If you wish to get a dataset that only '
+            'contains %s (no labels), pass `labels=None`. Received: '
+            'labels=%s' % (kind, 'images' if kind == 'image' else
+                           'text samples', labels))
+    if class_names:
+        raise ValueError('You can only pass `class_names` if '
+                         '`labels="inferred"`. Received: labels=%s, and '
+                         'class_names=%s' % (labels, class_names))
+
+
+def _check_found(paths, directory, kind, part):
+    """tf.keras's error for a directory (or split) without files."""
+    if len(paths):
+        return
+    if kind == 'image':
+        raise ValueError('No %simages found in directory %s. Allowed '
+                         'formats: %s' % (part, directory,
+                                          ALLOWED_IMAGE_FORMATS))
+    raise ValueError('No %stext files found in directory %s. Allowed '
+                     'format: .txt' % (part, directory))
+
+
+class _TextLoader(object):
+    """Reads one text file as tf.io.read_file does: its raw bytes, cut to
+    the first `max_length` bytes (tf.strings.substr) when given."""
+
+    def __init__(self, max_length):
+        self.max_length = max_length
+
+    def __call__(self, path):
+        with open(path, 'rb') as handle:
+            content = handle.read()
+        if self.max_length is not None:
+            content = content[:self.max_length]
+        return content
+
+
+def _text_dataset(paths, labels, class_names, label_mode, batch_size,
+                  loader, shuffle, seed):
+    size = batch_size or 1
+    count = int(math.ceil(len(paths) / float(size)))
+    files = _FileOrder(len(paths), shuffle, seed)
+
+    def load(index):
+        chosen = files.order[index * size:(index + 1) * size]
+        texts = np.empty(len(chosen), dtype=object)
+        texts[:] = [loader(paths[i]) for i in chosen]
+        if batch_size is None:
+            texts = _string_scalar(texts[0])
+        if label_mode is None:
+            return texts
+        values = _labels(labels[chosen], label_mode, len(class_names))
+        return texts, values[0] if batch_size is None else values
+    dataset = _dataset_class()._Lazy(count, load)
+    dataset._epoch_hook = files.redraw
+    dataset.class_names = class_names
+    return dataset
+
+
+def _string_scalar(value):
+    from ..tensorflow_compat import constant
+    return constant(value)

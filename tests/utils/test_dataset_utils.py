@@ -139,11 +139,6 @@ def test_timeseries_without_targets_or_batches():
         dataset_utils.timeseries_dataset_from_array
 
 
-def test_text_datasets_say_what_to_use_instead(tmp_path):
-    with pytest.raises(NotImplementedError, match='Tokenizer'):
-        keras.utils.text_dataset_from_directory(str(tmp_path))
-
-
 def test_unlabelled_listing_message_is_tf_keras(image_folder, capsys):
     # tf_keras 2.21 prints the class count even with label_mode=None.
     keras.utils.image_dataset_from_directory(image_folder, label_mode=None,
