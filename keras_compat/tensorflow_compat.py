@@ -1974,9 +1974,9 @@ def _softmax_cross_entropy_with_logits(_sentinel=None, labels=None,
                                        logits=None, dim=-1, name=None,
                                        axis=None):
     axis = dim if axis is None else axis
-    return _op(lambda y, x: -torch.sum(_t(y, x.dtype) *
-                                       torch.log_softmax(_t(x), axis), axis),
-               'softmax_cross_entropy_with_logits')(labels, logits)
+    return _op(lambda y, x: _ops._tf_softmax_cross_entropy(
+        _t(y, x.dtype), _t(x), axis),
+        'softmax_cross_entropy_with_logits')(labels, logits)
 
 
 def _sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None,
@@ -4224,6 +4224,8 @@ class GradientTape(object):
     # one computation (a GAN's generator and discriminator tapes) each
     # answer, so the first answer keeps the shared graph.
     _unanswered = weakref.WeakSet()
+    # The tensors `watch` made require gradients.
+    _watched = []
 
     def __enter__(self):
         self._grad_mode = torch.enable_grad()
@@ -4248,6 +4250,28 @@ class GradientTape(object):
             if isinstance(value, torch.Tensor) and \
                     value.is_floating_point() and not value.requires_grad:
                 value.requires_grad_(True)
+                GradientTape._watched.append(
+                    (value, [weakref.ref(tape)
+                             for tape in GradientTape._recording]))
+
+    def _done(self):
+        return self not in GradientTape._recording and self._used and \
+            not self.persistent
+
+    @classmethod
+    def _release_watched(cls):
+        """A watched tensor stops requiring gradients once the tapes that
+        were recording when it was watched have answered (or are gone),
+        as TensorFlow's watched tensors stay plain values: a torch leaf
+        requiring gradients refuses in-place updates (gradient ascent's
+        `image += step * grads`)."""
+        kept = []
+        for value, tapes in cls._watched:
+            if all(ref() is None or ref()._done() for ref in tapes):
+                value.requires_grad_(False)
+            else:
+                kept.append((value, tapes))
+        cls._watched[:] = kept
 
     def reset(self):
         self._used = False
@@ -4270,6 +4294,7 @@ class GradientTape(object):
         grads = self._flat_gradients(target, flat_sources, output_gradients)
         result = [_unconnected_value(g, source, mode)
                   for g, source in zip(grads, flat_sources)]
+        GradientTape._release_watched()
         return _nest_pack(sources, result)
 
     def _flat_gradients(self, target, flat_sources, output_gradients):

@@ -1339,16 +1339,67 @@ def _logits_of(output, from_logits, kind, loss_name):
     return logits, True
 
 
+def _tf_softmax_cross_entropy(labels, logits, axis=-1):
+    """TensorFlow's `softmax_cross_entropy_with_logits`: the value
+    -sum(labels * log_softmax(logits)), back-propagated as TensorFlow's
+    kernel does: softmax(logits) - labels for the logits, as if each row
+    of labels summed to one (multi-hot labels give a gradient other than
+    the value's derivative)."""
+    loss = -torch.sum(labels * torch.log_softmax(logits, dim=axis),
+                      dim=axis)
+    return loss - _tf_softmax_gradient_correction(labels, logits, axis)
+
+
+def _tf_softmax_gradient_correction(labels, logits, axis=-1):
+    """A term of value zero whose gradient, taken off that of
+    -sum(labels * log_softmax(logits)), leaves TensorFlow's
+    softmax(logits) - labels: (sum(labels) - 1) * softmax(logits)."""
+    excess = torch.sum(labels, dim=axis).detach() - 1.
+    log_norm = torch.logsumexp(logits, dim=axis)
+    return excess * (log_norm - log_norm.detach())
+
+
+class _TFSoftmaxCrossEntropyMean(torch.autograd.Function):
+    """The batch mean of `_tf_softmax_cross_entropy` over the last axis of
+    (batch, classes) logits, in one autograd node (as cheap as
+    F.cross_entropy): TensorFlow's gradient (softmax - labels) / batch
+    for the logits, -log_softmax / batch for the labels."""
+
+    @staticmethod
+    def forward(ctx, logits, labels):
+        log_probs = torch.log_softmax(logits, dim=-1)
+        ctx.save_for_backward(log_probs, labels)
+        return -torch.sum(labels * log_probs) / logits.shape[0]
+
+    @staticmethod
+    def backward(ctx, grad):
+        log_probs, labels = ctx.saved_tensors
+        scale = grad / log_probs.shape[0]
+        grad_logits = (torch.exp(log_probs) - labels) * scale \
+            if ctx.needs_input_grad[0] else None
+        grad_labels = -log_probs * scale if ctx.needs_input_grad[1] else None
+        return grad_logits, grad_labels
+
+
+def _tf_softmax_cross_entropy_mean(labels, logits):
+    return _TFSoftmaxCrossEntropyMean.apply(logits, labels)
+
+
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """-sum(target * log(output)) with probabilities renormalised and
     clipped to [eps, 1 - eps]; uses the logits when `output` came from a
     softmax (as tf.keras does)."""
     target, output = _float(target), _float(output)
+    # (Eager TensorFlow renormalises a raw tf.nn.softmax output rather
+    # than reading its logits: the value's own gradient.)
+    exact_gradient = getattr(output, '_logits_from_tf_op', False)
     output, from_logits = _logits_of(output, from_logits, 'softmax',
                                      'categorical_crossentropy')
-    if from_logits:
+    if from_logits and exact_gradient:
         return -torch.sum(target * torch.log_softmax(output, dim=axis),
                           dim=axis)
+    if from_logits:
+        return _tf_softmax_cross_entropy(target, output, axis)
     output = output / torch.sum(output, dim=axis, keepdim=True)
     eps = common.epsilon()
     output = torch.clamp(output, eps, 1. - eps)

@@ -5,6 +5,7 @@ import torch.nn.functional as F
 
 from .. import backend as K
 from ..backend import immutable
+from ..backend.ops import _tf_softmax_cross_entropy_mean
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from ..utils.generic_utils import to_list
@@ -71,7 +72,8 @@ class OutputLoss(object):
         if self.kind == 'cce' and kind == 'softmax':
             if y_true.dtype != logits.dtype:
                 y_true = y_true.to(logits.dtype)
-            return F.cross_entropy(logits, y_true)
+            # (With TensorFlow's gradient for targets not summing to one.)
+            return _tf_softmax_cross_entropy_mean(y_true, logits)
         if self.kind == 'scce' and kind == 'softmax':
             target = y_true.squeeze(-1) if y_true.dim() == 2 and \
                 y_true.shape[-1] == 1 else y_true
