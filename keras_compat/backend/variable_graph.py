@@ -233,6 +233,13 @@ class VariableExpression(torch.Tensor):
         return 'VariableExpression(%s)' % (repr(current(self)),)
 
 
+def _variable_name(variable):
+    """TensorFlow's name of a variable: the name it was made with, else
+    'Variable', and the output index (`K.variable(0., name='total')`:
+    'total:0')."""
+    return '%s:0' % (variable.__dict__.get('_keras_name') or 'Variable')
+
+
 class KerasVariable(_VariableMethods, torch.nn.Parameter):
     """A float variable made by `K.variable`, `K.zeros`, `K.ones`, `K.eye`
     or a random variable function: a trainable torch leaf whose use
@@ -240,6 +247,7 @@ class KerasVariable(_VariableMethods, torch.nn.Parameter):
 
     __torch_function__ = classmethod(_dispatch)
     shape = property(_keras_shape)
+    name = property(_variable_name)
 
 
 class KerasParameter(_VariableMethods, torch.nn.Parameter):
@@ -273,6 +281,7 @@ class VariableTensor(_VariableMethods, torch.Tensor):
 
     __torch_function__ = classmethod(_dispatch)
     shape = property(_keras_shape)
+    name = property(_variable_name)
 
     def __deepcopy__(self, memo):
         # (copy.deepcopy of a compiled model copies its optimizer's step
