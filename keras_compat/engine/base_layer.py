@@ -81,6 +81,8 @@ def _float64_cast_down(layer, inputs):
             isinstance(x, torch.Tensor) and x.dtype == torch.float64
             for x in inputs):
         return type(inputs)(_float64_cast_down(layer, x) for x in inputs)
+    if isinstance(inputs, dict):
+        return {k: _float64_cast_down(layer, x) for k, x in inputs.items()}
     return inputs
 
 
@@ -91,6 +93,8 @@ def _shape_for_build(input_shape):
     working)."""
     if isinstance(input_shape, list):
         return [_shape_for_build(s) for s in input_shape]
+    if isinstance(input_shape, dict):
+        return {k: _shape_for_build(s) for k, s in input_shape.items()}
     if isinstance(input_shape, tuple) and \
             all(d is None or isinstance(d, int) for d in input_shape):
         return TensorShape(input_shape)
@@ -534,6 +538,8 @@ def _shape_of(x):
 def _collect_shapes(inputs):
     if isinstance(inputs, (list, tuple)):
         return [_shape_of(x) for x in inputs]
+    if isinstance(inputs, dict):
+        return {k: _shape_of(x) for k, x in inputs.items()}
     return _shape_of(inputs)
 
 
@@ -632,11 +638,16 @@ class Layer(nn.Module):
                 tuple(shape)
         dtype = kwargs.get('dtype') or kwargs.get('input_dtype') or \
             common.floatx()
+        # (tf.keras: a layer given a dtype keeps that policy whatever the
+        # global one.)
+        self._dtype_policy_name = _policy_name(kwargs.get('dtype'))
         if isinstance(dtype, dict):
             # A dtype policy as tf.keras / Keras 3 serialize it.
             dtype = dtype.get('config', {}).get('name') or common.floatx()
-            if dtype.startswith('mixed_'):
-                dtype = common.floatx()
+        elif _is_policy(dtype):
+            dtype = dtype.name
+        if isinstance(dtype, str) and dtype.startswith('mixed_'):
+            dtype = common.floatx()
         if not isinstance(dtype, str):
             dtype = K.dtype_name(K.torch_dtype(dtype))
         self.dtype = dtype
@@ -873,6 +884,13 @@ class Layer(nn.Module):
         if hasattr(self, 'batch_input_shape'):
             config['batch_input_shape'] = self.batch_input_shape
         config['dtype'] = self.dtype
+        policy = self.dtype_policy
+        if policy.mixed and common.is_tf_keras():
+            # tf.keras serializes a mixed policy as an object.
+            config['dtype'] = {'module': 'keras.mixed_precision',
+                               'class_name': 'Policy',
+                               'config': {'name': policy.name},
+                               'registered_name': None}
         return config
 
     @classmethod
@@ -1094,6 +1112,9 @@ class Layer(nn.Module):
         """tf.keras's dtype policy of the layer: the global mixed policy
         (`mixed_precision.set_global_policy`), else the layer's dtype."""
         from ..mixed_precision import policy
+        name = self.__dict__.get('_dtype_policy_name')
+        if name is not None:
+            return policy.Policy(name)
         current = policy.global_policy()
         return current if current.mixed else policy.Policy(self.dtype)
 
@@ -1154,6 +1175,7 @@ class Layer(nn.Module):
         """Keras-layout views of all weights, trainable ones first; in a
         tf.keras program a model's go layer by layer, in `get_weights()`
         order, as tf.keras lists them."""
+        _check_model_weights_created(self)
         if common.is_tf_keras() and '_is_graph_network' in self.__dict__ \
                 and not _lists_own_weights(type(self)):
             return [layer._weight_view(r)
@@ -1162,6 +1184,7 @@ class Layer(nn.Module):
 
     @property
     def trainable_weights(self):
+        _check_model_weights_created(self)
         if self._legacy_trainable is not None:
             return list(self._legacy_trainable) if self.trainable else []
         return self._views('trainable')
@@ -1220,6 +1243,7 @@ class Layer(nn.Module):
 
     @property
     def non_trainable_weights(self):
+        _check_model_weights_created(self)
         if self._legacy_non_trainable is not None:
             return list(self._legacy_non_trainable)
         return self._views('non_trainable')
@@ -1292,6 +1316,7 @@ class Layer(nn.Module):
         `weights` (its and its inner layers' trainable weights, then the
         others, as Keras 2.3 and tf.keras order them); a model's layer by
         layer."""
+        _check_model_weights_created(self)
         return [_copy_to_numpy(record.keras_tensor(layer))
                 for layer, record in self._all_records()]
 
@@ -1337,7 +1362,8 @@ class Layer(nn.Module):
         was never built has none."""
         if not self.built:
             raise ValueError(
-                'You tried to call `count_params` on ' + self.name +
+                'You tried to call `count_params` on ' +
+                ('layer ' if common.is_tf_keras() else '') + self.name +
                 ', but the layer isn\'t built. You can build it manually '
                 'via: `' + self.name + '.build(batch_input_shape)`.')
         if self._legacy_trainable is not None or \
@@ -1631,6 +1657,10 @@ class Layer(nn.Module):
         """nn.Module's call of the layer; a user class's `call` runs with
         augmented assignments on tensors rebinding, and a built-in layer
         called from user code runs without that mode."""
+        if self.__dict__.get('_dtype_policy_name') is not None and \
+                torch.is_autocast_enabled(K.get_device().type) and \
+                not self.dtype_policy.mixed:
+            return self._full_precision_call(flags, inputs, args, kwargs)
         if flags['guard']:
             return immutable.call_layer(self, flags['traced_call'], inputs,
                                         *args, **kwargs)
@@ -1638,6 +1668,16 @@ class Layer(nn.Module):
             return immutable.call_library(nn.Module.__call__, self, inputs,
                                           *args, **kwargs)
         return nn.Module.__call__(self, inputs, *args, **kwargs)
+
+    def _full_precision_call(self, flags, inputs, args, kwargs):
+        """The call of a layer given a full-precision dtype in a model
+        trained under a mixed policy (tf.keras's final
+        `Dense(..., dtype='float32')`): without autocast, its floating
+        inputs cast to its dtype."""
+        device_type = K.get_device().type
+        with torch.autocast(device_type, enabled=False):
+            inputs = _cast_floating(inputs, K.torch_dtype(self.dtype))
+            return self._module_call(flags, inputs, args, kwargs)
 
     def _call_with_mask(self, inputs, flags, args, kwargs):
         mask = _input_masks(inputs)
@@ -1683,7 +1723,7 @@ class Layer(nn.Module):
         if built_shape is None:
             return
         got = _collect_shapes(inputs)
-        if isinstance(built_shape, list) or isinstance(got, list):
+        if not isinstance(built_shape, tuple) or not isinstance(got, tuple):
             return
         if len(got) != len(built_shape) or any(
                 b is not None and b != g for b, g in
@@ -1698,6 +1738,8 @@ class Layer(nn.Module):
         shapes = _collect_shapes(inputs)
         if isinstance(shapes, list):
             shapes = [(None,) + tuple(s[1:]) for s in shapes]
+        elif isinstance(shapes, dict):
+            shapes = {k: (None,) + tuple(s[1:]) for k, s in shapes.items()}
         else:
             shapes = (None,) + tuple(shapes[1:])
         self.assert_input_compatibility(inputs)
@@ -2308,7 +2350,57 @@ def _onto_weight_device(layer, inputs):
     if isinstance(inputs, (list, tuple)):
         return [x.to(device) if isinstance(x, torch.Tensor) and
                 x.device != device else x for x in inputs]
+    if isinstance(inputs, dict):
+        return {k: x.to(device) if isinstance(x, torch.Tensor) and
+                x.device != device else x for k, x in inputs.items()}
     return inputs
+
+
+def _is_policy(value):
+    from ..mixed_precision import policy
+    return isinstance(value, policy.Policy)
+
+
+def _policy_name(dtype):
+    """The name of the dtype policy a layer was given as `dtype` (a
+    policy, its serialized dict, a policy or dtype name), or None."""
+    if dtype is None:
+        return None
+    if _is_policy(dtype):
+        return dtype.name
+    if isinstance(dtype, dict):
+        return dtype.get('config', {}).get('name')
+    if isinstance(dtype, str):
+        return dtype
+    return K.dtype_name(K.torch_dtype(dtype))
+
+
+def _cast_floating(inputs, dtype):
+    """`inputs` (a tensor or a list/tuple/dict of them) with floating
+    tensors of another dtype cast to `dtype`."""
+    if isinstance(inputs, torch.Tensor):
+        return inputs.to(dtype) if inputs.is_floating_point() and \
+            inputs.dtype != dtype else inputs
+    if isinstance(inputs, (list, tuple)):
+        return type(inputs)(_cast_floating(x, dtype) for x in inputs)
+    if isinstance(inputs, dict):
+        return {k: _cast_floating(x, dtype) for k, x in inputs.items()}
+    return inputs
+
+
+def _check_model_weights_created(layer):
+    """tf.keras refuses to list the weights of a model whose own class
+    defines `build` (a Sequential model without an input shape, a
+    subclassed model with its own `build`) before it is built."""
+    if layer.built or not common.is_tf_keras() or \
+            'build' not in type(layer).__dict__:
+        return
+    from .training import Model
+    if isinstance(layer, Model) and type(layer) is not Model:
+        raise ValueError(
+            "Weights for model '%s' have not yet been created. Weights are "
+            "created when the model is first called on inputs or `build()` "
+            "is called with an `input_shape`." % layer.name)
 
 
 def _to_tensors(inputs):
@@ -2327,6 +2419,11 @@ def _to_tensors(inputs):
     if isinstance(inputs, (list, tuple)):
         return [_to_tensors(x) if isinstance(x, np.ndarray) else x
                 for x in inputs]
+    if isinstance(inputs, dict):
+        # (A subclassed model's dict of inputs, as tf.keras passes it to
+        # `call`.)
+        return {k: _to_tensors(x) if isinstance(x, np.ndarray) else x
+                for k, x in inputs.items()}
     return inputs
 
 

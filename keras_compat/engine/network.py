@@ -690,8 +690,9 @@ class Network(Layer):
             return
         if input_shape is None:
             raise ValueError('You must provide an `input_shape` argument.')
-        shapes = input_shape if isinstance(input_shape, list) else \
-            [input_shape]
+        keys = list(input_shape) if isinstance(input_shape, dict) else None
+        shapes = [input_shape[k] for k in keys] if keys is not None else \
+            input_shape if isinstance(input_shape, list) else [input_shape]
         self.built = True
         # Unknown sizes are 1 first; a model that needs a minimum size
         # there (a fully convolutional one built for (None, None, None,
@@ -703,7 +704,10 @@ class Network(Layer):
                 for s in shapes]
             try:
                 with torch.no_grad():
-                    self(dummies if len(dummies) > 1 else dummies[0])
+                    if keys is not None:
+                        self(dict(zip(keys, dummies)))
+                    else:
+                        self(dummies if len(dummies) > 1 else dummies[0])
                 return
             except (RuntimeError, ValueError):
                 if size == _UNKNOWN_SIZE_TRIES[-1] or not any(
@@ -956,6 +960,11 @@ class Network(Layer):
         """Prints the Keras layer table with output shapes and parameter
         counts (in a tf.keras program tf.keras's table, which also takes
         `expand_nested`, `show_trainable` and `layer_range`)."""
+        if not self.built and common.is_tf_keras():
+            raise ValueError(
+                'This model has not yet been built. Build the model first '
+                'by calling `build()` or by calling the model on a batch of '
+                'data.')
         if not self.built:
             raise ValueError(
                 'This model has not yet been built. Build the model first '

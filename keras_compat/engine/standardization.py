@@ -224,10 +224,14 @@ def _input_names(model):
 
 
 def _input_list(model, x, names):
-    """x as a list in model input order (a dict is read by input name)."""
+    """x as a list in model input order (a dict is read by input name;
+    a subclassed model's dict is given back to its `call` as a dict, see
+    `training_step.forward`)."""
+    if names is None:
+        _note_call_keys(model, x)
     if isinstance(x, dict):
         if names is None:
-            raise ValueError('Dict inputs need a functional model.')
+            return list(x.values())
         keys = model.__dict__.get('_input_keys')
         if keys is not None and all(k in x for k in keys):
             # Keyed as the model's dict of inputs (tf.keras).
@@ -255,6 +259,23 @@ def _input_list(model, x, names):
             'following list of ' + str(len(x)) + ' arrays: ' +
             str(x)[:200] + '...')
     return x
+
+
+def _note_call_keys(model, x):
+    """The keys of the dict of inputs a subclassed model is trained,
+    evaluated or predicted with, in order (None for other inputs)."""
+    model.__dict__['_call_input_keys'] = list(x) \
+        if isinstance(x, dict) else None
+
+
+def call_inputs(model, inputs):
+    """What a model's `call` gets for its standardized input list: the
+    dict it was given for a subclassed model fed a dict, else one input
+    or the list."""
+    keys = model.__dict__.get('_call_input_keys')
+    if keys is not None and len(keys) == len(inputs):
+        return dict(zip(keys, inputs))
+    return inputs[0] if len(inputs) == 1 else inputs
 
 
 def _as_tensor(value, lazy, what, floatx_cast=True):

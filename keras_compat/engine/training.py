@@ -305,7 +305,7 @@ class Model(Network):
         # Everything is resolved (and a bad name refused) before the
         # model changes: a failing compile leaves it as it was.
         optimizer = optimizers.get(optimizer)
-        output_names = self._output_names_for_compile()
+        output_names = self._output_names_for_compile(loss)
         loss, loss_weights, metrics, weighted_metrics, sample_weight_mode = (
             self._by_output_name(value) for value in (
                 loss, loss_weights, metrics, weighted_metrics,
@@ -392,9 +392,13 @@ class Model(Network):
             return False
         return True
 
-    def _output_names_for_compile(self):
+    def _output_names_for_compile(self, loss=None):
         if getattr(self, 'output_names', None):
             return list(self.output_names)
+        if isinstance(loss, (list, tuple)) and len(loss) > 1:
+            # A subclassed model with several outputs: tf.keras names them
+            # by position.
+            return ['output_%d' % (i + 1) for i in range(len(loss))]
         layers = [l for l in self._layers]
         return [layers[-1].name] if layers else ['output_1']
 
@@ -763,7 +767,7 @@ class Model(Network):
             if nests else ()
         self.built = True
         with torch.no_grad():
-            self(sample if len(sample) > 1 else sample[0])
+            self(standardization.call_inputs(self, sample))
         if nests:
             self._scope_sublayers(built_before)
         self._after_graph_change()

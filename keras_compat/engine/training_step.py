@@ -24,7 +24,7 @@ import torch
 
 from ..backend import variable_graph
 from ..backend.rnn import prepare_compile
-from . import call_context
+from . import call_context, standardization
 from .base_layer import _unique_layers, added_update_ops
 
 
@@ -206,7 +206,7 @@ def apply_constraints(model):
 # ---------------------------------------------------------------- forward
 def forward(model, inputs, train=False):
     """The model's outputs as a list; float32 under a mixed policy."""
-    x = inputs[0] if len(inputs) == 1 else inputs
+    x = standardization.call_inputs(model, inputs)
     ddp = model._ddp[1] if train else None
     if ddp is None and model._jit:
         outputs = _compiled_forward(model, x)
