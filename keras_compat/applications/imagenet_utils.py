@@ -33,6 +33,8 @@ def preprocess_input(x, data_format=None, mode='caffe', **kwargs):
     data_format = K.normalize_data_format(data_format)
     if data_format not in ('channels_first', 'channels_last'):
         raise ValueError('Unknown data_format ' + str(data_format))
+    if getattr(x, '_is_keras_symbolic', False):
+        return _preprocess_symbolic(x, data_format, mode)
     if isinstance(x, torch.Tensor):
         if not x.is_floating_point():
             x = x.to(K.torch_dtype(K.floatx()))
@@ -84,6 +86,33 @@ def _preprocess_tensor(x, data_format, mode):
     if mode == 'torch':
         return (x / 255. - constant(_TORCH_MEAN)) / constant(_TORCH_STD)
     return torch.flip(x, [axis]) - constant(_CAFFE_MEAN)
+
+
+def _preprocess_symbolic(x, data_format, mode):
+    """A model's input preprocessed as tf.keras does it for a symbolic
+    tensor: operations recorded as layers of the model ('caffe': the
+    channels reversed, then a `tf.nn.bias_add` of minus the mean)."""
+    from .. import tensorflow_compat as tf
+    if mode == 'tf':
+        return x / 127.5 - 1.
+    if mode == 'torch':
+        x = x / 255.
+        mean, std = _TORCH_MEAN, _TORCH_STD
+    else:
+        if data_format == 'channels_first':
+            x = x[::-1, ...] if len(x.shape) == 3 else x[:, ::-1, ...]
+        else:
+            x = x[..., ::-1]
+        mean, std = _CAFFE_MEAN, None
+    x = tf.nn.bias_add(x, -np.asarray(mean, dtype=K.floatx()),
+                       data_format=_bias_format(data_format))
+    if std is not None:
+        x = x / np.asarray(std, dtype=K.floatx())
+    return x
+
+
+def _bias_format(data_format):
+    return 'NCHW' if data_format == 'channels_first' else 'NHWC'
 
 
 def decode_predictions(preds, top=5, **kwargs):

@@ -122,6 +122,9 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs):
+        if not inputs.is_floating_point() and K.common.is_tf_keras():
+            # tf.keras's Dense casts integer inputs to its dtype.
+            inputs = inputs.to(self.kernel.dtype)
         if inputs.dim() == 2:
             if self.bias is not None:
                 output = torch.addmm(self.bias, inputs, self.kernel)

@@ -1,4 +1,5 @@
 """The Embedding layer."""
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -66,6 +67,9 @@ class Embedding(Layer):
     def compute_mask(self, inputs, mask=None):
         if not self.mask_zero:
             return None
+        if isinstance(inputs, (list, tuple, np.ndarray)):
+            # (Nested lists of ids, as tf.keras converts them.)
+            inputs = torch.as_tensor(np.asarray(inputs))
         return inputs != 0
 
     def compute_output_shape(self, input_shape):

@@ -286,7 +286,8 @@ class MultiHeadAttention(Layer):
         value = self._value_dense(value)
         if training is None:
             training = K.learning_phase()
-        if return_attention_scores or not self._uses_fused_attention():
+        if return_attention_scores or not self._uses_fused_attention() or \
+                self._masks_whole_rows(attention_mask):
             attention_output, attention_scores = self._compute_attention(
                 query, key, value, attention_mask, training)
         else:
@@ -396,6 +397,20 @@ class MultiHeadAttention(Layer):
             and cls._masked_softmax is MultiHeadAttention._masked_softmax \
             and cls._compute_attention_mask is \
             MultiHeadAttention._compute_attention_mask
+
+    def _masks_whole_rows(self, attention_mask):
+        """Whether some query may attend to no key (a padded query of a
+        masked input). tf.keras then averages every value, its -1e9 scores
+        being equal in float32; torch's fused kernel gives that output but
+        not its gradient (its backward pass recomputes the softmax from a
+        log-sum-exp rounded at -1e9), so such masks take the unfused
+        path."""
+        if attention_mask is None:
+            return False
+        keep = attention_mask if attention_mask.dtype == torch.bool \
+            else attention_mask > 0.5
+        key_axes = tuple(range(-len(self._attention_axes), 0))
+        return not bool(keep.any(dim=key_axes).all())
 
     def _fused_causal_applies(self, query, value, key, attention_mask,
                               return_attention_scores):
