@@ -2040,24 +2040,43 @@ def _deserialize(config, custom_objects=None, notes=None):
 
 
 def _loss_scaled(class_name, inner, custom_objects, notes):
-    """tf.keras's mixed-precision wrapper: the optimizer it wraps (loss
-    scaling is applied by training under the 'mixed_float16' policy)."""
+    """tf.keras's mixed-precision wrapper, as TensorFlow 2.4+
+    (`inner_optimizer`, `dynamic`, `initial_scale`,
+    `dynamic_growth_steps`) or 2.1-2.3 (`optimizer`, `loss_scale`) wrote
+    it: a `mixed_precision.LossScaleOptimizer` of the wrapped
+    optimizer."""
+    from .mixed_precision import LossScaleOptimizer
     wrapped = inner.get('inner_optimizer') or inner.get('optimizer')
+    if not isinstance(wrapped, dict):
+        raise ValueError('Optimizer %s config has no inner optimizer: %r'
+                         % (class_name, inner))
+    optimizer = _deserialize(wrapped, custom_objects, notes)
+    return LossScaleOptimizer(optimizer, **_loss_scale_arguments(inner))
+
+
+def _loss_scale_arguments(inner):
+    """LossScaleOptimizer's `dynamic`, `initial_scale` and
+    `dynamic_growth_steps` of a saved config."""
     loss_scale = inner.get('loss_scale')
-    dynamic = inner.get('dynamic', True)
-    if isinstance(loss_scale, dict):
-        dynamic = loss_scale.get('class_name') == 'DynamicLossScale'
-    elif loss_scale not in (None, 'dynamic'):
-        dynamic = False
-    if not isinstance(wrapped, dict) or not dynamic:
-        raise NotImplementedError(
-            'Optimizer %s with a fixed loss scale (%r) is not supported; '
-            'only dynamic loss scaling is.' % (class_name, loss_scale))
-    if notes is not None:
-        notes.append(('converted', 'optimizer %s' % class_name,
-                      'inner_optimizer', 'the wrapped optimizer (dynamic loss '
-                      'scaling under the mixed_float16 policy)'))
-    return _deserialize(wrapped, custom_objects, notes)
+    if loss_scale is None:
+        return {key: inner[key] for key in
+                ('dynamic', 'initial_scale', 'dynamic_growth_steps')
+                if key in inner}
+    if loss_scale == 'dynamic':
+        return {}
+    if not isinstance(loss_scale, dict):
+        return {'dynamic': False, 'initial_scale': float(loss_scale)}
+    config = loss_scale.get('config', {})
+    if loss_scale.get('class_name') == 'DynamicLossScale':
+        if config.get('multiplier', 2.) != 2.:
+            raise NotImplementedError(
+                'A DynamicLossScale with multiplier=%r is not supported; '
+                'tf.keras 2.4+ scales by 2.' % (config['multiplier'],))
+        return {'initial_scale': config.get('initial_loss_scale', 2. ** 15),
+                'dynamic_growth_steps': config.get('increment_period',
+                                                   2000)}
+    return {'dynamic': False,
+            'initial_scale': float(config['loss_scale_value'])}
 
 
 def deserialize(config, custom_objects=None):

@@ -54,6 +54,17 @@ def _verbosity(verbose, auto):
     return auto if verbose == 'auto' else verbose
 
 
+def _loss_scaled_under_float16(optimizer):
+    """tf.keras's compile under the 'mixed_float16' policy: the optimizer
+    wrapped in a `LossScaleOptimizer` unless it is one."""
+    from .. import mixed_precision
+    if mixed_precision.global_policy().compute_dtype != 'float16' or \
+            isinstance(optimizer, mixed_precision.LossScaleOptimizer) or \
+            not isinstance(optimizer, torch.optim.Optimizer):
+        return optimizer
+    return mixed_precision.LossScaleOptimizer(optimizer)
+
+
 def _jit_options(jit_compile):
     """(compile the forward pass, torch.compile mode or None) for
     `compile(jit_compile=...)`: a bool as in Keras, or the name of a
@@ -304,7 +315,7 @@ class Model(Network):
                              '`jit_compile` at the same time.')
         # Everything is resolved (and a bad name refused) before the
         # model changes: a failing compile leaves it as it was.
-        optimizer = optimizers.get(optimizer)
+        optimizer = _loss_scaled_under_float16(optimizers.get(optimizer))
         output_names = self._output_names_for_compile(loss)
         loss, loss_weights, metrics, weighted_metrics, sample_weight_mode = (
             self._by_output_name(value) for value in (

@@ -132,7 +132,7 @@ def minimize(model, objective):
 def _minimize(model, objective):
     optimizer = model.optimizer
     optimizer.zero_grad(set_to_none=True)
-    scaler = _grad_scaler(model) if model._policy.mixed else None
+    scaler = _grad_scaler(model)
     if scaler is None:
         objective.backward()
     else:
@@ -297,6 +297,14 @@ def _start_compiled_call(model):
 
 
 def _grad_scaler(model):
+    """The loss scaling of the training step: a LossScaleOptimizer's own
+    (tf.keras scales the loss whenever the optimizer is one), else a
+    GradScaler under the 'mixed_float16' policy, else None."""
+    own = getattr(model.optimizer, '_dynamic_loss_scale', None)
+    if own is not None:
+        return own
+    if not model._policy.mixed:
+        return None
     if model._scaler is None and model._policy.compute_dtype == \
             'float16':
         # tf.keras's dynamic loss scale: start at 2**15, halve and skip

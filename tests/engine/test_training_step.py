@@ -44,9 +44,9 @@ def test_unsupported_global_policies_say_so(restore_policy):
         mixed_precision.set_global_policy('float64')
     mixed_precision.experimental.set_policy('mixed_bfloat16')
     assert mixed_precision.global_policy().name == 'mixed_bfloat16'
-    with pytest.raises(NotImplementedError, match='loss_scale'):
+    with pytest.raises(TypeError, match='unexpected keyword'):
         mixed_precision.LossScaleOptimizer(keras.optimizers.SGD(),
-                                           loss_scale=128)
+                                           scale=128)
 
 
 def test_mixed_bfloat16_computes_in_bfloat16_and_keeps_float32_weights(
@@ -87,7 +87,8 @@ def test_mixed_float16_trains_with_loss_scaling(restore_policy):
     kernel, bias = [w.copy() for w in model.get_weights()]
     history = model.fit(x, y, epochs=3, batch_size=16, verbose=0,
                         shuffle=False)
-    assert model._scaler.get_scale() == 2. ** 15
+    assert type(model.optimizer).__name__ == 'LossScaleOptimizerV3'
+    assert float(model.optimizer.loss_scale) == 2. ** 15
     expected = _sgd_history(x, y, kernel, bias, 0.05, 16, 3)
     np.testing.assert_allclose(history.history['loss'], expected, rtol=2e-2)
 
@@ -102,7 +103,7 @@ def test_mixed_float16_skips_overflowing_steps_and_halves_the_scale(
     model.train_on_batch(x[:16], y[:16])
     for old, new in zip(before, model.get_weights()):
         np.testing.assert_array_equal(old, new)
-    assert model._scaler.get_scale() == 2. ** 14
+    assert float(model.optimizer.loss_scale) == 2. ** 14
 
 
 def test_jit_compile_matches_the_keras_formula():
