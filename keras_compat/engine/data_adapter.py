@@ -60,6 +60,18 @@ def to_array_like(x):
     return x
 
 
+def _object_array_as_floats(x):
+    """An object array (`df.values` of mixed float/int/bool columns) as
+    floatx: standalone Keras 2 fed it to its float placeholders through
+    `np.asarray(value, dtype=float32)`, so numbers and booleans pass and
+    a string raises numpy's ValueError. tf.keras refuses it."""
+    if common.is_tf_keras():
+        first = type(x.reshape(-1)[0]).__name__ if x.size else 'object'
+        raise ValueError('Failed to convert a NumPy array to a Tensor '
+                         '(Unsupported object type %s).' % first)
+    return np.asarray(x, dtype=K.floatx())
+
+
 def to_tensor(x, device=None, floatx_cast=True, pin=False):
     """A torch tensor for one array: floats and booleans become floatx
     (as Keras feeds them to float placeholders), integers keep their type
@@ -69,8 +81,7 @@ def to_tensor(x, device=None, floatx_cast=True, pin=False):
     else:
         x = np.asarray(x)
         if x.dtype == object:
-            raise ValueError('Data of dtype object cannot be fed to a model; '
-                             'convert it to a numeric array first.')
+            x = _object_array_as_floats(x)
         x = np.ascontiguousarray(x)
         if not x.flags.writeable:
             # (read-only views, e.g. np.broadcast_to: torch warns on them)

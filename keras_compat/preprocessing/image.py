@@ -886,6 +886,28 @@ class DataFrameIterator(DirectoryIterator):
         return None
 
 
+def _with_file_extensions(dataframe, directory, x_col):
+    """`dataframe` with the names in `x_col` completed by the extension
+    of the image file they name: `has_ext=False` of Keras 2.2's
+    flow_from_dataframe, whose x_col held names without extensions
+    (Kaggle's 'id' columns; ints are read as strings, as it did). Names
+    that are already files, or match no image file, stay as given."""
+    frame = dataframe.copy()
+    frame[x_col] = [_image_file_name(str(name), directory or '')
+                    for name in frame[x_col]]
+    return frame
+
+
+def _image_file_name(name, directory):
+    if os.path.isfile(os.path.join(directory, name)):
+        return name
+    for ext in Iterator.white_list_formats:
+        for candidate in (name + '.' + ext, name + '.' + ext.upper()):
+            if os.path.isfile(os.path.join(directory, candidate)):
+                return candidate
+    return name
+
+
 class ImageDataGenerator(object):
     """Generates batches of augmented images: rescaling, feature- and
     sample-wise centring/normalisation, ZCA whitening, random rotations,
@@ -1020,9 +1042,15 @@ class ImageDataGenerator(object):
                             interpolation='nearest', validate_filenames=True,
                             **kwargs):
         """Batches of augmented images listed in a pandas DataFrame (see
-        `DataFrameIterator`)."""
+        `DataFrameIterator`). Keras 2.2's `has_ext=False` (names in `x_col`
+        without their extension) completes each name with the extension
+        of the image file it names; its `sort` and `drop_duplicates` are
+        ignored with a DeprecationWarning, as Keras 2.3 ignores them:
+        batches follow the dataframe's rows, duplicates included."""
+        if kwargs.get('has_ext', True) is False:
+            dataframe = _with_file_extensions(dataframe, directory, x_col)
         for name, advice in (('has_ext', 'filenames in the dataframe have '
-                              'to contain the extension'),
+                              'to match the exact filenames in disk'),
                              ('sort', 'batches will be created in the same '
                               'order than the filenames provided if '
                               'shuffle is set to False'),
