@@ -15,7 +15,6 @@ import os
 import numpy as np
 import torch
 
-from .. import backend as K
 
 ALLOWED_IMAGE_FORMATS = ('.bmp', '.gif', '.jpeg', '.jpg', '.png')
 
@@ -133,25 +132,36 @@ def image_dataset_from_directory(directory, labels='inferred',
     paths, file_labels, class_names = index_directory(
         directory, labels, ALLOWED_IMAGE_FORMATS, class_names, shuffle,
         seed, follow_links)
+    loader = _ImageLoader(image_size, channels, interpolation,
+                          crop_to_aspect_ratio)
+    return _subset_datasets(_image_dataset, 'image', directory, paths,
+                            file_labels, class_names, label_mode, batch_size,
+                            loader, shuffle, seed, validation_split, subset)
+
+
+def _subset_datasets(build, kind, directory, paths, file_labels,
+                     class_names, label_mode, batch_size, loader, shuffle,
+                     seed, validation_split, subset):
+    """The dataset of `subset` (both of them for 'both') of the indexed
+    files, made by `build` (`_image_dataset` or `_text_dataset`), after
+    tf.keras's checks."""
     if label_mode == 'binary' and len(class_names) != 2:
         raise ValueError('When passing `label_mode="binary"`, there must be '
                          'exactly 2 class_names. Received: class_names=%s'
                          % class_names)
-    loader = _ImageLoader(image_size, channels, interpolation,
-                          crop_to_aspect_ratio)
     if subset == 'both':
         split = [_split(paths, file_labels, validation_split, part)
                  for part in ('training', 'validation')]
         for (part_paths, _), part in zip(split, ('training', 'validation')):
-            _check_found(part_paths, directory, 'image', part + ' ')
+            _check_found(part_paths, directory, kind, part + ' ')
         # (Only the training dataset is shuffled at each epoch.)
-        return [_image_dataset(p, l, class_names, label_mode, batch_size,
-                               loader, shuffle and i == 0, seed)
+        return [build(p, l, class_names, label_mode, batch_size, loader,
+                      shuffle and i == 0, seed)
                 for i, (p, l) in enumerate(split)]
     paths, file_labels = _split(paths, file_labels, validation_split, subset)
-    _check_found(paths, directory, 'image', '')
-    return _image_dataset(paths, file_labels, class_names, label_mode,
-                          batch_size, loader, shuffle, seed)
+    _check_found(paths, directory, kind, '')
+    return build(paths, file_labels, class_names, label_mode, batch_size,
+                 loader, shuffle, seed)
 
 
 def _check_split(validation_split, subset, shuffle, seed):
@@ -343,23 +353,10 @@ def text_dataset_from_directory(directory, labels='inferred',
     paths, file_labels, class_names = index_directory(
         directory, labels, ('.txt',), class_names, shuffle, seed,
         follow_links)
-    if label_mode == 'binary' and len(class_names) != 2:
-        raise ValueError('When passing `label_mode="binary"`, there must be '
-                         'exactly 2 class_names. Received: class_names=%s'
-                         % class_names)
-    loader = _TextLoader(max_length)
-    if subset == 'both':
-        split = [_split(paths, file_labels, validation_split, part)
-                 for part in ('training', 'validation')]
-        for (part_paths, _), part in zip(split, ('training', 'validation')):
-            _check_found(part_paths, directory, 'text', part + ' ')
-        return [_text_dataset(p, l, class_names, label_mode, batch_size,
-                              loader, shuffle and i == 0, seed)
-                for i, (p, l) in enumerate(split)]
-    paths, file_labels = _split(paths, file_labels, validation_split, subset)
-    _check_found(paths, directory, 'text', '')
-    return _text_dataset(paths, file_labels, class_names, label_mode,
-                         batch_size, loader, shuffle, seed)
+    return _subset_datasets(_text_dataset, 'text', directory, paths,
+                            file_labels, class_names, label_mode, batch_size,
+                            _TextLoader(max_length), shuffle, seed,
+                            validation_split, subset)
 
 
 def _check_explicit_labels(labels, class_names, kind):
