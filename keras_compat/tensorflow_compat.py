@@ -4276,6 +4276,15 @@ class GradientTape(object):
     def reset(self):
         self._used = False
 
+    def _claim_answer(self):
+        """A non-persistent tape answers once (gradient, jacobian or
+        batch_jacobian), as in TensorFlow."""
+        if self._used and not self.persistent:
+            raise RuntimeError('A non-persistent GradientTape can only be '
+                               'used to compute one set of gradients (or '
+                               'jacobians)')
+        self._used = True
+
     def gradient(self, target, sources, output_gradients=None,
                  unconnected_gradients='none'):
         """The gradients of `target` (a tensor, or a list of them whose
@@ -4284,11 +4293,7 @@ class GradientTape(object):
         (or zeros, `unconnected_gradients='zero'`) for a source the
         target does not depend on, a constant the tape did not watch
         included."""
-        if self._used and not self.persistent:
-            raise RuntimeError('A non-persistent GradientTape can only be '
-                               'used to compute one set of gradients (or '
-                               'jacobians)')
-        self._used = True
+        self._claim_answer()
         mode = _unconnected_mode(unconnected_gradients)
         flat_sources = _nest_flatten(sources)
         grads = self._flat_gradients(target, flat_sources, output_gradients)
@@ -4336,11 +4341,7 @@ class GradientTape(object):
                  parallel_iterations=None, experimental_use_pfor=True):
         """d target[i...] / d source[j...], of shape target.shape +
         source.shape, for each source (in the structure of `sources`)."""
-        if self._used and not self.persistent:
-            raise RuntimeError('A non-persistent GradientTape can only be '
-                               'used to compute one set of gradients (or '
-                               'jacobians)')
-        self._used = True
+        self._claim_answer()
         mode = _unconnected_mode(unconnected_gradients)
         flat_sources = _nest_flatten(sources)
         output = _t(target)
@@ -4376,11 +4377,7 @@ class GradientTape(object):
         target.shape + source.shape[1:]: as TensorFlow, the gradient of
         target[:, i...] summed over the batch, which is each row's own
         gradient when the rows are computed independently."""
-        if self._used and not self.persistent:
-            raise RuntimeError('A non-persistent GradientTape can only be '
-                               'used to compute one set of gradients (or '
-                               'jacobians)')
-        self._used = True
+        self._claim_answer()
         mode = _unconnected_mode(unconnected_gradients)
         output, inputs = _t(target), _t(source)
         if output.shape[0] != inputs.shape[0]:

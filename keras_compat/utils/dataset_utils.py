@@ -299,23 +299,36 @@ def _decoded(image, mode):
 
 def _image_dataset(paths, labels, class_names, label_mode, batch_size,
                    loader, shuffle, seed):
+    def read(chosen):
+        return torch.stack([loader(paths[i]) for i in chosen])
+    dataset = _file_dataset(len(paths), labels, class_names, label_mode,
+                            batch_size, shuffle, seed, read,
+                            lambda images: images[0])
+    dataset.file_paths = list(paths)
+    return dataset
+
+
+def _file_dataset(file_count, labels, class_names, label_mode, batch_size,
+                  shuffle, seed, read, first):
+    """Batches of what `read` makes of the chosen files (`first` takes
+    its one element when `batch_size` is None) with their labels, the
+    files in the order drawn again at each epoch when shuffled."""
     size = batch_size or 1
-    count = int(math.ceil(len(paths) / float(size)))
-    files = _FileOrder(len(paths), shuffle, seed)
+    count = int(math.ceil(file_count / float(size)))
+    files = _FileOrder(file_count, shuffle, seed)
 
     def load(index):
         chosen = files.order[index * size:(index + 1) * size]
-        images = torch.stack([loader(paths[i]) for i in chosen])
+        inputs = read(chosen)
         if batch_size is None:
-            images = images[0]
+            inputs = first(inputs)
         if label_mode is None:
-            return images
+            return inputs
         values = _labels(labels[chosen], label_mode, len(class_names))
-        return images, values[0] if batch_size is None else values
+        return inputs, values[0] if batch_size is None else values
     dataset = _dataset_class()._Lazy(count, load)
     dataset._epoch_hook = files.redraw
     dataset.class_names = class_names
-    dataset.file_paths = list(paths)
     return dataset
 
 
@@ -409,24 +422,13 @@ class _TextLoader(object):
 
 def _text_dataset(paths, labels, class_names, label_mode, batch_size,
                   loader, shuffle, seed):
-    size = batch_size or 1
-    count = int(math.ceil(len(paths) / float(size)))
-    files = _FileOrder(len(paths), shuffle, seed)
-
-    def load(index):
-        chosen = files.order[index * size:(index + 1) * size]
+    def read(chosen):
         texts = np.empty(len(chosen), dtype=object)
         texts[:] = [loader(paths[i]) for i in chosen]
-        if batch_size is None:
-            texts = _string_scalar(texts[0])
-        if label_mode is None:
-            return texts
-        values = _labels(labels[chosen], label_mode, len(class_names))
-        return texts, values[0] if batch_size is None else values
-    dataset = _dataset_class()._Lazy(count, load)
-    dataset._epoch_hook = files.redraw
-    dataset.class_names = class_names
-    return dataset
+        return texts
+    return _file_dataset(len(paths), labels, class_names, label_mode,
+                         batch_size, shuffle, seed, read,
+                         lambda texts: _string_scalar(texts[0]))
 
 
 def _string_scalar(value):
