@@ -18,6 +18,7 @@ import torch
 
 from . import backend as K
 from . import tensorflow_gfile as _gfile_module
+from .engine.network import _LoadStatus as LoadStatus
 
 _VALUE = '.ATTRIBUTES/VARIABLE_VALUE'
 _SLOT = '.OPTIMIZER_SLOT'
@@ -427,7 +428,7 @@ def _object_path(key):
     return '(root).' + key.replace('/', '.')
 
 
-class CheckpointLoadStatus(object):
+class CheckpointLoadStatus(LoadStatus):
     """What `Checkpoint.restore(path)` returns: the checks of TensorFlow's
     load status on which saved values found objects."""
 
@@ -464,17 +465,8 @@ class CheckpointLoadStatus(object):
                 'match the Python program.')
         return self
 
-    def expect_partial(self):
-        return self
 
-    def run_restore_ops(self, session=None):
-        return None
-
-    def initialize_or_restore(self, session=None):
-        return None
-
-
-class InitializationOnlyStatus(object):
+class InitializationOnlyStatus(LoadStatus):
     """What `Checkpoint.restore(None)` returns: nothing is restored."""
 
     def assert_consumed(self):
@@ -483,15 +475,6 @@ class InitializationOnlyStatus(object):
 
     assert_existing_objects_matched = assert_consumed
     assert_nontrivial_match = assert_consumed
-
-    def expect_partial(self):
-        return self
-
-    def run_restore_ops(self, session=None):
-        return None
-
-    def initialize_or_restore(self, session=None):
-        return None
 
 
 def _checkpoint_state_file(directory, latest, paths, timestamps=None,
