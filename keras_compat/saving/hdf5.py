@@ -133,16 +133,20 @@ def save_weights_to_hdf5_group(group, layers):
     group.attrs['backend'] = 'tensorflow'.encode('utf8')
     group.attrs['keras_version'] = str(_keras_version()).encode('utf8')
     for layer in layers:
-        g = group.create_group(layer.name)
         names, values = _layer_weight_entries(layer)
-        save_attributes_to_hdf5_group(
-            g, 'weight_names', [n.encode('utf8') for n in names])
-        for name, value in zip(names, values):
-            dset = g.create_dataset(name, value.shape, dtype=value.dtype)
-            if not value.shape:
-                dset[()] = value
-            else:
-                dset[:] = value
+        _write_named_values(group.create_group(layer.name), names, values)
+
+
+def _write_named_values(group, names, values):
+    """`weight_names` and one dataset per value, as Keras writes them."""
+    save_attributes_to_hdf5_group(
+        group, 'weight_names', [n.encode('utf8') for n in names])
+    for name, value in zip(names, values):
+        dset = group.create_dataset(name, value.shape, dtype=value.dtype)
+        if not value.shape:
+            dset[()] = value
+        else:
+            dset[:] = value
 
 
 def _saved_origin(group):
@@ -623,16 +627,8 @@ def _write_optimizer_weights(f, optimizer):
             not (optimizer._attached and optimizer.weights):
         return
     values = [np.asarray(v) for v in optimizer.get_weights()]
-    names = _optimizer_weight_names(optimizer)
-    group = f.create_group('optimizer_weights')
-    save_attributes_to_hdf5_group(
-        group, 'weight_names', [n.encode('utf8') for n in names])
-    for name, value in zip(names, values):
-        dset = group.create_dataset(name, value.shape, dtype=value.dtype)
-        if not value.shape:
-            dset[()] = value
-        else:
-            dset[:] = value
+    _write_named_values(f.create_group('optimizer_weights'),
+                        _optimizer_weight_names(optimizer), values)
 
 
 def _restore_optimizer_weights(model, group, report=None):
