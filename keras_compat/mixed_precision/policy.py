@@ -142,9 +142,8 @@ class DynamicLossScale(object):
         when they are finite (GradScaler.step)."""
         grads = [p.grad for group in optimizer.param_groups
                  for p in group['params'] if p.grad is not None]
-        if grads:
-            torch._foreach_mul_(grads, 1. / self.current)
-        self._last_finite = _all_finite(grads)
+        self._last_finite = _unscaled_in_place(grads, self.current,
+                                               check=self.dynamic)
         if self._last_finite or not self.dynamic:
             optimizer.step()
         else:
@@ -152,6 +151,26 @@ class DynamicLossScale(object):
 
     def update(self):
         self.record(self._last_finite)
+
+
+def _unscaled_in_place(grads, scale, check):
+    """Divides the gradients by `scale`; with `check`, returns whether they
+    are all finite (one fused kernel and one read of the result, as
+    torch's GradScaler does, where the gradients share a device and
+    dtype)."""
+    if not grads:
+        return True
+    same = all(g.device == grads[0].device and g.dtype == grads[0].dtype
+               for g in grads)
+    if not check or not same:
+        torch._foreach_mul_(grads, 1. / scale)
+        return _all_finite(grads) if check else True
+    found_inf = torch.zeros(1, dtype=torch.float32, device=grads[0].device)
+    inverse = torch.full((1,), 1. / scale, dtype=torch.float32,
+                         device=grads[0].device)
+    torch._amp_foreach_non_finite_check_and_unscale_(grads, found_inf,
+                                                     inverse)
+    return not bool(found_inf.item())
 
 
 def _all_finite(grads):
