@@ -5792,3 +5792,7 @@ def __getattr__(name):
         'keras.backend functions (K.*) or torch, or install TensorFlow.'
         % (name,))
 
+
+# A call of a public function on symbolic tensors is one TFOpLambda node.
+from . import tensorflow_op_layers as _op_layers  # noqa: E402
+_op_layers.record_calls_as_layers(sys.modules[__name__])

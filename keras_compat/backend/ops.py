@@ -1580,10 +1580,12 @@ def ctc_batch_cost(y_true, y_pred, input_length, label_length):
 
 
 # ------------------------------------------------------- symbolic dispatch
-def _symbolic_aware(fn):
+def _symbolic_aware(fn, tf_equivalent=None):
     """Lets a backend function take symbolic Keras tensors: the call is
-    recorded as a graph node instead of computed."""
-    import functools
+    recorded as a graph node instead of computed. `tf_equivalent`, a
+    (TensorFlow name, {parameter: TensorFlow parameter}) pair, names the
+    TensorFlow function tf.keras records for it."""
+    symbol, tf_parameters = tf_equivalent or (None, None)
 
     eager = _graph.backend_function(fn) if fn.__name__ not in \
         _NOT_GRAPH_EXPRESSIONS else (lambda args, kwargs: fn(*args, **kwargs))
@@ -1597,7 +1599,8 @@ def _symbolic_aware(fn):
                                  for v in a)):
                 from ..engine import symbolic
                 return symbolic.apply_op(fn, args, kwargs,
-                                         name=fn.__name__)
+                                         name=fn.__name__, symbol=symbol,
+                                         tf_parameters=tf_parameters)
         return eager(args, kwargs)
     wrapper._eager = fn
     return wrapper
@@ -1609,11 +1612,41 @@ _NOT_GRAPH_EXPRESSIONS = ('print_tensor', 'eye', 'arange')
 
 
 
-def symbolic_aware_names(namespace, names):
+def symbolic_aware_names(namespace, names, tf_equivalents=None):
     """Replaces each named function of a module namespace by its
     symbolic-aware version (a graph node on functional-API tensors)."""
     for name in names:
-        namespace[name] = _symbolic_aware(namespace[name])
+        namespace[name] = _symbolic_aware(
+            namespace[name], (tf_equivalents or {}).get(name))
+
+
+# The TensorFlow function tf.keras records for a backend function called on
+# symbolic tensors (K.mean(x): a 'tf.math.reduce_mean' layer), and the
+# backend parameters that TensorFlow names otherwise.
+_TF_EQUIVALENTS = dict(
+    [(name, ('math.reduce_' + reduction, {}))
+     for name, reduction in (('mean', 'mean'), ('sum', 'sum'),
+                             ('prod', 'prod'), ('max', 'max'),
+                             ('min', 'min'), ('var', 'variance'),
+                             ('std', 'std'), ('logsumexp', 'logsumexp'))] +
+    [(name, ('math.' + name, {}))
+     for name in ('cumsum', 'cumprod', 'argmax', 'argmin', 'square', 'abs',
+                  'sqrt', 'exp', 'log', 'round', 'sign', 'equal',
+                  'not_equal', 'greater', 'greater_equal', 'less',
+                  'less_equal', 'maximum', 'minimum', 'sin', 'cos',
+                  'sigmoid', 'tanh', 'l2_normalize', 'softplus')] +
+    [('pow', ('math.pow', {'a': 'y'})),
+     ('cast', ('cast', {})),
+     ('gather', ('gather', {'reference': 'params'})),
+     ('concatenate', ('concat', {'tensors': 'values'})),
+     ('stack', ('stack', {'x': 'values'})),
+     ('reshape', ('reshape', {'x': 'tensor'})),
+     ('permute_dimensions', ('transpose', {'x': 'a', 'pattern': 'perm'})),
+     ('expand_dims', ('expand_dims', {'x': 'input'})),
+     ('squeeze', ('squeeze', {'x': 'input'})),
+     ('one_hot', ('one_hot', {'num_classes': 'depth'})),
+     ('softmax', ('nn.softmax', {'x': 'logits'})),
+     ('softsign', ('nn.softsign', {'x': 'features'}))])
 
 
 symbolic_aware_names(globals(), (
@@ -1634,4 +1667,5 @@ symbolic_aware_names(globals(), (
         'switch', 'in_train_phase', 'in_test_phase', 'random_uniform',
         'random_normal', 'truncated_normal', 'random_binomial',
         'print_tensor', 'batch_normalization', 'normalize_batch_in_training',
-        'ctc_batch_cost', 'arange', 'eye', 'map_fn', 'foldl', 'foldr'))
+        'ctc_batch_cost', 'arange', 'eye', 'map_fn', 'foldl', 'foldr'),
+    _TF_EQUIVALENTS)

@@ -109,10 +109,17 @@ class KerasTensor(object):
 
     # Arithmetic on symbolic tensors records an operation node so that
     # `Model(inputs, x * 2)` and K.function over such expressions work.
-    def _record_op(self, fn, *others, name=None):
+    def _record_op(self, fn, *others, name=None, symbol=None):
         from . import symbolic
         others = tuple(self._operand(o) for o in others)
-        return symbolic.apply_op(fn, (self,) + others, name=name)
+        return symbolic.apply_op(fn, (self,) + others, name=name,
+                                 symbol=symbol)
+
+    def _record_reflected(self, fn, other, name=None, symbol=None):
+        """`other <op> self`: `fn(other, self)`."""
+        from . import symbolic
+        return symbolic.apply_op(fn, (self._operand(other), self), name=name,
+                                 symbol=symbol)
 
     def _operand(self, other):
         """A list, tuple or numpy array operand as a constant tensor of
@@ -128,92 +135,70 @@ class KerasTensor(object):
                                    device=get_device())
         return other
 
-    def __add__(self, other):
-        return self._record_op(lambda a, b: a + b, other, name='add')
+    # Each operator records the TensorFlow function tf.keras records for
+    # it (`x + y`: tf.__operators__.add), with the operands in that
+    # function's order: a reflected operator (`2 * x`) takes the other
+    # operand first.
+    def _binary(symbol, name, fn):
+        def operator(self, other):
+            return self._record_op(fn, other, name=name, symbol=symbol)
 
-    def __radd__(self, other):
-        return self._record_op(lambda a, b: b + a, other, name='add')
+        def reflected(self, other):
+            return self._record_reflected(fn, other, name=name,
+                                          symbol=symbol)
+        return operator, reflected
 
-    def __sub__(self, other):
-        return self._record_op(lambda a, b: a - b, other, name='subtract')
-
-    def __rsub__(self, other):
-        return self._record_op(lambda a, b: b - a, other, name='subtract')
-
-    def __mul__(self, other):
-        return self._record_op(lambda a, b: a * b, other, name='multiply')
-
-    def __rmul__(self, other):
-        return self._record_op(lambda a, b: b * a, other, name='multiply')
-
-    def __truediv__(self, other):
-        return self._record_op(lambda a, b: a / b, other, name='truediv')
-
-    def __rtruediv__(self, other):
-        return self._record_op(lambda a, b: b / a, other, name='truediv')
-
-    def __pow__(self, other):
-        return self._record_op(lambda a, b: a ** b, other, name='pow')
-
-    def __rpow__(self, other):
-        return self._record_op(lambda a, b: b ** a, other, name='pow')
-
-    def __floordiv__(self, other):
-        return self._record_op(lambda a, b: a // b, other, name='floordiv')
-
-    def __rfloordiv__(self, other):
-        return self._record_op(lambda a, b: b // a, other, name='floordiv')
-
-    def __mod__(self, other):
-        return self._record_op(lambda a, b: a % b, other, name='mod')
-
-    def __rmod__(self, other):
-        return self._record_op(lambda a, b: b % a, other, name='mod')
-
+    __add__, __radd__ = _binary('__operators__.add', 'add',
+                                lambda x, y: x + y)
+    __sub__, __rsub__ = _binary('math.subtract', 'subtract',
+                                lambda x, y: x - y)
+    __mul__, __rmul__ = _binary('math.multiply', 'multiply',
+                                lambda x, y: x * y)
+    __truediv__, __rtruediv__ = _binary('math.truediv', 'truediv',
+                                        lambda x, y: x / y)
+    __pow__, __rpow__ = _binary('math.pow', 'pow', lambda x, y: x ** y)
+    __floordiv__, __rfloordiv__ = _binary('compat.v1.floor_div', 'floordiv',
+                                          lambda x, y: x // y)
+    __mod__, __rmod__ = _binary('math.floormod', 'mod', lambda x, y: x % y)
+    __and__, __rand__ = _binary('math.logical_and', 'logical_and',
+                                lambda x, y: x & y)
+    __or__, __ror__ = _binary('math.logical_or', 'logical_or',
+                              lambda x, y: x | y)
+    __xor__, __rxor__ = _binary('math.logical_xor', 'logical_xor',
+                                lambda x, y: x ^ y)
+    __matmul__, __rmatmul__ = _binary('linalg.matmul', 'matmul',
+                                      lambda a, b: a @ b)
     # Comparisons give boolean tensors, as TensorFlow's do; `==` stays
     # identity (TensorFlow 1 tensors hash and compare by identity).
-    def __lt__(self, other):
-        return self._record_op(lambda a, b: a < b, other, name='less')
-
-    def __le__(self, other):
-        return self._record_op(lambda a, b: a <= b, other, name='less_equal')
-
-    def __gt__(self, other):
-        return self._record_op(lambda a, b: a > b, other, name='greater')
-
-    def __ge__(self, other):
-        return self._record_op(lambda a, b: a >= b, other, name='greater_equal')
-
-    def __and__(self, other):
-        return self._record_op(lambda a, b: a & b, other, name='logical_and')
-
-    def __rand__(self, other):
-        return self._record_op(lambda a, b: b & a, other, name='logical_and')
-
-    def __or__(self, other):
-        return self._record_op(lambda a, b: a | b, other, name='logical_or')
-
-    def __ror__(self, other):
-        return self._record_op(lambda a, b: b | a, other, name='logical_or')
-
-    def __xor__(self, other):
-        return self._record_op(lambda a, b: a ^ b, other, name='logical_xor')
+    __lt__ = _binary('math.less', 'less', lambda x, y: x < y)[0]
+    __le__ = _binary('math.less_equal', 'less_equal', lambda x, y: x <= y)[0]
+    __gt__ = _binary('math.greater', 'greater', lambda x, y: x > y)[0]
+    __ge__ = _binary('math.greater_equal', 'greater_equal',
+                     lambda x, y: x >= y)[0]
+    del _binary
 
     def __invert__(self):
-        return self._record_op(lambda a: ~a, name='logical_not')
+        return self._record_op(lambda x: ~x, name='logical_not',
+                               symbol='math.logical_not')
 
     def __neg__(self):
-        return self._record_op(lambda a: -a, name='negative')
+        return self._record_op(lambda x: -x, name='negative',
+                               symbol='math.negative')
 
     def __abs__(self):
-        return self._record_op(lambda a: abs(a), name='abs')
+        return self._record_op(lambda x: abs(x), name='abs',
+                               symbol='math.abs')
 
     def __getitem__(self, key):
-        from ..backend.indexing import getitem
-        return self._record_op(lambda a: getitem(a, key), name='strided_slice')
+        from . import symbolic
+        return symbolic.apply_op(_getitem, (self,), {'slice_spec': key},
+                                 name='strided_slice',
+                                 symbol='__operators__.getitem')
 
-    def __matmul__(self, other):
-        return self._record_op(lambda a, b: a @ b, other, name='matmul')
+
+def _getitem(tensor, slice_spec):
+    from ..backend.indexing import getitem
+    return getitem(tensor, slice_spec)
 
 
 class Node(object):

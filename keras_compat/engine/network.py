@@ -5,6 +5,7 @@ A network is built from input and output `KerasTensor`s (the functional
 API), or, for subclassed models, from the layers assigned as attributes and
 a user-written `call`."""
 import copy
+import functools
 import json
 import warnings
 
@@ -752,7 +753,13 @@ class Network(Layer):
                                       + str(node.arguments) + '. They will '
                                       'not be included in the serialized '
                                       'model.')
-                if node.inbound_layers:
+                serialized_node = getattr(layer, 'serialized_node', None)
+                if serialized_node is not None and \
+                        getattr(layer, 'symbol', None):
+                    filtered_inbound_nodes.append(serialized_node(
+                        functools.partial(_tensor_reference,
+                                          conversion=node_conversion_map)))
+                elif node.inbound_layers:
                     node_data = []
                     for inbound_layer, node_index, tensor_index in zip(
                             node.inbound_layers, node.node_indices,
@@ -1096,15 +1103,21 @@ def _argument_tensors(kwargs):
     return found
 
 
+def _tensor_reference(tensor, conversion):
+    """[layer name, node index, tensor index] of a graph tensor, with the
+    node index as the model's config numbers it."""
+    layer, node_index, tensor_index = tensor._keras_history
+    return [layer.name, conversion.get(_node_key(layer, node_index), 0),
+            tensor_index]
+
+
 def _serialized_arguments(kwargs, node_conversion_map):
     """Call arguments for a config: a graph tensor as tf.keras writes it,
     [layer name, node index, tensor index]."""
     def serialize(value):
         if getattr(value, '_is_keras_symbolic', False) and \
                 getattr(value, '_keras_history', None):
-            layer, node_index, tensor_index = value._keras_history
-            return [layer.name, node_conversion_map.get(
-                _node_key(layer, node_index), 0), tensor_index]
+            return _tensor_reference(value, node_conversion_map)
         if isinstance(value, (list, tuple)):
             return [serialize(v) for v in value]
         return value
@@ -1163,7 +1176,8 @@ _UNKNOWN_SIZE_TRIES = (1, 32, 128)
 def config_class_name(layer):
     """The class name a config gives `layer`: tf.keras calls a model made
     with `Model(inputs, outputs)` 'Functional' (in a tf.keras program)."""
-    name = layer.__class__.__name__
+    name = getattr(layer, '_config_class_name', None) or \
+        layer.__class__.__name__
     if name == 'Model' and common.is_tf_keras() and \
             layer.__dict__.get('_is_graph_network', False):
         return 'Functional'

@@ -7,6 +7,7 @@ work as in Keras. `K.function` runs the recorded graph on real tensors;
 `K.gradients` of a symbolic loss is computed there with torch.autograd."""
 import collections.abc
 import functools
+import inspect
 import weakref
 
 import numpy as np
@@ -69,12 +70,23 @@ class TensorOpLayer(Layer):
     _raises_on_symbolic_call = True
     _is_graph_op = True
 
-    def __init__(self, fn, args, kwargs, paths, name=None):
-        prefix = 'op_' + (name or getattr(fn, '__name__', 'lambda')).strip(
-            '<>_')
-        super(TensorOpLayer, self).__init__(
-            name=prefix + '_' + str(K.get_uid(prefix)))
+    def __init__(self, fn, args, kwargs, paths, name=None, symbol=None,
+                 tf_parameters=None):
+        if symbol and common.is_tf_keras():
+            # As tf.keras names its TFOpLambda layers: 'tf.math.multiply',
+            # 'tf.math.multiply_1', ...
+            layer_name = common.unique_layer_name('tf.' + symbol)
+        else:
+            prefix = 'op_' + (name or getattr(fn, '__name__', 'lambda')
+                              ).strip('<>_')
+            layer_name = prefix + '_' + str(K.get_uid(prefix))
+        super(TensorOpLayer, self).__init__(name=layer_name)
         self.fn = fn
+        # The TensorFlow function this call is (None for a backend
+        # function or a Python one): it makes the layer a TFOpLambda in
+        # a model's config.
+        self.symbol = symbol
+        self._tf_parameters = tf_parameters
         self._template = (list(args), dict(kwargs or {}))
         self._paths = paths
         self.supports_masking = True
@@ -103,13 +115,15 @@ class TensorOpLayer(Layer):
                 raise
             return self._broadcast_probe_shapes(symbolic)
         shapes = [list(o.shape) for o in outs]
-        if any(x._keras_shape and x._keras_shape[0] is None
-               for x in symbolic):
+        # (A size computed from a tensor's shape, `tf.shape(x)[0]`, follows
+        # that tensor's unknown dimensions.)
+        shape_like = any(_is_shape_like(x) for x in symbolic)
+        if shape_like or any(x._keras_shape and x._keras_shape[0] is None
+                             for x in symbolic):
             # Dimensions that follow the batch size are unknown.
             _unknown_where_they_differ(shapes,
                                        self._probe(symbolic, batch=3)[1])
-        if _has_unknown_inner_dims(symbolic) and \
-                any(_is_shape_like(x) for x in symbolic):
+        if shape_like:
             # Sizes computed from the unknown dimensions (`K.shape(x)[1]`)
             # are unknown too.
             try:
@@ -118,6 +132,9 @@ class TensorOpLayer(Layer):
             except RuntimeError:
                 pass
         self._result_dtype = K.dtype_name(outs[0].dtype) if outs else None
+        # (A named tuple, tf.math.top_k's (values, indices), stays one.)
+        self._result_type = type(out) if isinstance(out, tuple) and \
+            hasattr(out, '_fields') else None
         shapes = [tuple(shape) for shape in shapes]
         return shapes if isinstance(out, (list, tuple)) else shapes[0]
 
@@ -151,13 +168,102 @@ class TensorOpLayer(Layer):
     def compute_mask(self, inputs, mask=None):
         return None
 
+    @property
+    def _config_class_name(self):
+        if self.symbol is None:
+            return None
+        return 'SlicingOpLambda' if self.symbol == '__operators__.getitem' \
+            else 'TFOpLambda'
+
     def get_config(self):
-        raise NotImplementedError(
-            'Layer %s applies %s to symbolic tensors and cannot be '
-            'serialized; wrap the computation in a `Lambda` layer to save '
-            'the model configuration.' % (self.name,
-                                          getattr(self.fn, '__name__',
-                                                  self.fn)))
+        if self.symbol is None:
+            raise NotImplementedError(
+                'Layer %s applies %s to symbolic tensors and cannot be '
+                'serialized; wrap the computation in a `Lambda` layer to '
+                'save the model configuration.'
+                % (self.name, getattr(self.fn, '__name__', self.fn)))
+        return {'name': self.name, 'trainable': self.trainable,
+                'dtype': self.dtype, 'function': self.symbol}
+
+    def serialized_node(self, reference):
+        """The node of this call in a model's config, as tf.keras writes a
+        TFOpLambda's: the first argument's structure with each tensor as
+        [layer, node index, tensor index, arguments] and each constant as
+        ['_CONSTANT_VALUE', -1, value, arguments], where `arguments` holds
+        the other arguments by name, graph tensors as `reference(t)`."""
+        first, arguments = self._named_arguments()
+
+        def value(item):
+            if is_symbolic(item):
+                return reference(item)
+            return _config_value(item)
+
+        def nested(item):
+            if isinstance(item, dict):
+                return {k: nested(v) for k, v in item.items()}
+            if isinstance(item, (list, tuple)):
+                return [nested(v) for v in item]
+            return value(item)
+        arguments = {k: nested(v) for k, v in arguments.items()}
+
+        def entry(item):
+            if isinstance(item, (list, tuple)):
+                return [entry(v) for v in item]
+            if is_symbolic(item):
+                return reference(item) + [arguments]
+            return ['_CONSTANT_VALUE', -1, value(item), arguments]
+        return entry(first)
+
+    def _named_arguments(self):
+        """(first argument, {name: value} of the others) of this call, by
+        the parameter names of the TensorFlow function. A backend function
+        standing for one (K.mean for tf.math.reduce_mean) gives all its
+        arguments, defaults included, under TensorFlow's names."""
+        args, kwargs = self._template
+        signature = inspect.signature(self.fn)
+        bound = signature.bind(*args, **kwargs)
+        if self._tf_parameters is not None:
+            bound.apply_defaults()
+        renamed = self._tf_parameters or {}
+        arguments = {}
+        for name, value in bound.arguments.items():
+            kind = signature.parameters[name].kind
+            if kind == inspect.Parameter.VAR_POSITIONAL:
+                if value:
+                    raise NotImplementedError(
+                        'Layer %s (tf.%s) was given variable positional '
+                        'arguments, which a model config cannot name; wrap '
+                        'the computation in a `Lambda` layer to save the '
+                        'model configuration.' % (self.name, self.symbol))
+            elif kind == inspect.Parameter.VAR_KEYWORD:
+                arguments.update(value)
+            else:
+                arguments[renamed.get(name, name)] = value
+        first = next(iter(arguments))
+        return arguments.pop(first), arguments
+
+
+def _config_value(value):
+    """A constant call argument as tf.keras writes it in a config."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy().tolist()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, slice):
+        return {'start': _config_value(value.start),
+                'stop': _config_value(value.stop),
+                'step': _config_value(value.step)}
+    if value is Ellipsis:
+        return {'class_name': '__ellipsis__'}
+    if isinstance(value, torch.dtype):
+        return K.dtype_name(value)
+    if hasattr(value, 'as_numpy_dtype') and hasattr(value, 'name'):
+        return value.name               # a TensorFlow dtype
+    if isinstance(value, (list, tuple)):
+        return [_config_value(v) for v in value]
+    return value
 
 
 # ------------------------------------------------------- values of a run
@@ -319,10 +425,14 @@ def _resolved(container, paths):
     return container
 
 
-def apply_op(fn, args, kwargs=None, name=None):
+def apply_op(fn, args, kwargs=None, name=None, symbol=None,
+             tf_parameters=None):
     """Records `fn(*args, **kwargs)` on symbolic arguments as a graph
     node and returns its symbolic output. Inside a graph run whose values
-    cover every symbolic argument, computes `fn` on those values instead."""
+    cover every symbolic argument, computes `fn` on those values instead.
+    `symbol` names the TensorFlow function the call is ('math.multiply'),
+    with that function's parameter order; for a backend function standing
+    for it, `tf_parameters` maps its parameter names to TensorFlow's."""
     kwargs = kwargs or {}
     arg_paths = _symbolic_paths(list(args))
     kwarg_paths = {key: _symbolic_paths(value)
@@ -347,8 +457,11 @@ def apply_op(fn, args, kwargs=None, name=None):
     for where, path in paths:
         source = list(args) if where == 'args' else kwargs
         inputs.append(_get(source, path))
-    layer = TensorOpLayer(fn, args, kwargs, paths, name=name)
-    return layer(inputs if len(inputs) > 1 else inputs[0])
+    layer = TensorOpLayer(fn, args, kwargs, paths, name=name, symbol=symbol,
+                          tf_parameters=tf_parameters)
+    result = layer(inputs if len(inputs) > 1 else inputs[0])
+    result_type = layer.__dict__.get('_result_type')
+    return result_type(*result) if result_type else result
 
 
 def apply_multi_output_op(fn, args, kwargs=None, name=None):

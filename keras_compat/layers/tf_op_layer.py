@@ -443,6 +443,12 @@ def resolve(symbol):
     for candidate in candidates:
         if candidate in OPS:
             return OPS[candidate]
+    from .. import tensorflow_compat, tensorflow_op_layers
+    for candidate in candidates:
+        function = tensorflow_op_layers.function_named(candidate,
+                                                       tensorflow_compat)
+        if function is not None:
+            return function
     raise NotImplementedError(
         'The TensorFlow function tf.%s (in a TFOpLambda layer) has no '
         'equivalent here; supported: %s. Rebuild that part of the model '
