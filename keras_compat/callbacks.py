@@ -1255,28 +1255,49 @@ def _weight_image(value):
 
 
 class BackupAndRestore(Callback):
-    """tf.keras's fault-tolerance callback: at the end of every epoch the
-    model's weights, the optimizer state and the epoch number are written
-    in one atomic step to `backup_dir`; a later `fit` with this callback
-    (after a crash, a kill, a torchrun restart) restores them and goes on
-    from the next epoch, its History holding only the epochs it runs.
+    """tf.keras's fault-tolerance callback: the model's weights, the
+    optimizer state and the position in training are written in one atomic
+    step to `backup_dir`, at the end of every epoch (`save_freq='epoch'`)
+    or every `save_freq` batches (counted across epochs); a later `fit`
+    with this callback (after a crash, a kill, a torchrun restart)
+    restores them and goes on from there, its History holding only the
+    epochs it runs. Resumed after batch `b` of an epoch, that epoch goes
+    on with batch `b + 1` over the first batches of its data, as tf.keras
+    resumes (it counts steps, it does not skip data).
     The backup is deleted when training ends normally (unless
     `delete_checkpoint=False`). Under torchrun rank 0 writes and every
     process reads."""
 
     FILENAME = 'backup.h5'
 
-    def __init__(self, backup_dir, save_freq='epoch', delete_checkpoint=True):
+    def __init__(self, backup_dir, save_freq='epoch', delete_checkpoint=True,
+                 save_before_preemption=False):
         super(BackupAndRestore, self).__init__()
         if not backup_dir:
             raise ValueError('Empty `backup_dir` argument passed')
-        if save_freq != 'epoch':
+        if save_before_preemption:
             raise NotImplementedError(
-                "BackupAndRestore(save_freq=%r): only save_freq='epoch' is "
-                'supported.' % (save_freq,))
+                'BackupAndRestore(save_before_preemption=True) saves when a '
+                'TensorFlow cluster announces a preemption, which a torch '
+                'run does not receive; use save_freq=N to back up every N '
+                'batches.')
+        if not save_freq:
+            raise ValueError('Either `save_freq` or `save_before_preemption` '
+                             'must be set.')
+        if save_freq != 'epoch' and (
+                not isinstance(save_freq, int) or isinstance(save_freq, bool)
+                or save_freq < 0):
+            raise ValueError("`save_freq` must be 'epoch' or a positive "
+                             'integer, got %r.' % (save_freq,))
         self.backup_dir = os.fspath(backup_dir)
         self.save_freq = save_freq
         self.delete_checkpoint = delete_checkpoint
+        self.save_before_preemption = save_before_preemption
+        self._batches_count = 0
+        self._current_epoch = 0
+        if save_freq != 'epoch':
+            # (Only then does the callback take batch events.)
+            self.on_train_batch_end = self._count_batch
 
     @property
     def _path(self):
@@ -1291,6 +1312,7 @@ class BackupAndRestore(Callback):
         f, opened = hdf5._open_for_reading(self._path)
         try:
             epoch = int(f.attrs['epoch'])
+            batch = int(f.attrs.get('batch', -1))
             hdf5.load_weights_from_hdf5_group(f['model_weights'],
                                               model.layers)
             if 'optimizer_weights' in f and self._has_state(optimizer):
@@ -1306,7 +1328,17 @@ class BackupAndRestore(Callback):
         finally:
             if opened:
                 f.close()
-        model._resume_epoch = epoch + 1
+        model._resume_epoch, model._resume_step = self._resume_point(
+            epoch, batch)
+
+    def _resume_point(self, epoch, batch):
+        """(epoch, step) a fit restored from a backup made after `batch`
+        of `epoch` (-1: at the end of the epoch) starts at."""
+        if self.save_freq == 'epoch' or batch < 0:
+            return epoch + 1, 0
+        if batch == (self.params or {}).get('steps', 0) - 1:
+            return epoch + 1, 0
+        return epoch, batch + 1
 
     @staticmethod
     def _has_state(optimizer):
@@ -1314,7 +1346,20 @@ class BackupAndRestore(Callback):
         return isinstance(optimizer, optimizers.Optimizer) and \
             optimizer._attached
 
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current_epoch = epoch
+
+    def _count_batch(self, batch, logs=None):
+        self._batches_count += 1
+        if self._batches_count >= self.save_freq:
+            self._batches_count = 0
+            self._back_up(self._current_epoch, batch)
+
     def on_epoch_end(self, epoch, logs=None):
+        if self.save_freq == 'epoch':
+            self._back_up(epoch, -1)
+
+    def _back_up(self, epoch, batch):
         from . import distributed
         from .saving import hdf5
         if not distributed.is_chief():
@@ -1326,6 +1371,7 @@ class BackupAndRestore(Callback):
 
         def write(f):
             f.attrs['epoch'] = int(epoch)
+            f.attrs['batch'] = int(batch)
             hdf5.save_weights_to_hdf5_group(f.create_group('model_weights'),
                                             model.layers)
             if values is not None:

@@ -1,6 +1,7 @@
 """BackupAndRestore: a fit interrupted after some epochs (an exception, a
 SIGKILL) resumes from the next epoch and ends with the weights of an
-uninterrupted fit; the backup is removed after success."""
+uninterrupted fit; with save_freq=N it resumes after the last batch backed
+up, as tf.keras does; the backup is removed after success."""
 import os
 import signal
 import subprocess
@@ -89,10 +90,92 @@ def test_a_completed_fit_leaves_no_backup_unless_asked(tmp_path):
 def test_arguments_and_spellings():
     assert keras.callbacks.experimental.BackupAndRestore is \
         keras.callbacks.BackupAndRestore
-    with pytest.raises(NotImplementedError, match="save_freq='epoch'"):
-        keras.callbacks.BackupAndRestore('/tmp/b', save_freq=10)
+    with pytest.raises(NotImplementedError, match='save_freq=N'):
+        keras.callbacks.BackupAndRestore('/tmp/b',
+                                         save_before_preemption=True)
+    with pytest.raises(ValueError, match='save_before_preemption'):
+        keras.callbacks.BackupAndRestore('/tmp/b', save_freq=False)
+    with pytest.raises(ValueError, match='save_freq'):
+        keras.callbacks.BackupAndRestore('/tmp/b', save_freq='batch')
     with pytest.raises(ValueError):
         keras.callbacks.BackupAndRestore('')
+
+
+class _CrashAtBatch(keras.callbacks.Callback):
+    def __init__(self, epoch, batch):
+        super(_CrashAtBatch, self).__init__()
+        self.at = (epoch, batch)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if (self.epoch, batch) == self.at:
+            raise RuntimeError('simulated crash')
+
+
+class _SeenBatches(keras.callbacks.Callback):
+    def on_train_begin(self, logs=None):
+        self.seen = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.seen.append((self.epoch, batch))
+
+
+def _adam_model():
+    model = keras.Sequential([
+        layers.Dense(3, activation='tanh', kernel_initializer='ones',
+                     input_shape=(4,)),
+        layers.Dense(1, kernel_initializer='ones')])
+    model.compile(keras.optimizers.Adam(0.1), 'mse')
+    return model
+
+
+# tf_keras 2.21, the same fits: a crash after batch `crash` of epoch 1
+# (5 batches an epoch, a backup every `freq` batches), then a new fit:
+# the batches it runs, its History, the iterations and the last layer.
+SAVE_FREQ_CASES = [
+    (2, 2, [(1, 3), (1, 4)], [0.118432, 0.152543],
+     [0.050683, 0.510087]),
+    (4, 2, [], [0.139044], [0.046624, 0.480061]),
+    (1, 3, [(1, 1), (1, 2), (1, 3), (1, 4)], [0.293123, 0.159733],
+     [0.018484, 0.528501]),
+]
+
+
+@pytest.mark.parametrize('crash, freq, resumed, losses, last',
+                         SAVE_FREQ_CASES)
+def test_save_freq_resumes_after_the_last_backed_up_batch(
+        tmp_path, crash, freq, resumed, losses, last):
+    from keras_compat.backend import common
+    common.set_api_flavour('tf.keras')
+    try:
+        x = np.linspace(-1, 1, 40).reshape(10, 4).astype('float32')
+        y = (x.sum(axis=1, keepdims=True) > 0).astype('float32')
+        backup = str(tmp_path / 'backup')
+        with pytest.raises(RuntimeError):
+            _adam_model().fit(x, y, batch_size=2, epochs=3, shuffle=False,
+                              verbose=0, callbacks=[
+                                  keras.callbacks.BackupAndRestore(
+                                      backup, save_freq=freq),
+                                  _CrashAtBatch(1, crash)])
+        model = _adam_model()
+        seen = _SeenBatches()
+        history = model.fit(x, y, batch_size=2, epochs=3, shuffle=False,
+                            verbose=0, callbacks=[
+                                keras.callbacks.BackupAndRestore(
+                                    backup, save_freq=freq), seen])
+    finally:
+        common.set_api_flavour('keras')
+    assert seen.seen == resumed + [(2, b) for b in range(5)]
+    np.testing.assert_allclose(history.history['loss'], losses, atol=2e-6)
+    assert int(model.optimizer.iterations) == 15
+    kernel, bias = model.get_weights()[2:]
+    np.testing.assert_allclose(kernel.ravel(), [last[0]] * 3, atol=2e-6)
+    np.testing.assert_allclose(bias, [last[1]], atol=2e-6)
 
 
 KILLED_SCRIPT = '''

@@ -519,6 +519,15 @@ class ArrayBatches(object):
             for start in range(0, max(n, 1), size):
                 yield start, min(start + size, n), order
 
+    def continue_as_stream(self):
+        """From now on the epochs take their batches one after another
+        from consecutive passes over the data, as tf.keras's endless
+        stream of array batches does: an epoch resumed partway
+        (BackupAndRestore) shifts where the later ones start."""
+        if self.shard is None:
+            self.streams = True
+            self.steps = self.num_batches
+
     def __iter__(self):
         if self.streams and self.steps is not None and self.shard is None:
             if self._stream is None:

@@ -282,6 +282,7 @@ class Model(Network):
         # wrapper): a pair, so that nn.Module does not adopt the wrapper.
         self._ddp = (None, None)
         self._resume_epoch = None            # set by BackupAndRestore
+        self._resume_step = None
         # Keras 2.2's training function: None until a script assigns its
         # own (keras-lookahead's inject), which fit and train_on_batch
         # then run on each batch.

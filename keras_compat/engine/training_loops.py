@@ -9,6 +9,7 @@ functions on them and reports to the callbacks. The distributed
 `Strategy` decides which callbacks run on this process, and sums the
 metric states and gathers the predictions of all processes."""
 import contextlib
+import itertools
 import sys
 import warnings
 
@@ -79,14 +80,19 @@ def fit_loop(model, train_batches, val_batches, epochs, verbose, callbacks,
     epoch_logs = None
     try:
         callback_list.on_train_begin()
-        # BackupAndRestore resumes after the last epoch it saved.
+        # BackupAndRestore resumes where its backup was made.
         start = model._resume_epoch
-        model._resume_epoch = None
+        first_step = model._resume_step or 0
+        model._resume_epoch = model._resume_step = None
+        if first_step and hasattr(train_batches, 'continue_as_stream'):
+            train_batches.continue_as_stream()
         for epoch in range(initial_epoch if start is None else start,
                            epochs):
             epoch_logs = cbks.epoch_logs(model)
             callback_list.on_epoch_begin(epoch, epoch_logs)
-            steps = _train_epoch(model, train_batches, callback_list, agree)
+            steps = _train_epoch(model, train_batches, callback_list, agree,
+                                 first_step, params.get('steps'))
+            first_step = 0
             ran_out = data_adapter.ran_out(train_batches)
             if ran_out and not steps:
                 # (tf.keras: the data ran out before this epoch began.)
@@ -147,19 +153,25 @@ def batch_log_keys(step, size=None):
     return {'batch': step} if size is None else {'batch': step, 'size': size}
 
 
-def _train_epoch(model, batches, callback_list, agree_to_stop=False):
+def _train_epoch(model, batches, callback_list, agree_to_stop=False,
+                 first_step=0, steps=None):
     """One pass over `batches`; returns the number of steps run. With
     `agree_to_stop` (several processes, callbacks acting per batch) the
-    processes stop at the same step."""
+    processes stop at the same step. An epoch resumed at `first_step` (of
+    `steps`) numbers its batches from there and runs the rest of its steps
+    on the first batches, as tf.keras resumes one."""
     model._metrics_tracker.reset()
     model._set_mode(training_phase())
     want_begin = callback_list.wants_batch('train', 'begin')
     want_end = callback_list.wants_batch('train', 'end')
     lazy = model._metrics_tracker.batch_results_dict
     running = model._metrics_tracker.results_dict
-    step = -1
+    if first_step:
+        batches = itertools.islice(
+            batches, None if steps is None else max(steps - first_step, 0))
+    step = first_step - 1
     with common.loop_phase(1):
-        for step, batch in enumerate(batches):
+        for step, batch in enumerate(batches, first_step):
             size = int(batch.inputs[0].shape[0])
             if want_begin:
                 callback_list.batch_hook('train', 'begin', step,
@@ -185,7 +197,7 @@ def _train_epoch(model, batches, callback_list, agree_to_stop=False):
                 ).agree_to_stop(model.stop_training)
             if model.stop_training:
                 break
-    return step + 1
+    return step + 1 - first_step
 
 
 def _note_aliases(model):

@@ -73,7 +73,10 @@ def test_a_float64_input_feeds_float64_layers():
     x = np.array([[0.1, 0.2, 1e-9]])
     out = model.predict(x)
     assert out.dtype == np.float64
-    np.testing.assert_array_equal(out, [[0.1 + 0.2 + 1e-9] * 2])
+    # (float64 precision: float32 would lose the 1e-9; the order of the
+    # sums may change the last bit.)
+    np.testing.assert_allclose(out, [[0.1 + 0.2 + 1e-9] * 2], rtol=1e-15,
+                               atol=0)
 
 
 @pytest.mark.parametrize('name, kwargs, expected', [
