@@ -11,6 +11,7 @@ import inspect
 import itertools
 import sys
 import re
+import types
 import weakref
 
 import numpy as np
@@ -56,6 +57,30 @@ def _call_names_gradients(cls):
     is probed once to learn which tensors runs must differentiate."""
     code = getattr(getattr(cls, 'call', None), '__code__', None)
     return code is not None and 'gradients' in code.co_names
+
+
+def _call_makes_sparse(cls):
+    """Whether a layer class's `call` names `SparseTensor`: it may return
+    a tf.SparseTensor, which the layers after it read as one
+    (`adjacency.indices`); its call is probed once to learn that."""
+    code = getattr(getattr(cls, 'call', None), '__code__', None)
+    return code is not None and 'SparseTensor' in code.co_names
+
+
+def _sparse_flags(out):
+    """Which of the tensors a call returned are tf.SparseTensors."""
+    from ..tensorflow_sparse_graph import is_sparse_tensor
+    return [is_sparse_tensor(o) for o in (
+        out if isinstance(out, (list, tuple)) else [out])]
+
+
+def _empty_sparse(shape, dtype):
+    """A tf.SparseTensor with no entries: what a probe of the layers after
+    one that returns a SparseTensor is given."""
+    from ..tensorflow_compat import SparseTensor
+    return SparseTensor(torch.zeros((0, len(shape)), dtype=torch.int64),
+                        torch.zeros((0,), dtype=dtype,
+                                    device=K.get_device()), tuple(shape))
 
 
 def _keras2_single(outputs):
@@ -702,6 +727,9 @@ class Layer(nn.Module):
             if record is not None:
                 self._replace_weight(record, name, value)
                 return
+        elif value is not None and not isinstance(value, torch.Tensor) and \
+                name in self.__dict__.get('_parameters', ()):
+            self._move_weight_aside(name)
         if isinstance(value, nn.Module) and '_modules' in self.__dict__ \
                 and not name.startswith('_') and \
                 _class_flags(self.__class__)['user']:
@@ -719,6 +747,21 @@ class Layer(nn.Module):
                 common.is_tf_keras() and \
                 _class_flags(self.__class__)['user']:
             self._track_weight_alias(value)
+
+    def _move_weight_aside(self, name):
+        """A weight held in the attribute that user code now sets to
+        something else (`self.kernels = [self.add_weight(name='kernels'),
+        ...]`: TensorFlow keeps variable names apart from attributes)
+        moves to an attribute of its own."""
+        for record in self._keras_weights:
+            if record.attr == name:
+                hidden = _unique_attr(self, '_keras_weight_' + name)
+                self.register_parameter(hidden, self._parameters.pop(name))
+                record.attr = hidden
+                if record.shown_as == name:
+                    record.shown_as = hidden
+                self.__dict__.get('_keras_weight_views', {}).pop(name, None)
+                return
 
     def _track_weight_alias(self, weight):
         """tf.keras tracks a weight of another layer assigned as an
@@ -1812,7 +1855,8 @@ class Layer(nn.Module):
         if flags['user'] and flags['shape_fn'] and \
                 '_keras_output_count' not in self.__dict__ and \
                 (any(not l.built for l in self._sublayers()) or
-                 _call_names_gradients(type(self))):
+                 _call_names_gradients(type(self)) or
+                 _call_makes_sparse(type(self))):
             # Keras 2 runs `call` when a layer is called on graph tensors,
             # which builds the sub-layers that `call` uses.
             self._probe_output_count(inputs, args, kwargs)
@@ -1825,8 +1869,11 @@ class Layer(nn.Module):
                                name='%s/out%d' % (self.name, i))
                    for i, s in enumerate(shapes)]
         node_index = len(self._inbound_nodes)
+        sparse = self.__dict__.get('_keras_sparse_outputs') or ()
         for i, out in enumerate(outputs):
             out._keras_history = (self, node_index, i)
+            if i < len(sparse) and sparse[i]:
+                out._keras_sparse_value = True
         if self.supports_masking or self.__class__.compute_mask is not \
                 Layer.compute_mask:
             self._symbolic_masks(inputs, outputs)
@@ -1978,6 +2025,7 @@ class Layer(nn.Module):
             with torch.no_grad(), probing() as probe:
                 out = nn.Module.__call__(self, real_inputs, *args, **kwargs)
             count = len(out) if isinstance(out, (list, tuple)) else 1
+            self.__dict__['_keras_sparse_outputs'] = _sparse_flags(out)
             if probe.uses_gradients:
                 self._uses_gradients = True
         except Exception:
@@ -2015,6 +2063,8 @@ class Layer(nn.Module):
         those are unknown (None) too."""
         shape = self._probe_output_shape(inputs, input_shape, args, kwargs,
                                          unknown_size=3)
+        shape = self._batch_free_dims(shape, inputs, input_shape, args,
+                                      kwargs)
         has_unknown = any(d is None for x in to_list(inputs)
                           for d in x._keras_shape[1:])
         if not has_unknown:
@@ -2026,13 +2076,39 @@ class Layer(nn.Module):
             return shape
         return _unknown_where_different(shape, other)
 
+    def _batch_free_dims(self, shape, inputs, input_shape, args, kwargs):
+        """Outputs whose first dimension is not the probe's batch size (a
+        weight returned by `call`, keras-bert's TokenEmbedding) keep it
+        where a probe with another batch size gives the same, as tf.keras
+        traces them with a static first dimension."""
+        shapes = shape if isinstance(shape, list) else [shape]
+        batch_unknown = any(x._keras_shape and x._keras_shape[0] is None
+                            for x in to_list(inputs))
+        if not batch_unknown or all(not s or s[0] is None for s in shapes):
+            return shape
+        try:
+            other = self._probe_output_shape(inputs, input_shape, args,
+                                             kwargs, unknown_size=3,
+                                             batch_size=3)
+        except Exception:
+            other = None
+        others = other if isinstance(other, list) else [other]
+        if other is None or len(others) != len(shapes):
+            others = [None] * len(shapes)
+        fixed = [s if not s or s[0] is None or (
+            o is not None and len(o) == len(s) and o[0] == s[0])
+            else (None,) + tuple(s[1:]) for s, o in zip(shapes, others)]
+        return fixed if isinstance(shape, list) else fixed[0]
+
     def _probe_output_shape(self, inputs, input_shape, args, kwargs,
-                            unknown_size):
+                            unknown_size, batch_size=2):
         def dummy(x):
-            shape = [2 if i == 0 and d is None else (
+            shape = [batch_size if i == 0 and d is None else (
                 d if d is not None else unknown_size)
                 for i, d in enumerate(x._keras_shape)]
             dtype = K.torch_dtype(x.dtype) if x.dtype else torch.float32
+            if getattr(x, '_keras_sparse_value', False):
+                return _empty_sparse(shape, dtype)
             return torch.zeros(shape, dtype=dtype, device=K.get_device())
         real = [dummy(x) for x in to_list(inputs)]
         real_inputs = real if isinstance(inputs, list) else real[0]
@@ -2056,6 +2132,13 @@ class Layer(nn.Module):
                 # called on symbolic tensors, as in Keras 2.
                 raise
             failure = error
+        except AttributeError as error:
+            if isinstance(getattr(error, 'obj', None), types.ModuleType):
+                # (A function a module lacks is missing whatever the
+                # values: Keras 2 raises it from the call on graph
+                # tensors.)
+                raise
+            failure = error
         except Exception as error:
             failure = error
         else:
@@ -2066,11 +2149,12 @@ class Layer(nn.Module):
         if failure is not None:
             return self._shape_after_failed_probe(input_shape, failure)
         self._call_losses = []
+        self.__dict__['_keras_sparse_outputs'] = _sparse_flags(out)
 
         def to_shape(t, ref_shapes):
             shape = list(t.shape)
             batch_unknown = any(s and s[0] is None for s in ref_shapes)
-            if shape and batch_unknown:
+            if shape and batch_unknown and shape[0] == batch_size:
                 shape[0] = None
             return tuple(shape)
         ref = input_shape if isinstance(input_shape, list) else [input_shape]
@@ -2416,9 +2500,15 @@ def _to_tensors(inputs):
         return torch.from_numpy(
             np.ascontiguousarray(inputs).reshape(inputs.shape)).to(
             K.get_device())
+    if isinstance(inputs, (float, int)) and not isinstance(inputs, bool):
+        # (tf.keras makes Python numbers tensors: `layer([-1., 0., 1.])`
+        # calls the layer on three scalar tensors.)
+        return torch.tensor(inputs, device=K.get_device(), dtype=(
+            K.torch_dtype(common.floatx()) if isinstance(inputs, float)
+            else torch.int32))
     if isinstance(inputs, (list, tuple)):
-        return [_to_tensors(x) if isinstance(x, np.ndarray) else x
-                for x in inputs]
+        return [_to_tensors(x) if isinstance(x, (np.ndarray, float, int))
+                else x for x in inputs]
     if isinstance(inputs, dict):
         # (A subclassed model's dict of inputs, as tf.keras passes it to
         # `call`.)
@@ -2433,6 +2523,8 @@ def _zeros_like_symbolic(x):
     shape = [2 if i == 0 and d is None else (d if d is not None else 3)
              for i, d in enumerate(x._keras_shape)]
     dtype = K.torch_dtype(x.dtype) if x.dtype else torch.float32
+    if getattr(x, '_keras_sparse_value', False):
+        return _empty_sparse(shape, dtype)
     return torch.zeros(shape, dtype=dtype, device=K.get_device())
 
 

@@ -630,6 +630,7 @@ class GeneratorBatches(object):
         self.mode = mode
         self._iterator = None
         self._received = False
+        self._peeked = False
         # Closed while a KeyboardInterrupt propagates (see `close`).
         self._interrupted = False
         # tf.keras: a plain generator given without a step count is read
@@ -808,6 +809,7 @@ class GeneratorBatches(object):
                 items.close()
 
     def __iter__(self):
+        self._peek()
         if self.dynamic_length:
             yield from self._one_pass()
             return
@@ -840,6 +842,19 @@ class GeneratorBatches(object):
             count += 1
             yield unpack_batch(item), share
         self._end_of_epoch()
+
+    def _peek(self):
+        """tf.keras reads a Sequence's first batch once more when it starts
+        reading the Sequence (to learn the structure of its batches): a
+        Sequence that draws random samples per read sees that read. (A
+        tf.data pipeline is not read ahead.)"""
+        if self._peeked:
+            return
+        self._peeked = True
+        if common.is_tf_keras() and isinstance(self.data, Sequence) and \
+                self.shard is None and \
+                not getattr(self.data, '_orders_itself', False):
+            self.data[0]
 
     def _end_of_epoch(self):
         """A Sequence read by tf.keras's rules starts over at the next

@@ -84,9 +84,10 @@ class KerasTensor(object):
     def op(self):
         return self
 
-    def __len__(self):
-        raise TypeError('A symbolic tensor has no length; use '
-                        'K.int_shape(x)[0] for its (static) batch size.')
+    # No `__len__`: as on the TensorFlow 1 tensors of Keras 2.0-2.2,
+    # `hasattr(x, '__len__')` tells a list of tensors from one tensor
+    # (keras-rl checks `hasattr(model.output, '__len__') and
+    # len(model.output) > 1`), and `len(x)` is a TypeError.
 
     def __iter__(self):
         raise TypeError('A symbolic Keras tensor is not iterable.')

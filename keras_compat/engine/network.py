@@ -101,7 +101,10 @@ class Network(Layer):
         self._attribute_metrics = self.__dict__.get('_attribute_metrics', [])
 
     def _init_subclassed_network(self, name=None, trainable=True,
-                                 dtype=None, **kwargs):
+                                 dtype=None, dynamic=False, autocast=True,
+                                 **kwargs):
+        # (tf.keras's `dynamic=True` asks for eager runs: every run here
+        # is eager.)
         if kwargs:
             raise TypeError('Keyword argument not understood:',
                             sorted(kwargs)[0])

@@ -135,7 +135,10 @@ class Sequential(Model):
             return
         if input_shape is None:
             raise ValueError('You must provide an `input_shape` argument.')
-        layers = list(self._layers)
+        # (tf.keras builds a deferred model from its `layers`: a layer
+        # added twice runs once.)
+        layers = [layer for i, layer in enumerate(self._layers)
+                  if all(layer is not other for other in self._layers[:i])]
         if not layers:
             raise TypeError('There are no layers in the model.')
         self._build_input_shape = tuple(input_shape)
@@ -158,9 +161,11 @@ class Sequential(Model):
         return self._run_in_mode(self._run_chain, inputs, training, mask)
 
     def _run_chain(self, x, mask=None):
-        if self._extra_outputs or self._layer_symbolic_losses:
-            # Losses and metrics added as graph tensors are computed by
-            # running the graph.
+        if self._extra_outputs or self._layer_symbolic_losses or \
+                self.__dict__.get('_keep_map'):
+            # Losses and metrics added as graph tensors, or reading them
+            # (keras-contrib's CRF loss reads its layer's input), are
+            # computed by running the graph.
             return self._run_graph(x, mask)
         if mask is not None and isinstance(x, torch.Tensor):
             x._keras_mask = mask
@@ -169,6 +174,10 @@ class Sequential(Model):
         return x
 
     def _runtime_layers(self):
+        if len(self._chain) > 1:
+            # A layer added twice runs twice, as its graph does (`layers`
+            # lists it once).
+            return [tensor._keras_history[0] for tensor in self._chain[1:]]
         return self.layers
 
     def compute_output_shape(self, input_shape):

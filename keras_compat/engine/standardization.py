@@ -278,11 +278,13 @@ def call_inputs(model, inputs):
     return inputs[0] if len(inputs) == 1 else inputs
 
 
-def _as_tensor(value, lazy, what, floatx_cast=True):
-    """A user's array as a tensor with 1D data made a column; with `lazy`,
-    data that is not in memory stays where it is (read per batch)."""
+def _as_tensor(value, lazy, what, floatx_cast=True, keep_1d=False):
+    """A user's array as a tensor with 1D data made a column (unless
+    `keep_1d`); with `lazy`, data that is not in memory stays where it is
+    (read per batch)."""
+    expand = (lambda t: t) if keep_1d else data_adapter.expand_1d
     if lazy and data_adapter.is_out_of_memory(value):
-        return data_adapter.expand_1d(data_adapter.LazyRows(value))
+        return expand(data_adapter.LazyRows(value))
     value = data_adapter.to_array_like(value)
     if isinstance(value, (list, tuple)) and value and \
             isinstance(value[0], (str, bytes)):
@@ -299,8 +301,15 @@ def _as_tensor(value, lazy, what, floatx_cast=True):
                          'of an array.' % what)
     if what == 'target' and not isinstance(value, torch.Tensor):
         value = np.asarray(value)
-    return data_adapter.expand_1d(data_adapter.to_tensor(
-        value, floatx_cast=floatx_cast))
+    return expand(data_adapter.to_tensor(value, floatx_cast=floatx_cast))
+
+
+def _takes_vectors(model, index):
+    """tf.keras hands 1D data to an Input of shape `(batch,)` as it is
+    (Keras 2 makes every 1D array a column)."""
+    return common.is_tf_keras() and model._is_graph_network and \
+        index < len(model.inputs) and \
+        len(model.inputs[index]._keras_shape) == 1
 
 
 def standardize_inputs(model, x, lazy=False):
@@ -314,8 +323,9 @@ def standardize_inputs(model, x, lazy=False):
     own_type = [graph and i < len(model.inputs) and
                 _other_float_type(model.inputs[i].dtype)
                 for i in range(len(values))]
-    tensors = [_as_tensor(value, lazy, 'input', floatx_cast=not own)
-               for value, own in zip(values, own_type)]
+    tensors = [_as_tensor(value, lazy, 'input', floatx_cast=not own,
+                          keep_1d=_takes_vectors(model, i))
+               for i, (value, own) in enumerate(zip(values, own_type))]
     if graph:
         tensors = [_strings_for_input(t, symbolic._keras_shape)
                    for t, symbolic in zip(tensors, model.inputs)]

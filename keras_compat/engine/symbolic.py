@@ -790,6 +790,13 @@ class Function(object):
             # tf.keras flattens nested lists of arrays ((x, y, weights)
             # as `_standardize_user_data` returns them).
             values = _flattened_arrays(values)
+        if len(values) < len(self.inputs) and not any(
+                is_symbolic(x) for x in self.inputs[len(values):]):
+            # Keras 2 feeds the inputs pairwise: a learning phase left
+            # out at the end is not fed and takes its default (code
+            # passes it only when some layer behaves differently in
+            # training).
+            values = values + [None] * (len(self.inputs) - len(values))
         if len(values) != len(self.inputs):
             raise ValueError('K.function expects %d input values, got %d.'
                              % (len(self.inputs), len(values)))
@@ -799,7 +806,8 @@ class Function(object):
         tensors = []
         for symbolic, value in zip(self.inputs, values):
             if not is_symbolic(symbolic):
-                phase = int(np.asarray(value))
+                if value is not None:
+                    phase = int(np.asarray(value))
                 continue
             tensors.append(_as_input(value, symbolic))
         computed = self._run(tensors, phase)
