@@ -3,7 +3,7 @@ every optimizer update: `max_norm`, `non_neg`, `unit_norm`, `min_max_norm`."""
 import torch
 
 from . import backend as K
-from .utils.generic_utils import (deserialize_keras_object,
+from .utils.generic_utils import (deserialize_keras_object, named_object,
                                   serialize_keras_object)
 
 
@@ -115,7 +115,7 @@ def get(identifier):
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, str):
-        return deserialize({'class_name': identifier, 'config': {}})
+        return named_object(identifier, deserialize, globals())
     if callable(identifier):
         return identifier
     raise ValueError('Could not interpret constraint identifier: ' +

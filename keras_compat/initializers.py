@@ -4,11 +4,13 @@ Each initializer is called with a Keras-layout shape (Dense kernel
 `(in, out)`, conv kernel `(kh, kw, in, out)`) and returns a torch tensor;
 fans are computed on that shape exactly as Keras does (receptive field
 times channels for conv kernels)."""
+import random
+
 import numpy as np
 import torch
 
 from . import backend as K
-from .utils.generic_utils import (deserialize_keras_object,
+from .utils.generic_utils import (deserialize_keras_object, named_object,
                                   serialize_keras_object)
 
 
@@ -72,6 +74,13 @@ class _Seeded(Initializer):
         seed = self.seed
         if self.seed is not None:
             self.seed += 1
+        elif K.common.is_tf_keras() and \
+                not self.__dict__.get('_drew_python_seed'):
+            # tf.keras draws a seed for an unseeded initializer from
+            # Python's `random` at its first call: a program that seeds
+            # `random` and then builds a model sees the same draws after.
+            self._drew_python_seed = True
+            random.randint(1, int(1e9))
         return seed
 
 
@@ -361,11 +370,14 @@ def deserialize(config, custom_objects=None):
 
 def get(identifier):
     """An initializer from a name ('glorot_uniform'), a config dict, an
-    instance or a callable `(shape, dtype=None) -> tensor`."""
+    instance or a callable `(shape, dtype=None) -> tensor`. tf.keras
+    passes None through (Keras 2 refuses it)."""
+    if identifier is None and K.common.is_tf_keras():
+        return None
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, str):
-        return deserialize(identifier)()
+        return named_object(identifier, deserialize, globals())
     if isinstance(identifier, type):
         # tf.keras: a class (`add_weight(initializer=
         # tf.keras.initializers.zeros)`) is instantiated with its defaults.

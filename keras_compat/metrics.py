@@ -518,6 +518,18 @@ class _ConfusionMatrixMetric(Metric):
     def reset_states(self):
         self.accumulator = None
 
+    @property
+    def variables(self):
+        """The counts as tf.keras's state variables (`true_positives`,
+        ...), one value per threshold; copies, read-only."""
+        counts = _accumulator_or_zeros(self).detach().to(_floatx())
+        rows = counts if self._cells else [counts]
+        return [K.variable(row, name=name)
+                for row, name in zip(rows, self._variable_names)]
+
+    weights = non_trainable_weights = variables
+    _variable_names = ('accumulator',)
+
     def _state_tensors(self):
         return [_accumulator_or_zeros(self)]
 
@@ -627,6 +639,8 @@ class _TopKClassMetric(_ConfusionMatrixMetric):
 class Precision(_TopKClassMetric):
     """true_positives / (true_positives + false_positives)."""
 
+    _variable_names = ('true_positives', 'false_positives')
+
     def update_state(self, y_true, y_pred, sample_weight=None):
         labels, above, weight = self._counts(y_true, y_pred, sample_weight)
         tp = (above & labels.unsqueeze(0)).to(_floatx())
@@ -638,6 +652,8 @@ class Precision(_TopKClassMetric):
 
 class Recall(_TopKClassMetric):
     """true_positives / (true_positives + false_negatives)."""
+
+    _variable_names = ('true_positives', 'false_negatives')
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         labels, above, weight = self._counts(y_true, y_pred, sample_weight)

@@ -7,7 +7,7 @@ import torch
 
 from .backend import common
 from .backend.common import cast_to_floatx
-from .utils.generic_utils import (deserialize_keras_object,
+from .utils.generic_utils import (deserialize_keras_object, named_object,
                                   serialize_keras_object)
 
 
@@ -107,7 +107,7 @@ def get(identifier):
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, str):
-        return deserialize({'class_name': identifier, 'config': {}})
+        return named_object(identifier, deserialize, globals())
     if callable(identifier):
         return identifier
     raise ValueError('Could not interpret regularizer identifier: ' +

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from . import backend as K
+from . import tensorflow_bundle as _bundle
 from . import tensorflow_gfile as _gfile_module
 from .engine.network import _LoadStatus as LoadStatus
 
@@ -260,6 +261,8 @@ def read_values(prefix):
             'matching files for %s\nPlease double-check that the path is '
             "correct. You may be missing the checkpoint suffix (e.g. the "
             "'-1' in 'path/to/ckpt-1')." % (prefix, prefix))
+    if _bundle.is_bundle(local):
+        return _bundle.TensorBundle(local)
     try:
         with open(local + '.index') as handle:
             index = json.load(handle)
@@ -681,19 +684,75 @@ class CheckpointManager(object):
 def list_variables(ckpt_dir_or_file):
     """(key, shape) of each value saved in a checkpoint, sorted by key."""
     values = read_values(_checkpoint_path(ckpt_dir_or_file))
-    return sorted((key, list(v.shape)) for key, v in values.items())
+    return sorted((key, list(_saved_shape(values, key))) for key in values)
+
+
+def _saved_shape(values, key):
+    if isinstance(values, _bundle.TensorBundle):
+        return values.shape(key)
+    return values[key].shape
 
 
 def load_variable(ckpt_dir_or_file, name):
     """The numpy value saved under `name` (with or without the
-    `/.ATTRIBUTES/VARIABLE_VALUE` suffix)."""
+    `/.ATTRIBUTES/VARIABLE_VALUE` suffix; a tensor name's `:0` is
+    dropped, as TensorFlow drops it)."""
     values = read_values(_checkpoint_path(ckpt_dir_or_file))
+    if name.endswith(':0'):
+        name = name[:-2]
     for key in (name, _join(name, _VALUE)):
         if key in values:
             return values[key]
     from . import tensorflow_compat as tf
     raise tf.errors.NotFoundError('Key %s not found in checkpoint'
                                   % (name,))
+
+
+class CheckpointReader(object):
+    """`tf.train.load_checkpoint(path)` / TF1's `NewCheckpointReader`:
+    the names, shapes, dtypes and values saved in one checkpoint."""
+
+    def __init__(self, ckpt_dir_or_file):
+        path = _checkpoint_path(ckpt_dir_or_file)
+        if path is None:
+            raise ValueError("Couldn't find 'checkpoint' file or checkpoints "
+                             'in given directory %s' % (ckpt_dir_or_file,))
+        self._values = read_values(path)
+
+    def get_variable_to_shape_map(self):
+        """name -> saved shape (a list of ints)."""
+        return {key: list(_saved_shape(self._values, key))
+                for key in self._values}
+
+    def get_variable_to_dtype_map(self):
+        """name -> saved dtype (a tf.DType)."""
+        from . import tensorflow_compat as tf
+        return {key: tf.as_dtype(self._dtype(key)) for key in self._values}
+
+    def _dtype(self, key):
+        if isinstance(self._values, _bundle.TensorBundle):
+            dtype = self._values.dtype(key)
+        else:
+            dtype = np.asarray(self._values[key]).dtype
+        return 'string' if dtype == object else dtype
+
+    def has_tensor(self, name):
+        """Whether `name` is saved in the checkpoint."""
+        return name in self._values
+
+    def get_tensor(self, name):
+        """The numpy value saved under `name`."""
+        if name not in self._values:
+            from . import tensorflow_compat as tf
+            raise tf.errors.NotFoundError('Key %s not found in checkpoint'
+                                          % (name,))
+        return self._values[name]
+
+
+def load_checkpoint(ckpt_dir_or_file):
+    """`tf.train.load_checkpoint`: a CheckpointReader of the checkpoint
+    (or of a directory's latest one)."""
+    return CheckpointReader(ckpt_dir_or_file)
 
 
 def _checkpoint_path(ckpt_dir_or_file):

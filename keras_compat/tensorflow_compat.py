@@ -1023,32 +1023,65 @@ def slice(input_, begin, size, name=None):  # noqa: A001
     return _op(fn, 'slice')(input_, begin, size)
 
 
-def gather(params, indices, axis=0, batch_dims=0, name=None):
-    def fn(params, indices, axis):
+def _batch_index(batch, rank):
+    """`arange(batch)` shaped to broadcast against `rank`-dim indices."""
+    return torch.arange(batch).reshape((batch,) + (1,) * (rank - 1))
+
+
+def _batched_gather(params, indices, axis, batch_dims):
+    """`tf.gather` with `batch_dims` leading axes shared by `params` and
+    `indices`: each batch entry gathers from its own slice."""
+    lead = params.shape[:batch_dims]
+    batch = int(np.prod(lead, dtype=np.int64))
+    flat = params.reshape((batch,) + params.shape[batch_dims:])
+    idx = indices.reshape((batch,) + indices.shape[batch_dims:])
+    before = axis - batch_dims
+    flat = flat.movedim(1 + before, 1)
+    picked = flat[_batch_index(batch, idx.dim()).to(idx.device), idx]
+    n_idx = idx.dim() - 1
+    order = [0] + list(builtins.range(1 + n_idx, 1 + n_idx + before)) + \
+        list(builtins.range(1, 1 + n_idx)) + \
+        list(builtins.range(1 + n_idx + before, picked.dim()))
+    picked = picked.permute(order)
+    return picked.reshape(lead + picked.shape[1:])
+
+
+def gather(params, indices, axis=None, batch_dims=0, name=None):
+    """`tf.gather`: slices of `params` along `axis` (default `batch_dims`)
+    at `indices`; the first `batch_dims` axes index both together."""
+    def fn(params, indices):
         indices = _t(indices).long()
-        axis = axis % params.dim()
-        flat = params.index_select(axis, indices.reshape(-1))
-        return flat.reshape(params.shape[:axis] + indices.shape +
-                            params.shape[axis + 1:])
-    if batch_dims:
-        raise NotImplementedError(
-            'tf.gather(batch_dims=%r): only batch_dims=0 is supported; use '
-            'tf.gather_nd with batch indices.' % (batch_dims,))
-    return _op(fn, 'gather')(params, indices, axis)
+        batch = batch_dims + indices.dim() if batch_dims < 0 else batch_dims
+        ax = batch if axis is None else int(axis) % params.dim()
+        if batch > ax:
+            raise ValueError('batch_dims (%d) must be less than or equal to '
+                             'axis (%d).' % (batch, ax))
+        if batch:
+            return _batched_gather(params, indices, ax, batch)
+        flat = params.index_select(ax, indices.reshape(-1))
+        return flat.reshape(params.shape[:ax] + indices.shape +
+                            params.shape[ax + 1:])
+    return _op(fn, 'gather')(params, indices)
 
 
 def gather_nd(params, indices, name=None, batch_dims=0):
     """`params[indices[..., 0], indices[..., 1], ...]`: the last axis of
-    `indices` indexes the leading axes of `params`."""
-    if batch_dims:
-        raise NotImplementedError(
-            'tf.gather_nd(batch_dims=%r): only batch_dims=0 is supported; '
-            'add the batch index as the first index column.' % (batch_dims,))
-
+    `indices` indexes the leading axes of `params` (after the first
+    `batch_dims` axes, which index both together)."""
     def fn(params, indices):
         indices = _t(indices).long()
-        return params[tuple(indices[..., i]
-                            for i in builtins.range(indices.shape[-1]))]
+        columns = tuple(indices[..., i]
+                        for i in builtins.range(indices.shape[-1]))
+        if not batch_dims:
+            return params[columns]
+        lead = params.shape[:batch_dims]
+        batch = int(np.prod(lead, dtype=np.int64))
+        flat = params.reshape((batch,) + params.shape[batch_dims:])
+        columns = tuple(c.reshape((batch,) + c.shape[batch_dims:])
+                        for c in columns)
+        rank = columns[0].dim() if columns else 1
+        picked = flat[(_batch_index(batch, rank).to(flat.device),) + columns]
+        return picked.reshape(lead + picked.shape[1:])
     return _op(fn, 'gather_nd')(params, indices)
 
 
@@ -1387,6 +1420,20 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False,
             b = b.transpose(-1, -2)
         return torch.matmul(a, b)
     return _op(fn, 'matmul')(a, b)
+
+
+def matvec(a, b, transpose_a=False, adjoint_a=False, a_is_sparse=False,
+           b_is_sparse=False, name=None):
+    """`tf.linalg.matvec`: the innermost matrices of `a` times the
+    innermost vectors of `b` (batch axes broadcast)."""
+    def fn(a, b):
+        a, b = _t(a), _t(b)
+        if transpose_a or adjoint_a:
+            a = a.transpose(-1, -2)
+        if adjoint_a:
+            a = a.conj()
+        return torch.matmul(a, b.unsqueeze(-1)).squeeze(-1)
+    return _op(fn, 'matvec')(a, b)
 
 
 def einsum(equation, *inputs, **kwargs):
@@ -1949,8 +1996,9 @@ def _moments(x, axes, shift=None, name=None, keep_dims=None,
             K.mean(K.square(x - centre), axis=axes, keepdims=keep))
 
 
-def _sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None,
-                                       logits=None, name=None):
+def _sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
+    """`tf.nn.sigmoid_cross_entropy_with_logits` (TensorFlow 2 takes
+    `labels, logits` by position too, as Keras losses pass them)."""
     return _op(lambda z, x: F.binary_cross_entropy_with_logits(
         _t(x), _t(z, x.dtype), reduction='none'),
         'sigmoid_cross_entropy_with_logits')(labels, logits)
@@ -1970,17 +2018,16 @@ def _weighted_cross_entropy_with_logits(labels=None, logits=None,
     return _op(fn, 'weighted_cross_entropy_with_logits')(labels, logits)
 
 
-def _softmax_cross_entropy_with_logits(_sentinel=None, labels=None,
-                                       logits=None, dim=-1, name=None,
-                                       axis=None):
+def _softmax_cross_entropy_with_logits(labels=None, logits=None, axis=None,
+                                       name=None, dim=-1):
     axis = dim if axis is None else axis
     return _op(lambda y, x: _ops._tf_softmax_cross_entropy(
         _t(y, x.dtype), _t(x), axis),
         'softmax_cross_entropy_with_logits')(labels, logits)
 
 
-def _sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None,
-                                              logits=None, name=None):
+def _sparse_softmax_cross_entropy_with_logits(labels=None, logits=None,
+                                              name=None):
     def fn(y, x):
         x = _t(x)
         log_probs = torch.log_softmax(x, -1)
@@ -3386,6 +3433,8 @@ def _datasets_module():
         @staticmethod
         def from_tensor_slices(tensors):
             def elements():
+                if _sparse_graph.is_sparse_tensor(tensors):
+                    return _sparse_graph.sparse_slices(tensors)
                 # (A list is one array, as TensorFlow converts it; tuples
                 # and dicts are structures.)
                 arrays = _map_components(_element_array, tensors)
@@ -3868,8 +3917,19 @@ math.divide_no_nan = _binary('divide_no_nan', lambda a, b: torch.where(
     _t(b) == 0, torch.zeros_like(_t(a) / _t(b)), _t(a) / _t(b)))
 math.l2_normalize = _l2_normalize
 math.softplus = softplus
+
+
+def _float_operand(x):
+    """Python numbers become float32 where an op accepts only floats."""
+    x = _t(x)
+    return x if x.dtype.is_floating_point else x.to(torch.float32)
+
+
+math.nextafter = _binary('nextafter', lambda a, b: torch.nextafter(
+    _float_operand(a), _float_operand(b).to(_float_operand(a).dtype)))
 linalg = _submodule('linalg', 'Linear algebra.')
 linalg.matmul = matmul
+linalg.matvec = matvec
 linalg.einsum = einsum
 linalg.tensordot = tensordot
 linalg.norm = norm
@@ -4048,6 +4108,8 @@ def _install_checkpoint():
     train.CheckpointManager = _checkpoint.CheckpointManager
     train.list_variables = _checkpoint.list_variables
     train.load_variable = _checkpoint.load_variable
+    train.load_checkpoint = _checkpoint.load_checkpoint
+    train.NewCheckpointReader = _checkpoint.CheckpointReader
 
 
 _install_checkpoint()
@@ -4496,10 +4558,67 @@ def _function(func=None, input_signature=None, autograph=True, **kwargs):
 
     @functools.wraps(func)
     def traced(*args, **kwargs):
+        if input_signature is not None:
+            _check_signature(input_signature, args)
         return _immutable.call_user(func, *_arrays_as_tensors(args),
                                     **_arrays_as_tensors(kwargs))
     traced.python_function = func
+    concrete = {}
+
+    def get_concrete_function(*args, **kwargs):
+        key = _signature_key(args, kwargs) if args or kwargs else \
+            _signature_key(tuple(input_signature or ()), {})
+        if key not in concrete:
+            concrete[key] = _ConcreteFunction(traced)
+        return concrete[key]
+    traced.get_concrete_function = get_concrete_function
     return traced
+
+
+def _signature_key(args, kwargs):
+    """What tf.function traces a function for: the shape and dtype of
+    tensors (and specs), the value of the other arguments."""
+    def key(value):
+        if hasattr(value, 'shape') and hasattr(value, 'dtype'):
+            return ('tensor', tuple(value.shape), str(value.dtype))
+        return repr(value)
+    return (tuple(key(a) for a in args),
+            tuple(sorted((k, key(v)) for k, v in kwargs.items())))
+
+
+def _check_signature(signature, args):
+    """TensorFlow's TypeError for arguments that do not fit the
+    `input_signature` of a tf.function."""
+    for spec, value in zip(signature, args):
+        shape = getattr(value, 'shape', None)
+        expected = getattr(spec, 'shape', None)
+        if shape is None or expected is None:
+            continue
+        expected = list(expected)
+        if len(shape) != len(expected) or any(
+                e is not None and e != d for e, d in zip(expected, shape)):
+            raise TypeError(
+                'Binding inputs to tf.function failed: can not cast a '
+                'tensor of shape %s to %r.' % (tuple(shape), spec))
+
+
+class _ConcreteFunction(object):
+    """What `get_concrete_function` gives: the function, callable, for
+    one input signature. PyTorch runs it eagerly; it has no graph."""
+
+    def __init__(self, function):
+        self._function = function
+        self.python_function = function.python_function
+
+    def __call__(self, *args, **kwargs):
+        return self._function(*args, **kwargs)
+
+    @property
+    def graph(self):
+        raise NotImplementedError(
+            'A concrete function has no TensorFlow graph here (PyTorch '
+            'runs the function eagerly): call it, or read its '
+            '`python_function`.')
 
 
 function = _function
@@ -4547,6 +4666,11 @@ def _math_ops_attribute(name):
 
 python.ops.math_ops.__getattr__ = _math_ops_attribute
 python.ops.array_ops = _module
+python.ops.random_ops = _submodule('python.ops.random_ops',
+                                   'Random values (TF1 spellings).')
+for _name in ('random_normal', 'random_uniform', 'truncated_normal',
+              'random_shuffle', 'random_crop', 'multinomial'):
+    setattr(python.ops.random_ops, _name, getattr(_module, _name))
 python.ops.weights_broadcast_ops = _submodule(
     'python.ops.weights_broadcast_ops', 'Sample-weight broadcasting.')
 
@@ -5346,6 +5470,22 @@ raw_ops.ImageProjectiveTransformV3 = _image_ops.image_projective_transform_v3
 image.extract_patches = _image_ops.extract_patches
 
 
+def extract_image_patches(images, ksizes=None, strides=None, rates=None,
+                          padding=None, name=None, sizes=None):
+    """TensorFlow 1's `tf.extract_image_patches` (also
+    `tf.image.extract_image_patches`, `tf.compat.v1`): the patches of
+    `tf.image.extract_patches`, with the patch size named `ksizes`."""
+    if (ksizes is None) == (sizes is None):
+        raise ValueError('extract_image_patches takes the patch size as '
+                         'one of `ksizes` or `sizes`.')
+    return _image_ops.extract_patches(
+        images, sizes if ksizes is None else ksizes, strides, rates,
+        padding)
+
+
+image.extract_image_patches = extract_image_patches
+
+
 class Operation(object):
     """`tf.Operation`: a node of a TensorFlow graph. keras_compat runs
     eagerly on PyTorch and makes no graph operations, so no value is ever
@@ -5747,6 +5887,8 @@ sparse_tensor_dense_matmul = _sparse_graph.sparse_dense_matmul
 sparse.reorder = _sparse_graph.sparse_reorder
 sparse.transpose = _sparse_graph.sparse_transpose
 sparse.reduce_sum = _sparse_graph.sparse_reduce_sum
+sparse.softmax = sparse_softmax = _sparse_graph.sparse_softmax
+sparse.eye = _sparse_graph.sparse_eye
 sparse_reorder = sparse.reorder
 sparse_transpose = sparse.transpose
 sparse_reduce_sum = sparse.reduce_sum

@@ -118,6 +118,23 @@ def _is_sparse_tensor(value):
     return isinstance(value, SparseTensor)
 
 
+is_sparse_tensor = _is_sparse_tensor
+
+
+def sparse_slices(sp_input):
+    """The SparseTensors along the first axis of `sp_input` (the
+    elements `tf.data.Dataset.from_tensor_slices` gives)."""
+    first = sp_input.indices[:, 0]
+    rows = []
+    for row in range(int(sp_input.dense_shape[0])):
+        keep = (first == row).nonzero().reshape(-1)
+        rows.append(_rebuilt(sp_input, sp_input.indices[keep, 1:],
+                             sp_input.values[keep.to(
+                                 sp_input.values.device)],
+                             sp_input.dense_shape[1:]))
+    return rows
+
+
 def dense_tensor(value):
     """A dense torch tensor of a `tf.SparseTensor`, a torch sparse tensor
     or a dense value."""
@@ -202,6 +219,41 @@ def sparse_reduce_sum(sp_input, axis=None, keepdims=None,
         return dense.sum().reshape((1,) * dense.dim() if keep else ())
     axis = tuple(axis) if isinstance(axis, (list, tuple)) else (int(axis),)
     return dense.sum(dim=axis, keepdim=keep)
+
+
+def _row_ids(indices, dense_shape):
+    """One id per entry naming its row (all index columns but the last)."""
+    ids = torch.zeros(indices.shape[0], dtype=torch.int64,
+                      device=indices.device)
+    for axis in range(indices.shape[1] - 1):
+        ids = ids * int(dense_shape[axis]) + indices[:, axis]
+    return ids
+
+
+def sparse_softmax(sp_input, name=None):
+    """`tf.sparse.softmax`: the softmax of each row's stored entries (the
+    innermost axis); absent entries take no part and stay absent."""
+    values = sp_input.values
+    ids = _row_ids(sp_input.indices, sp_input.dense_shape).to(values.device)
+    rows = int(ids.max()) + 1 if ids.numel() else 0
+    peak = values.new_full((rows,), float('-inf')).scatter_reduce(
+        0, ids, values.detach(), 'amax', include_self=True)
+    exp = torch.exp(values - peak[ids])
+    total = values.new_zeros(rows).index_add(0, ids, exp)
+    return _rebuilt(sp_input, sp_input.indices, exp / total[ids],
+                    sp_input.dense_shape)
+
+
+def sparse_eye(num_rows, num_columns=None, dtype='float32', name=None):
+    """`tf.sparse.eye`: a SparseTensor with ones on the main diagonal."""
+    from .tensorflow_compat import SparseTensor, as_dtype
+    rows = int(num_rows)
+    columns = rows if num_columns is None else int(num_columns)
+    diagonal = torch.arange(min(rows, columns), dtype=torch.int64)
+    values = torch.ones(diagonal.shape[0],
+                        dtype=as_dtype(dtype)._torch_dtype)
+    return SparseTensor(torch.stack([diagonal, diagonal], 1), values,
+                        (rows, columns))
 
 
 def gen_sparse_reorder(input_indices, input_values, input_shape, name=None):

@@ -147,8 +147,30 @@ def pad(x, pairs, channels_last=False, value=0.):
 def conv(x, weight, bias=None, strides=1, padding=0, dilation=1, groups=1):
     """Convolution of channels-first `x` with a torch-layout kernel `(out,
     in / groups, *kernel_size)`: `F.conv1d/2d/3d` by the kernel's rank."""
+    if _subsamples_first(x, weight, strides, padding):
+        x, strides = _subsample(x, strides), 1
     return _CONV[weight.dim() - 2](x, weight, bias, strides, padding,
                                    dilation, groups)
+
+
+def _subsamples_first(x, weight, strides, padding):
+    """Whether a strided 1x1 convolution runs as a stride-1 one on the
+    subsampled input (the same numbers): on the CPU, for fewer than 16
+    input channels per group, where oneDNN's weight gradient of the strided
+    1x1 kernel on a channels_last input corrupts the heap (torch 2.13;
+    TensorFlow's oneDNN build crashes on the same models)."""
+    if x.device.type != 'cpu' or weight.dim() != 4 or \
+            tuple(weight.shape[2:]) != (1, 1) or weight.shape[1] >= 16:
+        return False
+    if isinstance(padding, str) or any(int(p) for p in _ints(padding, 2)):
+        return False
+    return any(int(s) != 1 for s in _ints(strides, 2))
+
+
+def _subsample(x, strides):
+    """Every `strides`-th pixel of channels-first `x` (a strided view)."""
+    sh, sw = _ints(strides, 2)
+    return x[:, :, ::sh, ::sw]
 
 
 def _pointwise_convolution():

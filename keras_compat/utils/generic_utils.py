@@ -143,6 +143,19 @@ def deserialize_keras_object(identifier, module_objects=None,
                      printable_module_name + ': ' + str(identifier))
 
 
+def named_object(name, deserialize, module_objects):
+    """What a name in a config stands for, as tf.keras 2.4+ reads it:
+    classes and the module's own factories (`glorot_uniform`, `l2`) are
+    called with no arguments; a user's function given by name
+    (`kernel_initializer='my_init'` with `custom_objects`) is that
+    function."""
+    obj = deserialize(name)
+    if inspect.isclass(obj) or any(obj is value
+                                   for value in module_objects.values()):
+        return obj()
+    return obj
+
+
 def func_dump(func):
     """Serializes a function to (code, defaults, closure), as Keras does
     for `Lambda` layers."""
