@@ -6,6 +6,7 @@ A layer stores its configuration in `__init__`, creates its weights in
 `parameters()`, `state_dict()`, `.to(device)` and DDP work) and are laid out
 for the fastest torch kernel; `get_weights()`/`set_weights()` and
 `layer.weights` speak Keras layout."""
+import collections
 import functools
 import inspect
 import itertools
@@ -1212,6 +1213,35 @@ class Layer(nn.Module):
             if isinstance(m, Layer) and all(m is not f for f in found):
                 found.append(m)
         return found
+
+    def _flatten_layers(self, recursive=True, include_self=True):
+        """tf.keras's walk over this layer and the layers it holds, each
+        once, depth first in the order they were tracked."""
+        if include_self:
+            yield self
+        seen = {id(self)}
+        pending = collections.deque(self._sublayers())
+        while pending:
+            layer = pending.popleft()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            yield layer
+            if recursive:
+                pending.extendleft(reversed(layer._sublayers()))
+
+    _flatten_modules = _flatten_layers
+
+    @property
+    def submodules(self):
+        """tf.Module's `submodules`: the layers held at any depth and the
+        metric objects the models among them hold as attributes."""
+        found = []
+        for layer in self._flatten_layers(include_self=False):
+            found.append(layer)
+        for layer in [self] + found:
+            found += layer.__dict__.get('_attribute_metrics', [])
+        return tuple(found)
 
     @property
     def weights(self):

@@ -146,7 +146,10 @@ class Sequential(Model):
             if isinstance(module, Layer):
                 del self._modules[name]
         self._layers = []
-        x = Input(batch_shape=tuple(input_shape), name=self.name + '_input')
+        # (Keras 2 names the input after the model, tf.keras after the
+        # first layer.)
+        first = layers[0].name if common.is_tf_keras() else self.name
+        x = Input(batch_shape=tuple(input_shape), name=first + '_input')
         self._start_graph(x)
         for layer in layers:
             self._chain.append(layer(self._chain[-1]))

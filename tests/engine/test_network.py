@@ -561,3 +561,44 @@ def test_graph_tensors_given_by_keyword_are_inputs_of_the_node():
         a, predictions=layers.Dense(3, kernel_initializer='ones')(b)))
     np.testing.assert_allclose(
         model.predict([np.ones((2, 3)), np.ones((2, 3))]), np.full((2, 3), 3.))
+
+
+def test_submodules_and_flatten_layers_walk_as_tf_keras():
+    # tf_keras 2.21: a functional model holding a deferred Sequential.
+    from keras_compat.backend import common
+    common.set_api_flavour('tf.keras')
+    try:
+        K.clear_session()
+        inner = Sequential([Dense(3, name='a'),
+                            layers.BatchNormalization(name='bn')],
+                           name='inner')
+        inp = Input((4,), name='in')
+        model = Model(inp, Dense(1, name='head')(inner(inp)), name='outer')
+        assert sorted(m.name for m in model.submodules) == \
+            ['a', 'a_input', 'bn', 'head', 'in', 'inner']
+        assert [m.name for m in model._flatten_layers()] == \
+            ['outer', 'in', 'inner', 'a_input', 'a', 'bn', 'head']
+        assert [m.name for m in model._flatten_layers(
+            recursive=False, include_self=False)] == ['in', 'inner', 'head']
+
+        class Tracked(Model):
+            def __init__(self):
+                super(Tracked, self).__init__()
+                self.dense = Dense(2)
+                self.tracker = keras.metrics.Mean(name='total_loss')
+
+            def call(self, x):
+                return self.dense(x)
+        tracked = Tracked()
+        tracked(np.ones((1, 3), 'float32'))
+        assert sorted(type(m).__name__ for m in tracked.submodules) == \
+            ['Dense', 'Mean']
+    finally:
+        common.set_api_flavour('keras')
+
+
+def test_keras2_deferred_sequential_names_its_input_after_the_model():
+    model = Sequential([Dense(2, name='first')], name='seq')
+    model.build((None, 3))
+    assert model.layers[0].name == 'first'
+    assert model.inputs[0]._keras_history[0].name == 'seq_input'
