@@ -172,6 +172,9 @@ class DType(object):
     def __repr__(self):
         return 'tf.%s' % self.name
 
+    def __str__(self):
+        return "<dtype: '%s'>" % self.name
+
 
 def _dtype_name_of(value):
     if isinstance(value, DType):

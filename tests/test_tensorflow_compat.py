@@ -593,3 +593,10 @@ def test_wide_unsigned_dtypes():
     assert tf.uint64.name == 'uint64'
     np.testing.assert_array_equal(np.asarray(tf.cast(as_uint16, tf.float32)),
                                   [[65535., 5.]])
+
+
+def test_dtype_prints_as_tensorflow_prints_it():
+    # TensorFlow 2.21: str() "<dtype: 'float32'>", repr() "tf.float32".
+    assert str(tf.float32) == "<dtype: 'float32'>"
+    assert repr(tf.int64) == 'tf.int64'
+    assert '%s' % tf.bool == "<dtype: 'bool'>"
