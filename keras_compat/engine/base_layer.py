@@ -1506,12 +1506,30 @@ class Layer(nn.Module):
         real data, the activity penalties are symbolic tensors, one per
         call of the layer on functional-model tensors, as in Keras 2."""
         losses = []
+        model_losses = []
         for layer in _unique_layers(self):
-            losses += layer._own_losses()
+            if layer is self and self.__dict__.get('_is_graph_network'):
+                losses_now, model_losses = self._model_level_losses()
+                losses += losses_now
+            else:
+                losses += layer._own_losses()
             if layer.activity_regularizer is not None and \
                     not layer._call_losses:
                 losses += layer._symbolic_activity_losses()
-        return losses
+        return losses + model_losses
+
+    def _model_level_losses(self):
+        """(first, last): a functional model's own losses, those listed
+        before its layers' and those after. Keras 2 lists them all after;
+        tf.keras those added as graph tensors (an AddLoss layer at the end
+        of its graph)."""
+        from .symbolic import SymbolicLoss
+        if not common.is_tf_keras():
+            return [], self._own_losses()
+        graph = [fn for fn in self._loss_fns if isinstance(fn, SymbolicLoss)]
+        first = self._weight_penalties() + list(self._call_losses) + \
+            [fn() for fn in self._loss_fns if fn not in graph]
+        return first, [fn() for fn in graph]
 
     def _symbolic_activity_losses(self):
         """The activity penalty of each output of each functional call, as

@@ -602,3 +602,25 @@ def test_keras2_deferred_sequential_names_its_input_after_the_model():
     model.build((None, 3))
     assert model.layers[0].name == 'first'
     assert model.inputs[0]._keras_history[0].name == 'seq_input'
+
+
+def test_graph_losses_added_to_a_model_come_after_its_layers_losses():
+    # tf_keras 2.21: [L's loss 0.06, Dense's l2 penalty, the model's].
+    from keras_compat.backend import common
+    from keras_compat import tensorflow_compat as tf
+    common.set_api_flavour('tf.keras')
+    try:
+        class AddsLoss(layers.Layer):
+            def call(self, x):
+                self.add_loss(tf.reduce_sum(x) * 0.01)
+                return x * 2
+        inp = Input((3,))
+        out = Dense(2, kernel_regularizer='l2', kernel_initializer='ones')(
+            AddsLoss()(inp))
+        model = Model(inp, out)
+        model.add_loss(tf.reduce_mean(out))
+        model(np.ones((2, 3), 'float32'))
+        np.testing.assert_allclose([float(v) for v in model.losses],
+                                   [0.06, 0.06, 6.0], rtol=1e-6)
+    finally:
+        common.set_api_flavour('keras')
