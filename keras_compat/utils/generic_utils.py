@@ -1,5 +1,6 @@
 """Serialization helpers, custom-object scopes and the progress bar, as in
 `keras.utils.generic_utils`."""
+import collections
 import inspect
 import binascii
 import codecs
@@ -217,6 +218,19 @@ def _foreign_bytecode_message(name, error, what='function'):
             'name instead of as bytecode is taken from `custom_objects`.'
             % (what, where, error, sys.version_info[0],
                sys.version_info[1]))
+
+
+ArgSpec = collections.namedtuple('ArgSpec',
+                                 'args varargs keywords defaults')
+
+
+def getargspec(fn):
+    """Keras 2.3's Python 2/3 `getargspec`: the positional parameter
+    names, the names of *args and **kwargs (`keywords`) and the defaults
+    of `fn`, as an ArgSpec."""
+    spec = inspect.getfullargspec(fn)
+    return ArgSpec(args=spec.args, varargs=spec.varargs,
+                   keywords=spec.varkw, defaults=spec.defaults)
 
 
 def has_arg(fn, name, accept_all=False):
