@@ -22,6 +22,7 @@ tf.keras's `apply_gradients` does."""
 import functools
 import importlib.machinery
 import math
+import re
 import sys
 import types
 
@@ -128,6 +129,12 @@ class Optimizer(torch.optim.Optimizer):
     the weights are set to their averages."""
 
     _slot_names = ()
+    # The slot kinds tf.keras creates weight by weight (its 2.11+
+    # optimizers under False, its legacy ones under True) rather than
+    # kind after kind, as Keras 2 does; and the names each flavour gives
+    # the slots where they differ from those of `_slot_names`.
+    _interleaved = {False: (), True: ()}
+    _shown_slot_names = {None: {}, False: {}, True: {}}
     # True for a subclass that defines its step as Keras 2's
     # `get_updates(loss, params)`.
     _custom_updates = False
@@ -196,10 +203,22 @@ class Optimizer(torch.optim.Optimizer):
             # opt.iterations % k, 0), ...)`) read its count when run.
             self.iterations = variable_graph.new_variable(
                 torch.zeros((), dtype=torch.int64))
+            self.iterations.__dict__['_keras_name'] = \
+                self._iterations_name()
         self._hyper_cache = {}
         self.updates = []
         self._attached = False
         self._params = []
+
+    def _iterations_name(self):
+        """The step count's name: Keras 2's 'Adam/iterations', tf.keras's
+        legacy 'Adam/iter', tf.keras 2.11+'s 'iteration'."""
+        flavour = self.is_legacy_optimizer
+        if flavour is False:
+            return 'iteration'
+        if flavour:
+            return '%s/iter' % self.name
+        return '%s/iterations' % type(self).__name__
 
     def _init_ema(self, use_ema, momentum, overwrite_frequency):
         """tf.keras 2.11+'s checks of the moving average arguments; the
@@ -292,12 +311,15 @@ class Optimizer(torch.optim.Optimizer):
         return int(_cached_float(self._hyper_cache, 'iterations',
                                  iterations))
 
-    def _attach(self, params, layouts=None):
+    def _attach(self, params, layouts=None, names=None):
         """Gives the optimizer the weights it updates (called by compile).
 
         `layouts` maps id(param) to the (to_keras, from_keras) functions of
         its weight, so that `get_weights`/`set_weights` speak Keras layout
-        like the model's weights do."""
+        like the model's weights do; `names`, id(param) to the weight's
+        Keras name ('dense/kernel:0'), which the slots' names show."""
+        if names:
+            self.__dict__.setdefault('_weight_names', {}).update(names)
         params = [p for p in params if p.requires_grad]
         old_state = getattr(self, 'state', {}) if self._attached else {}
         torch.optim.Optimizer.__init__(self, [{'params': params}], {})
@@ -315,10 +337,21 @@ class Optimizer(torch.optim.Optimizer):
                                'to model.compile() first.')
 
     def _slot_layout(self):
-        """(slot name, weight index) of each slot in `weights` order: by
-        slot kind, then by weight."""
-        return [(name, i) for name in self._slot_names
-                for i in range(len(self._params))]
+        """(slot name, weight index) of each slot in `weights` order, the
+        order the optimizer's Keras creates them in: by slot kind, then by
+        weight, but for the kinds tf.keras creates together, weight by
+        weight (tf.keras 2.11+'s Adam: m and v of each weight, then the
+        vhat of each)."""
+        together = self._interleaved.get(
+            getattr(self, 'is_legacy_optimizer', None), ())
+        layout, names = [], list(self._slot_names)
+        while names:
+            group = [names.pop(0)]
+            while group[0] in together and names and names[0] in together:
+                group.append(names.pop(0))
+            layout += [(name, i) for i in range(len(self._params))
+                       for name in group]
+        return layout
 
     def _slot_entries(self):
         """(param, slot tensor) pairs in `weights` order."""
@@ -358,8 +391,67 @@ class Optimizer(torch.optim.Optimizer):
         return self._builtin_weights()
 
     def _builtin_weights(self):
+        if not self._attached:
+            return [self.iterations] + self._extra_weights()
         return [self.iterations] + self._extra_weights() + [
-            self._to_keras(p, slot) for p, slot in self._slot_entries()]
+            self._shown_slot(name, i) for name, i in self._slot_layout()]
+
+    def _shown_slot(self, name, i):
+        """The slot `name` of the i-th weight in Keras layout, as a
+        variable named as the optimizer's Keras names it; the same object
+        while the slot is."""
+        p = self._params[i]
+        slot = self._slot(p, name)
+        label = self._slot_label(name, i) + ':0'
+        cache = self.__dict__.setdefault('_shown_slots', {})
+        entry = cache.get((id(p), name))
+        if entry is not None and entry[0] is slot and entry[1] == label:
+            return entry[2]
+        keras = self._to_keras(p, slot).detach()
+        view = torch.Tensor._make_subclass(_SlotVariable, keras, False)
+        view.__dict__['_keras_name'] = label
+        if keras.untyped_storage().data_ptr() == \
+                slot.untyped_storage().data_ptr():
+            cache[(id(p), name)] = (slot, label, view)
+        return view
+
+    def _slot_label(self, name, i):
+        """The name (without ':0') of the slot `name` of the i-th weight:
+        Keras 2's 'training/Adam/m_0', tf.keras's legacy
+        'Adam/dense/kernel/m', tf.keras 2.11+'s 'Adam/m/dense/kernel'."""
+        flavour = getattr(self, 'is_legacy_optimizer', None)
+        shown = self._shown_slot_names.get(flavour, {}).get(name, name)
+        if flavour is None:
+            return 'training/%s/%s_%d' % (type(self).__name__, shown, i)
+        weight = self._weight_label(i)
+        if flavour:
+            return '%s/%s/%s' % (self.name, weight, shown)
+        return '%s/%s/%s' % (self.name, shown, weight)
+
+    def _weight_label(self, i):
+        """The Keras name of the i-th weight without ':0'
+        ('dense/kernel'), 'weight_<i>' when unknown."""
+        name = self.__dict__.get('_weight_names', {}).get(
+            id(self._params[i]))
+        return re.sub(r':\d+$', '', name) if name else 'weight_%d' % i
+
+    def get_slot_names(self):
+        """The names of the slot kinds (tf.keras's legacy optimizers:
+        ['m', 'v'] for Adam)."""
+        flavour = getattr(self, 'is_legacy_optimizer', None)
+        shown = self._shown_slot_names.get(flavour, {})
+        return [shown.get(name, name) for name in self._slot_names]
+
+    def get_slot(self, var, slot_name):
+        """The slot `slot_name` (one of `get_slot_names()`) of the weight
+        `var`, as a variable sharing its memory; KeyError for another
+        name or a weight this optimizer does not update."""
+        names = dict(zip(self.get_slot_names(), self._slot_names))
+        param, _ = replay.weight_parameter(var)
+        index = [i for i, p in enumerate(self._params) if p is param]
+        if slot_name not in names or not index:
+            raise KeyError(slot_name)
+        return self._shown_slot(names[slot_name], index[0])
 
     @weights.setter
     def weights(self, weights):
@@ -802,10 +894,11 @@ class Optimizer(torch.optim.Optimizer):
                 'optimizer.minimize(loss_function, var_list).'
                 % type(self).__name__)
         params, grads, layouts = [], [], {}
+        names = self.__dict__.setdefault('_weight_names', {})
         for grad, variable in grads_and_vars:
             if grad is None:
                 continue
-            param = _parameter_with_layout(variable, layouts)
+            param = _parameter_with_layout(variable, layouts, names)
             grad = torch.as_tensor(grad, device=param.device) \
                 if not isinstance(grad, torch.Tensor) else grad
             params.append(param)
@@ -823,7 +916,8 @@ class Optimizer(torch.optim.Optimizer):
         kept; a variable it already updates keeps its state, as a built
         tf.keras optimizer ignores a second `build`."""
         layouts = {}
-        params = [_parameter_with_layout(variable, layouts)
+        names = self.__dict__.setdefault('_weight_names', {})
+        params = [_parameter_with_layout(variable, layouts, names)
                   for variable in var_list]
         self._attach_also(params, layouts)
 
@@ -933,14 +1027,18 @@ class Optimizer(torch.optim.Optimizer):
 _EMA_KEYS = ('use_ema', 'ema_momentum', 'ema_overwrite_frequency')
 
 
-def _parameter_with_layout(variable, layouts):
+def _parameter_with_layout(variable, layouts, names=None):
     """The torch parameter of a Keras variable; its Keras layout functions
-    are added to `layouts` (by the parameter's id)."""
+    are added to `layouts` and its name to `names` (by the parameter's
+    id)."""
     param, _ = replay.weight_parameter(variable)
     source = variable.__dict__.get('_keras_source') \
         if isinstance(variable, torch.Tensor) else None
     if source is not None:
         layouts[id(param)] = (source[1].to_keras, source[1].from_keras)
+    name = getattr(variable, 'name', None)
+    if names is not None and isinstance(name, str) and name:
+        names[id(param)] = name
     return param
 
 
@@ -1176,9 +1274,11 @@ def _as_keywords(cls_name, args, kwargs):
 def _tf_keras_flavoured(cls_name, kwargs):
     """In a tf.keras program (see `common.api_flavour`), an optimizer made
     without `is_legacy_optimizer` is tf.keras 2.11+'s: its update rules
-    and its defaults where they differ from Keras 2's."""
+    and its defaults where they differ from Keras 2's. One made with `lr`
+    or `decay` is tf.keras 2.0-2.10's, the only versions whose optimizers
+    honour them (2.11+ ignores `lr` and refuses `decay`)."""
     if common.is_tf_keras() and 'is_legacy_optimizer' not in kwargs:
-        kwargs['is_legacy_optimizer'] = False
+        kwargs['is_legacy_optimizer'] = 'lr' in kwargs or 'decay' in kwargs
         _fill_tf_keras_defaults(cls_name, kwargs)
 
 
@@ -1196,6 +1296,8 @@ class SGD(Optimizer):
     """
 
     _slot_names = ('momentum',)
+    _shown_slot_names = {None: {'momentum': 'moment'},
+                         False: {'momentum': 'm'}, True: {}}
     lr = learning_rate = _Hyper('learning_rate')
     momentum = _Hyper('momentum')
     decay = _Hyper('decay')
@@ -1211,6 +1313,12 @@ class SGD(Optimizer):
         self._set_hyper('decay', decay)
         self.initial_decay = decay
         self.nesterov = nesterov
+        if self.is_legacy_optimizer and not callable(momentum) and \
+                float(momentum) == 0.:
+            # (tf.keras's legacy SGD keeps no momentum slots without
+            # momentum.)
+            self._slot_names = tuple(name for name in self._slot_names
+                                     if name != 'momentum')
 
     def _update(self, params, grads, iterations):
         lr = self._lr_now(iterations)
@@ -1265,6 +1373,9 @@ class RMSprop(Optimizer):
     (tf.keras 2.11+'s RMSprop, `is_legacy_optimizer=False`, puts it inside
     without momentum too)."""
 
+    _shown_slot_names = {None: {}, True: {'accumulator': 'rms'},
+                         False: {'accumulator': 'velocity',
+                                 'mg': 'average_gradient'}}
     lr = learning_rate = _Hyper('learning_rate')
     rho = _Hyper('rho')
     decay = _Hyper('decay')
@@ -1395,6 +1506,13 @@ class Adadelta(Optimizer):
     p -= lr u;  d = rho d + (1-rho) u^2."""
 
     _slot_names = ('accumulator', 'delta_accumulator')
+    _interleaved = {False: _slot_names, True: ()}
+    _shown_slot_names = {None: {},
+                         False: {'accumulator': 'accumulated_grad',
+                                 'delta_accumulator':
+                                 'accumulated_delta_var'},
+                         True: {'accumulator': 'accum_grad',
+                                'delta_accumulator': 'accum_var'}}
     lr = learning_rate = _Hyper('learning_rate')
     decay = _Hyper('decay')
 
@@ -1439,6 +1557,7 @@ class Adam(Optimizer):
     the running maximum of v."""
 
     _slot_names = ('m', 'v', 'vhat')
+    _interleaved = {False: ('m', 'v'), True: ()}
     lr = learning_rate = _Hyper('learning_rate')
     beta_1 = _Hyper('beta_1')
     beta_2 = _Hyper('beta_2')
@@ -1457,14 +1576,19 @@ class Adam(Optimizer):
         self._set_hyper('decay', decay)
         self.initial_decay = decay
         self.amsgrad = amsgrad
+        if not amsgrad and self.is_legacy_optimizer is not None:
+            # (Keras 2 lists placeholders of shape (1,) for vhat; tf.keras
+            # has no vhat slots without amsgrad.)
+            self._slot_names = tuple(name for name in self._slot_names
+                                     if name != 'vhat')
 
     def set_weights(self, weights):
         """Accepts Keras 2's list (with vhat placeholders) and tf.keras's
         (m and v only when amsgrad is off)."""
         weights = list(weights)
         n = len(self._params)
-        if not self.amsgrad and self._attached and \
-                len(weights) in (1 + 2 * n, 2 * n):
+        if 'vhat' in self._slot_names and not self.amsgrad and \
+                self._attached and len(weights) in (1 + 2 * n, 2 * n):
             weights = weights + [np.zeros(1, dtype='float32')] * n
         super(Adam, self).set_weights(weights)
 
@@ -1518,6 +1642,8 @@ class Adamax(Optimizer):
     p -= lr / (1 - beta_1^t) * m / (u + epsilon)."""
 
     _slot_names = ('m', 'u')
+    _interleaved = {False: _slot_names, True: ()}
+    _shown_slot_names = {None: {}, False: {}, True: {'u': 'v'}}
     lr = learning_rate = _Hyper('learning_rate')
     beta_1 = _Hyper('beta_1')
     beta_2 = _Hyper('beta_2')
@@ -1565,6 +1691,7 @@ class Nadam(Optimizer):
     (`is_legacy_optimizer=False`) uses 0.96^t."""
 
     _slot_names = ('m', 'v')
+    _interleaved = {False: _slot_names, True: ()}
     lr = learning_rate = _Hyper('learning_rate')
     beta_1 = _Hyper('beta_1')
     beta_2 = _Hyper('beta_2')
@@ -1579,10 +1706,27 @@ class Nadam(Optimizer):
         self._set_hyper('learning_rate', learning_rate)
         self._set_hyper('beta_1', beta_1)
         self._set_hyper('beta_2', beta_2)
-        self.m_schedule = torch.ones((), dtype=torch.float32)
+        self.m_schedule = torch.Tensor._make_subclass(
+            _SlotVariable, torch.ones((), dtype=torch.float32), False)
+        self.m_schedule.__dict__['_keras_name'] = (
+            '%s/momentum_cache:0' % self.name if self.is_legacy_optimizer
+            else '%s/m_schedule:0' % type(self).__name__)
 
     def _extra_weights(self):
-        return [self.m_schedule]
+        # (tf.keras 2.11+ keeps its product of momentum factors out of
+        # the optimizer's variables.)
+        return [] if self.is_legacy_optimizer is False else \
+            [self.m_schedule]
+
+    def set_weights(self, weights):
+        """Sets the state; without `m_schedule` among the weights
+        (tf.keras 2.11+), the product of the momentum factors is that of
+        the steps taken."""
+        super(Nadam, self).set_weights(weights)
+        if not self._extra_weights():
+            with torch.no_grad():
+                self.m_schedule.fill_(float(self.m_schedule_after(
+                    self._iterations_value())))
 
     def _schedule_decay(self):
         return 1. if self.is_legacy_optimizer is False else \
@@ -1677,6 +1821,7 @@ class Ftrl(Optimizer):
     (1 + decay * iterations)) is taken too."""
 
     _slot_names = ('accumulator', 'linear')
+    _interleaved = {False: _slot_names, True: _slot_names}
     lr = learning_rate = _Hyper('learning_rate')
     decay = _Hyper('decay')
 

@@ -626,7 +626,7 @@ class Model(Network):
         takes effect at the next compile() (a GAN's discriminator, frozen
         inside the combined model, still trains on its own)."""
         trainable, frozen, trainable_pairs, constraints = [], [], [], []
-        layouts = {}
+        layouts, names = {}, {}
         seen = set()
         collected = self._collected_trainable
         if collected is not None:
@@ -644,6 +644,7 @@ class Model(Network):
             if is_parameter:
                 (trainable if is_trainable else frozen).append(tensor)
                 layouts[id(tensor)] = (record.to_keras, record.from_keras)
+                names[id(tensor)] = layer._weight_name(record)
                 if is_trainable:
                     trainable_pairs.append((layer, record))
             if record.constraint is not None and is_trainable:
@@ -658,7 +659,7 @@ class Model(Network):
         _set_requires_grad(trainable, True)
         if self._attached_params != key:
             if isinstance(self.optimizer, optimizers.Optimizer):
-                self.optimizer._attach(trainable, layouts)
+                self.optimizer._attach(trainable, layouts, names)
             self._attached_params = key
             self._trainable_params = trainable
             self._trainable_pairs = trainable_pairs
