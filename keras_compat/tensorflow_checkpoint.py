@@ -8,7 +8,10 @@ VARIABLE_VALUE`, `.../.OPTIMIZER_SLOT/<optimizer>/m/...`, `save_counter/
 dtypes, as JSON) and `prefix.data-00000-of-00001` (the values, a numpy
 archive), with the directory's `checkpoint` state file that
 `tf.train.latest_checkpoint` reads. Restoring into layers not built yet
-is deferred until they are built, as TensorFlow defers it."""
+is deferred until they are built, as TensorFlow defers it. Checkpoints
+TensorFlow itself wrote (`tensorflow_bundle`) restore by the same keys;
+`load_model_weights` restores one into a model as its root, as tf.keras's
+`model.load_weights(prefix)` does."""
 import json
 import os
 import time
@@ -23,6 +26,7 @@ from .engine.network import _LoadStatus as LoadStatus
 
 _VALUE = '.ATTRIBUTES/VARIABLE_VALUE'
 _SLOT = '.OPTIMIZER_SLOT'
+_OBJECT_GRAPH = '_CHECKPOINTABLE_OBJECT_GRAPH'
 
 
 def _is_layer(value):
@@ -68,17 +72,59 @@ def _sublayer_names(layer):
         holding = [child for child in layer.layers if child.weights]
         return [('layer_with_weights-%d' % k, child)
                 for k, child in enumerate(holding)]
+    in_containers, registered = _container_layers(layer)
     named, seen = [], []
-    for key, module in layer._modules.items():
-        if _is_layer(module) and all(module is not s for s in seen):
+    direct = [(key.replace('.', '/'), module)
+              for key, module in layer._modules.items()
+              if _is_layer(module) and key not in registered]
+    for key, module in direct + in_containers:
+        if all(module is not s for s in seen):
             seen.append(module)
-            named.append((key.replace('.', '/'), module))
+            named.append((key, module))
     return named
+
+
+def _container_layers(layer):
+    """(path, layer) of the layers held in list, tuple and dict
+    attributes, as TensorFlow names them (`blocks/0`, `heads/key`), and
+    the names they are registered under as modules (`blocks_0`)."""
+    from .engine.base_layer import _CONTAINERS, _layers_in
+    private = '_network_nodes' not in layer.__dict__
+    found, registered = [], set()
+    for name, value in list(layer.__dict__.items()):
+        if not isinstance(value, _CONTAINERS) or \
+                name.startswith('_keras') or \
+                (name.startswith('_') and not private):
+            continue
+        found += _paths_in(name, value, 0)
+        registered.update('%s_%d' % (name, i)
+                          for i in range(len(_layers_in(value))))
+    return found, registered
+
+
+def _paths_in(path, value, depth):
+    if _is_layer(value):
+        return [(path, value)]
+    if depth > 1:
+        return []
+    if isinstance(value, dict):
+        items = [(str(key), item) for key, item in value.items()]
+    elif isinstance(value, (list, tuple)):
+        items = [(str(i), item) for i, item in enumerate(value)]
+    else:
+        return []
+    found = []
+    for key, item in items:
+        found += _paths_in(path + '/' + key, item, depth + 1)
+    return found
 
 
 def _graph_is_pending(layer):
     """A Functional or Sequential model whose layers are not built yet
     (a Sequential model without an input shape)."""
+    from .engine.sequential import Sequential
+    if isinstance(layer, Sequential) and not layer.built:
+        return True
     return bool(layer.__dict__.get('_is_graph_network')) and \
         not layer.weights
 
@@ -179,6 +225,23 @@ def _optimizer_scalars(path, optimizer):
             optimizer.learning_rate = float(value)
         scalars[rate] = (lambda: np.asarray(
             K.get_value(optimizer.learning_rate), dtype='float32'), set_rate)
+    if legacy:
+        scalars.update(_legacy_hypers(path, optimizer))
+    return scalars
+
+
+def _legacy_hypers(path, optimizer):
+    """key -> (getter, setter) of the other hyperparameters tf.keras's
+    legacy optimizers keep as variables (`beta_1`, `decay`, `momentum`,
+    `rho`...): a checkpoint's values replace the constructor's."""
+    from .backend import variable_graph
+    scalars = {}
+    for name, tensor in optimizer.__dict__.get('_hyper', {}).items():
+        if name == 'learning_rate' or variable_graph.is_expression(tensor):
+            continue
+        scalars[_join(_join(path, name), _VALUE)] = (
+            lambda t=tensor: np.asarray(K.get_value(t), dtype='float32'),
+            lambda value, t=tensor: K.set_value(t, float(value)))
     return scalars
 
 
@@ -285,10 +348,12 @@ def _is_npz(local):
 def _assign(variable, value):
     value = np.asarray(value)
     if tuple(variable.shape) != tuple(value.shape):
+        name = getattr(variable, 'name', None)
         raise ValueError(
             'Received incompatible tensor with shape %s when attempting to '
-            'restore variable with shape %s.' % (value.shape,
-                                                 tuple(variable.shape)))
+            'restore variable with shape %s%s.' % (
+                value.shape, tuple(variable.shape),
+                ' and name %s' % name if isinstance(name, str) else ''))
     K.set_value(variable, value)
 
 
@@ -325,6 +390,7 @@ class _Restoration(object):
                     assign(self.values[key])
                     self.used.add(key)
             if not _is_legacy(optimizer):
+                _check_no_legacy_slots(path, optimizer, self.values)
                 self._restore_indexed_slots(path, optimizer)
         for key, (optimizer, weight_key, slot) in \
                 graph.optimizer_entries().items():
@@ -356,7 +422,7 @@ class _Restoration(object):
 
     def _defer(self, pending_layers):
         for path, layer in pending_layers:
-            prefix = path + '/'
+            prefix = path + '/' if path else ''
             if any(key.startswith(prefix) and key not in self.used
                    for key in self.values):
                 self.pending.append(layer)
@@ -369,7 +435,21 @@ class _Restoration(object):
 
     def unused_keys(self):
         return sorted(k for k in self.values if k not in self.used and
-                      not k.startswith('save_counter/'))
+                      not k.startswith('save_counter/') and
+                      k != _OBJECT_GRAPH)
+
+
+def _check_no_legacy_slots(path, optimizer, values):
+    """tf.keras 2.11+'s optimizers refuse the slots a legacy optimizer
+    saved under each weight."""
+    marker = '/%s/%s/' % (_SLOT, path)
+    if any(marker in key for key in values):
+        raise ValueError(
+            'You are trying to restore a checkpoint from a legacy TF-Keras '
+            'optimizer into a v2.11+ Optimizer, which can cause errors. '
+            'Please update the optimizer referenced in your code to be an '
+            'instance of `tf.keras.optimizers.legacy.Optimizer`, e.g.: '
+            '`tf.keras.optimizers.legacy.%s`.' % type(optimizer).__name__)
 
 
 def _restore_slot(optimizer, p, slot, value):
@@ -454,18 +534,24 @@ class CheckpointLoadStatus(LoadStatus):
         value."""
         missing = self._restoration.unmatched_objects
         if missing:
+            shown = min(10, len(missing))
             raise AssertionError(
-                'Some Python objects were not bound to checkpointed values, '
-                'likely due to changes in the Python program: %s'
-                % [_object_path(key) for key in missing])
+                'Found %d Python objects that were not bound to checkpointed '
+                'values, likely due to changes in the Python program. '
+                'Showing %d of %d unmatched objects: %s'
+                % (len(missing), shown, len(missing),
+                   [_object_path(key) for key in missing[:shown]]))
         return self
 
     def assert_nontrivial_match(self):
-        if not self._restoration.used:
+        if not self._restoration.used and not self._restoration.pending:
             raise AssertionError(
                 'Nothing except the root object matched a checkpointed '
                 'value. Typically this means that the checkpoint does not '
-                'match the Python program.')
+                'match the Python program. The following objects have no '
+                'matching checkpointed value: %s'
+                % [_object_path(key)
+                   for key in self._restoration.unmatched_objects])
         return self
 
 
@@ -761,3 +847,24 @@ def _checkpoint_path(ckpt_dir_or_file):
         from . import tensorflow_compat as tf
         return tf.train.latest_checkpoint(ckpt_dir_or_file)
     return ckpt_dir_or_file
+
+
+def is_tensorflow_checkpoint(prefix):
+    """Whether `prefix` names a checkpoint TensorFlow wrote (its
+    `prefix.index` is a tensor-bundle table)."""
+    return isinstance(prefix, str) and \
+        _bundle.is_bundle(_gfile_module.local_path(prefix))
+
+
+def load_model_weights(model, prefix):
+    """tf.keras's `model.load_weights(prefix)` of a TensorFlow checkpoint
+    (`save_weights` in the TensorFlow format, `ModelCheckpoint(...,
+    save_weights_only=True)`): the model is the checkpoint's root, its
+    layers' weights and its optimizer's state are matched by object
+    path, those of layers not built yet when they get built. Returns the
+    load status; raises AssertionError when nothing matched."""
+    restoration = _Restoration(model, read_values(prefix))
+    restoration.run()
+    status = CheckpointLoadStatus(restoration, prefix)
+    status.assert_nontrivial_match()
+    return status

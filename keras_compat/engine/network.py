@@ -961,9 +961,11 @@ class Network(Layer):
         _check_save_options(None, None, options)
         filepath = saved_model_directory.weights_source(filepath)
         filepath = _checkpoint_weights_file(filepath)
-        hdf5.load_weights(self, filepath, by_name=by_name,
-                          skip_mismatch=skip_mismatch, reshape=reshape)
-        return _LoadStatus()
+        status = hdf5.load_weights(self, filepath, by_name=by_name,
+                                   skip_mismatch=skip_mismatch,
+                                   reshape=reshape)
+        # (A TensorFlow checkpoint's status checks what was matched.)
+        return status if isinstance(status, _LoadStatus) else _LoadStatus()
 
     def summary(self, line_length=None, positions=None, print_fn=None,
                 **tf_keras_options):

@@ -464,6 +464,11 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False,
         # (Keras 2 ignores skip_mismatch without by_name.)
         raise ValueError('When calling model.load_weights, skip_mismatch '
                          'can only be set to True when by_name is True.')
+    if _is_checkpoint_shard(filepath):
+        prefix = os.fspath(filepath)[:-len(CHECKPOINT_SHARD)]
+        from .. import tensorflow_checkpoint
+        if tensorflow_checkpoint.is_tensorflow_checkpoint(prefix):
+            return _load_tensorflow_checkpoint(model, prefix, by_name)
     f, opened = _open_for_reading(filepath)
     try:
         if keras_archive.is_weights_layout(f):
@@ -499,6 +504,19 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False,
     finally:
         if opened:
             f.close()
+
+
+def _load_tensorflow_checkpoint(model, prefix, by_name):
+    """The weights (and optimizer state) of a checkpoint TensorFlow
+    wrote, matched by object path as tf.keras matches them."""
+    from .. import tensorflow_checkpoint
+    status = tensorflow_checkpoint.load_model_weights(model, prefix)
+    if by_name:
+        raise NotImplementedError(
+            'Weights may only be loaded based on topology into Models when '
+            'loading TensorFlow-formatted weights (got by_name=True to '
+            'load_weights).')
+    return status
 
 
 def _optimizer_weight_names(optimizer):
