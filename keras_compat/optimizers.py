@@ -2224,6 +2224,22 @@ def _loss_scale_arguments(inner):
             'initial_scale': float(config['loss_scale_value'])}
 
 
+class TFOptimizer(Optimizer):
+    """Keras 2's wrapper of a TensorFlow optimizer
+    (`TFOptimizer(tf.train.AdamOptimizer(0.01))`). The TensorFlow
+    stand-in's tf.train optimizers are already the Keras optimizers with
+    the same update, so the wrapper is the optimizer it is given."""
+
+    def __new__(cls, optimizer):
+        if isinstance(optimizer, Optimizer):
+            return optimizer
+        raise NotImplementedError(
+            'TFOptimizer(%r): only the tf.train optimizers of the TensorFlow '
+            'stand-in (AdamOptimizer, GradientDescentOptimizer, '
+            'MomentumOptimizer, RMSPropOptimizer, ...) can be wrapped; '
+            'use a keras.optimizers optimizer.' % (optimizer,))
+
+
 def deserialize(config, custom_objects=None):
     """An optimizer from `{'class_name': ..., 'config': ...}` as Keras 2 or
     tf.keras wrote it."""

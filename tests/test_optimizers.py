@@ -871,3 +871,12 @@ def test_an_expression_in_place_of_iterations_gives_the_step_count():
     m, v = 0.1 * gw, 0.001 * gw ** 2
     expected = W0 - lr_t * m / (np.sqrt(v) + 1e-7)
     np.testing.assert_allclose(model.get_weights()[0], expected, rtol=1e-4)
+
+
+def test_tf_optimizer_wraps_a_tf_train_optimizer_as_keras_2():
+    from keras_compat import tensorflow_compat as tf
+    wrapped = keras.optimizers.TFOptimizer(tf.train.AdamOptimizer(0.01))
+    assert isinstance(wrapped, keras.optimizers.Optimizer)
+    assert keras.backend.get_value(wrapped.lr) == pytest.approx(0.01)
+    with pytest.raises(NotImplementedError, match='tf.train optimizers'):
+        keras.optimizers.TFOptimizer(object())
