@@ -491,6 +491,10 @@ def _class_flags(cls):
 
 
 _CONTAINERS = (list, tuple, dict)
+# The engine's own lists that hold layers (a model's layers, its training
+# records): not sub-layers of the user's.
+_ENGINE_LISTS = ('_layers', '_input_layers', '_output_layers',
+                 '_trainable_pairs', '_constraint_records', '_metrics')
 _TRACKABLE = (list, tuple, dict, nn.Parameter)
 
 
@@ -732,7 +736,7 @@ class Layer(nn.Module):
                 name in self.__dict__.get('_parameters', ()):
             self._move_weight_aside(name)
         if isinstance(value, nn.Module) and '_modules' in self.__dict__ \
-                and not name.startswith('_') and \
+                and not name.startswith('_keras') and \
                 _class_flags(self.__class__)['user']:
             # Layers appended to a list assigned earlier come first, as
             # tf.keras tracks attributes in the order they were assigned.
@@ -864,9 +868,15 @@ class Layer(nn.Module):
             self.__dict__.setdefault('_keras_attribute_weights',
                                      set()).add(name)
             value._keras_tracked = True
-        elif not name.startswith('_'):
-            for i, layer in enumerate(_layers_in(value)):
-                self._track_sublayer('%s_%d' % (name, i), layer)
+        else:
+            if name.startswith('_'):
+                # (Set by the user's code: the engine's own go straight
+                # to __dict__ or are _ENGINE_LISTS.)
+                self.__dict__.setdefault('_keras_private_containers',
+                                         set()).add(name)
+            if self._holds_user_layers(name):
+                for i, layer in enumerate(_layers_in(value)):
+                    self._track_sublayer('%s_%d' % (name, i), layer)
 
     def _track_sublayer(self, name, layer):
         if layer is self or any(layer is m for m in self._modules.values()):
@@ -879,16 +889,26 @@ class Layer(nn.Module):
                 all(layer is not l for l in layers):
             layers.append(layer)
 
+    def _holds_user_layers(self, name):
+        """Whether the list, tuple or dict attribute `name` holds layers
+        of the user's, which this layer tracks as its sub-layers: public
+        ones, and private ones (`self._blocks = [Dense(2), ...]`, tracked
+        by tf.keras too) except the engine's own and a functional or
+        Sequential model's graph."""
+        if not name.startswith('_'):
+            return True
+        return not name.startswith('_keras') and name not in _ENGINE_LISTS \
+            and name in self.__dict__.get('_keras_private_containers', ()) \
+            and not (self.__dict__.get('_is_graph_network') or
+                     '_chain' in self.__dict__)
+
     def _track_containers(self):
         """Registers layers appended to list attributes after they were
         assigned (`self.blocks = []; self.blocks.append(Dense(4))`)."""
-        # A model's private lists are its graph (layers it registers).
-        private = '_network_nodes' not in self.__dict__
         seen = self.__dict__.setdefault('_keras_containers_seen', {})
         for name, value in list(self.__dict__.items()):
             if not isinstance(value, _CONTAINERS) or \
-                    name.startswith('_keras') or \
-                    (name.startswith('_') and not private):
+                    not self._holds_user_layers(name):
                 continue
             key = (id(value), len(value))
             if seen.get(name) == key:

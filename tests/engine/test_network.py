@@ -624,3 +624,22 @@ def test_graph_losses_added_to_a_model_come_after_its_layers_losses():
                                    [0.06, 0.06, 6.0], rtol=1e-6)
     finally:
         common.set_api_flavour('keras')
+
+
+def test_subclassed_model_tracks_layers_in_private_lists_in_order():
+    # tf_keras 2.21: p1, p2 (in `self._blocks`), then h.
+    class Blocks(Model):
+        def __init__(self):
+            super(Blocks, self).__init__()
+            self._blocks = [Dense(2, name='p1'), Dense(3, name='p2')]
+            self._head = Dense(1, name='h')
+
+        def call(self, x):
+            for block in self._blocks:
+                x = block(x)
+            return self._head(x)
+    model = Blocks()
+    model(np.ones((1, 2), 'float32'))
+    assert [layer.name for layer in model.layers] == ['p1', 'p2', 'h']
+    assert [tuple(w.shape) for w in model.get_weights()] == \
+        [(2, 2), (2,), (2, 3), (3,), (3, 1), (1,)]
