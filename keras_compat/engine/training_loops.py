@@ -36,16 +36,17 @@ def _fit_params(train_batches, batch_size, epochs, verbose, do_validation,
     if common.is_tf_keras():
         return {'verbose': verbose, 'epochs': epochs,
                 'steps': data_adapter.known_steps(train_batches)}
-    params = {'epochs': epochs, 'verbose': verbose,
-              'do_validation': do_validation,
-              'metrics': names + ['val_' + n for n in names]
-              if do_validation else list(names)}
     samples = getattr(train_batches, 'num_samples', None)
     if samples is not None:
-        params.update({'batch_size': batch_size, 'samples': samples,
-                       'steps': getattr(train_batches, 'steps', None)})
+        params = {'batch_size': batch_size, 'epochs': epochs,
+                  'steps': getattr(train_batches, 'steps', None),
+                  'samples': samples}
     else:
-        params['steps'] = len(train_batches)
+        params = {'epochs': epochs, 'steps': len(train_batches)}
+    # (Keras 2.3's key order, which printed params show.)
+    params.update({'verbose': verbose, 'do_validation': do_validation,
+                   'metrics': names + ['val_' + n for n in names]
+                   if do_validation else list(names)})
     return params
 
 

@@ -83,6 +83,11 @@ class BaseWrapper(_Estimator):
         self.sk_params.update(params)
         return self
 
+    def __sklearn_is_fitted__(self):
+        """scikit-learn's fitted check (`Pipeline.score`, `check_is_fitted`):
+        fitted once `fit` has built the model."""
+        return hasattr(self, 'model')
+
     def fit(self, x, y, **kwargs):
         """Builds a new model with `build_fn` and trains it."""
         if self.build_fn is None:
