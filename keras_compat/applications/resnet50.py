@@ -1,6 +1,7 @@
 """ResNet50 (He et al., 2015) with Keras 2's layer names, so the Keras
 ImageNet weight files load."""
 from .. import backend as K
+from ..backend import common
 from .. import layers
 from ..layers import (Activation, BatchNormalization, Conv2D, MaxPooling2D,
                       ZeroPadding2D)
@@ -63,7 +64,14 @@ def ResNet50(include_top=True, weights='imagenet', input_tensor=None,
              input_shape=None, pooling=None, classes=1000, **kwargs):
     """ResNet50: a 7x7 stem, then 16 bottleneck blocks in four stages,
     then (include_top) global average pooling and a softmax over
-    `classes`. `weights`: 'imagenet' (downloaded), None or a file path."""
+    `classes`. `weights`: 'imagenet' (downloaded), None or a file path.
+    tf.keras's ResNet50 is `keras.applications.resnet`'s (layer names
+    'conv1_conv', 'conv2_block1_1_bn', ..., BatchNormalization epsilon
+    1.001e-5 where Keras 2's has 1e-3)."""
+    if common.is_tf_keras():
+        from . import resnet
+        return resnet.ResNet50(include_top, weights, input_tensor,
+                               input_shape, pooling, classes, **kwargs)
     _common.check_weights(weights, include_top, classes)
     image, inputs = _common.model_input(input_tensor, input_shape, 224, 32,
                                         include_top, weights)
