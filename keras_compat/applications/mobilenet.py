@@ -97,6 +97,6 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3,
     model = Model(inputs, x, name='mobilenet_%0.2f_%s' % (alpha, rows))
     alpha_text = {1.0: '1_0', 0.75: '7_5', 0.5: '5_0', 0.25: '2_5'}.get(
         alpha, '')
-    files = ('mobilenet_%s_%d_tf.h5' % (alpha_text, rows),
-             'mobilenet_%s_%d_tf_no_top.h5' % (alpha_text, rows))
+    files = ('mobilenet_%s_%s_tf.h5' % (alpha_text, rows),
+             'mobilenet_%s_%s_tf_no_top.h5' % (alpha_text, rows))
     return _common.load_weights(model, weights, include_top, files, 'v0.6')

@@ -253,6 +253,10 @@ class Model(Network):
         self.history = None
         self._compile_metrics = None
         self._compile_weighted_metrics = None
+        # Keras 2.0-2.2's public record of compile(weighted_metrics=...),
+        # read back by libraries that recompile a model with its own
+        # settings (segmentation_models' set_trainable).
+        self.weighted_metrics = None
         self._compiled_loss = None           # compile_utils.CompiledLoss
         self._compiled_metrics = None        # compile_utils.CompiledMetrics
         self._metrics_tracker = None         # compile_utils.MetricsTracker
@@ -334,6 +338,7 @@ class Model(Network):
         self.sample_weight_mode = sample_weight_mode
         self._compile_metrics = metrics
         self._compile_weighted_metrics = weighted_metrics
+        self.weighted_metrics = weighted_metrics
         self._jit, self._jit_mode = _jit_options(kwargs.get('jit_compile'))
         self._compiled_step = None
         from .. import mixed_precision
@@ -454,12 +459,18 @@ class Model(Network):
     @property
     def metrics(self):
         """tf.keras 2.x's metric objects: the loss means, the compiled
-        metrics and the added ones, once a batch has built them."""
+        metrics and the added ones, once a batch has built them. Keras 2.3
+        lists no loss means there: a Keras 2 program can recompile a model
+        with `metrics=model.metrics`."""
         if self._compiled_metrics is None or \
                 not self._compiled_metrics.built:
             return []
         tracker = self._metrics_tracker
-        losses = tracker.loss_trackers if tracker.loss_computed else None
+        tf_keras_list = common.is_tf_keras() or \
+            custom_steps.overrides(self, 'train_step') or \
+            custom_steps.overrides(self, 'test_step')
+        losses = tracker.loss_trackers if tracker.loss_computed and \
+            tf_keras_list else None
         return list(losses or []) + \
             [m for _, _, m in self._compiled_metrics.objects] + \
             tracker.added_metrics()

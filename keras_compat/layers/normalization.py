@@ -187,10 +187,12 @@ class BatchNormalization(Layer):
     def _biased_moving_variance(self, ndim):
         """Whether the moving variance takes the biased batch variance:
         in a tf.keras program, where tf.keras would not run its fused
-        kernel."""
+        kernel (other ranks or axes, or a compute dtype other than
+        float16, bfloat16 and float32)."""
         if not K.common.is_tf_keras():
             return False
-        fused = ndim in (4, 5) and self._axis in (1, ndim - 1)
+        fused = ndim in (4, 5) and self._axis in (1, ndim - 1) and \
+            self.compute_dtype in ('float16', 'bfloat16', 'float32')
         return self.fused is False or not fused
 
     def _batch_norm(self, x, training, biased=False):
