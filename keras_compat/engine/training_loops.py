@@ -59,6 +59,7 @@ def fit_loop(model, train_batches, val_batches, epochs, verbose, callbacks,
     names = model.metrics_names
     params = _fit_params(train_batches, batch_size, epochs, verbose,
                          do_validation, names)
+    samples = getattr(train_batches, 'num_samples', None)
     strategy = distributed.get_strategy()
     agree = strategy.stops_need_agreement(callbacks)
     callback_list = make_callbacks(model, callbacks, verbose, params)
@@ -79,6 +80,12 @@ def fit_loop(model, train_batches, val_batches, epochs, verbose, callbacks,
     model.stop_training = False
     completed = False
     epoch_logs = None
+    val_samples = getattr(val_batches, 'num_samples', None)
+    if verbose and val_samples is not None and samples is not None and \
+            not common.is_tf_keras() and distributed.is_chief():
+        # (Keras 2's fit on arrays with validation arrays.)
+        print('Train on %d samples, validate on %d samples'
+              % (samples, val_samples))
     try:
         callback_list.on_train_begin()
         # BackupAndRestore resumes where its backup was made.

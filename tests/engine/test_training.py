@@ -447,3 +447,17 @@ def test_a_per_sample_added_loss_trains_on_its_sum(where):
     assert history.history['loss'] == [pytest.approx(29.0)]
     np.testing.assert_allclose(model.get_weights()[0].ravel(), [0.52, 0.32],
                                rtol=1e-6)
+
+
+def test_keras2_fit_with_validation_arrays_says_how_many_samples():
+    # Keras 2.2.4 / 2.3.1 training_arrays.fit_loop prints it when verbose.
+    x, labels = blobs(n=20)
+    model = mlp()
+    model.compile('sgd', 'categorical_crossentropy')
+    out = _capture(lambda: model.fit(x, to_categorical(labels), epochs=1,
+                                     validation_split=0.2, verbose=2),
+                   tty=False)
+    assert out.splitlines()[0] == 'Train on 16 samples, validate on 4 samples'
+    quiet = _capture(lambda: model.fit(x, to_categorical(labels), epochs=1,
+                                       verbose=2), tty=False)
+    assert 'Train on' not in quiet
