@@ -465,42 +465,38 @@ def _restore_slot(optimizer, p, slot, value):
 def _restore_when_attached(optimizer, restoration):
     """Runs the restoration again once the optimizer has its weights
     (tf.keras 2.11+ builds its slots at the first step)."""
-    waiting = optimizer.__dict__.setdefault('_checkpoint_restorations', [])
-    if any(r is restoration for r in waiting):
-        return
-    waiting.append(restoration)
-    if '_attach' in optimizer.__dict__:
-        return
-    attach = optimizer._attach
-
-    def attach_then_restore(*args, **kwargs):
-        result = attach(*args, **kwargs)
-        del optimizer.__dict__['_attach']
-        for pending in optimizer.__dict__.pop('_checkpoint_restorations'):
-            pending.run()
-        return result
-    optimizer.__dict__['_attach'] = attach_then_restore
+    _restore_after(optimizer, '_attach', restoration, lambda: True,
+                   lambda pending: pending.run())
 
 
 def _restore_when_built(layer, restoration):
     """Wraps this layer's `build` so that the restoration runs once the
     layer (and the layers it builds) has its weights."""
-    waiting = layer.__dict__.setdefault('_checkpoint_restorations', [])
+    _restore_after(layer, 'build', restoration,
+                   lambda: bool(layer.weights or _own_weights(layer)),
+                   lambda pending: pending.layer_built(layer))
+
+
+def _restore_after(owner, method, restoration, ready, resume):
+    """Queues `restoration` on `owner` and wraps its `method` (once) so
+    that, after a call that leaves it `ready()`, the wrapper goes and
+    each queued restoration is resumed."""
+    waiting = owner.__dict__.setdefault('_checkpoint_restorations', [])
     if any(r is restoration for r in waiting):
         return
     waiting.append(restoration)
-    if 'build' in layer.__dict__:
+    if method in owner.__dict__:
         return
-    build = layer.build
+    original = getattr(owner, method)
 
-    def build_then_restore(*args, **kwargs):
-        result = build(*args, **kwargs)
-        if layer.weights or _own_weights(layer):
-            del layer.__dict__['build']
-            for pending in layer.__dict__.pop('_checkpoint_restorations'):
-                pending.layer_built(layer)
+    def then_restore(*args, **kwargs):
+        result = original(*args, **kwargs)
+        if ready():
+            del owner.__dict__[method]
+            for pending in owner.__dict__.pop('_checkpoint_restorations'):
+                resume(pending)
         return result
-    layer.__dict__['build'] = build_then_restore
+    owner.__dict__[method] = then_restore
 
 
 def _object_path(key):
