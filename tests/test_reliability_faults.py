@@ -16,6 +16,7 @@ from keras_compat import backend as K
 from keras_compat import callbacks, layers, optimizers
 from keras_compat.models import Sequential
 from keras_compat.utils import HDF5Matrix, OrderedEnqueuer, Sequence
+from thread_checks import reader_threads
 
 RS = np.random.RandomState(0)
 X = RS.rand(40, 3).astype('float32')
@@ -50,11 +51,6 @@ def saved_two_layers(tmp_path):
     path = str(tmp_path / 'w.h5')
     source.save_weights(path)
     return path
-
-
-def reader_threads():
-    return [t for t in threading.enumerate()
-            if t is not threading.current_thread()]
 
 
 # ----------------------------------------------------------- generators

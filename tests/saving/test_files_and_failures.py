@@ -9,7 +9,6 @@ import stat
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 
 import h5py
@@ -21,6 +20,7 @@ from keras_compat import layers
 from keras_compat.engine import base_layer
 from keras_compat.models import Sequential, load_model
 from keras_compat.utils import Sequence, io_utils
+from thread_checks import reader_threads
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 X = np.random.RandomState(0).rand(16, 3).astype('float32')
@@ -369,11 +369,6 @@ def test_an_exception_in_evaluate_or_predict_releases_resources():
         assert holder.released == 1
 
 
-def _reader_threads():
-    return [t for t in threading.enumerate() if t is not
-            threading.main_thread() and t.is_alive()]
-
-
 def test_an_exception_stops_the_generator_readers():
     m = mlp()
 
@@ -388,7 +383,7 @@ def test_an_exception_stops_the_generator_readers():
         def __getitem__(self, i):
             time.sleep(0.01)
             return X[:4], Y[:4]
-    baseline = len(_reader_threads())
+    baseline = len(reader_threads())
     calls = [
         lambda cb: m.fit(endless(), steps_per_epoch=5, epochs=2, verbose=0,
                          callbacks=cb('on_batch_end')),
@@ -403,9 +398,9 @@ def test_an_exception_stops_the_generator_readers():
         with pytest.raises(KeyboardInterrupt):
             call(lambda when: [_Boom(when, KeyboardInterrupt())])
         deadline = time.time() + 5
-        while len(_reader_threads()) > baseline and time.time() < deadline:
+        while len(reader_threads()) > baseline and time.time() < deadline:
             time.sleep(0.02)
-        assert len(_reader_threads()) == baseline
+        assert len(reader_threads()) == baseline
 
 
 def test_the_tensorboard_writer_is_closed_on_an_exception():
