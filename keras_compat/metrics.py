@@ -295,6 +295,23 @@ class Reduce(Metric):
         self.count = float(tensors[1])
         self._weighted_count = tensors[2].to(_floatx())
 
+    @property
+    def variables(self):
+        """tf.keras's state variables of a sum (`total`) or mean (`total`,
+        `count`): read-only copies of the running state."""
+        total = torch.zeros((), dtype=_floatx()) if self.total is None \
+            else self.total.detach().reshape(()).to(_floatx())
+        if self.reduction == 'sum':
+            return [K.variable(total, name='total')]
+        count = self.count
+        if self._weighted_count is not None:
+            count = self._weighted_count.detach() + count
+        count = torch.as_tensor(count, dtype=_floatx()).reshape(())
+        return [K.variable(total, name='total'),
+                K.variable(count, name='count')]
+
+    weights = non_trainable_weights = variables
+
     def _add_sum(self, batch_total, batch_count):
         """Adds a precomputed (sum, count) pair; count is a Python number."""
         self.total = batch_total if self.total is None else \
@@ -326,6 +343,69 @@ class Mean(Reduce):
 
     def __init__(self, name='mean', dtype=None):
         super(Mean, self).__init__(reduction='mean', name=name, dtype=dtype)
+
+
+class MeanTensor(Metric):
+    """tf.keras's `MeanTensor`: the element-wise (weighted) mean of the
+    tensors seen, which must all have the shape of the first one."""
+
+    def __init__(self, name='mean_tensor', dtype=None, shape=None):
+        super(MeanTensor, self).__init__(name=name, dtype=dtype)
+        self._shape = None if shape is None else tuple(shape)
+        self.total = self.count = None
+        if self._shape is not None:
+            self._zero_state(self._shape)
+
+    def _zero_state(self, shape):
+        self._shape = tuple(shape)
+        self.total = torch.zeros(self._shape, dtype=_floatx())
+        self.count = torch.zeros(self._shape, dtype=_floatx())
+
+    def update_state(self, values, sample_weight=None):
+        values = K.as_tensor(values).detach().to(_floatx())
+        if self.total is None:
+            self._zero_state(values.shape)
+        elif tuple(values.shape) != self._shape:
+            raise ValueError(
+                'MeanTensor input values must always have the same shape. '
+                'Expected shape (set during the first call): %s. Got: %s.'
+                % (self._shape, tuple(values.shape)))
+        weight = torch.ones_like(values) if sample_weight is None else \
+            torch.broadcast_to(K.as_tensor(sample_weight).to(values.dtype),
+                               values.shape)
+        self.total = self.total.to(values.device) + values * weight
+        self.count = self.count.to(values.device) + weight
+
+    def result(self):
+        if self.total is None:
+            raise ValueError('MeanTensor does not have any value yet. Please '
+                             'call the MeanTensor instance or use '
+                             '`.update_state(value)` before retrieving the '
+                             'result.')
+        return _div_no_nan(self.total, self.count)
+
+    def reset_states(self):
+        if self.total is not None:
+            self._zero_state(self._shape)
+
+    reset_state = reset_states
+
+    @property
+    def variables(self):
+        """tf.keras's `total` and `count` variables (read-only copies),
+        made at the first update."""
+        if self.total is None:
+            return []
+        return [K.variable(self.total, name='total'),
+                K.variable(self.count, name='count')]
+
+    weights = non_trainable_weights = variables
+
+    def _state_tensors(self):
+        return [self.total.clone(), self.count.clone()]
+
+    def _load_state_tensors(self, tensors):
+        self.total, self.count = (t.to(_floatx()) for t in tensors)
 
 
 class MeanMetricWrapper(Mean):
@@ -1369,7 +1449,7 @@ _CLASSES = {cls.__name__: cls for cls in (
     Recall, AUC, SensitivityAtSpecificity, SpecificityAtSensitivity,
     PrecisionAtRecall, RecallAtPrecision, IoU, MeanIoU, BinaryIoU,
     OneHotIoU, OneHotMeanIoU, MeanRelativeError, FBetaScore, F1Score,
-    R2Score)}
+    R2Score, MeanTensor)}
 
 
 def clone_metric(metric):

@@ -346,8 +346,35 @@ def _tensor_numpy_operators():
             setattr(torch.Tensor, name, _with_numpy_operands(method))
 
 
+def _with_numpy_reduction(name, method):
+    def reduction(self, *args, **kwargs):
+        if 'out' not in kwargs:
+            return method(self, *args, **kwargs)
+        # numpy's np.mean(tensor) (np.sum, np.max, ...) calls the method
+        # with numpy's keywords, `out` among them: numpy's result on the
+        # tensor's values, as np.mean of a TensorFlow tensor gives.
+        array = self.detach().cpu().numpy()
+        return getattr(np, name)(array, *args, **kwargs)
+    reduction.__name__ = method.__name__
+    reduction.__doc__ = method.__doc__
+    reduction._keras_compat_numpy_reduction = True
+    return reduction
+
+
+def _tensor_numpy_reductions():
+    """`np.mean(tensor)`, `np.sum(tensor, axis=0)`, `np.max(tensor)`...:
+    numpy hands these to the tensor's own method with numpy's keywords,
+    which torch's methods refuse; they give numpy's result instead."""
+    for name in ('mean', 'sum', 'max', 'min', 'std', 'var', 'prod', 'any',
+                 'all'):
+        method = getattr(torch.Tensor, name)
+        if not getattr(method, '_keras_compat_numpy_reduction', False):
+            setattr(torch.Tensor, name, _with_numpy_reduction(name, method))
+
+
 _tensor_shape_methods()
 _tensor_numpy_operators()
+_tensor_numpy_reductions()
 
 
 def _add_to_c_type(cls, name, value):

@@ -508,3 +508,74 @@ def test_tf_keras_names_unnamed_metric_instances_uniquely():
     finally:
         common.set_api_flavour('keras')
     assert [metrics.AUC().name, metrics.AUC().name] == ['auc', 'auc']
+
+
+# ------------------------------------------- state variables, MeanTensor
+def test_mean_and_sum_list_their_state_variables(tf_keras):
+    # tf_keras 2.21: Mean/Sum/MeanSquaredError/Accuracy variables after one
+    # update, and model.metrics' variables after fit.
+    values, weights = [1., 2., 3.], [1., 0.5, 2.]
+    mean, total = metrics.Mean(), metrics.Sum()
+    mean.update_state(values, sample_weight=weights)
+    total.update_state(values, sample_weight=weights)
+    assert [v.name for v in mean.variables] == ['total:0', 'count:0']
+    close([keras.backend.get_value(v) for v in mean.weights], [8.0, 3.5])
+    assert [v.name for v in total.variables] == ['total:0']
+    close(keras.backend.get_value(total.variables[0]), 8.0)
+    assert mean.trainable_weights == []
+    mse, acc = metrics.MeanSquaredError(), metrics.Accuracy()
+    mse.update_state([1., 2., 3.], [1., 2., 2.5])
+    acc.update_state([1., 2., 3.], [1., 2., 2.5])
+    close([keras.backend.get_value(v) for v in mse.variables],
+          [0.0833333, 1.0])
+    close([keras.backend.get_value(v) for v in acc.variables], [2.0, 3.0])
+    model = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])
+    model.compile('sgd', 'mse', metrics=['mae'])
+    model.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0)
+    assert [w.name for w in model.weights] == ['dense/kernel:0',
+                                               'dense/bias:0']
+    assert [[v.name for v in m.variables] for m in model.metrics] == \
+        [['total:0', 'count:0'], ['total:0', 'count:0']]
+
+
+def test_mean_tensor(tf_keras):
+    # tf_keras 2.21: tf.keras.metrics.MeanTensor.
+    metric = metrics.MeanTensor()
+    assert metric.variables == [] and metric.name == 'mean_tensor'
+    metric.update_state(np.array([[1., 2.], [3., 4.]]))
+    metric.update_state(np.array([[3., 2.], [1., 0.]]),
+                        sample_weight=np.array([[1., 0.], [2., 1.]]))
+    close(metric.result(), [[2.0, 2.0], [1.6666666, 2.0]])
+    close([keras.backend.get_value(v) for v in metric.variables],
+          [[[4., 2.], [5., 4.]], [[2., 1.], [3., 2.]]])
+    assert metric.get_config() == {'name': 'mean_tensor',
+                                   'dtype': 'float32'}
+    with pytest.raises(ValueError, match=r'MeanTensor input values must '
+                       r'always have the same shape\. Expected shape \(set '
+                       r'during the first call\): \(2, 2\)\. Got: \(3,\)'):
+        metric.update_state(np.ones(3))
+    metric.reset_state()
+    close(metric.result(), np.zeros((2, 2)))
+    restored = metrics.deserialize({'class_name': 'MeanTensor', 'config': {
+        'name': 'm', 'dtype': 'float32'}})
+    assert isinstance(restored, metrics.MeanTensor) and restored.name == 'm'
+
+
+def test_numpy_reductions_of_eager_tensors(tf_keras):
+    # TensorFlow 2.21: np.mean(tensor) and friends give numpy's numbers.
+    import torch
+    from keras_compat import tensorflow_compat as tf
+    tensor = tf.constant([[1., 2.], [3., 5.]])
+    assert isinstance(np.mean(tensor), np.float32)
+    close(np.mean(tensor), 2.75)
+    close(np.sum(tensor, axis=0), [4., 7.])
+    close(np.max(tensor), 5.)
+    close(np.min(tensor, axis=1), [1., 3.])
+    close(np.std(tensor), 1.4790199)
+    close(np.var(tensor, axis=0), [1., 2.25])
+    close(np.prod(tensor), 30.)
+    assert np.all(tensor > 0) and not np.any(tensor > 9)
+    close(np.mean(tensor, keepdims=True), [[2.75]])
+    # The tensor methods keep torch's meaning.
+    assert torch.equal(tensor.sum(1), torch.tensor([3., 8.]))
+    assert torch.equal(tensor.max(0).indices, torch.tensor([1, 1]))
