@@ -735,8 +735,12 @@ def load_model(filepath, custom_objects=None, compile=True, verbose=False):
     `saving.keras_archive`, a SavedModel directory `model.save` wrote by
     `saving.saved_model_directory`; `ram://` paths are TensorFlow's RAM
     file system."""
-    from . import eras, keras_archive, saved_model_directory
+    from . import (eras, keras_archive, saved_model_directory,
+                   tensorflow_saved_model)
     filepath = saved_model_directory.model_source(filepath)
+    if isinstance(filepath, str) and os.path.isdir(filepath):
+        return tensorflow_saved_model.load_model(filepath, custom_objects,
+                                                 compile, verbose)
     if keras_archive.is_archive(filepath):
         return keras_archive.load_model(filepath, custom_objects, compile,
                                         verbose)

@@ -125,21 +125,21 @@ def model_source(filepath):
 
 
 def model_file(directory):
-    """The Keras model file of a SavedModel directory; a directory
-    TensorFlow wrote (graphs only) raises NotImplementedError, one with
-    neither an OSError, as TensorFlow words it."""
+    """The Keras model file of a SavedModel directory written here; the
+    directory itself when TensorFlow wrote it (`tensorflow_saved_model`
+    reads it); an OSError, as TensorFlow words it, for a directory with
+    neither."""
+    from . import tensorflow_saved_model
     path = os.path.join(directory, MODEL_FILE)
     if os.path.isfile(path):
         return path
-    if any(os.path.exists(os.path.join(directory, name))
-           for name in _TENSORFLOW_GRAPHS):
+    if tensorflow_saved_model.is_tensorflow_saved_model(directory):
+        return directory
+    if os.path.exists(os.path.join(directory, 'saved_model.pbtxt')):
         raise NotImplementedError(
-            'Loading %r: it is a SavedModel directory written by '
-            'TensorFlow, whose graph (saved_model.pb) needs TensorFlow. '
-            'Save the model with TensorFlow as an HDF5 file '
-            '(model.save("model.h5")) or a .keras archive, or its weights '
-            '(model.save_weights("weights.h5")), and load that.'
-            % directory)
+            'Loading %r: a SavedModel in text form (saved_model.pbtxt) is '
+            'not read; save it with TensorFlow as saved_model.pb or as an '
+            'HDF5 file (model.save("model.h5")).' % directory)
     raise OSError('SavedModel file does not exist at: %s' % os.path.join(
         directory, '{saved_model.pbtxt|saved_model.pb}'))
 
