@@ -96,7 +96,8 @@ def test_every_metric_has_a_parity_case():
     covered |= {'PrecisionAtRecall', 'RecallAtPrecision'}
     # Against tf_keras's values (tests/test_metrics_tf_keras.py).
     covered |= {'F1Score', 'FBetaScore', 'R2Score', 'IoU', 'BinaryIoU',
-                'OneHotIoU', 'OneHotMeanIoU', 'MeanRelativeError'}
+                'OneHotIoU', 'OneHotMeanIoU', 'MeanRelativeError',
+                'MeanTensor'}
     abstract = {'Metric', 'MeanMetricWrapper', 'Reduce',
                 'SensitivitySpecificityBase'}
     missing = sorted(min(names) for cls, names in
