@@ -321,15 +321,27 @@ class Optimizer(torch.optim.Optimizer):
         if names:
             self.__dict__.setdefault('_weight_names', {}).update(names)
         params = [p for p in params if p.requires_grad]
-        old_state = getattr(self, 'state', {}) if self._attached else {}
+        # The slots of every weight attached so far are kept: models that
+        # share this optimizer (a GAN's discriminator and combined model)
+        # attach their own weights in turn, and each weight's slots carry
+        # on from its last step, as they do in Keras.
+        kept = self.__dict__.setdefault('_kept_state', {})
+        if self._attached:
+            kept.update(self.state)
         torch.optim.Optimizer.__init__(self, [{'params': params}], {})
         for p in params:
-            if p in old_state:
-                self.state[p] = old_state[p]
+            if p in kept:
+                self.state[p] = kept[p]
         self._params = params
         self._layouts = dict(layouts or {})
         self._attached = True
         self._replay_key = tuple(id(p) for p in params)
+
+    def _attached_elsewhere(self, key):
+        """Whether the weights attached now are not those of `key` (the
+        ids of a model's trainable weights): another model compiled with
+        this optimizer attached its own since."""
+        return self._attached and self._replay_key != key
 
     def _require_attached(self):
         if not self._attached:
@@ -382,6 +394,18 @@ class Optimizer(torch.optim.Optimizer):
                 to_keras(tensor).copy_(value)
 
     @property
+    def lr(self):
+        """Keras 2.3's legacy `lr` of a subclass: its `learning_rate`, or
+        the `lr` it set itself (Keras 2.2's optimizers)."""
+        if 'lr' in self.__dict__:
+            return self.__dict__['lr']
+        return self.learning_rate
+
+    @lr.setter
+    def lr(self, value):
+        self.__dict__['lr'] = value
+
+    @property
     def weights(self):
         """[iterations] + slot variables, in Keras order and layout; for a
         `get_updates` optimizer, the list its `get_updates` set (empty
@@ -393,6 +417,9 @@ class Optimizer(torch.optim.Optimizer):
     def _builtin_weights(self):
         if not self._attached:
             return [self.iterations] + self._extra_weights()
+        called = self.__dict__.get('_called_weights')
+        if called is not None:
+            return list(called)
         return [self.iterations] + self._extra_weights() + [
             self._shown_slot(name, i) for name, i in self._slot_layout()]
 
@@ -486,7 +513,7 @@ class Optimizer(torch.optim.Optimizer):
         leading iterations value is accepted, as in Keras 2.2)."""
         params = self.weights
         weights = list(weights)
-        if self._custom_updates:
+        if self._custom_updates or '_called_weights' in self.__dict__:
             return self._set_assigned_weights(params, weights)
         if len(params) == len(weights) + 1:
             weights = [np.asarray(0)] + weights
@@ -763,6 +790,13 @@ class Optimizer(torch.optim.Optimizer):
         state = self.__dict__.get('_replay_state')
         if state is None or state[0] != key:
             state = self.__dict__['_replay_state'] = (key, [])
+        # Keras 2 calls get_updates once; each run here starts from the
+        # `updates` of before the first, so one that returns the list it
+        # built before (`if self.updates: return self.updates`) builds it
+        # again instead of returning updates of an earlier step.
+        before = self.__dict__.setdefault('_updates_before_replay',
+                                          list(self.updates))
+        self.updates = list(before)
         run = replay.Replay(state[1], loss, step_grads, dry)
         previous = replay.activate(run)
         try:
@@ -802,6 +836,7 @@ class Optimizer(torch.optim.Optimizer):
             if source is not None:
                 layouts[id(t)] = (source[1].to_keras, source[1].from_keras)
         self._attach_also(tensors, layouts)
+        self._weights_of_call(tensors)
         if self._custom_updates:
             # A subclass's get_updates that ends in the built-in one.
             self.weights = self._builtin_weights()
@@ -832,6 +867,21 @@ class Optimizer(torch.optim.Optimizer):
             type(self).__name__)
         self.updates = [increment, marker]
         return self.updates
+
+    def _weights_of_call(self, tensors):
+        """As Keras 2's get_updates sets `weights` to the step count and
+        the slots of the weights it was given, a call on some of the
+        weights (a wrapper stepping groups of weights by turns, each with
+        its own learning rate) shows theirs only."""
+        index = {id(p): i for i, p in enumerate(self._params)}
+        given = {index[id(t)] for t in tensors}
+        if len(given) == len(self._params):
+            self.__dict__.pop('_called_weights', None)
+            return
+        self.__dict__['_called_weights'] = \
+            [self.iterations] + self._extra_weights() + [
+                self._shown_slot(name, i)
+                for name, i in self._slot_layout() if i in given]
 
     def _updates_through_backend(self, views, params, grads, hypers,
                                  iterations):

@@ -439,9 +439,46 @@ def print_tensor(x, message=''):
     return x
 
 
+# Keras 2 on TensorFlow 1 names a variable within its graph: the name
+# scopes around it prefix the name, and a name in use gets '_1', '_2'
+# (`K.zeros(shape, name='m_0')` in two groups: 'm_0', 'm_0_1'). tf.keras 2
+# runs eagerly and does neither.
+_NAMES_IN_USE = {}
+_NAME_SCOPES = []
+
+
+def _unique_name(name):
+    """TensorFlow 1's `Graph.unique_name` (case-insensitive counts)."""
+    key = name.lower()
+    i = _NAMES_IN_USE.get(key, 0)
+    _NAMES_IN_USE[key] = i + 1
+    if i == 0:
+        return name
+    base = key
+    while key in _NAMES_IN_USE:
+        key = '%s_%d' % (base, i)
+        i += 1
+    _NAMES_IN_USE[key] = 1
+    return '%s_%d' % (name, i - 1)
+
+
+def _scoped_name(name):
+    """`name` inside the current name scopes, unique in the graph."""
+    return _unique_name('/'.join(_NAME_SCOPES[-1:] + [name]))
+
+
 @contextlib.contextmanager
 def name_scope(name):
-    yield name
+    """Prefixes the names of the variables made inside with `name/`
+    (made unique, as TensorFlow 1 does) in a Keras 2 program."""
+    if common.api_flavour() != 'keras' or not name:
+        yield name
+        return
+    _NAME_SCOPES.append(_scoped_name(str(name).rstrip('/')))
+    try:
+        yield name
+    finally:
+        _NAME_SCOPES.pop()
 
 
 @contextlib.contextmanager
@@ -505,6 +542,7 @@ def clear_session():
     """Resets layer-name counters and the forced learning phase, frees
     cached device memory."""
     common.reset_uids()
+    _NAMES_IN_USE.clear()
     common.clear_forced_learning_phase()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
@@ -553,6 +591,7 @@ def _shape_tuple(shape):
 @_replay.records_variable(_replay.shape_of_shape)
 def zeros(shape, dtype=None, name=None):
     """A variable of zeros."""
+    _name_filled_tensor(name or 'zeros')
     return _new_variable(torch.zeros(_shape_tuple(shape),
                                      dtype=torch_dtype(dtype)), name)
 
@@ -560,6 +599,7 @@ def zeros(shape, dtype=None, name=None):
 @_replay.records_variable(_replay.shape_of_shape)
 def ones(shape, dtype=None, name=None):
     """A variable of ones."""
+    _name_filled_tensor(name or 'ones')
     return _new_variable(torch.ones(_shape_tuple(shape),
                                     dtype=torch_dtype(dtype)), name)
 
@@ -575,9 +615,19 @@ def eye(size, dtype=None, name=None):
     return _new_variable(torch.eye(n, m, dtype=torch_dtype(dtype)), name)
 
 
+def _name_filled_tensor(name):
+    """Keras 2's K.zeros / K.ones make `tf.zeros(shape, name=name)` before
+    the variable of that value, which then takes the next unique name
+    ('m_0_1')."""
+    if common.api_flavour() == 'keras':
+        _scoped_name(name)
+
+
 def _new_variable(data, name):
     var = _graph.new_variable(data.to(get_device()))
     var._keras_name = name
+    if common.api_flavour() == 'keras':
+        var.__dict__['_keras_graph_name'] = _scoped_name(name or 'Variable')
     var.constraint = None
     return var
 
@@ -1004,13 +1054,22 @@ def dot(x, y):
 
 def batch_dot(x, y, axes=None):
     """Batch-wise dot product with Keras 2's axis rules (rank-2 inputs give
-    a `(batch, 1)` result)."""
+    a `(batch, 1)` result).
+
+    Keras 2.3 and tf.keras contract exactly `axes`. Standalone Keras 2.0-2.2
+    instead padded the lower-rank input with trailing 1s and ran a matmul
+    batched over every leading axis, `axes` only choosing which operand is
+    transposed; the two agree up to rank 3, and Keras 2 programs with a
+    rank-4 operand (capsule routing: `K.batch_dot(c, u_hat, [2, 2])`) get
+    the Keras 2.2 result unless they use tf.keras's API."""
     x, y = _t(x), _t(y)
     x_ndim, y_ndim = x.dim(), y.dim()
     if x_ndim < 2 or y_ndim < 2:
         raise ValueError('Can not do batch_dot on inputs with rank < 2. '
                          'Received inputs with shapes %s and %s.'
                          % (tuple(x.shape), tuple(y.shape)))
+    if builtins.max(x_ndim, y_ndim) > 3 and not common.is_tf_keras():
+        return _batch_dot_keras22(x, y, axes)
     if x.shape[0] != y.shape[0]:
         raise ValueError('Can not do batch_dot on inputs with different '
                          'batch sizes. Received inputs with shapes %s and '
@@ -1050,6 +1109,38 @@ def batch_dot(x, y, axes=None):
     elif orig_y_ndim == 2:
         result = result.squeeze(-1)
     return result
+
+
+def _batch_dot_keras22(x, y, axes):
+    """Standalone Keras 2.0-2.2's `batch_dot` (a matmul over the leading
+    axes after padding the lower-rank input with trailing 1s)."""
+    x_ndim, y_ndim = x.dim(), y.dim()
+    if isinstance(axes, int):
+        axes = [axes, axes]
+    if axes is None:
+        axes = [x_ndim - 1, y_ndim - 2]
+    if builtins.any(isinstance(a, (list, tuple)) for a in axes):
+        raise ValueError('Multiple target dimensions are not supported. '
+                         'Expected: None, int, (int, int), Provided: %s'
+                         % (axes,))
+    diff = builtins.abs(x_ndim - y_ndim)
+    if x_ndim > y_ndim:
+        y = y.reshape(tuple(y.shape) + (1,) * diff)
+    elif y_ndim > x_ndim:
+        x = x.reshape(tuple(x.shape) + (1,) * diff)
+    ndim = x.dim()
+    if axes[0] != ndim - 1:
+        x = x.transpose(-1, -2)
+    if axes[1] == ndim - 1:
+        y = y.transpose(-1, -2)
+    out = torch.matmul(x, y)
+    if diff:
+        idx = x_ndim + y_ndim - 3 if x_ndim > y_ndim else x_ndim - 1
+        for axis in reversed(range(idx, idx + diff)):
+            out = out.squeeze(axis)
+    if out.dim() == 1:
+        out = out.unsqueeze(1)
+    return out
 
 
 def transpose(x):

@@ -237,7 +237,9 @@ def _variable_name(variable):
     """TensorFlow's name of a variable: the name it was made with, else
     'Variable', and the output index (`K.variable(0., name='total')`:
     'total:0')."""
-    return '%s:0' % (variable.__dict__.get('_keras_name') or 'Variable')
+    name = variable.__dict__.get('_keras_graph_name') or \
+        variable.__dict__.get('_keras_name') or 'Variable'
+    return '%s:0' % name
 
 
 class KerasVariable(_VariableMethods, torch.nn.Parameter):

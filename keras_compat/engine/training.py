@@ -677,6 +677,12 @@ class Model(Network):
             # Freezing changes the trainable weights, so this is the
             # moment to tell layers about frozen containers.
             _mark_frozen_containers(self)
+        elif isinstance(self.optimizer, optimizers.Optimizer) and \
+                self.optimizer._attached_elsewhere(key):
+            # A model sharing this optimizer (a GAN's combined model and
+            # its discriminator) attached its weights since: these train
+            # in this model's steps.
+            self.optimizer._attach(trainable, layouts, names)
         self._constraint_records = constraints
 
     def _enter_training_flags(self):
