@@ -208,7 +208,8 @@ def test_initializer_computing_on_backend_variables():
     layer.build((None, 3))
     np.testing.assert_allclose(layer.get_weights()[1],
                                [-4.59512] * 2, rtol=1e-5)
-    assert layer.bias.requires_grad
+    assert layer.bias.trainable
+    assert any(w is layer.bias for w in layer.trainable_weights)
 
 
 def test_predict_of_a_model_whose_output_is_the_batch_loss():

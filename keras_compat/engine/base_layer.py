@@ -24,7 +24,7 @@ from .. import initializers, regularizers, constraints
 from ..backend import common, immutable, variable_graph
 from . import call_context
 from ..utils.generic_utils import to_list, unpack_singleton
-from .keras_tensor import KerasTensor, Node
+from .keras_tensor import DTypeName, KerasTensor, Node
 from ..backend.tensor_shape import TensorShape
 
 _ALLOWED_KWARGS = frozenset({'input_shape', 'batch_input_shape', 'batch_size',
@@ -215,6 +215,31 @@ class KerasWeightView(torch.Tensor):
         return bool(source[1].trainable and layer is not None and
                     layer.trainable)
 
+    @property
+    def grad(self):
+        """The gradient the weight's parameter holds, in Keras layout
+        (None before any backward pass)."""
+        source = self.__dict__.get('_keras_source')
+        layer = source[0]() if source is not None else None
+        if layer is None:
+            return None
+        grad = getattr(layer, source[1].attr).grad
+        to_keras = source[1].to_keras
+        return grad if grad is None or to_keras is None else to_keras(grad)
+
+    @grad.setter
+    def grad(self, value):
+        """Sets (None: clears) the gradient of the weight's parameter."""
+        source = self.__dict__.get('_keras_source')
+        layer = source[0]() if source is not None else None
+        if layer is None:
+            torch.Tensor.grad.__set__(self, value)
+            return
+        from_keras = source[1].from_keras
+        if value is not None and from_keras is not None:
+            value = from_keras(value)
+        getattr(layer, source[1].attr).grad = value
+
     def numpy(self):
         return _copy_to_numpy(self)
 
@@ -300,6 +325,28 @@ def _argument_names(params):
         return None
     return [p.name for p in params[2:]
             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+class _WeightList(list):
+    """A layer's `_trainable_weights` / `_non_trainable_weights`: storing
+    another layer's weight at an index (`layer._trainable_weights[0] =
+    other.kernel`) makes `layer.weights` list it there, as Keras 2's list
+    did."""
+
+    def __init__(self, layer, records):
+        list.__init__(self, [layer._listed_weight(r) for r in records])
+        self._layer = layer
+        self._records = records
+
+    def __setitem__(self, index, value):
+        list.__setitem__(self, index, value)
+        if isinstance(index, slice):
+            raise NotImplementedError(
+                'Assigning a slice of `_trainable_weights` is not supported; '
+                'assign one weight at a time (`_trainable_weights[i] = w`).')
+        record = self._records[index]
+        self._layer.__dict__.setdefault('_keras_listed_weights', {})[
+            record.name] = value
 
 
 class _WeightRecord(object):
@@ -406,6 +453,18 @@ def _defining_class(cls, name):
 
 def _is_library_class(klass):
     return klass.__module__.split('.')[0] == 'keras_compat'
+
+
+def _tensor_shaped(shape_fn):
+    """A built-in layer's `compute_output_shape` that gives tf.keras code
+    TensorShapes, as tf.keras's layers do (keras-tcn builds sub-layers
+    from `layer.compute_output_shape(shape)` and reads `.as_list()`);
+    Keras 2 code keeps getting tuples."""
+    @functools.wraps(shape_fn)
+    def compute_output_shape(self, *args, **kwargs):
+        shape = shape_fn(self, *args, **kwargs)
+        return _shape_for_build(shape) if common.is_tf_keras() else shape
+    return compute_output_shape
 
 
 def _lists_own_weights(cls):
@@ -612,6 +671,12 @@ class Layer(nn.Module):
         nn.Module.__init__(self)
         return self
 
+    def __init_subclass__(cls, **kwargs):
+        super(Layer, cls).__init_subclass__(**kwargs)
+        shape_fn = cls.__dict__.get('compute_output_shape')
+        if shape_fn is not None and _is_library_class(cls):
+            cls.compute_output_shape = _tensor_shaped(shape_fn)
+
     def __init__(self, **kwargs):
         if '_modules' not in self.__dict__:
             nn.Module.__init__(self)
@@ -697,6 +762,9 @@ class Layer(nn.Module):
         params = self.__dict__.get('_parameters')
         if params is not None and name in params:
             param = params[name]
+            view = self._shown_weight_view(name, param)
+            if view is not None:
+                return view
             if type(param) is nn.Parameter and \
                     common._ACTIVE_LOOP is None and \
                     variable_graph.recording():
@@ -714,6 +782,20 @@ class Layer(nn.Module):
             if isinstance(prop, property):
                 return prop.fget(self)
             raise
+
+    def _shown_weight_view(self, name, param):
+        """The weight view user code gets for `layer.kernel` read while
+        no model runs: the object `layer.weights` lists, as in Keras 2,
+        where `layer.kernel is layer.weights[0]` (iNNvestigate finds a
+        weight's attribute by identity). None elsewhere."""
+        if not variable_graph.idle() or \
+                immutable.is_library_code(sys._getframe(2).f_code):
+            return None
+        for record in self.__dict__.get('_keras_weights', ()):
+            if record.attr == name == record.shown_as == record.name and \
+                    record.to_keras is None:
+                return self._weight_view(record)
+        return None
 
     def __getstate__(self):
         # Pickled or deep-copied without the cache of weight views (they
@@ -1168,8 +1250,17 @@ class Layer(nn.Module):
                                which)
 
     def _views(self, which):
-        return [layer._weight_view(r) for layer, r in
+        return [layer._listed_weight(r) for layer, r in
                 self._weight_pairs(which)]
+
+    def _listed_weight(self, record):
+        """What `weights` lists for one weight: its view, or the weight
+        of another layer stored into this layer's `_trainable_weights`
+        list in its place (Keras 2 layer copies share weights so)."""
+        listed = self.__dict__.get('_keras_listed_weights')
+        if listed and record.name in listed:
+            return listed[record.name]
+        return self._weight_view(record)
 
     @property
     def dtype_policy(self):
@@ -1271,7 +1362,7 @@ class Layer(nn.Module):
         _check_model_weights_created(self)
         if common.is_tf_keras() and '_is_graph_network' in self.__dict__ \
                 and not _lists_own_weights(type(self)):
-            return [layer._weight_view(r)
+            return [layer._listed_weight(r)
                     for layer, r in self._all_records()]
         return self.trainable_weights + self.non_trainable_weights
 
@@ -1292,7 +1383,7 @@ class Layer(nn.Module):
         """Keras 2's list of this layer's own trainable weights (without
         those of the layers inside it), which layer libraries read in
         their own `trainable_weights` property (keras-multi-head)."""
-        return [self._weight_view(r) for r in self._records('trainable')]
+        return _WeightList(self, self._records('trainable'))
 
     @_trainable_weights.setter
     def _trainable_weights(self, weights):
@@ -1300,7 +1391,7 @@ class Layer(nn.Module):
 
     @property
     def _non_trainable_weights(self):
-        return [self._weight_view(r) for r in self._records('non_trainable')]
+        return _WeightList(self, self._records('non_trainable'))
 
     @_non_trainable_weights.setter
     def _non_trainable_weights(self, weights):
@@ -1361,12 +1452,22 @@ class Layer(nn.Module):
                 self._track_sublayer('listed_%d' % i, holder)
         return own
 
+    def _own_parameter(self, weight):
+        """The parameter behind a view of one of this layer's weights
+        (`self.W` read in `build`), else `weight`."""
+        source = weight.__dict__.get('_keras_source') \
+            if isinstance(weight, KerasWeightView) else None
+        if source is None or source[0]() is not self:
+            return weight
+        return getattr(self, source[1].attr)
+
     def _adopt_legacy_weights(self, weights, trainable):
         """`self.trainable_weights = [W, b]` (Keras 1): these weights, in
         this order, are the layer's trainable (or non-trainable) weights.
         Variables tracked as attributes that the list leaves out stop being
         weights of that kind, as the Keras setter replaces the list."""
-        weights = self._without_inner_layer_weights(weights)
+        weights = [self._own_parameter(w)
+                   for w in self._without_inner_layer_weights(weights)]
         listed = {id(w) for w in weights}
         from_attributes = self.__dict__.get('_keras_attribute_weights', ())
         found = {}
@@ -1942,6 +2043,8 @@ class Layer(nn.Module):
             out._keras_history = (self, node_index, i)
             if i < len(sparse) and sparse[i]:
                 out._keras_sparse_value = True
+        _attach_probe_values(outputs,
+                             self.__dict__.pop('_keras_probe_outputs', None))
         if self.supports_masking or self.__class__.compute_mask is not \
                 Layer.compute_mask:
             self._symbolic_masks(inputs, outputs)
@@ -2094,6 +2197,7 @@ class Layer(nn.Module):
                 out = nn.Module.__call__(self, real_inputs, *args, **kwargs)
             count = len(out) if isinstance(out, (list, tuple)) else 1
             self.__dict__['_keras_sparse_outputs'] = _sparse_flags(out)
+            self.__dict__['_keras_probe_outputs'] = out
             if probe.uses_gradients:
                 self._uses_gradients = True
         except Exception:
@@ -2171,6 +2275,10 @@ class Layer(nn.Module):
     def _probe_output_shape(self, inputs, input_shape, args, kwargs,
                             unknown_size, batch_size=2):
         def dummy(x):
+            value = _probe_value(x) if (batch_size, unknown_size) == (2, 3) \
+                else None
+            if value is not None:
+                return value
             shape = [batch_size if i == 0 and d is None else (
                 d if d is not None else unknown_size)
                 for i, d in enumerate(x._keras_shape)]
@@ -2218,6 +2326,8 @@ class Layer(nn.Module):
             return self._shape_after_failed_probe(input_shape, failure)
         self._call_losses = []
         self.__dict__['_keras_sparse_outputs'] = _sparse_flags(out)
+        if (batch_size, unknown_size) == (2, 3):
+            self.__dict__['_keras_probe_outputs'] = out
 
         def to_shape(t, ref_shapes):
             shape = list(t.shape)
@@ -2327,7 +2437,9 @@ class Layer(nn.Module):
         if not self._inbound_nodes:
             raise AttributeError('Layer ' + self.name + ' is not connected, '
                                  'no input to return.')
-        if len(self._inbound_nodes) > 1:
+        if len(self._inbound_nodes) > 1 and \
+                common.api_flavour() != 'tf.keras':
+            # (tf.keras gives the first call's input.)
             raise AttributeError(
                 'Layer ' + self.name + ' has multiple inbound nodes, hence '
                 'the notion of "layer input" is ill-defined. Use '
@@ -2339,7 +2451,9 @@ class Layer(nn.Module):
         if not self._inbound_nodes:
             raise AttributeError('Layer ' + self.name + ' has no inbound '
                                  'nodes.')
-        if len(self._inbound_nodes) > 1:
+        if len(self._inbound_nodes) > 1 and \
+                common.api_flavour() != 'tf.keras':
+            # (tf.keras gives the first call's output.)
             raise AttributeError(
                 'Layer ' + self.name + ' has multiple inbound nodes, hence '
                 'the notion of "layer output" is ill-defined. Use '
@@ -2587,13 +2701,72 @@ def _to_tensors(inputs):
 
 def _zeros_like_symbolic(x):
     """A small zero tensor of a symbolic tensor's shape (2 for an unknown
-    batch size, 3 for other unknown sizes)."""
+    batch size, 3 for other unknown sizes), or the value the probe of the
+    layer that made it gave."""
+    value = _probe_value(x)
+    if value is not None:
+        return value
     shape = [2 if i == 0 and d is None else (d if d is not None else 3)
              for i, d in enumerate(x._keras_shape)]
     dtype = K.torch_dtype(x.dtype) if x.dtype else torch.float32
     if getattr(x, '_keras_sparse_value', False):
         return _empty_sparse(shape, dtype)
     return torch.zeros(shape, dtype=dtype, device=K.get_device())
+
+
+def _probe_value(x):
+    """The value of a symbolic tensor with unknown sizes besides the first
+    on the probe's zero inputs: the run of the layer that made it, on the
+    probe values of its own inputs (None where the sizes are all known or
+    that run fails)."""
+    value = getattr(x, '_keras_probe_value', None)
+    shape = getattr(x, '_keras_shape', None)
+    history = getattr(x, '_keras_history', None)
+    if value is not None or not shape or not history or \
+            all(d is not None for d in shape[1:]):
+        return value
+    layer, node_index = history[0], history[1]
+    if layer is None or node_index >= len(layer._inbound_nodes) or \
+            '_keras_probing_value' in layer.__dict__:
+        return None
+    node = layer._inbound_nodes[node_index]
+    if not node.input_tensors:
+        return None
+    inputs = node.input_tensors if len(node.input_tensors) > 1 else \
+        node.input_tensors[0]
+    count = layer.__dict__.get('_keras_output_count', node)
+    layer.__dict__['_keras_probing_value'] = True
+    try:
+        layer._probe_output_count(inputs, (), dict(node.arguments))
+    finally:
+        del layer.__dict__['_keras_probing_value']
+        if count is node:
+            layer.__dict__.pop('_keras_output_count', None)
+        else:
+            layer.__dict__['_keras_output_count'] = count
+    _attach_probe_values(node.output_tensors,
+                         layer.__dict__.pop('_keras_probe_outputs', None))
+    return getattr(x, '_keras_probe_value', None)
+
+
+def _attach_probe_values(outputs, probed):
+    """Gives symbolic outputs the integer or boolean dtype of what `call`
+    returned on the probe's zero tensors (tf.keras traces the dtype); an
+    output with unknown sizes besides the first keeps that value, for the
+    probes of the layers it feeds: its sizes may follow other inputs' (an
+    attention mask of shape (length, length)), which zeros of sizes 2 and
+    3 would not."""
+    values = list(probed) if isinstance(probed, (list, tuple)) else [probed]
+    if probed is None or len(values) != len(outputs):
+        return
+    for out, value in zip(outputs, values):
+        if not isinstance(value, torch.Tensor) or value.is_sparse or \
+                value.dim() != len(out._keras_shape or ()):
+            continue
+        if not (value.is_floating_point() or value.is_complex()):
+            out.dtype = DTypeName(K.dtype(value))
+        if any(d is None for d in out._keras_shape[1:]):
+            out._keras_probe_value = value.detach()
 
 
 def track_named_dependency(owner, trackable, name, overwrite=False):

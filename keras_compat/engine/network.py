@@ -891,7 +891,15 @@ class Network(Layer):
                 'backend': 'tensorflow'}
 
     def to_json(self, **kwargs):
-        """The model configuration as a JSON string (Keras 2 format)."""
+        """The model configuration as a JSON string (Keras 2 format).
+        tf.keras also writes the functions and Keras objects a custom
+        layer's config holds (by name, by class and config); Keras 2
+        refuses them."""
+        if common.is_tf_keras():
+            from ..saving.hdf5 import get_json_type as tf_keras_json_type
+            return json.dumps(self._updated_config(),
+                              default=tf_keras_json_type, **kwargs)
+
         def get_json_type(obj):
             if type(obj).__module__ == np.__name__:
                 if isinstance(obj, np.ndarray):

@@ -102,6 +102,19 @@ class Recurrent(Layer):
         initial_state = K.tile(initial_state, [1, self.units])
         return [initial_state for _ in range(len(self.states))]
 
+    def get_initial_states(self, inputs):
+        """Keras 1's and early Keras 2.0's name of `get_initial_state`."""
+        return self.get_initial_state(inputs)
+
+    def _first_states(self, inputs):
+        """The states a sequence starts from: those of `get_initial_states`
+        where a subclass overrides that older name (attention decoders
+        written for Keras 2.0 start from states of several sizes), else
+        those of `get_initial_state`."""
+        if type(self).get_initial_states is not Recurrent.get_initial_states:
+            return self.get_initial_states(inputs)
+        return self.get_initial_state(inputs)
+
     def preprocess_input(self, inputs, training=None):
         return inputs
 
@@ -116,7 +129,7 @@ class Recurrent(Layer):
         elif self.stateful:
             initial_state = self.states
         else:
-            initial_state = self.get_initial_state(inputs)
+            initial_state = self._first_states(inputs)
         if isinstance(mask, list):
             mask = mask[0]
         if len(initial_state) != len(self.states):
