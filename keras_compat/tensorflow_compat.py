@@ -29,7 +29,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import backend as K
+from . import backend as _backend
 from .backend import common as _common
 from .backend import immutable as _immutable
 from .backend import ops as _ops
@@ -40,6 +40,9 @@ from .saving import saved_model_directory as _saved_model_directory
 from . import tensorflow_image_ops as _image_ops
 from . import tensorflow_signal as _signal_ops
 from . import tensorflow_sparse_graph as _sparse_graph
+from .tensorflow_internals import BackendKernels as _BackendKernels
+
+K = _BackendKernels(_backend)
 
 GIT_VERSION = 'keras_compat'
 # The TensorFlow version reported (`tf.__version__`, `tf.VERSION`,
@@ -2645,6 +2648,32 @@ def broadcast_to(input, shape, name=None):  # noqa: A002
                'broadcast_to')(input, shape)
 
 
+def broadcast_dynamic_shape(shape_x, shape_y):
+    """The shape (a 1-D int32 tensor) that tensors of shapes `shape_x`
+    and `shape_y` broadcast to."""
+    def fn(a, b):
+        shape = torch.broadcast_shapes(tuple(_shape_of(a)),
+                                       tuple(_shape_of(b)))
+        return torch.as_tensor(shape, dtype=torch.int32,
+                               device=K.get_device())
+    return _op(fn, 'broadcast_dynamic_shape')(shape_x, shape_y)
+
+
+def broadcast_static_shape(shape_x, shape_y):
+    """The TensorShape two static shapes broadcast to."""
+    x, y = TensorShape(shape_x), TensorShape(shape_y)
+    if x.rank is None or y.rank is None:
+        return TensorShape(None)
+    dims = []
+    for a, b in itertools.zip_longest(reversed(x.as_list()),
+                                      reversed(y.as_list()), fillvalue=1):
+        if a is not None and b is not None and 1 not in (a, b) and a != b:
+            raise ValueError('Incompatible shapes for broadcasting: %s and %s'
+                             % (x, y))
+        dims.append(b if a == 1 else a if b == 1 else a or b)
+    return TensorShape(dims[::-1])
+
+
 def meshgrid(*args, **kwargs):
     indexing = kwargs.get('indexing', 'xy')
     grids = torch.meshgrid(*[_t(a) for a in args], indexing=indexing)
@@ -3117,7 +3146,9 @@ def _stack_structures(elements):
 
 def _stacked(column):
     if _is_text(column[0]):
-        return np.array(column)
+        # (Plain bytes: numpy would read a string scalar's `dtype`.)
+        return np.array([bytes(e) if isinstance(e, bytes) else e
+                         for e in column])
     return torch.stack([_t(e) for e in column])
 
 
@@ -3905,6 +3936,13 @@ data = _submodule('data', 'Input pipelines.')
 data.Dataset = _datasets_module()
 data.AUTOTUNE = -1
 data.TextLineDataset = _text_line_dataset(data.Dataset)
+from . import tensorflow_records as _records  # noqa: E402
+data.TFRecordDataset = _records.tfrecord_dataset(data.Dataset, _file_names,
+                                                 _interleaved)
+for _name in ('TFRecordWriter', 'TFRecordOptions', 'FixedLenFeature',
+              'VarLenFeature', 'parse_single_example', 'parse_example',
+              'parse_single_sequence_example'):
+    setattr(io, _name, getattr(_records, _name))
 data.Dataset.list_files = staticmethod(
     lambda file_pattern, shuffle=None, seed=None, name=None: _list_files(
         file_pattern, shuffle, seed, data.Dataset))
@@ -4028,6 +4066,10 @@ dtypes.DType = DType
 
 # ------------------------------------------------------- train (TF1)
 train = _submodule('train', 'TF1 optimizers that Keras 2 compile took.')
+for _name in ('Example', 'SequenceExample', 'Features', 'Feature',
+              'FeatureList', 'FeatureLists', 'BytesList', 'FloatList',
+              'Int64List'):
+    setattr(train, _name, getattr(_records, _name))
 
 
 def _adam_optimizer(learning_rate=0.001, beta1=0.9, beta2=0.999,
@@ -4855,6 +4897,8 @@ def _install_layers_utils():
 _install_layers_utils()
 python.util = _submodule('python.util', 'Utilities.')
 python.util.nest = nest
+from . import tensorflow_internals as _internals  # noqa: E402
+_internals.install(python, custom_gradient, _submodule)
 python.ops.variable_scope = _submodule('python.ops.variable_scope',
                                        'Variable scopes.')
 python.ops.variable_scope.variable_scope = variable_scope
@@ -5729,6 +5773,7 @@ class SparseTensor(object):
         self.indices = torch.as_tensor(np.asarray(indices), dtype=torch.int64)
         # (Python floats become float32 and ints int32, as in TensorFlow.)
         self.values = _t(values) if isinstance(values, torch.Tensor) \
+            else _text_values(values) if _is_text_list(values) \
             else torch.as_tensor(np.asarray(values,
                                             _default_dtype(values)))
         self.dense_shape = torch.as_tensor(np.asarray(dense_shape),
@@ -5740,16 +5785,36 @@ class SparseTensor(object):
 
     @property
     def dtype(self):
-        return as_dtype(self.values.dtype)
+        return string if isinstance(self.values, np.ndarray) \
+            else as_dtype(self.values.dtype)
 
     def __repr__(self):
         return 'SparseTensor(indices=%s, values=%s, dense_shape=%s)' % (
             self.indices, self.values, self.dense_shape)
 
 
+def _is_text_list(values):
+    return _is_text(values) or isinstance(values, (list, tuple)) and \
+        len(values) > 0 and _is_text(values[0])
+
+
+def _text_values(values):
+    """String values, as a numpy object array (torch has no strings)."""
+    return np.array([v if isinstance(v, bytes) else str(v).encode('utf8')
+                     for v in np.ravel(np.asarray(values, dtype=object))],
+                    dtype=object)
+
+
 def _sparse_to_dense(sp_input, default_value=None, validate_indices=True,
                      name=None):
     shape = tuple(int(d) for d in sp_input.dense_shape)
+    if isinstance(sp_input.values, np.ndarray):
+        dense = np.full(shape, b'' if default_value is None
+                        else default_value, dtype=object)
+        for index, value in builtins.zip(sp_input.indices.tolist(),
+                                         sp_input.values):
+            dense[tuple(index)] = value
+        return dense
     dense = torch.full(shape, 0 if default_value is None else default_value,
                        dtype=sp_input.values.dtype,
                        device=sp_input.values.device)

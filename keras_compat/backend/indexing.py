@@ -63,6 +63,11 @@ def _any_step_backward(index):
     return type(index) is slice and steps_backward(index)
 
 
+def _has_slicing_item(index):
+    return any(item is None or item is Ellipsis or type(item) is slice
+               for item in index)
+
+
 def index_backward_steps():
     """Gives torch tensors TensorFlow's backward slices everywhere
     (`K.shape(x)[1:3][::-1]`, `boxes[..., ::-1]` in a script's own code,
@@ -73,6 +78,10 @@ def index_backward_steps():
         return
 
     def __getitem__(self, index):
+        if type(index) is list and _has_slicing_item(index):
+            # (TensorFlow reads a list of slices and None as a tuple;
+            # torch 2.9 stops doing so.)
+            index = tuple(index)
         if _any_step_backward(index):
             self, index = forward_steps(self, index)
         return torch_getitem(self, index)

@@ -18,7 +18,7 @@ class LeakyReLU(Layer):
     def __init__(self, alpha=0.3, **kwargs):
         super(LeakyReLU, self).__init__(**kwargs)
         self.supports_masking = True
-        self.alpha = float(alpha)
+        self.alpha = float(K.cast_to_floatx(alpha))
 
     def call(self, inputs):
         return F.leaky_relu(inputs, self.alpha)
@@ -99,7 +99,7 @@ class ELU(Layer):
     def __init__(self, alpha=1.0, **kwargs):
         super(ELU, self).__init__(**kwargs)
         self.supports_masking = True
-        self.alpha = float(alpha)
+        self.alpha = float(K.cast_to_floatx(alpha))
 
     def call(self, inputs):
         return F.elu(inputs, self.alpha)
@@ -119,7 +119,7 @@ class ThresholdedReLU(Layer):
     def __init__(self, theta=1.0, **kwargs):
         super(ThresholdedReLU, self).__init__(**kwargs)
         self.supports_masking = True
-        self.theta = float(theta)
+        self.theta = float(K.cast_to_floatx(theta))
 
     def call(self, inputs, mask=None):
         return inputs * (inputs > self.theta).to(inputs.dtype)
