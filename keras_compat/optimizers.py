@@ -255,6 +255,8 @@ class Optimizer(torch.optim.Optimizer):
         if name == 'learning_rate':
             value = self._take_schedule(value)
         self._hyper[name] = _hyper_tensor(value, name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            self.__dict__.setdefault('_given_hypers', {})[name] = value
 
     def _take_schedule(self, value):
         """tf.keras's `learning_rate=<LearningRateSchedule>` (or its config
@@ -575,7 +577,7 @@ class Optimizer(torch.optim.Optimizer):
                         'clipvalue') + _EMA_KEYS + ('jit_compile',):
                 config[key] = getattr(self, key, None)
             config['is_legacy_optimizer'] = False
-            config.update(own)
+            config.update(self._as_given(own))
             return config
         config = {'name': name} if flavour else {}
         config.update(own)
@@ -592,6 +594,18 @@ class Optimizer(torch.optim.Optimizer):
     def _own_config(self):
         """The hyperparameters of a built-in optimizer's config."""
         return {}
+
+    def _as_given(self, own):
+        """tf.keras 2.11+ writes its hyperparameters other than the
+        learning rate (plain attributes there) as they were given (0.9,
+        not float32's 0.8999999761581421), unless changed since."""
+        given = self.__dict__.get('_given_hypers', {})
+        for key, value in own.items():
+            if key != 'learning_rate' and key in given and \
+                    isinstance(value, float) and \
+                    float(np.float32(given[key])) == value:
+                own[key] = given[key]
+        return own
 
     @classmethod
     def from_config(cls, config):
@@ -1335,6 +1349,9 @@ def _tf_keras_flavoured(cls_name, kwargs):
 def _fill_tf_keras_defaults(cls_name, kwargs):
     for name, value in _TF_DEFAULTS.get(cls_name, {}).items():
         if not (name == 'learning_rate' and 'lr' in kwargs):
+            kwargs.setdefault(name, value)
+    if kwargs.get('is_legacy_optimizer') is False:
+        for name, value in _TF_NEW_DEFAULTS.get(cls_name, {}).items():
             kwargs.setdefault(name, value)
 
 
@@ -2328,6 +2345,8 @@ _TF_DEFAULTS = {'Adagrad': {'learning_rate': 0.001,
                 'Adadelta': {'learning_rate': 0.001},
                 'Adamax': {'learning_rate': 0.001},
                 'Nadam': {'learning_rate': 0.001}}
+# Defaults of tf.keras 2.11+'s optimizers only.
+_TF_NEW_DEFAULTS = {'RMSprop': {'ema_overwrite_frequency': 100}}
 
 
 def _flavour(cls, legacy):

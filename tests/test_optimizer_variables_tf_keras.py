@@ -356,3 +356,25 @@ def test_keras_2_weights_keep_keras_2_order_and_names():
         'Adam/iterations:0', 'training/Adam/m_0:0', 'training/Adam/m_1:0',
         'training/Adam/v_0:0', 'training/Adam/v_1:0',
         'training/Adam/vhat_0:0', 'training/Adam/vhat_1:0']
+
+
+def test_tf_keras_optimizer_configs_keep_the_given_values(tf_keras):
+    # tf_keras 2.21: get_config() of the default optimizers (the learning
+    # rate is a float32 variable there; the other hyperparameters are
+    # written as given, and RMSprop overwrites with its EMA every 100
+    # steps by default).
+    adam = optimizers.Adam().get_config()
+    assert (adam['beta_1'], adam['beta_2'], adam['epsilon']) == \
+        (0.9, 0.999, 1e-07)
+    assert adam['learning_rate'] == pytest.approx(0.001, rel=1e-7)
+    rmsprop = optimizers.RMSprop().get_config()
+    assert (rmsprop['rho'], rmsprop['ema_overwrite_frequency']) == (0.9, 100)
+    assert optimizers.Nadam().get_config()['ema_overwrite_frequency'] is None
+    sgd = optimizers.SGD(0.1, momentum=0.8).get_config()
+    assert sgd['momentum'] == 0.8
+    changed = optimizers.SGD(0.1, momentum=0.8)
+    keras.backend.set_value(changed.momentum, 0.5)
+    assert changed.get_config()['momentum'] == 0.5
+    # A legacy optimizer keeps the ema options out of its config.
+    assert 'ema_overwrite_frequency' not in \
+        optimizers.RMSprop(lr=0.01).get_config()
