@@ -303,6 +303,7 @@ class Model(Network):
         """Configures the model for training (see Keras 2's
         `Model.compile`)."""
         self._init_training_state()
+        self.__dict__.pop('_compiled_by_loading', None)
         unknown = set(kwargs) - _ALLOWED_COMPILE_KWARGS
         if unknown:
             raise TypeError('Invalid keyword argument(s) in `compile`: %s'
@@ -437,9 +438,11 @@ class Model(Network):
         name appended to this list names the next tensor appended to
         `metrics_tensors`, as in Keras 2.2."""
         tracker = self._metrics_tracker
-        if common.is_tf_keras() and (tracker is None or
-                                     not tracker.loss_computed):
-            # tf.keras lists them once a batch was trained or evaluated.
+        if common.is_tf_keras() and (tracker is None or not (
+                tracker.loss_computed or
+                self.__dict__.get('_compiled_by_loading'))):
+            # tf.keras lists them once a batch was trained or evaluated,
+            # or load_model compiled the model.
             return _MetricNames([], [])
         names = [] if tracker is None else tracker.names()
         names += [name for name, _, _ in self._graph_metrics

@@ -775,6 +775,9 @@ def compile_from_training_config(model, training_config, custom_objects,
             n_outputs),
         loss_weights=training_config.get('loss_weights'),
         sample_weight_mode=training_config.get('sample_weight_mode'))
+    # (tf.keras builds the compiled loss and metrics of a loaded model:
+    # its metrics_names are listed at once.)
+    model.__dict__['_compiled_by_loading'] = True
 
 
 def _load_model(filepath, custom_objects, compile, report):

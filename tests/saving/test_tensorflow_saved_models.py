@@ -64,6 +64,9 @@ def test_functional_with_metadata_in_the_graph_file(tmp_path):
     assert model.name == 'two_heads' and \
         model.output_names == ['out_a', 'out_b']
     assert type(model.optimizer).__name__ == 'Adam'
+    # tf_keras builds a loaded model's compiled metrics: names at once.
+    assert model.metrics_names == ['loss', 'out_a_loss', 'out_b_loss',
+                                   'out_b_accuracy']
     close(model.evaluate(X, [Y, YB], verbose=0),
           [0.48738813400268555, 0.19370126724243164, 0.5873737335205078,
            0.75])
@@ -124,3 +127,18 @@ def test_a_saved_model_without_keras_metadata_is_refused(tmp_path):
     with pytest.raises(NotImplementedError,
                        match='holds no Keras model metadata'):
         models.load_model(path)
+
+
+def test_metric_names_of_a_model_loaded_from_hdf5(tmp_path):
+    # tf_keras 2.21: ['loss', 'accuracy'] after load_model; a compile()
+    # of one's own lists them after the first batch only.
+    model = keras.Sequential([keras.layers.Dense(3, activation='softmax',
+                                                 input_shape=(4,))])
+    model.compile('adam', 'sparse_categorical_crossentropy',
+                  metrics=['accuracy'])
+    assert model.metrics_names == []
+    model.save(str(tmp_path / 'm.h5'))
+    loaded = models.load_model(str(tmp_path / 'm.h5'))
+    assert loaded.metrics_names == ['loss', 'accuracy']
+    loaded.compile('sgd', 'mse')
+    assert loaded.metrics_names == []
