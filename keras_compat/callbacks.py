@@ -471,6 +471,9 @@ class ProgbarLogger(Callback):
         if not self.verbose:
             return
         print('Epoch %d/%d' % (epoch + 1, self.epochs))
+        if not K.common.is_tf_keras():
+            self._keras2_epoch_begin()
+            return
         if self.count_mode == 'steps':
             target = self.params.get('steps')
             samples = self.params.get('samples')
@@ -490,10 +493,76 @@ class ProgbarLogger(Callback):
                                unit_name=unit)
         self._last = 0.
 
+    def _keras2_epoch_begin(self):
+        # Keras 2's loops count the samples of arrays given without
+        # `steps_per_epoch`, the steps otherwise.
+        samples = self.params.get('samples')
+        self._count_samples = samples is not None and (
+            self.count_mode == 'samples' or self.params.get('steps') is None)
+        self.target = samples if self._count_samples else \
+            self.params.get('steps')
+        self.seen = 0
+        self._first_size = None
+        self._samples_seen = 0
+        self._odd_batches = []
+        self.progbar = Progbar(target=self.target, verbose=self.verbose,
+                               stateful_metrics=self.stateful_metrics)
+
+    def _keras2_batch_end(self, logs):
+        size = dict.get(logs, 'size', 0)
+        self.seen += size if self._count_samples else 1
+        self._samples_seen += size
+        if self._first_size is None:
+            self._first_size = size
+        elif size != self._first_size and not self._count_samples:
+            # (Its own loss enters Keras 2's step-averaged loss.)
+            self._odd_batches.append((size, logs.get('loss')))
+        bar = self.progbar
+        if self.target is not None and self.seen >= self.target:
+            return
+        if self.verbose == 1 and \
+                time.time() - bar._last_update < bar.interval:
+            return
+        if self.verbose == 1 or self.target is None:
+            bar.set_values(self.seen, self._keras2_values(
+                logs.running_values() if isinstance(logs, BatchLogs)
+                else logs))
+
+    def _keras2_values(self, logs):
+        """The values Keras 2's bar shows: those of `params['metrics']`
+        (the model's, then the validation ones) found in the logs."""
+        names = self.params.get('metrics')
+        if names is None:
+            return self._values(logs)
+        return [(k, logs[k]) for k in names if k in logs]
+
+    def _keras2_loss(self, loss):
+        """The loss Keras 2's step-counting bar ends on: the mean of the
+        batch losses and the epoch's loss, step-weighted (the epoch's loss
+        itself when the batches are of one size)."""
+        if not self._odd_batches or not self._first_size:
+            return loss
+        odd_sum = sum(v for _, v in self._odd_batches if v is not None)
+        odd_weighted = sum(n * v for n, v in self._odd_batches
+                           if v is not None)
+        batch_sum = (loss * self._samples_seen - odd_weighted) / \
+            self._first_size + odd_sum
+        return (batch_sum + loss) / (self.seen + 1)
+
+    def _keras2_epoch_end(self, logs):
+        values = self._keras2_values(logs)
+        if not self._count_samples:
+            values = [(k, self._keras2_loss(v) if k == 'loss' else v)
+                      for k, v in values]
+        self.progbar.set_values(self.seen, values)
+
     def on_batch_end(self, batch, logs=None):
         if not self.verbose or self.progbar is None:
             return
         logs = logs if logs is not None else {}
+        if not K.common.is_tf_keras():
+            self._keras2_batch_end(logs)
+            return
         if self.count_mode == 'steps':
             self.seen = batch + 1
         else:
@@ -514,8 +583,30 @@ class ProgbarLogger(Callback):
     def on_epoch_end(self, epoch, logs=None):
         if not self.verbose or self.progbar is None:
             return
+        if not K.common.is_tf_keras():
+            self._keras2_epoch_end(logs or {})
+            return
         target = self.target if self.target is not None else self.seen
         self.progbar.set_values(target, self._values(logs or {}))
+
+
+class InferenceProgbar(object):
+    """Standalone Keras 2's bar in evaluate and predict (drawn with
+    verbose=1 only): it counts the samples of arrays given without `steps`
+    (the steps otherwise) and shows no metric values. The loop calls it
+    with each batch's size."""
+
+    def __init__(self, batches, steps):
+        samples = getattr(batches, 'num_samples', None)
+        self.count_samples = samples is not None and \
+            getattr(batches, 'steps', None) is None
+        self.seen = 0
+        self.progbar = Progbar(target=samples if self.count_samples
+                               else steps)
+
+    def __call__(self, size):
+        self.seen += size if self.count_samples else 1
+        self.progbar.update(self.seen)
 
 
 class _HistoryDict(_AliasedDict):

@@ -292,13 +292,14 @@ class _kept_epoch_metrics(object):
         return False
 
 
-def evaluate_loop(model, batches, callback_list=None):
-    """The logs of one pass over `batches` without updates."""
+def evaluate_loop(model, batches, callback_list=None, progress=None):
+    """The logs of one pass over `batches` without updates (`progress`,
+    if given, is called with each batch's size)."""
     with _kept_epoch_metrics(model):
-        return _evaluate_loop(model, batches, callback_list)
+        return _evaluate_loop(model, batches, callback_list, progress)
 
 
-def _evaluate_loop(model, batches, callback_list):
+def _evaluate_loop(model, batches, callback_list, progress=None):
     host_memory.reuse_freed_memory()
     model._metrics_tracker.reset()
     model._set_mode(inference_phase())
@@ -319,6 +320,8 @@ def _evaluate_loop(model, batches, callback_list):
                     cbks.BatchLogs(batch_log_keys(step, size),
                                    model._metrics_tracker.results_dict,
                                    model))
+            if progress is not None:
+                progress(size)
     return global_results(model)
 
 
@@ -338,14 +341,12 @@ def run_evaluation(model, batches, verbose, callbacks):
     callback_list.set_model(model)
     callback_list.set_params(
         loop_params(verbose, data_adapter.known_steps(batches)))
-    bar = None
+    bar = progress = None
     if verbose and distributed.is_chief():
-        from ..utils.generic_utils import Progbar
-        bar = Progbar(target=data_adapter.known_steps(batches),
-                      verbose=verbose)
+        bar, progress = _inference_bar(batches, verbose)
     try:
         callback_list.on_test_begin()
-        logs = evaluate_loop(model, batches, callback_list)
+        logs = evaluate_loop(model, batches, callback_list, progress)
     except BaseException:
         callback_list._close_resources()
         raise
@@ -370,13 +371,13 @@ def predict_loop(model, batches, verbose=0, callbacks=None):
     callback_list.set_model(model)
     callback_list.set_params(
         loop_params(verbose, data_adapter.known_steps(batches)))
-    bar = None
+    bar = progress = None
     if verbose == 1:
-        from ..utils.generic_utils import Progbar
-        bar = Progbar(target=data_adapter.known_steps(batches), verbose=1)
+        bar, progress = _inference_bar(batches, verbose)
     try:
         callback_list.on_predict_begin()
-        results = _predict_batches(model, batches, callback_list, bar)
+        results = _predict_batches(model, batches, callback_list, bar,
+                                   progress)
     except BaseException:
         callback_list._close_resources()
         raise
@@ -386,6 +387,18 @@ def predict_loop(model, batches, verbose=0, callbacks=None):
          for parts in results]
     arrays = arrays[0] if len(arrays) == 1 else arrays
     return strategy.gather_predictions(arrays) if split else arrays
+
+
+def _inference_bar(batches, verbose):
+    """The progress bar of evaluate or predict: tf.keras's, which counts
+    the steps and shows evaluate's values at the end, or (Keras 2, verbose=1
+    only) a per-batch `progress` call drawing Keras 2's bar."""
+    steps = data_adapter.known_steps(batches)
+    if not common.is_tf_keras():
+        return None, (cbks.InferenceProgbar(batches, steps)
+                      if verbose == 1 else None)
+    from ..utils.generic_utils import Progbar
+    return Progbar(target=steps, verbose=verbose), None
 
 
 def _as_returned(array):
@@ -408,7 +421,7 @@ def _joined_batches(parts):
                       for part in parts])
 
 
-def _predict_batches(model, batches, callback_list, bar):
+def _predict_batches(model, batches, callback_list, bar, progress=None):
     want_begin = callback_list.wants_batch('predict', 'begin')
     want_end = callback_list.wants_batch('predict', 'end')
     rows = LazyRows(model)
@@ -439,6 +452,9 @@ def _predict_batches(model, batches, callback_list, bar):
                 callback_list.batch_hook('predict', 'end', step, logs)
             if bar is not None:
                 bar.set_values(step + 1, [])
+            if progress is not None:
+                progress(int(batch.inputs[0].shape[0]) if batch.inputs
+                         else 1)
     return results
 
 

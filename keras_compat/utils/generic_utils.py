@@ -340,12 +340,34 @@ def _format_duration(seconds):
     return '%.0fus' % (seconds * 1e6)
 
 
+def _eta_text(eta):
+    if eta > 3600:
+        eta_format = '%d:%02d:%02d' % (
+            eta // 3600, (eta % 3600) // 60, eta % 60)
+    elif eta > 60:
+        eta_format = '%d:%02d' % (eta // 60, eta % 60)
+    else:
+        eta_format = '%ds' % eta
+    return ' - ETA: %s' % eta_format
+
+
+def _keras2_time_per_step(seconds):
+    """Keras 2's ` 12ms/step` (` 0us/step` for no time)."""
+    if seconds >= 1:
+        return ' %.0fs/step' % seconds
+    if seconds >= 1e-3:
+        return ' %.0fms/step' % (seconds * 1e3)
+    return ' %.0fus/step' % (seconds * 1e6)
+
+
 class Progbar(object):
     """Keras's text progress bar.
 
     In a terminal (verbose=1) it redraws one line with a bar, the ETA and
     the running averages; elsewhere (a log file, verbose=2) it prints one
     line when the target is reached, never a wall of carriage returns.
+    Keras 2 programs get standalone Keras 2's bar, which elsewhere writes
+    a new line at each redraw.
 
     Arguments:
         target: total number of steps expected, None if unknown.
@@ -371,6 +393,11 @@ class Progbar(object):
         self._values_order = []
         self._start = time.time()
         self._last_update = 0
+        # Standalone Keras 2's bar (its own `keras.utils.Progbar`, which
+        # Keras 2 programs get) draws as it goes also when stdout is not a
+        # terminal, and its verbose=2 line has no counts or step times.
+        from ..backend import common
+        self._keras2 = not common.is_tf_keras()
 
     # Keras 2.0-2.1's names of the bar's state, which hand-written loops
     # and progress-bar subclasses read.
@@ -410,6 +437,8 @@ class Progbar(object):
         self._render(current)
 
     def _render(self, current):
+        if self._keras2:
+            return self._render_keras2(current)
         now = time.time()
         finalize = self.target is not None and current >= self.target
         info = ' - %.0fs' % (now - self._start)
@@ -429,15 +458,7 @@ class Progbar(object):
             sys.stdout.write(bar)
             time_per_unit = (now - self._start) / current if current else 0
             if self.target is not None and not finalize:
-                eta = time_per_unit * (self.target - current)
-                if eta > 3600:
-                    eta_format = '%d:%02d:%02d' % (
-                        eta // 3600, (eta % 3600) // 60, eta % 60)
-                elif eta > 60:
-                    eta_format = '%d:%02d' % (eta // 60, eta % 60)
-                else:
-                    eta_format = '%ds' % eta
-                info = ' - ETA: %s' % eta_format
+                info = _eta_text(time_per_unit * (self.target - current))
             else:
                 info += self._time_per_unit(time_per_unit)
             info += self._values_text()
@@ -464,6 +485,40 @@ class Progbar(object):
                 sys.stdout.flush()
         self._last_update = now
 
+    def _render_keras2(self, current):
+        """Keras 2's drawing: at most every `interval` seconds (and at
+        the target), on a new line where stdout is not a terminal;
+        verbose=2 prints ` - 3s - loss: ...` at the target."""
+        now = time.time()
+        done = self.target is not None and current >= self.target
+        info = ' - %.0fs' % (now - self._start)
+        if self.verbose == 1:
+            if now - self._last_update < self.interval and not done and \
+                    self.target is not None:
+                return
+            prev_total_width = self._total_width
+            sys.stdout.write(('\b' * prev_total_width + '\r')
+                             if self._dynamic_display else '\n')
+            bar = self._bar(current)
+            self._total_width = len(bar)
+            sys.stdout.write(bar)
+            time_per_unit = (now - self._start) / current if current else 0
+            if self.target is not None and not done:
+                info = _eta_text(time_per_unit * (self.target - current))
+            else:
+                info += _keras2_time_per_step(time_per_unit)
+            info += self._values_text()
+            self._total_width += len(info)
+            if prev_total_width > self._total_width:
+                info += (' ' * (prev_total_width - self._total_width))
+            sys.stdout.write(info + ('\n' if done else ''))
+            sys.stdout.flush()
+        elif self.verbose == 2 and (self.target is None or done):
+            # (Keras 2 writes a negative value here as `%.4e`.)
+            sys.stdout.write(info + self._values_text(signed=True) + '\n')
+            sys.stdout.flush()
+        self._last_update = now
+
     def _bar(self, current):
         if self.target is None:
             return '%7d/Unknown' % current
@@ -485,12 +540,12 @@ class Progbar(object):
             return ' %.0fms/%s' % (time_per_unit * 1e3, self.unit_name)
         return ' %.0fus/%s' % (time_per_unit * 1e6, self.unit_name)
 
-    def _values_text(self):
+    def _values_text(self, signed=False):
         text = ''
         for k in self._values_order:
             total, count = self._values[k]
             avg = total / max(1, count)
-            if abs(avg) > 1e-3:
+            if (avg if signed else abs(avg)) > 1e-3:
                 text += ' - %s: %.4f' % (k, avg)
             else:
                 text += ' - %s: %.4e' % (k, avg)
