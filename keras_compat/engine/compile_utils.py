@@ -1,5 +1,6 @@
 """What `compile()` turns losses, loss weights and metrics into: one loss
 and a list of metric objects per model output, with Keras's log names."""
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -211,6 +212,9 @@ def keras2_loss_graph(compiled, outputs, weight_modes, model):
             weight_modes[i] == 'temporal'
         weights = K.placeholder(ndim=2 if temporal else 1,
                                 name=name + '_sample_weights')
+        # Unfed, the weights are ones (tf.keras's placeholder_with_default).
+        weights._feed_default = np.ones((1,) * (2 if temporal else 1),
+                                        K.floatx())
         targets.append(target)
         sample_weights.append(weights)
         value = _keras2_weighted_loss(loss.fn, target, output, weights)

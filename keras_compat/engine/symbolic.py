@@ -790,12 +790,11 @@ class Function(object):
             # tf.keras flattens nested lists of arrays ((x, y, weights)
             # as `_standardize_user_data` returns them).
             values = _flattened_arrays(values)
-        if len(values) < len(self.inputs) and not any(
-                is_symbolic(x) for x in self.inputs[len(values):]):
-            # Keras 2 feeds the inputs pairwise: a learning phase left
-            # out at the end is not fed and takes its default (code
-            # passes it only when some layer behaves differently in
-            # training).
+        if len(values) < len(self.inputs):
+            # Keras 2 feeds the inputs pairwise: an input left out at the
+            # end is not fed. A learning phase then takes its default; a
+            # placeholder may go unfed where no output depends on it
+            # (`K.function(inputs + targets, layer_outputs)([x])`).
             values = values + [None] * (len(self.inputs) - len(values))
         if len(values) != len(self.inputs):
             raise ValueError('K.function expects %d input values, got %d.'
@@ -803,15 +802,20 @@ class Function(object):
         # Not fed, the phase is the one `K.set_learning_phase` forced
         # (Keras 2 built the layers with it), else 0.
         phase = common.forced_learning_phase() or 0
-        tensors = []
+        tensors, fed = [], []
         for symbolic, value in zip(self.inputs, values):
             if not is_symbolic(symbolic):
                 if value is not None:
                     phase = int(np.asarray(value))
                 continue
-            tensors.append(_as_input(value, symbolic))
-        computed = self._run(tensors, phase)
-        for symbolic, tensor in zip(self._symbolic_inputs, tensors):
+            if value is None:
+                # (A placeholder with a default, as the sample weights.)
+                value = getattr(symbolic, '_feed_default', None)
+            if value is not None:
+                tensors.append(_as_input(value, symbolic))
+                fed.append(symbolic)
+        computed = self._run(tensors, phase, self._network_over(fed))
+        for symbolic, tensor in zip(fed, tensors):
             computed.setdefault(id(symbolic), tensor)
         results = [_to_numpy(computed[id(out)] if is_symbolic(out) else
                              _eager_value(out)) for out in self.outputs]
@@ -822,8 +826,28 @@ class Function(object):
                 update.apply()
         return results[0] if self.single_output else results
 
-    def _run(self, tensors, phase):
-        network = self._network
+    def _network_over(self, fed):
+        """The recorded graph computed from the `fed` inputs only: an
+        output needing an input left unfed raises, as a TensorFlow 1
+        session run did."""
+        from .network import Network
+        if self._network is None or len(fed) == len(self._symbolic_inputs):
+            return self._network
+        key = tuple(id(x) for x in fed)
+        partial = self.__dict__.setdefault('_partial_networks', {})
+        if key not in partial:
+            unfed = [x.name for x in self._symbolic_inputs
+                     if all(x is not f for f in fed)]
+            try:
+                partial[key] = Network(fed, self._network.outputs)
+            except ValueError:
+                from ..tensorflow_compat import errors
+                raise errors.InvalidArgumentError(
+                    'You must feed a value for placeholder tensor(s) %s.'
+                    % ', '.join(unfed)) from None
+        return partial[key]
+
+    def _run(self, tensors, phase, network):
         if network is None:
             return {}
         was = [m.training for m in network.modules()]
