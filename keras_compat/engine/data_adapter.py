@@ -464,7 +464,12 @@ class ArrayBatches(object):
     def _order(self):
         if not self.shuffle:
             return None
-        index_array = np.arange(self.num_samples)
+        # One index array for the whole fit, shuffled again (in place) at
+        # each epoch, as Keras 2's fit loop does: with np.random seeded,
+        # every epoch's order is Keras's.
+        index_array = self.__dict__.get('_index_array')
+        if index_array is None or len(index_array) != self.num_samples:
+            index_array = np.arange(self.num_samples)
         if self.shuffle == 'batch':
             batch_count = len(index_array) // self.batch_size
             last = index_array[batch_count * self.batch_size:]
@@ -474,7 +479,8 @@ class ArrayBatches(object):
             index_array = np.append(head.flatten(), last)
         else:
             np.random.shuffle(index_array)
-        order = torch.from_numpy(index_array).to(self.device)
+        self._index_array = index_array
+        order = torch.from_numpy(index_array.copy()).to(self.device)
         if self.shard == 'batch':
             order = distributed.broadcast(order)
         return order

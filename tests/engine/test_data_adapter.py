@@ -192,3 +192,35 @@ def test_validation_split_of_lazy_data_gives_callbacks_lazy_arrays(
     # Reading it is the callback's choice, not done for it.
     x.reads[:] = []
     np.testing.assert_allclose(np.asarray(val_x), XS[-(N // 10):])
+
+
+@pytest.mark.parametrize('shuffle', [True, 'batch'])
+def test_each_epoch_shuffles_the_order_of_the_one_before(shuffle):
+    # Keras 2's fit loop keeps one index array for the whole fit and
+    # shuffles it in place at each epoch (batch_shuffle for 'batch').
+    seen = []
+
+    def record(t):
+        seen.extend(t[:, 0].detach().numpy().astype(int).tolist())
+        return t
+    m = Sequential([layers.Lambda(record, input_shape=(1,)),
+                    layers.Dense(1)])
+    m.compile('sgd', 'mse')
+    n, batch, epochs = 7, 2, 3
+    x = np.arange(n, dtype='float32').reshape(n, 1)
+    np.random.seed(5)
+    m.fit(x, x, batch_size=batch, epochs=epochs, shuffle=shuffle,
+          verbose=0)
+    np.random.seed(5)
+    index_array, expected = np.arange(n), []
+    for _ in range(epochs):
+        if shuffle == 'batch':
+            count = n // batch
+            head = index_array[:count * batch].reshape((count, batch))
+            np.random.shuffle(head)
+            index_array = np.append(head.flatten(),
+                                    index_array[count * batch:])
+        else:
+            np.random.shuffle(index_array)
+        expected.extend(index_array.tolist())
+    assert seen[-n * epochs:] == expected
