@@ -615,6 +615,11 @@ def fit_array_batches(model, x, y, sample_weight, class_weight, batch_size,
         val_batches = array_batches(model, *val, batch_size=val_batch_size)
         val_batches.callback_data = callback_validation_data(
             None, None, None, *val)
+    if steps_per_epoch is not None and not common.is_tf_keras() and \
+            inputs and int(inputs[0].shape[0]):
+        # Keras 2's fit loop with steps_per_epoch on arrays trains each
+        # step on all of them, in order.
+        batch_size, shuffle = int(inputs[0].shape[0]), False
     train_batches = array_batches(model, inputs, targets, weights,
                                   batch_size, steps=steps_per_epoch,
                                   shuffle=shuffle, shard='batch',
