@@ -521,6 +521,19 @@ def check_class_weight(model, class_weight):
                          'Received: class_weight=%r'
                          % (names, class_weight))
     entries = spread_weights(class_weight, names, 'class_weight')
+    ignored = [isinstance(e, (list, tuple)) and len(e) > 0 and
+               all(isinstance(d, dict) for d in e) for e in entries]
+    if any(ignored):
+        # A one-output model given a list of several dicts: Keras 2 took
+        # the whole list as that output's entry, no dict, and applied no
+        # class weights.
+        warnings.warn('`class_weight` of output(s) %s is a list of dicts, '
+                      'not a dict: it is ignored, as in Keras 2. Pass one '
+                      'dict per output.' % [n for n, i in zip(names, ignored)
+                                       if i], stacklevel=3)
+        entries = [None if i else e for e, i in zip(entries, ignored)]
+        class_weight = entries if any(e is not None for e in entries) \
+            else None
     for name, entry in zip(names, entries):
         check_class_weight_entry(entry, name if len(names) > 1 else None)
     return class_weight
