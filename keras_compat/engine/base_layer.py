@@ -1284,6 +1284,16 @@ class Layer(nn.Module):
         add-on libraries (TensorFlow Addons' CRF cells)."""
         return self.compute_dtype
 
+    @property
+    def _name(self):
+        """tf.keras's attribute behind `name`: code renames a layer (or a
+        model) with `layer._name = 'new_name'`."""
+        return self.name
+
+    @_name.setter
+    def _name(self, value):
+        self.name = value
+
     def _track_trackable(self, trackable, name, overwrite=False):
         """tf.keras (Trackable): records `trackable` as this layer's named
         dependency (wrappers call it for the layer they wrap); returns

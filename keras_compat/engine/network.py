@@ -1155,6 +1155,12 @@ def _deserialized_arguments(kwargs, created_layers):
             return layer._inbound_nodes[value[1]].output_tensors[value[2]]
         if isinstance(value, list):
             return [deserialize(v) for v in value]
+        if isinstance(value, dict) and value.get('class_name') == \
+                '__tuple__' and isinstance(value.get('items'), list):
+            # (A tuple as tf.keras's SavedModel metadata writes it.)
+            return tuple(deserialize(v) for v in value['items'])
+        if isinstance(value, dict) and 'class_name' not in value:
+            return {k: deserialize(v) for k, v in value.items()}
         return value
     return {k: deserialize(v) for k, v in kwargs.items()}
 

@@ -129,7 +129,6 @@ def load_model(directory, custom_objects=None, compile=True, verbose=False):
     unless `compile=False`."""
     from ..utils.generic_utils import CustomObjectScope
     from . import eras, hdf5
-    from .config import build_model
     _, metadata = root_metadata(directory)
     report = eras.LoadReport(source=directory)
     report.keras_version = metadata.get('keras_version')
@@ -137,7 +136,7 @@ def load_model(directory, custom_objects=None, compile=True, verbose=False):
     report.writer = eras.writer_of(report.keras_version)
     model_config = _model_config(directory, metadata, custom_objects)
     with CustomObjectScope(custom_objects or {}):
-        model = build_model(model_config, custom_objects, report)
+        model = _build(directory, model_config, custom_objects, report)
         hdf5._build_subclassed(model, model_config)
         _restore_weights(model, directory)
         if compile:
@@ -146,6 +145,28 @@ def load_model(directory, custom_objects=None, compile=True, verbose=False):
         eras.apply_to_model(model, report)
     report.emit(verbose)
     return model
+
+
+def _build(directory, model_config, custom_objects, report):
+    """The model rebuilt from its config. TensorFlow revives a layer whose
+    class is not known, or whose `from_config` refuses its saved config,
+    from the layer's saved graphs, which are not read here."""
+    from .config import build_model
+    try:
+        return build_model(model_config, custom_objects, report)
+    except (ValueError, TypeError) as error:
+        if isinstance(error, ValueError) and \
+                not str(error).startswith('Unknown layer'):
+            raise
+        raise NotImplementedError(
+            'Loading %r: %s. TensorFlow rebuilds such a layer from the '
+            'graphs saved with it, which need TensorFlow. Pass the layer '
+            'classes to tf.keras.models.load_model(..., custom_objects='
+            '{name: class}), each with a from_config that accepts its '
+            'saved config, or rebuild the model in code and call '
+            'model.load_weights(%r).'
+            % (directory, str(error).split('. Valid names')[0],
+               os.path.join(directory, VARIABLES_PREFIX))) from error
 
 
 def _compile(model, training_config, custom_objects, report):

@@ -142,3 +142,14 @@ def test_metric_names_of_a_model_loaded_from_hdf5(tmp_path):
     assert loaded.metrics_names == ['loss', 'accuracy']
     loaded.compile('sgd', 'mse')
     assert loaded.metrics_names == []
+
+
+def test_a_slice_of_a_graph_tensor(tmp_path):
+    # tf_keras writes the slice_spec as a '__tuple__' object in the
+    # SavedModel metadata (a list in HDF5 files).
+    model = models.load_model(directory('sliced', tmp_path), compile=False)
+    x = np.random.RandomState(0).rand(2, 5, 4).astype('float32')
+    assert model.output_shape == (None, 20)
+    close(model.predict(x, verbose=0)[0, :5],
+          [0.020976686850190163, -0.031845610588788986, 0.019638212397694588,
+           -0.06789127737283707, 0.05400898680090904])

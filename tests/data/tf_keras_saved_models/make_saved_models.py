@@ -82,3 +82,15 @@ for p, legacy in [('sequential', False), ('functional_legacy', True), ('subclass
     strip(p, legacy)
 l = keras.models.load_model('functional_legacy')
 print('FN_LEGACY_LOADED_EVAL', l.evaluate(x, [y, yb], verbose=0))
+
+# `sliced` (only keras_metadata.pb and variables/ kept): a slice of a graph
+# tensor, a SlicingOpLambda whose slice_spec the metadata writes as a
+# {'class_name': '__tuple__', 'items': [...]} value.
+inp = tf.keras.Input((5, 4))
+h = tf.expand_dims(inp, -1)
+h = tf.keras.layers.Conv2D(2, 3, padding='same', kernel_initializer=tf.keras.initializers.RandomNormal(seed=1))(h)
+out = tf.keras.layers.Reshape((20,))(tf.keras.layers.Flatten()(h[..., :1]))
+sliced = tf.keras.Model(inp, out)
+sliced.save('sliced')
+x5 = np.random.RandomState(0).rand(2, 5, 4).astype('float32')
+print('SLICED', sliced.predict(x5, verbose=0)[0, :5].tolist())
