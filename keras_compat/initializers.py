@@ -202,7 +202,7 @@ class VarianceScaling(_Seeded):
 
 class Orthogonal(_Seeded):
     """Random orthogonal matrix (SVD of a normal matrix, numpy RNG as Keras
-    uses), times `gain`."""
+    uses; unseeded under tf.keras, the backend's RNG), times `gain`."""
 
     def __init__(self, gain=1., seed=None):
         self.gain = gain
@@ -216,8 +216,14 @@ class Orthogonal(_Seeded):
         num_cols = shape[-1]
         flat_shape = (num_rows, num_cols)
         seed = self._next_seed()
-        rng = np.random if seed is None else np.random.RandomState(seed)
-        a = rng.normal(0.0, 1.0, flat_shape)
+        if seed is None and K.common.is_tf_keras():
+            # tf.keras draws from its own generator, leaving numpy's
+            # global state to the program.
+            a = np.asarray(K.get_value(K.random_normal(flat_shape)),
+                           np.float64)
+        else:
+            rng = np.random if seed is None else np.random.RandomState(seed)
+            a = rng.normal(0.0, 1.0, flat_shape)
         u, _, v = np.linalg.svd(a, full_matrices=False)
         q = u if u.shape == flat_shape else v
         q = q.reshape(shape)

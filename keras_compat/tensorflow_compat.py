@@ -2120,10 +2120,36 @@ def _l2_loss(t, name=None):
     return _op(lambda x: torch.sum(_t(x) ** 2) / 2., 'l2_loss')(t)
 
 
+def _depth_pool(kind, value, ksize, strides, padding):
+    """TensorFlow's depthwise max pooling (`ksize` (1, 1, 1, k) with the
+    same strides): the maximum of each group of k channels."""
+    depth = ksize[3]
+    if kind != 'max':
+        raise NotImplementedError(
+            'tf.nn.avg_pool over the depth axis is not supported: reshape '
+            'the channels and take tf.reduce_mean instead.')
+    if tuple(ksize[:3]) != (1, 1, 1) or len(strides) != 4 or \
+            tuple(strides) != tuple(ksize):
+        raise errors.InvalidArgumentError(
+            'Depthwise max pooling requires a window (1, 1, 1, k) with '
+            'the same strides; got ksize %s, strides %s.'
+            % (list(ksize), list(strides)))
+    value = _t(value)
+    if value.shape[-1] % depth:
+        raise errors.InvalidArgumentError(
+            'Depthwise max pooling requires the depth window to evenly '
+            'divide the input depth.')
+    return value.reshape(tuple(value.shape[:-1]) + (
+        value.shape[-1] // depth, depth)).amax(-1)
+
+
 def _nhwc_pool(kind):
     def pool(value, ksize, strides, padding, data_format='NHWC', name=None,
              input=None):
         value = value if input is None else input
+        if len(_shape_of(ksize)) == 4 and _shape_of(ksize)[3] != 1:
+            return _depth_pool(kind, value, _shape_of(ksize),
+                               _shape_of(strides), padding)
         size = _shape_of(ksize)[1:3] if len(_shape_of(ksize)) == 4 \
             else _shape_of(ksize) * 2 if len(_shape_of(ksize)) == 1 \
             else _shape_of(ksize)
@@ -5187,8 +5213,54 @@ def _reduce_join(inputs, axis=None, keepdims=False, separator='',
     return joined if keepdims else np.squeeze(joined, axis)
 
 
+def _substr(input, pos, len, unit='BYTE', name=None):  # noqa
+    """tf.strings.substr: `len` bytes (or UTF-8 characters) of each
+    string from position `pos` (negative: from the end); `pos` and `len`
+    are scalars or broadcast against `input`."""
+    from .layers.lookup import string_array
+    if unit not in ('BYTE', 'UTF8_CHAR'):
+        raise ValueError('unit must be "BYTE" or "UTF8_CHAR", got %r.'
+                         % (unit,))
+    strings = string_array(input)
+    strings, starts, lengths = np.broadcast_arrays(
+        strings, _numpy_ints(pos), _numpy_ints(len))
+    out = np.empty(strings.shape, object)
+    for index in np.ndindex(strings.shape):
+        text = strings[index] if unit == 'BYTE' else \
+            strings[index].decode('utf-8')
+        start, size = int(starts[index]), int(lengths[index])
+        if abs(start) > builtins.len(text):
+            raise errors.InvalidArgumentError(
+                'pos %d out of range for string %r at index '
+                '%s' % (start, strings[index], index))
+        start = start % builtins.len(text) if start < 0 else start
+        piece = text[start:start + max(size, 0)]
+        out[index] = piece if unit == 'BYTE' else piece.encode('utf-8')
+    return out
+
+
+def _numpy_ints(value):
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+def _strings_split(input, sep=None, maxsplit=-1, name=None):  # noqa
+    """tf.strings.split: a string's tokens as a 1-D array of bytes; a 1-D
+    batch's as a RaggedTensor of its rows of tokens."""
+    from .layers import text_preprocessing
+    rows = text_preprocessing.split(input, sep, maxsplit)
+    if not isinstance(rows, list):
+        return rows
+    return RaggedTensor.from_row_lengths(
+        np.concatenate(rows) if any(builtins.len(row) for row in rows)
+        else np.empty(0, object), [builtins.len(row) for row in rows])
+
+
 strings.unicode_split = _unicode_split
 strings.reduce_join = _reduce_join
+strings.split = _strings_split
+strings.substr = _substr
 
 
 # ------------------------------------------------------------ assertions
@@ -5704,9 +5776,51 @@ class StaticHashTable(object):
         return found if self._strings else constant(found)
 
 
+class StaticVocabularyTable(object):
+    """`tf.lookup.StaticVocabularyTable(initializer, num_oov_buckets)`:
+    maps the keys of `initializer` to their int64 ids and every other key
+    to `vocab_size + Fingerprint64(key) % num_oov_buckets` (integer keys
+    hashed through their decimal text), as TensorFlow does."""
+
+    def __init__(self, initializer, num_oov_buckets, lookup_key_dtype=None,
+                 name=None, experimental_is_anonymous=False):
+        if num_oov_buckets <= 0:
+            raise ValueError('`num_oov_buckets` must be > 0; use '
+                             'StaticHashTable.')
+        self._table = {} if initializer is None else {
+            _lookup_key(k): int(v) for k, v in builtins.zip(
+                initializer.keys, initializer.values)}
+        self._num_oov_buckets = int(num_oov_buckets)
+
+    def size(self, name=None):
+        return constant(len(self._table) + self._num_oov_buckets,
+                        dtype=int64)
+
+    def lookup(self, keys, name=None):
+        if getattr(keys, '_keras_ragged', False):
+            return keys.with_flat_values(self.lookup(keys.flat_values))
+        keys = _lookup_values(keys)
+        flat = [_lookup_key(k) for k in keys.reshape(-1)]
+        missing = [k for k in flat if k not in self._table]
+        buckets = dict(builtins.zip(missing, _to_hash_bucket_fast(
+            np.array([_oov_text(k) for k in missing], dtype=object),
+            self._num_oov_buckets).cpu().numpy().tolist())) \
+            if missing else {}
+        ids = [self._table[k] if k in self._table
+               else len(self._table) + buckets[k] for k in flat]
+        return constant(np.array(ids, np.int64).reshape(keys.shape),
+                        dtype=int64)
+
+
+def _oov_text(key):
+    """The bytes TensorFlow hashes for an out-of-vocabulary key."""
+    return key if isinstance(key, bytes) else str(int(key)).encode()
+
+
 lookup = _submodule('lookup', 'Lookup tables.')
 lookup.KeyValueTensorInitializer = KeyValueTensorInitializer
 lookup.StaticHashTable = StaticHashTable
+lookup.StaticVocabularyTable = StaticVocabularyTable
 lookup.experimental = _submodule('lookup.experimental', 'Lookup tables.')
 
 
@@ -5761,6 +5875,7 @@ python.ops.lookup_ops.KeyValueTensorInitializer = KeyValueTensorInitializer
 python.ops.lookup_ops.TextFileInitializer = TextFileInitializer
 python.ops.lookup_ops.StaticHashTable = StaticHashTable
 python.ops.lookup_ops.HashTable = StaticHashTable
+python.ops.lookup_ops.StaticVocabularyTable = StaticVocabularyTable
 
 
 # ------------------------------------------------------- sparse tensors

@@ -93,8 +93,11 @@ def ResNet(stack_fn, preact, use_bias, model_name='resnet',
     x = stack_fn(x)
     if preact:
         x = Activation('relu', name='post_relu')(_bn('post_bn')(x))
-    x = _common.classifier(x, include_top, pooling, classes, 'probs',
-                           pool_names=('avg_pool', 'max_pool'))
+    # (keras-applications names the softmax 'probs', tf.keras
+    # 'predictions'.)
+    x = _common.classifier(x, include_top, pooling, classes,
+                           'predictions' if K.common.is_tf_keras()
+                           else 'probs', pool_names=('avg_pool', 'max_pool'))
     model = Model(inputs, x, name=model_name)
     files = (model_name + '_weights_tf_dim_ordering_tf_kernels.h5',
              model_name + '_weights_tf_dim_ordering_tf_kernels_notop.h5')

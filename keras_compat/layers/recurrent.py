@@ -727,9 +727,40 @@ class RNN(Layer):
             self.cell.build(step_shape if constants_shape is None else
                             [step_shape] + list(constants_shape))
             self.cell.built = True
+            if constants_shape is None:
+                self._build_cell_sublayers(step_shape)
         if self.stateful:
             self.reset_states()
         self.built = True
+
+    def _build_cell_sublayers(self, step_shape):
+        """Runs a cell written outside keras_compat once on zeros while
+        layers it calls are unbuilt, creating their weights as tf.keras
+        does when it traces the cell's `call` on graph tensors."""
+        cell = self.cell
+        if type(cell).__module__.startswith('keras_compat.') or \
+                all(layer.built for layer in cell._sublayers()) or \
+                any(d is None for d in step_shape[1:]):
+            return
+        device = K.get_device()
+        dtype = getattr(torch, K.floatx())
+        x = torch.zeros((1,) + tuple(step_shape[1:]), dtype=dtype,
+                        device=device)
+        states = [torch.zeros(self._state_shape(1, size), dtype=dtype,
+                              device=device)
+                  for size in _state_sizes(cell)]
+        built_before = [layer for layer in cell._sublayers() if layer.built]
+        saved = cell._state_snapshot()
+        try:
+            with torch.no_grad():
+                self._cell_step(False, None)(x, states)
+        except Exception:  # the first real call reports its error
+            pass
+        finally:
+            cell._restore_state(saved)
+            cell._call_losses = []
+        if cell._scopes_sublayers():
+            cell._scope_sublayers(built_before)
 
     def _build_for(self, inputs):
         """Builds on the first call on data; a stateful RNN called on data

@@ -18,6 +18,14 @@ def text_to_word_sequence(text, filters=_DEFAULT_FILTERS, lower=True,
     return [i for i in text.split(split) if i]
 
 
+def _plain_indices(seq):
+    """The indices of `seq` (a list, numpy array or tensor) as Python
+    numbers, so that they key the index dictionaries."""
+    if hasattr(seq, 'tolist'):
+        return seq.tolist()
+    return [n.item() if hasattr(n, 'item') else n for n in seq]
+
+
 def hashing_trick(text, n, hash_function=None, filters=_DEFAULT_FILTERS,
                   lower=True, split=' '):
     """Word indices in [1, n) from a hash of each word (`hash_function`
@@ -128,7 +136,7 @@ class Tokenizer(object):
         oov_token_index = self.word_index.get(self.oov_token)
         for seq in sequences:
             vect = []
-            for num in seq:
+            for num in _plain_indices(seq):
                 word = self.index_word.get(num)
                 if word is not None:
                     if num_words and num >= num_words:

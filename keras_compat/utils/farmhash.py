@@ -3,9 +3,8 @@
 `tf.strings.to_hash_bucket_strong` (SipHash-2-4 keyed by two uint64s), as
 the `Hashing` layer uses them on the decimal strings of integers.
 
-`fingerprint64` is vectorised with numpy over strings of equal length and
-covers strings of up to 32 bytes (every int64 written in decimal has at
-most 20); `siphash` is plain Python, one string at a time."""
+`fingerprint64` is vectorised with numpy over strings of equal length, of
+any length; `siphash` is plain Python, one string at a time."""
 import numpy as np
 
 _K0 = np.uint64(0xc3a5c85c97cb3127)
@@ -42,13 +41,80 @@ def _hash_len16(u, v, mul):
     return b * mul
 
 
+def _hash_len33to64(data, mul):
+    length = data.shape[1]
+    a = _fetch(data, 0, 8) * _K2
+    b = _fetch(data, 8, 8)
+    c = _fetch(data, length - 8, 8) * mul
+    d = _fetch(data, length - 16, 8) * _K2
+    y = _rotate(a + b, 43) + _rotate(c, 30) + d
+    z = _hash_len16(y, a + _rotate(b + _K2, 18) + c, mul)
+    e = _fetch(data, 16, 8) * mul
+    f = _fetch(data, 24, 8)
+    g = (y + _fetch(data, length - 32, 8)) * mul
+    h = (z + _fetch(data, length - 24, 8)) * mul
+    return _hash_len16(_rotate(e + f, 43) + _rotate(g, 30) + h,
+                       e + _rotate(f + a, 18) + g, mul)
+
+
+def _weak_hash32(data, start, a, b):
+    """WeakHashLen32WithSeeds over the 32 bytes at `start`: a pair."""
+    w, x, y, z = (_fetch(data, start + 8 * i, 8) for i in range(4))
+    a = a + w
+    b = _rotate(b + a + z, 21)
+    c = a
+    a = a + x + y
+    b = b + _rotate(a, 44)
+    return a + z, b + c
+
+
+def _hash_long(data):
+    """farmhashna::Hash64 of rows longer than 64 bytes: 64-byte blocks
+    mixed into a 56-byte state, then the last 64 bytes."""
+    length = data.shape[1]
+    n = data.shape[0]
+    seed = np.uint64(81)
+    x = np.full(n, seed, np.uint64)
+    y = np.full(n, seed * _K1 + np.uint64(113), np.uint64)
+    z = _shift_mix(y * _K2 + np.uint64(113)) * _K2
+    v = (np.zeros(n, np.uint64), np.zeros(n, np.uint64))
+    w = (np.zeros(n, np.uint64), np.zeros(n, np.uint64))
+    x = x * _K2 + _fetch(data, 0, 8)
+    for s in range(0, ((length - 1) // 64) * 64, 64):
+        x = _rotate(x + y + v[0] + _fetch(data, s + 8, 8), 37) * _K1
+        y = _rotate(y + v[1] + _fetch(data, s + 48, 8), 42) * _K1
+        x = x ^ w[1]
+        y = y + v[0] + _fetch(data, s + 40, 8)
+        z = _rotate(z + w[0], 33) * _K1
+        v = _weak_hash32(data, s, v[1] * _K1, x + w[0])
+        w = _weak_hash32(data, s + 32, z + w[1],
+                         y + _fetch(data, s + 16, 8))
+        x, z = z, x
+    mul = _K1 + ((z & np.uint64(0xff)) << np.uint64(1))
+    s = length - 64
+    w = (w[0] + np.uint64((length - 1) & 63), w[1])
+    v = (v[0] + w[0], v[1])
+    w = (w[0] + v[0], w[1])
+    x = _rotate(x + y + v[0] + _fetch(data, s + 8, 8), 37) * mul
+    y = _rotate(y + v[1] + _fetch(data, s + 48, 8), 42) * mul
+    x = x ^ (w[1] * np.uint64(9))
+    y = y + v[0] * np.uint64(9) + _fetch(data, s + 40, 8)
+    z = _rotate(z + w[0], 33) * mul
+    v = _weak_hash32(data, s, v[1] * mul, x + w[0])
+    w = _weak_hash32(data, s + 32, z + w[1], y + _fetch(data, s + 16, 8))
+    x, z = z, x
+    return _hash_len16(_hash_len16(v[0], w[0], mul) + _shift_mix(y) * _K0
+                       + z, _hash_len16(v[1], w[1], mul) + x, mul)
+
+
 def _hash_rows(data):
     """farmhashna::Hash64 of each row of a (n, length) uint8 array."""
     length = data.shape[1]
     mul = _K2 + _u64(2 * length)
+    if length > 64:
+        return _hash_long(data)
     if length > 32:
-        raise NotImplementedError(
-            'fingerprint64 covers strings of up to 32 bytes.')
+        return _hash_len33to64(data, mul)
     if length > 16:
         a = _fetch(data, 0, 8) * _K1
         b = _fetch(data, 8, 8)
