@@ -3356,18 +3356,8 @@ def _file_names(filenames):
 
 
 def _text_lines(filename, compression_type):
-    import gzip
-    import zlib
-    with builtins.open(filename, 'rb') as f:
-        content = f.read()
-    if compression_type == 'GZIP':
-        content = gzip.decompress(content)
-    elif compression_type == 'ZLIB':
-        content = zlib.decompress(content)
-    elif compression_type not in (None, ''):
-        raise ValueError('compression_type must be None, "", "GZIP" or '
-                         '"ZLIB"; got %r' % (compression_type,))
-    lines = content.split(b'\n')
+    from .tensorflow_records import file_bytes
+    lines = file_bytes(filename, compression_type).split(b'\n')
     if lines and lines[-1] == b'':
         lines.pop()
     return [_StringScalar(line[:-1] if line.endswith(b'\r') else line)

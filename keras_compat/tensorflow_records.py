@@ -13,6 +13,8 @@ import zlib
 import numpy as np
 import torch
 
+from . import tensorflow_bundle as _bundle
+
 
 # ------------------------------------------------------------ crc32c
 def _crc_table():
@@ -92,14 +94,23 @@ class TFRecordWriter(object):
         self.close()
 
 
-def read_records(filename, compression_type=None):
-    """The records (bytes) of a TFRecord file."""
+def file_bytes(filename, compression_type=None):
+    """The (decompressed) bytes of a file TensorFlow's readers take."""
     with builtins.open(filename, 'rb') as f:
         content = f.read()
     if compression_type == 'GZIP':
-        content = gzip.decompress(content)
-    elif compression_type == 'ZLIB':
-        content = zlib.decompress(content)
+        return gzip.decompress(content)
+    if compression_type == 'ZLIB':
+        return zlib.decompress(content)
+    if compression_type not in (None, ''):
+        raise ValueError('compression_type must be None, "", "GZIP" or '
+                         '"ZLIB"; got %r' % (compression_type,))
+    return content
+
+
+def read_records(filename, compression_type=None):
+    """The records (bytes) of a TFRecord file."""
+    content = file_bytes(filename, compression_type)
     records, position = [], 0
     while position < len(content):
         length, = struct.unpack_from('<Q', content, position)
@@ -123,15 +134,7 @@ def _varint(value):
             return bytes(out)
 
 
-def _read_varint(data, position):
-    result, shift = 0, 0
-    while True:
-        byte = data[position]
-        position += 1
-        result |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return result, position
-        shift += 7
+_read_varint = _bundle._varint
 
 
 def _field(number, payload):
