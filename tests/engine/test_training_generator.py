@@ -146,7 +146,7 @@ def test_a_fractional_step_count_runs_its_ceiling():
 def test_finished_generators_leave_no_reader_thread():
     import time
     from thread_checks import reader_threads
-    before = set(reader_threads())
+    before = set(reader_threads(wait=0))
 
     def finite(n):
         for _ in range(n):
@@ -160,9 +160,9 @@ def test_finished_generators_leave_no_reader_thread():
     model.evaluate_generator(finite(12), steps=2)
     model.predict_generator(finite(12), steps=2)
     deadline = time.time() + 5
-    while time.time() < deadline and set(reader_threads()) - before:
+    while time.time() < deadline and set(reader_threads(wait=0)) - before:
         time.sleep(0.05)
-    assert not set(reader_threads()) - before
+    assert not set(reader_threads(wait=0)) - before
 
 
 @pytest.mark.parametrize('method', ['fit_generator', 'evaluate_generator'])
