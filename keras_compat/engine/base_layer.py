@@ -1647,6 +1647,9 @@ class Layer(nn.Module):
             if layer.activity_regularizer is not None and \
                     not layer._call_losses:
                 losses += layer._symbolic_activity_losses()
+            if layer.__dict__.get('_keras_call_loss_nodes') and \
+                    not layer._call_losses:
+                losses += layer._symbolic_call_losses()
         return losses + model_losses
 
     def _model_level_losses(self):
@@ -1675,6 +1678,44 @@ class Layer(nn.Module):
                                for out in node.output_tensors]
             losses += made[index]
         return losses
+
+    def _symbolic_call_losses(self):
+        """The losses `call` adds in each functional call, as symbolic
+        tensors (created once per call): each one runs the call again on
+        that call's inputs."""
+        from .symbolic import apply_op
+        made = self.__dict__.setdefault('_keras_symbolic_call_losses', {})
+        losses = []
+        for index, count in sorted(
+                self.__dict__['_keras_call_loss_nodes'].items()):
+            if index not in made:
+                inputs = tuple(self._inbound_nodes[index].input_tensors)
+                made[index] = [apply_op(
+                    functools.partial(self._call_loss_of, index, i), inputs,
+                    name=self.name + '/added_loss') for i in range(count)]
+            losses += made[index]
+        return losses
+
+    def _call_loss_of(self, node_index, i, *inputs):
+        """The `i`-th loss that `call` adds on `inputs` (those of the
+        functional call `node_index`)."""
+        node = self._inbound_nodes[node_index]
+        structure = list(inputs) if len(node.input_tensors) > 1 \
+            else inputs[0]
+        kept = (list(self._call_losses), self._loss_context,
+                self._has_call_losses)
+        self._call_losses = []
+        try:
+            self.call(structure, **dict(node.arguments))
+            added = list(self._call_losses)
+        finally:
+            # (The layer's own losses stay those of its last call.)
+            self._call_losses, self._loss_context, \
+                self._has_call_losses = kept
+        if i >= len(added):
+            return torch.zeros((), dtype=K.torch_dtype(K.floatx()),
+                               device=inputs[0].device)
+        return added[i]
 
     def _activity_penalty(self, output):
         penalty = _checked_penalty(self.activity_regularizer, output,
@@ -2055,6 +2096,13 @@ class Layer(nn.Module):
                 out._keras_sparse_value = True
         _attach_probe_values(outputs,
                              self.__dict__.pop('_keras_probe_outputs', None))
+        added = self.__dict__.pop('_keras_probe_call_losses', 0)
+        from .network import _argument_tensors
+        if added and not args and not _argument_tensors(kwargs):
+            # `call` adds losses: listed by `losses` as symbolic tensors
+            # of this call until the layer runs on data, as in Keras 2.
+            self.__dict__.setdefault('_keras_call_loss_nodes', {})[
+                node_index] = added
         if self.supports_masking or self.__class__.compute_mask is not \
                 Layer.compute_mask:
             self._symbolic_masks(inputs, outputs)
@@ -2208,6 +2256,8 @@ class Layer(nn.Module):
             count = len(out) if isinstance(out, (list, tuple)) else 1
             self.__dict__['_keras_sparse_outputs'] = _sparse_flags(out)
             self.__dict__['_keras_probe_outputs'] = out
+            self.__dict__['_keras_probe_call_losses'] = \
+                len(self._call_losses)
             if probe.uses_gradients:
                 self._uses_gradients = True
         except Exception:
@@ -2334,6 +2384,7 @@ class Layer(nn.Module):
             self.training = was_training
         if failure is not None:
             return self._shape_after_failed_probe(input_shape, failure)
+        self.__dict__['_keras_probe_call_losses'] = len(self._call_losses)
         self._call_losses = []
         self.__dict__['_keras_sparse_outputs'] = _sparse_flags(out)
         if (batch_size, unknown_size) == (2, 3):

@@ -217,3 +217,44 @@ def test_reshape_to_sizes_computed_from_the_shape_of_a_keras_tensor():
     run = K.function([x], [y])
     assert run([np.zeros((1, 4, 5, 6), 'float32')])[0].shape == \
         (1, 4, 5, 2, 3)
+
+
+def test_losses_added_in_call_are_graph_tensors_before_any_run():
+    # A KL layer calling add_loss in call (Keras 2 VAE posts), whose
+    # model.losses a graph program adds to its loss before training.
+    # tf_keras 2.21 in graph mode: the values below.
+    from keras_compat import backend as K, optimizers
+    from keras_compat.layers import Dense, Input, Layer
+    from keras_compat.models import Model
+
+    class KL(Layer):
+        def call(self, inputs):
+            mu, log_var = inputs
+            kl = -0.5 * K.sum(1 + log_var - K.square(mu) - K.exp(log_var),
+                              axis=-1)
+            self.add_loss(K.mean(kl), inputs=inputs)
+            return mu
+    x = Input((3,))
+    mu = Dense(2, kernel_initializer='ones')(x)
+    log_var = Dense(2, kernel_initializer='zeros',
+                    bias_initializer='ones')(x)
+    out = Dense(1, kernel_initializer='ones')(KL()([mu, log_var]))
+    model = Model(x, out)
+    assert len(model.losses) == 1
+    symbolic = model.losses[0]
+    y = Input((1,))
+    loss = K.mean(K.square(out - y)) + sum(model.losses)
+    xv = np.array([[1., 2., 3.], [0., 1., 0.]], 'float32')
+    yv = np.array([[1.], [2.]], 'float32')
+    values = K.function([x, y], [loss, sum(model.losses)])([xv, yv])
+    np.testing.assert_allclose(values, [79.71828, 19.21828], rtol=1e-6)
+    updates = optimizers.SGD(0.01).get_updates(
+        loss=loss, params=model.trainable_weights)
+    train = K.function([x, y], [loss], updates)
+    np.testing.assert_allclose([train([xv, yv])[0] for _ in range(3)],
+                               [79.71828, 11.00327, 8.99934], rtol=1e-5)
+    # After a run on data, the layer lists that run's loss (the one the
+    # graph tensor gives for the same data and weights).
+    model.predict(xv)
+    assert float(model.losses[0]) == pytest.approx(
+        float(K.function([x], [symbolic])([xv])[0]), rel=1e-6)
