@@ -17,14 +17,14 @@ class BackendKernels(object):
 
     def __init__(self, module):
         self._module = module
-        # Only the functions: other module values (settings) are read
-        # from the module as they are now.
-        self._own = {name: value for name, value in vars(module).items()
-                     if callable(value)}
+        # The functions, as instance attributes (found without a call to
+        # __getattr__); other module values (settings) are read from the
+        # module as they are now.
+        self.__dict__.update((name, value) for name, value in
+                             vars(module).items()
+                             if callable(value) and name != '_module')
 
     def __getattr__(self, name):
-        if name in self._own:
-            return self._own[name]
         return getattr(self._module, name)
 
 

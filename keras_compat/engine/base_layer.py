@@ -762,12 +762,13 @@ class Layer(nn.Module):
         params = self.__dict__.get('_parameters')
         if params is not None and name in params:
             param = params[name]
+            if common._ACTIVE_LOOP is not None:
+                # (Inside fit/evaluate/predict: the layer's own read.)
+                return param
             view = self._shown_weight_view(name, param)
             if view is not None:
                 return view
-            if type(param) is nn.Parameter and \
-                    common._ACTIVE_LOOP is None and \
-                    variable_graph.recording():
+            if type(param) is nn.Parameter and variable_graph.recording():
                 # Read by user code outside any run: operators on it build
                 # expressions (`K.sum(dense.kernel ** 2)`).
                 variable_graph.expose(param, sys._getframe(1))
