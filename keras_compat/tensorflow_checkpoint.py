@@ -852,14 +852,16 @@ def is_tensorflow_checkpoint(prefix):
         _bundle.is_bundle(_gfile_module.local_path(prefix))
 
 
-def load_model_weights(model, prefix):
+def load_model_weights(model, prefix, values=None):
     """tf.keras's `model.load_weights(prefix)` of a TensorFlow checkpoint
     (`save_weights` in the TensorFlow format, `ModelCheckpoint(...,
     save_weights_only=True)`): the model is the checkpoint's root, its
     layers' weights and its optimizer's state are matched by object
     path, those of layers not built yet when they get built. Returns the
-    load status; raises AssertionError when nothing matched."""
-    restoration = _Restoration(model, read_values(prefix))
+    load status; raises AssertionError when nothing matched. `values`
+    (key -> value) stands for the checkpoint's own when given."""
+    restoration = _Restoration(model, read_values(prefix)
+                               if values is None else values)
     restoration.run()
     status = CheckpointLoadStatus(restoration, prefix)
     status.assert_nontrivial_match()

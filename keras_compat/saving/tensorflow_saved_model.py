@@ -191,11 +191,8 @@ def _restore_weights(model, directory):
     from .. import tensorflow_checkpoint as checkpoint
     prefix = os.path.join(directory, VARIABLES_PREFIX)
     values = _under_every_path(checkpoint.read_values(prefix))
-    restoration = checkpoint._Restoration(model, values)
-    restoration.run()
-    status = checkpoint.CheckpointLoadStatus(restoration, prefix)
-    status.assert_nontrivial_match()
-    status.assert_existing_objects_matched()
+    checkpoint.load_model_weights(model, prefix, values) \
+        .assert_existing_objects_matched()
 
 
 _ATTRIBUTES = '.ATTRIBUTES'
