@@ -2030,10 +2030,10 @@ class Layer(nn.Module):
 
     def _scopes_sublayers(self):
         """Whether the sub-layers this layer builds when first called take
-        its name scope: in tf.keras, for custom layers and subclassed
-        models (not when a model's `build()` is called directly)."""
+        its name scope: for custom layers and subclassed models (not when
+        a model's `build()` is called directly), as Keras 2 and tf.keras
+        build and call a layer inside its name scope."""
         return _class_flags(self.__class__)['user'] and \
-            common.is_tf_keras() and \
             not self.__dict__.get('_is_graph_network', False)
 
     def _scope_sublayers(self, built_before):

@@ -795,7 +795,9 @@ class Model(Network):
         self._built_input_shape = shapes if len(shapes) > 1 else shapes[0]
         # Built by its first call, on the data of fit/predict/evaluate.
         self.__dict__['_built_by_call'] = True
-        nests = self._scopes_sublayers()
+        # (Keras 2 builds a subclassed model from data by running its
+        # `call` outside the model's name scope.)
+        nests = self._scopes_sublayers() and common.is_tf_keras()
         built_before = [l for l in self._sublayers() if l.built] \
             if nests else ()
         self.built = True

@@ -145,8 +145,10 @@ class MultiHeadAttention(Layer):
     def _build_from_signature(self, query, value, key=None):
         """Creates the projections and the attention equations from the
         query, value and key (tensors or shapes), as tf.keras does; the
-        projections are built at once."""
+        projections are built at once, named as tf.keras names them when
+        they build on the layer's first call (inside its scope)."""
         self._built_from_signature = True
+        self.__dict__['_built_by_call'] = True
         self._query_shape = _shape_tuple(query)
         self._value_shape = _shape_tuple(value)
         self._key_shape = self._value_shape if key is None \

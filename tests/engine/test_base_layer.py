@@ -2,6 +2,7 @@
 attribute and weight tracking, inputs, and the losses listed per call."""
 import copy
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -73,10 +74,11 @@ def test_attributes_assigned_before_super_init_survive():
     np.testing.assert_allclose(model.predict(x), np.full((2, 4, 3), 4.))
     # The mask passes through a layer that supports masking.
     assert getattr(outputs, '_keras_mask', None) is not None
-    # The variable and the sub-layer's weights are the layer's weights.
+    # The variable and the sub-layer's weights are the layer's weights;
+    # the sub-layer built in the layer's build() names its weights in
+    # the layer's scope (Keras 2.3.1: 'proj/kernel:0').
     assert [w.name for w in layer.weights] == [
-        'proj/scale:0', layer.inner.name + '/kernel:0',
-        layer.inner.name + '/bias:0']
+        'proj/scale:0', 'proj/kernel:0', 'proj/bias:0']
     assert layer.count_params() == 3 + _dense_count(2, 3)
 
 
@@ -154,8 +156,10 @@ def test_sublayers_built_in_build_are_tracked_trained_and_saved(cls,
     names = [w.name for w in layer.weights]
     assert names[0] == 'blocks/gain:0'
     sub = [layer.first] + layer.blocks + layer.heads
-    assert names[1:] == [n for l in sub for n in (l.name + '/kernel:0',
-                                                   l.name + '/bias:0')]
+    # (Keras 2.3.1: the sub-layers' weights are named in the layer's
+    # scope, 'blocks/dense_1/kernel:0'.)
+    assert names[1:] == [n for l in sub for n in (
+        'blocks/' + l.name + '/kernel:0', 'blocks/' + l.name + '/bias:0')]
     assert len(layer.trainable_weights) == 9
     lines = []
     model.summary(print_fn=lines.append)
@@ -277,10 +281,15 @@ def test_overridden_weight_properties_choose_what_trains():
     model = models.Sequential([PropertyFrozenBias(input_shape=(3,),
                                                   name='p')])
     model.compile(keras.optimizers.SGD(0.1), 'mse')
-    names = [w.name.split('/')[-2:] for w in model.trainable_weights]
-    assert names == [['p', 'kernel:0'], ['inner', 'kernel:0']]
-    names = [w.name.split('/')[-2:] for w in model.non_trainable_weights]
-    assert names == [['p', 'bias:0'], ['inner', 'bias:0']]
+    # (Keras 2.3.1 names the inner layer built in build() in the layer's
+    # scope: 'p/kernel:0', then 'p/kernel_1:0', which keras_compat names
+    # 'p/kernel:0' again.)
+    names = [re.sub('_1:0$', ':0', w.name) for w in model.trainable_weights]
+    assert names == ['p/kernel:0', 'p/kernel:0']
+    names = [re.sub('_1:0$', ':0', w.name)
+             for w in model.non_trainable_weights]
+    assert names == ['p/bias:0', 'p/bias:0']
+    assert model.trainable_weights[1] is model.layers[0].inner.kernel
     x, y = np.ones((2, 3), 'float32'), np.zeros((2, 2), 'float32')
     model.train_on_batch(x, y)
     layer = model.layers[0]
@@ -1304,3 +1313,30 @@ def test_sublayers_appended_to_a_list_keep_their_assignment_order():
     model = keras.Model(inputs, Blocks()(inputs))
     assert [w.shape for w in model.get_weights()] == [
         (5, 3), (3,), (3, 4), (4,), (4, 1), (1,)]
+
+
+class _TwoDense(models.Model):
+    def __init__(self):
+        super(_TwoDense, self).__init__(name='two_dense')
+        self.hidden = layers.Dense(4, activation='relu')
+        self.head = layers.Dense(1)
+
+    def call(self, x):
+        return self.head(self.hidden(x))
+
+
+def test_keras2_subclassed_model_weight_names_by_how_it_was_built():
+    # Keras 2.3.1: a subclassed model built by fit runs its call outside
+    # its name scope ('dense_2/kernel:0'); called on a graph tensor, it
+    # names its layers' weights in its scope ('two_dense/dense_2/...').
+    fitted = _TwoDense()
+    fitted.compile('sgd', 'mse')
+    fitted.fit(np.ones((2, 3)), np.ones((2, 1)), verbose=0)
+    assert [w.name for w in fitted.weights] == [
+        n for l in (fitted.hidden, fitted.head)
+        for n in (l.name + '/kernel:0', l.name + '/bias:0')]
+    called = _TwoDense()
+    called(layers.Input((3,)))
+    assert [w.name for w in called.weights] == [
+        'two_dense/' + n for l in (called.hidden, called.head)
+        for n in (l.name + '/kernel:0', l.name + '/bias:0')]
