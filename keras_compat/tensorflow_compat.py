@@ -41,6 +41,7 @@ from . import tensorflow_image_ops as _image_ops
 from . import tensorflow_signal as _signal_ops
 from . import tensorflow_sparse_graph as _sparse_graph
 from .tensorflow_internals import BackendKernels as _BackendKernels
+from .tensorflow_module import Module  # noqa: F401
 
 K = _BackendKernels(_backend)
 

@@ -48,7 +48,13 @@ def set_floatx(value):
 
 
 def cast_to_floatx(x):
-    """Casts a Numpy array to the default Keras float type."""
+    """Casts a Numpy array to the default Keras float type; a tensor or
+    variable is cast as a tensor (gradients flow through it), as in
+    tf.keras."""
+    import torch
+    if isinstance(x, torch.Tensor):
+        from .ops import cast
+        return cast(x, _FLOATX)
     return np.asarray(x, dtype=_FLOATX)
 
 

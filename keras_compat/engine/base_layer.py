@@ -809,6 +809,9 @@ class Layer(nn.Module):
         return state
 
     def __setattr__(self, name, value):
+        if isinstance(value, nn.Parameter) and \
+                self._shows_by_property(name, value):
+            return
         if isinstance(value, torch.Tensor) and \
                 not isinstance(value, nn.Parameter):
             record = self._record_shown_as(name)
@@ -835,6 +838,19 @@ class Layer(nn.Module):
                 common.is_tf_keras() and \
                 _class_flags(self.__class__)['user']:
             self._track_weight_alias(value)
+
+    def _shows_by_property(self, name, value):
+        """A weight of this layer assigned to an attribute that its class
+        shows by a read-only property (the `build()` of a subclass of a
+        built-in layer: `self.kernel = self.add_weight(name='kernel')`):
+        the property shows that weight from then on."""
+        prop = getattr(type(self), name, None)
+        if not isinstance(prop, property) or prop.fset is not None:
+            return False
+        if not any(p is value for p in self._parameters.values()):
+            return False
+        self.__dict__.setdefault('_keras_shown_weights', {})[name] = value
+        return True
 
     def _move_weight_aside(self, name):
         """A weight held in the attribute that user code now sets to

@@ -108,6 +108,14 @@ class KerasTensor(object):
     def __eq__(self, other):
         return self is other
 
+    def ref(self):
+        """TensorFlow's `tensor.ref()`: a hashable reference to this
+        tensor, equal only to references to it; `deref()` gives the
+        tensor back."""
+        return TensorReference(self)
+
+    experimental_ref = ref
+
     # Arithmetic on symbolic tensors records an operation node so that
     # `Model(inputs, x * 2)` and K.function over such expressions work.
     def _record_op(self, fn, *others, name=None, symbol=None):
@@ -200,6 +208,26 @@ class KerasTensor(object):
 def _getitem(tensor, slice_spec):
     from ..backend.indexing import getitem
     return getitem(tensor, slice_spec)
+
+
+class TensorReference(object):
+    """What `tensor.ref()` returns (TensorFlow's `Reference`)."""
+
+    def __init__(self, tensor):
+        self._tensor = tensor
+
+    def deref(self):
+        return self._tensor
+
+    def __hash__(self):
+        return id(self._tensor)
+
+    def __eq__(self, other):
+        return isinstance(other, TensorReference) and \
+            other._tensor is self._tensor
+
+    def __repr__(self):
+        return '<Reference wrapping %r>' % (self._tensor,)
 
 
 class Node(object):

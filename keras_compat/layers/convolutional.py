@@ -18,6 +18,16 @@ from .core import kernel_bias_config, set_kernel_bias_options
 from ..legacy import interfaces
 from ..utils import argument_validation, conv_utils
 
+def _shown_weight(layer, name, index):
+    """The weight a built-in layer shows as attribute `name`: the weight
+    a subclass's own `build()` assigned to it (`self.kernel =
+    self.add_weight(...)`), else its own weight number `index`."""
+    shown = layer.__dict__.get('_keras_shown_weights')
+    if shown and name in shown:
+        return shown[name]
+    return layer._keras_weights[index].attribute_tensor(layer)
+
+
 class _Conv(Layer):
     """Shared machinery of Conv1D/2D/3D (`rank` spatial axes)."""
 
@@ -104,7 +114,7 @@ class _Conv(Layer):
     @property
     def kernel(self):
         """The kernel in Keras layout (a view of the torch weight)."""
-        return self._keras_weights[0].attribute_tensor(self)
+        return _shown_weight(self, 'kernel', 0)
 
     def _padding_for(self, spatial):
         """(symmetric padding for torch, explicit (before, after) pads or
@@ -502,7 +512,7 @@ class _DepthwiseMixin(object):
 
     @property
     def depthwise_kernel(self):
-        return self._keras_weights[0].attribute_tensor(self)
+        return _shown_weight(self, 'depthwise_kernel', 0)
 
 
 class DepthwiseConv2D(_DepthwiseMixin, Conv2D):

@@ -799,3 +799,8 @@ class ActivityRegularization(Layer):
         config = {'l1': self.l1, 'l2': self.l2}
         base_config = super(ActivityRegularization, self).get_config()
         return dict(list(base_config.items()) + list(config.items()))
+
+
+# (tf.keras 2.4+ defines its operation layers in layers/core.py, where
+# libraries import them from.)
+from .tf_op_layer import TFOpLambda, SlicingOpLambda  # noqa: E402,F401

@@ -34,8 +34,14 @@ def get_json_type(obj):
     """JSON fallback for configs: objects with get_config, numpy values,
     functions and classes by name."""
     if hasattr(obj, 'get_config'):
-        return {'class_name': obj.__class__.__name__,
-                'config': obj.get_config()}
+        serialized = {'class_name': obj.__class__.__name__,
+                      'config': obj.get_config()}
+        from ..backend import common
+        if common.is_tf_keras():
+            # (tf.keras marks the objects a config holds, to revive them
+            # when it reads the config.)
+            serialized['__passive_serialization__'] = True
+        return serialized
     if type(obj).__module__ == np.__name__:
         if isinstance(obj, np.ndarray):
             return obj.tolist()

@@ -121,7 +121,8 @@ def deserialize_keras_object(identifier, module_objects=None,
                 'Unknown ' + printable_module_name + ': ' + class_name +
                 '. Valid names: ' + ', '.join(names) + '. Pass custom '
                 'classes through `custom_objects`.')
-        config = identifier['config']
+        config = _revived_config_items(identifier['config'], module_objects,
+                                       custom_objects)
         if hasattr(cls, 'from_config'):
             params = inspect.signature(cls.from_config).parameters
             if 'custom_objects' in params:
@@ -142,6 +143,38 @@ def deserialize_keras_object(identifier, module_objects=None,
         return obj
     raise ValueError('Could not interpret serialized ' +
                      printable_module_name + ': ' + str(identifier))
+
+
+def _revived_config_items(config, module_objects, custom_objects):
+    """The Keras objects a config holds as tf.keras wrote them (a custom
+    layer's `get_config` returning a quantizer or initializer object:
+    `{'class_name', 'config', '__passive_serialization__': True}`) made
+    again; under tf.keras, also the names of registered custom functions
+    given as strings. Other items (and `name`) stay as written."""
+    if not isinstance(config, dict):
+        return config
+    revived = {}
+    for key, item in config.items():
+        if key == 'name':
+            continue
+        if isinstance(item, dict) and '__passive_serialization__' in item:
+            revived[key] = deserialize_keras_object(
+                item, module_objects=module_objects,
+                custom_objects=custom_objects,
+                printable_module_name='config_item')
+        elif isinstance(item, str) and _is_tf_keras():
+            obj = _GLOBAL_CUSTOM_OBJECTS.get(item) or \
+                (custom_objects or {}).get(item)
+            if inspect.isfunction(obj):
+                revived[key] = obj
+    if not revived:
+        return config
+    return dict(config, **revived)
+
+
+def _is_tf_keras():
+    from ..backend import common
+    return common.is_tf_keras()
 
 
 def named_object(name, deserialize, module_objects):
