@@ -256,3 +256,41 @@ def test_registered_function_name_in_config_is_revived(tf_keras):
     layer = keras.layers.deserialize(
         config, custom_objects={'_QAct': _QAct, 'scaled': scaled})
     assert layer.activation is scaled
+
+
+class _HalvedKernelConv(keras.layers.Conv2D):
+    """A Conv2D subclass creating its own kernel in build (QKeras's
+    QConv2D / QDepthwiseConv2D pattern) and computing with it."""
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(
+            name='kernel', shape=self.kernel_size + (int(input_shape[-1]),
+                                                     self.filters),
+            initializer=keras.initializers.Constant(0.5))
+        self.bias = None
+        self.built = True
+
+    def call(self, inputs):
+        return K.conv2d(inputs, self.kernel * 0.5, padding='valid')
+
+
+def test_subclass_build_assigning_kernel_computes_with_it(tf_keras):
+    layer = _HalvedKernelConv(2, (2, 2), use_bias=False)
+    x = np.arange(18, dtype='float32').reshape(1, 3, 3, 2)
+    out = _np(layer(x))
+    # Each output: 0.25 * (sum of the 2x2x2 window), as the formula gives.
+    windows = np.array([[x[0, i:i + 2, j:j + 2].sum() for j in range(2)]
+                        for i in range(2)])
+    np.testing.assert_allclose(out[0, :, :, 0], 0.25 * windows)
+    np.testing.assert_allclose(K.get_value(layer.weights[0]),
+                               np.full((2, 2, 2, 2), 0.5))
+    assert [w.name for w in layer.weights] == [layer.name + '/kernel:0']
+
+
+def test_graph_tensor_ref_is_hashable_and_derefs(tf_keras):
+    inputs = keras.Input((2,))
+    outputs = keras.layers.Dense(1)(inputs)
+    refs = {inputs.ref(): 'in', outputs.experimental_ref(): 'out'}
+    assert refs[outputs.ref()] == 'out'
+    assert inputs.ref().deref() is inputs
+    assert inputs.ref() != outputs.ref()
