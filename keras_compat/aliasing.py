@@ -236,6 +236,8 @@ def install_as_keras():
     import keras_compat
     sys.modules['keras'] = keras_compat
     _numpy_of_any_tensor()
+    from .backend import immutable
+    immutable.rebind_augmented_assignments()
     return keras_compat
 
 

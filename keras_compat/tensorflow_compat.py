@@ -994,6 +994,49 @@ def reshape(tensor, shape, name=None):
     return K.reshape(tensor, shape)
 
 
+def _ensure_shape(x, shape):
+    x = _t(x)
+    if shape is not None and \
+            not TensorShape(shape).is_compatible_with(TensorShape(x.shape)):
+        raise errors.InvalidArgumentError(
+            'Shape of tensor %s is not compatible with expected shape %s.'
+            % (list(x.shape), TensorShape(shape).as_list()))
+    return x
+
+
+_ensure_shape_op = _op(_ensure_shape, 'ensure_shape')
+
+
+def ensure_shape(x, shape, name=None):
+    """`tf.ensure_shape`: `x` itself, once its shape is checked against
+    `shape` (None sizes match any); a mismatch raises
+    InvalidArgumentError."""
+    return _ensure_shape_op(x, shape)
+
+
+def _repeat(input, repeats, axis):  # noqa: A002
+    x = _t(input)
+    if axis is None:
+        x, axis = x.reshape(-1), 0
+    if isinstance(repeats, torch.Tensor) and repeats.dim() > 0:
+        repeats = repeats.to(device=x.device, dtype=torch.int64)
+    else:
+        repeats = int(repeats)
+    return torch.repeat_interleave(x, repeats, dim=int(axis))
+
+
+_repeat_op = _op(_repeat, 'repeat')
+
+
+def repeat(input, repeats, axis=None, name=None):  # noqa: A002
+    """`tf.repeat`: each element of `input` repeated along `axis` (the
+    flattened input when None), `repeats` times or as often as the
+    matching entry of a 1-D `repeats` says, as numpy's repeat."""
+    if isinstance(repeats, (list, tuple, np.ndarray)):
+        repeats = torch.as_tensor(np.asarray(repeats), dtype=torch.int64)
+    return _repeat_op(input, repeats, axis)
+
+
 def transpose(a, perm=None, name=None, conjugate=False):
     if perm is None:
         return _op(lambda x: x.permute(*reversed(builtins.range(x.dim()))),

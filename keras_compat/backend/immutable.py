@@ -421,3 +421,37 @@ def call_user(fn, *args, **kwargs):
     if is_user_function(fn):
         return call(fn, *args, **kwargs)
     return fn(*args, **kwargs)
+
+
+_AUGMENTED = ('add', 'sub', 'mul', 'truediv', 'floordiv', 'pow', 'mod',
+              'and', 'or', 'xor', 'lshift', 'rshift')
+
+
+def _rebinding(name, in_place):
+    binary = getattr(torch.Tensor, '__%s__' % name)
+
+    def augmented(self, other):
+        # Only plain tensors: parameters and Keras variables keep their
+        # own meaning of `v += x`.
+        if type(self) is torch.Tensor and \
+                not torch.compiler.is_compiling() and \
+                not _is_library_file(sys._getframe(1).f_code.co_filename):
+            return binary(self, other)
+        return in_place(self, other)
+    augmented._keras_compat = True
+    augmented.__name__ = in_place.__name__
+    augmented.__doc__ = in_place.__doc__
+    return augmented
+
+
+def rebind_augmented_assignments():
+    """`x += y` on a tensor in a Keras program's own code outside layers
+    (eager TensorFlow 2 code, a loss written at the top level, a library's
+    eager helper) makes a new tensor and rebinds the name, as on
+    TensorFlow's immutable tensors; keras_compat, torch and torch
+    packages keep updating in place."""
+    for name in _AUGMENTED:
+        in_place = getattr(torch.Tensor, '__i%s__' % name)
+        if not getattr(in_place, '_keras_compat', False):
+            setattr(torch.Tensor, '__i%s__' % name,
+                    _rebinding(name, in_place))

@@ -2163,8 +2163,30 @@ class Layer(nn.Module):
                 if flags['user'] else self.compute_output_shape(input_shape))
             if flags['user'] and isinstance(shape, list):
                 shape = self._fit_shapes_to_call(shape, inputs, args, kwargs)
+            elif flags['user'] and self._call_returns_several(
+                    inputs, args, kwargs):
+                shape = self._shapes_of_several(shape, inputs, input_shape,
+                                                args, kwargs)
             return shape
         return self._infer_output_shape(inputs, input_shape, args, kwargs)
+
+    def _call_returns_several(self, inputs, args, kwargs):
+        count = self.__dict__.get('_keras_output_count', False)
+        if count is False:
+            count = self._probe_output_count(inputs, args, kwargs)
+        return bool(count and count > 1)
+
+    def _shapes_of_several(self, shape, inputs, input_shape, args, kwargs):
+        """A custom layer whose `compute_output_shape` gives one shape
+        while `call` returns several tensors (decoded tags, potentials,
+        lengths and a weight): Keras makes a tensor of each. tf.keras
+        takes their shapes from `call`; Keras 2 gives the first the shape
+        `compute_output_shape` gives."""
+        inferred = self._infer_output_shape(inputs, input_shape, args,
+                                            kwargs)
+        if not isinstance(inferred, list):
+            return shape
+        return inferred if common.is_tf_keras() else [shape] + inferred[1:]
 
     def _user_output_shape(self, inputs, input_shape, args, kwargs):
         """A custom layer's `compute_output_shape`, given the shapes its
@@ -2400,6 +2422,17 @@ class Layer(nn.Module):
             self._restore_state(state)
             self.training = was_training
         if failure is not None:
+            if unknown_size != batch_size and any(
+                    d is None for x in to_list(inputs)
+                    for d in x._keras_shape[1:]):
+                # Node features (n, f) with an adjacency (n, n): unknown
+                # sizes that must equal the batch size.
+                try:
+                    return self._probe_output_shape(
+                        inputs, input_shape, args, kwargs,
+                        unknown_size=batch_size, batch_size=batch_size)
+                except Exception:
+                    pass
             return self._shape_after_failed_probe(input_shape, failure)
         self.__dict__['_keras_probe_call_losses'] = len(self._call_losses)
         self._call_losses = []

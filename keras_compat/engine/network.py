@@ -581,7 +581,8 @@ class Network(Layer):
         tensor_map = {}
         masks = to_list(masks) if masks is not None else None
         for i, (symbolic, value) in enumerate(zip(self.inputs, inputs)):
-            if not isinstance(value, torch.Tensor):
+            if not isinstance(value, torch.Tensor) and \
+                    not K.is_sparse(value):
                 value = base_layer._to_tensors(np.asarray(value))
             if masks is not None and masks[i] is not None:
                 value._keras_mask = masks[i]
@@ -686,6 +687,18 @@ class Network(Layer):
                               allow_tuple=True)
         return [getattr(o, '_keras_mask', None) for o in outputs]
 
+    def _build_for(self, inputs):
+        if self._is_graph_network or type(self).build is not Network.build:
+            return super()._build_for(inputs)
+        # tf.keras builds a subclassed model on its first call by running
+        # that call: the build sees these inputs, not zeros the model may
+        # refuse (a sequence mask of nothing but padding).
+        self.__dict__['_keras_build_inputs'] = inputs
+        try:
+            return super()._build_for(inputs)
+        finally:
+            self.__dict__.pop('_keras_build_inputs', None)
+
     def build(self, input_shape=None):
         """Builds a subclassed model by calling it on zero inputs of
         `input_shape`."""
@@ -698,6 +711,11 @@ class Network(Layer):
         shapes = [input_shape[k] for k in keys] if keys is not None else \
             input_shape if isinstance(input_shape, list) else [input_shape]
         self.built = True
+        given = self.__dict__.pop('_keras_build_inputs', None)
+        if given is not None:
+            with torch.no_grad():
+                self(given)
+            return
         # Unknown sizes are 1 first; a model that needs a minimum size
         # there (a fully convolutional one built for (None, None, None,
         # 3)) is tried with larger ones, as tf.keras builds without data.
