@@ -184,6 +184,43 @@ def _tensorboard_without_tensorflow():
     import types
     sys.modules.setdefault('tensorboard.compat.notf',
                            types.ModuleType('tensorboard.compat.notf'))
+    compat = sys.modules.get('tensorboard.compat')
+    if compat is not None:
+        _serve_tensorboard_tf2(compat)
+    elif not any(isinstance(f, TensorBoardTF2Finder) for f in sys.meta_path):
+        sys.meta_path.insert(0, TensorBoardTF2Finder())
+
+
+def _serve_tensorboard_tf2(compat):
+    """TensorBoard's TF 2 API (`tensorboard.compat.tf2`, which its summary
+    ops and the hparams Keras callback call) is the stand-in's
+    `tf.compat.v2`."""
+    compat.tf2 = importlib.import_module('keras_compat.tensorflow_compat')
+
+
+class TensorBoardTF2Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Loads `tensorboard.compat` with its own loader, then gives it the
+    stand-in as its TF 2 API."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != 'tensorboard.compat':
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, 'find_spec'):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                self._loader = spec.loader
+                spec.loader = self
+                return spec
+        return None
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        self._loader.exec_module(module)
+        _serve_tensorboard_tf2(module)
 
 
 def _stand_in_submodule(fullname):

@@ -3023,12 +3023,51 @@ class _SummaryValue(object):
         self.simple_value = simple_value
 
 
-class Summary(object):
-    """TF1's Summary protocol buffer (scalar values)."""
+class _SummaryValues(list):
+    """A Summary's repeated `value` field: `add(tag=..., simple_value=...)`
+    appends a new value and returns it."""
+
+    def add(self, **fields):
+        self.append(_SummaryValue(**fields))
+        return self[-1]
+
+
+class _PlainSummary(object):
+    """TF1's Summary protocol buffer (scalar values), where TensorBoard's
+    protocol buffers are not installed."""
     Value = _SummaryValue
 
     def __init__(self, value=None):
-        self.value = list(value or [])
+        self.value = _SummaryValues(value or [])
+
+
+def _summary_protos():
+    """TensorFlow's summary protocol buffer classes by name (TensorBoard's
+    copies of them), or None without TensorBoard."""
+    try:
+        from tensorboard.compat.proto import event_pb2, summary_pb2
+    except ImportError:
+        return None
+    return {'Summary': summary_pb2.Summary,
+            'SummaryMetadata': summary_pb2.SummaryMetadata,
+            'HistogramProto': summary_pb2.HistogramProto,
+            'Event': event_pb2.Event}
+
+
+def _summary_proto_class(name):
+    """tf.compat.v1.Summary, SummaryMetadata, HistogramProto, Event."""
+    protos = _summary_protos()
+    if protos is None:
+        if name == 'Summary':
+            return _PlainSummary
+        raise ImportError('tf.compat.v1.%s is TensorBoard\'s protocol '
+                          'buffer in keras_compat: `pip install '
+                          'tensorboard`.' % name)
+    return protos[name]
+
+
+_SUMMARY_PROTO_NAMES = ('Summary', 'SummaryMetadata', 'HistogramProto',
+                        'Event')
 
 
 def _summary_writer(logdir):
@@ -3048,6 +3087,14 @@ class FileWriter(object):
         self._writer = _summary_writer(logdir)
 
     def add_summary(self, summary_value, global_step=None):
+        """Writes a Summary (a protocol buffer, or its serialized bytes)."""
+        if isinstance(summary_value, bytes):
+            summary_value = _summary_proto_class('Summary').FromString(
+                summary_value)
+        if hasattr(summary_value, 'SerializeToString'):
+            self._writer._get_file_writer().add_summary(summary_value,
+                                                        global_step)
+            return
         for value in getattr(summary_value, 'value', []):
             if value.simple_value is not None:
                 self._writer.add_scalar(value.tag, float(value.simple_value),
@@ -3158,11 +3205,84 @@ def _summary_image(name, data, step=None, max_outputs=3, description=None):
 
 summary.FileWriter = FileWriter
 summary.image = _summary_image
-summary.Summary = Summary
+
+
+def _summary_module_attribute(name):
+    if name == 'Summary':
+        return _summary_proto_class(name)
+    raise AttributeError("module 'tensorflow.summary' has no attribute %r"
+                         % (name,))
+
+
+summary.__getattr__ = _summary_module_attribute
 summary.create_file_writer = _TF2Writer
 summary.scalar = _summary_scalar
 summary.histogram = _summary_histogram
 summary.flush = lambda writer=None, name=None: None
+
+
+@contextlib.contextmanager
+def _summary_scope(name, default_name=None, values=None):
+    """tf.summary.experimental.summary_scope: yields the summary's tag and
+    its scope name (name scopes add no prefix here)."""
+    name = name or default_name
+    yield name, name + '/'
+
+
+def _summary_proto_module():
+    try:
+        from tensorboard.compat.proto import summary_pb2
+    except ImportError:
+        raise ImportError('tf.summary writes TensorBoard files through '
+                          '`tensorboard`: `pip install tensorboard`.')
+    return summary_pb2
+
+
+def _add_summary_proto(summary_proto, step):
+    _DefaultWriter.current[-1]._writer._get_file_writer().add_summary(
+        summary_proto, _summary_step(step))
+
+
+def _write_raw_pb(tensor, step=None, name=None):
+    """tf.summary.experimental.write_raw_pb: writes serialized `Summary`
+    protocol buffers (bytes, or a vector of them) to the default writer;
+    False without one."""
+    if not _DefaultWriter.current:
+        return False
+    summary_pb2 = _summary_proto_module()
+    tensor = tensor.numpy() if hasattr(tensor, 'numpy') else tensor
+    for raw in np.asarray(tensor, dtype=object).ravel():
+        _add_summary_proto(summary_pb2.Summary.FromString(bytes(raw)), step)
+    return True
+
+
+def _summary_write(tag, tensor, step=None, metadata=None, name=None):
+    """tf.summary.write: writes `tensor` (or what the callable `tensor`
+    returns) under `tag`, with `metadata` (a SummaryMetadata message or
+    its serialized bytes), to the default writer; False without one."""
+    if not _DefaultWriter.current:
+        return False
+    summary_pb2 = _summary_proto_module()
+    if callable(tensor):
+        tensor = tensor()
+    if isinstance(tensor, torch.Tensor):
+        tensor = tensor.detach().cpu().numpy()
+    elif hasattr(tensor, 'numpy'):
+        tensor = tensor.numpy()
+    if isinstance(metadata, bytes):
+        metadata = summary_pb2.SummaryMetadata.FromString(metadata)
+    value = summary_pb2.Summary.Value(
+        tag=tag, tensor=_tensorboard_tensor_util().make_tensor_proto(
+            np.asarray(tensor)))
+    if metadata is not None:
+        value.metadata.CopyFrom(metadata)
+    _add_summary_proto(summary_pb2.Summary(value=[value]), step)
+    return True
+
+
+summary.write = _summary_write
+summary.experimental.summary_scope = _summary_scope
+summary.experimental.write_raw_pb = _write_raw_pb
 
 
 # ------------------------------------------------------------------- data
@@ -5365,6 +5485,15 @@ def _assert_rank_in(x, ranks, message=None, name=None):
             'shape %s' % (tuple(allowed), _static_rank(x), tuple(x.shape))))
 
 
+def _assert_scalar(tensor, name=None, message=None):
+    """`tf.debugging.assert_scalar`: raises ValueError where `tensor` is
+    not a scalar."""
+    shape = tuple(getattr(tensor, 'shape', None) or np.shape(tensor))
+    if len(shape) != 0:
+        raise ValueError('%sExpected scalar shape, saw shape: %s.' % (
+            message + '.  ' if message else '', shape))
+
+
 def _assert_integer(x, message=None, name=None):
     if not as_dtype(x.dtype).is_integer:
         raise TypeError(_assert_message(
@@ -5406,11 +5535,13 @@ debugging.assert_negative = _assert_sign(
 debugging.assert_rank = _assert_rank
 debugging.assert_rank_in = _assert_rank_in
 debugging.assert_integer = _assert_integer
+debugging.assert_scalar = _assert_scalar
 debugging.Assert = Assert = _assert_condition
 for _name in ('assert_equal', 'assert_none_equal', 'assert_greater',
               'assert_greater_equal', 'assert_less', 'assert_less_equal',
               'assert_positive', 'assert_non_negative', 'assert_negative',
-              'assert_rank', 'assert_rank_in', 'assert_integer'):
+              'assert_rank', 'assert_rank_in', 'assert_integer',
+              'assert_scalar'):
     setattr(_module, _name, getattr(debugging, _name))
 
 
@@ -5576,6 +5707,33 @@ linalg.svd = svd = _svd
 linalg.solve = matrix_solve = _binary(
     'solve', lambda a, b: torch.linalg.solve(_t(a), _t(b)))
 linalg.set_diag = matrix_set_diag = _set_diag
+
+
+def _triangular_solve(matrix, rhs, lower=True, adjoint=False, name=None):
+    """tf.linalg.triangular_solve: solves `matrix @ x = rhs` for the lower
+    (else upper) triangle of the innermost matrices; `adjoint` solves with
+    the conjugate transpose of that triangle."""
+    def fn(a, b):
+        a, b = _t(a), _t(b)
+        a = torch.tril(a) if lower else torch.triu(a)
+        if adjoint:
+            a = a.transpose(-1, -2).conj()
+        return torch.linalg.solve_triangular(a, b.to(a.dtype),
+                                             upper=lower == adjoint)
+    return _op(fn, 'triangular_solve')(matrix, rhs)
+
+
+def _cholesky_solve(chol, rhs, name=None):
+    """tf.linalg.cholesky_solve: solves `A @ x = rhs` given the lower
+    Cholesky factor of A."""
+    return _op(lambda c, b: torch.cholesky_solve(_t(b), _t(c), upper=False),
+               'cholesky_solve')(chol, rhs)
+
+
+linalg.triangular_solve = matrix_triangular_solve = _triangular_solve
+linalg.cholesky = cholesky = _unary(
+    'cholesky', lambda x: torch.linalg.cholesky(_t(x)))
+linalg.cholesky_solve = _cholesky_solve
 dtypes.cast = cast
 dtypes.saturate_cast = saturate_cast
 
@@ -6171,6 +6329,8 @@ def __getattr__(name):
         return _keras().metrics  # (tf.metrics: tf.keras.metrics)
     if name == 'optimizers':
         return _keras().optimizers  # (TF2's tf.optimizers)
+    if name in _SUMMARY_PROTO_NAMES:
+        return _summary_proto_class(name)
     raise AttributeError(
         "module 'tensorflow' has no attribute %r: keras_compat runs Keras on "
         'PyTorch without TensorFlow, and its TensorFlow stand-in has only '
