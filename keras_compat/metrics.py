@@ -36,10 +36,21 @@ def _as_tensors(y_true, y_pred):
 
 
 # ---------------------------------------------------------------- functions
+def binary_predicted(y_pred, threshold=0.5):
+    """The class `binary_accuracy` reads from `y_pred`. tf.keras:
+    `y_pred > threshold`. Standalone Keras 2 (2.0-2.3): `K.round(y_pred)`
+    at the default threshold, so an unbounded output (a least-squares
+    GAN's critic, a regression head) that falls below -0.5 counts as -1
+    and one at 1.5 or more as 2, neither of them equal to a 0/1 label."""
+    if threshold == 0.5 and common.api_flavour() == 'keras':
+        return torch.round(y_pred)
+    return (y_pred > threshold).to(y_pred.dtype)
+
+
 def binary_accuracy(y_true, y_pred, threshold=0.5):
-    """Mean over the last axis of (y_pred > threshold) == y_true."""
+    """Mean over the last axis of `binary_predicted(y_pred) == y_true`."""
     y_true, y_pred = _as_tensors(y_true, y_pred)
-    predicted = (y_pred > threshold).to(y_pred.dtype)
+    predicted = binary_predicted(y_pred, threshold)
     return torch.mean((y_true.to(y_pred.dtype) == predicted).to(
         _floatx()), dim=-1)
 

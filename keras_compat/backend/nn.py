@@ -59,8 +59,19 @@ def channels_last_memory(weight):
     and 5D kernels (the layout torch convolves channels_last inputs
     with)."""
     fmt = _MEMORY_FORMATS.get(weight.dim())
-    return weight.contiguous(memory_format=fmt) if fmt else \
-        weight.contiguous()
+    if fmt is None:
+        return weight.contiguous()
+    weight = weight.contiguous(memory_format=fmt)
+    if 1 in weight.shape:
+        # torch counts any stride of a length-1 axis as contiguous, so a
+        # permuted one-filter Keras kernel keeps stride 1 on its `out` axis;
+        # the CPU weight gradient (slow_conv2d) then fails with "grad_weight
+        # must be contiguous". Canonical strides avoid it.
+        fresh = torch.empty(weight.shape, dtype=weight.dtype,
+                            device=weight.device, memory_format=fmt)
+        if fresh.stride() != weight.stride():
+            weight = fresh.copy_(weight)
+    return weight
 
 
 def kernel_to_torch(kernel, rank):

@@ -2135,7 +2135,21 @@ class Layer(nn.Module):
              else [input_shape],
              output_shapes=shapes,
              arguments=dict(kwargs))
+        self._note_frozen_at_call()
         return _keras2_single(outputs) if multi else outputs[0]
+
+    def _note_frozen_at_call(self):
+        """Keras 2 copied the updates of the layers inside a model into the
+        model when it was called on new tensors, leaving out those of the
+        layers that were not trainable then: the call's node keeps them."""
+        from .network import Network
+        if not isinstance(self, Network) or common.is_tf_keras():
+            return
+        marks = {}
+        for sub in self._sublayers():
+            _frozen_inside(sub, True, marks)
+        self._inbound_nodes[-1]._frozen_at_call = tuple(
+            layer for layer, frozen in marks.values() if frozen)
 
     def _symbolic_masks(self, inputs, outputs):
         # Masks of symbolic tensors only record whether a mask exists.
@@ -2971,3 +2985,14 @@ def _unique_layers(layer, seen=None):
     yield layer
     for sub in layer._sublayers():
         yield from _unique_layers(sub, seen)
+
+
+def _frozen_inside(layer, trainable, marks):
+    """{id: (layer, frozen)} for `layer` and the layers inside it: frozen
+    when the layer or a container above it is not trainable."""
+    if id(layer) in marks:
+        return
+    trainable = trainable and layer.trainable
+    marks[id(layer)] = (layer, not trainable)
+    for sub in layer._sublayers():
+        _frozen_inside(sub, trainable, marks)

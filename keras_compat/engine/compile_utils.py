@@ -280,9 +280,11 @@ class _FastAccuracy(metrics_module.Mean):
             target = y_true.squeeze(-1) if y_true.dim() == y_pred.dim() \
                 else y_true
             hits = torch.argmax(y_pred, -1) == target.long()
+        elif y_true.dtype == torch.bool:
+            hits = (y_pred > 0.5) == y_true
         else:
-            hits = (y_pred > 0.5) == (y_true > 0.5) if y_true.dtype == \
-                torch.bool else (y_pred > 0.5).to(y_pred.dtype) == y_true
+            # Standalone Keras 2 rounds `y_pred` (binary_predicted).
+            hits = metrics_module.binary_predicted(y_pred) == y_true
         count = hits.numel()
         self._add_sum(hits.sum(), count)
 

@@ -352,6 +352,11 @@ class Network(Layer):
             layer = self._modules.pop(name)
             self.add_module(_module_name(self, layer, taken=name), layer)
         super(Network, self).__setattr__(name, value)
+        if name == 'outputs' and '_release_after' in self.__dict__:
+            # Keras 2 code points a built model at other tensors of its
+            # graph (`vgg.outputs = [vgg.layers[9].output]`); a call then
+            # returns those, so a run must keep them.
+            self._release_after = self._release_plan()
 
     # --------------------------------------------------------------- layers
     @property

@@ -123,6 +123,20 @@ def _frozen_marks(layer, trainable=True, marks=None):
     return marks
 
 
+def _frozen_at_call(model, marks):
+    """Marks frozen the layers that were frozen inside a model when
+    `model` called it: Keras 2 never ran their updates in `model`'s
+    steps, whatever their flags when the training function was built."""
+    nodes = getattr(model, '_network_nodes', ())
+    for sub in model._sublayers():
+        for index, node in enumerate(sub._inbound_nodes):
+            if '%s_ib-%d' % (sub.name, index) not in nodes:
+                continue
+            for layer in getattr(node, '_frozen_at_call', ()):
+                marks[id(layer)] = (layer, True)
+    return marks
+
+
 def _apply_marks(marks):
     for layer, frozen in marks.values():
         layer._frozen_container = frozen
@@ -708,7 +722,8 @@ class Model(Network):
                 self.__dict__.get('_compiled_trainable_state'))
         marks = self.__dict__.get('_update_marks')
         if marks is None:
-            marks = self.__dict__['_update_marks'] = _frozen_marks(self)
+            marks = self.__dict__['_update_marks'] = _frozen_at_call(
+                self, _frozen_marks(self))
             self.__dict__['_marks_generation'] = None
         if self.__dict__.get('_marks_generation') != _MARK_GENERATION[0]:
             self.__dict__['_marks_generation'] = _apply_marks(marks)
