@@ -61,3 +61,26 @@ def clone_model(model, input_tensors=None, clone_function=None):
             tensor_map[id(old)] = new
     return Model(new_inputs, [tensor_map[id(x)] for x in model.outputs],
                  name=model.name)
+
+
+def _clone_functional_model(model, input_tensors=None, layer_fn=_clone_layer):
+    """Keras 2's (and tf.keras's) private functional-model clone, which
+    libraries call directly: `clone_model` of a functional model, with
+    Keras's error for a Sequential one."""
+    if isinstance(model, Sequential):
+        raise ValueError('Expected `model` argument to be a functional '
+                         '`Model` instance, but got a `Sequential` instance '
+                         'instead: ' + str(model))
+    if not isinstance(model, Model):
+        raise ValueError('Expected `model` argument to be a `Model` '
+                         'instance, got ' + str(model))
+    return clone_model(model, input_tensors, layer_fn)
+
+
+def _clone_sequential_model(model, input_tensors=None, layer_fn=_clone_layer):
+    """Keras 2's (and tf.keras's) private Sequential clone: `clone_model`
+    of a Sequential model, with Keras's error for any other."""
+    if not isinstance(model, Sequential):
+        raise ValueError('Expected `model` argument to be a `Sequential` '
+                         'model instance, but got: ' + str(model))
+    return clone_model(model, input_tensors, layer_fn)

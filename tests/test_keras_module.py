@@ -189,3 +189,29 @@ def test_tf_keras_2_submodule_imports():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ['Normalization', 'Resizing', 'Adam',
                                      'ExponentialDecay', 'AdamW']
+
+
+def test_private_clone_helpers_libraries_call():
+    # Keras 2.2/2.3 and tf.keras: keras.models._clone_functional_model /
+    # _clone_sequential_model, each refusing the other kind of model.
+    import numpy as np
+    import pytest
+    from keras_compat import layers, models
+    inputs = layers.Input((3,))
+    functional = models.Model(inputs, layers.Dense(2)(inputs))
+    sequential = models.Sequential([layers.Dense(2, input_shape=(3,))])
+    clone = models._clone_functional_model(functional)
+    assert [type(l) for l in clone.layers] == \
+        [type(l) for l in functional.layers]
+    assert clone.count_params() == functional.count_params() == 8
+    assert clone.layers[1] is not functional.layers[1]
+    copy = models._clone_sequential_model(sequential)
+    assert isinstance(copy, models.Sequential)
+    assert copy.output_shape == (None, 2)
+    with pytest.raises(ValueError, match='got a `Sequential` instance'):
+        models._clone_functional_model(sequential)
+    with pytest.raises(ValueError, match='`Sequential` model instance'):
+        models._clone_sequential_model(functional)
+    doubled = models._clone_functional_model(
+        functional, layer_fn=lambda layer: layer)
+    assert doubled.layers[1] is functional.layers[1]
