@@ -6329,6 +6329,9 @@ def __getattr__(name):
         return _keras().metrics  # (tf.metrics: tf.keras.metrics)
     if name == 'optimizers':
         return _keras().optimizers  # (TF2's tf.optimizers)
+    if name == 'feature_column':
+        from . import feature_column
+        return feature_column
     if name in _SUMMARY_PROTO_NAMES:
         return _summary_proto_class(name)
     raise AttributeError(

@@ -157,6 +157,10 @@ class Sequential(Model):
         self._set_graph(self._chain[0], self._chain[-1])
 
     def _build_from_data(self, shapes, inputs):
+        if self.__dict__.get('_call_input_keys') is not None:
+            # A dict of features (for a first layer such as
+            # DenseFeatures): run without a graph, as tf.keras does.
+            return super(Sequential, self)._build_from_data(shapes, inputs)
         self.build(shapes[0])
 
     # -------------------------------------------------------------- running

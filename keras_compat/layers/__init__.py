@@ -60,6 +60,7 @@ from .preprocessing import (Normalization, Discretization, CategoryEncoding,
                             RandomHeight, RandomWidth)
 from .multi_head_attention import MultiHeadAttention
 from . import experimental  # noqa: E402,F401
+from ..feature_column import DenseFeatures  # noqa: E402
 from ..utils.generic_utils import (deserialize_keras_object,
                                    serialize_keras_object)
 
