@@ -26,9 +26,11 @@ def input_projections(x, weight_ih, bias):
 
 
 def feature_major_masks(rec_mask, keep):
-    """The recurrent dropout mask as `(units, batch)` and the step mask as
-    `(time, 1, batch)` (each None when absent)."""
-    rec = rec_mask.t().contiguous() if rec_mask is not None else None
+    """The recurrent dropout mask as `(units, batch)` (per-gate masks
+    `(gates, batch, units)` as `(gates, units, batch)`) and the step mask
+    as `(time, 1, batch)` (each None when absent)."""
+    rec = rec_mask.transpose(-1, -2).contiguous() if rec_mask is not None \
+        else None
     kept = keep.unsqueeze(1) if keep is not None else None
     return rec, kept
 

@@ -26,7 +26,8 @@ class _LSTMLoop(torch.autograd.Function):
     time, features)` with `weight_ih` `(4 * units, features)`, `bias`
     `(4 * units,)` or None and `weight_hh` `(4 * units, units)`, from `h0`,
     `c0` `(batch, units)`. `rec_mask`: recurrent dropout mask `(batch,
-    units)` or None; `keep`: bool `(time, batch)`, False where a step is
+    units)`, one per gate `(4, batch, units)` (Keras's implementation=1),
+    or None; `keep`: bool `(time, batch)`, False where a step is
     masked (the states carry over), or None. Returns the hidden state of
     every step `(time, units, batch)` and the last cell state `(units,
     batch)`."""
@@ -39,6 +40,8 @@ class _LSTMLoop(torch.autograd.Function):
         weight = reorder_gates(weight_hh, units, _KERAS_TO_LOOP)
         z = input_projections(x, w_ih, None if bias is None else
                               reorder_gates(bias, units, _KERAS_TO_LOOP))
+        if rec_mask is not None and rec_mask.dim() == 3:
+            rec_mask = rec_mask[_KERAS_TO_LOOP]
         rec, kept = feature_major_masks(rec_mask, keep)
         acts, h, c, tanh_c = _run_steps(z, weight, h0, c0, rec, kept, hard)
         ctx.hard, ctx.has_bias = hard, bias is not None
@@ -57,8 +60,7 @@ class _LSTMLoop(torch.autograd.Function):
             grad_c_last)
         # The weight gradients as single products over time x batch.
         d_z_rows = gradient_rows(d_z)
-        h_in = h[:-1] * rec if rec is not None else h[:-1]
-        grad_hh = torch.mm(d_z_rows, h_in.transpose(1, 2).reshape(-1, units))
+        grad_hh = _recurrent_weight_gradient(d_z_rows, h[:-1], rec)
         grad_x, grad_ih, grad_bias = input_gradients(
             d_z_rows, x, w_ih, ctx.needs_input_grad[0], ctx.has_bias)
         keras = [None if g is None else reorder_gates(g, units,
@@ -66,6 +68,21 @@ class _LSTMLoop(torch.autograd.Function):
                  for g in (grad_ih, grad_bias, grad_hh)]
         return (grad_x, keras[0], keras[1], keras[2], dh0.t(), dc0.t(),
                 None, None, None)
+
+
+def _recurrent_weight_gradient(d_z_rows, h_prev, rec):
+    """d weight_hh from the pre-activation gradients as `gradient_rows`
+    and the previous hidden states `(time, units, batch)`, under the
+    recurrent mask `rec` (one for all gates, one per gate, or None)."""
+    units = h_prev.shape[1]
+    if rec is None or rec.dim() == 2:
+        h_in = h_prev * rec if rec is not None else h_prev
+        return torch.mm(d_z_rows, h_in.transpose(1, 2).reshape(-1, units))
+    # Per gate: gate g's rows against the states under mask g.
+    h_in = (h_prev.unsqueeze(1) * rec).permute(1, 0, 3, 2).reshape(
+        4, -1, units)
+    return torch.bmm(d_z_rows.view(4, units, -1), h_in).view(4 * units,
+                                                              units)
 
 
 def _run_steps(z, weight, h0, c0, rec, kept, hard):
@@ -82,10 +99,14 @@ def _run_steps(z, weight, h0, c0, rec, kept, hard):
     tanh_c = z.new_empty((steps, units, batch))
     h[0], c[0] = h0.t(), c0.t()
     scale, shift = z.new_tensor(0.2), z.new_tensor(0.5)
+    per_gate = rec is not None and rec.dim() == 3
+    weight_gates = weight.view(4, units, units)
     for t in range(steps):
-        h_in = h[t] * rec if rec is not None else h[t]
         z_t, a_t = z[t], acts[t]
-        z_t.addmm_(weight, h_in)
+        if per_gate:
+            z_t.view(4, units, batch).baddbmm_(weight_gates, h[t] * rec)
+        else:
+            z_t.addmm_(weight, h[t] * rec if rec is not None else h[t])
         if hard:
             pre = z_t[:3 * units].mul_(scale).add_(shift)
             torch.clamp(pre, 0., 1., out=a_t[:3 * units])
@@ -134,6 +155,8 @@ def _recurrent_backward(hard, weight, z, acts, h, c, tanh_c, rec, kept,
     d_z_o = d_z[:, :units]
     d_z_ifg = d_z[:, units:].view(steps, 3, units, batch)
     weight_t = weight.t()
+    per_gate = rec is not None and rec.dim() == 3
+    weight_gates_t = weight.view(4, units, units).transpose(1, 2)
     dh_next = torch.zeros_like(h[0])
     dc_next = grad_c_last.contiguous() if grad_c_last is not None \
         else torch.zeros_like(h[0])
@@ -146,9 +169,13 @@ def _recurrent_backward(hard, weight, z, acts, h, c, tanh_c, rec, kept,
         dc = dc.addcmul(dh, dc_factor[t])
         torch.mul(ifg_factor[t], dc, out=d_z_ifg[t])
         dc_next = dc * f[t]
-        dh_next = torch.mm(weight_t, d_z[t])
-        if rec is not None:
-            dh_next = dh_next * rec
+        if per_gate:
+            dh_next = (torch.bmm(weight_gates_t, d_z[t].view(4, units, batch))
+                       * rec).sum(0)
+        else:
+            dh_next = torch.mm(weight_t, d_z[t])
+            if rec is not None:
+                dh_next = dh_next * rec
         if keep is not None:
             dh_next, dc_next = dh_next + dh_skip, dc_next + dc_skip
     return dh_next, dc_next, d_z
@@ -161,9 +188,12 @@ def lstm_loop(x, weight_ih, bias, weight_hh, h0, c0, hard_gates,
     `weight_hh` `(4 * units, units)`, `bias` `(4 * units,)` or None; gate
     order i, f, c, o) from the states `h0`, `c0`; `hard_gates`:
     `hard_sigmoid` gates (else `sigmoid`); `rec_mask`: recurrent dropout
-    mask; `mask` (bool `(batch, time)`): at False steps the states carry
-    over and the output repeats the previous one (zeros before the first
-    valid step). Returns (outputs `(batch, time, units)`, last output,
-    [h, c]), as `step_loop` does."""
+    mask, or a list of one mask per gate (Keras's implementation=1);
+    `mask` (bool `(batch, time)`): at False steps the states carry over
+    and the output repeats the previous one (zeros before the first valid
+    step). Returns (outputs `(batch, time, units)`, last output, [h, c]),
+    as `step_loop` does."""
+    if isinstance(rec_mask, (list, tuple)):
+        rec_mask = torch.stack(rec_mask)
     return run_loop(_LSTMLoop, x, (weight_ih, bias, weight_hh), (h0, c0),
                     hard_gates, rec_mask, mask)

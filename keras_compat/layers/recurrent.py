@@ -13,7 +13,13 @@ the input projections computed for all timesteps at once.
 Masked timesteps are skipped as Keras skips them (outputs and states
 carried over). On the fused path the valid steps of each sequence are
 moved to the front, run through the fused kernel, and the outputs moved
-back."""
+back.
+
+Dropout masks are drawn as Keras draws them: per sequence (the same at
+every timestep), one per gate with `implementation=1` (per-gate input
+masks through a block-diagonal input kernel), one for all gates with 2;
+tf.keras's LSTM and GRU layers on their fused kernel mask the inputs with
+one mask of the whole sequence's shape."""
 import warnings
 
 import numpy as np
@@ -78,6 +84,47 @@ def _t(weight):
 def _dropout_mask(like, rate):
     keep = 1. - rate
     return (torch.rand_like(like) < keep).to(like.dtype) / keep
+
+
+def _draw_masks(like, rate, count):
+    """None without dropout; one mask of `like`'s shape for `count` 1; a
+    list of `count` independent masks otherwise (one per gate)."""
+    if not 0. < rate < 1.:
+        return None
+    if count == 1:
+        return _dropout_mask(like, rate)
+    return [_dropout_mask(like, rate) for _ in range(count)]
+
+
+def _apply_input_masks(x, masks, weight_ih):
+    """(inputs, input kernel) with the input dropout `masks` applied to
+    `x` (`(batch, features)` or `(batch, time, features)`). One mask
+    multiplies `x` for all gates (Keras's implementation=2); a list has one
+    mask per gate block of `weight_ih`'s rows (implementation=1): each
+    gate's masked copy of `x` is laid side by side against a
+    block-diagonal kernel, so that one product gives every gate the
+    projection of its own masked input."""
+    if masks is None:
+        return x, weight_ih
+    time_axis = x.dim() == 3
+    if not isinstance(masks, list):
+        return x * (masks.unsqueeze(1) if time_axis else masks), weight_ih
+    if time_axis:
+        masks = [m.unsqueeze(1) for m in masks]
+    blocks = weight_ih.chunk(len(masks), dim=0)
+    return torch.cat([x * m for m in masks], dim=-1), \
+        torch.block_diag(*blocks)
+
+
+def _gate_linear(h, masks, weight, bias=None):
+    """Recurrent projections with one dropout mask per gate: gate g's
+    rows of `weight` (and `bias`) applied to `h * masks[g]`, gates side by
+    side."""
+    weights = weight.chunk(len(masks), dim=0)
+    biases = bias.chunk(len(masks)) if bias is not None else \
+        [None] * len(masks)
+    return torch.cat([F.linear(h * m, w, b) for m, w, b in
+                      zip(masks, weights, biases)], dim=-1)
 
 
 def _generate_dropout_mask(ones, rate, training=None, count=1):
@@ -228,14 +275,34 @@ class _CellMixin(object):
         return self._keras_weights[2].attribute_tensor(self)
 
     # Step-loop support shared by the built-in cells.
+    _gates = 1
+
     def _dropout_masks(self, inputs, h0, training):
-        dp = rec = None
-        if training and 0. < self.dropout < 1.:
-            dp = _dropout_mask(inputs[:, 0] if inputs.dim() == 3
-                               else inputs, self.dropout)
-        if training and 0. < self.recurrent_dropout < 1.:
-            rec = _dropout_mask(h0, self.recurrent_dropout)
-        return dp, rec
+        """(input masks, recurrent masks) of one sequence, the same at
+        every timestep: each None, one mask shared by the gates, or, with
+        Keras's `implementation=1`, a list of one mask per gate (Keras
+        gate order)."""
+        if not training:
+            return None, None
+        count = self._gates if getattr(self, 'implementation', 2) == 1 \
+            else 1
+        step = inputs[:, 0] if inputs.dim() == 3 else inputs
+        return (_draw_masks(step, self.dropout, count),
+                _draw_masks(h0, self.recurrent_dropout, count))
+
+    def _torch_gate_order(self, masks):
+        """Per-gate masks in the gate order of the torch-layout weights."""
+        return masks
+
+    def _masked_projection(self, x, masks):
+        """Input projections of `x` (with its time axis or without) with
+        the input dropout `masks` applied as Keras applies them."""
+        x, weight_ih = _apply_input_masks(x, self._torch_gate_order(masks),
+                                          self.weight_ih)
+        return F.linear(x, weight_ih, self._bias_in())
+
+    def _bias_in(self):
+        return self.bias_ih if self.use_bias else None
 
 
 class SimpleRNNCell(_CellMixin, Layer):
@@ -274,9 +341,7 @@ class SimpleRNNCell(_CellMixin, Layer):
             training = self.training
         states = to_list(states, allow_tuple=True)
         dp, rec = self._dropout_masks(inputs, states[0], training)
-        x = inputs * dp if dp is not None else inputs
-        return self._step(F.linear(x, self.weight_ih, self.bias_ih), states,
-                          rec)
+        return self._step(self._masked_projection(inputs, dp), states, rec)
 
     def get_config(self):
         config = self._base_cell_config()
@@ -284,9 +349,22 @@ class SimpleRNNCell(_CellMixin, Layer):
         return dict(list(base_config.items()) + list(config.items()))
 
 
+def _cell_implementation(implementation, recurrent_dropout):
+    """tf.keras's LSTM and GRU cells switch to implementation 1 (one
+    dropout mask per gate) whenever recurrent dropout is set, and say so in
+    their config; Keras 2's keep the given implementation."""
+    if common.is_tf_keras() and recurrent_dropout != 0 and \
+            implementation != 1:
+        return 1
+    return implementation
+
+
 class LSTMCell(_CellMixin, Layer):
     """Cell of `LSTM` (gates i, f, c, o; `unit_forget_bias` initialises
-    the forget-gate bias to 1)."""
+    the forget-gate bias to 1). With `implementation=1` every gate gets its
+    own input and recurrent dropout masks, with 2 one mask serves all."""
+
+    _gates = 4
 
     def __init__(self, units, activation='tanh',
                  recurrent_activation='sigmoid', use_bias=True,
@@ -307,7 +385,8 @@ class LSTMCell(_CellMixin, Layer):
                        recurrent_dropout)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.unit_forget_bias = unit_forget_bias
-        self.implementation = implementation
+        self.implementation = _cell_implementation(implementation,
+                                                   self.recurrent_dropout)
         self.state_size = (self.units, self.units)
         self.output_size = self.units
 
@@ -329,8 +408,11 @@ class LSTMCell(_CellMixin, Layer):
 
     def _step(self, xw_t, states, rec_mask):
         h_prev, c_prev = states[0], states[1]
-        h_in = h_prev * rec_mask if rec_mask is not None else h_prev
-        z = xw_t + F.linear(h_in, self.weight_hh)
+        if isinstance(rec_mask, list):
+            z = xw_t + _gate_linear(h_prev, rec_mask, self.weight_hh)
+        else:
+            h_in = h_prev * rec_mask if rec_mask is not None else h_prev
+            z = xw_t + F.linear(h_in, self.weight_hh)
         act, rec_act = self.activation, self.recurrent_activation
         z0, z1, z2, z3 = z.chunk(4, dim=-1)
         if rec_act in _ELEMENTWISE:
@@ -348,9 +430,7 @@ class LSTMCell(_CellMixin, Layer):
             training = self.training
         states = to_list(states, allow_tuple=True)
         dp, rec = self._dropout_masks(inputs, states[0], training)
-        x = inputs * dp if dp is not None else inputs
-        return self._step(F.linear(x, self.weight_ih, self.bias_ih), states,
-                          rec)
+        return self._step(self._masked_projection(inputs, dp), states, rec)
 
     def get_config(self):
         config = self._base_cell_config()
@@ -387,7 +467,9 @@ class GRUCell(_CellMixin, Layer):
     True (tf.keras 2.x's default, and CuDNN's rule) after it, with
     separate input and recurrent biases (bias shape (2, 3 * units)). Left
     None, it is the default of the Keras the program imports (see
-    `common.api_flavour`)."""
+    `common.api_flavour`). Dropout masks as `LSTMCell`'s."""
+
+    _gates = 3
 
     def __init__(self, units, activation='tanh',
                  recurrent_activation='sigmoid', use_bias=True,
@@ -406,7 +488,8 @@ class GRUCell(_CellMixin, Layer):
                        recurrent_constraint, bias_constraint, dropout,
                        recurrent_dropout)
         self.recurrent_activation = activations.get(recurrent_activation)
-        self.implementation = implementation
+        self.implementation = _cell_implementation(implementation,
+                                                   self.recurrent_dropout)
         self.reset_after = _default_reset_after(reset_after)
         self.state_size = self.units
         self.output_size = self.units
@@ -463,13 +546,19 @@ class GRUCell(_CellMixin, Layer):
             return None
         return self.bias_both[3 * self.units:]
 
-    def _input_projection(self, x):
-        return F.linear(x, self.weight_ih, self._bias_in())
+    def _torch_gate_order(self, masks):
+        if isinstance(masks, list) and self.reset_after:
+            return [masks[1], masks[0], masks[2]]
+        return masks
 
     def _step(self, xw_t, states, rec_mask):
+        if isinstance(rec_mask, list):
+            return self._gate_masked_step(xw_t, states[0], rec_mask)
         units = self.units
         h_prev = states[0]
         if rec_mask is not None:
+            # Keras's implementation=2 masks the previous state before
+            # everything, the final interpolation included.
             h_prev = h_prev * rec_mask
         act, rec_act = self.activation, self.recurrent_activation
         if self.reset_after:
@@ -490,13 +579,38 @@ class GRUCell(_CellMixin, Layer):
         h = z * h_prev + (1. - z) * hh
         return h, [h]
 
+    def _gate_masked_step(self, xw_t, h_prev, masks):
+        """A step of Keras's implementation=1 with recurrent dropout: each
+        gate's recurrent product takes the previous state under its own
+        mask (`masks` in Keras order z, r, h); the interpolation takes it
+        unmasked."""
+        units = self.units
+        act, rec_act = self.activation, self.recurrent_activation
+        if self.reset_after:
+            inner = _gate_linear(h_prev, self._torch_gate_order(masks),
+                                 self.weight_hh, self._bias_rec())
+            x_r, x_z, x_h = xw_t.chunk(3, dim=-1)
+            h_r, h_z, h_h = inner.chunk(3, dim=-1)
+            r = rec_act(x_r + h_r)
+            z = rec_act(x_z + h_z)
+            hh = act(x_h + r * h_h)
+        else:
+            w_hh = self.weight_hh
+            x_z, x_r, x_h = xw_t.chunk(3, dim=-1)
+            inner = _gate_linear(h_prev, masks[:2], w_hh[:2 * units])
+            z = rec_act(x_z + inner[:, :units])
+            r = rec_act(x_r + inner[:, units:])
+            hh = act(x_h + F.linear(r * (h_prev * masks[2]),
+                                    w_hh[2 * units:]))
+        h = z * h_prev + (1. - z) * hh
+        return h, [h]
+
     def call(self, inputs, states, training=None):
         if training is None:
             training = self.training
         states = to_list(states, allow_tuple=True)
         dp, rec = self._dropout_masks(inputs, states[0], training)
-        x = inputs * dp if dp is not None else inputs
-        return self._step(self._input_projection(x), states, rec)
+        return self._step(self._masked_projection(inputs, dp), states, rec)
 
     def get_config(self):
         config = self._base_cell_config()
@@ -976,15 +1090,16 @@ class RNN(Layer):
         timesteps in one product, then one recurrent product per step."""
         cell = self.cell
         dp, rec = cell._dropout_masks(inputs, initial_state[0], training)
-        x = inputs * dp.unsqueeze(1) if dp is not None else inputs
         loop = _hand_written_loop(cell)
-        if loop is not None and x.shape[1] > 0:
-            return _run_hand_written_loop(loop, x, initial_state, cell, rec,
-                                          mask)
-        if isinstance(cell, GRUCell):
-            xw = cell._input_projection(x)
-        else:
-            xw = F.linear(x, cell.weight_ih, cell.bias_ih)
+        # gru_loop takes one recurrent mask for all gates (lstm_loop also
+        # one per gate).
+        if loop is not None and inputs.shape[1] > 0 and (
+                loop is lstm_loop or not isinstance(rec, list)):
+            x, weight_ih = _apply_input_masks(
+                inputs, cell._torch_gate_order(dp), cell.weight_ih)
+            return _run_hand_written_loop(loop, x, weight_ih, initial_state,
+                                          cell, rec, mask)
+        xw = cell._masked_projection(inputs, dp)
         return step_loop(lambda xw_t, states: cell._step(xw_t, states, rec),
                          xw, initial_state, mask)
 
@@ -1079,10 +1194,11 @@ def _hand_written_loop(cell):
 
 
 @eager_under_compile
-def _run_hand_written_loop(loop, x, initial_state, cell, rec_mask, mask):
+def _run_hand_written_loop(loop, x, weight_ih, initial_state, cell,
+                           rec_mask, mask):
     hard = cell.recurrent_activation is activations.hard_sigmoid
     bias = cell.bias_ih if cell.use_bias else None
-    return loop(x, cell.weight_ih, bias, cell.weight_hh, *initial_state,
+    return loop(x, weight_ih, bias, cell.weight_hh, *initial_state,
                 hard_gates=hard, rec_mask=rec_mask, mask=mask)
 
 
@@ -1107,19 +1223,23 @@ class _FusedRNN(RNN):
                     cell.bias_hh]
         return [cell.weight_ih, cell.weight_hh]
 
-    def _kernel(self, x, hx):
+    def _kernel(self, x, hx, weight_ih=None):
         mode = self._fused_mode
         weights = self._flat_weights()
-        if self._flatten_weights:
+        if weight_ih is not None:
+            # The block-diagonal kernel of per-gate input dropout masks, new
+            # at every call, stays out of the cuDNN buffer.
+            weights = [weight_ih] + weights[1:]
+        elif self._flatten_weights:
             weights = self._cudnn_weights(weights, mode)
         return fused_rnn(mode, x, hx, weights, self.cell.use_bias,
                          self.training)
 
     @eager_under_compile
-    def _run_kernel(self, x, hx):
+    def _run_kernel(self, x, hx, weight_ih=None):
         # The fused kernel is one call already; torch.compile runs it
         # eagerly and compiles the layers around it.
-        return self._kernel(x, hx)
+        return self._kernel(x, hx, weight_ih)
 
     def _cudnn_weights(self, weights, mode):
         """On CUDA, moves the weights into one cuDNN buffer (the
@@ -1146,12 +1266,9 @@ class _FusedRNN(RNN):
     def _fused(self, inputs, initial_state, mask, training):
         if not self._fusable(training):
             return None
-        cell = self.cell
-        x = inputs
-        if training and 0. < cell.dropout < 1.:
-            x = x * _dropout_mask(x[:, 0], cell.dropout).unsqueeze(1)
+        x, weight_ih = self._dropped_inputs(inputs, initial_state, training)
         if mask is None:
-            outputs, states = self._run_kernel(x, initial_state)
+            outputs, states = self._run_kernel(x, initial_state, weight_ih)
             return outputs, outputs[:, -1], states
         compacted, lengths, _ = _compact(x, mask)
         needs_exact_states = self._n_states > 1 and (
@@ -1160,12 +1277,14 @@ class _FusedRNN(RNN):
             packed = torch.nn.utils.rnn.pack_padded_sequence(
                 compacted, lengths.clamp(min=1).cpu(), batch_first=True,
                 enforce_sorted=False)
-            out_packed, states = self._run_kernel(packed, initial_state)
+            out_packed, states = self._run_kernel(packed, initial_state,
+                                                  weight_ih)
             outputs_c, _ = torch.nn.utils.rnn.pad_packed_sequence(
                 out_packed, batch_first=True,
                 total_length=inputs.shape[1])
         else:
-            outputs_c, states = self._run_kernel(compacted, initial_state)
+            outputs_c, states = self._run_kernel(compacted, initial_state,
+                                                 weight_ih)
         last = _last_of(outputs_c, lengths)
         empty = (lengths == 0).unsqueeze(-1)
         if self._n_states == 1:
@@ -1176,6 +1295,35 @@ class _FusedRNN(RNN):
         outputs = _expand_outputs(outputs_c, mask, lengths) \
             if self.return_sequences else None
         return outputs, last, states
+
+    def _dropped_inputs(self, inputs, initial_state, training):
+        """(inputs, block-diagonal input kernel or None) with the input
+        dropout applied. tf.keras's LSTM and GRU layers on their fused
+        kernel draw one mask of the shape of the whole input sequence (a
+        new one at every timestep) and apply it for all gates; otherwise
+        the cell's masks apply, the same at every timestep (one per gate
+        with Keras's implementation=1, through the block-diagonal
+        kernel)."""
+        cell = self.cell
+        if not training or not 0. < cell.dropout < 1.:
+            return inputs, None
+        if self.__dict__.get('_timestep_dropout'):
+            return inputs * _dropout_mask(inputs, cell.dropout), None
+        dp, _ = cell._dropout_masks(inputs, initial_state[0], training)
+        x, weight_ih = _apply_input_masks(inputs, cell._torch_gate_order(dp),
+                                          cell.weight_ih)
+        return x, (weight_ih if isinstance(dp, list) else None)
+
+
+def _tf_keras_kernel(layer):
+    """Whether tf.keras runs this LSTM or GRU layer on its fused kernel
+    (the program imports tf.keras; tanh activation, sigmoid gates, no
+    recurrent dropout, biases, not unrolled; a GRU with reset_after)."""
+    cell = layer.cell
+    return (common.is_tf_keras() and cell.activation is activations.tanh
+            and cell.recurrent_activation is activations.sigmoid
+            and cell.recurrent_dropout == 0 and not layer.unroll
+            and cell.use_bias and getattr(cell, 'reset_after', True))
 
 
 class SimpleRNN(_FusedRNN):
@@ -1299,6 +1447,7 @@ class GRU(_FusedRNN):
             return_state=return_state, go_backwards=go_backwards,
             stateful=stateful, unroll=unroll, **kwargs)
         self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.__dict__['_timestep_dropout'] = _tf_keras_kernel(self)
 
     def _fusable_activations(self):
         cell = self.cell
@@ -1381,6 +1530,7 @@ class LSTM(_FusedRNN):
             return_state=return_state, go_backwards=go_backwards,
             stateful=stateful, unroll=unroll, **kwargs)
         self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.__dict__['_timestep_dropout'] = _tf_keras_kernel(self)
 
     def _fusable_activations(self):
         cell = self.cell
