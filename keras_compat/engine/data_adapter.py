@@ -937,8 +937,13 @@ def _iterate_loader(loader):
     when the reading stops, however it stops: stopped early (an error,
     Ctrl-C) they are terminated at once rather than waited for. An
     error a worker raised in the Sequence reaches the caller as itself
-    (type, arguments, errno), as Keras 2's enqueuer re-raised it."""
-    iterator = iter(loader)
+    (type, arguments, errno), as Keras 2's enqueuer re-raised it; a
+    worker that died (killed by a signal) is an error naming it."""
+    with warnings.catch_warnings():
+        # torch's advice on its worker count: `workers` is the user's.
+        warnings.filterwarnings('ignore', 'This DataLoader will create')
+        iterator = iter(loader)
+    _raise_worker_deaths_when_reading(iterator)
     finished = False
     try:
         for item in iterator:
@@ -946,6 +951,14 @@ def _iterate_loader(loader):
                 item.reraise()
             yield item
         finished = True
+    except RuntimeError as error:
+        if not str(error).startswith('DataLoader worker'):
+            raise
+        from ..utils.data_utils import worker_exit_message
+        exits = [(w.pid, w.exitcode) for w in
+                 getattr(iterator, '_workers', ()) if not w.is_alive()]
+        raise RuntimeError(worker_exit_message(exits, 'Sequence')) \
+            from error
     finally:
         if not finished:
             for worker in getattr(iterator, '_workers', ()):
@@ -954,6 +967,17 @@ def _iterate_loader(loader):
         shutdown = getattr(iterator, '_shutdown_workers', None)
         if shutdown is not None:
             shutdown()
+
+
+def _raise_worker_deaths_when_reading(iterator):
+    """torch raises a worker's death from its SIGCHLD handler, in whatever
+    the main thread runs then (a training step half done); unregistered
+    there, the death is raised by the read that misses the batch (torch
+    checks its workers every 5 seconds while waiting)."""
+    if getattr(iterator, '_worker_pids_set', False):
+        from torch.utils.data._utils import signal_handling
+        signal_handling._remove_worker_pids(id(iterator))
+        iterator._worker_pids_set = False
 
 
 class _WorkerError(object):

@@ -173,6 +173,8 @@ class SequenceEnqueuer(object):
         self.uid = next(_SOURCE_IDS)
         self.workers = 0
         self.executor = None
+        # The worker processes of the executor, watched for one that dies.
+        self.processes = []
         self.queue = None
         self.run_thread = None
         self.stop_signal = None
@@ -187,11 +189,17 @@ class SequenceEnqueuer(object):
         import threading
         self.workers = workers
         _SHARED_SOURCES[self.uid] = self.sequence
-        self.executor = self._make_executor(workers)
+        self.executor = self._new_executor()
         self.queue = queue.Queue(max_queue_size)
         self.stop_signal = threading.Event()
         self.run_thread = threading.Thread(target=self._run, daemon=True)
         self.run_thread.start()
+
+    def _new_executor(self):
+        executor = self._make_executor(self.workers)
+        self.processes = list(getattr(executor, '_pool', ())) \
+            if self.use_multiprocessing else []
+        return executor
 
     def _make_executor(self, workers):
         if self.use_multiprocessing:
@@ -240,7 +248,7 @@ class SequenceEnqueuer(object):
             except queue.Empty:
                 continue
             try:
-                value = task.get()
+                value = self._result(task)
             except StopIteration:
                 self.queue.task_done()
                 return
@@ -249,6 +257,48 @@ class SequenceEnqueuer(object):
                 raise
             self.queue.task_done()
             yield value
+
+
+    def _result(self, task):
+        """The value of `task`, waited for while the worker processes live:
+        a process killed by a signal (the kernel's out-of-memory killer,
+        `kill -9`) takes the batch it was reading with it, which the pool
+        never reports, so waiting on would never end."""
+        import multiprocessing
+        while True:
+            try:
+                return task.get(timeout=0.1)
+            except multiprocessing.TimeoutError:
+                dead = [p for p in self.processes
+                        if p.exitcode is not None and p.exitcode != 0]
+                if dead and not task.ready():
+                    self.stop()
+                    raise RuntimeError(worker_exit_message(
+                        [(p.pid, p.exitcode) for p in dead],
+                        'Sequence' if isinstance(self.sequence, Sequence)
+                        else 'generator'))
+
+
+def worker_exit_message(exits, source):
+    """The error for worker processes that ended while reading batches:
+    `exits` holds (pid, exitcode) pairs, a negative code the signal."""
+    import signal
+    ends = []
+    for pid, code in exits:
+        if code is not None and code < 0:
+            try:
+                how = 'killed by signal %d (%s)' % (
+                    -code, signal.Signals(-code).name)
+            except ValueError:
+                how = 'killed by signal %d' % -code
+        else:
+            how = 'exited unexpectedly' if code is None else \
+                'exited with code %d' % code
+        ends.append('pid %d %s' % (pid, how))
+    return ('A worker process reading the %s ended while reading a batch '
+            '(%s); the batch is lost. When the system ran out of memory, '
+            'lower `workers` or `max_queue_size`, or pass '
+            '`use_multiprocessing=False`.' % (source, ', '.join(ends)))
 
 
 class OrderedEnqueuer(SequenceEnqueuer):
@@ -280,7 +330,7 @@ class OrderedEnqueuer(SequenceEnqueuer):
                 # see the state on_epoch_end left.
                 self.executor.close()
                 self.executor.join()
-                self.executor = self._make_executor(self.workers)
+                self.executor = self._new_executor()
 
     def _wait_for_epoch(self):
         import time
@@ -329,7 +379,10 @@ class GeneratorEnqueuer(SequenceEnqueuer):
             task = self.executor.apply_async(_next_sample, (self.uid,))
             if not self._put(task):
                 return
-            task.wait()
+            # (In slices: a task lost with a killed worker process never
+            # ends, and `stop` must still find this thread done.)
+            while not task.ready() and not self.stop_signal.is_set():
+                task.wait(0.1)
             if task.ready() and not task.successful():
                 return
 
