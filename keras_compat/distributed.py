@@ -12,6 +12,11 @@ every rank sees the same numbers; `evaluate` and `predict` split the data
 and return the full result on every rank. Only rank 0 prints progress
 bars and writes checkpoints, CSV logs and TensorBoard events.
 
+Workers started by hand with TensorFlow's TF_CONFIG join the same way
+when the script makes a `tf.distribute.MultiWorkerMirroredStrategy`
+(`join_cluster`): the chief, then the workers, are ranks 0, 1, ...; the
+first task's address hosts the rendezvous. Only rank 0 writes then too.
+
 `KERAS_COMPAT_DDP_TIMEOUT` (seconds, default 1800) bounds how long a
 process waits for the others: when one crashes, the rest fail with an
 error instead of hanging."""
@@ -30,8 +35,16 @@ _STATE = {'initialized': False}
 _WRAPPED = weakref.WeakSet()      # models wrapped in DDP, freed at exit
 
 
+def _launched_by_torchrun():
+    return 'RANK' in os.environ and 'WORLD_SIZE' in os.environ
+
+
 def world_size():
-    """Number of processes of the run (1 without torchrun)."""
+    """Number of processes of the run (1 without torchrun or a joined
+    TF_CONFIG cluster)."""
+    cluster = _STATE.get('cluster')
+    if cluster is not None and not _launched_by_torchrun():
+        return cluster.world_size
     try:
         return int(os.environ.get('WORLD_SIZE', '1'))
     except ValueError:
@@ -39,15 +52,24 @@ def world_size():
 
 
 def is_active():
-    """True when running as one of several torchrun processes."""
+    """True when running as one of several torchrun processes, or as a
+    task of a TF_CONFIG cluster that `join_cluster` joined."""
+    if _STATE.get('cluster') is not None and not _launched_by_torchrun():
+        return True
     return world_size() > 1 and 'RANK' in os.environ
 
 
 def rank():
+    cluster = _STATE.get('cluster')
+    if cluster is not None and not _launched_by_torchrun():
+        return cluster.rank
     return int(os.environ.get('RANK', '0')) if is_active() else 0
 
 
 def local_rank():
+    cluster = _STATE.get('cluster')
+    if cluster is not None and not _launched_by_torchrun():
+        return cluster.local_rank
     return int(os.environ.get('LOCAL_RANK', '0')) if is_active() else 0
 
 
@@ -79,7 +101,12 @@ def initialize():
             torch.cuda.set_device(local_rank())
             backend = 'nccl'
         store = _attempt_store()
-        if store is None:
+        cluster = _STATE.get('cluster')
+        if cluster is not None and not _launched_by_torchrun():
+            dist.init_process_group(backend=backend, timeout=_timeout(),
+                                    init_method=cluster.init_method,
+                                    rank=rank(), world_size=world_size())
+        elif store is None:
             dist.init_process_group(backend=backend, timeout=_timeout())
         else:
             dist.init_process_group(backend=backend, timeout=_timeout(),
@@ -88,6 +115,88 @@ def initialize():
         atexit.register(_shutdown)
     _STATE['initialized'] = True
     _share_random_state()
+
+
+class TFConfigCluster(object):
+    """The processes of a TensorFlow multi-worker cluster, as the
+    `TF_CONFIG` environment variable of each describes it
+    (`{"cluster": {"worker": ["host:port", ...]}, "task": {"type":
+    "worker", "index": i}}`, with an optional "chief" task): the chief,
+    then the workers in order, are ranks 0, 1, ...; the first of them
+    hosts the rendezvous at its address. Evaluator and parameter server
+    tasks take no part in the training processes."""
+
+    TRAINING_JOBS = ('chief', 'worker')
+
+    def __init__(self, cluster, task_type, task_id):
+        self.cluster = {job: list(addresses) for job, addresses in
+                        cluster.items()}
+        self.task_type = task_type
+        self.task_id = int(task_id or 0)
+        self.tasks = [(job, index, address)
+                      for job in self.TRAINING_JOBS
+                      for index, address in enumerate(
+                          self.cluster.get(job, []))]
+        if (task_type, self.task_id) not in [t[:2] for t in self.tasks]:
+            raise ValueError(
+                'The task %s:%d of TF_CONFIG is not a chief or worker task '
+                'of its cluster %r.' % (task_type, self.task_id,
+                                         self.cluster))
+
+    @classmethod
+    def from_environment(cls):
+        """The cluster TF_CONFIG describes, or None when it names no
+        training task (unset, empty, or an evaluator's)."""
+        import json
+        text = os.environ.get('TF_CONFIG', '').strip()
+        if not text:
+            return None
+        config = json.loads(text)
+        task = config.get('task') or {}
+        if task.get('type') not in cls.TRAINING_JOBS:
+            return None
+        return cls(config.get('cluster') or {}, task.get('type'),
+                   task.get('index', 0))
+
+    @property
+    def world_size(self):
+        return len(self.tasks)
+
+    @property
+    def rank(self):
+        return [t[:2] for t in self.tasks].index((self.task_type,
+                                                   self.task_id))
+
+    @property
+    def local_rank(self):
+        """Rank among the tasks on this task's host."""
+        host = _split_address(self.tasks[self.rank][2])[0]
+        return sum(1 for t in self.tasks[:self.rank]
+                   if _split_address(t[2])[0] == host)
+
+    @property
+    def init_method(self):
+        host, port = _split_address(self.tasks[0][2])
+        return 'tcp://%s:%d' % (host, port)
+
+
+def _split_address(address):
+    address = address.split('://')[-1]
+    host, _, port = address.rpartition(':')
+    return host.strip('[]') or 'localhost', int(port)
+
+
+def join_cluster(cluster):
+    """Makes this process the `cluster.rank`-th of the `TFConfigCluster`
+    `cluster` (a MultiWorkerMirroredStrategy made from TF_CONFIG): it
+    joins the others' process group, as torchrun's processes do, and
+    `fit` and `tf.distribute` then work across them. Nothing happens
+    under torchrun, with a single task, or when already joined."""
+    if _launched_by_torchrun() or cluster is None or \
+            cluster.world_size < 2 or _STATE['initialized']:
+        return
+    _STATE['cluster'] = cluster
+    initialize()
 
 
 def _attempt_store():
@@ -274,7 +383,9 @@ class TorchrunStrategy(Strategy):
     def callbacks(self, callbacks, verbose, params):
         if is_chief():
             return Strategy.callbacks(self, callbacks, verbose, params)
-        kept = [c for c in callbacks or [] if not _rank0_only(c)]
+        kept = [_TempDirRemover(c) if _is_checkpoint(c) else c
+                for c in callbacks or [] if _is_checkpoint(c) or
+                not _rank0_only(c)]
         return kept, 0, dict(params, verbose=0)
 
     def stops_need_agreement(self, callbacks):
@@ -338,6 +449,30 @@ def _cpu_group():
     if _STATE.get('cpu_group') is None:
         _STATE['cpu_group'] = dist.new_group(backend='gloo')
     return _STATE['cpu_group']
+
+
+def _is_checkpoint(callback):
+    from . import callbacks as cbks
+    return isinstance(callback, cbks.ModelCheckpoint)
+
+
+def _TempDirRemover(checkpoint):
+    """What a ModelCheckpoint does on a process other than rank 0, as
+    tf.keras's does on a non-chief worker: it writes nothing, and removes
+    the temporary directory `<checkpoint dir>/workertemp_<rank>` it would
+    have written to (the one a multi-worker script made for it)."""
+    from . import callbacks as cbks
+
+    class TempDirRemover(cbks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            import shutil
+            directory = os.path.dirname(str(checkpoint.filepath))
+            base = 'workertemp_%d' % rank()
+            if os.path.basename(directory) != base:
+                directory = os.path.join(directory, base)
+            shutil.rmtree(directory, ignore_errors=True)
+
+    return TempDirRemover()
 
 
 def _rank0_only(callback):

@@ -4,6 +4,7 @@ stateful `Metric` objects that accumulate over an epoch.
 Metric state lives in device tensors and is only read when a result is
 shown, so the training loop never waits on the device for a metric."""
 import copy
+import functools
 import warnings
 
 import numpy as np
@@ -97,9 +98,58 @@ acc = categorical_accuracy
 
 
 # ----------------------------------------------------------------- classes
+def _noting_replica_updates(update_state):
+    """`update_state` that notes when it runs inside `strategy.run` of a
+    strategy over several processes: the metric's state then belongs to
+    all the replicas, and `result` reads their sum (see below)."""
+    @functools.wraps(update_state)
+    def wrapper(self, *args, **kwargs):
+        from . import tensorflow_distribute
+        if tensorflow_distribute.replica_sums_gradients():
+            self.__dict__['_synced_on_read'] = True
+        return update_state(self, *args, **kwargs)
+    wrapper._synced = True
+    return wrapper
+
+
+def _synced_on_read(result):
+    """`result` of a metric updated in the replicas of a strategy over
+    several processes: outside them, the result of the state summed over
+    the processes (TensorFlow's on-read synchronised metric variables);
+    the process's own state is left as it was."""
+    @functools.wraps(result)
+    def wrapper(self):
+        from . import tensorflow_distribute
+        if not self.__dict__.get('_synced_on_read') or \
+                self.__dict__.get('_reading_sum') or \
+                tensorflow_distribute.replica_sums_gradients():
+            return result(self)
+        from . import distributed
+        local = self._state_tensors()
+        self.__dict__['_reading_sum'] = True
+        try:
+            self._load_state_tensors(distributed.all_reduce_sum(local))
+            value = result(self)
+            return value.detach().clone() if isinstance(
+                value, torch.Tensor) else value
+        finally:
+            self._load_state_tensors(local)
+            self.__dict__['_reading_sum'] = False
+    wrapper._synced = True
+    return wrapper
+
+
 class Metric(object):
     """Base class of stateful metrics: `update_state` accumulates,
     `result` reads, `reset_states` clears."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name, wrap in (('update_state', _noting_replica_updates),
+                           ('result', _synced_on_read)):
+            method = cls.__dict__.get(name)
+            if method is not None and not getattr(method, '_synced', False):
+                setattr(cls, name, wrap(method))
 
     def __init__(self, name=None, dtype=None, **kwargs):
         if not name and _named_uniquely(type(self)):

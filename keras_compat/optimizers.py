@@ -968,6 +968,14 @@ class Optimizer(torch.optim.Optimizer):
             params.append(param)
             grads.append(replay.torch_layout(variable, grad.detach())
                          .to(param.dtype))
+        if kwargs.get('experimental_aggregate_gradients', True) and \
+                not kwargs.get('skip_gradients_aggregation', False):
+            from . import tensorflow_distribute
+            if tensorflow_distribute.replica_sums_gradients():
+                # Inside strategy.run over several processes: the sum of
+                # the replicas' gradients, as TensorFlow applies it.
+                from . import distributed
+                grads = distributed.all_reduce_sum(grads)
         self._attach_also(params, layouts)
         with torch.no_grad():
             self._step_on(params, self._clipped(grads))

@@ -3652,6 +3652,58 @@ def _csv_column(values, dtype, batch):
     return tensor if batch else tensor[0]
 
 
+class AutoShardPolicy(object):
+    """tf.data.experimental.AutoShardPolicy: how a multi-worker run
+    shares a tf.data pipeline's global batches between its processes."""
+    OFF = -1
+    AUTO = 0
+    FILE = 1
+    DATA = 2
+    HINT = 3
+
+
+class DataOptions(_Options):
+    """tf.data.Options: the fields a pipeline's `with_options` sets;
+    `experimental_distribute.auto_shard_policy` (AUTO by default) is the
+    one that changes what the processes of a multi-worker `fit` read."""
+
+    def __init__(self, **fields):
+        self.experimental_distribute = _Options(
+            auto_shard_policy=AutoShardPolicy.AUTO)
+        _Options.__init__(self, **fields)
+
+
+def _process_pieces(batches, num_processes, index, whole):
+    """The global batches as process `index` of `num_processes` reads
+    them in a multi-worker run (TensorFlow's rebatching): its rows of
+    each batch (the first processes take one row more), or with `whole`
+    (auto-sharding OFF) every batch cut into one piece per process,
+    ceil(batch size / processes) rows each, the process's own first."""
+    if not batches:
+        return batches
+    full = int(_first_leaf(batches[0]).shape[0])
+    per = -(-full // num_processes)
+    sizes = [min(per, max(0, full - i * per))
+             for i in builtins.range(num_processes)]
+    sizes = sizes[index:] + sizes[:index]
+    pieces = []
+    for batch in batches:
+        rows = int(_first_leaf(batch).shape[0])
+        if whole:
+            start = 0
+            for size in sizes:
+                stop = min(rows, start + size)
+                pieces.append(_map_structure(
+                    lambda v, a=start, b=stop: v[a:b], batch))
+                start = stop
+            continue
+        size, extra = divmod(rows, num_processes)
+        start = index * size + min(index, extra)
+        stop = start + size + (1 if index < extra else 0)
+        pieces.append(_map_structure(lambda v: v[start:stop], batch))
+    return pieces
+
+
 def _datasets_module():
     from .utils.data_utils import Sequence
 
@@ -3751,7 +3803,53 @@ def _datasets_module():
             return self._with(('unbatch',))
 
         def _with(self, step):
-            return Dataset(self._source, self._steps + (step,))
+            made = Dataset(self._source, self._steps + (step,))
+            made._options = self.__dict__.get('_options')
+            return made
+
+        def shard(self, num_shards, index, name=None):
+            """Every `num_shards`-th element, from the `index`-th."""
+            num_shards, index = int(num_shards), int(index)
+            if not 0 <= index < num_shards:
+                raise errors.InvalidArgumentError(
+                    'Index must be between 0 and %d (currently index = '
+                    '%d).' % (num_shards - 1, index))
+            return self._with(('shard', num_shards, index))
+
+        def with_options(self, options, name=None):
+            """The same pipeline with `options` (a tf.data.Options)."""
+            made = self._copy() if isinstance(self, LazyDataset) else \
+                Dataset(self._source, self._steps)
+            made._options = options
+            return made
+
+        def options(self):
+            return self.__dict__.get('_options') or DataOptions()
+
+        def _process_share(self, in_fit=True):
+            """What this process reads of the pipeline's global batches
+            in a run over several processes (`fit`, and
+            `strategy.experimental_distribute_dataset` with `in_fit`
+            False): its part of each batch by the pipeline's auto-shard
+            policy (AUTO and DATA: its rows; OFF: every batch in pieces,
+            of which tf.keras's fit reads as many as there are batches in
+            a pass)."""
+            from . import distributed
+            if any(step[0] == 'process_share' for step in self._steps):
+                return self
+            policy = getattr(self.options().experimental_distribute,
+                             'auto_shard_policy', AutoShardPolicy.AUTO)
+            policy = getattr(policy, 'value', policy)
+            if policy in (AutoShardPolicy.FILE, AutoShardPolicy.HINT):
+                raise NotImplementedError(
+                    'auto_shard_policy FILE and HINT are not supported: '
+                    'the processes share each global batch by its rows '
+                    '(AutoShardPolicy.DATA, which AUTO means here) or read '
+                    'all of it (OFF); or shard the files yourself with '
+                    'distribute_datasets_from_function.')
+            return self._with(('process_share', distributed.world_size(),
+                               distributed.rank(),
+                               policy == AutoShardPolicy.OFF, in_fit))
 
         def map(self, map_func, num_parallel_calls=None, deterministic=None):
             return self._with(('map', map_func))
@@ -3886,6 +3984,13 @@ def _datasets_module():
                                      else int(step[1]))
                 elif kind == 'take':
                     items = items if step[1] < 0 else items[:step[1]]
+                elif kind == 'shard':
+                    items = items[step[2]::step[1]]
+                elif kind == 'process_share':
+                    count = len(items)
+                    items = _process_pieces(items, *step[1:4])
+                    if step[4] and not endless:
+                        items = items[:count]
                 elif kind == 'skip':
                     items = [] if step[1] < 0 else items[step[1]:]
                 elif kind == 'flat_map':
@@ -4005,7 +4110,9 @@ def _datasets_module():
                 return self._copy(order=[indices[i] for i in
                                          generator.permutation(len(indices))],
                                   reshuffle=generator)
-            return Dataset(lambda: list(iter(self)), (step,))
+            made = Dataset(lambda: list(iter(self)), (step,))
+            made._options = self.__dict__.get('_options')
+            return made
 
         def on_epoch_end(self):
             if self._reshuffle is not None:
@@ -4132,6 +4239,9 @@ data.experimental.AUTOTUNE = -1
 data.INFINITE_CARDINALITY = data.experimental.INFINITE_CARDINALITY = -1
 data.UNKNOWN_CARDINALITY = data.experimental.UNKNOWN_CARDINALITY = -2
 data.experimental.cardinality = lambda dataset: dataset.cardinality()
+data.Options = DataOptions
+data.experimental.AutoShardPolicy = AutoShardPolicy
+data.experimental.DistributeOptions = _Options
 
 
 # -------------------------------------------------------- math namespace
@@ -4471,6 +4581,13 @@ distribute.cluster_resolver = _submodule('distribute.cluster_resolver',
                                          'Cluster resolvers.')
 distribute.cluster_resolver.TPUClusterResolver = \
     _distribute.TPUClusterResolver
+for _name in ('TFConfigClusterResolver', 'SimpleClusterResolver'):
+    setattr(distribute.cluster_resolver, _name, getattr(_distribute, _name))
+distribute.cluster_resolver.ClusterResolver = \
+    _distribute.SimpleClusterResolver
+train.ClusterSpec = _distribute.ClusterSpec
+nn.compute_average_loss = _distribute.compute_average_loss
+nn.scale_regularization_loss = _distribute.scale_regularization_loss
 distribute.experimental = _submodule('distribute.experimental',
                                      'Strategies of tf 2.0-2.3.')
 distribute.experimental.TPUStrategy = _distribute.TPUStrategy

@@ -687,6 +687,11 @@ class GeneratorBatches(object):
         generator)."""
         if not distributed.is_active():
             return None
+        if self.mode == 'train' and hasattr(data, '_process_share'):
+            # A tf.data pipeline of global batches: each process reads its
+            # part of every batch (TensorFlow's multi-worker rebatching).
+            self.data = data._process_share()
+            return None
         if isinstance(data, Sequence) or \
                 data_sharding.is_splittable_loader(data):
             return 'batch' if self.mode == 'train' else 'whole'
