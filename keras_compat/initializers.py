@@ -70,17 +70,23 @@ class Constant(Initializer):
 class _Seeded(Initializer):
     # Keras advances an explicit seed after each call so that two weights
     # made by one initializer differ but stay reproducible.
-    def _next_seed(self):
+    def _next_seed(self, numpy_seeded=True):
         seed = self.seed
         if self.seed is not None:
             self.seed += 1
-        elif K.common.is_tf_keras() and \
-                not self.__dict__.get('_drew_python_seed'):
-            # tf.keras draws a seed for an unseeded initializer from
-            # Python's `random` at its first call: a program that seeds
-            # `random` and then builds a model sees the same draws after.
-            self._drew_python_seed = True
-            random.randint(1, int(1e9))
+        elif K.common.is_tf_keras():
+            if not self.__dict__.get('_drew_python_seed'):
+                # tf.keras draws a seed for an unseeded initializer from
+                # Python's `random` at its first call: a program that seeds
+                # `random` and then builds a model sees the same draws after.
+                self._drew_python_seed = True
+                random.randint(1, int(1e9))
+        elif numpy_seeded:
+            # Keras 2's backend seeds each unseeded random op with
+            # `np.random.randint(10e6)`: after `np.random.seed(n)` the
+            # weights are the same on every run, and numpy's later draws
+            # (fit's shuffling) follow the same sequence as under Keras 2.
+            seed = np.random.randint(10e6)
         return seed
 
 
@@ -215,7 +221,7 @@ class Orthogonal(_Seeded):
             num_rows *= dim
         num_cols = shape[-1]
         flat_shape = (num_rows, num_cols)
-        seed = self._next_seed()
+        seed = self._next_seed(numpy_seeded=False)
         if seed is None and K.common.is_tf_keras():
             # tf.keras draws from its own generator, leaving numpy's
             # global state to the program.

@@ -7,6 +7,7 @@ import math
 import mmap
 import os
 import queue
+import random
 import sys
 import threading
 import warnings
@@ -724,7 +725,13 @@ class GeneratorBatches(object):
         # leaves it alone, as in tf.keras.)
         if self.shuffle and self.mode == 'train' and \
                 not getattr(seq, '_orders_itself', False):
-            np.random.shuffle(indices)
+            # Keras 2 and tf.keras shuffle a Sequence's batch order with
+            # Python's `random` (OrderedEnqueuer); across processes numpy's
+            # shared state keeps the order the same everywhere.
+            if self.shard == 'batch':
+                np.random.shuffle(indices)
+            else:
+                random.shuffle(indices)
         plan = [(i, None) for i in indices]
         if self.shard == 'batch':
             # The order is the same everywhere: numpy's state was shared.

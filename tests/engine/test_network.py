@@ -158,7 +158,8 @@ def test_feature_extractor_from_trained_model():
     x = rng.rand(3, 4).astype(np.float32)
     k, b = model.get_layer('hidden').get_weights()
     np.testing.assert_allclose(extractor.predict(x),
-                               np.maximum(x @ k + b, 0), rtol=1e-5)
+                               np.maximum(x @ k + b, 0), rtol=1e-5,
+                               atol=1e-6)
     legacy = Model(input=model.input, output=model.layers[0].output)
     np.testing.assert_allclose(legacy.predict(x), extractor.predict(x))
 
