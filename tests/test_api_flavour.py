@@ -496,8 +496,11 @@ def test_tf_keras_scopes_a_custom_layers_sublayers(tf_keras):
     keras.backend.clear_session()
     block = Block()
     block(np.ones((1, 3), 'float32'))
+    # (Keras 2.3.1: an unnamed weight is TensorFlow's 'Variable', and the
+    # sub-layer called in call is named in the layer's scope.)
     assert [w.name for w in block.weights] == [
-        'block_1/weight_0:0', 'dense_1/kernel:0', 'dense_1/bias:0']
+        'block_1/Variable:0', 'block_1/dense_1/kernel:0',
+        'block_1/dense_1/bias:0']
 
 
 class BlockModel(keras.Model):
@@ -835,3 +838,33 @@ def test_tf_keras_latest_checkpoint_finds_saved_weights(tf_keras, tmp_path):
     restored.load_weights(latest)
     np.testing.assert_allclose(restored.get_weights()[0],
                                model.get_weights()[0])
+
+
+class _OwnBias(keras.Model):
+    def __init__(self):
+        super(_OwnBias, self).__init__()
+        self.dense = keras.layers.Dense(2, kernel_initializer='ones')
+
+    def build(self, input_shape):
+        self.b = self.add_weight(name='b', shape=(2,), initializer='zeros')
+        super(_OwnBias, self).build(input_shape)
+
+    def call(self, inputs):
+        return self.dense(inputs) + self.b
+
+
+def test_tf_keras_lists_a_models_own_weights_after_its_layers(tf_keras):
+    # tf_keras 2.21: weights, trainable_weights and get_weights() give
+    # [dense/kernel, dense/bias, b]; Keras 2 lists the model's own first.
+    model = _OwnBias()
+    model(np.ones((1, 3), 'float32'))
+    for weights in (model.weights, model.trainable_weights):
+        assert [w.name.split('/')[-1] for w in weights] == [
+            'kernel:0', 'bias:0', 'b:0']
+    assert [w.shape for w in model.get_weights()] == [(3, 2), (2,), (2,)]
+    common.set_api_flavour('keras')
+    model = _OwnBias()
+    model(np.ones((1, 3), 'float32'))
+    assert [w.name.split('/')[-1] for w in model.weights] == [
+        'b:0', 'kernel:0', 'bias:0']
+    assert [w.shape for w in model.get_weights()] == [(2,), (3, 2), (2,)]

@@ -1100,9 +1100,7 @@ class Layer(nn.Module):
             shape = (shape,)   # (tf.TensorShape(4) is the shape (4,))
         shape = tuple(int(d) for d in shape)
         if name is None:
-            # (tf.keras calls an unnamed weight 'Variable'.)
-            name = 'Variable' if common.is_tf_keras() else \
-                'weight_%d' % len(self._keras_weights)
+            name = self._unnamed_weight_name()
         dtype = dtype or self.dtype
         if initializer is None:
             torch_type = K.torch_dtype(dtype)
@@ -1138,6 +1136,19 @@ class Layer(nn.Module):
         if tuple(value.shape) != tuple(shape):
             value = value.reshape(shape)
         return value.detach().clone()
+
+    def _unnamed_weight_name(self):
+        """The name of a weight added without one: TensorFlow's default
+        'Variable', made unique in the layer's scope in a Keras 2 program
+        ('Variable', 'Variable_1'), as TensorFlow 1 graphs name them."""
+        if common.is_tf_keras():
+            return 'Variable'
+        taken = {r.name for r in self._keras_weights}
+        name, i = 'Variable', 0
+        while name in taken:
+            i += 1
+            name = 'Variable_%d' % i
+        return name
 
     def _add_torch_weight(self, name, keras_shape, initializer,
                           regularizer=None, constraint=None, trainable=True,
@@ -1242,7 +1253,8 @@ class Layer(nn.Module):
         if which == 'all':
             return self._weight_pairs('trainable') + \
                 self._weight_pairs('non_trainable')
-        pairs = self._own_weight_pairs(which)
+        own = self._own_weight_pairs(which)
+        pairs = []
         for layer in self._sublayers():
             if which == 'trainable':
                 if self.trainable:
@@ -1251,7 +1263,11 @@ class Layer(nn.Module):
                 pairs += layer._listed_weight_pairs('non_trainable')
             else:
                 pairs += layer._listed_weight_pairs('all')
-        return _tf_keras_unique(pairs)
+        # (A model's own weights come after its layers' in tf.keras, before
+        # them in Keras 2 and in any layer.)
+        if common.is_tf_keras() and '_is_graph_network' in self.__dict__:
+            return _tf_keras_unique(pairs + own)
+        return _tf_keras_unique(own + pairs)
 
     def _listed_weight_pairs(self, which):
         """`_weight_pairs` as a containing layer or model sees them: from
@@ -1548,9 +1564,13 @@ class Layer(nn.Module):
             # its own properties, as keras-multi-head does): its
             # `weights`, trainable ones first.
             return weight_pairs_of(self, self.weights, 'all')
-        pairs = [(self, r) for r in self._records()]
+        pairs = []
         for layer in self._sublayers():
             pairs += layer._all_records()
+        # (A subclassed model's own weights come after its layers' in
+        # tf.keras, before them in Keras 2.3.)
+        own = [(self, r) for r in self._records()]
+        pairs = pairs + own if common.is_tf_keras() else own + pairs
         return _tf_keras_unique(pairs)
 
     def set_weights(self, weights):
