@@ -470,7 +470,8 @@ class ProgbarLogger(Callback):
     def on_epoch_begin(self, epoch, logs=None):
         if not self.verbose:
             return
-        print('Epoch %d/%d' % (epoch + 1, self.epochs))
+        from .utils import io_utils
+        io_utils.print_msg('Epoch %d/%d' % (epoch + 1, self.epochs))
         if not K.common.is_tf_keras():
             self._keras2_epoch_begin()
             return

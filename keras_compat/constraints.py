@@ -87,13 +87,42 @@ class MinMaxNorm(Constraint):
 
 
 # Keras 2 spellings.
+class RadialConstraint(Constraint):
+    """tf.keras's radial constraint on a `Conv2D` kernel (rank 4, square
+    in its first two axes): each (height, width) slice becomes concentric
+    square rings, each ring holding one diagonal entry of the slice, as
+    tf.keras builds them (the innermost ring from entry `[k/2-1, k/2-1]`,
+    ring `d` from `[k/2+d-1, k/2+d-1]` for odd `k`, `[k/2+d, k/2+d]` for
+    even `k`)."""
+
+    def __call__(self, w):
+        if w.dim() != 4:
+            raise ValueError('The weight tensor must have rank 4. Received '
+                             'weight tensor with shape: %s'
+                             % (tuple(w.shape),))
+        size = w.shape[0]
+        start = size // 2
+        pos = torch.arange(size)
+        if size % 2:
+            dist = (pos - start).abs()
+            step = lambda d: torch.where(d == 0, start - 1, start + d - 1)
+        else:
+            dist = torch.where(pos >= start, pos - start, start - 1 - pos)
+            step = lambda d: torch.where(d == 0, start - 1, start + d)
+        ring = torch.maximum(dist[:, None], dist[None, :])
+        index = step(ring).to(w.device)
+        return w[index, index]
+
+
 max_norm = maxnorm = MaxNorm
 non_neg = nonneg = NonNeg
 unit_norm = unitnorm = UnitNorm
 min_max_norm = MinMaxNorm
+radial_constraint = RadialConstraint
 
 _NAMES = ['max_norm', 'non_neg', 'unit_norm', 'min_max_norm', 'MaxNorm',
-          'NonNeg', 'UnitNorm', 'MinMaxNorm']
+          'NonNeg', 'UnitNorm', 'MinMaxNorm', 'RadialConstraint',
+          'radial_constraint']
 
 
 def serialize(constraint):

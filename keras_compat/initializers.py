@@ -358,6 +358,7 @@ normal = random_normal = RandomNormal
 truncated_normal = TruncatedNormal
 identity = Identity
 orthogonal = Orthogonal
+variance_scaling = VarianceScaling
 
 _NAMES = ['zeros', 'ones', 'constant', 'uniform', 'random_uniform', 'normal',
           'random_normal', 'truncated_normal', 'identity', 'orthogonal',
@@ -366,7 +367,7 @@ _NAMES = ['zeros', 'ones', 'constant', 'uniform', 'random_uniform', 'normal',
           'RandomNormal', 'RandomUniform', 'TruncatedNormal',
           'VarianceScaling', 'Orthogonal', 'Identity', 'GlorotUniform',
           'GlorotNormal', 'HeNormal', 'HeUniform', 'LecunNormal',
-          'LecunUniform']
+          'LecunUniform', 'variance_scaling']
 
 
 def serialize(initializer):

@@ -1588,3 +1588,51 @@ def get(identifier):
         return identifier
     raise ValueError('Could not interpret metric function identifier: ' +
                      str(identifier))
+
+
+class PyMetric(Metric):
+    """tf.keras 2.x's metric computed in Python on the host: subclasses
+    define `update_state` (given CPU tensors), `reset_state` (also called
+    by the constructor to set up the Python state) and `result` (one
+    scalar)."""
+
+    def __init__(self, name=None, dtype=None, **kwargs):
+        super(PyMetric, self).__init__(name=name, dtype=dtype, **kwargs)
+        self.reset_state()
+
+    def __new__(cls, *args, **kwargs):
+        obj = super(PyMetric, cls).__new__(cls)
+        update_state, result = obj.update_state, obj.result
+
+        def update_state_on_cpu(y_true, y_pred, sample_weight=None):
+            host = [None if v is None else torch.as_tensor(v).detach().cpu()
+                    for v in (y_true, y_pred, sample_weight)]
+            return update_state(*host)
+
+        def result_on_cpu():
+            return torch.as_tensor(result(), dtype=K.torch_dtype(obj.dtype))
+
+        obj.update_state, obj.result = update_state_on_cpu, result_on_cpu
+        return obj
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        raise NotImplementedError('Subclasses should implement `update_state`')
+
+    def merge_state(self, metrics):
+        raise NotImplementedError('Subclasses should implement `merge_state`')
+
+    def reset_state(self):
+        raise NotImplementedError('Subclasses should implement `reset_state`')
+
+    def result(self):
+        raise NotImplementedError('Subclasses should implement `result`')
+
+
+def _experimental_module():
+    from .utils.submodules import submodule
+    return submodule(__name__, 'experimental',
+                     "tf.keras 2.x's `keras.metrics.experimental`.",
+                     PyMetric=PyMetric)
+
+
+experimental = _experimental_module()

@@ -84,3 +84,14 @@ def _clone_sequential_model(model, input_tensors=None, layer_fn=_clone_layer):
         raise ValueError('Expected `model` argument to be a `Sequential` '
                          'model instance, but got: ' + str(model))
     return clone_model(model, input_tensors, layer_fn)
+
+
+def _experimental_module():
+    from .experimental_models import SharpnessAwareMinimization
+    from .utils.submodules import submodule
+    return submodule(__name__, 'experimental',
+                     "tf.keras 2.x's `keras.models.experimental`.",
+                     SharpnessAwareMinimization=SharpnessAwareMinimization)
+
+
+experimental = _experimental_module()

@@ -3,6 +3,8 @@
 `l1(l=0.01)`, `l2(l=0.01)`, `l1_l2(l1=0.01, l2=0.01)` and the `L1L2`
 class; a regularizer is any callable `weight -> scalar`, applied to the
 weight in Keras layout."""
+import math
+
 import torch
 
 from .backend import common
@@ -85,7 +87,48 @@ class L2(L1L2):
     def get_config(self):
         return {'l2': float(self.l2)}
 
-_NAMES = ['l1', 'l2', 'l1_l2', 'L1L2', 'L1', 'L2']
+class OrthogonalRegularizer(Regularizer):
+    """tf.keras's penalty `factor * mean(|cos|)` over the pairs of distinct
+    rows (`mode='rows'`) or columns (`mode='columns'`) of a rank-2 weight,
+    `cos` their cosine similarity."""
+
+    def __init__(self, factor=0.01, mode='rows'):
+        if not isinstance(factor, (float, int)) or math.isinf(factor) or \
+                math.isnan(factor):
+            raise ValueError('Value %s is not a valid regularization penalty '
+                             'number, expected an int or float value.'
+                             % (factor,))
+        self.factor = cast_to_floatx(factor)
+        if mode not in {'rows', 'columns'}:
+            raise ValueError('Invalid value for argument `mode`. Expected one '
+                             'of {"rows", "columns"}. Received: mode=%s'
+                             % (mode,))
+        self.mode = mode
+
+    def __call__(self, x):
+        if x.dim() != 2:
+            raise ValueError('Inputs to OrthogonalRegularizer must have rank '
+                             '2. Received: inputs.shape == %s'
+                             % (tuple(x.shape),))
+        if self.mode == 'columns':
+            x = x.t()
+        # (tf.math.l2_normalize: x / sqrt(max(sum(x ** 2), 1e-12)))
+        x = x * torch.rsqrt(torch.clamp(torch.sum(x * x, 1, keepdim=True),
+                                        min=1e-12))
+        size = x.shape[0]
+        product = (x @ x.t()) * (1. - torch.eye(size, dtype=x.dtype,
+                                                 device=x.device))
+        return float(self.factor) * 0.5 * torch.sum(torch.abs(product)) / \
+            (size * (size - 1.) / 2.)
+
+    def get_config(self):
+        return {'factor': float(self.factor), 'mode': self.mode}
+
+
+orthogonal_regularizer = OrthogonalRegularizer
+
+_NAMES = ['l1', 'l2', 'l1_l2', 'L1L2', 'L1', 'L2', 'OrthogonalRegularizer',
+          'orthogonal_regularizer']
 
 
 def serialize(regularizer):

@@ -11,6 +11,8 @@ from .ops import *  # noqa: F401,F403
 from .ops import (torch_dtype, dtype_name, _t as as_tensor)  # noqa: F401
 from . import conv_ops as _conv_ops
 from .ops import symbolic_aware_names
+from .tf_keras_ops import (random_bernoulli, binary_focal_crossentropy,
+                           categorical_focal_crossentropy, experimental)
 
 # Convolution and pooling functions; on symbolic (functional-API) tensors
 # they record a graph node like the other tensor functions.

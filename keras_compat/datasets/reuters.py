@@ -34,3 +34,15 @@ def get_word_index(path='reuters_word_index.json'):
     """The word -> index dictionary of the Reuters dataset."""
     return word_index(path, 'reuters_word_index.json',
                       '4d44cc38712099c9e383dc6e5f11a921')
+
+
+def get_label_names():
+    """tf.keras 2.x: the names of the 46 topics, in label order."""
+    return ('cocoa', 'grain', 'veg-oil', 'earn', 'acq', 'wheat', 'copper',
+            'housing', 'money-supply', 'coffee', 'sugar', 'trade',
+            'reserves', 'ship', 'cotton', 'carcass', 'crude', 'nat-gas',
+            'cpi', 'money-fx', 'interest', 'gnp', 'meal-feed', 'alum',
+            'oilseed', 'gold', 'tin', 'strategic-metal', 'livestock',
+            'retail', 'ipi', 'iron-steel', 'rubber', 'heat', 'jobs', 'lei',
+            'bop', 'zinc', 'orange', 'pet-chem', 'dlr', 'gas', 'silver',
+            'wpi', 'hog', 'lead')

@@ -50,8 +50,13 @@ _JIT_MODES = ('default', 'reduce-overhead', 'max-autotune',
 
 
 def _verbosity(verbose, auto):
-    """`verbose` with tf.keras's 'auto' resolved to `auto`."""
-    return auto if verbose == 'auto' else verbose
+    """`verbose` with tf.keras's 'auto' resolved to `auto` (to one line per
+    epoch, 2, when interactive logging is off)."""
+    if verbose != 'auto':
+        return verbose
+    from ..utils import io_utils
+    return auto if io_utils.is_interactive_logging_enabled() or not auto \
+        else 2
 
 
 def _loss_scaled_under_float16(optimizer):

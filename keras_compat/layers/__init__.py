@@ -89,6 +89,9 @@ def _deserialize(config, custom_objects=None):
     objects['Sequential'] = models.Sequential
     objects['Model'] = models.Model
     objects['Functional'] = models.Model
+    # tf.keras's premade models, which its layer configs name.
+    from ..experimental_models import LinearModel, WideDeepModel
+    objects.update(LinearModel=LinearModel, WideDeepModel=WideDeepModel)
     # Keras 1 layers Keras 2 kept as functions returning a Keras 2 layer;
     # Keras 2.0-2.2 deserialized their configs by calling them.
     objects.update({name: globals()[name] for name in _LAYER_FACTORIES})

@@ -6,6 +6,7 @@ import types
 from .core import Rescaling
 from .einsum_dense import EinsumDense  # noqa: F401
 from .normalization import SyncBatchNormalization  # noqa: F401
+from .kernelized import RandomFourierFeatures  # noqa: F401
 from . import preprocessing as _preprocessing
 
 # tf.keras 2.3-2.5 spelled the preprocessing layers there.
@@ -26,5 +27,5 @@ preprocessing.__dict__.update(
         'RandomHeight', 'RandomWidth')})
 from . import text_preprocessing as _text  # noqa: E402
 for _name in ('TextVectorization', 'StringLookup', 'IntegerLookup',
-              'Hashing'):
+              'Hashing', 'HashedCrossing'):
     setattr(preprocessing, _name, getattr(_text, _name))

@@ -131,6 +131,27 @@ def list_pictures(directory, ext=('jpg', 'jpeg', 'bmp', 'png', 'ppm', 'tif',
             if f.lower().endswith(tuple(ext))]
 
 
+def smart_resize(x, size, interpolation='bilinear'):
+    """tf.keras 2.x: the largest centred crop of `x` ((height, width,
+    channels) or a batch of them) with the aspect ratio of `size`, resized
+    to `size`; a numpy array for a numpy array, else a tensor."""
+    import torch
+    from ..layers import preprocessing_image
+    if len(size) != 2:
+        raise ValueError('Expected `size` to be a tuple of 2 integers, but '
+                         'got: %s.' % (size,))
+    image = torch.as_tensor(np.asarray(x, dtype=np.float32)) \
+        if isinstance(x, np.ndarray) else x
+    if image.dim() < 3 or image.dim() > 4:
+        raise ValueError('Expected an image array with shape `(height, '
+                         'width, channels)`, or `(batch_size, height, width, '
+                         'channels)`, but got input with incorrect rank, of '
+                         'shape %s.' % (tuple(image.shape),))
+    out = preprocessing_image.smart_resize(image, size[0], size[1],
+                                           interpolation)
+    return out.numpy() if isinstance(x, np.ndarray) else out
+
+
 # ------------------------------------------------------ geometric transforms
 def _fold_index(index, size, fill_mode):
     """Brings sample positions outside [0, size - 1] back inside, as

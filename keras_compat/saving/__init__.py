@@ -4,4 +4,8 @@ from .hdf5 import (save_model, load_model, save_weights, load_weights,
                    load_weights_from_hdf5_group_by_name)
 from .config import model_from_config, model_from_json, model_from_yaml
 from ..utils.generic_utils import (register_keras_serializable,  # noqa
-                                   get_registered_name, get_custom_objects)
+                                   get_registered_name, get_custom_objects,
+                                   get_registered_object,
+                                   custom_object_scope,
+                                   serialize_keras_object,
+                                   deserialize_keras_object)

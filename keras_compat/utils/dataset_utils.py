@@ -434,3 +434,126 @@ def _text_dataset(paths, labels, class_names, label_mode, batch_size,
 def _string_scalar(value):
     from ..tensorflow_compat import constant
     return constant(value)
+
+
+# ------------------------------------------------------------- splitting
+def split_dataset(dataset, left_size=None, right_size=None, shuffle=False,
+                  seed=None):
+    """tf.keras 2.x: (left, right) datasets of the first `left_size` and
+    the last `right_size` samples (counts, or fractions of the total; one
+    may be None for the rest) of a numpy array, a list/tuple of arrays of
+    equal length or a dataset (unbatched first, the splits batched again
+    when its last step batches), shuffled first with `shuffle`."""
+    import random
+    Dataset = _dataset_class()
+    if not isinstance(dataset, (Dataset, list, tuple, np.ndarray)):
+        raise TypeError('The `dataset` argument must be either a '
+                        '`tf.data.Dataset` object or a list/tuple of arrays. '
+                        'Received: dataset=%s of type %s'
+                        % (dataset, type(dataset)))
+    if right_size is None and left_size is None:
+        raise ValueError('At least one of the `left_size` or `right_size` '
+                         'must be specified. Received: left_size=None and '
+                         'right_size=None')
+    samples = _samples(dataset, Dataset)
+    if shuffle:
+        random.seed(random.randint(0, int(1e6)) if seed is None else seed)
+        random.shuffle(samples)
+    left_size, right_size = _split_sizes(left_size, right_size, len(samples))
+    steps = getattr(dataset, '_steps', ())
+    batch = steps[-1][1] if steps and steps[-1][0] == 'batch' else None
+    splits = []
+    for part in (samples[:left_size], samples[-right_size:]):
+        split = Dataset.from_tensor_slices(_restored(part, dataset))
+        splits.append(split.batch(batch) if batch else split)
+    return tuple(splits)
+
+
+def _samples(dataset, Dataset):
+    if isinstance(dataset, np.ndarray):
+        return list(dataset)
+    if isinstance(dataset, Dataset):
+        steps = dataset._steps
+        if steps and steps[-1][0] == 'batch':
+            dataset = dataset.unbatch()
+        samples = list(dataset)
+        if not samples:
+            raise ValueError('Received an empty Dataset. `dataset` must be a '
+                             'non-empty list/tuple of `numpy.ndarray` objects '
+                             'or `tf.data.Dataset` objects.')
+        return samples
+    kind = 'list' if isinstance(dataset, list) else 'tuple'
+    if not dataset:
+        raise ValueError('Received an empty %s dataset. Please provide a '
+                         'non-empty %s of arrays.' % (kind, kind))
+    if not isinstance(dataset[0], np.ndarray):
+        raise ValueError('Expected a %s of `numpy.ndarray` objects, '
+                         'Received: %s' % (kind, type(dataset[0])))
+    for i, element in enumerate(dataset):
+        if np.array(element).shape[0] != dataset[0].shape[0]:
+            raise ValueError(
+                'Received a %s of NumPy arrays with different lengths. '
+                'Mismatch found at index %d, Expected shape=%s Received '
+                'shape=%s.Please provide a %s of NumPy arrays with the same '
+                'length.' % (kind, i, dataset[0].shape,
+                             np.array(element).shape, kind))
+    return [_sample_array(sample) for sample in zip(*dataset)]
+
+
+def _sample_array(sample):
+    try:
+        return np.array(sample)
+    except ValueError:
+        return np.array(sample, dtype=object)
+
+
+def _restored(samples, dataset):
+    if isinstance(dataset, np.ndarray):
+        return np.array(samples)
+    if samples and isinstance(samples[0], dict):
+        return {key: np.array([np.asarray(s[key]) for s in samples])
+                for key in samples[0]}
+    return tuple(np.array([np.asarray(v) for v in part])
+                 for part in zip(*samples))
+
+
+def _split_sizes(left_size, right_size, total):
+    """tf.keras's checks and rounding of the two sizes."""
+    for size, side in ((left_size, 'left'), (right_size, 'right')):
+        if size is not None and type(size) not in (int, float):
+            raise TypeError('Invalid `%s_size` Type. Expected: int or float '
+                            'or None, Received: type(%s_size)=%s.'
+                            % (side, side, type(size)))
+    if left_size == 0 and right_size == 0:
+        raise ValueError('Both `left_size` and `right_size` are zero. At '
+                         'least one of the split sizes must be non-zero.')
+    for size, side in ((left_size, 'left'), (right_size, 'right')):
+        if (type(size) is int and (size <= 0 or size >= total)) or \
+                (type(size) is float and (size <= 0 or size >= 1)):
+            raise ValueError(
+                '`%s_size` should be either a positive integer smaller than '
+                '%d, or a float within the range `[0, 1]`. Received: '
+                '%s_size=%s' % (side, total, side, size))
+    if type(left_size) is float and type(right_size) is float and \
+            left_size + right_size > 1:
+        raise ValueError('The sum of `left_size` and `right_size` is greater '
+                         'than 1. It must be less than or equal to 1.')
+    left = round(left_size * total) if type(left_size) is float \
+        else left_size
+    right = round(right_size * total) if type(right_size) is float \
+        else right_size
+    left = total - right if left is None else left
+    right = total - left if right is None else right
+    if left + right > total:
+        raise ValueError('The sum of `left_size` and `right_size` should be '
+                         'smaller than the {total_length}. Received: '
+                         'left_size + right_size = %sand total_length = %d'
+                         % (float(left + right), total))
+    for split, side in ((left, 'left'), (right, 'right')):
+        if split == 0:
+            raise ValueError(
+                'With `dataset` of length=%d, `left_size`=%s and '
+                '`right_size`=%s.Resulting %s side dataset split will be '
+                'empty. Adjust any of the aforementioned parameters'
+                % (total, float(left), float(right), side))
+    return int(left), int(right)

@@ -62,6 +62,19 @@ def get_registered_name(obj):
     return getattr(obj, '__name__', type(obj).__name__)
 
 
+def get_registered_object(name, custom_objects=None, module_objects=None):
+    """tf.keras 2.x: the object registered (or in a custom object scope)
+    under `name`, else the one in `custom_objects`, else in
+    `module_objects`, else None."""
+    if name in _GLOBAL_CUSTOM_OBJECTS:
+        return _GLOBAL_CUSTOM_OBJECTS[name]
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    if module_objects and name in module_objects:
+        return module_objects[name]
+    return None
+
+
 def get_custom_objects():
     """The global dict of custom objects, editable in place."""
     return _GLOBAL_CUSTOM_OBJECTS
@@ -470,6 +483,20 @@ class Progbar(object):
         self._render(current)
 
     def _render(self, current):
+        from . import io_utils
+        if not io_utils.is_interactive_logging_enabled():
+            # tf.keras: the bar's text goes to the 'absl' logger.
+            import contextlib
+            import io
+            text = io.StringIO()
+            with contextlib.redirect_stdout(text):
+                self._render_text(current)
+            if text.getvalue():
+                io_utils.print_msg(text.getvalue(), line_break=False)
+            return
+        self._render_text(current)
+
+    def _render_text(self, current):
         if self._keras2:
             return self._render_keras2(current)
         now = time.time()

@@ -5,7 +5,10 @@ import contextlib
 import errno
 import os
 import secrets
+import logging
 import stat
+import sys
+import threading
 import time
 
 import numpy as np
@@ -86,6 +89,36 @@ class HDF5Matrix(object):
     @property
     def size(self):
         return int(np.prod(self.shape))
+
+
+# tf.keras 2.x's switch between progress output on stdout (interactive,
+# the default) and through the 'absl' logger at INFO level.
+_INTERACTIVE_LOGGING = threading.local()
+
+
+def enable_interactive_logging():
+    """Progress bars and messages go to stdout (the default)."""
+    _INTERACTIVE_LOGGING.enable = True
+
+
+def disable_interactive_logging():
+    """Progress bars and messages go to the 'absl' logger (INFO), and
+    `verbose='auto'` means one line per epoch."""
+    _INTERACTIVE_LOGGING.enable = False
+
+
+def is_interactive_logging_enabled():
+    return getattr(_INTERACTIVE_LOGGING, 'enable', True)
+
+
+def print_msg(message, line_break=True):
+    """Writes `message` to stdout, or logs it when interactive logging
+    is off."""
+    if is_interactive_logging_enabled():
+        sys.stdout.write(message + '\n' if line_break else message)
+        sys.stdout.flush()
+    else:
+        logging.getLogger('absl').info(message)
 
 
 def ask_to_proceed_with_overwrite(filepath):

@@ -206,8 +206,10 @@ def _print_tf_keras_summary(model, line_length=None, positions=None,
     blocks. The totals add the size of the weights in bytes, as
     `Total params: 19 (76.00 Byte)` (no thousands separators), and count
     the weights trainable now (not those collected at compile()).
-    `print_fn` is called with each line only."""
-    print_fn = print_fn or print
+    `print_fn` is called with each line only (by default they go to
+    stdout, or to the log when interactive logging is off)."""
+    from .io_utils import print_msg
+    print_fn = print_fn or print_msg
     sequential_like, relevant_nodes, line_length, positions, to_display = \
         _table_layout(model, line_length, positions, [.3, .6, .7, 1.])
     if show_trainable:

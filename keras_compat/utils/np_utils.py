@@ -42,3 +42,18 @@ def normalize(x, axis=-1, order=2):
 
 def to_channels_first(x):
     return np.moveaxis(x, -1, 1)
+
+
+def to_ordinal(y, num_classes=None, dtype='float32'):
+    """tf.keras 2.x: the ordinal-regression encoding of class integers: row
+    `c` holds `c` ones then zeros, over `num_classes - 1` columns (a
+    trailing axis of size 1 is dropped, as by `to_categorical`)."""
+    y = np.array(y, dtype='int')
+    input_shape = y.shape
+    if input_shape and input_shape[-1] == 1 and len(input_shape) > 1:
+        input_shape = tuple(input_shape[:-1])
+    y = y.reshape(-1)
+    if not num_classes:
+        num_classes = np.max(y) + 1
+    ordinal = (np.arange(num_classes - 1)[None, :] < y[:, None]).astype(dtype)
+    return ordinal.reshape(input_shape + (num_classes - 1,))
