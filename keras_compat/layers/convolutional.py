@@ -18,14 +18,12 @@ from .core import kernel_bias_config, set_kernel_bias_options
 from ..legacy import interfaces
 from ..utils import argument_validation, conv_utils
 
-def _shown_weight(layer, name, index):
-    """The weight a built-in layer shows as attribute `name`: the weight
-    a subclass's own `build()` assigned to it (`self.kernel =
-    self.add_weight(...)`), else its own weight number `index`."""
+def _assigned_weight(layer, name):
+    """The weight a subclass's own `build()` assigned to the attribute
+    `name` a built-in layer shows by a property (`self.kernel =
+    self.add_weight(...)`), or None."""
     shown = layer.__dict__.get('_keras_shown_weights')
-    if shown and name in shown:
-        return shown[name]
-    return layer._keras_weights[index].attribute_tensor(layer)
+    return shown.get(name) if shown else None
 
 
 class _Conv(Layer):
@@ -114,7 +112,11 @@ class _Conv(Layer):
     @property
     def kernel(self):
         """The kernel in Keras layout (a view of the torch weight)."""
-        return _shown_weight(self, 'kernel', 0)
+        assigned = _assigned_weight(self, 'kernel')
+        if assigned is not None:
+            return assigned
+        # (Called from here: attribute_tensor looks at its caller's caller.)
+        return self._keras_weights[0].attribute_tensor(self)
 
     def _padding_for(self, spatial):
         """(symmetric padding for torch, explicit (before, after) pads or
@@ -512,7 +514,10 @@ class _DepthwiseMixin(object):
 
     @property
     def depthwise_kernel(self):
-        return _shown_weight(self, 'depthwise_kernel', 0)
+        assigned = _assigned_weight(self, 'depthwise_kernel')
+        if assigned is not None:
+            return assigned
+        return self._keras_weights[0].attribute_tensor(self)
 
 
 class DepthwiseConv2D(_DepthwiseMixin, Conv2D):
