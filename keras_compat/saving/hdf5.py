@@ -138,7 +138,10 @@ def save_weights_to_hdf5_group(group, layers):
         group, 'layer_names', [layer.name.encode('utf8') for layer in layers])
     group.attrs['backend'] = 'tensorflow'.encode('utf8')
     group.attrs['keras_version'] = str(_keras_version()).encode('utf8')
-    for layer in layers:
+    # As tf.keras 2.x: the groups are written in layer name order, so that
+    # a name that is a path prefix of another ('Conv' and 'Conv/BatchNorm',
+    # 'x/depthwise' and 'x/depthwise/pad' in MobileNetV3) is created first.
+    for layer in sorted(layers, key=lambda layer: layer.name):
         names, values = _layer_weight_entries(layer)
         _write_named_values(group.create_group(layer.name), names, values)
 
