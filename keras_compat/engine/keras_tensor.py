@@ -42,6 +42,81 @@ class DTypeName(str):
         return (DTypeName, (str(self),))
 
 
+# The operators graph tensors record, as functions of named operands
+# (the argument names tf.keras configs give them).
+def _add(x, y):
+    return x + y
+
+
+def _sub(x, y):
+    return x - y
+
+
+def _mul(x, y):
+    return x * y
+
+
+def _truediv(x, y):
+    return x / y
+
+
+def _pow(x, y):
+    return x ** y
+
+
+def _floordiv(x, y):
+    return x // y
+
+
+def _mod(x, y):
+    return x % y
+
+
+def _and(x, y):
+    return x & y
+
+
+def _or(x, y):
+    return x | y
+
+
+def _xor(x, y):
+    return x ^ y
+
+
+def _lt(x, y):
+    return x < y
+
+
+def _le(x, y):
+    return x <= y
+
+
+def _gt(x, y):
+    return x > y
+
+
+def _ge(x, y):
+    return x >= y
+
+
+def _matmul(a, b):
+    return a @ b
+
+
+def _invert(x):
+    return ~x
+
+
+def _neg(x):
+    return -x
+
+
+def _abs(x):
+    return abs(x)
+
+
+
 class KerasTensor(object):
     """A symbolic tensor: shape, dtype and the node that produced it.
 
@@ -144,6 +219,8 @@ class KerasTensor(object):
                                    device=get_device())
         return other
 
+    # (Module functions, which pickle, rather than lambdas: a model
+    # holding these nodes can be pickled and copied.)
     # Each operator records the TensorFlow function tf.keras records for
     # it (`x + y`: tf.__operators__.add), with the operands in that
     # function's order: a reflected operator (`2 * x`) takes the other
@@ -158,44 +235,44 @@ class KerasTensor(object):
         return operator, reflected
 
     __add__, __radd__ = _binary('__operators__.add', 'add',
-                                lambda x, y: x + y)
+                                _add)
     __sub__, __rsub__ = _binary('math.subtract', 'subtract',
-                                lambda x, y: x - y)
+                                _sub)
     __mul__, __rmul__ = _binary('math.multiply', 'multiply',
-                                lambda x, y: x * y)
+                                _mul)
     __truediv__, __rtruediv__ = _binary('math.truediv', 'truediv',
-                                        lambda x, y: x / y)
-    __pow__, __rpow__ = _binary('math.pow', 'pow', lambda x, y: x ** y)
+                                        _truediv)
+    __pow__, __rpow__ = _binary('math.pow', 'pow', _pow)
     __floordiv__, __rfloordiv__ = _binary('compat.v1.floor_div', 'floordiv',
-                                          lambda x, y: x // y)
-    __mod__, __rmod__ = _binary('math.floormod', 'mod', lambda x, y: x % y)
+                                          _floordiv)
+    __mod__, __rmod__ = _binary('math.floormod', 'mod', _mod)
     __and__, __rand__ = _binary('math.logical_and', 'logical_and',
-                                lambda x, y: x & y)
+                                _and)
     __or__, __ror__ = _binary('math.logical_or', 'logical_or',
-                              lambda x, y: x | y)
+                              _or)
     __xor__, __rxor__ = _binary('math.logical_xor', 'logical_xor',
-                                lambda x, y: x ^ y)
+                                _xor)
     __matmul__, __rmatmul__ = _binary('linalg.matmul', 'matmul',
-                                      lambda a, b: a @ b)
+                                      _matmul)
     # Comparisons give boolean tensors, as TensorFlow's do; `==` stays
     # identity (TensorFlow 1 tensors hash and compare by identity).
-    __lt__ = _binary('math.less', 'less', lambda x, y: x < y)[0]
-    __le__ = _binary('math.less_equal', 'less_equal', lambda x, y: x <= y)[0]
-    __gt__ = _binary('math.greater', 'greater', lambda x, y: x > y)[0]
+    __lt__ = _binary('math.less', 'less', _lt)[0]
+    __le__ = _binary('math.less_equal', 'less_equal', _le)[0]
+    __gt__ = _binary('math.greater', 'greater', _gt)[0]
     __ge__ = _binary('math.greater_equal', 'greater_equal',
-                     lambda x, y: x >= y)[0]
+                     _ge)[0]
     del _binary
 
     def __invert__(self):
-        return self._record_op(lambda x: ~x, name='logical_not',
+        return self._record_op(_invert, name='logical_not',
                                symbol='math.logical_not')
 
     def __neg__(self):
-        return self._record_op(lambda x: -x, name='negative',
+        return self._record_op(_neg, name='negative',
                                symbol='math.negative')
 
     def __abs__(self):
-        return self._record_op(lambda x: abs(x), name='abs',
+        return self._record_op(_abs, name='abs',
                                symbol='math.abs')
 
     def __getitem__(self, key):

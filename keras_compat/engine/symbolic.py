@@ -243,6 +243,15 @@ class TensorOpLayer(Layer):
         return arguments.pop(first), arguments
 
 
+class TFOpLambdaNode(TensorOpLayer):
+    """A TensorFlow function or operator applied to graph tensors in a
+    tf.keras program, shown as tf.keras shows it (`tf.math.multiply
+    (TFOpLambda)` in `model.summary()`)."""
+
+
+TFOpLambdaNode.__name__ = 'TFOpLambda'
+
+
 def _config_value(value):
     """A constant call argument as tf.keras writes it in a config."""
     if isinstance(value, torch.Tensor):
@@ -457,8 +466,10 @@ def apply_op(fn, args, kwargs=None, name=None, symbol=None,
     for where, path in paths:
         source = list(args) if where == 'args' else kwargs
         inputs.append(_get(source, path))
-    layer = TensorOpLayer(fn, args, kwargs, paths, name=name, symbol=symbol,
-                          tf_parameters=tf_parameters)
+    layer_class = TFOpLambdaNode if symbol and common.is_tf_keras() \
+        else TensorOpLayer
+    layer = layer_class(fn, args, kwargs, paths, name=name, symbol=symbol,
+                        tf_parameters=tf_parameters)
     result = layer(inputs if len(inputs) > 1 else inputs[0])
     result_type = layer.__dict__.get('_result_type')
     return result_type(*result) if result_type else result

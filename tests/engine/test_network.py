@@ -644,3 +644,23 @@ def test_subclassed_model_tracks_layers_in_private_lists_in_order():
     assert [layer.name for layer in model.layers] == ['p1', 'p2', 'h']
     assert [tuple(w.shape) for w in model.get_weights()] == \
         [(2, 2), (2,), (2, 3), (3,), (3, 1), (1,)]
+
+
+def test_a_model_with_operator_nodes_pickles_and_shows_tf_keras_classes():
+    import pickle
+    from keras_compat.backend import common
+    inputs = Input((3,))
+    outputs = Dense(3)(inputs) * 2.0 + inputs
+    model = Model(inputs, outputs)
+    x = rng.rand(2, 3).astype(np.float32)
+    copy = pickle.loads(pickle.dumps(model))
+    np.testing.assert_allclose(copy.predict(x), model.predict(x))
+    # tf_keras 2.21 lists `x + y` in a functional model as a TFOpLambda.
+    common.set_api_flavour('tf.keras')
+    try:
+        inputs = Input((3,))
+        model = Model(inputs, Dense(3)(inputs) + inputs)
+        assert [(l.name, type(l).__name__) for l in model.layers[2:]] == [
+            ('tf.__operators__.add', 'TFOpLambda')]
+    finally:
+        common.set_api_flavour('keras')
