@@ -4242,6 +4242,8 @@ data.experimental.cardinality = lambda dataset: dataset.cardinality()
 data.Options = DataOptions
 data.experimental.AutoShardPolicy = AutoShardPolicy
 data.experimental.DistributeOptions = _Options
+from . import tensorflow_dataset_mix as _dataset_mix  # noqa: E402
+_dataset_mix.install(data)
 
 
 # -------------------------------------------------------- math namespace

@@ -162,6 +162,26 @@ class Sequential(Model):
             # DenseFeatures): run without a graph, as tf.keras does.
             return super(Sequential, self)._build_from_data(shapes, inputs)
         self.build(shapes[0])
+        # (tf.keras widens an input shape inferred from data for later
+        # data of another shape; a shape given by the user stays.)
+        self.__dict__['_inferred_input_shape'] = True
+
+    def _widen_inferred_input(self, shapes):
+        """tf.keras: a model whose input shape came from its first data
+        rebuilds its graph for data of another shape, with the axes that
+        differ as None (an explicit input shape is checked instead)."""
+        old = self._build_input_shape
+        if not self.__dict__.get('_inferred_input_shape') or \
+                len(shapes) != 1 or len(shapes[0]) != len(old):
+            return
+        new = (None,) + tuple(a if a == b else None
+                              for a, b in zip(old[1:], shapes[0][1:]))
+        if new == old:
+            return
+        layers = self.layers
+        self._chain, self._layers = [], layers
+        self._is_graph_network = False
+        self.build(new)
 
     # -------------------------------------------------------------- running
     def call(self, inputs, training=None, mask=None):

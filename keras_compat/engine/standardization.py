@@ -326,6 +326,9 @@ def standardize_inputs(model, x, lazy=False):
     tensors = [_as_tensor(value, lazy, 'input', floatx_cast=not own,
                           keep_1d=_takes_vectors(model, i))
                for i, (value, own) in enumerate(zip(values, own_type))]
+    if graph and common.is_tf_keras() and \
+            hasattr(model, '_widen_inferred_input'):
+        model._widen_inferred_input([tuple(t.shape) for t in tensors])
     if graph:
         tensors = [_strings_for_input(t, symbolic._keras_shape)
                    for t, symbolic in zip(tensors, model.inputs)]
