@@ -4,8 +4,9 @@ function of the optimizer's step count.
 An optimizer given a schedule as its `learning_rate` calls it with its
 `iterations` before each update; `optimizer.learning_rate` then holds the
 rate of the last step. Each schedule computes tf.keras's formula, on a
-Python number (what the optimizer passes: no tensor work per step) or on
-a tensor or array of steps (plotting a schedule over `tf.range(...)`)."""
+Python number when the optimizer asks (no tensor work per step), else as
+a float32 tensor like tf.keras's (a step, or a tensor or array of steps:
+plotting a schedule over `tf.range(...)`)."""
 import math
 
 import numpy as np
@@ -39,12 +40,15 @@ class _Tensor(object):
         return torch.where(condition, a, b)
 
 
+class _OptimizerStep(int):
+    """The step an optimizer passes to a built-in schedule: computed on
+    Python numbers, the rate a float (no tensor work per step)."""
+
+
 def _step(step):
-    """(step as a float or float32 tensor, its math)."""
-    if isinstance(step, (int, float, np.integer, np.floating)):
-        return float(step), _Scalar
-    if isinstance(step, torch.Tensor) and step.dim() == 0 and \
-            not step.requires_grad:
+    """(step as a float or float32 tensor, its math). Any step but an
+    optimizer's gives a float32 tensor, as tf.keras's schedules return."""
+    if isinstance(step, _OptimizerStep):
         return float(step), _Scalar
     return torch.as_tensor(np.asarray(step) if not isinstance(
         step, torch.Tensor) else step).to(torch.float32), _Tensor
@@ -293,6 +297,8 @@ def rate_at(schedule, iterations):
     it `optimizer.iterations`."""
     if type(schedule).__module__ != __name__:
         iterations = torch.tensor(iterations, dtype=torch.int64)
+    else:
+        iterations = _OptimizerStep(int(iterations))
     value = schedule(iterations)
     if isinstance(value, torch.Tensor):
         value = value.detach()

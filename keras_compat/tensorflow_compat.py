@@ -34,6 +34,7 @@ from .backend import common as _common
 from .backend import immutable as _immutable
 from .backend import ops as _ops
 from .backend.tensor_shape import TensorShape, Dimension  # noqa: F401
+from . import tensorflow_candidate_sampling as _candidate_sampling
 from . import tensorflow_distribute as _distribute
 from . import tensorflow_gfile as _gfile_module
 from .saving import saved_model_directory as _saved_model_directory
@@ -4629,6 +4630,7 @@ for _name in ('InvalidArgumentError', 'ResourceExhaustedError',
               'UnauthenticatedError'):
     setattr(errors, _name, type(_name, (OpError,), {}))
 errors.OpError = OpError
+_candidate_sampling.install(random, nn, errors.InvalidArgumentError)
 # tf.io.gfile, and TF1's tf.gfile (also tf.compat.v1.gfile): local files.
 io.gfile = _gfile_module.make_gfile_module(errors)
 gfile = _gfile_module.make_tf1_gfile_module(io.gfile)
