@@ -63,6 +63,42 @@ def _replace(container, path, value):
     return type(container)(items) if isinstance(container, tuple) else items
 
 
+class _FunctionReference(object):
+    """Where an operation node's function is found again when the node is
+    unpickled: a module attribute (the eager function behind a backend
+    function's symbolic wrapper), or a function of the TensorFlow
+    stand-in by its path ('nn.relu')."""
+
+    def __init__(self, module, path, eager=False):
+        self.module, self.path, self.eager = module, path, eager
+
+    def resolve(self):
+        import importlib
+        found = importlib.import_module(self.module)
+        for part in self.path.split('.'):
+            found = getattr(found, part)
+        return getattr(found, '_eager', found) if self.eager else found
+
+
+def _function_reference(fn, symbol):
+    """A `_FunctionReference` for `fn` when pickle cannot name it itself
+    (a closure, a lambda, a function its module shows wrapped), else
+    None."""
+    import sys
+    module = sys.modules.get(getattr(fn, '__module__', None) or '')
+    qualname = getattr(fn, '__qualname__', '')
+    shown = module
+    for part in qualname.split('.'):
+        shown = getattr(shown, part, None)
+    if shown is fn:
+        return None
+    if getattr(shown, '_eager', None) is fn:
+        return _FunctionReference(module.__name__, qualname, eager=True)
+    if symbol:
+        return _FunctionReference('keras_compat.tensorflow_compat', symbol)
+    return None
+
+
 class TensorOpLayer(Layer):
     """A backend function or operator applied to symbolic tensors, replayed
     on real tensors when the model runs."""
@@ -90,6 +126,22 @@ class TensorOpLayer(Layer):
         self._template = (list(args), dict(kwargs or {}))
         self._paths = paths
         self.supports_masking = True
+
+    def __getstate__(self):
+        # Pickled with its function named where it can be found again: a
+        # backend function by its module and name, a TensorFlow function
+        # by its `tf.` path.
+        state = super(TensorOpLayer, self).__getstate__()
+        reference = _function_reference(self.fn, self.symbol)
+        if reference is not None:
+            state['fn'] = reference
+        return state
+
+    def __setstate__(self, state):
+        reference = state.get('fn')
+        if isinstance(reference, _FunctionReference):
+            state = dict(state, fn=reference.resolve())
+        super(TensorOpLayer, self).__setstate__(state)
 
     def call(self, inputs):
         values = inputs if len(self._paths) > 1 else [inputs]

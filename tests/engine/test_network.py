@@ -664,3 +664,28 @@ def test_a_model_with_operator_nodes_pickles_and_shows_tf_keras_classes():
             ('tf.__operators__.add', 'TFOpLambda')]
     finally:
         common.set_api_flavour('keras')
+
+
+def test_a_model_with_backend_and_tensorflow_function_nodes_pickles():
+    import pickle
+    from keras_compat import tensorflow_compat as tf
+    from keras_compat.backend import common
+    x = rng.rand(2, 3).astype(np.float32)
+    inputs = Input((3,))
+    dense = Dense(3)(inputs)
+    outputs = [K.mean(dense, axis=1), K.relu(dense), K.concatenate(
+        [dense, inputs]), dense[:, :2], K.softmax(dense)]
+    model = Model(inputs, outputs)
+    copy = pickle.loads(pickle.dumps(model))
+    for a, b in zip(copy.predict(x), model.predict(x)):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    common.set_api_flavour('tf.keras')
+    try:
+        inputs = Input((3,))
+        outputs = tf.nn.relu(Dense(3)(inputs) + inputs) * 2.0
+        model = Model(inputs, tf.math.reduce_sum(outputs, axis=1))
+        copy = pickle.loads(pickle.dumps(model))
+        np.testing.assert_allclose(copy.predict(x), model.predict(x),
+                                   rtol=1e-6)
+    finally:
+        common.set_api_flavour('keras')
