@@ -37,6 +37,34 @@ _DTYPES.update({name: getattr(torch, name) for name in
 _DTYPE_NAMES = {v: k for k, v in _DTYPES.items()}
 
 
+class IncompatibleShapesError(ValueError, RuntimeError):
+    """Operands whose shapes an operation cannot combine: a ValueError, as
+    TensorFlow raises while building the operation (and a RuntimeError,
+    as torch raises)."""
+
+
+_SHAPE_WORDS = ('size', 'shape', 'dimension')
+
+
+def _shape_errors(fn):
+    """`fn` raising IncompatibleShapesError where torch rejects the
+    operands' shapes."""
+    @functools.wraps(fn)
+    def checked(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except IncompatibleShapesError:
+            raise
+        except RuntimeError as error:
+            message = str(error)
+            if isinstance(error, getattr(torch, 'OutOfMemoryError', ())) \
+                    or not builtins.any(w in message.lower()
+                                        for w in _SHAPE_WORDS):
+                raise
+            raise IncompatibleShapesError(message) from None
+    return checked
+
+
 def torch_dtype(dtype):
     """A torch dtype for a Keras dtype name, numpy dtype or torch dtype."""
     if dtype is None:
@@ -266,6 +294,9 @@ def dtype(x):
         return x.dtype
     if isinstance(x, torch.Tensor):
         return dtype_name(x.dtype)
+    if isinstance(x, common.LearningPhase):
+        # (Keras 2's learning phase is an int32 tensor.)
+        return 'int32'
     return np.asarray(x).dtype.name
 
 
@@ -649,8 +680,14 @@ def identity(x, name=None):
 
 
 def arange(start, stop=None, step=1, dtype='int32'):
+    """Keras 2's `arange`: a range of float arguments stays float32 under
+    the default `dtype='int32'`, as `tf.range` infers it; any other
+    `dtype` casts the range."""
     if stop is None:
         start, stop = 0, start
+    if dtype == 'int32' and builtins.any(
+            isinstance(v, float) for v in (start, stop, step)):
+        dtype = 'float32'
     return torch.arange(start, stop, step, dtype=torch_dtype(dtype),
                         device=get_device())
 
@@ -914,6 +951,7 @@ def clip(x, min_value=None, max_value=None):
     return torch.clamp(x, min=min_value, max=max_value)
 
 
+@_shape_errors
 def _binary(fn, x, y):
     x = _t(x) if not isinstance(x, (int, float)) else x
     y = _t(y) if not isinstance(y, (int, float)) else y
@@ -1042,6 +1080,7 @@ def in_test_phase(x, alt, training=None):
 
 
 # ------------------------------------------------------------ linear algebra
+@_shape_errors
 def dot(x, y):
     """Keras dot: contracts the last axis of x with the second-to-last of y
     (the last when y is 1-D or 2-D); a `tf.SparseTensor` operand is
@@ -1052,6 +1091,7 @@ def dot(x, y):
     return torch.tensordot(x, y, dims=([x.dim() - 1], [y.dim() - 2]))
 
 
+@_shape_errors
 def batch_dot(x, y, axes=None):
     """Batch-wise dot product with Keras 2's axis rules (rank-2 inputs give
     a `(batch, 1)` result).
@@ -1061,7 +1101,8 @@ def batch_dot(x, y, axes=None):
     batched over every leading axis, `axes` only choosing which operand is
     transposed; the two agree up to rank 3, and Keras 2 programs with a
     rank-4 operand (capsule routing: `K.batch_dot(c, u_hat, [2, 2])`) get
-    the Keras 2.2 result unless they use tf.keras's API."""
+    the Keras 2.2 result unless they use tf.keras's API. Operands Keras
+    2.2 could not multiply follow Keras 2.3."""
     x, y = _t(x), _t(y)
     x_ndim, y_ndim = x.dim(), y.dim()
     if x_ndim < 2 or y_ndim < 2:
@@ -1069,7 +1110,11 @@ def batch_dot(x, y, axes=None):
                          'Received inputs with shapes %s and %s.'
                          % (tuple(x.shape), tuple(y.shape)))
     if builtins.max(x_ndim, y_ndim) > 3 and not common.is_tf_keras():
-        return _batch_dot_keras22(x, y, axes)
+        try:
+            return _batch_dot_keras22(x, y, axes)
+        except (RuntimeError, ValueError, IndexError):
+            # Shapes Keras 2.2 could not multiply: Keras 2.3's rule.
+            pass
     if x.shape[0] != y.shape[0]:
         raise ValueError('Can not do batch_dot on inputs with different '
                          'batch sizes. Received inputs with shapes %s and '
@@ -1173,15 +1218,18 @@ def in_top_k(predictions, targets, k):
 
 
 # ------------------------------------------------------------ reshaping
+@_shape_errors
 def concatenate(tensors, axis=-1):
     tensors = [_t(t) for t in tensors]
     return torch.cat(tensors, dim=axis)
 
 
+@_shape_errors
 def stack(x, axis=0):
     return torch.stack([_t(t) for t in x], dim=axis)
 
 
+@_shape_errors
 def reshape(x, shape):
     if isinstance(shape, torch.Tensor):
         shape = shape.tolist()
@@ -1232,7 +1280,35 @@ def expand_dims(x, axis=-1):
 
 
 def squeeze(x, axis):
-    return _t(x).squeeze(axis)
+    """Drops `axis`, which must have size 1 (TensorFlow's squeeze
+    raises otherwise)."""
+    x = _t(x)
+    if x.dim() and x.shape[axis] != 1:
+        from ..engine.symbolic import probe_values
+        if probe_values() is not None:
+            # (A shape probe's stand-in for an unknown dimension; known
+            # ones were checked by `_checked_squeeze`.)
+            return x.select(axis, 0)
+        _squeeze_error(axis, x.shape[axis])
+    return x.squeeze(axis)
+
+
+def _squeeze_error(axis, size):
+    raise ValueError('Can not squeeze dim[%d], expected a dimension of 1, '
+                     'got %d.' % (axis, size))
+
+
+def _checked_squeeze(squeeze):
+    """`squeeze` refusing a symbolic tensor's known dimension other than
+    1, as TensorFlow does while building the graph."""
+    @functools.wraps(squeeze)
+    def checked(x, axis):
+        if _is_symbolic(x):
+            size = int_shape(x)[axis]
+            if size not in (None, 1):
+                _squeeze_error(axis, size)
+        return squeeze(x, axis)
+    return checked
 
 
 def reverse(x, axes):
@@ -1254,10 +1330,14 @@ def one_hot(indices, num_classes):
 
 
 def temporal_padding(x, padding=(1, 1)):
+    assert len(padding) == 2
     return F.pad(_t(x), (0, 0, padding[0], padding[1]))
 
 
 def spatial_2d_padding(x, padding=((1, 1), (1, 1)), data_format=None):
+    assert len(padding) == 2
+    assert len(padding[0]) == 2
+    assert len(padding[1]) == 2
     data_format = common.normalize_data_format(data_format)
     (top, bottom), (left, right) = padding
     if data_format == 'channels_last':
@@ -1267,6 +1347,8 @@ def spatial_2d_padding(x, padding=((1, 1), (1, 1)), data_format=None):
 
 def spatial_3d_padding(x, padding=((1, 1), (1, 1), (1, 1)),
                        data_format=None):
+    assert len(padding) == 3
+    assert builtins.all(len(pair) == 2 for pair in padding)
     data_format = common.normalize_data_format(data_format)
     (a0, a1), (b0, b1), (c0, c1) = padding
     if data_format == 'channels_last':
@@ -1276,8 +1358,18 @@ def spatial_3d_padding(x, padding=((1, 1), (1, 1), (1, 1)),
 
 def resize_images(x, height_factor, width_factor, data_format,
                   interpolation='nearest'):
+    """Upsamples the rows and columns by integer factors. Bilinear
+    sampling is tf.keras's half-pixel one; Keras 2's TensorFlow backend
+    used TF1's `resize_bilinear` (source pixel `i / factor`)."""
     x = _t(x)
-    mode = {'nearest': 'nearest', 'bilinear': 'bilinear'}[interpolation]
+    data_format = common.normalize_data_format(data_format)
+    if interpolation not in ('nearest', 'bilinear'):
+        raise ValueError('interpolation should be one '
+                         'of "nearest" or "bilinear".')
+    mode = interpolation
+    if mode == 'bilinear' and not common.is_tf_keras():
+        return _legacy_bilinear(x, (height_factor, width_factor),
+                                data_format)
     if data_format == 'channels_last':
         x = _nn.channels_first(x, 2)
     kwargs = {} if mode == 'nearest' else {'align_corners': False}
@@ -1288,9 +1380,21 @@ def resize_images(x, height_factor, width_factor, data_format,
     return out
 
 
+def _legacy_bilinear(x, factors, data_format):
+    """TF1's `resize_bilinear` (no half-pixel centres, corners not
+    aligned) of the two spatial axes by integer `factors`."""
+    from ..tensorflow_compat import _resize_axis
+    first = 1 if data_format == 'channels_last' else 2
+    for axis, factor in zip((first, first + 1), factors):
+        x = _resize_axis(x, axis, x.shape[axis] * factor, 'bilinear', False)
+    return x
+
+
 def resize_volumes(x, depth_factor, height_factor, width_factor,
                    data_format):
     x = _t(x)
+    if data_format not in ('channels_first', 'channels_last'):
+        raise ValueError('Unknown data_format: ' + str(data_format))
     if data_format == 'channels_last':
         x = x.repeat_interleave(depth_factor, 1).repeat_interleave(
             height_factor, 2).repeat_interleave(width_factor, 3)
@@ -1300,6 +1404,7 @@ def resize_volumes(x, depth_factor, height_factor, width_factor,
     return x
 
 
+@_shape_errors
 def bias_add(x, bias, data_format=None):
     """x + bias. A 1D bias adds along the channel axis; a bias with one
     axis fewer than x adds per position. For channels_first inputs of 3 to
@@ -1560,13 +1665,22 @@ def normalize_batch_in_training(x, gamma, beta, reduction_axes,
     return normed, m.reshape(-1), v.reshape(-1)
 
 
+@_shape_errors
 def batch_normalization(x, mean, var, beta, gamma, axis=-1, epsilon=1e-3):
+    """(x - mean) / sqrt(var + epsilon) * gamma + beta, the statistics
+    broadcast against x; on 4D x with `axis=1`, statistics of one
+    dimension apply along the channels (Keras 2's fused NCHW path)."""
     x = _float(x)
-    out = (x - _t(mean)) / torch.sqrt(_t(var) + epsilon)
+    params = [None if p is None else _t(p) for p in (mean, var, beta, gamma)]
+    if x.dim() == 4 and axis in (1, -3):
+        params = [p.reshape(1, -1, 1, 1) if p is not None and p.dim() == 1
+                  else p for p in params]
+    mean, var, beta, gamma = params
+    out = (x - mean) / torch.sqrt(var + epsilon)
     if gamma is not None:
-        out = out * _t(gamma)
+        out = out * gamma
     if beta is not None:
-        out = out + _t(beta)
+        out = out + beta
     return out
 
 
@@ -1760,3 +1874,4 @@ symbolic_aware_names(globals(), (
         'print_tensor', 'batch_normalization', 'normalize_batch_in_training',
         'ctc_batch_cost', 'arange', 'eye', 'map_fn', 'foldl', 'foldr'),
     _TF_EQUIVALENTS)
+squeeze = _checked_squeeze(squeeze)
