@@ -106,7 +106,9 @@ def skipgrams(sequence, vocabulary_size, window_size=4, negative_samples=1.,
             labels += [0] * num_negative_samples
     if shuffle:
         if seed is None:
-            seed = random.randint(0, 10e6)
+            # (Keras draws `randint(0, 10e6)`: the same draw, with the
+            # integer bound Python 3.12 requires.)
+            seed = random.randint(0, int(10e6))
         random.seed(seed)
         random.shuffle(couples)
         random.seed(seed)
