@@ -44,11 +44,16 @@ def _tag_logits(output, logits, kind):
 
 
 def softmax(x, axis=-1):
-    """Softmax over `axis` (the last by default); rank >= 2."""
+    """Softmax over `axis` (the last by default); rank >= 2. Standalone
+    Keras 2 writes it out as exp(x - max) / sum for rank > 2, so that a
+    cross-entropy of it takes the probabilities (normalised, clipped) and
+    its exact gradient, not the fused form of TensorFlow's kernel."""
     if x.dim() < 2:
         raise ValueError('Cannot apply softmax to a tensor that is 1D. '
                          'Received input: %s' % (tuple(x.shape),))
     out = torch.softmax(x, dim=axis)
+    if x.dim() > 2 and K.common.api_flavour() == 'keras':
+        return out
     if axis == -1 or axis == x.dim() - 1:
         _tag_logits(out, x, 'softmax')
     return out

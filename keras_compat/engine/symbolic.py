@@ -1106,9 +1106,13 @@ def _as_input(value, symbolic):
 
 
 def _to_numpy(tensor):
+    """A fetched value as a NumPy array; a scalar as a NumPy scalar
+    (np.float32), as a TensorFlow session run returns it."""
     if isinstance(tensor, torch.Tensor):
-        return tensor.detach().cpu().numpy()
-    return np.asarray(tensor)
+        array = tensor.detach().cpu().numpy()
+    else:
+        array = np.asarray(tensor)
+    return array[()] if array.ndim == 0 else array
 
 
 def function(inputs, outputs, updates=None, **kwargs):
