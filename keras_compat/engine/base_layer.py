@@ -24,6 +24,7 @@ from .. import initializers, regularizers, constraints
 from ..backend import common, immutable, variable_graph
 from . import call_context
 from ..utils.generic_utils import to_list, unpack_singleton
+from ..legacy import interfaces
 from .keras_tensor import DTypeName, KerasTensor, Node
 from ..backend.tensor_shape import TensorShape
 
@@ -669,6 +670,8 @@ class Layer(nn.Module):
         # from the start, and `__init__` keeps what was assigned.
         self = super(Layer, cls).__new__(cls)
         nn.Module.__init__(self)
+        if kwargs:
+            interfaces.note_call(cls, args, kwargs)
         return self
 
     def __init_subclass__(cls, **kwargs):

@@ -1816,8 +1816,8 @@ def _legacy(layer, kwargs, given):
              'implementation']
     current = {n: given.get(n) for n in names}
     args = interfaces.legacy_args(type(layer).__name__, kwargs,
-                                  interfaces.RECURRENT, current)
-    interfaces.input_dim_to_shape(kwargs)
+                                  interfaces.RECURRENT, current,
+                                  recurrent=True)
     if args['units'] is None:
         raise TypeError("%s() missing required argument: 'units'"
                         % type(layer).__name__)

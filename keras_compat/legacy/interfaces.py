@@ -1,6 +1,9 @@
 """Keras 1 argument spellings that Keras 2 still accepted (with a warning):
 `Dense(output_dim=..., init=...)`, `Convolution2D(32, 3, 3,
 border_mode='same')`, `Dropout(p=0.5)`, `LSTM(dropout_W=...)` and so on."""
+import os
+import sys
+import threading
 import warnings
 
 import numpy as np
@@ -60,6 +63,11 @@ BATCHNORM = [('beta_init', 'beta_initializer'),
              ('gamma_init', 'gamma_initializer')]
 VALUE_CONVERSIONS = {'dim_ordering': _DIM_ORDERING,
                      'consume_less': {'cpu': 0, 'mem': 1, 'gpu': 2}}
+_LEGACY_KEYWORDS = frozenset(
+    old for table in (DENSE, DROPOUT, EMBEDDING, POOLING_1D, POOLING,
+                      DATA_FORMAT, PRELU, GAUSSIAN_NOISE, UPSAMPLING_1D,
+                      RECURRENT, CONV_1D, CONV, CONV_LSTM_2D, BATCHNORM)
+    for old, _ in table)
 
 
 def _describe(value):
@@ -69,9 +77,58 @@ def _describe(value):
     return text[:10] + '...' if len(text) > 10 else text
 
 
-def convert(object_name, kwargs, conversions, args=()):
+# The constructor call a layer was made with, as written, while it holds
+# Keras 1 keywords (noted by Layer.__new__): the warning quotes the whole
+# call, positional arguments included, as Keras 2's did.
+_CALL_AS_WRITTEN = threading.local()
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def note_call(cls, args, kwargs):
+    """Keeps a layer constructor's call when it uses a Keras 1 keyword."""
+    if kwargs and not _LEGACY_KEYWORDS.isdisjoint(kwargs) or \
+            'input_dim' in kwargs:
+        _CALL_AS_WRITTEN.call = (cls.__name__, args, dict(kwargs))
+
+
+def _call_as_written(object_name, conversions, recurrent=False):
+    """(positional args, Keras 2 keywords in Keras 2's order) of the noted
+    call of `object_name`, or None; the note is used once."""
+    call = getattr(_CALL_AS_WRITTEN, 'call', None)
+    _CALL_AS_WRITTEN.call = None
+    if call is None or call[0] != object_name:
+        return None
+    kwargs = dict(call[2])
+    if recurrent and 'input_dim' in kwargs:
+        length = kwargs.pop('input_length', None)
+        kwargs['input_shape'] = (length, kwargs.pop('input_dim'))
+    for key, table in VALUE_CONVERSIONS.items():
+        if key in kwargs and isinstance(kwargs[key], str) and \
+                kwargs[key] in table:
+            kwargs[key] = table[kwargs[key]]
+    for old, new in conversions:
+        if old in kwargs:
+            kwargs[new] = kwargs.pop(old)
+    return call[1], kwargs
+
+
+def _user_stacklevel():
+    """The `stacklevel` of the first frame outside this package, for a
+    warning raised by this module's `convert`."""
+    # (Frame 2, convert's caller, is what stacklevel=2 names.)
+    level, frame = 2, sys._getframe(2)
+    while frame is not None and (
+            frame.f_code.co_filename.startswith(_PACKAGE_DIR) or
+            frame.f_code.co_filename.startswith('<frozen')):
+        frame = frame.f_back
+        level += 1
+    return level if frame is not None else 2
+
+
+def convert(object_name, kwargs, conversions, args=(), written=None):
     """Renames Keras 1 keyword arguments in place, warning once with the
-    Keras 2 call to write instead."""
+    Keras 2 call to write instead (`written`: the call's positional
+    arguments and Keras 2 keywords, when known)."""
     converted = False
     for key, table in VALUE_CONVERSIONS.items():
         if key in kwargs and any(key == old for old, _ in conversions):
@@ -89,11 +146,13 @@ def convert(object_name, kwargs, conversions, args=()):
             kwargs[new] = value
             converted = True
     if converted:
-        parts = [_describe(a) for a in args]
-        parts += ['%s=%s' % (k, _describe(v)) for k, v in kwargs.items()]
+        shown_args, shown_kwargs = written or (args, kwargs)
+        parts = [_describe(a) for a in shown_args]
+        parts += ['%s=%s' % (k, _describe(v))
+                  for k, v in shown_kwargs.items()]
         warnings.warn('Update your `%s` call to the Keras 2 API: `%s(%s)`'
                       % (object_name, object_name, ', '.join(parts)),
-                      stacklevel=4)
+                      stacklevel=_user_stacklevel())
     return kwargs
 
 
@@ -113,14 +172,36 @@ def input_dim_to_shape(kwargs):
     return kwargs
 
 
-def legacy_args(object_name, kwargs, conversions, current):
+def _recurrent_input_shape(kwargs):
+    """Keras 2's recurrent preprocessor: `input_dim` (and `input_length`)
+    become `input_shape=(input_length, input_dim)`, with its warning."""
+    length = kwargs.pop('input_length', None)
+    kwargs['input_shape'] = (length, kwargs.pop('input_dim'))
+    warnings.warn('The `input_dim` and `input_length` arguments in '
+                  'recurrent layers are deprecated. Use `input_shape` '
+                  'instead.', stacklevel=_user_stacklevel())
+
+
+def legacy_args(object_name, kwargs, conversions, current,
+                recurrent=False):
     """Pops the Keras 1 names of `conversions` from `kwargs` and returns
-    `current` (the Keras 2 arguments) updated with their values."""
+    `current` (the Keras 2 arguments) updated with their values. A
+    recurrent layer (`recurrent`) also takes Keras 1's `input_dim` /
+    `input_length` as Keras 2 did."""
     old_names = {old for old, _ in conversions}
     found = {k: kwargs.pop(k) for k in list(kwargs) if k in old_names}
+    written = None
+    if recurrent and 'input_dim' in kwargs:
+        written = _call_as_written(object_name, conversions, recurrent)
+        _recurrent_input_shape(kwargs)
+        found = found or {'input_shape': kwargs['input_shape']}
     if not found:
         return current
-    converted = convert(object_name, dict(found), conversions)
+    written = written or _call_as_written(object_name, conversions)
+    converted = convert(object_name, dict(found),
+                        conversions + [('input_shape', 'input_shape')],
+                        written=written)
+    converted.pop('input_shape', None)
     current = dict(current)
     for name, value in converted.items():
         if name in current:
