@@ -296,9 +296,15 @@ class _CellMixin(object):
 
     def _masked_projection(self, x, masks):
         """Input projections of `x` (with its time axis or without) with
-        the input dropout `masks` applied as Keras applies them."""
-        x, weight_ih = _apply_input_masks(x, self._torch_gate_order(masks),
-                                          self.weight_ih)
+        the input dropout `masks` applied as Keras applies them (one mask
+        per gate: each gate's rows on its own masked input, without the
+        block-diagonal kernel the fused kernels need)."""
+        masks = self._torch_gate_order(masks)
+        if isinstance(masks, list):
+            if x.dim() == 3:
+                masks = [m.unsqueeze(1) for m in masks]
+            return _gate_linear(x, masks, self.weight_ih, self._bias_in())
+        x, weight_ih = _apply_input_masks(x, masks, self.weight_ih)
         return F.linear(x, weight_ih, self._bias_in())
 
     def _bias_in(self):
