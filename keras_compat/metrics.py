@@ -98,14 +98,27 @@ acc = categorical_accuracy
 
 
 # ----------------------------------------------------------------- classes
+_DISTRIBUTE = []   # the tensorflow_distribute module, once imported
+
+
+def _in_multi_process_replica():
+    """`tensorflow_distribute.replica_sums_gradients()`, answered by one
+    list check when no `strategy.run` is active (every training step)."""
+    if not _DISTRIBUTE:
+        from . import tensorflow_distribute
+        _DISTRIBUTE.append(tensorflow_distribute)
+    distribute = _DISTRIBUTE[0]
+    return bool(distribute._REPLICAS) and \
+        distribute.replica_sums_gradients()
+
+
 def _noting_replica_updates(update_state):
     """`update_state` that notes when it runs inside `strategy.run` of a
     strategy over several processes: the metric's state then belongs to
     all the replicas, and `result` reads their sum (see below)."""
     @functools.wraps(update_state)
     def wrapper(self, *args, **kwargs):
-        from . import tensorflow_distribute
-        if tensorflow_distribute.replica_sums_gradients():
+        if _in_multi_process_replica():
             self.__dict__['_synced_on_read'] = True
         return update_state(self, *args, **kwargs)
     wrapper._synced = True
@@ -119,10 +132,9 @@ def _synced_on_read(result):
     the process's own state is left as it was."""
     @functools.wraps(result)
     def wrapper(self):
-        from . import tensorflow_distribute
         if not self.__dict__.get('_synced_on_read') or \
                 self.__dict__.get('_reading_sum') or \
-                tensorflow_distribute.replica_sums_gradients():
+                _in_multi_process_replica():
             return result(self)
         from . import distributed
         local = self._state_tensors()
