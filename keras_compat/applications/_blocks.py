@@ -96,6 +96,16 @@ def squeeze_excite(inputs, reduced, filters, prefix, activation):
     return multiply([inputs, se], name=prefix + 'se_excite')
 
 
+def load_model_weights(model, weights, include_top, hashes, base_url):
+    """`load_weights` with tf.keras's ImageNet file of the model's name
+    ('<name>.h5', '<name>_notop.h5'); `hashes` is (top, no top)."""
+    file_name = file_hash = None
+    if weights == 'imagenet':
+        file_name = model.name + ('.h5' if include_top else '_notop.h5')
+        file_hash = hashes[0 if include_top else 1]
+    return load_weights(model, weights, file_name, base_url, file_hash)
+
+
 def load_weights(model, weights, file_name, base_url, file_hash):
     """Loads the ImageNet file `file_name` (downloaded once from
     `base_url` to ~/.keras/models, checked against `file_hash`) when

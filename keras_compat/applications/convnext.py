@@ -198,12 +198,9 @@ def ConvNeXt(depths, projection_dims, drop_path_rate=0.,
             x = GlobalMaxPooling2D()(x)
         x = LayerNormalization(epsilon=1e-6)(x)
     model = Model(inputs=inputs, outputs=x, name=model_name)
-    file_name = hash_ = None
-    if weights == 'imagenet':
-        file_name = model_name + ('.h5' if include_top else '_notop.h5')
-        hash_ = WEIGHTS_HASHES[model_name][0 if include_top else 1]
-    return _blocks.load_weights(model, weights, file_name,
-                                BASE_WEIGHTS_PATH, hash_)
+    return _blocks.load_model_weights(
+        model, weights, include_top,
+        WEIGHTS_HASHES.get(model_name), BASE_WEIGHTS_PATH)
 
 
 _DOC = """Instantiates the {name} architecture (tf.keras 2.10+'s

@@ -288,12 +288,9 @@ def EfficientNetV2(width_coefficient, depth_coefficient, default_size,
     x = _top(x, include_top, pooling, dropout_rate, classes,
              classifier_activation, weights)
     model = Model(inputs, x, name=model_name)
-    file_name = hash_ = None
-    if weights == 'imagenet':
-        file_name = model_name + ('.h5' if include_top else '_notop.h5')
-        hash_ = WEIGHTS_HASHES[model_name[-2:]][0 if include_top else 1]
-    return _blocks.load_weights(model, weights, file_name,
-                                BASE_WEIGHTS_PATH, hash_)
+    return _blocks.load_model_weights(
+        model, weights, include_top,
+        WEIGHTS_HASHES.get(model_name[-2:]), BASE_WEIGHTS_PATH)
 
 
 _DOC = """Instantiates the {name} architecture (tf.keras 2.8+'s

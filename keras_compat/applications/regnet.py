@@ -236,12 +236,9 @@ def RegNet(depths, widths, group_width, block_type, default_size,
     elif pooling == 'max':
         x = GlobalMaxPooling2D()(x)
     model = Model(inputs=inputs, outputs=x, name=model_name)
-    file_name = hash_ = None
-    if weights == 'imagenet':
-        file_name = model_name + ('.h5' if include_top else '_notop.h5')
-        hash_ = WEIGHTS_HASHES[model_name[-4:]][0 if include_top else 1]
-    return _blocks.load_weights(model, weights, file_name,
-                                BASE_WEIGHTS_PATH, hash_)
+    return _blocks.load_model_weights(
+        model, weights, include_top,
+        WEIGHTS_HASHES.get(model_name[-4:]), BASE_WEIGHTS_PATH)
 
 
 _DOC = """Instantiates the {name} architecture (tf.keras 2.9+'s
