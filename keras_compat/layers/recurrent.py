@@ -1215,6 +1215,8 @@ class _FusedRNN(RNN):
     # cuDNN buffer.
     _fused_mode = None
     _flatten_weights = True
+    # (Keras 1's `input_dim` of a recurrent layer is a legacy spelling.)
+    _keras1_input_dim = True
 
     def _fusable(self, training):
         cell = self.cell

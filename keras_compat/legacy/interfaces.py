@@ -87,7 +87,8 @@ _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def note_call(cls, args, kwargs):
     """Keeps a layer constructor's call when it uses a Keras 1 keyword."""
     if kwargs and not _LEGACY_KEYWORDS.isdisjoint(kwargs) or \
-            'input_dim' in kwargs:
+            'input_dim' in kwargs and \
+            getattr(cls, '_keras1_input_dim', False):
         _CALL_AS_WRITTEN.call = (cls.__name__, args, dict(kwargs))
 
 
