@@ -241,6 +241,11 @@ def placeholder(shape=None, ndim=None, dtype=None, sparse=False, name=None):
         if ndim is None:
             raise ValueError('placeholder needs `shape` or `ndim`.')
         shape = (None,) * ndim
+    if name is None:
+        # TensorFlow's op names ('Placeholder', 'Placeholder_1'): a
+        # placeholder takes no number from the layers' 'input_N' names.
+        count = common.get_uid('Placeholder') - 1
+        name = 'Placeholder_%d' % count if count else 'Placeholder'
     return Input(batch_shape=tuple(shape), dtype=dtype, sparse=sparse,
                  name=name)
 

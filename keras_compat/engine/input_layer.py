@@ -13,6 +13,15 @@ def _dtype_name(dtype):
     return dtype
 
 
+def _computed_history(tensor):
+    """The (layer, node index, tensor index) that computed `tensor`, when
+    it is not already the output of an input layer."""
+    history = getattr(tensor, '_keras_history', None)
+    if history is None or isinstance(history[0], InputLayer):
+        return None
+    return tuple(history)
+
+
 class InputLayer(Layer):
     """The layer behind `Input()`: holds the batch input shape and dtype and
     passes its input through unchanged."""
@@ -65,6 +74,12 @@ class InputLayer(Layer):
             batch_input_shape = tuple(batch_input_shape)
         self.batch_input_shape = batch_input_shape
         self.is_placeholder = input_tensor is None
+        # Input(tensor=x) on a tensor computed from other graph tensors (a
+        # placeholder scaled, variables concatenated): the tensor becomes
+        # this layer's output, as in Keras 2, and remembers what computed
+        # it, so that a K.function fed the tensors it came from computes
+        # it (TensorFlow's graph kept that edge).
+        self._source_history = _computed_history(input_tensor)
         if input_tensor is None:
             input_tensor = KerasTensor(batch_input_shape, dtype=self.dtype,
                                        name=self.name, sparse=sparse)

@@ -1199,6 +1199,18 @@ def _node_sources(node):
     return sources
 
 
+def _computing_source(node, input_ids):
+    """The node that computed the tensor given to `Input(tensor=...)`, for
+    a graph whose inputs do not include that tensor (a K.function fed the
+    placeholder it was computed from): the graph reaches through the
+    input layer to it, as TensorFlow's graph did."""
+    layer = node.outbound_layer
+    history = getattr(layer, '_source_history', None)
+    if history is None or id(node.output_tensors[0]) in input_ids:
+        return []
+    return [(history[0], history[1])]
+
+
 def _resolve_arguments(kwargs, tensor_map):
     def resolve(value):
         if getattr(value, '_is_keras_symbolic', False):
@@ -1323,6 +1335,10 @@ def _map_graph_network(inputs, outputs):
     layers_depths = {}
     layer_indices = {}
     nodes_in_decreasing_depth = []
+    input_ids = {id(x) for x in inputs}
+
+    def sources(node):
+        return _node_sources(node) + _computing_source(node, input_ids)
 
     def build_map(layer, node_index, finished_nodes, nodes_in_progress):
         node = layer._inbound_nodes[node_index]
@@ -1335,7 +1351,7 @@ def _map_graph_network(inputs, outputs):
         if layer not in layer_indices:
             layer_indices[layer] = len(layer_indices)
         nodes_in_progress.add(node)
-        for inbound_layer, inbound_index in _node_sources(node):
+        for inbound_layer, inbound_index in sources(node):
             build_map(inbound_layer, inbound_index, finished_nodes,
                       nodes_in_progress)
         finished_nodes.add(node)
@@ -1352,7 +1368,7 @@ def _map_graph_network(inputs, outputs):
         depth = max(depth, layers_depths.get(node.outbound_layer, 0))
         layers_depths[node.outbound_layer] = depth
         nodes_depths[node] = depth
-        for inbound_layer, node_index in _node_sources(node):
+        for inbound_layer, node_index in sources(node):
             inbound_node = inbound_layer._inbound_nodes[node_index]
             nodes_depths[inbound_node] = max(
                 depth + 1, nodes_depths.get(inbound_node, 0))
