@@ -4245,6 +4245,8 @@ data.experimental.AutoShardPolicy = AutoShardPolicy
 data.experimental.DistributeOptions = _Options
 from . import tensorflow_dataset_mix as _dataset_mix  # noqa: E402
 _dataset_mix.install(data)
+from . import tensorflow_iterators as _iterators  # noqa: E402
+_iterators.install(data)
 
 
 # -------------------------------------------------------- math namespace
@@ -4618,7 +4620,18 @@ errors = _submodule('errors', 'TensorFlow error classes.')
 
 
 class OpError(Exception):
-    """Base of TensorFlow's runtime errors."""
+    """Base of TensorFlow's runtime errors: `OpError(node_def, op,
+    message)` as TensorFlow raises them, or `OpError(message)`."""
+
+    def __init__(self, *args):
+        super(OpError, self).__init__(*args)
+        self.message = args[2] if len(args) >= 3 else \
+            (args[0] if args else '')
+        self.node_def = args[0] if len(args) >= 3 else None
+        self.op = args[1] if len(args) >= 3 else None
+
+    def __str__(self):
+        return str(self.message)
 
 
 for _name in ('InvalidArgumentError', 'ResourceExhaustedError',

@@ -1,6 +1,7 @@
 """`InputLayer` and `Input()`: the entry points of a model graph."""
 from ..backend import common
 from .base_layer import Layer
+from . import fed_tensors
 from .keras_tensor import KerasTensor, Node
 
 
@@ -41,6 +42,9 @@ class InputLayer(Layer):
             raise TypeError('Keyword argument not understood:',
                             sorted(kwargs)[0])
         dtype = _dtype_name(dtype)
+        if dtype is None and input_tensor is not None:
+            from .. import backend as K
+            dtype = K.dtype(input_tensor)
         if not name:
             prefix = 'input'
             from .. import backend as K
@@ -54,13 +58,15 @@ class InputLayer(Layer):
             raise ValueError('Only provide the input_shape OR '
                              'batch_input_shape argument to InputLayer, not '
                              'both at the same time.')
+        fixed = None
         if input_tensor is not None and \
                 not getattr(input_tensor, '_is_keras_symbolic', False):
-            raise NotImplementedError(
-                'Input(tensor=...) with a fixed tensor (%s) is not '
-                'supported: models are fed data in fit/predict. Pass the '
-                'array as data for an Input(shape=...) instead.'
-                % type(input_tensor).__name__)
+            # A fixed tensor or variable as the model's data (Keras 2's
+            # input tensors): a graph input that every run reads it into.
+            from .. import backend as K
+            fixed, input_tensor = input_tensor, None
+            if batch_input_shape is None:
+                batch_input_shape = K.int_shape(fixed)
         if input_tensor is not None and batch_input_shape is None:
             batch_input_shape = tuple(input_tensor._keras_shape)
         if batch_input_shape is None:
@@ -83,6 +89,9 @@ class InputLayer(Layer):
         if input_tensor is None:
             input_tensor = KerasTensor(batch_input_shape, dtype=self.dtype,
                                        name=self.name, sparse=sparse)
+        if fixed is not None:
+            self.is_placeholder = False
+            fed_tensors.mark(input_tensor, fed_tensors.FixedFeed(fixed), 0)
         input_tensor._is_input = True
         input_tensor._keras_history = (self, 0, 0)
         Node(self, inbound_layers=[], node_indices=[], tensor_indices=[],

@@ -15,7 +15,7 @@ import torch
 
 from .. import backend as K
 from ..backend import common, variable_graph
-from . import call_context
+from . import call_context, fed_tensors
 from .base_layer import Layer, KerasWeightView
 from .keras_tensor import KerasTensor
 
@@ -841,6 +841,11 @@ class Function(object):
             if is_symbolic(target) and all(target is not t
                                            for t in graph_outputs):
                 graph_outputs.append(target)
+        # Dataset elements and fixed tensors the outputs read are fed by
+        # the run itself, as a TensorFlow 1 session run computed them.
+        self._auto_fed = fed_tensors.fed_sources(
+            graph_outputs, stop=self._symbolic_inputs)
+        self._symbolic_inputs += self._auto_fed
         self._network = Network(self._symbolic_inputs, graph_outputs) \
             if graph_outputs else None
         self._backward_follows = any(isinstance(u, OptimizerUpdate)
@@ -877,6 +882,9 @@ class Function(object):
             if value is not None:
                 tensors.append(_as_input(value, symbolic))
                 fed.append(symbolic)
+        if self._auto_fed:
+            tensors += fed_tensors.values_for(self._auto_fed)
+            fed += self._auto_fed
         computed = self._run(tensors, phase, self._network_over(fed))
         for symbolic, tensor in zip(fed, tensors):
             computed.setdefault(id(symbolic), tensor)

@@ -23,7 +23,7 @@ from .. import distributed
 from .. import optimizers
 from ..backend import common
 from . import base_layer, compile_utils, custom_steps, data_adapter
-from . import standardization
+from . import fed_tensors, standardization
 from . import training_loops as loops
 from . import training_step, training_utils
 from .network import Network
@@ -276,6 +276,7 @@ class Model(Network):
         # read back by libraries that recompile a model with its own
         # settings (segmentation_models' set_trainable).
         self.weighted_metrics = None
+        self._target_tensors = None          # compile(target_tensors=...)
         self._compiled_loss = None           # compile_utils.CompiledLoss
         self._compiled_metrics = None        # compile_utils.CompiledMetrics
         self._metrics_tracker = None         # compile_utils.MetricsTracker
@@ -327,10 +328,6 @@ class Model(Network):
         if unknown:
             raise TypeError('Invalid keyword argument(s) in `compile`: %s'
                             % sorted(unknown))
-        if target_tensors is not None:
-            raise NotImplementedError(
-                'compile(target_tensors=...) is not supported: targets are '
-                'passed to fit() as arrays or tensors.')
         if kwargs.get('steps_per_execution', 1) not in (None, 1):
             raise NotImplementedError('compile(steps_per_execution=...) is '
                                       'not supported.')
@@ -338,6 +335,13 @@ class Model(Network):
         if kwargs.get('run_eagerly') and kwargs.get('jit_compile'):
             raise ValueError('You cannot enable `run_eagerly` and '
                              '`jit_compile` at the same time.')
+        if target_tensors is not None and common.is_tf_keras() and \
+                common.executing_eagerly():
+            raise ValueError('`target_tensors` argument is not supported '
+                             'when executing eagerly. Received: %s.'
+                             % (target_tensors,))
+        target_tensors = fed_tensors.checked_target_tensors(
+            self, target_tensors)
         # Everything is resolved (and a bad name refused) before the
         # model changes: a failing compile leaves it as it was.
         optimizer = _loss_scaled_under_float16(optimizers.get(optimizer))
@@ -359,6 +363,7 @@ class Model(Network):
         self._compile_metrics = metrics
         self._compile_weighted_metrics = weighted_metrics
         self.weighted_metrics = weighted_metrics
+        self._target_tensors = target_tensors
         self._jit, self._jit_mode = _jit_options(kwargs.get('jit_compile'))
         self._compiled_step = None
         from .. import mixed_precision
@@ -897,6 +902,16 @@ class Model(Network):
                 use_multiprocessing=use_multiprocessing, shuffle=shuffle,
                 initial_epoch=initial_epoch, batch_size=batch_size,
                 validation_batch_size=validation_batch_size)
+        tensor_batches = fed_tensors.data_batches(
+            self, x, y, steps_per_epoch, 'fitting')
+        if tensor_batches is not None:
+            return self.fit_generator(
+                tensor_batches, steps_per_epoch=steps_per_epoch,
+                epochs=epochs, verbose=verbose, callbacks=callbacks,
+                validation_data=validation_data,
+                validation_steps=validation_steps,
+                validation_freq=validation_freq, class_weight=class_weight,
+                workers=0, initial_epoch=initial_epoch)
         if batch_size is None and steps_per_epoch is None:
             batch_size = 32
         if x is None:
@@ -939,6 +954,12 @@ class Model(Network):
                 x, steps=steps, callbacks=callbacks,
                 max_queue_size=max_queue_size, workers=workers,
                 use_multiprocessing=use_multiprocessing, verbose=verbose)
+        tensor_batches = fed_tensors.data_batches(self, x, y, steps,
+                                                  'evaluating')
+        if tensor_batches is not None:
+            return self.evaluate_generator(
+                tensor_batches, steps=steps, callbacks=callbacks, workers=0,
+                verbose=verbose)
         if batch_size is None and steps is None:
             batch_size = 32
         inputs, targets, weights = standardization.standardize_user_data(
@@ -964,6 +985,12 @@ class Model(Network):
                 x, steps=steps, callbacks=callbacks,
                 max_queue_size=max_queue_size, workers=workers,
                 use_multiprocessing=use_multiprocessing, verbose=verbose)
+        tensor_batches = fed_tensors.data_batches(
+            self, x, None, steps, 'predicting', with_targets=False)
+        if tensor_batches is not None:
+            return self.predict_generator(
+                tensor_batches, steps=steps, callbacks=callbacks, workers=0,
+                verbose=verbose)
         if batch_size is None and steps is None:
             batch_size = 32
         inputs = standardization.standardize_inputs(self, x, lazy=True)
