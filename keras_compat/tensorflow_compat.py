@@ -4623,7 +4623,11 @@ class OpError(Exception):
     """Base of TensorFlow's runtime errors: `OpError(node_def, op,
     message)` as TensorFlow raises them, or `OpError(message)`."""
 
-    def __init__(self, *args):
+    def __init__(self, *args, **kwargs):
+        if kwargs:
+            args = tuple(args) + tuple(
+                kwargs.pop(key, None)
+                for key in ('node_def', 'op', 'message')[len(args):])
         super(OpError, self).__init__(*args)
         self.message = args[2] if len(args) >= 3 else \
             (args[0] if args else '')
