@@ -950,7 +950,14 @@ class Optimizer(torch.optim.Optimizer):
         (a custom training loop with `tf.GradientTape`): one step of this
         optimizer on those gradients, given in the variables' Keras layout.
         Variables without a gradient (None) are left alone. Returns
-        `iterations`."""
+        `iterations`. Gradients that are symbolic tensors (a TF1 graph)
+        give the training operation that applies them at each run."""
+        grads_and_vars = list(grads_and_vars)
+        if any(getattr(g, '_is_keras_symbolic', False)
+               for g, _ in grads_and_vars):
+            from . import tensorflow_graph_run
+            return tensorflow_graph_run.apply_gradients_op(
+                self, grads_and_vars, name)
         if self._custom_updates:
             raise NotImplementedError(
                 '%s defines its step as get_updates(loss, params), which '
@@ -993,12 +1000,21 @@ class Optimizer(torch.optim.Optimizer):
                   for variable in var_list]
         self._attach_also(params, layouts)
 
-    def minimize(self, loss, var_list, grad_loss=None, name=None,
+    def minimize(self, loss, var_list=None, grad_loss=None, name=None,
                  tape=None):
         """tf.keras's `minimize(loss, var_list)`: `loss` a tensor computed
         with gradients or a function of no arguments returning one; one
         step on the gradients of `var_list` (a list or a function returning
-        one). Returns `iterations`."""
+        one). Returns `iterations`. For a symbolic loss (a TF1 graph),
+        the training operation that takes that step at each run; without
+        `var_list`, on every trainable variable the loss depends on."""
+        if getattr(loss, '_is_keras_symbolic', False):
+            from . import tensorflow_graph_run
+            return tensorflow_graph_run.minimize_op(self, loss, var_list,
+                                                    name)
+        if var_list is None:
+            raise TypeError("minimize() missing 1 required positional "
+                            "argument: 'var_list'")
         with torch.enable_grad():
             value = loss() if callable(loss) else loss
             # (An expression of variables is computed now, with gradients.)

@@ -539,6 +539,13 @@ class Graph(object):
     def get_operations(self):
         return []
 
+    def as_graph_def(self, from_version=None, add_shapes=False):
+        raise NotImplementedError(_NO_GRAPH_DEF % 'Graph.as_graph_def()')
+
+    @property
+    def graph_def(self):
+        raise NotImplementedError(_NO_GRAPH_DEF % 'Graph.graph_def')
+
     def gradient_override_map(self, op_type_map):
         raise NotImplementedError(
             'Graph.gradient_override_map(%r): on PyTorch operations are not '
@@ -561,6 +568,12 @@ class Graph(object):
 
 
 _DEFAULT_GRAPH = [Graph()]
+
+_NO_GRAPH_DEF = (
+    '%s: on PyTorch a model is not a TensorFlow GraphDef that can be '
+    'frozen, written as a .pb or imported; save it with model.save(path) '
+    '(HDF5) or model.save_weights(path), or export it with '
+    'torch.onnx.export / torch.jit.trace.')
 
 
 def get_default_graph():
@@ -598,6 +611,10 @@ class Session(object):
     def close(self):
         return None
 
+    @property
+    def graph_def(self):
+        raise NotImplementedError(_NO_GRAPH_DEF % 'Session.graph_def')
+
     def __enter__(self):
         Session._default.append(self)
         return self
@@ -629,20 +646,9 @@ def get_default_session():
 
 def _run(fetches, feed_dict):
     """The values of `fetches` (a tensor, variable, op or a nested list /
-    tuple / dict of them) with `feed_dict` fed."""
-    if isinstance(fetches, dict):
-        return {key: _run(value, feed_dict) for key, value in fetches.items()}
-    if isinstance(fetches, (list, tuple)):
-        values = [_run(value, feed_dict) for value in fetches]
-        return type(fetches)(values) if isinstance(fetches, tuple) and \
-            not hasattr(fetches, '_fields') else values
-    if fetches is None or isinstance(fetches, _NoOp):
-        return None
-    if getattr(fetches, '_is_keras_symbolic', False):
-        inputs = list(feed_dict)
-        return K.function(inputs, [fetches])(
-            [feed_dict[key] for key in inputs])[0]
-    return K.get_value(fetches)
+    tuple / dict of them) with `feed_dict` fed, in one run."""
+    from . import tensorflow_graph_run
+    return tensorflow_graph_run.run(fetches, feed_dict)
 
 
 _GLOBAL_SEED = [None]
@@ -742,7 +748,13 @@ def trainable_variables(scope=None):
         'layer.trainable_weights.')
 
 
-global_variables = trainable_variables
+def global_variables(scope=None):
+    raise NotImplementedError(
+        'tf.global_variables(): on PyTorch there is no global collection '
+        'of variables; use model.weights or layer.weights.')
+
+
+all_variables = global_variables
 
 
 # ------------------------------------------------ tensors and variables
@@ -4480,6 +4492,32 @@ def _install_checkpoint():
 
 
 _install_checkpoint()
+
+
+def _saver(var_list=None, *args, **kwargs):
+    raise NotImplementedError(
+        'tf.train.Saver: TF1 graph checkpoints of all global variables are '
+        'not written on PyTorch; save the weights with '
+        'model.save_weights(path) or tf.train.Checkpoint(model=model).save('
+        'prefix), and load them with model.load_weights / '
+        'Checkpoint.restore.')
+
+
+def _write_graph(graph_or_graph_def, logdir, name, as_text=True):
+    raise NotImplementedError(_NO_GRAPH_DEF % 'tf.train.write_graph')
+
+
+def _convert_variables_to_constants(sess, input_graph_def, output_node_names,
+                                    variable_names_whitelist=None,
+                                    variable_names_blacklist=None):
+    raise NotImplementedError(
+        _NO_GRAPH_DEF % 'tf.graph_util.convert_variables_to_constants')
+
+
+train.Saver = _saver
+train.write_graph = _write_graph
+graph_util = _submodule('graph_util', 'TF1 graph freezing.')
+graph_util.convert_variables_to_constants = _convert_variables_to_constants
 
 
 # ---------------------------------------------------- logging, config

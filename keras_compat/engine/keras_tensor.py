@@ -159,6 +159,12 @@ class KerasTensor(object):
     def op(self):
         return self
 
+    def eval(self, feed_dict=None, session=None):
+        """TF1's `tensor.eval(feed_dict)`: the value of this tensor in one
+        run with `feed_dict` fed (placeholders, K.learning_phase())."""
+        from ..tensorflow_graph_run import run
+        return run(self, feed_dict)
+
     # No `__len__`: as on the TensorFlow 1 tensors of Keras 2.0-2.2,
     # `hasattr(x, '__len__')` tells a list of tensors from one tensor
     # (keras-rl checks `hasattr(model.output, '__len__') and
