@@ -20,6 +20,12 @@ _RENAMED = {
     # Keras 2.9+'s (and tf_keras's) home of the merge layers and `_Merge`.
     'keras.layers.merging': 'keras_compat.layers',
     'keras.layers.merging.base_merge': 'keras_compat.layers.merge',
+    # tf.keras 2.x internal module paths that libraries import from.
+    'keras.engine.input_spec': 'keras_compat.internals.input_spec',
+    'keras.engine.functional': 'keras_compat.internals.functional',
+    'keras.saving.hdf5_format': 'keras_compat.saving.hdf5',
+    'keras.saving.legacy.hdf5_format': 'keras_compat.saving.hdf5',
+    'keras.utils.control_flow_util': 'keras_compat.utils.tf_utils',
 }
 def _target(fullname):
     if fullname == 'keras.src' or fullname.startswith('keras.src.'):
@@ -63,7 +69,7 @@ def _tensorflow_target(fullname):
     for prefix in ('tensorflow.compat.v1.keras', 'tensorflow.compat.v2.keras',
                    'tensorflow.python.keras', 'tensorflow.keras'):
         if fullname == prefix or fullname.startswith(prefix + '.'):
-            return 'keras_compat' + fullname[len(prefix):]
+            return _target('keras' + fullname[len(prefix):])
     return 'keras_compat.tensorflow_compat'
 
 
@@ -150,6 +156,45 @@ class TfKerasAliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def exec_module(self, module):
         return None
+
+
+class KerasPreprocessingAliasFinder(importlib.abc.MetaPathFinder,
+                                    importlib.abc.Loader):
+    """Serves `keras_preprocessing` (the package Keras 2.2-2.3 took
+    `keras.preprocessing` from: `image`, `sequence`, `text`) from
+    keras_compat's `preprocessing` where it is not installed."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        name = 'keras_preprocessing'
+        if fullname != name and not fullname.startswith(name + '.'):
+            return None
+        if fullname == name and _installed_elsewhere(self, name):
+            return None
+        if fullname != name and not _is_ours(sys.modules.get(name)):
+            return None
+        return _alias_spec(self, fullname, 'keras_compat.preprocessing' +
+                           fullname[len(name):])
+
+    def create_module(self, spec):
+        return importlib.import_module(spec._keras_compat_target)
+
+    def exec_module(self, module):
+        return None
+
+
+def _installed_elsewhere(alias_finder, name):
+    """Whether a finder other than keras_compat's finds module `name`."""
+    for finder in sys.meta_path:
+        find = getattr(finder, 'find_spec', None)
+        if finder is alias_finder or find is None or \
+                type(finder).__module__ == __name__:
+            continue
+        try:
+            if find(name, None) is not None:
+                return True
+        except (ImportError, ValueError):
+            continue
+    return False
 
 
 def _tf_keras_target(fullname):
@@ -270,6 +315,9 @@ def install_as_keras():
         sys.meta_path.insert(0, TensorFlowStandInFinder())
     if not any(isinstance(f, TfKerasAliasFinder) for f in sys.meta_path):
         sys.meta_path.insert(0, TfKerasAliasFinder())
+    if not any(isinstance(f, KerasPreprocessingAliasFinder)
+               for f in sys.meta_path):
+        sys.meta_path.insert(0, KerasPreprocessingAliasFinder())
     import keras_compat
     sys.modules['keras'] = keras_compat
     _numpy_of_any_tensor()

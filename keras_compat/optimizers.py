@@ -2442,6 +2442,16 @@ def _optimizer_v2_modules():
         parent, _, child = name.rpartition('.')
         if parent != package:
             setattr(sys.modules[parent], child, module)
+    # One module per optimizer (`optimizer_v2.adam.Adam`, tf.keras
+    # 2.0-2.8).
+    for child, cls in (('adam', Adam), ('gradient_descent', SGD),
+                       ('rmsprop', RMSprop), ('adagrad', Adagrad),
+                       ('adadelta', Adadelta), ('adamax', Adamax),
+                       ('nadam', Nadam), ('ftrl', Ftrl)):
+        for name in (package + '.optimizer_v2', __name__ + '.optimizer_v2'):
+            module = types.ModuleType(name + '.' + child, cls.__doc__)
+            setattr(module, cls.__name__, cls)
+            setattr(sys.modules[name], child, _submodule(module))
     # `tensorflow.python.keras.optimizer_v2.learning_rate_schedule`
     # (tf.keras 1.14-2.8), next to OptimizerV2.
     for name in (package + '.optimizer_v2', __name__ + '.optimizer_v2'):

@@ -6521,3 +6521,7 @@ def __getattr__(name):
 # A call of a public function on symbolic tensors is one TFOpLambda node.
 from . import tensorflow_op_layers as _op_layers  # noqa: E402
 _op_layers.record_calls_as_layers(sys.modules[__name__])
+
+# More `tensorflow.python.*` internals, served with the operations above.
+from . import tensorflow_python_modules as _python_modules  # noqa: E402
+_python_modules.install(python, _module, _submodule)

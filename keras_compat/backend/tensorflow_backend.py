@@ -21,3 +21,45 @@ def _to_tensor(x, dtype):
     losses and layers written for it import)."""
     from .ops import _t
     return _t(x, dtype)
+
+
+def _is_current_explicit_device(device_type):
+    """Whether a `tf.device` scope places the ops on `device_type` ('CPU'
+    or 'GPU'): never, since device scopes do not place keras_compat's
+    computations (KERAS_COMPAT_DEVICE does)."""
+    if device_type.lower() not in ('cpu', 'gpu'):
+        raise ValueError('`device_type` should be either "cpu" or "gpu".')
+    return False
+
+
+def _has_nchw_support():
+    """Whether TensorFlow's convolutions may be given NCHW data: no, the
+    `tf.nn` convolutions served here take NHWC (as TensorFlow's on CPU)."""
+    return False
+
+
+def _preprocess_conv2d_input(x, data_format, force_transpose=False):
+    """`(x, tf_data_format)` for `tf.nn.conv2d`: channels_first input is
+    transposed to NHWC."""
+    from .. import backend as K
+    if data_format == 'channels_first':
+        x = K.permute_dimensions(x, (0, 2, 3, 1))
+    return x, 'NHWC'
+
+
+def _preprocess_conv3d_input(x, data_format):
+    """`(x, tf_data_format)` for `tf.nn.conv3d`: channels_first input is
+    transposed to NDHWC."""
+    from .. import backend as K
+    if data_format == 'channels_first':
+        x = K.permute_dimensions(x, (0, 2, 3, 4, 1))
+    return x, 'NDHWC'
+
+
+def _preprocess_padding(padding):
+    """Keras's padding name as TensorFlow's ('SAME' or 'VALID')."""
+    if padding == 'same':
+        return 'SAME'
+    if padding == 'valid':
+        return 'VALID'
+    raise ValueError('Invalid padding: ' + str(padding))

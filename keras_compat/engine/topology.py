@@ -13,3 +13,6 @@ from .saving import preprocess_weights_for_loading  # noqa: F401,E402
 from ..utils.generic_utils import has_arg  # noqa: F401,E402
 from ..utils.layer_utils import (print_summary as  # noqa: F401,E402
                                  print_layer_summary, count_params)
+# Keras 2.0-2.1's private name of object_list_uid.
+from ..utils.generic_utils import (  # noqa: F401,E402
+    object_list_uid as _object_list_uid)

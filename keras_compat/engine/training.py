@@ -1145,3 +1145,8 @@ class Model(Network):
             batches.prime()
             return loops.predict_loop(self, batches, verbose, callbacks)
 
+
+# Keras 2.0-2.1's private helpers of this module, which scripts import.
+from .training_utils import make_batches as _make_batches  # noqa: E402,F401
+from ..utils.generic_utils import (  # noqa: E402,F401
+    slice_arrays as _slice_arrays)

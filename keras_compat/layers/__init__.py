@@ -49,6 +49,9 @@ from .extra import (Identity, UnitNormalization, GroupNormalization,
                     Conv1DTranspose, Convolution1DTranspose,
                     Convolution3DTranspose, DepthwiseConv1D,
                     SpectralNormalization, AbstractRNNCell)
+from . import recurrent as _recurrent
+# tf.keras's module path of AbstractRNNCell.
+_recurrent.AbstractRNNCell = AbstractRNNCell
 from .convolutional_recurrent_nd import ConvLSTM1D, ConvLSTM3D
 from .einsum_dense import EinsumDense
 from .text_preprocessing import (TextVectorization, StringLookup,

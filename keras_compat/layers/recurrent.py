@@ -1047,6 +1047,7 @@ class RNN(Layer):
             inputs = torch.flip(inputs, dims=[1])
             if mask is not None:
                 mask = torch.flip(mask, dims=[1])
+        reset_cell_dropout_masks(self.cell)
         result = self._run(inputs, initial_state, mask, training, constants)
         outputs, last_output, states = result
         if mask is not None and self.__dict__.get('zero_output_for_mask') \
@@ -1873,3 +1874,8 @@ LSTM.unit_forget_bias = cell_property('unit_forget_bias')
 # Keras 2's module path of the Keras 1 recurrent base class.
 from ..legacy.recurrent import (  # noqa: E402,F401
     Recurrent, _time_distributed_dense)
+# Helpers of this module that custom cells and RNN wrappers import.
+from .rnn_internals import (  # noqa: E402,F401
+    _standardize_args, DropoutRNNCellMixin, reset_cell_dropout_masks,
+    _generate_zero_filled_state, _generate_zero_filled_state_for_cell,
+    _caching_device, _config_for_enable_caching_device)

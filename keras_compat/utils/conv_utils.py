@@ -111,3 +111,35 @@ def convert_kernel(kernel):
     no_flip = (slice(None, None), slice(None, None))
     slices[-2:] = no_flip
     return np.copy(kernel[tuple(slices)])
+
+
+def convert_data_format(data_format, ndim):
+    """TensorFlow's name ('NHWC', 'NCW', ...) of a Keras data format for
+    inputs of rank `ndim` (3 to 5)."""
+    names = {'channels_last': {3: 'NWC', 4: 'NHWC', 5: 'NDHWC'},
+             'channels_first': {3: 'NCW', 4: 'NCHW', 5: 'NCDHW'}}
+    if data_format not in names:
+        raise ValueError('Invalid data_format:', data_format)
+    if ndim not in names[data_format]:
+        raise ValueError('Input rank not supported:', ndim)
+    return names[data_format][ndim]
+
+
+def deconv_output_length(input_length, filter_size, padding,
+                         output_padding=None, stride=0, dilation=1):
+    """tf.keras's output length of a transposed convolution (inferred when
+    `output_padding` is None)."""
+    assert padding in {'same', 'valid', 'full'}
+    if input_length is None:
+        return None
+    filter_size = filter_size + (filter_size - 1) * (dilation - 1)
+    if output_padding is None:
+        if padding == 'valid':
+            return input_length * stride + max(filter_size - stride, 0)
+        if padding == 'full':
+            return input_length * stride - (stride + filter_size - 2)
+        return input_length * stride
+    pad = {'same': filter_size // 2, 'valid': 0,
+           'full': filter_size - 1}[padding]
+    return (input_length - 1) * stride + filter_size - 2 * pad + \
+        output_padding

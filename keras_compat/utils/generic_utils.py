@@ -613,3 +613,41 @@ class Progbar(object):
 
     def add(self, n, values=None):
         self.update(self._seen_so_far + n, values)
+
+
+def default(method):
+    """Marks a method as the default implementation, so that overrides in
+    subclasses can be detected (`is_default`)."""
+    method._is_default = True
+    return method
+
+
+def is_default(method):
+    """Whether `method` is marked by `default`."""
+    return getattr(method, '_is_default', False)
+
+
+class LazyLoader(types.ModuleType):
+    """A module imported at its first attribute access, then put into
+    `parent_module_globals[local_name]`."""
+
+    def __init__(self, local_name, parent_module_globals, name):
+        self._local_name = local_name
+        self._parent_module_globals = parent_module_globals
+        super(LazyLoader, self).__init__(name)
+
+    def _load(self):
+        import importlib
+        module = importlib.import_module(self.__name__)
+        self._parent_module_globals[self._local_name] = module
+        self.__dict__.update(module.__dict__)
+        return module
+
+    def __getattr__(self, item):
+        return getattr(self._load(), item)
+
+
+def to_snake_case(name):
+    """'MaxPooling2D' -> 'max_pooling2d', as layers are named."""
+    from ..engine.base_layer import to_snake_case as layer_rule
+    return layer_rule(name)

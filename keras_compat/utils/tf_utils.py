@@ -73,3 +73,43 @@ def sync_to_numpy_or_python_type(tensors):
         return {k: sync_to_numpy_or_python_type(v)
                 for k, v in tensors.items()}
     return convert(tensors)
+
+
+def is_tensor_or_tensor_list(v):
+    """Whether `v` is a tensor, or a nested structure whose first entry is
+    one."""
+    from ..tensorflow_compat import nest
+    flat = nest.flatten(v)
+    return bool(flat) and is_tensor_or_variable(flat[0])
+
+
+class ListWrapper(object):
+    """A list kept whole by nest functions (tf.keras wraps the
+    `[layer_name, node_index, tensor_index]` entries of model configs)."""
+
+    def __init__(self, list_to_wrap):
+        self._list = list_to_wrap
+
+    def as_list(self):
+        return self._list
+
+
+def _is_serialized_node_data(nested):
+    return isinstance(nested, list) and len(nested) in (3, 4) and \
+        isinstance(nested[0], str)
+
+
+def convert_inner_node_data(nested, wrap=False):
+    """Wraps (`wrap=True`) the node entries of a model config's
+    `inbound_nodes` / `input_layers` in ListWrappers, or unwraps them."""
+    if isinstance(nested, ListWrapper):
+        return nested if wrap else nested.as_list()
+    if _is_serialized_node_data(nested):
+        return ListWrapper(nested) if wrap else nested
+    if isinstance(nested, dict):
+        return {k: convert_inner_node_data(v, wrap) for k, v in
+                nested.items()}
+    if isinstance(nested, (list, tuple)):
+        return type(nested)(convert_inner_node_data(v, wrap)
+                            for v in nested)
+    return nested
