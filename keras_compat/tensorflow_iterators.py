@@ -7,6 +7,7 @@ element; under eager execution it gives the next element's values."""
 import itertools
 
 import numpy as np
+import torch
 
 from .engine import fed_tensors
 
@@ -17,16 +18,19 @@ def _tf():
 
 
 class _Initializer(object):
-    """`iterator.initializer`: running it starts a new pass over the
-    dataset."""
+    """`iterator.initializer` (or `make_initializer(dataset)`): running it
+    starts a new pass over the dataset (that dataset)."""
 
     type = 'MakeIterator'
 
-    def __init__(self, iterator):
+    def __init__(self, iterator, dataset=None):
         self._iterator = iterator
+        self._dataset = dataset
         self.name = 'MakeIterator'
 
     def run(self, session=None, feed_dict=None):
+        if self._dataset is not None:
+            self._iterator._dataset = self._dataset
         self._iterator._restart()
 
     def __repr__(self):
@@ -41,6 +45,7 @@ class Iterator(object):
         self._initializable = initializable
         self._elements = None
         self._spec = None
+        self._structure = None     # (types, shapes) of from_structure
 
     # ------------------------------------------------------------ passes
     def _restart(self):
@@ -89,31 +94,68 @@ class Iterator(object):
                              'one-shot iterator starts by itself.')
         return _Initializer(self)
 
+    def make_initializer(self, dataset, name=None):
+        """The operation that points this iterator (made by
+        `from_structure`) at `dataset` and starts a pass over it."""
+        return _Initializer(self, dataset)
+
+    @staticmethod
+    def from_structure(output_types, output_shapes=None, shared_name=None,
+                       output_classes=None):
+        """A reinitializable iterator of elements of this structure, made
+        to read a dataset by running `make_initializer(dataset)`."""
+        iterator = Iterator(None, initializable=True)
+        iterator._structure = (output_types, output_shapes)
+        return iterator
+
+    def _component_specs(self):
+        """The element's structure and each component's (shape, dtype)."""
+        structure = self._structure
+        if structure is not None:
+            types, shapes = structure
+            flat_types = _tf()._nest_flatten(types)
+            flat_shapes = _flatten_like(types, shapes) \
+                if shapes is not None else [None] * len(flat_types)
+            return types, [(_shape_tuple(shape), _tf().as_dtype(dtype).name)
+                           for shape, dtype in zip(flat_shapes, flat_types)]
+        example = self._element_example()
+        open_batch = self._dataset._open_batch_axis()
+        specs = []
+        for leaf in _tf()._nest_flatten(example):
+            leaf = torch.as_tensor(leaf)
+            shape = tuple(leaf.shape)
+            if open_batch and shape:
+                shape = (None,) + shape[1:]
+            specs.append((shape, str(leaf.dtype).replace('torch.', '')))
+        return example, specs
+
     def get_next(self, name=None):
         """The next element: graph tensors filled at each run in a graph
         program, the element's values under eager execution."""
         if not fed_tensors.executes_as_graph():
             return self._next_element()
-        example = self._element_example()
+        structure, specs = self._component_specs()
         feed = fed_tensors.IteratorFeed(self._next_components)
-        placeholders = fed_tensors.element_placeholders(
-            _tf()._nest_flatten(example),
-            self._dataset._open_batch_axis(), feed)
-        return _tf()._nest_pack(example, placeholders)
+        placeholders = fed_tensors.element_placeholders(specs, feed)
+        return _tf()._nest_pack(structure, placeholders)
 
     @property
     def element_spec(self):
-        return self._dataset.element_spec
+        return _spec_without_drawing(self._dataset)
 
     @property
     def output_shapes(self):
-        return _tf().nest.map_structure(lambda spec: spec.shape,
-                                        self.element_spec)
+        structure = self._structure
+        if structure is not None:
+            return structure[1]
+        return get_output_shapes(self._dataset)
 
     @property
     def output_types(self):
-        return _tf().nest.map_structure(lambda spec: spec.dtype,
-                                        self.element_spec)
+        structure = self._structure
+        if structure is not None:
+            return structure[0]
+        return get_output_types(self._dataset)
 
     # ------------------------------------------------------------ eager
     def __iter__(self):
@@ -126,6 +168,51 @@ class Iterator(object):
             raise StopIteration
 
     next = __next__
+
+
+def _flatten_like(structure, values):
+    """The leaves of `values` in the nesting of `structure` (a shape, a
+    list of sizes itself, is one leaf)."""
+    if isinstance(structure, dict):
+        return [leaf for key in sorted(structure)
+                for leaf in _flatten_like(structure[key], values[key])]
+    if isinstance(structure, (list, tuple)):
+        return [leaf for item, value in zip(structure, values)
+                for leaf in _flatten_like(item, value)]
+    return [values]
+
+
+def _shape_tuple(shape):
+    """A TensorShape, list or None as a tuple of sizes (None unknown)."""
+    if shape is None:
+        return None
+    dims = getattr(shape, 'dims', shape)
+    if dims is None:
+        return None
+    return tuple(None if d is None else int(getattr(d, 'value', d))
+                 for d in dims)
+
+
+def _spec_without_drawing(dataset):
+    """`dataset.element_spec` without moving NumPy's global random state
+    (its pass shuffles as an unseeded shuffle does)."""
+    state = np.random.get_state()
+    try:
+        return dataset.element_spec
+    finally:
+        np.random.set_state(state)
+
+
+def get_output_types(dataset):
+    """TF1's `dataset.output_types`: the components' dtypes."""
+    return _tf().nest.map_structure(lambda spec: spec.dtype,
+                                    _spec_without_drawing(dataset))
+
+
+def get_output_shapes(dataset):
+    """TF1's `dataset.output_shapes`: the components' shapes."""
+    return _tf().nest.map_structure(lambda spec: spec.shape,
+                                    _spec_without_drawing(dataset))
 
 
 def make_one_shot_iterator(dataset):
@@ -144,6 +231,10 @@ def install(data_module):
     data_module.make_one_shot_iterator = make_one_shot_iterator
     data_module.make_initializable_iterator = make_initializable_iterator
     data_module.Iterator = Iterator
+    data_module.get_output_types = get_output_types
+    data_module.get_output_shapes = get_output_shapes
     dataset = data_module.Dataset
     dataset.make_one_shot_iterator = make_one_shot_iterator
     dataset.make_initializable_iterator = make_initializable_iterator
+    dataset.output_types = property(get_output_types)
+    dataset.output_shapes = property(get_output_shapes)

@@ -92,21 +92,12 @@ def fixed_input(value, name):
     return mark(placeholder, FixedFeed(value), 0)
 
 
-def element_placeholders(example_components, batched, feed):
-    """Placeholders for the components of a dataset element (taken from
-    `feed` at each run), the batch axis left unknown where the dataset is
-    batched."""
+def element_placeholders(component_specs, feed):
+    """Placeholders for the components of a dataset element, each
+    `(shape, dtype)`, taken from `feed` at each run."""
     from .. import backend as K
-    placeholders = []
-    for i, leaf in enumerate(example_components):
-        leaf = torch.as_tensor(leaf)
-        shape = tuple(leaf.shape)
-        if batched and shape:
-            shape = (None,) + shape[1:]
-        placeholder = K.placeholder(
-            shape=shape, dtype=str(leaf.dtype).replace('torch.', ''))
-        placeholders.append(mark(placeholder, feed, i))
-    return placeholders
+    return [mark(K.placeholder(shape=shape, dtype=dtype), feed, i)
+            for i, (shape, dtype) in enumerate(component_specs)]
 
 
 def executes_as_graph():

@@ -168,3 +168,23 @@ def test_eager_tf_keras_iterator_gives_values():
         np.testing.assert_allclose(np.asarray(next(iterator)), [2., 3.])
     finally:
         common.set_api_flavour('keras')
+
+
+def test_reinitializable_iterator_switches_datasets():
+    train = tf.data.Dataset.from_tensor_slices(
+        (np.arange(4.).reshape(4, 1), np.arange(4))).batch(2)
+    valid = tf.data.Dataset.from_tensor_slices(
+        (np.arange(10., 13.).reshape(3, 1), np.arange(3))).batch(2)
+    assert train.output_types == (tf.float64, tf.int64)
+    assert [s.as_list() for s in train.output_shapes] == [[None, 1], [None]]
+    iterator = tf.compat.v1.data.Iterator.from_structure(
+        train.output_types, train.output_shapes)
+    features, labels = iterator.get_next()
+    assert K.int_shape(features) == (None, 1)
+    sess = tf.compat.v1.Session()
+    sess.run(iterator.make_initializer(train))
+    assert sess.run(features).ravel().tolist() == [0., 1.]
+    sess.run(iterator.make_initializer(valid))
+    values, label_values = sess.run([features, labels])
+    assert values.ravel().tolist() == [10., 11.]
+    assert label_values.tolist() == [0, 1]
