@@ -39,6 +39,7 @@ from . import tensorflow_distribute as _distribute
 from . import tensorflow_gfile as _gfile_module
 from .saving import saved_model_directory as _saved_model_directory
 from . import tensorflow_image_ops as _image_ops
+from . import tensorflow_audio as _audio_ops
 from . import tensorflow_signal as _signal_ops
 from . import tensorflow_sparse_graph as _sparse_graph
 from .tensorflow_internals import BackendKernels as _BackendKernels
@@ -4144,6 +4145,9 @@ def _datasets_module():
 
 # ---------------------------------------------------------------- io
 io = _submodule('io', 'File reading and image decoding.')
+audio = _submodule('audio', 'WAV decoding and encoding.')
+audio.decode_wav = _audio_ops.decode_wav
+audio.encode_wav = _audio_ops.encode_wav
 
 
 def _text(value):
@@ -4177,7 +4181,8 @@ def _decode_image(contents, channels=0, dtype=None, name=None,
         pixels = _decoded(picture, mode)
     if pixels.ndim == 2:
         pixels = pixels[:, :, None]
-    result = torch.as_tensor(np.ascontiguousarray(pixels))
+    # (A copy: PIL hands out read-only pixels.)
+    result = torch.from_numpy(np.array(pixels, order='C'))
     if dtype is not None:
         result = _convert_image_dtype(result, dtype)
     return result

@@ -32,13 +32,28 @@ def count_params(weights):
     return total
 
 
+def _inbound_history(node):
+    """(layer, node index, tensor index) of each tensor a node was called
+    on; for tf.keras also of the graph tensors among the call's other
+    arguments (`EndpointLayer()(targets, logits)`), as its node's
+    `iterate_inbound` lists them."""
+    entries = list(zip(node.inbound_layers, node.node_indices,
+                       node.tensor_indices))
+    if common.is_tf_keras():
+        from ..engine.network import _argument_tensors
+        entries += [x._keras_history for x in
+                    _argument_tensors(getattr(node, 'arguments', None))
+                    if getattr(x, '_keras_history', None)]
+    return entries
+
+
 def _is_sequential_like(model):
     if model.__class__.__name__ == 'Sequential' or \
             not getattr(model, '_is_graph_network', False):
         return True
     nodes = []
     for v in model._nodes_by_depth.values():
-        if len(v) > 1 or (len(v) == 1 and len(v[0].inbound_layers) > 1):
+        if len(v) > 1 or (len(v) == 1 and len(_inbound_history(v[0])) > 1):
             return False
         nodes += v
     for layer in model.layers:
@@ -277,9 +292,8 @@ def _print_tf_keras_summary(model, line_length=None, positions=None,
                 tensor_index)
                 for node in layer._inbound_nodes
                 if not relevant_nodes or node in relevant_nodes
-                for inbound, node_index, tensor_index in zip(
-                    node.inbound_layers, node.node_indices,
-                    node.tensor_indices)])
+                for inbound, node_index, tensor_index in
+                _inbound_history(node)])
         if show_trainable:
             # (tf.keras's InputLayer is trainable.)
             fields.append('Y' if layer.trainable or
