@@ -188,11 +188,13 @@ def data_batches(model, x, y, steps, action, with_targets=True):
             return None
         if isinstance(x, dict):
             inputs = [x[name] for name in model.input_names]
-    targets = []
+    targets = None
     if with_targets:
         if y is None:
             targets = _data_targets(model)
-            if len(targets) != len(model.outputs) or None in targets:
+            needed = _outputs_with_loss(model)
+            targets = [t for i, t in enumerate(targets) if i in needed]
+            if len(targets) != len(needed) or None in targets:
                 raise ValueError(
                     'The model is fed data tensors, so its targets must be '
                     'tensors too: pass them to compile(target_tensors=...) '
@@ -212,13 +214,24 @@ def data_batches(model, x, y, steps, action, with_targets=True):
     return _batches_of(inputs, targets)
 
 
+def _outputs_with_loss(model):
+    """The indices of the outputs that compile() gave a loss (those that
+    need targets)."""
+    compiled = getattr(model, '_compiled_loss', None)
+    if compiled is None:
+        return list(range(len(model.outputs)))
+    return compiled.active
+
+
 def _batches_of(inputs, targets):
+    """Endless batches: the inputs' values (predict), or (inputs,
+    targets), targets None for a model trained on added losses only."""
     from .. import backend as K
-    run = K.function([], list(inputs) + list(targets))
+    run = K.function([], list(inputs) + list(targets or []))
     count = len(inputs)
     while True:
         values = run([])
-        if not targets:
+        if targets is None:
             yield values[:count]
         else:
-            yield values[:count], values[count:]
+            yield values[:count], (values[count:] or None)

@@ -188,3 +188,17 @@ def test_reinitializable_iterator_switches_datasets():
     values, label_values = sess.run([features, labels])
     assert values.ravel().tolist() == [10., 11.]
     assert label_values.tolist() == [0, 1]
+
+
+def test_model_on_a_fixed_tensor_trained_by_its_added_loss():
+    x = np.random.RandomState(0).rand(8, 3).astype('float32')
+    inputs = layers.Input(tensor=K.constant(x))
+    outputs = layers.Dense(
+        3, kernel_initializer=keras.initializers.Constant(0.1))(inputs)
+    model = Model(inputs, outputs)
+    model.add_loss(K.mean(K.square(outputs - inputs)))
+    model.compile(keras.optimizers.SGD(0.1), None)
+    history = model.fit(epochs=3, steps_per_epoch=2, verbose=0)
+    # Keras 2.3.1: 0.216421, 0.136167, 0.092766
+    np.testing.assert_allclose(history.history['loss'],
+                               [0.216421, 0.136167, 0.092766], atol=1e-6)
