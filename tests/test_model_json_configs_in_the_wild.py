@@ -155,7 +155,11 @@ def test_int32_embedding_of_early_eras_keeps_float_weights(name, params,
 
 
 def test_unknown_custom_layer_names_it_and_loads_with_custom_objects():
-    with pytest.raises(ValueError, match='Unknown layer: Scale'):
+    # tf_keras 2.21: "Unknown layer: 'Scale'. Please ensure you are using
+    # a `keras.utils.custom_object_scope` ..."
+    with pytest.raises(ValueError, match="Unknown layer: 'Scale'. Please "
+                       "ensure you are using a `keras.utils.custom_object_"
+                       "scope`"):
         _load('tf221_custom_layer_unknown')
     keras = _keras('tf221_custom_layer_unknown')
 

@@ -165,7 +165,7 @@ def _build(directory, model_config, custom_objects, report):
             '{name: class}), each with a from_config that accepts its '
             'saved config, or rebuild the model in code and call '
             'model.load_weights(%r).'
-            % (directory, str(error).split('. Valid names')[0],
+            % (directory, str(error).split(' Valid names')[0].rstrip('.'),
                os.path.join(directory, VARIABLES_PREFIX))) from error
 
 

@@ -115,6 +115,20 @@ def _lookup(name, module_objects, custom_objects):
     return (module_objects or {}).get(name)
 
 
+def _unknown_object_message(kind, name, is_class):
+    """The error text of an unknown class or function name: Keras 2's
+    ('Unknown layer: Fancy', 'Unknown loss function:foo') or tf.keras's,
+    each ending with a full stop."""
+    from ..backend import common
+    if common.is_tf_keras():
+        return ("Unknown %s: '%s'. Please ensure you are using a "
+                "`keras.utils.custom_object_scope` and that this object is "
+                "included in the scope. See https://www.tensorflow.org/"
+                "guide/keras/save_and_serialize#registering_the_custom_"
+                "object for details." % (kind, name))
+    return 'Unknown %s:%s%s.' % (kind, ' ' if is_class else '', name)
+
+
 def deserialize_keras_object(identifier, module_objects=None,
                              custom_objects=None,
                              printable_module_name='object',
@@ -130,9 +144,9 @@ def deserialize_keras_object(identifier, module_objects=None,
         cls = _lookup(class_name, module_objects, custom_objects)
         if cls is None:
             names = valid_names or _valid_names(module_objects, 'class')
-            raise ValueError(
-                'Unknown ' + printable_module_name + ': ' + class_name +
-                '. Valid names: ' + ', '.join(names) + '. Pass custom '
+            raise ValueError(_unknown_object_message(
+                printable_module_name, class_name, True) +
+                ' Valid names: ' + ', '.join(names) + '. Pass custom '
                 'classes through `custom_objects`.')
         config = _revived_config_items(identifier['config'], module_objects,
                                        custom_objects)
@@ -150,9 +164,9 @@ def deserialize_keras_object(identifier, module_objects=None,
         obj = _lookup(identifier, module_objects, custom_objects)
         if obj is None:
             names = valid_names or _valid_names(module_objects, 'function')
-            raise ValueError(
-                'Unknown ' + printable_module_name + ': ' + repr(identifier) +
-                '. Valid names: ' + ', '.join(names) + '.')
+            raise ValueError(_unknown_object_message(
+                printable_module_name, identifier, False) +
+                ' Valid names: ' + ', '.join(names) + '.')
         return obj
     raise ValueError('Could not interpret serialized ' +
                      printable_module_name + ': ' + str(identifier))

@@ -1,4 +1,5 @@
-"""keras.utils.generic_utils: function serialisation."""
+"""keras.utils.generic_utils: function serialisation, unknown names."""
+import pytest
 
 
 def test_func_dump_is_base64_and_load_reads_both_encodings():
@@ -32,3 +33,25 @@ def test_getargspec_names_keywords_as_keras_2_3():
     spec = getargspec(fn)
     assert spec.args == ['a', 'b'] and spec.varargs == 'rest'
     assert spec.keywords == 'options' and spec.defaults == (2,)
+
+
+def test_unknown_names_raise_each_flavours_text():
+    from keras_compat import losses
+    from keras_compat.backend import common
+    from keras_compat.utils.generic_utils import deserialize_keras_object
+    # Keras 2.3.1: 'Unknown layer: Fancy', 'Unknown loss function:foo'.
+    with pytest.raises(ValueError, match='^Unknown layer: Fancy\\.'):
+        deserialize_keras_object({'class_name': 'Fancy', 'config': {}},
+                                 printable_module_name='layer')
+    with pytest.raises(ValueError, match='^Unknown loss function:foo\\.'):
+        losses.get('foo')
+    common.set_api_flavour('tf.keras')
+    try:
+        # tf_keras 2.21's text.
+        with pytest.raises(ValueError, match="^Unknown loss function: 'foo'"
+                           "\\. Please ensure you are using a `keras\\.utils"
+                           "\\.custom_object_scope` and that this object is "
+                           "included in the scope\\."):
+            losses.get('foo')
+    finally:
+        common.set_api_flavour('keras')
