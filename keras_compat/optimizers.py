@@ -2355,9 +2355,10 @@ def get(identifier, use_legacy_optimizer=False):
     if isinstance(identifier, str):
         key = identifier if identifier in _ALL else identifier.lower()
         if key not in _ALL:
-            raise ValueError('Unknown optimizer: %r. Valid names: %s.'
-                             % (identifier, ', '.join(
-                                 sorted(k for k in _ALL if k.islower()))))
+            from .utils.generic_utils import _unknown_object_message
+            raise ValueError('%s Valid names: %s.' % (
+                _unknown_object_message('optimizer', identifier, True),
+                ', '.join(sorted(k for k in _ALL if k.islower()))))
         return _ALL[key]()
     raise ValueError('Could not interpret optimizer identifier: ' +
                      str(identifier))
