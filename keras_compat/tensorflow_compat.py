@@ -33,6 +33,7 @@ from . import backend as _backend
 from .backend import common as _common
 from .backend import immutable as _immutable
 from .backend import ops as _ops
+from .backend import variable_registry as _variable_registry
 from .backend.tensor_shape import TensorShape, Dimension  # noqa: F401
 from . import tensorflow_candidate_sampling as _candidate_sampling
 from . import tensorflow_distribute as _distribute
@@ -569,6 +570,8 @@ class Graph(object):
 
 
 _DEFAULT_GRAPH = [Graph()]
+from . import tensorflow_variables as _variables  # noqa: E402
+_variables.install_graph_methods(Graph)
 
 _NO_GRAPH_DEF = (
     '%s: on PyTorch a model is not a TensorFlow GraphDef that can be '
@@ -712,21 +715,26 @@ def _null_scope(*args, **kwargs):
     yield
 
 
-def name_scope(name, default_name=None, values=None):
-    return _null_scope()
+from .tensorflow_variables import (  # noqa: E402,F401
+    name_scope, variable_scope, get_variable_scope, VariableScope,
+    GraphKeys, get_collection, get_collection_ref, add_to_collection,
+    add_to_collections, trainable_variables, global_variables,
+    local_variables, model_variables, moving_average_variables, AUTO_REUSE)
 
 
-def variable_scope(name_or_scope=None, default_name=None, values=None,
-                   reuse=None, **kwargs):
-    return _null_scope()
-
-
+@contextlib.contextmanager
 def control_dependencies(control_inputs):
     """Operations run eagerly, in program order, so `control_inputs` have
     run already; inside an optimizer's `get_updates`, whose updates are
     queued until it returns, the updates given are applied first, so
-    reads inside the block see them (as `K.control_dependencies`)."""
-    return K.control_dependencies(control_inputs)
+    reads inside the block see them (as `K.control_dependencies`). A
+    training operation made inside (`minimize`, `apply_gradients`) runs
+    them with each of its runs (BatchNormalization's updates from
+    `tf.get_collection(tf.GraphKeys.UPDATE_OPS)`)."""
+    from . import tensorflow_graph_run
+    with K.control_dependencies(control_inputs or []), \
+            tensorflow_graph_run.control_dependencies(control_inputs):
+        yield
 
 
 def device(device_name):
@@ -735,24 +743,8 @@ def device(device_name):
     return _null_scope()
 
 
-AUTO_REUSE = 'auto_reuse'
-
-
 class _TrainableVariables(list):
     pass
-
-
-def trainable_variables(scope=None):
-    raise NotImplementedError(
-        'tf.trainable_variables(): on PyTorch there is no global collection '
-        'of variables; use model.trainable_weights or '
-        'layer.trainable_weights.')
-
-
-def global_variables(scope=None):
-    raise NotImplementedError(
-        'tf.global_variables(): on PyTorch there is no global collection '
-        'of variables; use model.weights or layer.weights.')
 
 
 all_variables = global_variables
@@ -776,6 +768,7 @@ class Variable(metaclass=_VariableMeta):
         variable = K.variable(initial_value, dtype=dtype, name=name)
         if not trainable:
             variable.requires_grad_(False)
+            _variable_registry.set_trainable(variable, False)
         return variable
 
 
@@ -2863,21 +2856,7 @@ def _he_normal(seed=None):
 initializers.he_normal = _he_normal
 
 
-def get_variable(name, shape=None, dtype=None, initializer=None,
-                 regularizer=None, trainable=True, **kwargs):
-    """A new variable of `shape` from `initializer` (Glorot uniform by
-    default, as TF1's); variables are not shared by name here."""
-    from . import initializers as ki
-    if initializer is None:
-        initializer = ki.glorot_uniform()
-    if callable(initializer):
-        value = initializer(_shape_of(shape))
-    else:
-        value = initializer
-    variable = K.variable(value, dtype=dtype, name=name)
-    if not trainable:
-        variable.requires_grad_(False)
-    return variable
+from .tensorflow_variables import get_variable  # noqa: E402
 
 
 def assign(ref, value, validate_shape=None, use_locking=None, name=None):
@@ -2980,6 +2959,13 @@ def _sigmoid_cross_entropy(multi_class_labels, logits, weights=1.0,
 losses.softmax_cross_entropy = _softmax_cross_entropy
 losses.sparse_softmax_cross_entropy = _sparse_softmax_cross_entropy
 losses.sigmoid_cross_entropy = _sigmoid_cross_entropy
+for _name in ('add_loss', 'get_losses', 'get_regularization_losses',
+              'get_regularization_loss', 'get_total_loss'):
+    setattr(losses, _name, getattr(_variables, _name))
+for _name in ('mean_squared_error', 'absolute_difference', 'huber_loss',
+              'log_loss', 'softmax_cross_entropy',
+              'sparse_softmax_cross_entropy', 'sigmoid_cross_entropy'):
+    setattr(losses, _name, _variables.collecting_loss(getattr(losses, _name)))
 
 
 def _keras_fallback(module_name):
@@ -4499,15 +4485,6 @@ def _install_checkpoint():
 _install_checkpoint()
 
 
-def _saver(var_list=None, *args, **kwargs):
-    raise NotImplementedError(
-        'tf.train.Saver: TF1 graph checkpoints of all global variables are '
-        'not written on PyTorch; save the weights with '
-        'model.save_weights(path) or tf.train.Checkpoint(model=model).save('
-        'prefix), and load them with model.load_weights / '
-        'Checkpoint.restore.')
-
-
 def _write_graph(graph_or_graph_def, logdir, name, as_text=True):
     raise NotImplementedError(_NO_GRAPH_DEF % 'tf.train.write_graph')
 
@@ -4519,7 +4496,7 @@ def _convert_variables_to_constants(sess, input_graph_def, output_node_names,
         _NO_GRAPH_DEF % 'tf.graph_util.convert_variables_to_constants')
 
 
-train.Saver = _saver
+train.Saver = _variables.Saver
 train.write_graph = _write_graph
 graph_util = _submodule('graph_util', 'TF1 graph freezing.')
 graph_util.convert_variables_to_constants = _convert_variables_to_constants

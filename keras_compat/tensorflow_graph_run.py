@@ -8,6 +8,7 @@ A run computes every fetched tensor and applies every fetched update in
 one `K.function` call, as one session run: the values fetched next to a
 training operation are those from before its step."""
 import collections
+import contextlib
 
 import numpy as np
 import torch
@@ -25,9 +26,12 @@ class TrainOp(object):
 
     type = 'NoOp'
 
-    def __init__(self, update, name):
+    def __init__(self, update, name, dependencies=()):
         self.update = update
         self.name = name
+        # What `tf.control_dependencies` around its making made it wait
+        # for (BatchNormalization's updates): run with it.
+        self.dependencies = list(dependencies)
 
     @property
     def graph(self):
@@ -84,7 +88,7 @@ def minimize_op(optimizer, loss, var_list=None, name=None):
         raise ValueError('No variables to optimize: the loss %r depends on '
                          'no trainable variable.' % (loss,))
     return TrainOp(OptimizerUpdate(optimizer, loss, var_list),
-                   name or 'minimize')
+                   name or 'minimize', active_dependencies())
 
 
 def apply_gradients_op(optimizer, grads_and_vars, name=None):
@@ -95,7 +99,29 @@ def apply_gradients_op(optimizer, grads_and_vars, name=None):
         raise ValueError('No gradients provided for any variable: %s.'
                          % ([getattr(v, 'name', v) for _, v in pairs],))
     return TrainOp(GradientsUpdate(optimizer, pairs),
-                   name or 'apply_gradients')
+                   name or 'apply_gradients', active_dependencies())
+
+
+_CONTROL_INPUTS = []
+
+
+@contextlib.contextmanager
+def control_dependencies(control_inputs):
+    """Records `control_inputs` (operations, updates, nested lists of
+    them) for the training operations made inside, which run them."""
+    _CONTROL_INPUTS.append([] if control_inputs is None
+                           else list(control_inputs))
+    try:
+        yield
+    finally:
+        _CONTROL_INPUTS.pop()
+
+
+def active_dependencies():
+    leaves = []
+    for inputs in _CONTROL_INPUTS:
+        _flatten(inputs, leaves)
+    return [x for x in leaves if x is not None]
 
 
 # ---------------------------------------------------------- graph walks
@@ -185,6 +211,8 @@ def run(fetches, feed_dict=None):
         _check_feed_key(key)
     leaves = []
     structure = _flatten(fetches, leaves)
+    fetched = len(leaves)
+    _add_dependencies(leaves)
     plan = _with_states([_classify(leaf) for leaf in leaves])
     keys = list(feed_dict)
     function = _cached_function(keys, leaves, plan)
@@ -200,7 +228,20 @@ def run(fetches, feed_dict=None):
             results.append(K.get_value(leaf))
         else:
             results.append(None)
-    return _rebuild(structure, iter(results))
+    return _rebuild(structure, iter(results[:fetched]))
+
+
+def _add_dependencies(leaves):
+    """Appends to `leaves` what the training operations among them depend
+    on (`tf.control_dependencies`), once each."""
+    seen = set(id(x) for x in leaves)
+    i = 0
+    while i < len(leaves):
+        for dependency in getattr(leaves[i], 'dependencies', None) or ():
+            if id(dependency) not in seen:
+                seen.add(id(dependency))
+                leaves.append(dependency)
+        i += 1
 
 
 def _check_feed_key(key):

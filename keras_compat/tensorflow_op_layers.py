@@ -23,11 +23,12 @@ _RECORDED_NAMESPACES = ('', 'math', 'nn', 'linalg', 'image', 'signal',
 # operations of the functions they run), variables and sessions, and
 # functions whose answer on a symbolic tensor is a Python value.
 _NOT_RECORDED = frozenset((
-    'Assert', 'NoGradient', 'NotDifferentiable', 'Print', 'as_dtype',
-    'as_string', 'assign', 'assign_add', 'assign_sub', 'clip_by_global_norm',
+    'Assert', 'NoGradient', 'NotDifferentiable', 'Print', 'add_to_collection',
+    'add_to_collections', 'as_dtype', 'as_string', 'assign', 'assign_add', 'assign_sub', 'clip_by_global_norm',
     'cond', 'constant', 'control_dependencies', 'convert_to_tensor',
     'custom_gradient', 'decode_image', 'decode_jpeg', 'decode_png', 'device',
     'executing_eagerly', 'foldl', 'foldr', 'function', 'get_static_value',
+    'get_variable',
     'gradients', 'group', 'is_tensor', 'load_op_library', 'make_ndarray',
     'make_tensor_proto', 'map_fn', 'name_scope', 'no_gradient', 'no_op',
     'numpy_function', 'placeholder', 'placeholder_with_default', 'print',

@@ -349,7 +349,3 @@ def test_graph_freezing_is_refused_with_alternatives():
         sess.graph.as_graph_def()
     with pytest.raises(NotImplementedError, match='GraphDef'):
         tf.graph_util.convert_variables_to_constants(sess, None, ['out'])
-    with pytest.raises(NotImplementedError, match='save_weights'):
-        tf.train.Saver()
-    with pytest.raises(NotImplementedError, match='model.weights'):
-        tf.global_variables()

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from . import common
 from . import replay as _replay
 from . import variable_graph as _graph
+from . import variable_registry as _registry
 # Imported before `rnn` below is defined: the package's `rnn` attribute is
 # then the function, not this module.
 from . import rnn as _rnn_kernels
@@ -579,6 +580,7 @@ def clear_session():
     cached device memory."""
     common.reset_uids()
     _NAMES_IN_USE.clear()
+    _registry.clear()
     common.clear_forced_learning_phase()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
@@ -662,9 +664,10 @@ def _name_filled_tensor(name):
 def _new_variable(data, name):
     var = _graph.new_variable(data.to(get_device()))
     var._keras_name = name
-    if common.api_flavour() == 'keras':
+    if common.api_flavour() == 'keras' or _NAME_SCOPES:
         var.__dict__['_keras_graph_name'] = _scoped_name(name or 'Variable')
     var.constraint = None
+    _registry.record_variable(var)
     return var
 
 

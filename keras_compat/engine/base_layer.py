@@ -21,7 +21,7 @@ from torch import nn
 
 from .. import backend as K
 from .. import initializers, regularizers, constraints
-from ..backend import common, immutable, variable_graph
+from ..backend import common, immutable, variable_graph, variable_registry
 from . import call_context
 from ..utils.generic_utils import to_list, unpack_singleton
 from ..legacy import interfaces
@@ -1122,6 +1122,7 @@ class Layer(nn.Module):
             name, attr, shape, trainable=bool(trainable),
             regularizer=regularizers.get(regularizer),
             constraint=constraints.get(constraint)))
+        self._record_graph_variable(self._keras_weights[-1], trainable)
         return param
 
     def _initial_value(self, initializer, shape, dtype):
@@ -1181,7 +1182,20 @@ class Layer(nn.Module):
             regularizer=regularizers.get(regularizer),
             constraint=constraints.get(constraint), to_keras=to_keras,
             from_keras=from_keras, to_torch=to_torch))
+        self._record_graph_variable(self._keras_weights[-1], trainable)
         return getattr(self, attr)
+
+    def _record_graph_variable(self, record, trainable):
+        """Records a new weight among TensorFlow 1's variables
+        (`tf.global_variables()`)."""
+        self._record_graph_name_scope()
+        variable_registry.record_layer_weight(self, record, trainable)
+
+    def _record_graph_name_scope(self):
+        """Keeps the name scope this layer is built in (first called or
+        its first weight made), which prefixes its weights' names."""
+        if '_graph_name_scope' not in self.__dict__:
+            self.__dict__['_graph_name_scope'] = variable_registry.name_scope()
 
     def _records(self, which='all'):
         """Weight records in Keras order: trainable first, then
@@ -1210,13 +1224,16 @@ class Layer(nn.Module):
         parent = self._scope_parent
         if parent is not None:
             return _joined_scope(parent._weight_scope(), self.name)
+        # TensorFlow 1 prefixes them with the name scope they were made
+        # in (`tf.variable_scope('actor')`: 'actor/dense_1').
+        graph_scope = self.__dict__.get('_graph_name_scope', '')
         if self.built and not self.__dict__.get('_built_by_call') and \
                 common.is_tf_keras():
             # tf.keras names the weights of a layer built by calling its
             # `build()` (or `adapt()`) outside any layer's call without
             # a scope: 'kernel:0', 'mean:0'.
-            return ''
-        return self.name
+            return graph_scope
+        return _joined_scope(graph_scope, self.name)
 
     def _weight_name(self, record):
         """The Keras name of one weight ('dense_1/kernel:0')."""
@@ -2052,6 +2069,7 @@ class Layer(nn.Module):
         if not self.built:
             self._built_input_shape = input_shape
             self.__dict__['_built_by_call'] = True
+            self._record_graph_name_scope()
             user = _class_flags(self.__class__)['user']
             nests = self._scopes_sublayers()
             built_before = [l for l in self._sublayers() if l.built] \
