@@ -25,9 +25,15 @@ def _channel_axis():
 
 
 def _conv_block(inputs, filters, alpha, kernel=(3, 3), strides=(1, 1)):
-    x = ZeroPadding2D(padding=((0, 1), (0, 1)), name='conv1_pad')(inputs)
-    x = Conv2D(int(filters * alpha), kernel, padding='valid', use_bias=False,
-               strides=strides, name='conv1')(x)
+    if K.common.is_tf_keras():
+        # tf.keras 2.x pads the first convolution itself ('same'), without
+        # Keras 2's 'conv1_pad' layer (odd input sizes then differ too).
+        x = Conv2D(int(filters * alpha), kernel, padding='same',
+                   use_bias=False, strides=strides, name='conv1')(inputs)
+    else:
+        x = ZeroPadding2D(padding=((0, 1), (0, 1)), name='conv1_pad')(inputs)
+        x = Conv2D(int(filters * alpha), kernel, padding='valid',
+                   use_bias=False, strides=strides, name='conv1')(x)
     x = BatchNormalization(axis=_channel_axis(), name='conv1_bn')(x)
     return ReLU(6., name='conv1_relu')(x)
 

@@ -667,8 +667,35 @@ class Lambda(Layer):
                   'output_shape': output_shape,
                   'output_shape_type': output_shape_type,
                   'arguments': arguments}
+        if K.common.is_tf_keras():
+            config = self._tf_keras_function_config(config)
         base_config = super(Lambda, self).get_config()
         return dict(list(base_config.items()) + list(config.items()))
+
+    def _tf_keras_function_config(self, config):
+        """tf.keras 2.x's Lambda config: each function with the module it
+        was defined in (whose globals a loaded lambda then runs with, so
+        that `lambda x: tf.nn.lrn(x)` finds `tf`), and the mask function."""
+        def module_of(value):
+            return getattr(value, '__module__', None) if callable(value) \
+                else None
+        out = {'function': config['function'],
+               'function_type': config['function_type'],
+               'module': module_of(self.function),
+               'output_shape': config['output_shape'],
+               'output_shape_type': config['output_shape_type'],
+               'output_shape_module': module_of(self._output_shape)}
+        if self.mask is not None:
+            if not callable(self.mask):
+                raise ValueError('Invalid input for serialization, type: %s '
+                                 % type(self.mask))
+            if isinstance(self.mask, types.LambdaType):
+                out.update(mask=func_dump(self.mask), mask_type='lambda')
+            else:
+                out.update(mask=self.mask.__name__, mask_type='function')
+            out['mask_module'] = module_of(self.mask)
+        out['arguments'] = config['arguments']
+        return out
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
