@@ -329,8 +329,11 @@ def install_as_keras():
 def _numpy_of_any_tensor():
     """`loss.numpy()` in a Keras program (a tf.GradientTape loop prints its
     loss so) works on a tensor that records gradients, as on TensorFlow's
-    tensors, instead of torch's error."""
+    tensors, instead of torch's error. In a Keras program's own code the
+    array is a copy, as TensorFlow's immutable tensors give it
+    (`x = img.numpy(); x /= 2.0` leaves `img` as it was)."""
     import torch
+    from .backend import immutable
     original = torch.Tensor.numpy
     if getattr(original, '_keras_compat', False):
         return
@@ -338,7 +341,10 @@ def _numpy_of_any_tensor():
     def numpy(self, *args, **kwargs):
         if self.requires_grad:
             self = self.detach()
-        return original(self, *args, **kwargs)
+        array = original(self, *args, **kwargs)
+        if not immutable.is_library_code(sys._getframe(1).f_code):
+            array = array.copy()
+        return array
     numpy._keras_compat = True
     numpy.__doc__ = original.__doc__
     torch.Tensor.numpy = numpy

@@ -315,8 +315,17 @@ def _tensor_scatter_nd(combine):
 
 def _numpy_operand(tensor, other):
     """A numpy array (or numpy scalar) met by a tensor's operator as a
-    tensor of the tensor's dtype, as TensorFlow converts it; anything
-    else as it is."""
+    tensor of the tensor's dtype, as TensorFlow converts it; so is a
+    list or tuple of numbers (`rewards + gamma * tf.reduce_max(q)`);
+    anything else as it is."""
+    if isinstance(other, (list, tuple)) and other:
+        try:
+            numbers = np.asarray(other)
+        except ValueError:
+            return other
+        if numbers.dtype.kind not in 'fiub':
+            return other
+        other = numbers
     if not isinstance(other, (np.ndarray, np.generic)) or \
             isinstance(other, (float, int)):
         return other

@@ -118,7 +118,10 @@ def _t(x, dtype=None):
             dtype = common.floatx()
         # (np.ascontiguousarray turns a 0-d array into shape (1,): a scalar
         # such as K.cast_to_floatx(1.0) keeps its shape ().)
-        t = torch.from_numpy(np.ascontiguousarray(x).reshape(x.shape))
+        x = np.ascontiguousarray(x).reshape(x.shape)
+        if not x.flags.writeable:
+            x = x.copy()  # (np.broadcast_to's views: torch warns on them)
+        t = torch.from_numpy(x)
         t = t.to(get_device())
         return t if dtype is None else t.to(torch_dtype(dtype))
     if isinstance(x, (list, tuple)) and builtins.any(

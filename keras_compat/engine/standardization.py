@@ -278,6 +278,13 @@ def call_inputs(model, inputs):
     return inputs[0] if len(inputs) == 1 else inputs
 
 
+def _first_leaf_is_text(value):
+    """Whether the first innermost item of (nested) lists is a string."""
+    while isinstance(value, (list, tuple)) and value:
+        value = value[0]
+    return isinstance(value, (str, bytes))
+
+
 def _as_tensor(value, lazy, what, floatx_cast=True, keep_1d=False):
     """A user's array as a tensor with 1D data made a column (unless
     `keep_1d`); with `lazy`, data that is not in memory stays where it is
@@ -286,9 +293,9 @@ def _as_tensor(value, lazy, what, floatx_cast=True, keep_1d=False):
     if lazy and data_adapter.is_out_of_memory(value):
         return expand(data_adapter.LazyRows(value))
     value = data_adapter.to_array_like(value)
-    if isinstance(value, (list, tuple)) and value and \
-            isinstance(value[0], (str, bytes)):
-        value = np.asarray(value, dtype=object)  # (a list of strings)
+    if isinstance(value, (list, tuple)) and _first_leaf_is_text(value):
+        # (a list of strings, or nested lists: [["some text"]])
+        value = np.asarray(value, dtype=object)
     if data_adapter.is_string_array(value) and what == 'input':
         # Strings stay numpy (batched as StringRows with `lazy`) until
         # the model's StringLookup / TextVectorization layer reads them;
