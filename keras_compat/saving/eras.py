@@ -56,6 +56,9 @@ _NEUTRAL = [
      'its own batch statistics', None),
     (('Bidirectional',), 'num_constants', (None, 0), 'no constants', None),
     (('Embedding',), 'sparse', (False,), 'dense gradients', None),
+    # (Keras 2.0's recurrent layers all wrote `implementation`.)
+    (('SimpleRNN',), 'implementation', _ANY,
+     'SimpleRNN has one implementation', None),
 ]
 # Keys a layer reads itself from **kwargs (beyond its signature).
 _READ_FROM_KWARGS = {

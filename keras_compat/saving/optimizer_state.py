@@ -7,7 +7,9 @@ The writers name the saved values differently:
   `training/Adam/Variable:0`, `Variable_1:0`, ... in creation order (all
   first moments, then all second moments, ...); RMSprop, Adagrad and
   Adadelta saved no iteration count, Nadam no `m_schedule`;
-- Keras 2.3 and this package: `training/Adam/m_0:0`, `v_0`, `vhat_0`, ...;
+- Keras 2.3 and this package: `training/Adam/m_0:0`, `v_0`, `vhat_0`, ...
+  (Keras 2.3 on TensorFlow: `m_0_1:0`, the graph's suffix added, as the
+  zeros tensor it starts from took the plain name);
 - tf.keras's legacy optimizers (2.0-2.10): `Adam/iter:0`,
   `Adam/dense/kernel/m:0`, ... grouped by slot;
 - tf.keras 2.11+: `iteration:0`, `Adam/m/dense/kernel:0`,
@@ -63,7 +65,7 @@ _LEGACY_SLOT = re.compile(r'^(?:[^/]+/)?(.+)/(m|v|vhat|rms|momentum|mg|'
                           r'accumulator|accum_grad|accum_var|linear)$')
 _INDEXED_SLOT = re.compile(r'^(moment|momentum|accumulator|linear|'
                            r'average|delta_accumulator|m|v|vhat|u|mg|r|c)_'
-                           r'(\d+)$')
+                           r'(\d+)(?:_\d+)?$')
 _ORDINAL = re.compile(r'^(?:Variable|variable|param)(?:_(\d+))?$')
 
 
