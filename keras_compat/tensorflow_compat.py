@@ -5679,6 +5679,43 @@ def _assert_condition(condition, data, summarize=None, name=None):
     return None
 
 
+def _check_numerics(tensor, message):
+    x = _t(tensor)
+    if not x.is_floating_point():
+        raise errors.InvalidArgumentError(
+            "Value for attr 'T' of %s is not in the list of allowed values: "
+            "bfloat16, half, float, double" % as_dtype(x.dtype).name)
+    if x.numel() and not builtins.bool(torch.isfinite(x).all()):
+        nan = builtins.bool(torch.isnan(x).any())
+        inf = builtins.bool(torch.isinf(x).any())
+        raise errors.InvalidArgumentError('%s : Tensor had %s values' % (
+            message, 'Inf and NaN' if nan and inf else
+            'NaN' if nan else 'Inf'))
+    return tensor
+
+
+_check_numerics_op = _op(_check_numerics, 'check_numerics')
+
+
+def check_numerics(tensor, message, name=None):
+    """`tf.debugging.check_numerics` (TF1's `tf.check_numerics`): `tensor`
+    itself, once checked to hold no NaN or Inf; else InvalidArgumentError
+    '<message> : Tensor had NaN values' (or Inf, or Inf and NaN), raised
+    when the values are known (for a symbolic tensor: when the model
+    runs)."""
+    return _check_numerics_op(tensor, message)
+
+
+def verify_tensor_all_finite(t=None, msg=None, name=None, x=None,
+                             message=None):
+    """TF1's `tf.verify_tensor_all_finite` and `tf.debugging.
+    assert_all_finite`: `check_numerics` under older argument names."""
+    return check_numerics(x if t is None else t,
+                          message if msg is None else msg)
+
+
+debugging.check_numerics = check_numerics
+debugging.assert_all_finite = verify_tensor_all_finite
 debugging.assert_equal = _assert_compare(
     'assert_equal', np.equal, 'Condition x == y did not hold.')
 debugging.assert_none_equal = _assert_compare(

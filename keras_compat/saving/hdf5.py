@@ -186,18 +186,43 @@ def load_weights_from_hdf5_group(group, layers, reshape=False):
             layer, values, original_version, original_backend, reshape)
         expected = len(layer.weights)
         if len(values) != expected:
-            raise ValueError('Layer #' + str(k) + ' (named "' + layer.name +
-                             '" in the current model) was found to '
-                             'correspond to layer ' + name + ' in the save '
-                             'file. However the new layer ' + layer.name +
-                             ' expects ' + str(expected) + ' weights, but '
-                             'the saved weights have ' + str(len(values)) +
-                             ' elements.')
+            raise ValueError(_topological_count_message(
+                k, layer, name, expected, len(values)))
         if reshape:
             values = [np.reshape(v, w.shape) if v.size == w.numel() else v
                       for v, w in zip(values, layer.weights)]
         assignments.append((layer, values))
+    if K.common.is_tf_keras():
+        _check_assignable(assignments)
     assign_all(assignments)
+
+
+def _topological_count_message(k, layer, saved_name, expected, received):
+    """Keras 2's or (in a tf.keras program) tf.keras's text for a layer
+    loaded in order whose saved weight count differs."""
+    if K.common.is_tf_keras():
+        return ('Weight count mismatch for layer #%d (named %s in the '
+                'current model, %s in the save file). Layer expects %d '
+                'weight(s). Received %d saved weight(s)'
+                % (k, layer.name, saved_name, expected, received))
+    return ('Layer #%d (named "%s" in the current model) was found to '
+            'correspond to layer %s in the save file. However the new layer '
+            '%s expects %d weights, but the saved weights have %d elements.'
+            % (k, layer.name, saved_name, layer.name, expected, received))
+
+
+def _check_assignable(assignments):
+    """tf.keras assigns the weights loaded in order to its variables: a
+    saved value of another shape fails there, with TensorFlow's text."""
+    for layer, values in assignments:
+        for weight, value in zip(layer.weights, values):
+            expected = tuple(weight.shape)
+            if tuple(np.shape(value)) != expected:
+                raise ValueError(
+                    "Cannot assign value to variable ' %s': Shape mismatch."
+                    "The variable shape %s, and the assigned value shape %s "
+                    "are incompatible." % (weight.name, expected,
+                                           tuple(np.shape(value))))
 
 
 def _layer_count_message(saved, expected):
