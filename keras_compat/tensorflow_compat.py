@@ -3570,7 +3570,7 @@ def _text_line_dataset(dataset_class):
                     n, compression_type), int(num_parallel_reads), 1)
             return [line for n in names
                     for line in _text_lines(n, compression_type)]
-        return dataset_class(lines)
+        return dataset_class(lines)._of_unknown_size()
     return TextLineDataset
 
 
@@ -3764,9 +3764,10 @@ def _datasets_module():
                 keys = list(datasets)
                 return Dataset(lambda: [dict(builtins.zip(keys, parts))
                                         for parts in builtins.zip(*[
-                                            list(datasets[k]) for k in keys])])
+                                            list(datasets[k]) for k in keys])]
+                               )._sized_as(*datasets.values())
             return Dataset(lambda: list(builtins.zip(
-                *[list(d) for d in datasets])))
+                *[list(d) for d in datasets])))._sized_as(*datasets)
 
         @staticmethod
         def from_generator(generator, output_types=None, output_shapes=None,
@@ -3799,21 +3800,67 @@ def _datasets_module():
             def elements():
                 return [element(e, spec)
                         for e in generator(*(args or ()))]
-            return Dataset(elements)
+            return Dataset(elements)._of_unknown_size()
 
         def concatenate(self, dataset):
-            return Dataset(lambda: list(self) + list(dataset))
+            return Dataset(lambda: list(self) + list(dataset))._sized_as(
+                self, dataset)
 
         def enumerate(self, start=0):
             return Dataset(lambda: [(torch.tensor(start + i), e) for i, e in
-                                    builtins.enumerate(self)])
+                                    builtins.enumerate(self)])._sized_as(self)
+
+        def apply(self, transformation_func):
+            """`transformation_func(self)`: a dataset transformation
+            (`tf.data.experimental.assert_cardinality(n)`, ...)."""
+            return transformation_func(self)
+
+        # ------------------------------------------------- cardinality
+        # TensorFlow knows a pipeline's size from its steps: a generator,
+        # text or record files, `filter`, `flat_map`, `interleave`,
+        # `unbatch` make it unknown (-2) until `assert_cardinality`; an
+        # endless repeat makes it infinite (-1).
+        _unknown_source = False
+
+        def _of_unknown_size(self):
+            self._unknown_source = True
+            return self
+
+        def _sized_as(self, *parents):
+            self._unknown_source = any(
+                p._size_kind() == 'unknown' for p in parents
+                if isinstance(p, Dataset))
+            return self
+
+        def _size_kind(self):
+            """'known', 'unknown' or 'infinite', as TensorFlow's
+            cardinality tells them."""
+            kind = 'unknown' if self._unknown_source else 'known'
+            for step in self._steps:
+                name = step[0]
+                if name == 'assert_cardinality':
+                    kind = 'known'
+                elif name == 'repeat' and step[1] in (None, -1):
+                    kind = 'infinite'
+                elif name == 'take' and kind == 'infinite' and step[1] >= 0:
+                    kind = 'known'
+                elif name in ('filter', 'flat_map', 'interleave', 'unbatch',
+                              'take_while'):
+                    kind = 'unknown'
+            return kind
 
         def unbatch(self):
             return self._with(('unbatch',))
 
+        def take_while(self, predicate, name=None):
+            """The elements before the first for which `predicate` is
+            false."""
+            return self._with(('take_while', predicate))
+
         def _with(self, step):
             made = Dataset(self._source, self._steps + (step,))
             made._options = self.__dict__.get('_options')
+            made._unknown_source = self._unknown_source
             return made
 
         def shard(self, num_shards, index, name=None):
@@ -4016,6 +4063,20 @@ def _datasets_module():
                              for e in items
                              for i in builtins.range(int(
                                  _first_leaf(e).shape[0]))]
+                elif kind == 'take_while':
+                    kept = []
+                    for element in items:
+                        if not builtins.bool(_t(_call_on(step[1], element))):
+                            break
+                        kept.append(element)
+                    items = kept
+                elif kind == 'assert_cardinality' and not endless and \
+                        len(items) != step[1]:
+                    raise errors.FailedPreconditionError(
+                        None, None, 'Input dataset was expected to contain '
+                        '%d elements but contained %s%d elements.' % (
+                            step[1], 'only ' if len(items) < step[1]
+                            else 'at least ', len(items)))
             return items, endless
 
         def _ready(self):
@@ -4052,7 +4113,10 @@ def _datasets_module():
 
         def cardinality(self):
             """The number of elements; -1 (INFINITE) for an endless
-            repeat."""
+            repeat, -2 (UNKNOWN) where TensorFlow cannot tell it."""
+            kind = self._size_kind()
+            if kind != 'known':
+                return torch.tensor(-1 if kind == 'infinite' else -2)
             items, endless = self._pass()
             return torch.tensor(-1 if endless else len(items))
 
@@ -4252,6 +4316,9 @@ data.experimental.AUTOTUNE = -1
 data.INFINITE_CARDINALITY = data.experimental.INFINITE_CARDINALITY = -1
 data.UNKNOWN_CARDINALITY = data.experimental.UNKNOWN_CARDINALITY = -2
 data.experimental.cardinality = lambda dataset: dataset.cardinality()
+data.experimental.assert_cardinality = \
+    lambda expected_cardinality: lambda dataset: dataset._with(
+        ('assert_cardinality', int(_t(expected_cardinality))))
 data.Options = DataOptions
 data.experimental.AutoShardPolicy = AutoShardPolicy
 data.experimental.DistributeOptions = _Options

@@ -530,5 +530,5 @@ def tfrecord_dataset(dataset_class, file_names, interleaved):
                     int(num_parallel_reads) > 1:
                 return interleaved(names, records, int(num_parallel_reads), 1)
             return [r for n in names for r in records(n)]
-        return dataset_class(elements)
+        return dataset_class(elements)._of_unknown_size()
     return TFRecordDataset

@@ -601,6 +601,17 @@ def known_steps(batches):
     return len(batches)
 
 
+def reads_unknown_size(batches):
+    """Whether fit reads a tf.data pipeline whose size TensorFlow cannot
+    tell (a generator, text files, `filter`...) without a step count: its
+    first epoch runs until the data ends."""
+    source = _generator_source(batches)
+    if getattr(source, 'user_steps', 0) is not None:
+        return False
+    size_kind = getattr(getattr(source, 'data', None), '_size_kind', None)
+    return size_kind is not None and size_kind() == 'unknown'
+
+
 def plan_epochs(batches, epochs):
     """Tells a generator's batches how many epochs fit will read from
     them (named in the warning when the data runs out)."""

@@ -50,6 +50,15 @@ def _fit_params(train_batches, batch_size, epochs, verbose, do_validation,
     return params
 
 
+def _count_overrun_step(optimizer):
+    """tf.keras 2.11+'s optimizers count one more iteration in the first
+    epoch of a fit over data of unknown size: the step that finds the data
+    at its end (its legacy optimizers do not)."""
+    if getattr(optimizer, 'is_legacy_optimizer', None) is False:
+        K.set_value(optimizer.iterations,
+                    K.get_value(optimizer.iterations) + 1)
+
+
 def fit_loop(model, train_batches, val_batches, epochs, verbose, callbacks,
              initial_epoch, validation_freq, batch_size=None):
     """Trains for `epochs` epochs; returns the model's `History`."""
@@ -77,6 +86,8 @@ def fit_loop(model, train_batches, val_batches, epochs, verbose, callbacks,
                 if validation_arrays is not None else []
     training_utils.should_run_validation(validation_freq, 0)
     data_adapter.plan_epochs(train_batches, epochs - initial_epoch)
+    unknown_size = common.is_tf_keras() and \
+        data_adapter.reads_unknown_size(train_batches)
     model.stop_training = False
     completed = False
     epoch_logs = None
@@ -100,6 +111,8 @@ def fit_loop(model, train_batches, val_batches, epochs, verbose, callbacks,
             callback_list.on_epoch_begin(epoch, epoch_logs)
             steps = _train_epoch(model, train_batches, callback_list, agree,
                                  first_step, params.get('steps'))
+            if epoch == initial_epoch and unknown_size:
+                _count_overrun_step(model.optimizer)
             first_step = 0
             ran_out = data_adapter.ran_out(train_batches)
             if ran_out and not steps:
