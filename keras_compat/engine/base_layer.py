@@ -2587,16 +2587,14 @@ class Layer(nn.Module):
                                                  'output shape')
 
     def get_input_mask_at(self, node_index):
-        inputs = self.get_input_at(node_index)
-        return [getattr(x, '_keras_mask', None) for x in inputs] \
-            if isinstance(inputs, list) else getattr(inputs, '_keras_mask',
-                                                     None)
+        """The symbolic masks of the call's inputs (None without one)."""
+        return self._get_node_attribute_at_index(node_index, 'input_masks',
+                                                 'input mask')
 
     def get_output_mask_at(self, node_index):
-        outputs = self.get_output_at(node_index)
-        return [getattr(x, '_keras_mask', None) for x in outputs] \
-            if isinstance(outputs, list) else getattr(outputs, '_keras_mask',
-                                                      None)
+        """The symbolic masks of the call's outputs (None without one)."""
+        return self._get_node_attribute_at_index(node_index, 'output_masks',
+                                                 'output mask')
 
     @property
     def input(self):

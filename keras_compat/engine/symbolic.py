@@ -807,6 +807,43 @@ def _flattened_arrays(values):
     return flat
 
 
+class MaskValue(Layer):
+    """The mask its input carries in a run (all true without one), as a
+    boolean tensor of the input's shape without its last axis."""
+
+    def __init__(self, **kwargs):
+        super(MaskValue, self).__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return torch.ones(inputs.shape[:-1], dtype=torch.bool,
+                              device=inputs.device)
+        return mask
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[:-1]
+
+    def _output_dtype(self, inputs):
+        return 'bool'
+
+
+def _fetchable_mask(tensor):
+    """`tensor`, or for the symbolic mask of a tensor a layer output
+    that gives that mask in a run (made once per mask)."""
+    source = getattr(tensor, '_mask_of', None)
+    if source is None or getattr(tensor, '_keras_history', None):
+        return tensor
+    made = tensor.__dict__.get('_mask_value_output')
+    if made is None:
+        made = MaskValue()(source)
+        tensor.__dict__['_mask_value_output'] = made
+    return made
+
+
 class Function(object):
     """A callable from input arrays to output arrays over a recorded graph
     (`K.function(inputs, outputs, updates)`). A non-tensor entry in
@@ -832,6 +869,8 @@ class Function(object):
             outputs = list(outputs)
         self.single_output = not isinstance(outputs, (list, tuple))
         self.outputs = [outputs] if self.single_output else list(outputs)
+        # (Masks as tensors: `K.function(inputs, [layer.output_mask])`.)
+        self.outputs = [_fetchable_mask(x) for x in self.outputs]
         self._symbolic_inputs = [x for x in self.inputs if is_symbolic(x)]
         graph_outputs = []
         targets = list(self.outputs)

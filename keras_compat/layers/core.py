@@ -768,6 +768,9 @@ class Masking(Layer):
         self.mask_value = mask_value
 
     def compute_mask(self, inputs, mask=None):
+        if not isinstance(inputs, torch.Tensor):
+            # (A symbolic input: `layer.compute_mask(layer.input)`.)
+            return K.any(K.not_equal(inputs, self.mask_value), axis=-1)
         return torch.any(inputs != self.mask_value, dim=-1)
 
     def call(self, inputs):

@@ -70,6 +70,9 @@ class Embedding(Layer):
         if isinstance(inputs, (list, tuple, np.ndarray)):
             # (Nested lists of ids, as tf.keras converts them.)
             inputs = torch.as_tensor(np.asarray(inputs))
+        if not isinstance(inputs, torch.Tensor):
+            # (A symbolic input: `layer.compute_mask(layer.input)`.)
+            return K.not_equal(inputs, 0)
         return inputs != 0
 
     def compute_output_shape(self, input_shape):

@@ -125,6 +125,10 @@ class Bidirectional(Wrapper):
         self.supports_masking = True
         self.input_spec = layer.input_spec
         self._num_constants = None
+        # tf.keras zeroes both directions' outputs at masked steps; Keras 2
+        # keeps what each direction's RNN gives there (the forward one
+        # repeats its last unmasked output).
+        self._zeros_masked_steps = common.is_tf_keras()
 
     def _sublayers(self):
         return [self.forward_layer, self.backward_layer]
@@ -233,8 +237,8 @@ class Bidirectional(Wrapper):
             y, y_rev = y[0], y_rev[0]
         if self.return_sequences:
             y_rev = torch.flip(y_rev, dims=[1])
-            if mask is not None:
-                # tf.keras returns zeros at masked steps of both directions.
+            if mask is not None and self.__dict__.get(
+                    '_zeros_masked_steps', True):
                 keep = mask.to(y.dtype).unsqueeze(-1)
                 y, y_rev = y * keep, y_rev * keep
         if self.merge_mode == 'concat':
