@@ -1825,7 +1825,8 @@ class Nadam(Optimizer):
 
     def m_schedule_after(self, iterations):
         """The `m_schedule` weight after `iterations` steps (for states
-        saved without it: Keras 2.0-2.2 and tf.keras 2.11+ files)."""
+        saved without it by tf.keras 2.11+; Keras 2.0-2.2, which saved
+        none either, starts it again at 1 when it loads a file)."""
         f32 = np.float32
         t = np.arange(1, int(iterations) + 1, dtype=np.float32)
         caches = f32(self._hyper_value('beta_1')) * (f32(1.) - f32(0.5) * (

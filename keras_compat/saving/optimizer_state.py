@@ -6,7 +6,8 @@ The writers name the saved values differently:
 - Keras 2.0-2.2: `Adam/iterations:0`, then unnamed slot variables
   `training/Adam/Variable:0`, `Variable_1:0`, ... in creation order (all
   first moments, then all second moments, ...); RMSprop, Adagrad and
-  Adadelta saved no iteration count, Nadam no `m_schedule`;
+  Adadelta saved no iteration count, Nadam no `m_schedule` (which that
+  Keras starts again at 1 when it loads the file);
 - Keras 2.3 and this package: `training/Adam/m_0:0`, `v_0`, `vhat_0`, ...
   (Keras 2.3 on TensorFlow: `m_0_1:0`, the graph's suffix added, as the
   zeros tensor it starts from took the plain name);
@@ -259,6 +260,14 @@ def match(optimizer, names, values, model=None):
     if extra:
         if schedules:
             result.append(schedules[0].value)
+        elif ordinal:
+            # Keras 2.0-2.2's Nadam builds `m_schedule` at 1 after loading
+            # (it saved none), so the schedule starts again from there.
+            result.append(np.float32(1.))
+            if saved_steps:
+                notes.append('m_schedule starts again at 1 after the %d '
+                             'saved steps, as Keras 2.0-2.2 does'
+                             % saved_steps)
         elif hasattr(optimizer, 'm_schedule_after'):
             result.append(optimizer.m_schedule_after(saved_steps))
             if saved_steps:
