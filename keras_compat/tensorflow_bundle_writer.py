@@ -14,6 +14,7 @@ import struct
 import numpy as np
 
 from . import tensorflow_records as _records
+from .tensorflow_records import _varint
 
 _TABLE_MAGIC = 0xdb4775248b80fb57
 _DTYPE_ENUMS = {np.dtype(np.float32): 1, np.dtype(np.float64): 2,
@@ -91,18 +92,6 @@ def masked_crc32c(data):
 
 
 # ------------------------------------------------------ protocol buffers
-def _varint(value):
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
 def _field(number, wire, payload):
     tag = _varint(number << 3 | wire)
     if wire == 0:

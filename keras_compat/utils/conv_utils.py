@@ -128,18 +128,8 @@ def convert_data_format(data_format, ndim):
 def deconv_output_length(input_length, filter_size, padding,
                          output_padding=None, stride=0, dilation=1):
     """tf.keras's output length of a transposed convolution (inferred when
-    `output_padding` is None)."""
+    `output_padding` is None): `deconv_length` under tf.keras's argument
+    names."""
     assert padding in {'same', 'valid', 'full'}
-    if input_length is None:
-        return None
-    filter_size = filter_size + (filter_size - 1) * (dilation - 1)
-    if output_padding is None:
-        if padding == 'valid':
-            return input_length * stride + max(filter_size - stride, 0)
-        if padding == 'full':
-            return input_length * stride - (stride + filter_size - 2)
-        return input_length * stride
-    pad = {'same': filter_size // 2, 'valid': 0,
-           'full': filter_size - 1}[padding]
-    return (input_length - 1) * stride + filter_size - 2 * pad + \
-        output_padding
+    return deconv_length(input_length, stride, filter_size, padding,
+                         output_padding, dilation)
