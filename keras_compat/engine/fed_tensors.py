@@ -82,16 +82,6 @@ def values_for(tensors):
     return values
 
 
-def fixed_input(value, name):
-    """The placeholder of `Input(tensor=value)` for a fixed tensor or
-    variable (the data of a model with nothing to feed)."""
-    from .. import backend as K
-    shape = K.int_shape(value)
-    placeholder = K.placeholder(shape=shape, dtype=K.dtype(value),
-                                name=name)
-    return mark(placeholder, FixedFeed(value), 0)
-
-
 def element_placeholders(component_specs, feed):
     """Placeholders for the components of a dataset element, each
     `(shape, dtype)`, taken from `feed` at each run."""
