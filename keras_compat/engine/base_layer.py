@@ -1601,8 +1601,8 @@ class Layer(nn.Module):
             raise ValueError(
                 'You called `set_weights(weights)` on layer "%s" with a '
                 'weight list of length %d, but the layer was expecting %d '
-                'weights (Keras-layout shapes: %s).'
-                % (self.name, len(weights), len(pairs),
+                'weights. Provided weights: %s... (Keras-layout shapes: %s)'
+                % (self.name, len(weights), len(pairs), str(weights)[:50],
                    [r.keras_shape for _, r in pairs]))
         for (layer, record), value in zip(pairs, weights):
             value = np.asarray(value)

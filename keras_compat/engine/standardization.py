@@ -70,6 +70,8 @@ def raise_on_inconsistent_lengths(inputs, targets, weights, lengths):
     sample counts `lengths(inputs)`, `lengths(targets)` and
     `lengths(weights)`."""
     set_x, set_y, set_w = lengths(inputs), lengths(targets), lengths(weights)
+    if common.is_tf_keras() and len(set_x | set_y | set_w) > 1:
+        raise _ambiguous_cardinality(inputs, targets, weights)
 
     def shapes(arrays):
         return [tuple(a.shape) for a in arrays if a is not None]
@@ -94,6 +96,18 @@ def raise_on_inconsistent_lengths(inputs, targets, weights, lengths):
                          'of samples as target arrays. Got ' +
                          str(min(set_y)) + ' input samples and ' +
                          str(min(set_w)) + ' target samples.')
+
+
+def _ambiguous_cardinality(inputs, targets, weights):
+    """tf.keras's error for arrays of different sample counts."""
+    message = 'Data cardinality is ambiguous:\n'
+    for label, arrays in (('x', inputs), ('y', targets),
+                          ('sample_weight', weights)):
+        sizes = [str(int(a.shape[0])) for a in arrays if a is not None]
+        if sizes:
+            message += '  %s sizes: %s\n' % (label, ', '.join(sizes))
+    return ValueError(message + 'Make sure all arrays contain the same '
+                      'number of samples.')
 
 
 def integer_targets_for_categorical_error(shape):
@@ -480,15 +494,35 @@ def check_targets(model, targets):
         loss = compiled.losses[i]
         shape = tuple(target.shape)
         expected = symbolic._keras_shape
-        if losses_module.is_categorical_crossentropy(loss.fn) and \
-                shape[-1] == 1 and (expected[-1] or 0) > 1:
+        # (Keras 2.3 refuses a one-column target whatever the output's
+        # width; tf.keras where the output has several classes.)
+        integer_classes = losses_module.is_categorical_crossentropy(
+            loss.fn) and shape[-1] == 1 and (
+                (expected[-1] or 0) > 1 or not common.is_tf_keras())
+        if integer_classes and common.is_tf_keras():
             raise integer_targets_for_categorical_error(shape)
         fn = losses_module._underlying(loss.fn)
-        if loss.is_sparse or getattr(
-                losses_module, getattr(fn, '__name__', ''), None) is None:
-            continue
-        check_array_shape(compiled.output_names[i], shape, expected, False,
-                          'target')
+        if loss.is_sparse:
+            _check_sparse_target(compiled.output_names[i], shape, expected)
+        elif getattr(losses_module, getattr(fn, '__name__', ''),
+                     None) is not None:
+            check_array_shape(compiled.output_names[i], shape, expected,
+                              False, 'target')
+        if integer_classes:
+            raise integer_targets_for_categorical_error(shape)
+
+
+def _check_sparse_target(name, shape, expected):
+    """Keras 2 expects class indices of the output's shape with a class
+    axis of 1 (channels_first images: the first axis after the batch)."""
+    if len(shape) != len(expected):
+        return
+    expected = tuple(expected)
+    if K.image_data_format() == 'channels_first' and len(expected) in (4, 5):
+        indices_shape = (expected[0], 1) + expected[2:]
+    else:
+        indices_shape = expected[:-1] + (1,)
+    check_array_shape(name, shape, indices_shape, False, 'target')
 
 
 # ---------------------------------------------------------------- weights
@@ -567,6 +601,7 @@ def standardize_user_data(model, x, y=None, sample_weight=None,
     targets = standardize_targets(model, y, lazy=lazy and not class_weight)
     active = model._compiled_loss.active
     if y is None and active:
+        _raise_missing_target(model, x, data_name)
         raise ValueError('You passed no target data (`y`) but the '
                          'model has a loss to compute: pass `y` '
                          'to fit/evaluate.')
@@ -583,3 +618,16 @@ def standardize_user_data(model, x, y=None, sample_weight=None,
                          'divided by the batch size. Found: ' +
                          str(inputs[0].shape[0]) + ' samples')
     return inputs, targets, weights
+
+
+def _raise_missing_target(model, x, data_name):
+    """tf.keras's error for data without targets; Keras 2's for a
+    generator batch that is not an `(x, y)` tuple."""
+    if common.is_tf_keras():
+        raise ValueError('Target data is missing. Your model was compiled '
+                         'with loss=%s, and therefore expects target data '
+                         'to be provided in `fit()`.'
+                         % (getattr(model, 'loss', None),))
+    if data_name is None:
+        raise ValueError('Output of generator should be a tuple `(x, y, '
+                         'sample_weight)` or `(x, y)`. Found: ' + str(x))

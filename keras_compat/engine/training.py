@@ -643,9 +643,10 @@ class Model(Network):
 
     def _require_compiled(self):
         if self.optimizer is None or self._compiled_loss is None:
-            raise RuntimeError('You must compile a model before '
+            raise RuntimeError('You must compile %s model before '
                                'training/testing. Use `model.compile('
-                               'optimizer, loss)`.')
+                               'optimizer, loss)`.'
+                               % ('your' if common.is_tf_keras() else 'a'))
 
     # ------------------------------------------------- weights and options
     def _device(self):

@@ -315,10 +315,18 @@ def test_x_y_length_mismatch():
 
 
 def test_integer_labels_with_categorical_crossentropy():
+    # Keras 2.3.1 checks the target's shape against the output first...
     model = mlp()
     model.compile('sgd', 'categorical_crossentropy')
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(ValueError, match=r'Error when checking target: '
+                       r'expected dense_2 to have shape \(3,\) but got '
+                       r'array with shape \(1,\)'):
         model.fit(np.zeros((10, 10)), np.zeros((10, 1)), verbose=0)
+    # ... and names to_categorical where a one-unit output takes them.
+    single = Sequential([Dense(1, input_shape=(10,))])
+    single.compile('sgd', 'categorical_crossentropy')
+    with pytest.raises(ValueError) as info:
+        single.fit(np.zeros((10, 10)), np.zeros((10, 1)), verbose=0)
     message = str(info.value)
     assert 'to_categorical' in message
     assert 'sparse_categorical_crossentropy' in message
