@@ -1439,17 +1439,22 @@ def relu(x, alpha=0., max_value=None, threshold=0.):
     """max(x, 0) with Keras's leak `alpha`, cap `max_value` and
     `threshold`."""
     x = _float(x)
-    if threshold == 0 and max_value is None:
-        return torch.relu(x) if alpha == 0 else F.leaky_relu(x, alpha)
+    # A tensor `alpha` or `max_value` (a learned leak or cap, as in an
+    # S-shaped ReLU) counts as set, as in Keras's graph backend.
+    leak = torch.is_tensor(alpha) or alpha != 0
+    if threshold == 0 and max_value is None and not torch.is_tensor(alpha):
+        return torch.relu(x) if not leak else F.leaky_relu(x, alpha)
     # As TensorFlow's Keras backend: the thresholded part is clipped to
     # [0, max_value], then the leak below the threshold is added.
     if threshold != 0:
         out = x * (x > threshold).to(x.dtype)
     else:
         out = torch.relu(x)
-    if max_value is not None:
+    if torch.is_tensor(max_value):
+        out = torch.minimum(out, max_value.to(x.dtype))
+    elif max_value is not None:
         out = torch.clamp(out, 0., float(max_value))
-    if alpha != 0:
+    if leak:
         out = out - alpha * torch.relu(threshold - x)
     return out
 
