@@ -653,6 +653,43 @@ _ADD_WEIGHT_KERAS20_ORDER = ('shape', 'initializer', 'name', 'trainable',
                              'regularizer', 'constraint')
 
 
+def _check_input_spec(layer_name, index, shape, spec, tf_keras):
+    """Raises Keras 2's (or tf.keras's) error where input `index` of
+    shape `shape` does not meet `spec`."""
+    ndim = len(shape)
+    shape = tuple(shape)
+    if tf_keras:
+        prefix = ('Input %d of layer "%s" is incompatible with the layer'
+                  % (index, layer_name))
+        full = '. Full shape received: %s' % (shape,)
+    else:
+        prefix = 'Input %d is incompatible with layer %s' % (index,
+                                                             layer_name)
+        full = ' (input shape: %s)' % (shape,)
+    for bound, bad in (('ndim', lambda v: ndim != v),
+                       ('max_ndim', lambda v: ndim > v),
+                       ('min_ndim', lambda v: ndim < v)):
+        value = getattr(spec, bound)
+        if value is not None and bad(value):
+            raise ValueError('%s: expected %s=%s, found ndim=%s%s'
+                             % (prefix, bound, value, ndim, full))
+    for axis, value in spec.axes.items():
+        if value is None:
+            continue
+        dim = shape[int(axis)] if -ndim <= int(axis) < ndim else None
+        if dim is not None and dim != value:
+            raise ValueError('%s: expected axis %s of input shape to have '
+                             'value %s%s %s' % (
+                                 prefix, axis, value,
+                                 ', but received input with shape' if tf_keras
+                                 else ' but got shape', shape))
+    if spec.shape is not None:
+        for spec_dim, dim in zip(spec.shape, shape):
+            if spec_dim is not None and dim is not None and spec_dim != dim:
+                raise ValueError('%s: expected shape=%s, found shape=%s'
+                                 % (prefix, spec.shape, shape))
+
+
 class Layer(nn.Module):
     """Base class of every Keras layer (`keras.layers.Layer`).
 
@@ -2512,49 +2549,22 @@ class Layer(nn.Module):
             return
         inputs = to_list(inputs, allow_tuple=True)
         input_spec = to_list(self.input_spec, allow_tuple=True)
+        tf_keras = common.is_tf_keras()
         if len(inputs) != len(input_spec):
+            if tf_keras:
+                raise ValueError('Layer "%s" expects %d input(s), but it '
+                                 'received %d input tensors. Inputs '
+                                 'received: %s' % (self.name, len(input_spec),
+                                                   len(inputs), inputs))
             raise ValueError('Layer ' + self.name + ' expects ' +
                              str(len(input_spec)) + ' inputs, but it '
                              'received ' + str(len(inputs)) +
                              ' input tensors. Input received: ' +
                              str(inputs)[:200])
         for index, (x, spec) in enumerate(zip(inputs, input_spec)):
-            if spec is None:
-                continue
-            shape = _shape_of(x)
-            ndim = len(shape)
-            prefix = 'Input %d is incompatible with layer %s' % (index,
-                                                                 self.name)
-            if spec.ndim is not None and ndim != spec.ndim:
-                raise ValueError(prefix + ': expected ndim=' +
-                                 str(spec.ndim) + ', found ndim=' +
-                                 str(ndim) + ' (input shape: ' +
-                                 str(tuple(shape)) + ')')
-            if spec.max_ndim is not None and ndim > spec.max_ndim:
-                raise ValueError(prefix + ': expected max_ndim=' +
-                                 str(spec.max_ndim) + ', found ndim=' +
-                                 str(ndim))
-            if spec.min_ndim is not None and ndim < spec.min_ndim:
-                raise ValueError(prefix + ': expected min_ndim=' +
-                                 str(spec.min_ndim) + ', found ndim=' +
-                                 str(ndim) + ' (input shape: ' +
-                                 str(tuple(shape)) + ')')
-            for axis, value in spec.axes.items():
-                if value is None:
-                    continue
-                dim = shape[int(axis)] if -ndim <= int(axis) < ndim else None
-                if dim is not None and dim != value:
-                    raise ValueError(
-                        prefix + ': expected axis ' + str(axis) +
-                        ' of input shape to have value ' + str(value) +
-                        ' but got shape ' + str(tuple(shape)))
-            if spec.shape is not None:
-                for spec_dim, dim in zip(spec.shape, shape):
-                    if spec_dim is not None and dim is not None and \
-                            spec_dim != dim:
-                        raise ValueError(prefix + ': expected shape=' +
-                                         str(spec.shape) + ', found shape=' +
-                                         str(tuple(shape)))
+            if spec is not None:
+                _check_input_spec(self.name, index, _shape_of(x), spec,
+                                  tf_keras)
 
     # ------------------------------------------------------ graph accessors
     def _get_node_attribute_at_index(self, node_index, attr, attr_name):

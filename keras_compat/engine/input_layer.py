@@ -134,9 +134,16 @@ def Input(shape=None, batch_shape=None, name=None, dtype=None, sparse=False,
                         % sorted(kwargs))
     if batch_shape is None and tensor is None:
         if shape is None:
-            raise ValueError('Please provide to Input either a `shape` or a '
-                             '`batch_shape` argument. Note that `shape` does '
-                             'not include the batch dimension.')
+            from ..backend import common
+            if common.is_tf_keras():
+                raise ValueError('Please provide to Input a `shape` or a '
+                                 '`tensor` or a `type_spec` argument. Note '
+                                 'that `shape` does not include the batch '
+                                 'dimension.')
+            raise AssertionError('Please provide to Input either a `shape` '
+                                 'or a `batch_shape` argument. Note that '
+                                 '`shape` does not include the batch '
+                                 'dimension.')
     if shape is not None and batch_shape is None:
         if isinstance(shape, int):
             shape = (shape,)

@@ -46,11 +46,19 @@ class _Conv(Layer):
         self.strides = conv_utils.normalize_tuple(strides, rank, 'strides')
         self.padding = conv_utils.normalize_padding(padding)
         if self.padding == 'causal' and rank != 1:
-            raise ValueError('Causal padding is only supported for `Conv1D` '
-                             'and `SeparableConv1D`.')
+            if K.common.is_tf_keras():
+                raise ValueError('Causal padding is only supported for '
+                                 '`Conv1D`and `SeparableConv1D`.')
+            raise ValueError('Invalid padding: causal')
         self.data_format = K.normalize_data_format(data_format)
         self.dilation_rate = conv_utils.normalize_tuple(dilation_rate, rank,
                                                         'dilation_rate')
+        if K.common.is_tf_keras() and max(self.strides) > 1 and \
+                max(self.dilation_rate) > 1:
+            raise ValueError('`strides > 1` not supported in conjunction '
+                             'with `dilation_rate > 1`. Received: strides=%s '
+                             'and dilation_rate=%s'
+                             % (self.strides, self.dilation_rate))
         set_kernel_bias_options(
             self, activation, use_bias, kernel_initializer, bias_initializer,
             kernel_regularizer, bias_regularizer, activity_regularizer,
@@ -746,8 +754,14 @@ class _UpSampling(Layer):
             from .preprocessing_image import interpolation_method
             interpolation_method(interpolation)
         elif interpolation not in ('nearest', 'bilinear'):
-            raise ValueError('`interpolation` argument should be one of '
-                             '`"nearest"` or `"bilinear"`.')
+            if K.common.is_tf_keras() and self._rank == 2:
+                raise NotImplementedError(
+                    'Value not recognized for `interpolation`: %s. Supported '
+                    'values are: %s' % (interpolation, [
+                        'bilinear', 'nearest', 'bicubic', 'area', 'lanczos3',
+                        'lanczos5', 'gaussian', 'mitchellcubic']))
+            raise ValueError('interpolation should be one of "nearest" or '
+                             '"bilinear".')
         if interpolation == 'bilinear' and self._rank != 2:
             raise ValueError('bilinear interpolation is only supported by '
                              'UpSampling2D.')
@@ -823,8 +837,11 @@ def _normalize_pairs(value, rank, name):
                                             for v in value):
         return (tuple(value),)
     if len(value) != rank:
-        raise ValueError('`%s` should have %d elements. Found: %s'
-                         % (name, rank, value))
+        words = {1: 'one', 2: 'two', 3: 'three'}.get(rank, str(rank))
+        raise ValueError(('`%s` should have %s elements. Received: %s.'
+                          if K.common.is_tf_keras() else
+                          '`%s` should have %s elements. Found: %s')
+                         % (name, words, value))
     pairs = []
     for v in value:
         if isinstance(v, int):
@@ -912,10 +929,10 @@ class _Cropping(Layer):
         new = []
         for s, (a, b) in zip(spatial, self.cropping):
             if s is not None and s - a - b < 0:
-                raise ValueError('Layer %s: cropping %s removes more than an '
-                                 'input of shape %s.'
-                                 % (self.name, self.cropping,
-                                    tuple(input_shape)))
+                raise ValueError('Argument `cropping` must be greater than '
+                                 'the input shape. Received: inputs.shape=%s, '
+                                 'and cropping=%s'
+                                 % (tuple(input_shape), self.cropping))
             new.append(None if s is None else s - a - b)
         if channels_last:
             return (input_shape[0],) + tuple(new) + (input_shape[-1],)

@@ -99,8 +99,9 @@ class Dense(Layer):
         assert len(input_shape) >= 2
         input_dim = input_shape[-1]
         if input_dim is None:
-            raise ValueError('The last dimension of the inputs to `Dense` '
-                             'should be defined. Found `None`.')
+            raise ValueError('The last dimension of the inputs to a Dense '
+                             'layer should be defined. Found None. Full input '
+                             'shape received: %s' % (tuple(input_shape),))
         self.kernel = self.add_weight(shape=(input_dim, self.units),
                                       initializer=self.kernel_initializer,
                                       name='kernel',
@@ -376,6 +377,10 @@ class Reshape(Layer):
             if dim < 0:
                 if unknown is None:
                     unknown = index
+                elif K.common.is_tf_keras():
+                    raise ValueError('There must be at most one unknown '
+                                     'dimension in output_shape. Received: '
+                                     'output_shape=%s.' % (output_shape,))
                 else:
                     raise ValueError('Can only specify one unknown '
                                      'dimension.')
@@ -387,8 +392,8 @@ class Reshape(Layer):
                 raise ValueError(msg)
             output_shape[unknown] = int(original // known)
         elif original != known:
-            raise ValueError(msg + ': cannot reshape %s into %s'
-                             % (tuple(input_shape), tuple(output_shape)))
+            raise ValueError(msg + ', input_shape = %s, output_shape = %s'
+                             % (list(input_shape), list(output_shape)))
         return tuple(output_shape)
 
     def compute_output_shape(self, input_shape):
@@ -415,9 +420,10 @@ class Permute(Layer):
         super(Permute, self).__init__(**kwargs)
         self.dims = tuple(dims)
         if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
-            raise ValueError('Invalid permutation `dims` for Permute Layer: '
-                             '%s. The set of indices in `dims` must be '
-                             'consecutive and start from 1.' % (dims,))
+            raise ValueError('Invalid permutation argument `dims` for '
+                             'Permute Layer. The set of indices in `dims` '
+                             'must be consecutive and start from 1. '
+                             'Received dims=%s' % (dims,))
         self.input_spec = InputSpec(ndim=len(self.dims) + 1)
 
     def compute_output_shape(self, input_shape):

@@ -38,6 +38,12 @@ class Embedding(Layer):
             else:
                 kwargs['input_shape'] = (None,)
         super(Embedding, self).__init__(**kwargs)
+        if K.common.is_tf_keras() and all(
+                isinstance(d, int) for d in (input_dim, output_dim)) and \
+                (input_dim <= 0 or output_dim <= 0):
+            raise ValueError('Both `input_dim` and `output_dim` should be '
+                             'positive, Received input_dim = %s and '
+                             'output_dim = %s' % (input_dim, output_dim))
         self.input_dim = argument_validation.positive_dim(input_dim,
                                                           'input_dim')
         self.output_dim = argument_validation.positive_dim(output_dim,
@@ -85,7 +91,11 @@ class Embedding(Layer):
                              'shape %s' % (str(self.input_length),
                                            str(input_shape)))
         for i, (s1, s2) in enumerate(zip(in_lens, input_shape[1:])):
-            if s1 is not None and s2 is not None and s1 != s2:
+            if s1 is not None and s2 is not None and s1 != s2 and \
+                    K.common.is_tf_keras():
+                # tf.keras takes the output shape from the call.
+                in_lens[i] = s2
+            elif s1 is not None and s2 is not None and s1 != s2:
                 raise ValueError('"input_length" is %s, but received input '
                                  'has shape %s' % (str(self.input_length),
                                                    str(input_shape)))

@@ -33,9 +33,13 @@ class _Merge(Layer):
             elif j == 1:
                 output_shape.append(i)
             elif i != j:
-                raise ValueError('Layer %s: operands could not be broadcast '
-                                 'together with shapes %s %s.'
-                                 % (self.name, shape1, shape2))
+                if K.common.is_tf_keras():
+                    raise ValueError('Inputs have incompatible shapes. '
+                                     'Received shapes %s and %s (layer %s).'
+                                     % (shape1, shape2, self.name))
+                raise ValueError('Operands could not be broadcast together '
+                                 'with shapes %s %s (layer %s).'
+                                 % (shape1, shape2, self.name))
             else:
                 output_shape.append(i)
         return tuple(output_shape)
@@ -44,6 +48,13 @@ class _Merge(Layer):
         if not isinstance(input_shape, list):
             raise ValueError('A merge layer should be called on a list of '
                              'inputs (layer %s).' % self.name)
+        if K.common.is_tf_keras():
+            # tf.keras merges a list of one input too.
+            minimum = min(minimum, 1)
+        elif len(input_shape) == 1:
+            # Keras 2 unpacks a list of one tensor before this check.
+            raise ValueError('A merge layer should be called on a list of '
+                             'inputs.')
         if len(input_shape) < minimum:
             raise ValueError('A merge layer should be called on a list of at '
                              'least %d inputs. Got %d inputs (layer %s).'
@@ -177,6 +188,25 @@ class Minimum(_Merge):
         return output
 
 
+def _concat_mismatch(input_shape, name):
+    """Keras 2's or tf.keras's text for inputs that do not line up."""
+    if K.common.is_tf_keras():
+        return ('A `Concatenate` layer requires inputs with matching shapes '
+                'except for the concatenation axis. Received: input_shape=%s '
+                '(layer %s).' % (input_shape, name))
+    return ('A `Concatenate` layer requires inputs with matching shapes '
+            'except for the concat axis. Got inputs shapes: %s (layer %s).'
+            % (input_shape, name))
+
+
+def _check_concat_list(input_shape, name):
+    minimum = 1 if K.common.is_tf_keras() else 2
+    if not isinstance(input_shape, list) or len(input_shape) < minimum:
+        raise ValueError('A `Concatenate` layer should be called on a list '
+                         'of at least %d input%s (layer %s).'
+                         % (minimum, 's' if minimum > 1 else '', name))
+
+
 class Concatenate(_Merge):
     """Concatenation of a list of tensors along `axis` (the last by
     default); all other axes must match."""
@@ -187,10 +217,7 @@ class Concatenate(_Merge):
         self.supports_masking = True
 
     def build(self, input_shape):
-        if not isinstance(input_shape, list) or len(input_shape) < 2:
-            raise ValueError('A `Concatenate` layer should be called on a '
-                             'list of at least 2 inputs (layer %s).'
-                             % self.name)
+        _check_concat_list(input_shape, self.name)
         if all(shape is None for shape in input_shape):
             return
         self.compute_output_shape(input_shape)
@@ -199,11 +226,11 @@ class Concatenate(_Merge):
     def _check_shapes(self, input_shape):
         ranks = {len(s) for s in input_shape}
         if len(ranks) != 1:
-            raise ValueError('Layer %s: a `Concatenate` layer requires inputs '
-                             'with matching shapes except for the concat '
-                             'axis. Got inputs shapes: %s'
-                             % (self.name, input_shape))
+            raise ValueError(_concat_mismatch(input_shape, self.name))
         rank = ranks.pop()
+        if not -rank <= self.axis < rank:
+            # Keras 2 and tf.keras fail on `output_shape[axis] = ...`.
+            raise IndexError('list assignment index out of range')
         axis = self.axis % rank
         reduced = set()
         for shape in input_shape:
@@ -211,20 +238,14 @@ class Concatenate(_Merge):
                               if i != axis and i != 0))
         known = {tuple(d for d in s if d is not None) for s in reduced}
         if len(reduced) > 1 and len(known) > 1:
-            raise ValueError('Layer %s: a `Concatenate` layer requires inputs '
-                             'with matching shapes except for the concat '
-                             'axis. Got inputs shapes: %s'
-                             % (self.name, input_shape))
+            raise ValueError(_concat_mismatch(input_shape, self.name))
         return axis
 
     def call(self, inputs):
         return torch.cat(list(inputs), dim=self.axis)
 
     def compute_output_shape(self, input_shape):
-        if not isinstance(input_shape, list) or len(input_shape) < 2:
-            raise ValueError('A `Concatenate` layer should be called on a '
-                             'list of at least 2 inputs (layer %s).'
-                             % self.name)
+        _check_concat_list(input_shape, self.name)
         axis = self._check_shapes(input_shape)
         output_shape = list(input_shape[0])
         for shape in input_shape[1:]:
@@ -278,8 +299,12 @@ class Dot(_Merge):
                 raise TypeError('Invalid type for `axes` - should be a list '
                                 'or an int.')
             if len(axes) != 2:
-                raise ValueError('Invalid format for `axes` - should contain '
-                                 'two elements.')
+                raise ValueError(
+                    'Invalid format for argument `axes`: it should contain '
+                    'two elements. Received: axes=%s' % (axes,)
+                    if K.common.is_tf_keras() else
+                    'Invalid format for `axes` - should contain two '
+                    'elements.')
             if not isinstance(axes[0], int) or not isinstance(axes[1], int):
                 raise ValueError('Invalid format for `axes` - list elements '
                                  'should be "int".')
@@ -303,9 +328,15 @@ class Dot(_Merge):
         axes = self._axes_for(len(shape1), len(shape2))
         if shape1[axes[0]] is not None and shape2[axes[1]] is not None and \
                 shape1[axes[0]] != shape2[axes[1]]:
-            raise ValueError('Layer %s: dimension incompatibility %s != %s. '
+            if K.common.is_tf_keras():
+                raise ValueError('Incompatible input shapes: axis values %s '
+                                 '(at axis %s) != %s (at axis %s). Full input '
+                                 'shapes: %s, %s'
+                                 % (shape1[axes[0]], axes[0],
+                                    shape2[axes[1]], axes[1], shape1, shape2))
+            raise ValueError('Dimension incompatibility %s != %s. '
                              'Layer shapes: %s, %s'
-                             % (self.name, shape1[axes[0]], shape2[axes[1]],
+                             % (shape1[axes[0]], shape2[axes[1]],
                                 shape1, shape2))
         self.built = True
 

@@ -141,6 +141,12 @@ class BatchNormalization(Layer):
         if isinstance(self.axis, (list, tuple)) and len(self.axis) != 1:
             raise NotImplementedError('BatchNormalization over several axes '
                                       '(%s) is not supported.' % (self.axis,))
+        if not -ndim <= axis < ndim:
+            if K.common.is_tf_keras():
+                raise ValueError('Invalid value for `axis` argument. Expected '
+                                 '0 <= axis < inputs.rank (with inputs.rank=%d)'
+                                 '. Received: axis=%s' % (ndim, (axis,)))
+            raise IndexError('tuple index out of range')
         axis = axis % ndim
         dim = input_shape[axis]
         if dim is None:

@@ -751,9 +751,12 @@ class RNN(Layer):
             raise ValueError('`cell` should have a `call` method. The RNN '
                              'was passed:', cell)
         if not hasattr(cell, 'state_size'):
-            raise ValueError('The RNN cell should have an attribute '
-                             '`state_size` (tuple of integers, one integer '
-                             'per RNN state).')
+            raise ValueError(
+                'The RNN cell should have a `state_size` attribute (tuple of '
+                'integers, one integer per RNN state). Received: cell=%s'
+                % (cell,) if K.common.is_tf_keras() else
+                'The RNN cell should have an attribute `state_size` (tuple '
+                'of integers, one integer per RNN state).')
         if isinstance(getattr(cell, 'output_size', None), (list, tuple)):
             raise NotImplementedError(
                 'RNN: cells with nested outputs (an `output_size` list, '

@@ -30,7 +30,7 @@ def filters(value, name='filters'):
         return None
     if not _is_integer(value) or value <= 0:
         raise ValueError('Invalid value for argument `%s`. Expected a '
-                         'strictly positive integer. Received %s=%r.'
+                         'strictly positive value. Received %s=%r.'
                          % (name, name, value))
     return int(value)
 
@@ -46,15 +46,20 @@ def positive_dim(value, name):
 
 
 def dropout_rate(value, name='rate'):
-    """The rate of the Dropout family. Keras 2.3 clipped it into [0, 1];
-    this follows tf.keras 2.x, which refuses a rate outside [0, 1] when the
-    layer is made and a rate of 1 at its first training call: both are
-    refused here, when the layer is made."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or \
-            not 0. <= float(value) < 1.:
+    """The rate of the Dropout family. Keras 2.3 clips it into [0, 1] (a
+    rate of 0 or 1 then leaves the inputs unchanged); tf.keras 2.x refuses
+    a rate outside [0, 1] when the layer is made and a rate of 1 at its
+    first training call, refused here when the layer is made."""
+    from ..backend import common
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError('Invalid value received for argument `%s`. '
                          'Expected a float value in [0, 1). Received: %s=%r'
                          % (name, name, value))
+    if not common.is_tf_keras():
+        return min(1., max(0., float(value)))
+    if not 0. <= float(value) < 1.:
+        raise ValueError('Invalid value %r received for `%s`, expected a '
+                         'value between 0 and 1.' % (value, name))
     return float(value)
 
 
@@ -67,10 +72,10 @@ POSITIVE_TUPLE_ARGUMENTS = frozenset(['kernel_size', 'strides', 'pool_size',
 def positive_tuple(values, name, original):
     bad = sorted(set(v for v in values if v <= 0))
     if bad:
-        raise ValueError('The `%s` argument must be a tuple of %d positive '
-                         'integers. Received %s=%r, including %s that do not '
-                         'satisfy `value > 0`.'
-                         % (name, len(values), name, original, bad))
+        raise ValueError('The `%s` argument must be a tuple of %d '
+                         'integers. Received: %s including %s that does not '
+                         'satisfy the requirement `> 0`.'
+                         % (name, len(values), original, set(bad)))
     return values
 
 

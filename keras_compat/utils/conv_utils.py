@@ -41,6 +41,11 @@ def normalize_padding(value):
     padding = value.lower()
     allowed = {'valid', 'same', 'causal', 'full'}
     if padding not in allowed:
+        from ..backend import common
+        if common.is_tf_keras():
+            raise ValueError('The `padding` argument must be a list/tuple '
+                             'or one of "valid", "same" (or "causal", only '
+                             'for `Conv1D). Received: ' + str(padding))
         raise ValueError('The `padding` argument must be one of "valid", '
                          '"same" (or "causal" for Conv1D). Received: ' +
                          str(padding))

@@ -120,6 +120,15 @@ def _unknown_object_message(kind, name, is_class):
     ('Unknown layer: Fancy', 'Unknown loss function:foo') or tf.keras's,
     each ending with a full stop."""
     from ..backend import common
+    if kind == 'activation':
+        if common.is_tf_keras():
+            return ("Unknown activation function '%s' cannot be "
+                    "deserialized." % (name,))
+        kind = 'activation function'
+    # Keras 2's initializers/regularizers/constraints.get() look a name up
+    # as a class name.
+    is_class = is_class or kind in ('initializer', 'regularizer',
+                                    'constraint')
     if common.is_tf_keras():
         return ("Unknown %s: '%s'. Please ensure you are using a "
                 "`keras.utils.custom_object_scope` and that this object is "
