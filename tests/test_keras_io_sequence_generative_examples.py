@@ -16,16 +16,34 @@ import numpy as np
 import pytest
 
 
+def _aliased(name):
+    return name.split('.')[0] in ('keras', 'tensorflow', 'keras_preprocessing')
+
+
 @pytest.fixture
 def tf():
     """The TensorFlow stand-in as a program run by keras_compat sees it
-    (tensors' `.numpy()` as TensorFlow's)."""
+    (tensors' `.numpy()` as TensorFlow's); the import aliases are taken
+    back afterwards, so later tests see the package by its own name."""
+    import sys
+    import torch
     import keras_compat
     from keras_compat import tensorflow_compat
     from keras_compat.backend import common
+    modules = {k: v for k, v in sys.modules.items() if _aliased(k)}
+    finders = list(sys.meta_path)
+    numpy = torch.Tensor.numpy
     keras_compat.install_as_keras()
     common.set_api_flavour('tf.keras')
-    return tensorflow_compat
+    try:
+        yield tensorflow_compat
+    finally:
+        for name in [k for k in sys.modules if _aliased(k)]:
+            del sys.modules[name]
+        sys.modules.update(modules)
+        sys.meta_path[:] = finders
+        torch.Tensor.numpy = numpy
+        common.set_api_flavour('keras')
 
 
 def _fill_weights(model, seed, scale=0.2):
