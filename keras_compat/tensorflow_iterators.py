@@ -75,11 +75,7 @@ class Iterator(object):
         """The structure and first element of one pass, taken without
         moving NumPy's global random state (an unseeded shuffle)."""
         if self._spec is None:
-            state = np.random.get_state()
-            try:
-                items, _ = self._dataset._pass()
-            finally:
-                np.random.set_state(state)
+            items, _ = _without_drawing(self._dataset._pass)
             if not items:
                 raise _tf().errors.OutOfRangeError(
                     None, None, 'End of sequence: the dataset is empty.')
@@ -193,14 +189,19 @@ def _shape_tuple(shape):
                  for d in dims)
 
 
-def _spec_without_drawing(dataset):
-    """`dataset.element_spec` without moving NumPy's global random state
-    (its pass shuffles as an unseeded shuffle does)."""
+def _without_drawing(read):
+    """`read()` (a pass over a dataset) without moving NumPy's global
+    random state, which the pass's unseeded shuffle draws from."""
     state = np.random.get_state()
     try:
-        return dataset.element_spec
+        return read()
     finally:
         np.random.set_state(state)
+
+
+def _spec_without_drawing(dataset):
+    """`dataset.element_spec`, read without drawing."""
+    return _without_drawing(lambda: dataset.element_spec)
 
 
 def get_output_types(dataset):
