@@ -94,3 +94,12 @@ def weights_size(rows, cols, sizes):
                   'not in %s. Weights for input shape (224, 224) will be '
                   'loaded as the default.' % list(sizes))
     return 224
+
+
+def named_factory(factory, name, module, doc):
+    """`factory` presented as the application function `name` of `module`
+    (its name, import path and docstring as `help()` and configs show)."""
+    factory.__name__ = factory.__qualname__ = name
+    factory.__module__ = module
+    factory.__doc__ = doc
+    return factory

@@ -21,6 +21,7 @@ from ..layers import (Activation, Conv2D, Dense, GlobalAveragePooling2D,
 from . import _blocks
 from ._blocks import (channel_axis, decode_predictions,  # noqa: F401
                       preprocess_input)
+from . import _common
 
 BASE_WEIGHTS_PATH = 'https://storage.googleapis.com/tensorflow/' \
                     'keras-applications/convnext/'
@@ -250,10 +251,8 @@ def _variant(key):
             pooling=pooling, classes=classes,
             classifier_activation=classifier_activation)
     name = 'ConvNeXt' + {'xlarge': 'XLarge'}.get(key, key.capitalize())
-    factory.__name__ = factory.__qualname__ = name
-    factory.__module__ = __name__
-    factory.__doc__ = _DOC.format(name=name, file='convnext_' + key)
-    return factory
+    doc = _DOC.format(name=name, file='convnext_' + key)
+    return _common.named_factory(factory, name, __name__, doc)
 
 
 ConvNeXtTiny = _variant('tiny')

@@ -315,11 +315,8 @@ def _variant(index):
                             classifier_activation=classifier_activation,
                             **kwargs)
     name = 'EfficientNetB%d' % index
-    factory.__name__ = factory.__qualname__ = name
-    factory.__module__ = __name__
-    factory.__doc__ = _DOC.format(name=name, size=size, dropout=dropout,
-                                  file=model_name)
-    return factory
+    doc = _DOC.format(name=name, size=size, dropout=dropout, file=model_name)
+    return _common.named_factory(factory, name, __name__, doc)
 
 
 EfficientNetB0 = _variant(0)

@@ -16,7 +16,7 @@ from ..layers import (Activation, BatchNormalization, Conv2D, Dense,
                       DepthwiseConv2D, Dropout, GlobalAveragePooling2D,
                       GlobalMaxPooling2D, Normalization, Rescaling, add)
 from ..initializers import Constant
-from . import _blocks
+from . import _blocks, _common
 from ._blocks import (CONV_KERNEL_INITIALIZER, channel_axis,  # noqa: F401
                       decode_predictions, preprocess_input)
 
@@ -344,10 +344,8 @@ def _variant(key):
             classifier_activation=classifier_activation,
             include_preprocessing=include_preprocessing)
     name = 'EfficientNetV2' + key.upper()
-    factory.__name__ = factory.__qualname__ = name
-    factory.__module__ = __name__
-    factory.__doc__ = _DOC.format(name=name, size=size, file=model_name)
-    return factory
+    doc = _DOC.format(name=name, size=size, file=model_name)
+    return _common.named_factory(factory, name, __name__, doc)
 
 
 EfficientNetV2B0 = _variant('b0')

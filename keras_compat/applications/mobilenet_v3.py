@@ -18,7 +18,7 @@ from ..layers import (Activation, Add, BatchNormalization, Conv2D,
                       GlobalAveragePooling2D, GlobalMaxPooling2D, Multiply,
                       ReLU, Rescaling, ZeroPadding2D)
 from ..utils.layer_utils import get_source_inputs
-from . import _blocks
+from . import _blocks, _common
 from ._blocks import decode_predictions, preprocess_input  # noqa: F401
 from .mobilenet_v2 import _make_divisible, correct_pad
 
@@ -300,10 +300,8 @@ def _variant(kind, blocks, last_point_ch):
                            classes, pooling, dropout_rate,
                            classifier_activation, include_preprocessing)
     name = 'MobileNetV3' + kind.capitalize()
-    factory.__name__ = factory.__qualname__ = name
-    factory.__module__ = __name__
-    factory.__doc__ = _DOC.format(name=name, kind=kind)
-    return factory
+    doc = _DOC.format(name=name, kind=kind)
+    return _common.named_factory(factory, name, __name__, doc)
 
 
 MobileNetV3Small = _variant('small', _SMALL, 1024)

@@ -15,7 +15,7 @@ from ..engine.training import Model
 from ..layers import (BatchNormalization, Conv2D, Dense,
                       GlobalAveragePooling2D, GlobalMaxPooling2D, ReLU,
                       Rescaling)
-from . import _blocks
+from . import _blocks, _common
 from ._blocks import decode_predictions, preprocess_input  # noqa: F401
 
 BASE_WEIGHTS_PATH = 'https://storage.googleapis.com/tensorflow/' \
@@ -286,10 +286,8 @@ def _variant(key):
                       classes=classes,
                       classifier_activation=classifier_activation)
     name = 'RegNet' + key.upper()
-    factory.__name__ = factory.__qualname__ = name
-    factory.__module__ = __name__
-    factory.__doc__ = _DOC.format(name=name, file='regnet' + key)
-    return factory
+    doc = _DOC.format(name=name, file='regnet' + key)
+    return _common.named_factory(factory, name, __name__, doc)
 
 
 RegNetX002 = _variant('x002')

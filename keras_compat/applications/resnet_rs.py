@@ -16,7 +16,7 @@ from ..layers import (Activation, Add, AveragePooling2D, BatchNormalization,
                       Conv2D, Dense, Dropout, GlobalAveragePooling2D,
                       GlobalMaxPooling2D, Normalization, Rescaling,
                       ZeroPadding2D)
-from . import _blocks
+from . import _blocks, _common
 from ._blocks import (CONV_KERNEL_INITIALIZER, channel_axis,  # noqa: F401
                       decode_predictions, preprocess_input)
 
@@ -272,12 +272,9 @@ def _variant(depth):
             include_preprocessing=include_preprocessing)
     name = 'ResNetRS%d' % depth
     sizes = DEPTH_TO_WEIGHT_VARIANTS[depth]
-    factory.__name__ = factory.__qualname__ = name
-    factory.__module__ = __name__
-    factory.__doc__ = _DOC.format(
-        name=name, depth=depth, sizes=max(sizes),
-        allowed=', '.join("'imagenet-i%d'" % s for s in sizes))
-    return factory
+    doc = _DOC.format(name=name, depth=depth, sizes=max(sizes),
+                      allowed=', '.join("'imagenet-i%d'" % s for s in sizes))
+    return _common.named_factory(factory, name, __name__, doc)
 
 
 ResNetRS50 = _variant(50)
