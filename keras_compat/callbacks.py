@@ -728,10 +728,17 @@ class ModelCheckpoint(Callback):
             self._checkpoint(self._epoch, dict(logs or {}), batch=batch + 1)
 
     def _save(self, filepath):
-        if self.save_weights_only:
-            self.model.save_weights(filepath, overwrite=True)
-        else:
-            self.model.save(filepath, overwrite=True)
+        try:
+            if self.save_weights_only:
+                self.model.save_weights(filepath, overwrite=True)
+            else:
+                self.model.save(filepath, overwrite=True)
+        except IsADirectoryError as error:
+            if not K.common.is_tf_keras():
+                raise
+            raise OSError('Please specify a non-directory filepath for '
+                          'ModelCheckpoint. Filepath used is an existing '
+                          'directory: %s' % filepath) from error
 
     def on_epoch_end(self, epoch, logs=None):
         if self.save_freq != 'epoch':
@@ -1011,10 +1018,12 @@ class ReduceLROnPlateau(Callback):
         logs['lr'] = K.get_value(self.model.optimizer.lr)
         current = _logged_value(self, logs, self.monitor)
         if current is None:
-            warnings.warn('Reduce LR on plateau conditioned on metric `%s` '
-                          'which is not available. Available metrics are: %s'
-                          % (self.monitor, ','.join(list(logs.keys()))),
-                          RuntimeWarning)
+            warnings.warn('%s conditioned on metric `%s` which is not '
+                          'available. Available metrics are: %s'
+                          % ('Learning rate reduction is'
+                             if K.common.is_tf_keras()
+                             else 'Reduce LR on plateau', self.monitor,
+                             ','.join(list(logs.keys()))), RuntimeWarning)
             return
         if self.in_cooldown():
             self.cooldown_counter -= 1

@@ -2710,7 +2710,40 @@ def py_func(func, inp, Tout, stateful=True, name=None):
     return _op(fn, 'py_func')(*inp)
 
 
-py_function = numpy_function = py_func
+numpy_function = py_func
+
+
+def py_function(func, inp, Tout, name=None):
+    """`tf.py_function`: `func` on the values of `inp`. An exception it
+    raises reaches the caller as TensorFlow's op error (ValueError and
+    TypeError: InvalidArgumentError, StopIteration: OutOfRangeError,
+    MemoryError: ResourceExhaustedError, NotImplementedError:
+    UnimplementedError, others: UnknownError), the message starting with
+    the exception's type and text."""
+    def guarded(*arrays):
+        try:
+            return func(*arrays)
+        except Exception as error:
+            raise _py_function_error(error) from error
+    return py_func(guarded, inp, Tout, name=name)
+
+
+_PY_FUNCTION_ERRORS = ((ValueError, 'InvalidArgumentError'),
+                       (TypeError, 'InvalidArgumentError'),
+                       (StopIteration, 'OutOfRangeError'),
+                       (MemoryError, 'ResourceExhaustedError'),
+                       (NotImplementedError, 'UnimplementedError'))
+
+
+def _py_function_error(error):
+    import traceback as _traceback
+    kind = next((name for cls, name in _PY_FUNCTION_ERRORS
+                 if isinstance(error, cls)), 'UnknownError')
+    text = ''.join(_traceback.format_exception(type(error), error,
+                                               error.__traceback__))
+    message = '%s: %s\n%s\n [Op:EagerPyFunc]' % (
+        type(error).__name__, error, text.rstrip())
+    return getattr(errors, kind)(None, None, message)
 
 
 def sort(values, axis=-1, direction='ASCENDING', name=None):

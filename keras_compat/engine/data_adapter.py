@@ -620,6 +620,14 @@ def plan_epochs(batches, epochs):
         source.planned_epochs = max(1, int(epochs))
 
 
+def finish_epoch(batches):
+    """Ends a training epoch of `batches` after the callbacks' own
+    on_epoch_end: a Sequence's on_epoch_end, in a tf.keras program."""
+    finish = getattr(_generator_source(batches), 'finish_epoch', None)
+    if finish is not None:
+        finish()
+
+
 def ran_out(batches):
     """Whether a generator ran out of data (tf.keras then stops
     training)."""
@@ -651,6 +659,8 @@ class GeneratorBatches(object):
         self._peeked = False
         # Closed while a KeyboardInterrupt propagates (see `close`).
         self._interrupted = False
+        # A training Sequence's on_epoch_end not yet called (tf.keras).
+        self._epoch_end_pending = None
         # tf.keras: a plain generator given without a step count is read
         # until it is exhausted, and running out of data ends training
         # with a warning instead of an error.
@@ -790,7 +800,20 @@ class GeneratorBatches(object):
     def _end_of_pass(self, seq):
         if self.shard == 'batch':
             data_sharding.share_numpy_random_state()
+        if common.is_tf_keras() and self.mode == 'train' and \
+                self.shard is None:
+            # tf.keras calls a training Sequence's on_epoch_end after the
+            # callbacks' on_epoch_end, and not after the epoch training
+            # stopped at (`finish_epoch`).
+            self._epoch_end_pending = seq
+            return
         seq.on_epoch_end()
+
+    def finish_epoch(self):
+        """Calls the on_epoch_end held back for tf.keras's order."""
+        seq, self._epoch_end_pending = self._epoch_end_pending, None
+        if seq is not None:
+            seq.on_epoch_end()
 
     def _loader_pass(self, loader):
         """One pass over a DataLoader: (item, share) pairs."""

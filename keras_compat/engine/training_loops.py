@@ -136,7 +136,10 @@ def fit_loop(model, train_batches, val_batches, epochs, verbose, callbacks,
                 # state ends the run everywhere.
                 model.stop_training = strategy.agree_to_stop(
                     model.stop_training)
-            if model.stop_training or ran_out:
+            if model.stop_training:
+                break
+            data_adapter.finish_epoch(train_batches)
+            if ran_out:
                 break
             if getattr(train_batches, 'dynamic_length', False):
                 params['steps'] = len(train_batches)

@@ -14,6 +14,7 @@ models so) and `load_weights('path/variables/variables')` work.
 
 `ram://` paths are TensorFlow's in-process RAM file system
 (`tensorflow_gfile`)."""
+import glob
 import os
 
 from .. import tensorflow_gfile
@@ -179,10 +180,17 @@ _HDF5_SUFFIXES = ('.h5', '.hdf5', '.keras')
 
 def _check_checkpoint_exists(given, name):
     """In a tf.keras program, a checkpoint prefix with no files is
-    TensorFlow's NotFoundError (a missing HDF5 file is h5py's OSError)."""
-    if not common.is_tf_keras() or \
-            name.endswith(_HDF5_SUFFIXES) or \
-            os.path.exists(name + '.index'):
+    TensorFlow's NotFoundError, one whose data shard is missing its
+    OpError (a missing HDF5 file is h5py's OSError)."""
+    if not common.is_tf_keras() or name.endswith(_HDF5_SUFFIXES):
+        return
+    if os.path.exists(name + '.index'):
+        if not glob.glob(glob.escape(name) + '.data-*-of-*'):
+            # An index without its data shard: TensorFlow fails to open
+            # the shard the index names.
+            raise _tensorflow_error(
+                'OpError', FileNotFoundError,
+                '%s.data-00000-of-00001; No such file or directory' % given)
         return
     raise _tensorflow_error(
         'NotFoundError', FileNotFoundError,
