@@ -548,14 +548,25 @@ class Graph(object):
         return None
 
     def get_operations(self):
-        return []
+        """The ops of the graph tensors made so far (layer outputs,
+        inputs, graph functions) and the variables."""
+        from .backend import graph_names
+        return graph_names.get_operations()
 
     def as_graph_def(self, from_version=None, add_shapes=False):
-        raise NotImplementedError(_NO_GRAPH_DEF % 'Graph.as_graph_def()')
+        """The graph's nodes (`.node`: each with `name`, `op`, `input`),
+        for reading names; it cannot be frozen or written as a .pb."""
+        from .backend import graph_names
+        return graph_names.graph_def()
+
+    def get_operation_by_name(self, name):
+        from .backend import graph_names
+        return graph_names.operation_by_name(name)
 
     @property
     def graph_def(self):
-        raise NotImplementedError(_NO_GRAPH_DEF % 'Graph.graph_def')
+        from .backend import graph_names
+        return graph_names.graph_def()
 
     def gradient_override_map(self, op_type_map):
         raise NotImplementedError(
@@ -566,10 +577,10 @@ class Graph(object):
             'guided_relu).' % (op_type_map,))
 
     def get_tensor_by_name(self, name):
-        raise NotImplementedError(
-            'Graph.get_tensor_by_name(%r): on PyTorch tensors are not kept '
-            'by name; use the tensor object (a layer output, '
-            'model.get_layer(name).output).' % (name,))
+        """The graph tensor ('dense_1/Softmax:0', 'input_1:0') or the
+        variable ('dense_1/kernel:0') named `name`."""
+        from .backend import graph_names
+        return graph_names.tensor_by_name(name)
 
     def __enter__(self):
         return self
@@ -626,7 +637,8 @@ class Session(object):
 
     @property
     def graph_def(self):
-        raise NotImplementedError(_NO_GRAPH_DEF % 'Session.graph_def')
+        from .backend import graph_names
+        return graph_names.graph_def()
 
     def __enter__(self):
         Session._default.append(self)

@@ -584,6 +584,8 @@ def clear_session():
     common.reset_uids()
     _NAMES_IN_USE.clear()
     _registry.clear()
+    from . import graph_names
+    graph_names.clear()
     common.clear_forced_learning_phase()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()

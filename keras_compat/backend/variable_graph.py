@@ -181,6 +181,12 @@ class _VariableMethods(object):
     def read_value(self):
         return self
 
+    @property
+    def op(self):
+        """The variable's TensorFlow op (`v.op.name`: 'Variable')."""
+        from . import graph_names
+        return graph_names.variable_operation(self)
+
     def assign(self, value):
         _assign(self, value, None)
         return self

@@ -22,6 +22,7 @@ from torch import nn
 from .. import backend as K
 from .. import initializers, regularizers, constraints
 from ..backend import common, immutable, variable_graph, variable_registry
+from ..backend import graph_names
 from . import call_context
 from ..utils.generic_utils import to_list, unpack_singleton
 from ..legacy import interfaces
@@ -193,6 +194,11 @@ class KerasWeightView(torch.Tensor):
 
     __torch_function__ = classmethod(variable_graph._dispatch)
     shape = property(variable_graph._keras_shape)
+
+    @property
+    def op(self):
+        """The weight's TensorFlow op (`op.name`: 'dense_1/kernel')."""
+        return graph_names.variable_operation(self)
 
     @property
     def name(self):
@@ -2213,6 +2219,7 @@ class Layer(nn.Module):
              else [input_shape],
              output_shapes=shapes,
              arguments=dict(kwargs))
+        graph_names.name_outputs(self, outputs, input_list)
         self._note_frozen_at_call()
         return _keras2_single(outputs) if multi else outputs[0]
 

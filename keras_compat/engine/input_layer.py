@@ -1,5 +1,5 @@
 """`InputLayer` and `Input()`: the entry points of a model graph."""
-from ..backend import common
+from ..backend import common, graph_names
 from .base_layer import Layer
 from . import fed_tensors
 from .keras_tensor import KerasTensor, Node
@@ -89,6 +89,7 @@ class InputLayer(Layer):
         if input_tensor is None:
             input_tensor = KerasTensor(batch_input_shape, dtype=self.dtype,
                                        name=self.name, sparse=sparse)
+            graph_names.name_input(self, input_tensor)
         if fixed is not None:
             self.is_placeholder = False
             fed_tensors.mark(input_tensor, fed_tensors.FixedFeed(fixed), 0)

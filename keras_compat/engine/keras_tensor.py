@@ -7,6 +7,7 @@ models replay the recorded nodes on real torch tensors."""
 import numpy as np
 import torch
 
+from ..backend import common
 from ..backend.tensor_shape import Dimension, TensorShape  # noqa: F401
 
 
@@ -157,7 +158,22 @@ class KerasTensor(object):
 
     @property
     def op(self):
-        return self
+        """The TensorFlow op that makes this tensor: its `name`
+        ('dense_1/Softmax'), `type` ('Softmax'), `inputs` and `outputs`."""
+        from ..backend import graph_names
+        return graph_names.operation(self)
+
+    @property
+    def value_index(self):
+        """This tensor's position among its op's outputs."""
+        name = self.name or ''
+        index = name.rsplit(':', 1)[-1] if ':' in name else '0'
+        return int(index) if index.isdigit() else 0
+
+    @property
+    def graph(self):
+        from .. import tensorflow_compat
+        return tensorflow_compat.get_default_graph()
 
     def eval(self, feed_dict=None, session=None):
         """TF1's `tensor.eval(feed_dict)`: the value of this tensor in one
@@ -178,10 +194,20 @@ class KerasTensor(object):
                         'holds no data until the model runs.')
 
     def __repr__(self):
+        if not common.is_tf_keras() and self.name:
+            # Keras 2's TensorFlow 1 tensors.
+            return '<tf.Tensor %r shape=%s dtype=%s>' % (
+                self.name, _tf1_shape(self._keras_shape), self.dtype)
         layer = self._keras_history[0].name if self._keras_history else None
-        return ('<KerasTensor shape=%s dtype=%s%s>'
+        return ('<KerasTensor: shape=%s dtype=%s%s>'
                 % (self._keras_shape, self.dtype,
                    (" (created by layer '%s')" % layer) if layer else ''))
+
+    def __str__(self):
+        if not common.is_tf_keras() and self.name:
+            return 'Tensor("%s", shape=%s, dtype=%s)' % (
+                self.name, _tf1_shape(self._keras_shape), self.dtype)
+        return self.__repr__()
 
     def __hash__(self):
         return id(self)
@@ -286,6 +312,12 @@ class KerasTensor(object):
         return symbolic.apply_op(_getitem, (self,), {'slice_spec': key},
                                  name='strided_slice',
                                  symbol='__operators__.getitem')
+
+
+def _tf1_shape(shape):
+    """A shape as TensorFlow 1 printed it: '(?, 3)'."""
+    dims = ['?' if d is None else str(d) for d in shape]
+    return '(%s)' % (dims[0] + ',' if len(dims) == 1 else ', '.join(dims))
 
 
 def _getitem(tensor, slice_spec):

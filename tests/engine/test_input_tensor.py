@@ -77,7 +77,9 @@ def test_placeholders_are_named_as_tensorflow_names_them():
     second = K.placeholder(ndim=2)
     # Keras 2.3.1: Placeholder:0, x:0, Placeholder_1:0 (op names).
     assert [first.name, named.name, second.name] == \
-        ['Placeholder', 'x', 'Placeholder_1']
+        ['Placeholder:0', 'x:0', 'Placeholder_1:0']
+    assert [first.op.name, named.op.name, second.op.type] == \
+        ['Placeholder', 'x', 'Placeholder']
 
 
 def test_unfed_source_is_an_error():
