@@ -1820,6 +1820,9 @@ class Layer(nn.Module):
     def _activity_penalty(self, output):
         penalty = _checked_penalty(self.activity_regularizer, output,
                                    self.name + ' (activity)')
+        if not common.is_tf_keras():
+            # Keras 2 adds `activity_regularizer(output)` as it is.
+            return penalty
         # tf.keras divides the activity penalty by the batch size.
         return penalty / (output.shape[0] if output.dim() else 1)
 

@@ -162,11 +162,11 @@ def test_jit_compile_keeps_activity_losses_per_step():
     x, y = _data(n=32)
     model.layers[0].bias.data.fill_(2.)
     # Zero learning rate: every batch sees output 2, so the loss is the
-    # squared error plus 0.5 * |2| once (divided by the batch, summed over
-    # it), never accumulated over steps.
+    # squared error plus 0.5 * |2| for each of the 8 samples (Keras 2 sums
+    # the activity penalty over the batch), never accumulated over steps.
     history = model.fit(x, y, epochs=2, batch_size=8, verbose=0,
                         shuffle=False)
-    expected = np.mean((2. - y) ** 2) + 0.5 * 2.
+    expected = np.mean((2. - y) ** 2) + 0.5 * 2. * 8
     np.testing.assert_allclose(history.history['loss'], [expected] * 2,
                                rtol=1e-5)
 

@@ -408,6 +408,8 @@ def test_dropout_applies_in_training_only():
 
 
 def test_losses_as_tf_keras():
+    # tf.keras divides activity penalties by the batch size.
+    K.common.set_api_flavour('tf.keras')
     layer = MultiHeadAttention(num_heads=2, key_dim=3,
                                kernel_regularizer='l1',
                                activity_regularizer='l2')
