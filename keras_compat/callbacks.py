@@ -258,7 +258,14 @@ class Callback(object):
         """Called at the end of prediction."""
 
 
-def _overrides(callback, names):
+def _overrides(callback, names, mode):
+    """Whether `callback` takes `mode`'s batch events: as tf.keras asks,
+    its `_implements_<mode>_batch_hooks()` where it defines one, else
+    whether it defines a batch method (on the class or, set in `__init__`,
+    `on_train_begin` or `on_epoch_begin`, on the instance)."""
+    implements = getattr(callback, '_implements_%s_batch_hooks' % mode, None)
+    if callable(implements):
+        return bool(implements())
     for name in names:
         if name in callback.__dict__:
             return True
@@ -283,11 +290,11 @@ class CallbackList(object):
                 else (begin,)
             names_end = (end, 'on_batch_end') if mode == 'train' else (end,)
             self._batch_targets[(mode, 'begin')] = [
-                getattr(c, begin) for c in self.callbacks
-                if _overrides(c, names_begin)]
+                (c, begin) for c in self.callbacks
+                if _overrides(c, names_begin, mode)]
             self._batch_targets[(mode, 'end')] = [
-                getattr(c, end) for c in self.callbacks
-                if _overrides(c, names_end)]
+                (c, end) for c in self.callbacks
+                if _overrides(c, names_end, mode)]
 
     def append(self, callback):
         self.callbacks.append(callback)
@@ -305,8 +312,10 @@ class CallbackList(object):
         return bool(self._batch_targets[(mode, when)])
 
     def batch_hook(self, mode, when, batch, logs):
-        for method in self._batch_targets[(mode, when)]:
-            method(batch, logs)
+        # Looked up per call: a callback may replace its batch method
+        # as it goes (tqdm's TqdmCallback makes one per epoch).
+        for callback, name in self._batch_targets[(mode, when)]:
+            getattr(callback, name)(batch, logs)
 
     def _all(self, name, *args):
         for callback in self.callbacks:
@@ -314,6 +323,7 @@ class CallbackList(object):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._all('on_epoch_begin', epoch, logs if logs is not None else {})
+        self._refresh()
 
     def on_epoch_end(self, epoch, logs=None):
         self._all('on_epoch_end', epoch, logs if logs is not None else {})
@@ -344,6 +354,7 @@ class CallbackList(object):
 
     def on_train_begin(self, logs=None):
         self._all('on_train_begin', logs if logs is not None else {})
+        self._refresh()
 
     def on_train_end(self, logs=None):
         self._all('on_train_end', logs if logs is not None else {})
@@ -471,7 +482,9 @@ class ProgbarLogger(Callback):
         if not self.verbose:
             return
         from .utils import io_utils
-        io_utils.print_msg('Epoch %d/%d' % (epoch + 1, self.epochs))
+        if self.epochs > 1 or not K.common.is_tf_keras():
+            # tf.keras leaves out the 'Epoch 1/1' line of a one-epoch fit.
+            io_utils.print_msg('Epoch %d/%d' % (epoch + 1, self.epochs))
         if not K.common.is_tf_keras():
             self._keras2_epoch_begin()
             return

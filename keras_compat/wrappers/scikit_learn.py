@@ -6,6 +6,7 @@ fit/predict/predict_proba/score, are taken from the estimator's
 parameters."""
 import copy
 import types
+import warnings
 
 import numpy as np
 
@@ -18,13 +19,12 @@ from ..models import Sequential
 try:
     # With scikit-learn installed the wrappers are real estimators (current
     # scikit-learn versions require `__sklearn_tags__` from BaseEstimator).
+    # Like Keras's wrappers they are neither classifiers nor regressors to
+    # scikit-learn (`is_classifier` is False, so an integer `cv` splits
+    # with KFold, not StratifiedKFold) unless `_estimator_type` is set.
     from sklearn.base import BaseEstimator as _Estimator
-    from sklearn.base import ClassifierMixin, RegressorMixin
-    _CLASSIFIER_BASES = (ClassifierMixin,)
-    _REGRESSOR_BASES = (RegressorMixin,)
 except ImportError:
     _Estimator = object
-    _CLASSIFIER_BASES = _REGRESSOR_BASES = ()
 
 
 def _is_categorical_crossentropy(loss):
@@ -43,13 +43,44 @@ def _one_hot_for_categorical_crossentropy(loss, y):
     return y
 
 
+def _warn_deprecated(wrapper):
+    """tf.keras 2.7+'s DeprecationWarning on making a wrapper."""
+    name = ('KerasClassifier' if isinstance(wrapper, KerasClassifier)
+            else 'KerasRegressor' if isinstance(wrapper, KerasRegressor)
+            else None)
+    if name:
+        warnings.warn(
+            name + ' is deprecated, use Sci-Keras '
+            '(https://github.com/adriangb/scikeras) instead. See '
+            'https://www.adriangb.com/scikeras/stable/migration.html for '
+            'help migrating.', DeprecationWarning, stacklevel=3)
+
+
 class BaseWrapper(_Estimator):
     """Common behaviour of the scikit-learn wrappers."""
 
     def __init__(self, build_fn=None, **sk_params):
+        if common.is_tf_keras():
+            _warn_deprecated(self)
         self.build_fn = build_fn
         self.sk_params = sk_params
         self.check_params(sk_params)
+
+    def __sklearn_tags__(self):
+        """scikit-learn's tags: those of any estimator, with the
+        estimator type that `_estimator_type` names (a classifier for
+        `VotingClassifier` once a script sets it to 'classifier')."""
+        tags = super(BaseWrapper, self).__sklearn_tags__()
+        kind = getattr(self, '_estimator_type', None)
+        if kind in ('classifier', 'regressor'):
+            from sklearn.utils import ClassifierTags, RegressorTags
+            tags.estimator_type = kind
+            tags.target_tags.required = True
+            if kind == 'classifier':
+                tags.classifier_tags = ClassifierTags()
+            else:
+                tags.regressor_tags = RegressorTags()
+        return tags
 
     def check_params(self, params):
         """Rejects parameters that neither build_fn nor the model's
@@ -117,7 +148,7 @@ class BaseWrapper(_Estimator):
         return res
 
 
-class KerasClassifier(*(_CLASSIFIER_BASES + (BaseWrapper,))):
+class KerasClassifier(BaseWrapper):
     """A scikit-learn classifier around a Keras model."""
 
     def fit(self, x, y, sample_weight=None, **kwargs):
@@ -134,11 +165,21 @@ class KerasClassifier(*(_CLASSIFIER_BASES + (BaseWrapper,))):
             kwargs['sample_weight'] = sample_weight
         return super(KerasClassifier, self).fit(x, y, **kwargs)
 
+    def _predict_args(self, fn, kwargs):
+        """Keras 2.3 predicts with the sk_params `fn` accepts; tf.keras
+        with the call's arguments alone (its `predict` default verbosity
+        shows a progress bar)."""
+        if common.is_tf_keras():
+            return kwargs
+        return self.filter_sk_params(fn, kwargs)
+
     def predict(self, x, **kwargs):
         """Class labels for the samples."""
-        kwargs = self.filter_sk_params(Sequential.predict_classes, kwargs)
-        proba = self.model.predict(x, **{k: v for k, v in kwargs.items()
-                                         if k in ('batch_size', 'verbose')})
+        kwargs = self._predict_args(Sequential.predict_classes, kwargs)
+        if not common.is_tf_keras():
+            kwargs = {k: v for k, v in kwargs.items()
+                      if k in ('batch_size', 'verbose')}
+        proba = self.model.predict(x, **kwargs)
         if proba.shape[-1] > 1:
             classes = proba.argmax(axis=-1)
         else:
@@ -147,7 +188,7 @@ class KerasClassifier(*(_CLASSIFIER_BASES + (BaseWrapper,))):
 
     def predict_proba(self, x, **kwargs):
         """Class probabilities, one column per class."""
-        kwargs = self.filter_sk_params(Sequential.predict, kwargs)
+        kwargs = self._predict_args(Sequential.predict, kwargs)
         probs = self.model.predict(x, **kwargs)
         if probs.shape[1] == 1:
             probs = np.hstack([1 - probs, probs])
@@ -169,7 +210,7 @@ class KerasClassifier(*(_CLASSIFIER_BASES + (BaseWrapper,))):
                          '`model.compile()` method.')
 
 
-class KerasRegressor(*(_REGRESSOR_BASES + (BaseWrapper,))):
+class KerasRegressor(BaseWrapper):
     """A scikit-learn regressor around a Keras model: `predict` gives the
     outputs without their length-1 axes, `score` minus the loss."""
 
