@@ -42,6 +42,7 @@ from .saving import saved_model_directory as _saved_model_directory
 from . import tensorflow_image_ops as _image_ops
 from . import tensorflow_audio as _audio_ops
 from . import tensorflow_signal as _signal_ops
+from . import tensorflow_print as _print_ops
 from . import tensorflow_sparse_graph as _sparse_graph
 from .tensorflow_internals import BackendKernels as _BackendKernels
 from .tensorflow_module import Module  # noqa: F401
@@ -420,6 +421,12 @@ def _tensorflow_shape_and_dtype_attributes():
         'dims': property(list),
         'is_fully_defined': lambda self: True,
         'num_elements': lambda self: self.numel()}
+    for name in ('concatenate', 'is_compatible_with',
+                 'assert_is_compatible_with', 'merge_with'):
+        # (`x.shape[:-1].concatenate(w.shape[-1:])`, TensorFlow's
+        # log-mel recipe, gives a TensorShape.)
+        shape_attributes[name] = lambda self, other, name=name: getattr(
+            TensorShape(self), name)(other)
     for name, value in shape_attributes.items():
         _add_to_c_type(torch.Size, name, value)
     for name in ('name', 'is_floating', 'is_integer', 'is_unsigned',
@@ -1941,21 +1948,20 @@ def Print(input_, data, message=None, first_n=None, summarize=None,
           name=None):
     """tf.Print: prints `message` and the values of `data` each time the
     result is computed, and returns `input_`."""
+    printed = [0]
+
     def fn(x, *values):
-        shown = [np.asarray(v.detach().cpu()) if isinstance(v, torch.Tensor)
-                 else v for v in values]
-        sys.stderr.write('%s%s\n' % (message or '', shown))
+        if _print_ops.probing():
+            return x
+        if first_n is None or first_n < 0 or printed[0] < first_n:
+            printed[0] += 1
+            sys.stderr.write(_print_ops.print_v1_text(message, values,
+                                                      summarize) + '\n')
         return x
     return _op(fn, 'Print')(input_, *data)
 
 
-def print(*inputs, **kwargs):  # noqa: A001 (TensorFlow's name)
-    output_stream = kwargs.pop('output_stream', sys.stderr)
-    values = [np.asarray(v.detach().cpu()) if isinstance(v, torch.Tensor)
-              else v for v in inputs]
-    stream = output_stream if hasattr(output_stream, 'write') else sys.stderr
-    builtins.print(*values, file=stream, sep=kwargs.get('sep', ' '),
-                   end=kwargs.get('end', '\n'))
+print = _print_ops.print_v2  # noqa: A001 (TensorFlow's name)
 
 
 # ----------------------------------------------------------------- random
@@ -5463,6 +5469,15 @@ def _string_op(name):
 for _name in ('lower', 'upper', 'regex_replace', 'strip', 'length', 'join',
               'split'):
     setattr(strings, _name, _string_op(_name))
+
+
+def _strings_format(template, inputs, placeholder='{}', summarize=3,
+                    name=None):
+    return _print_ops.string_format(template, inputs, placeholder,
+                                    summarize)
+
+
+strings.format = _strings_format
 
 
 class RaggedTensor(object):

@@ -474,8 +474,13 @@ def _moving_average(x, value, momentum):
     return x * momentum + value * (1. - momentum)
 
 
-def print_tensor(x, message=''):
-    print(message, get_value(x))
+def print_tensor(x, message='', summarize=3):
+    """Writes `message` and `x` to standard output as `tf.print` does
+    (`x = [[1.5 2]\n [3 4]]`), and returns `x`."""
+    import sys
+    from .. import tensorflow_print
+    tensorflow_print.print_v2(message, x, output_stream=sys.stdout,
+                              summarize=summarize)
     return x
 
 

@@ -1006,8 +1006,12 @@ class Layer(nn.Module):
             records = self.__dict__.setdefault('_keras_weights', [])
             if any(getattr(self, r.attr, None) is value for r in records):
                 return
+            # (A variable made without a name is TensorFlow's 'Variable'
+            # in both flavours: `self.freq2mel = K.variable(mel_basis)`
+            # is the weight 'mel/Variable:0'.)
             records.append(_WeightRecord(
-                getattr(value, '_keras_name', None) or name, name,
+                getattr(value, '_keras_name', None) or
+                self._unnamed_weight_name(), name,
                 tuple(value.shape), trainable=value.requires_grad,
                 constraint=getattr(value, 'constraint', None)))
             self.__dict__.setdefault('_keras_attribute_weights',
@@ -1090,6 +1094,9 @@ class Layer(nn.Module):
 
     def get_config(self):
         config = {'name': self.name, 'trainable': self.trainable}
+        if common.is_tf_keras():
+            # (tf.keras lists the dtype first, Keras 2 the input shape.)
+            config['dtype'] = self.dtype
         if hasattr(self, 'batch_input_shape'):
             config['batch_input_shape'] = self.batch_input_shape
         config['dtype'] = self.dtype
