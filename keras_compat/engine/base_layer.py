@@ -2921,7 +2921,11 @@ def _probe_value(x):
             '_keras_probing_value' in layer.__dict__:
         return None
     node = layer._inbound_nodes[node_index]
-    if not node.input_tensors:
+    if not node.input_tensors or any(
+            str(getattr(t, 'dtype', None)) == 'string'
+            for t in node.input_tensors):
+        # (Text has no zero tensor to probe with: the tensor's own shape
+        # and dtype stand for it.)
         return None
     inputs = node.input_tensors if len(node.input_tensors) > 1 else \
         node.input_tensors[0]

@@ -339,7 +339,9 @@ class Network(Layer):
             if value not in self._layers:
                 self._layers.append(value)
         if hasattr(type(value), 'update_state') and \
-                hasattr(type(value), 'reset_states'):
+                hasattr(type(value), 'reset_states') and \
+                hasattr(type(value), 'result'):
+            # (A preprocessing layer, updated by adapt(), has no result.)
             # Metric objects of a subclassed model are logged in the order
             # they were created, before the metrics added in call.
             found = self.__dict__.setdefault('_attribute_metrics', [])
@@ -511,7 +513,10 @@ class Network(Layer):
         if self.__dict__.get('_output_keys') is not None:
             return self._keyed_outputs(
                 self._call_in_order(inputs, *args, **kwargs))
-        return self._call_in_order(inputs, *args, **kwargs)
+        outputs = self._call_in_order(inputs, *args, **kwargs)
+        if self.__dict__.get('_deferred_compile') is not None:
+            self._recompile_for_outputs(outputs)
+        return outputs
 
     def _in_input_types(self, inputs):
         """Floating tensors in the floating type of the model's Input they

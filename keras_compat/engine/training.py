@@ -322,6 +322,11 @@ class Model(Network):
                 target_tensors=None, **kwargs):
         """Configures the model for training (see Keras 2's
         `Model.compile`)."""
+        args = dict(optimizer=optimizer, loss=loss, metrics=metrics,
+                    loss_weights=loss_weights,
+                    sample_weight_mode=sample_weight_mode,
+                    weighted_metrics=weighted_metrics,
+                    target_tensors=target_tensors, **kwargs)
         self._init_training_state()
         self.__dict__.pop('_compiled_by_loading', None)
         unknown = set(kwargs) - _ALLOWED_COMPILE_KWARGS
@@ -345,7 +350,7 @@ class Model(Network):
         # Everything is resolved (and a bad name refused) before the
         # model changes: a failing compile leaves it as it was.
         optimizer = _loss_scaled_under_float16(optimizers.get(optimizer))
-        output_names = self._output_names_for_compile(loss)
+        output_names = self._output_names_for_compile(loss, loss_weights)
         loss, loss_weights, metrics, weighted_metrics, sample_weight_mode = (
             self._by_output_name(value) for value in (
                 loss, loss_weights, metrics, weighted_metrics,
@@ -383,6 +388,10 @@ class Model(Network):
         self.__dict__['_update_marks'] = None
         self._is_compiled = True
         self.stop_training = False
+        # A subclassed model compiled before its first call: its outputs
+        # are known once data builds it (see `_recompile_for_outputs`).
+        self.__dict__['_deferred_compile'] = None if (
+            self.built or self._is_graph_network) else args
         if self.built:
             self._prepare_training()
 
@@ -434,13 +443,17 @@ class Model(Network):
             return False
         return True
 
-    def _output_names_for_compile(self, loss=None):
+    def _output_names_for_compile(self, loss=None, loss_weights=None):
         if getattr(self, 'output_names', None):
             return list(self.output_names)
-        if isinstance(loss, (list, tuple)) and len(loss) > 1:
-            # A subclassed model with several outputs: tf.keras names them
-            # by position.
-            return ['output_%d' % (i + 1) for i in range(len(loss))]
+        # A subclassed model with several outputs: Keras names them by
+        # position.
+        count = self.__dict__.get('_call_output_count', 0)
+        for spec in (loss, loss_weights):
+            if isinstance(spec, (list, tuple)) and len(spec) > 1:
+                count = count or len(spec)
+        if count > 1:
+            return ['output_%d' % (i + 1) for i in range(count)]
         layers = [l for l in self._layers]
         return [layers[-1].name] if layers else ['output_1']
 
@@ -832,6 +845,17 @@ class Model(Network):
         if nests:
             self._scope_sublayers(built_before)
         self._after_graph_change()
+
+    def _recompile_for_outputs(self, outputs):
+        """Keras resolves the losses and metrics of a subclassed model
+        compiled before its first call once that call shows its outputs:
+        a call returning a tuple of two gets a loss for each."""
+        args = self.__dict__.pop('_deferred_compile', None)
+        if args is None or not isinstance(outputs, (list, tuple)):
+            return
+        self.__dict__['_call_output_count'] = len(outputs)
+        if len(self._compiled_loss.output_names) != len(outputs):
+            Model.compile(self, **args)
 
     def _standardize_user_data(self, x, y=None, sample_weight=None,
                                class_weight=None, check_array_lengths=True,

@@ -462,7 +462,9 @@ def prepare_loss_weights(output_names, loss_weights=None):
         generic_utils.check_for_unexpected_keys('loss_weights', loss_weights,
                                                 output_names)
         return [loss_weights.get(name, 1.) for name in output_names]
-    if isinstance(loss_weights, list):
+    # tf.keras takes any flat sequence (a tuple too); Keras 2 only a list.
+    if isinstance(loss_weights, list) or (
+            K.common.is_tf_keras() and isinstance(loss_weights, tuple)):
         if len(loss_weights) != len(output_names):
             raise ValueError('When passing a list as loss_weights, it should '
                              'have one entry per model output. The model has '

@@ -916,10 +916,10 @@ class Hashing(Layer):
     (`tf.strings.to_hash_bucket_fast`) or, with a `salt` (an int or two),
     keyed SipHash-2-4 (`to_hash_bucket_strong`), modulo `num_bins`; with
     `mask_value`, that value gets bin 0 and the others hash into bins
-    1..num_bins-1. 'int' gives int64 bins, 'one_hot' / 'multi_hot' /
-    'count' encode them as float rows of num_bins. Float inputs raise, as
-    in tf; string inputs raise NotImplementedError. `sparse=True` is not
-    supported."""
+    1..num_bins-1. String inputs are hashed as their UTF-8 bytes. 'int'
+    gives int64 bins, 'one_hot' / 'multi_hot' / 'count' encode them as
+    float rows of num_bins. Float inputs raise, as in tf. `sparse=True` is
+    not supported."""
 
     def __init__(self, num_bins, mask_value=None, salt=None,
                  output_mode=INT, sparse=False, **kwargs):
@@ -951,10 +951,15 @@ class Hashing(Layer):
                     'salt={}.'.format(salt))
 
     def __call__(self, inputs, *args, **kwargs):
-        _refuse_strings(inputs, 'Hashing')
+        if is_string_data(inputs):
+            return call_on_strings(self, inputs, args, kwargs)
         return super(Hashing, self).__call__(inputs, *args, **kwargs)
 
     def call(self, inputs):
+        if isinstance(inputs, np.ndarray) and inputs.dtype == object:
+            bins = torch.as_tensor(self._hash(inputs), device=K.get_device())
+            return encode_categorical(bins, self.output_mode, self.num_bins,
+                                      self.dtype)
         x = _as_tensor(inputs)
         if x.is_floating_point() or x.dtype == torch.bool:
             from ..tensorflow_compat import errors
@@ -968,13 +973,15 @@ class Hashing(Layer):
                                   self.dtype)
 
     def _hash(self, values):
-        """The bins of an integer numpy array."""
+        """The bins of an integer numpy array, or of an object array of
+        UTF-8 bytes."""
         bins = self.num_bins
         masked = self.mask_value is not None and bins > 1
         if masked:
             bins -= 1
         unique, inverse = np.unique(values, return_inverse=True)
-        strings = [str(v).encode() for v in unique.tolist()]
+        strings = [v if isinstance(v, bytes) else str(v).encode()
+                   for v in unique.tolist()]
         if self.strong_hash:
             hashes = [farmhash.siphash(self.salt, s) % bins
                       for s in strings]
@@ -982,7 +989,10 @@ class Hashing(Layer):
             hashes = farmhash.fingerprint64(strings) % np.uint64(bins)
         out = np.asarray(hashes, np.int64)[inverse].reshape(values.shape)
         if masked:
-            out = np.where(values == self.mask_value, 0, out + 1)
+            mask = self.mask_value
+            if values.dtype == object and isinstance(mask, str):
+                mask = mask.encode('utf-8')
+            out = np.where(values == mask, 0, out + 1)
         return out
 
     def compute_output_shape(self, input_shape):

@@ -16,7 +16,7 @@ from ..engine.base_layer import Layer
 from ..utils import farmhash
 from .lookup import (COUNT, INT, MULTI_HOT, TF_IDF, Hashing, IntegerLookup,
                      StringLookup, adapt_on_strings, call_on_strings,
-                     is_string_data, string_array, _refuse_strings)
+                     is_string_data, string_array)
 from .preprocessing import (ONE_HOT, PreprocessingLayer, _as_tensor,
                             _categorical_output_shape, _check_output_mode,
                             _output_dtype, _refuse_sparse,
@@ -41,10 +41,10 @@ class HashedCrossing(Layer):
     """tf.keras's `HashedCrossing(num_bins, output_mode='int',
     sparse=False)`: two or more integer features of equal shape ([],
     [batch] or [batch, 1]) crossed by `tf.sparse.cross_hashed` (the
-    FingerprintCat64 chain of the values, seeded with 0xDECAFCAFFE) modulo
-    `num_bins`; int64 bins in 'int' mode, float rows of num_bins in
-    'one_hot'. String features raise NotImplementedError (look them up
-    with StringLookup first); `sparse=True` is not supported."""
+    FingerprintCat64 chain of the values, seeded with 0xDECAFCAFFE; a
+    string enters by its Fingerprint64) modulo `num_bins`; int64 bins in
+    'int' mode, float rows of num_bins in 'one_hot'. `sparse=True` is not
+    supported."""
 
     def __init__(self, num_bins, output_mode=INT, sparse=False, **kwargs):
         kwargs = _output_dtype(kwargs, output_mode)
@@ -57,19 +57,21 @@ class HashedCrossing(Layer):
 
     def __call__(self, inputs, *args, **kwargs):
         _check_at_least_two_inputs(inputs)
-        for x in inputs:
-            _refuse_strings(x, 'HashedCrossing')
+        if any(is_string_data(x) for x in inputs):
+            return call_on_strings_and_numbers(self, list(inputs), args,
+                                               kwargs)
         return super(HashedCrossing, self).__call__(
             list(inputs), *args, **kwargs)
 
     def call(self, inputs):
-        tensors = [_as_tensor(x) for x in inputs]
+        tensors = [string_array(x) if is_string_data(x) else _as_tensor(x)
+                   for x in inputs]
         _check_crossing_inputs(tensors)
         shape = tuple(tensors[0].shape)
-        columns = [x.detach().cpu().numpy().reshape(-1) for x in tensors]
+        columns = [x.reshape(-1) if isinstance(x, np.ndarray) else
+                   x.detach().cpu().numpy().reshape(-1) for x in tensors]
         bins = farmhash.cross_hashed(columns, self.num_bins)
-        bins = torch.as_tensor(bins.reshape(shape),
-                               device=tensors[0].device)
+        bins = torch.as_tensor(bins.reshape(shape), device=K.get_device())
         return encode_categorical(bins, self.output_mode, self.num_bins,
                                   self.dtype)
 
@@ -84,6 +86,16 @@ class HashedCrossing(Layer):
                        'output_mode': self.output_mode,
                        'sparse': self.sparse})
         return config
+
+
+def call_on_strings_and_numbers(layer, inputs, args, kwargs):
+    """A layer's call on a list of features some of which are strings:
+    the strings as numpy arrays of bytes, the others as tensors."""
+    values = [string_array(x) if is_string_data(x) else _as_tensor(x)
+              for x in inputs]
+    if not layer.built:
+        layer._maybe_build([(None,) + tuple(v.shape[1:]) for v in values])
+    return layer.call(values, *args, **kwargs)
 
 
 def _check_at_least_two_inputs(inputs):
@@ -108,7 +120,8 @@ def _check_crossing_inputs(tensors):
     if any(tuple(x.shape) != shape for x in tensors[1:]):
         raise ValueError('All `HashedCrossing` inputs should have equal '
                          'shape. Received: inputs={}'.format(tensors))
-    if any(x.is_floating_point() or x.dtype == torch.bool
+    if any(isinstance(x, torch.Tensor) and (
+            x.is_floating_point() or x.dtype == torch.bool)
            for x in tensors):
         raise ValueError(
             'All `HashedCrossing` inputs should have an integer or string '

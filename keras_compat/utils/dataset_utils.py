@@ -45,9 +45,9 @@ def timeseries_dataset_from_array(data, targets, sequence_length,
             seed = np.random.randint(1e6)
         np.random.RandomState(seed).shuffle(starts)
     steps = np.arange(sequence_length) * sampling_rate
-    data = np.asarray(data)[start_index:end_index]
+    data = _as_array(data)[start_index:end_index]
     targets = None if targets is None else \
-        np.asarray(targets)[start_index:end_index]
+        _as_array(targets)[start_index:end_index]
     # Each element: a batch of window starts (one start when unbatched).
     size = batch_size or 1
     groups = [starts[i:i + size] for i in range(0, len(starts), size)]
@@ -62,6 +62,20 @@ def timeseries_dataset_from_array(data, targets, sequence_length,
         labels = torch.as_tensor(targets[group])
         return windows, labels[0] if batch_size is None else labels
     return _dataset_class()._Lazy(len(groups), load)
+
+
+def _as_array(values):
+    """`values` as a numpy array; a Python list as TensorFlow converts
+    it: ints to int32 (int64 when one does not fit), floats to float32."""
+    array = np.asarray(values)
+    if not isinstance(values, (list, tuple)):
+        return array
+    if array.dtype == np.int64 and (not array.size or (
+            array.min() >= -2 ** 31 and array.max() < 2 ** 31)):
+        return array.astype(np.int32)
+    if array.dtype == np.float64:
+        return array.astype(np.float32)
+    return array
 
 
 def _check_timeseries_arguments(data, sampling_rate, sequence_stride,
