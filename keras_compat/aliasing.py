@@ -182,6 +182,34 @@ class KerasPreprocessingAliasFinder(importlib.abc.MetaPathFinder,
         return None
 
 
+class HorovodAliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Serves Horovod's Keras and TensorFlow APIs (`horovod.keras`,
+    `horovod.tensorflow[.keras]`) from keras_compat's `horovod` package,
+    on torch.distributed; the `horovod` package itself too, where Horovod
+    is not installed (an installed one's other modules stay its own)."""
+
+    _SERVED = ('horovod.keras', 'horovod.tensorflow', 'horovod._keras')
+
+    def find_spec(self, fullname, path=None, target=None):
+        name = 'horovod'
+        if fullname == name:
+            if _installed_elsewhere(self, name):
+                return None
+        elif not fullname.startswith(name + '.'):
+            return None
+        elif not any(fullname == s or fullname.startswith(s + '.')
+                     for s in self._SERVED) and \
+                not _is_ours(sys.modules.get(name)):
+            return None
+        return _alias_spec(self, fullname, 'keras_compat.' + fullname)
+
+    def create_module(self, spec):
+        return importlib.import_module(spec._keras_compat_target)
+
+    def exec_module(self, module):
+        return None
+
+
 def _installed_elsewhere(alias_finder, name):
     """Whether a finder other than keras_compat's finds module `name`."""
     for finder in sys.meta_path:
@@ -318,6 +346,8 @@ def install_as_keras():
     if not any(isinstance(f, KerasPreprocessingAliasFinder)
                for f in sys.meta_path):
         sys.meta_path.insert(0, KerasPreprocessingAliasFinder())
+    if not any(isinstance(f, HorovodAliasFinder) for f in sys.meta_path):
+        sys.meta_path.insert(0, HorovodAliasFinder())
     import keras_compat
     sys.modules['keras'] = keras_compat
     _numpy_of_any_tensor()

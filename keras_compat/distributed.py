@@ -53,7 +53,10 @@ def world_size():
 
 def is_active():
     """True when running as one of several torchrun processes, or as a
-    task of a TF_CONFIG cluster that `join_cluster` joined."""
+    task of a TF_CONFIG cluster that `join_cluster` joined (and not after
+    `train_independently`)."""
+    if _STATE.get('independent'):
+        return False
     if _STATE.get('cluster') is not None and not _launched_by_torchrun():
         return True
     return world_size() > 1 and 'RANK' in os.environ
@@ -197,6 +200,15 @@ def join_cluster(cluster):
         return
     _STATE['cluster'] = cluster
     initialize()
+
+
+def train_independently():
+    """Makes every process train as a program of its own, as under
+    Horovod (`hvd.init()`): `fit` neither splits the batches nor wraps the
+    model in DistributedDataParallel, every callback runs on every
+    process, and `is_active()` is False from now on. The process group,
+    if any, stays for the collectives the program asks for."""
+    _STATE['independent'] = True
 
 
 def _attempt_store():

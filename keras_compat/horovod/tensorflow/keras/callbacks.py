@@ -1,0 +1,5 @@
+"""`horovod.tensorflow.keras.callbacks`: Horovod's Keras callbacks."""
+from ..._keras.callbacks import (BroadcastGlobalVariablesCallback,  # noqa
+                                MetricAverageCallback,
+                                LearningRateScheduleCallback,
+                                LearningRateWarmupCallback)
