@@ -19,6 +19,7 @@ from . import utils, layers, models, engine, legacy  # noqa: E402
 from . import preprocessing, datasets, wrappers, applications  # noqa: E402
 from . import mixed_precision  # noqa: E402
 from . import experimental  # noqa: E402
+from . import estimator  # noqa: E402  (tf.keras.estimator)
 from .models import Sequential, Model  # noqa: E402
 from .layers import Input  # noqa: E402
 from .aliasing import install_as_keras  # noqa: E402

@@ -361,7 +361,9 @@ def _numpy_of_any_tensor():
     loss so) works on a tensor that records gradients, as on TensorFlow's
     tensors, instead of torch's error. In a Keras program's own code the
     array is a copy, as TensorFlow's immutable tensors give it
-    (`x = img.numpy(); x /= 2.0` leaves `img` as it was)."""
+    (`x = img.numpy(); x /= 2.0` leaves `img` as it was), and a scalar's
+    is a numpy scalar (`np.int64(3)`, hashable: `Counter.update([label
+    .numpy()])`, `set(x.numpy() for x in ds)`)."""
     import torch
     from .backend import immutable
     original = torch.Tensor.numpy
@@ -373,7 +375,7 @@ def _numpy_of_any_tensor():
             self = self.detach()
         array = original(self, *args, **kwargs)
         if not immutable.is_library_code(sys._getframe(1).f_code):
-            array = array.copy()
+            array = array[()] if array.ndim == 0 else array.copy()
         return array
     numpy._keras_compat = True
     numpy.__doc__ = original.__doc__

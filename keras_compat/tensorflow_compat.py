@@ -41,6 +41,7 @@ from . import tensorflow_gfile as _gfile_module
 from .saving import saved_model_directory as _saved_model_directory
 from . import tensorflow_image_ops as _image_ops
 from . import tensorflow_audio as _audio_ops
+from . import tensorflow_file_ops as _file_ops
 from . import tensorflow_signal as _signal_ops
 from . import tensorflow_print as _print_ops
 from . import tensorflow_sparse_graph as _sparse_graph
@@ -82,8 +83,10 @@ def _op(fn, name=None):
     keras.backend functions do; arrays become tensors, as TensorFlow
     converts them."""
     def on_tensors(*args, **kwargs):
+        # (Arrays of strings stay numpy: torch has no string tensors.)
         return fn(*[torch.as_tensor(a, device=K.get_device())
-                    if isinstance(a, np.ndarray) else a for a in args],
+                    if isinstance(a, np.ndarray) and a.dtype.kind not in
+                    'OSU' else a for a in args],
                   **kwargs)
     on_tensors.__name__ = name or fn.__name__
     return _ops._symbolic_aware(on_tensors)
@@ -245,6 +248,11 @@ def _tensor_shape_methods():
         torch.Tensor.set_shape = set_shape
     if not hasattr(torch.Tensor, 'get_shape'):
         torch.Tensor.get_shape = lambda self: TensorShape(tuple(self.shape))
+    if not hasattr(torch.Tensor, 'eval'):
+        # TF1's `tensor.eval()` in a session (`z = 2*(a - b) + c` of
+        # constants in a `tf.Graph()`): its value as a numpy array.
+        torch.Tensor.eval = lambda self, feed_dict=None, session=None: \
+            _run(self, feed_dict or {})
     # tf.Variable's `trainable` and `assign*` on a layer's state tensors
     # (BatchNormalization's moving statistics) and other tensors standing
     # for variables; Keras variables and weight views have their own.
@@ -793,6 +801,10 @@ class Variable(metaclass=_VariableMeta):
                 dtype=None, **kwargs):
         if callable(initial_value):
             initial_value = initial_value()
+        if dtype is None and not isinstance(initial_value, torch.Tensor):
+            # TensorFlow's dtype for the value: int32 for Python ints,
+            # float32 for Python floats, an array's own dtype.
+            dtype = _default_dtype(initial_value)
         variable = K.variable(initial_value, dtype=dtype, name=name)
         if not trainable:
             variable.requires_grad_(False)
@@ -851,6 +863,14 @@ def _default_dtype(value):
 
 
 def placeholder(dtype, shape=None, name=None):
+    """TF1's placeholder of a known rank (`shape=[None, 784]`, `shape=()`
+    for a scalar)."""
+    if shape is None:
+        raise NotImplementedError(
+            'tf.placeholder(shape=None): a placeholder of unknown rank is '
+            'not supported (graph shapes are inferred when ops are built). '
+            'Give its shape: shape=() for a scalar, shape=[None] for a '
+            'vector of any length, shape=[None, n] for a batch.')
     return K.placeholder(shape=shape, dtype=_ops.dtype_name(
         _ops.torch_dtype(dtype)), name=name)
 
@@ -2553,6 +2573,10 @@ image.random_crop = random_crop = _random_crop
 image.random_flip_left_right = _random_flip(-2)
 image.random_flip_up_down = _random_flip(-3)
 image.total_variation = _total_variation
+for _name in ('adjust_brightness', 'adjust_contrast', 'adjust_gamma',
+              'random_brightness', 'random_contrast', 'central_crop', 'rot90',
+              'grayscale_to_rgb'):
+    setattr(image, _name, getattr(_image_ops, _name))
 
 
 def _psnr(a, b, max_val, name=None):
@@ -2711,12 +2735,13 @@ def scatter_nd(indices, updates, shape, name=None):
     return _op(fn, 'scatter_nd')(indices, updates, shape)
 
 
-def py_func(func, inp, Tout, stateful=True, name=None):
+def py_func(func, inp, Tout, stateful=True, name=None, _tensors=False):
     """Runs a Python function on the numpy values of `inp` (no
-    gradient), as tf.py_func."""
+    gradient), as tf.py_func; `_tensors`: on the tensors themselves, as
+    tf.py_function gives them (`text.numpy()` inside)."""
     def fn(*values):
         arrays = [v.detach().cpu().numpy() if isinstance(v, torch.Tensor)
-                  else v for v in values]
+                  and not _tensors else v for v in values]
         result = func(*arrays)
         several = isinstance(Tout, (list, tuple))
         results = list(result) if several else [result]
@@ -2743,7 +2768,7 @@ def py_function(func, inp, Tout, name=None):
             return func(*arrays)
         except Exception as error:
             raise _py_function_error(error) from error
-    return py_func(guarded, inp, Tout, name=name)
+    return py_func(guarded, inp, Tout, name=name, _tensors=True)
 
 
 _PY_FUNCTION_ERRORS = ((ValueError, 'InvalidArgumentError'),
@@ -3397,8 +3422,12 @@ def _stack_structures(elements):
 def _stacked(column):
     if _is_text(column[0]):
         # (Plain bytes: numpy would read a string scalar's `dtype`.)
-        return np.array([bytes(e) if isinstance(e, bytes) else e
-                         for e in column])
+        # (A batch of bytes is an object array, the stand-in's string
+        # tensor: numpy's fixed-width bytes would drop trailing NULs of
+        # serialized protocol buffers and raw pixels.)
+        values = [bytes(e) if isinstance(e, bytes) else e for e in column]
+        return np.array(values, dtype=object if all(
+            isinstance(v, bytes) for v in values) else None)
     return torch.stack([_t(e) for e in column])
 
 
@@ -3415,12 +3444,51 @@ def _element_array(value):
     if isinstance(value, torch.Tensor):
         return value
     array = np.asarray(value)
-    if array.dtype.kind in 'USO':
+    if array.dtype.kind in 'SU' or array.dtype.kind == 'O' and \
+            _is_text(array.reshape(-1)[0] if array.size else None):
+        # TensorFlow's string tensor: an object array of bytes, whose
+        # elements are scalar string tensors (`numpy()`, `+`).
+        from .layers.lookup import string_array
+        array = string_array(array)
+        flat = np.empty(array.size, object)
+        flat[:] = [_StringScalar(b) for b in array.reshape(-1)]
+        return flat.reshape(array.shape)
+    if array.dtype.kind == 'O':
         return array
+    if not isinstance(value, np.ndarray):
+        # A Python list: TensorFlow's dtype for it (float32, int32).
+        return torch.as_tensor(array.astype(_default_dtype(value)))
     if not array.flags.writeable:
         # pandas columns come as read-only views; torch wants its own copy.
         array = array.copy()
     return torch.as_tensor(array)
+
+
+def _map_result(value):
+    """What `Dataset.map` makes of its function's result: a list is a
+    tuple of components (tf.data does not stack it)."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _shuffled_positions(step, count):
+    """The order a dataset's shuffle step gives this pass: the same for
+    every pass with reshuffle_each_iteration=False; else a new one, drawn
+    from the seed and the pass number when seeded."""
+    seed, reshuffle, state = step[1], step[2], step[3]
+    if not reshuffle:
+        return np.random.RandomState(state[0]).permutation(count)
+    if seed is None:
+        return np.random.permutation(count)
+    state[1] += 1
+    return np.random.RandomState(
+        (seed + state[1] - 1) % (2 ** 32)).permutation(count)
+
+
+def _varies_per_pass(steps):
+    """Whether passes over a pipeline of `steps` may differ: it
+    reshuffles, or maps (random augmentation)."""
+    return any(step[0] == 'map' or step[0] == 'shuffle' and step[2]
+               for step in steps)
 
 
 def _call_on(fn, element):
@@ -3561,6 +3629,18 @@ class _StringScalar(bytes):
 
     def numpy(self):
         return bytes(self)
+
+    def __add__(self, other):
+        # (`folder + '/' + name`: TensorFlow joins strings and string
+        # tensors into a string tensor.)
+        if isinstance(other, (str, bytes)):
+            return _StringScalar(bytes(self) + _as_bytes(other))
+        return NotImplemented
+
+    def __radd__(self, other):
+        if isinstance(other, (str, bytes)):
+            return _StringScalar(_as_bytes(other) + bytes(self))
+        return NotImplemented
 
 
 def _as_bytes(value):
@@ -3966,7 +4046,16 @@ def _datasets_module():
 
         def shuffle(self, buffer_size, seed=None,
                     reshuffle_each_iteration=True):
-            return self._with(('shuffle', seed))
+            """The elements in random order: a new order each pass
+            (each epoch, each repetition of a later `repeat`), or with
+            `reshuffle_each_iteration=False` one order kept for every
+            pass and every dataset made from this one (a `take`/`skip`
+            split stays disjoint)."""
+            fixed = seed if seed is not None else \
+                int(np.random.randint(2 ** 31 - 1))
+            return self._with(('shuffle', seed,
+                               builtins.bool(reshuffle_each_iteration),
+                               [fixed, 0]))
 
         def batch(self, batch_size, drop_remainder=False, **kwargs):
             return self._with(('batch', int(batch_size), drop_remainder))
@@ -4037,8 +4126,10 @@ def _datasets_module():
                     open_axis = False
             return open_axis
 
-        def cache(self, filename=''):
-            return self
+        def cache(self, filename='', name=None):
+            """The elements of the first full pass, kept (in memory, or
+            in the files `filename` names) and read by later passes."""
+            return self._with(_data_files.cache_step(filename))
 
         def prefetch(self, buffer_size):
             return self
@@ -4051,7 +4142,7 @@ def _datasets_module():
             without end)."""
             items = list(self._source())
             endless = False
-            for step in self._steps:
+            for index, step in builtins.enumerate(self._steps):
                 kind = step[0]
                 if endless and kind == 'take' and step[1] >= 0 and items:
                     # Taking from an endless repeat: the passes cycle.
@@ -4062,16 +4153,14 @@ def _datasets_module():
                 if kind == 'repeat' and step[1] in (None, -1):
                     endless = True
                 if kind == 'map':
-                    items = [step[1](*e) if isinstance(e, tuple)
-                             else step[1](e) for e in items]
+                    items = [_map_result(step[1](*e) if isinstance(e, tuple)
+                                         else step[1](e)) for e in items]
                 elif kind == 'filter':
                     items = [e for e in items if builtins.bool(
                         step[1](*e) if isinstance(e, tuple) else step[1](e))]
                 elif kind == 'shuffle':
-                    generator = np.random.RandomState(step[1]) \
-                        if step[1] is not None else np.random
                     items = [items[i] for i in
-                             generator.permutation(len(items))]
+                             _shuffled_positions(step, len(items))]
                 elif kind == 'batch':
                     size, drop = step[1], step[2]
                     if endless and items:
@@ -4087,12 +4176,22 @@ def _datasets_module():
                 elif kind == 'repeat':
                     # (A pass, repeated `count` times; an endless repeat is
                     # one pass that fit's steps_per_epoch cycles through.)
-                    items = items * (1 if step[1] in (None, -1)
-                                     else int(step[1]))
+                    times = 1 if step[1] in (None, -1) else int(step[1])
+                    if times > 1 and _varies_per_pass(self._steps[:index]):
+                        # Each repetition reads the input again, as
+                        # tf.data does: shuffled anew, mapped anew.
+                        again = Dataset(self._source, self._steps[:index])
+                        items = items + [
+                            e for _ in builtins.range(times - 1)
+                            for e in again._pass()[0]]
+                    else:
+                        items = items * times
                 elif kind == 'take':
                     items = items if step[1] < 0 else items[:step[1]]
                 elif kind == 'shard':
                     items = items[step[2]::step[1]]
+                elif kind == 'cache':
+                    items = _data_files.cached_items(step, items, endless)
                 elif kind == 'process_share':
                     count = len(items)
                     items = _process_pieces(items, *step[1:4])
@@ -4207,8 +4306,8 @@ def _datasets_module():
             indices = self._indices()
             element = self._load(indices[index % len(indices)])
             for fn in self._maps:
-                element = fn(*element) if isinstance(element, tuple) \
-                    else fn(element)
+                element = _map_result(fn(*element) if isinstance(
+                    element, tuple) else fn(element))
             return element
 
         def __iter__(self):
@@ -4272,7 +4371,7 @@ def _text(value):
 def _read_file(filename, name=None):
     """The file's bytes (TensorFlow's string tensor, as Python bytes)."""
     with builtins.open(_text(filename), 'rb') as f:
-        return f.read()
+        return _StringScalar(f.read())
 
 
 def _decode_image(contents, channels=0, dtype=None, name=None,
@@ -4306,6 +4405,10 @@ io.decode_png = io.decode_jpeg = io.decode_bmp = io.decode_gif = \
 image.decode_image = io.decode_image
 image.decode_png = image.decode_jpeg = io.decode_png
 read_file = io.read_file
+io.decode_raw = decode_raw = _file_ops.decode_raw
+io.encode_png = image.encode_png = _file_ops.encode_png
+io.encode_jpeg = image.encode_jpeg = _file_ops.encode_jpeg
+io.write_file = write_file = _file_ops.write_file
 
 
 def is_tensor(x):
@@ -4331,7 +4434,12 @@ def _nest_pack(structure, flat_sequence, expand_composites=False):
 
     def pack(value):
         if isinstance(value, dict):
-            return {key: pack(value[key]) for key in sorted(value)}
+            # (Leaves in sorted key order; the dict keeps its own order
+            # and type, as TensorFlow's nest packs them.)
+            packed = {key: pack(value[key]) for key in sorted(value)}
+            kind = type(value) if type(value) in (
+                dict, collections.OrderedDict) else dict
+            return kind((key, packed[key]) for key in value)
         if isinstance(value, (list, tuple)):
             return type(value)(pack(v) for v in value)
         return next(leaves)
@@ -4355,7 +4463,8 @@ from . import tensorflow_records as _records  # noqa: E402
 data.TFRecordDataset = _records.tfrecord_dataset(data.Dataset, _file_names,
                                                  _interleaved)
 for _name in ('TFRecordWriter', 'TFRecordOptions', 'FixedLenFeature',
-              'VarLenFeature', 'parse_single_example', 'parse_example',
+              'VarLenFeature', 'FixedLenSequenceFeature',
+              'parse_single_example', 'parse_example',
               'parse_single_sequence_example'):
     setattr(io, _name, getattr(_records, _name))
 data.Dataset.list_files = staticmethod(
@@ -4375,6 +4484,8 @@ data.experimental.AutoShardPolicy = AutoShardPolicy
 data.experimental.DistributeOptions = _Options
 from . import tensorflow_dataset_mix as _dataset_mix  # noqa: E402
 _dataset_mix.install(data)
+from . import tensorflow_data_files as _data_files  # noqa: E402
+_data_files.install(data)
 from . import tensorflow_iterators as _iterators  # noqa: E402
 _iterators.install(data)
 
@@ -5096,6 +5207,7 @@ def _function(func=None, input_signature=None, autograph=True, **kwargs):
     @functools.wraps(func)
     def traced(*args, **kwargs):
         if input_signature is not None:
+            args = _bound_to_signature(input_signature, args)
             _check_signature(input_signature, args)
         return _immutable.call_user(func, *_arrays_as_tensors(args),
                                     **_arrays_as_tensors(kwargs))
@@ -5121,6 +5233,21 @@ def _signature_key(args, kwargs):
         return repr(value)
     return (tuple(key(a) for a in args),
             tuple(sorted((k, key(v)) for k, v in kwargs.items())))
+
+
+def _bound_to_signature(signature, args):
+    """The arguments as tensors of their TensorSpec's dtype, as
+    TensorFlow converts Python lists and numbers given for a spec."""
+    bound = []
+    for index, value in builtins.enumerate(args):
+        spec = signature[index] if index < len(signature) else None
+        dtype = getattr(spec, 'dtype', None)
+        if isinstance(spec, TensorSpec) and dtype is not None and \
+                isinstance(value, (list, tuple, int, float, np.ndarray)) \
+                and _dtype_name_of(dtype) != 'string':
+            value = convert_to_tensor(value, dtype=dtype)
+        bound.append(value)
+    return tuple(bound)
 
 
 def _check_signature(signature, args):
@@ -6663,6 +6790,9 @@ def __getattr__(name):
     if name == 'feature_column':
         from . import feature_column
         return feature_column
+    if name == 'estimator':
+        from . import estimator
+        return estimator
     if name in _SUMMARY_PROTO_NAMES:
         return _summary_proto_class(name)
     raise AttributeError(

@@ -312,3 +312,94 @@ def extract_patches(images, sizes, strides, rates, padding, name=None):
     patches = patches.permute(0, 3, 4, 2, 1).reshape(
         batch, out_h, out_w, k_h * k_w * depth)
     return patches.to(images.dtype)
+
+
+# ------------------------------------------------- colour and geometry
+def _as_float(image):
+    """(image as float32, or as itself when float16/32; its dtype), as
+    TensorFlow's adjust_* operations work."""
+    from .tensorflow_compat import _convert_image_dtype
+    image = _tensor(image)
+    if image.dtype in (torch.float16, torch.float32):
+        return image, image.dtype
+    return _convert_image_dtype(image, 'float32'), image.dtype
+
+
+def _back_to(image, dtype):
+    from .tensorflow_compat import _convert_image_dtype
+    return _convert_image_dtype(image, dtype, saturate=True)
+
+
+def adjust_brightness(image, delta):
+    """`tf.image.adjust_brightness`: `delta` added to the image in float
+    (integer images scaled to [0, 1] first), converted back to its type
+    with saturation."""
+    values, dtype = _as_float(image)
+    return _back_to(values + float(delta), dtype)
+
+
+def adjust_contrast(images, contrast_factor):
+    """`tf.image.adjust_contrast`: each channel of each image moved away
+    from its mean over height and width, `(x - mean) * factor + mean`,
+    in float, converted back to the image's type with saturation."""
+    values, dtype = _as_float(images)
+    mean = values.mean(dim=(-3, -2), keepdim=True)
+    return _back_to((values - mean) * float(contrast_factor) + mean, dtype)
+
+
+def adjust_gamma(image, gamma=1, gain=1):
+    """`tf.image.adjust_gamma`: `gain * x ** gamma` on [0, 1] values
+    (integer images scaled and converted back)."""
+    values, dtype = _as_float(image)
+    return _back_to(gain * values ** gamma, dtype)
+
+
+def random_brightness(image, max_delta, seed=None):
+    """`tf.image.random_brightness`: adjust_brightness by a delta drawn
+    uniformly from [-max_delta, max_delta)."""
+    if max_delta < 0:
+        raise ValueError('max_delta must be non-negative.')
+    delta = (torch.rand(()) * 2 - 1) * max_delta
+    return adjust_brightness(image, float(delta))
+
+
+def random_contrast(image, lower, upper, seed=None):
+    """`tf.image.random_contrast`: adjust_contrast by a factor drawn
+    uniformly from [lower, upper)."""
+    if upper <= lower:
+        raise ValueError('upper must be > lower.')
+    if lower < 0:
+        raise ValueError('lower must be non-negative.')
+    factor = lower + torch.rand(()) * (upper - lower)
+    return adjust_contrast(image, float(factor))
+
+
+def central_crop(image, central_fraction):
+    """`tf.image.central_crop`: the centre of each image keeping
+    `central_fraction` of its height and width (TensorFlow's offsets:
+    `int((size - size * fraction) / 2)` on each side)."""
+    if central_fraction <= 0.0 or central_fraction > 1.0:
+        raise ValueError('central_fraction must be within (0, 1]')
+    images, single = _batched(image)
+    if central_fraction == 1.0:
+        return images[0] if single else images
+    height, width = images.shape[1], images.shape[2]
+    top = int((height - height * central_fraction) / 2)
+    left = int((width - width * central_fraction) / 2)
+    out = images[:, top:height - top, left:width - left]
+    return out[0] if single else out
+
+
+def rot90(image, k=1, name=None):
+    """`tf.image.rot90`: each image rotated counter-clockwise by `k`
+    quarter turns."""
+    image = _tensor(image)
+    axes = (0, 1) if image.dim() == 3 else (1, 2)
+    return torch.rot90(image, int(k) % 4, dims=axes)
+
+
+def grayscale_to_rgb(images, name=None):
+    """`tf.image.grayscale_to_rgb`: the single channel repeated three
+    times."""
+    images = _tensor(images)
+    return images.expand(*images.shape[:-1], 3).clone()

@@ -75,6 +75,36 @@ def _names(module, source, names):
         target, _, own = name.partition('=')
         setattr(module, target, getattr(source, own or target))
 
+def _install_file_io(python, gfile, submodule):
+    """`tensorflow.python.lib.io.file_io`: `tf.io.gfile` under the internal
+    names (`file_exists`, `FileIO`, `recursive_create_dir`, ...)."""
+    python.lib = submodule('python.lib', 'Libraries.')
+    python.lib.io = submodule('python.lib.io', 'File input and output.')
+    file_io = python.lib.io.file_io = submodule('python.lib.io.file_io',
+                                                'Files.')
+    _names(file_io, gfile, [
+        'FileIO=GFile', 'file_exists=exists', 'file_exists_v2=exists',
+        'is_directory=isdir', 'is_directory_v2=isdir',
+        'create_dir=mkdir', 'create_dir_v2=mkdir',
+        'recursive_create_dir=makedirs', 'recursive_create_dir_v2=makedirs',
+        'list_directory=listdir', 'list_directory_v2=listdir',
+        'get_matching_files=glob', 'get_matching_files_v2=glob',
+        'delete_file=remove', 'delete_file_v2=remove',
+        'delete_recursively=rmtree', 'delete_recursively_v2=rmtree',
+        'copy=copy', 'copy_v2=copy', 'rename=rename', 'rename_v2=rename',
+        'stat=stat', 'stat_v2=stat', 'walk=walk', 'walk_v2=walk'])
+
+    def read_file_to_string(filename, binary_mode=False):
+        with gfile.GFile(filename, 'rb' if binary_mode else 'r') as f:
+            return f.read()
+
+    def write_string_to_file(filename, file_content):
+        with gfile.GFile(filename, 'w') as f:
+            f.write(file_content)
+    file_io.read_file_to_string = read_file_to_string
+    file_io.write_string_to_file = write_string_to_file
+
+
 
 def install(python, tf, submodule):
     """Adds the modules above under the stand-in's `tensorflow.python`."""
@@ -109,7 +139,8 @@ def install(python, tf, submodule):
     ops.parsing_ops = submodule('python.ops.parsing_ops', 'tf.Example '
                                 'parsing.')
     _names(ops.parsing_ops, tf.io, ['parse_single_example', 'parse_example',
-                                    'FixedLenFeature', 'VarLenFeature'])
+                                    'FixedLenFeature', 'VarLenFeature',
+                                    'FixedLenSequenceFeature'])
     ops.summary_ops_v2 = submodule('python.ops.summary_ops_v2',
                                    'TensorBoard summaries.')
     _names(ops.summary_ops_v2, tf.summary,
@@ -132,6 +163,7 @@ def install(python, tf, submodule):
     _deprecation.silence = _Silence
     python.platform = submodule('python.platform', 'Platform utilities.')
     python.platform.tf_logging = tf.logging
+    _install_file_io(python, tf.io.gfile, submodule)
     python.eager.backprop = submodule('python.eager.backprop', 'Gradients.')
     python.eager.backprop.GradientTape = tf.GradientTape
     python.eager.def_function = submodule('python.eager.def_function',

@@ -363,20 +363,39 @@ FixedLenFeature.__doc__ = ('`tf.io.FixedLenFeature(shape, dtype, '
                            'default_value=None)`.')
 VarLenFeature = collections.namedtuple('VarLenFeature', ['dtype'])
 VarLenFeature.__doc__ = '`tf.io.VarLenFeature(dtype)`.'
+FixedLenSequenceFeature = collections.namedtuple(
+    'FixedLenSequenceFeature',
+    ['shape', 'dtype', 'allow_missing', 'default_value'])
+FixedLenSequenceFeature.__new__.__defaults__ = (False, None)
+FixedLenSequenceFeature.__doc__ = (
+    '`tf.io.FixedLenSequenceFeature(shape, dtype, allow_missing=False, '
+    'default_value=None)`: a variable number of `shape` items, parsed as '
+    'a dense tensor (padded with `default_value` in a batch).')
+_LIST_OF = {'string': 'bytes_list', 'int64': 'int64_list',
+            'float32': 'float_list'}
+_TYPE_NAMES = {'bytes_list': 'string', 'int64_list': 'int64',
+               'float_list': 'float'}
+
+
+def _invalid(message):
+    from .tensorflow_compat import errors
+    return errors.InvalidArgumentError(None, None, message)
 
 
 def _dtype_name(dtype):
     return getattr(dtype, 'name', None) or str(dtype)
 
 
-def _values(feature, dtype_name):
+def _values(feature, dtype_name, key=None):
     if feature is None:
         return None
-    if dtype_name == 'string':
-        return list(feature.bytes_list.value)
-    if dtype_name == 'int64':
-        return list(feature.int64_list.value)
-    return list(feature.float_list.value)
+    kind = _LIST_OF.get(dtype_name, 'float_list')
+    found = feature.WhichOneof('kind')
+    if found is not None and found != kind:
+        raise _invalid('Key: %s.  Data types don\'t match. Data type: %s '
+                       'but expected type: %s' % (key, _TYPE_NAMES[found],
+                                                  _TYPE_NAMES[kind]))
+    return list(getattr(feature, kind).value)
 
 
 def _as_tensor(values, dtype_name, shape):
@@ -393,19 +412,51 @@ def _as_tensor(values, dtype_name, shape):
 def _fixed(feature, description, key):
     name = _dtype_name(description.dtype)
     shape = tuple(int(d) for d in description.shape)
-    values = _values(feature, name)
+    values = _values(feature, name, key)
     if not values:
         if description.default_value is None:
-            raise ValueError('Feature: %s (data type: %s) is required but '
-                             'could not be found.' % (key, name))
+            raise _invalid('Feature: %s (data type: %s) is required but '
+                           'could not be found.' % (key, name))
         values = np.broadcast_to(np.asarray(
             description.default_value, dtype=object if name == 'string'
             else name), shape).ravel().tolist()
     if len(values) != int(np.prod(shape)):
-        raise ValueError('Key: %s. Can\'t parse serialized Example: '
-                         'expected %d values, got %d.'
-                         % (key, int(np.prod(shape)), len(values)))
+        raise _invalid('Key: %s.  Can\'t parse serialized Example: '
+                       'expected %d values, got %d.'
+                       % (key, int(np.prod(shape)), len(values)))
     return _as_tensor(values, name, shape)
+
+
+def _sequence_rows(feature, description, key):
+    """The values of a FixedLenSequenceFeature, as a list of items of
+    `description.shape` (none when the feature is missing)."""
+    if not description.allow_missing:
+        raise ValueError('Unsupported: FixedLenSequenceFeature requires '
+                         'allow_missing to be True.')
+    name = _dtype_name(description.dtype)
+    values = _values(feature, name, key) or []
+    stride = int(np.prod([int(d) for d in description.shape]))
+    if stride == 0 or len(values) % stride:
+        raise _invalid('Error while parsing feature with key %s: number of '
+                       'elements should be divisible by %d, found %d '
+                       'instead' % (key, stride, len(values)))
+    return [values[i:i + stride]
+            for i in builtins.range(0, len(values), stride)]
+
+
+def _sequence(rows, description, length):
+    """A dense (length,) + shape tensor of `rows`, padded with the
+    feature's default value (0 or b'' when it has none)."""
+    name = _dtype_name(description.dtype)
+    shape = tuple(int(d) for d in description.shape)
+    fill = description.default_value
+    if fill is None:
+        fill = b'' if name == 'string' else 0
+    stride = int(np.prod(shape))
+    pad = [fill] * stride
+    values = [v for row in rows for v in row] + \
+        pad * (length - len(rows))
+    return _as_tensor(values, name, (length,) + shape)
 
 
 def _string_scalar(tensor):
@@ -434,8 +485,11 @@ def _parse_features(features, descriptions):
         feature = features.feature.get(key)
         if isinstance(description, VarLenFeature):
             name = _dtype_name(description.dtype)
-            sparse = _sparse([_values(feature, name) or []], name)
+            sparse = _sparse([_values(feature, name, key) or []], name)
             parsed[key] = _vector(sparse)
+        elif isinstance(description, FixedLenSequenceFeature):
+            rows = _sequence_rows(feature, description, key)
+            parsed[key] = _sequence(rows, description, len(rows))
         else:
             parsed[key] = _string_scalar(_fixed(feature, description, key))
     return parsed
@@ -474,8 +528,13 @@ def parse_example(serialized, features, example_names=None, name=None):
         name_ = _dtype_name(description.dtype)
         if isinstance(description, VarLenFeature):
             parsed[key] = _sparse(
-                [_values(e.features.feature.get(key), name_) or []
+                [_values(e.features.feature.get(key), name_, key) or []
                  for e in examples], name_)
+            continue
+        if isinstance(description, FixedLenSequenceFeature):
+            rows = [_sequence_rows(e.features.feature.get(key), description,
+                                   key) for e in examples]
+            parsed[key] = _stacked_sequences(rows, description)
             continue
         columns = [_fixed(e.features.feature.get(key), description, key)
                    for e in examples]
@@ -484,6 +543,17 @@ def parse_example(serialized, features, example_names=None, name=None):
             if name_ == 'string' else torch.stack(columns) if columns \
             else _as_tensor([], name_, shape)
     return parsed
+
+
+def _stacked_sequences(rows, description):
+    """The (batch, longest) + shape tensor of each example's items."""
+    length = max([len(r) for r in rows] + [0])
+    parts = [_sequence(r, description, length) for r in rows]
+    shape = (len(rows), length) + tuple(int(d) for d in description.shape)
+    if _dtype_name(description.dtype) == 'string':
+        return np.array(parts, dtype=object).reshape(shape)
+    return torch.stack(parts) if parts else \
+        _as_tensor([], _dtype_name(description.dtype), shape)
 
 
 def parse_single_sequence_example(serialized, context_features=None,

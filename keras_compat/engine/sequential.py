@@ -135,6 +135,12 @@ class Sequential(Model):
             return
         if input_shape is None:
             raise ValueError('You must provide an `input_shape` argument.')
+        if isinstance(input_shape, dict):
+            # A dict of features (for a first layer such as DenseFeatures):
+            # the model runs its layers in order without a graph, as
+            # tf.keras does.
+            self.built = True
+            return
         # (tf.keras builds a deferred model from its `layers`: a layer
         # added twice runs once.)
         layers = [layer for i, layer in enumerate(self._layers)
