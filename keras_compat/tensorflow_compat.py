@@ -271,20 +271,23 @@ def _tensor_shape_methods():
 
 def _tensor_assign(combine):
     def assign(self, value, use_locking=None, name=None, read_value=True):
+        from .backend import variable_graph
+        target = _sliced_variable(self)
+        if target is None:
+            # A layer's parameter or state tensor: as tf.Variable's
+            # methods (an assign op in a graph program, queued inside a
+            # training step's layer call, else written now).
+            return variable_graph.assigned(self, value, combine)
         with torch.no_grad():
             value = torch.as_tensor(_t(value), dtype=self.dtype,
                                     device=self.device)
-            target = _sliced_variable(self)
-            if target is not None:
-                # `v[0, 1].assign(42)`: writes into the variable itself.
-                variable, index = target
-                with torch._C.DisableTorchFunctionSubclass():
-                    part = variable[index]
-                    variable[index] = value if combine is None \
-                        else combine(part, value)
-                return variable
-            self.copy_(value if combine is None else combine(self, value))
-        return self
+            # `v[0, 1].assign(42)`: writes into the variable itself.
+            variable, index = target
+            with torch._C.DisableTorchFunctionSubclass():
+                part = variable[index]
+                variable[index] = value if combine is None \
+                    else combine(part, value)
+            return variable
     return assign
 
 
@@ -497,7 +500,10 @@ def no_op(name=None):
 
 
 def group(*inputs, **kwargs):
-    return list(inputs)
+    """An operation running `inputs` (updates, assign ops, training
+    operations) whenever it runs; None when fetched."""
+    from .tensorflow_graph_run import GroupOp
+    return GroupOp(inputs, kwargs.get('name'))
 
 
 class _Options(object):

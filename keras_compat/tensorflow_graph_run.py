@@ -45,6 +45,61 @@ class TrainOp(object):
         return '<tf.Operation %r type=NoOp>' % self.name
 
 
+class AssignOp(VariableUpdate):
+    """What `variable.assign(value)`, `assign_add` and `assign_sub`
+    return in a TensorFlow 1 graph program: the assignment, made each
+    time a run fetches it (`session.run(op)`, which gives the new value;
+    `K.function(..., updates=[op])`; `model.add_update(op)`; K.get_value
+    or `op.eval()`, which run it once). `op.op` is its operation, whose
+    runs give None."""
+
+    def __init__(self, variable, value, combine=None, name=None):
+        VariableUpdate.__init__(self, variable, value, combine)
+        self.name = name or {None: 'Assign', torch.add: 'AssignAdd',
+                             torch.sub: 'AssignSub'}.get(combine, 'Assign')
+
+    @property
+    def op(self):
+        return TrainOp(self, self.name)
+
+    @property
+    def graph(self):
+        from . import tensorflow_compat
+        return tensorflow_compat.get_default_graph()
+
+    def eval(self, feed_dict=None, session=None):
+        return run(self, feed_dict)
+
+    def __repr__(self):
+        return '<tf.Tensor %r (assignment of %s)>' % (
+            self.name, getattr(self.variable, 'name', None))
+
+
+class GroupOp(list):
+    """What `tf.group(*inputs)` returns: an operation whose run runs
+    every input (nested lists included) and gives None. It is also the
+    list of its inputs, for the code that reads it as one (a
+    `get_updates` returning `[tf.group(*updates)]`)."""
+
+    type = 'NoOp'
+
+    def __init__(self, inputs, name=None):
+        list.__init__(self, inputs)
+        self.name = name or 'group_deps'
+
+    @property
+    def dependencies(self):
+        leaves = []
+        _flatten(list(self), leaves)
+        return [x for x in leaves if x is not None]
+
+    def run(self, feed_dict=None, session=None):
+        return run(self, feed_dict)
+
+    def __repr__(self):
+        return '<tf.Operation %r type=NoOp>' % self.name
+
+
 class GradientsUpdate(OptimizerUpdate):
     """One optimizer step on gradients given as tensors of the graph
     (`apply_gradients(zip(tf.gradients(...), weights))`), computed in the
@@ -263,7 +318,8 @@ def _flatten(fetches, leaves):
         return (dict, type(fetches),
                 [(key, _flatten(value, leaves))
                  for key, value in fetches.items()])
-    if isinstance(fetches, (list, tuple)):
+    if isinstance(fetches, (list, tuple)) and \
+            not isinstance(fetches, GroupOp):
         return (list, type(fetches),
                 [_flatten(value, leaves) for value in fetches])
     leaves.append(fetches)
@@ -295,7 +351,8 @@ def _classify(leaf):
         return 'op', leaf
     if isinstance(leaf, VariableUpdate):
         return 'assign', leaf
-    if leaf is None or type(leaf).__name__ == '_NoOp':
+    if leaf is None or type(leaf).__name__ == '_NoOp' or \
+            isinstance(leaf, GroupOp):
         return 'none', None
     if isinstance(leaf, torch.Tensor):
         return 'variable', leaf

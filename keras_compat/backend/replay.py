@@ -185,7 +185,13 @@ def _apply(entry):
     entry.done = True
     x, value, mode = entry.target, entry.value, entry.mode
     if mode == _CALL:
-        value()
+        # A whole optimizer step, run as outside any replay: its own
+        # assignments are made as it makes them.
+        previous = activate(None)
+        try:
+            value()
+        finally:
+            activate(previous)
         return
     source = x.__dict__.get('_keras_source')
     if source is not None and source[1].from_keras is not None:

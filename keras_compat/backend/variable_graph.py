@@ -187,17 +187,14 @@ class _VariableMethods(object):
         from . import graph_names
         return graph_names.variable_operation(self)
 
-    def assign(self, value):
-        _assign(self, value, None)
-        return self
+    def assign(self, value, use_locking=None, name=None, read_value=True):
+        return assigned(self, value, None)
 
-    def assign_add(self, delta):
-        _assign(self, delta, torch.add)
-        return self
+    def assign_add(self, delta, use_locking=None, name=None, read_value=True):
+        return assigned(self, delta, torch.add)
 
-    def assign_sub(self, delta):
-        _assign(self, delta, torch.sub)
-        return self
+    def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
+        return assigned(self, delta, torch.sub)
 
 
 def add_assign_methods(tensor):
@@ -211,9 +208,54 @@ def add_assign_methods(tensor):
     return tensor
 
 
-def _assigned(tensor, value, combine):
-    _assign(tensor, value, combine)
-    return tensor
+def _assigned(tensor, value, combine, use_locking=None, name=None,
+              read_value=True):
+    return assigned(tensor, value, combine)
+
+
+def builds_assign_op(value):
+    """Whether `variable.assign(value)` made now is a TensorFlow 1 graph
+    op, run only when a session run, K.function, `add_update` or
+    `get_updates` runs it: its value is a symbolic tensor (a
+    placeholder's expression), or eager execution is off and no model
+    runs (TensorFlow 1: `tf.compat.v1.disable_eager_execution()`, or a
+    program the script runner finds making TF1 sessions or
+    placeholders). While eager execution is on (TensorFlow 2, Keras 2 on
+    TensorFlow 2: `model.optimizer.lr.assign(0.1)`,
+    `w.assign(w - lr * grad)` in a GradientTape loop) it is written at
+    once."""
+    if getattr(value, '_is_keras_symbolic', False):
+        return True
+    return not common.executing_eagerly() and recording()
+
+
+def assigned(variable, value, combine):
+    """tf.Variable's `assign` (`combine` None), `assign_add` (torch.add)
+    and `assign_sub` (torch.sub) on `variable`: the assign op of a graph
+    program (see `builds_assign_op`); inside a `get_updates` step, and
+    inside a graph-mode layer's call in a training step, queued as
+    K.update queues it (tf.keras running eagerly writes it in program
+    order); otherwise written now, returning the variable."""
+    if builds_assign_op(value):
+        from ..tensorflow_graph_run import AssignOp
+        return AssignOp(variable, value, combine)
+    if not idle():
+        from . import ops
+        replay = _replay.current()
+        if replay is not None:
+            return replay.update(variable, current(value),
+                                 _REPLAY_MODES[combine])
+        graph_mode = not (common.is_tf_keras() and
+                          common.executing_eagerly())
+        if graph_mode and (ops._skips_update(variable) or defer_update(
+                variable, torch.as_tensor(current(value)), combine)):
+            return variable
+    _assign(variable, value, combine)
+    return variable
+
+
+# The replay's codes of an assignment, an addition and a subtraction.
+_REPLAY_MODES = {None: 0, torch.add: 1, torch.sub: 2}
 
 
 def _assign(variable, value, combine):

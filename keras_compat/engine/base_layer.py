@@ -253,9 +253,16 @@ class KerasWeightView(torch.Tensor):
     def value(self):
         return self
 
-    def assign(self, value):
-        K.set_value(self, value)
-        return self
+    def assign(self, value, use_locking=None, name=None, read_value=True):
+        return variable_graph.assigned(self, value, None)
+
+    def assign_add(self, delta, use_locking=None, name=None,
+                   read_value=True):
+        return variable_graph.assigned(self, delta, torch.add)
+
+    def assign_sub(self, delta, use_locking=None, name=None,
+                   read_value=True):
+        return variable_graph.assigned(self, delta, torch.sub)
 
     def ref(self):
         """tf.Variable's `ref()`: a hashable reference to the weight, the
