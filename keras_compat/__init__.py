@@ -31,6 +31,13 @@ __all__ = ['backend', 'activations', 'applications', 'initializers',
            'layers', 'models', 'engine', 'Sequential', 'Model', 'Input',
            'install_as_keras']
 
+
+def load_ipython_extension(ipython):
+    """`%load_ext keras_compat` in IPython or Jupyter: `import keras` (and
+    `tensorflow`) in the cells that follow is keras_compat."""
+    from .notebooks import load_ipython_extension as load
+    load(ipython)
+
 # Under torchrun, join the process group now, before the script draws its
 # random data, so that every process starts from rank 0's random state.
 from . import distributed  # noqa: E402

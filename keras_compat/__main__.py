@@ -8,11 +8,15 @@ import traceback
 
 USAGE = """usage: python -m keras_compat run SCRIPT [ARGS...]
        keras-compat run SCRIPT [ARGS...]
+       python -m keras_compat run NOTEBOOK.ipynb [ARGS...]
+       python -m keras_compat kernel install [--user] [--name NAME]
+       python -m keras_compat kernel -f CONNECTION_FILE
        python -m keras_compat --version
 
 Runs SCRIPT as __main__ with `import keras` (and every keras.* module)
 served by keras_compat, on CPU or CUDA (KERAS_COMPAT_DEVICE=cpu|cuda|cuda:N
-chooses)."""
+chooses); a notebook's code cells run in order as Jupyter runs them.
+`kernel install` gives Jupyter a kernel serving keras_compat."""
 
 
 def _trim_traceback(tb, script):
@@ -70,19 +74,37 @@ _KERAS_2_PROGRAM = re.compile(
     re.MULTILINE)
 
 
+# ... and a program making TensorFlow 1 sessions or placeholders (which
+# TensorFlow 2 has only under `tf.compat.v1`, for graph mode).
+_TF1_GRAPH_PROGRAM = re.compile(
+    r'\b(?:tf|v1)\.(?:Session|InteractiveSession|placeholder)\s*\(|'
+    r'\bget_session\s*\(')
+
+
 def _serve_the_programs_keras(script):
     """A tf.keras program gets tf.keras's defaults (and TensorFlow 2's
     version) from its first line, before the libraries it imports ask;
-    others get them when they first reach tf.keras."""
+    others get them when they first reach tf.keras. Another program that
+    makes TF1 sessions or placeholders runs with eager execution off."""
     try:
         with open(script, encoding='utf-8', errors='replace') as f:
             source = f.read()
     except OSError:
         return
+    _serve_the_keras_of(source)
+
+
+def _serve_the_keras_of(source):
+    """`_serve_the_programs_keras` for a program's source."""
+    from .backend import common
     if _TF_KERAS_PROGRAM.search(source) and \
             not _KERAS_2_PROGRAM.search(source):
-        from .backend import common
         common.set_api_flavour('tf.keras')
+    elif _TF1_GRAPH_PROGRAM.search(source):
+        # TensorFlow 1 ran the graph programs of Keras 2 without eager
+        # execution: `v.assign(x)` is an op that runs when a session
+        # runs it.
+        common.set_executing_eagerly(False)
 
 
 def run_script(path, args):
@@ -93,6 +115,9 @@ def run_script(path, args):
         sys.stderr.write("keras_compat run: can't open file %r: No such "
                          "file\n" % path)
         return 2
+    if script.endswith('.ipynb'):
+        from .notebooks import run_notebook
+        return run_notebook(path, args, _serve_keras_to)
     install_as_keras()
     _restore_numpy_aliases()
     _serve_the_programs_keras(script)
@@ -113,6 +138,24 @@ def run_script(path, args):
     return 0
 
 
+def _serve_keras_to(source):
+    """Serves `keras` and `tensorflow` to a program (a notebook's code
+    cells) with the source `source`."""
+    from .aliasing import install_as_keras
+    install_as_keras()
+    _restore_numpy_aliases()
+    _serve_the_keras_of(source)
+
+
+def run_kernel_command(args):
+    """`kernel install [...]` writes the Jupyter kernel spec; `kernel -f
+    FILE` runs the kernel."""
+    from . import notebooks
+    if args[:1] == ['install']:
+        return notebooks.install_kernel_spec(args[1:])
+    return notebooks.launch_kernel(args, _serve_keras_to)
+
+
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ('-h', '--help'):
@@ -123,6 +166,8 @@ def main(argv=None):
         print('keras_compat %s (Keras %s API)' % (PACKAGE_VERSION,
                                                    KERAS_API_VERSION))
         return 0
+    if argv[0] == 'kernel' and len(argv) >= 2:
+        return run_kernel_command(argv[1:])
     if argv[0] != 'run' or len(argv) < 2:
         sys.stderr.write(USAGE + '\n')
         return 2
