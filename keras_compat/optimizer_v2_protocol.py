@@ -11,7 +11,7 @@ import torch
 
 from . import backend as K
 from . import learning_rate_schedule as schedules
-from .backend import immutable, replay, variable_graph
+from .backend import immutable, replay, tape_values, variable_graph
 from .backend import ops as _backend_ops
 from .optimizers import Optimizer, _hyper_tensor, _remember, _updates_args
 
@@ -596,6 +596,7 @@ class OptimizerV2(Optimizer):
                 params.append(param)
         if params:
             self._attach_also(params, layouts)
+        tape_values.keep_values(params)
         self._apply_entries(entries, constrain=True)
         return self.iterations
 

@@ -31,7 +31,7 @@ import torch
 
 from . import backend as K
 from . import learning_rate_schedule as schedules
-from .backend import common, immutable, replay, variable_graph
+from .backend import common, immutable, replay, tape_values, variable_graph
 from .utils.generic_utils import (deserialize_keras_object,
                                   get_custom_objects,
                                   serialize_keras_object)
@@ -984,6 +984,7 @@ class Optimizer(torch.optim.Optimizer):
                 from . import distributed
                 grads = distributed.all_reduce_sum(grads)
         self._attach_also(params, layouts)
+        tape_values.keep_values(params)
         with torch.no_grad():
             self._step_on(params, self._clipped(grads))
         return self.iterations

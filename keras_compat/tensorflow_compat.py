@@ -44,6 +44,7 @@ from . import tensorflow_audio as _audio_ops
 from . import tensorflow_file_ops as _file_ops
 from . import tensorflow_signal as _signal_ops
 from . import tensorflow_print as _print_ops
+from .backend import tape_values as _tape_values
 from . import tensorflow_sparse_graph as _sparse_graph
 from .tensorflow_internals import BackendKernels as _BackendKernels
 from .tensorflow_module import Module  # noqa: F401
@@ -4939,13 +4940,19 @@ class GradientTape(object):
     # The tapes that recorded and have not answered yet: two tapes over
     # one computation (a GAN's generator and discriminator tapes) each
     # answer, so the first answer keeps the shared graph.
-    _unanswered = weakref.WeakSet()
+    _unanswered = _tape_values.WAITING
     # The tensors `watch` made require gradients.
     _watched = []
 
     def __enter__(self):
         self._grad_mode = torch.enable_grad()
         self._grad_mode.__enter__()
+        # (The weights read keep their values for this tape's answer,
+        # should an optimizer update them first.)
+        if not self._others_unanswered():
+            _tape_values.forget()
+        self._saving = _tape_values.recording()
+        self._saving.__enter__()
         GradientTape._recording.append(self)
         GradientTape._unanswered.add(self)
         return self
@@ -4957,6 +4964,7 @@ class GradientTape(object):
     def __exit__(self, *exc):
         if self in GradientTape._recording:
             GradientTape._recording.remove(self)
+        self._saving.__exit__(*exc)
         self._grad_mode.__exit__(*exc)
         return False
 
@@ -5048,6 +5056,8 @@ class GradientTape(object):
                 allow_unused=True)
         if not self.persistent:
             GradientTape._unanswered.discard(self)
+            if not self._others_unanswered():
+                _tape_values.forget()
         for i, g in zip(wanted, found):
             to_keras = targets[i][1]
             grads[i] = g if g is None or to_keras is None else to_keras(g)
