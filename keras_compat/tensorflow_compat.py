@@ -46,6 +46,7 @@ from . import tensorflow_signal as _signal_ops
 from . import tensorflow_print as _print_ops
 from .backend import tape_values as _tape_values
 from . import tensorflow_sparse_graph as _sparse_graph
+from . import tensorflow_sparse_ops as _sparse_ops
 from .tensorflow_internals import BackendKernels as _BackendKernels
 from .tensorflow_module import Module  # noqa: F401
 
@@ -1003,6 +1004,8 @@ def cast(x, dtype, name=None):
     vectorized CPU kernel gives for the body of a tensor (the C++
     conversion of a value out of range is undefined; only the last
     elements, fewer than 32, wrap around there)."""
+    if _sparse_graph.is_sparse_tensor(x):
+        return x.with_values(cast(x.values, dtype))
     target = _ops.torch_dtype(dtype)
     if target in _NARROW_INTEGERS and _is_float_dtype(K.dtype(x)):
         return _clamped_cast(x, target)
@@ -6573,6 +6576,28 @@ class SparseTensor(object):
         return 'SparseTensor(indices=%s, values=%s, dense_shape=%s)' % (
             self.indices, self.values, self.dense_shape)
 
+    def get_shape(self):
+        return self.shape
+
+    def with_values(self, new_values):
+        """The same indices and dense shape with other values."""
+        return SparseTensor(self.indices, new_values, self.dense_shape)
+
+    @classmethod
+    def from_value(cls, sparse_tensor_value):
+        return cls(sparse_tensor_value.indices, sparse_tensor_value.values,
+                   sparse_tensor_value.dense_shape)
+
+    def __mul__(self, other):
+        # (TensorFlow's sparse-dense product: a SparseTensor of the same
+        # entries.)
+        return _sparse_ops.sparse_cwise(self, other, torch.mul)
+
+    def __truediv__(self, other):
+        return _sparse_ops.sparse_cwise(self, other, torch.div)
+
+    __div__ = __truediv__
+
 
 def _is_text_list(values):
     return _is_text(values) or isinstance(values, (list, tuple)) and \
@@ -6768,6 +6793,15 @@ sparse.eye = _sparse_graph.sparse_eye
 sparse_reorder = sparse.reorder
 sparse_transpose = sparse.transpose
 sparse_reduce_sum = sparse.reduce_sum
+for _name in ('add', 'retain', 'reshape', 'expand_dims', 'concat', 'slice',
+              'split', 'map_values', 'maximum', 'minimum', 'fill_empty_rows',
+              'reduce_max'):
+    setattr(sparse, _name, getattr(_sparse_ops, 'sparse_' + _name))
+    globals()['sparse_' + _name] = getattr(_sparse_ops, 'sparse_' + _name)
+sparse.segment_sum = _sparse_ops.segment_sum
+sparse.segment_mean = _sparse_ops.segment_mean
+sparse.segment_sqrt_n = _sparse_ops.segment_sqrt_n
+nn.embedding_lookup_sparse = _sparse_ops.embedding_lookup_sparse
 
 python.framework.smart_cond = _submodule('python.framework.smart_cond',
                                          'Conditionals on Python values.')

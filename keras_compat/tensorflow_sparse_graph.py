@@ -150,6 +150,16 @@ def dense_tensor(value):
     return value.to_dense() if value.is_sparse else value
 
 
+def sparse_of_dense(value):
+    """A tf.SparseTensor of a dense tensor's non-zero entries in row-major
+    order (what an `Input(sparse=True)` is given for dense data)."""
+    from .tensorflow_compat import SparseTensor
+    dense = _t(value)
+    indices = torch.nonzero(dense)
+    return SparseTensor(indices.cpu(), dense[tuple(indices.t())],
+                        tuple(dense.shape))
+
+
 def _sparse_dense_matmul(sp_a, b, adjoint_a, adjoint_b):
     a, b = dense_tensor(sp_a), dense_tensor(b)
     if adjoint_a:
@@ -207,13 +217,13 @@ def sparse_reduce_sum(sp_input, axis=None, keepdims=None,
                       output_is_sparse=False,
                       name=None, reduction_axes=None, keep_dims=None):
     """`tf.sparse.reduce_sum`: the dense sum of a SparseTensor over
-    `axis` (all axes by default)."""
-    if output_is_sparse:
-        raise NotImplementedError(
-            'tf.sparse.reduce_sum(output_is_sparse=True) is not supported; '
-            'reduce to a dense tensor and use tf.sparse.from_dense.')
+    `axis` (all axes by default); a SparseTensor of the sums some entry
+    reached with `output_is_sparse=True`."""
     axis = reduction_axes if axis is None else axis
     keep = bool(keepdims if keepdims is not None else keep_dims)
+    if output_is_sparse:
+        from .tensorflow_sparse_ops import sparse_reduce_sum_sparse
+        return sparse_reduce_sum_sparse(sp_input, axis, keep)
     dense = dense_tensor(sp_input)
     if axis is None:
         return dense.sum().reshape((1,) * dense.dim() if keep else ())

@@ -227,8 +227,10 @@ def _is_sparse_tensor(x):
 
 
 def is_sparse(x):
+    # (an `Input(sparse=True)` is a sparse symbolic tensor)
     return (isinstance(x, torch.Tensor) and x.is_sparse) or \
-        _is_sparse_tensor(x)
+        _is_sparse_tensor(x) or (getattr(x, '_is_keras_symbolic', False)
+                                 and getattr(x, 'sparse', False) is True)
 
 
 def to_dense(x):
@@ -1238,7 +1240,12 @@ def in_top_k(predictions, targets, k):
 # ------------------------------------------------------------ reshaping
 @_shape_errors
 def concatenate(tensors, axis=-1):
-    tensors = [_t(t) for t in tensors]
+    # (Keras 2: tf.SparseTensors only give a sparse concatenation; mixed
+    # with dense tensors they are made dense.)
+    if tensors and builtins.all(_is_sparse_tensor(t) for t in tensors):
+        from ..tensorflow_sparse_ops import sparse_concat
+        return sparse_concat(axis, list(tensors))
+    tensors = [_t(to_dense(t)) for t in tensors]
     return torch.cat(tensors, dim=axis)
 
 

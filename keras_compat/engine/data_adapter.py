@@ -54,8 +54,11 @@ def to_array_like(x):
     if _is_dataframe(x):
         return x.values
     if hasattr(x, 'toarray') and hasattr(x, 'tocsr'):
-        # A scipy.sparse matrix: fed densely.
+        # A scipy.sparse matrix: fed densely (a tf.SparseTensor of its
+        # non-zero entries to an Input(sparse=True)).
         return x.toarray()
+    if K.is_sparse(x):
+        return K.to_dense(x)
     if hasattr(x, '__array__') and not isinstance(x, np.ndarray):
         return np.asarray(x)
     return x

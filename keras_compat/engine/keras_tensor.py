@@ -136,6 +136,9 @@ class KerasTensor(object):
         self.dtype = DTypeName(dtype) if isinstance(dtype, str) else dtype
         self.name = name
         self.sparse = sparse
+        if sparse:
+            # (a tf.SparseTensor: layers' calls are probed with one)
+            self._keras_sparse_value = True
         self._keras_history = keras_history
         self._uses_learning_phase = False
         self._keras_mask = None

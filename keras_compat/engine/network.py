@@ -594,6 +594,10 @@ class Network(Layer):
             if not isinstance(value, torch.Tensor) and \
                     not K.is_sparse(value):
                 value = base_layer._to_tensors(np.asarray(value))
+            if getattr(symbolic, 'sparse', False) and \
+                    not K.is_sparse(value):
+                from ..tensorflow_sparse_graph import sparse_of_dense
+                value = sparse_of_dense(value)
             if masks is not None and masks[i] is not None:
                 value._keras_mask = masks[i]
             tensor_map[id(symbolic)] = value

@@ -123,6 +123,10 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs):
+        if K.is_sparse(inputs):
+            # (tf.keras multiplies a tf.SparseTensor's entries with the
+            # kernel rows they name: the product with its dense form.)
+            inputs = K.to_dense(inputs)
         if not inputs.is_floating_point() and K.common.is_tf_keras():
             # tf.keras's Dense casts integer inputs to its dtype.
             inputs = inputs.to(self.kernel.dtype)
