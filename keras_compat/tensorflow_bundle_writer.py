@@ -17,6 +17,7 @@ from . import tensorflow_records as _records
 from .tensorflow_records import _varint
 
 _TABLE_MAGIC = 0xdb4775248b80fb57
+_STRING = 7
 _DTYPE_ENUMS = {np.dtype(np.float32): 1, np.dtype(np.float64): 2,
                 np.dtype(np.int32): 3, np.dtype(np.uint8): 4,
                 np.dtype(np.int16): 5, np.dtype(np.int8): 6,
@@ -106,16 +107,31 @@ def _header():
     return _field(1, 0, 1) + _field(3, 2, _field(1, 0, 1))
 
 
-def _entry(array, offset, raw):
+def _entry(array, offset, raw, crc):
     dims = b''.join(_field(2, 2, _field(1, 0, d) if d else b'')
                     for d in array.shape)
-    message = _field(1, 0, _DTYPE_ENUMS[array.dtype]) + \
-        _field(2, 2, dims)
+    dtype = _STRING if array.dtype == object or array.dtype.kind == 'S' \
+        else _DTYPE_ENUMS[array.dtype]
+    message = _field(1, 0, dtype) + _field(2, 2, dims)
     if offset:
         message += _field(4, 0, offset)
     if raw:
         message += _field(5, 0, len(raw))
-    return message + _field(6, 5, masked_crc32c(raw))
+    return message + _field(6, 5, crc)
+
+
+def _string_tensor(array):
+    """The bytes of a string tensor as TensorFlow writes them (the
+    varint lengths, the masked CRC32C of the lengths as uint32, the
+    strings) and the masked CRC32C of the entry (over the uint32
+    lengths, that checksum and the strings)."""
+    strings = [item if isinstance(item, bytes) else str(item).encode(
+        'utf-8') for item in array.reshape(-1).tolist()]
+    lengths = b''.join(struct.pack('<I', len(item)) for item in strings)
+    checksum = struct.pack('<I', masked_crc32c(lengths))
+    raw = b''.join(_varint(len(item)) for item in strings) + checksum + \
+        b''.join(strings)
+    return raw, masked_crc32c(lengths + checksum + b''.join(strings))
 
 
 # ----------------------------------------------------------------- table
@@ -165,12 +181,17 @@ def write_bundle(prefix, values):
     items, data, offset = [(b'', _header())], [], 0
     for name in names:
         array = np.asarray(values[name], order='C')
-        if array.dtype not in _DTYPE_ENUMS:
+        if array.dtype == object or array.dtype.kind == 'S':
+            raw, crc = _string_tensor(array)
+        elif array.dtype in _DTYPE_ENUMS:
+            raw = array.astype(array.dtype.newbyteorder('<'),
+                               copy=False).tobytes()
+            crc = masked_crc32c(raw)
+        else:
             raise TypeError('Cannot write %s of dtype %s in a TensorFlow '
                             'checkpoint.' % (name, array.dtype))
-        raw = array.astype(array.dtype.newbyteorder('<'),
-                           copy=False).tobytes()
-        items.append((name.encode('utf-8'), _entry(array, offset, raw)))
+        items.append((name.encode('utf-8'), _entry(array, offset, raw,
+                                                   crc)))
         data.append(raw)
         offset += len(raw)
     directory = os.path.dirname(prefix)

@@ -4,9 +4,10 @@ optimizers and variables.
 A checkpoint holds the values of the objects it tracks under TensorFlow's
 object-graph keys (`generator/layer_with_weights-0/kernel/.ATTRIBUTES/
 VARIABLE_VALUE`, `.../.OPTIMIZER_SLOT/<optimizer>/m/...`, `save_counter/
-...`) in TensorFlow's file names: `prefix.index` (the keys, shapes and
-dtypes, as JSON) and `prefix.data-00000-of-00001` (the values, a numpy
-archive), with the directory's `checkpoint` state file that
+...`) as TensorFlow's tensor bundle (`prefix.index`,
+`prefix.data-00000-of-00001`, with the object graph TensorFlow restores
+them by, so that TensorFlow reads them too), and the directory's
+`checkpoint` state file that
 `tf.train.latest_checkpoint` reads. Restoring into layers not built yet
 is deferred until they are built, as TensorFlow defers it. Checkpoints
 TensorFlow itself wrote (`tensorflow_bundle`) restore by the same keys;
@@ -299,18 +300,44 @@ def _slot_value(optimizer, p, slot):
 
 
 def _write_files(prefix, values):
-    local = _gfile_module.local_path(prefix)
-    directory = os.path.dirname(local)
-    if directory:
-        os.makedirs(directory, exist_ok=True)
-    with open(local + '.data-00000-of-00001', 'wb') as handle:
-        np.savez(handle, **{str(i): v for i, v in
-                            enumerate(values.values())})
-    index = {key: {'dtype': str(v.dtype), 'shape': list(v.shape),
-                   'entry': str(i)}
-             for i, (key, v) in enumerate(values.items())}
-    with open(local + '.index', 'w') as handle:
-        json.dump(index, handle)
+    """Writes `values` (key -> array) as TensorFlow's tensor bundle, with
+    the object graph TensorFlow restores them by."""
+    from . import tensorflow_bundle_writer as writer
+    values = dict(values)
+    values[_OBJECT_GRAPH] = np.array(_object_graph(list(values)),
+                                     dtype=object)
+    writer.write_bundle(_gfile_module.local_path(prefix), values)
+
+
+def _object_graph(keys):
+    """The serialized `TrackableObjectGraph` of the values `keys`: a node
+    for each object path (the root first), its children by name and its
+    values as attributes (`VARIABLE_VALUE`)."""
+    from .tensorflow_bundle_writer import _field
+    children, attributes, ids = [[]], [[]], {'': 0}
+    for key in keys:
+        path, found, attribute = key.rpartition('/.ATTRIBUTES/')
+        if not found or _SLOT in path:
+            continue
+        parent = ''
+        for part in path.split('/'):
+            child = _join(parent, part)
+            if child not in ids:
+                ids[child] = len(children)
+                children.append([])
+                attributes.append([])
+                children[ids[parent]].append((part, ids[child]))
+            parent = child
+        attributes[ids[path]].append((attribute, key))
+    nodes = b''
+    for node_children, node_attributes in zip(children, attributes):
+        node = b''.join(_field(1, 2, _field(1, 0, i) + _field(
+            2, 2, name.encode('utf-8'))) for name, i in node_children)
+        node += b''.join(_field(2, 2, _field(1, 2, name.encode('utf-8')) +
+                                _field(3, 2, key.encode('utf-8')))
+                         for name, key in node_attributes)
+        nodes += _field(1, 2, node)
+    return nodes
 
 
 def read_values(prefix):
@@ -366,19 +393,21 @@ class _Restoration(object):
         self.values = values
         self.used = set()
         self.unmatched_objects = []
+        self.unmatched_variables = []
         self.pending = []
 
     def run(self):
         graph = _tracked(self.checkpoint)
-        self.unmatched_objects = []
-        for key, variable in graph.variables.items():
-            if key in self.used:
-                continue
-            if key in self.values:
-                _assign(variable, self.values[key])
+        self.unmatched_objects = [key for key in graph.variables
+                                  if key not in self.values]
+        self.unmatched_variables = [graph.variables[key]
+                                    for key in self.unmatched_objects]
+        # (In the order of the keys, as TensorFlow reads them: its first
+        # mismatched shape is the one reported.)
+        for key in sorted(graph.variables):
+            if key in self.values and key not in self.used:
+                _assign(graph.variables[key], self.values[key])
                 self.used.add(key)
-            else:
-                self.unmatched_objects.append(key)
         self._restore_optimizers(graph)
         self._defer(graph.pending_layers)
 
@@ -434,9 +463,45 @@ class _Restoration(object):
             self.run()
 
     def unused_keys(self):
-        return sorted(k for k in self.values if k not in self.used and
-                      not k.startswith('save_counter/') and
-                      k != _OBJECT_GRAPH)
+        """The saved values no object took, in the order of the saved
+        object graph's nodes (nearest the root first without one)."""
+        order = {key: i for i, (key, _) in
+                 enumerate(_saved_attributes(self.values))}
+        return sorted((k for k in self.values if k not in self.used and
+                       not k.startswith('save_counter/') and
+                       k != _OBJECT_GRAPH),
+                      key=lambda k: (order.get(k, len(order)),
+                                     k.count('/'), k))
+
+
+def _saved_attributes(values):
+    """(checkpoint key, full name) of each value in the object graph
+    TensorFlow saved with them (its `_CHECKPOINTABLE_OBJECT_GRAPH`), in
+    the order of its nodes; none for a checkpoint without one."""
+    graph = values[_OBJECT_GRAPH] if _OBJECT_GRAPH in values else None
+    if isinstance(graph, np.ndarray):
+        graph = graph.item()
+    if not isinstance(graph, bytes):
+        return []
+    found = []
+    for node in _bundle._fields(graph).get(1, []):
+        for attribute in _bundle._fields(node).get(2, []):
+            fields = _bundle._fields(attribute)
+            found.append((fields.get(3, [b''])[0].decode('utf-8'),
+                          fields.get(2, [b''])[0].decode('utf-8')))
+    return found
+
+
+def _unresolved_text(key, values):
+    """TensorFlow's text of the saved object holding `key`."""
+    full_name = dict(_saved_attributes(values)).get(key)
+    attribute = key.rsplit('/', 1)[-1]
+    lines = ['attributes {', '  name: "%s"' % attribute]
+    if full_name:
+        lines.append('  full_name: "%s"' % full_name)
+    lines += ['  checkpoint_key: "%s"' % key, '}',
+              'has_checkpoint_values {', '  value: true', '}', '']
+    return '\n'.join(lines)
 
 
 def _check_no_legacy_slots(path, optimizer, values):
@@ -499,6 +564,19 @@ def _restore_after(owner, method, restoration, ready, resume):
     owner.__dict__[method] = then_restore
 
 
+def _variables_text(variables):
+    """A list of variables as TensorFlow shows it in messages:
+    `[<tf.Variable 'dense/bias:0' shape=(1,) dtype=float32, numpy=...>]`."""
+    texts = []
+    for variable in variables:
+        value = np.asarray(K.get_value(variable))
+        shown = str(value[()]) if value.ndim == 0 else repr(value)
+        texts.append("<tf.Variable '%s' shape=%s dtype=%s, numpy=%s>" % (
+            getattr(variable, 'name', None), tuple(value.shape),
+            value.dtype.name, '\n' + shown if '\n' in shown else shown))
+    return '[%s]' % ', '.join(texts)
+
+
 def _object_path(key):
     """TensorFlow's name of a saved value in messages:
     `(root).net.l1.kernel` for `net/l1/kernel/.ATTRIBUTES/...`."""
@@ -521,8 +599,11 @@ class CheckpointLoadStatus(LoadStatus):
         self.assert_existing_objects_matched()
         unused = self._restoration.unused_keys()
         if unused:
-            raise AssertionError('Unresolved object in checkpoint %s'
-                                 % _object_path(unused[0]))
+            raise AssertionError('Unresolved object in checkpoint %s: %s'
+                                 % (_object_path(unused[0]),
+                                    _unresolved_text(
+                                        unused[0],
+                                        self._restoration.values)))
         return self
 
     def assert_existing_objects_matched(self):
@@ -535,8 +616,8 @@ class CheckpointLoadStatus(LoadStatus):
                 'Found %d Python objects that were not bound to checkpointed '
                 'values, likely due to changes in the Python program. '
                 'Showing %d of %d unmatched objects: %s'
-                % (len(missing), shown, len(missing),
-                   [_object_path(key) for key in missing[:shown]]))
+                % (len(missing), shown, len(missing), _variables_text(
+                    self._restoration.unmatched_variables[:shown])))
         return self
 
     def assert_nontrivial_match(self):
@@ -546,8 +627,7 @@ class CheckpointLoadStatus(LoadStatus):
                 'value. Typically this means that the checkpoint does not '
                 'match the Python program. The following objects have no '
                 'matching checkpointed value: %s'
-                % [_object_path(key)
-                   for key in self._restoration.unmatched_objects])
+                % _variables_text(self._restoration.unmatched_variables))
         return self
 
 
@@ -682,6 +762,9 @@ class CheckpointManager(object):
         self._max_to_keep = max_to_keep
         self._prefix = os.path.join(directory, checkpoint_name)
         self._init_fn = init_fn
+        # (TensorFlow lists again, and may delete, the checkpoints saved
+        # after this time, the manager's start unless recorded.)
+        self._last_preserved = time.time()
         self._kept, self._latest = self._recorded_state()
 
     @property
@@ -707,6 +790,8 @@ class CheckpointManager(object):
                     paths.append(value)
                 elif key.strip() == 'all_model_checkpoint_timestamps':
                     stamps.append(float(value))
+                elif key.strip() == 'last_preserved_timestamp':
+                    self._last_preserved = float(value)
         paths = [p if os.path.isabs(p) else os.path.join(self._directory, p)
                  for p in paths]
         stamps += [time.time()] * (len(paths) - len(stamps))
@@ -739,7 +824,7 @@ class CheckpointManager(object):
         self._sweep()
         _checkpoint_state_file(self._directory, path, self.checkpoints,
                                [s for _, s in self._kept],
-                               self._kept[0][1] if self._kept else None)
+                               self._last_preserved)
         return path
 
     def _sweep(self):
@@ -850,6 +935,13 @@ def is_tensorflow_checkpoint(prefix):
     `prefix.index` is a tensor-bundle table)."""
     return isinstance(prefix, str) and \
         _bundle.is_bundle(_gfile_module.local_path(prefix))
+
+
+def save_model_weights(model, prefix):
+    """tf.keras's `model.save_weights(prefix)` in the TensorFlow format:
+    the model is the checkpoint's root (its layers' weights and its
+    optimizer's state, by object path), as TensorFlow reads it."""
+    _write_files(prefix, _saved_values(_tracked(model)))
 
 
 def load_model_weights(model, prefix, values=None):

@@ -112,6 +112,7 @@ def test_checkpoint_manager_keeps_the_newest_and_restores_deferred(
 def test_checkpoint_keys_are_tensorflows_object_paths(tf_keras, tmp_path):
     manager = _trained_manager(tf_keras, str(tmp_path))
     assert tf.train.list_variables(str(tmp_path)) == [
+        ('_CHECKPOINTABLE_OBJECT_GRAPH', []),
         ('net/l1/bias/.ATTRIBUTES/VARIABLE_VALUE', [3]),
         ('net/l1/kernel/.ATTRIBUTES/VARIABLE_VALUE', [1, 3]),
         ('optimizer/_iterations/.ATTRIBUTES/VARIABLE_VALUE', []),
@@ -131,6 +132,7 @@ def test_checkpoint_keys_are_tensorflows_object_paths(tf_keras, tmp_path):
     path = tf.train.Checkpoint(generator=model).write(
         str(tmp_path / 'sequential'))
     assert [key for key, _ in tf.train.list_variables(path)] == [
+        '_CHECKPOINTABLE_OBJECT_GRAPH',
         'generator/layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE',
         'generator/layer_with_weights-1/beta/.ATTRIBUTES/VARIABLE_VALUE',
         'generator/layer_with_weights-1/gamma/.ATTRIBUTES/VARIABLE_VALUE',

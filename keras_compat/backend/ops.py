@@ -354,8 +354,9 @@ def set_value(x, value):
         raise ValueError('set_value: the value of shape %s does not fit the '
                          'variable of shape %s.' % (value.shape,
                                                     tuple(x.shape)))
-    with torch.no_grad():
-        x.copy_(torch.as_tensor(value, dtype=x.dtype).reshape(x.shape))
+    # (A weight whose Keras layout reorders the parameter, a GRU's or
+    # LSTM's kernel, is written through its layer.)
+    _graph.write(x, value)
 
 
 def batch_set_value(tuples):

@@ -974,17 +974,18 @@ class Network(Layer):
         tf.keras `save_format` names); a name ending in `.weights.h5` gets
         the per-object layout of tf_keras 2.13+ and Keras 3. In a tf.keras
         program another name is a checkpoint prefix, written under
-        TensorFlow's file names (`prefix.index`,
-        `prefix.data-00000-of-00001`, the `checkpoint` file)."""
+        TensorFlow's checkpoint (`prefix.index`,
+        `prefix.data-00000-of-00001`, the `checkpoint` file), which
+        TensorFlow reads too."""
         from ..saving import hdf5, saved_model_directory
         _check_save_options(save_format, None, options)
         filepath = saved_model_directory.local_path(filepath,
                                                     create_parent=True)
         if common.is_tf_keras() and save_format != 'h5' and \
                 _is_checkpoint_name(filepath):
-            hdf5.save_weights(self, _checkpoint_data_path(filepath),
-                              overwrite)
-            _write_checkpoint_files(filepath)
+            from .. import tensorflow_checkpoint
+            tensorflow_checkpoint.save_model_weights(self, filepath)
+            _write_checkpoint_state(filepath)
             return
         hdf5.save_weights(self, filepath, overwrite)
 
@@ -1480,15 +1481,6 @@ def _checkpoint_weights_file(filepath):
             and os.path.isfile(_checkpoint_data_path(filepath)):
         return _checkpoint_data_path(filepath)
     return filepath
-
-
-def _write_checkpoint_files(prefix):
-    """The files tf.keras writes for `save_weights(prefix)`:
-    `prefix.index` (here an empty marker, which scripts test for with
-    `os.path.exists(prefix + '.index')`) and the directory's `checkpoint`
-    state file."""
-    open(prefix + '.index', 'wb').close()
-    _write_checkpoint_state(prefix)
 
 
 def _write_checkpoint_state(filepath):
