@@ -83,6 +83,8 @@ allgather_object = _hvd_tf.allgather_object
 def load_model(filepath, custom_optimizers=None, custom_objects=None,
                compression=Compression.none, legacy_opts=False):
     """A saved model, its optimizer (with its state) a
-    DistributedOptimizer."""
+    DistributedOptimizer. `legacy_opts` chooses nothing here: the same
+    optimizer classes serve tf.keras's optimizers and their `legacy`
+    forms."""
     return _impl.load_model(filepath, custom_optimizers, custom_objects,
                             compression, clip_first=False)
