@@ -498,6 +498,11 @@ def variables_initializer(var_list, name='init'):
 
 
 def no_op(name=None):
+    """An operation doing nothing; made inside `tf.control_dependencies`,
+    its runs run the block's operations."""
+    from .tensorflow_graph_run import GroupOp, active_operations
+    if active_operations():
+        return GroupOp([], name or 'NoOp')
     return _NoOp(name or 'NoOp')
 
 
@@ -2955,15 +2960,26 @@ from .tensorflow_variables import get_variable  # noqa: E402
 
 
 def assign(ref, value, validate_shape=None, use_locking=None, name=None):
-    return K.update(ref, value)
+    return _assignment(ref, value, None, K.update)
 
 
 def assign_add(ref, value, use_locking=None, name=None):
-    return K.update_add(ref, value)
+    return _assignment(ref, value, torch.add, K.update_add)
+
+
+def _assignment(ref, value, combine, update):
+    """`tf.assign` and friends: in a TensorFlow 1 graph program the
+    assign op (also usable as the tensor of the new value), else
+    `update(ref, value)`."""
+    from .backend import variable_graph
+    if variable_graph.builds_assign_op(value):
+        from .tensorflow_graph_run import AssignOp
+        return AssignOp(ref, value, combine)
+    return update(ref, value)
 
 
 def assign_sub(ref, value, use_locking=None, name=None):
-    return K.update_sub(ref, value)
+    return _assignment(ref, value, torch.sub, K.update_sub)
 
 
 def placeholder_with_default(input, shape, name=None):  # noqa: A002

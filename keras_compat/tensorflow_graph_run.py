@@ -54,9 +54,39 @@ class AssignOp(VariableUpdate):
     runs give None."""
 
     def __init__(self, variable, value, combine=None, name=None):
+        if isinstance(value, AssignOp):
+            value = value.read()
         VariableUpdate.__init__(self, variable, value, combine)
         self.name = name or {None: 'Assign', torch.add: 'AssignAdd',
                              torch.sub: 'AssignSub'}.get(combine, 'Assign')
+        self._keras_control_dependencies = _merged(
+            active_operations(), dependencies_of_values([value]))
+        self._read = None
+
+    def read(self):
+        """The assignment as a tensor (`m_t * 2`, `tf.sqrt(m_t)`): the
+        variable's value after it, an expression whose runs make the
+        assignment first, once per run."""
+        if self._read is None:
+            from .backend import variable_graph
+            with torch._C.DisableTorchFunctionSubclass():
+                now = variable_graph.leaf_value(self.variable).detach()
+            self._read = variable_graph.expression(
+                now.clone(), torch.clone, (self.variable,))
+            self._read._keras_control_dependencies = [self]
+        return self._read
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        return func(*_reads(args), **_reads(kwargs or {}))
+
+    @property
+    def shape(self):
+        return self.read().shape
+
+    @property
+    def dtype(self):
+        return self.variable.dtype
 
     @property
     def op(self):
@@ -75,6 +105,31 @@ class AssignOp(VariableUpdate):
             self.name, getattr(self.variable, 'name', None))
 
 
+def _reads(tree):
+    """`tree` with each assign op replaced by its read."""
+    if isinstance(tree, AssignOp):
+        return tree.read()
+    if type(tree) in (list, tuple):
+        return type(tree)(_reads(x) for x in tree)
+    if type(tree) is dict:
+        return {k: _reads(v) for k, v in tree.items()}
+    return tree
+
+
+def _read_operator(name):
+    def operator(self, *args):
+        return getattr(self.read(), name)(*_reads(args))
+    operator.__name__ = name
+    return operator
+
+
+for _name in ('add', 'radd', 'sub', 'rsub', 'mul', 'rmul', 'truediv',
+              'rtruediv', 'floordiv', 'rfloordiv', 'pow', 'rpow', 'mod',
+              'neg', 'abs', 'getitem', 'matmul', 'rmatmul', 'lt', 'le',
+              'gt', 'ge', 'float', 'int', 'array'):
+    setattr(AssignOp, '__%s__' % _name, _read_operator('__%s__' % _name))
+
+
 class GroupOp(list):
     """What `tf.group(*inputs)` returns: an operation whose run runs
     every input (nested lists included) and gives None. It is also the
@@ -86,6 +141,7 @@ class GroupOp(list):
     def __init__(self, inputs, name=None):
         list.__init__(self, inputs)
         self.name = name or 'group_deps'
+        self._keras_control_dependencies = active_operations()
 
     @property
     def dependencies(self):
@@ -179,6 +235,180 @@ def active_dependencies():
     return [x for x in leaves if x is not None]
 
 
+def is_operation(x):
+    """Whether `x` is an operation a run can run (an assignment, an
+    update, a training operation or a group)."""
+    return isinstance(x, (VariableUpdate, OptimizerUpdate, TrainOp,
+                          GroupOp))
+
+
+def active_operations():
+    """The operations of the enclosing `tf.control_dependencies` blocks,
+    which the graph tensors and operations made inside wait for."""
+    if not _CONTROL_INPUTS:
+        return []
+    return [x for x in active_dependencies() if is_operation(x)]
+
+
+def dependencies_of_values(values):
+    """The operations the tensors among `values` (lists one level deep)
+    wait for: those their making inside `tf.control_dependencies` or
+    from an assign op's value gave them."""
+    found = []
+    for value in values:
+        items = value if type(value) in (list, tuple) else (value,)
+        for item in items:
+            if isinstance(item, AssignOp):
+                found = _merged(found, [item])
+            else:
+                found = _merged(found, getattr(
+                    item, '_keras_control_dependencies', None) or ())
+    return found
+
+
+def _merged(first, second):
+    if not second:
+        return first
+    seen = set(id(x) for x in first)
+    return list(first) + [x for x in second if id(x) not in seen and
+                          not seen.add(id(x))]
+
+
+def control_dependencies_of(x):
+    """The operations that must run before `x` in a run: those it was
+    made waiting for, and for symbolic tensors (and operations computing
+    them) those of the graph tensors it is computed from."""
+    found = list(getattr(x, '_keras_control_dependencies', None) or ())
+    if is_symbolic(x):
+        tensors = [x]
+    elif isinstance(x, TrainOp):
+        tensors = x.update.symbolic_values()
+    elif isinstance(x, (VariableUpdate, OptimizerUpdate)):
+        tensors = x.symbolic_values()
+    else:
+        return found
+    for tensor in tensors:
+        found = _merged(found, _graph_dependencies(tensor))
+    return found
+
+
+def _graph_dependencies(tensor):
+    """The operations the symbolic tensors and expressions `tensor` is
+    computed from wait for."""
+    found, stack, visited = [], [tensor], set()
+    while stack:
+        x = stack.pop()
+        if id(x) in visited:
+            continue
+        visited.add(id(x))
+        found = _merged(found, getattr(
+            x, '_keras_control_dependencies', None) or ())
+        history = getattr(x, '_keras_history', None)
+        if not history or history[0] is None:
+            continue
+        layer = history[0]
+        node = layer._inbound_nodes[history[1]]
+        stack.extend(list(node.input_tensors) +
+                     _argument_tensors(node.arguments))
+        if getattr(layer, '_is_graph_op', False):
+            found = _merged(found, dependencies_of_values(
+                _template_values(layer)))
+    return found
+
+
+def stages(leaves):
+    """`leaves` and every operation they wait for, in the stages of one
+    run: an operation runs in a stage before those of the tensors and
+    operations made waiting for it (`tf.control_dependencies`, a read of
+    an assign op); the members of a group and the dependencies of a
+    training operation run with it or earlier. Each runs once."""
+    levels, nodes = {}, []
+
+    def level(x, active):
+        if id(x) in levels:
+            return levels[id(x)]
+        if id(x) in active:
+            raise ValueError('Graph cycle: %r waits for itself.' % (x,))
+        active.add(id(x))
+        value = 0
+        for before in control_dependencies_of(x):
+            value = max(value, level(before, active) + 1)
+        for member in getattr(x, 'dependencies', None) or ()                 if isinstance(x, (GroupOp, TrainOp)) else ():
+            value = max(value, level(member, active))
+        active.discard(id(x))
+        levels[id(x)] = value
+        nodes.append(x)
+        return value
+
+    for leaf in leaves:
+        level(leaf, set())
+    count = max(levels.values()) + 1 if levels else 1
+    result = [[] for _ in range(count)]
+    for x in nodes:
+        result[levels[id(x)]].append(x)
+    return result
+
+
+def staged_function(make, inputs, outputs, updates, kwargs):
+    """K.function(inputs, outputs, updates) (`make`), whose calls first
+    run the operations that its outputs and updates wait for
+    (`tf.control_dependencies`, reads of assign ops), in as many calls
+    as their order needs; groups and training operations among the
+    updates run their members."""
+    items = list(updates or [])
+    if not any(isinstance(u, (GroupOp, TrainOp)) or
+               type(u).__name__ == '_NoOp' or
+               control_dependencies_of(u) for u in items) and not any(
+            control_dependencies_of(o) for o in _as_list(outputs)):
+        return make(inputs, outputs, updates=updates, **kwargs)
+    items = [u for u in items if type(u).__name__ != '_NoOp']
+    listed = isinstance(outputs, (list, tuple))
+    outputs = _as_list(outputs)
+    order = stages(outputs + items)
+    last = len(order) - 1
+    calls = [make(inputs, [], updates=_updates_of(
+        [x for x in stage if not is_symbolic(x)]), **kwargs)
+        for stage in order[:last]]
+    rest = [x for x in order[last] if not is_symbolic(x) and
+            not any(x is o for o in outputs)]
+    calls.append(make(inputs, outputs, updates=_updates_of(rest), **kwargs))
+    return _StagedFunction(calls, listed)
+
+
+def _as_list(outputs):
+    if isinstance(outputs, (list, tuple)):
+        return list(outputs)
+    return [] if outputs is None else [outputs]
+
+
+def _updates_of(operations):
+    updates = []
+    for x in operations:
+        if isinstance(x, TrainOp):
+            updates.append(x.update)
+        elif not isinstance(x, GroupOp):
+            updates.append(x)
+    return updates
+
+
+class _StagedFunction(object):
+    """K.function calls made one after the other, giving the last one's
+    outputs."""
+
+    def __init__(self, calls, listed):
+        self.calls = calls
+        self.listed = listed
+
+    def __call__(self, *args, **kwargs):
+        for call in self.calls[:-1]:
+            call(*args, **kwargs)
+        values = self.calls[-1](*args, **kwargs)
+        return values if self.listed else values[0]
+
+    def __getattr__(self, name):
+        return getattr(self.__dict__['calls'][-1], name)
+
+
 # ---------------------------------------------------------- graph walks
 def trainable_variables_of(tensor):
     """The trainable weights of the layers a symbolic tensor is computed
@@ -266,10 +496,34 @@ def run(fetches, feed_dict=None):
         _check_feed_key(key)
     leaves = []
     structure = _flatten(fetches, leaves)
-    fetched = len(leaves)
-    _add_dependencies(leaves)
-    plan = _with_states([_classify(leaf) for leaf in leaves])
     keys = list(feed_dict)
+    values = {}
+    for stage in _cached_stages(leaves):
+        for leaf, value in zip(stage, _run_stage(stage, feed_dict, keys)):
+            values[id(leaf)] = value
+    return _rebuild(structure, iter([values[id(x)] for x in leaves]))
+
+
+_STAGES = collections.OrderedDict()
+
+
+def _cached_stages(leaves):
+    key = tuple(id(x) for x in leaves)
+    entry = _STAGES.get(key)
+    if entry is not None and _same(entry[0], leaves):
+        _STAGES.move_to_end(key)
+        return entry[1]
+    result = stages(leaves)
+    _STAGES[key] = (list(leaves), result)
+    while len(_STAGES) > _CACHE_SIZE:
+        _STAGES.popitem(last=False)
+    return result
+
+
+def _run_stage(leaves, feed_dict, keys):
+    """The values of `leaves`, computed and applied in one K.function
+    call."""
+    plan = _with_states([_classify(leaf) for leaf in leaves])
     function = _cached_function(keys, leaves, plan)
     values = function([feed_dict[key] for key in keys])
     outputs = iter(values)
@@ -283,20 +537,7 @@ def run(fetches, feed_dict=None):
             results.append(K.get_value(leaf))
         else:
             results.append(None)
-    return _rebuild(structure, iter(results[:fetched]))
-
-
-def _add_dependencies(leaves):
-    """Appends to `leaves` what the training operations among them depend
-    on (`tf.control_dependencies`), once each."""
-    seen = set(id(x) for x in leaves)
-    i = 0
-    while i < len(leaves):
-        for dependency in getattr(leaves[i], 'dependencies', None) or ():
-            if id(dependency) not in seen:
-                seen.add(id(dependency))
-                leaves.append(dependency)
-        i += 1
+    return results
 
 
 def _check_feed_key(key):
@@ -405,7 +646,10 @@ def _cached_function(keys, leaves, plan):
     updates = [what for kind, what in plan if kind in ('op', 'assign',
                                                         'state')]
     calls = [what for kind, what in plan if kind == 'call']
-    function = _Run(K.function(keys, outputs, updates=updates), calls)
+    from .engine import symbolic
+    # (The stages of the run are its own: one plain K.function each.)
+    function = _Run(symbolic.function(keys, outputs, updates=updates),
+                    calls)
     _CACHE[key] = (list(keys), list(leaves), function)
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)

@@ -97,11 +97,21 @@ def _recording(fn, symbol):
     @functools.wraps(fn)
     def tensorflow_function(*args, **kwargs):
         if symbolic.has_symbolic(args, kwargs):
-            return symbolic.apply_op(fn, args, kwargs, name=fn.__name__,
-                                     symbol=symbol)
+            return _waiting(symbolic.apply_op(
+                fn, args, kwargs, name=fn.__name__, symbol=symbol))
         return fn(*args, **kwargs)
     tensorflow_function._tensorflow_name = symbol
     return tensorflow_function
+
+
+def _waiting(result):
+    """A symbolic result made inside `tf.control_dependencies`, given the
+    block's operations: its runs run them first."""
+    from .tensorflow_graph_run import active_operations
+    found = active_operations()
+    if found and symbolic.is_symbolic(result):
+        result._keras_control_dependencies = found
+    return result
 
 
 def record_calls_as_layers(tf):

@@ -1745,7 +1745,9 @@ def function(inputs, outputs, updates=None, **kwargs):
     """A callable mapping a list of input arrays to a list of output
     arrays, for symbolic inputs and outputs of Keras models."""
     from ..engine import symbolic
-    return symbolic.function(inputs, outputs, updates=updates, **kwargs)
+    from .. import tensorflow_graph_run
+    return tensorflow_graph_run.staged_function(
+        symbolic.function, inputs, outputs, updates, kwargs)
 
 
 def rnn(step_function, inputs, initial_states, go_backwards=False,

@@ -417,11 +417,32 @@ def backend_function(fn):
     runs, its result is an expression of them."""
     def run(args, kwargs):
         # In fit/evaluate/predict (the hot path) one global read decides.
-        if common._ACTIVE_LOOP is None and recording() and \
-                involves_variables(args, kwargs):
-            return _record(fn, args, kwargs)
+        if common._ACTIVE_LOOP is None and recording():
+            args, kwargs = _assign_reads(args), _assign_reads(kwargs)
+            if involves_variables(args, kwargs):
+                return _record(fn, args, kwargs)
         return fn(*args, **kwargs)
     return run
+
+
+def _assign_reads(tree):
+    """Backend function arguments (lists one level deep) with each
+    TensorFlow 1 assign op replaced by its read (the tensor of the
+    variable's new value)."""
+    from ..tensorflow_graph_run import AssignOp
+    if isinstance(tree, dict):
+        if any(isinstance(v, AssignOp) for v in tree.values()):
+            return {k: v.read() if isinstance(v, AssignOp) else v
+                    for k, v in tree.items()}
+        return tree
+    if not any(isinstance(a, AssignOp) or (
+            isinstance(a, (list, tuple)) and
+            any(isinstance(v, AssignOp) for v in a)) for a in tree):
+        return tree
+    return tuple(a.read() if isinstance(a, AssignOp) else
+                 type(a)(v.read() if isinstance(v, AssignOp) else v
+                         for v in a) if isinstance(a, (list, tuple)) else a
+                 for a in tree)
 
 
 def record_call(layer, inputs, args, kwargs):
@@ -527,7 +548,20 @@ def _expression(value, func, args, kwargs):
     with torch._C.DisableTorchFunctionSubclass():
         expression = value.as_subclass(VariableExpression)
     expression._keras_recipe = (func, args, kwargs)
+    _wait_for_dependencies(expression, args, kwargs)
     return expression
+
+
+def _wait_for_dependencies(expression, args, kwargs):
+    """Gives an expression made inside `tf.control_dependencies`, or
+    from tensors waiting for operations (an assign op's read), those
+    operations: a run of it runs them first."""
+    from .. import tensorflow_graph_run as graph_run
+    found = graph_run.dependencies_of_values(
+        list(args) + list(kwargs.values()))
+    found = graph_run._merged(graph_run.active_operations(), found)
+    if found:
+        expression._keras_control_dependencies = found
 
 
 # ---------------------------------------------------------- computation
