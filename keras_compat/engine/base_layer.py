@@ -2549,6 +2549,11 @@ class Layer(nn.Module):
                         unknown_size=batch_size, batch_size=batch_size)
                 except Exception:
                     pass
+            if batch_size == 2:
+                shape = self._probe_matching_batch(inputs, input_shape, args,
+                                                   kwargs, unknown_size)
+                if shape is not None:
+                    return shape
             return self._shape_after_failed_probe(input_shape, failure)
         self.__dict__['_keras_probe_call_losses'] = len(self._call_losses)
         self._call_losses = []
@@ -2566,6 +2571,35 @@ class Layer(nn.Module):
         if isinstance(out, (list, tuple)):
             return [to_shape(t, ref) for t in out]
         return to_shape(out, ref)
+
+    def _probe_matching_batch(self, inputs, input_shape, args, kwargs,
+                              unknown_size):
+        """The output shape from a probe whose unknown batch axes take the
+        size of a known dimension of the inputs, as a layer combining
+        inputs of different leading dimensions needs (a graph layer's
+        adjacency (n, n) times its node features (n, f), both declared
+        with an unknown batch axis); None where no such probe runs."""
+        xs = to_list(inputs)
+        if len(xs) < 2 or not any(x._keras_shape and x._keras_shape[0] is None
+                                  for x in xs):
+            return None
+        sizes = sorted({d for x in xs for d in x._keras_shape[1:]
+                        if d is not None and d > 2})[:4]
+        nested = self.__dict__.get('_probe_failed')
+        # (A failing probe then raises instead of falling back.)
+        self.__dict__['_probe_failed'] = True
+        try:
+            for size in sizes:
+                try:
+                    return self._probe_output_shape(
+                        inputs, input_shape, args, kwargs, unknown_size,
+                        batch_size=size)
+                except Exception:
+                    continue
+        finally:
+            if not nested:
+                del self.__dict__['_probe_failed']
+        return None
 
     def assert_input_compatibility(self, inputs):
         """Checks inputs against `input_spec`, raising Keras's errors."""

@@ -43,10 +43,11 @@ def _fit_params(train_batches, batch_size, epochs, verbose, do_validation,
                   'samples': samples}
     else:
         params = {'epochs': epochs, 'steps': len(train_batches)}
-    # (Keras 2.3's key order, which printed params show.)
+    # (Keras 2.3's key order, which printed params show. Its fit_generator
+    # lists the validation metrics with or without validation data.)
     params.update({'verbose': verbose, 'do_validation': do_validation,
                    'metrics': names + ['val_' + n for n in names]
-                   if do_validation else list(names)})
+                   if do_validation or samples is None else list(names)})
     return params
 
 
@@ -171,10 +172,20 @@ def loop_params(verbose, steps):
 
 def batch_log_keys(step, size=None):
     """What a batch's logs hold besides the metric values: Keras 2's
-    'batch' and 'size' (no 'size' in predict); nothing in tf.keras."""
+    'batch' and 'size'; nothing in tf.keras."""
     if common.is_tf_keras():
         return {}
     return {'batch': step} if size is None else {'batch': step, 'size': size}
+
+
+def logged_size(batches, batch):
+    """A Keras 2 batch log's 'size': the batch's samples, or 1 at each
+    step over arrays given with `steps` (each step there feeds them
+    all)."""
+    if isinstance(batches, data_adapter.ArrayBatches) and \
+            batches.steps is not None:
+        return 1
+    return int(batch.inputs[0].shape[0]) if batch.inputs else 1
 
 
 def _train_epoch(model, batches, callback_list, agree_to_stop=False,
@@ -196,7 +207,7 @@ def _train_epoch(model, batches, callback_list, agree_to_stop=False,
     step = first_step - 1
     with common.loop_phase(1):
         for step, batch in enumerate(batches, first_step):
-            size = int(batch.inputs[0].shape[0])
+            size = logged_size(batches, batch)
             if want_begin:
                 callback_list.batch_hook('train', 'begin', step,
                                          batch_log_keys(step, size))
@@ -325,7 +336,7 @@ def _evaluate_loop(model, batches, callback_list, progress=None):
         callback_list.wants_batch('test', 'end')
     with torch.no_grad(), common.loop_phase(0):
         for step, batch in enumerate(batches):
-            size = int(batch.inputs[0].shape[0])
+            size = logged_size(batches, batch)
             if want_begin:
                 callback_list.batch_hook('test', 'begin', step,
                                          batch_log_keys(step, size))
@@ -337,7 +348,7 @@ def _evaluate_loop(model, batches, callback_list, progress=None):
                                    model._metrics_tracker.results_dict,
                                    model))
             if progress is not None:
-                progress(size)
+                progress(int(batch.inputs[0].shape[0]))
     return global_results(model)
 
 
@@ -444,9 +455,10 @@ def _predict_batches(model, batches, callback_list, bar, progress=None):
     results = None
     with torch.no_grad(), common.loop_phase(0):
         for step, batch in enumerate(batches):
+            size = logged_size(batches, batch)
             if want_begin:
                 callback_list.batch_hook('predict', 'begin', step,
-                                         batch_log_keys(step))
+                                         batch_log_keys(step, size))
             parts = predicted_parts(model, batch.inputs, rows)
             if batch.share is not None and batch.share.empty:
                 # A stand-in read by a process left without data.
@@ -462,7 +474,7 @@ def _predict_batches(model, batches, callback_list, bar, progress=None):
                     store.append(out)
             if want_end:
                 outputs = joined_parts(parts)
-                logs = batch_log_keys(step)
+                logs = batch_log_keys(step, size)
                 logs['outputs'] = unpack_singleton(
                     [o.cpu().numpy() for o in outputs])
                 callback_list.batch_hook('predict', 'end', step, logs)
@@ -597,7 +609,13 @@ def refuse_arrays_beside_generator(y, sample_weight, validation_split):
 
 def array_batches(model, inputs, targets, weights, batch_size, steps=None,
                   shuffle=False, shard='whole', stream=False):
-    """Batches sliced from tensors (moved onto the model's device)."""
+    """Batches sliced from tensors (moved onto the model's device).
+    Without a batch size, `steps` steps cover the arrays: each step all of
+    them in Keras 2, ceil(samples / steps) of them in tf.keras."""
+    if not batch_size and steps and inputs and int(inputs[0].shape[0]):
+        samples = int(inputs[0].shape[0])
+        batch_size = -(-samples // int(steps)) if common.is_tf_keras() \
+            else samples
     return data_adapter.ArrayBatches(inputs, targets, weights,
                                      batch_size or 32, shuffle=shuffle,
                                      steps=steps, device=model._device(),
