@@ -474,6 +474,10 @@ class Model(Network):
         """['loss', per-output losses (multi-output), metric names]. A
         name appended to this list names the next tensor appended to
         `metrics_tensors`, as in Keras 2.2."""
+        if common.is_tf_keras() and custom_steps.overrides(self, 'metrics'):
+            # tf.keras names the objects of a subclass's `metrics` property
+            # (a custom train_step's trackers), trained or not.
+            return _MetricNames([m.name for m in self.metrics], [])
         tracker = self._metrics_tracker
         if common.is_tf_keras() and (tracker is None or not (
                 tracker.loss_computed or
