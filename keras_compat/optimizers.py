@@ -951,7 +951,15 @@ class Optimizer(torch.optim.Optimizer):
         optimizer on those gradients, given in the variables' Keras layout.
         Variables without a gradient (None) are left alone. Returns
         `iterations`. Gradients that are symbolic tensors (a TF1 graph)
-        give the training operation that applies them at each run."""
+        give the training operation that applies them at each run. A
+        TensorFlow 1 optimizer (`tf.train.AdamOptimizer()`) also takes
+        `global_step`, which gains 1 with each step."""
+        if kwargs.get('global_step') is not None:
+            from .tensorflow_train_optimizer import counted
+            global_step = kwargs.pop('global_step')
+            return counted(self, 'apply_gradients', self.apply_gradients(
+                grads_and_vars, name, **kwargs), global_step)
+        kwargs.pop('global_step', None)
         grads_and_vars = list(grads_and_vars)
         if any(getattr(g, '_is_keras_symbolic', False)
                for g, _ in grads_and_vars):
@@ -1002,13 +1010,19 @@ class Optimizer(torch.optim.Optimizer):
         self._attach_also(params, layouts)
 
     def minimize(self, loss, var_list=None, grad_loss=None, name=None,
-                 tape=None):
+                 tape=None, global_step=None):
         """tf.keras's `minimize(loss, var_list)`: `loss` a tensor computed
         with gradients or a function of no arguments returning one; one
         step on the gradients of `var_list` (a list or a function returning
         one). Returns `iterations`. For a symbolic loss (a TF1 graph),
         the training operation that takes that step at each run; without
-        `var_list`, on every trainable variable the loss depends on."""
+        `var_list`, on every trainable variable the loss depends on. A
+        TensorFlow 1 optimizer (`tf.train.AdamOptimizer()`) also takes
+        `global_step`, which gains 1 with each step."""
+        if global_step is not None:
+            from .tensorflow_train_optimizer import counted
+            return counted(self, 'minimize', self.minimize(
+                loss, var_list, grad_loss, name, tape), global_step)
         if getattr(loss, '_is_keras_symbolic', False):
             from . import tensorflow_graph_run
             return tensorflow_graph_run.minimize_op(self, loss, var_list,

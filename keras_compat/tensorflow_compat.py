@@ -4710,6 +4710,24 @@ train.AdagradOptimizer = _adagrad_optimizer
 train.AdadeltaOptimizer = _adadelta_optimizer
 
 
+def _tf1_optimizer_factory(make):
+    """`make`, its optimizers counted as instances of tf.train.Optimizer."""
+    @functools.wraps(make)
+    def factory(*args, **kwargs):
+        optimizer = make(*args, **kwargs)
+        optimizer.__dict__['_keras_tf1_optimizer'] = True
+        return optimizer
+    return factory
+
+
+for _name in ('AdamOptimizer', 'GradientDescentOptimizer',
+              'MomentumOptimizer', 'RMSPropOptimizer', 'AdagradOptimizer',
+              'AdadeltaOptimizer'):
+    setattr(train, _name, _tf1_optimizer_factory(getattr(train, _name)))
+from .tensorflow_train_optimizer import Optimizer as _TF1Optimizer  # noqa
+train.Optimizer = _TF1Optimizer
+
+
 def _latest_checkpoint(checkpoint_dir, latest_filename=None):
     """tf.train.latest_checkpoint: the weights saved last in
     `checkpoint_dir` (`model.save_weights('dir/cp.ckpt')`, ModelCheckpoint
@@ -4761,6 +4779,9 @@ def _convert_variables_to_constants(sess, input_graph_def, output_node_names,
 
 
 train.Saver = _variables.Saver
+for _name in ('get_global_step', 'create_global_step',
+              'get_or_create_global_step', 'global_step'):
+    setattr(train, _name, getattr(_variables, _name))
 train.write_graph = _write_graph
 graph_util = _submodule('graph_util', 'TF1 graph freezing.')
 graph_util.convert_variables_to_constants = _convert_variables_to_constants

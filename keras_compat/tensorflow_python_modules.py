@@ -147,6 +147,9 @@ def install(python, tf, submodule):
            ['scalar', 'histogram', 'image', 'create_file_writer',
             'create_file_writer_v2=create_file_writer', 'flush'])
     python.training = submodule('python.training', 'Training utilities.')
+    python.training.optimizer = submodule(
+        'python.training.optimizer', 'TF1 optimizer base class.')
+    python.training.optimizer.Optimizer = tf.train.Optimizer
     python.training.moving_averages = submodule(
         'python.training.moving_averages', 'Moving averages.')
     python.training.moving_averages.assign_moving_average = \

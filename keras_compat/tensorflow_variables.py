@@ -58,6 +58,39 @@ class GraphKeys(object):
     WHILE_CONTEXT = 'while_context'
 
 
+
+# ------------------------------------------------------------ global step
+def get_global_step(graph=None):
+    """TF1's global step: the variable of the GLOBAL_STEP collection, or
+    None."""
+    steps = _values(GraphKeys.GLOBAL_STEP)
+    return steps[0] if steps else None
+
+
+def create_global_step(graph=None):
+    """Makes the global step, an int64 variable 'global_step' starting at
+    0, not trainable; ValueError when one exists, as in TF1."""
+    if get_global_step() is not None:
+        raise ValueError('"global_step" already exists.')
+    from . import tensorflow_compat as tf
+    step = tf.Variable(0, trainable=False, dtype=tf.int64,
+                       name='global_step')
+    add_to_collection(GraphKeys.GLOBAL_STEP, step)
+    return step
+
+
+def get_or_create_global_step(graph=None):
+    """The global step, made on first use (`tf.train.get_or_create_global
+    _step()`, which TF1 training loops and `minimize(global_step=...)`
+    use)."""
+    return get_global_step() or create_global_step()
+
+
+def global_step(sess, global_step_tensor):
+    """The global step's value as a Python int."""
+    from . import backend as K
+    return int(K.get_value(global_step_tensor))
+
 # ------------------------------------------------------------ collections
 def get_collection(key, scope=None):
     """The values of collection `key` (a new list); with `scope`, those
