@@ -138,9 +138,6 @@ def DistributedOptimizer(optimizer, name=None, use_locking=False,
     averages the gradients over the processes before applying them: see
     `horovod.tensorflow.keras.DistributedOptimizer`."""
     from .. import _keras
-    if op == Adasum:
-        raise NotImplementedError(
-            'op=hvd.Adasum is not supported; use op=hvd.Average.')
     return _keras.create_distributed_optimizer(
         optimizer, name=name, compression=compression,
         sparse_as_dense=sparse_as_dense,
