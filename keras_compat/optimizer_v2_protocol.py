@@ -477,12 +477,7 @@ class OptimizerV2(Optimizer):
                                                         entries):
                 immutable.call(self._resource_apply_dense, grad, var,
                                **kwargs)
-                if write_back is not None:
-                    write_back()
-                constraint = getattr(var, 'constraint', None) \
-                    if constrain else None
-                if constraint is not None:
-                    _constrain(var, constraint)
+                finish_update(var, write_back, constrain)
             iterations = self._iterations_value()
             with torch._C.DisableTorchFunctionSubclass():
                 self.iterations.add_(1)
@@ -755,6 +750,17 @@ def _slot_key(var):
     if source is not None and source[0]() is not None:
         return getattr(source[0](), source[1].attr)
     return var
+
+
+def finish_update(var, write_back, constrain):
+    """After a variable's update: its new value written back to its
+    parameter (`write_back`, for a reordered copy), then, with
+    `constrain`, projected by the variable's constraint."""
+    if write_back is not None:
+        write_back()
+    constraint = getattr(var, 'constraint', None) if constrain else None
+    if constraint is not None:
+        _constrain(var, constraint)
 
 
 def _constrain(var, constraint):

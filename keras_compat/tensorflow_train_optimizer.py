@@ -10,7 +10,7 @@ import torch
 
 from . import backend as K
 from .backend import immutable, variable_graph
-from .optimizer_v2_protocol import OptimizerV2, _slot_key
+from .optimizer_v2_protocol import OptimizerV2, _slot_key, finish_update
 
 
 class _OptimizerType(type):
@@ -151,13 +151,7 @@ class Optimizer(OptimizerV2, metaclass=_OptimizerType):
             update_ops = []
             for grad, var, write_back in entries:
                 update_ops.append(immutable.call(apply, grad, var))
-                if write_back is not None:
-                    write_back()
-                constraint = getattr(var, 'constraint', None) \
-                    if constrain else None
-                if constraint is not None:
-                    from .optimizer_v2_protocol import _constrain
-                    _constrain(var, constraint)
+                finish_update(var, write_back, constrain)
             _run_deferred(update_ops)
             _run_deferred([immutable.call(self._finish, update_ops,
                                           self._name)])
