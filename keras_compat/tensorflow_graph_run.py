@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from . import backend as K
+from .backend import graph_names as _graph_names
 from .engine.symbolic import OptimizerUpdate, VariableUpdate, is_symbolic
 
 
@@ -33,10 +34,7 @@ class TrainOp(object):
         # for (BatchNormalization's updates): run with it.
         self.dependencies = list(dependencies)
 
-    @property
-    def graph(self):
-        from . import tensorflow_compat
-        return tensorflow_compat.get_default_graph()
+    graph = property(lambda self: _graph_names.default_graph())
 
     def run(self, feed_dict=None, session=None):
         return run(self, feed_dict)
@@ -92,10 +90,7 @@ class AssignOp(VariableUpdate):
     def op(self):
         return TrainOp(self, self.name)
 
-    @property
-    def graph(self):
-        from . import tensorflow_compat
-        return tensorflow_compat.get_default_graph()
+    graph = property(lambda self: _graph_names.default_graph())
 
     def eval(self, feed_dict=None, session=None):
         return run(self, feed_dict)

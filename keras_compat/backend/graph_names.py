@@ -395,10 +395,7 @@ class Operation(object):
     def inputs(self):
         return [t for t in (r() for r in self._inputs) if t is not None]
 
-    @property
-    def graph(self):
-        from .. import tensorflow_compat
-        return tensorflow_compat.get_default_graph()
+    graph = property(lambda self: default_graph())
 
     @property
     def node_def(self):
@@ -466,6 +463,12 @@ def variable_operation(variable):
 
 def get_operations():
     return _live_operations()
+
+
+def default_graph():
+    """The default graph: what a graph tensor's or op's `.graph` gives."""
+    from .. import tensorflow_compat
+    return tensorflow_compat.get_default_graph()
 
 
 def graph_def():

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from ..backend import common
+from ..backend.graph_names import default_graph as _default_graph
 from ..backend.tensor_shape import Dimension, TensorShape  # noqa: F401
 
 
@@ -173,10 +174,7 @@ class KerasTensor(object):
         index = name.rsplit(':', 1)[-1] if ':' in name else '0'
         return int(index) if index.isdigit() else 0
 
-    @property
-    def graph(self):
-        from .. import tensorflow_compat
-        return tensorflow_compat.get_default_graph()
+    graph = property(lambda self: _default_graph())
 
     def eval(self, feed_dict=None, session=None):
         """TF1's `tensor.eval(feed_dict)`: the value of this tensor in one
