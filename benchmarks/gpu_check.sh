@@ -19,8 +19,12 @@ DEVICE="${GPU_CHECK_DEVICE:-cuda}"
 RESULTS="${GPU_CHECK_RESULTS:-benchmarks/RESULTS.md}"
 PYTHON="${PYTHON:-python}"
 QUICK=""
+# Stage limits in seconds; the quick path is a correctness run on a CPU
+# that may be shared, so it gets three times as long.
+SCALE=1
 if [ "${1:-}" = "--quick" ]; then
     QUICK="--quick"
+    SCALE=3
 elif [ -n "${1:-}" ]; then
     echo "usage: [GPU_CHECK_DEVICE=cpu] $0 [--quick]" >&2
     exit 2
@@ -58,12 +62,12 @@ trap 'rm -f "$TABLES"' EXIT
 WORKLOADS="$("$PYTHON" -c 'from benchmarks import workloads; print(",".join(workloads.WORKLOADS))')"
 
 echo "gpu_check: training workloads: $WORKLOADS"
-timeout 210 "$PYTHON" -m benchmarks.run --device "$DEVICE" --no-peers \
+timeout $((210 * SCALE)) "$PYTHON" -m benchmarks.run --device "$DEVICE" --no-peers \
     --repeats 1 --epochs 2 --workloads "$WORKLOADS" --write "$TABLES" $QUICK \
     || fail "training benchmark (exit $?)"
 
 echo "gpu_check: inference"
-timeout 90 "$PYTHON" -m benchmarks.inference --device "$DEVICE" --no-peers \
+timeout $((90 * SCALE)) "$PYTHON" -m benchmarks.inference --device "$DEVICE" --no-peers \
     --repeats 2 --latency-runs 30 --write "$TABLES" $QUICK \
     || fail "inference benchmark (exit $?)"
 

@@ -10,19 +10,6 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def test_quick_benchmarks_run_every_workload():
-    from benchmarks import workloads
-    done = subprocess.run(
-        [sys.executable, '-m', 'benchmarks.run', '--quick', '--no-peers'],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-        env=dict(os.environ, PYTHONPATH=ROOT, KERAS_COMPAT_DEVICE='cpu'))
-    assert done.returncode == 0, done.stdout + done.stderr
-    table = [line for line in done.stdout.splitlines()
-             if line.startswith('| ') and not line.startswith('| workload')]
-    assert sorted(line.split('|')[1].strip() for line in table) == \
-        sorted(workloads.WORKLOADS)
-
-
 def test_quick_custom_optimizer_benchmark_runs():
     done = subprocess.run(
         [sys.executable, '-m', 'benchmarks.custom_optimizer', '--quick',
@@ -45,19 +32,6 @@ def test_quick_memory_benchmark_runs():
     rows = [line.split('|')[1].strip() for line in done.stdout.splitlines()
             if line.startswith('| ') and not line.startswith('| input')]
     assert rows == ['HDF5Matrix', 'numpy.memmap']
-
-
-def test_quick_inference_benchmark_matches_torch():
-    """keras_compat's predict and predict_on_batch return what the
-    hand-written torch module holding the same weights returns."""
-    import numpy as np
-    from benchmarks import inference
-    for name in inference.MODELS:
-        _, model, net, x = inference.build(name, quick=True, device='cpu')
-        diff = inference.check_outputs(model, net, x, 'cpu')
-        assert diff < 1e-4, (name, diff)
-        out = model.predict(x, batch_size=256)
-        assert out.shape[0] == len(x) and np.isfinite(out).all()
 
 
 def test_quick_inference_benchmark_runs():
@@ -84,6 +58,10 @@ def test_quick_inference_benchmark_runs():
 
 
 def test_gpu_check_script_parses_and_runs_its_cpu_quick_path(tmp_path):
+    """The GPU check's path at tiny sizes on the CPU: every training
+    workload trains in both implementations, and the inference models'
+    outputs match the hand-written torch modules (the inference run fails
+    on a mismatch), then the tables land in the results file."""
     script = os.path.join(ROOT, 'benchmarks', 'gpu_check.sh')
     assert subprocess.run(['bash', '-n', script]).returncode == 0
     results = tmp_path / 'RESULTS.md'
@@ -94,7 +72,7 @@ def test_gpu_check_script_parses_and_runs_its_cpu_quick_path(tmp_path):
     env = dict(os.environ, PYTHONPATH=ROOT, GPU_CHECK_DEVICE='cpu',
                GPU_CHECK_RESULTS=str(results), PYTHON=sys.executable)
     done = subprocess.run(['bash', script, '--quick'], cwd=ROOT,
-                          capture_output=True, text=True, timeout=400,
+                          capture_output=True, text=True, timeout=900,
                           env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     text = results.read_text()
