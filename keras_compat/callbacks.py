@@ -277,11 +277,29 @@ def _overrides(callback, names, mode):
 
 class CallbackList(object):
     """Dispatches events to a list of callbacks. Batch events only go to
-    callbacks that define a batch method."""
+    callbacks that define a batch method. As in tf.keras, `add_history`
+    and `add_progbar` append a `History` and a `ProgbarLogger('steps')`
+    unless the list holds one, `model` goes to `set_model` (which also
+    makes the History `model.history`) and further keywords to
+    `set_params`."""
 
-    def __init__(self, callbacks=None):
+    def __init__(self, callbacks=None, add_history=False, add_progbar=False,
+                 model=None, **params):
         self.callbacks = list(callbacks or [])
+        self._history = next((c for c in self.callbacks
+                              if isinstance(c, History)), None) \
+            if add_history else None
+        if add_history and self._history is None:
+            self._history = History()
+            self.callbacks.append(self._history)
+        if add_progbar and not any(isinstance(c, ProgbarLogger)
+                                   for c in self.callbacks):
+            self.callbacks.append(ProgbarLogger(count_mode='steps'))
         self._refresh()
+        if model:
+            self.set_model(model)
+        if params:
+            self.set_params(params)
 
     def _refresh(self):
         self._batch_targets = {}
@@ -301,10 +319,14 @@ class CallbackList(object):
         self._refresh()
 
     def set_params(self, params):
+        self.params = params
         for callback in self.callbacks:
             callback.set_params(params)
 
     def set_model(self, model):
+        self.model = model
+        if getattr(self, '_history', None) is not None:
+            model.history = self._history
         for callback in self.callbacks:
             callback.set_model(model)
 

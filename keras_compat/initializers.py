@@ -202,8 +202,12 @@ class VarianceScaling(_Seeded):
         return K.random_uniform(shape, -limit, limit, dtype=dtype, seed=seed)
 
     def get_config(self):
+        distribution = self.distribution
+        if distribution == 'normal' and K.common.is_tf_keras():
+            # (tf.keras names the truncated normal by its full name.)
+            distribution = 'truncated_normal'
         return {'scale': self.scale, 'mode': self.mode,
-                'distribution': self.distribution, 'seed': self.seed}
+                'distribution': distribution, 'seed': self.seed}
 
 
 class Orthogonal(_Seeded):

@@ -54,19 +54,36 @@ def load_weights(model, weights, include_top, file_names, release,
 
 
 def classifier(x, include_top, pooling, classes, dense_name,
-               top_pool_name='avg_pool', pool_names=(None, None)):
+               top_pool_name='avg_pool', pool_names=(None, None),
+               activation='softmax', weights=None):
     """The end of an application model: global average pooling and a
-    softmax Dense over `classes` (include_top), else the optional 'avg' or
-    'max' global pooling (`pool_names` name those layers)."""
-    from ..layers import Dense, GlobalAveragePooling2D, GlobalMaxPooling2D
+    Dense over `classes` with `activation` (tf.keras's
+    `classifier_activation`, softmax by default) (include_top), else the
+    optional 'avg' or 'max' global pooling (`pool_names` name those
+    layers)."""
+    from ..layers import GlobalAveragePooling2D, GlobalMaxPooling2D
     if include_top:
         x = GlobalAveragePooling2D(name=top_pool_name)(x)
-        return Dense(classes, activation='softmax', name=dense_name)(x)
+        return top_dense(x, classes, activation, weights, dense_name)
     if pooling == 'avg':
         return GlobalAveragePooling2D(name=pool_names[0])(x)
     if pooling == 'max':
         return GlobalMaxPooling2D(name=pool_names[1])(x)
     return x
+
+
+def validate_top_activation(activation, weights):
+    """With pretrained weights the top's activation may only be softmax or
+    None (linear), as in tf.keras."""
+    from .efficientnet import _validate_activation
+    _validate_activation(activation, weights)
+
+
+def top_dense(x, classes, activation, weights, name):
+    """The top Dense over `classes` with `activation`."""
+    from ..layers import Dense
+    validate_top_activation(activation, weights)
+    return Dense(classes, activation=activation, name=name)(x)
 
 
 def rows_cols(shape):

@@ -55,7 +55,8 @@ def transition_block(x, reduction, name):
 
 
 def DenseNet(blocks, include_top=True, weights='imagenet', input_tensor=None,
-             input_shape=None, pooling=None, classes=1000, **kwargs):
+             input_shape=None, pooling=None, classes=1000,
+             classifier_activation='softmax', **kwargs):
     """A DenseNet with `blocks` conv blocks in each of its four dense
     blocks."""
     _common.check_weights(weights, include_top, classes)
@@ -74,8 +75,11 @@ def DenseNet(blocks, include_top=True, weights='imagenet', input_tensor=None,
             x = transition_block(x, 0.5, name='pool%d' % stage)
     x = BatchNormalization(axis=_axis(), epsilon=1.001e-5, name='bn')(x)
     x = Activation('relu', name='relu')(x)
-    x = _common.classifier(x, include_top, pooling, classes, 'fc1000',
-                           pool_names=('avg_pool', 'max_pool'))
+    # (keras-applications names the top 'fc1000', tf.keras 'predictions'.)
+    x = _common.classifier(x, include_top, pooling, classes,
+                           'predictions' if K.common.is_tf_keras()
+                           else 'fc1000', pool_names=('avg_pool', 'max_pool'),
+                           activation=classifier_activation, weights=weights)
     name = _NAMES.get(tuple(blocks), 'densenet')
     model = Model(inputs, x, name=name)
     if weights == 'imagenet' and name == 'densenet':
@@ -87,18 +91,21 @@ def DenseNet(blocks, include_top=True, weights='imagenet', input_tensor=None,
 
 
 def DenseNet121(include_top=True, weights='imagenet', input_tensor=None,
-                input_shape=None, pooling=None, classes=1000, **kwargs):
+                input_shape=None, pooling=None, classes=1000,
+                classifier_activation='softmax', **kwargs):
     return DenseNet([6, 12, 24, 16], include_top, weights, input_tensor,
-                    input_shape, pooling, classes)
+                    input_shape, pooling, classes, classifier_activation)
 
 
 def DenseNet169(include_top=True, weights='imagenet', input_tensor=None,
-                input_shape=None, pooling=None, classes=1000, **kwargs):
+                input_shape=None, pooling=None, classes=1000,
+                classifier_activation='softmax', **kwargs):
     return DenseNet([6, 12, 32, 32], include_top, weights, input_tensor,
-                    input_shape, pooling, classes)
+                    input_shape, pooling, classes, classifier_activation)
 
 
 def DenseNet201(include_top=True, weights='imagenet', input_tensor=None,
-                input_shape=None, pooling=None, classes=1000, **kwargs):
+                input_shape=None, pooling=None, classes=1000,
+                classifier_activation='softmax', **kwargs):
     return DenseNet([6, 12, 48, 32], include_top, weights, input_tensor,
-                    input_shape, pooling, classes)
+                    input_shape, pooling, classes, classifier_activation)

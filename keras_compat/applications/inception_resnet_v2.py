@@ -74,7 +74,8 @@ def inception_resnet_block(x, scale, block_type, block_idx,
 
 def InceptionResNetV2(include_top=True, weights='imagenet',
                       input_tensor=None, input_shape=None, pooling=None,
-                      classes=1000, **kwargs):
+                      classes=1000, classifier_activation='softmax',
+                      **kwargs):
     """InceptionResNetV2: a convolutional stem, 10 Inception-ResNet-A, 20
     -B and 10 -C blocks with reductions between them, a 1x1 convolution to
     1536 channels, then global average pooling and a softmax over
@@ -115,6 +116,7 @@ def InceptionResNetV2(include_top=True, weights='imagenet',
         x = inception_resnet_block(x, 0.2, 'block8', block_idx)
     x = inception_resnet_block(x, 1., 'block8', 10, activation=None)
     x = conv2d_bn(x, 1536, 1, name='conv_7b')
-    x = _common.classifier(x, include_top, pooling, classes, 'predictions')
+    x = _common.classifier(x, include_top, pooling, classes, 'predictions',
+                           activation=classifier_activation, weights=weights)
     model = Model(inputs, x, name='inception_resnet_v2')
     return _common.load_weights(model, weights, include_top, _FILES, 'v0.7')

@@ -73,7 +73,8 @@ def _block_8(x, index):
 
 
 def InceptionV3(include_top=True, weights='imagenet', input_tensor=None,
-                input_shape=None, pooling=None, classes=1000, **kwargs):
+                input_shape=None, pooling=None, classes=1000,
+                classifier_activation='softmax', **kwargs):
     """InceptionV3: a convolutional stem, three 35x35, five 17x17 and two
     8x8 Inception blocks with grid reductions between them, then global
     average pooling and a softmax over `classes` (include_top)."""
@@ -110,6 +111,7 @@ def InceptionV3(include_top=True, weights='imagenet', input_tensor=None,
                     name='mixed8')
     x = _block_8(x, 0)
     x = _block_8(x, 1)
-    x = _common.classifier(x, include_top, pooling, classes, 'predictions')
+    x = _common.classifier(x, include_top, pooling, classes, 'predictions',
+                           activation=classifier_activation, weights=weights)
     model = Model(inputs, x, name='inception_v3')
     return _common.load_weights(model, weights, include_top, _FILES, 'v0.5')

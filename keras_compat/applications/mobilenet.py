@@ -62,7 +62,8 @@ def _depthwise_conv_block(inputs, pointwise_conv_filters, alpha,
 
 def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3,
               include_top=True, weights='imagenet', input_tensor=None,
-              pooling=None, classes=1000, **kwargs):
+              pooling=None, classes=1000, classifier_activation='softmax',
+              **kwargs):
     """MobileNet v1. `alpha` scales every layer's filters,
     `depth_multiplier` the depthwise convolutions; the top is global
     average pooling, dropout and a 1x1 convolution to `classes`."""
@@ -95,7 +96,9 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3,
         x = Dropout(dropout, name='dropout')(x)
         x = Conv2D(classes, (1, 1), padding='same', name='conv_preds')(x)
         x = Reshape((classes,), name='reshape_2')(x)
-        x = Activation('softmax', name='act_softmax')(x)
+        _common.validate_top_activation(classifier_activation, weights)
+        x = Activation(classifier_activation, name='predictions' if
+                       K.common.is_tf_keras() else 'act_softmax')(x)
     elif pooling == 'avg':
         x = GlobalAveragePooling2D()(x)
     elif pooling == 'max':

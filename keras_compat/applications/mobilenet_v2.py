@@ -79,7 +79,7 @@ def _inverted_res_block(inputs, expansion, stride, alpha, filters,
 
 def MobileNetV2(input_shape=None, alpha=1.0, include_top=True,
                 weights='imagenet', input_tensor=None, pooling=None,
-                classes=1000, **kwargs):
+                classes=1000, classifier_activation='softmax', **kwargs):
     """MobileNetV2: a strided 3x3 stem, 17 inverted residual blocks, a
     1x1 convolution to 1280 channels (more for alpha > 1), then global
     average pooling and a softmax over `classes` (include_top)."""
@@ -107,8 +107,11 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True,
     last = _make_divisible(1280 * alpha, 8) if alpha > 1.0 else 1280
     x = Conv2D(last, kernel_size=1, use_bias=False, name='Conv_1')(x)
     x = ReLU(6., name='out_relu')(_bn('Conv_1_bn')(x))
-    x = _common.classifier(x, include_top, pooling, classes, 'Logits',
-                           top_pool_name=None)
+    # (keras-applications names the top 'Logits', tf.keras 'predictions'.)
+    x = _common.classifier(x, include_top, pooling, classes,
+                           'predictions' if K.common.is_tf_keras()
+                           else 'Logits', top_pool_name=None,
+                           activation=classifier_activation, weights=weights)
     model = Model(inputs, x, name='mobilenetv2_%0.2f_%s' % (alpha, rows))
     stem = 'mobilenet_v2_weights_tf_dim_ordering_tf_kernels_%s_%s' % (
         alpha, rows)

@@ -78,7 +78,8 @@ def stack2(x, filters, blocks, stride1=2, name=None):
 
 def ResNet(stack_fn, preact, use_bias, model_name='resnet',
            include_top=True, weights='imagenet', input_tensor=None,
-           input_shape=None, pooling=None, classes=1000, **kwargs):
+           input_shape=None, pooling=None, classes=1000,
+           classifier_activation='softmax', **kwargs):
     """The ResNet / ResNetV2 skeleton: a 7x7 stem, `stack_fn`'s residual
     stages, then global pooling and a softmax (include_top)."""
     _common.check_weights(weights, include_top, classes)
@@ -97,7 +98,8 @@ def ResNet(stack_fn, preact, use_bias, model_name='resnet',
     # 'predictions'.)
     x = _common.classifier(x, include_top, pooling, classes,
                            'predictions' if K.common.is_tf_keras()
-                           else 'probs', pool_names=('avg_pool', 'max_pool'))
+                           else 'probs', pool_names=('avg_pool', 'max_pool'),
+                           activation=classifier_activation, weights=weights)
     model = Model(inputs, x, name=model_name)
     files = (model_name + '_weights_tf_dim_ordering_tf_kernels.h5',
              model_name + '_weights_tf_dim_ordering_tf_kernels_notop.h5')
@@ -125,7 +127,7 @@ def ResNet50(include_top=True, weights='imagenet', input_tensor=None,
     """ResNet50 with keras-applications' 'resnet' layer names."""
     return ResNet(_stacks(stack1, (3, 4, 6, 3)), False, True, 'resnet50',
                   include_top, weights, input_tensor, input_shape, pooling,
-                  classes)
+                  classes, **kwargs)
 
 
 def ResNet101(include_top=True, weights='imagenet', input_tensor=None,
@@ -133,7 +135,7 @@ def ResNet101(include_top=True, weights='imagenet', input_tensor=None,
     """ResNet101: 3, 4, 23 and 3 bottleneck blocks."""
     return ResNet(_stacks(stack1, (3, 4, 23, 3)), False, True, 'resnet101',
                   include_top, weights, input_tensor, input_shape, pooling,
-                  classes)
+                  classes, **kwargs)
 
 
 def ResNet152(include_top=True, weights='imagenet', input_tensor=None,
@@ -141,4 +143,4 @@ def ResNet152(include_top=True, weights='imagenet', input_tensor=None,
     """ResNet152: 3, 8, 36 and 3 bottleneck blocks."""
     return ResNet(_stacks(stack1, (3, 8, 36, 3)), False, True, 'resnet152',
                   include_top, weights, input_tensor, input_shape, pooling,
-                  classes)
+                  classes, **kwargs)

@@ -14,9 +14,10 @@ def preprocess_input(x, **kwargs):
 
 def _resnet_v2(blocks, name, include_top=True, weights='imagenet',
                input_tensor=None, input_shape=None, pooling=None,
-               classes=1000, **kwargs):
+               classes=1000, classifier_activation='softmax', **kwargs):
     return ResNet(_stacks(stack2, blocks), True, True, name, include_top,
-                  weights, input_tensor, input_shape, pooling, classes)
+                  weights, input_tensor, input_shape, pooling, classes,
+                  classifier_activation)
 
 
 ResNet50V2 = partial(_resnet_v2, (3, 4, 6, 3), 'resnet50v2')

@@ -28,12 +28,14 @@ def vgg_features(x, convs_per_block):
     return x
 
 
-def vgg_head(x, include_top, pooling, classes):
+def vgg_head(x, include_top, pooling, classes, activation='softmax',
+             weights=None):
     if include_top:
         x = Flatten(name='flatten')(x)
         x = Dense(4096, activation='relu', name='fc1')(x)
         x = Dense(4096, activation='relu', name='fc2')(x)
-        return Dense(classes, activation='softmax', name='predictions')(x)
+        return _common.top_dense(x, classes, activation, weights,
+                                 'predictions')
     if pooling == 'avg':
         return GlobalAveragePooling2D()(x)
     if pooling == 'max':
@@ -42,21 +44,24 @@ def vgg_head(x, include_top, pooling, classes):
 
 
 def build_vgg(name, convs_per_block, files, include_top, weights,
-              input_tensor, input_shape, pooling, classes):
+              input_tensor, input_shape, pooling, classes,
+              activation='softmax'):
     _common.check_weights(weights, include_top, classes)
     image, inputs = _common.model_input(input_tensor, input_shape, 224, 32,
                                         include_top, weights)
     x = vgg_head(vgg_features(image, convs_per_block), include_top,
-                 pooling, classes)
+                 pooling, classes, activation, weights)
     model = Model(inputs, x, name=name)
     return _common.load_weights(model, weights, include_top, files, 'v0.1')
 
 
 def VGG16(include_top=True, weights='imagenet', input_tensor=None,
-          input_shape=None, pooling=None, classes=1000, **kwargs):
+          input_shape=None, pooling=None, classes=1000,
+          classifier_activation='softmax', **kwargs):
     """VGG16: 13 3x3 convolutions in five blocks, then (include_top) two
     4096-unit layers and a softmax over `classes`. `weights`: 'imagenet'
     (downloaded), None or a file path; `pooling` ('avg'/'max') applies
     without the top."""
     return build_vgg('vgg16', (2, 2, 3, 3, 3), _FILES, include_top,
-                     weights, input_tensor, input_shape, pooling, classes)
+                     weights, input_tensor, input_shape, pooling, classes,
+                     classifier_activation)

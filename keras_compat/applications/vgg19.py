@@ -8,8 +8,10 @@ _FILES = ('vgg19_weights_tf_dim_ordering_tf_kernels.h5',
 
 
 def VGG19(include_top=True, weights='imagenet', input_tensor=None,
-          input_shape=None, pooling=None, classes=1000, **kwargs):
+          input_shape=None, pooling=None, classes=1000,
+          classifier_activation='softmax', **kwargs):
     """VGG19: 16 3x3 convolutions in five blocks (2, 2, 4, 4, 4), then the
     VGG16 top."""
     return build_vgg('vgg19', (2, 2, 4, 4, 4), _FILES, include_top,
-                     weights, input_tensor, input_shape, pooling, classes)
+                     weights, input_tensor, input_shape, pooling, classes,
+                     classifier_activation)

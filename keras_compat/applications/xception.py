@@ -43,7 +43,8 @@ def _entry_block(x, filters, block, relu_first=True):
 
 
 def Xception(include_top=True, weights='imagenet', input_tensor=None,
-             input_shape=None, pooling=None, classes=1000, **kwargs):
+             input_shape=None, pooling=None, classes=1000,
+             classifier_activation='softmax', **kwargs):
     """Xception: entry flow, eight middle-flow blocks of three separable
     convolutions with identity shortcuts, exit flow, then global average
     pooling and a softmax over `classes` (include_top)."""
@@ -70,6 +71,7 @@ def Xception(include_top=True, weights='imagenet', input_tensor=None,
     x = Activation('relu', name='block14_sepconv1_act')(x)
     x = _sepconv_bn(x, 2048, 'block14_sepconv2')
     x = Activation('relu', name='block14_sepconv2_act')(x)
-    x = _common.classifier(x, include_top, pooling, classes, 'predictions')
+    x = _common.classifier(x, include_top, pooling, classes, 'predictions',
+                           activation=classifier_activation, weights=weights)
     model = Model(inputs, x, name='xception')
     return _common.load_weights(model, weights, include_top, _FILES, 'v0.4')

@@ -1741,10 +1741,13 @@ def _sum_of_sums(tensors):
     return total
 
 
-def function(inputs, outputs, updates=None, **kwargs):
+def function(inputs, outputs, updates=None, name=None, **kwargs):
     """A callable mapping a list of input arrays to a list of output
-    arrays, for symbolic inputs and outputs of Keras models."""
+    arrays, for symbolic inputs and outputs of Keras models (`name` as
+    tf.keras's fourth argument)."""
     from ..engine import symbolic
+    if name is not None:
+        kwargs['name'] = name
     from .. import tensorflow_graph_run
     return tensorflow_graph_run.staged_function(
         symbolic.function, inputs, outputs, updates, kwargs)

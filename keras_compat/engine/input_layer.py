@@ -127,15 +127,23 @@ class InputLayer(Layer):
 def Input(shape=None, batch_shape=None, name=None, dtype=None, sparse=False,
           tensor=None, batch_size=None, **kwargs):
     """A symbolic input tensor: `Input(shape=(784,))` stands for a batch of
-    784-vectors, `Input(batch_shape=(32, 10, 8))` fixes the batch size."""
+    784-vectors, `Input(batch_shape=(32, 10, 8))` fixes the batch size.
+    tf.keras's second argument is the batch size: `Input((784,), 32)`."""
     if 'input_dtype' in kwargs:
         dtype = kwargs.pop('input_dtype')
+    if common.is_tf_keras() and isinstance(batch_shape, int) and \
+            batch_size is None:
+        batch_shape, batch_size = None, batch_shape
+    if kwargs.pop('ragged', None):
+        raise NotImplementedError('Input(ragged=True) is not supported; '
+                                  'pad the sequences to dense tensors '
+                                  '(keras.preprocessing.sequence.'
+                                  'pad_sequences).')
     if kwargs:
         raise TypeError('Unexpected keyword arguments to Input: %s'
                         % sorted(kwargs))
     if batch_shape is None and tensor is None:
         if shape is None:
-            from ..backend import common
             if common.is_tf_keras():
                 raise ValueError('Please provide to Input a `shape` or a '
                                  '`tensor` or a `type_spec` argument. Note '

@@ -134,14 +134,27 @@ class ThresholdedReLU(Layer):
 
 
 class Softmax(Layer):
-    """Softmax over `axis` (the last by default)."""
+    """Softmax over `axis` (the last by default, or a tuple of axes). In
+    a tf.keras program `call(inputs, mask)` adds -1e9 (float16's minimum
+    in float16) where the mask is 0, as tf.keras does; standalone Keras 2
+    has no mask there."""
 
     def __init__(self, axis=-1, **kwargs):
         super(Softmax, self).__init__(**kwargs)
         self.supports_masking = True
         self.axis = axis
 
-    def call(self, inputs):
+    def call(self, inputs, mask=None):
+        if mask is not None and K.common.api_flavour() != 'keras':
+            negative = torch.finfo(torch.float16).min \
+                if inputs.dtype == torch.float16 else -1e9
+            keep = torch.as_tensor(mask, device=inputs.device)
+            inputs = inputs + (1.0 - keep.to(inputs.dtype)) * negative
+        if isinstance(self.axis, (tuple, list)):
+            if len(self.axis) > 1:
+                return torch.exp(inputs - torch.logsumexp(
+                    inputs, dim=tuple(self.axis), keepdim=True))
+            return activations.softmax(inputs, axis=self.axis[0])
         return activations.softmax(inputs, axis=self.axis)
 
     def get_config(self):

@@ -561,6 +561,7 @@ class Lambda(Layer):
                                 'tuple, or a function.')
             self._output_shape = output_shape
         self._function_takes_mask = has_arg(function, 'mask')
+        self._function_takes_training = has_arg(function, 'training')
 
     def compute_output_shape(self, input_shape):
         if self._output_shape is None:
@@ -619,12 +620,30 @@ class Lambda(Layer):
             self.__dict__['_function_bound'] = True
         return super(Lambda, self)._symbolic_call(inputs, *args, **kwargs)
 
-    def call(self, inputs, mask=None):
+    def call(self, inputs, mask=None, training=None):
         arguments = self.arguments
         if self._function_takes_mask:
             arguments = dict(arguments, mask=mask)
+        if self.__dict__.get('_function_takes_training') and \
+                K.common.api_flavour() != 'keras':
+            # tf.keras passes the call's training mode to a function
+            # taking `training` (None when nothing decides it).
+            arguments = dict(arguments,
+                             training=self._training_mode(training))
         # A user's function: augmented assignments on tensors rebind.
         return immutable.call_user(self.function, inputs, **arguments)
+
+    def _training_mode(self, training):
+        """`training` as given, else the model call's, else fit's (True)
+        or evaluate/predict's (False), else a forced learning phase."""
+        common = K.common
+        if training is None:
+            training = common.explicit_training()
+        if training is None and common._ACTIVE_LOOP is not None:
+            training = self.training
+        if training is None:
+            training = common.forced_learning_phase()
+        return None if training is None else bool(training)
 
     def compute_mask(self, inputs, mask=None):
         if callable(self.mask):

@@ -3,32 +3,52 @@ GaussianDropout, AlphaDropout."""
 import numpy as np
 import torch
 
+from .. import backend as K
 from ..engine.base_layer import Layer
 from ..legacy import interfaces
 from ..utils import argument_validation
 from .core import seed_generator
 
 
-class GaussianNoise(Layer):
-    """Adds zero-centred Gaussian noise of `stddev` during training."""
+def _normal_draws(layer, inputs):
+    """Standard normal draws shaped like `inputs`, from the layer's own
+    generator when it has a `seed`."""
+    generator = seed_generator(layer)
+    if generator is None:
+        return torch.randn_like(inputs)
+    return torch.randn(inputs.shape, generator=generator).to(
+        device=inputs.device, dtype=inputs.dtype)
 
-    def __init__(self, stddev=None, **kwargs):
+
+def _with_seed(layer, config):
+    """tf.keras's configs of the noise layers hold their `seed`."""
+    if K.common.is_tf_keras():
+        config['seed'] = layer.seed
+    return config
+
+
+class GaussianNoise(Layer):
+    """Adds zero-centred Gaussian noise of `stddev` during training
+    (tf.keras's `seed` makes the draws repeatable)."""
+
+    def __init__(self, stddev=None, seed=None, **kwargs):
         stddev = interfaces.legacy_args('GaussianNoise', kwargs,
                                         interfaces.GAUSSIAN_NOISE,
                                         {'stddev': stddev})['stddev']
         super(GaussianNoise, self).__init__(**kwargs)
         self.supports_masking = True
         self.stddev = stddev
+        self.seed = seed
 
     def call(self, inputs, training=None):
         if training is None:
             training = self.training
         if not training:
             return inputs
-        return inputs + torch.randn_like(inputs) * self.stddev
+        return inputs + _normal_draws(self, inputs) * self.stddev
 
     def get_config(self):
-        config = {'stddev': self.stddev}
+        config = _with_seed(self, {'stddev': self.stddev})
         base_config = super(GaussianNoise, self).get_config()
         return dict(list(base_config.items()) + list(config.items()))
 
@@ -38,15 +58,17 @@ class GaussianNoise(Layer):
 
 class GaussianDropout(Layer):
     """Multiplies by Gaussian noise of mean 1 and stddev
-    sqrt(rate / (1 - rate)) during training."""
+    sqrt(rate / (1 - rate)) during training (tf.keras's `seed` makes the
+    draws repeatable)."""
 
-    def __init__(self, rate=None, **kwargs):
+    def __init__(self, rate=None, seed=None, **kwargs):
         rate = interfaces.legacy_args('GaussianDropout', kwargs,
                                       interfaces.DROPOUT,
                                       {'rate': rate})['rate']
         super(GaussianDropout, self).__init__(**kwargs)
         self.supports_masking = True
         self.rate = argument_validation.dropout_rate(rate)
+        self.seed = seed
 
     def call(self, inputs, training=None):
         if training is None:
@@ -54,10 +76,10 @@ class GaussianDropout(Layer):
         if not training or not 0 < self.rate < 1:
             return inputs
         stddev = np.sqrt(self.rate / (1.0 - self.rate))
-        return inputs * (1. + torch.randn_like(inputs) * stddev)
+        return inputs * (1. + _normal_draws(self, inputs) * stddev)
 
     def get_config(self):
-        config = {'rate': self.rate}
+        config = _with_seed(self, {'rate': self.rate})
         base_config = super(GaussianDropout, self).get_config()
         return dict(list(base_config.items()) + list(config.items()))
 
