@@ -79,28 +79,38 @@ _KERAS_2_PROGRAM = re.compile(
 _TF1_GRAPH_PROGRAM = re.compile(
     r'\b(?:tf|v1)\.(?:Session|InteractiveSession|placeholder)\s*\(|'
     r'\bget_session\s*\(')
+# A TensorFlow 1 program that asks for eager execution runs eagerly.
+_EAGER_PROGRAM = re.compile(r'\benable_eager_execution\s*\(')
 
 
 def _serve_the_programs_keras(script):
     """A tf.keras program gets tf.keras's defaults (and TensorFlow 2's
     version) from its first line, before the libraries it imports ask;
     others get them when they first reach tf.keras. Another program that
-    makes TF1 sessions or placeholders runs with eager execution off."""
+    makes TF1 sessions or placeholders, in the script or in the local
+    modules it imports, runs with eager execution off."""
     try:
         with open(script, encoding='utf-8', errors='replace') as f:
             source = f.read()
     except OSError:
         return
-    _serve_the_keras_of(source)
+    _serve_the_keras_of(source, os.path.dirname(script))
 
 
-def _serve_the_keras_of(source):
-    """`_serve_the_programs_keras` for a program's source."""
+def _serve_the_keras_of(source, directory=None):
+    """`_serve_the_programs_keras` for a program's source, its local
+    modules found in `directory`."""
     from .backend import common
+    from .program_sources import program_sources
     if _TF_KERAS_PROGRAM.search(source) and \
             not _KERAS_2_PROGRAM.search(source):
         common.set_api_flavour('tf.keras')
-    elif _TF1_GRAPH_PROGRAM.search(source):
+        return
+    sources = program_sources(source, directory)
+    if _is_tf_keras_program(sources) or \
+            any(_EAGER_PROGRAM.search(s) for s in sources):
+        return
+    if any(_TF1_GRAPH_PROGRAM.search(s) for s in sources):
         # TensorFlow 1 ran the graph programs of Keras 2 without eager
         # execution: `v.assign(x)` is an op that runs when a session
         # runs it.
@@ -138,13 +148,20 @@ def run_script(path, args):
     return 0
 
 
-def _serve_keras_to(source):
+def _is_tf_keras_program(sources):
+    """Whether a program of several modules is written for tf.keras: one
+    of them names tf.keras and none imports standalone Keras."""
+    return any(_TF_KERAS_PROGRAM.search(s) for s in sources) and \
+        not any(_KERAS_2_PROGRAM.search(s) for s in sources)
+
+
+def _serve_keras_to(source, directory=None):
     """Serves `keras` and `tensorflow` to a program (a notebook's code
-    cells) with the source `source`."""
+    cells) with the source `source`, its local modules in `directory`."""
     from .aliasing import install_as_keras
     install_as_keras()
     _restore_numpy_aliases()
-    _serve_the_keras_of(source)
+    _serve_the_keras_of(source, directory)
 
 
 def run_kernel_command(args):

@@ -222,8 +222,9 @@ def format_exception(error):
 def run_notebook(path, args, serve_keras):
     """Runs the notebook at `path` with `sys.argv = [path] + args`, in its
     own directory, its code cells in one `__main__` namespace; the exit
-    status is 1 when a cell fails. `serve_keras(source)` serves `keras`
-    and `tensorflow` for the notebook's code."""
+    status is 1 when a cell fails. `serve_keras(source, directory)` serves
+    `keras` and `tensorflow` for the notebook's code and the local modules
+    it imports from its directory."""
     notebook = os.path.abspath(path)
     try:
         cells = read_code_cells(notebook)
@@ -233,7 +234,8 @@ def run_notebook(path, args, serve_keras):
         return 2
     # Figures are drawn off-screen, as a notebook executed in batch does.
     os.environ.setdefault('MPLBACKEND', 'agg')
-    serve_keras('\n'.join(source for _, source, _ in cells))
+    serve_keras('\n'.join(source for _, source, _ in cells),
+                os.path.dirname(notebook))
     serve_ipython_display()
     main = types.ModuleType('__main__')
     main.__dict__['__builtins__'] = builtins

@@ -884,8 +884,15 @@ def placeholder(dtype, shape=None, name=None):
             'not supported (graph shapes are inferred when ops are built). '
             'Give its shape: shape=() for a scalar, shape=[None] for a '
             'vector of any length, shape=[None, n] for a batch.')
-    return K.placeholder(shape=shape, dtype=_ops.dtype_name(
+    tensor = K.placeholder(shape=shape, dtype=_ops.dtype_name(
         _ops.torch_dtype(dtype)), name=name)
+    # Its op's name is unique in the graph ('online/state', 'state_1'):
+    # placeholders of one name made in two scopes feed one session run.
+    op_name = str(getattr(tensor, 'name', '') or '').split(':')[0]
+    history = getattr(tensor, '_keras_history', None)
+    if op_name and history is not None:
+        history[0].name = op_name
+    return tensor
 
 
 def zeros(shape, dtype=float32, name=None):
@@ -2859,8 +2866,34 @@ def meshgrid(*args, **kwargs):
 
 def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
     """(the tensors scaled by clip_norm / max(global_norm, clip_norm),
-    global norm)."""
-    tensors = [_t(t) for t in t_list]
+    global norm); graph tensors (`tf.gradients` of a graph program) give
+    graph tensors."""
+    t_list = list(t_list)
+    given = [t for t in t_list if t is not None]
+    if builtins.any(getattr(t, '_is_keras_symbolic', False)
+                    for t in given + [use_norm]):
+        from .engine import symbolic
+        inputs = given + ([use_norm] if use_norm is not None else [])
+        results = iter(symbolic.apply_multi_output_op(
+            lambda *values: _clipped_by_global_norm(
+                values[:len(given)], clip_norm,
+                values[-1] if use_norm is not None else None),
+            inputs, name='clip_by_global_norm'))
+        clipped = [None if t is None else next(results) for t in t_list]
+        return clipped, next(results)
+    return _clip_by_global_norm_values(t_list, clip_norm, use_norm)
+
+
+def _clipped_by_global_norm(tensors, clip_norm, use_norm):
+    """`clip_by_global_norm` of values: the clipped tensors, then the
+    global norm, in one list."""
+    clipped, norm = _clip_by_global_norm_values(tensors, clip_norm,
+                                                use_norm)
+    return list(clipped) + [norm]
+
+
+def _clip_by_global_norm_values(t_list, clip_norm, use_norm):
+    tensors = [None if t is None else _t(t) for t in t_list]
     norm = _t(use_norm) if use_norm is not None else torch.sqrt(
         builtins.sum(torch.sum(t * t) for t in tensors if t is not None))
     scale = clip_norm / torch.maximum(norm, torch.as_tensor(
@@ -4467,7 +4500,10 @@ def _nest_pack(structure, flat_sequence, expand_composites=False):
                 dict, collections.OrderedDict) else dict
             return kind((key, packed[key]) for key in value)
         if isinstance(value, (list, tuple)):
-            return type(value)(pack(v) for v in value)
+            packed = [pack(v) for v in value]
+            # (A namedtuple, LSTMStateTuple(c, h), takes its fields.)
+            return type(value)(*packed) if hasattr(value, '_fields') \
+                else type(value)(packed)
         return next(leaves)
     return pack(structure)
 
@@ -4711,11 +4747,19 @@ train.AdadeltaOptimizer = _adadelta_optimizer
 
 
 def _tf1_optimizer_factory(make):
-    """`make`, its optimizers counted as instances of tf.train.Optimizer."""
+    """`make`, its optimizers counted as instances of tf.train.Optimizer.
+    A learning rate given as a variable (or an expression of variables)
+    is read at each step, as TensorFlow 1's optimizers read the tensor
+    they were given (`lr.assign(lr * 0.5)` run in a session slows the
+    steps after it)."""
     @functools.wraps(make)
     def factory(*args, **kwargs):
         optimizer = make(*args, **kwargs)
         optimizer.__dict__['_keras_tf1_optimizer'] = True
+        rate = kwargs.get('learning_rate', args[0] if args else None)
+        from .backend import variable_graph
+        if variable_graph._takes_part(rate):
+            optimizer._hyper['learning_rate'] = rate
         return optimizer
     return factory
 
@@ -5545,6 +5589,8 @@ def _install_layers_utils():
 _install_layers_utils()
 python.util = _submodule('python.util', 'Utilities.')
 python.util.nest = nest
+from . import tensorflow_rnn_cells as _rnn_cells  # noqa: E402
+_rnn_cells.install(nn, _submodule)
 from . import tensorflow_internals as _internals  # noqa: E402
 _internals.install(python, custom_gradient, _submodule)
 python.ops.variable_scope = _submodule('python.ops.variable_scope',

@@ -27,6 +27,7 @@ _NOT_RECORDED = frozenset((
     'add_to_collections', 'as_dtype', 'as_string', 'assign', 'assign_add', 'assign_sub', 'clip_by_global_norm',
     'cond', 'constant', 'control_dependencies', 'convert_to_tensor',
     'custom_gradient', 'decode_image', 'decode_jpeg', 'decode_png', 'device',
+    'dynamic_rnn',
     'executing_eagerly', 'foldl', 'foldr', 'function', 'get_static_value',
     'get_variable',
     'gradients', 'group', 'is_tensor', 'load_op_library', 'make_ndarray',

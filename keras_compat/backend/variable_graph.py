@@ -196,6 +196,11 @@ class _VariableMethods(object):
     def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
         return assigned(self, delta, torch.sub)
 
+    def load(self, value, session=None):
+        """TensorFlow 1's `Variable.load`: writes `value` now, in a graph
+        program too (no op to run)."""
+        _assign(self, value, None)
+
 
 def add_assign_methods(tensor):
     """Gives a plain tensor standing for a variable (an optimizer's `lr`)

@@ -1,0 +1,283 @@
+"""TensorFlow 1's RNN cells (`tf.nn.rnn_cell.BasicLSTMCell`, `LSTMCell`,
+`GRUCell`, `BasicRNNCell`, `MultiRNNCell`) and `tf.nn.dynamic_rnn`, built
+from TensorFlow ops on variables made with `tf.get_variable`, so they
+are graph expressions in a graph program and values when run eagerly.
+Variables are named as TensorFlow 1 names them ('rnn/basic_lstm_cell/
+kernel', 'rnn/multi_rnn_cell/cell_0/gru_cell/gates/bias'); kernels are
+`(input_depth + units, gates * units)` with the gates in TensorFlow 1's
+order (LSTM: i, j, f, o; GRU: r, u)."""
+import collections
+
+from . import tensorflow_compat as tf
+from . import tensorflow_variables as tfv
+
+
+class LSTMStateTuple(collections.namedtuple('LSTMStateTuple', ('c', 'h'))):
+    """An LSTM cell's state: the cell state `c` and the output `h`."""
+    __slots__ = ()
+
+    @property
+    def dtype(self):
+        return self.c.dtype
+
+
+def _depth(tensor):
+    return int(tf.convert_to_tensor(tensor).shape[-1])
+
+
+class RNNCell(object):
+    """A TensorFlow 1 cell: `cell(inputs, state)` is `(output,
+    new_state)`; its variables live in the variable scope named by the
+    cell (`name`, else its default) inside the caller's."""
+    _default_name = 'rnn_cell'
+
+    def __init__(self, reuse=None, name=None, dtype=None):
+        self._reuse = reuse
+        self._name = name or self._default_name
+        self.dtype = dtype
+
+    @property
+    def name(self):
+        return self._name
+
+    def zero_state(self, batch_size, dtype):
+        """The all-zeros state for `batch_size` sequences."""
+        def zeros(size):
+            return tf.zeros([batch_size, size], dtype=dtype)
+        return tf.nest.map_structure(zeros, self.state_size)
+
+    def __call__(self, inputs, state, scope=None):
+        """The first call makes the variables in the scope `scope` (by
+        default the cell's name, made unique in the enclosing scope:
+        'basic_lstm_cell', 'basic_lstm_cell_1'); later calls share
+        them."""
+        made = self.__dict__.get('_scope')
+        if made is not None:
+            with tfv.variable_scope(made, reuse=True):
+                return self.call(inputs, state)
+        with tfv.variable_scope(scope, default_name=self._name,
+                                reuse=self._reuse) as entered:
+            self._scope = entered
+            return self.call(inputs, state)
+
+    def _weight(self, name, shape, initializer=None):
+        return tfv.get_variable(name, shape, initializer=initializer)
+
+
+class BasicRNNCell(RNNCell):
+    """`output = new_state = activation(W [x, h] + b)`."""
+    _default_name = 'basic_rnn_cell'
+
+    def __init__(self, num_units, activation=None, reuse=None, name=None,
+                 dtype=None):
+        super(BasicRNNCell, self).__init__(reuse, name, dtype)
+        self._num_units = num_units
+        self._activation = activation or tf.tanh
+
+    @property
+    def state_size(self):
+        return self._num_units
+
+    @property
+    def output_size(self):
+        return self._num_units
+
+    def call(self, inputs, state):
+        units = self._num_units
+        kernel = self._weight('kernel', [_depth(inputs) + units, units])
+        bias = self._weight('bias', [units], tf.zeros_initializer())
+        output = self._activation(
+            tf.matmul(tf.concat([inputs, state], 1), kernel) + bias)
+        return output, output
+
+
+class BasicLSTMCell(RNNCell):
+    """TensorFlow 1's LSTM: gates `i, j, f, o` from one kernel over
+    `[x, h]`, `forget_bias` added to `f`; the state is an
+    `LSTMStateTuple(c, h)` (or, `state_is_tuple=False`, `[c, h]`
+    concatenated)."""
+    _default_name = 'basic_lstm_cell'
+
+    def __init__(self, num_units, forget_bias=1.0, state_is_tuple=True,
+                 activation=None, reuse=None, name=None, dtype=None,
+                 **kwargs):
+        super(BasicLSTMCell, self).__init__(reuse, name, dtype)
+        self._num_units = num_units
+        self._forget_bias = forget_bias
+        self._state_is_tuple = state_is_tuple
+        self._activation = activation or tf.tanh
+        self._initializer = kwargs.get('initializer')
+
+    @property
+    def state_size(self):
+        if self._state_is_tuple:
+            return LSTMStateTuple(self._num_units, self._num_units)
+        return 2 * self._num_units
+
+    @property
+    def output_size(self):
+        return self._num_units
+
+    def call(self, inputs, state):
+        units = self._num_units
+        if self._state_is_tuple:
+            c, h = state
+        else:
+            c, h = tf.split(state, 2, axis=1)
+        kernel = self._weight('kernel', [_depth(inputs) + units, 4 * units],
+                              self._initializer)
+        bias = self._weight('bias', [4 * units], tf.zeros_initializer())
+        gates = tf.matmul(tf.concat([inputs, h], 1), kernel) + bias
+        i, j, f, o = tf.split(gates, 4, axis=1)
+        new_c = c * tf.sigmoid(f + self._forget_bias) + \
+            tf.sigmoid(i) * self._activation(j)
+        new_h = self._activation(new_c) * tf.sigmoid(o)
+        if self._state_is_tuple:
+            return new_h, LSTMStateTuple(new_c, new_h)
+        return new_h, tf.concat([new_c, new_h], 1)
+
+
+class LSTMCell(BasicLSTMCell):
+    """`tf.nn.rnn_cell.LSTMCell` without peepholes, projection or cell
+    clipping: BasicLSTMCell's step, its kernel from `initializer`."""
+    _default_name = 'lstm_cell'
+
+    def __init__(self, num_units, use_peepholes=False, cell_clip=None,
+                 initializer=None, num_proj=None, proj_clip=None,
+                 num_unit_shards=None, num_proj_shards=None,
+                 forget_bias=1.0, state_is_tuple=True, activation=None,
+                 reuse=None, name=None, dtype=None, **kwargs):
+        for option, value in (('use_peepholes', use_peepholes),
+                              ('cell_clip', cell_clip),
+                              ('num_proj', num_proj),
+                              ('proj_clip', proj_clip)):
+            if value:
+                raise NotImplementedError(
+                    'tf.nn.rnn_cell.LSTMCell(%s=...) is not supported; use '
+                    'LSTMCell without it, or keras.layers.LSTM.' % option)
+        super(LSTMCell, self).__init__(
+            num_units, forget_bias=forget_bias,
+            state_is_tuple=state_is_tuple, activation=activation,
+            reuse=reuse, name=name, dtype=dtype, initializer=initializer)
+
+
+class GRUCell(RNNCell):
+    """TensorFlow 1's GRU: gates `r, u` ('gates/kernel', bias starting at
+    1), candidate `activation(W [x, r * h] + b)` ('candidate/kernel'),
+    `new_h = u * h + (1 - u) * candidate`."""
+    _default_name = 'gru_cell'
+
+    def __init__(self, num_units, activation=None, reuse=None,
+                 kernel_initializer=None, bias_initializer=None, name=None,
+                 dtype=None):
+        super(GRUCell, self).__init__(reuse, name, dtype)
+        self._num_units = num_units
+        self._activation = activation or tf.tanh
+        self._kernel_initializer = kernel_initializer
+        self._bias_initializer = bias_initializer
+
+    @property
+    def state_size(self):
+        return self._num_units
+
+    @property
+    def output_size(self):
+        return self._num_units
+
+    def call(self, inputs, state):
+        units = self._num_units
+        depth = _depth(inputs) + units
+        with tfv.variable_scope('gates'):
+            gate_kernel = self._weight('kernel', [depth, 2 * units],
+                                       self._kernel_initializer)
+            gate_bias = self._weight(
+                'bias', [2 * units],
+                self._bias_initializer or tf.constant_initializer(1.0))
+        with tfv.variable_scope('candidate'):
+            kernel = self._weight('kernel', [depth, units],
+                                  self._kernel_initializer)
+            bias = self._weight('bias', [units], self._bias_initializer or
+                                tf.zeros_initializer())
+        value = tf.sigmoid(
+            tf.matmul(tf.concat([inputs, state], 1), gate_kernel) + gate_bias)
+        r, u = tf.split(value, 2, axis=1)
+        candidate = self._activation(
+            tf.matmul(tf.concat([inputs, r * state], 1), kernel) + bias)
+        new_h = u * state + (1 - u) * candidate
+        return new_h, new_h
+
+
+class MultiRNNCell(RNNCell):
+    """Cells stacked: each one's output is the next one's input, their
+    variables under 'cell_0', 'cell_1', ..."""
+    _default_name = 'multi_rnn_cell'
+
+    def __init__(self, cells, state_is_tuple=True):
+        super(MultiRNNCell, self).__init__()
+        if not state_is_tuple:
+            raise NotImplementedError(
+                'MultiRNNCell(state_is_tuple=False) is not supported; pass '
+                'state_is_tuple=True.')
+        self._cells = list(cells)
+
+    @property
+    def state_size(self):
+        return tuple(cell.state_size for cell in self._cells)
+
+    @property
+    def output_size(self):
+        return self._cells[-1].output_size
+
+    def call(self, inputs, state):
+        new_states = []
+        for i, cell in enumerate(self._cells):
+            with tfv.variable_scope('cell_%d' % i):
+                inputs, new_state = cell(inputs, state[i])
+            new_states.append(new_state)
+        return inputs, tuple(new_states)
+
+
+def _masked(finished, new, old):
+    """`new` where a sequence still runs, `old` where it has ended."""
+    return tf.nest.map_structure(
+        lambda n, o: tf.where(tf.broadcast_to(finished, tf.shape(n)), o, n),
+        new, old)
+
+
+def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None,
+                dtype=None, parallel_iterations=None, swap_memory=False,
+                time_major=False, scope=None):
+    """Runs `cell` over the time axis of `inputs` (axis 1, or 0 when
+    `time_major`), its variables under the variable scope `scope` (by
+    default 'rnn'); returns `(outputs, final_state)`. Past a sequence's
+    `sequence_length` its outputs are zeros and its state stays the last
+    one. The time axis must have a static length."""
+    steps = tf.unstack(inputs, axis=0 if time_major else 1)
+    if not steps:
+        raise ValueError('dynamic_rnn needs at least one time step.')
+    with tfv.variable_scope(scope or 'rnn'):
+        state = initial_state if initial_state is not None else \
+            cell.zero_state(tf.shape(steps[0])[0], dtype or steps[0].dtype)
+        outputs = []
+        for t, x in enumerate(steps):
+            output, new_state = cell(x, state)
+            if sequence_length is not None:
+                finished = tf.expand_dims(
+                    tf.greater_equal(t, sequence_length), 1)
+                output = tf.where(tf.broadcast_to(finished, tf.shape(output)),
+                                  tf.zeros_like(output), output)
+                new_state = _masked(finished, new_state, state)
+            outputs.append(output)
+            state = new_state
+    return tf.stack(outputs, axis=0 if time_major else 1), state
+
+
+def install(nn, submodule):
+    """Serves the cells as `tf.nn.rnn_cell` and `dynamic_rnn` on `nn`."""
+    rnn_cell = submodule('nn.rnn_cell', 'TensorFlow 1 RNN cells.')
+    for cls in (RNNCell, BasicRNNCell, BasicLSTMCell, LSTMCell, GRUCell,
+                MultiRNNCell, LSTMStateTuple):
+        setattr(rnn_cell, cls.__name__, cls)
+    nn.rnn_cell = rnn_cell
+    nn.dynamic_rnn = dynamic_rnn
+    return rnn_cell
