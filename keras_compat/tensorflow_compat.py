@@ -497,6 +497,12 @@ def variables_initializer(var_list, name='init'):
     return _NoOp(name)
 
 
+def is_variable_initialized(variable):
+    """TF1's `tf.is_variable_initialized`: a boolean tensor, true, since
+    variables hold their values from creation."""
+    return constant(True)
+
+
 def no_op(name=None):
     """An operation doing nothing; made inside `tf.control_dependencies`,
     its runs run the block's operations."""

@@ -422,13 +422,29 @@ def trainable_variables_of(tensor):
         seen_layers.add(id(layer))
         if getattr(layer, '_is_graph_op', False):
             for value in _template_values(layer):
-                if isinstance(value, torch.Tensor) and value.requires_grad \
-                        and value.is_leaf:
+                if _is_trainable_variable(value):
                     add(value)
         elif layer.trainable:
+            if getattr(layer, '_is_graph_network', False):
+                # (A model called on the tensor: what its outputs are
+                # computed with, operations on weights included.)
+                for output in layer.outputs:
+                    for variable in trainable_variables_of(output):
+                        add(variable)
             for weight in layer.trainable_weights:
                 add(weight)
     return found
+
+
+def _is_trainable_variable(value):
+    """Whether an operation's argument is a trainable variable: a leaf
+    tensor requiring gradients, or a layer's trainable weight."""
+    from .engine.base_layer import KerasWeightView
+    if not isinstance(value, torch.Tensor):
+        return False
+    if isinstance(value, KerasWeightView):
+        return bool(value.trainable)
+    return value.requires_grad and value.is_leaf
 
 
 def _layers_behind(tensor):

@@ -24,7 +24,12 @@ _RECORDED_NAMESPACES = ('', 'math', 'nn', 'linalg', 'image', 'signal',
 # functions whose answer on a symbolic tensor is a Python value.
 _NOT_RECORDED = frozenset((
     'Assert', 'NoGradient', 'NotDifferentiable', 'Print', 'add_to_collection',
-    'add_to_collections', 'as_dtype', 'as_string', 'assign', 'assign_add', 'assign_sub', 'clip_by_global_norm',
+    'add_to_collections', 'as_dtype', 'as_string', 'assert_equal',
+    'assert_greater', 'assert_greater_equal', 'assert_integer',
+    'assert_less', 'assert_less_equal', 'assert_negative',
+    'assert_non_negative', 'assert_none_equal', 'assert_positive',
+    'assert_rank', 'assert_rank_in', 'assert_scalar',
+    'assign', 'assign_add', 'assign_sub', 'clip_by_global_norm',
     'cond', 'constant', 'control_dependencies', 'convert_to_tensor',
     'custom_gradient', 'decode_image', 'decode_jpeg', 'decode_png', 'device',
     'dynamic_rnn',

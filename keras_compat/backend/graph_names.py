@@ -18,6 +18,7 @@ a layer whose own `call` is unknown (a custom layer, `Lambda`) ends with
 an 'Identity' op in its scope. The names are recorded so that
 `Graph.get_tensor_by_name` and `get_operation_by_name` find the tensors
 of the current graph; `K.clear_session()` forgets them."""
+import itertools
 import re
 import weakref
 
@@ -25,6 +26,7 @@ from . import common
 
 _OPS = {}           # op name -> Operation, in creation order
 _TENSOR_OPS = weakref.WeakKeyDictionary()   # graph tensor -> Operation
+_INNER_CALLS = itertools.count(1)
 
 
 def clear():
@@ -323,6 +325,9 @@ def name_outputs(layer, outputs, inputs):
         op = _layer_op(layer, shapes)
         _name_op(_unique(scope + '/' + op[0]), op[1], outputs, inputs,
                  *op[2:])
+        if _layer_rule(layer) in (_dense, _conv) and \
+                op[:2] == _activation_op(layer.activation, len(shapes[0])):
+            _TENSOR_OPS[outputs[0]]._pre_activation = (layer, list(inputs))
         return
     for out in outputs:
         _name_op(_unique(scope + '/Identity'), 'Identity', [out], inputs)
@@ -337,7 +342,13 @@ def _name_network_outputs(network, scope, outputs, inputs):
         op = _TENSOR_OPS.get(source) if source is not None else None
         relative = op.name if op is not None else 'Identity'
         op_type = op.type if op is not None else 'Identity'
-        _name_op(_unique(scope + '/' + relative), op_type, [out], inputs)
+        name = _unique(scope + '/' + relative)
+        if op is None:
+            _name_op(name, op_type, [out], inputs)
+            continue
+        out.name = name + ':0'
+        _record(_CalledNetworkOperation(name, op_type, [out], inputs,
+                                        network, op))
 
 
 def _name_op(op_name, op_type, outputs, inputs, first_index=0):
@@ -391,8 +402,20 @@ class Operation(object):
     def values(self):
         return tuple(self._outputs_refs())
 
+    # (layer, call inputs) where the op is the activation that ends a
+    # layer's call (Dense(activation='softmax')): its input is the
+    # pre-activation tensor ('dense_1/BiasAdd:0', the logits).
+    _pre_activation = None
+
     @property
     def inputs(self):
+        if self._pre_activation is not None:
+            layer, call_inputs = self._pre_activation
+            scope = self.name.rsplit('/', 1)[0]
+            self._inputs = [weakref.ref(_pre_activation(layer, call_inputs,
+                                                        scope))]
+            self._kept_input = self._inputs[0]()
+            self._pre_activation = None
         return [t for t in (r() for r in self._inputs) if t is not None]
 
     graph = property(lambda self: default_graph())
@@ -405,6 +428,78 @@ class Operation(object):
 
     def __repr__(self):
         return '<tf.Operation %r type=%s>' % (self.name, self.type)
+
+
+class _CalledNetworkOperation(Operation):
+    """The op of an output of a model called on new tensors. TensorFlow 1
+    made every inner op again for the call, so its `inputs` are the inner
+    op's inputs computed from the call's inputs (the logits before a
+    model's final softmax), made when first asked for."""
+
+    def __init__(self, name, op_type, outputs, inputs, network, inner):
+        Operation.__init__(self, name, op_type, outputs, inputs)
+        self._called = (network, inner, list(inputs))
+        self._made = None
+
+    @property
+    def inputs(self):
+        if self._made is None:
+            network, inner, call_inputs = self._called
+            self._made = _called_tensors(network, inner.inputs, call_inputs)
+        return list(self._made)
+
+
+def _called_tensors(network, inner_tensors, call_inputs):
+    """`inner_tensors` of `network` computed from `call_inputs`."""
+    inner_inputs = list(network.inputs)
+    wanted = [t for t in inner_tensors
+              if all(t is not x for x in inner_inputs)]
+    computed = []
+    if wanted:
+        from ..engine.training import Model
+        # (Named apart from the layers' own names: Keras 2 made no model.)
+        sub = Model(inner_inputs, wanted, name='%s_inner_%d' % (
+            network.name, next(_INNER_CALLS)))
+        computed = sub(call_inputs if len(call_inputs) > 1
+                       else call_inputs[0])
+        computed = list(computed) if isinstance(computed, (list, tuple)) \
+            else [computed]
+    found = iter(computed)
+    result = []
+    for t in inner_tensors:
+        fed = [c for x, c in zip(inner_inputs, call_inputs) if t is x]
+        result.append(fed[0] if fed else next(found))
+    return result
+
+
+def _pre_activation(layer, call_inputs, scope):
+    """A graph tensor computing `layer`'s call on `call_inputs` without
+    its activation, on the layer's own weights (which it lists, so that
+    training through it trains them), named as the op before the
+    activation in the layer's `scope`."""
+    from .. import activations
+    from ..engine import symbolic
+
+    def linear_call(function, *values):
+        activation = layer.activation
+        layer.activation = activations.linear
+        try:
+            return function(*values)
+        finally:
+            layer.activation = activation
+
+    def pre_activation(*values):
+        inputs = values[:len(call_inputs)]
+        return linear_call(layer.call, inputs[0] if len(inputs) == 1
+                           else list(inputs))
+    out = symbolic.apply_op(pre_activation, list(call_inputs) +
+                            list(layer.trainable_weights),
+                            name=layer.name + '_pre_activation')
+    shapes = [tuple(getattr(x, '_keras_shape', ()) or ())
+              for x in call_inputs]
+    op = linear_call(_layer_op, layer, shapes)
+    _name_op(_unique(scope + '/' + op[0]), op[1], [out], call_inputs)
+    return out
 
 
 class NodeDef(object):

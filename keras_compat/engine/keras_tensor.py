@@ -167,6 +167,10 @@ class KerasTensor(object):
         from ..backend import graph_names
         return graph_names.operation(self)
 
+    # (TensorFlow 1's private name of the same, which code of its era
+    # read: `tensor._op.inputs[0]`.)
+    _op = op
+
     @property
     def value_index(self):
         """This tensor's position among its op's outputs."""
