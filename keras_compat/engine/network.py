@@ -365,6 +365,22 @@ class Network(Layer):
     def layers(self):
         return list(self._layers)
 
+    @property
+    def _layers_by_depth(self):
+        """Keras 2's `{depth: [layers]}` of a graph network (depth 0: the
+        output layers): a layer's depth is the greatest of its nodes', each
+        list in `model.layers` order."""
+        depths = {}
+        for depth, nodes in self._nodes_by_depth.items():
+            for node in nodes:
+                layer = node.outbound_layer
+                depths[layer] = max(depth, depths.get(layer, depth))
+        by_depth = {}
+        for layer in self._layers:
+            if layer in depths:
+                by_depth.setdefault(depths[layer], []).append(layer)
+        return by_depth
+
     def get_layer(self, name=None, index=None):
         """A layer by name or by index in `model.layers`."""
         if index is not None:

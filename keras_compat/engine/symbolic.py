@@ -795,10 +795,12 @@ def _gradient_now(loss, variables, index):
 # ---------------------------------------------------------------- function
 def _flattened_arrays(values):
     """`values` with its nested lists and tuples of arrays or tensors
-    spliced in (a list of numbers stays one value)."""
+    spliced in (a list of numbers stays one value; None, an unfed
+    value, as the sample weights of `_standardize_user_data`)."""
     flat = []
     for value in values:
         if isinstance(value, (list, tuple)) and all(
+                v is None or
                 isinstance(v, (list, tuple, np.ndarray, torch.Tensor))
                 for v in value):
             flat.extend(_flattened_arrays(value))
@@ -893,10 +895,15 @@ class Function(object):
     def __call__(self, values):
         values = list(values) if isinstance(values, (list, tuple)) else \
             [values]
-        if len(values) != len(self.inputs):
+        flat = _flattened_arrays(values)
+        if len(values) != len(self.inputs) or (
+                len(flat) <= len(self.inputs) and
+                any(a is not b for a, b in zip(flat, values))):
             # tf.keras flattens nested lists of arrays ((x, y, weights)
-            # as `_standardize_user_data` returns them).
-            values = _flattened_arrays(values)
+            # as `_standardize_user_data` returns them), also when there
+            # are as many lists as inputs; a list of more arrays than
+            # inputs fed to one input is stacked, as in Keras 2.2.
+            values = flat
         if len(values) < len(self.inputs):
             # Keras 2 feeds the inputs pairwise: an input left out at the
             # end is not fed. A learning phase then takes its default; a

@@ -37,20 +37,25 @@ def test_standardized_data_without_targets_feeds_a_function():
     model = _model()
     data = model._standardize_user_data(X)
     assert data[1:] == ([], [])
-    # Keras 2's feed with the targets' placeholders fails on the empty
-    # lists; the inputs alone take the nested (x, y, weights) tuple.
+    # Keras 2.3 (TensorFlow's function) flattens the nested (x, y,
+    # weights) feed: the empty lists feed nothing, so a function of every
+    # placeholder runs on the inputs alone.
     everything = model._feed_inputs + model._feed_targets + \
         model._feed_sample_weights
-    with pytest.raises(ValueError, match='Cannot feed'):
-        K.function(everything, [model.output])(data)
+    out = K.function(everything, [model.output])(data)[0]
+    np.testing.assert_allclose(out, np.tile(3 * X.sum(1, keepdims=True),
+                                            (1, 2)), rtol=1e-6)
     out = K.function(model._feed_inputs, [model.output])(data)[0]
     np.testing.assert_allclose(out, np.tile(3 * X.sum(1, keepdims=True),
                                             (1, 2)), rtol=1e-6)
 
 
-def test_symbolic_tensors_have_no_tensorflow_operation():
-    # (keract tells placeholders apart by `tensor._op.type`.)
-    assert not hasattr(layers.Input((2,)), '_op')
+def test_symbolic_tensors_private_op_is_their_tensorflow_operation():
+    # (keract tells placeholders apart by `tensor._op.type`; cleverhans
+    # reads the logits as `softmax._op.inputs[0]`.)
+    inputs = layers.Input((2,))
+    assert inputs._op.type == 'Placeholder'
+    assert inputs._op is inputs.op
 
 
 def test_gradients_of_a_dict_view_of_weights():
