@@ -291,19 +291,73 @@ def _identity_model():
     return model, x, y
 
 
-def test_evaluate_in_a_batch_hook_leaves_the_epoch_logs_alone():
+def test_evaluate_in_a_batch_hook_shares_the_metric_states():
+    # Keras 2.3.1: evaluate and test_on_batch update the fit's metric
+    # objects (test_on_batch resets them after its batch); the epoch loss
+    # is the mean of the batches' own losses. Numbers from Keras 2.3.1.
     model, x, y = _identity_model()
+    seen = []
 
     def probe(batch, logs):
+        seen.append((batch, logs['loss'], logs['mae']))
         if batch == 1:
             model.evaluate(x[:1] + 100, y[:1], verbose=0)
             model.test_on_batch(x[:1] + 100, y[:1])
     history = model.fit(x, y, batch_size=1, shuffle=False, verbose=0,
                         callbacks=[cbks.LambdaCallback(
                             on_batch_end=probe)])
-    # Outputs 0, 1, 2, 3: mse 3.5 and mae 1.5 over the epoch.
+    assert seen == [(0, 0., 0.), (1, 1., .5), (2, 4., 2.), (3, 9., 2.5)]
     assert history.history['loss'] == [pytest.approx(3.5)]
-    assert history.history['mae'] == [pytest.approx(1.5)]
+    assert history.history['mae'] == [pytest.approx(2.5)]
+
+
+def _on_batch_sequence(model, x, y):
+    """The values of train/test_on_batch calls around evaluate and fit,
+    and of a fit whose first batch hook evaluates."""
+    got = [model.test_on_batch(x[1:2], y[1:2], reset_metrics=False),
+           model.test_on_batch(x[2:3], y[2:3], reset_metrics=False),
+           model.train_on_batch(x[3:4], y[3:4]),
+           model.train_on_batch(x[1:2], y[1:2]),
+           model.evaluate(x, y, verbose=0),
+           model.test_on_batch(x[1:2], y[1:2]),
+           model.test_on_batch(x[1:2], y[1:2])]
+    model.fit(x, y, batch_size=2, verbose=0, shuffle=False)
+    got.append(model.train_on_batch(x[:1], y[:1]))
+
+    def probe(batch, logs):
+        got.append([logs['loss'], logs['mae']])
+        if batch == 0:
+            got.append(model.evaluate(x[3:], y[3:], verbose=0))
+    history = model.fit(x, y, batch_size=1, shuffle=False, verbose=0,
+                        callbacks=[cbks.LambdaCallback(on_batch_end=probe)])
+    got.append([history.history['loss'][0], history.history['mae'][0]])
+    return np.array(got, dtype='float64')
+
+
+def test_on_batch_metric_states_as_keras_2_3_keeps_them():
+    # Keras 2.3.1: train/test_on_batch return the batch's own loss and the
+    # running metrics, then reset them (reset_metrics=True), so a call
+    # after evaluate or fit adds onto their metric states.
+    got = _on_batch_sequence(*_identity_model())
+    expected = [[1, 1], [4, 1.5], [9, 2], [1, 1], [3.5, 1.5], [1, 1.4],
+                [1, 1], [0, 1.2], [0, 0], [9, 3], [1, 2], [4, 2], [9, 2.25],
+                [3.5, 2.25]]
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
+def test_on_batch_metric_states_as_tf_keras_keeps_them():
+    # tf_keras 2.21: the *_on_batch calls reset before their batch; a
+    # fit's epoch shares its loss mean and metrics with an evaluate in a
+    # batch hook.
+    K.common.set_api_flavour('tf.keras')
+    try:
+        got = _on_batch_sequence(*_identity_model())
+    finally:
+        K.common.set_api_flavour('keras')
+    expected = [[1, 1], [2.5, 1.5], [9, 3], [1, 1], [3.5, 1.5], [1, 1],
+                [1, 1], [0, 0], [0, 0], [9, 3], [5, 2], [4.6666665, 2],
+                [5.75, 2.25], [5.75, 2.25]]
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
 
 
 def test_batch_logs_hold_the_loss_of_that_batch():

@@ -294,27 +294,27 @@ def inference_phase():
 # ------------------------------------------------------------- evaluate
 class _kept_epoch_metrics(object):
     """Inside a training epoch (evaluate or test_on_batch called from a
-    batch hook), keeps the epoch's metric states, which the evaluation
-    shares, and puts them back after it."""
+    batch hook), the evaluation shares the epoch's metric objects, as in
+    Keras 2.3 and tf.keras: it resets them and the rest of the epoch
+    accumulates on top of its values. Keras 2.3 logs each batch's own loss
+    and averages those over the epoch, so there the loss means are put
+    back after the evaluation; tf.keras's loss is a shared mean too."""
 
     def __init__(self, model):
         self.model = model
-        self.saved = None
+        self.kept = self.saved = None
 
     def __enter__(self):
-        if common._ACTIVE_LOOP != 1:
+        if common._ACTIVE_LOOP != 1 or common.is_tf_keras():
             return self
-        try:
-            self.saved = [[t.clone() for t in m._state_tensors()]
-                          for m in self.model._metrics_tracker.all_metrics()]
-        except NotImplementedError:
-            self.saved = None
+        self.kept = list(self.model._metrics_tracker.loss_trackers or [])
+        self.saved = [[t.clone() for t in m._state_tensors()]
+                      for m in self.kept]
         return self
 
     def __exit__(self, *exc):
         if self.saved is not None:
-            for metric, tensors in zip(
-                    self.model._metrics_tracker.all_metrics(), self.saved):
+            for metric, tensors in zip(self.kept, self.saved):
                 metric._load_state_tensors(tensors)
         return False
 
@@ -577,8 +577,16 @@ def run_on_batch(model, batch, train, reset_metrics):
 
 def _run_on_batch(model, batch, train, reset_metrics):
     host_memory.reuse_freed_memory()
-    if reset_metrics:
-        model._metrics_tracker.reset()
+    tracker = model._metrics_tracker
+    keras2 = not common.is_tf_keras()
+    if keras2:
+        # Keras 2.3 returns the batch's own losses with the metrics'
+        # running values, and resets those after the batch: a batch after
+        # `evaluate` (or a fit's epoch) adds onto its metric states.
+        for mean in tracker.loss_trackers or []:
+            mean.reset_states()
+    elif reset_metrics:
+        tracker.reset()
     if train:
         model._set_mode(training_phase())
         with common.loop_phase(1):
@@ -587,7 +595,9 @@ def _run_on_batch(model, batch, train, reset_metrics):
         model._set_mode(inference_phase())
         with torch.no_grad(), common.loop_phase(0):
             training_step.test_step(model, batch)
-    values = model._metrics_tracker.result_floats()
+    values = tracker.result_floats()
+    if keras2 and reset_metrics:
+        tracker.reset()
     return values[0] if len(values) == 1 else values
 
 
