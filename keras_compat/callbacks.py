@@ -477,8 +477,12 @@ class ProgbarLogger(Callback):
     with ETA and running averages (a line per epoch when stdout is not a
     terminal or verbose=2)."""
 
-    def __init__(self, count_mode='steps', stateful_metrics=None):
+    def __init__(self, count_mode=None, stateful_metrics=None):
         super(ProgbarLogger, self).__init__()
+        if count_mode is None:
+            # Keras 2 counts samples by default (its subclasses read
+            # `use_steps`); a tf.keras program's bar counts steps.
+            count_mode = 'steps' if K.common.is_tf_keras() else 'samples'
         if count_mode not in ('samples', 'steps'):
             raise ValueError('Unknown `count_mode`: ' + str(count_mode))
         self.count_mode = count_mode

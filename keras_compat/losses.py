@@ -88,11 +88,16 @@ def logcosh(y_true, y_pred):
 
 
 def huber_loss(y_true, y_pred, delta=1.0):
+    """tf.keras: the mean over the last axis; standalone Keras 2.3 keeps
+    one value per element (its `Huber(reduction='sum')` sums them all)."""
     y_true, y_pred = _prepare(y_true, y_pred)
     abs_error = torch.abs(y_pred - y_true)
     quadratic = torch.clamp(abs_error, max=delta)
     linear = abs_error - quadratic
-    return torch.mean(0.5 * quadratic * quadratic + delta * linear, dim=-1)
+    values = 0.5 * quadratic * quadratic + delta * linear
+    if not common.is_tf_keras():
+        return values
+    return torch.mean(values, dim=-1)
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False,
@@ -362,13 +367,18 @@ def _positional(cls_name, names, args, kwargs):
     return kwargs
 
 
-def _wrapper(fn, default_name, doc, tf_name=None, **defaults):
+def _wrapper(fn, default_name, doc, tf_name=None, keras2_options=None,
+             **defaults):
     """The methods of a loss class over `fn`; its default name is
-    `tf_name` (where given) in a tf.keras program, else `default_name`."""
+    `tf_name` (where given) in a tf.keras program, else `default_name`.
+    `keras2_options` (where given) are the options standalone Keras 2.3
+    takes positionally before `reduction` (it has no `axis` there)."""
     def __init__(self, *args, **kwargs):
+        options = list(defaults)
+        if keras2_options is not None and not common.is_tf_keras():
+            options = list(keras2_options)
         kwargs = _positional(type(self).__name__,
-                             list(defaults) + ['reduction', 'name'], args,
-                             kwargs)
+                             options + ['reduction', 'name'], args, kwargs)
         reduction = kwargs.pop('reduction', None)
         name = kwargs.pop('name', tf_name if tf_name and
                           common.is_tf_keras() else default_name)
@@ -401,6 +411,8 @@ MeanSquaredLogarithmicError = type(
 BinaryCrossentropy = type('BinaryCrossentropy', (LossFunctionWrapper,),
                           _wrapper(binary_crossentropy, 'binary_crossentropy',
                                    'Binary cross-entropy.',
+                                   keras2_options=('from_logits',
+                                                   'label_smoothing'),
                                    from_logits=False, label_smoothing=0,
                                    axis=-1))
 BinaryFocalCrossentropy = type(
@@ -420,12 +432,14 @@ CategoricalCrossentropy = type(
     'CategoricalCrossentropy', (LossFunctionWrapper,),
     _wrapper(categorical_crossentropy, 'categorical_crossentropy',
              'Categorical cross-entropy on one-hot targets.',
+             keras2_options=('from_logits', 'label_smoothing'),
              from_logits=False, label_smoothing=0, axis=-1))
 SparseCategoricalCrossentropy = type(
     'SparseCategoricalCrossentropy', (LossFunctionWrapper,),
     _wrapper(sparse_categorical_crossentropy,
              'sparse_categorical_crossentropy',
              'Categorical cross-entropy on integer targets.',
+             keras2_options=('from_logits',),
              from_logits=False, ignore_class=None))
 Hinge = type('Hinge', (LossFunctionWrapper,),
              _wrapper(hinge, 'hinge', 'Hinge loss.'))

@@ -151,6 +151,28 @@ def _synced_on_read(result):
     return wrapper
 
 
+def _run_returned_updates(updates):
+    """Runs the graph update ops (`K.update_add(...)` of graph values) that
+    a Keras 2 `update_state` returns: Keras 2.3 computes the result under
+    control dependencies on them."""
+    from .engine.symbolic import VariableUpdate
+    if isinstance(updates, VariableUpdate):
+        updates = [updates]
+    if isinstance(updates, (list, tuple)):
+        ops = [op for op in updates if isinstance(op, VariableUpdate)]
+        if ops:
+            K.batch_get_value(ops)
+
+
+def _is_aggregation(value):
+    """Whether `value` names a `tf.VariableAggregation` (an enum member or
+    its lower-case name)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return True
+    return isinstance(value, str) and value.lower() in (
+        'none', 'sum', 'mean', 'only_first_replica')
+
+
 class Metric(object):
     """Base class of stateful metrics: `update_state` accumulates,
     `result` reads, `reset_states` clears."""
@@ -198,7 +220,8 @@ class Metric(object):
 
     def _update_and_result(self, *args, **kwargs):
         with torch.no_grad():
-            self.update_state(*args, **kwargs)
+            updates = self.update_state(*args, **kwargs)
+            _run_returned_updates(updates)
         return self.result()
 
     def update_state(self, *args, **kwargs):
@@ -212,8 +235,14 @@ class Metric(object):
                    synchronization='on_read', initializer=None,
                    dtype=None):
         """A state variable of the metric (tf.keras's `Metric.add_weight`):
-        not trained, zeroed by `reset_state`, listed by `variables`."""
+        not trained, zeroed by `reset_state`, listed by `variables`. Keras
+        2.3's `add_weight(name, shape, initializer, dtype)` is told apart by
+        its third argument, which is no aggregation."""
         from . import initializers
+        if aggregation is not None and not _is_aggregation(aggregation):
+            initializer, aggregation = aggregation, 'sum'
+            if synchronization != 'on_read':
+                dtype, synchronization = synchronization, 'on_read'
         dtype = dtype or self.dtype
         value = initializers.get(initializer or 'zeros')(
             tuple(shape), dtype=dtype)

@@ -40,8 +40,14 @@ def floatx():
     return _FLOATX
 
 
-def set_floatx(value):
+def set_floatx(value=None, floatx=None):
+    """Sets the default float type; `floatx` is Keras 2's name for
+    `value` (tf.keras's)."""
     global _FLOATX
+    if floatx is not None:
+        if value is not None:
+            raise TypeError("set_floatx() got multiple values for 'value'")
+        value = floatx
     if value not in _VALID_FLOATX:
         raise ValueError('Unknown floatx type: ' + str(value))
     _FLOATX = str(value)

@@ -226,18 +226,19 @@ def _is_sparse_tensor(x):
     return isinstance(x, SparseTensor)
 
 
-def is_sparse(x):
+def is_sparse(tensor):
     # (an `Input(sparse=True)` is a sparse symbolic tensor)
-    return (isinstance(x, torch.Tensor) and x.is_sparse) or \
-        _is_sparse_tensor(x) or (getattr(x, '_is_keras_symbolic', False)
-                                 and getattr(x, 'sparse', False) is True)
+    return (isinstance(tensor, torch.Tensor) and tensor.is_sparse) or \
+        _is_sparse_tensor(tensor) or \
+        (getattr(tensor, '_is_keras_symbolic', False)
+         and getattr(tensor, 'sparse', False) is True)
 
 
-def to_dense(x):
-    if _is_sparse_tensor(x):
+def to_dense(tensor):
+    if _is_sparse_tensor(tensor):
         from ..tensorflow_sparse_graph import dense_tensor
-        return dense_tensor(x)
-    return x.to_dense() if is_sparse(x) else x
+        return dense_tensor(tensor)
+    return tensor.to_dense() if is_sparse(tensor) else tensor
 
 
 def placeholder(shape=None, ndim=None, dtype=None, sparse=False, name=None):

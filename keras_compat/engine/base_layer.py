@@ -1840,7 +1840,8 @@ class Layer(nn.Module):
         # tf.keras divides the activity penalty by the batch size.
         return penalty / (output.shape[0] if output.dim() else 1)
 
-    def get_losses_for(self, inputs):
+    def get_losses_for(self, inputs=None):
+        # (Keras 2's recurrent layers and wrappers take no inputs here.)
         return self.losses
 
     # Keras 2.2 kept what `add_loss` added in `_losses` and, keyed by the
@@ -1910,7 +1911,7 @@ class Layer(nn.Module):
             found += layer.updates
         return found
 
-    def get_updates_for(self, inputs):
+    def get_updates_for(self, inputs=None):
         return []
 
     def add_metric(self, value, name=None, aggregation=None):

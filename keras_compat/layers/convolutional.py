@@ -442,9 +442,40 @@ class Conv2DTranspose(_ConvTranspose):
             bias_constraint=bias_constraint, **kwargs)
 
 
+# Standalone Keras 2's Conv3DTranspose has no `dilation_rate`: its seventh
+# positional argument on is `activation`, `use_bias`, ... in this order.
+_KERAS2_CONV3D_TRANSPOSE_TAIL = (
+    'activation', 'use_bias', 'kernel_initializer', 'bias_initializer',
+    'kernel_regularizer', 'bias_regularizer', 'activity_regularizer',
+    'kernel_constraint', 'bias_constraint')
+
+
+def _keras2_conv3d_transpose_args(init):
+    """Reads a Keras 2 positional call (an activation, not a dilation
+    rate, seventh) in Keras 2's order."""
+    import functools
+
+    @functools.wraps(init)
+    def wrapper(self, *args, **kwargs):
+        if len(args) > 6 and not isinstance(args[6], (int, tuple, list)):
+            tail = _KERAS2_CONV3D_TRANSPOSE_TAIL
+            if len(args) - 6 > len(tail):
+                raise TypeError('Conv3DTranspose takes at most %d positional '
+                                'arguments' % (6 + len(tail)))
+            for key, value in zip(tail, args[6:]):
+                if key in kwargs:
+                    raise TypeError("Conv3DTranspose got multiple values for "
+                                    "argument '%s'" % key)
+                kwargs[key] = value
+            args = args[:6]
+        return init(self, *args, **kwargs)
+    return wrapper
+
+
 class Conv3DTranspose(_ConvTranspose):
     """Transposed 3D convolution. Alias: Deconvolution3D."""
 
+    @_keras2_conv3d_transpose_args
     def __init__(self, filters, kernel_size, strides=(1, 1, 1),
                  padding='valid', output_padding=None, data_format=None,
                  dilation_rate=(1, 1, 1), activation=None, use_bias=True,
@@ -686,11 +717,12 @@ class SeparableConv1D(_SeparableConv):
 
     def __init__(self, filters, kernel_size, strides=1, padding='valid',
                  data_format='channels_last', dilation_rate=1,
-                 depth_multiplier=1, **kwargs):
+                 depth_multiplier=1, *args, **kwargs):
+        # `args`: activation, use_bias, the initializers, regularizers and
+        # constraints, positionally in Keras 2's order (`_SeparableConv`'s).
         super(SeparableConv1D, self).__init__(
-            1, filters, kernel_size, strides=strides, padding=padding,
-            data_format=data_format, dilation_rate=dilation_rate,
-            depth_multiplier=depth_multiplier, **kwargs)
+            1, filters, kernel_size, strides, padding, data_format,
+            dilation_rate, depth_multiplier, *args, **kwargs)
 
 
 class SeparableConv2D(_SeparableConv):
@@ -699,11 +731,11 @@ class SeparableConv2D(_SeparableConv):
     @interfaces.conv_legacy_support(2, separable=True)
     def __init__(self, filters, kernel_size, strides=(1, 1), padding='valid',
                  data_format=None, dilation_rate=(1, 1), depth_multiplier=1,
-                 **kwargs):
+                 *args, **kwargs):
+        # `args`: as for SeparableConv1D.
         super(SeparableConv2D, self).__init__(
-            2, filters, kernel_size, strides=strides, padding=padding,
-            data_format=data_format, dilation_rate=dilation_rate,
-            depth_multiplier=depth_multiplier, **kwargs)
+            2, filters, kernel_size, strides, padding, data_format,
+            dilation_rate, depth_multiplier, *args, **kwargs)
 
 
 # ------------------------------------------------------- spatial helpers

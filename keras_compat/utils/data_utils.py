@@ -40,8 +40,9 @@ def _hash_file(fpath, algorithm='sha256', chunk_size=65535):
     return hasher.hexdigest()
 
 
-def validate_file(fpath, file_hash, algorithm='auto'):
-    """Whether the file's sha256 (64 hex digits) or md5 matches."""
+def validate_file(fpath, file_hash, algorithm='auto', chunk_size=65535):
+    """Whether the file's sha256 (64 hex digits) or md5 matches, read in
+    chunks of `chunk_size` bytes."""
     if algorithm == 'sha256' or (algorithm == 'auto' and
                                  len(file_hash) == 64):
         hasher = 'sha256'
@@ -50,10 +51,10 @@ def validate_file(fpath, file_hash, algorithm='auto'):
     if hasher == 'md5':
         h = hashlib.md5()
         with open(fpath, 'rb') as f:
-            for chunk in iter(lambda: f.read(65535), b''):
+            for chunk in iter(lambda: f.read(chunk_size), b''):
                 h.update(chunk)
         return h.hexdigest() == str(file_hash)
-    return _hash_file(fpath, 'sha256') == str(file_hash)
+    return _hash_file(fpath, 'sha256', chunk_size) == str(file_hash)
 
 
 def _extract_archive(file_path, path='.', archive_format='auto'):
