@@ -44,6 +44,39 @@ def _module_name(owner, layer, taken=None):
     return candidate
 
 
+class Keras2Alias(object):
+    """An attribute that an older Keras 2 release spelled differently
+    (`model.input_layers`, Keras 2.2's `model._input_layers`): reading it
+    gives the current record; a value a program assigns to it (the "pop the
+    last layer" recipe sets `model.container_nodes`, a subclass may name
+    its own attribute `output_layers`) is kept and read back instead."""
+
+    def __init__(self, getter):
+        self.getter = getter
+        self.name = None
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        own = instance.__dict__
+        if self.name in own:
+            return own[self.name]
+        modules = own.get('_modules') or {}
+        if self.name in modules:
+            return modules[self.name]
+        return self.getter(instance)
+
+    def __set__(self, instance, value):
+        instance.__dict__[self.name] = value
+
+
+def _shapes(tensors):
+    return [tuple(x._keras_shape) for x in tensors]
+
+
 class Network(Layer):
     """A model made of layers: functional (`Network(inputs, outputs)`) or
     subclassed (layers as attributes, a `call` method)."""
@@ -380,6 +413,27 @@ class Network(Layer):
             if layer in depths:
                 by_depth.setdefault(depths[layer], []).append(layer)
         return by_depth
+
+    # Keras 2.0-2.1 names of the graph records (renamed in Keras 2.2).
+    input_layers = Keras2Alias(lambda self: self._input_layers)
+    output_layers = Keras2Alias(lambda self: self._output_layers)
+    input_layers_node_indices = Keras2Alias(
+        lambda self: [c[1] for c in self._input_coordinates])
+    input_layers_tensor_indices = Keras2Alias(
+        lambda self: [c[2] for c in self._input_coordinates])
+    output_layers_node_indices = Keras2Alias(
+        lambda self: [c[1] for c in self._output_coordinates])
+    output_layers_tensor_indices = Keras2Alias(
+        lambda self: [c[2] for c in self._output_coordinates])
+    layers_by_depth = Keras2Alias(lambda self: self._layers_by_depth)
+    nodes_by_depth = Keras2Alias(lambda self: self._nodes_by_depth)
+    container_nodes = Keras2Alias(lambda self: self._network_nodes)
+    _container_nodes = Keras2Alias(lambda self: self._network_nodes)
+    internal_input_shapes = Keras2Alias(lambda self: _shapes(self.inputs))
+    internal_output_shapes = Keras2Alias(lambda self: _shapes(self.outputs))
+    _internal_input_shapes = Keras2Alias(lambda self: _shapes(self.inputs))
+    _internal_output_shapes = Keras2Alias(
+        lambda self: _shapes(self.outputs))
 
     def get_layer(self, name=None, index=None):
         """A layer by name or by index in `model.layers`."""

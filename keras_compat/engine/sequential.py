@@ -38,6 +38,24 @@ class Sequential(Model):
                 if not isinstance(layer, InputLayer) and
                 not getattr(layer, '_is_graph_op', False)]
 
+    @property
+    def model(self):
+        """Keras 2.0-2.1 kept a functional `Model` in `Sequential.model`;
+        Keras 2.2-2.3 return the `Sequential` itself, with a warning."""
+        found = self.__dict__.get('_modules', {}).get('model')
+        if found is None:
+            found = self.__dict__.get('model')
+        if found is not None:
+            return found
+        warnings.warn('`Sequential.model` is deprecated. `Sequential` is a '
+                      'subclass of `Model`, you can just use your '
+                      '`Sequential` instance directly.')
+        return self
+
+    @model.setter
+    def model(self, value):
+        self.__dict__['model'] = value
+
     def _first_layer_spec(self, layer):
         first = layer
         if isinstance(layer, Network):

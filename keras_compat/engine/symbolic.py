@@ -910,6 +910,10 @@ class Function(object):
             # placeholder may go unfed where no output depends on it
             # (`K.function(inputs + targets, layer_outputs)([x])`).
             values = values + [None] * (len(self.inputs) - len(values))
+        if len(values) > len(self.inputs) and not common.is_tf_keras():
+            # Keras 2.0-2.3 pair the values with the inputs (zip): values
+            # past the last input are ignored (tf.keras refuses them).
+            values = values[:len(self.inputs)]
         if len(values) != len(self.inputs):
             raise ValueError('K.function expects %d input values, got %d.'
                              % (len(self.inputs), len(values)))

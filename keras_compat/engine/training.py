@@ -26,7 +26,7 @@ from . import base_layer, compile_utils, custom_steps, data_adapter
 from . import fed_tensors, standardization
 from . import training_loops as loops
 from . import training_step, training_utils
-from .network import Network
+from .network import Keras2Alias, Network
 from .base_layer import overridden_weight_property, weight_pairs_of
 
 # torch.compile tracing touches torch's own deprecated TorchScript helpers;
@@ -601,6 +601,74 @@ class Model(Network):
         return [w for w, t in zip(self.sample_weights, self.targets)
                 if t is not None]
 
+    def _compiled_or_raise(self, what):
+        if self._compiled_loss is None:
+            raise AttributeError("'%s' object has no attribute '%s' before "
+                                 "compile()." % (type(self).__name__, what))
+        return self._compiled_loss
+
+    def _fed_output_indices(self):
+        """The outputs compile() made a target for: those with a loss."""
+        return self._compiled_or_raise('_feed_output_names').active
+
+    def _loss_functions(self):
+        """Keras 2.3's `loss_functions`: one `Loss` per output (a loss
+        function wrapped in `LossFunctionWrapper`), None for an output
+        without a loss."""
+        compiled = self._compiled_or_raise('loss_functions')
+        cached = self.__dict__.get('_keras2_loss_functions')
+        if cached is None or cached[0] is not compiled:
+            cached = (compiled, [
+                None if l is None else training_utils.get_loss_function(l.fn)
+                for l in compiled.losses])
+            self.__dict__['_keras2_loss_functions'] = cached
+        return cached[1]
+
+    def _sample_weight_modes_of_outputs(self):
+        """Keras 2's `sample_weight_modes`: per output, None or
+        'temporal' (None for an output without a loss)."""
+        compiled = self._compiled_or_raise('sample_weight_modes')
+        modes = self._sample_weight_modes or [None] * len(compiled.losses)
+        return [None if l is None else mode
+                for l, mode in zip(compiled.losses, modes)]
+
+    def _fed(self, values):
+        return [values[i] for i in self._fed_output_indices()
+                if i < len(values)]
+
+    def _stateful_metrics(self):
+        """(name, metric) of the compiled metrics that are Keras 2.2
+        stateful metrics (`stateful = True`, `reset_states()`): their
+        value is the epoch's so far, not a batch's."""
+        compiled = self._compiled_metrics
+        if compiled is None:
+            raise AttributeError("'%s' object has no attribute "
+                                 "'stateful_metric_names' before compile()."
+                                 % type(self).__name__)
+        specs = [spec for _, _, spec in compiled._specs_in_order()]
+        return [(name, spec) for name, spec in zip(compiled.spec_names(),
+                                                   specs)
+                if getattr(spec, 'stateful', False) and
+                hasattr(spec, 'reset_states')]
+
+    # Keras 2.1-2.3's records of compile() (Keras 2.3 names where they
+    # differ); a program's own value assigned to one is read back.
+    loss_functions = Keras2Alias(_loss_functions)
+    sample_weight_modes = Keras2Alias(_sample_weight_modes_of_outputs)
+    _feed_output_names = Keras2Alias(
+        lambda self: self._fed(self._compiled_loss.output_names))
+    _feed_outputs = Keras2Alias(
+        lambda self: self._fed(list(getattr(self, 'outputs', None) or [])))
+    _feed_output_shapes = Keras2Alias(
+        lambda self: [tuple(x._keras_shape) for x in self._feed_outputs])
+    _feed_loss_fns = Keras2Alias(lambda self: self._fed(self.loss_functions))
+    _feed_sample_weight_modes = Keras2Alias(
+        lambda self: self._fed(self.sample_weight_modes))
+    stateful_metric_names = Keras2Alias(
+        lambda self: [name for name, _ in self._stateful_metrics()])
+    stateful_metric_functions = Keras2Alias(
+        lambda self: [spec for _, spec in self._stateful_metrics()])
+
     @property
     def _collected_trainable_weights(self):
         """The weights that train, as compile collected them."""
@@ -873,9 +941,24 @@ class Model(Network):
             inputs = standardization.standardize_inputs(self, x)
             self._ensure_built(inputs)
             return inputs, [], []
-        return standardization.standardize_user_data(
+        inputs, targets, weights = standardization.standardize_user_data(
             self, x, y, sample_weight, class_weight, batch_size,
             check_lengths_match=check_array_lengths)
+        return inputs, targets, self._keras2_weights(targets, weights)
+
+    def _keras2_weights(self, targets, weights):
+        """Keras 2 gives an output fed no sample weights weights of ones:
+        one per sample, or per timestep with sample_weight_mode=
+        'temporal'."""
+        modes = self._sample_weight_modes or [None] * len(targets)
+        filled = []
+        for target, weight, mode in zip(targets, weights, modes):
+            if weight is None and target is not None:
+                shape = tuple(target.shape[:2 if mode == 'temporal' else 1])
+                weight = torch.ones(shape, dtype=torch.float32,
+                                    device=target.device)
+            filled.append(weight)
+        return filled
 
     # ----------------------------------------------------------------- fit
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1,
