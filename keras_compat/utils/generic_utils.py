@@ -11,6 +11,8 @@ import types
 
 import numpy as np
 
+from . import legacy_bytecode
+
 _GLOBAL_CUSTOM_OBJECTS = {}
 
 
@@ -254,6 +256,7 @@ def func_load(code, defaults=None, closure=None, globs=None, name=None):
             return cell_value
         return value
 
+    values = closure
     if closure is not None:
         closure = tuple(ensure_value_to_cell(c) for c in closure)
     try:
@@ -262,31 +265,58 @@ def func_load(code, defaults=None, closure=None, globs=None, name=None):
         raise ValueError(_foreign_bytecode_message(name, e))
     if globs is None:
         globs = globals()
+    if isinstance(code, legacy_bytecode.LegacyCode):
+        # Bytecode of another Python, recompiled from recovered source.
+        return legacy_bytecode.recover_function(
+            code, globs, defaults, values and [
+                c.cell_contents if isinstance(c, types.CellType) else c
+                for c in values])
     return types.FunctionType(code, globs, name=code.co_name,
                               argdefs=defaults, closure=closure)
 
 
 def _unmarshal(code):
+    """The code object of a saved function: marshal's where this Python
+    wrote it, else (Python 2.7, 3.5 to 3.10) a `LegacyCode` whose source
+    was recovered; a ValueError where neither works."""
     try:
         # Keras >= 2.1.2 writes the bytecode in base64.
-        return marshal.loads(codecs.decode(code.encode('ascii'), 'base64'))
+        raw = codecs.decode(code.encode('ascii'), 'base64')
     except (UnicodeEncodeError, binascii.Error, ValueError):
-        # Older files hold it as raw-unicode-escaped text.
-        return marshal.loads(code.encode('raw_unicode_escape'))
+        raw = None
+    if raw is not None:
+        try:
+            return _load_code(raw)
+        except legacy_bytecode.UnsupportedBytecode:
+            raise
+        except (ValueError, EOFError):
+            pass
+    # Older files hold it as raw-unicode-escaped text.
+    return _load_code(code.encode('raw_unicode_escape'))
+
+
+def _load_code(raw):
+    legacy = legacy_bytecode.foreign_code(raw)
+    return legacy if legacy is not None else marshal.loads(raw)
 
 
 def _foreign_bytecode_message(name, error, what='function'):
     import sys
     where = ' of layer %r' % name if name else ''
+    recovery = ''
+    if isinstance(error, legacy_bytecode.UnsupportedBytecode):
+        recovery = (' (the source of functions written by Python 2.7 and '
+                    '3.5 to 3.10 is recovered where they hold expressions, '
+                    'calls, assignments and conditionals only)')
     return ('Cannot load the Python bytecode of the %s%s (%s): the '
             'file was probably written by another Python version (this is '
             'Python %d.%d), and bytecode only loads into the version that '
-            'wrote it. Load the file under that Python version, or rebuild '
+            'wrote it%s. Load the file under that Python version, or rebuild '
             'the Lambda layer (or the model) in code with the function and '
             'load only the weights (`load_weights`); a function saved by '
             'name instead of as bytecode is taken from `custom_objects`.'
             % (what, where, error, sys.version_info[0],
-               sys.version_info[1]))
+               sys.version_info[1], recovery))
 
 
 ArgSpec = collections.namedtuple('ArgSpec',
