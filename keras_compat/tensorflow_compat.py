@@ -2715,7 +2715,93 @@ def _overlaps(corners, best, rest):
                        torch.zeros_like(iou), iou)
 
 
+def _combined_non_max_suppression(boxes, scores, max_output_size_per_class,
+                                  max_total_size, iou_threshold=0.5,
+                                  score_threshold=float('-inf'),
+                                  pad_per_class=False, clip_boxes=True,
+                                  name=None):
+    """`tf.image.combined_non_max_suppression`: greedy non-maximum
+    suppression per image and class (boxes [batch, num_boxes, q, 4], q 1
+    or one box per class; scores [batch, num_boxes, num_classes]), then
+    the best `max_total_size` boxes of all classes by decreasing score:
+    (nmsed_boxes, nmsed_scores, nmsed_classes (float32),
+    valid_detections (int32)), zero-padded; boxes clipped to [0, 1] when
+    `clip_boxes`, as TensorFlow's kernel gives them."""
+    settings = (builtins.int(max_output_size_per_class),
+                builtins.int(max_total_size),
+                builtins.float(iou_threshold),
+                builtins.float(score_threshold),
+                builtins.bool(pad_per_class), builtins.bool(clip_boxes))
+    if builtins.any(getattr(v, '_is_keras_symbolic', False)
+                    for v in (boxes, scores)):
+        parts = [_op(lambda b, s, i=i: _combined_nms(b, s, *settings)[i],
+                     'combined_non_max_suppression')(boxes, scores)
+                 for i in range(4)]
+    else:
+        parts = _combined_nms(boxes, scores, *settings)
+    return CombinedNonMaxSuppression(*parts)
+
+
+CombinedNonMaxSuppression = collections.namedtuple(
+    'CombinedNonMaxSuppression',
+    ['nmsed_boxes', 'nmsed_scores', 'nmsed_classes', 'valid_detections'])
+
+
+def _combined_nms(boxes, scores, per_class, total, iou_threshold,
+                  score_threshold, pad_per_class, clip_boxes):
+    boxes, scores = _t(boxes).float(), _t(scores).float()
+    if boxes.dim() != 4 or boxes.shape[-1] != 4 or scores.dim() != 3 or \
+            boxes.shape[1] != scores.shape[1] or \
+            boxes.shape[2] not in (1, scores.shape[2]):
+        raise errors.InvalidArgumentError(
+            'boxes must be [batch_size, num_boxes, q, 4] with q 1 or '
+            'num_classes and scores [batch_size, num_boxes, num_classes]; '
+            'got %s and %s' % (list(boxes.shape), list(scores.shape)))
+    size = builtins.min(per_class * scores.shape[2], total) \
+        if pad_per_class else total
+    results = [_combined_nms_image(b, s, per_class, size, iou_threshold,
+                                   score_threshold)
+               for b, s in zip(boxes, scores)]
+    nmsed = torch.stack([r[0] for r in results]).reshape(-1, size, 4)
+    if clip_boxes:
+        nmsed = nmsed.clamp(0., 1.)
+    return (nmsed, torch.stack([r[1] for r in results]).reshape(-1, size),
+            torch.stack([r[2] for r in results]).reshape(-1, size),
+            torch.tensor([r[3] for r in results], dtype=torch.int32,
+                         device=boxes.device))
+
+
+def _combined_nms_image(boxes, scores, per_class, size, iou_threshold,
+                        score_threshold):
+    """The selection for one image: per class the greedy suppression of
+    the boxes scoring above `score_threshold`, then the `size` best of
+    all classes (ties: the lower class, then the earlier selected)."""
+    chosen = []   # (score, box, class)
+    for c in range(scores.shape[1]):
+        class_boxes = boxes[:, 0 if boxes.shape[1] == 1 else c]
+        corners = _box_corners(class_boxes)
+        alive = torch.nonzero(scores[:, c] > score_threshold).flatten()
+        alive = alive[torch.sort(scores[alive, c], descending=True,
+                                 stable=True).indices]
+        kept = []
+        while alive.numel() and len(kept) < per_class:
+            best, alive = alive[0], alive[1:]
+            kept.append(best)
+            alive = alive[~(_overlaps(corners, best, alive) >
+                            iou_threshold)]
+        chosen += [(scores[i, c], class_boxes[i], c) for i in kept]
+    chosen.sort(key=lambda item: -builtins.float(item[0]))
+    chosen = chosen[:size]
+    out_boxes = boxes.new_zeros((size, 4))
+    out_scores = scores.new_zeros((size,))
+    out_classes = scores.new_zeros((size,))
+    for i, (score, box, c) in enumerate(chosen):
+        out_boxes[i], out_scores[i], out_classes[i] = box, score, c
+    return out_boxes, out_scores, out_classes, len(chosen)
+
+
 image.non_max_suppression = _non_max_suppression
+image.combined_non_max_suppression = _combined_non_max_suppression
 for _name in ('crop_and_resize', 'crop_to_bounding_box',
               'pad_to_bounding_box', 'rgb_to_grayscale',
               'per_image_standardization'):

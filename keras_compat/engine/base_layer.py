@@ -571,6 +571,20 @@ _ENGINE_LISTS = ('_layers', '_input_layers', '_output_layers',
 _TRACKABLE = (list, tuple, dict, nn.Parameter)
 
 
+def _integer_weight(variable):
+    """An integer or boolean variable assigned to a layer's attribute
+    (`self.index = tf.Variable(index, trainable=False)`) as a weight of
+    that layer, which Keras tracks as it tracks every variable assigned
+    to a layer: a non-trainable parameter sharing the variable's
+    storage, so that `assign` through either changes both."""
+    with torch._C.DisableTorchFunctionSubclass():
+        data = variable.detach()
+    weight = torch.Tensor._make_subclass(variable_graph.KerasVariable,
+                                         data, False)
+    weight.__dict__.update(variable.__dict__)
+    return weight
+
+
 def _layers_in(value, depth=0):
     """The layers held in a list, tuple or dict attribute (nested one
     level deep), in order."""
@@ -880,6 +894,10 @@ class Layer(nn.Module):
             # Layers appended to a list assigned earlier come first, as
             # tf.keras tracks attributes in the order they were assigned.
             self._track_containers()
+        if isinstance(value, variable_graph.VariableTensor) and \
+                not name.startswith('_keras') and \
+                _class_flags(self.__class__)['user']:
+            value = _integer_weight(value)
         nn.Module.__setattr__(self, name, value)
         if isinstance(value, _TRACKABLE) and (
                 self.__class__.__dict__.get('_keras_class_flags') or

@@ -154,6 +154,10 @@ class Network(Layer):
         if common.is_tf_keras() and _is_nested(inputs):
             self._nested_inputs = inputs
             inputs = _flattened_nest(inputs)
+        # (tf.keras keeps a tuple of outputs a tuple: `output`, calls
+        # and predictions give tuples.)
+        self._output_tuple = type(outputs) if common.is_tf_keras() and \
+            isinstance(outputs, tuple) else None
         outputs, self._output_keys = _flattened(outputs)
         if common.is_tf_keras() and _is_nested(outputs):
             raise NotImplementedError(
@@ -167,9 +171,13 @@ class Network(Layer):
 
     def _keyed_outputs(self, outputs):
         """The outputs of a model made with a dict of outputs: that dict
-        (tf.keras); otherwise `outputs` as they are."""
+        (tf.keras); made with a tuple: a tuple (tf.keras); otherwise
+        `outputs` as they are."""
         keys = self.__dict__.get('_output_keys')
         if keys is None:
+            kind = self.__dict__.get('_output_tuple')
+            if kind is not None:
+                return _as_tuple(kind, to_list(outputs, allow_tuple=True))
             return outputs
         return dict(zip(keys, to_list(outputs, allow_tuple=True)))
 
@@ -469,7 +477,8 @@ class Network(Layer):
     @property
     def output(self):
         if self._is_graph_network:
-            if self.__dict__.get('_output_keys') is not None:
+            if self.__dict__.get('_output_keys') is not None or \
+                    self.__dict__.get('_output_tuple'):
                 return self._keyed_outputs(self.outputs)
             return unpack_singleton(self.outputs)
         return Layer.output.fget(self)
@@ -483,7 +492,11 @@ class Network(Layer):
     @property
     def output_shape(self):
         if self._is_graph_network:
-            return unpack_singleton([x._keras_shape for x in self.outputs])
+            shapes = [x._keras_shape for x in self.outputs]
+            if self.__dict__.get('_output_keys') is not None or \
+                    self.__dict__.get('_output_tuple'):
+                return self._keyed_outputs(shapes)
+            return unpack_singleton(shapes)
         return Layer.output_shape.fget(self)
 
     @property
@@ -580,7 +593,8 @@ class Network(Layer):
     def __call__(self, inputs, *args, **kwargs):
         if isinstance(inputs, dict) and self._is_graph_network:
             inputs = self._inputs_in_order(inputs)
-        if self.__dict__.get('_output_keys') is not None:
+        if self.__dict__.get('_output_keys') is not None or \
+                self.__dict__.get('_output_tuple'):
             return self._keyed_outputs(
                 self._call_in_order(inputs, *args, **kwargs))
         outputs = self._call_in_order(inputs, *args, **kwargs)
@@ -728,6 +742,8 @@ class Network(Layer):
                     for x in self.outputs]
         else:
             outs = self._propagate_shapes(shapes)
+        if self.__dict__.get('_output_tuple'):
+            return tuple(outs)
         return outs if len(outs) > 1 else outs[0]
 
     def _propagate_shapes(self, shapes):
@@ -891,6 +907,8 @@ class Network(Layer):
                                      self._output_coordinates,
                                      node_conversion_map),
             self.__dict__.get('_output_keys'))
+        if self.__dict__.get('_output_tuple'):
+            config['output_layers'] = tuple(config['output_layers'])
         return copy.deepcopy(config)
 
     def _coordinates_config(self, layers, coordinates, conversion):
@@ -980,7 +998,7 @@ class Network(Layer):
                 layer = created_layers[layer_name]
                 result.append(layer._inbound_nodes[node_index]
                               .output_tensors[tensor_index])
-            return result
+            return tuple(result) if isinstance(entries, tuple) else result
         return cls(inputs=tensors(config['input_layers']),
                    outputs=tensors(config['output_layers']),
                    name=config.get('name'))
@@ -1326,6 +1344,11 @@ def _flattened(structure):
         keys = sorted(structure)
         return [structure[k] for k in keys], keys
     return to_list(structure, allow_tuple=True), None
+
+
+def _as_tuple(kind, items):
+    """`items` as a tuple of type `kind` (a named tuple's fields)."""
+    return kind(*items) if hasattr(kind, '_fields') else kind(items)
 
 
 def _is_nested(entries):
