@@ -250,6 +250,19 @@ class KerasWeightView(torch.Tensor):
     def numpy(self):
         return _copy_to_numpy(self)
 
+    @property
+    def initializer(self):
+        """TensorFlow 1's initializer operation of the weight: each run
+        (`w.initializer.run(session=sess)`, `sess.run(w.initializer)`)
+        draws the weight again from the initializer it was made with."""
+        source = self.__dict__.get('_keras_source')
+        if source is None or source[1].initializer is None:
+            raise AttributeError(
+                'The weight %s was given as a value, it has no initializer '
+                'to run again; assign a new value with K.set_value.'
+                % self.name)
+        return WeightInitializer(source[0], source[1])
+
     def value(self):
         return self
 
@@ -271,6 +284,37 @@ class KerasWeightView(torch.Tensor):
         return WeightReference(self)
 
     experimental_ref = ref
+
+
+class WeightInitializer(object):
+    """A layer weight's initializer operation (`weight.initializer`)."""
+
+    type = 'Assign'
+
+    def __init__(self, layer_ref, record):
+        self._layer = layer_ref
+        self._record = record
+
+    @property
+    def name(self):
+        layer = self._layer()
+        weight = layer._weight_name(self._record) if layer else ''
+        return weight.split(':')[0] + '/Assign'
+
+    def run(self, session=None, feed_dict=None):
+        """Draws the weight again from its initializer."""
+        layer = self._layer()
+        if layer is None:
+            return None
+        record = self._record
+        value = layer._initial_value(record.initializer, record.keras_shape,
+                                     layer.dtype)
+        with torch.no_grad():
+            record.assign(layer, value)
+        return None
+
+    def __repr__(self):
+        return '<tf.Operation %r type=Assign>' % self.name
 
 
 class WeightReference(object):
@@ -369,13 +413,15 @@ class _WeightRecord(object):
 
     __slots__ = ('name', 'attr', 'to_keras', 'from_keras', 'trainable',
                  'regularizer', 'constraint', 'keras_shape', 'to_torch',
-                 'shown_as')
+                 'shown_as', 'initializer')
 
     def __init__(self, name, attr, keras_shape, trainable=True,
                  regularizer=None, constraint=None, to_keras=None,
-                 from_keras=None, to_torch=None):
+                 from_keras=None, to_torch=None, initializer=None):
         self.name = name
         self.attr = attr
+        # What the weight was drawn from (None: given as a value).
+        self.initializer = initializer
         # The attribute user code reads the weight as (`dense.kernel`,
         # `conv.weight` behind the `conv.kernel` property): it stays that
         # attribute after a tensor has replaced the weight there.
@@ -1196,7 +1242,7 @@ class Layer(nn.Module):
         self._keras_weights.append(_WeightRecord(
             name, attr, shape, trainable=bool(trainable),
             regularizer=regularizers.get(regularizer),
-            constraint=constraints.get(constraint)))
+            constraint=constraints.get(constraint), initializer=initializer))
         self._record_graph_variable(self._keras_weights[-1], trainable)
         return param
 
@@ -1256,7 +1302,8 @@ class Layer(nn.Module):
             name, attr, keras_shape, trainable=trainable,
             regularizer=regularizers.get(regularizer),
             constraint=constraints.get(constraint), to_keras=to_keras,
-            from_keras=from_keras, to_torch=to_torch))
+            from_keras=from_keras, to_torch=to_torch,
+            initializer=initializer))
         self._record_graph_variable(self._keras_weights[-1], trainable)
         return getattr(self, attr)
 

@@ -404,7 +404,9 @@ class Network(Layer):
     # --------------------------------------------------------------- layers
     @property
     def layers(self):
-        return list(self._layers)
+        # Keras 2 hands out the network's own list (the pop-a-layer recipe
+        # pops from it); tf.keras a copy.
+        return list(self._layers) if common.is_tf_keras() else self._layers
 
     @property
     def _layers_by_depth(self):

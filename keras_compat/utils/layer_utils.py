@@ -52,7 +52,11 @@ def _is_sequential_like(model):
             not getattr(model, '_is_graph_network', False):
         return True
     nodes = []
+    # Nodes of layers the model does not list (the operations of a Keras
+    # 2 `add_loss` tensor) do not make it a graph.
+    shown = set(id(layer) for layer in model.layers)
     for v in model._nodes_by_depth.values():
+        v = [node for node in v if id(node.outbound_layer) in shown]
         if len(v) > 1 or (len(v) == 1 and len(_inbound_history(v[0])) > 1):
             return False
         nodes += v
