@@ -178,3 +178,24 @@ def test_seed_examples_run(name):
         pytest.skip('seed examples not available')
     result = run(['run', path])
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_augmented_assignment_on_a_variable_in_a_served_script(tmp_path):
+    # DLwP's `loss = K.variable(0.); loss += ...` in a script run by the
+    # runner (which makes `x += y` on plain tensors rebind): a new
+    # expression each time, the variable kept (Keras 2.2.4 prints 0.0 and
+    # 8.0).
+    script = write(tmp_path, 'script.py', '''
+        from keras import backend as K
+        loss = K.variable(0.)
+        start = loss
+        weight = K.variable(1.)
+        loss += K.constant(2.)
+        loss += 3. * weight
+        print('START', K.get_value(start))
+        K.set_value(weight, 2.)
+        print('LOSS', K.eval(loss))
+    ''')
+    result = run(['run', script])
+    assert result.returncode == 0, result.stderr
+    assert 'START 0.0' in result.stdout and 'LOSS 8.0' in result.stdout

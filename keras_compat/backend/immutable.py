@@ -150,10 +150,11 @@ def out_of_place_of(func):
 def augmented_assignment_in(frame):
     """Whether `frame` (the caller of a tensor operation) is executing an
     augmented assignment statement of user code."""
-    # `**=` reaches the mode through torch's own Python wrappers.
-    for _ in range(4):
-        if frame is None or not frame.f_code.co_filename.startswith(
-                _TORCH_PREFIX):
+    # `**=` reaches the mode through torch's own Python wrappers, and
+    # `+=` of a program served Keras through `rebind_augmented_assignments`.
+    for _ in range(5):
+        if frame is None or not (frame.f_code.co_filename.startswith(
+                _TORCH_PREFIX) or frame.f_code is _AUGMENTED_WRAPPER_CODE):
             break
         frame = frame.f_back
     return frame is not None and \
@@ -442,6 +443,9 @@ def _rebinding(name, in_place):
     augmented.__name__ = in_place.__name__
     augmented.__doc__ = in_place.__doc__
     return augmented
+
+
+_AUGMENTED_WRAPPER_CODE = _rebinding('add', torch.Tensor.__iadd__).__code__
 
 
 def rebind_augmented_assignments():
