@@ -7008,6 +7008,9 @@ def __getattr__(name):
         return _reported_version()
     if name == 'keras':
         return _keras()
+    if name == 'layers':
+        from . import tensorflow_v1_layers  # (TF1's tf.layers)
+        return tensorflow_v1_layers
     if name == 'metrics':
         return _keras().metrics  # (tf.metrics: tf.keras.metrics)
     if name == 'optimizers':
