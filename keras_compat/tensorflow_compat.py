@@ -660,14 +660,19 @@ class Session(object):
         if isinstance(threads, int) and threads > 0:
             torch.set_num_threads(threads)
 
+    _closed = False
+
     def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
+        if self._closed:
+            raise RuntimeError('Attempted to use a closed Session.')
         return _run(fetches, feed_dict or {})
 
     def as_default(self):
         return _DefaultSession(self)
 
     def close(self):
-        return None
+        """Closes the session: its later runs raise RuntimeError."""
+        self._closed = True
 
     @property
     def graph_def(self):
@@ -680,6 +685,7 @@ class Session(object):
 
     def __exit__(self, *exc):
         Session._default.pop()
+        self.close()
         return False
 
 
@@ -1578,6 +1584,12 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False,
             a = a.transpose(-1, -2)
         if transpose_b or adjoint_b:
             b = b.transpose(-1, -2)
+        from .engine import symbolic
+        if a.dim() == 2 and b.dim() == 2 and a.shape[1] != b.shape[0] \
+                and symbolic.probe_values() is None:
+            raise errors.InvalidArgumentError(
+                None, None, 'Matrix size-incompatible: In[0]: [%d,%d], '
+                'In[1]: [%d,%d]' % (tuple(a.shape) + tuple(b.shape)))
         return torch.matmul(a, b)
     return _op(fn, 'matmul')(a, b)
 
@@ -2122,14 +2134,15 @@ def _dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None,
     if rate is None:
         rate = 1. - (1. if keep_prob is None else keep_prob)
 
-    def fn(x):
+    def fn(x, rate):
+        # (`rate` a tensor where `keep_prob` is a placeholder fed per run.)
         x = _t(x)
         if rate <= 0.:
             return x
         shape_ = x.shape if noise_shape is None else _shape_of(noise_shape)
         keep = (torch.rand(shape_, device=x.device) >= rate).to(x.dtype)
         return x * keep / (1. - rate)
-    return _op(fn, 'dropout')(x)
+    return _op(fn, 'dropout')(x, rate)
 
 
 def _l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
@@ -3108,8 +3121,19 @@ def assign_sub(ref, value, use_locking=None, name=None):
 
 
 def placeholder_with_default(input, shape, name=None):  # noqa: A002
-    """The default value (it is not fed here)."""
-    return convert_to_tensor(input)
+    """A tensor of static shape `shape` that a run may feed and that is
+    `input` in a run not feeding it. Eagerly (or of a graph tensor, whose
+    value may be fed in its place), `input` itself."""
+    value = convert_to_tensor(input)
+    if getattr(value, '_is_keras_symbolic', False) or \
+            _common.executing_eagerly():
+        return value
+    from .engine import fed_tensors
+    shape = tuple(None if d is None else int(d) for d in (
+        shape.as_list() if hasattr(shape, 'as_list') else shape))
+    tensor = placeholder(value.dtype, shape=shape,
+                         name=name or 'PlaceholderWithDefault')
+    return fed_tensors.mark(tensor, fed_tensors.FixedFeed(value), 0)
 
 
 # ----------------------------------------------------------------- losses
@@ -4778,12 +4802,29 @@ def _gradient_descent_optimizer(learning_rate, use_locking=False,
 
 def _momentum_optimizer(learning_rate, momentum, use_locking=False,
                         name='Momentum', use_nesterov=False):
-    """tf.train.MomentumOptimizer: at a constant learning rate its
-    accumulator is Keras SGD's velocity divided by -learning_rate, so the
-    steps are the same."""
+    """tf.train.MomentumOptimizer: `accum = momentum * accum + g;  p -=
+    lr * accum` (nesterov: `p -= lr * g + lr * momentum * accum`). Its
+    accumulator is Keras SGD's velocity divided by -lr only while the
+    rate stays constant; a rate changed between steps (a placeholder fed
+    per run, a variable assigned) scales the whole accumulator."""
     from .optimizers import SGD
-    return SGD(learning_rate=learning_rate, momentum=momentum,
-               nesterov=use_nesterov)
+
+    class TF1Momentum(SGD):
+        def _update(self, params, grads, iterations):
+            lr = self._lr_now(iterations)
+            momentum = self._hyper_value('momentum')
+            accumulators = [self._slot(p, 'momentum') for p in params]
+            torch._foreach_mul_(accumulators, momentum)
+            torch._foreach_add_(accumulators, grads)
+            if self.nesterov:
+                torch._foreach_add_(params, grads, alpha=-lr)
+                torch._foreach_add_(params, accumulators,
+                                    alpha=-lr * momentum)
+            else:
+                torch._foreach_add_(params, accumulators, alpha=-lr)
+
+    return TF1Momentum(learning_rate=learning_rate, momentum=momentum,
+                       nesterov=use_nesterov)
 
 
 def _unsupported_tf_optimizer(name, keras_name):
@@ -4846,14 +4887,44 @@ def _tf1_optimizer_factory(make):
     steps after it)."""
     @functools.wraps(make)
     def factory(*args, **kwargs):
+        rate = kwargs.get('learning_rate', args[0] if args else None)
+        fed = getattr(rate, '_is_keras_symbolic', False)
+        if fed:
+            # A graph tensor (a placeholder fed per run): each training
+            # operation's run takes its value in that run.
+            if 'learning_rate' in kwargs:
+                kwargs['learning_rate'] = 0.0
+            else:
+                args = (0.0,) + tuple(args[1:])
+        _refuse_graph_hypers(make, args, kwargs)
         optimizer = make(*args, **kwargs)
         optimizer.__dict__['_keras_tf1_optimizer'] = True
-        rate = kwargs.get('learning_rate', args[0] if args else None)
+        # (TensorFlow 1's two-part minimize: compute_gradients, then
+        # apply_gradients of the pairs, clipped or not.)
+        optimizer.__dict__['compute_gradients'] = functools.partial(
+            _TF1Optimizer.compute_gradients, optimizer)
         from .backend import variable_graph
-        if variable_graph._takes_part(rate):
+        if fed:
+            optimizer.__dict__['_keras_graph_hypers'] = {
+                'learning_rate': rate}
+        elif variable_graph._takes_part(rate):
             optimizer._hyper['learning_rate'] = rate
         return optimizer
     return factory
+
+
+def _refuse_graph_hypers(make, args, kwargs):
+    """A graph tensor is taken as the learning rate only."""
+    import inspect
+    bound = inspect.signature(make).bind_partial(*args, **kwargs)
+    for name, value in bound.arguments.items():
+        if getattr(value, '_is_keras_symbolic', False):
+            raise NotImplementedError(
+                'tf.train.%s(%s=<graph tensor>) is not supported: of the '
+                'hyperparameters only learning_rate may be a placeholder '
+                'fed per run. Give %s as a number or a tf.Variable '
+                '(assigned between runs).' % (make.__name__.strip('_').title()
+                                              .replace('_', ''), name, name))
 
 
 for _name in ('AdamOptimizer', 'GradientDescentOptimizer',
@@ -5074,20 +5145,39 @@ class OpError(Exception):
             (args[0] if args else '')
         self.node_def = args[0] if len(args) >= 3 else None
         self.op = args[1] if len(args) >= 3 else None
+        if len(args) >= 4:
+            self.error_code = args[3]
+
+    error_code = 2      # (UNKNOWN, for OpError itself)
 
     def __str__(self):
         return str(self.message)
 
 
-for _name in ('InvalidArgumentError', 'ResourceExhaustedError',
-              'NotFoundError', 'OutOfRangeError', 'UnimplementedError',
-              'FailedPreconditionError', 'InternalError', 'UnknownError',
-              'AbortedError', 'CancelledError', 'DataLossError',
-              'DeadlineExceededError', 'PermissionDeniedError',
-              'UnavailableError', 'AlreadyExistsError',
-              'UnauthenticatedError'):
-    setattr(errors, _name, type(_name, (OpError,), {}))
+# (Each class with its canonical error code, TensorFlow's numbering.)
+_ERROR_CODES = (
+    ('CancelledError', 'CANCELLED', 1), ('UnknownError', 'UNKNOWN', 2),
+    ('InvalidArgumentError', 'INVALID_ARGUMENT', 3),
+    ('DeadlineExceededError', 'DEADLINE_EXCEEDED', 4),
+    ('NotFoundError', 'NOT_FOUND', 5),
+    ('AlreadyExistsError', 'ALREADY_EXISTS', 6),
+    ('PermissionDeniedError', 'PERMISSION_DENIED', 7),
+    ('ResourceExhaustedError', 'RESOURCE_EXHAUSTED', 8),
+    ('FailedPreconditionError', 'FAILED_PRECONDITION', 9),
+    ('AbortedError', 'ABORTED', 10), ('OutOfRangeError', 'OUT_OF_RANGE', 11),
+    ('UnimplementedError', 'UNIMPLEMENTED', 12),
+    ('InternalError', 'INTERNAL', 13), ('UnavailableError', 'UNAVAILABLE', 14),
+    ('DataLossError', 'DATA_LOSS', 15),
+    ('UnauthenticatedError', 'UNAUTHENTICATED', 16))
+errors.OK = 0
+for _name, _code_name, _code in _ERROR_CODES:
+    setattr(errors, _name, type(_name, (OpError,), {'error_code': _code}))
+    setattr(errors, _code_name, _code)
 errors.OpError = OpError
+errors.exception_type_from_error_code = lambda error_code: {
+    code: getattr(errors, name) for name, _, code in _ERROR_CODES}[
+        error_code]
+errors.error_code_from_exception_type = lambda cls: cls.error_code
 _candidate_sampling.install(random, nn, errors.InvalidArgumentError)
 # tf.io.gfile, and TF1's tf.gfile (also tf.compat.v1.gfile): local files.
 io.gfile = _gfile_module.make_gfile_module(errors)
@@ -5683,6 +5773,21 @@ python.util = _submodule('python.util', 'Utilities.')
 python.util.nest = nest
 from . import tensorflow_rnn_cells as _rnn_cells  # noqa: E402
 _rnn_cells.install(nn, _submodule)
+contrib = _submodule('contrib', 'TensorFlow 1 contrib: only `rnn`.')
+
+
+def _contrib_missing(name):
+    if name.startswith('__'):
+        raise AttributeError(name)
+    raise AttributeError(
+        "module 'tensorflow.contrib' has no attribute %r: of TensorFlow 1's "
+        'contrib, keras_compat serves tf.contrib.rnn only. Write this part '
+        'with keras.backend functions (K.*), keras layers or torch.'
+        % (name,))
+
+
+contrib.__getattr__ = _contrib_missing
+_rnn_cells.install_contrib(contrib, _submodule)
 from . import tensorflow_internals as _internals  # noqa: E402
 _internals.install(python, custom_gradient, _submodule)
 python.ops.variable_scope = _submodule('python.ops.variable_scope',
@@ -6051,11 +6156,50 @@ def _concrete(value):
     return np.asarray(value)
 
 
+def _graph_assert(condition, data, summarize, name):
+    """A run-time check of graph tensors, as `tf.Assert` makes it in a
+    TensorFlow 1 graph: an operation whose runs raise
+    InvalidArgumentError 'assertion failed: [data] [data]...' where
+    `condition` is false."""
+    from .tensorflow_graph_run import check_op
+
+    def check(condition, data):
+        from .engine import symbolic
+        if symbolic.probe_values() is None and \
+                not builtins.bool(np.all(_print_ops.to_numpy(condition))):
+            raise errors.InvalidArgumentError(
+                None, None, 'assertion failed: ' + ' '.join(
+                    '[%s]' % _print_ops.summarize(
+                        d, 3 if summarize is None else summarize,
+                        print_v2=False) for d in data))
+        return _t(condition)
+
+    return check_op(_op(check, 'Assert')(condition, list(data)),
+                    name or 'Assert')
+
+
+def _tensor_name(x, default):
+    name = getattr(x, 'name', None)
+    if not getattr(x, '_is_keras_symbolic', False) and \
+            not isinstance(x, torch.Tensor):
+        return default
+    return name if isinstance(name, str) else ''
+
+
 def _assert_compare(op_name, compare, summary):
     def check(x, y, data=None, summarize=None, message=None, name=None):
         x_value, y_value = _concrete(x), _concrete(y)
         if x_value is None or y_value is None:
-            return None
+            if data is None:
+                data = [summary.replace('did not hold.',
+                                        'did not hold element-wise:'),
+                        'x (%s) = ' % _tensor_name(x, op_name + '/x:0'), x,
+                        'y (%s) = ' % _tensor_name(y, op_name + '/y:0'), y]
+            if message is not None:
+                data = [message] + list(data)
+            return _graph_assert(_op(lambda a, b: torch.as_tensor(compare(
+                _print_ops.to_numpy(a), _print_ops.to_numpy(b))),
+                op_name)(x, y), data, summarize, name or op_name)
         if not np.all(compare(x_value, y_value)):
             raise errors.InvalidArgumentError(_assert_message(
                 message, summary + '\nx = %s\ny = %s'
@@ -6068,6 +6212,14 @@ def _assert_compare(op_name, compare, summary):
 def _assert_sign(op_name, compare, summary):
     def check(x, data=None, summarize=None, message=None, name=None):
         value = _concrete(x)
+        if value is None:
+            if data is None:
+                data = [message or '', summary.replace(
+                    'did not hold.', 'did not hold element-wise:'),
+                    'x (%s) = ' % _tensor_name(x, op_name + '/x:0'), x]
+            return _graph_assert(_op(lambda a: torch.as_tensor(compare(
+                _print_ops.to_numpy(a))), op_name)(x), data, summarize,
+                name or op_name)
         if value is not None and not np.all(compare(value)):
             raise errors.InvalidArgumentError(_assert_message(
                 message, summary + '\nx = %s' % (value,)))
@@ -6119,7 +6271,10 @@ def _assert_condition(condition, data, summarize=None, name=None):
     """`tf.Assert(condition, data)`: raises InvalidArgumentError, with
     `data` in the message, where `condition` is false."""
     value = _concrete(condition)
-    if value is not None and not builtins.bool(np.all(value)):
+    if value is None or builtins.any(
+            getattr(d, '_is_keras_symbolic', False) for d in data):
+        return _graph_assert(condition, data, summarize, name)
+    if not builtins.bool(np.all(value)):
         shown = [str(_concrete(d)) if isinstance(d, torch.Tensor) else str(d)
                  for d in data]
         raise errors.InvalidArgumentError(
@@ -7034,6 +7189,10 @@ def __getattr__(name):
 # A call of a public function on symbolic tensors is one TFOpLambda node.
 from . import tensorflow_op_layers as _op_layers  # noqa: E402
 _op_layers.record_calls_as_layers(sys.modules[__name__])
+
+# TF1 queue input pipelines, and the string functions reading them.
+from . import tensorflow_queues as _queues  # noqa: E402
+_queues.install(sys.modules[__name__])
 
 # More `tensorflow.python.*` internals, served with the operations above.
 from . import tensorflow_python_modules as _python_modules  # noqa: E402

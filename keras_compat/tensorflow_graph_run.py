@@ -151,7 +151,35 @@ class GroupOp(list):
         return '<tf.Operation %r type=NoOp>' % self.name
 
 
-class GradientsUpdate(OptimizerUpdate):
+class _FedHypers(object):
+    """An optimizer step whose optimizer takes a hyperparameter from the
+    graph (`tf.train.AdamOptimizer(learning_rate=lr)`, `lr` a placeholder):
+    the run computes it with the rest, and the step uses that value."""
+
+    def _fed_hypers(self):
+        return self.optimizer.__dict__.get('_keras_graph_hypers') or {}
+
+    def symbolic_values(self):
+        return super(_FedHypers, self).symbolic_values() + \
+            list(self._fed_hypers().values())
+
+    def prepare(self, computed):
+        self._hyper_values = [(name, computed[id(tensor)]) for name, tensor
+                              in self._fed_hypers().items()]
+        super(_FedHypers, self).prepare(computed)
+
+    def apply(self):
+        with torch.no_grad():
+            for name, value in self.__dict__.pop('_hyper_values', ()):
+                self.optimizer._hyper[name].fill_(float(value))
+        super(_FedHypers, self).apply()
+
+
+class MinimizeUpdate(_FedHypers, OptimizerUpdate):
+    """One optimizer step on the gradients of a graph loss."""
+
+
+class _GradientsStep(OptimizerUpdate):
     """One optimizer step on gradients given as tensors of the graph
     (`apply_gradients(zip(tf.gradients(...), weights))`), computed in the
     run that applies them. A `None` gradient leaves its variable alone."""
@@ -181,6 +209,37 @@ class GradientsUpdate(OptimizerUpdate):
         self._apply_constraints()
 
 
+class CheckUpdate(OptimizerUpdate):
+    """The run of a checking tensor of the graph (`tf.Assert`'s): the
+    run computes it, and its computation raises where the check
+    fails."""
+
+    def __init__(self, tensor):
+        self.tensor = tensor
+        self.params = []
+
+    def symbolic_values(self):
+        return [self.tensor]
+
+    def prepare(self, computed):
+        return None
+
+    def apply(self):
+        return None
+
+
+def check_op(tensor, name):
+    """An operation whose runs compute `tensor`, a check raising
+    InvalidArgumentError when it fails (`tf.Assert`, `tf.assert_equal`
+    on graph tensors): a `tf.control_dependencies` input, or fetched
+    (giving None)."""
+    return TrainOp(CheckUpdate(tensor), name, active_dependencies())
+
+
+class GradientsUpdate(_FedHypers, _GradientsStep):
+    """`_GradientsStep` with the hyperparameters the graph gives."""
+
+
 def minimize_op(optimizer, loss, var_list=None, name=None):
     """`optimizer.minimize(loss)` of a symbolic `loss`: a TrainOp on
     `var_list`, by default every trainable variable the loss depends
@@ -193,7 +252,7 @@ def minimize_op(optimizer, loss, var_list=None, name=None):
     if not var_list:
         raise ValueError('No variables to optimize: the loss %r depends on '
                          'no trainable variable.' % (loss,))
-    return TrainOp(OptimizerUpdate(optimizer, loss, var_list),
+    return TrainOp(MinimizeUpdate(optimizer, loss, var_list),
                    name or 'minimize', active_dependencies())
 
 
@@ -298,7 +357,7 @@ def _graph_dependencies(tensor):
         visited.add(id(x))
         found = _merged(found, getattr(
             x, '_keras_control_dependencies', None) or ())
-        history = getattr(x, '_keras_history', None)
+        history = _computing_history(x)
         if not history or history[0] is None:
             continue
         layer = history[0]
@@ -345,6 +404,32 @@ def stages(leaves):
 
 
 def staged_function(make, inputs, outputs, updates, kwargs):
+    """K.function(inputs, outputs, updates) (`make`); where the outputs
+    need a placeholder that `inputs` lacks, a function whose calls raise
+    TensorFlow's InvalidArgumentError for it, as Keras 2's do."""
+    try:
+        return _staged_function(make, inputs, outputs, updates, kwargs)
+    except ValueError:
+        placeholder = _unfed_placeholder(
+            _as_list(outputs) + list(updates or []),
+            set(id(x) for x in _as_list(inputs)))
+        if placeholder is None:
+            raise
+        return _UnfedFunction(placeholder)
+
+
+class _UnfedFunction(object):
+    """A K.function missing an input its outputs need: each call raises
+    InvalidArgumentError naming the placeholder."""
+
+    def __init__(self, placeholder):
+        self.placeholder = placeholder
+
+    def __call__(self, *args, **kwargs):
+        raise unfed_error(self.placeholder)
+
+
+def _staged_function(make, inputs, outputs, updates, kwargs):
     """K.function(inputs, outputs, updates) (`make`), whose calls first
     run the operations that its outputs and updates wait for
     (`tf.control_dependencies`, reads of assign ops), in as many calls
@@ -453,7 +538,7 @@ def _layers_behind(tensor):
     stack = [(tensor, False)]
     while stack:
         x, expanded = stack.pop()
-        history = getattr(x, '_keras_history', None)
+        history = _computing_history(x)
         if not history or history[0] is None:
             continue
         layer, node_index = history[0], history[1]
@@ -470,6 +555,17 @@ def _layers_behind(tensor):
                 _argument_tensors(node.arguments):
             stack.append((parent, False))
     return order
+
+
+def _computing_history(x):
+    """`x._keras_history`; for a computed tensor that a run may be fed
+    (the output of an input layer over it), that of what computes it."""
+    history = getattr(x, '_keras_history', None)
+    if history and history[0] is not None:
+        source = getattr(history[0], '_source_history', None)
+        if source is not None:
+            return source
+    return history
 
 
 def _argument_tensors(arguments):
@@ -502,17 +598,154 @@ def run(fetches, feed_dict=None):
     symbolic tensors as NumPy values, None for operations, a variable's
     value (after the run, for a variable that an assignment or a layer's
     state update in the run changes)."""
-    feed_dict = dict(feed_dict or {})
-    for key in feed_dict:
+    fed, held = {}, []
+    for key, value in _feed_pairs(feed_dict or {}):
         _check_feed_key(key)
+        if isinstance(key, torch.Tensor) and not is_symbolic(key):
+            held.append((key, _feed_value(key, value)))
+        else:
+            fed[feedable(key)] = _feed_value(key, value)
     leaves = []
     structure = _flatten(fetches, leaves)
-    keys = list(feed_dict)
+    leaves = [_fetch_element(x) for x in leaves]
+    keys = list(fed)
     values = {}
-    for stage in _cached_stages(leaves):
-        for leaf, value in zip(stage, _run_stage(stage, feed_dict, keys)):
-            values[id(leaf)] = value
+    with _holding(held):
+        for stage in _cached_stages(leaves):
+            for leaf, value in zip(stage, _run_stage(stage, fed, keys)):
+                values[id(leaf)] = value
     return _rebuild(structure, iter([values[id(x)] for x in leaves]))
+
+
+def _feed_pairs(feed_dict):
+    """(tensor, value) for each tensor `feed_dict` feeds: a key that is a
+    tuple of tensors (an LSTM's `LSTMStateTuple(c, h)`, a stacked cell's
+    state) feeds each of its tensors from the matching part of its
+    value."""
+    pairs = []
+
+    def add(key, value):
+        if isinstance(key, (tuple, list)) and not is_symbolic(key):
+            if not isinstance(value, (tuple, list)) and \
+                    np.ndim(value) and len(value) == len(key):
+                value = list(value)
+            if not isinstance(value, (tuple, list)) or \
+                    len(value) != len(key):
+                raise ValueError(
+                    'The feed for the structure %r must be a structure of '
+                    'as many values; got %r.' % (key, value))
+            for part, part_value in zip(key, value):
+                add(part, part_value)
+        else:
+            pairs.append((key, value))
+
+    for key, value in feed_dict.items():
+        add(key, value)
+    return pairs
+
+
+def _shape_text(shape):
+    dims = ['?' if d is None else str(d) for d in shape]
+    return '(%s,)' % dims[0] if len(dims) == 1 else '(%s)' % ', '.join(dims)
+
+
+def _feed_value(key, value):
+    """`value` checked against the static shape of the tensor it feeds,
+    as a session run checks it; a fed variable or constant takes the
+    value in its own dtype."""
+    if type(key).__name__ == 'LearningPhase':
+        return value
+    static = _static_shape(key)
+    if isinstance(key, torch.Tensor) and not is_symbolic(key):
+        array = np.asarray(value, dtype=_numpy_dtype(key))
+    elif isinstance(value, (list, tuple)):
+        # (Nested lists are one value, in the tensor's dtype.)
+        array = np.asarray(value, dtype=_symbolic_numpy_dtype(key))
+    else:
+        array = np.asarray(value) if not isinstance(
+            value, torch.Tensor) else value
+    shape = tuple(array.shape)
+    if static is not None and (len(shape) != len(static) or any(
+            d is not None and d != s for d, s in zip(static, shape))):
+        raise ValueError('Cannot feed value of shape %s for Tensor %s, '
+                         'which has shape %s'
+                         % (_shape_text(shape), _tensor_name(key),
+                            _shape_text(static)))
+    return value if isinstance(value, (np.ndarray, np.generic, torch.Tensor,
+                                       int, float, bool)) else array
+
+
+def _symbolic_numpy_dtype(key):
+    dtype = getattr(key, 'dtype', None)
+    try:
+        return np.dtype(str(dtype)) if dtype is not None else None
+    except TypeError:
+        return None
+
+
+def _static_shape(key):
+    shape = getattr(key, '_keras_shape', None)
+    if shape is None and isinstance(key, torch.Tensor):
+        shape = tuple(key.shape)
+    if shape is None:
+        return None
+    return tuple(None if d is None else int(d) for d in shape)
+
+
+def _numpy_dtype(tensor):
+    return torch.empty((), dtype=tensor.dtype).numpy().dtype
+
+
+def _tensor_name(key):
+    name = getattr(key, 'name', None)
+    if not isinstance(name, str) or not name:
+        return repr(key)
+    return name if ':' in name else name + ':0'
+
+
+def feedable(key):
+    """`key` as a tensor a run may be fed: a tensor computed in the graph
+    (an RNN's initial state, a hidden layer's output) becomes the output
+    of an input layer that remembers what computed it, so a run fed it
+    starts there and a run fed what it came from computes it, as a
+    TensorFlow 1 session substitutes a fed tensor's value."""
+    from .engine.input_layer import InputLayer
+    history = getattr(key, '_keras_history', None)
+    if history is None or isinstance(history[0], InputLayer):
+        return key
+    source = history[0]
+    name = _tensor_name(key).split(':')[0].replace('/', '_') + '_feed'
+    layer = InputLayer(batch_input_shape=_static_shape(key),
+                       dtype=K.dtype(key), input_tensor=key, name=name)
+    # The nodes already reading it read it from the input layer now.
+    for node in list(source._outbound_nodes):
+        if not any(x is key for x in node.input_tensors):
+            continue
+        for field in ('inbound_layers', 'node_indices', 'tensor_indices'):
+            setattr(node, field, list(getattr(node, field)))
+        for i, x in enumerate(node.input_tensors):
+            if x is key:
+                node.inbound_layers[i] = layer
+                node.node_indices[i] = node.tensor_indices[i] = 0
+        layer._outbound_nodes.append(node)
+    return key
+
+
+@contextlib.contextmanager
+def _holding(held):
+    """Variables and constant tensors fed for one run hold the fed values
+    while it runs and their own again after it, unless the run assigned
+    them."""
+    kept = []
+    for tensor, value in held:
+        kept.append(K.get_value(tensor))
+        K.set_value(tensor, value)
+    try:
+        yield
+    finally:
+        for (tensor, value), before in zip(held, kept):
+            if np.array_equal(K.get_value(tensor), value):
+                K.set_value(tensor, before)
 
 
 _STAGES = collections.OrderedDict()
@@ -535,8 +768,15 @@ def _run_stage(leaves, feed_dict, keys):
     """The values of `leaves`, computed and applied in one K.function
     call."""
     plan = _with_states([_classify(leaf) for leaf in leaves])
-    function = _cached_function(keys, leaves, plan)
-    values = function([feed_dict[key] for key in keys])
+    try:
+        function = _cached_function(keys, leaves, plan)
+        values = function([feed_dict[key] for key in keys])
+    except ValueError as error:
+        _raise_unfed(leaves, keys, error)
+        raise
+    except RuntimeError as error:
+        _raise_op_error(error)
+        raise
     outputs = iter(values)
     results = []
     for leaf, (kind, _) in zip(leaves, plan):
@@ -546,22 +786,24 @@ def _run_stage(leaves, feed_dict, keys):
             results.append(K.get_value(leaf.variable))
         elif kind == 'state':
             results.append(K.get_value(leaf))
+        elif kind == 'value':
+            results.append(leaf._keras_run_value())
         else:
             results.append(None)
     return results
 
 
 def _check_feed_key(key):
-    if is_symbolic(key) or type(key).__name__ == 'LearningPhase':
+    if is_symbolic(key) or type(key).__name__ == 'LearningPhase' or \
+            isinstance(key, torch.Tensor):
         return
     if isinstance(key, str):
         raise NotImplementedError(
             'feed_dict key %r: tensors are not kept by name; feed the '
             'placeholder or input tensor object itself.' % (key,))
     raise TypeError(
-        'Cannot interpret feed_dict key %r as a tensor: feed placeholders, '
-        'Keras inputs and other symbolic tensors, or K.learning_phase(); '
-        'set a variable with K.set_value.' % (key,))
+        'Cannot interpret feed_dict key %r as a tensor: feed graph '
+        'tensors, variables, or K.learning_phase().' % (key,))
 
 
 def _flatten(fetches, leaves):
@@ -608,17 +850,110 @@ def _classify(leaf):
         return 'none', None
     if isinstance(leaf, torch.Tensor):
         return 'variable', leaf
-    if isinstance(leaf, (np.ndarray, np.generic, int, float)):
-        raise TypeError('Fetch argument %r has invalid type %r, must be a '
-                        'string or Tensor.' % (leaf, type(leaf).__name__))
-    if isinstance(leaf, str):
-        raise NotImplementedError(
-            'Fetch argument %r: tensors and operations are not kept by '
-            'name; fetch the tensor or operation object itself.' % (leaf,))
-    if callable(getattr(leaf, 'run', None)):
+    if hasattr(leaf, '_keras_run_value'):
+        # (A string tensor of a queue pipeline: computed in the run.)
+        return 'value', leaf
+    if callable(getattr(leaf, 'run', None)) and not isinstance(
+            leaf, (np.ndarray, np.generic)):
         return 'call', leaf
     raise TypeError('Fetch argument %r has invalid type %r, must be a '
-                    'string or Tensor.' % (leaf, type(leaf).__name__))
+                    'string or Tensor. (Can not convert a %s into a Tensor '
+                    'or Operation.)' % (leaf, type(leaf),
+                                        type(leaf).__name__))
+
+
+def _fetch_element(fetch):
+    """A fetched leaf, with a tensor or operation name ('y:0', 'train')
+    resolved in the graph; TypeError for None, as TensorFlow 1 raises."""
+    if fetch is None:
+        raise TypeError('Fetch argument %r has invalid type %r'
+                        % (fetch, type(fetch)))
+    if not isinstance(fetch, str):
+        return fetch
+    try:
+        if ':' in fetch:
+            return _graph_names.tensor_by_name(fetch)
+        return _graph_names.operation_by_name(fetch)
+    except (KeyError, ValueError) as error:
+        raise ValueError('Fetch argument %r cannot be interpreted as a '
+                         'Tensor. (%s)' % (fetch, error))
+
+
+_TF_DTYPE_NAMES = {'float32': 'float', 'float64': 'double',
+                   'float16': 'half'}
+
+
+def _raise_unfed(leaves, keys, error):
+    """InvalidArgumentError, as TensorFlow raises it, where a placeholder
+    the run needs is not fed; nothing otherwise."""
+    placeholder = _unfed_placeholder(leaves, set(id(k) for k in keys))
+    if placeholder is not None:
+        raise unfed_error(placeholder) from error
+
+
+def unfed_error(placeholder):
+    """TensorFlow's InvalidArgumentError for a run that needs
+    `placeholder` and is not fed it."""
+    from . import tensorflow_compat
+    op_name = (placeholder.name or 'Placeholder').split(':')[0]
+    dtype = K.dtype(placeholder)
+    shape = getattr(placeholder, '_keras_shape', None)
+    message = "You must feed a value for placeholder tensor %r with " \
+        "dtype %s" % (op_name, _TF_DTYPE_NAMES.get(dtype, dtype))
+    if isinstance(shape, tuple):
+        message += ' and shape [%s]' % ','.join(
+            '?' if d is None else str(d) for d in shape)
+    return tensorflow_compat.errors.InvalidArgumentError(
+        None, _graph_names.operation(placeholder),
+        message + '\n\t [[{{node %s}}]]' % op_name)
+
+
+def _unfed_placeholder(leaves, fed):
+    """An input placeholder that the leaves are computed from, not
+    through a fed tensor, and that `fed` (ids) lacks; None if none."""
+    stack, visited = [], set()
+    for leaf in leaves:
+        if is_symbolic(leaf):
+            stack.append(leaf)
+        elif isinstance(leaf, TrainOp):
+            stack.extend(leaf.update.symbolic_values())
+        elif isinstance(leaf, (VariableUpdate, OptimizerUpdate)):
+            stack.extend(leaf.symbolic_values())
+    while stack:
+        x = stack.pop()
+        if id(x) in visited or id(x) in fed:
+            continue
+        visited.add(id(x))
+        history = getattr(x, '_keras_history', None)
+        if not history or history[0] is None:
+            continue
+        layer = history[0]
+        if type(layer).__name__ == 'InputLayer':
+            source = getattr(layer, '_source_history', None)
+            if source is None:
+                return x
+            # (Input(tensor=x * 2): the placeholders `x` came from.)
+            node = source[0]._inbound_nodes[source[1]]
+        else:
+            node = layer._inbound_nodes[history[1]]
+        stack.extend(list(node.input_tensors) +
+                     _argument_tensors(node.arguments))
+    return None
+
+
+def _raise_op_error(error):
+    """A failure of an operation in a run as TensorFlow reports it:
+    ResourceExhaustedError for memory, InvalidArgumentError for others;
+    nothing for errors that are not an operation's (NotImplementedError
+    and other subclasses)."""
+    from . import tensorflow_compat
+    errors = tensorflow_compat.errors
+    message = str(error)
+    if isinstance(error, torch.cuda.OutOfMemoryError) or \
+            type(error) is RuntimeError and 'out of memory' in message:
+        raise errors.ResourceExhaustedError(None, None, message) from error
+    if type(error) is RuntimeError:
+        raise errors.InvalidArgumentError(None, None, message) from error
 
 
 def _with_states(plan):

@@ -237,6 +237,85 @@ class MultiRNNCell(RNNCell):
         return inputs, tuple(new_states)
 
 
+class DropoutWrapper(RNNCell):
+    """The cell with dropout (`tf.nn.dropout`, in every run) on its
+    inputs, outputs and new state (for an LSTM the `h` part only), at the
+    keep probabilities given (numbers or tensors fed per run). Its
+    variables are the wrapped cell's, named as without the wrapper."""
+
+    def __init__(self, cell, input_keep_prob=1.0, output_keep_prob=1.0,
+                 state_keep_prob=1.0, variational_recurrent=False,
+                 input_size=None, dtype=None, seed=None,
+                 dropout_state_filter_visitor=None):
+        if variational_recurrent:
+            raise NotImplementedError(
+                'DropoutWrapper(variational_recurrent=True) is not '
+                'supported; use variational_recurrent=False, or '
+                'keras.layers.LSTM(recurrent_dropout=...).')
+        if dropout_state_filter_visitor is not None:
+            raise NotImplementedError(
+                'DropoutWrapper(dropout_state_filter_visitor=...) is not '
+                'supported; leave it None (the h of an LSTM state drops).')
+        super(DropoutWrapper, self).__init__(dtype=dtype)
+        self._cell = cell
+        self._keep = (input_keep_prob, output_keep_prob, state_keep_prob)
+        self._seed = seed
+
+    state_size = property(lambda self: self._cell.state_size)
+    output_size = property(lambda self: self._cell.output_size)
+    wrapped_cell = property(lambda self: self._cell)
+
+    def zero_state(self, batch_size, dtype):
+        return self._cell.zero_state(batch_size, dtype)
+
+    def __call__(self, inputs, state, scope=None):
+        input_keep, output_keep, state_keep = self._keep
+        inputs = _dropped(inputs, input_keep, self._seed)
+        output, new_state = self._cell(inputs, state, scope=scope)
+        if _drops(state_keep):
+            new_state = _dropped_state(new_state, state_keep, self._seed)
+        return _dropped(output, output_keep, self._seed), new_state
+
+
+def _drops(keep_prob):
+    """As TensorFlow decides: a tensor always, a number below 1."""
+    return not isinstance(keep_prob, (int, float)) or keep_prob < 1
+
+
+def _dropped(tensor, keep_prob, seed):
+    if not _drops(keep_prob):
+        return tensor
+    return tf.nn.dropout(tensor, keep_prob=keep_prob, seed=seed)
+
+
+def _dropped_state(state, keep_prob, seed):
+    if isinstance(state, LSTMStateTuple):
+        return LSTMStateTuple(state.c, _dropped(state.h, keep_prob, seed))
+    if isinstance(state, (tuple, list)):
+        return type(state)(_dropped_state(s, keep_prob, seed)
+                           for s in state)
+    return _dropped(state, keep_prob, seed)
+
+
+class ResidualWrapper(RNNCell):
+    """The cell with its input added to its output."""
+
+    def __init__(self, cell, residual_fn=None):
+        super(ResidualWrapper, self).__init__()
+        self._cell = cell
+        self._residual_fn = residual_fn or (lambda i, o: i + o)
+
+    state_size = property(lambda self: self._cell.state_size)
+    output_size = property(lambda self: self._cell.output_size)
+
+    def zero_state(self, batch_size, dtype):
+        return self._cell.zero_state(batch_size, dtype)
+
+    def __call__(self, inputs, state, scope=None):
+        output, new_state = self._cell(inputs, state, scope=scope)
+        return self._residual_fn(inputs, output), new_state
+
+
 def _masked(finished, new, old):
     """`new` where a sequence still runs, `old` where it has ended."""
     return tf.nest.map_structure(
@@ -251,33 +330,159 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None,
     `time_major`), its variables under the variable scope `scope` (by
     default 'rnn'); returns `(outputs, final_state)`. Past a sequence's
     `sequence_length` its outputs are zeros and its state stays the last
-    one. The time axis must have a static length."""
-    steps = tf.unstack(inputs, axis=0 if time_major else 1)
+    one. A time axis of unknown length (a placeholder `[None, None, d]`)
+    is stepped through when the graph runs."""
+    time_axis = 0 if time_major else 1
+    inputs = tf.convert_to_tensor(inputs)
+    if getattr(inputs, '_is_keras_symbolic', False) and \
+            inputs.shape.as_list()[time_axis] is None:
+        from .tensorflow_rnn_loops import dynamic_rnn_loop
+        with tfv.variable_scope(scope or 'rnn'):
+            if initial_state is None:
+                initial_state = cell.zero_state(
+                    _batch_size(inputs, 1 - time_axis), dtype or inputs.dtype)
+            return dynamic_rnn_loop(cell, inputs, sequence_length,
+                                    initial_state, time_major)
+    steps = tf.unstack(inputs, axis=time_axis)
     if not steps:
         raise ValueError('dynamic_rnn needs at least one time step.')
     with tfv.variable_scope(scope or 'rnn'):
-        state = initial_state if initial_state is not None else \
-            cell.zero_state(tf.shape(steps[0])[0], dtype or steps[0].dtype)
-        outputs = []
-        for t, x in enumerate(steps):
-            output, new_state = cell(x, state)
-            if sequence_length is not None:
-                finished = tf.expand_dims(
-                    tf.greater_equal(t, sequence_length), 1)
-                output = tf.where(tf.broadcast_to(finished, tf.shape(output)),
-                                  tf.zeros_like(output), output)
-                new_state = _masked(finished, new_state, state)
-            outputs.append(output)
-            state = new_state
-    return tf.stack(outputs, axis=0 if time_major else 1), state
+        outputs, state = _unrolled(cell, steps, sequence_length,
+                                   initial_state, dtype)
+    return tf.stack(outputs, axis=time_axis), state
+
+
+def _batch_size(tensor, axis):
+    """The static batch size of `tensor`, else its dynamic one."""
+    size = tensor.shape.as_list()[axis]
+    return size if size is not None else tf.shape(tensor)[axis]
+
+
+def _unrolled(cell, steps, sequence_length, initial_state, dtype):
+    """`(outputs, final_state)` of `cell` over the tensors `steps`."""
+    state = initial_state if initial_state is not None else \
+        cell.zero_state(_batch_size(steps[0], 0), dtype or steps[0].dtype)
+    outputs = []
+    for t, x in enumerate(steps):
+        output, new_state = cell(x, state)
+        if sequence_length is not None:
+            finished = tf.expand_dims(
+                tf.greater_equal(t, sequence_length), 1)
+            output = tf.where(tf.broadcast_to(finished, tf.shape(output)),
+                              tf.zeros_like(output), output)
+            new_state = _masked(finished, new_state, state)
+        outputs.append(output)
+        state = new_state
+    return outputs, state
+
+
+def static_rnn(cell, inputs, initial_state=None, dtype=None,
+               sequence_length=None, scope=None):
+    """`cell` over the list of time steps `inputs`, its variables under
+    the variable scope `scope` (by default 'rnn'): `(outputs, state)`,
+    outputs a list of one tensor per step."""
+    inputs = list(inputs)
+    if not inputs:
+        raise ValueError('inputs must not be empty')
+    with tfv.variable_scope(scope or 'rnn'):
+        return _unrolled(cell, inputs, sequence_length, initial_state, dtype)
+
+
+def _reversed_in_time(tensor, sequence_length, time_axis):
+    if sequence_length is None:
+        result = tf.reverse(tensor, axis=[time_axis])
+    else:
+        result = tf.reverse_sequence(tensor, seq_lengths=sequence_length,
+                                     seq_axis=time_axis,
+                                     batch_axis=1 - time_axis)
+    if getattr(result, '_is_keras_symbolic', False):
+        # (Of the input's static shape: a time axis of unknown length
+        # stays unknown.)
+        result._keras_shape = tuple(tensor.shape.as_list())
+    return result
+
+
+def bidirectional_dynamic_rnn(cell_fw, cell_bw, inputs, sequence_length=None,
+                              initial_state_fw=None, initial_state_bw=None,
+                              dtype=None, parallel_iterations=None,
+                              swap_memory=False, time_major=False,
+                              scope=None):
+    """`cell_fw` over `inputs` and `cell_bw` over each sequence reversed
+    within its `sequence_length`, under the variable scopes
+    'bidirectional_rnn/fw' and '.../bw': `((outputs_fw, outputs_bw),
+    (state_fw, state_bw))`, the backward outputs in input order."""
+    time_axis = 0 if time_major else 1
+    with tfv.variable_scope(scope or 'bidirectional_rnn'):
+        with tfv.variable_scope('fw') as fw_scope:
+            outputs_fw, state_fw = dynamic_rnn(
+                cell_fw, inputs, sequence_length, initial_state_fw, dtype,
+                time_major=time_major, scope=fw_scope)
+        with tfv.variable_scope('bw') as bw_scope:
+            reversed_inputs = _reversed_in_time(
+                tf.convert_to_tensor(inputs), sequence_length, time_axis)
+            reversed_outputs, state_bw = dynamic_rnn(
+                cell_bw, reversed_inputs, sequence_length, initial_state_bw,
+                dtype, time_major=time_major, scope=bw_scope)
+    outputs_bw = _reversed_in_time(reversed_outputs, sequence_length,
+                                   time_axis)
+    return (outputs_fw, outputs_bw), (state_fw, state_bw)
+
+
+def static_bidirectional_rnn(cell_fw, cell_bw, inputs, initial_state_fw=None,
+                             initial_state_bw=None, dtype=None,
+                             sequence_length=None, scope=None):
+    """`static_rnn` forward and over the reversed steps: `(outputs,
+    state_fw, state_bw)`, each output the forward and backward outputs
+    of its step concatenated."""
+    inputs = list(inputs)
+    with tfv.variable_scope(scope or 'bidirectional_rnn'):
+        with tfv.variable_scope('fw') as fw_scope:
+            outputs_fw, state_fw = static_rnn(
+                cell_fw, inputs, initial_state_fw, dtype, sequence_length,
+                scope=fw_scope)
+        with tfv.variable_scope('bw') as bw_scope:
+            if sequence_length is None:
+                reversed_inputs = inputs[::-1]
+            else:
+                reversed_inputs = tf.unstack(_reversed_in_time(
+                    tf.stack(inputs, 1), sequence_length, 1), axis=1)
+            outputs_bw, state_bw = static_rnn(
+                cell_bw, reversed_inputs, initial_state_bw, dtype,
+                sequence_length, scope=bw_scope)
+    if sequence_length is None:
+        outputs_bw = outputs_bw[::-1]
+    else:
+        outputs_bw = tf.unstack(_reversed_in_time(
+            tf.stack(outputs_bw, 1), sequence_length, 1), axis=1)
+    outputs = [tf.concat([f, b], 1) for f, b in zip(outputs_fw, outputs_bw)]
+    return outputs, state_fw, state_bw
+
+
+_CELLS = (RNNCell, BasicRNNCell, BasicLSTMCell, LSTMCell, GRUCell,
+          MultiRNNCell, DropoutWrapper, ResidualWrapper, LSTMStateTuple)
 
 
 def install(nn, submodule):
-    """Serves the cells as `tf.nn.rnn_cell` and `dynamic_rnn` on `nn`."""
+    """Serves the cells as `tf.nn.rnn_cell`, `dynamic_rnn`, `static_rnn`
+    and the bidirectional runs on `nn`."""
     rnn_cell = submodule('nn.rnn_cell', 'TensorFlow 1 RNN cells.')
-    for cls in (RNNCell, BasicRNNCell, BasicLSTMCell, LSTMCell, GRUCell,
-                MultiRNNCell, LSTMStateTuple):
+    for cls in _CELLS:
         setattr(rnn_cell, cls.__name__, cls)
     nn.rnn_cell = rnn_cell
     nn.dynamic_rnn = dynamic_rnn
+    nn.static_rnn = static_rnn
+    nn.bidirectional_dynamic_rnn = bidirectional_dynamic_rnn
+    nn.static_bidirectional_rnn = static_bidirectional_rnn
     return rnn_cell
+
+
+def install_contrib(contrib, submodule):
+    """Serves TensorFlow 1's `tf.contrib.rnn`: the cells, wrappers,
+    `static_rnn` and `static_bidirectional_rnn`."""
+    rnn = submodule('contrib.rnn', 'TensorFlow 1 contrib RNN cells.')
+    for cls in _CELLS:
+        setattr(rnn, cls.__name__, cls)
+    rnn.static_rnn = static_rnn
+    rnn.static_bidirectional_rnn = static_bidirectional_rnn
+    contrib.rnn = rnn
+    return rnn

@@ -155,10 +155,15 @@ def test_logits_behind_a_fused_softmax_with_backend_functions():
 
 
 def test_range_assertions_on_graph_tensors():
-    """`tf.assert_*` on a placeholder makes no graph node (it returns no
-    tensor to compute); on known values it checks at once."""
+    """`tf.assert_*` on a placeholder is an operation checked when a
+    session runs it (cleverhans runs the clip-range asserts with the
+    attack); on known values it checks at once."""
     x = tf.placeholder(tf.float32, shape=(None, 2))
-    assert tf.assert_greater_equal(x, 0.) is None
-    assert tf.debugging.assert_less_equal(x, 1.) is None
+    low = tf.assert_greater_equal(x, 0.)
+    high = tf.debugging.assert_less_equal(x, 1.)
+    with tf.Session() as sess:
+        sess.run([low, high], {x: np.array([[0., 1.]], 'float32')})
+        with pytest.raises(tf.errors.InvalidArgumentError):
+            sess.run(high, {x: np.array([[0., 2.]], 'float32')})
     with pytest.raises(tf.errors.InvalidArgumentError):
         tf.assert_less_equal(tf.constant([0.5, 2.]), 1.)

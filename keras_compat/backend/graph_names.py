@@ -445,25 +445,47 @@ class _CalledNetworkOperation(Operation):
     def inputs(self):
         if self._made is None:
             network, inner, call_inputs = self._called
-            self._made = _called_tensors(network, inner.inputs, call_inputs)
+            self._made = _called_tensors(network, inner.inputs, call_inputs,
+                                         self.outputs)
         return list(self._made)
 
 
-def _called_tensors(network, inner_tensors, call_inputs):
-    """`inner_tensors` of `network` computed from `call_inputs`."""
+def _called_tensors(network, inner_tensors, call_inputs, call_outputs):
+    """`inner_tensors` of `network` computed from `call_inputs`: in a
+    run, those its call giving `call_outputs` computed (one computation,
+    as TensorFlow 1 shared the call's ops)."""
     inner_inputs = list(network.inputs)
     wanted = [t for t in inner_tensors
               if all(t is not x for x in inner_inputs)]
     computed = []
     if wanted:
+        from ..engine import symbolic
         from ..engine.training import Model
         # (Named apart from the layers' own names: Keras 2 made no model.)
         sub = Model(inner_inputs, wanted, name='%s_inner_%d' % (
             network.name, next(_INNER_CALLS)))
-        computed = sub(call_inputs if len(call_inputs) > 1
-                       else call_inputs[0])
-        computed = list(computed) if isinstance(computed, (list, tuple)) \
-            else [computed]
+        # The call keeps its values for the run to read them back.
+        network.__dict__['_keep_map'] = True
+        count = len(call_inputs)
+
+        def inner_values(*values):
+            kept = network.__dict__.get('_last_tensor_map') or {}
+            if all(kept.get(id(inner)) is value for inner, value in
+                   zip(network.outputs, values[count:])) and \
+                    all(id(t) in kept for t in wanted):
+                return [kept[id(t)] for t in wanted]
+            # (Not from the call's run: computed again.)
+            out = sub(list(values[:count]) if count > 1 else values[0])
+            return list(out) if isinstance(out, (list, tuple)) else [out]
+        computed = symbolic.apply_multi_output_op(
+            inner_values, list(call_inputs) + list(call_outputs),
+            name=sub.name)
+        for made in set(_TENSOR_OPS.get(t) for t in computed):
+            if made is not None:
+                _OPS.pop(made.name, None)
+        # Named as the inner ops they are.
+        _name_network_outputs(sub, _scoped(sub.name), computed,
+                              list(call_inputs))
     found = iter(computed)
     result = []
     for t in inner_tensors:

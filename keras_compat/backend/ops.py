@@ -593,6 +593,8 @@ def clear_session():
     common.reset_uids()
     _NAMES_IN_USE.clear()
     _registry.clear()
+    # (Keras 2 makes a new session after clear_session.)
+    del _SHARED_SESSION[:]
     from . import graph_names
     graph_names.clear()
     common.clear_forced_learning_phase()

@@ -16,6 +16,7 @@ import torch
 from .. import backend as K
 from ..backend import common, variable_graph
 from . import call_context, fed_tensors
+from . import base_layer
 from .base_layer import Layer, KerasWeightView
 from .keras_tensor import KerasTensor
 
@@ -175,9 +176,10 @@ class TensorOpLayer(Layer):
             # Dimensions that follow the batch size are unknown.
             _unknown_where_they_differ(shapes,
                                        self._probe(symbolic, batch=3)[1])
-        if shape_like:
-            # Sizes computed from the unknown dimensions (`K.shape(x)[1]`)
-            # are unknown too.
+        if shape_like or _has_unknown_inner_dims(symbolic):
+            # Dimensions that follow the unknown ones (the time axis of a
+            # `[None, None, d]` placeholder) and sizes computed from them
+            # (`K.shape(x)[1]`) are unknown too.
             try:
                 _unknown_where_they_differ(
                     shapes, self._probe(symbolic, batch=2, unknown=4)[1])
@@ -524,7 +526,14 @@ def apply_op(fn, args, kwargs=None, name=None, symbol=None,
                         tf_parameters=tf_parameters)
     result = layer(inputs if len(inputs) > 1 else inputs[0])
     result_type = layer.__dict__.get('_result_type')
-    return result_type(*result) if result_type else result
+    result = result_type(*result) if result_type else result
+    from ..tensorflow_graph_run import active_operations
+    found = active_operations()
+    if found and is_symbolic(result):
+        # (Made inside `tf.control_dependencies`: its runs run the
+        # block's operations first, `x * 2` as `tf.identity(x)`.)
+        result._keras_control_dependencies = found
+    return result
 
 
 def apply_multi_output_op(fn, args, kwargs=None, name=None):
@@ -640,6 +649,9 @@ class _GradState(object):
     # False inside a K.function call that only reads values: no backward
     # pass follows, so gradients need no graph of their own.
     backward_follows = True
+    # The ids of the gradient layers that the backward pass following
+    # differentiates through (None: any may be).
+    differentiated = None
 
 
 _GRAD_STATE = _GradState()
@@ -686,8 +698,10 @@ class GradientLayer(Layer):
                 param, to_keras = _weight_target(weight)
                 targets.append(param)
                 layouts.append(to_keras)
-        create = self.higher_order or (_GRAD_STATE.backward_follows and
-                                       torch.is_grad_enabled())
+        differentiated = _GRAD_STATE.differentiated
+        create = self.higher_order or (
+            _GRAD_STATE.backward_follows and torch.is_grad_enabled() and
+            (differentiated is None or id(self) in differentiated))
         grads = _autograd(loss, targets, create)
         results = []
         for grad, target, to_keras in zip(grads, targets, layouts):
@@ -891,6 +905,10 @@ class Function(object):
             if graph_outputs else None
         self._backward_follows = any(isinstance(u, OptimizerUpdate)
                                      for u in self.updates)
+        self._differentiated = _differentiated_gradients(
+            [x for u in self.updates if isinstance(u, OptimizerUpdate)
+             for x in u.symbolic_values()]) \
+            if self._backward_follows else None
 
     def __call__(self, values):
         values = list(values) if isinstance(values, (list, tuple)) else \
@@ -971,13 +989,17 @@ class Function(object):
     def _run(self, tensors, phase, network):
         if network is None:
             return {}
-        was = [m.training for m in network.modules()]
-        network.train(bool(phase))
+        modules = list(network.modules())
+        was = [m.training for m in modules]
+        if any(flag is not bool(phase) for flag in was):
+            network.train(bool(phase))
         frozen = [p for p in network._gradient_parameters()
                   if not p.requires_grad]
-        previous = _GRAD_STATE.backward_follows
+        previous = (_GRAD_STATE.backward_follows,
+                    _GRAD_STATE.differentiated)
         kept = network._keep_map
         _GRAD_STATE.backward_follows = self._backward_follows
+        _GRAD_STATE.differentiated = self._differentiated
         try:
             for p in frozen:
                 p.requires_grad_(True)
@@ -987,14 +1009,49 @@ class Function(object):
                 network._run_graph(tensors)
                 return dict(network._last_tensor_map or {})
         finally:
-            _GRAD_STATE.backward_follows = previous
+            _GRAD_STATE.backward_follows, _GRAD_STATE.differentiated = \
+                previous
             for p in frozen:
                 p.requires_grad_(False)
             network.__dict__['_keep_map'] = kept
             if not kept:
                 network._last_tensor_map = None
-            for m, flag in zip(network.modules(), was):
-                m.training = flag
+            for m, flag in zip(modules, was):
+                if m.training is not flag:
+                    m.training = flag
+
+
+def _differentiated_gradients(losses):
+    """The ids of the gradient layers that differentiating `losses`
+    goes through (those it reaches other than through `stop_gradient`,
+    whose gradients then need a graph of their own); None where a layer
+    running user code may read any tensor."""
+    from .input_layer import InputLayer
+    found, stack, seen = set(), list(losses), set()
+    while stack:
+        x = stack.pop()
+        history = getattr(x, '_keras_history', None)
+        if not is_symbolic(x) or not history or history[0] is None or \
+                (id(history[0]), history[1]) in seen:
+            continue
+        layer = history[0]
+        seen.add((id(layer), history[1]))
+        if isinstance(layer, TensorOpLayer):
+            if getattr(layer.fn, '__name__', None) == 'stop_gradient':
+                continue
+        elif isinstance(layer, GradientLayer):
+            found.add(id(layer))
+        elif getattr(layer, '_is_graph_network', False):
+            stack.extend(layer.outputs)
+        elif not isinstance(layer, InputLayer) and (
+                base_layer._class_flags(type(layer))['user'] or
+                getattr(layer, '_runs_user_code', False) or
+                getattr(layer, '_is_graph_network', None) is False):
+            return None
+        node = layer._inbound_nodes[history[1]]
+        stack.extend(list(node.input_tensors) + [
+            v for v in (node.arguments or {}).values() if is_symbolic(v)])
+    return found
 
 
 def _eager_value(value):
