@@ -179,12 +179,15 @@ def _flatten_like(structure, values):
 
 
 def _shape_tuple(shape):
-    """A TensorShape, list or None as a tuple of sizes (None unknown)."""
+    """A TensorShape, list, int or None as a tuple of sizes (None
+    unknown)."""
     if shape is None:
         return None
     dims = getattr(shape, 'dims', shape)
     if dims is None:
         return None
+    if isinstance(dims, int):
+        return (dims,)
     return tuple(None if d is None else int(getattr(d, 'value', d))
                  for d in dims)
 

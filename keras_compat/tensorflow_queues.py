@@ -37,6 +37,7 @@ import numpy as np
 import torch
 
 from .engine import fed_tensors
+from .tensorflow_iterators import _shape_tuple
 
 
 def _tf():
@@ -124,18 +125,6 @@ def _static_shape(tensor):
     if isinstance(tensor, (bytes, str)):
         return ()
     return _shape_of(tensor)
-
-
-def _shape_tuple(shape):
-    if shape is None:
-        return None
-    dims = getattr(shape, 'dims', shape)
-    if dims is None:
-        return None
-    if isinstance(dims, int):
-        return (dims,)
-    return tuple(None if d is None else int(getattr(d, 'value', d))
-                 for d in dims)
 
 
 def _eager():
