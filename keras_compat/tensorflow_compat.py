@@ -488,13 +488,21 @@ def global_variables_initializer():
 
 
 initialize_all_variables = global_variables_initializer
-local_variables_initializer = global_variables_initializer
-initialize_local_variables = global_variables_initializer
 tables_initializer = global_variables_initializer
 
 
+def local_variables_initializer():
+    """Sets the streaming metrics' local variables back to zeros when
+    run; other variables hold their values from creation."""
+    return variables_initializer(local_variables(), 'init')
+
+
+initialize_local_variables = local_variables_initializer
+
+
 def variables_initializer(var_list, name='init'):
-    return _NoOp(name)
+    from .tensorflow_v1_metrics import resetting_op
+    return resetting_op(var_list, name) or _NoOp(name)
 
 
 def is_variable_initialized(variable):
@@ -7167,7 +7175,8 @@ def __getattr__(name):
         from . import tensorflow_v1_layers  # (TF1's tf.layers)
         return tensorflow_v1_layers
     if name == 'metrics':
-        return _keras().metrics  # (tf.metrics: tf.keras.metrics)
+        from .tensorflow_v1_metrics import metrics_module
+        return metrics_module(_keras().metrics)  # (+ TF1's streaming)
     if name == 'optimizers':
         return _keras().optimizers  # (TF2's tf.optimizers)
     if name == 'feature_column':
