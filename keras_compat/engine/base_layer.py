@@ -2278,8 +2278,11 @@ class Layer(nn.Module):
             out._keras_history = (self, node_index, i)
             if i < len(sparse) and sparse[i]:
                 out._keras_sparse_value = True
-        _attach_probe_values(outputs,
-                             self.__dict__.pop('_keras_probe_outputs', None))
+        probed = self.__dict__.pop('_keras_probe_outputs', None)
+        if probed is not None:
+            self.__dict__['_keras_output_tuple'] = type(probed) if \
+                isinstance(probed, tuple) else None
+        _attach_probe_values(outputs, probed)
         added = self.__dict__.pop('_keras_probe_call_losses', 0)
         from .network import _argument_tensors
         if added and not args and not _argument_tensors(kwargs):
@@ -2304,7 +2307,20 @@ class Layer(nn.Module):
              arguments=dict(kwargs))
         graph_names.name_outputs(self, outputs, input_list)
         self._note_frozen_at_call()
-        return _keras2_single(outputs) if multi else outputs[0]
+        if not multi:
+            return outputs[0]
+        return self._outputs_as_returned(outputs)
+
+    def _outputs_as_returned(self, outputs):
+        """The graph tensors of a call returning several: tf.keras gives
+        them in the tuple or named tuple `call` returns (a Lambda of
+        `tf.image.combined_non_max_suppression`), Keras 2 in a list."""
+        kind = self.__dict__.get('_keras_output_tuple')
+        if kind is None or not common.is_tf_keras() or (
+                hasattr(kind, '_fields') and
+                len(kind._fields) != len(outputs)):
+            return _keras2_single(outputs)
+        return kind(*outputs) if hasattr(kind, '_fields') else kind(outputs)
 
     def _note_frozen_at_call(self):
         """Keras 2 copied the updates of the layers inside a model into the

@@ -909,10 +909,52 @@ class RNN(Layer):
     # ---------------------------------------------------------------- state
     @property
     def states(self):
+        """The carried states of a stateful RNN as the variables Keras
+        keeps them in ('lstm_1/Variable:0', TensorFlow shapes; each shares
+        the memory of the state the layer runs on, so `K.get_value` and
+        `K.set_value` read and write it); None each before it is built."""
         if not self._state_names:
             return [None] * self._n_states
+        return self._sync_state_variables(create=True)
+
+    def _state_values(self):
+        """The carried states as the plain tensors the layer runs on."""
         buffers = self._buffers
         return [buffers[name] for name in self._state_names]
+
+    def _sync_state_variables(self, create=False):
+        """Points the state variables `states` gave (made when `create`)
+        at the current states' memory, and returns them."""
+        made = self.__dict__.get('_keras_state_variables')
+        if made is None:
+            if not create:
+                return None
+            made = self.__dict__['_keras_state_variables'] = {}
+        from ..backend.variable_graph import VariableTensor
+        result = []
+        with torch._C.DisableTorchFunctionSubclass():
+            for index, value in enumerate(self._state_values()):
+                variable = made.get(index)
+                if variable is None:
+                    variable = torch.Tensor._make_subclass(
+                        VariableTensor, value, False)
+                    made[index] = variable
+                elif variable.data_ptr() != value.data_ptr() or \
+                        variable.shape != value.shape:
+                    variable.data = value
+                if create:
+                    variable._keras_name = self._state_variable_name(index)
+                result.append(variable)
+        return result
+
+    def _state_variable_name(self, index):
+        """Keras 2 names the states' variables in the layer's weight scope
+        ('lstm_1/Variable', 'lstm_1/Variable_1',
+        'bidirectional_1/forward_lstm_1/Variable'); tf.keras gives all of
+        them 'lstm/Variable'."""
+        suffix = '_%d' % index if index and not common.is_tf_keras() \
+            else ''
+        return '%s/Variable%s' % (self._weight_scope(), suffix)
 
     def get_initial_state(self, inputs):
         """Zero states for `inputs`; on functional-model tensors, symbolic
@@ -982,6 +1024,7 @@ class RNN(Layer):
             else:
                 self.register_buffer(name, value, persistent=False)
         self._state_names = ['state_%d' % i for i in range(len(sizes))]
+        self._sync_state_variables()
 
     def _state_device(self):
         for p in self.parameters():
@@ -1039,7 +1082,7 @@ class RNN(Layer):
         if self.stateful:
             self._check_stateful_batch(inputs)
             if initial_state is None:
-                initial_state = self.states
+                initial_state = self._state_values()
         if initial_state is None:
             initial_state = self.get_initial_state(inputs)
         initial_state = [s if s.dtype == inputs.dtype else s.to(inputs.dtype)
@@ -1062,6 +1105,8 @@ class RNN(Layer):
             buffers = self._buffers
             for name, state in zip(self._state_names, states):
                 buffers[name] = state.detach()
+            if '_keras_state_variables' in self.__dict__:
+                self._sync_state_variables()
         output = outputs if self.return_sequences else last_output
         if self.return_state:
             return [output] + list(states)
