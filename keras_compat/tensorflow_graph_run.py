@@ -600,7 +600,7 @@ def run(fetches, feed_dict=None):
     state update in the run changes)."""
     fed, held = {}, []
     for key, value in _feed_pairs(feed_dict or {}):
-        _check_feed_key(key)
+        key = _check_feed_key(key)
         if isinstance(key, torch.Tensor) and not is_symbolic(key):
             held.append((key, _feed_value(key, value)))
         else:
@@ -631,9 +631,12 @@ def _feed_pairs(feed_dict):
                 value = list(value)
             if not isinstance(value, (tuple, list)) or \
                     len(value) != len(key):
+                flat_key, flat_value = _flat(key), _flat(value)
                 raise ValueError(
-                    'The feed for the structure %r must be a structure of '
-                    'as many values; got %r.' % (key, value))
+                    'Could not flatten dictionary. Key had %d elements, but '
+                    'value had %d elements. Key: %s, value: %s.'
+                    % (len(flat_key), len(flat_value), flat_key,
+                       flat_value))
             for part, part_value in zip(key, value):
                 add(part, part_value)
         else:
@@ -642,6 +645,13 @@ def _feed_pairs(feed_dict):
     for key, value in feed_dict.items():
         add(key, value)
     return pairs
+
+
+def _flat(structure):
+    """The leaves of nested tuples and lists, as a list."""
+    if isinstance(structure, (tuple, list)) and not is_symbolic(structure):
+        return [leaf for part in structure for leaf in _flat(part)]
+    return [structure]
 
 
 def _shape_text(shape):
@@ -657,13 +667,15 @@ def _feed_value(key, value):
         return value
     static = _static_shape(key)
     if isinstance(key, torch.Tensor) and not is_symbolic(key):
-        array = np.asarray(value, dtype=_numpy_dtype(key))
-    elif isinstance(value, (list, tuple)):
-        # (Nested lists are one value, in the tensor's dtype.)
-        array = np.asarray(value, dtype=_symbolic_numpy_dtype(key))
+        dtype = _numpy_dtype(key)
     else:
-        array = np.asarray(value) if not isinstance(
-            value, torch.Tensor) else value
+        dtype = _symbolic_numpy_dtype(key)
+    if isinstance(value, torch.Tensor):
+        array = value
+    elif dtype is None:
+        array = np.asarray(value)
+    else:
+        array = _feed_array(value, dtype)
     shape = tuple(array.shape)
     if static is not None and (len(shape) != len(static) or any(
             d is not None and d != s for d, s in zip(static, shape))):
@@ -671,12 +683,32 @@ def _feed_value(key, value):
                          'which has shape %s'
                          % (_shape_text(shape), _tensor_name(key),
                             _shape_text(static)))
-    return value if isinstance(value, (np.ndarray, np.generic, torch.Tensor,
-                                       int, float, bool)) else array
+    if dtype is None and isinstance(value, (np.ndarray, np.generic, int,
+                                            float, bool)):
+        return value
+    return array
+
+
+def _feed_array(value, dtype):
+    """`value` in `dtype` as a session run converts a fed value: numbers
+    cast as NumPy casts them (1.5 -> 1, overflow wraps), a Python int
+    that the dtype cannot hold is a TypeError."""
+    if isinstance(value, int) and dtype != object and \
+            dtype.type(np.array(value).astype(dtype)) != value:
+        raise TypeError(
+            'Type of feed value %s with type %s is not compatible with '
+            'Tensor type %s. Try explicitly setting the type of the feed '
+            'tensor to a larger type (e.g. int64).'
+            % (value, type(value), dtype.type))
+    if np.issubdtype(dtype, np.number):
+        return np.asarray(value).astype(dtype, copy=False)
+    return np.asarray(value, dtype=dtype)
 
 
 def _symbolic_numpy_dtype(key):
     dtype = getattr(key, 'dtype', None)
+    if isinstance(dtype, torch.dtype):
+        return _numpy_dtype(torch.empty((), dtype=dtype))
     try:
         return np.dtype(str(dtype)) if dtype is not None else None
     except TypeError:
@@ -794,16 +826,19 @@ def _run_stage(leaves, feed_dict, keys):
 
 
 def _check_feed_key(key):
+    """The tensor a feed_dict key feeds: the key itself, or the tensor a
+    name ('x:0') names in the graph; TensorFlow's TypeError otherwise."""
     if is_symbolic(key) or type(key).__name__ == 'LearningPhase' or \
             isinstance(key, torch.Tensor):
-        return
-    if isinstance(key, str):
-        raise NotImplementedError(
-            'feed_dict key %r: tensors are not kept by name; feed the '
-            'placeholder or input tensor object itself.' % (key,))
-    raise TypeError(
-        'Cannot interpret feed_dict key %r as a tensor: feed graph '
-        'tensors, variables, or K.learning_phase().' % (key,))
+        return key
+    try:
+        if not isinstance(key, str):
+            raise TypeError('Can not convert a %s into a Tensor.'
+                            % type(key).__name__)
+        return _graph_names.tensor_by_name(key)
+    except (KeyError, ValueError, TypeError) as error:
+        raise TypeError('Cannot interpret feed_dict key as Tensor: %s'
+                        % error.args[0])
 
 
 def _flatten(fetches, leaves):

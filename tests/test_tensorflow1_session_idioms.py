@@ -334,11 +334,13 @@ def test_minimize_without_var_list_needs_a_graph_loss():
         opt.minimize(lambda: K.sum(weight))
 
 
-def test_run_refuses_names_and_non_tensors():
+def test_run_feeds_by_name_and_refuses_non_tensors():
     sess = tf.Session()
     x = tf.placeholder(tf.float32, shape=(None, 2))
-    with pytest.raises(NotImplementedError, match='by name'):
-        sess.run(x * 2., feed_dict={'Placeholder:0': np.ones((1, 2))})
+    # TensorFlow 2.21: a tensor name feeds the tensor: [[2., 2.]]
+    np.testing.assert_array_equal(
+        sess.run(x * 2., feed_dict={'Placeholder:0': np.ones((1, 2))}),
+        [[2., 2.]])
     with pytest.raises(TypeError, match='invalid type'):
         sess.run(np.ones(2))
 

@@ -630,9 +630,11 @@ def tensor_by_name(name):
     match = _TENSOR_NAME.match(name)
     if match is None:
         raise ValueError(
-            "The name %s looks like an (invalid) Operation name, not a "
-            "Tensor. Tensor names must be of the form "
-            "\"<op_name>:<output_index>\"." % repr(name))
+            "The name %s %s, not a Tensor. Tensor names must be of the "
+            "form \"<op_name>:<output_index>\"." % (
+                repr(name), 'refers to an Operation' if ':' not in name
+                and _find_operation(name) is not None
+                else 'looks like an (invalid) Operation name'))
     op_name, index = match.group(1), int(match.group(2))
     op = _find_operation(op_name)
     if op is None:

@@ -1204,6 +1204,10 @@ class OptimizerUpdate(object):
 def _as_input(value, symbolic):
     from .data_adapter import to_tensor
     tensor = to_tensor(value)
+    if getattr(symbolic, 'dtype', None) == 'bool':
+        # A bool placeholder is fed booleans (a session run converts a
+        # fed value to the placeholder's dtype: 1.5 -> True).
+        tensor = tensor.to(torch.bool)
     shape = getattr(symbolic, '_keras_shape', None)
     if shape == () and tensor.numel() == 1:
         tensor = tensor.reshape(())     # a scalar placeholder
