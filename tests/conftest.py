@@ -31,6 +31,15 @@ def _fresh_state(request):
     K.clear_session()
 
 
+@pytest.fixture
+def graph_mode():
+    """A TensorFlow 1 program: eager execution off (`_fresh_state` turns
+    it back on)."""
+    from keras_compat import backend as K
+    K.common.set_executing_eagerly(False)
+    yield
+
+
 def pytest_collection_modifyitems(config, items):
     if torch.cuda.is_available():
         return

@@ -16,14 +16,6 @@ from keras_compat.layers import Dense, Input, Layer
 from keras_compat.models import Model
 
 
-@pytest.fixture
-def graph_mode():
-    """A TensorFlow 1 program: eager execution off."""
-    common.set_executing_eagerly(False)
-    yield
-    common.set_executing_eagerly(True)
-
-
 def _close(actual, expected):
     np.testing.assert_allclose(np.asarray(actual, 'float64'), expected,
                                atol=1e-5)

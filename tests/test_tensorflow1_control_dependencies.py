@@ -5,21 +5,11 @@ arithmetic reads as the variable's new value, its assignment made once
 per run. Reference values come from tf_keras 2.21 / TensorFlow 2.21 after
 `tf.compat.v1.disable_eager_execution()`."""
 import numpy as np
-import pytest
 
 from keras_compat import backend as K
 from keras_compat import tensorflow_compat as tf
-from keras_compat.backend import common
 
 tf1 = tf.compat.v1
-
-
-@pytest.fixture
-def graph_mode():
-    """A TensorFlow 1 program: eager execution off."""
-    common.set_executing_eagerly(False)
-    yield
-    common.set_executing_eagerly(True)
 
 
 def _close(actual, expected):

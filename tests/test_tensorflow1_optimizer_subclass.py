@@ -9,7 +9,6 @@ import pytest
 import keras_compat as keras
 from keras_compat import backend as K
 from keras_compat import tensorflow_compat as tf
-from keras_compat.backend import common
 from keras_compat.layers import Dense
 from keras_compat.models import Sequential
 
@@ -71,13 +70,6 @@ class AdamWOptimizer(tf.train.Optimizer):
 
     def _finish(self, update_ops, name_scope):
         return tf.group(*update_ops, name=name_scope)
-
-
-@pytest.fixture
-def graph_mode():
-    common.set_executing_eagerly(False)
-    yield
-    common.set_executing_eagerly(True)
 
 
 def _close(actual, expected):

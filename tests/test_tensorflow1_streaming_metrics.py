@@ -17,14 +17,6 @@ FEEDS = [dict(l=[1, 0, 1, 0], p=[0.9, 0.3, 0.2, 0.0], w=[1, 2, 0.5, 1],
               il=[1, 1, 0], ip=[1, 0, 0])]
 
 
-@pytest.fixture
-def graph_mode():
-    """A TensorFlow 1 program: eager execution off."""
-    common.set_executing_eagerly(False)
-    yield
-    common.set_executing_eagerly(True)
-
-
 def _close(actual, expected):
     np.testing.assert_allclose(np.asarray(actual, 'float64'), expected,
                                atol=1e-5)
