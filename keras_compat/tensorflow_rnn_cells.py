@@ -40,6 +40,11 @@ class RNNCell(object):
     def name(self):
         return self._name
 
+    # A cell of `num_units` outputs whose state is one tensor of that size
+    # (LSTM cells, multi-cells and wrappers say otherwise).
+    state_size = property(lambda self: self._num_units)
+    output_size = property(lambda self: self._num_units)
+
     def zero_state(self, batch_size, dtype):
         """The all-zeros state for `batch_size` sequences."""
         def zeros(size):
@@ -74,14 +79,6 @@ class BasicRNNCell(RNNCell):
         self._num_units = num_units
         self._activation = activation or tf.tanh
 
-    @property
-    def state_size(self):
-        return self._num_units
-
-    @property
-    def output_size(self):
-        return self._num_units
-
     def call(self, inputs, state):
         units = self._num_units
         kernel = self._weight('kernel', [_depth(inputs) + units, units])
@@ -106,17 +103,16 @@ class BasicLSTMCell(RNNCell):
         self._forget_bias = forget_bias
         self._state_is_tuple = state_is_tuple
         self._activation = activation or tf.tanh
-        self._initializer = kwargs.get('initializer')
+        self._initializer = kwargs.pop('initializer', None)
+        if kwargs:
+            raise TypeError('Unexpected keyword arguments to the LSTM cell: '
+                            '%s' % sorted(kwargs))
 
     @property
     def state_size(self):
         if self._state_is_tuple:
             return LSTMStateTuple(self._num_units, self._num_units)
         return 2 * self._num_units
-
-    @property
-    def output_size(self):
-        return self._num_units
 
     def call(self, inputs, state):
         units = self._num_units
@@ -158,7 +154,8 @@ class LSTMCell(BasicLSTMCell):
         super(LSTMCell, self).__init__(
             num_units, forget_bias=forget_bias,
             state_is_tuple=state_is_tuple, activation=activation,
-            reuse=reuse, name=name, dtype=dtype, initializer=initializer)
+            reuse=reuse, name=name, dtype=dtype, initializer=initializer,
+            **kwargs)
 
 
 class GRUCell(RNNCell):
@@ -175,14 +172,6 @@ class GRUCell(RNNCell):
         self._activation = activation or tf.tanh
         self._kernel_initializer = kernel_initializer
         self._bias_initializer = bias_initializer
-
-    @property
-    def state_size(self):
-        return self._num_units
-
-    @property
-    def output_size(self):
-        return self._num_units
 
     def call(self, inputs, state):
         units = self._num_units
