@@ -296,7 +296,7 @@ class CallbackList(object):
                                    for c in self.callbacks):
             self.callbacks.append(ProgbarLogger(count_mode='steps'))
         self._refresh()
-        if model:
+        if model is not None:
             self.set_model(model)
         if params:
             self.set_params(params)
