@@ -1,10 +1,6 @@
 """Standalone Keras 2's and tf.keras 2.x's defaults, served by the Keras
 the program imports. Expected values are tf_keras 2.21's (and Keras
 2.3's), or computed here from the documented formulas."""
-import os
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
@@ -12,7 +8,7 @@ import pytest
 import keras_compat as keras
 from keras_compat.backend import common
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from runner_process import run_source
 
 
 @pytest.fixture
@@ -23,13 +19,7 @@ def tf_keras():
 
 
 def run_script(tmp_path, source):
-    path = tmp_path / 'script.py'
-    path.write_text(textwrap.dedent(source))
-    env = dict(os.environ, PYTHONPATH=ROOT)
-    env.pop('KERAS_COMPAT_API', None)
-    result = subprocess.run([sys.executable, '-m', 'keras_compat', 'run',
-                             str(path)], capture_output=True, text=True,
-                            env=env, timeout=300)
+    result = run_source(tmp_path, source, env={'KERAS_COMPAT_API': None})
     assert result.returncode == 0, result.stderr
     return result.stdout.split()
 

@@ -1,26 +1,14 @@
 """`python -m keras_compat run notebook.ipynb`, the Jupyter kernel spec and
 the `%load_ext keras_compat` extension."""
 import json
-import os
 import re
-import subprocess
 import sys
 
 import pytest
 
 from keras_compat import notebook_input, notebook_shell, notebooks
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def run(args, cwd=None, env=None):
-    full_env = dict(os.environ)
-    full_env['PYTHONPATH'] = ROOT + os.pathsep + full_env.get('PYTHONPATH',
-                                                              '')
-    full_env.update(env or {})
-    return subprocess.run([sys.executable, '-m', 'keras_compat'] + args,
-                          capture_output=True, text=True, cwd=cwd or ROOT,
-                          env=full_env, timeout=300)
+from runner_process import run_keras_compat as run
 
 
 def write_notebook(path, cells, nbformat=4):

@@ -12,9 +12,6 @@ state. The expected numbers were computed with TensorFlow 2.21 + tf_keras
 data (float32; rounded to 7 decimals)."""
 import json
 import os
-import subprocess
-import sys
-import textwrap
 
 import h5py
 import numpy as np
@@ -27,7 +24,7 @@ from keras_compat.optimizers import OptimizerV2
 
 state_ops = tf.python.ops.state_ops
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from runner_process import run_source
 RADAM_PATHS = [os.environ.get('KERAS_RADAM_PATH', ''),
                '/tmp/libs/keras-rectified-adam']
 
@@ -542,14 +539,7 @@ def test_subclass_resolution_and_arguments():
 
 
 def _run_script(tmp_path, source, pythonpath=()):
-    path = tmp_path / 'script.py'
-    path.write_text(textwrap.dedent(source))
-    env = dict(os.environ)
-    env['PYTHONPATH'] = os.pathsep.join([ROOT] + list(pythonpath) + [
-        env.get('PYTHONPATH', '')])
-    return subprocess.run([sys.executable, '-m', 'keras_compat', 'run',
-                           str(path)], capture_output=True, text=True,
-                          cwd=ROOT, env=env, timeout=300)
+    return run_source(tmp_path, source, pythonpath=pythonpath)
 
 
 def test_module_paths_of_optimizer_v2(tmp_path):

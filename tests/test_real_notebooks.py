@@ -5,13 +5,11 @@ import importlib.util
 import json
 import os
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from runner_process import run_keras_compat
 
 
 def make_datasets(home):
@@ -198,12 +196,8 @@ def run_notebook(tmp_path, cells):
         'cells': [{'cell_type': 'code', 'metadata': {}, 'outputs': [],
                    'execution_count': None, 'source': cell.splitlines(True)}
                   for cell in cells]}))
-    env = dict(os.environ, HOME=str(home))
-    env.pop('KERAS_HOME', None)
-    env['PYTHONPATH'] = ROOT + os.pathsep + env.get('PYTHONPATH', '')
-    done = subprocess.run([sys.executable, '-m', 'keras_compat', 'run',
-                           str(path)], capture_output=True, text=True,
-                          cwd=str(tmp_path), env=env, timeout=300)
+    done = run_keras_compat(['run', str(path)], cwd=str(tmp_path),
+                            env={'HOME': str(home), 'KERAS_HOME': None})
     return done.returncode, done.stdout, done.stderr
 
 

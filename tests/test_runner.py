@@ -6,18 +6,9 @@ import textwrap
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from runner_process import ROOT, run_keras_compat as run
+
 SEEDS = os.path.join(os.path.dirname(ROOT), 'shared', 'seed_examples')
-
-
-def run(args, cwd=None, env=None):
-    full_env = dict(os.environ)
-    full_env['PYTHONPATH'] = ROOT + os.pathsep + full_env.get('PYTHONPATH',
-                                                              '')
-    full_env.update(env or {})
-    return subprocess.run([sys.executable, '-m', 'keras_compat'] + args,
-                          capture_output=True, text=True, cwd=cwd or ROOT,
-                          env=full_env, timeout=300)
 
 
 def write(tmp_path, name, source):

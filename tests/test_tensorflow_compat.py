@@ -5,9 +5,6 @@ Keras tensors; the TF1 session and device setup scripts write; the
 optimizers of `tf.train` against Keras's."""
 import importlib.util
 import os
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
@@ -19,7 +16,7 @@ from keras_compat import losses as keras_losses
 from keras_compat import tensorflow_compat as tf
 from keras_compat.models import Model, Sequential
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from runner_process import ROOT, run_source
 rng = np.random.RandomState(7)
 
 
@@ -238,12 +235,7 @@ def test_missing_operation_names_itself_and_the_alternatives():
 
 # --------------------------------------------------------- import paths
 def _run_script(tmp_path, source):
-    path = tmp_path / 'script.py'
-    path.write_text(textwrap.dedent(source))
-    env = dict(os.environ, PYTHONPATH=ROOT)
-    return subprocess.run([sys.executable, '-m', 'keras_compat', 'run',
-                           str(path)], capture_output=True, text=True,
-                          env=env, timeout=300)
+    return run_source(tmp_path, source)
 
 
 @pytest.mark.skipif(importlib.util.find_spec('tensorflow') is not None,
