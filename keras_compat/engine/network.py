@@ -15,6 +15,7 @@ from torch import nn
 
 from .. import backend as K
 from ..backend import common, variable_graph
+from ..legacy import interfaces
 from ..utils.generic_utils import to_list, unpack_singleton, unique_names
 from ..utils import layer_utils
 from . import base_layer
@@ -82,10 +83,11 @@ class Network(Layer):
     subclassed (layers as attributes, a `call` method)."""
 
     def __init__(self, *args, **kwargs):
-        if 'input' in kwargs and 'inputs' not in kwargs:
-            kwargs['inputs'] = kwargs.pop('input')
-        if 'output' in kwargs and 'outputs' not in kwargs:
-            kwargs['outputs'] = kwargs.pop('output')
+        if 'input' in kwargs or 'output' in kwargs:
+            # Keras 1's Model(input=..., output=...), with Keras 2's warning.
+            interfaces.convert(type(self).__name__, kwargs,
+                               [('input', 'inputs'), ('output', 'outputs')],
+                               args)
         if (len(args) == 2 or len(args) == 1 and 'outputs' in kwargs or
                 'inputs' in kwargs and 'outputs' in kwargs):
             self._init_graph_network(*args, **kwargs)

@@ -22,6 +22,7 @@ from .. import backend as K
 from .. import distributed
 from .. import optimizers
 from ..backend import common
+from ..legacy import interfaces
 from . import base_layer, compile_utils, custom_steps, data_adapter
 from . import fed_tensors, standardization
 from . import training_loops as loops
@@ -1187,6 +1188,7 @@ class Model(Network):
                                    else arrays)
 
     # ---------------------------------------------------------- generators
+    @interfaces.legacy_generator_methods_support
     def fit_generator(self, generator, steps_per_epoch=None, epochs=1,
                       verbose=1, callbacks=None, validation_data=None,
                       validation_steps=None, validation_freq=1,
@@ -1224,6 +1226,7 @@ class Model(Network):
                                   verbose, callbacks, initial_epoch,
                                   validation_freq, batch_size)
 
+    @interfaces.legacy_generator_methods_support
     def evaluate_generator(self, generator, steps=None, callbacks=None,
                            max_queue_size=10, workers=1,
                            use_multiprocessing=False, verbose=0, **kwargs):
@@ -1241,6 +1244,7 @@ class Model(Network):
             batches.prime()
             return loops.run_evaluation(self, batches, verbose, callbacks)
 
+    @interfaces.legacy_generator_methods_support
     def predict_generator(self, generator, steps=None, callbacks=None,
                           max_queue_size=10, workers=1,
                           use_multiprocessing=False, verbose=0, **kwargs):

@@ -98,7 +98,8 @@ class BatchNormalization(Layer):
                  gamma_constraint=None, renorm=False, renorm_clipping=None,
                  renorm_momentum=0.99, fused=None, virtual_batch_size=None,
                  adjustment=None, **kwargs):
-        if 'mode' in kwargs:
+        mode_given = 'mode' in kwargs
+        if mode_given:
             if kwargs.pop('mode') != 0:
                 raise TypeError('The `mode` argument of `BatchNormalization` '
                                 'no longer exists. `mode=1` and `mode=2` are '
@@ -106,7 +107,7 @@ class BatchNormalization(Layer):
         args = interfaces.legacy_args(
             'BatchNormalization', kwargs, interfaces.BATCHNORM,
             {'beta_initializer': beta_initializer,
-             'gamma_initializer': gamma_initializer})
+             'gamma_initializer': gamma_initializer}, converted=mode_given)
         super(BatchNormalization, self).__init__(**kwargs)
         if renorm:
             raise NotImplementedError('BatchNormalization(renorm=True) is '

@@ -1560,7 +1560,8 @@ class LSTM(_FusedRNN):
                 warnings.warn('The `forget_bias_init` argument has been '
                               'ignored. Use `unit_forget_bias=True` instead '
                               'to initialize with ones.')
-        args = _legacy(self, kwargs, locals())
+        args = _legacy(self, kwargs, locals(),
+                       converted=forget_bias_init == 'one')
         if args['implementation'] == 0:
             warnings.warn('`implementation=0` has been deprecated, and now '
                           'defaults to `implementation=1`.Please update your '
@@ -1863,9 +1864,10 @@ def _cell_name(name):
     return {'name': name} if common.is_tf_keras() else {}
 
 
-def _legacy(layer, kwargs, given):
+def _legacy(layer, kwargs, given, converted=False):
     """Keras 1 recurrent arguments (output_dim, init, inner_init,
-    inner_activation, W_regularizer, dropout_W, consume_less, ...)."""
+    inner_activation, W_regularizer, dropout_W, consume_less, ...);
+    `converted`: one was already rewritten (`forget_bias_init='one'`)."""
     names = ['units', 'activation', 'recurrent_activation', 'use_bias',
              'kernel_initializer', 'recurrent_initializer',
              'kernel_regularizer', 'recurrent_regularizer',
@@ -1874,7 +1876,7 @@ def _legacy(layer, kwargs, given):
     current = {n: given.get(n) for n in names}
     args = interfaces.legacy_args(type(layer).__name__, kwargs,
                                   interfaces.RECURRENT, current,
-                                  recurrent=True)
+                                  recurrent=True, converted=converted)
     if args['units'] is None:
         raise TypeError("%s() missing required argument: 'units'"
                         % type(layer).__name__)

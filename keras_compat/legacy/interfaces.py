@@ -70,10 +70,21 @@ _LEGACY_KEYWORDS = frozenset(
     for old, _ in table)
 
 
+_PLAIN_OBJECT_MODULES = ('keras_compat.regularizers',
+                         'keras_compat.initializers',
+                         'keras_compat.constraints')
+
+
 def _describe(value):
     if isinstance(value, str):
         return '"%s"' % value
     text = 'array' if isinstance(value, np.ndarray) else str(value)
+    module = type(value).__module__
+    if module in _PLAIN_OBJECT_MODULES:
+        # Keras 2's regularizers, initializers and constraints printed as
+        # plain objects.
+        text = '<keras.%s.%s object at %s>' % (
+            module.split('.')[-1], type(value).__name__, hex(id(value)))
     return text[:10] + '...' if len(text) > 10 else text
 
 
@@ -87,6 +98,8 @@ _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def note_call(cls, args, kwargs):
     """Keeps a layer constructor's call when it uses a Keras 1 keyword."""
     if kwargs and not _LEGACY_KEYWORDS.isdisjoint(kwargs) or \
+            'forget_bias_init' in kwargs or \
+            'mode' in kwargs and cls.__name__ == 'BatchNormalization' or \
             'input_dim' in kwargs and \
             getattr(cls, '_keras1_input_dim', False):
         _CALL_AS_WRITTEN.call = (cls.__name__, args, dict(kwargs))
@@ -100,6 +113,12 @@ def _call_as_written(object_name, conversions, recurrent=False):
     if call is None or call[0] != object_name:
         return None
     kwargs = dict(call[2])
+    if object_name == 'BatchNormalization':
+        kwargs.pop('mode', None)
+    if object_name == 'Embedding':
+        kwargs.pop('dropout', None)
+    if kwargs.pop('forget_bias_init', None) == 'one':
+        kwargs['unit_forget_bias'] = True
     if recurrent and 'input_dim' in kwargs:
         length = kwargs.pop('input_length', None)
         kwargs['input_shape'] = (length, kwargs.pop('input_dim'))
@@ -126,11 +145,12 @@ def _user_stacklevel():
     return level if frame is not None else 2
 
 
-def convert(object_name, kwargs, conversions, args=(), written=None):
+def convert(object_name, kwargs, conversions, args=(), written=None,
+            converted=False):
     """Renames Keras 1 keyword arguments in place, warning once with the
     Keras 2 call to write instead (`written`: the call's positional
-    arguments and Keras 2 keywords, when known)."""
-    converted = False
+    arguments and Keras 2 keywords, when known; `converted`: a Keras 1
+    argument was already rewritten, so the warning is due anyway)."""
     for key, table in VALUE_CONVERSIONS.items():
         if key in kwargs and any(key == old for old, _ in conversions):
             value = kwargs[key]
@@ -184,11 +204,13 @@ def _recurrent_input_shape(kwargs):
 
 
 def legacy_args(object_name, kwargs, conversions, current,
-                recurrent=False):
+                recurrent=False, converted=False):
     """Pops the Keras 1 names of `conversions` from `kwargs` and returns
     `current` (the Keras 2 arguments) updated with their values. A
     recurrent layer (`recurrent`) also takes Keras 1's `input_dim` /
-    `input_length` as Keras 2 did."""
+    `input_length` as Keras 2 did. `converted`: the caller already
+    rewrote a Keras 1 argument (`BatchNormalization(mode=0)`,
+    `forget_bias_init='one'`), which Keras 2 also warned about."""
     old_names = {old for old, _ in conversions}
     found = {k: kwargs.pop(k) for k in list(kwargs) if k in old_names}
     written = None
@@ -196,12 +218,12 @@ def legacy_args(object_name, kwargs, conversions, current,
         written = _call_as_written(object_name, conversions, recurrent)
         _recurrent_input_shape(kwargs)
         found = found or {'input_shape': kwargs['input_shape']}
-    if not found:
+    if not found and not converted:
         return current
     written = written or _call_as_written(object_name, conversions)
     converted = convert(object_name, dict(found),
                         conversions + [('input_shape', 'input_shape')],
-                        written=written)
+                        written=written, converted=converted)
     converted.pop('input_shape', None)
     current = dict(current)
     for name, value in converted.items():
@@ -272,8 +294,14 @@ def conv_legacy_support(rank, separable=False, transposed=False,
                 kwargs['pointwise_initializer'] = value
             if rank == 1:
                 input_dim_to_shape(kwargs)
-            if any(old in kwargs for old, _ in conversions):
-                convert(name, kwargs, conversions, args)
+            converted = kwargs.get('forget_bias_init') == 'one'
+            if converted:
+                # (ConvLSTM2D: Keras 1's initial forget bias of one.)
+                del kwargs['forget_bias_init']
+                kwargs['unit_forget_bias'] = True
+            if converted or any(old in kwargs for old, _ in conversions):
+                convert(name, kwargs, conversions, args,
+                        converted=converted)
             return init(self, *args, **kwargs)
         return wrapper
     return decorator
@@ -324,8 +352,9 @@ def generate_legacy_interface(allowed_positional_args=None, conversions=None,
                 object_name = args[0].__class__.__name__
             else:
                 object_name = func.__name__
+            preconverted = []
             if preprocessor:
-                args, kwargs, _ = preprocessor(args, kwargs)
+                args, kwargs, preconverted = preprocessor(args, kwargs)
             if allowed_positional_args is not None and \
                     len(args) > len(allowed_positional_args) + 1:
                 raise TypeError('`' + object_name + '` can accept only ' +
@@ -338,7 +367,8 @@ def generate_legacy_interface(allowed_positional_args=None, conversions=None,
             for key, table in value_conversions.items():
                 if key in kwargs and kwargs[key] in table:
                     kwargs[key] = table[kwargs[key]]
-            convert(object_name, kwargs, conversions, args[1:])
+            convert(object_name, kwargs, conversions, args[1:],
+                    converted=bool(preconverted))
             return func(*args, **kwargs)
         wrapper._original_function = func
         return wrapper
@@ -426,8 +456,38 @@ legacy_input_support = generate_legacy_interface(
 legacy_add_weight_support = generate_legacy_interface(
     allowed_positional_args=['name', 'shape'],
     preprocessor=lambda args, kwargs: _add_weight_preprocessor(args, kwargs))
+
+
+def _generator_methods_preprocessor(args, kwargs):
+    """Keras 2's: `samples_per_epoch` becomes `steps_per_epoch` (divided
+    by the generator's `batch_size` when it has one); any other Keras 1
+    argument warns that the semantics changed."""
+    converted = []
+    if len(args) < 3 and 'samples_per_epoch' in kwargs:
+        samples = kwargs.pop('samples_per_epoch')
+        generator = args[1] if len(args) > 1 else kwargs['generator']
+        size = getattr(generator, 'batch_size', None)
+        kwargs['steps_per_epoch'] = samples // size if size else samples
+        converted.append(('samples_per_epoch', 'steps_per_epoch'))
+    if {'samples_per_epoch', 'val_samples', 'nb_epoch', 'nb_val_samples',
+            'nb_worker'}.intersection(kwargs):
+        warnings.warn(
+            'The semantics of the Keras 2 argument `steps_per_epoch` is not '
+            'the same as the Keras 1 argument `samples_per_epoch`. '
+            '`steps_per_epoch` is the number of batches to draw from the '
+            'generator at each epoch. Basically steps_per_epoch = '
+            'samples_per_epoch/batch_size. Similarly `nb_val_samples`->'
+            '`validation_steps` and `val_samples`->`steps` arguments have '
+            'changed. Update your method calls accordingly.',
+            stacklevel=_user_stacklevel())
+    return args, kwargs, converted
+
+
+# (Keras 2 also refused more than three positional arguments; tf.keras
+# programs pass more, so they are not counted.)
 legacy_generator_methods_support = generate_legacy_method_interface(
-    allowed_positional_args=['generator', 'steps_per_epoch', 'epochs'],
+    allowed_positional_args=None,
+    preprocessor=_generator_methods_preprocessor,
     conversions=[('samples_per_epoch', 'steps_per_epoch'),
                  ('val_samples', 'steps'), ('nb_epoch', 'epochs'),
                  ('nb_val_samples', 'validation_steps'),
