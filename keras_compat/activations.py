@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from . import backend as K
+from .backend import gradient_overrides as _overrides
 from .backend.device import get_device
 from .backend.ops import symbolic_aware_names, torch_dtype
 from .utils.generic_utils import (deserialize_keras_object,
@@ -60,7 +61,8 @@ def softmax(x, axis=-1):
 
 
 def elu(x, alpha=1.0):
-    return F.elu(x, alpha)
+    return _overrides.apply('Elu', functools.partial(F.elu, alpha=alpha), x,
+                            alpha=alpha)
 
 
 def selu(x):
@@ -70,17 +72,17 @@ def selu(x):
 
 
 def softplus(x):
-    return F.softplus(x)
+    return _overrides.apply('Softplus', F.softplus, x)
 
 
 def softsign(x):
-    return F.softsign(x)
+    return _overrides.apply('Softsign', F.softsign, x)
 
 
 def relu(x, alpha=0., max_value=None, threshold=0.):
     """Rectified linear unit with optional leak, cap and threshold."""
     if alpha == 0. and max_value is None and threshold == 0.:
-        return torch.relu(x)
+        return _overrides.apply('Relu', torch.relu, x)
     return K.relu(x, alpha=alpha, max_value=max_value, threshold=threshold)
 
 
@@ -90,16 +92,18 @@ def _apply_to_own_output(activation, x):
     in place, sparing a pass over new memory. Autograd refuses the
     in-place write where the backward pass would need `x`, so a wrong use
     fails loudly."""
-    if activation is relu:
+    if activation is relu and not _overrides.active('Relu'):
         return torch.relu_(x)
     return activation(x)
 
 
 def tanh(x):
-    return torch.tanh(x)
+    return _overrides.apply('Tanh', torch.tanh, x)
 
 
 def sigmoid(x):
+    if _overrides.active('Sigmoid'):
+        return _overrides.apply('Sigmoid', torch.sigmoid, x)
     out = torch.sigmoid(x)
     return _tag_logits(out, x, 'sigmoid')
 

@@ -31,6 +31,7 @@ import torch.nn.functional as F
 
 from . import backend as _backend
 from .backend import common as _common
+from .backend import gradient_overrides as _gradient_overrides
 from .backend import immutable as _immutable
 from .backend import ops as _ops
 from .backend import variable_registry as _variable_registry
@@ -611,12 +612,11 @@ class Graph(object):
         return graph_names.graph_def()
 
     def gradient_override_map(self, op_type_map):
-        raise NotImplementedError(
-            'Graph.gradient_override_map(%r): on PyTorch operations are not '
-            'TensorFlow ops whose gradients can be replaced by type; write '
-            'the function with tf.custom_gradient and set it as the layers\' '
-            'activation (guided backpropagation: layer.activation = '
-            'guided_relu).' % (op_type_map,))
+        """The operations made inside (layers called on graph tensors,
+        TensorFlow functions) take the gradient functions registered with
+        `tf.RegisterGradient` under the names `op_type_map` gives their
+        types ({'Relu': 'GuidedBackProp'}), wherever they run later."""
+        return _gradient_overrides.override_map(op_type_map)
 
     def get_tensor_by_name(self, name):
         """The graph tensor ('dense_1/Softmax:0', 'input_1:0') or the
@@ -1455,6 +1455,12 @@ def _same(a, b):
     return a, b
 
 
+def _typed(op_type, fn):
+    """`fn` as the computation of a TensorFlow op of `op_type` (whose
+    gradient a `Graph.gradient_override_map` may replace)."""
+    return lambda x: _gradient_overrides.apply(op_type, fn, _t(x))
+
+
 def _unary(op_name, fn):
     wrapped = _op(fn, op_name)    # (made once, not at every call)
 
@@ -1464,19 +1470,20 @@ def _unary(op_name, fn):
     return op
 
 
-negative = _unary('negative', lambda x: -_t(x))
-abs = _unary('abs', lambda x: torch.abs(_t(x)))  # noqa: A001
-sign = _unary('sign', lambda x: torch.sign(_t(x)))
-square = _unary('square', lambda x: _t(x) ** 2)
+negative = _unary('negative', _typed('Neg', torch.neg))
+abs = _unary('abs', _typed('Abs', torch.abs))  # noqa: A001
+sign = _unary('sign', _typed('Sign', torch.sign))
+square = _unary('square', _typed('Square', torch.square))
 sqrt = _unary('sqrt', lambda x: _ops._sqrt(_t(x)))
 rsqrt = _unary('rsqrt', lambda x: torch.rsqrt(_t(x)))
-exp = _unary('exp', lambda x: torch.exp(_t(x)))
+exp = _unary('exp', _typed('Exp', torch.exp))
 expm1 = _unary('expm1', lambda x: torch.expm1(_t(x)))
-log = _unary('log', lambda x: torch.log(_t(x)))
+log = _unary('log', _typed('Log', torch.log))
 log1p = _unary('log1p', lambda x: torch.log1p(_t(x)))
-floor = _unary('floor', lambda x: torch.floor(_t(x)))
-ceil = _unary('ceil', lambda x: torch.ceil(_t(x)))
-round = _unary('round', lambda x: torch.round(_t(x)))  # noqa: A001
+floor = _unary('floor', _typed('Floor', torch.floor))
+ceil = _unary('ceil', _typed('Ceil', torch.ceil))
+round = _unary('round', lambda x: _gradient_overrides.apply(  # noqa: A001
+    'Round', torch.round, _t(x)))
 reciprocal = _unary('reciprocal', lambda x: torch.reciprocal(_t(x)))
 sin = _unary('sin', lambda x: torch.sin(_t(x)))
 cos = _unary('cos', lambda x: torch.cos(_t(x)))
@@ -2260,7 +2267,9 @@ def _embedding_lookup(params, ids, partition_strategy='mod', name=None,
 
 
 def _leaky_relu(features, alpha=0.2, name=None):
-    return _op(lambda x: F.leaky_relu(_t(x), alpha), 'leaky_relu')(features)
+    return _op(lambda x: _gradient_overrides.apply(
+        'LeakyRelu', functools.partial(F.leaky_relu, negative_slope=alpha),
+        _t(x), alpha=alpha), 'leaky_relu')(features)
 
 
 def _l2_loss(t, name=None):
@@ -2423,9 +2432,10 @@ nn.in_top_k = lambda predictions, targets, k, name=None: K.in_top_k(
 nn.bias_add = _bias_add
 nn.embedding_lookup = _embedding_lookup
 nn.leaky_relu = _leaky_relu
-nn.relu = _unary('relu', lambda x: torch.relu(_t(x)))
-nn.relu6 = _unary('relu6', lambda x: torch.clamp(_t(x), 0., 6.))
-nn.elu = _unary('elu', lambda x: F.elu(_t(x)))
+nn.relu = _unary('relu', _typed('Relu', torch.relu))
+nn.relu6 = _unary('relu6', lambda x: _gradient_overrides.apply(
+    'Relu6', functools.partial(torch.clamp, min=0., max=6.), _t(x)))
+nn.elu = _unary('elu', _typed('Elu', F.elu))
 nn.selu = _unary('selu', lambda x: F.selu(_t(x)))
 def _gelu(features, approximate=False, name=None):
     mode = 'tanh' if approximate else 'none'
@@ -2435,7 +2445,8 @@ def _gelu(features, approximate=False, name=None):
 nn.gelu = _gelu
 nn.swish = nn.silu = _unary('swish', lambda x: F.silu(_t(x)))
 nn.softplus = softplus
-nn.softsign = _unary('softsign', lambda x: F.softsign(_t(x)))
+nn.softsign = _unary('softsign', lambda x: _gradient_overrides.apply(
+    'Softsign', F.softsign, _t(x)))
 nn.sigmoid = sigmoid
 nn.tanh = tanh
 nn.log_sigmoid = log_sigmoid
@@ -5764,6 +5775,25 @@ python.array_ops = python.ops.array_ops
 for _name in ('control_dependencies', 'convert_to_tensor', 'name_scope',
               'get_default_graph', 'Tensor'):
     setattr(python.ops, _name, getattr(python.framework.ops, _name))
+
+
+def _relu_grad(gradients, features, name=None):
+    """TensorFlow's ReluGrad: `gradients` where `features > 0`, else 0."""
+    gradients, features = _t(gradients), _t(features)
+    return gradients * (features > 0).to(gradients.dtype)
+
+
+def _relu6_grad(gradients, features, name=None):
+    gradients, features = _t(gradients), _t(features)
+    return gradients * ((features > 0) & (features < 6)).to(gradients.dtype)
+
+
+python.ops.gen_nn_ops = _submodule('python.ops.gen_nn_ops',
+                                   'Generated neural-network ops.')
+python.ops.gen_nn_ops.relu_grad = python.ops.gen_nn_ops._relu_grad = \
+    _relu_grad
+python.ops.gen_nn_ops.relu6_grad = python.ops.gen_nn_ops._relu6_grad = \
+    _relu6_grad
 python.layers = _submodule('python.layers', 'TF1 layers internals.')
 python.layers.utils = _submodule('python.layers.utils',
                                  'Shape arithmetic of convolutions.')
@@ -6699,9 +6729,9 @@ def load_op_library(library_filename):
         % (library_filename,))
 
 
-# Gradient functions registered for TensorFlow op types: only compiled
-# ops (from load_op_library) would use them.
-_OP_GRADIENTS = {}
+# Gradient functions registered by name: for the op types a
+# `Graph.gradient_override_map` maps to that name.
+_OP_GRADIENTS = _gradient_overrides.REGISTRY
 
 
 def no_gradient(op_type):
@@ -6726,6 +6756,29 @@ class RegisterGradient(object):
 
 
 NoGradient = NotDifferentiable = no_gradient
+
+
+class _GradientRegistry(object):
+    """TensorFlow's registry of gradient functions, read as
+    `ops._gradient_registry._registry` (`name in ...` before registering)."""
+
+    _registry = _OP_GRADIENTS
+
+    def lookup(self, name):
+        if name not in self._registry:
+            raise LookupError('gradient registry has no entry for: %s'
+                              % (name,))
+        return self._registry[name]
+
+    def list(self):
+        return list(self._registry)
+
+
+_gradient_registry = _GradientRegistry()
+for _module_ in (python.framework.ops, python.ops):
+    _module_.RegisterGradient = RegisterGradient
+    _module_.NotDifferentiable = _module_.no_gradient = no_gradient
+    _module_._gradient_registry = _gradient_registry
 
 
 # ---------------------------------------------------------- lookup tables

@@ -263,8 +263,13 @@ def test_model_as_torch_module_gives_input_gradients(tf_keras):
         values(grad), np.asarray(TANH_DENSE_BATCH_JACOBIAN)[:, 1], atol=1e-5)
 
 
-def test_gradient_override_map_is_refused_with_the_alternative():
-    # TF1 guided backpropagation (keras-vis's backprop_modifier='guided').
+def test_gradient_override_map_of_an_unsupported_type_is_refused():
+    # TF1 guided backpropagation (keras-vis's backprop_modifier='guided')
+    # is accepted (tests/test_gradient_override_map.py); a torch operator
+    # such as Mul cannot take another gradient.
     graph = tf.compat.v1.get_default_graph()
+    with graph.gradient_override_map({'Relu': 'GuidedRelu'}):
+        pass
     with pytest.raises(NotImplementedError, match='tf.custom_gradient'):
-        graph.gradient_override_map({'Relu': 'GuidedRelu'})
+        with graph.gradient_override_map({'Mul': 'GuidedMul'}):
+            pass

@@ -22,7 +22,7 @@ import itertools
 import re
 import weakref
 
-from . import common
+from . import common, gradient_overrides
 
 _OPS = {}           # op name -> Operation, in creation order
 _TENSOR_OPS = weakref.WeakKeyDictionary()   # graph tensor -> Operation
@@ -307,7 +307,10 @@ def name_input(layer, tensor):
 
 
 def name_outputs(layer, outputs, inputs):
-    """Names the output tensors of a call of `layer` on graph tensors."""
+    """Names the output tensors of a call of `layer` on graph tensors (the
+    ops the call makes, which also take the gradient override map in
+    force now)."""
+    gradient_overrides.record_call(layer)
     if getattr(layer, '_is_graph_op', False) and not common.is_tf_keras():
         op_name, op_type = _function_op(layer)
         _name_op(_scoped(op_name), op_type, outputs, inputs)

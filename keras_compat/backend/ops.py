@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from . import common
+from . import gradient_overrides as _overrides
 from . import replay as _replay
 from . import variable_graph as _graph
 from . import variable_registry as _registry
@@ -700,7 +701,7 @@ def ones_like(x, dtype=None, name=None):
 
 
 def identity(x, name=None):
-    return _t(x).clone()
+    return _overrides.apply('Identity', torch.clone, _t(x))
 
 
 def arange(start, stop=None, step=1, dtype='int32'):
@@ -902,12 +903,15 @@ def logsumexp(x, axis=None, keepdims=False):
 
 # ---------------------------------------------------------- element-wise
 def square(x):
-    x = _t(x)
+    return _overrides.apply('Square', _square, _t(x))
+
+
+def _square(x):
     return x * x
 
 
 def abs(x):
-    return torch.abs(_t(x))
+    return _overrides.apply('Abs', torch.abs, _t(x))
 
 
 def sqrt(x):
@@ -941,20 +945,20 @@ def _sqrt(x):
 
 
 def exp(x):
-    return torch.exp(_float(x))
+    return _overrides.apply('Exp', torch.exp, _float(x))
 
 
 def log(x):
-    return torch.log(_float(x))
+    return _overrides.apply('Log', torch.log, _float(x))
 
 
 def round(x):
     """Rounds half to even, like tf.round."""
-    return torch.round(_t(x))
+    return _overrides.apply('Round', torch.round, _t(x))
 
 
 def sign(x):
-    return torch.sign(_t(x))
+    return _overrides.apply('Sign', torch.sign, _t(x))
 
 
 def pow(x, a):
@@ -1461,19 +1465,27 @@ def relu(x, alpha=0., max_value=None, threshold=0.):
     # S-shaped ReLU) counts as set, as in Keras's graph backend.
     leak = torch.is_tensor(alpha) or alpha != 0
     if threshold == 0 and max_value is None and not torch.is_tensor(alpha):
-        return torch.relu(x) if not leak else F.leaky_relu(x, alpha)
+        if not leak:
+            return _overrides.apply('Relu', torch.relu, x)
+        return _overrides.apply('LeakyRelu', functools.partial(
+            F.leaky_relu, negative_slope=alpha), x, alpha=float(alpha))
     # As TensorFlow's Keras backend: the thresholded part is clipped to
     # [0, max_value], then the leak below the threshold is added.
     if threshold != 0:
         out = x * (x > threshold).to(x.dtype)
+    elif not torch.is_tensor(max_value) and max_value == 6:
+        # (tf.nn.relu6, one op.)
+        out = _overrides.apply('Relu6', F.relu6, x)
+        max_value = None
     else:
-        out = torch.relu(x)
+        out = _overrides.apply('Relu', torch.relu, x)
     if torch.is_tensor(max_value):
         out = torch.minimum(out, max_value.to(x.dtype))
     elif max_value is not None:
         out = torch.clamp(out, 0., float(max_value))
     if leak:
-        out = out - alpha * torch.relu(threshold - x)
+        out = out - alpha * _overrides.apply('Relu', torch.relu,
+                                             threshold - x)
     return out
 
 
@@ -1505,6 +1517,8 @@ def sigmoid(x):
     """The logistic function; its output remembers its logits for a
     binary cross-entropy of it, as tf.keras does."""
     x = _float(x)
+    if _overrides.active('Sigmoid'):
+        return _overrides.apply('Sigmoid', torch.sigmoid, x)
     out = torch.sigmoid(x)
     out._keras_logits = x
     out._keras_logits_kind = 'sigmoid'
@@ -1518,7 +1532,7 @@ def hard_sigmoid(x):
 
 
 def tanh(x):
-    return torch.tanh(_float(x))
+    return _overrides.apply('Tanh', torch.tanh, _float(x))
 
 
 def dropout(x, level, noise_shape=None, seed=None):

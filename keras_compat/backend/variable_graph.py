@@ -425,7 +425,8 @@ def backend_function(fn):
         if common._ACTIVE_LOOP is None and recording():
             args, kwargs = _assign_reads(args), _assign_reads(kwargs)
             if involves_variables(args, kwargs):
-                return _record(fn, args, kwargs)
+                from . import gradient_overrides
+                return _record(gradient_overrides.bound(fn), args, kwargs)
         return fn(*args, **kwargs)
     return run
 

@@ -1,9 +1,12 @@
 """Activation layers with parameters: LeakyReLU, PReLU, ELU,
 ThresholdedReLU, Softmax, ReLU."""
+import functools
+
 import torch
 import torch.nn.functional as F
 
 from .. import backend as K
+from ..backend import gradient_overrides
 from .. import activations, initializers, regularizers, constraints
 from ..engine.base_layer import Layer, InputSpec
 from ..legacy import interfaces
@@ -21,7 +24,10 @@ class LeakyReLU(Layer):
         self.alpha = float(K.cast_to_floatx(alpha))
 
     def call(self, inputs):
-        return F.leaky_relu(inputs, self.alpha)
+        return gradient_overrides.apply(
+            'LeakyRelu', functools.partial(F.leaky_relu,
+                                           negative_slope=self.alpha),
+            inputs, alpha=self.alpha)
 
     def get_config(self):
         config = {'alpha': self.alpha}
@@ -73,8 +79,9 @@ class PReLU(Layer):
         self.built = True
 
     def call(self, inputs, mask=None):
-        pos = torch.relu(inputs)
-        neg = -self.alpha * torch.relu(-inputs)
+        pos = gradient_overrides.apply('Relu', torch.relu, inputs)
+        neg = -self.alpha * gradient_overrides.apply('Relu', torch.relu,
+                                                     -inputs)
         return pos + neg
 
     def get_config(self):

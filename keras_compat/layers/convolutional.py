@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from .. import backend as K
-from ..backend import nn
+from ..backend import gradient_overrides, nn
 from .. import activations, initializers, regularizers, constraints
 from ..engine.base_layer import Layer, InputSpec
 from .core import kernel_bias_config, set_kernel_bias_options
@@ -189,7 +189,8 @@ class _Conv(Layer):
         The plain ReLU, elementwise, runs in place on `y` itself before the
         layout change (in place on a view of it would cost a copy in the
         backward pass)."""
-        if self.activation is activations.relu:
+        if self.activation is activations.relu and \
+                not gradient_overrides.active('Relu'):
             return to_keras_layout(torch.relu_(y))
         outputs = to_keras_layout(y)
         if self.activation is not activations.linear:
