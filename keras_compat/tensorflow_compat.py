@@ -1493,7 +1493,7 @@ asin = _unary('asin', lambda x: torch.asin(_t(x)))
 acos = _unary('acos', lambda x: torch.acos(_t(x)))
 sinh = _unary('sinh', lambda x: torch.sinh(_t(x)))
 cosh = _unary('cosh', lambda x: torch.cosh(_t(x)))
-tanh = _unary('tanh', lambda x: torch.tanh(_t(x)))
+tanh = _unary('tanh', _typed('Tanh', torch.tanh))
 
 
 def _tf_op_output(output):
@@ -3336,17 +3336,15 @@ def _summary_protos():
 def _summary_proto_class(name):
     """tf.compat.v1.Summary, SummaryMetadata, HistogramProto, Event."""
     protos = _summary_protos()
-    if protos is None:
-        if name == 'Summary':
-            return _PlainSummary
-        raise ImportError('tf.compat.v1.%s is TensorBoard\'s protocol '
-                          'buffer in keras_compat: `pip install '
-                          'tensorboard`.' % name)
+    if protos is None or name not in protos:
+        # (keras_compat's own encoding of the same messages.)
+        from . import tensorflow_event_protos
+        return getattr(tensorflow_event_protos, name)
     return protos[name]
 
 
 _SUMMARY_PROTO_NAMES = ('Summary', 'SummaryMetadata', 'HistogramProto',
-                        'Event')
+                        'Event', 'SessionLog', 'LogMessage', 'TensorProto')
 
 
 def _summary_writer(logdir):
@@ -3356,37 +3354,6 @@ def _summary_writer(logdir):
         raise ImportError('tf.summary writes TensorBoard files through '
                           '`tensorboard`: `pip install tensorboard`.')
     return SummaryWriter(logdir)
-
-
-class FileWriter(object):
-    """TF1's tf.summary.FileWriter: `add_summary(Summary(...), step)`
-    writes the scalar values to TensorBoard event files."""
-
-    def __init__(self, logdir, graph=None, **kwargs):
-        self._writer = _summary_writer(logdir)
-
-    def add_summary(self, summary_value, global_step=None):
-        """Writes a Summary (a protocol buffer, or its serialized bytes)."""
-        if isinstance(summary_value, bytes):
-            summary_value = _summary_proto_class('Summary').FromString(
-                summary_value)
-        if hasattr(summary_value, 'SerializeToString'):
-            self._writer._get_file_writer().add_summary(summary_value,
-                                                        global_step)
-            return
-        for value in getattr(summary_value, 'value', []):
-            if value.simple_value is not None:
-                self._writer.add_scalar(value.tag, float(value.simple_value),
-                                        global_step)
-
-    def add_graph(self, graph, global_step=None):
-        return None
-
-    def flush(self):
-        self._writer.flush()
-
-    def close(self):
-        self._writer.close()
 
 
 class _DefaultWriter(object):
@@ -3482,7 +3449,6 @@ def _summary_image(name, data, step=None, max_outputs=3, description=None):
     return True
 
 
-summary.FileWriter = FileWriter
 summary.image = _summary_image
 
 
@@ -3562,6 +3528,34 @@ def _summary_write(tag, tensor, step=None, metadata=None, name=None):
 summary.write = _summary_write
 summary.experimental.summary_scope = _summary_scope
 summary.experimental.write_raw_pb = _write_raw_pb
+
+
+def _install_v1_summaries():
+    """TF1's graph-mode summaries next to TF2's: in a TensorFlow 1 graph
+    program without a TF2 default writer, `tf.summary.scalar(name,
+    tensor, collections, family)` and the others make summary tensors."""
+    from . import tensorflow_event_protos as protos
+    from . import tensorflow_v1_summaries as v1
+
+    def dispatch(v1_op, v2_op):
+        @functools.wraps(v1_op)
+        def op(*args, **kwargs):
+            tf2 = 'step' in kwargs or 'description' in kwargs or \
+                'data' in kwargs or _DefaultWriter.current or \
+                not _variables._graph_mode()
+            return (v2_op or v1_op)(*args, **kwargs) if tf2 else \
+                v1_op(*args, **kwargs)
+        return op
+
+    for name in ('scalar', 'histogram', 'image', 'text', 'audio'):
+        setattr(summary, name, dispatch(getattr(v1, name),
+                                        getattr(summary, name, None)))
+    for name in ('merge', 'merge_all', 'FileWriter', 'FileWriterCache'):
+        setattr(summary, name, getattr(v1, name))
+    summary.SummaryDescription = protos.SummaryMetadata
+
+
+_install_v1_summaries()
 
 
 # ------------------------------------------------------------------- data
@@ -4978,6 +4972,10 @@ def _latest_checkpoint(checkpoint_dir, latest_filename=None):
 
 
 train.latest_checkpoint = _latest_checkpoint
+from . import tensorflow_event_protos as _event_protos  # noqa: E402
+train.summary_iterator = _event_protos.summary_iterator
+from . import tensorflow_monitored_session as _monitored  # noqa: E402
+_monitored.install(train)
 
 
 def _install_checkpoint():

@@ -608,13 +608,37 @@ def run(fetches, feed_dict=None):
     leaves = []
     structure = _flatten(fetches, leaves)
     leaves = [_fetch_element(x) for x in leaves]
+    leaves, finish = _host_computed(leaves)
     keys = list(fed)
     values = {}
     with _holding(held):
         for stage in _cached_stages(leaves):
             for leaf, value in zip(stage, _run_stage(stage, fed, keys)):
                 values[id(leaf)] = value
-    return _rebuild(structure, iter([values[id(x)] for x in leaves]))
+    return _rebuild(structure, iter(finish([values[id(x)]
+                                            for x in leaves])))
+
+
+def _host_computed(leaves):
+    """The leaves with each one computed on the host from others (a TF1
+    summary tensor, `_keras_host_inputs`) replaced by those; and the
+    function giving the fetched values back from theirs."""
+    if not any(hasattr(x, '_keras_host_inputs') for x in leaves):
+        return leaves, lambda values: values
+    flat, spans = [], []
+    for leaf in leaves:
+        inputs = getattr(leaf, '_keras_host_inputs', None)
+        inputs = [leaf] if inputs is None else list(inputs)
+        spans.append((leaf, len(flat), len(inputs)))
+        flat.extend(inputs)
+    flat, inner = _host_computed(flat)
+
+    def finish(values):
+        values = inner(values)
+        return [values[start] if not hasattr(leaf, '_keras_host_inputs')
+                else leaf._keras_host_value(values[start:start + count])
+                for leaf, start, count in spans]
+    return flat, finish
 
 
 def _feed_pairs(feed_dict):
@@ -816,7 +840,7 @@ def _run_stage(leaves, feed_dict, keys):
             results.append(next(outputs))
         elif kind == 'assign':
             results.append(K.get_value(leaf.variable))
-        elif kind == 'state':
+        elif kind in ('state', 'after'):
             results.append(K.get_value(leaf))
         elif kind == 'value':
             results.append(leaf._keras_run_value())
@@ -1006,7 +1030,12 @@ def _with_states(plan):
     for tensor in tensors:
         for layer in _layers_behind(tensor):
             states.update(id(v) for v in getattr(layer, 'updates', ()))
-    return [(('state' if id(what) in states else 'output'), what)
+    # A global step that a fetched training operation counts is read
+    # after the run, as TensorFlow 1 reads it.
+    counted = set(id(getattr(what, '_keras_global_step', None))
+                  for kind, what in plan if kind == 'op')
+    return [(('after' if id(what) in counted else 'state'
+              if id(what) in states else 'output'), what)
             if kind == 'variable' else (kind, what) for kind, what in plan]
 
 

@@ -265,6 +265,8 @@ def _counting(op, global_step):
         return op
     update = op.update
     apply = update.apply
+    # (A run fetching the step next to the operation reads it after.)
+    update._keras_global_step = global_step
 
     def apply_and_count():
         apply()
