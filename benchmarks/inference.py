@@ -624,6 +624,10 @@ def main(argv=None):
     parser.add_argument('--rows', type=int, default=0)
     parser.add_argument('--batch-size', type=int, default=256)
     args = parser.parse_args(argv)
+    unknown = set(args.models.split(',')) - set(MODELS)
+    if unknown:
+        parser.error('unknown models %s; choose from %s'
+                     % (', '.join(sorted(unknown)), ', '.join(MODELS)))
     if args.memory_child:
         return _memory_child(args)
     ResNet50.size = args.resnet_size
