@@ -517,24 +517,40 @@ class Scaffold(object):
     """What a monitored session is made with: `init_fn(scaffold,
     session)` run when no checkpoint is restored, `saver` (the SAVERS
     collection's or a new one of every global variable) and
-    `summary_op` (every summary merged), filled in by `finalize()`."""
+    `summary_op` (every summary merged), filled in by `finalize()`;
+    `copy_from_scaffold` supplies the fields not given. Variables here
+    hold their values from creation on, so `ready_op` and
+    `ready_for_local_init_op` (kept for reading) always find them
+    ready."""
+
+    _FIELDS = ('init_op', 'init_feed_dict', 'init_fn', 'ready_op',
+               'ready_for_local_init_op', 'local_init_op', 'summary_op',
+               'saver', 'local_init_feed_dict')
 
     def __init__(self, init_op=None, init_feed_dict=None, init_fn=None,
                  ready_op=None, ready_for_local_init_op=None,
                  local_init_op=None, summary_op=None, saver=None,
                  copy_from_scaffold=None, local_init_feed_dict=None):
-        self._init_op = init_op
-        self._init_feed_dict = init_feed_dict
-        self._init_fn = init_fn
-        self._local_init_op = local_init_op
-        self._summary_op = summary_op
-        self._saver = saver
+        given = dict(locals())
+        if copy_from_scaffold is not None:
+            if not isinstance(copy_from_scaffold, Scaffold):
+                raise TypeError('copy_from_scaffold is not a Scaffold '
+                                'instance.')
+            for name in self._FIELDS:
+                if given[name] is None:
+                    given[name] = getattr(copy_from_scaffold, name)
+        for name in self._FIELDS:
+            setattr(self, '_' + name, given[name])
         self._finalized = False
 
     init_fn = property(lambda self: self._init_fn)
     init_op = property(lambda self: self._init_op)
     init_feed_dict = property(lambda self: self._init_feed_dict)
+    ready_op = property(lambda self: self._ready_op)
+    ready_for_local_init_op = property(
+        lambda self: self._ready_for_local_init_op)
     local_init_op = property(lambda self: self._local_init_op)
+    local_init_feed_dict = property(lambda self: self._local_init_feed_dict)
     summary_op = property(lambda self: self._summary_op)
     saver = property(lambda self: self._saver)
 
@@ -594,7 +610,8 @@ class ChiefSessionCreator(object):
             if self._scaffold.init_fn is not None:
                 self._scaffold.init_fn(self._scaffold, session)
         if self._scaffold.local_init_op is not None:
-            session.run(self._scaffold.local_init_op)
+            session.run(self._scaffold.local_init_op,
+                        feed_dict=self._scaffold.local_init_feed_dict)
         return session
 
 

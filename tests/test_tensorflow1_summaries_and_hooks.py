@@ -328,3 +328,23 @@ def test_event_messages_round_trip():
     assert again.step == 7 and again.WhichOneof('what') == 'summary'
     assert again.summary.value[0].HasField('simple_value')
     assert again == event
+
+
+def test_scaffold_copies_fields_and_feeds_the_local_init_op():
+    # TensorFlow 2.21: [3.0, 1.0] and init_fn called once.
+    p = tf.placeholder(tf.float32, [], name='p')
+    v = tf.Variable(0., collections=[tf.GraphKeys.LOCAL_VARIABLES], name='v')
+    w = tf.Variable(1., name='w')
+    calls = []
+    base = tf.train.Scaffold(
+        init_fn=lambda scaffold, sess: calls.append('init_fn'),
+        local_init_op=v.assign(p), local_init_feed_dict={p: 3.})
+    scaffold = tf.train.Scaffold(copy_from_scaffold=base)
+    assert scaffold.local_init_feed_dict is base.local_init_feed_dict
+    creator = tf.train.ChiefSessionCreator(scaffold=scaffold)
+    with tf.train.MonitoredSession(creator) as sess:
+        assert [float(x) for x in sess.run([v, w])] == [3.0, 1.0]
+    assert calls == ['init_fn']
+    with pytest.raises(TypeError, match='copy_from_scaffold is not a '
+                       'Scaffold instance.'):
+        tf.train.Scaffold(copy_from_scaffold=object())
