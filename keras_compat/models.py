@@ -14,6 +14,13 @@ def clone_model(model, input_tensors=None, clone_function=None):
     """A new model with the same architecture and freshly initialised
     weights (Sequential or functional)."""
     clone_function = clone_function or _clone_layer
+    if isinstance(model, Sequential) and model._first_merge() is not None:
+        raise NotImplementedError(
+            'clone_model of a Sequential model starting with a legacy '
+            '`Merge` of branches is not supported (Keras 2.0-2.1 cannot '
+            'clone it either): build the model with the functional API, '
+            'merging with keras.layers.concatenate / add / multiply / '
+            'average / maximum / dot, and clone that.')
     if isinstance(model, Sequential):
         layers = [clone_function(layer) for layer in model.layers]
         if input_tensors is not None:

@@ -9,7 +9,8 @@ from .. import backend as K
 from ..backend import common
 from .base_layer import Layer
 from .input_layer import Input, InputLayer
-from .network import Network, _module_name, config_class_name
+from .network import (Network, _module_name, config_class_name,
+                      get_source_inputs)
 from .training import Model
 
 
@@ -34,6 +35,9 @@ class Sequential(Model):
     def layers(self):
         # The layers added, without the implicit input layer and without
         # the operations of losses and metrics added as graph tensors.
+        if self._first_merge() is not None:
+            # (Keras 2.0-2.1: the Merge, not the layers of its branches.)
+            return [x._keras_history[0] for x in self._chain[1:]]
         return [layer for layer in self._layers
                 if not isinstance(layer, InputLayer) and
                 not getattr(layer, '_is_graph_op', False)]
@@ -84,6 +88,9 @@ class Sequential(Model):
                 self._start_graph(layer._inbound_nodes[-1].output_tensors[0],
                                   input_layer=layer)
                 return
+            if _merges_branches(layer):
+                self._start_merge_graph(layer)
+                return
             first = self._first_layer_spec(layer)
             batch_shape = getattr(first, 'batch_input_shape', None)
             if batch_shape is None and isinstance(layer, Network) and \
@@ -110,6 +117,60 @@ class Sequential(Model):
         self._chain = [input_tensor]
         self._layers = [input_layer]
         self.add_module(_module_name(self, input_layer), input_layer)
+
+    def _start_merge_graph(self, merge):
+        """Keras 2.0-2.1: a first legacy `Merge` of layers or models
+        starts a model whose inputs are those of its branches (a list of
+        arrays in fit and predict)."""
+        output = merge._inbound_nodes[-1].output_tensors[0]
+        self._chain = [get_source_inputs(output), output]
+        self._layers = [merge]
+        self._set_graph(self._chain[0], output)
+
+    def _first_merge(self):
+        """The legacy `Merge` of branches the model starts with, or
+        None."""
+        chain = self.__dict__.get('_chain')
+        if chain and len(chain) > 1 and isinstance(chain[0], list):
+            return chain[1]._keras_history[0]
+        return None
+
+    def _register_layers(self, layers):
+        merge = self._first_merge()
+        if merge is not None:
+            # Keras 2.0-2.1 list the weights of the branches' layers (in
+            # branch order) before those of the layers added after.
+            front = [layer for layer in layers
+                     if isinstance(layer, InputLayer)]
+            front += _merged_layers(merge, recursive=True) + [merge]
+            layers = front + [layer for layer in layers
+                              if all(layer is not f for f in front)]
+        super(Sequential, self)._register_layers(layers)
+
+    def _hdf5_layers(self):
+        """The layers whose weights an HDF5 file holds: `layers`, or, for
+        a model starting with a legacy `Merge`, as Keras 2.0-2.1 write
+        them: the layers of its branches, then the layers added after."""
+        merge = self._first_merge()
+        if merge is None:
+            return self.layers
+        return _merged_layers(merge, recursive=False) + self.layers[1:]
+
+    def get_layer(self, name=None, index=None):
+        """A layer by name or index; a model starting with a legacy
+        `Merge` also finds the layers of its branches (Keras 2.0-2.1
+        look in the model of the whole graph)."""
+        if self._first_merge() is None:
+            return super(Sequential, self).get_layer(name, index)
+        graph_layers = list(self._layers)
+        if index is None and name is not None:
+            for layer in graph_layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError('No such layer: ' + name)
+        if index is not None and index < len(graph_layers):
+            return graph_layers[index]
+        return super(Sequential, self).get_layer(name, index)
 
     def _append(self, layer):
         output = layer(self._chain[-1])
@@ -213,7 +274,8 @@ class Sequential(Model):
 
     def _run_chain(self, x, mask=None):
         if self._extra_outputs or self._layer_symbolic_losses or \
-                self.__dict__.get('_keep_map'):
+                self.__dict__.get('_keep_map') or \
+                self._first_merge() is not None:
             # Losses and metrics added as graph tensors, or reading them
             # (keras-contrib's CRF loss reads its layer's input), are
             # computed by running the graph.
@@ -264,6 +326,9 @@ class Sequential(Model):
 
     # --------------------------------------------------------------- config
     def get_config(self):
+        merge = self._first_merge()
+        if merge is not None:
+            return _merge_model_config(merge, self.layers[1:])
         layer_configs = [{'class_name': config_class_name(layer),
                           'config': layer.get_config()}
                          for layer in self.layers]
@@ -295,3 +360,47 @@ class Sequential(Model):
         if not model._chain and build_input_shape:
             model.build(build_input_shape)
         return model
+
+
+def _merges_branches(layer):
+    """Whether `layer` is a legacy `Merge` made of layers or models."""
+    from ..legacy.merge import Merge
+    return isinstance(layer, Merge) and bool(layer.layers) and \
+        all(isinstance(branch, Layer) for branch in layer.layers) and \
+        bool(layer._inbound_nodes)
+
+
+def _merged_layers(merge, recursive):
+    """Keras 2.0-2.1's layers of the branches of a legacy `Merge`, each
+    once: a model's layers (`recursive`: through the branches of a
+    Sequential branch starting with a Merge too), another layer itself."""
+    found = []
+    for branch in merge.layers:
+        inner = getattr(branch, 'layers', None)
+        if inner is None:
+            inner = [branch]
+        elif recursive and isinstance(branch, Sequential) and \
+                branch._first_merge() is not None:
+            inner = _merged_layers(branch._first_merge(), True) + inner[1:]
+        for layer in inner:
+            if all(layer is not f for f in found):
+                found.append(layer)
+    return found
+
+
+def _merge_model_config(merge, rest):
+    """Keras 2.0-2.1's config of a Sequential model starting with a legacy
+    `Merge`: a list of layer entries, the Merge's config holding the
+    entries of its branches (a Sequential's as a list too)."""
+    branches = []
+    for branch in merge.layers:
+        config = branch.get_config()
+        if isinstance(branch, Sequential) and isinstance(config, dict):
+            config = config['layers']
+        branches.append({'class_name': config_class_name(branch),
+                         'config': config})
+    config = dict(merge.get_config(), layers=branches)
+    entries = [{'class_name': 'Merge', 'config': config}]
+    entries += [{'class_name': config_class_name(layer),
+                 'config': layer.get_config()} for layer in rest]
+    return copy.deepcopy(entries)

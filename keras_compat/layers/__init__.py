@@ -41,7 +41,7 @@ from .attention import Attention, AdditiveAttention
 from .cudnn_recurrent import CuDNNLSTM, CuDNNGRU
 from .convolutional_recurrent import ConvLSTM2D, ConvLSTM2DCell, ConvRNN2D
 from ..legacy.layers import (MaxoutDense, Highway, AtrousConvolution1D,
-                             AtrousConvolution2D, ConvRecurrent2D)
+                             AtrousConvolution2D, ConvRecurrent2D, Merge)
 from ..legacy.recurrent import Recurrent
 from .convolutional import AtrousConv1D, AtrousConv2D
 from .tf_op_layer import TFOpLambda, SlicingOpLambda

@@ -1,5 +1,9 @@
 """Merge layers (Add, Subtract, Multiply, Average, Maximum, Minimum,
 Concatenate, Dot) and their functional forms (`add([a, b])`, ...)."""
+import sys
+import types
+import warnings
+
 import torch
 
 from .. import backend as K
@@ -415,3 +419,21 @@ def concatenate(inputs, axis=-1, **kwargs):
 def dot(inputs, axes, normalize=False, **kwargs):
     """Functional form of `Dot`."""
     return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)
+
+
+class _MergeModule(types.ModuleType):
+    """`keras.layers.merge`: this module, which Keras 2.0-2.1 programs
+    also call as Keras 1's `merge` function (`from keras.layers import
+    merge; merge([a, b], mode='concat')`), as Keras 2.0-2.1 exported
+    `legacy.layers.merge` under that name."""
+
+    def __call__(self, inputs, mode='sum', concat_axis=-1, dot_axes=-1,
+                 output_shape=None, output_mask=None, arguments=None,
+                 name=None):
+        from ..legacy import merge as legacy
+        warnings.warn(legacy._deprecation('merge` function'), stacklevel=2)
+        return legacy._merge(inputs, mode, concat_axis, dot_axes,
+                             output_shape, output_mask, arguments, name)
+
+
+sys.modules[__name__].__class__ = _MergeModule

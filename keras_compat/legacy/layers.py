@@ -1,5 +1,6 @@
 """Keras 1 layers that Keras 2 kept, deprecated: `MaxoutDense`, `Highway`,
-`AtrousConvolution1D/2D` (Conv1D/Conv2D with `dilation_rate`)."""
+`AtrousConvolution1D/2D` (Conv1D/Conv2D with `dilation_rate`), `Merge` and
+`merge` (`legacy.merge`)."""
 import warnings
 
 from .. import backend as K
@@ -169,30 +170,5 @@ ConvRecurrent2D = unsupported_layer(
     'not provided; use `ConvLSTM2D` or a `ConvRNN2D` over a cell.')
 
 
-_MERGE_REPLACEMENTS = {
-    'concat': 'Concatenate(axis={concat_axis!r})', 'sum': 'Add()',
-    'mul': 'Multiply()', 'ave': 'Average()', 'max': 'Maximum()',
-    'dot': 'Dot(axes={dot_axes!r})',
-    'cos': 'Dot(axes={dot_axes!r}, normalize=True)'}
-
-
-def Merge(layers=None, mode='sum', concat_axis=-1, dot_axes=-1, **kwargs):
-    """Keras 1 / Keras 2.0-2.1's `Merge` layer (removed in Keras 2.2),
-    which merged tensors or whole Sequential models by `mode`. Not
-    provided: the error names the Keras 2 merge layer computing `mode`."""
-    replacement = _MERGE_REPLACEMENTS.get(mode) if isinstance(mode, str) \
-        else None
-    advice = 'the layer ' + replacement.format(
-        concat_axis=concat_axis, dot_axes=dot_axes) if replacement else \
-        'a Lambda layer over the list of inputs'
-    branches = ' of Sequential branches' if layers else ''
-    raise NotImplementedError(
-        'The legacy `Merge` layer (mode=%r%s) is not supported. Rebuild the '
-        'model with the functional API, merging with %s (the merge layers: '
-        'Concatenate, Add, Multiply, Average, Maximum, Dot), then load the '
-        'weights with `load_weights(..., by_name=True)`.'
-        % (mode if isinstance(mode, str) else 'a function', branches,
-           advice))
-
-
+from .merge import Merge, merge  # noqa: E402,F401
 from .recurrent import Recurrent  # noqa: E402,F401 (Keras 2.0's path)

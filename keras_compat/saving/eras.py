@@ -68,6 +68,8 @@ _READ_FROM_KWARGS = {
     'Lambda': ('function_type', 'module', 'output_shape_type',
                'output_shape_module', 'mask_type', 'mask_module'),
     'Bidirectional': ('num_constants',),
+    # How Keras 1's Merge (kept by Keras 2.0-2.1) writes its functions.
+    'Merge': ('mode_type', 'output_shape_type', 'output_mask_type'),
 }
 
 
@@ -497,6 +499,10 @@ def _layer_entry(entry, ctx):
         for key in ('cell', 'cells'):
             if isinstance(config.get(key), list):
                 config[key] = [_layer_entry(c, ctx) for c in config[key]]
+        if class_name == 'Merge' and isinstance(config.get('layers'), list):
+            # The merged branches of a Keras 2.0-2.1 Sequential model.
+            config['layers'] = [_layer_entry(c, ctx)
+                                for c in config['layers']]
         if class_name == 'InputLayer' and config.get('sparse'):
             ctx.report.converted(where, 'sparse=True',
                                  'sparse inputs are fed as dense tensors')

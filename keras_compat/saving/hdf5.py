@@ -475,6 +475,14 @@ def _is_checkpoint_shard(filepath):
         os.fspath(filepath).endswith(CHECKPOINT_SHARD)
 
 
+def _weight_layers(model):
+    """The layers whose weights a model's HDF5 file holds, in order:
+    `model.layers`, or what the model says (a Sequential model starting
+    with a legacy `Merge` lists the layers of its branches)."""
+    found = getattr(model, '_hdf5_layers', None)
+    return found() if found is not None else model.layers
+
+
 def save_weights(model, filepath, overwrite=True):
     from . import keras_archive
     if keras_archive.is_weights_name(filepath):
@@ -482,7 +490,7 @@ def save_weights(model, filepath, overwrite=True):
     with_optimizer = _is_checkpoint_shard(filepath)
 
     def write(f):
-        save_weights_to_hdf5_group(f, model.layers)
+        save_weights_to_hdf5_group(f, _weight_layers(model))
         if with_optimizer:
             _write_optimizer_weights(f, getattr(model, 'optimizer', None))
     _atomic_write(filepath, overwrite, write)
@@ -525,10 +533,10 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False,
                              'attribute).' % (filepath,))
         if by_name:
             load_weights_from_hdf5_group_by_name(
-                f_weights, model.layers, skip_mismatch=skip_mismatch,
+                f_weights, _weight_layers(model), skip_mismatch=skip_mismatch,
                 reshape=reshape)
         else:
-            load_weights_from_hdf5_group(f_weights, model.layers,
+            load_weights_from_hdf5_group(f_weights, _weight_layers(model),
                                          reshape=reshape)
             if _is_checkpoint_shard(filepath) and 'optimizer_weights' in f \
                     and _has_builtin_optimizer(model):
@@ -645,7 +653,7 @@ def _write_model(f, model, include_optimizer):
     f.attrs['model_config'] = json.dumps(
         _model_config(model), default=get_json_type).encode('utf8')
     weights_group = f.create_group('model_weights')
-    save_weights_to_hdf5_group(weights_group, model.layers)
+    save_weights_to_hdf5_group(weights_group, _weight_layers(model))
     optimizer = getattr(model, 'optimizer', None)
     if include_optimizer and isinstance(optimizer, optimizers.Optimizer):
         _write_training_config(f, model, optimizer)
@@ -833,7 +841,8 @@ def _load_model(filepath, custom_objects, compile, report):
             _build_subclassed(model, model_config)
             weights_group = f['model_weights'] if 'model_weights' in f \
                 else f
-            load_weights_from_hdf5_group(weights_group, model.layers)
+            load_weights_from_hdf5_group(weights_group,
+                                         _weight_layers(model))
             if not compile:
                 return model
             training_config = f.attrs.get('training_config')

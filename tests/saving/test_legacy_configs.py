@@ -319,16 +319,23 @@ def test_func_load_error_on_foreign_bytecode():
         func_load([PY27_PRINT, None, None])
 
 
-@pytest.mark.parametrize('mode,advice', [('concat', 'Concatenate'),
-                                         ('sum', 'Add'), ('cos', 'Dot')])
-def test_legacy_merge_layer_names_its_replacement(mode, advice):
-    branch = _sequential({'class_name': 'Dense', 'config': {
-        'name': 'd', 'units': 2, 'batch_input_shape': [None, 3]}})
+@pytest.mark.parametrize('mode,shape', [('concat', (None, 4)),
+                                        ('sum', (None, 2)),
+                                        ('cos', (None, 1))])
+def test_legacy_merge_of_sequential_branches_loads(mode, shape):
+    # Keras 2.0-2.1's config of a Sequential model starting with a Merge
+    # of two Sequential branches (output shapes as Keras 2.1.6 gives).
+    def branch(name):
+        return _sequential({'class_name': 'Dense', 'config': {
+            'name': name, 'units': 2, 'batch_input_shape': [None, 3]}},
+            version=None)
     merge = {'class_name': 'Merge', 'config': {
         'name': 'merge_1', 'mode': mode, 'mode_type': 'raw',
         'concat_axis': -1, 'dot_axes': -1, 'output_shape': None,
         'output_shape_type': 'raw', 'output_mask': None,
         'output_mask_type': 'raw', 'arguments': {},
-        'layers': [branch, branch]}}
-    with pytest.raises(NotImplementedError, match='Merge.*' + advice):
-        _load(_sequential(merge, version='2.0.6'))
+        'layers': [branch('d'), branch('e')]}}
+    model = _load(_sequential(merge, version='2.0.6'))
+    assert [layer.name for layer in model.layers] == ['merge_1']
+    assert len(model.inputs) == 2
+    assert model.output_shape == shape
