@@ -4976,6 +4976,8 @@ from . import tensorflow_event_protos as _event_protos  # noqa: E402
 train.summary_iterator = _event_protos.summary_iterator
 from . import tensorflow_monitored_session as _monitored  # noqa: E402
 _monitored.install(train)
+from . import tensorflow_supervisor as _supervisor  # noqa: E402
+_supervisor.install(train)
 
 
 def _install_checkpoint():

@@ -561,6 +561,8 @@ class Scaffold(object):
         tf = _tf()
         if self._summary_op is None:
             self._summary_op = _summaries.merge_all()
+        if self._local_init_op is None:
+            self._local_init_op = Scaffold.default_local_init_op()
         if self._saver is None:
             savers = tf.get_collection(tf.GraphKeys.SAVERS)
             if savers:

@@ -540,28 +540,41 @@ def _enqueue_update_class():
         then adds them to the queue as one element (`enqueue`) or one per
         row (`enqueue_many`)."""
 
-        def __init__(self, queue, values, many):
+        def __init__(self, queue, values, many, keep_input=None):
             self.queue = queue
             self.values = values
             self.many = many
+            self.keep_input = keep_input
             self.params = []
             self._prepared = None
             self._function = None
 
+        def _inputs(self):
+            return self.values + ([] if self.keep_input is None
+                                  else [self.keep_input])
+
         def symbolic_values(self):
-            return [v for v in self.values if is_symbolic(v)]
+            return [v for v in self._inputs() if is_symbolic(v)]
 
         def prepare(self, computed):
             self._prepared = [computed[id(v)] if is_symbolic(v)
-                              else _value_now(v) for v in self.values]
+                              else _value_now(v) for v in self._inputs()]
 
         def apply(self):
             values, self._prepared = self._prepared, None
             self.queue.put(self.elements(values))
 
         def elements(self, values):
+            """The elements the values give (those `keep_input` keeps,
+            where it is given: after the values)."""
             names = self.queue.dtype_names
+            keep = None
+            if self.keep_input is not None:
+                keep = np.asarray(_torch_value(values[-1]).cpu()).astype(bool)
+                values = values[:-1]
             if not self.many:
+                if keep is not None and not keep:
+                    return []
                 return [tuple(_component(v, d)
                               for v, d in zip(values, names))]
             columns = [_component(v, d) for v, d in zip(values, names)]
@@ -571,8 +584,10 @@ def _enqueue_update_class():
                     None, None, 'Shape mismatch in tuple component: the '
                     'values given to enqueue_many have different sizes '
                     '%s.' % sorted(counts))
-            return [tuple(_component(c[i]) for c in columns)
-                    for i in range(counts.pop())]
+            rows = range(counts.pop())
+            if keep is not None:
+                rows = [i for i in rows if (keep[i] if keep.ndim else keep)]
+            return [tuple(_component(c[i]) for c in columns) for i in rows]
 
         def produce(self):
             """The elements of one run of this operation, computed by a
@@ -586,7 +601,8 @@ def _enqueue_update_class():
                 for tensor, value in zip(symbolic, self._function([])):
                     computed[id(tensor)] = value
             return self.elements([computed[id(v)] if is_symbolic(v)
-                                  else _value_now(v) for v in self.values])
+                                  else _value_now(v)
+                                  for v in self._inputs()])
 
         def sample(self):
             parts = []
@@ -607,10 +623,10 @@ def _enqueue_update_class():
 _ENQUEUE_UPDATE = []
 
 
-def _enqueue_update(queue, values, many):
+def _enqueue_update(queue, values, many, keep_input=None):
     if not _ENQUEUE_UPDATE:
         _ENQUEUE_UPDATE.append(_enqueue_update_class())
-    return _ENQUEUE_UPDATE[0](queue, values, many)
+    return _ENQUEUE_UPDATE[0](queue, values, many, keep_input)
 
 
 def _value_now(value):
@@ -703,12 +719,13 @@ class QueueBase(object):
                              % (len(self._dtypes), len(vals)))
         return list(vals)
 
-    def _enqueue_op(self, vals, many, name):
+    def _enqueue_op(self, vals, many, name, keep_input=None):
         from .tensorflow_graph_run import TrainOp, active_dependencies
-        update = _enqueue_update(self._queue, self._values(vals), many)
+        update = _enqueue_update(self._queue, self._values(vals), many,
+                                 keep_input)
         if _eager():
             self._queue.put(update.elements(
-                [_value_now(v) for v in update.values]))
+                [_value_now(v) for v in update._inputs()]))
             return None
         self._queue.producers.append(update)
         return TrainOp(update, _unique_name(
@@ -1006,24 +1023,119 @@ def _starting(thread, begin):
     return started
 
 
+class _EpochCounter(object):
+    """The `epochs` local variable of `tf.train.limit_epochs` (int64) and
+    its count up to `num_epochs`: OutOfRangeError once reached; before
+    `tf.local_variables_initializer()` has run, TensorFlow's error for an
+    uninitialized resource."""
+
+    def __init__(self, num_epochs):
+        from . import backend as K, initializers
+        from . import tensorflow_variables as variables
+        self.limit = num_epochs
+        self.variable = variables.get_variable(
+            'epochs', shape=[], dtype='int64',
+            initializer=initializers.zeros(), trainable=False,
+            collections=[variables.GraphKeys.LOCAL_VARIABLES])
+        with torch._C.DisableTorchFunctionSubclass():
+            initial = torch.zeros((), dtype=torch.int64)
+        self.variable.__dict__['_keras_initial_value'] = initial
+        K.set_value(self.variable, -1)
+        self._lock = threading.Lock()
+
+    def count(self):
+        """Counts one more use; raises where the limit is reached."""
+        from . import backend as K
+        name = self.variable.name.split(':')[0]
+        node = '\n\t [[{{node %s/ResourceCountUpTo}}]]' % name.rsplit(
+            '/', 1)[0]
+        with self._lock:
+            value = int(K.get_value(self.variable))
+            if value < 0:
+                raise _errors().NotFoundError(
+                    None, None, 'Container localhost does not exist. '
+                    '(Could not find resource: localhost/%s)%s'
+                    % (name, node))
+            if value >= self.limit:
+                raise _errors().OutOfRangeError(
+                    None, None, 'Reached limit of %d%s' % (self.limit, node))
+            K.set_value(self.variable, value + 1)
+
+
+def _epoch_counter(num_epochs, name=None, default='limit_epochs'):
+    from . import tensorflow_variables as variables
+    with variables.variable_scope(None, name or default):
+        return _EpochCounter(num_epochs)
+
+
+def _count_up_to_class():
+    from .engine.symbolic import OptimizerUpdate
+
+    class CountUpTo(OptimizerUpdate):
+        """The run of an epoch counter's count: one more use, or its
+        error."""
+
+        def __init__(self, counter):
+            self.counter = counter
+            self.params = []
+
+        def symbolic_values(self):
+            return []
+
+        def prepare(self, computed):
+            return None
+
+        def apply(self):
+            self.counter.count()
+    return CountUpTo
+
+
+def limit_epochs(tensor, num_epochs=None, name=None):
+    """`tf.train.limit_epochs(tensor, num_epochs)`: `tensor`, whose runs
+    count up its local variable `epochs` and raise OutOfRangeError after
+    `num_epochs` of them (`tf.local_variables_initializer()` sets the
+    count to zero)."""
+    if num_epochs is None:
+        return tensor
+    if num_epochs <= 0:
+        raise ValueError('num_epochs must be > 0 not %d.' % num_epochs)
+    _graph_only('Queues')
+    from .engine.symbolic import is_symbolic
+    counter = _epoch_counter(int(num_epochs), name)
+    label = name or 'limit_epochs'
+    if is_symbolic(tensor):
+        from .tensorflow_graph_run import TrainOp, control_dependencies
+        op = TrainOp(_count_up_to_class()(counter),
+                     label + '/CountUpTo')
+        with control_dependencies([op]):
+            return _tf().identity(tensor, name=label)
+    value = _component(_value_now(tensor))
+
+    def take():
+        counter.count()
+        return (value,)
+    source = _Source(take, lambda: (value,))
+    return _graph_tensor(source, lambda element: element[0], value,
+                         value.shape, label)
+
+
 class _ElementRows(object):
     """The producer of `input_producer` and its kin: the rows of fixed
-    columns, `num_epochs` times (None: endlessly), each epoch in a new
-    random order where `shuffle`."""
+    columns, `num_epochs` times (None: endlessly; counted by a
+    `limit_epochs` counter), each epoch in a new random order where
+    `shuffle`."""
 
     def __init__(self, columns, num_epochs, shuffle, seed):
         self.columns = [_component(c) for c in columns]
-        self.num_epochs = num_epochs
+        self.counter = None if num_epochs is None else \
+            _epoch_counter(num_epochs)
         self.shuffle = shuffle
         self.random = np.random.RandomState(seed) if seed is not None \
             else np.random
-        self.epoch = 0
 
     def produce(self):
-        if self.num_epochs is not None and self.epoch >= self.num_epochs:
-            raise _errors().OutOfRangeError(None, None, 'Reached limit of '
-                                            '%d epochs' % self.num_epochs)
-        self.epoch += 1
+        if self.counter is not None:
+            self.counter.count()
         count = len(self.columns[0])
         order = self.random.permutation(count) if self.shuffle \
             else range(count)
@@ -1069,11 +1181,25 @@ def input_producer(input_tensor, element_shape=None, num_epochs=None,
     column = _constant_columns([input_tensor], 'input_producer')[0]
     column = _component(column)
     shape = element_shape if element_shape is not None else column.shape[1:]
+    with _producer_scope(name):
+        rows = _ElementRows([column], _checked_epochs(num_epochs), shuffle,
+                            _op_seed(seed))
     queue = FIFOQueue(capacity, [_dtype_of(column)], [shape],
                       name=name or 'input_producer')
-    _runner_of(queue, [_ElementRows([column], _checked_epochs(num_epochs),
-                                    shuffle, _op_seed(seed))])
+    _runner_of(queue, [rows])
     return queue
+
+
+def _producer_scope(name, depth=1):
+    """The variable scope of a producer's `epochs` counter
+    ('input_producer/limit_epochs/epochs' as TensorFlow names it)."""
+    from . import tensorflow_variables as variables
+    stack = contextlib.ExitStack()
+    for _ in range(depth):
+        stack.enter_context(variables.variable_scope(
+            None, name or 'input_producer'))
+        name = None
+    return stack
 
 
 def _dtype_of(array):
@@ -1092,8 +1218,7 @@ def string_input_producer(string_tensor, num_epochs=None, shuffle=True,
         raise ValueError('string_input_producer requires a non-null input '
                          'tensor')
     return input_producer(np.asarray(values, dtype=object), [], num_epochs,
-                          shuffle, seed, capacity, name=name or
-                          'input_producer')
+                          shuffle, seed, capacity, name=name)
 
 
 def range_input_producer(limit, num_epochs=None, shuffle=True, seed=None,
@@ -1101,8 +1226,7 @@ def range_input_producer(limit, num_epochs=None, shuffle=True, seed=None,
     """`tf.train.range_input_producer(limit)`: a queue of 0 .. limit-1
     (int32)."""
     return input_producer(np.arange(int(limit), dtype=np.int32), [],
-                          num_epochs, shuffle, seed, capacity,
-                          name=name or 'input_producer')
+                          num_epochs, shuffle, seed, capacity, name=name)
 
 
 def slice_input_producer(tensor_list, num_epochs=None, shuffle=True,
@@ -1119,11 +1243,13 @@ def slice_input_producer(tensor_list, num_epochs=None, shuffle=True,
     if len(set(len(c) for c in columns)) != 1:
         raise ValueError('All tensors must have the same size in the '
                          'first dimension.')
+    with _producer_scope(name, 2):
+        rows = _ElementRows(columns, _checked_epochs(num_epochs), shuffle,
+                            _op_seed(seed))
     queue = FIFOQueue(capacity, [_dtype_of(c) for c in columns],
                       [c.shape[1:] for c in columns],
                       name=name or 'input_producer')
-    _runner_of(queue, [_ElementRows(columns, _checked_epochs(num_epochs),
-                                    shuffle, _op_seed(seed))])
+    _runner_of(queue, [rows])
     result = queue.dequeue()
     return result if isinstance(result, list) else [result]
 
@@ -1164,8 +1290,10 @@ def _component_spec(tensor, enqueue_many):
 
 def _batch_queue(tensors_list, batch_size, capacity, enqueue_many, shapes,
                  dynamic_pad, allow_smaller_final_batch, name, shuffle,
-                 min_after_dequeue=0, seed=None):
+                 min_after_dequeue=0, seed=None, keep_input=None):
     _graph_only('Queues', ValueError)
+    if keep_input is not None:
+        keep_input = _checked_keep_input(keep_input, enqueue_many)
     flat, rebuild = _flat(tensors_list[0])
     specs = [_component_spec(t, enqueue_many) for t in flat]
     dtypes = [d for d, _ in specs]
@@ -1186,18 +1314,38 @@ def _batch_queue(tensors_list, batch_size, capacity, enqueue_many, shapes,
     ops = []
     for tensors in tensors_list:
         values, _ = _flat(tensors)
-        ops.append(queue.enqueue_many(values) if enqueue_many
-                   else queue.enqueue(values))
+        ops.append(queue._enqueue_op(values, enqueue_many, None,
+                                     keep_input))
     return queue, ops, rebuild
+
+
+def _checked_keep_input(keep_input, enqueue_many):
+    """TensorFlow's checks of `keep_input` (a boolean scalar, or with
+    `enqueue_many` a vector, one per row)."""
+    from .engine.symbolic import is_symbolic
+    if is_symbolic(keep_input):
+        shape = getattr(keep_input, '_keras_shape', None)
+    else:
+        keep_input = np.asarray(_value_now(keep_input), dtype=bool)
+        shape = keep_input.shape
+    if shape is None:
+        raise ValueError('`keep_input` dimensions must be known at graph '
+                         'construction.')
+    if not enqueue_many and len(shape) == 1:
+        raise ValueError('`keep_input` cannot be a vector when '
+                         '`enqueue_many=False`.')
+    if len(shape) > 1:
+        raise ValueError('`keep_input` must be 0 or 1 dimensions.')
+    return keep_input
 
 
 def _batch(tensors_list, batch_size, num_threads, capacity, enqueue_many,
            shapes, dynamic_pad, allow_smaller_final_batch, name,
-           shuffle=False, min_after_dequeue=0, seed=None):
+           shuffle=False, min_after_dequeue=0, seed=None, keep_input=None):
     queue, ops, rebuild = _batch_queue(
         tensors_list, batch_size, capacity, enqueue_many, shapes,
         dynamic_pad, allow_smaller_final_batch, name, shuffle,
-        min_after_dequeue, seed)
+        min_after_dequeue, seed, keep_input)
     add_queue_runner(QueueRunner(queue, ops * int(num_threads)))
     outputs = queue.dequeue_up_to(batch_size) if allow_smaller_final_batch \
         else queue.dequeue_many(batch_size)
@@ -1247,6 +1395,56 @@ def shuffle_batch_join(tensors_list, batch_size, capacity,
                   enqueue_many, shapes, False, allow_smaller_final_batch,
                   name or 'shuffle_batch_join', True, min_after_dequeue,
                   _op_seed(seed))
+
+
+def maybe_batch(tensors, keep_input, batch_size, num_threads=1,
+                capacity=32, enqueue_many=False, shapes=None,
+                dynamic_pad=False, allow_smaller_final_batch=False,
+                shared_name=None, name=None):
+    """`tf.train.maybe_batch`: `batch` of the values (rows with
+    `enqueue_many`) for which `keep_input` is true."""
+    return _batch([tensors], batch_size, num_threads, capacity,
+                  enqueue_many, shapes, dynamic_pad,
+                  allow_smaller_final_batch, name or 'batch',
+                  keep_input=keep_input)
+
+
+def maybe_batch_join(tensors_list, keep_input, batch_size, capacity=32,
+                     enqueue_many=False, shapes=None, dynamic_pad=False,
+                     allow_smaller_final_batch=False, shared_name=None,
+                     name=None):
+    """`tf.train.maybe_batch_join`: `batch_join` keeping the values for
+    which `keep_input` is true."""
+    return _batch(list(tensors_list), batch_size, 1, capacity,
+                  enqueue_many, shapes, dynamic_pad,
+                  allow_smaller_final_batch, name or 'batch_join',
+                  keep_input=keep_input)
+
+
+def maybe_shuffle_batch(tensors, batch_size, capacity, min_after_dequeue,
+                        keep_input, num_threads=1, seed=None,
+                        enqueue_many=False, shapes=None,
+                        allow_smaller_final_batch=False, shared_name=None,
+                        name=None):
+    """`tf.train.maybe_shuffle_batch`: `shuffle_batch` of the values for
+    which `keep_input` is true."""
+    return _batch([tensors], batch_size, num_threads, capacity,
+                  enqueue_many, shapes, False, allow_smaller_final_batch,
+                  name or 'shuffle_batch', True, min_after_dequeue,
+                  _op_seed(seed), keep_input)
+
+
+def maybe_shuffle_batch_join(tensors_list, batch_size, capacity,
+                             min_after_dequeue, keep_input, seed=None,
+                             enqueue_many=False, shapes=None,
+                             allow_smaller_final_batch=False,
+                             shared_name=None, name=None):
+    """`tf.train.maybe_shuffle_batch_join`: `shuffle_batch_join` keeping
+    the values for which `keep_input` is true."""
+    return _batch(list(tensors_list), batch_size, 1, capacity,
+                  enqueue_many, shapes, False, allow_smaller_final_batch,
+                  name or 'shuffle_batch_join', True, min_after_dequeue,
+                  _op_seed(seed), keep_input)
 
 
 def add_queue_runner(qr, collection=QUEUE_RUNNERS):
@@ -1608,7 +1806,9 @@ def install(tf):
     train = tf.train
     for fn in (input_producer, string_input_producer, range_input_producer,
                slice_input_producer, batch, batch_join, shuffle_batch,
-               shuffle_batch_join, add_queue_runner, start_queue_runners):
+               shuffle_batch_join, add_queue_runner, start_queue_runners,
+               limit_epochs, maybe_batch, maybe_batch_join,
+               maybe_shuffle_batch, maybe_shuffle_batch_join):
         setattr(train, fn.__name__, fn)
     train.QueueRunner = QueueRunner
     train.Coordinator = Coordinator
