@@ -1023,7 +1023,10 @@ class Optimizer(torch.optim.Optimizer):
             from .tensorflow_train_optimizer import counted
             return counted(self, 'minimize', self.minimize(
                 loss, var_list, grad_loss, name, tape), global_step)
-        if getattr(loss, '_is_keras_symbolic', False):
+        if getattr(loss, '_is_keras_symbolic', False) or (
+                variable_graph.is_expression(loss) and _builds_graph()):
+            # (A TF1 graph loss, or one of variables only: the TF1
+            # getting-started `tf.reduce_mean(tf.square(W * x + b - y))`.)
             from . import tensorflow_graph_run
             return tensorflow_graph_run.minimize_op(self, loss, var_list,
                                                     name)
@@ -1128,6 +1131,12 @@ class Optimizer(torch.optim.Optimizer):
 
 
 _EMA_KEYS = ('use_ema', 'ema_momentum', 'ema_overwrite_frequency')
+
+
+def _builds_graph():
+    """Whether the program builds a TensorFlow 1 graph (a Keras 2 program,
+    or a tf.keras one with eager execution disabled)."""
+    return not (common.is_tf_keras() and common.executing_eagerly())
 
 
 def _parameter_with_layout(variable, layouts, names=None):

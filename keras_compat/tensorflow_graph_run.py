@@ -493,7 +493,13 @@ class _StagedFunction(object):
 def trainable_variables_of(tensor):
     """The trainable weights of the layers a symbolic tensor is computed
     with, and the trainable variables its operations read, in the order
-    the graph reaches them from its inputs."""
+    the graph reaches them from its inputs. For an expression of
+    variables (`tf.reduce_mean(tf.square(W * x_data + b - y_data))`), the
+    trainable variables it reads."""
+    from .backend import variable_graph
+    if variable_graph.is_expression(tensor):
+        return [v for v in variable_graph.variables_of(tensor)
+                if _is_trainable_variable(v)]
     found, seen_layers, seen = [], set(), set()
 
     def add(variable):

@@ -351,3 +351,31 @@ def test_graph_freezing_is_refused_with_alternatives():
     with pytest.raises(NotImplementedError, match='model.save'):
         tf.graph_util.convert_variables_to_constants(sess, graph_def,
                                                      ['out'])
+
+
+def test_loss_of_variables_only_is_minimized_at_each_run():
+    """TensorFlow's getting-started program: a loss computed from
+    variables and NumPy data only (no placeholder), `minimize(loss)` with
+    and without `var_list` and `global_step`; each `sess.run(train)` is
+    one step. Numbers from TensorFlow 2.21's tf.compat.v1."""
+    x_data = np.linspace(0, 1, 20).astype(np.float32)
+    y_data = 3.0 * x_data ** 2 + 0.5
+    a = tf.Variable(0.1, name='a')
+    b = tf.Variable([0.2], name='b')
+    c = tf.Variable(1.0, trainable=False, name='c')
+    loss = tf.reduce_mean(tf.square(a * x_data ** 2 + b * c - y_data))
+    step = tf.train.get_or_create_global_step()
+    train = tf.train.AdamOptimizer(0.1).minimize(loss, global_step=step)
+    train_a = tf.train.GradientDescentOptimizer(0.05).minimize(
+        loss, var_list=[a])
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for _ in range(30):
+            _, last = sess.run([train, loss])
+        for _ in range(5):
+            sess.run(train_a)
+        a_value, b_value, c_value, steps = sess.run([a, b, c, step])
+    assert float(last) == pytest.approx(0.15613295, rel=1e-5)
+    assert float(a_value) == pytest.approx(1.9487259, rel=1e-5)
+    np.testing.assert_allclose(b_value, [1.0233039], rtol=1e-5)
+    assert (float(c_value), int(steps)) == (1.0, 30)

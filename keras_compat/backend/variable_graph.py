@@ -649,6 +649,38 @@ def _sub_expressions(tree, found):
     return found
 
 
+def variables_of(root):
+    """The variables (and layer weights) an expression is computed from,
+    each once, in the order its recipes reach them."""
+    found, seen, stack, visited = [], set(), [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        func, args, kwargs = node._keras_recipe
+        leaves = []
+        _recipe_leaves((args, kwargs), leaves)
+        for leaf in leaves:
+            if isinstance(leaf, VariableExpression):
+                stack.append(leaf)
+            elif id(leaf) not in seen:
+                seen.add(id(leaf))
+                found.append(leaf)
+    return found
+
+
+def _recipe_leaves(tree, found):
+    if isinstance(tree, VariableExpression) or _takes_part(tree):
+        found.append(tree)
+    elif type(tree) in (list, tuple):
+        for v in tree:
+            _recipe_leaves(v, found)
+    elif type(tree) is dict:
+        for v in tree.values():
+            _recipe_leaves(v, found)
+
+
 def _evaluate(root, memo):
     """Computes `root` from its recipe, its sub-expressions first (without
     recursion: long chains of expressions are common, e.g. a sum over
