@@ -706,6 +706,22 @@ def _collect_shapes(inputs):
     return _shape_of(inputs)
 
 
+def _value_in_shape(value, shape):
+    """An initial value of another shape than the weight's: reshaped where
+    it holds as many elements. Otherwise a Keras 2 program's weight takes
+    the value's shape, as `K.variable(initializer(shape))` made it there (an
+    initializer concatenating three blocks onto a weight declared one
+    element shorter); tf.keras refuses it."""
+    if value.numel() == int(np.prod(shape)):
+        return value.reshape(shape)
+    if common.is_tf_keras():
+        raise ValueError("In this `tf.Variable` creation, the initial "
+                         "value's shape (%s) is not compatible with the "
+                         "explicitly supplied `shape` argument (%s)."
+                         % (tuple(value.shape), tuple(shape)))
+    return value
+
+
 def _unique_attr(module, name):
     attr = re.sub(r'\W', '_', name) or 'weight'
     if attr[0].isdigit():
@@ -1232,6 +1248,7 @@ class Layer(nn.Module):
                 else 'zeros'
         initializer = initializers.get(initializer)
         value = self._initial_value(initializer, shape, dtype)
+        shape = tuple(value.shape)
         param = nn.Parameter(value, requires_grad=bool(trainable) and
                              value.is_floating_point())
         attr = _unique_attr(self, name)
@@ -1259,7 +1276,7 @@ class Layer(nn.Module):
             value = torch.as_tensor(np.asarray(value))
         value = value.to(device=K.get_device(), dtype=K.torch_dtype(dtype))
         if tuple(value.shape) != tuple(shape):
-            value = value.reshape(shape)
+            value = _value_in_shape(value, shape)
         return value.detach().clone()
 
     def _unnamed_weight_name(self):

@@ -139,6 +139,12 @@ def _generate_dropout_mask(ones, rate, training=None, count=1):
     return K.in_train_phase(dropped_inputs, ones, training=training)
 
 
+def _generate_dropout_ones(inputs, dims):
+    """Keras 2.1.3-2.1.5's companion of `_generate_dropout_mask`: ones of
+    shape `(batch, dims)`, the batch size taken from `inputs`."""
+    return K.ones((K.shape(inputs)[0], dims))
+
+
 def _state_sizes(cell):
     """The cell's state sizes, one per state: an int, or a TensorShape for
     a state of several dimensions (tf.keras)."""
