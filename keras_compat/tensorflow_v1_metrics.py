@@ -369,10 +369,12 @@ def _mean_iou(matrix):
 
 # ------------------------------------------------------------ dispatch
 from . import tensorflow_v1_metrics_thresholds as _thresholds_module  # noqa
+from . import tensorflow_v1_metrics_at_k as _at_k_module  # noqa
 STREAMING = ('accuracy', 'mean', 'auc', 'precision', 'recall',
              'mean_squared_error', 'mean_absolute_error', 'mean_iou',
              'true_positives', 'false_positives', 'false_negatives',
-             'root_mean_squared_error') + _thresholds_module.NAMES
+             'root_mean_squared_error') + _thresholds_module.NAMES + \
+    _at_k_module.NAMES
 
 
 def _streaming_call(args, kwargs):
@@ -384,7 +386,8 @@ def _streaming_call(args, kwargs):
 
 
 def _dispatcher(name, keras_metrics):
-    streaming = globals().get(name) or getattr(_thresholds_module, name)
+    streaming = globals().get(name) or getattr(
+        _thresholds_module, name, None) or getattr(_at_k_module, name)
     keras_function = getattr(keras_metrics, name, None)
 
     def metric(*args, **kwargs):
