@@ -302,7 +302,15 @@ def _stand_in_submodule(fullname):
     stand_in = importlib.import_module('keras_compat.tensorflow_compat')
     module = stand_in
     for part in fullname.split('.')[1:]:
-        module = getattr(module, part, None)
+        try:
+            module = getattr(module, part)
+        except AttributeError as error:
+            if getattr(module, '__getattr__', None) is None:
+                return None
+            # (A namespace that says what it does not serve:
+            # `from tensorflow.contrib.factorization import KMeans`.)
+            raise ModuleNotFoundError('No module named %r: %s'
+                                      % (fullname, error), name=fullname)
         if not isinstance(module, type(stand_in)):
             return None
     return module

@@ -896,16 +896,16 @@ def _default_dtype(value):
 
 
 def placeholder(dtype, shape=None, name=None):
-    """TF1's placeholder of a known rank (`shape=[None, 784]`, `shape=()`
-    for a scalar)."""
+    """TF1's placeholder (`shape=[None, 784]`, `shape=()` for a scalar).
+    Without a shape (`tf.placeholder("float")`, a dropout keep
+    probability) it is fed values of any shape; the operations built on
+    it are shaped as for a scalar until a run computes them on the fed
+    value."""
+    tensor = K.placeholder(shape=() if shape is None else shape,
+                           dtype=_ops.dtype_name(_ops.torch_dtype(dtype)),
+                           name=name)
     if shape is None:
-        raise NotImplementedError(
-            'tf.placeholder(shape=None): a placeholder of unknown rank is '
-            'not supported (graph shapes are inferred when ops are built). '
-            'Give its shape: shape=() for a scalar, shape=[None] for a '
-            'vector of any length, shape=[None, n] for a batch.')
-    tensor = K.placeholder(shape=shape, dtype=_ops.dtype_name(
-        _ops.torch_dtype(dtype)), name=name)
+        tensor._keras_unknown_rank = True
     # Its op's name is unique in the graph ('online/state', 'state_1'):
     # placeholders of one name made in two scopes feed one session run.
     op_name = str(getattr(tensor, 'name', '') or '').split(':')[0]
@@ -1230,6 +1230,10 @@ def gather(params, indices, axis=None, batch_dims=0, name=None):
         if batch > ax:
             raise ValueError('batch_dims (%d) must be less than or equal to '
                              'axis (%d).' % (batch, ax))
+        if _print_ops.probing() and params.shape[ax]:
+            # (Indices computed from stand-in values, `seqlen - 1` of a
+            # zero length, are only shaped like the real ones.)
+            indices = indices.remainder(params.shape[ax])
         if batch:
             return _batched_gather(params, indices, ax, batch)
         flat = params.index_select(ax, indices.reshape(-1))
@@ -5811,7 +5815,8 @@ python.util = _submodule('python.util', 'Utilities.')
 python.util.nest = nest
 from . import tensorflow_rnn_cells as _rnn_cells  # noqa: E402
 _rnn_cells.install(nn, _submodule)
-contrib = _submodule('contrib', 'TensorFlow 1 contrib: only `rnn`.')
+contrib = _submodule('contrib', 'TensorFlow 1 contrib: `rnn`, part of '
+                     '`layers`.')
 
 
 def _contrib_missing(name):
@@ -5819,13 +5824,17 @@ def _contrib_missing(name):
         raise AttributeError(name)
     raise AttributeError(
         "module 'tensorflow.contrib' has no attribute %r: of TensorFlow 1's "
-        'contrib, keras_compat serves tf.contrib.rnn only. Write this part '
+        'contrib, keras_compat serves tf.contrib.rnn and the flatten, '
+        'initializer and regularizer functions of tf.contrib.layers. Write '
+        'this part '
         'with keras.backend functions (K.*), keras layers or torch.'
         % (name,))
 
 
 contrib.__getattr__ = _contrib_missing
 _rnn_cells.install_contrib(contrib, _submodule)
+from . import tensorflow_contrib_layers as _contrib_layers  # noqa: E402
+_contrib_layers.install(contrib, _submodule)
 from . import tensorflow_internals as _internals  # noqa: E402
 _internals.install(python, custom_gradient, _submodule)
 python.ops.variable_scope = _submodule('python.ops.variable_scope',

@@ -746,6 +746,8 @@ def _symbolic_numpy_dtype(key):
 
 
 def _static_shape(key):
+    if getattr(key, '_keras_unknown_rank', False):
+        return None                 # (a placeholder made without a shape)
     shape = getattr(key, '_keras_shape', None)
     if shape is None and isinstance(key, torch.Tensor):
         shape = tuple(key.shape)

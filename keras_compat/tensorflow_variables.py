@@ -318,10 +318,17 @@ def variable_scope(name_or_scope=None, default_name=None, values=None,
             scope.original_name_scope = getattr(
                 base, 'original_name_scope', '')
         _SCOPES.append(scope)
+        counts = _registry.scope_counts() if absolute else None
         try:
             yield scope
         finally:
             _SCOPES.pop()
+            # (Re-entering 'discriminator' with reuse=True names its
+            # tf.layers 'discriminator/dense', ... again.)
+            if absolute:
+                _registry.restore_scope_counts(counts)
+            else:
+                _registry.close_subscopes(path)
 
 
 def _unique_scope_name(path):

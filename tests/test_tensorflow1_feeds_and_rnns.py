@@ -290,7 +290,7 @@ def test_contrib_rnn_serves_the_cells_and_names_the_rest():
     for name in ('BasicLSTMCell', 'GRUCell', 'MultiRNNCell',
                  'DropoutWrapper', 'static_rnn'):
         assert hasattr(rnn, name)
-    with pytest.raises(AttributeError, match="'layers'.*contrib.rnn only"):
-        tf.contrib.layers
+    with pytest.raises(AttributeError, match="'slim'.*contrib.rnn and"):
+        tf.contrib.slim
     with pytest.raises(NotImplementedError, match='variational_recurrent'):
         rnn.DropoutWrapper(rnn.GRUCell(2), variational_recurrent=True)

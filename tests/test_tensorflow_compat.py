@@ -228,9 +228,9 @@ def test_tf1_optimizers_are_the_keras_updates_they_match():
 def test_missing_operation_names_itself_and_the_alternatives():
     with pytest.raises(AttributeError, match="'contrib_ops'.*keras.backend"):
         tf.contrib_ops
-    # (tf.contrib serves its rnn only.)
-    with pytest.raises(AttributeError, match="'layers'.*keras.backend"):
-        tf.contrib.layers
+    # (tf.contrib serves its rnn and part of its layers.)
+    with pytest.raises(AttributeError, match="'slim'.*keras.backend"):
+        tf.contrib.slim
 
 
 # --------------------------------------------------------- import paths

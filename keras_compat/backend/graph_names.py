@@ -18,6 +18,7 @@ a layer whose own `call` is unknown (a custom layer, `Lambda`) ends with
 an 'Identity' op in its scope. The names are recorded so that
 `Graph.get_tensor_by_name` and `get_operation_by_name` find the tensors
 of the current graph; `K.clear_session()` forgets them."""
+import inspect
 import itertools
 import re
 import weakref
@@ -280,6 +281,23 @@ def _function_op(layer):
     return (camel, camel)
 
 
+def _given_name(layer):
+    """The `name=` a recorded TensorFlow function was called with
+    (`tf.nn.softmax(logits, name='prediction')`), or None."""
+    template = getattr(layer, '_template', None)
+    if template is None or not getattr(layer, 'symbol', None):
+        return None
+    args, kwargs = template
+    name = kwargs.get('name')
+    if name is None and args:
+        try:
+            name = inspect.signature(layer.fn).bind_partial(
+                *args, **kwargs).arguments.get('name')
+        except (TypeError, ValueError):
+            return None
+    return name if isinstance(name, str) and name else None
+
+
 # ------------------------------------------------------------ naming
 def _unique(name):
     """`name` made unique in the graph, as TensorFlow 1 does, in a Keras 2
@@ -313,7 +331,8 @@ def name_outputs(layer, outputs, inputs):
     gradient_overrides.record_call(layer)
     if getattr(layer, '_is_graph_op', False) and not common.is_tf_keras():
         op_name, op_type = _function_op(layer)
-        _name_op(_scoped(op_name), op_type, outputs, inputs)
+        _name_op(_scoped(_given_name(layer) or op_name), op_type, outputs,
+                 inputs)
         return
     scope = _scoped(layer.name)
     if getattr(layer, '_is_graph_op', False):

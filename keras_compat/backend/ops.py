@@ -37,6 +37,8 @@ _DTYPES = {
 _DTYPES.update({name: getattr(torch, name) for name in
                 ('uint16', 'uint32', 'uint64') if hasattr(torch, name)})
 _DTYPE_NAMES = {v: k for k, v in _DTYPES.items()}
+_TENSORFLOW_DTYPE_NAMES = {'float': 'float32', 'double': 'float64',
+                           'half': 'float16'}
 
 
 class IncompatibleShapesError(ValueError, RuntimeError):
@@ -75,6 +77,10 @@ def torch_dtype(dtype):
         return dtype
     if isinstance(dtype, str) and dtype in _DTYPES:
         return _DTYPES[dtype]
+    if isinstance(dtype, str) and dtype in _TENSORFLOW_DTYPE_NAMES:
+        # TensorFlow's names, which numpy reads otherwise ('float' is
+        # float32 to `tf.placeholder("float")` and `K.cast(x, 'float')`).
+        return _DTYPES[_TENSORFLOW_DTYPE_NAMES[dtype]]
     if hasattr(dtype, '_torch_dtype'):
         # The TensorFlow stand-in's dtypes (`tf.float32`).
         return dtype._torch_dtype

@@ -148,6 +148,25 @@ def scope_count(path):
     return _SCOPE_COUNTS.get(path, 0)
 
 
+def scope_counts():
+    """A copy of the openings counted so far, for `restore_scope_counts`."""
+    return dict(_SCOPE_COUNTS)
+
+
+def restore_scope_counts(counts):
+    _SCOPE_COUNTS.clear()
+    _SCOPE_COUNTS.update(counts)
+
+
+def close_subscopes(path):
+    """Forgets the openings of the scopes inside `path`: the next time
+    `path` is entered, unnamed scopes inside it ('dense', 'conv2d') count
+    from the start again, as TensorFlow 1 leaves a named scope."""
+    prefix = path + '/'
+    for key in [k for k in _SCOPE_COUNTS if k.startswith(prefix)]:
+        del _SCOPE_COUNTS[key]
+
+
 def name_scope():
     """The full path of the innermost name scope ('' outside any): the
     prefix TensorFlow 1 gave the variables made inside."""

@@ -1209,7 +1209,12 @@ def _as_input(value, symbolic):
         # fed value to the placeholder's dtype: 1.5 -> True).
         tensor = tensor.to(torch.bool)
     shape = getattr(symbolic, '_keras_shape', None)
-    if shape == () and tensor.numel() == 1:
+    if getattr(symbolic, '_keras_unknown_rank', False):
+        # (`tf.placeholder(tf.float32)` without a shape: fed any shape,
+        # which the value keeps, a Python number a scalar.)
+        if not isinstance(value, torch.Tensor):
+            tensor = tensor.reshape(np.shape(value))
+    elif shape == () and tensor.numel() == 1:
         tensor = tensor.reshape(())     # a scalar placeholder
     elif isinstance(shape, tuple) and tensor.dim() != len(shape):
         # (A TensorFlow 1 session refused such a feed.)
