@@ -226,14 +226,20 @@ class LearningPhase(int):
     """The learning phase as `K.learning_phase()` returns it: an int (0 or
     1) that also marks where it came from, so that `K.switch` and
     `K.in_train_phase` on symbolic branches choose when the graph runs
-    (as Keras 2's placeholder did), not when it is built."""
+    (as Keras 2's placeholder did), not when it is built. `forced`: whether
+    `set_learning_phase` had fixed it (else it follows the running loop,
+    as Keras 2's placeholder did)."""
+
+    forced = False
 
 
 def learning_phase():
     """1 while training, 0 otherwise: the value `set_learning_phase` forced,
     else the one the running loop set (`fit` trains with 1)."""
-    return LearningPhase(_LOOP_PHASE if _FORCED_PHASE is None
-                         else _FORCED_PHASE)
+    phase = LearningPhase(_LOOP_PHASE if _FORCED_PHASE is None
+                          else _FORCED_PHASE)
+    phase.forced = _FORCED_PHASE is not None
+    return phase
 
 
 def current_phase():

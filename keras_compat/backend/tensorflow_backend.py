@@ -2,10 +2,45 @@
 scripts for `set_session`, `get_session`, `clear_session` or
 `_get_available_gpus`. The functions are keras_compat's backend, on
 PyTorch."""
+import collections.abc
+
 import torch
 
 from . import *  # noqa: F401,F403
 from . import get_session, set_session, clear_session  # noqa: F401
+from . import common as _common
+
+
+class _GraphLearningPhases(collections.abc.MutableMapping):
+    """Keras 2's `_GRAPH_LEARNING_PHASES` (graph -> learning phase) over
+    the one learning phase there is: setting an entry forces a phase
+    (`K._GRAPH_LEARNING_PHASES[tf.get_default_graph()] = 0`); setting it
+    back to what `K.learning_phase()` returned before a
+    `K.set_learning_phase` restores that, the running loop's phase when
+    none was forced (Keras 2's placeholder); deleting it forgets a forced
+    phase."""
+
+    def __getitem__(self, graph):
+        return _common.learning_phase()
+
+    def __setitem__(self, graph, value):
+        if isinstance(value, _common.LearningPhase) and not value.forced:
+            _common.clear_forced_learning_phase()
+        else:
+            _common.set_learning_phase(int(value))
+
+    def __delitem__(self, graph):
+        _common.clear_forced_learning_phase()
+
+    def __iter__(self):
+        from ..tensorflow_compat import get_default_graph
+        return iter([get_default_graph()])
+
+    def __len__(self):
+        return 1
+
+
+_GRAPH_LEARNING_PHASES = _GraphLearningPhases()
 
 
 def _get_available_gpus():

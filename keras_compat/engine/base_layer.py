@@ -2328,6 +2328,40 @@ class Layer(nn.Module):
             return outputs[0]
         return self._outputs_as_returned(outputs)
 
+    def _add_inbound_node(self, input_tensors, output_tensors,
+                          input_masks=None, output_masks=None,
+                          input_shapes=None, output_shapes=None,
+                          arguments=None):
+        """Keras 2's record of a call a layer's own `__call__` computed by
+        hand (`output = self.call(inputs)`): a node from the inputs to the
+        outputs, whose histories then name this layer, so that a model
+        runs the call again on its data. On real values (such a
+        `__call__` run by a model) there is no graph to record."""
+        input_tensors = to_list(input_tensors)
+        output_tensors = to_list(output_tensors)
+        if not all(getattr(x, '_is_keras_symbolic', False)
+                   for x in output_tensors):
+            return
+        output_shapes = to_list(output_shapes) if output_shapes \
+            is not None else [x._keras_shape for x in output_tensors]
+        histories = [getattr(x, '_keras_history', None) or (None, 0, 0)
+                     for x in input_tensors]
+        Node(self, inbound_layers=[h[0] for h in histories],
+             node_indices=[h[1] for h in histories],
+             tensor_indices=[h[2] for h in histories],
+             input_tensors=input_tensors, output_tensors=output_tensors,
+             input_masks=input_masks, output_masks=output_masks,
+             input_shapes=to_list(input_shapes) if input_shapes is not None
+             else [getattr(x, '_keras_shape', None) for x in input_tensors],
+             output_shapes=output_shapes, arguments=arguments)
+        uses_lp = getattr(self, 'uses_learning_phase', False) or any(
+            getattr(x, '_uses_learning_phase', False) for x in input_tensors)
+        for i, x in enumerate(output_tensors):
+            x._keras_shape = tuple(output_shapes[i])
+            x._uses_learning_phase = \
+                getattr(x, '_uses_learning_phase', False) or bool(uses_lp)
+            x._keras_history = (self, len(self._inbound_nodes) - 1, i)
+
     def _outputs_as_returned(self, outputs):
         """The graph tensors of a call returning several: tf.keras gives
         them in the tuple or named tuple `call` returns (a Lambda of
@@ -2354,11 +2388,17 @@ class Layer(nn.Module):
 
     def _symbolic_masks(self, inputs, outputs):
         # Masks of symbolic tensors only record whether a mask exists.
+        if getattr(self, '_is_graph_op', False):
+            # Backend operations on graph tensors drop masks (their
+            # `compute_mask` gives None), as tf.keras's TFOpLambda does.
+            return
         try:
             previous = [getattr(x, '_keras_mask', None)
                         for x in to_list(inputs)]
             has_input_mask = any(m is not None for m in previous)
             computes = self.__class__.compute_mask is not Layer.compute_mask
+            if computes and not has_input_mask:
+                computes = self._masks_unmasked_inputs(inputs)
             if has_input_mask or computes:
                 for out in outputs:
                     out._keras_mask = True if (
@@ -2366,6 +2406,25 @@ class Layer(nn.Module):
                         computes else None
         except Exception:
             pass
+
+    def _masks_unmasked_inputs(self, inputs):
+        """Whether `compute_mask` makes a mask for inputs without one
+        (Embedding(mask_zero=True), Masking), as seen on zeros of the
+        inputs' shapes; a wrapper around a layer that makes none (a
+        `TimeDistributed(Dense)` on an unmasked input) makes none either.
+        A model's masks come from its layers: assumed."""
+        from .network import Network
+        if isinstance(self, Network):
+            return True
+        zeros = [_zeros_like_symbolic(x) for x in to_list(inputs)]
+        try:
+            with torch.no_grad():
+                mask = self.compute_mask(
+                    zeros if isinstance(inputs, list) else zeros[0], None)
+        except Exception:
+            return True
+        masks = mask if isinstance(mask, (list, tuple)) else [mask]
+        return any(m is not None for m in masks)
 
     def _output_dtype(self, inputs):
         return self.dtype

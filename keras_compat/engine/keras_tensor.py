@@ -356,7 +356,11 @@ class Node(object):
 
     def __init__(self, outbound_layer, inbound_layers, node_indices,
                  tensor_indices, input_tensors, output_tensors,
-                 input_shapes, output_shapes, arguments=None):
+                 input_masks=None, output_masks=None, input_shapes=None,
+                 output_shapes=None, arguments=None):
+        # Keras 2's argument order: code that builds its own nodes passes
+        # the masks too; a mask given here wins over the tensor's own.
+        self._given_masks = (input_masks, output_masks)
         self.outbound_layer = outbound_layer
         self.inbound_layers = inbound_layers
         self.node_indices = node_indices
@@ -375,11 +379,11 @@ class Node(object):
     def input_masks(self):
         """The symbolic mask of each input (None for one without a mask):
         inside a run it stands for that run's mask."""
-        return [symbolic_mask(x) for x in self.input_tensors]
+        return _node_masks(self.input_tensors, self._given_masks[0])
 
     @property
     def output_masks(self):
-        return [symbolic_mask(x) for x in self.output_tensors]
+        return _node_masks(self.output_tensors, self._given_masks[1])
 
     def get_config(self):
         return {'outbound_layer': self.outbound_layer.name,
@@ -387,6 +391,12 @@ class Node(object):
                                    for l in self.inbound_layers],
                 'node_indices': self.node_indices,
                 'tensor_indices': self.tensor_indices}
+
+
+def _node_masks(tensors, given):
+    given = list(given) if isinstance(given, (list, tuple)) else [given]
+    return [given[i] if i < len(given) and given[i] is not None
+            else symbolic_mask(x) for i, x in enumerate(tensors)]
 
 
 def symbolic_mask(tensor):

@@ -716,7 +716,13 @@ class Network(Layer):
             kwargs = node.arguments
             if kwargs:
                 kwargs = _resolve_arguments(kwargs, tensor_map)
-            outputs = layer(args if len(args) > 1 else args[0], **kwargs)
+            if not args:
+                # A node without inputs (one a layer made by hand, its
+                # output a variable): Keras 2 ran `layer.call([])`.
+                outputs = layer.call([], **kwargs)
+            else:
+                outputs = layer(args if len(args) > 1 else args[0],
+                                **kwargs)
             if isinstance(outputs, dict):
                 outputs = _dict_in_order(layer, outputs)
             elif not isinstance(outputs, (list, tuple)):

@@ -66,6 +66,16 @@ from . import experimental  # noqa: E402,F401
 from ..feature_column import DenseFeatures  # noqa: E402
 from ..utils.generic_utils import (deserialize_keras_object,
                                    serialize_keras_object)
+# Keras 2.0-2.2 had no `__all__` here, so `from keras.layers import *` also
+# gave the modules its layer files imported; code relies on `K`, `np`,
+# `activations`, ... coming from that star import.
+import numpy as np  # noqa: E402,F401
+from .. import backend as K  # noqa: E402,F401
+from .. import (activations, initializers, regularizers,  # noqa: E402,F401
+                constraints)
+from ..legacy import interfaces  # noqa: E402,F401
+from ..utils import conv_utils  # noqa: E402,F401
+from ..utils.generic_utils import func_dump, func_load, has_arg  # noqa
 
 
 def serialize(layer):
