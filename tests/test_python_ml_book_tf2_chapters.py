@@ -101,11 +101,13 @@ def test_variables_functions_and_a_tf1_session():
     with g.as_default():
         z = 2 * (tf.constant(1) - tf.constant(2)) + tf.constant(3)
         a = tf.compat.v1.placeholder(shape=(), dtype=tf.int32)
-        with pytest.raises(NotImplementedError, match='shape=()'):
-            tf.compat.v1.placeholder(shape=None, dtype=tf.int32)
+        # (Without a shape, as TensorFlow 1: fed a value of any shape.)
+        unshaped = tf.compat.v1.placeholder(shape=None, dtype=tf.int32)
     with tf.compat.v1.Session(graph=g) as sess:
         assert int(z.eval()) == 1
         assert int(sess.run(2 * a, feed_dict={a: 4})) == 8
+        assert sess.run(unshaped + 1, feed_dict={
+            unshaped: [[1, 2]]}).tolist() == [[2, 3]]
 
 
 def test_estimators_refuse_and_name_the_keras_way():

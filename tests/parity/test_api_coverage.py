@@ -60,6 +60,9 @@ def test_every_layer_has_a_parity_case():
     # Against values tf_keras computed
     # (tests/test_tensorflow_tutorials_more.py).
     covered |= {'DenseFeatures'}
+    # Keras 2.0-2.1's legacy Merge: against values Keras 2.1.6 computed
+    # (tests/test_legacy_merge_layer.py).
+    covered |= {'Merge'}
     missing = sorted(min(names) for cls, names in
                      _public_classes(layers, Layer).items()
                      if not names & covered and
