@@ -661,6 +661,8 @@ class Session(object):
     _default = []
 
     def __init__(self, target='', graph=None, config=None):
+        from . import tensorflow_v1_distributed
+        tensorflow_v1_distributed.check_session_target(target)
         self.graph = graph or get_default_graph()
         self.config = config
         threads = getattr(config, '__dict__', {}).get(
@@ -808,7 +810,10 @@ def control_dependencies(control_inputs):
 
 def device(device_name):
     """Device placement is keras_compat's (KERAS_COMPAT_DEVICE); a TF
-    device scope changes nothing."""
+    device scope changes nothing (another worker task's device is refused
+    in a worker of a cluster: see tensorflow_v1_distributed)."""
+    from . import tensorflow_v1_distributed
+    tensorflow_v1_distributed.check_device(device_name)
     return _null_scope()
 
 
@@ -5126,6 +5131,8 @@ for _name in ('TFConfigClusterResolver', 'SimpleClusterResolver'):
 distribute.cluster_resolver.ClusterResolver = \
     _distribute.SimpleClusterResolver
 train.ClusterSpec = _distribute.ClusterSpec
+from . import tensorflow_v1_distributed as _v1_distributed  # noqa: E402
+_v1_distributed.install(train, distribute)
 nn.compute_average_loss = _distribute.compute_average_loss
 nn.scale_regularization_loss = _distribute.scale_regularization_loss
 distribute.experimental = _submodule('distribute.experimental',

@@ -604,6 +604,8 @@ def run(fetches, feed_dict=None):
     symbolic tensors as NumPy values, None for operations, a variable's
     value (after the run, for a variable that an assignment or a layer's
     state update in the run changes)."""
+    from . import tensorflow_v1_distributed
+    fetches = tensorflow_v1_distributed.shared_training(fetches)
     fed, held = {}, []
     for key, value in _feed_pairs(feed_dict or {}):
         key = _check_feed_key(key)
