@@ -12,23 +12,8 @@ import pytest
 from keras_compat import tensorflow_compat as tf
 
 
-@pytest.fixture(autouse=True)
-def graph_mode():
-    tf.reset_default_graph()
-    tf.disable_v2_behavior()
-    yield
-    tf.reset_default_graph()
-
-
-def _drain(sess, fetches, limit=20):
-    """The values of runs until OutOfRangeError, then 'end'."""
-    out = []
-    try:
-        for _ in range(limit):
-            out.append(sess.run(fetches))
-    except tf.errors.OutOfRangeError:
-        out.append('end')
-    return out
+# The queue tests' autouse graph fixture and their run-until-the-end helper.
+from test_tensorflow1_queue_pipelines import _drain, graph_mode  # noqa: F401,E402
 
 
 # --------------------------------------------------------- limit_epochs
